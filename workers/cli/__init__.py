@@ -1,0 +1,1 @@
+"""The `erpmail` command line."""
