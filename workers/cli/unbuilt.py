@@ -17,7 +17,9 @@ def unbuilt_command(name: str, what: str, issue: str) -> click.Command:
     )
     @click.pass_context
     def command(ctx: click.Context) -> None:
-        click.echo(f"erpmail {ctx.command_path.split(' ', 1)[-1]}: not built yet ({issue}).", err=True)
+        click.echo(
+            f"erpmail {ctx.command_path.split(' ', 1)[-1]}: not built yet ({issue}).", err=True
+        )
         ctx.exit(NOT_BUILT_EXIT)
 
     return command

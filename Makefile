@@ -1,0 +1,51 @@
+# erpmail: `make test` and `make demo` do all their own set-up (virtualenv, services).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help venv services test lint format demo bench bench-dsn schema clean
+
+help:
+	@echo "make test      set up everything and run the whole test suite"
+	@echo "make demo      set up everything and run erpmail end to end"
+	@echo "make services  start RabbitMQ, PostgreSQL and Dovecot and wait until they answer"
+	@echo "make lint      ruff and mypy"
+	@echo "make bench     the benchmarks (tables on screen, JSON under bench-results/)"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "import flanker.addresslib.address" 2>/dev/null
+	touch $@
+
+services:
+	bash infra/services.sh
+
+test: venv services
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check workers schemas tests
+	$(BIN)/ruff format --check workers schemas tests
+	$(BIN)/mypy workers schemas tests
+
+format: venv
+	$(BIN)/ruff check --fix workers schemas tests
+	$(BIN)/ruff format workers schemas tests
+
+schema: venv
+	$(BIN)/python -m schemas.export
+
+demo: venv services
+	$(BIN)/erpmail demo
+
+bench: venv services
+	@echo "no benchmark is built yet (the bounce parser and sender issues add them)"
+
+clean:
+	rm -rf $(VENV) var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db

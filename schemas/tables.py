@@ -1,0 +1,175 @@
+"""The database tables (sqlmodel). Migrations live in ``schemas/migrations``.
+
+Times are stored as naive UTC (``utc_now``), the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _enum(enum: type[StrEnum]) -> Any:
+    """A VARCHAR column holding the enum's values (no native database enum to migrate)."""
+    return SAEnum(
+        enum,
+        native_enum=False,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class SenderMode(StrEnum):
+    OWN = "own"
+    REPLY_TO = "reply_to"
+
+
+class TlsMode(StrEnum):
+    NONE = "none"
+    SSL = "ssl"
+    STARTTLS = "starttls"
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    SUPPRESSED = "suppressed"
+    BOUNCED = "bounced"
+    SOFT_BOUNCED = "soft_bounced"
+    DELIVERED = "delivered"
+
+
+class UserMailSettings(SQLModel, table=True):
+    """A user's card: their own SMTP server (complete or credentials only) and sender mode."""
+
+    __tablename__ = "user_mail_settings"
+    __table_args__ = (UniqueConstraint("tenant", "user_code", name="uq_user_mail_settings_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(max_length=64)
+    user_code: str = Field(max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    sender_mode: SenderMode = Field(default=SenderMode.OWN, sa_type=_enum(SenderMode))
+    provider: str | None = Field(default=None, max_length=64)
+    smtp_host: str | None = Field(default=None, max_length=255)
+    smtp_port: int | None = None
+    smtp_tls: TlsMode | None = Field(default=None, sa_type=_enum(TlsMode))
+    smtp_username: str | None = Field(default=None, max_length=320)
+    smtp_password_encrypted: str | None = Field(default=None, sa_column=Column(Text))
+    verify_certificate: bool = True
+    rate_per_minute: int | None = None
+    rate_per_day: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class SystemSettings(SQLModel, table=True):
+    """Tenant-wide settings: the company's name and the *mail sending user code*."""
+
+    __tablename__ = "system_settings"
+
+    tenant: str = Field(primary_key=True, max_length=64)
+    company_name: str = Field(max_length=200)
+    company_slug: str = Field(max_length=64)
+    mail_sending_user_code: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class MailMessage(SQLModel, table=True):
+    """One row per job: its state and the outcome of sending it."""
+
+    __tablename__ = "mail_messages"
+    __table_args__ = (Index("ix_mail_messages_tenant_status", "tenant", "status"),)
+
+    job_id: str = Field(primary_key=True, max_length=36)
+    tenant: str = Field(max_length=64)
+    user_code: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    status: MailStatus = Field(default=MailStatus.QUEUED, sa_type=_enum(MailStatus))
+    attempts: int = 0
+    possible_duplicate: bool = False
+    replayed: int = 0
+    message_id: str | None = Field(default=None, max_length=255)
+    config_source: str | None = Field(default=None, sa_column=Column(Text))
+    smtp_host: str | None = Field(default=None, max_length=255)
+    smtp_response: str | None = Field(default=None, sa_column=Column(Text))
+    error_class: str | None = Field(default=None, max_length=64)
+    error_text: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    sending_started_at: datetime | None = Field(default=None, sa_type=DateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=DateTime)
+
+
+class RawBounce(SQLModel, table=True):
+    """A bounce mail as it arrived, kept so that any Event can be re-examined."""
+
+    __tablename__ = "raw_bounces"
+
+    id: int | None = Field(default=None, primary_key=True)
+    bounce_key: str = Field(max_length=255, unique=True)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    size: int
+    received_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class Event(SQLModel, table=True):
+    """One failed (or reported) recipient, from a DSN or from a refusal during SMTP."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("source", "bounce_key", "recipient", name="uq_events_bounce_recipient"),
+        Index("ix_events_job_id", "job_id"),
+        Index("ix_events_recipient", "recipient"),
+        Index("ix_events_reason", "reason"),
+        Index("ix_events_received_at", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=8, description="dsn or smtp")
+    bounce_key: str = Field(max_length=255, description="Message-ID or content hash")
+    job_id: str | None = Field(default=None, max_length=36)
+    tenant: str | None = Field(default=None, max_length=64)
+    verified: bool = False
+    recipient: str = Field(max_length=320)
+    status: str | None = Field(default=None, max_length=16)
+    reply_code: str | None = Field(default=None, max_length=3)
+    reason: str = Field(max_length=32)
+    bounce_type: str = Field(max_length=16)
+    action: str | None = Field(default=None, max_length=32)
+    diagnostic: str | None = Field(default=None, sa_column=Column(Text))
+    feedback_type: str | None = Field(default=None, max_length=32)
+    engine: str | None = Field(default=None, max_length=64)
+    reporting_mta: str | None = Field(default=None, max_length=255)
+    remote_mta: str | None = Field(default=None, max_length=255)
+    bounce_message_id: str | None = Field(default=None, max_length=998)
+    raw_bounce_id: int | None = Field(default=None, foreign_key="raw_bounces.id")
+    received_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class Suppression(SQLModel, table=True):
+    """An address a tenant no longer sends to, and why."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("tenant", "address", name="uq_suppressions_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant: str = Field(max_length=64)
+    address: str = Field(max_length=320)
+    reason: str = Field(max_length=32)
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+    event_id: int | None = Field(default=None, foreign_key="events.id")
+    created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime)

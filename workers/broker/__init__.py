@@ -1,0 +1,1 @@
+"""RabbitMQ: connections, the topology, publishing with confirms."""

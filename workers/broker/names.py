@@ -1,0 +1,35 @@
+"""Names of the exchanges, queues and routing keys (DESIGN.md, "Queues")."""
+
+from __future__ import annotations
+
+JOBS_EXCHANGE = "mail.jobs"
+SEND_QUEUE = "mail.send"
+JOB_ROUTING_KEY = "job.send"
+JOB_BINDING = "job.#"
+
+RETRY_EXCHANGE = "mail.retry"
+RETRY_ROUTING_KEY = "job.retry"
+
+DEAD_EXCHANGE = "mail.dead"
+DEAD_QUEUE = "mail.dead"
+
+EVENTS_EXCHANGE = "mail.events"
+EVENTS_QUEUE = "mail.events"
+EVENT_SENT = "mail.sent"
+EVENT_FAILED = "mail.failed"
+EVENT_BOUNCED = "mail.bounced"
+EVENT_COMPLAINT = "mail.complaint"
+
+# Headers erpmail keeps on job messages (x-death counts are not reliable across versions).
+HEADER_ATTEMPT = "x-erpmail-attempt"
+HEADER_FIRST_FAILURE = "x-erpmail-first-failure"
+HEADER_LAST_FAILURE = "x-erpmail-last-failure"
+HEADER_ERROR_CLASS = "x-erpmail-error-class"
+HEADER_ERROR_TEXT = "x-erpmail-error-text"
+HEADER_WORKER = "x-erpmail-worker"
+HEADER_REPLAYED = "x-erpmail-replayed"
+
+
+def retry_queue(delay_seconds: int) -> str:
+    """The retry queue that holds a job for ``delay_seconds`` before it returns to mail.jobs."""
+    return f"mail.retry.{delay_seconds}s"

@@ -1,0 +1,74 @@
+"""Publishing with publisher confirms: a message counts as published only once confirmed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+
+from workers.broker import names
+from workers.broker.connection import connect
+
+JSON = "application/json"
+
+
+class PublishRefused(RuntimeError):
+    """The broker did not confirm a message (nacked, or unroutable with mandatory set)."""
+
+
+def job_properties(job_id: str, headers: dict[str, Any] | None = None) -> pika.BasicProperties:
+    """Properties of a job message: persistent JSON whose message id is the job id."""
+    return pika.BasicProperties(
+        content_type=JSON,
+        content_encoding="utf-8",
+        delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=job_id,
+        headers=headers or {},
+    )
+
+
+class ConfirmingPublisher:
+    """A channel in confirm mode; :meth:`publish` returns only when the broker has the message."""
+
+    def __init__(self, connection: BlockingConnection) -> None:
+        self._connection = connection
+        self._channel: BlockingChannel = connection.channel()
+        self._channel.confirm_delivery()
+
+    @classmethod
+    def open(cls, url: str, name: str = "erpmail-publisher") -> ConfirmingPublisher:
+        return cls(connect(url, name))
+
+    def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: pika.BasicProperties,
+        mandatory: bool = True,
+    ) -> None:
+        try:
+            self._channel.basic_publish(exchange, routing_key, body, properties, mandatory)
+        except pika.exceptions.UnroutableError:
+            raise PublishRefused(
+                f"no queue is bound to {exchange!r} for {routing_key!r}: "
+                "run 'erpmail topology declare'"
+            ) from None
+        except pika.exceptions.NackError:
+            raise PublishRefused(f"the broker refused the message on {exchange!r}") from None
+
+    def publish_job(self, job_id: str, body: bytes, headers: dict[str, Any] | None = None) -> None:
+        self.publish(
+            names.JOBS_EXCHANGE, names.JOB_ROUTING_KEY, body, job_properties(job_id, headers)
+        )
+
+    def close(self) -> None:
+        if self._connection.is_open:
+            self._connection.close()
+
+    def __enter__(self) -> ConfirmingPublisher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

@@ -1,0 +1,84 @@
+"""`erpmail enqueue FILE|-`: validate jobs and publish the valid ones with confirms."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import click
+
+from schemas.job import JobRejected, parse_job
+from workers.broker.connection import BrokerUnavailable
+from workers.broker.publisher import ConfirmingPublisher, PublishRefused
+from workers.cli.context import settings_from_env
+
+
+@dataclass(frozen=True)
+class Document:
+    """One job's bytes and where it stood in the input (for messages)."""
+
+    where: str
+    raw: bytes
+
+
+def split_jobs(data: bytes) -> list[Document]:
+    """One JSON object (even spread over lines) or JSON lines, one job per line."""
+    stripped = data.strip()
+    if not stripped:
+        return []
+    try:
+        whole = json.loads(stripped)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        whole = None
+    if isinstance(whole, dict):
+        return [Document("job 1", stripped)]
+    return [
+        Document(f"line {number}", line)
+        for number, line in enumerate(data.splitlines(), start=1)
+        if line.strip()
+    ]
+
+
+@click.command()
+@click.argument("source", type=click.File("rb"))
+def enqueue(source: BinaryIO) -> None:
+    """Validate mail jobs from SOURCE (a file, or - for stdin) and publish them.
+
+    SOURCE holds one job (JSON) or JSON lines, one job each. Valid jobs are published to
+    mail.jobs with publisher confirms and their job ids printed; each invalid job is refused
+    with the field and the problem, and the command then exits with status 1.
+    """
+    settings = settings_from_env()
+    documents = split_jobs(source.read())
+    if not documents:
+        raise click.UsageError("no job in the input")
+    published: list[str] = []
+    refused: list[str] = []
+    jobs = []
+    for document in documents:
+        try:
+            jobs.append((document, parse_job(document.raw)))
+        except JobRejected as exc:
+            label = f"{document.where}" + (f" (job {exc.job_id})" if exc.job_id else "")
+            refused.append(label)
+            for problem in exc.problems:
+                click.echo(f"refused {label}: {problem}", err=True)
+    if jobs:
+        try:
+            with ConfirmingPublisher.open(settings.rabbitmq_url, "erpmail-enqueue") as publisher:
+                for document, job in jobs:
+                    publisher.publish_job(str(job.job_id), document.raw)
+                    published.append(str(job.job_id))
+                    click.echo(str(job.job_id))
+        except (BrokerUnavailable, PublishRefused) as exc:
+            click.echo(f"error: {exc}", err=True)
+            click.echo(f"published {len(published)} before the error", err=True)
+            raise SystemExit(2) from None
+    click.echo(
+        f"published {len(published)}, refused {len(refused)}"
+        + (f": {', '.join(refused)}" if refused else ""),
+        err=True,
+    )
+    if refused:
+        raise SystemExit(1)

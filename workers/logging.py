@@ -1,0 +1,72 @@
+"""structlog set-up: JSON lines in production, a coloured console on a terminal.
+
+Every log line passes through :func:`redact_secrets`, so a password handed to a logger by
+mistake is never written out.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+REDACTED = "***"
+_SECRET_KEY_RE = re.compile(r"pass(word)?|secret|token|credential|api[_-]?key", re.I)
+_URL_PASSWORD_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.I)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if _SECRET_KEY_RE.search(str(k)) and v else _redact_value(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(v) for v in value)
+    return value
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Mask values under secret-sounding keys and passwords inside URLs."""
+    for key in list(event_dict):
+        value = event_dict[key]
+        if _SECRET_KEY_RE.search(key) and value:
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = _redact_value(value)
+    return event_dict
+
+
+def configure_logging(fmt: str = "auto", level: str = "info") -> None:
+    """``fmt``: ``json``, ``console`` or ``auto`` (console when stderr is a terminal)."""
+    use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
+    renderer: Any = (
+        structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            redact_secrets,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(**initial: Any) -> Any:
+    return structlog.get_logger().bind(**initial)

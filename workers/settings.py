@@ -1,0 +1,79 @@
+"""Deployment settings, read once from the environment (DESIGN.md lists the contract)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
+DEFAULT_DATABASE_URL = "sqlite:///erpmail.db"
+DEFAULT_RETRY_LADDER = (30, 120, 600, 3600, 21600)
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value erpmail cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    rabbitmq_url: str = DEFAULT_RABBITMQ_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    event_domain: str = "events.invalid"
+    imap_url: str | None = None
+    relay_host: str = "smtp.relay.local"
+    relay_port: int = 25
+    relay_tls: str = "none"
+    retry_ladder: tuple[int, ...] = DEFAULT_RETRY_LADDER
+    max_attempts: int = 8
+    worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    log_format: str = "auto"
+    log_level: str = "info"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _ladder(env: Mapping[str, str]) -> tuple[int, ...]:
+    raw = env.get("ERPMAIL_RETRY_LADDER")
+    if not raw:
+        return DEFAULT_RETRY_LADDER
+    try:
+        steps = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(
+            f"ERPMAIL_RETRY_LADDER must be comma-separated seconds, e.g. 30,120,600; not {raw!r}"
+        ) from None
+    if not steps or any(step <= 0 for step in steps):
+        raise SettingsError("ERPMAIL_RETRY_LADDER needs at least one positive number of seconds")
+    return steps
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (the process environment by default); unset names take defaults."""
+    env = os.environ if env is None else env
+    defaults = Settings()
+    return Settings(
+        rabbitmq_url=env.get("RABBITMQ_URL") or DEFAULT_RABBITMQ_URL,
+        database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        secret_key=env.get("ERPMAIL_SECRET_KEY") or None,
+        event_domain=env.get("EVENT_DOMAIN") or defaults.event_domain,
+        imap_url=env.get("IMAP_URL") or None,
+        relay_host=env.get("ERPMAIL_RELAY_HOST") or defaults.relay_host,
+        relay_port=_int(env, "ERPMAIL_RELAY_PORT", defaults.relay_port),
+        relay_tls=env.get("ERPMAIL_RELAY_TLS") or defaults.relay_tls,
+        retry_ladder=_ladder(env),
+        max_attempts=_int(env, "ERPMAIL_MAX_ATTEMPTS", defaults.max_attempts),
+        worker_name=env.get("ERPMAIL_WORKER_NAME") or defaults.worker_name,
+        log_format=env.get("ERPMAIL_LOG_FORMAT") or "auto",
+        log_level=env.get("ERPMAIL_LOG_LEVEL") or "info",
+    )
