@@ -1,0 +1,1 @@
+"""SMTP configuration: stored settings, resolution, provider presets, connection tests."""

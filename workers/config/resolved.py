@@ -1,0 +1,73 @@
+"""What resolution hands to the sender: the effective SMTP configuration of one mail.
+
+This is the contract between the resolver (``workers.config``) and the sender worker
+(``workers.sender``): the resolver fills it, the sender only reads it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from schemas.tables import TlsMode
+
+
+class Source(StrEnum):
+    """Where a resolved field came from."""
+
+    USER = "user"  # the sending user's own card
+    GLOBAL = "global"  # the user named by the system setting *mail sending user code*
+    DEFAULT = "default"  # the platform relay of the deployment
+    DERIVED = "derived"  # computed (e.g. the VERP envelope sender)
+
+
+class Tier(StrEnum):
+    """Which of the three resolution rules applied."""
+
+    USER = "user"
+    GLOBAL = "global"
+    DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    per_minute: int | None = None
+    per_day: int | None = None
+    min_interval_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class SmtpEndpoint:
+    """Where and how to connect. ``password`` is the decrypted secret: never log this object's
+    fields one by one; its ``repr`` masks the password."""
+
+    host: str
+    port: int
+    tls: TlsMode
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    verify_certificate: bool = True
+    timeout_seconds: float = 30.0
+
+    @property
+    def pool_key(self) -> str:
+        """Equal for endpoints that may share a pooled connection (same server, same login)."""
+        secret = hashlib.sha256((self.password or "").encode()).hexdigest()[:16]
+        parts = (self.host.lower(), self.port, self.tls, self.username or "", secret)
+        return "|".join(str(part) for part in parts) + f"|verify={self.verify_certificate}"
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """The effective configuration of one mail, and for each field where it came from."""
+
+    tier: Tier
+    endpoint: SmtpEndpoint
+    from_header: str  # e.g. "Acme AS <acme@events.example.com>" or "mari@acme.ee"
+    reply_to: str | None  # the user's address in reply-to mode
+    envelope_sender: str  # MAIL FROM: a VERP address where erpmail controls it
+    rate_limit: RateLimit
+    sources: dict[str, Source]  # field name -> source, e.g. {"host": Source.GLOBAL, ...}
+    provider: str | None = None  # preset name, when the host matches one
+    warnings: tuple[str, ...] = ()  # e.g. "TLS mode none sends the password in plain text"
