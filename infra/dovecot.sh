@@ -3,10 +3,11 @@
 # Idempotent: installs Dovecot when missing, starts it when not running, leaves it alone when it is.
 #   IMAP (STARTTLS) on ${ERPMAIL_IMAP_PORT:-10143}, IMAPS on ${ERPMAIL_IMAPS_PORT:-10993}
 #   user ${ERPMAIL_IMAP_USER:-events}, password ${ERPMAIL_IMAP_PASSWORD:-events-password}
-#   state (config, certificate, maildirs, log) under ${ERPMAIL_VAR:-<repo>/var}/dovecot
+#   state (config, certificate, maildirs, log) under ${ERPMAIL_STATE:-~/.local/state/erpmail}/dovecot,
+#   one per user, so that every clone of the repo finds the same server and certificate
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-state=${ERPMAIL_VAR:-$here/../var}/dovecot
+state=${ERPMAIL_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/erpmail}/dovecot
 imap_port=${ERPMAIL_IMAP_PORT:-10143}
 imaps_port=${ERPMAIL_IMAPS_PORT:-10993}
 imap_user=${ERPMAIL_IMAP_USER:-events}

@@ -19,7 +19,11 @@ INFRA = REPO / "infra"
 LOCAL_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 LOCAL_POSTGRES_URL = "postgresql+psycopg2://postgres:postgres@127.0.0.1:5432/erpmail_test"
 LOCAL_IMAP_URL = "imaps://events:events-password@127.0.0.1:10993/INBOX"
-LOCAL_IMAP_CA = REPO / "var" / "dovecot" / "tls" / "cert.pem"
+STATE_DIR = Path(
+    os.environ.get("ERPMAIL_STATE")
+    or Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "erpmail"
+)
+LOCAL_IMAP_CA = STATE_DIR / "dovecot" / "tls" / "cert.pem"
 
 
 @functools.cache
