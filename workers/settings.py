@@ -31,6 +31,7 @@ class Settings:
     worker_name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     log_format: str = "auto"
     log_level: str = "info"
+    presets_file: str | None = None
     # sender worker
     sender_prefetch: int = 200
     sender_concurrency: int = 100
@@ -111,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         worker_name=env.get("ERPMAIL_WORKER_NAME") or defaults.worker_name,
         log_format=env.get("ERPMAIL_LOG_FORMAT") or "auto",
         log_level=env.get("ERPMAIL_LOG_LEVEL") or "info",
+        presets_file=env.get("ERPMAIL_PRESETS_FILE") or None,
         sender_prefetch=_positive(env, "ERPMAIL_SENDER_PREFETCH", defaults.sender_prefetch),
         sender_concurrency=_positive(
             env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency

@@ -20,6 +20,8 @@ class Source(StrEnum):
     GLOBAL = "global"  # the user named by the system setting *mail sending user code*
     DEFAULT = "default"  # the platform relay of the deployment
     DERIVED = "derived"  # computed (e.g. the VERP envelope sender)
+    SYSTEM = "system"  # the tenant's system settings (company name and slug)
+    PRESET = "preset"  # the provider preset matching the server (e.g. its rate limit)
 
 
 class Tier(StrEnum):

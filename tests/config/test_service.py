@@ -1,0 +1,102 @@
+"""Resolution from the database: cards loaded, the password decrypted, errors typed."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from schemas.tables import SenderMode, SystemSettings, TlsMode, UserMailSettings
+from workers.config import errors
+from workers.config.resolved import Source, Tier
+from workers.config.secrets import PasswordBox
+from workers.config.service import resolve_for_job
+from workers.settings import Settings
+from workers.store import migrate
+from workers.store.engine import make_engine, session_scope
+
+SETTINGS = Settings(secret_key="db-key", event_domain="events.erpmail.test")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def store(engine: Engine, *rows: object) -> None:
+    with session_scope(engine) as session:
+        for row in rows:
+            session.add(row)
+
+
+def test_a_user_with_only_credentials_inherits_the_global_server(engine: Engine) -> None:
+    box = PasswordBox(SETTINGS.secret_key)
+    store(
+        engine,
+        SystemSettings(
+            tenant="acme",
+            company_name="Acme AS",
+            company_slug="acme",
+            mail_sending_user_code="ADMIN",
+        ),
+        UserMailSettings(
+            tenant="acme",
+            user_code="ADMIN",
+            email="admin@acme.ee",
+            smtp_host="smtp.acme.ee",
+            smtp_port=465,
+            smtp_tls=TlsMode.SSL,
+            smtp_username="admin",
+            smtp_password_encrypted=box.encrypt("admin-pw"),
+        ),
+        UserMailSettings(
+            tenant="acme",
+            user_code="MARI",
+            email="mari@acme.ee",
+            sender_mode=SenderMode.REPLY_TO,
+            smtp_username="mari",
+            smtp_password_encrypted=box.encrypt("mari-pw"),
+        ),
+        UserMailSettings(tenant="other", user_code="MARI", email="mari@other.ee"),
+    )
+    job_id = str(uuid.uuid4())
+    with session_scope(engine) as session:
+        resolved = resolve_for_job(session, SETTINGS, "acme", "MARI", job_id)
+    assert resolved.tier == Tier.GLOBAL
+    assert (resolved.endpoint.host, resolved.endpoint.port) == ("smtp.acme.ee", 465)
+    assert (resolved.endpoint.username, resolved.endpoint.password) == ("mari", "mari-pw")
+    assert resolved.sources["password"] == Source.USER
+    assert resolved.from_header == "Acme AS <acme@events.erpmail.test>"
+    assert job_id in resolved.envelope_sender
+
+
+def test_other_tenants_cards_are_not_seen(engine: Engine) -> None:
+    store(engine, UserMailSettings(tenant="other", user_code="MARI", email="mari@other.ee"))
+    with session_scope(engine) as session, pytest.raises(errors.UserNotFound) as raised:
+        resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+    assert "user MARI of tenant acme has no mail settings" in str(raised.value)
+
+
+def test_a_password_stored_under_another_key_is_a_config_error(engine: Engine) -> None:
+    store(
+        engine,
+        UserMailSettings(
+            tenant="acme",
+            user_code="MARI",
+            email="mari@acme.ee",
+            smtp_host="smtp.acme.ee",
+            smtp_port=587,
+            smtp_tls=TlsMode.STARTTLS,
+            smtp_username="mari",
+            smtp_password_encrypted=PasswordBox("lost-key").encrypt("pw"),
+        ),
+    )
+    with session_scope(engine) as session, pytest.raises(errors.PasswordUnreadable) as raised:
+        resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+    assert "cannot be decrypted" in str(raised.value)
+    assert isinstance(raised.value, errors.ConfigError)
