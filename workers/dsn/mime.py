@@ -14,6 +14,7 @@ import email.policy
 import functools
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,9 +93,21 @@ def normalize_newlines(raw: bytes) -> bytes:
     return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
+_LOOSE_BOUNDARY_RE = re.compile(
+    rb"(\ncontent-type:[ \t]{0,8}multipart/[^\n]{0,500}\n)(boundary=)", re.IGNORECASE)
+
+
+def repair_boundaries(data: bytes) -> bytes:
+    """Fold a ``boundary=`` parameter that a server wrote on its own unindented line back into
+    its Content-Type field (else the multipart has no boundary and cannot be split)."""
+    if b"\nboundary=" not in data and b"\nBoundary=" not in data:
+        return data
+    return _LOOSE_BOUNDARY_RE.sub(rb"\1\t\2", data)
+
+
 def parse_mail(raw: bytes) -> Mail:
     """Parse ``raw`` with the first parser that copes; never raises."""
-    data = normalize_newlines(raw[:MAX_INPUT_BYTES])
+    data = repair_boundaries(normalize_newlines(raw[:MAX_INPUT_BYTES]))
     for parser in (_parse_with_flanker, _parse_with_email):
         try:
             mail = parser(data)
@@ -207,6 +220,10 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
         text = decode_bytes(body, ct.params.get("charset"))
     else:
         text = body if isinstance(body, str) else ""
+    if not text and value.startswith("message/"):
+        # flanker leaves some report bodies (message/feedback-report) empty: read the raw part.
+        raw = part.to_string()
+        text = raw.partition("\n\n")[2] if isinstance(raw, str) else ""
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
-from workers.dsn.engines import detect_engine
+from workers.dsn.engines import default_reason, detect_engine
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
 from workers.dsn.plaintext import (
@@ -19,8 +19,9 @@ from workers.dsn.plaintext import (
     lines_about,
     returned_headers,
     split_returned,
+    unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases
+from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -28,7 +29,7 @@ from workers.dsn.rfc3464 import (
     DsnRecipient,
     parse_delivery_status,
 )
-from workers.dsn.status import find_reply_code, find_status, pseudo_status
+from workers.dsn.status import best_status, find_reply_code, find_status, pseudo_status
 
 MAX_DIAGNOSTIC_CHARS = 2000
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
@@ -70,7 +71,8 @@ def _parse(raw: bytes) -> BounceReport:
     report_text, inline_returned = split_returned(human)
     returned = mail.returned_headers or returned_headers(inline_returned)
     engine = detect_engine(mail.headers, human)
-    delivery_status = _delivery_status(mail)
+    default = default_reason(engine)
+    delivery_status = _delivery_status(mail) or _embedded_delivery_status(report_text)
     link = correlate(mail.headers, delivery_status.envelope_sender if delivery_status else "",
                      returned)
     base = BounceReport(
@@ -89,7 +91,7 @@ def _parse(raw: bytes) -> BounceReport:
                        recipients=recipients, reporting_mta=feedback.reporting_mta)
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
-        recipients = tuple(_dsn_recipient(r, report_text, exclude)
+        recipients = tuple(_dsn_recipient(r, report_text, exclude, default)
                            for r in delivery_status.recipients)
         return replace(base, is_bounce=True, kind=ReportKind.RFC3464,
                        engine=engine or "RFC3464", recipients=recipients,
@@ -101,7 +103,7 @@ def _parse(raw: bytes) -> BounceReport:
         return replace(base, is_bounce=True, kind=ReportKind.AUTOREPLY, engine="RFC3834",
                        recipients=(vacation,))
     if bounce_like or engine:
-        recipients = _plain_recipients(report_text, returned, exclude, mail.headers)
+        recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default)
         if recipients:
             return replace(base, is_bounce=True, kind=ReportKind.PLAINTEXT,
                            engine=engine or "unknown", recipients=recipients)
@@ -115,8 +117,9 @@ def human_text(mail: Mail) -> str:
     plain = [p.text for p in mail.texts() if p.content_type == "text/plain"]
     if plain:
         return "\n".join(plain)
-    rich = [p.text for p in mail.texts() if p.content_type.startswith("text/")]
-    return "\n".join(html_to_text(t) for t in rich)
+    other = [p for p in mail.texts() if p.content_type not in DELIVERY_STATUS_TYPES]
+    return "\n".join(html_to_text(p.text) if p.content_type == "text/html" else p.text
+                     for p in other)
 
 
 def html_to_text(text: str) -> str:
@@ -129,6 +132,14 @@ def _delivery_status(mail: Mail) -> DeliveryStatus | None:
         if part.content_type in DELIVERY_STATUS_TYPES:
             return parse_delivery_status(part.text)
     return None
+
+
+def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
+    """Delivery-status fields written into the prose (forwarded or mis-built reports)."""
+    text = unquote(report_text)
+    if "final-recipient:" not in text.lower():
+        return None
+    return parse_delivery_status(text)
 
 
 def _looks_like_bounce(headers: Headers) -> bool:
@@ -152,35 +163,37 @@ def is_temporary(text: str) -> bool:
 
 # --- recipients -------------------------------------------------------------------------------
 
-def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str]
-                   ) -> RecipientReport:
-    diagnostic = r.diagnostic
+def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str],
+                   default: Reason | None) -> RecipientReport:
     prose = _prose_about(report_text, r.address, exclude)
+    diagnostic = r.diagnostic
     if not diagnostic or (not find_status(diagnostic) and not find_reply_code(diagnostic)
                           and prose):
         diagnostic = " ".join(t for t in (diagnostic, prose) if t)
+    status = best_status(r.status, " ".join((diagnostic, prose)))
+    reply_code = r.reply_code or find_reply_code(diagnostic)
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
     else:
-        reason = _cause(r.status, r.reply_code, diagnostic, report_text)
+        reason = _cause(status, reply_code, diagnostic, report_text, prose, default)
         if reason in NO_CAUSE and r.action == "delayed":
             reason = Reason.EXPIRED
-    reply_code = r.reply_code or find_reply_code(diagnostic)
-    temporary = r.action == "delayed" or r.status.startswith("4") or reply_code.startswith("4")
-    status = r.status or find_status(diagnostic) or pseudo_status(reason, temporary)
+    temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
+    status = status or pseudo_status(reason, temporary)
     return _recipient(r.address, status, reply_code, reason, r.action or "failed",
                       diagnostic, r.remote_mta, r.original_recipient, r.last_attempt)
 
 
 def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str:
-    for plain in extract_recipients(report_text, exclude):
+    for plain in extract_recipients(report_text, exclude, known=frozenset({address})):
         if plain.address == address:
             return plain.diagnostic
     return lines_about(report_text, address)
 
 
 def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[str],
-                      headers: Headers) -> tuple[RecipientReport, ...]:
+                      headers: Headers, default: Reason | None
+                      ) -> tuple[RecipientReport, ...]:
     found = [(p.address, p.diagnostic) for p in extract_recipients(report_text, exclude)]
     if not found:
         summary = _squeeze(report_text)
@@ -194,9 +207,9 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
         if address and not find_status(diagnostic) and not find_reply_code(diagnostic):
             extra = lines_about(report_text, address)
             diagnostic = " ".join(t for t in (diagnostic, extra) if t)
-        status = find_status(diagnostic)
+        status = best_status("", diagnostic)
         reply_code = find_reply_code(diagnostic)
-        reason = _cause(status, reply_code, diagnostic, report_text)
+        reason = _cause(status, reply_code, diagnostic, report_text, "", default)
         soft = temporary or status.startswith("4") or reply_code.startswith("4")
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
@@ -206,8 +219,16 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
     return tuple(out)
 
 
-def _cause(status: str, reply_code: str, diagnostic: str, report_text: str) -> Reason:
-    reason = classify(status, reply_code, diagnostic)
+def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, prose: str,
+           default: Reason | None) -> Reason:
+    """The cause from the recipient's own diagnostic; failing that the engine's usual cause,
+    then the wording of the whole report."""
+    command = smtp_command(" ".join((diagnostic, prose)))
+    reason = classify(status, reply_code, diagnostic, command)
+    if reason in NO_CAUSE and prose and prose not in diagnostic:
+        reason = classify(status, reply_code, prose, command)
+    if reason in NO_CAUSE and default is not None:
+        return default
     if reason in NO_CAUSE:
         context = match_phrases(report_text)
         if context is not None:

@@ -29,21 +29,22 @@ RETURNED_MARKERS: tuple[str, ...] = (
     "forwarded message", "content-type: message/rfc822", "the returned message",
     "this is the original message", "message text follows", "rejected message",
     "the message you sent", "your message follows", "header of original message",
-    "original message follows", "returned mail follows",
+    "original message follows", "returned mail follows", "below is a copy of",
+    "message headers follow", "headers follow", "the original message follows",
 )
 _DECORATION = " \t-=_*#|>~"
-_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,10}"
+_ADDRESS = (r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}"
+            r"@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,10}")
 # An anchor: a line that starts with a recipient address, possibly after a short label,
 # in angle brackets or not, optionally followed by a colon and the start of the diagnostic.
 _ANCHOR_RE = re.compile(
     r"^[ \t>]{0,12}(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
-    r"|failed recipient|final-recipient|user|mailbox)\s{0,4}:?\s{0,4})?"
+    r"|failed recipient|final-recipient|user|mailbox)(?:\s{0,4}:\s{0,4}|\s{1,4}))?"
     rf"[\"'(]?<?(?:mailto:)?({_ADDRESS})>?[\"')]?"
     r"(?:\s{0,4}\([^()\n]{0,200}\))?\s{0,4}(?:[:;,.]|\.\.\.)?(.{0,1500})$",
     re.IGNORECASE,
 )
-_NOT_RECIPIENT_LOCALS = ("mailer-daemon", "postmaster", "post_master", "poostmaster",
-                         "no-reply", "noreply", "root", "mail.delivery.system")
+_NOT_RECIPIENT_LOCALS = ("mailer-daemon", "no-reply", "noreply", "mail.delivery.system")
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,13 @@ def is_service_address(address: str) -> bool:
     return local.startswith(_NOT_RECIPIENT_LOCALS)
 
 
-def extract_recipients(report: str, exclude: frozenset[str] = frozenset()
-                       ) -> list[PlainRecipient]:
-    """Each failed recipient named in ``report`` with the text about it, in order."""
+def extract_recipients(report: str, exclude: frozenset[str] = frozenset(),
+                       known: frozenset[str] = frozenset()) -> list[PlainRecipient]:
+    """Each failed recipient named in ``report`` with the text about it, in order.
+
+    ``exclude``: addresses of the sender's side; ``known``: recipients already known (from a
+    delivery-status part), kept even when they look like a service address (postmaster@).
+    """
     lines = [line[:MAX_LINE_CHARS] for line in unquote(report).split("\n")]
     anchors: list[tuple[int, str, str]] = []
     for index, line in enumerate(lines):
@@ -96,7 +101,7 @@ def extract_recipients(report: str, exclude: frozenset[str] = frozenset()
         if found is None:
             continue
         address = found.group(1).strip(".").lower()
-        if address in exclude or is_service_address(address):
+        if address not in known and (address in exclude or is_service_address(address)):
             continue
         anchors.append((index, address, found.group(2).strip()))
     if not anchors:

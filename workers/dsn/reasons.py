@@ -1,15 +1,19 @@
 """The one classifier of failure causes, used for DSNs and for refusals in the SMTP dialogue.
 
 A cause comes from three clues: the enhanced status code (RFC 3463 semantics), the SMTP reply
-code, and the wording of the diagnostic (``workers.dsn.phrases``). A status that names a cause
-exactly decides; a vague one (``5.0.0``, ``5.7.1``, ...) lets the wording decide.
+code, and the wording of the diagnostic (``workers.dsn.phrases``). The longest matching
+phrase names the wording's cause (the most specific wins). A status that names a cause
+exactly decides over the wording, except for causes whose wording is unmistakable (a full
+mailbox, a virus, ...); a vague status (``5.0.0``, ``5.7.1``) lets the wording decide.
 """
 
 from __future__ import annotations
 
-from workers.dsn.phrases import PHRASES
+import re
+
+from workers.dsn.phrases import AFTER_DATA, AFTER_MAIL_FROM, FALLBACK, PATTERNS, PHRASES
 from workers.dsn.report import BounceType, Reason
-from workers.dsn.status import find_reply_code, find_status
+from workers.dsn.status import failure_status, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
 EXACT_STATUS: dict[str, Reason] = {
@@ -19,19 +23,16 @@ EXACT_STATUS: dict[str, Reason] = {
     "1.6": Reason.HASMOVED,
     "1.7": Reason.REJECTED,
     "1.8": Reason.REJECTED,
-    "1.10": Reason.NOTACCEPT,
     "2.2": Reason.MAILBOXFULL,
     "2.3": Reason.EXCEEDLIMIT,
     "3.1": Reason.SYSTEMFULL,
     "3.4": Reason.MESGTOOBIG,
     "4.3": Reason.SYSTEMERROR,
-    "4.5": Reason.SYSTEMFULL,
     "4.6": Reason.NETWORKERROR,
     "4.7": Reason.EXPIRED,
     "5.1": Reason.SYNTAXERROR,
     "5.2": Reason.SYNTAXERROR,
     "5.4": Reason.SYNTAXERROR,
-    "6.0": Reason.CONTENTERROR,
     "6.1": Reason.CONTENTERROR,
     "6.2": Reason.CONTENTERROR,
     "6.3": Reason.CONTENTERROR,
@@ -66,7 +67,7 @@ EXACT_STATUS: dict[str, Reason] = {
 LOOSE_STATUS: dict[str, Reason] = {
     "1.0": Reason.USERUNKNOWN,
     "1.4": Reason.USERUNKNOWN,
-    "2.0": Reason.MAILBOXFULL,
+    "1.10": Reason.NOTACCEPT,
     "2.1": Reason.SUSPEND,
     "2.4": Reason.SYSTEMERROR,
     "3.0": Reason.SYSTEMERROR,
@@ -77,35 +78,70 @@ LOOSE_STATUS: dict[str, Reason] = {
     "4.1": Reason.NETWORKERROR,
     "4.2": Reason.NETWORKERROR,
     "4.4": Reason.HOSTUNKNOWN,
+    "4.5": Reason.SYSTEMFULL,
     "5.0": Reason.SYNTAXERROR,
     "5.3": Reason.EXCEEDLIMIT,
+    "6.0": Reason.CONTENTERROR,
     "7.0": Reason.SECURITYERROR,
     "7.1": Reason.SECURITYERROR,
     "7.9": Reason.SECURITYERROR,
 }
 
-# Causes that mean the address itself is dead: retrying is pointless.
-HARD_REASONS = frozenset({Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED})
-# A permanent refusal of all mail is hard too; a temporary one is not.
-HARD_WHEN_PERMANENT = frozenset({Reason.NOTACCEPT})
+# Causes whose wording is so specific that it overrides even an exact status code.
+WORDING_WINS = frozenset({
+    Reason.MAILBOXFULL, Reason.MESGTOOBIG, Reason.MAILERERROR, Reason.VIRUSDETECTED,
+    Reason.SPAMDETECTED, Reason.NORELAYING, Reason.REQUIREPTR, Reason.AUTHFAILURE,
+    Reason.SUSPEND, Reason.SYSTEMFULL, Reason.TOOMANYCONN, Reason.BADREPUTATION,
+    Reason.NOTACCEPT, Reason.HOSTUNKNOWN, Reason.EXPIRED, Reason.SPEEDING,
+})
+
+# Causes that mean the address or its domain is dead: retrying is pointless.
+HARD_REASONS = frozenset({Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED,
+                          Reason.NOTACCEPT})
 NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
 
+# Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
+# beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
+TELLING = frozenset({Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR,
+                     Reason.BADREPUTATION})
+CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
+
+_PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+
 
 def normalize_text(text: str) -> str:
-    """Lower-case, whitespace collapsed: the form phrases are matched against."""
-    return " ".join(text.lower().split())
+    """Lower-case, curly quotes straightened, whitespace collapsed: what phrases match."""
+    return " ".join(text.lower().translate(_QUOTES).split())
+
+
+def _rank(reason: Reason, length: int) -> tuple[int, int]:
+    tier = 2 if reason in TELLING else 0 if reason in CONSEQUENCES else 1
+    return tier, length
 
 
 def match_phrases(text: str) -> Reason | None:
-    """The first cause (in precedence order) one of whose phrases appears in ``text``."""
+    """The cause named by the wording of ``text``: the most telling tier, then the longest
+    phrase (the most specific), then table order."""
     needle = normalize_text(text)
     if not needle:
         return None
+    best: Reason | None = None
+    best_rank = (-1, 0)
     for reason, phrases in PHRASES:
         for phrase in phrases:
-            if phrase in needle:
-                return reason
+            if phrase in needle and _rank(reason, len(phrase)) > best_rank:
+                best, best_rank = reason, _rank(reason, len(phrase))
+    for reason, pattern in _PATTERNS:
+        found = pattern.search(needle)
+        if found is not None and _rank(reason, len(found.group(0))) > best_rank:
+            best, best_rank = reason, _rank(reason, len(found.group(0)))
+    if best is not None:
+        return best
+    for reason, words in FALLBACK:
+        if any(word in needle for word in words):
+            return reason
     return None
 
 
@@ -119,31 +155,54 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
     return LOOSE_STATUS.get(key), False
 
 
-def classify(status: str | None, reply_code: int | str | None, diagnostic: str) -> Reason:
-    """The failure cause of one recipient from its status, reply code and diagnostic text."""
-    code = find_status(status or "") or find_status(diagnostic)
-    reply = str(reply_code or "") or find_reply_code(diagnostic)
-    if code.startswith("2") or (not code and reply.startswith("2")):
+def smtp_command(text: str) -> str:
+    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL`` or ``""``."""
+    lowered = normalize_text(text)
+    if any(marker in lowered for marker in AFTER_DATA):
+        return "DATA"
+    if any(marker in lowered for marker in AFTER_MAIL_FROM):
+        return "MAIL"
+    return ""
+
+
+def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
+             command: str | None = None) -> Reason:
+    """The failure cause of one recipient from its status, reply code and diagnostic text.
+
+    ``command`` is the SMTP command the reply answered (``RCPT``, ``DATA``, ``MAIL``...) when
+    the caller knows it (the sender does); otherwise it is read from the diagnostic.
+    """
+    explicit = find_status(status or "")
+    if explicit.startswith("2"):
         return Reason.DELIVERED
+    code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    if exact and by_status is not None:
-        return by_status
     by_text = match_phrases(diagnostic)
-    if by_text is not None:
-        return by_text
-    if by_status is not None:
-        return by_status
-    return Reason.UNDEFINED if not diagnostic.strip() else Reason.ONHOLD
+    if exact and by_status is not None and (by_text is None or by_text not in WORDING_WINS):
+        reason = by_status
+    elif by_text is not None:
+        reason = by_text
+    elif by_status is not None:
+        reason = by_status
+    else:
+        return Reason.ONHOLD if diagnostic.strip() else Reason.UNDEFINED
+    stage = (command or smtp_command(diagnostic)).upper()
+    if reason == Reason.USERUNKNOWN and stage == "DATA":
+        return Reason.FILTERED
+    if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
+        return Reason.REJECTED
+    return reason
 
 
 def bounce_type(reason: Reason, status: str | None = None, reply_code: int | str | None = None
                 ) -> BounceType:
-    """Hard when retrying is pointless, undetermined without a cause (or for non-failures)."""
+    """Hard when retrying is pointless, undetermined without a cause (or for non-failures).
+
+    ``status`` and ``reply_code`` are accepted for callers that have them; the cause alone
+    decides (a dead address stays dead even when a server answers 4xx for it).
+    """
     if reason in HARD_REASONS:
         return BounceType.HARD
-    if reason in HARD_WHEN_PERMANENT:
-        cls = (status or "")[:1] or str(reply_code or "")[:1]
-        return BounceType.SOFT if cls == "4" else BounceType.HARD
     if reason in NO_CAUSE or reason in NOT_FAILURES:
         return BounceType.UNDETERMINED
     return BounceType.SOFT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from workers.dsn.engines.table import ENGINES
+from workers.dsn.report import Reason
 from workers.dsn.mime import Headers
 
 _MARKER_HEADERS = ("x-mailer", "x-ms-exchange-organization-authas", "x-ms-embedded-report",
@@ -26,3 +27,11 @@ def detect_engine(headers: Headers, text: str) -> str:
                 or any(m in body for m in engine.body)):
             return engine.name
     return ""
+
+
+def default_reason(engine: str) -> Reason | None:
+    """The cause an engine's bounces mean when they name none (e.g. a mailing list's refusal)."""
+    for markers in ENGINES:
+        if markers.name == engine:
+            return markers.default_reason
+    return None

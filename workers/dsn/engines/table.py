@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workers.dsn.report import Reason
+
 
 @dataclass(frozen=True)
 class EngineMarkers:
@@ -18,13 +20,16 @@ class EngineMarkers:
     subject: tuple[str, ...] = ()
     headers: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
+    default_reason: Reason | None = None
 
 
 ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("AmazonWorkMail", headers=("x-mailer: amazon workmail",)),
     EngineMarkers("AmazonSES", sender=("amazonses.com", "sns.amazonaws.com"),
                   headers=("x-ses-outgoing", "x-amz-sns")),
-    EngineMarkers("GoogleGroups", body=("google groups", "googlegroups.com")),
+    # A Google Groups bounce always means: the group refuses posts from this sender.
+    EngineMarkers("GoogleGroups", body=("google groups", "googlegroups.com"),
+                  default_reason=Reason.REJECTED),
     EngineMarkers("Gmail", sender=("mailer-daemon@googlemail.com", "mailer-daemon@gmail.com"),
                   body=("google tried to deliver your message",
                         "delivery to the following recipient failed",
