@@ -21,7 +21,7 @@ from workers.dsn.plaintext import (
     split_returned,
     unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
+from workers.dsn.reasons import CONSEQUENCES, NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -29,7 +29,13 @@ from workers.dsn.rfc3464 import (
     DsnRecipient,
     parse_delivery_status,
 )
-from workers.dsn.status import best_status, find_reply_code, find_status, pseudo_status
+from workers.dsn.status import (
+    best_status,
+    find_reply_code,
+    find_status,
+    pseudo_status,
+    remote_words,
+)
 
 MAX_DIAGNOSTIC_CHARS = 2000
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
@@ -176,8 +182,7 @@ def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str],
         reason = Reason.DELIVERED
     else:
         reason = _cause(status, reply_code, diagnostic, report_text, prose, default)
-        if reason in NO_CAUSE and r.action == "delayed":
-            reason = Reason.EXPIRED
+        reason = _expired_if_retried_out(reason, r.action, status)
     temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
     status = status or pseudo_status(reason, temporary)
     return _recipient(r.address, status, reply_code, reason, r.action or "failed",
@@ -214,9 +219,20 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
         action = "delayed" if temporary and not status.startswith("5") else "failed"
+        reason = _expired_if_retried_out(reason, action, status)
         out.append(_recipient(address, status or pseudo_status(reason, soft), reply_code,
                               reason, action, diagnostic, ""))
     return tuple(out)
+
+
+def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
+    """A delay notice without a cause, or a final failure whose last error was temporary
+    trouble reaching the host: the message ran out of time in the queue."""
+    if action == "delayed" and reason in NO_CAUSE:
+        return Reason.EXPIRED
+    if action == "failed" and status.startswith("4") and reason in NO_CAUSE:
+        return Reason.EXPIRED
+    return reason
 
 
 def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, prose: str,
@@ -224,7 +240,14 @@ def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, pros
     """The cause from the recipient's own diagnostic; failing that the engine's usual cause,
     then the wording of the whole report."""
     command = smtp_command(" ".join((diagnostic, prose)))
-    reason = classify(status, reply_code, diagnostic, command)
+    # The remote server's own words first; the reporting server's preamble only adds a
+    # cause when the reply names none (or only a consequence such as expiry).
+    remote = remote_words(diagnostic)
+    reason = classify(status, reply_code, remote or diagnostic, command)
+    if remote and (reason in NO_CAUSE or reason in CONSEQUENCES):
+        whole = classify(status, reply_code, diagnostic, command)
+        if whole not in NO_CAUSE and whole not in CONSEQUENCES:
+            reason = whole
     if reason in NO_CAUSE and prose and prose not in diagnostic:
         reason = classify(status, reply_code, prose, command)
     if reason in NO_CAUSE and default is not None:

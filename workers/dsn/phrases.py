@@ -67,7 +67,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "failed spf", "spf softfail", "spf check", "dkim", "dmarc",
         "domain-based message authentication", "authentication-results",
         "sender is not authenticated", "unauthenticated email", "did not pass authentication",
-        "authentication checks failed", "email authentication", "message failed authentication",
+        "authentication checks failed", "email authentication", "authentication information", "message failed authentication",
         "not authorized to send on behalf", "does not designate", "5.7.26", "5.7.23",
         "is not allowed to send mail from", "arc validation", "dmarc policy", "spf settings",
         "per it's spf", "per its spf",
@@ -162,7 +162,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "host or domain name not found", "nxdomain", "domain not exist",
         "unrouteable mail domain", "unroutable mail domain", "bad destination system",
         "unrouteable address", "unroutable address",
-        "host name unknown", "no such host", "domain name not found",
+        "host name unknown", "no such host", "domain is not reachable", "domain name not found",
         "not a valid domain", "could not be resolved", "unknown mail domain",
         "domain doesn't exist", "domain not valid",
         "illegal host/domain", "hostname unknown", "couldn't find",
@@ -170,7 +170,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     )),
     (Reason.NOTACCEPT, (
         "does not accept mail", "not accepting mail", "null mx", "accepts no mail",
-        "indicated no smtp service", "no mx found", "no mx record", "has no mx",
+        "indicated no smtp service", "no mx found", "couldn't find a mail exchanger", "no mx record", "has no mx",
         "mx record", "no mx",
         "does not receive mail", "does not accept any mail", "mail is not accepted",
         "no mail accepted",
@@ -179,7 +179,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "relay access denied", "relaying denied", "relay denied", "relay not permitted",
         "relaying not allowed", "not permitted to relay", "unable to relay",
         "we do not relay", "relay not allowed", "relaying mail to", "not allowed to relay",
-        "no relaying", "cannot relay", "relay prohibited", "relay rejected",
+        "no relaying", "cannot relay", "insecure mail relay", "relay prohibited", "relay rejected",
         "not a gateway", "is not a local domain", "not local host",
     )),
     (Reason.REJECTED, (
@@ -199,7 +199,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "authentication required", "authentication is required", "must authenticate",
         "need to authenticate", "authentication failed", "auth required",
         "please authenticate", "must use tls", "starttls required", "encryption required",
-        "tls required", "forged", "spoof", "impersonat", "not authorized", "unauthorized",
+        "tls required", "forged", "unauthenticated sender", "spoof", "impersonat", "not authorized", "unauthorized",
         "security", "credentials", "delivery not authorized",
     )),
     (Reason.NOTCOMPLIANTRFC, (
@@ -234,8 +234,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "malformed or unexpected name server reply", "lost connection with",
         "while performing the helo handshake", "while performing the ehlo handshake",
         "too many hops", "hop count exceeded", "dns lookup",
-        "network error", "network is unreachable", "no route to host", "could not connect",
-        "couldn't connect", "unable to connect", "connection timed out", "lost connection",
+        "network error", "network is unreachable", "no route to host", "could not connect", "wasn't able to establish", "unable to establish an smtp",
+        "couldn't connect", "unable to connect", "lost connection", "ldap server",
         "connection reset", "connection dropped", "connection closed", "no answer",
         "name server", "temporary failure in name resolution", "dns failure",
         "host is unreachable", "unreachable", "connection refused",
@@ -281,6 +281,6 @@ FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 
 # Phrases telling that the refusal answered the message data (after DATA) or the sender
 # (MAIL FROM): a recipient-looking refusal there is a content filter or a sender rejection.
-AFTER_DATA = ("after end of data", "end of data command", "after data", ">>> data",
-              "in reply to data command", "after the data command", "for text command")
+AFTER_DATA = ("after end of data", "end of data command", "in reply to data command",
+              "after the data command", "for text command")
 AFTER_MAIL_FROM = ("after mail from", "in reply to mail from command", ">>> mail from")

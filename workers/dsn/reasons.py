@@ -89,7 +89,7 @@ LOOSE_STATUS: dict[str, Reason] = {
 
 # Causes whose wording is so specific that it overrides even an exact status code.
 WORDING_WINS = frozenset({
-    Reason.MAILBOXFULL, Reason.MESGTOOBIG, Reason.MAILERERROR, Reason.VIRUSDETECTED,
+    Reason.MAILBOXFULL, Reason.MAILERERROR, Reason.VIRUSDETECTED,
     Reason.SPAMDETECTED, Reason.NORELAYING, Reason.REQUIREPTR, Reason.AUTHFAILURE,
     Reason.SUSPEND, Reason.SYSTEMFULL, Reason.TOOMANYCONN, Reason.BADREPUTATION,
     Reason.NOTACCEPT, Reason.HOSTUNKNOWN, Reason.EXPIRED, Reason.SPEEDING,
@@ -117,6 +117,8 @@ def normalize_text(text: str) -> str:
 
 
 def _rank(reason: Reason, length: int) -> tuple[int, int]:
+    if reason == Reason.EXPIRED:  # running out of time is what happens when all else fails
+        return -1, length
     tier = 2 if reason in TELLING else 0 if reason in CONSEQUENCES else 1
     return tier, length
 
@@ -128,7 +130,7 @@ def match_phrases(text: str) -> Reason | None:
     if not needle:
         return None
     best: Reason | None = None
-    best_rank = (-1, 0)
+    best_rank = (-2, 0)
     for reason, phrases in PHRASES:
         for phrase in phrases:
             if phrase in needle and _rank(reason, len(phrase)) > best_rank:

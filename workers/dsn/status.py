@@ -57,18 +57,26 @@ def find_status(text: str) -> str:
 
 
 def best_status(field: str, diagnostic: str) -> str:
-    """The most telling status: a specific code in the diagnostic beats a vague field
-    (``5.0.0``), and a code that follows the reply code (``550 5.2.2``) beats others."""
+    """The most telling status: the code the remote server gave after its reply code
+    (``550 5.2.2``) beats the reporting server's summary field, and any specific code in the
+    diagnostic beats a vague field (``5.0.0``)."""
+    after_reply = _AFTER_REPLY_RE.search(diagnostic[:4000])
+    if after_reply is not None and is_specific(".".join(after_reply.groups())):
+        return ".".join(after_reply.groups())
     if is_specific(field):
         return field
     codes = [".".join(m.groups()) for m in _STATUS_RE.finditer(diagnostic[:4000])]
     specific = [c for c in codes if is_specific(c)]
-    after_reply = _AFTER_REPLY_RE.search(diagnostic[:4000])
-    if after_reply is not None and is_specific(".".join(after_reply.groups())):
-        return ".".join(after_reply.groups())
     if specific and (not field or specific[0][0] == field[0]):
         return specific[0]
     return field or (codes[0] if codes else "")
+
+
+def remote_words(text: str) -> str:
+    """The remote server's own reply within a diagnostic: from its reply code (or status) on,
+    without the reporting server's preamble; ``""`` when there is none."""
+    found = _REPLY_RE.search(text) or _STATUS_RE.search(text)
+    return text[found.start():] if found else ""
 
 
 def failure_status(text: str) -> str:
