@@ -21,7 +21,7 @@ from workers.dsn.plaintext import (
     split_returned,
     unquote,
 )
-from workers.dsn.reasons import CONSEQUENCES, NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
+from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -181,7 +181,7 @@ def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str],
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
     else:
-        reason = _cause(status, reply_code, diagnostic, report_text, prose, default)
+        reason = _cause(status, reply_code, diagnostic, report_text, prose, default, r.action)
         reason = _expired_if_retried_out(reason, r.action, status)
     temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
     status = status or pseudo_status(reason, temporary)
@@ -236,27 +236,20 @@ def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
 
 
 def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, prose: str,
-           default: Reason | None) -> Reason:
-    """The cause from the recipient's own diagnostic; failing that the engine's usual cause,
-    then the wording of the whole report."""
-    command = smtp_command(" ".join((diagnostic, prose)))
-    # The remote server's own words first; the reporting server's preamble only adds a
-    # cause when the reply names none (or only a consequence such as expiry).
+           default: Reason | None, action: str = "failed") -> Reason:
+    """The cause from the recipient's own words (the remote server's reply first, then what
+    the reporting server says around it); failing that a delay means expiry, then the
+    engine's usual cause, then the wording of the whole report."""
     remote = remote_words(diagnostic)
-    reason = classify(status, reply_code, remote or diagnostic, command)
-    if remote and (reason in NO_CAUSE or reason in CONSEQUENCES):
-        whole = classify(status, reply_code, diagnostic, command)
-        if whole not in NO_CAUSE and whole not in CONSEQUENCES:
-            reason = whole
-    if reason in NO_CAUSE and prose and prose not in diagnostic:
-        reason = classify(status, reply_code, prose, command)
-    if reason in NO_CAUSE and default is not None:
+    context = " ".join(t for t in (diagnostic if remote else "", prose) if t)
+    reason = classify(status, reply_code, remote or diagnostic, None, context)
+    if reason not in NO_CAUSE:
+        return reason
+    if action == "delayed":
+        return Reason.EXPIRED
+    if default is not None:
         return default
-    if reason in NO_CAUSE:
-        context = match_phrases(report_text)
-        if context is not None:
-            return context
-    return reason
+    return match_phrases(report_text) or reason
 
 
 def _recipient(address: str, status: str, reply_code: str, reason: Reason, action: str,

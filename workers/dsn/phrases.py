@@ -84,6 +84,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "block list", "dnsbl", "rbl", "spamhaus", "spamcop", "sorbs", "barracuda",
         "ip address is blocked", "ip blocked", "your ip", "ip address has been blocked",
         "connection rejected", "client host rejected", "my name was rejected",
+        "client host blocked",
         "unfortunately, messages from", "contact your internet service provider", "service unavailable; client host", "banned", "blocked by",
         "has been blocked", "is blocked", "refused to talk to me", "not allowed to connect",
         "too many bad commands", "connections not accepted from",
@@ -104,13 +105,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         
     )),
     (Reason.TOOMANYCONN, (
-        "too many connections", "too many concurrent", "too many simultaneous",
+        "too many connections", "too many concurrent", "frequency limited", "too many simultaneous",
         "connection limit", "concurrent connections", "too many sessions",
         "too many smtp sessions", "maximum number of connections",
     )),
     (Reason.SPEEDING, (
         "rate limit", "ratelimit", "rate-limit", "rate exceeded", "rate that is limited",
-        "unusual rate", "too many messages", "too many mails", "sending too fast",
+        "unusual rate", "too many messages", "recipients this hour", "messages this hour", "too many mails", "sending too fast",
         "throttl", "receiving mail at a rate",
         "too many emails", "slow down", "exceeded the rate",
     )),
@@ -126,12 +127,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "account is suspended", "suspended", "has been terminated", "account expired",
         "account has expired", "deactivated", "disabled recipient", "recipient disabled",
         "user account is unavailable", "account is locked", "account locked", "mailbox locked",
-        "is frozen", "account frozen", "temporary locked", "temporarily locked", "blocked account", "user suspended", "temporarily disabled",
+        "is frozen", "account frozen", "recipient account is blocked", "account is blocked", "temporary locked", "temporarily locked", "blocked account", "user suspended", "temporarily disabled",
         "no longer active", "not active", "currently disabled", "mailbox unavailable: disabled",
         "mailbox is not available", "this account has been disabled or discontinued",
     )),
     (Reason.USERUNKNOWN, (
         "user unknown", "unknown user", "unknown recipient", "recipient unknown", "address wasn't found",
+        "recipient address rejected: access denied",
         "wasn't found at the destination", "unknown or invalid recipient",
         "no such user", "no such mailbox", "no such recipient", "no such account",
         "no such person", "no such address", "no such local user", "user not found",
@@ -284,3 +286,12 @@ FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 AFTER_DATA = ("after end of data", "end of data command", "in reply to data command",
               "after the data command", "for text command")
 AFTER_MAIL_FROM = ("after mail from", "in reply to mail from command", ">>> mail from")
+AFTER_RCPT_TO = ("after rcpt to", "in reply to rcpt to command", ">>> rcpt to", "rcpt to response",
+                 "did not like our rcpt to", "in reply to rcpt command", "rcpt to:<")
+
+# Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;
+# said to the message, or with no sign of which command it answered (and no 5.1.1), it is
+# how some filters refuse a message: the reference vocabulary calls that "filtered".
+GENERIC_USERUNKNOWN = ("user unknown", "unknown user", "no such user", "doesn't have a",
+                       "unknown recipient", "recipient unknown", "user not found",
+                       "user does not exist", "no such mailbox", "invalid recipient")

@@ -38,7 +38,8 @@ _ADDRESS = (r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}"
 # An anchor: a line that starts with a recipient address, possibly after a short label,
 # in angle brackets or not, optionally followed by a colon and the start of the diagnostic.
 _ANCHOR_RE = re.compile(
-    r"^[ \t>]{0,12}(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
+    r"^[ \t>]{0,12}(?:<<<\s{1,4})?((?:[245]\d\d[ \-](?:[245]\.\d{1,3}\.\d{1,3}\s{1,4})?)?)"
+    r"(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
     r"|failed recipient|final-recipient|user|mailbox)(?:\s{0,4}:\s{0,4}|\s{1,4}))?"
     rf"[\"'(]?<?(?:mailto:)?({_ADDRESS})>?[\"')]?"
     r"(?:\s{0,4}\([^()\n]{0,200}\))?\s{0,4}(?:[:;,.]|\.\.\.)?(.{0,1500})$",
@@ -100,10 +101,10 @@ def extract_recipients(report: str, exclude: frozenset[str] = frozenset(),
         found = _ANCHOR_RE.match(line)
         if found is None:
             continue
-        address = found.group(1).strip(".").lower()
+        reply, address, rest = found.group(1), found.group(2).strip(".").lower(), found.group(3)
         if address not in known and (address in exclude or is_service_address(address)):
             continue
-        anchors.append((index, address, found.group(2).strip()))
+        anchors.append((index, address, (reply + rest).strip()))
     if not anchors:
         return []
     merged: dict[str, list[str]] = {}

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import re
 
-from workers.dsn.phrases import AFTER_DATA, AFTER_MAIL_FROM, FALLBACK, PATTERNS, PHRASES
+from workers.dsn.phrases import (
+    AFTER_DATA,
+    AFTER_MAIL_FROM,
+    AFTER_RCPT_TO,
+    FALLBACK,
+    GENERIC_USERUNKNOWN,
+    PATTERNS,
+    PHRASES,
+)
 from workers.dsn.report import BounceType, Reason
 from workers.dsn.status import failure_status, find_status
 
@@ -123,9 +131,9 @@ def _rank(reason: Reason, length: int) -> tuple[int, int]:
     return tier, length
 
 
-def match_phrases(text: str) -> Reason | None:
+def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     """The cause named by the wording of ``text``: the most telling tier, then the longest
-    phrase (the most specific), then table order."""
+    phrase (the most specific), then table order; broad words only when ``fallback``."""
     needle = normalize_text(text)
     if not needle:
         return None
@@ -139,8 +147,13 @@ def match_phrases(text: str) -> Reason | None:
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
             best, best_rank = reason, _rank(reason, len(found.group(0)))
-    if best is not None:
+    if best is not None or not fallback:
         return best
+    return broad_words(needle)
+
+
+def broad_words(text: str) -> Reason | None:
+    needle = normalize_text(text)
     for reason, words in FALLBACK:
         if any(word in needle for word in words):
             return reason
@@ -158,28 +171,45 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
 
 
 def smtp_command(text: str) -> str:
-    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL`` or ``""``."""
+    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``
+    or ``""``."""
     lowered = normalize_text(text)
     if any(marker in lowered for marker in AFTER_DATA):
         return "DATA"
     if any(marker in lowered for marker in AFTER_MAIL_FROM):
         return "MAIL"
+    if any(marker in lowered for marker in AFTER_RCPT_TO):
+        return "RCPT"
     return ""
 
 
+def _wording(diagnostic: str, context: str) -> Reason | None:
+    """The diagnostic's own phrases; the context's when those name no cause (or only a
+    consequence); broad words last."""
+    own = match_phrases(diagnostic, fallback=False)
+    if context and (own is None or own in CONSEQUENCES):
+        around = match_phrases(context, fallback=False)
+        if around is not None and (own is None or around not in CONSEQUENCES):
+            return around
+    if own is not None:
+        return own
+    return broad_words(diagnostic) or (broad_words(context) if context else None)
+
+
 def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
-             command: str | None = None) -> Reason:
+             command: str | None = None, context: str = "") -> Reason:
     """The failure cause of one recipient from its status, reply code and diagnostic text.
 
     ``command`` is the SMTP command the reply answered (``RCPT``, ``DATA``, ``MAIL``...) when
-    the caller knows it (the sender does); otherwise it is read from the diagnostic.
+    the caller knows it (the sender does); otherwise it is read from the texts. ``context``
+    is more text about the failure (a report's preamble), consulted after the diagnostic.
     """
     explicit = find_status(status or "")
     if explicit.startswith("2"):
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    by_text = match_phrases(diagnostic)
+    by_text = _wording(diagnostic, context)
     if exact and by_status is not None and (by_text is None or by_text not in WORDING_WINS):
         reason = by_status
     elif by_text is not None:
@@ -188,12 +218,20 @@ def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
         reason = by_status
     else:
         return Reason.ONHOLD if diagnostic.strip() else Reason.UNDEFINED
-    stage = (command or smtp_command(diagnostic)).upper()
-    if reason == Reason.USERUNKNOWN and stage == "DATA":
-        return Reason.FILTERED
+    stage = (command or smtp_command(diagnostic + " " + context)).upper()
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
+    if reason == Reason.USERUNKNOWN and not stage.startswith("RCPT") and not (
+            exact and by_status == Reason.USERUNKNOWN) and _generic_userunknown(diagnostic):
+        # "No such user" said to the message rather than to RCPT TO (or with no sign that
+        # RCPT was refused, nor a code saying so): the recipient exists, a filter refused.
+        return Reason.FILTERED
     return reason
+
+
+def _generic_userunknown(text: str) -> bool:
+    needle = normalize_text(text)
+    return any(phrase in needle for phrase in GENERIC_USERUNKNOWN)
 
 
 def bounce_type(reason: Reason, status: str | None = None, reply_code: int | str | None = None
