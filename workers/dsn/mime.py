@@ -210,8 +210,8 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
             return
         if not in_returned:
             returned.append(Headers(enclosed.headers.items()))
-        out.append(Part(value, "", Headers(part.headers.items()), returned=True))
-        _flanker_walk(enclosed, out, returned, in_returned=True, depth=depth + 1)
+        # The returned message's body says nothing about the failure: only its headers count.
+        out.append(Part(value, "", Headers(), returned=True))
         return
     if not _is_text_like(value):
         return
@@ -220,15 +220,15 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
         text = decode_bytes(body, ct.params.get("charset"))
     else:
         text = body if isinstance(body, str) else ""
-    if not text and value.startswith("message/"):
-        # flanker leaves some report bodies (message/feedback-report) empty: read the raw part.
+    if not text and (value.startswith("message/") or value in RETURNED_TYPES):
+        # flanker leaves some report bodies (message/feedback-report, text/rfc822-headers)
+        # empty: read the raw part.
         raw = part.to_string()
         text = raw.partition("\n\n")[2] if isinstance(raw, str) else ""
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
-    out.append(Part(value, text, Headers(part.headers.items()),
-                    returned=in_returned or value in RETURNED_TYPES))
+    out.append(Part(value, text, Headers(), returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- stdlib email -----------------------------------------------------------------------------
@@ -265,14 +265,12 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
         return
     value = msg.get_content_type().lower()
     payload = msg.get_payload()
-    own_headers = Headers((k, str(v)) for k, v in msg.items())
     if value in ("message/rfc822", "message/global") and isinstance(payload, list):
         for enclosed in payload[:1]:
             if isinstance(enclosed, email.message.Message):
                 if not in_returned:
                     returned.append(Headers((k, str(v)) for k, v in enclosed.items()))
-                out.append(Part(value, "", own_headers, returned=True))
-                _email_walk(enclosed, out, returned, in_returned=True, depth=depth + 1)
+                out.append(Part(value, "", Headers(), returned=True))
         return
     if isinstance(payload, list):
         for child in payload:
@@ -289,7 +287,7 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
-    out.append(Part(value, text, own_headers, returned=in_returned or value in RETURNED_TYPES))
+    out.append(Part(value, text, Headers(), returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- raw text ---------------------------------------------------------------------------------
