@@ -9,7 +9,7 @@ from dataclasses import replace
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
-from workers.dsn.engines import default_reason, detect_engine
+from workers.dsn.engines import default_reason, default_stage, detect_engine
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
 from workers.dsn.plaintext import (
@@ -21,7 +21,7 @@ from workers.dsn.plaintext import (
     split_returned,
     unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases
+from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -78,6 +78,7 @@ def _parse(raw: bytes) -> BounceReport:
     returned = mail.returned_headers or returned_headers(inline_returned)
     engine = detect_engine(mail.headers, human)
     default = default_reason(engine)
+    stage = default_stage(engine)
     delivery_status = _delivery_status(mail) or _embedded_delivery_status(report_text)
     link = correlate(mail.headers, delivery_status.envelope_sender if delivery_status else "",
                      returned)
@@ -97,7 +98,7 @@ def _parse(raw: bytes) -> BounceReport:
                        recipients=recipients, reporting_mta=feedback.reporting_mta)
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
-        recipients = tuple(_dsn_recipient(r, report_text, exclude, default)
+        recipients = tuple(_dsn_recipient(r, report_text, exclude, default, stage)
                            for r in delivery_status.recipients)
         return replace(base, is_bounce=True, kind=ReportKind.RFC3464,
                        engine=engine or "RFC3464", recipients=recipients,
@@ -109,7 +110,8 @@ def _parse(raw: bytes) -> BounceReport:
         return replace(base, is_bounce=True, kind=ReportKind.AUTOREPLY, engine="RFC3834",
                        recipients=(vacation,))
     if bounce_like or engine:
-        recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default)
+        recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default,
+                                       stage)
         if recipients:
             return replace(base, is_bounce=True, kind=ReportKind.PLAINTEXT,
                            engine=engine or "unknown", recipients=recipients)
@@ -170,8 +172,11 @@ def is_temporary(text: str) -> bool:
 # --- recipients -------------------------------------------------------------------------------
 
 def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str],
-                   default: Reason | None) -> RecipientReport:
+                   default: Reason | None, stage: str) -> RecipientReport:
     prose = _prose_about(report_text, r.address, exclude)
+    transcript = lines_about(report_text, r.address)
+    if transcript and transcript not in prose:
+        prose = f"{prose} {transcript}".strip()
     diagnostic = r.diagnostic
     if not diagnostic or (not find_status(diagnostic) and not find_reply_code(diagnostic)
                           and prose):
@@ -181,7 +186,8 @@ def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str],
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
     else:
-        reason = _cause(status, reply_code, diagnostic, report_text, prose, default, r.action)
+        reason = _cause(status, reply_code, diagnostic, report_text, prose, default, r.action,
+                        stage)
         reason = _expired_if_retried_out(reason, r.action, status)
     temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
     status = status or pseudo_status(reason, temporary)
@@ -197,7 +203,7 @@ def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str
 
 
 def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[str],
-                      headers: Headers, default: Reason | None
+                      headers: Headers, default: Reason | None, stage: str
                       ) -> tuple[RecipientReport, ...]:
     found = [(p.address, p.diagnostic) for p in extract_recipients(report_text, exclude)]
     if not found:
@@ -214,7 +220,9 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
             diagnostic = " ".join(t for t in (diagnostic, extra) if t)
         status = best_status("", diagnostic)
         reply_code = find_reply_code(diagnostic)
-        reason = _cause(status, reply_code, diagnostic, report_text, "", default)
+        reason = _cause(status, reply_code, diagnostic, report_text,
+                        lines_about(report_text, address) if address else "", default,
+                        stage=stage)
         soft = temporary or status.startswith("4") or reply_code.startswith("4")
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
@@ -236,13 +244,14 @@ def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
 
 
 def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, prose: str,
-           default: Reason | None, action: str = "failed") -> Reason:
+           default: Reason | None, action: str = "failed", stage: str = "") -> Reason:
     """The cause from the recipient's own words (the remote server's reply first, then what
     the reporting server says around it); failing that a delay means expiry, then the
     engine's usual cause, then the wording of the whole report."""
     remote = remote_words(diagnostic)
     context = " ".join(t for t in (diagnostic if remote else "", prose) if t)
-    reason = classify(status, reply_code, remote or diagnostic, None, context)
+    command = smtp_command(" ".join((diagnostic, prose))) or stage
+    reason = classify(status, reply_code, remote or diagnostic, command or None, context)
     if reason not in NO_CAUSE:
         return reason
     if action == "delayed":

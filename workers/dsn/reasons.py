@@ -223,8 +223,9 @@ def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
         return Reason.REJECTED
     if reason == Reason.USERUNKNOWN and not stage.startswith("RCPT") and not (
             exact and by_status == Reason.USERUNKNOWN) and _generic_userunknown(diagnostic):
-        # "No such user" said to the message rather than to RCPT TO (or with no sign that
-        # RCPT was refused, nor a code saying so): the recipient exists, a filter refused.
+        # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
+        # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
+        # filter's refusal. Callers that know the command say so (``command="RCPT"``).
         return Reason.FILTERED
     return reason
 

@@ -35,3 +35,11 @@ def default_reason(engine: str) -> Reason | None:
         if markers.name == engine:
             return markers.default_reason
     return None
+
+
+def default_stage(engine: str) -> str:
+    """The SMTP command an engine's unqualified per-recipient errors answer, or ``""``."""
+    for markers in ENGINES:
+        if markers.name == engine:
+            return markers.stage
+    return ""

@@ -21,6 +21,9 @@ class EngineMarkers:
     headers: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     default_reason: Reason | None = None
+    # The SMTP command the engine's per-recipient errors answer when they do not say
+    # (servers whose reports only ever list recipients refused at RCPT TO).
+    stage: str = ""
 
 
 ENGINES: tuple[EngineMarkers, ...] = (
@@ -40,7 +43,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("Outlook", sender=("hotmail.", "postmaster@mail.outlook", "mail.o.")),
     EngineMarkers("Exchange2007", body=("diagnostic information for administrators",
                                         "remote server returned", "generating server:")),
-    EngineMarkers("Exchange2003", headers=("x-mailer: internet mail service",
+    EngineMarkers("Exchange2003", stage="RCPT", headers=("x-mailer: internet mail service",
                                            "x-ms-embedded-report"),
                   body=("did not reach the following recipient",)),
     EngineMarkers("Yahoo", sender=("yahoo.com", "yahoo.co"),
@@ -52,11 +55,12 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("EinsUndEins", sender=("kundenserver.", "1and1", "ui-r.com")),
     EngineMarkers("MessagingServer", subject=("delivery notification: ",),
                   body=("this report relates to a message you sent",)),
-    EngineMarkers("Domino", subject=("delivery failure:",), body=("lotus", "domino")),
+    EngineMarkers("Domino", stage="RCPT", subject=("delivery failure:",),
+                  body=("lotus", "domino")),
     EngineMarkers("Notes", subject=("undeliverable message",),
                   body=("did not reach the following recipient(s)",)),
-    EngineMarkers("IMailServer", headers=("x-mailer: <smtp32",)),
-    EngineMarkers("McAfee", subject=("delivery status",),
+    EngineMarkers("IMailServer", stage="RCPT", headers=("x-mailer: <smtp32",)),
+    EngineMarkers("McAfee", stage="RCPT", subject=("delivery status",),
                   headers=("x-nai-header",), body=("mcafee",)),
     EngineMarkers("SurfControl", headers=("x-mailer: surfcontrol",)),
     EngineMarkers("mFILTER", headers=("x-mailer: m-filter",)),
@@ -74,7 +78,8 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("Courier", body=("courier mail server", "courier-mta")),
     EngineMarkers("OpenSMTPD", subject=("delivery status notification: ",),
                   body=("this is the mailer-daemon at", "opensmtpd")),
-    EngineMarkers("PowerMTA", headers=("x-powermta",), subject=("delivery report",)),
+    EngineMarkers("PowerMTA", stage="RCPT", headers=("x-powermta",),
+                  subject=("delivery report",)),
     EngineMarkers("SendGrid", sender=("sendgrid",), headers=("x-sendgrid",)),
     EngineMarkers("qmail", body=("qmail-send", "this is the qmail", "i'm afraid i wasn't able",
                                  "below this line is a copy of the message")),
