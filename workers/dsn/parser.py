@@ -31,6 +31,7 @@ from workers.dsn.rfc3464 import (
 )
 from workers.dsn.status import (
     best_status,
+    failure_status,
     find_reply_code,
     find_status,
     pseudo_status,
@@ -218,7 +219,9 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
         if address and not find_status(diagnostic) and not find_reply_code(diagnostic):
             extra = lines_about(report_text, address)
             diagnostic = " ".join(t for t in (diagnostic, extra) if t)
-        status = best_status("", diagnostic)
+        status = best_status("", remote_words(diagnostic) or diagnostic)
+        if status.startswith("2"):  # a success line of a transcript is not the outcome
+            status = failure_status(diagnostic)
         reply_code = find_reply_code(diagnostic)
         reason = _cause(status, reply_code, diagnostic, report_text,
                         lines_about(report_text, address) if address else "", default,

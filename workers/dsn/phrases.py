@@ -43,6 +43,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     )),
     (Reason.SYSTEMFULL, (
         "mail system full", "insufficient system storage", "out of disk space",
+        "insufficient disk space",
         "disk full", "no space left on device", "spool full", "server is full",
         "insufficient system resources", "too many messages in queue",
     )),
@@ -98,6 +99,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     )),
     (Reason.SPAMDETECTED, (
         "spam ", "junk mail", "as spam", "spam,", "spam.", "spam content",
+        "ofr_506",
         "from spam", "spam filter", "spam detected", "bulk mail", "unsolicited", "message looks suspicious",
         "suspicious content",
         "likely to be unsolicited", "detected as spam", "scored too high", "score too high",
@@ -212,6 +214,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     )),
     (Reason.CONTENTERROR, (
         "header error", "invalid header", "malformed mime", "mime error", "bad header",
+        "media error", "media not supported",
         "message header", "improper", "8bit", "content type", "invalid content",
     )),
     (Reason.FILTERED, (
@@ -248,7 +251,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "temporary local problem", "server configuration problem", "misconfigur",
         "directory server", "ldap", "database", "resources temporarily unavailable",
         "could not be processed", "temporary failure", "temporarily unavailable",
-        "try again", "unable to process", "local configuration error",
+        "unable to process", "local configuration error",
     )),
     (Reason.MAILERERROR, (
         "mailer error", "mail delivery program", "procmail", "maildrop", "command failed",
@@ -284,10 +287,11 @@ FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 # Phrases telling that the refusal answered the message data (after DATA) or the sender
 # (MAIL FROM): a recipient-looking refusal there is a content filter or a sender rejection.
 AFTER_DATA = ("after end of data", "end of data command", "in reply to data command",
-              "after the data command", "for text command")
+              "after the data command", "for text command", ">>> data")
 AFTER_MAIL_FROM = ("after mail from", "in reply to mail from command", ">>> mail from")
 AFTER_RCPT_TO = ("after rcpt to", "in reply to rcpt to command", ">>> rcpt to", "rcpt to response",
-                 "did not like our rcpt to", "in reply to rcpt command", "rcpt to:<")
+                 "did not like our rcpt to", "in reply to rcpt command", "rcpt to:<",
+                 "[rcpt_to]")
 
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;
 # said to the message, or with no sign of which command it answered (and no 5.1.1), it is

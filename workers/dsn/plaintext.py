@@ -111,7 +111,10 @@ def extract_recipients(report: str, exclude: frozenset[str] = frozenset(),
     for position, (index, address, rest) in enumerate(anchors):
         end = anchors[position + 1][0] if position + 1 < len(anchors) else len(lines)
         end = min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
-        body = [rest] + [line.strip() for line in lines[index + 1:end]]
+        lead = lines[index - 1].strip() if index > 0 else ""
+        # A lead-in such as "host mx did not like our RCPT TO:" belongs to the paragraph.
+        lead = lead if lead.endswith(":") and "@" not in lead else ""
+        body = [lead, rest] + [line.strip() for line in lines[index + 1:end]]
         merged.setdefault(address, []).append(" ".join(part for part in body if part))
     return [PlainRecipient(address, " ".join(texts).strip()) for address, texts in merged.items()]
 

@@ -216,8 +216,11 @@ def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
         reason = by_text
     elif by_status is not None:
         reason = by_status
+    elif str(reply_code or "").startswith("551"):
+        reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
-        return Reason.ONHOLD if diagnostic.strip() else Reason.UNDEFINED
+        # Words that name no cause: undetermined; no words at all: a bounce on hold.
+        return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
     stage = (command or smtp_command(diagnostic + " " + context)).upper()
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED

@@ -37,7 +37,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
                   body=("google tried to deliver your message",
                         "delivery to the following recipient failed",
                         "technical details of permanent failure")),
-    EngineMarkers("Office365", sender=("postmaster@outlook.com",),
+    EngineMarkers("Office365", stage="RCPT", sender=("postmaster@outlook.com",),
                   headers=("x-ms-exchange-", "x-microsoft-antispam"),
                   body=("office 365", "microsoft.com/", "outlook.com")),
     EngineMarkers("Outlook", sender=("hotmail.", "postmaster@mail.outlook", "mail.o.")),
@@ -88,7 +88,8 @@ ENGINES: tuple[EngineMarkers, ...] = (
                         "the following address(es) failed", "this is a copy of the message")),
     EngineMarkers("Postfix", subject=("undelivered mail returned to sender",),
                   body=("this is the mail system at host", "x-postfix-")),
-    EngineMarkers("Sendmail", subject=("see transcript for details", "returned mail:"),
+    # Sendmail reports the refused RCPT TO; refusals of the message show ">>> DATA".
+    EngineMarkers("Sendmail", stage="RCPT", subject=("see transcript for details", "returned mail:"),
                   body=("----- transcript of session follows -----",
                         "the original message was received at")),
 )
