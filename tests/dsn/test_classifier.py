@@ -57,9 +57,13 @@ def test_unknown_user_said_to_mail_from_is_a_sender_rejection() -> None:
     assert classify(None, 550, "User unknown", command="MAIL") == Reason.REJECTED
 
 
-def test_nothing_known_is_undefined_and_words_without_cause_are_onhold() -> None:
-    assert classify(None, None, "") == Reason.UNDEFINED
-    assert classify(None, None, "Nyaan nyaan") == Reason.ONHOLD
+def test_words_without_a_cause_are_undefined_and_no_words_at_all_are_onhold() -> None:
+    assert classify(None, None, "Nyaan nyaan") == Reason.UNDEFINED
+    assert classify(None, None, "") == Reason.ONHOLD
+
+
+def test_reply_551_means_the_user_has_moved() -> None:
+    assert classify(None, 551, "not our user") == Reason.HASMOVED
 
 
 @pytest.mark.parametrize(

@@ -287,7 +287,7 @@ FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 # Phrases telling that the refusal answered the message data (after DATA) or the sender
 # (MAIL FROM): a recipient-looking refusal there is a content filter or a sender rejection.
 AFTER_DATA = ("after end of data", "end of data command", "in reply to data command",
-              "after the data command", "for text command", ">>> data")
+              "after the data command", "for text command")
 AFTER_MAIL_FROM = ("after mail from", "in reply to mail from command", ">>> mail from")
 AFTER_RCPT_TO = ("after rcpt to", "in reply to rcpt to command", ">>> rcpt to", "rcpt to response",
                  "did not like our rcpt to", "in reply to rcpt command", "rcpt to:<",

@@ -189,7 +189,8 @@ def _wording(diagnostic: str, context: str) -> Reason | None:
     own = match_phrases(diagnostic, fallback=False)
     if context and (own is None or own in CONSEQUENCES):
         around = match_phrases(context, fallback=False)
-        if around is not None and (own is None or around not in CONSEQUENCES):
+        if around is not None and (own is None or around not in CONSEQUENCES
+                                   or own == Reason.EXPIRED):
             return around
     if own is not None:
         return own
