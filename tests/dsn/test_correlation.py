@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
+from tests.dsn.mails import dsn, plain
 from workers.correlation import envelope_sender, message_id_for, verify_tag
 from workers.dsn import parse_bounce
-from tests.dsn.mails import dsn, plain
 
 KEY = b"test-server-key"
 JOB = str(uuid.UUID("1b4e28ba-2fa1-11d2-883f-0016d3cca427"))

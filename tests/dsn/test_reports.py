@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workers.dsn import BounceType, Reason, ReportKind, parse_bounce
 from tests.dsn.mails import dsn, plain
+from workers.dsn import BounceType, Reason, ReportKind, parse_bounce
 
 
 def test_an_rfc3464_report_gives_one_entry_per_recipient_with_its_own_cause() -> None:
@@ -58,15 +58,15 @@ def test_a_cause_without_code_gets_a_pseudo_status() -> None:
 
 def test_a_feedback_report_is_feedback_with_its_type_and_never_hard() -> None:
     raw = (
-        "From: fbl@isp.example\nTo: abuse@shop.example\nSubject: FW: complaint\n"
-        "MIME-Version: 1.0\n"
-        'Content-Type: multipart/report; report-type=feedback-report; boundary="F"\n\n'
-        "--F\nContent-Type: text/plain\n\nA complaint.\n"
-        "--F\nContent-Type: message/feedback-report\n\n"
-        "Feedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n"
-        "Original-Rcpt-To: <reader@isp.example>\n"
-        "--F\nContent-Type: message/rfc822\n\nFrom: sender@shop.example\n"
-        "To: reader@isp.example\nSubject: offer\n\nbuy\n--F--\n").encode()
+        b"From: fbl@isp.example\nTo: abuse@shop.example\nSubject: FW: complaint\n"
+        b"MIME-Version: 1.0\n"
+        b'Content-Type: multipart/report; report-type=feedback-report; boundary="F"\n\n'
+        b"--F\nContent-Type: text/plain\n\nA complaint.\n"
+        b"--F\nContent-Type: message/feedback-report\n\n"
+        b"Feedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n"
+        b"Original-Rcpt-To: <reader@isp.example>\n"
+        b"--F\nContent-Type: message/rfc822\n\nFrom: sender@shop.example\n"
+        b"To: reader@isp.example\nSubject: offer\n\nbuy\n--F--\n")
     report = parse_bounce(raw)
     assert report.kind == ReportKind.ARF and report.is_bounce
     (recipient,) = report.recipients
@@ -76,9 +76,9 @@ def test_a_feedback_report_is_feedback_with_its_type_and_never_hard() -> None:
 
 
 def test_an_auto_reply_is_vacation_and_never_hard() -> None:
-    raw = ("From: Reader <reader@example.org>\nTo: sender@shop.example\n"
-           "Subject: Automatic reply: Invoice 42\nAuto-Submitted: auto-replied\n\n"
-           "I am out of the office until Monday.\n").encode()
+    raw = (b"From: Reader <reader@example.org>\nTo: sender@shop.example\n"
+           b"Subject: Automatic reply: Invoice 42\nAuto-Submitted: auto-replied\n\n"
+           b"I am out of the office until Monday.\n")
     report = parse_bounce(raw)
     assert report.kind == ReportKind.AUTOREPLY
     (recipient,) = report.recipients

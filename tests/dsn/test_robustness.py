@@ -7,9 +7,9 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.dsn.mails import dsn, plain
 from workers.dsn import ReportKind, parse_bounce
 from workers.dsn.report import BounceReport
-from tests.dsn.mails import dsn, plain
 
 WORST_SECONDS = 2.0
 

@@ -157,9 +157,10 @@ def bench_table(results: dict[str, Any]) -> Table:
                       f"{theirs['rate']:.0f}", "1.0x")
     rss = ours["rss"]
     repeat = results["repeat"]
+    after, peak = rss[f"after_{repeat}x_mib"], rss[f"peak_after_{repeat}x_mib"]
     table.caption = (f"worst message {ours['worst_ms']:.1f} ms ({ours['worst_file']}); "
                      f"RSS after 1x {rss['after_1x_mib']:.0f} MiB, after {repeat}x "
-                     f"{rss[f'after_{repeat}x_mib']:.0f} MiB (peak {rss[f'peak_after_{repeat}x_mib']:.0f})")
+                     f"{after:.0f} MiB (peak {peak:.0f})")
     return table
 
 

@@ -69,7 +69,6 @@ class Part:
 
     content_type: str
     text: str
-    headers: Headers
     returned: bool = False
 
 
@@ -211,7 +210,7 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
         if not in_returned:
             returned.append(Headers(enclosed.headers.items()))
         # The returned message's body says nothing about the failure: only its headers count.
-        out.append(Part(value, "", Headers(), returned=True))
+        out.append(Part(value, "", returned=True))
         return
     if not _is_text_like(value):
         return
@@ -228,7 +227,7 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
-    out.append(Part(value, text, Headers(), returned=in_returned or value in RETURNED_TYPES))
+    out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- stdlib email -----------------------------------------------------------------------------
@@ -239,7 +238,7 @@ def _parse_with_email(data: bytes) -> Mail:
     returned: list[Headers] = []
     _email_walk(msg, parts, returned, in_returned=False, depth=0)
     if not parts and not msg.is_multipart():
-        parts.append(Part("text/plain", _cap(_email_text(msg)), Headers()))
+        parts.append(Part("text/plain", _cap(_email_text(msg))))
     params = {str(k).lower(): str(v) for k, v in (msg.get_params() or [])[1:]}
     return Mail(
         headers=Headers((k, str(v)) for k, v in msg.items()),
@@ -270,7 +269,7 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
             if isinstance(enclosed, email.message.Message):
                 if not in_returned:
                     returned.append(Headers((k, str(v)) for k, v in enclosed.items()))
-                out.append(Part(value, "", Headers(), returned=True))
+                out.append(Part(value, "", returned=True))
         return
     if isinstance(payload, list):
         for child in payload:
@@ -287,7 +286,7 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
-    out.append(Part(value, text, Headers(), returned=in_returned or value in RETURNED_TYPES))
+    out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- raw text ---------------------------------------------------------------------------------
@@ -298,7 +297,7 @@ def _parse_raw(data: bytes) -> Mail:
     headers = _headers_from_text(head)
     if not headers:
         body = text
-    return Mail(headers=headers, parts=(Part("text/plain", _cap(body), Headers()),),
+    return Mail(headers=headers, parts=(Part("text/plain", _cap(body)),),
                 parsed_by="raw")
 
 

@@ -9,8 +9,10 @@ from workers.dsn.report import Reason
 
 # Bounded quantifiers only: nothing here can backtrack badly.
 _STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
-_REPLY_RE = re.compile(r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))")
-_AFTER_REPLY_RE = re.compile(r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
+_REPLY_RE = re.compile(
+    r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))")
+_AFTER_REPLY_RE = re.compile(
+    r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
 _REPLY_START_RE = re.compile(r"^\s*[\"(<\[]?([245][0-5]\d)(?![\d.])")
 
 # A report that gives a cause but no code gets ``<class>.0.<number>``: the convention of the

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from workers.dsn.engines.table import ENGINES
-from workers.dsn.report import Reason
 from workers.dsn.mime import Headers
+from workers.dsn.report import Reason
 
 _MARKER_HEADERS = ("x-mailer", "x-ms-exchange-organization-authas", "x-ms-embedded-report",
                    "x-ses-outgoing", "x-amz-sns-message-id", "x-nai-header", "x-mx-bounce",
