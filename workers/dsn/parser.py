@@ -10,6 +10,7 @@ from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
 from workers.dsn.engines import default_reason, default_stage, detect_engine
+from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
 from workers.dsn.plaintext import (
@@ -97,6 +98,13 @@ def _parse(raw: bytes) -> BounceReport:
                            feedback.recipients)
         return replace(base, is_bounce=True, kind=ReportKind.ARF, engine="ARF",
                        recipients=recipients, reporting_mta=feedback.reporting_mta)
+    ses = parse_ses_notification(human) if engine == "AmazonSES" else None
+    if ses is not None and ses.recipients:
+        link = correlate(mail.headers, "", Headers(ses.headers))
+        return replace(base, is_bounce=True, kind=ReportKind.JSON, engine="AmazonSES",
+                       recipients=tuple(_ses_recipient(r) for r in ses.recipients),
+                       reporting_mta=ses.reporting_mta, job_id=link.job_id,
+                       job_id_source=link.source, verp_tag=link.verp_tag)
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
         recipients = tuple(_dsn_recipient(r, report_text, exclude, default, stage)
@@ -272,6 +280,20 @@ def _recipient(address: str, status: str, reply_code: str, reason: Reason, actio
         bounce_type=bounce_type(reason, status, reply_code), action=action,
         diagnostic=_squeeze(diagnostic), remote_mta=remote_mta, original_recipient=original,
         last_attempt=last_attempt, feedback_type=feedback_type)
+
+
+def _ses_recipient(r: SesRecipient) -> RecipientReport:
+    if r.kind == "complaint":
+        return _recipient(r.address, "", "", Reason.FEEDBACK, "", "", "",
+                          feedback_type=r.feedback_type)
+    status = best_status(r.status, r.diagnostic)
+    if r.kind == "delivery":
+        return _recipient(r.address, status or "2.0.0", find_reply_code(r.diagnostic),
+                          Reason.DELIVERED, r.action, r.diagnostic, "")
+    reply_code = find_reply_code(r.diagnostic)
+    reason = classify(status, reply_code, r.diagnostic)
+    return _recipient(r.address, status or pseudo_status(reason, not r.permanent), reply_code,
+                      reason, r.action, r.diagnostic, "")
 
 
 def _feedback_recipient(address: str, feedback: arf.Feedback) -> RecipientReport:
