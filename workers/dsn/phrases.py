@@ -120,6 +120,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "moved to", "not forwarded", "mailbox owner has changed", "domain owner has changed",
     )),
     (Reason.SUSPEND, (
+        "is inactive", "tried to reach is inactive",
         "account disabled", "account has been disabled", "account is disabled",
         "mailbox disabled", "mailbox is disabled", "mailbox has been disabled",
         "account is inactive", "inactive account", "inactive user", "account inactive",
@@ -247,7 +248,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         "transaction failed", "internal system error", "other mail system problem",
         "temporary local problem", "server configuration problem", "misconfigur",
         "directory server", "ldap", "database", "resources temporarily unavailable",
-        "could not be processed", "temporary failure", "temporarily unavailable",
+        "could not be processed", "temporarily unavailable", "service currently unavailable",
         "unable to process", "local configuration error",
     )),
     (Reason.MAILERERROR, (
