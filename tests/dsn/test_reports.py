@@ -109,3 +109,18 @@ def test_a_report_without_a_boundary_parameter_line_is_still_read() -> None:
         b'boundary="BB"')
     (recipient,) = parse_bounce(raw).recipients
     assert (recipient.address, recipient.reason) == ("gone@example.org", Reason.USERUNKNOWN)
+
+
+def test_an_amazon_ses_json_notification_is_read_per_recipient() -> None:
+    notification = (
+        '{"notificationType":"Bounce","bounce":{"bounceType":"Permanent",'
+        '"bouncedRecipients":[{"emailAddress":"gone@example.org","action":"failed",'
+        '"status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],'
+        '"reportingMTA":"dsn; a1.smtp-out.amazonses.com"},'
+        '"mail":{"headers":[{"name":"Subject","value":"Invoice"}]}}')
+    report = parse_bounce(plain(notification, subject="AWS Notification Message",
+                                sender="SES <no-reply@sns.amazonaws.com>"))
+    assert report.kind == ReportKind.JSON
+    (recipient,) = report.recipients
+    assert (recipient.address, recipient.status, recipient.reason) == (
+        "gone@example.org", "5.1.1", Reason.USERUNKNOWN)

@@ -17,8 +17,13 @@ from workers.dsn.parser import parse_bounce
 from workers.dsn.report import BounceReport, BounceType
 
 METRICS = ("recipients", "status", "reason", "hardsoft")
+# The agreement the product asks for on dev/.
 FLOORS: dict[str, float] = {"recipients": 0.98, "status": 0.97, "reason": 0.95,
                             "hardsoft": 0.97}
+# The agreement this version reaches (rounded down): the regression guard. Raise it with
+# every gain; it never goes down.
+REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.91, "reason": 0.87,
+                             "hardsoft": 0.95}
 
 
 @dataclass
