@@ -184,7 +184,7 @@ def _parse_with_flanker(data: bytes) -> Mail | None:
     _flanker_walk(root, parts, returned, in_returned=False, depth=0)
     ct = root.content_type
     return Mail(
-        headers=Headers(root.headers.items()),
+        headers=top_headers(data),
         parts=tuple(parts),
         returned_headers=returned[0] if returned else Headers(),
         parsed_by="flanker",
@@ -301,13 +301,25 @@ def _parse_raw(data: bytes) -> Mail:
                 parsed_by="raw")
 
 
+def top_headers(data: bytes) -> Headers:
+    """The header block of a raw mail, read directly (cheaper than a MIME library's objects)."""
+    if data.startswith(b"From "):  # an mbox separator line, not a header field
+        data = data.partition(b"\n")[2]
+    head = data[: data.find(b"\n\n")] if b"\n\n" in data else data[:64 * 1024]
+    return Headers(header_lines(decode_bytes(head, None), limit=1000, lenient=True))
+
+
 def _headers_from_text(text: str) -> Headers:
     """Header fields from the start of ``text`` (a header block), stopping at the first blank."""
     return Headers(header_lines(text))
 
 
-def header_lines(text: str, limit: int = 200) -> list[tuple[str, str]]:
-    """``Name: value`` fields (with folded continuation lines) from the top of ``text``."""
+def header_lines(text: str, limit: int = 200, lenient: bool = False
+                 ) -> list[tuple[str, str]]:
+    """``Name: value`` fields (with folded continuation lines) from the top of ``text``.
+
+    A line that is not a field ends the block, unless ``lenient`` (a known header block
+    with a broken line in it), where it is skipped."""
     items: list[tuple[str, str]] = []
     for line in text.split("\n", limit * 4)[: limit * 4]:
         if not line.strip():
@@ -320,6 +332,8 @@ def header_lines(text: str, limit: int = 200) -> list[tuple[str, str]]:
             continue
         name, sep, value = line.partition(":")
         if not sep or not name or len(name) > 76 or " " in name.strip() or not name.isascii():
+            if lenient:
+                continue
             break
         items.append((name, value.strip()))
         if len(items) >= limit:
