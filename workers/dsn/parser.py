@@ -56,6 +56,8 @@ _BOUNCE_SUBJECTS = (
     "warning: could not send", "message delivery has failed", "there was an error sending",
     "delivery status notification", "postmaster notify", "loop alert", "are not member",
 )
+_RETRIED_OUT_PHRASES = ("retry timeout exceeded", "have been failing for a long time",
+                        "retry time not reached for any host")
 _TEMPORARY_PHRASES = (
     "delivery has been delayed", "will be retried", "still being retried", "will continue",
     "will retry", "temporary failure", "temporary error", "temporarily", "has been delayed",
@@ -173,6 +175,12 @@ def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
     return frozenset(a for value in values for a in find_addresses(value))
 
 
+def _retried_out(text: str) -> bool:
+    """The server gave up after temporary errors: the last error was a temporary one."""
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in _RETRIED_OUT_PHRASES)
+
+
 def is_temporary(text: str) -> bool:
     lowered = text.lower()
     return any(phrase in lowered for phrase in _TEMPORARY_PHRASES)
@@ -234,7 +242,8 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
         reason = _cause(status, reply_code, diagnostic, report_text,
                         lines_about(report_text, address) if address else "", default,
                         stage=stage)
-        soft = temporary or status.startswith("4") or reply_code.startswith("4")
+        soft = (temporary or status.startswith("4") or reply_code.startswith("4")
+                or _retried_out(diagnostic))
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
         action = "delayed" if temporary and not status.startswith("5") else "failed"
