@@ -9,6 +9,7 @@ from workers.cli.enqueue import enqueue
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
 from workers.dsn.cli import dsn
+from workers.sender.cli import send_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -22,7 +23,7 @@ def worker() -> None:
     """Long-running workers."""
 
 
-worker.add_command(unbuilt_command("send", "Consume mail.send and send over SMTP", "issue 6"))
+worker.add_command(send_command)
 worker.add_command(
     unbuilt_command("bounces", "Read the event mailbox into Event records", "issue 5")
 )

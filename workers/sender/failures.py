@@ -115,7 +115,8 @@ def classify_exception(error: BaseException, stage: Stage) -> Failure:
             return Failure(Kind.TRANSIENT, CONNECTION, text, stage, error.code)
         return _by_code(error.code, REJECTED, text, stage)
     if isinstance(error, ssl.SSLCertVerificationError):
-        text = f"the server's TLS certificate does not verify: {error.verify_message}"
+        detail = getattr(error, "verify_message", None) or str(error)
+        text = f"the server's TLS certificate does not verify: {detail}"
         return Failure(Kind.PERMANENT, TLS_CERTIFICATE, text, stage)
     if isinstance(error, ssl.SSLError):
         return Failure(Kind.TRANSIENT, TLS, f"TLS failed at {stage}: {error}", stage)
