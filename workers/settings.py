@@ -39,6 +39,7 @@ class Settings:
     retry_max_age_seconds: int = 3 * 24 * 3600
     retry_jitter: float = 0.2
     resend_interrupted: bool = True
+    sending_lease_seconds: int = 120
     shutdown_grace_seconds: float = 30.0
 
 
@@ -123,6 +124,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         retry_jitter=min(max(_float(env, "ERPMAIL_RETRY_JITTER", defaults.retry_jitter), 0), 0.5),
         resend_interrupted=_interrupted_policy(env),
+        sending_lease_seconds=_positive(
+            env, "ERPMAIL_SENDING_LEASE", defaults.sending_lease_seconds
+        ),
         shutdown_grace_seconds=_float(
             env, "ERPMAIL_SHUTDOWN_GRACE", defaults.shutdown_grace_seconds
         ),

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from schemas.tables import Event, MailMessage, UserMailSettings
 from workers.broker import names
 from workers.broker.publisher import ConfirmingPublisher, job_properties
+from workers.logging import configure_logging
 from workers.sender.worker import SenderWorker
 from workers.settings import Settings
 
@@ -43,6 +44,7 @@ def sender_settings(rabbitmq_url: str, database_url: str, smtp_port: int, **extr
         smtp_pool_size=4,
         retry_jitter=0.2,
         shutdown_grace_seconds=10,
+        sending_lease_seconds=3,
     )
     return replace(base, **extra)
 
@@ -79,6 +81,8 @@ class Harness:
         **worker_options: Any,
     ) -> SenderWorker:
         """Run a worker until ``done()`` holds (checked every 0.1 s) or ``timeout``."""
+
+        configure_logging("console", "warning")
 
         async def main() -> SenderWorker:
             worker = SenderWorker(self.settings, self.engine, **worker_options)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
 
 from sqlmodel import Session
 
+from schemas.tables import MailMessage, MailStatus, utc_now
 from tests.jobs import make_job
 from tests.sender.harness import TENANT, Harness
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.broker import names
+from workers.config.resolved import RateLimit, ResolvedConfig
 from workers.config.secrets import signing_key
+from workers.config.service import resolve_for_job
 from workers.correlation import envelope_sender, message_id_for
 from workers.store.suppressions import suppress
 
@@ -241,3 +246,116 @@ def test_attempts_run_out_and_the_job_is_dead_lettered_with_its_history(
     assert "gave up after 3 attempts" in headers[names.HEADER_ERROR_TEXT]
     assert headers[names.HEADER_FIRST_FAILURE] <= headers[names.HEADER_LAST_FAILURE]
     assert server.transactions == 3
+
+
+def _interrupted(harness: Harness, job: dict[str, object], seconds_ago: float) -> None:
+    """The row a worker killed mid-send leaves behind."""
+    with Session(harness.engine) as session:
+        session.add(
+            MailMessage(
+                job_id=str(job["job_id"]),
+                tenant=TENANT,
+                user_code="MARI",
+                kind="invoice",
+                status=MailStatus.SENDING,
+                attempts=1,
+                sending_started_at=utc_now() - timedelta(seconds=seconds_ago),
+            )
+        )
+        session.commit()
+
+
+def test_a_job_interrupted_mid_send_is_resent_and_flagged_as_a_possible_duplicate(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    job = make_job()
+    _interrupted(harness, job, seconds_ago=60)
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+
+    assert server.accepted() == 1
+    assert harness.rows()[job["job_id"]].possible_duplicate is True
+    (sent,) = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
+    assert sent["possible_duplicate"] is True
+
+
+def test_at_most_once_dead_letters_a_job_interrupted_mid_send(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port, resend_interrupted=False)
+    job = make_job()
+    _interrupted(harness, job, seconds_ago=60)
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+
+    ((properties, _),) = harness.drain(names.DEAD_QUEUE)
+    assert properties.headers[names.HEADER_ERROR_CLASS] == "interrupted"
+    assert server.accepted() == 0
+
+
+def test_a_job_another_attempt_holds_waits_for_the_lease_instead_of_being_sent_twice(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port, sending_lease_seconds=2)
+    job = make_job()
+    _interrupted(harness, job, seconds_ago=0)
+    harness.publish_jobs([job])
+
+    worker = harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+
+    assert worker.stats.deferred >= 1
+    assert server.accepted() == 1
+
+
+def test_a_stalled_server_times_out_and_the_job_is_retried(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(stall_seconds=3, stall_first=1))
+    harness = make_harness(server.port)
+    job = make_job()
+
+    def impatient(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+        return replace(config, endpoint=replace(config.endpoint, timeout_seconds=1.0))
+
+    harness.publish_jobs([job])
+    harness.run_until(
+        lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30, resolve=impatient
+    )
+
+    row = harness.rows()[job["job_id"]]
+    assert row.attempts == 2
+    assert server.accepted() >= 1
+
+
+def test_over_a_rate_limit_a_job_is_delayed_not_failed(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    jobs = [make_job(), make_job()]
+
+    def one_a_day(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+        return replace(config, rate_limit=RateLimit(per_day=1))
+
+    harness.publish_jobs(jobs)
+    worker = harness.run_until(
+        lambda: sorted(harness.statuses().values()) == ["retrying", "sent"],
+        timeout=30,
+        resolve=one_a_day,
+    )
+
+    rows = harness.rows()
+    (waiting,) = [row for row in rows.values() if row.status == "retrying"]
+    assert waiting.error_class == "rate_limited"
+    assert waiting.attempts == 0
+    assert worker.stats.deferred >= 1
+    assert server.accepted() == 1
+    assert harness.queue_depth(names.DEAD_QUEUE) == 0

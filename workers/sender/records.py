@@ -34,6 +34,7 @@ class Verdict(StrEnum):
     SUPPRESSED = "suppressed"  # every recipient is on the suppression list
     CONFIG_ERROR = "config_error"  # the configuration cannot be resolved
     INTERRUPTED = "interrupted"  # found in `sending`, and the policy is at-most-once
+    BUSY = "busy"  # found in `sending` within the lease: another attempt may still be at it
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class ClaimRequest:
     recipients: tuple[str, ...]
     message_id: str
     resend_interrupted: bool = True
+    lease_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Claim:
     suppressed: dict[str, str] = field(default_factory=dict)  # address -> reason
     possible_duplicate: bool = False
     previous_response: str | None = None  # of a duplicate: the reply recorded when sent
+    busy_for: float = 0.0  # of a busy job: seconds until its lease runs out
 
     def recipients_to_send(self, recipients: Sequence[str]) -> tuple[str, ...]:
         return tuple(r for r in recipients if normalize(r) not in self.suppressed)
@@ -117,6 +120,10 @@ def _claim_one(
     if existing is not None and existing.status == MailStatus.SENT:
         return Claim(Verdict.DUPLICATE, previous_response=existing.smtp_response)
     interrupted = existing is not None and existing.status == MailStatus.SENDING
+    if interrupted and existing is not None and existing.sending_started_at is not None:
+        held = (now - existing.sending_started_at).total_seconds()
+        if held < request.lease_seconds:
+            return Claim(Verdict.BUSY, busy_for=request.lease_seconds - held)
     if interrupted and not request.resend_interrupted:
         return Claim(Verdict.INTERRUPTED, possible_duplicate=True)
     tenant_suppressed = suppressed.get(job.tenant, {})
@@ -167,7 +174,7 @@ def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
     for outcome in outcomes:
         row = _row(rows, session, outcome.job)
         row.status = outcome.status
-        row.attempts = max(row.attempts, outcome.attempts)
+        row.attempts = outcome.attempts
         row.updated_at = now
         row.error_class = outcome.error_class
         row.error_text = outcome.error_text

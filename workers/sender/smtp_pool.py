@@ -3,6 +3,9 @@
 A connection is opened (TLS per the endpoint's mode, login when a username is set) the first
 time it is needed, reused for later mails, and replaced when the server has closed it. At
 most ``size`` connections per configuration exist at once; a caller beyond that waits.
+After a failed connection attempt no other is made to that server for a short while: the
+callers in between fail at once with the same error (and go to the retry queues), so that a
+server that is down is not hammered by every job in flight.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from workers.config.smtp_options import smtp_client_options
 from workers.sender.failures import Stage
 
 MAX_MESSAGES_PER_CONNECTION = 1000
+CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
 
 
 class ConnectFailed(Exception):
@@ -63,6 +67,8 @@ class SmtpPool:
         self._stats = stats
         self._cafile = cafile
         self._local_hostname = local_hostname
+        self._failed_until = 0.0
+        self._last_failure: ConnectFailed | None = None
 
     async def acquire(self, fresh: bool = False) -> Connection:
         """A connection for one mail; give it back with :meth:`release`."""
@@ -90,6 +96,18 @@ class SmtpPool:
             self._slots.release()
 
     async def _open(self) -> Connection:
+        now = asyncio.get_running_loop().time()
+        if self._last_failure is not None and now < self._failed_until:
+            raise ConnectFailed(self._last_failure.stage, self._last_failure.error)
+        try:
+            return await self._connect()
+        except ConnectFailed as failed:
+            if failed.stage == Stage.CONNECT:
+                self._last_failure = failed
+                self._failed_until = now + CONNECT_FAILURE_HOLD
+            raise
+
+    async def _connect(self) -> Connection:
         self._stats.connects += 1
         options = smtp_client_options(self.endpoint, self._cafile)
         if self._local_hostname:

@@ -295,7 +295,12 @@ class SenderWorker:
         claim: Claim = await self.committer.submit(
             self._claim,
             ClaimRequest(
-                job, attempt, tuple(recipients), message_id, self.settings.resend_interrupted
+                job,
+                attempt,
+                tuple(recipients),
+                message_id,
+                self.settings.resend_interrupted,
+                self.settings.sending_lease_seconds,
             ),
         )
         if claim.verdict == Verdict.DUPLICATE:
@@ -336,6 +341,17 @@ class SenderWorker:
         elif claim.verdict == Verdict.CONFIG_ERROR:
             failure = Failure(Kind.PERMANENT, failures.CONFIG, claim.config_error or "config")
             await self._give_up(delivery, job, attempt, failure, info, now, failure.text)
+        elif claim.verdict == Verdict.BUSY:
+            await self._defer(
+                delivery,
+                job,
+                info,
+                log,
+                reason="busy",
+                text="another attempt started less than the sending lease ago and may still "
+                "be sending; looked at again later",
+                wait=claim.busy_for,
+            )
         elif claim.verdict == Verdict.INTERRUPTED:
             text = (
                 "a previous attempt was interrupted mid-send and may have been delivered; "
@@ -362,7 +378,15 @@ class SenderWorker:
         limiter = self.limiters.get(config.endpoint.pool_key, config.rate_limit)
         wait = limiter.admit(asyncio.get_running_loop().time(), MAX_RATE_WAIT)
         if wait is None:
-            await self._defer(delivery, job, info, log)
+            await self._defer(
+                delivery,
+                job,
+                info,
+                log,
+                reason="rate_limited",
+                text="over the configuration's rate limit",
+                wait=MAX_RATE_WAIT,
+            )
             return
         if wait > 0:
             await asyncio.sleep(wait)
@@ -469,12 +493,20 @@ class SenderWorker:
         self._ack(delivery)
 
     async def _defer(
-        self, delivery: Delivery, job: MailJobV1, info: DeliveryInfo, log: Any
+        self,
+        delivery: Delivery,
+        job: MailJobV1,
+        info: DeliveryInfo,
+        log: Any,
+        *,
+        reason: str,
+        text: str,
+        wait: float,
     ) -> None:
-        """Over a rate limit for longer than a short wait: park the job in a retry queue
-        without counting an attempt."""
-        step = self.policy.shortest_step_at_least(MAX_RATE_WAIT)
-        headers = dict(delivery.properties.headers or {})
+        """Park the job in the retry queue that waits at least ``wait`` seconds, without
+        counting an attempt (over a rate limit; another attempt may still be running)."""
+        step = self.policy.shortest_step_at_least(wait)
+        headers = delivery.properties.headers or {}
         properties = pika.BasicProperties(
             content_type=delivery.properties.content_type,
             content_encoding=delivery.properties.content_encoding,
@@ -485,18 +517,19 @@ class SenderWorker:
         await delivery.generation.publisher.publish(
             names.RETRY_EXCHANGE, str(step), delivery.body, properties
         )
-        await self.committer.submit(
-            record_outcomes,
-            Outcome(
-                job,
-                MailStatus.RETRYING,
-                info.previous_attempts,
-                error_class="rate_limited",
-                error_text=f"over the configuration's rate limit; back in {step} s",
-            ),
-        )
+        if reason != "busy":  # a busy job's row belongs to the attempt that holds it
+            await self.committer.submit(
+                record_outcomes,
+                Outcome(
+                    job,
+                    MailStatus.RETRYING,
+                    info.previous_attempts,
+                    error_class=reason,
+                    error_text=f"{text}; back in {step} s",
+                ),
+            )
         self.stats.deferred += 1
-        log.info("rate_limited", delay_seconds=step)
+        log.info("deferred", reason=reason, delay_seconds=step)
         self._ack(delivery)
 
     async def _give_up(
