@@ -164,26 +164,6 @@ def test_job_factory_is_valid() -> None:
     assert make_job()["schema_version"] == 1
 
 
-@pytest.mark.parametrize(
-    "mailbox",
-    [
-        "juri@example.ee",
-        "  juri@example.ee ",
-        "Jüri Tamm <juri@example.ee>",
-        '"Tamm, Jüri" <juri@example.ee>',
-        "J. R. Tamm <juri@example.ee>",
-        "<juri@example.ee>",
-        "Иван  Петров <ivan@example.ru>",
-        "juri.tamm+arved@sub.example.ee",
-    ],
-)
-def test_the_fast_split_agrees_with_the_full_parser(mailbox: str) -> None:
-    from schemas.addresses import parse_mailbox
-    from workers.sender.mime import split_mailbox
-
-    assert split_mailbox(mailbox) == parse_mailbox(mailbox)
-
-
 def test_envelope_recipients_are_bare_unique_and_include_bcc() -> None:
     from workers.sender.mime import envelope_recipients
 

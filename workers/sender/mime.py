@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import random
 import re
-import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -112,39 +112,16 @@ def format_mailbox(display_name: str, address: str) -> str:
     return f"{_display_name(display_name)} <{spec}>" if display_name else spec
 
 
-_BARE = re.compile(r"\s*([^\s<>\"(),;:\\\[\]@]+@[^\s<>\"(),;:\\\[\]@]+)\s*")
-_NAMED = re.compile(
-    r"\s*(?:\"([^\"\\\r\n]*)\"|([^<>\"(),;:\\\[\]@.\r\n]*?))\s*"
-    r"<([^\s<>\"(),;:\\\[\]@]+@[^\s<>\"(),;:\\\[\]@]+)>\s*"
-)
-
-
-def split_mailbox(value: str) -> tuple[str, str]:
-    """``(display_name, address)`` of a mailbox that the job schema has already validated.
-
-    The common shapes (``addr``, ``Name <addr>``, ``"Quoted, Name" <addr>``) are split with a
-    regular expression; anything else goes through the full parser.
-    """
-    bare = _BARE.fullmatch(value)
-    if bare is not None:
-        return "", bare.group(1)
-    named = _NAMED.fullmatch(value)
-    if named is not None:
-        name = named.group(1) if named.group(1) is not None else named.group(2)
-        return " ".join(name.split()), named.group(3)
-    return parse_mailbox(value)
-
-
 def mailbox_from(value: str) -> str:
     """One mailbox given as ``Name <addr>`` or ``addr``, re-encoded for a header."""
-    return format_mailbox(*split_mailbox(value))
+    return format_mailbox(*parse_mailbox(value))
 
 
 def envelope_recipients(job: MailJobV1) -> list[str]:
     """To, Cc and Bcc as bare addresses (as the SMTP server gets them), duplicates removed."""
     seen: dict[str, None] = {}
     for mailbox in (*job.to, *job.cc, *job.bcc):
-        seen.setdefault(_addr_spec(split_mailbox(mailbox)[1]), None)
+        seen.setdefault(_addr_spec(parse_mailbox(mailbox)[1]), None)
     return list(seen)
 
 
@@ -214,7 +191,7 @@ def _attachment_part(attachment: Attachment) -> str:
 
 
 def _multipart(subtype: str, parts: list[str]) -> str:
-    boundary = "=_erpmail_" + uuid.uuid4().hex
+    boundary = f"=_erpmail_{random.getrandbits(96):024x}"  # not a secret: no system call
     delimiter = f"{CRLF}--{boundary}{CRLF}"
     return (
         f'Content-Type: multipart/{subtype}; boundary="{boundary}"{CRLF}{CRLF}'

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,8 +39,10 @@ from workers.broker.aio import (
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import PublishRefused
 from workers.config.presets import load_presets
+from workers.config.resolved import ResolvedConfig, Source
+from workers.config.secrets import signing_key
 from workers.config.service import resolve_for_job
-from workers.correlation import message_id_for
+from workers.correlation import envelope_sender, message_id_for
 from workers.logging import get_logger
 from workers.sender import failures
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
@@ -122,7 +124,7 @@ class SenderWorker:
         def resolve_with_settings(session: Any, tenant: str, user: str, job_id: str) -> Any:
             return resolve_for_job(session, settings, tenant, user, job_id, presets)
 
-        self._claim = claim_jobs(self.resolve or resolve_with_settings)
+        self._claim = claim_jobs(self.resolve or resolve_with_settings, self._adapt)
         self.policy = RetryPolicy.from_settings(settings)
         self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
         self.limiters = Limiters()
@@ -133,6 +135,17 @@ class SenderWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(settings.sender_concurrency)
         self._log = get_logger(worker=settings.worker_name)
+        self._verp_key: bytes | None = None
+
+    def _adapt(self, config: ResolvedConfig, job_id: str) -> ResolvedConfig:
+        """The configuration of another job of the same user: only a VERP envelope sender,
+        which names its job, differs."""
+        if config.sources.get("envelope_sender") != Source.DERIVED:
+            return config
+        if self._verp_key is None:
+            self._verp_key = signing_key(self.settings.secret_key)
+        verp = envelope_sender(job_id, self.settings.event_domain, self._verp_key)
+        return replace(config, envelope_sender=verp)
 
     # -- running -------------------------------------------------------------------------
 
@@ -408,7 +421,14 @@ class SenderWorker:
             job, accepted.refusals, attempt=attempt, remote_mta=remote, now=now.replace(tzinfo=None)
         )
         await self._record_after_send(
-            Outcome(job, MailStatus.SENT, attempt, smtp_response=accepted.reply, events=events)
+            Outcome(
+                job,
+                MailStatus.SENT,
+                attempt,
+                smtp_response=accepted.reply,
+                events=events,
+                claimed=True,
+            )
         )
         self.stats.sent += 1
         await self._notify(
@@ -481,6 +501,7 @@ class SenderWorker:
                 attempt,
                 error_class=failure.error_class,
                 error_text=failure.text,
+                claimed=True,
             ),
         )
         self.stats.retried += 1
