@@ -136,8 +136,8 @@ def smtp_source(port: int, mails: int, sessions: int, reuse: bool) -> Row:
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, timeout=600)
     seconds = time.perf_counter() - started
-    how = "reusing connections" if reuse else "a new connection per mail"
-    return Row(f"smtp-source, {sessions} sessions, {how}", mails, seconds, note="ceiling")
+    how = "reused connections" if reuse else "new connection per mail"
+    return Row(f"smtp-source ×{sessions} sessions, {how}", mails, seconds, note="ceiling")
 
 
 def prebuilt_messages(count: int, domain: str) -> list[tuple[str, bytes]]:
@@ -189,10 +189,8 @@ async def raw_aiosmtplib(
     started = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(connections)))
     seconds = time.perf_counter() - started
-    what = "erpmail MIME built in the loop" if build_in_loop else "messages built beforehand"
-    return Row(
-        f"raw aiosmtplib, {connections} connections, {what}", len(messages), seconds, 1, note="raw"
-    )
+    what = "MIME built in the loop" if build_in_loop else "messages prebuilt"
+    return Row(f"raw aiosmtplib ×{connections} connections, {what}", len(messages), seconds, 1)
 
 
 async def naive(port: int, mails: int) -> Row:
@@ -211,7 +209,7 @@ async def naive(port: int, mails: int) -> Row:
             )
         await aiosmtplib.send(message, hostname="127.0.0.1", port=port, start_tls=False)
     seconds = time.perf_counter() - started
-    return Row("naive: one connection per mail, one at a time", mails, seconds, 1, note="baseline")
+    return Row("naive: a connection per mail, one at a time", mails, seconds, 1, note="baseline")
 
 
 def prepare_database(url: str) -> None:
@@ -342,12 +340,12 @@ def worker_run(
         engine.dispose()
         log.close()
     return Row(
-        f"erpmail worker send ×{processes}, SQLite, publish → sink → database",
+        f"erpmail worker send ×{processes} (SQLite)",
         jobs,
         seconds,
         processes,
         rss,
-        note=f"publishing took {publish_seconds:.1f} s",
+        note=f"publish → sink → database; publishing {publish_seconds:.1f} s",
     )
 
 
@@ -390,7 +388,7 @@ def main(
     output: str,
 ) -> None:
     """Measure the sender end to end against smtp-sink, with the ceilings beside it."""
-    console = Console()
+    console = Console(width=max(Console().width, 150))
     settings = load_settings()
     connection = connect(settings.rabbitmq_url, "erpmail-bench-topology")
     declare(connection.channel(), build_topology(settings.retry_ladder))
@@ -419,7 +417,7 @@ def main(
         for count in (int(p) for p in processes.split(",") if p.strip()):
             rows.append(worker_run(settings, port, jobs, count, options, workdir, console))
         rows.append(worker_run(settings, port, max(jobs // 4, 1), 1, options, workdir, console))
-        rows[-1].note += "; memory check: a quarter of the jobs"
+        rows[-1].note += "; memory: ¼ of the jobs"
     load_after = os.getloadavg()
     console.print(table(rows, raw.rate))
     console.print(
