@@ -15,6 +15,8 @@ from tests import services
 from workers.broker.connection import connect
 from workers.broker.topology import build_topology, declare
 
+pytest_plugins = ["tests.smtp_servers"]
+
 
 @pytest.fixture(scope="session")
 def _stack() -> Iterator[ExitStack]:
