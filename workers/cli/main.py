@@ -8,6 +8,7 @@ from workers.cli.db import db
 from workers.cli.enqueue import enqueue
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
+from workers.config.cli import config
 from workers.dsn.cli import dsn
 
 
@@ -26,20 +27,6 @@ worker.add_command(unbuilt_command("send", "Consume mail.send and send over SMTP
 worker.add_command(
     unbuilt_command("bounces", "Read the event mailbox into Event records", "issue 5")
 )
-
-
-@click.group()
-def config() -> None:
-    """SMTP configuration: per user, company-wide, platform default."""
-
-
-for _name, _what in (
-    ("resolve", "Show the effective SMTP configuration of a user and where each field came from"),
-    ("test", "Connect with a user's effective configuration and report each step"),
-    ("set", "Store a user's SMTP settings"),
-    ("show", "Show a user's stored SMTP settings (password masked)"),
-):
-    config.add_command(unbuilt_command(_name, _what, "issue 4"))
 
 
 @click.group()
