@@ -367,3 +367,34 @@ def test_an_admins_preset_file_adds_a_provider(
     assert data["rate_limit"]["per_minute"] == 20
     extra.write_text("[broken]\nname = 1\n")
     assert "host is missing" in erpmail("config", "presets", exit_code=2).stderr
+
+
+def test_server_text_in_brackets_is_shown_as_it_is(
+    env: dict[str, str], trust_test_ca: Authority
+) -> None:
+    reply = "535 5.7.139 Authentication unsuccessful [SmtpClientAuthentication is disabled]"
+    with smtp_server(
+        TlsMode.STARTTLS, authority=trust_test_ca, accounts={}, auth_reject_reply=reply
+    ) as server:
+        erpmail(
+            "config",
+            "set",
+            "MARI",
+            "--email",
+            "mari@acme.ee",
+            "--host",
+            server.host,
+            "--port",
+            "587",
+            "--tls",
+            "starttls",
+            "--username",
+            "mari@acme.ee",
+            "--password-stdin",
+            input=MARI_PASSWORD + "\n",
+        )
+        result = erpmail("config", "test", "MARI", exit_code=1)
+    flat = " ".join(result.stdout.split())
+    assert "[the user's own server]" in flat
+    assert "[SmtpClientAuthentication is disabled]" in flat
+    assert "Microsoft 365 / Office 365" in flat and "Authenticated SMTP" in flat

@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -89,7 +90,7 @@ def _print_json(data: Any) -> None:
 
 def _warn(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
 
 
 tenant_option = click.option(
@@ -228,7 +229,9 @@ def set_command(
     console.print(display.fields_table(f"{verb} mail settings of {user_code} ({tenant})", fields))
     _warn(console, result.warnings)
     console.print(
-        f"see the effective configuration: erpmail config resolve {user_code} --tenant {tenant}",
+        escape(
+            f"see the effective configuration: erpmail config resolve {user_code} --tenant {tenant}"
+        ),
         highlight=False,
     )
 
@@ -336,7 +339,7 @@ def test_command(
         f" [{display.TIER_TEXT[str(resolved.tier)]}]"
     )
     if not as_json:
-        console.print(header, highlight=False)
+        console.print(escape(header), highlight=False)
     if not endpoint.verify_certificate and endpoint.tls != "none":
         console.print("[bold yellow]certificate verification is OFF for this configuration[/]")
     with console.status("talking to the server ...", spinner="dots"):
@@ -359,10 +362,10 @@ def test_command(
             diagnosis = report.diagnosis
             console.print(
                 f"[bold red]FAILED[/] ({diagnosis.failure}) at {diagnosis.step}: "
-                f"{diagnosis.summary}",
+                f"{escape(diagnosis.summary)}",
                 highlight=False,
             )
-            console.print(f"[bold]Fix:[/] {diagnosis.fix}", highlight=False)
+            console.print(f"[bold]Fix:[/] {escape(diagnosis.fix)}", highlight=False)
     if report.diagnosis is not None:
         raise SystemExit(1)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from schemas.tables import SystemSettings, UserMailSettings
 from workers.config.presets import Preset
@@ -48,16 +50,17 @@ def system_fields(row: SystemSettings) -> dict[str, Any]:
     }
 
 
-def _text(value: Any) -> str:
+def _text(value: Any) -> Text:
+    """A cell shown as it is (a server's reply may hold [brackets], which are no markup)."""
     if value is None:
-        return "-"
+        return Text("-")
     if isinstance(value, bool):
-        return "yes" if value else "NO"
-    return str(value)
+        return Text("yes" if value else "NO")
+    return Text(str(value))
 
 
 def fields_table(title: str, fields: dict[str, Any]) -> Table:
-    table = Table("setting", "value", title=title, title_justify="left")
+    table = Table("setting", "value", title=escape(title), title_justify="left")
     for name, value in fields.items():
         table.add_row(name, _text(value))
     return table
@@ -138,7 +141,7 @@ def resolved_table(tenant: str, user_code: str, resolved: ResolvedConfig) -> Tab
         "field",
         "value",
         "source",
-        title=f"{user_code} ({tenant}) sends through {TIER_TEXT[str(resolved.tier)]}",
+        title=escape(f"{user_code} ({tenant}) sends through {TIER_TEXT[str(resolved.tier)]}"),
         title_justify="left",
     )
     for name, label in FIELD_LABELS.items():
@@ -153,7 +156,7 @@ def report_table(report: ProbeReport) -> Table:
     table = Table("step", "result", "detail", title_justify="left")
     for step in report.steps:
         style = OUTCOME_STYLE.get(step.outcome, "")
-        table.add_row(str(step.step), f"[{style}]{step.outcome}[/]", step.detail)
+        table.add_row(str(step.step), Text(step.outcome, style=style), _text(step.detail))
     return table
 
 
@@ -189,11 +192,11 @@ def presets_table(presets: list[Preset]) -> Table:
         for alternative in preset.alternatives:
             server += f"\n(or {alternative.port} {alternative.tls})"
         table.add_row(
-            preset.key,
-            preset.name,
-            server,
-            preset.limits_note or rate_text(preset.rate_limit) or "-",
-            preset.facts,
+            _text(preset.key),
+            _text(preset.name),
+            _text(server),
+            _text(preset.limits_note or rate_text(preset.rate_limit)),
+            _text(preset.facts),
         )
     return table
 
