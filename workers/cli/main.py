@@ -8,6 +8,7 @@ from workers.cli.db import db
 from workers.cli.enqueue import enqueue
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
+from workers.demo.cli import demo
 from workers.dsn.cli import dsn
 
 
@@ -67,7 +68,7 @@ events.add_command(unbuilt_command("list", "List Event records with filters", "i
 for _group in (worker, config, dlq, events, topology, db, dsn):
     cli.add_command(_group)
 cli.add_command(enqueue)
-cli.add_command(unbuilt_command("demo", "Run the whole system end to end", "the demo issue"))
+cli.add_command(demo)
 
 
 def main() -> None:
