@@ -9,6 +9,7 @@ from workers.cli.enqueue import enqueue
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
 from workers.demo.cli import demo
+from workers.dlq.cli import dlq
 from workers.dsn.cli import dsn
 
 
@@ -41,21 +42,6 @@ for _name, _what in (
     ("show", "Show a user's stored SMTP settings (password masked)"),
 ):
     config.add_command(unbuilt_command(_name, _what, "issue 4"))
-
-
-@click.group()
-def dlq() -> None:
-    """Inspect and replay the dead-letter queue."""
-
-
-for _name, _what in (
-    ("list", "List dead-lettered jobs grouped by cause"),
-    ("show", "Show one dead-lettered job"),
-    ("replay", "Replay a group of dead-lettered jobs, or one"),
-    ("purge", "Remove dead-lettered jobs"),
-    ("export", "Export dead-lettered jobs as JSON lines"),
-):
-    dlq.add_command(unbuilt_command(_name, _what, "the dead-letter issue"))
 
 
 @click.group()
