@@ -43,7 +43,7 @@ def dead_letter(
 
 
 def taken(channel: BlockingChannel, queue: str) -> list[tuple[str, dict[str, Any]]]:
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     while True:
         method, properties, _ = channel.basic_get(queue, auto_ack=True)
         if method is None:
