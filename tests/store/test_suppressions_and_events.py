@@ -1,0 +1,87 @@
+"""The suppression list and Event records on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import func, select
+
+from schemas.tables import Event, utc_now
+from workers.store import migrate
+from workers.store.engine import make_engine, session_scope
+from workers.store.events import record_events, smtp_bounce_key
+from workers.store.suppressions import active_suppressions, lift, suppress
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_suppressed_address_is_found_case_insensitively(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        suppress(session, "acme", "Juri@Example.ee", "userunknown", detail="550 5.1.1")
+    with session_scope(engine) as session:
+        found = active_suppressions(session, "acme", ["juri@example.EE", "mari@example.ee"])
+    assert list(found) == ["juri@example.ee"]
+    assert found["juri@example.ee"].reason == "userunknown"
+
+
+def test_suppressions_belong_to_one_tenant(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        suppress(session, "acme", "juri@example.ee", "userunknown")
+    with session_scope(engine) as session:
+        assert active_suppressions(session, "other", ["juri@example.ee"]) == {}
+
+
+def test_an_expired_suppression_no_longer_applies(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        suppress(session, "acme", "a@example.ee", "mailboxfull", expires_at=utc_now())
+        suppress(
+            session, "acme", "b@example.ee", "mailboxfull", expires_at=utc_now() + timedelta(1)
+        )
+    with session_scope(engine) as session:
+        assert list(active_suppressions(session, "acme", ["a@example.ee", "b@example.ee"])) == [
+            "b@example.ee"
+        ]
+
+
+def test_suppressing_again_updates_and_lift_removes(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        suppress(session, "acme", "a@example.ee", "mailboxfull")
+        suppress(session, "acme", "a@example.ee", "userunknown")
+    with session_scope(engine) as session:
+        assert active_suppressions(session, "acme", ["a@example.ee"])["a@example.ee"].reason == (
+            "userunknown"
+        )
+        assert lift(session, "acme", "a@example.ee") is True
+        assert lift(session, "acme", "a@example.ee") is False
+        assert active_suppressions(session, "acme", ["a@example.ee"]) == {}
+
+
+def test_recording_the_same_event_twice_keeps_one_row(engine: Engine) -> None:
+    def event() -> Event:
+        return Event(
+            source="smtp",
+            bounce_key=smtp_bounce_key("job-1", 1),
+            job_id="job-1",
+            recipient="a@example.ee",
+            status="5.1.1",
+            reply_code="550",
+            reason="userunknown",
+            bounce_type="hard",
+        )
+
+    with session_scope(engine) as session:
+        first = record_events(session, [event()])
+    with session_scope(engine) as session:
+        second = record_events(session, [event()])
+        count = session.exec(select(func.count()).select_from(Event)).one()
+    assert count == 1
+    assert first[0].id == second[0].id
