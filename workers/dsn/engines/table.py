@@ -89,8 +89,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("Postfix", subject=("undelivered mail returned to sender",),
                   body=("this is the mail system at host", "x-postfix-")),
     # Sendmail reports the refused RCPT TO; refusals of the message show ">>> DATA".
-    EngineMarkers("Sendmail", stage="RCPT",
-                  subject=("see transcript for details", "returned mail:"),
+    EngineMarkers("Sendmail", stage="RCPT", subject=("see transcript for details",),
                   body=("----- transcript of session follows -----",
                         "the original message was received at")),
 )
