@@ -11,30 +11,50 @@ from workers.dsn.status import best_status, find_reply_code, find_status, pseudo
 @pytest.mark.parametrize(
     ("status", "reply", "diagnostic", "reason"),
     [
-        ("5.1.1", 550, "<nobody@example.com>: Recipient address rejected: User unknown",
-         Reason.USERUNKNOWN),
+        (
+            "5.1.1",
+            550,
+            "<nobody@example.com>: Recipient address rejected: User unknown",
+            Reason.USERUNKNOWN,
+        ),
         ("5.2.2", "552", "Mailbox full", Reason.MAILBOXFULL),
         ("5.1.2", 550, "Host or domain name not found", Reason.HOSTUNKNOWN),
         ("4.4.7", None, "Message expired", Reason.EXPIRED),
         ("5.7.26", 550, "Unauthenticated email is not accepted", Reason.AUTHFAILURE),
-        ("5.7.25", 550, "The IP address sending this message does not have a PTR record",
-         Reason.REQUIREPTR),
-        ("5.7.1", 554, "Service unavailable; Client host [192.0.2.1] blocked using "
-         "zen.spamhaus.org", Reason.BLOCKED),
+        (
+            "5.7.25",
+            550,
+            "The IP address sending this message does not have a PTR record",
+            Reason.REQUIREPTR,
+        ),
+        (
+            "5.7.1",
+            554,
+            "Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+            Reason.BLOCKED,
+        ),
         ("5.7.1", 554, "Relay access denied", Reason.NORELAYING),
         ("5.3.4", 552, "Message size exceeds fixed maximum message size", Reason.MESGTOOBIG),
-        ("5.0.0", 550, "Message rejected: virus detected (Eicar-Test-Signature)",
-         Reason.VIRUSDETECTED),
-        (None, 550, "This message has been scored as spam with a probability of 99%",
-         Reason.SPAMDETECTED),
-        ("4.7.0", 421, "Too many concurrent SMTP connections from this IP",
-         Reason.TOOMANYCONN),
+        (
+            "5.0.0",
+            550,
+            "Message rejected: virus detected (Eicar-Test-Signature)",
+            Reason.VIRUSDETECTED,
+        ),
+        (
+            None,
+            550,
+            "This message has been scored as spam with a probability of 99%",
+            Reason.SPAMDETECTED,
+        ),
+        ("4.7.0", 421, "Too many concurrent SMTP connections from this IP", Reason.TOOMANYCONN),
         ("5.2.1", 550, "This account has been disabled or discontinued", Reason.SUSPEND),
         ("2.0.0", 250, "OK", Reason.DELIVERED),
     ],
 )
-def test_classify_names_the_cause(status: str | None, reply: int | str | None,
-                                  diagnostic: str, reason: Reason) -> None:
+def test_classify_names_the_cause(
+    status: str | None, reply: int | str | None, diagnostic: str, reason: Reason
+) -> None:
     assert classify(status, reply, diagnostic, command="RCPT") == reason
 
 
@@ -83,8 +103,9 @@ def test_reply_551_means_the_user_has_moved() -> None:
         (Reason.DELIVERED, BounceType.UNDETERMINED),
     ],
 )
-def test_bounce_type_is_hard_only_when_retrying_is_pointless(reason: Reason,
-                                                             expected: BounceType) -> None:
+def test_bounce_type_is_hard_only_when_retrying_is_pointless(
+    reason: Reason, expected: BounceType
+) -> None:
     assert bounce_type(reason) == expected
 
 

@@ -79,19 +79,29 @@ def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, 
 
 def _timed(command: list[str], count: int) -> dict[str, Any]:
     started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          check=False)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - started
-    result: dict[str, Any] = {"messages": count, "seconds": round(elapsed, 4),
-                              "rate": round(count / elapsed, 1), "exit": done.returncode}
+    result: dict[str, Any] = {
+        "messages": count,
+        "seconds": round(elapsed, 4),
+        "rate": round(count / elapsed, 1),
+        "exit": done.returncode,
+    }
     if done.returncode != 0:
         result["error"] = done.stderr.decode("utf-8", "replace")[-500:]
     return result
 
 
 def whole_process(files: list[Path]) -> dict[str, Any]:
-    command = [sys.executable, "-c", "from workers.cli.main import main; main()",
-               "dsn", "parse", "--json", *map(str, files)]
+    command = [
+        sys.executable,
+        "-c",
+        "from workers.cli.main import main; main()",
+        "dsn",
+        "parse",
+        "--json",
+        *map(str, files),
+    ]
     return _timed(command, len(files))
 
 
@@ -99,8 +109,9 @@ def sisimai(files: list[Path]) -> dict[str, Any] | None:
     perl = shutil.which("perl")
     if perl is None:
         return None
-    check = subprocess.run([perl, "-MSisimai", "-e", "print $Sisimai::VERSION"],
-                           capture_output=True, check=False)
+    check = subprocess.run(
+        [perl, "-MSisimai", "-e", "print $Sisimai::VERSION"], capture_output=True, check=False
+    )
     if check.returncode != 0:
         return None
     result = _timed([perl, "-e", SISIMAI_SCRIPT, *map(str, files)], len(files))
@@ -108,8 +119,9 @@ def sisimai(files: list[Path]) -> dict[str, Any] | None:
     return result
 
 
-def run_bench(directory: Path, repeat: int = 10, output: Path | None = None,
-              with_sisimai: bool = True) -> dict[str, Any]:
+def run_bench(
+    directory: Path, repeat: int = 10, output: Path | None = None, with_sisimai: bool = True
+) -> dict[str, Any]:
     files = mail_files(directory)
     console = Console(stderr=True)
     if not files:
@@ -122,9 +134,14 @@ def run_bench(directory: Path, repeat: int = 10, output: Path | None = None,
         task = progress.add_task("Sisimai", total=None)
         theirs = sisimai(files) if with_sisimai else None
         progress.remove_task(task)
-    results: dict[str, Any] = {"corpus": str(directory), "files": len(files),
-                               "repeat": repeat, "in_process": ours, "whole_process": whole,
-                               "sisimai": theirs}
+    results: dict[str, Any] = {
+        "corpus": str(directory),
+        "files": len(files),
+        "repeat": repeat,
+        "in_process": ours,
+        "whole_process": whole,
+        "sisimai": theirs,
+    }
     if theirs:
         results["ratio_in_process"] = round(ours["rate"] / theirs["rate"], 2)
         results["ratio_whole_process"] = round(whole["rate"] / theirs["rate"], 2)
@@ -137,8 +154,7 @@ def run_bench(directory: Path, repeat: int = 10, output: Path | None = None,
 
 
 def bench_table(results: dict[str, Any]) -> Table:
-    table = Table(title=f"Bounce parser benchmark: {results['files']} files",
-                  title_justify="left")
+    table = Table(title=f"Bounce parser benchmark: {results['files']} files", title_justify="left")
     for column in ("run", "messages", "seconds", "msg/s", "vs Sisimai"):
         table.add_column(column, justify="left" if column == "run" else "right")
     theirs = results.get("sisimai")
@@ -147,33 +163,56 @@ def bench_table(results: dict[str, Any]) -> Table:
     def ratio(rate: float) -> str:
         return f"{rate / theirs['rate']:.1f}x" if theirs else "-"
 
-    table.add_row(f"erpmail in-process ({results['repeat']} passes)", str(ours["messages"]),
-                  f"{ours['seconds']:.2f}", f"{ours['rate']:.0f}", ratio(ours["rate"]))
-    table.add_row("erpmail dsn parse --json (one process)", str(whole["messages"]),
-                  f"{whole['seconds']:.2f}", f"{whole['rate']:.0f}", ratio(whole["rate"]))
+    table.add_row(
+        f"erpmail in-process ({results['repeat']} passes)",
+        str(ours["messages"]),
+        f"{ours['seconds']:.2f}",
+        f"{ours['rate']:.0f}",
+        ratio(ours["rate"]),
+    )
+    table.add_row(
+        "erpmail dsn parse --json (one process)",
+        str(whole["messages"]),
+        f"{whole['seconds']:.2f}",
+        f"{whole['rate']:.0f}",
+        ratio(whole["rate"]),
+    )
     if theirs:
-        table.add_row(f"Sisimai {theirs.get('version', '')} (one perl process)",
-                      str(theirs["messages"]), f"{theirs['seconds']:.2f}",
-                      f"{theirs['rate']:.0f}", "1.0x")
+        table.add_row(
+            f"Sisimai {theirs.get('version', '')} (one perl process)",
+            str(theirs["messages"]),
+            f"{theirs['seconds']:.2f}",
+            f"{theirs['rate']:.0f}",
+            "1.0x",
+        )
     rss = ours["rss"]
     repeat = results["repeat"]
     after, peak = rss[f"after_{repeat}x_mib"], rss[f"peak_after_{repeat}x_mib"]
-    table.caption = (f"worst message {ours['worst_ms']:.1f} ms ({ours['worst_file']}); "
-                     f"RSS after 1x {rss['after_1x_mib']:.0f} MiB, after {repeat}x "
-                     f"{after:.0f} MiB (peak {peak:.0f})")
+    table.caption = (
+        f"worst message {ours['worst_ms']:.1f} ms ({ours['worst_file']}); "
+        f"RSS after 1x {rss['after_1x_mib']:.0f} MiB, after {repeat}x "
+        f"{after:.0f} MiB (peak {peak:.0f})"
+    )
     return table
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m workers.dsn.bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m workers.dsn.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("directory", nargs="?", type=Path, default=None)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--output", type=Path, default=Path("bench-results/dsn.json"))
     parser.add_argument("--no-sisimai", action="store_true")
     args = parser.parse_args(argv)
-    run_bench(args.directory or default_corpus(), repeat=max(1, args.repeat),
-              output=args.output, with_sisimai=not args.no_sisimai)
+    run_bench(
+        args.directory or default_corpus(),
+        repeat=max(1, args.repeat),
+        output=args.output,
+        with_sisimai=not args.no_sisimai,
+    )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,23 @@ MAX_TEXT_CHARS = 128 * 1024
 MAX_DEPTH = 8
 
 # Content types whose body is text the parser reads.
-_TEXT_LIKE = ("text/", "message/delivery-status", "message/global-delivery-status",
-              "message/feedback-report", "message/disposition-notification")
+_TEXT_LIKE = (
+    "text/",
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/feedback-report",
+    "message/disposition-notification",
+)
 # Content types that hold the returned (original) message or its headers.
-RETURNED_TYPES = frozenset({"message/rfc822", "message/global", "text/rfc822-headers",
-                            "message/global-headers", "message/partial"})
+RETURNED_TYPES = frozenset(
+    {
+        "message/rfc822",
+        "message/global",
+        "text/rfc822-headers",
+        "message/global-headers",
+        "message/partial",
+    }
+)
 
 logging.getLogger("flanker").setLevel(logging.CRITICAL)
 
@@ -93,7 +105,8 @@ def normalize_newlines(raw: bytes) -> bytes:
 
 
 _LOOSE_BOUNDARY_RE = re.compile(
-    rb"(\ncontent-type:[ \t]{0,8}multipart/[^\n]{0,500}\n)(boundary=)", re.IGNORECASE)
+    rb"(\ncontent-type:[ \t]{0,8}multipart/[^\n]{0,500}\n)(boundary=)", re.IGNORECASE
+)
 
 
 def repair_boundaries(data: bytes) -> bytes:
@@ -118,6 +131,7 @@ def parse_mail(raw: bytes) -> Mail:
 
 
 # --- text helpers -----------------------------------------------------------------------------
+
 
 def _clean_value(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
@@ -168,6 +182,7 @@ def _is_text_like(content_type: str) -> bool:
 
 # --- flanker ----------------------------------------------------------------------------------
 
+
 @functools.cache
 def _flanker_mime() -> Any:
     """flanker's ``mime`` module, imported once, lazily (its grammar tables are built at import
@@ -193,8 +208,9 @@ def _parse_with_flanker(data: bytes) -> Mail | None:
     )
 
 
-def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_returned: bool,
-                  depth: int) -> None:
+def _flanker_walk(
+    part: Any, out: list[Part], returned: list[Headers], *, in_returned: bool, depth: int
+) -> None:
     if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
         return
     ct = part.content_type
@@ -232,6 +248,7 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
 
 # --- stdlib email -----------------------------------------------------------------------------
 
+
 def _parse_with_email(data: bytes) -> Mail:
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     parts: list[Part] = []
@@ -258,8 +275,14 @@ def _email_text(msg: email.message.Message) -> str:
     return raw if isinstance(raw, str) else ""
 
 
-def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Headers], *,
-                in_returned: bool, depth: int) -> None:
+def _email_walk(
+    msg: email.message.Message,
+    out: list[Part],
+    returned: list[Headers],
+    *,
+    in_returned: bool,
+    depth: int,
+) -> None:
     if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
         return
     value = msg.get_content_type().lower()
@@ -278,8 +301,9 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
         return
     if depth > 0 and not _is_text_like(value) and value not in RETURNED_TYPES:
         return
-    if value.startswith(("message/delivery-status", "message/feedback-report")) and \
-            isinstance(payload, list):
+    if value.startswith(("message/delivery-status", "message/feedback-report")) and isinstance(
+        payload, list
+    ):
         text = "\n\n".join(str(p) for p in payload)
     else:
         text = _email_text(msg)
@@ -291,21 +315,21 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
 
 # --- raw text ---------------------------------------------------------------------------------
 
+
 def _parse_raw(data: bytes) -> Mail:
     text = decode_bytes(data[: MAX_TEXT_CHARS * 2], None)
     head, _, body = text.partition("\n\n")
     headers = _headers_from_text(head)
     if not headers:
         body = text
-    return Mail(headers=headers, parts=(Part("text/plain", _cap(body)),),
-                parsed_by="raw")
+    return Mail(headers=headers, parts=(Part("text/plain", _cap(body)),), parsed_by="raw")
 
 
 def top_headers(data: bytes) -> Headers:
     """The header block of a raw mail, read directly (cheaper than a MIME library's objects)."""
     if data.startswith(b"From "):  # an mbox separator line, not a header field
         data = data.partition(b"\n")[2]
-    head = data[: data.find(b"\n\n")] if b"\n\n" in data else data[:64 * 1024]
+    head = data[: data.find(b"\n\n")] if b"\n\n" in data else data[: 64 * 1024]
     return Headers(header_lines(decode_bytes(head, None), limit=1000, lenient=True))
 
 
@@ -314,8 +338,7 @@ def _headers_from_text(text: str) -> Headers:
     return Headers(header_lines(text))
 
 
-def header_lines(text: str, limit: int = 200, lenient: bool = False
-                 ) -> list[tuple[str, str]]:
+def header_lines(text: str, limit: int = 200, lenient: bool = False) -> list[tuple[str, str]]:
     """``Name: value`` fields (with folded continuation lines) from the top of ``text``.
 
     A line that is not a field ends the block, unless ``lenient`` (a known header block

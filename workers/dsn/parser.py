@@ -43,26 +43,77 @@ MAX_DIAGNOSTIC_CHARS = 2000
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)[^<>]{0,200}>", re.IGNORECASE)
 
-_BOUNCE_SENDERS = ("mailer-daemon", "mailer daemon", "postmaster", "post_master",
-                   "poostmaster", "mail delivery", "mail.delivery", "mail administrator",
-                   "ndr administrator", "system administrator")
-_BOUNCE_SUBJECTS = (
-    "undeliver", "undelivered", "delivery status", "returned mail", "failure notice",
-    "delivery failure", "delivery failed", "mail delivery failed", "could not be delivered",
-    "non recapitabile", "nondeliverable", "non-deliverable", "not delivered",
-    "mail system error", "delivery notification", "delivery has failed", "delivery report",
-    "returned to sender", "bounce", "delivery problem", "failed delivery", "mail failed",
-    "unzustellbar", "non remis", "no se puede entregar", "niet bezorgd", "delayed mail",
-    "warning: could not send", "message delivery has failed", "there was an error sending",
-    "delivery status notification", "postmaster notify", "loop alert", "are not member",
+_BOUNCE_SENDERS = (
+    "mailer-daemon",
+    "mailer daemon",
+    "postmaster",
+    "post_master",
+    "poostmaster",
+    "mail delivery",
+    "mail.delivery",
+    "mail administrator",
+    "ndr administrator",
+    "system administrator",
 )
-_RETRIED_OUT_PHRASES = ("retry timeout exceeded", "have been failing for a long time",
-                        "retry time not reached for any host")
+_BOUNCE_SUBJECTS = (
+    "undeliver",
+    "undelivered",
+    "delivery status",
+    "returned mail",
+    "failure notice",
+    "delivery failure",
+    "delivery failed",
+    "mail delivery failed",
+    "could not be delivered",
+    "non recapitabile",
+    "nondeliverable",
+    "non-deliverable",
+    "not delivered",
+    "mail system error",
+    "delivery notification",
+    "delivery has failed",
+    "delivery report",
+    "returned to sender",
+    "bounce",
+    "delivery problem",
+    "failed delivery",
+    "mail failed",
+    "unzustellbar",
+    "non remis",
+    "no se puede entregar",
+    "niet bezorgd",
+    "delayed mail",
+    "warning: could not send",
+    "message delivery has failed",
+    "there was an error sending",
+    "delivery status notification",
+    "postmaster notify",
+    "loop alert",
+    "are not member",
+)
+_RETRIED_OUT_PHRASES = (
+    "retry timeout exceeded",
+    "have been failing for a long time",
+    "retry time not reached for any host",
+)
 _TEMPORARY_PHRASES = (
-    "delivery has been delayed", "will be retried", "still being retried", "will continue",
-    "will retry", "temporary failure", "temporary error", "temporarily", "has been delayed",
-    "delivery delayed", "is delayed", "not yet been delivered", "(delay)", "delayed mail",
-    "status notification: delayed", "will keep trying", "still trying",
+    "delivery has been delayed",
+    "will be retried",
+    "still being retried",
+    "will continue",
+    "will retry",
+    "temporary failure",
+    "temporary error",
+    "temporarily",
+    "has been delayed",
+    "delivery delayed",
+    "is delayed",
+    "not yet been delivered",
+    "(delay)",
+    "delayed mail",
+    "status notification: delayed",
+    "will keep trying",
+    "still trying",
 )
 
 
@@ -71,8 +122,12 @@ def parse_bounce(raw: bytes) -> BounceReport:
     try:
         return _parse(raw)
     except Exception as exc:  # the promise is "never raises": keep the worker running
-        return BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="",
-                            notes=(f"parser error: {type(exc).__name__}",))
+        return BounceReport(
+            is_bounce=False,
+            kind=ReportKind.NOT_A_BOUNCE,
+            engine="",
+            notes=(f"parser error: {type(exc).__name__}",),
+        )
 
 
 def _parse(raw: bytes) -> BounceReport:
@@ -84,52 +139,90 @@ def _parse(raw: bytes) -> BounceReport:
     default = default_reason(engine)
     stage = default_stage(engine)
     delivery_status = _delivery_status(mail) or _embedded_delivery_status(report_text)
-    link = correlate(mail.headers, delivery_status.envelope_sender if delivery_status else "",
-                     returned)
+    link = correlate(
+        mail.headers, delivery_status.envelope_sender if delivery_status else "", returned
+    )
     base = BounceReport(
-        is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="",
-        job_id=link.job_id, job_id_source=link.source, verp_tag=link.verp_tag,
+        is_bounce=False,
+        kind=ReportKind.NOT_A_BOUNCE,
+        engine="",
+        job_id=link.job_id,
+        job_id_source=link.source,
+        verp_tag=link.verp_tag,
         message_id=mail.headers.get("message-id"),
         original_message_id=returned.get("message-id"),
-        date=mail.headers.get("date"), subject=mail.headers.get("subject"),
-        sender=clean_address(mail.headers.get("from")), parsed_by=mail.parsed_by,
+        date=mail.headers.get("date"),
+        subject=mail.headers.get("subject"),
+        sender=clean_address(mail.headers.get("from")),
+        parsed_by=mail.parsed_by,
     )
     if arf.is_feedback(mail):
         feedback = arf.parse_feedback(mail)
-        recipients = tuple(_feedback_recipient(address, feedback) for address in
-                           feedback.recipients)
-        return replace(base, is_bounce=True, kind=ReportKind.ARF, engine="ARF",
-                       recipients=recipients, reporting_mta=feedback.reporting_mta)
+        recipients = tuple(
+            _feedback_recipient(address, feedback) for address in feedback.recipients
+        )
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.ARF,
+            engine="ARF",
+            recipients=recipients,
+            reporting_mta=feedback.reporting_mta,
+        )
     ses = parse_ses_notification(human) if engine == "AmazonSES" else None
     if ses is not None and ses.recipients:
         link = correlate(mail.headers, "", Headers(ses.headers))
-        return replace(base, is_bounce=True, kind=ReportKind.JSON, engine="AmazonSES",
-                       recipients=tuple(_ses_recipient(r) for r in ses.recipients),
-                       reporting_mta=ses.reporting_mta, job_id=link.job_id,
-                       job_id_source=link.source, verp_tag=link.verp_tag)
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.JSON,
+            engine="AmazonSES",
+            recipients=tuple(_ses_recipient(r) for r in ses.recipients),
+            reporting_mta=ses.reporting_mta,
+            job_id=link.job_id,
+            job_id_source=link.source,
+            verp_tag=link.verp_tag,
+        )
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
-        recipients = tuple(_dsn_recipient(r, report_text, exclude, default, stage)
-                           for r in delivery_status.recipients)
-        return replace(base, is_bounce=True, kind=ReportKind.RFC3464,
-                       engine=engine or "RFC3464", recipients=recipients,
-                       reporting_mta=delivery_status.reporting_mta)
+        recipients = tuple(
+            _dsn_recipient(r, report_text, exclude, default, stage)
+            for r in delivery_status.recipients
+        )
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.RFC3464,
+            engine=engine or "RFC3464",
+            recipients=recipients,
+            reporting_mta=delivery_status.reporting_mta,
+        )
     bounce_like = _looks_like_bounce(mail.headers)
     if not bounce_like and is_autoreply(mail.headers):
         address = clean_address(mail.headers.get("from"))
         vacation = _recipient(address, "", "", Reason.VACATION, "", report_text.strip(), "")
-        return replace(base, is_bounce=True, kind=ReportKind.AUTOREPLY, engine="RFC3834",
-                       recipients=(vacation,))
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.AUTOREPLY,
+            engine="RFC3834",
+            recipients=(vacation,),
+        )
     if bounce_like or engine:
-        recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default,
-                                       stage)
+        recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
         if recipients:
-            return replace(base, is_bounce=True, kind=ReportKind.PLAINTEXT,
-                           engine=engine or "unknown", recipients=recipients)
+            return replace(
+                base,
+                is_bounce=True,
+                kind=ReportKind.PLAINTEXT,
+                engine=engine or "unknown",
+                recipients=recipients,
+            )
     return base
 
 
 # --- text of the report -----------------------------------------------------------------------
+
 
 def human_text(mail: Mail) -> str:
     """The human-readable report: the non-returned text parts, HTML reduced to text."""
@@ -137,8 +230,9 @@ def human_text(mail: Mail) -> str:
     if plain:
         return "\n".join(plain)
     other = [p for p in mail.texts() if p.content_type not in DELIVERY_STATUS_TYPES]
-    return "\n".join(html_to_text(p.text) if p.content_type == "text/html" else p.text
-                     for p in other)
+    return "\n".join(
+        html_to_text(p.text) if p.content_type == "text/html" else p.text for p in other
+    )
 
 
 def html_to_text(text: str) -> str:
@@ -164,14 +258,19 @@ def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
 def _looks_like_bounce(headers: Headers) -> bool:
     sender = headers.get("from").lower()
     subject = headers.get("subject").lower()
-    return any(m in sender for m in _BOUNCE_SENDERS) or any(m in subject for m in
-                                                            _BOUNCE_SUBJECTS)
+    return any(m in sender for m in _BOUNCE_SENDERS) or any(m in subject for m in _BOUNCE_SUBJECTS)
 
 
 def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
     """Addresses that are the sender's side of the conversation, never a failed recipient."""
-    values = [headers.get("from"), headers.get("to"), returned.get("from"),
-              returned.get("return-path"), returned.get("sender"), returned.get("reply-to")]
+    values = [
+        headers.get("from"),
+        headers.get("to"),
+        returned.get("from"),
+        returned.get("return-path"),
+        returned.get("sender"),
+        returned.get("reply-to"),
+    ]
     return frozenset(a for value in values for a in find_addresses(value))
 
 
@@ -188,28 +287,41 @@ def is_temporary(text: str) -> bool:
 
 # --- recipients -------------------------------------------------------------------------------
 
-def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str],
-                   default: Reason | None, stage: str) -> RecipientReport:
+
+def _dsn_recipient(
+    r: DsnRecipient, report_text: str, exclude: frozenset[str], default: Reason | None, stage: str
+) -> RecipientReport:
     prose = _prose_about(report_text, r.address, exclude)
     transcript = lines_about(report_text, r.address)
     if transcript and transcript not in prose:
         prose = f"{prose} {transcript}".strip()
     diagnostic = r.diagnostic
-    if not diagnostic or (not find_status(diagnostic) and not find_reply_code(diagnostic)
-                          and prose):
+    if not diagnostic or (
+        not find_status(diagnostic) and not find_reply_code(diagnostic) and prose
+    ):
         diagnostic = " ".join(t for t in (diagnostic, prose) if t)
     status = best_status(r.status, " ".join((diagnostic, prose)))
     reply_code = r.reply_code or find_reply_code(diagnostic)
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
     else:
-        reason = _cause(status, reply_code, diagnostic, report_text, prose, default, r.action,
-                        stage)
+        reason = _cause(
+            status, reply_code, diagnostic, report_text, prose, default, r.action, stage
+        )
         reason = _expired_if_retried_out(reason, r.action, status)
     temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
     status = status or pseudo_status(reason, temporary)
-    return _recipient(r.address, status, reply_code, reason, r.action or "failed",
-                      diagnostic, r.remote_mta, r.original_recipient, r.last_attempt)
+    return _recipient(
+        r.address,
+        status,
+        reply_code,
+        reason,
+        r.action or "failed",
+        diagnostic,
+        r.remote_mta,
+        r.original_recipient,
+        r.last_attempt,
+    )
 
 
 def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str:
@@ -219,14 +331,20 @@ def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str
     return lines_about(report_text, address)
 
 
-def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[str],
-                      headers: Headers, default: Reason | None, stage: str
-                      ) -> tuple[RecipientReport, ...]:
+def _plain_recipients(
+    report_text: str,
+    returned: Headers,
+    exclude: frozenset[str],
+    headers: Headers,
+    default: Reason | None,
+    stage: str,
+) -> tuple[RecipientReport, ...]:
     found = [(p.address, p.diagnostic) for p in extract_recipients(report_text, exclude)]
     if not found:
         summary = _squeeze(report_text)
         addresses = addresses_in(report_text, exclude) or [
-            a for a in find_addresses(returned.get("to")) if not is_service_address(a)]
+            a for a in find_addresses(returned.get("to")) if not is_service_address(a)
+        ]
         found = [(a, summary) for a in addresses] or [("", summary)]
     temporary = is_temporary(headers.get("subject") + "\n" + report_text)
     out: list[RecipientReport] = []
@@ -239,17 +357,36 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
         if status.startswith("2"):  # a success line of a transcript is not the outcome
             status = failure_status(diagnostic)
         reply_code = find_reply_code(diagnostic)
-        reason = _cause(status, reply_code, diagnostic, report_text,
-                        lines_about(report_text, address) if address else "", default,
-                        stage=stage)
-        soft = (temporary or status.startswith("4") or reply_code.startswith("4")
-                or _retried_out(diagnostic))
+        reason = _cause(
+            status,
+            reply_code,
+            diagnostic,
+            report_text,
+            lines_about(report_text, address) if address else "",
+            default,
+            stage=stage,
+        )
+        soft = (
+            temporary
+            or status.startswith("4")
+            or reply_code.startswith("4")
+            or _retried_out(diagnostic)
+        )
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
         action = "delayed" if temporary and not status.startswith("5") else "failed"
         reason = _expired_if_retried_out(reason, action, status)
-        out.append(_recipient(address, status or pseudo_status(reason, soft), reply_code,
-                              reason, action, diagnostic, ""))
+        out.append(
+            _recipient(
+                address,
+                status or pseudo_status(reason, soft),
+                reply_code,
+                reason,
+                action,
+                diagnostic,
+                "",
+            )
+        )
     return tuple(out)
 
 
@@ -263,8 +400,16 @@ def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
     return reason
 
 
-def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, prose: str,
-           default: Reason | None, action: str = "failed", stage: str = "") -> Reason:
+def _cause(
+    status: str,
+    reply_code: str,
+    diagnostic: str,
+    report_text: str,
+    prose: str,
+    default: Reason | None,
+    action: str = "failed",
+    stage: str = "",
+) -> Reason:
     """The cause from the recipient's own words (the remote server's reply first, then what
     the reporting server says around it); failing that a delay means expiry, then the
     engine's usual cause, then the wording of the whole report."""
@@ -281,33 +426,66 @@ def _cause(status: str, reply_code: str, diagnostic: str, report_text: str, pros
     return match_phrases(report_text) or reason
 
 
-def _recipient(address: str, status: str, reply_code: str, reason: Reason, action: str,
-               diagnostic: str, remote_mta: str, original: str = "", last_attempt: str = "",
-               feedback_type: str = "") -> RecipientReport:
+def _recipient(
+    address: str,
+    status: str,
+    reply_code: str,
+    reason: Reason,
+    action: str,
+    diagnostic: str,
+    remote_mta: str,
+    original: str = "",
+    last_attempt: str = "",
+    feedback_type: str = "",
+) -> RecipientReport:
     return RecipientReport(
-        address=address, status=status, reply_code=reply_code, reason=reason,
-        bounce_type=bounce_type(reason, status, reply_code), action=action,
-        diagnostic=_squeeze(diagnostic), remote_mta=remote_mta, original_recipient=original,
-        last_attempt=last_attempt, feedback_type=feedback_type)
+        address=address,
+        status=status,
+        reply_code=reply_code,
+        reason=reason,
+        bounce_type=bounce_type(reason, status, reply_code),
+        action=action,
+        diagnostic=_squeeze(diagnostic),
+        remote_mta=remote_mta,
+        original_recipient=original,
+        last_attempt=last_attempt,
+        feedback_type=feedback_type,
+    )
 
 
 def _ses_recipient(r: SesRecipient) -> RecipientReport:
     if r.kind == "complaint":
-        return _recipient(r.address, "", "", Reason.FEEDBACK, "", "", "",
-                          feedback_type=r.feedback_type)
+        return _recipient(
+            r.address, "", "", Reason.FEEDBACK, "", "", "", feedback_type=r.feedback_type
+        )
     status = best_status(r.status, r.diagnostic)
     if r.kind == "delivery":
-        return _recipient(r.address, status or "2.0.0", find_reply_code(r.diagnostic),
-                          Reason.DELIVERED, r.action, r.diagnostic, "")
+        return _recipient(
+            r.address,
+            status or "2.0.0",
+            find_reply_code(r.diagnostic),
+            Reason.DELIVERED,
+            r.action,
+            r.diagnostic,
+            "",
+        )
     reply_code = find_reply_code(r.diagnostic)
     reason = classify(status, reply_code, r.diagnostic)
-    return _recipient(r.address, status or pseudo_status(reason, not r.permanent), reply_code,
-                      reason, r.action, r.diagnostic, "")
+    return _recipient(
+        r.address,
+        status or pseudo_status(reason, not r.permanent),
+        reply_code,
+        reason,
+        r.action,
+        r.diagnostic,
+        "",
+    )
 
 
 def _feedback_recipient(address: str, feedback: arf.Feedback) -> RecipientReport:
-    return _recipient(address, "", "", Reason.FEEDBACK, "", "", "",
-                      feedback_type=feedback.feedback_type)
+    return _recipient(
+        address, "", "", Reason.FEEDBACK, "", "", "", feedback_type=feedback.feedback_type
+    )
 
 
 def _squeeze(text: str) -> str:

@@ -96,23 +96,38 @@ LOOSE_STATUS: dict[str, Reason] = {
 }
 
 # Causes whose wording is so specific that it overrides even an exact status code.
-WORDING_WINS = frozenset({
-    Reason.MAILBOXFULL, Reason.MAILERERROR, Reason.VIRUSDETECTED,
-    Reason.SPAMDETECTED, Reason.NORELAYING, Reason.REQUIREPTR, Reason.AUTHFAILURE,
-    Reason.SUSPEND, Reason.SYSTEMFULL, Reason.TOOMANYCONN, Reason.BADREPUTATION,
-    Reason.NOTACCEPT, Reason.HOSTUNKNOWN, Reason.EXPIRED, Reason.SPEEDING,
-})
+WORDING_WINS = frozenset(
+    {
+        Reason.MAILBOXFULL,
+        Reason.MAILERERROR,
+        Reason.VIRUSDETECTED,
+        Reason.SPAMDETECTED,
+        Reason.NORELAYING,
+        Reason.REQUIREPTR,
+        Reason.AUTHFAILURE,
+        Reason.SUSPEND,
+        Reason.SYSTEMFULL,
+        Reason.TOOMANYCONN,
+        Reason.BADREPUTATION,
+        Reason.NOTACCEPT,
+        Reason.HOSTUNKNOWN,
+        Reason.EXPIRED,
+        Reason.SPEEDING,
+    }
+)
 
 # Causes that mean the address or its domain is dead: retrying is pointless.
-HARD_REASONS = frozenset({Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED,
-                          Reason.NOTACCEPT})
+HARD_REASONS = frozenset(
+    {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED, Reason.NOTACCEPT}
+)
 NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
 
 # Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
 # beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
-TELLING = frozenset({Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR,
-                     Reason.BADREPUTATION})
+TELLING = frozenset(
+    {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
+)
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
 
 _PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
@@ -189,16 +204,22 @@ def _wording(diagnostic: str, context: str) -> Reason | None:
     own = match_phrases(diagnostic, fallback=False)
     if context and (own is None or own in CONSEQUENCES):
         around = match_phrases(context, fallback=False)
-        if around is not None and (own is None or around not in CONSEQUENCES
-                                   or own == Reason.EXPIRED):
+        if around is not None and (
+            own is None or around not in CONSEQUENCES or own == Reason.EXPIRED
+        ):
             return around
     if own is not None:
         return own
     return broad_words(diagnostic) or (broad_words(context) if context else None)
 
 
-def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
-             command: str | None = None, context: str = "") -> Reason:
+def classify(
+    status: str | None,
+    reply_code: int | str | None,
+    diagnostic: str,
+    command: str | None = None,
+    context: str = "",
+) -> Reason:
     """The failure cause of one recipient from its status, reply code and diagnostic text.
 
     ``command`` is the SMTP command the reply answered (``RCPT``, ``DATA``, ``MAIL``...) when
@@ -225,8 +246,12 @@ def classify(status: str | None, reply_code: int | str | None, diagnostic: str,
     stage = (command or smtp_command(diagnostic + " " + context)).upper()
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
-    if reason == Reason.USERUNKNOWN and not stage.startswith("RCPT") and not (
-            exact and by_status == Reason.USERUNKNOWN) and _generic_userunknown(diagnostic):
+    if (
+        reason == Reason.USERUNKNOWN
+        and not stage.startswith("RCPT")
+        and not (exact and by_status == Reason.USERUNKNOWN)
+        and _generic_userunknown(diagnostic)
+    ):
         # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
         # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
         # filter's refusal. Callers that know the command say so (``command="RCPT"``).
@@ -239,8 +264,9 @@ def _generic_userunknown(text: str) -> bool:
     return any(phrase in needle for phrase in GENERIC_USERUNKNOWN)
 
 
-def bounce_type(reason: Reason, status: str | None = None, reply_code: int | str | None = None
-                ) -> BounceType:
+def bounce_type(
+    reason: Reason, status: str | None = None, reply_code: int | str | None = None
+) -> BounceType:
     """Hard when retrying is pointless, undetermined without a cause (or for non-failures).
 
     ``status`` and ``reply_code`` are accepted for callers that have them; the cause alone

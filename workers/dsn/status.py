@@ -10,9 +10,11 @@ from workers.dsn.report import Reason
 # Bounded quantifiers only: nothing here can backtrack badly.
 _STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
 _REPLY_RE = re.compile(
-    r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))")
+    r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))"
+)
 _AFTER_REPLY_RE = re.compile(
-    r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
+    r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)"
+)
 _REPLY_START_RE = re.compile(r"^\s*[\"(<\[]?([245][0-5]\d)(?![\d.])")
 
 # A report that gives a cause but no code gets ``<class>.0.<number>``: the convention of the
@@ -78,7 +80,7 @@ def remote_words(text: str) -> str:
     """The remote server's own reply within a diagnostic: from its reply code (or status) on,
     without the reporting server's preamble; ``""`` when there is none."""
     found = _REPLY_RE.search(text) or _STATUS_RE.search(text)
-    return text[found.start():] if found else ""
+    return text[found.start() :] if found else ""
 
 
 def failure_status(text: str) -> str:

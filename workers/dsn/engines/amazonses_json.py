@@ -57,18 +57,31 @@ def parse_ses_notification(text: str) -> SesNotification | None:
 def _recipients(kind: str, body: dict[str, Any]) -> list[SesRecipient]:
     if kind == "bounce":
         permanent = _text(body.get("bounceType")).lower() == "permanent"
-        return [SesRecipient(_text(r.get("emailAddress")).lower(), _text(r.get("status")),
-                             _text(r.get("diagnosticCode")).partition(";")[2].strip()
-                             or _text(r.get("diagnosticCode")) or _text(body.get("bounceSubType")),
-                             _text(r.get("action")) or "failed", kind, permanent)
-                for r in _dicts(body.get("bouncedRecipients"))]
+        return [
+            SesRecipient(
+                _text(r.get("emailAddress")).lower(),
+                _text(r.get("status")),
+                _text(r.get("diagnosticCode")).partition(";")[2].strip()
+                or _text(r.get("diagnosticCode"))
+                or _text(body.get("bounceSubType")),
+                _text(r.get("action")) or "failed",
+                kind,
+                permanent,
+            )
+            for r in _dicts(body.get("bouncedRecipients"))
+        ]
     if kind == "complaint":
         feedback = _text(body.get("complaintFeedbackType")) or "abuse"
-        return [SesRecipient(_text(r.get("emailAddress")).lower(), "", "", "", kind, False,
-                             feedback) for r in _dicts(body.get("complainedRecipients"))]
+        return [
+            SesRecipient(_text(r.get("emailAddress")).lower(), "", "", "", kind, False, feedback)
+            for r in _dicts(body.get("complainedRecipients"))
+        ]
     response = _text(body.get("smtpResponse"))
-    return [SesRecipient(_text(address).lower(), "", response, "delivered", kind, False)
-            for address in body.get("recipients", []) if isinstance(address, str)]
+    return [
+        SesRecipient(_text(address).lower(), "", response, "delivered", kind, False)
+        for address in body.get("recipients", [])
+        if isinstance(address, str)
+    ]
 
 
 def _headers(mail: object) -> tuple[tuple[str, str], ...]:
