@@ -9,7 +9,7 @@ from dataclasses import replace
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
-from workers.dsn.engines import default_reason, default_stage, detect_engine
+from workers.dsn.engines import default_reason, default_stage, detect_engine, text_first
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
@@ -96,6 +96,7 @@ _RETRIED_OUT_PHRASES = (
     "have been failing for a long time",
     "retry time not reached for any host",
 )
+_TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
 _TEMPORARY_PHRASES = (
     "delivery has been delayed",
     "will be retried",
@@ -186,7 +187,7 @@ def _parse(raw: bytes) -> BounceReport:
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
         recipients = tuple(
-            _dsn_recipient(r, report_text, exclude, default, stage)
+            _dsn_recipient(r, report_text, exclude, default, stage, text_first(engine))
             for r in delivery_status.recipients
         )
         return replace(
@@ -280,6 +281,19 @@ def _retried_out(text: str) -> bool:
     return any(phrase in lowered for phrase in _RETRIED_OUT_PHRASES)
 
 
+def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
+    """Whether the recipient's own error, as stated, was a temporary one: a 4xx reply or
+    status, or words saying so (retries of a temporary error that ran out included).
+
+    A pseudo status describes the error, not the notice: a returned mail, and a delay notice
+    that states no temporary error, get the permanent class 5.
+    """
+    if reply_code.startswith("4") or failure_status(diagnostic).startswith("4"):
+        return True
+    lowered = diagnostic.lower()
+    return _retried_out(lowered) or any(w in lowered for w in _TEMPORARY_ERROR_WORDS)
+
+
 def is_temporary(text: str) -> bool:
     lowered = text.lower()
     return any(phrase in lowered for phrase in _TEMPORARY_PHRASES)
@@ -289,9 +303,17 @@ def is_temporary(text: str) -> bool:
 
 
 def _dsn_recipient(
-    r: DsnRecipient, report_text: str, exclude: frozenset[str], default: Reason | None, stage: str
+    r: DsnRecipient,
+    report_text: str,
+    exclude: frozenset[str],
+    default: Reason | None,
+    stage: str,
+    line_first: bool = False,
 ) -> RecipientReport:
-    prose = _prose_about(report_text, r.address, exclude)
+    prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
+    if line_first and prose:
+        # The notification line is the error; the Status field is the reporter's own summary.
+        r = replace(r, status="", diagnostic=r.diagnostic or prose)
     transcript = lines_about(report_text, r.address)
     if transcript and transcript not in prose:
         prose = f"{prose} {transcript}".strip()
@@ -309,8 +331,7 @@ def _dsn_recipient(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
         reason = _expired_if_retried_out(reason, r.action, status)
-    temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
-    status = status or pseudo_status(reason, temporary)
+    status = status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code))
     return _recipient(
         r.address,
         status,
@@ -324,8 +345,11 @@ def _dsn_recipient(
     )
 
 
-def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str:
-    for plain in extract_recipients(report_text, exclude, known=frozenset({address})):
+def _prose_about(
+    report_text: str, address: str, exclude: frozenset[str], one_line: bool = False
+) -> str:
+    known = frozenset({address})
+    for plain in extract_recipients(report_text, exclude, known=known, one_line=one_line):
         if plain.address == address:
             return plain.diagnostic
     return lines_about(report_text, address)
@@ -366,12 +390,6 @@ def _plain_recipients(
             default,
             stage=stage,
         )
-        soft = (
-            temporary
-            or status.startswith("4")
-            or reply_code.startswith("4")
-            or _retried_out(diagnostic)
-        )
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
         action = "delayed" if temporary and not status.startswith("5") else "failed"
@@ -379,7 +397,7 @@ def _plain_recipients(
         out.append(
             _recipient(
                 address,
-                status or pseudo_status(reason, soft),
+                status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code)),
                 reply_code,
                 reason,
                 action,

@@ -849,8 +849,14 @@ AFTER_DATA = (
     "in reply to data command",
     "after the data command",
     "for text command",
+    "smtp:data host",
 )
-AFTER_MAIL_FROM = ("after mail from", "in reply to mail from command", ">>> mail from")
+AFTER_MAIL_FROM = (
+    "after mail from",
+    "in reply to mail from command",
+    ">>> mail from",
+    "smtp:mail host",
+)
 AFTER_RCPT_TO = (
     "after rcpt to",
     "in reply to rcpt to command",
@@ -860,6 +866,7 @@ AFTER_RCPT_TO = (
     "in reply to rcpt command",
     "rcpt to:<",
     "[rcpt_to]",
+    "smtp:rcpt host",
 )
 
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;

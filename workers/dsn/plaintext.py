@@ -107,12 +107,16 @@ def is_service_address(address: str) -> bool:
 
 
 def extract_recipients(
-    report: str, exclude: frozenset[str] = frozenset(), known: frozenset[str] = frozenset()
+    report: str,
+    exclude: frozenset[str] = frozenset(),
+    known: frozenset[str] = frozenset(),
+    one_line: bool = False,
 ) -> list[PlainRecipient]:
     """Each failed recipient named in ``report`` with the text about it, in order.
 
     ``exclude``: addresses of the sender's side; ``known``: recipients already known (from a
     delivery-status part), kept even when they look like a service address (postmaster@).
+    ``one_line``: the report gives each recipient's error on the address line only.
     """
     lines = [line[:MAX_LINE_CHARS] for line in unquote(report).split("\n")]
     anchors: list[tuple[int, str, str]] = []
@@ -131,7 +135,7 @@ def extract_recipients(
     merged: dict[str, list[str]] = {}
     for position, (index, address, rest) in enumerate(anchors):
         end = anchors[position + 1][0] if position + 1 < len(anchors) else len(lines)
-        end = min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
+        end = index + 1 if one_line else min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
         lead = lines[index - 1].strip() if index > 0 else ""
         # A lead-in such as "host mx did not like our RCPT TO:" belongs to the paragraph.
         lead = lead if lead.endswith(":") and "@" not in lead else ""

@@ -24,6 +24,10 @@ class EngineMarkers:
     # The SMTP command the engine's per-recipient errors answer when they do not say
     # (servers whose reports only ever list recipients refused at RCPT TO).
     stage: str = ""
+    # The engine writes one line per recipient ("address: error") in its notification and a
+    # generic Status of its own making (5.0.0, 4.0.0, 4.4.7) in the delivery-status part:
+    # the line is the recipient's error, the Status field is not.
+    text_first: bool = False
 
 
 ENGINES: tuple[EngineMarkers, ...] = (
@@ -91,7 +95,6 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers(
         "McAfee",
         stage="RCPT",
-        subject=("delivery status",),
         headers=("x-nai-header",),
         body=("mcafee",),
     ),
@@ -110,6 +113,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("Courier", body=("courier mail server", "courier-mta")),
     EngineMarkers(
         "OpenSMTPD",
+        text_first=True,
         subject=("delivery status notification: ",),
         body=("this is the mailer-daemon at", "opensmtpd"),
     ),
