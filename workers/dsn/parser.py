@@ -22,7 +22,7 @@ from workers.dsn.plaintext import (
     split_returned,
     unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
+from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, smtp_command
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -441,7 +441,8 @@ def _cause(
         return Reason.EXPIRED
     if default is not None:
         return default
-    return match_phrases(report_text) or reason
+    whole = classify("", "", report_text, command or None)
+    return whole if whole not in NO_CAUSE else reason
 
 
 def _recipient(

@@ -857,6 +857,17 @@ AFTER_MAIL_FROM = (
     ">>> mail from",
     "smtp:mail host",
 )
+# The refusal came at connection time (greeting, HELO/EHLO): it is about the sending host.
+AT_CONNECT = (
+    "after initial connection",
+    "in reply to helo command",
+    "in reply to ehlo command",
+    "after helo",
+    "after ehlo",
+    ">>> helo",
+    ">>> ehlo",
+    "in reply to initial greeting",
+)
 AFTER_RCPT_TO = (
     "after rcpt to",
     "in reply to rcpt to command",

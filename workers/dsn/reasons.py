@@ -15,6 +15,7 @@ from workers.dsn.phrases import (
     AFTER_DATA,
     AFTER_MAIL_FROM,
     AFTER_RCPT_TO,
+    AT_CONNECT,
     FALLBACK,
     GENERIC_USERUNKNOWN,
     PATTERNS,
@@ -122,6 +123,11 @@ HARD_REASONS = frozenset(
 )
 NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
+# Causes about an address: said before any address was given, they mean the host is refused.
+ADDRESS_CAUSES = frozenset(
+    {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.REJECTED, Reason.FILTERED}
+)
+AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
 # Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
 # beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
@@ -186,8 +192,8 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
 
 
 def smtp_command(text: str) -> str:
-    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``
-    or ``""``."""
+    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``,
+    ``CONNECT`` (the greeting or HELO/EHLO) or ``""``."""
     lowered = normalize_text(text)
     if any(marker in lowered for marker in AFTER_DATA):
         return "DATA"
@@ -195,6 +201,8 @@ def smtp_command(text: str) -> str:
         return "MAIL"
     if any(marker in lowered for marker in AFTER_RCPT_TO):
         return "RCPT"
+    if any(marker in lowered for marker in AT_CONNECT):
+        return "CONNECT"
     return ""
 
 
@@ -241,9 +249,16 @@ def classify(
     elif str(reply_code or "").startswith("551"):
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
+        reason = None
+    stage = (command or smtp_command(diagnostic + " " + context)).upper()
+    if stage in AT_CONNECT_COMMANDS and (reason is None or reason in ADDRESS_CAUSES):
+        # Refused before any address was given: the refusal is about the sending host.
+        return Reason.BLOCKED
+    if reason is None:
+        if stage.startswith("MAIL") and diagnostic.strip():
+            return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
         # Words that name no cause: undetermined; no words at all: a bounce on hold.
         return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
-    stage = (command or smtp_command(diagnostic + " " + context)).upper()
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
     if (

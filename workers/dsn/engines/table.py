@@ -108,7 +108,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("KDDI", sender=("dion.ne.jp", "au.com")),
     EngineMarkers("Biglobe", sender=("biglobe.ne.jp",)),
     EngineMarkers("Verizon", sender=("vzwpix.com", "vtext.com")),
-    EngineMarkers("ApacheJames", body=("james", "apache")),
+    EngineMarkers("ApacheJames", body=("this is the james mail server", "error message below:")),
     EngineMarkers("FML", subject=("ml)",), headers=("x-ml-name", "x-mlserver")),
     EngineMarkers("Courier", body=("courier mail server", "courier-mta")),
     EngineMarkers(
