@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from workers.dsn import BounceType, Reason, bounce_type, classify
+from workers.dsn.parser import last_error_temporary
+from workers.dsn.reasons import smtp_command
 from workers.dsn.status import best_status, find_reply_code, find_status, pseudo_status
 
 
@@ -125,3 +127,44 @@ def test_a_cause_without_a_code_gets_the_vocabulary_pseudo_code() -> None:
     assert pseudo_status(Reason.USERUNKNOWN, temporary=False) == "5.0.911"
     assert pseudo_status(Reason.EXPIRED, temporary=True) == "4.0.947"
     assert pseudo_status(Reason.VACATION, temporary=False) == ""
+
+
+def test_a_transcript_shows_which_command_a_refusal_answered() -> None:
+    data = ">>> DATA <<< 550 5.0.0 <a@b.example>... User unknown <<< 503 5.0.0 Need RCPT"
+    rcpt = ">>> RCPT To:<a@b.example> <<< 550 User unknown >>> DATA <<< 503 Need RCPT"
+    assert smtp_command(data) == "DATA"
+    assert smtp_command(rcpt) == "RCPT"
+    assert classify(None, 550, data) == Reason.FILTERED
+    assert classify(None, 550, rcpt) == Reason.USERUNKNOWN
+
+
+def test_a_refusal_at_connection_time_is_a_block_of_the_sending_host() -> None:
+    words = "SMTP error from remote mail server after initial connection: 554 go away"
+    assert classify(None, 554, words) == Reason.BLOCKED
+    assert classify(None, 554, "go away", command="EHLO") == Reason.BLOCKED
+    # A specific cause stays specific.
+    ptr = "after initial connection: 571 No PTR Record found. Reverse DNS required"
+    assert classify(None, 571, ptr) == Reason.REQUIREPTR
+
+
+def test_a_refusal_of_mail_from_without_a_cause_rejects_the_sender() -> None:
+    assert classify(None, 550, "go away", command="MAIL") == Reason.REJECTED
+
+
+def test_user_unknown_without_the_address_is_a_receiving_filter() -> None:
+    assert classify(None, 550, "550 : User unknown", command="RCPT") == Reason.FILTERED
+    assert classify(None, 550, "550 <a@b.example>: User unknown", command="RCPT") == (
+        Reason.USERUNKNOWN
+    )
+
+
+def test_a_providers_definite_words_mean_unknown_even_after_data() -> None:
+    words = "554 delivery error: dd This user doesn't have a yahoo.com account"
+    assert classify(None, 554, words, command="DATA") == Reason.USERUNKNOWN
+
+
+def test_the_pseudo_class_follows_the_recipients_own_error() -> None:
+    assert not last_error_temporary("Envelope expired", "")
+    assert last_error_temporary("retry timeout exceeded", "")
+    assert last_error_temporary("Technical details of temporary failure: socket error", "")
+    assert last_error_temporary("451 4.3.0 try later", "451")

@@ -35,6 +35,7 @@ from workers.dsn.status import (
     failure_status,
     find_reply_code,
     find_status,
+    is_specific,
     pseudo_status,
     remote_words,
 )
@@ -322,7 +323,12 @@ def _dsn_recipient(
         not find_status(diagnostic) and not find_reply_code(diagnostic) and prose
     ):
         diagnostic = " ".join(t for t in (diagnostic, prose) if t)
-    status = best_status(r.status, " ".join((diagnostic, prose)))
+    if find_status(r.diagnostic):  # the remote server's own code, vague or not
+        status = best_status(r.status, r.diagnostic)
+    elif is_specific(r.status):  # the prose around may quote the reporter's own summary
+        status = r.status
+    else:
+        status = best_status(r.status, " ".join((diagnostic, prose)))
     reply_code = r.reply_code or find_reply_code(diagnostic)
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED

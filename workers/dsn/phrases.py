@@ -880,6 +880,21 @@ AFTER_RCPT_TO = (
     "smtp:rcpt host",
 )
 
+# "550 : User unknown" with the address left out: how au/KDDI-style receiving filters refuse
+# a sender the recipient does not accept (for an unknown address they name the address).
+# It says what happened whatever the command or a loose status.
+FILTER_SAYS_UNKNOWN = r"[45]\d\d:? : user unknown"
+
+# Providers that refuse an unknown address only after DATA, in words (or their own error
+# codes) that leave no doubt: Yahoo's "doesn't have a yahoo.com account", Orange's and La
+# Poste's "..._416" codes. Said after DATA, they still mean the address is unknown.
+DEFINITE_USERUNKNOWN = (
+    "doesn't have a yahoo.com account",
+    "doesn't have a ymail.com account",
+    "ofr_416",
+    "lpn007_416",
+)
+
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;
 # said to the message, or with no sign of which command it answered (and no 5.1.1), it is
 # how some filters refuse a message: the reference vocabulary calls that "filtered".

@@ -16,7 +16,9 @@ from workers.dsn.phrases import (
     AFTER_MAIL_FROM,
     AFTER_RCPT_TO,
     AT_CONNECT,
+    DEFINITE_USERUNKNOWN,
     FALLBACK,
+    FILTER_SAYS_UNKNOWN,
     GENERIC_USERUNKNOWN,
     PATTERNS,
     PHRASES,
@@ -136,6 +138,7 @@ TELLING = frozenset(
 )
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
 
+_FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -191,10 +194,48 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
     return LOOSE_STATUS.get(key), False
 
 
+_TRANSCRIPT_RE = re.compile(r"(>>>|<<<|while talking to)\s{0,4}(\S{0,20})")
+_COMMANDS = {
+    "rcpt": "RCPT",
+    "mail": "MAIL",
+    "data": "DATA",
+    ".": "DATA",
+    "helo": "CONNECT",
+    "ehlo": "CONNECT",
+    "lhlo": "CONNECT",
+}
+
+
+def transcript_command(lowered: str) -> str:
+    """The command a session transcript (``>>> RCPT TO:<...>`` / ``<<< 550 ...``) shows the
+    refusal answering: the last command sent before the first permanent refusal (else the
+    first temporary one). A refusal before any command of its connection answered the
+    greeting: ``CONNECT``. ``""`` when the text has no transcript with commands."""
+    last = ""
+    sent_any = False
+    temporary = ""
+    for found in _TRANSCRIPT_RE.finditer(lowered):
+        marker, word = found.groups()
+        if marker == "while talking to":
+            last = ""
+        elif marker == ">>>":
+            sent_any = True
+            last = _COMMANDS.get(word.split(":", 1)[0], word.upper())
+        elif word[:1] in ("4", "5") and word[:3].isdigit():
+            command = last or "CONNECT"
+            if word.startswith("5"):
+                return command if sent_any else ""
+            temporary = temporary or command
+    return temporary if sent_any else ""
+
+
 def smtp_command(text: str) -> str:
     """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``,
     ``CONNECT`` (the greeting or HELO/EHLO) or ``""``."""
     lowered = normalize_text(text)
+    in_transcript = transcript_command(lowered)
+    if in_transcript:
+        return in_transcript
     if any(marker in lowered for marker in AFTER_DATA):
         return "DATA"
     if any(marker in lowered for marker in AFTER_MAIL_FROM):
@@ -254,6 +295,8 @@ def classify(
     if stage in AT_CONNECT_COMMANDS and (reason is None or reason in ADDRESS_CAUSES):
         # Refused before any address was given: the refusal is about the sending host.
         return Reason.BLOCKED
+    if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
+        return Reason.FILTERED
     if reason is None:
         if stage.startswith("MAIL") and diagnostic.strip():
             return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
@@ -266,6 +309,7 @@ def classify(
         and not stage.startswith("RCPT")
         and not (exact and by_status == Reason.USERUNKNOWN)
         and _generic_userunknown(diagnostic)
+        and not any(phrase in normalize_text(diagnostic) for phrase in DEFINITE_USERUNKNOWN)
     ):
         # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
         # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
