@@ -47,6 +47,7 @@ demo: venv services
 bench: bench-dsn
 
 bench-dsn: venv
+	bash infra/install.sh Sisimai=libsisimai-perl
 	$(BIN)/erpmail dsn bench
 
 clean:
