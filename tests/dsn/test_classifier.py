@@ -168,3 +168,14 @@ def test_the_pseudo_class_follows_the_recipients_own_error() -> None:
     assert last_error_temporary("retry timeout exceeded", "")
     assert last_error_temporary("Technical details of temporary failure: socket error", "")
     assert last_error_temporary("451 4.3.0 try later", "451")
+
+
+def test_a_greeting_refused_in_a_transcript_is_a_block() -> None:
+    words = "... while talking to mx.example.org.: <<< 554 IP=192.0.2.1 - A problem occurred."
+    assert smtp_command(words) == "CONNECT"
+    assert classify("5.5.0", 554, words) == Reason.BLOCKED
+
+
+def test_vague_words_said_to_mail_from_reject_the_sender() -> None:
+    words = "550 5.7.1 Access denied (in reply to MAIL FROM command)"
+    assert classify("5.7.1", 550, words) == Reason.REJECTED

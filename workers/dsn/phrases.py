@@ -557,6 +557,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not a gateway",
             "is not a local domain",
             "not local host",
+            # Amazon SES: the sending identity is not verified, SES will not relay for it.
+            "email address is not verified",
         ),
     ),
     (
@@ -598,6 +600,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "rejected for policy reasons",
             "not accepted for policy reasons",
             "policy violation",
+            "blocked because its content",
+            "content presents a potential security issue",
         ),
     ),
     (

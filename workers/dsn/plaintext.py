@@ -129,7 +129,10 @@ def extract_recipients(
         reply, address, rest = found.group(1), found.group(2).strip(".").lower(), found.group(3)
         if address not in known and (address in exclude or is_service_address(address)):
             continue
-        anchors.append((index, address, (reply + rest).strip()))
+        # A transcript line keeps the command it shows.
+        transcript = line.lstrip().startswith((">>>", "<<<"))
+        rest = line.strip() if transcript else (reply + rest).strip()
+        anchors.append((index, address, rest))
     if not anchors:
         return []
     merged: dict[str, list[str]] = {}

@@ -116,6 +116,7 @@ WORDING_WINS = frozenset(
         Reason.HOSTUNKNOWN,
         Reason.EXPIRED,
         Reason.SPEEDING,
+        Reason.BLOCKED,
     }
 )
 
@@ -212,21 +213,21 @@ def transcript_command(lowered: str) -> str:
     first temporary one). A refusal before any command of its connection answered the
     greeting: ``CONNECT``. ``""`` when the text has no transcript with commands."""
     last = ""
-    sent_any = False
+    # A reply is placed only where the transcript logs what was sent: after a command, or
+    # at the start of a connection ("while talking to host:" then the greeting's reply).
+    placed = False
     temporary = ""
     for found in _TRANSCRIPT_RE.finditer(lowered):
         marker, word = found.groups()
         if marker == "while talking to":
-            last = ""
+            last, placed = "", True
         elif marker == ">>>":
-            sent_any = True
-            last = _COMMANDS.get(word.split(":", 1)[0], word.upper())
-        elif word[:1] in ("4", "5") and word[:3].isdigit():
-            command = last or "CONNECT"
+            last, placed = _COMMANDS.get(word.split(":", 1)[0], word.upper()), True
+        elif placed and word[:1] in ("4", "5") and word[:3].isdigit():
             if word.startswith("5"):
-                return command if sent_any else ""
-            temporary = temporary or command
-    return temporary if sent_any else ""
+                return last or "CONNECT"
+            temporary = temporary or last or "CONNECT"
+    return temporary
 
 
 def smtp_command(text: str) -> str:
@@ -247,19 +248,19 @@ def smtp_command(text: str) -> str:
     return ""
 
 
-def _wording(diagnostic: str, context: str) -> Reason | None:
+def _wording(diagnostic: str, context: str) -> tuple[Reason | None, bool]:
     """The diagnostic's own phrases; the context's when those name no cause (or only a
-    consequence); broad words last."""
+    consequence); broad words last. With it: whether a phrase (not a broad word) named it."""
     own = match_phrases(diagnostic, fallback=False)
     if context and (own is None or own in CONSEQUENCES):
         around = match_phrases(context, fallback=False)
         if around is not None and (
             own is None or around not in CONSEQUENCES or own == Reason.EXPIRED
         ):
-            return around
+            return around, True
     if own is not None:
-        return own
-    return broad_words(diagnostic) or (broad_words(context) if context else None)
+        return own, True
+    return broad_words(diagnostic) or (broad_words(context) if context else None), False
 
 
 def classify(
@@ -280,26 +281,27 @@ def classify(
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    by_text = _wording(diagnostic, context)
+    by_text, phrased = _wording(diagnostic, context)
+    vague = False  # the cause rests on broad words or a loosely used status only
     if exact and by_status is not None and (by_text is None or by_text not in WORDING_WINS):
         reason = by_status
     elif by_text is not None:
-        reason = by_text
+        reason, vague = by_text, not phrased
     elif by_status is not None:
-        reason = by_status
+        reason, vague = by_status, True
     elif str(reply_code or "").startswith("551"):
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
         reason = None
     stage = (command or smtp_command(diagnostic + " " + context)).upper()
-    if stage in AT_CONNECT_COMMANDS and (reason is None or reason in ADDRESS_CAUSES):
+    if stage in AT_CONNECT_COMMANDS and (reason is None or vague or reason in ADDRESS_CAUSES):
         # Refused before any address was given: the refusal is about the sending host.
         return Reason.BLOCKED
+    if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
+        return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
     if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
         return Reason.FILTERED
     if reason is None:
-        if stage.startswith("MAIL") and diagnostic.strip():
-            return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
         # Words that name no cause: undetermined; no words at all: a bounce on hold.
         return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
