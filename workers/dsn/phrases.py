@@ -440,6 +440,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "unknown account",
             "unknown local part",
             "not listed in domino directory",
+            "ディレクトリには見つかりません",  # Domino, Japanese: "not found in the directory"
             "not listed in public name & address book",
             "not a valid mailbox",
             "not a valid user",
