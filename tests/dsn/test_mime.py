@@ -31,9 +31,12 @@ def test_parts_are_split_decoded_and_the_returned_message_kept_apart() -> None:
     assert mail.returned_headers.get("from") == "me@shop.example"
 
 
-def test_a_multipart_without_its_boundary_falls_back_to_another_parser() -> None:
-    raw = b'Content-Type: multipart/mixed; boundary="nowhere"\n\njust text\n'
-    assert parse_mail(raw).parsed_by != "erpmail"
+def test_a_multipart_without_its_boundary_is_read_as_text() -> None:
+    raw = b'Content-Type: multipart/mixed; boundary="nowhere"\n\n<a@b.example>: 550 gone\n'
+    mail = parse_mail(raw)
+    assert [(p.content_type, p.text) for p in mail.parts] == [
+        ("text/plain", "<a@b.example>: 550 gone\n")
+    ]
 
 
 def test_parameters_of_a_folded_field_without_semicolon() -> None:

@@ -341,7 +341,11 @@ def _own_walk(
             _boundary_split(body, params.get("boundary", "")) if params.get("boundary") else None
         )
         if chunks is None:
-            return False
+            # No delimiter line (a broken or mistyped boundary): the body is read as text,
+            # which is what a reader of the mail would see.
+            raw = _transfer_decode(body[: MAX_TEXT_CHARS * 4], encoding)
+            out.append(Part("text/plain", _cap(decode_bytes(raw, None)), returned=in_returned))
+            return True
         default = "message/rfc822" if kind == "multipart/digest" else "text/plain"
         for chunk in chunks:
             part_head, part_body = _split_head(chunk, top=False)
