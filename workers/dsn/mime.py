@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import binascii
 import contextlib
-import email
-import email.header
-import email.message
-import email.policy
 import functools
 import io
-import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
+
+if TYPE_CHECKING:  # the stdlib email package is a fallback: imported when used
+    import email.message
 
 MAX_INPUT_BYTES = 4 * 1024 * 1024
 MAX_PARTS = 64
@@ -43,8 +41,6 @@ RETURNED_TYPES = frozenset(
         "message/partial",
     }
 )
-
-logging.getLogger("flanker").setLevel(logging.CRITICAL)
 
 
 class Headers:
@@ -147,6 +143,8 @@ def _clean_value(value: object) -> str:
 
 def decode_words(value: str) -> str:
     """Decode RFC 2047 encoded words; on any trouble keep the text as it is."""
+    import email.header
+
     try:
         chunks = email.header.decode_header(value)
     except Exception:
@@ -387,6 +385,9 @@ def _own_walk(
 def _flanker_mime() -> Any:
     """flanker's ``mime`` module, imported once, lazily (its grammar tables are built at import
     time and ply reports grammar warnings on stderr then: keep them out of our output)."""
+    import logging
+
+    logging.getLogger("flanker").setLevel(logging.CRITICAL)
     with contextlib.redirect_stderr(io.StringIO()):
         from flanker import mime
     return mime
@@ -450,6 +451,9 @@ def _flanker_walk(
 
 
 def _parse_with_email(data: bytes) -> Mail:
+    import email
+    import email.policy
+
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
     parts: list[Part] = []
     returned: list[Headers] = []
@@ -475,6 +479,12 @@ def _email_text(msg: email.message.Message) -> str:
     return raw if isinstance(raw, str) else ""
 
 
+def _is_message(value: object) -> TypeGuard[email.message.Message]:
+    import email.message
+
+    return isinstance(value, email.message.Message)
+
+
 def _email_walk(
     msg: email.message.Message,
     out: list[Part],
@@ -489,14 +499,14 @@ def _email_walk(
     payload = msg.get_payload()
     if value in ("message/rfc822", "message/global") and isinstance(payload, list):
         for enclosed in payload[:1]:
-            if isinstance(enclosed, email.message.Message):
+            if _is_message(enclosed):
                 if not in_returned:
                     returned.append(Headers((k, str(v)) for k, v in enclosed.items()))
                 out.append(Part(value, "", returned=True))
         return
     if isinstance(payload, list):
         for child in payload:
-            if isinstance(child, email.message.Message):
+            if _is_message(child):
                 _email_walk(child, out, returned, in_returned=in_returned, depth=depth + 1)
         return
     if depth > 0 and not _is_text_like(value) and value not in RETURNED_TYPES:
