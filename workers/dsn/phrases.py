@@ -586,6 +586,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "domain of sender address",
             "we do not accept mail from",
             "rejected sender",
+            # A mailing list refusing a post from someone who is not a member.
+            "not a member of this mailing list",
+            "you are not a member of",
+            "only members can post",
+            "members only",
         ),
     ),
     (
@@ -778,6 +783,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "service currently unavailable",
             "unable to process",
             "local configuration error",
+            # A mailing list server refusing a copy it has already seen (FML's loop guard).
+            "duplicated message-id",
         ),
     ),
     (
