@@ -275,6 +275,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not accepting mail from",
             "rejected by dns blocklist",
             "spam blocked",
+            "no access from mail server",
+            "which is an open relay",
         ),
     ),
     (
