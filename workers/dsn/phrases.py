@@ -898,6 +898,9 @@ AFTER_RCPT_TO = (
 # a sender the recipient does not accept (for an unknown address they name the address).
 # It says what happened whatever the command or a loose status.
 FILTER_SAYS_UNKNOWN = r"[45]\d\d:? : user unknown"
+# ... and the same servers' refusal that names the address: the address is unknown, also
+# when said after DATA.
+NAMED_UNKNOWN = r"[45]\d\d:? <[^<>\s]{1,254}>: user unknown"
 
 # Providers that refuse an unknown address only after DATA, in words (or their own error
 # codes) that leave no doubt: Yahoo's "doesn't have a yahoo.com account", Orange's and La

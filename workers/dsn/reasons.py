@@ -20,6 +20,7 @@ from workers.dsn.phrases import (
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
     GENERIC_USERUNKNOWN,
+    NAMED_UNKNOWN,
     PATTERNS,
     PHRASES,
 )
@@ -140,6 +141,7 @@ TELLING = frozenset(
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
 
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
+_NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -311,13 +313,17 @@ def classify(
         and not stage.startswith("RCPT")
         and not (exact and by_status == Reason.USERUNKNOWN)
         and _generic_userunknown(diagnostic)
-        and not any(phrase in normalize_text(diagnostic) for phrase in DEFINITE_USERUNKNOWN)
+        and not _definite_userunknown(normalize_text(diagnostic))
     ):
         # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
         # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
         # filter's refusal. Callers that know the command say so (``command="RCPT"``).
         return Reason.FILTERED
     return reason
+
+
+def _definite_userunknown(needle: str) -> bool:
+    return any(p in needle for p in DEFINITE_USERUNKNOWN) or bool(_NAMED_UNKNOWN_RE.search(needle))
 
 
 def _generic_userunknown(text: str) -> bool:
