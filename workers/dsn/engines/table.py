@@ -146,10 +146,10 @@ ENGINES: tuple[EngineMarkers, ...] = (
         subject=("undelivered mail returned to sender",),
         body=("this is the mail system at host", "x-postfix-"),
     ),
-    # Sendmail reports the refused RCPT TO; refusals of the message show ">>> DATA".
+    # Sendmail shows the refused command in its transcript (">>> RCPT To:", ">>> DATA"): no
+    # default stage, the transcript says.
     EngineMarkers(
         "Sendmail",
-        stage="RCPT",
         subject=("see transcript for details",),
         body=("----- transcript of session follows -----", "the original message was received at"),
     ),
