@@ -179,3 +179,16 @@ def test_a_greeting_refused_in_a_transcript_is_a_block() -> None:
 def test_vague_words_said_to_mail_from_reject_the_sender() -> None:
     words = "550 5.7.1 Access denied (in reply to MAIL FROM command)"
     assert classify("5.7.1", 550, words) == Reason.REJECTED
+
+
+def test_an_exact_status_yields_to_the_diagnostics_own_words_not_to_the_prose_around() -> None:
+    prose = "the recipient's email system refused to accept a connection from your system"
+    words = "550 5.4.316 Message expired, connection refused"
+    assert classify("5.4.316", 550, words, context=prose) == Reason.EXPIRED
+    blocked = "553 5.1.3 http://www.spamhaus.org/query/bl?ip=192.0.2.1"
+    assert classify("5.1.3", 553, blocked) == Reason.BLOCKED
+
+
+def test_a_blacklisted_address_is_a_refused_sender_not_a_blocked_host() -> None:
+    words = "Sorry, you are sending to/from an address that has been blacklisted"
+    assert classify(None, 550, words) == Reason.REJECTED

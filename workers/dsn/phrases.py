@@ -486,6 +486,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.HOSTUNKNOWN,
         (
             "host unknown",
+            # cPanel Exim: "The account or domain may not exist, they may be blacklisted..."
+            "the account or domain may not exist",
             "unknown host",
             "host not found",
             "domain not found",
@@ -588,6 +590,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "domain of sender address",
             "we do not accept mail from",
             "rejected sender",
+            # The sender's (envelope or From:) address is refused, not the sending host.
+            "address that has been blacklisted",
+            "from: domain is invalid",
+            "please provide a valid from",
             # A mailing list refusing a post from someone who is not a member.
             "not a member of this mailing list",
             "you are not a member of",

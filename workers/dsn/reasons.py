@@ -73,6 +73,7 @@ EXACT_STATUS: dict[str, Reason] = {
     "7.28": Reason.SPAMDETECTED,
     "7.29": Reason.AUTHFAILURE,
     "7.30": Reason.SECURITYERROR,
+    "4.316": Reason.EXPIRED,  # Exchange Online: "message expired, connection refused"
 }
 
 # RFC 3463 codes that hint at a cause but are used loosely by servers: the wording wins.
@@ -250,19 +251,23 @@ def smtp_command(text: str) -> str:
     return ""
 
 
-def _wording(diagnostic: str, context: str) -> tuple[Reason | None, bool]:
+def _wording(diagnostic: str, context: str) -> tuple[Reason | None, bool, bool]:
     """The diagnostic's own phrases; the context's when those name no cause (or only a
-    consequence); broad words last. With it: whether a phrase (not a broad word) named it."""
+    consequence); broad words last. With it: whether a phrase (not a broad word) named it,
+    and whether the diagnostic itself (not the context) did."""
     own = match_phrases(diagnostic, fallback=False)
     if context and (own is None or own in CONSEQUENCES):
         around = match_phrases(context, fallback=False)
         if around is not None and (
             own is None or around not in CONSEQUENCES or own == Reason.EXPIRED
         ):
-            return around, True
+            return around, True, False
     if own is not None:
-        return own, True
-    return broad_words(diagnostic) or (broad_words(context) if context else None), False
+        return own, True, True
+    broad = broad_words(diagnostic)
+    if broad is not None:
+        return broad, False, True
+    return (broad_words(context) if context else None), False, False
 
 
 def classify(
@@ -283,9 +288,10 @@ def classify(
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    by_text, phrased = _wording(diagnostic, context)
+    by_text, phrased, said = _wording(diagnostic, context)
     vague = False  # the cause rests on broad words or a loosely used status only
-    if exact and by_status is not None and (by_text is None or by_text not in WORDING_WINS):
+    # An exact status stands unless the diagnostic's own words name an unmistakable cause.
+    if exact and by_status is not None and not (said and by_text in WORDING_WINS):
         reason = by_status
     elif by_text is not None:
         reason, vague = by_text, not phrased
