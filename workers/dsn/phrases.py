@@ -675,7 +675,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "media not supported",
             "message header",
             "improper",
-            "8bit",
+            "8bit data",
+            "8-bit data",
+            "8bit characters",
             "content type",
             "invalid content",
         ),
@@ -793,6 +795,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "local configuration error",
             # A mailing list server refusing a copy it has already seen (FML's loop guard).
             "duplicated message-id",
+            "queue file write error",
         ),
     ),
     (
