@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import replace
 
@@ -251,7 +250,9 @@ def human_text(mail: Mail) -> str:
 
 def html_to_text(text: str) -> str:
     text = _BLOCK_TAG_RE.sub("\n", text)
-    return html.unescape(_TAG_RE.sub("", text))
+    from html import unescape  # HTML-only reports are rare: imported when met
+
+    return unescape(_TAG_RE.sub("", text))
 
 
 def _delivery_status(mail: Mail) -> DeliveryStatus | None:
