@@ -168,3 +168,27 @@ def test_the_pseudo_class_follows_the_recipients_own_error() -> None:
     assert last_error_temporary("retry timeout exceeded", "")
     assert last_error_temporary("Technical details of temporary failure: socket error", "")
     assert last_error_temporary("451 4.3.0 try later", "451")
+
+
+def test_a_greeting_refused_in_a_transcript_is_a_block() -> None:
+    words = "... while talking to mx.example.org.: <<< 554 IP=192.0.2.1 - A problem occurred."
+    assert smtp_command(words) == "CONNECT"
+    assert classify("5.5.0", 554, words) == Reason.BLOCKED
+
+
+def test_vague_words_said_to_mail_from_reject_the_sender() -> None:
+    words = "550 5.7.1 Access denied (in reply to MAIL FROM command)"
+    assert classify("5.7.1", 550, words) == Reason.REJECTED
+
+
+def test_an_exact_status_yields_to_the_diagnostics_own_words_not_to_the_prose_around() -> None:
+    prose = "the recipient's email system refused to accept a connection from your system"
+    words = "550 5.4.316 Message expired, connection refused"
+    assert classify("5.4.316", 550, words, context=prose) == Reason.EXPIRED
+    blocked = "553 5.1.3 http://www.spamhaus.org/query/bl?ip=192.0.2.1"
+    assert classify("5.1.3", 553, blocked) == Reason.BLOCKED
+
+
+def test_a_blacklisted_address_is_a_refused_sender_not_a_blocked_host() -> None:
+    words = "Sorry, you are sending to/from an address that has been blacklisted"
+    assert classify(None, 550, words) == Reason.REJECTED

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import replace
 
@@ -22,7 +21,14 @@ from workers.dsn.plaintext import (
     split_returned,
     unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, smtp_command
+from workers.dsn.reasons import (
+    NO_CAUSE,
+    bounce_type,
+    classify,
+    normalize_text,
+    smtp_command,
+    transcript_command,
+)
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -96,6 +102,9 @@ _RETRIED_OUT_PHRASES = (
     "retry timeout exceeded",
     "have been failing for a long time",
     "retry time not reached for any host",
+)
+_LOCAL_PROGRAM_VAGUE = frozenset(
+    {Reason.UNDEFINED, Reason.ONHOLD, Reason.SYSTEMERROR, Reason.SYNTAXERROR, Reason.EXPIRED}
 )
 _TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
 _TEMPORARY_PHRASES = (
@@ -187,6 +196,8 @@ def _parse(raw: bytes) -> BounceReport:
         )
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
+        if len(delivery_status.recipients) == 1:
+            stage = _whole_transcript_command(report_text) or stage
         recipients = tuple(
             _dsn_recipient(r, report_text, exclude, default, stage, text_first(engine))
             for r in delivery_status.recipients
@@ -239,7 +250,9 @@ def human_text(mail: Mail) -> str:
 
 def html_to_text(text: str) -> str:
     text = _BLOCK_TAG_RE.sub("\n", text)
-    return html.unescape(_TAG_RE.sub("", text))
+    from html import unescape  # HTML-only reports are rare: imported when met
+
+    return unescape(_TAG_RE.sub("", text))
 
 
 def _delivery_status(mail: Mail) -> DeliveryStatus | None:
@@ -337,6 +350,10 @@ def _dsn_recipient(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
         reason = _expired_if_retried_out(reason, r.action, status)
+        if r.diagnostic_type == "x-unix" and reason in _LOCAL_PROGRAM_VAGUE:
+            # The answer of a local delivery program (pipe, procmail, ...) that names no
+            # cause of its own: the program failed.
+            reason = Reason.MAILERERROR
     status = status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code))
     return _recipient(
         r.address,
@@ -376,6 +393,8 @@ def _plain_recipients(
             a for a in find_addresses(returned.get("to")) if not is_service_address(a)
         ]
         found = [(a, summary) for a in addresses] or [("", summary)]
+    if len(found) == 1:
+        stage = _whole_transcript_command(report_text) or stage
     temporary = is_temporary(headers.get("subject") + "\n" + report_text)
     out: list[RecipientReport] = []
     for address, text in found:
@@ -412,6 +431,12 @@ def _plain_recipients(
             )
         )
     return tuple(out)
+
+
+def _whole_transcript_command(report_text: str) -> str:
+    """The command the report's session transcript shows refused: it concerns the one
+    recipient of a single-recipient report even where the transcript does not name it."""
+    return transcript_command(normalize_text(report_text))
 
 
 def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
