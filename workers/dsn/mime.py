@@ -1,0 +1,313 @@
+"""Raw mail bytes to decoded parts, with fallbacks: flanker, then stdlib ``email``, then raw text.
+
+Nothing here raises on any input. Work is bounded: the input, the number of parts and the
+text kept per part are capped, so a huge or hostile mail costs a bounded amount of time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email
+import email.header
+import email.message
+import email.policy
+import functools
+import io
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_INPUT_BYTES = 4 * 1024 * 1024
+MAX_PARTS = 64
+MAX_TEXT_CHARS = 128 * 1024
+MAX_DEPTH = 8
+
+# Content types whose body is text the parser reads.
+_TEXT_LIKE = ("text/", "message/delivery-status", "message/global-delivery-status",
+              "message/feedback-report", "message/disposition-notification")
+# Content types that hold the returned (original) message or its headers.
+RETURNED_TYPES = frozenset({"message/rfc822", "message/global", "text/rfc822-headers",
+                            "message/global-headers", "message/partial"})
+
+logging.getLogger("flanker").setLevel(logging.CRITICAL)
+
+
+class Headers:
+    """Header fields in order; names compare case-insensitively; values unfolded and decoded."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._items = [(name.strip().lower(), _clean_value(value)) for name, value in items]
+
+    def get(self, name: str, default: str = "") -> str:
+        name = name.lower()
+        for key, value in self._items:
+            if key == name:
+                return value
+        return default
+
+    def get_all(self, name: str) -> list[str]:
+        name = name.lower()
+        return [value for key, value in self._items if key == name]
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(key == name.lower() for key, _ in self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A leaf of the MIME tree: its type, its decoded text, and whether it is returned content."""
+
+    content_type: str
+    text: str
+    headers: Headers
+    returned: bool = False
+
+
+@dataclass(frozen=True)
+class Mail:
+    headers: Headers
+    parts: tuple[Part, ...]
+    returned_headers: Headers = field(default_factory=Headers)
+    parsed_by: str = "raw"
+    content_type: str = "text/plain"
+    params: dict[str, str] = field(default_factory=dict)
+
+    def texts(self, returned: bool = False) -> Iterator[Part]:
+        return (p for p in self.parts if p.returned == returned)
+
+
+def normalize_newlines(raw: bytes) -> bytes:
+    """CRLF and lone CR become LF, so every line ending gives the same answers."""
+    if b"\r" not in raw:
+        return raw
+    return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def parse_mail(raw: bytes) -> Mail:
+    """Parse ``raw`` with the first parser that copes; never raises."""
+    data = normalize_newlines(raw[:MAX_INPUT_BYTES])
+    for parser in (_parse_with_flanker, _parse_with_email):
+        try:
+            mail = parser(data)
+        except Exception:  # a library failing on a malformed mail is expected: try the next
+            continue
+        if mail is not None:
+            return mail
+    return _parse_raw(data)
+
+
+# --- text helpers -----------------------------------------------------------------------------
+
+def _clean_value(value: object) -> str:
+    text = value if isinstance(value, str) else str(value)
+    if "=?" in text:
+        text = decode_words(text)
+    return " ".join(text.split()) if ("\n" in text or "\t" in text) else text.strip()
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words; on any trouble keep the text as it is."""
+    try:
+        chunks = email.header.decode_header(value)
+    except Exception:
+        return value
+    out: list[str] = []
+    for chunk, charset in chunks:
+        if isinstance(chunk, bytes):
+            out.append(decode_bytes(chunk, charset))
+        else:
+            out.append(chunk)
+    return "".join(out)
+
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    """Bytes to text in the declared charset, else UTF-8, else Latin-1 (which always works)."""
+    for candidate in (charset, "utf-8"):
+        if not candidate:
+            continue
+        try:
+            return data.decode(candidate, errors="strict")
+        except (LookupError, UnicodeDecodeError, ValueError):
+            continue
+    try:
+        if charset:
+            return data.decode(charset, errors="replace")
+    except (LookupError, ValueError):
+        pass
+    return data.decode("latin-1")
+
+
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS]
+
+
+def _is_text_like(content_type: str) -> bool:
+    return content_type.startswith(_TEXT_LIKE)
+
+
+# --- flanker ----------------------------------------------------------------------------------
+
+@functools.cache
+def _flanker_mime() -> Any:
+    """flanker's ``mime`` module, imported once, lazily (its grammar tables are built at import
+    time and ply reports grammar warnings on stderr then: keep them out of our output)."""
+    with contextlib.redirect_stderr(io.StringIO()):
+        from flanker import mime
+    return mime
+
+
+def _parse_with_flanker(data: bytes) -> Mail | None:
+    root = _flanker_mime().from_string(data)
+    parts: list[Part] = []
+    returned: list[Headers] = []
+    _flanker_walk(root, parts, returned, in_returned=False, depth=0)
+    ct = root.content_type
+    return Mail(
+        headers=Headers(root.headers.items()),
+        parts=tuple(parts),
+        returned_headers=returned[0] if returned else Headers(),
+        parsed_by="flanker",
+        content_type=str(ct.value).lower(),
+        params={str(k).lower(): str(v) for k, v in ct.params.items()},
+    )
+
+
+def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_returned: bool,
+                  depth: int) -> None:
+    if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
+        return
+    ct = part.content_type
+    value = str(ct.value).lower()
+    if ct.is_multipart():
+        for child in part.parts:
+            _flanker_walk(child, out, returned, in_returned=in_returned, depth=depth + 1)
+        return
+    if ct.is_message_container():
+        enclosed = part.enclosed
+        if enclosed is None:
+            return
+        if not in_returned:
+            returned.append(Headers(enclosed.headers.items()))
+        out.append(Part(value, "", Headers(part.headers.items()), returned=True))
+        _flanker_walk(enclosed, out, returned, in_returned=True, depth=depth + 1)
+        return
+    if not _is_text_like(value):
+        return
+    body = part.body
+    if isinstance(body, bytes):
+        text = decode_bytes(body, ct.params.get("charset"))
+    else:
+        text = body if isinstance(body, str) else ""
+    text = _cap(text)
+    if value in RETURNED_TYPES and not in_returned:
+        returned.append(_headers_from_text(text))
+    out.append(Part(value, text, Headers(part.headers.items()),
+                    returned=in_returned or value in RETURNED_TYPES))
+
+
+# --- stdlib email -----------------------------------------------------------------------------
+
+def _parse_with_email(data: bytes) -> Mail:
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    parts: list[Part] = []
+    returned: list[Headers] = []
+    _email_walk(msg, parts, returned, in_returned=False, depth=0)
+    if not parts and not msg.is_multipart():
+        parts.append(Part("text/plain", _cap(_email_text(msg)), Headers()))
+    params = {str(k).lower(): str(v) for k, v in (msg.get_params() or [])[1:]}
+    return Mail(
+        headers=Headers((k, str(v)) for k, v in msg.items()),
+        parts=tuple(parts),
+        returned_headers=returned[0] if returned else Headers(),
+        parsed_by="email",
+        content_type=msg.get_content_type().lower(),
+        params=params,
+    )
+
+
+def _email_text(msg: email.message.Message) -> str:
+    payload = msg.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return decode_bytes(payload, msg.get_content_charset())
+    raw = msg.get_payload()
+    return raw if isinstance(raw, str) else ""
+
+
+def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Headers], *,
+                in_returned: bool, depth: int) -> None:
+    if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
+        return
+    value = msg.get_content_type().lower()
+    payload = msg.get_payload()
+    own_headers = Headers((k, str(v)) for k, v in msg.items())
+    if value in ("message/rfc822", "message/global") and isinstance(payload, list):
+        for enclosed in payload[:1]:
+            if isinstance(enclosed, email.message.Message):
+                if not in_returned:
+                    returned.append(Headers((k, str(v)) for k, v in enclosed.items()))
+                out.append(Part(value, "", own_headers, returned=True))
+                _email_walk(enclosed, out, returned, in_returned=True, depth=depth + 1)
+        return
+    if isinstance(payload, list):
+        for child in payload:
+            if isinstance(child, email.message.Message):
+                _email_walk(child, out, returned, in_returned=in_returned, depth=depth + 1)
+        return
+    if depth > 0 and not _is_text_like(value) and value not in RETURNED_TYPES:
+        return
+    if value.startswith(("message/delivery-status", "message/feedback-report")) and \
+            isinstance(payload, list):
+        text = "\n\n".join(str(p) for p in payload)
+    else:
+        text = _email_text(msg)
+    text = _cap(text)
+    if value in RETURNED_TYPES and not in_returned:
+        returned.append(_headers_from_text(text))
+    out.append(Part(value, text, own_headers, returned=in_returned or value in RETURNED_TYPES))
+
+
+# --- raw text ---------------------------------------------------------------------------------
+
+def _parse_raw(data: bytes) -> Mail:
+    text = decode_bytes(data[: MAX_TEXT_CHARS * 2], None)
+    head, _, body = text.partition("\n\n")
+    headers = _headers_from_text(head)
+    if not headers:
+        body = text
+    return Mail(headers=headers, parts=(Part("text/plain", _cap(body), Headers()),),
+                parsed_by="raw")
+
+
+def _headers_from_text(text: str) -> Headers:
+    """Header fields from the start of ``text`` (a header block), stopping at the first blank."""
+    return Headers(header_lines(text))
+
+
+def header_lines(text: str, limit: int = 200) -> list[tuple[str, str]]:
+    """``Name: value`` fields (with folded continuation lines) from the top of ``text``."""
+    items: list[tuple[str, str]] = []
+    for line in text.split("\n", limit * 4)[: limit * 4]:
+        if not line.strip():
+            if items:
+                break
+            continue
+        if line[0] in " \t" and items:
+            name, value = items[-1]
+            items[-1] = (name, value + " " + line.strip())
+            continue
+        name, sep, value = line.partition(":")
+        if not sep or not name or len(name) > 76 or " " in name.strip() or not name.isascii():
+            break
+        items.append((name, value.strip()))
+        if len(items) >= limit:
+            break
+    return items

@@ -1,0 +1,121 @@
+"""Bounces in prose: find the failed recipients and the words said about each.
+
+Most servers write one paragraph per failed recipient that starts with the address
+(``<user@host>: host mx said: 550 ...``, ``  user@host\n    SMTP error ...``, ...). The
+address lines are the anchors; the lines after an anchor, up to the next one, are its
+diagnostic. The report ends where the returned copy of the message begins.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from workers.dsn.fields import find_addresses
+from workers.dsn.mime import Headers, header_lines
+
+MAX_SCAN_CHARS = 64 * 1024
+MAX_DIAGNOSTIC_LINES = 24
+MAX_LINE_CHARS = 2000
+
+# A line (lower-cased, stripped of decoration) starting with one of these begins the
+# returned copy of the message.
+RETURNED_MARKERS: tuple[str, ...] = (
+    "this is a copy of the message", "below this line is a copy of the message",
+    "original message", "unsent message", "returned message", "undelivered message",
+    "the header of the original message", "headers of the original message",
+    "original message headers", "message header follows", "the original message headers",
+    "copy of the original message", "original mail", "a copy of the original",
+    "forwarded message", "content-type: message/rfc822", "the returned message",
+    "this is the original message", "message text follows", "rejected message",
+    "the message you sent", "your message follows", "header of original message",
+    "original message follows", "returned mail follows",
+)
+_DECORATION = " \t-=_*#|>~"
+_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,10}"
+# An anchor: a line that starts with a recipient address, possibly after a short label,
+# in angle brackets or not, optionally followed by a colon and the start of the diagnostic.
+_ANCHOR_RE = re.compile(
+    r"^[ \t>]{0,12}(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
+    r"|failed recipient|final-recipient|user|mailbox)\s{0,4}:?\s{0,4})?"
+    rf"[\"'(]?<?(?:mailto:)?({_ADDRESS})>?[\"')]?"
+    r"(?:\s{0,4}\([^()\n]{0,200}\))?\s{0,4}(?:[:;,.]|\.\.\.)?(.{0,1500})$",
+    re.IGNORECASE,
+)
+_NOT_RECIPIENT_LOCALS = ("mailer-daemon", "postmaster", "post_master", "poostmaster",
+                         "no-reply", "noreply", "root", "mail.delivery.system")
+
+
+@dataclass(frozen=True)
+class PlainRecipient:
+    address: str
+    diagnostic: str
+
+
+def split_returned(text: str) -> tuple[str, str]:
+    """(the report, the returned message) — split at the first returned-message marker."""
+    text = text[:MAX_SCAN_CHARS]
+    offset = 0
+    for line in text.split("\n"):
+        key = line.strip(_DECORATION).lower()
+        if key and key.startswith(RETURNED_MARKERS):
+            return text[:offset], text[offset + len(line) + 1:]
+        offset += len(line) + 1
+    return text, ""
+
+
+def unquote(text: str) -> str:
+    """Strip one level of ``>`` quoting when the report was forwarded quoted."""
+    lines = text.split("\n")
+    filled = [line for line in lines if line.strip()]
+    if not filled or sum(line.startswith(">") for line in filled) * 2 < len(filled):
+        return text
+    return "\n".join(line[1:].removeprefix(" ") if line.startswith(">") else line
+                     for line in lines)
+
+
+def returned_headers(returned: str) -> Headers:
+    """Header fields at the top of a returned message written inline in prose."""
+    return Headers(header_lines(unquote(returned).lstrip("\n")))
+
+
+def is_service_address(address: str) -> bool:
+    local = address.partition("@")[0].lower()
+    return local.startswith(_NOT_RECIPIENT_LOCALS)
+
+
+def extract_recipients(report: str, exclude: frozenset[str] = frozenset()
+                       ) -> list[PlainRecipient]:
+    """Each failed recipient named in ``report`` with the text about it, in order."""
+    lines = [line[:MAX_LINE_CHARS] for line in unquote(report).split("\n")]
+    anchors: list[tuple[int, str, str]] = []
+    for index, line in enumerate(lines):
+        if "@" not in line:
+            continue
+        found = _ANCHOR_RE.match(line)
+        if found is None:
+            continue
+        address = found.group(1).strip(".").lower()
+        if address in exclude or is_service_address(address):
+            continue
+        anchors.append((index, address, found.group(2).strip()))
+    if not anchors:
+        return []
+    merged: dict[str, list[str]] = {}
+    for position, (index, address, rest) in enumerate(anchors):
+        end = anchors[position + 1][0] if position + 1 < len(anchors) else len(lines)
+        end = min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
+        body = [rest] + [line.strip() for line in lines[index + 1:end]]
+        merged.setdefault(address, []).append(" ".join(part for part in body if part))
+    return [PlainRecipient(address, " ".join(texts).strip()) for address, texts in merged.items()]
+
+
+def lines_about(report: str, address: str) -> str:
+    """Lines of ``report`` other than anchors that mention ``address`` (e.g. a transcript)."""
+    hits = [line.strip() for line in unquote(report).split("\n")
+            if address in line.lower() and not _ANCHOR_RE.match(line)]
+    return " ".join(hits)
+
+
+def addresses_in(report: str, exclude: frozenset[str]) -> list[str]:
+    return [a for a in find_addresses(report) if a not in exclude and not is_service_address(a)]

@@ -1,0 +1,106 @@
+"""What the bounce parser says about a mail: plain, immutable data, easy to turn into JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Reason(StrEnum):
+    """The failure causes, named as in the shared bounce-analysis vocabulary (DESIGN.md)."""
+
+    USERUNKNOWN = "userunknown"
+    HOSTUNKNOWN = "hostunknown"
+    MAILBOXFULL = "mailboxfull"
+    SUSPEND = "suspend"
+    HASMOVED = "hasmoved"
+    EXPIRED = "expired"
+    FILTERED = "filtered"
+    REJECTED = "rejected"
+    BLOCKED = "blocked"
+    SPAMDETECTED = "spamdetected"
+    VIRUSDETECTED = "virusdetected"
+    POLICYVIOLATION = "policyviolation"
+    SECURITYERROR = "securityerror"
+    AUTHFAILURE = "authfailure"
+    BADREPUTATION = "badreputation"
+    REQUIREPTR = "requireptr"
+    NOTCOMPLIANTRFC = "notcompliantrfc"
+    NORELAYING = "norelaying"
+    NOTACCEPT = "notaccept"
+    MESGTOOBIG = "mesgtoobig"
+    EXCEEDLIMIT = "exceedlimit"
+    CONTENTERROR = "contenterror"
+    SYSTEMERROR = "systemerror"
+    SYSTEMFULL = "systemfull"
+    NETWORKERROR = "networkerror"
+    TOOMANYCONN = "toomanyconn"
+    SPEEDING = "speeding"
+    SYNTAXERROR = "syntaxerror"
+    MAILERERROR = "mailererror"
+    ONHOLD = "onhold"
+    UNDEFINED = "undefined"
+    DELIVERED = "delivered"
+    FEEDBACK = "feedback"
+    VACATION = "vacation"
+
+
+class BounceType(StrEnum):
+    HARD = "hard"
+    SOFT = "soft"
+    UNDETERMINED = "undetermined"
+
+
+class ReportKind(StrEnum):
+    """How the mail told us what happened."""
+
+    RFC3464 = "rfc3464"
+    PLAINTEXT = "plaintext"
+    ARF = "arf"
+    AUTOREPLY = "autoreply"
+    NOT_A_BOUNCE = "not-a-bounce"
+
+
+@dataclass(frozen=True)
+class RecipientReport:
+    """One failed (or reported) recipient of a bounce."""
+
+    address: str
+    status: str
+    reply_code: str
+    reason: Reason
+    bounce_type: BounceType
+    action: str
+    diagnostic: str
+    remote_mta: str
+    original_recipient: str = ""
+    last_attempt: str = ""
+    feedback_type: str = ""
+
+
+@dataclass(frozen=True)
+class BounceReport:
+    """Everything the parser found in one mail; the Event records are built from it."""
+
+    is_bounce: bool
+    kind: ReportKind
+    engine: str
+    recipients: tuple[RecipientReport, ...] = ()
+    job_id: str | None = None
+    job_id_source: str | None = None
+    verp_tag: str | None = None
+    message_id: str = ""
+    original_message_id: str = ""
+    reporting_mta: str = ""
+    date: str = ""
+    subject: str = ""
+    sender: str = ""
+    parsed_by: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; the keys named in the `dsn parse --json` contract come first."""
+        data = asdict(self)
+        recipients = data.pop("recipients")
+        return {"is_bounce": data.pop("is_bounce"), "recipients": recipients, **data}

@@ -1,0 +1,91 @@
+"""Enhanced status codes (RFC 3463) and SMTP reply codes: finding them in text, and the
+pseudo status a report gets when it names a cause but no code."""
+
+from __future__ import annotations
+
+import re
+
+from workers.dsn.report import Reason
+
+# Bounded quantifiers only: nothing here can backtrack badly.
+_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_REPLY_RE = re.compile(r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=[^\s])|\s*$|\s+(?=#?[245]\.\d))")
+_REPLY_START_RE = re.compile(r"^\s*[\"(<\[]?([245][0-5]\d)(?![\d.])")
+
+# A report that gives a cause but no code gets ``<class>.0.<number>``: the convention of the
+# shared bounce vocabulary, so that such codes stay comparable with other systems.
+PSEUDO_DETAIL: dict[Reason, str] = {
+    Reason.UNDEFINED: "900",
+    Reason.ONHOLD: "901",
+    Reason.SYNTAXERROR: "902",
+    Reason.NORELAYING: "909",
+    Reason.FILTERED: "910",
+    Reason.USERUNKNOWN: "911",
+    Reason.HOSTUNKNOWN: "912",
+    Reason.HASMOVED: "916",
+    Reason.REJECTED: "918",
+    Reason.SUSPEND: "921",
+    Reason.MAILBOXFULL: "922",
+    Reason.EXCEEDLIMIT: "923",
+    Reason.SYSTEMERROR: "930",
+    Reason.SYSTEMFULL: "931",
+    Reason.NOTACCEPT: "932",
+    Reason.MESGTOOBIG: "934",
+    Reason.MAILERERROR: "939",
+    Reason.NETWORKERROR: "944",
+    Reason.TOOMANYCONN: "945",
+    Reason.EXPIRED: "947",
+    Reason.CONTENTERROR: "960",
+    Reason.SECURITYERROR: "970",
+    Reason.BLOCKED: "971",
+    Reason.POLICYVIOLATION: "972",
+    Reason.REQUIREPTR: "973",
+    Reason.BADREPUTATION: "975",
+    Reason.AUTHFAILURE: "976",
+    Reason.SPEEDING: "977",
+    Reason.NOTCOMPLIANTRFC: "978",
+    Reason.SPAMDETECTED: "980",
+    Reason.VIRUSDETECTED: "990",
+}
+
+
+def find_status(text: str) -> str:
+    """The first enhanced status code in ``text`` (``5.1.1``), or ``""``."""
+    found = _STATUS_RE.search(text)
+    return ".".join(found.groups()) if found else ""
+
+
+def find_reply_code(text: str) -> str:
+    """The first SMTP reply code in ``text`` (``550``), or ``""``."""
+    found = _REPLY_START_RE.match(text) or _REPLY_RE.search(text)
+    return found.group(1) if found else ""
+
+
+def normalize_status(value: str) -> str:
+    """A ``Status:`` field value reduced to its code (``5.1.1 (user unknown)`` -> ``5.1.1``)."""
+    return find_status(value)
+
+
+def status_class(status: str, reply_code: str = "") -> str:
+    """``"2"``, ``"4"``, ``"5"`` or ``""``: the class the status (else the reply code) names."""
+    if status[:1] in ("2", "4", "5"):
+        return status[:1]
+    if reply_code[:1] in ("2", "4", "5"):
+        return reply_code[:1]
+    return ""
+
+
+def is_specific(status: str) -> bool:
+    """True for a status that names a cause (not ``x.0.0`` nor one of our pseudo codes)."""
+    if not status:
+        return False
+    _, subject, detail = status.split(".")
+    return not (subject == "0" and (detail == "0" or len(detail) == 3))
+
+
+def pseudo_status(reason: Reason, temporary: bool) -> str:
+    """The pseudo code for a cause without a code, or ``""`` for non-failures."""
+    detail = PSEUDO_DETAIL.get(reason)
+    if detail is None:
+        return ""
+    return f"{'4' if temporary else '5'}.0.{detail}"
