@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from workers.bounces.cli import bounces
 from workers.cli.db import db
 from workers.cli.enqueue import enqueue
 from workers.cli.topology import topology
@@ -23,9 +24,7 @@ def worker() -> None:
 
 
 worker.add_command(unbuilt_command("send", "Consume mail.send and send over SMTP", "issue 6"))
-worker.add_command(
-    unbuilt_command("bounces", "Read the event mailbox into Event records", "issue 5")
-)
+worker.add_command(bounces)
 
 
 @click.group()
