@@ -75,7 +75,7 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool) -> None:
     )
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        worker.stopping.set()
+        worker.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import imaplib
 import ssl
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -28,6 +29,7 @@ from workers.bounces.source import (
 
 FETCH_CHUNK = 25
 IO_TIMEOUT_SECONDS = 60.0
+WAKE_SLICE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class ImapSource:
         self._ca_file = ca_file
         self._timeout = timeout
         self._client: IMAPClient | None = None
+        self._woken = threading.Event()
 
     @property
     def description(self) -> str:
@@ -182,16 +185,25 @@ class ImapSource:
                 client.expunge()
 
     def wait(self, timeout: float) -> None:
+        """IDLE until the server announces mail (or ``timeout``); poll where IDLE is missing."""
+        deadline = time.monotonic() + timeout
+        self._woken.clear()
         with self._session() as client:
             if not client.has_capability("IDLE"):
-                time.sleep(timeout)
+                self._woken.wait(timeout)
                 client.noop()
                 return
             client.idle()
             try:
-                client.idle_check(timeout=timeout)
+                while not self._woken.is_set():
+                    left = deadline - time.monotonic()
+                    if left <= 0 or client.idle_check(timeout=min(WAKE_SLICE_SECONDS, left)):
+                        break
             finally:
                 client.idle_done()
+
+    def wake(self) -> None:
+        self._woken.set()
 
     def close(self) -> None:
         client, self._client = self._client, None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ def _make_maildir(path: Path) -> None:
 class MaildirSource:
     def __init__(self, root: Path) -> None:
         self._root = root
+        self._woken = threading.Event()
 
     @property
     def description(self) -> str:
@@ -69,11 +71,15 @@ class MaildirSource:
 
     def wait(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        self._woken.clear()
+        while time.monotonic() < deadline and not self._woken.is_set():
             with os.scandir(self._root / "new") as scan:
                 if any(not entry.name.startswith(".") for entry in scan):
                     return
             time.sleep(min(POLL_STEP_SECONDS, max(0.0, deadline - time.monotonic())))
+
+    def wake(self) -> None:
+        self._woken.set()
 
     def close(self) -> None:
         pass

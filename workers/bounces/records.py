@@ -16,8 +16,13 @@ UNPUBLISHED_REASONS = frozenset({"vacation", "delivered"})
 _LIMITS = {"status": 16, "reply_code": 3, "action": 32, "feedback_type": 32, "engine": 64}
 
 
+def clean_text(value: str) -> str:
+    """Text any database stores: no NUL characters, no lone surrogates."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
 def _cut(value: str, field: str | None = None, limit: int = 255) -> str | None:
-    value = value.strip()
+    value = clean_text(value).strip()
     if not value:
         return None
     return value[: _LIMITS.get(field or "", limit)]
@@ -52,7 +57,7 @@ def build_events(
     seen: set[str] = set()
     events: list[Event] = []
     for recipient in recipients:
-        address = normalize(recipient.address)[:320]
+        address = normalize(clean_text(recipient.address))[:320]
         if address in seen:
             continue
         seen.add(address)
@@ -70,7 +75,7 @@ def build_events(
                 reason=reason,
                 bounce_type=recipient.bounce_type.value,
                 action=_cut(recipient.action, "action"),
-                diagnostic=recipient.diagnostic or None,
+                diagnostic=clean_text(recipient.diagnostic) or None,
                 feedback_type=_cut(recipient.feedback_type, "feedback_type"),
                 engine=_cut(report.engine, "engine"),
                 reporting_mta=_cut(report.reporting_mta),

@@ -71,7 +71,12 @@ class MailSource(Protocol):
         ...
 
     def wait(self, timeout: float) -> None:
-        """Return when new mail may have arrived, or after ``timeout`` seconds."""
+        """Return when new mail may have arrived, after ``timeout`` seconds, or soon after
+        :meth:`wake` is called."""
+        ...
+
+    def wake(self) -> None:
+        """Make a running :meth:`wait` return soon (safe to call from another thread)."""
         ...
 
     def close(self) -> None: ...

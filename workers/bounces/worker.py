@@ -67,6 +67,11 @@ class BounceWorker:
         self.stopping = threading.Event()
         self.summary = Summary()
 
+    def stop(self) -> None:
+        """Finish the mail in hand, then return from :meth:`run` (safe from any thread)."""
+        self.stopping.set()
+        self._source.wake()
+
     def run(self, once: bool = False) -> Summary:
         """Handle the mailbox until it is empty (``once``) or until :attr:`stopping` is set."""
         delays: Iterator[float] | None = None
