@@ -35,6 +35,13 @@ if [ "$(id -u)" = 0 ]; then
   # Dovecot's processes must not run as root: use the users its Debian package creates.
   user=dovecot group=dovecot login_user=dovenull
   chown -R "$user:$group" "$state/home"
+  # Those processes must reach the state under root's home (mode 0700): let them traverse
+  # (not list) the folders above it, or every login fails with "temporary failure".
+  dir=$state
+  while [ "$dir" != / ]; do
+    dir=$(dirname "$dir")
+    chmod o+x "$dir"
+  done
 else
   user=$(id -un) group=$(id -gn) login_user=$(id -un)
 fi
