@@ -22,6 +22,7 @@ from schemas.tables import Event, utc_now
 from workers.bounces.records import SOURCE
 from workers.broker import names
 from workers.broker.publisher import JSON, ConfirmingPublisher
+from workers.events.query import event_to_json
 from workers.store.engine import session_scope
 
 BATCH = 200
@@ -30,31 +31,6 @@ MARK_EVERY = 50
 
 def routing_key(event: Event) -> str:
     return names.EVENT_COMPLAINT if event.reason == "feedback" else names.EVENT_BOUNCED
-
-
-def event_body(event: Event) -> dict[str, Any]:
-    """The Event's fields as JSON (the message body)."""
-    return {
-        "event_id": event.id,
-        "source": event.source,
-        "job_id": event.job_id,
-        "tenant": event.tenant,
-        "verified": event.verified,
-        "recipient": event.recipient,
-        "status": event.status,
-        "reply_code": event.reply_code,
-        "reason": event.reason,
-        "bounce_type": event.bounce_type,
-        "action": event.action,
-        "diagnostic": event.diagnostic,
-        "feedback_type": event.feedback_type,
-        "engine": event.engine,
-        "reporting_mta": event.reporting_mta,
-        "remote_mta": event.remote_mta,
-        "bounce_message_id": event.bounce_message_id,
-        "bounce_key": event.bounce_key,
-        "received_at": event.received_at.isoformat() + "Z",
-    }
 
 
 def event_properties(event: Event) -> pika.BasicProperties:
@@ -95,7 +71,7 @@ def publish_pending(engine: Engine, publisher: ConfirmingPublisher, limit: int =
     try:
         for event in pending:
             assert event.id is not None
-            body = json.dumps(event_body(event), ensure_ascii=False).encode("utf-8")
+            body = json.dumps(event_to_json(event), ensure_ascii=False).encode("utf-8")
             publisher.publish(
                 names.EVENTS_EXCHANGE, routing_key(event), body, event_properties(event)
             )

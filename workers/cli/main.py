@@ -7,6 +7,8 @@ import click
 from workers.bounces.cli import bounces
 from workers.cli.db import db
 from workers.cli.enqueue import enqueue
+from workers.cli.events import events
+from workers.cli.suppression import suppression
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
 from workers.dsn.cli import dsn
@@ -56,14 +58,7 @@ for _name, _what in (
     dlq.add_command(unbuilt_command(_name, _what, "the dead-letter issue"))
 
 
-@click.group()
-def events() -> None:
-    """Event records: bounces and refusals."""
-
-
-events.add_command(unbuilt_command("list", "List Event records with filters", "issue 5"))
-
-for _group in (worker, config, dlq, events, topology, db, dsn):
+for _group in (worker, config, dlq, events, suppression, topology, db, dsn):
     cli.add_command(_group)
 cli.add_command(enqueue)
 cli.add_command(unbuilt_command("demo", "Run the whole system end to end", "the demo issue"))
