@@ -66,3 +66,7 @@ cli.add_command(unbuilt_command("demo", "Run the whole system end to end", "the 
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
