@@ -18,6 +18,7 @@ from tests import services
 from tests.bounces.mails import EVENT_DOMAIN, SECRET
 from workers.bounces.imap import ImapFolders, ImapSource, tls_context
 from workers.bounces.imap_url import ImapTarget, ImapTls, parse_imap_url
+from workers.bounces.source import Destination
 from workers.store import migrate
 from workers.store.engine import make_engine
 
@@ -113,6 +114,22 @@ class ImapBox:
                     else {b"MESSAGES": 0}
                 )
                 found[name] = int(status[b"MESSAGES"])
+            return found
+        finally:
+            client.logout()
+
+    def filed_mails(self) -> list[bytes]:
+        """The bytes of every mail in the destination folders, as the server hands them out
+        (Dovecot stores a NUL byte as 0x80, and IMAP lines end in CRLF)."""
+        client = self.client()
+        try:
+            found: list[bytes] = []
+            for folder in {self.folders.of(d) for d in Destination}:
+                client.select_folder(folder, readonly=True)
+                uids = client.search()
+                if uids:
+                    data = client.fetch(uids, ["BODY.PEEK[]"])
+                    found += [data[uid][b"BODY[]"] for uid in uids]
             return found
         finally:
             client.logout()

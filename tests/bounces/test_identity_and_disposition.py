@@ -20,6 +20,13 @@ def test_the_same_bounce_delivered_twice_has_one_key() -> None:
     assert bounce_key(mail, "<abc@mx.example.net>") == bounce_key(again, "<abc@mx.example.net>")
 
 
+def test_line_endings_do_not_change_the_key() -> None:
+    mail = mails.dsn(None, "juri@example.ee", message_id="<abc@mx.example.net>")
+    lf = mail.replace(b"\r\n", b"\n")
+    assert bounce_key(mail, "<abc@mx.example.net>") == bounce_key(lf, "<abc@mx.example.net>")
+    assert bounce_key(mail, "") == bounce_key(lf, "")
+
+
 def test_two_bounces_sharing_a_message_id_keep_two_keys() -> None:
     first = mails.dsn(None, "juri@example.ee", message_id="<same@mx>")
     second = mails.dsn(None, "mari@example.ee", message_id="<same@mx>")

@@ -4,6 +4,7 @@ The key is the bounce's Message-ID together with a short hash of its body, or, f
 without a Message-ID, the hash of all its bytes. The body hash keeps two different mails
 that share a Message-ID (careless or anonymising servers do that) apart, while the same
 bounce delivered twice — whose headers may differ by a ``Received`` line — keeps one key.
+Line endings do not count: IMAP hands out CRLF where a Maildir file may hold LF.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 KEY_LENGTH = 255
 BODY_HASH_CHARS = 16
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_LINE_END = re.compile(rb"\r\n|\r")
 
 
 def body_of(raw: bytes) -> bytes:
@@ -23,6 +25,7 @@ def body_of(raw: bytes) -> bytes:
 
 
 def bounce_key(raw: bytes, message_id: str) -> str:
+    raw = _LINE_END.sub(b"\n", raw)
     message_id = " ".join(message_id.split())
     if not message_id:
         return f"sha256:{hashlib.sha256(raw).hexdigest()}"
