@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,8 @@ from tests.bounces import mails
 from tests.bounces.test_pipeline import SETTINGS, add_job, fetched, pipeline
 from workers.bounces.maildir import MaildirSource
 from workers.bounces.outbox import publish_pending
-from workers.bounces.source import SourceRefused
+from workers.bounces.pipeline import BouncePipeline, Handled
+from workers.bounces.source import FetchedMessage, SourceRefused
 from workers.bounces.summary import Summary
 from workers.bounces.worker import BounceWorker
 from workers.broker import names
@@ -145,3 +147,38 @@ def test_events_wait_in_the_outbox_while_the_broker_is_away(
 def test_a_maildir_that_is_not_one_is_refused(tmp_path: Path, engine: Engine) -> None:
     with pytest.raises(SourceRefused, match="not a Maildir"):
         run_once(engine, tmp_path / "missing")
+
+
+class BrokenOnMarker(BouncePipeline):
+    """The real pipeline, except that it fails (like a bug would) on mails with a marker."""
+
+    def record(self, message: FetchedMessage, now: datetime | None = None) -> Handled:
+        if b"X-Trigger-Bug: yes" in message.raw:
+            raise RuntimeError("a bug in the pipeline")
+        return super().record(message, now)
+
+
+def test_a_mail_the_pipeline_fails_on_is_kept_as_undefined_and_the_worker_goes_on(
+    engine: Engine, tmp_path: Path
+) -> None:
+    buggy = b"X-Trigger-Bug: yes\r\n" + mails.dsn(None, "a@example.ee")
+    root = make_maildir(
+        tmp_path / "Maildir", {"1-buggy.eml": buggy, "2-fine.eml": mails.dsn(None, "b@example.ee")}
+    )
+    worker = BounceWorker(
+        MaildirSource(root),
+        BrokenOnMarker(engine, SETTINGS, mails.SECRET),
+        engine,
+        None,
+        poll_seconds=1,
+        max_message_bytes=SETTINGS.max_message_bytes,
+    )
+    summary = worker.run(once=True)
+    assert [name.split(":")[0] for name in files(root / ".Unparsed" / "cur")] == ["1-buggy.eml"]
+    assert [name.split(":")[0] for name in files(root / "cur")] == ["2-fine.eml"]
+    assert summary.reasons == {"undefined": 1, "userunknown": 1}
+    with session_scope(engine) as session:
+        kept = session.exec(select(Event).where(Event.reason == "undefined")).one()
+        assert kept.diagnostic == "worker error: RuntimeError"
+        raw = session.get(RawBounce, kept.raw_bounce_id)
+        assert raw is not None and raw.content == buggy
