@@ -11,6 +11,8 @@ from workers.cli.events import events
 from workers.cli.suppression import suppression
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
+from workers.demo.cli import demo
+from workers.dlq.cli import dlq
 from workers.dsn.cli import dsn
 
 
@@ -43,25 +45,10 @@ for _name, _what in (
     config.add_command(unbuilt_command(_name, _what, "issue 4"))
 
 
-@click.group()
-def dlq() -> None:
-    """Inspect and replay the dead-letter queue."""
-
-
-for _name, _what in (
-    ("list", "List dead-lettered jobs grouped by cause"),
-    ("show", "Show one dead-lettered job"),
-    ("replay", "Replay a group of dead-lettered jobs, or one"),
-    ("purge", "Remove dead-lettered jobs"),
-    ("export", "Export dead-lettered jobs as JSON lines"),
-):
-    dlq.add_command(unbuilt_command(_name, _what, "the dead-letter issue"))
-
-
 for _group in (worker, config, dlq, events, suppression, topology, db, dsn):
     cli.add_command(_group)
 cli.add_command(enqueue)
-cli.add_command(unbuilt_command("demo", "Run the whole system end to end", "the demo issue"))
+cli.add_command(demo)
 
 
 def main() -> None:
