@@ -8,5 +8,13 @@ from workers.dsn.parser import parse_bounce
 from workers.dsn.reasons import bounce_type, classify
 from workers.dsn.report import BounceReport, BounceType, Reason, RecipientReport, ReportKind
 
-__all__ = ["BounceReport", "BounceType", "Reason", "RecipientReport", "ReportKind",
-           "bounce_type", "classify", "parse_bounce"]
+__all__ = [
+    "BounceReport",
+    "BounceType",
+    "Reason",
+    "RecipientReport",
+    "ReportKind",
+    "bounce_type",
+    "classify",
+    "parse_bounce",
+]

@@ -30,7 +30,8 @@ def is_feedback(mail: Mail) -> bool:
         return True
     sender = mail.headers.get("from").lower()
     return any(marker in sender for marker in _COMPLAINT_SENDERS) and any(
-        name in mail.returned_headers for name in _COMPLAINT_RECIPIENT_HEADERS)
+        name in mail.returned_headers for name in _COMPLAINT_RECIPIENT_HEADERS
+    )
 
 
 def parse_feedback(mail: Mail) -> Feedback:

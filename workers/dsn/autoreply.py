@@ -5,13 +5,32 @@ from __future__ import annotations
 from workers.dsn.mime import Headers
 
 _SUBJECT_MARKERS = (
-    "auto:", "auto reply", "auto-reply", "autoreply", "automatic reply", "auto response",
-    "autoresponse", "auto-response", "out of office", "out of the office", "vacation",
-    "away from", "abwesenheit", "automatische antwort", "réponse automatique",
-    "risposta automatica", "respuesta automática", "自動応答",
+    "auto:",
+    "auto reply",
+    "auto-reply",
+    "autoreply",
+    "automatic reply",
+    "auto response",
+    "autoresponse",
+    "auto-response",
+    "out of office",
+    "out of the office",
+    "vacation",
+    "away from",
+    "abwesenheit",
+    "automatische antwort",
+    "réponse automatique",
+    "risposta automatica",
+    "respuesta automática",
+    "自動応答",
 )
-_HEADER_MARKERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-vacation",
-                   "x-mail-autoreply")
+_HEADER_MARKERS = (
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-vacation",
+    "x-mail-autoreply",
+)
 
 
 def is_autoreply(headers: Headers) -> bool:

@@ -41,15 +41,24 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
 
 
 def report_table(name: str, report: BounceReport) -> Table:
-    title = (f"{name}: {report.kind.value}, engine {report.engine or '-'}, "
-             f"job {report.job_id or '-'}"
-             + (f" ({report.job_id_source})" if report.job_id_source else ""))
+    title = (
+        f"{name}: {report.kind.value}, engine {report.engine or '-'}, "
+        f"job {report.job_id or '-'}"
+        + (f" ({report.job_id_source})" if report.job_id_source else "")
+    )
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in ("recipient", "status", "reply", "reason", "type", "action", "diagnostic"):
         table.add_column(column, overflow="fold", max_width=60 if column == "diagnostic" else None)
     for r in report.recipients:
-        table.add_row(r.address or "-", r.status or "-", r.reply_code or "-", r.reason.value,
-                      r.bounce_type.value, r.action or "-", r.diagnostic[:300] or "-")
+        table.add_row(
+            r.address or "-",
+            r.status or "-",
+            r.reply_code or "-",
+            r.reason.value,
+            r.bounce_type.value,
+            r.action or "-",
+            r.diagnostic[:300] or "-",
+        )
     if not report.recipients:
         table.add_row("(not a bounce)" if not report.is_bounce else "-", *["-"] * 6)
     return table
@@ -73,13 +82,18 @@ def score(directory: Path | None, as_json: bool, show_misses: bool) -> None:
     console.print(misses_table(result))
     if show_misses:
         for miss in result.misses:
-            console.print(f"{miss.file} [{miss.engine}] {miss.metric}#{miss.index}: "
-                          f"expected {miss.expected!r}, got {miss.got!r}", markup=False)
+            console.print(
+                f"{miss.file} [{miss.engine}] {miss.metric}#{miss.index}: "
+                f"expected {miss.expected!r}, got {miss.got!r}",
+                markup=False,
+            )
 
 
 def score_table(result: Score) -> Table:
-    table = Table(title=f"Agreement on {result.files} files, {result.recipients} recipients",
-                  title_justify="left")
+    table = Table(
+        title=f"Agreement on {result.files} files, {result.recipients} recipients",
+        title_justify="left",
+    )
     for column in ("measure", "agree", "of", "rate", "floor", ""):
         table.add_column(column, justify="right" if column != "measure" else "left")
     for metric in METRICS:
@@ -87,8 +101,12 @@ def score_table(result: Score) -> Table:
         rate = result.rate(metric)
         table.add_row(
             "recipient count (per file)" if metric == "recipients" else metric,
-            str(result.agree[metric]), str(total), f"{rate:.2%}", f"{FLOORS[metric]:.0%}",
-            "ok" if rate >= FLOORS[metric] else "BELOW")
+            str(result.agree[metric]),
+            str(total),
+            f"{rate:.2%}",
+            f"{FLOORS[metric]:.0%}",
+            "ok" if rate >= FLOORS[metric] else "BELOW",
+        )
     return table
 
 
@@ -105,12 +123,18 @@ def misses_table(result: Score) -> Table:
 @dsn.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--repeat", default=10, show_default=True, help="Passes for the memory check.")
-@click.option("--output", default="bench-results/dsn.json", show_default=True,
-              type=click.Path(path_type=Path), help="Where to write the JSON results.")
+@click.option(
+    "--output",
+    default="bench-results/dsn.json",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the JSON results.",
+)
 @click.option("--no-sisimai", is_flag=True, help="Do not run Sisimai beside the parser.")
 def bench(directory: Path | None, repeat: int, output: Path, no_sisimai: bool) -> None:
     """Benchmark the parser over a corpus, beside Sisimai."""
     from workers.dsn.bench import run_bench
 
-    run_bench(directory or default_corpus(), repeat=repeat, output=output,
-              with_sisimai=not no_sisimai)
+    run_bench(
+        directory or default_corpus(), repeat=repeat, output=output, with_sisimai=not no_sisimai
+    )

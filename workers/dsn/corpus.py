@@ -34,8 +34,9 @@ def load_expected(directory: Path) -> list[Expected]:
         for line in handle:
             if line.strip():
                 row = json.loads(line)
-                rows.append(Expected(row["file"], row.get("engine", ""),
-                                     tuple(row.get("recipients", []))))
+                rows.append(
+                    Expected(row["file"], row.get("engine", ""), tuple(row.get("recipients", [])))
+                )
     return rows
 
 

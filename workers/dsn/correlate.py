@@ -13,9 +13,19 @@ from workers.correlation import (
 from workers.dsn.mime import Headers
 
 # Where the address a bounce was sent to (our VERP envelope sender) shows in its headers.
-ENVELOPE_HEADERS = ("to", "delivered-to", "x-original-to", "envelope-to", "x-envelope-to",
-                    "x-rcpt-to", "x-delivered-to", "x-forwarded-to", "apparently-to",
-                    "resent-to", "return-path")
+ENVELOPE_HEADERS = (
+    "to",
+    "delivered-to",
+    "x-original-to",
+    "envelope-to",
+    "x-envelope-to",
+    "x-rcpt-to",
+    "x-delivered-to",
+    "x-forwarded-to",
+    "apparently-to",
+    "resent-to",
+    "return-path",
+)
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,11 @@ def correlate(headers: Headers, envelope_sender: str, returned: Headers) -> Corr
             return Correlation(job_id, "header")
     # The returned message's own Message-ID; else the bounce's In-Reply-To / References,
     # which some servers set to it.
-    for value in (returned.get("message-id"), headers.get("in-reply-to"),
-                  headers.get("references")):
+    for value in (
+        returned.get("message-id"),
+        headers.get("in-reply-to"),
+        headers.get("references"),
+    ):
         job_id = job_id_from_message_id(value) if value else None
         if job_id is not None:
             return Correlation(job_id, "message-id")

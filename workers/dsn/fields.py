@@ -7,7 +7,8 @@ import re
 from workers.dsn.mime import header_lines
 
 _ADDRESS_RE = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}")
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}"
+)
 _ANGLE_RE = re.compile(r"<([^<>\s]{1,254}@[^<>\s]{1,254})>")
 
 

@@ -14,6 +14,7 @@ import email.policy
 import functools
 import io
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,11 +25,23 @@ MAX_TEXT_CHARS = 128 * 1024
 MAX_DEPTH = 8
 
 # Content types whose body is text the parser reads.
-_TEXT_LIKE = ("text/", "message/delivery-status", "message/global-delivery-status",
-              "message/feedback-report", "message/disposition-notification")
+_TEXT_LIKE = (
+    "text/",
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/feedback-report",
+    "message/disposition-notification",
+)
 # Content types that hold the returned (original) message or its headers.
-RETURNED_TYPES = frozenset({"message/rfc822", "message/global", "text/rfc822-headers",
-                            "message/global-headers", "message/partial"})
+RETURNED_TYPES = frozenset(
+    {
+        "message/rfc822",
+        "message/global",
+        "text/rfc822-headers",
+        "message/global-headers",
+        "message/partial",
+    }
+)
 
 logging.getLogger("flanker").setLevel(logging.CRITICAL)
 
@@ -68,7 +81,6 @@ class Part:
 
     content_type: str
     text: str
-    headers: Headers
     returned: bool = False
 
 
@@ -92,9 +104,22 @@ def normalize_newlines(raw: bytes) -> bytes:
     return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
+_LOOSE_BOUNDARY_RE = re.compile(
+    rb"(\ncontent-type:[ \t]{0,8}multipart/[^\n]{0,500}\n)(boundary=)", re.IGNORECASE
+)
+
+
+def repair_boundaries(data: bytes) -> bytes:
+    """Fold a ``boundary=`` parameter that a server wrote on its own unindented line back into
+    its Content-Type field (else the multipart has no boundary and cannot be split)."""
+    if b"\nboundary=" not in data and b"\nBoundary=" not in data:
+        return data
+    return _LOOSE_BOUNDARY_RE.sub(rb"\1\t\2", data)
+
+
 def parse_mail(raw: bytes) -> Mail:
     """Parse ``raw`` with the first parser that copes; never raises."""
-    data = normalize_newlines(raw[:MAX_INPUT_BYTES])
+    data = repair_boundaries(normalize_newlines(raw[:MAX_INPUT_BYTES]))
     for parser in (_parse_with_flanker, _parse_with_email):
         try:
             mail = parser(data)
@@ -106,6 +131,7 @@ def parse_mail(raw: bytes) -> Mail:
 
 
 # --- text helpers -----------------------------------------------------------------------------
+
 
 def _clean_value(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
@@ -156,6 +182,7 @@ def _is_text_like(content_type: str) -> bool:
 
 # --- flanker ----------------------------------------------------------------------------------
 
+
 @functools.cache
 def _flanker_mime() -> Any:
     """flanker's ``mime`` module, imported once, lazily (its grammar tables are built at import
@@ -172,7 +199,7 @@ def _parse_with_flanker(data: bytes) -> Mail | None:
     _flanker_walk(root, parts, returned, in_returned=False, depth=0)
     ct = root.content_type
     return Mail(
-        headers=Headers(root.headers.items()),
+        headers=top_headers(data),
         parts=tuple(parts),
         returned_headers=returned[0] if returned else Headers(),
         parsed_by="flanker",
@@ -181,8 +208,9 @@ def _parse_with_flanker(data: bytes) -> Mail | None:
     )
 
 
-def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_returned: bool,
-                  depth: int) -> None:
+def _flanker_walk(
+    part: Any, out: list[Part], returned: list[Headers], *, in_returned: bool, depth: int
+) -> None:
     if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
         return
     ct = part.content_type
@@ -197,8 +225,8 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
             return
         if not in_returned:
             returned.append(Headers(enclosed.headers.items()))
-        out.append(Part(value, "", Headers(part.headers.items()), returned=True))
-        _flanker_walk(enclosed, out, returned, in_returned=True, depth=depth + 1)
+        # The returned message's body says nothing about the failure: only its headers count.
+        out.append(Part(value, "", returned=True))
         return
     if not _is_text_like(value):
         return
@@ -207,14 +235,19 @@ def _flanker_walk(part: Any, out: list[Part], returned: list[Headers], *, in_ret
         text = decode_bytes(body, ct.params.get("charset"))
     else:
         text = body if isinstance(body, str) else ""
+    if not text and (value.startswith("message/") or value in RETURNED_TYPES):
+        # flanker leaves some report bodies (message/feedback-report, text/rfc822-headers)
+        # empty: read the raw part.
+        raw = part.to_string()
+        text = raw.partition("\n\n")[2] if isinstance(raw, str) else ""
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
-    out.append(Part(value, text, Headers(part.headers.items()),
-                    returned=in_returned or value in RETURNED_TYPES))
+    out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- stdlib email -----------------------------------------------------------------------------
+
 
 def _parse_with_email(data: bytes) -> Mail:
     msg = email.message_from_bytes(data, policy=email.policy.compat32)
@@ -222,7 +255,7 @@ def _parse_with_email(data: bytes) -> Mail:
     returned: list[Headers] = []
     _email_walk(msg, parts, returned, in_returned=False, depth=0)
     if not parts and not msg.is_multipart():
-        parts.append(Part("text/plain", _cap(_email_text(msg)), Headers()))
+        parts.append(Part("text/plain", _cap(_email_text(msg))))
     params = {str(k).lower(): str(v) for k, v in (msg.get_params() or [])[1:]}
     return Mail(
         headers=Headers((k, str(v)) for k, v in msg.items()),
@@ -242,20 +275,24 @@ def _email_text(msg: email.message.Message) -> str:
     return raw if isinstance(raw, str) else ""
 
 
-def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Headers], *,
-                in_returned: bool, depth: int) -> None:
+def _email_walk(
+    msg: email.message.Message,
+    out: list[Part],
+    returned: list[Headers],
+    *,
+    in_returned: bool,
+    depth: int,
+) -> None:
     if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
         return
     value = msg.get_content_type().lower()
     payload = msg.get_payload()
-    own_headers = Headers((k, str(v)) for k, v in msg.items())
     if value in ("message/rfc822", "message/global") and isinstance(payload, list):
         for enclosed in payload[:1]:
             if isinstance(enclosed, email.message.Message):
                 if not in_returned:
                     returned.append(Headers((k, str(v)) for k, v in enclosed.items()))
-                out.append(Part(value, "", own_headers, returned=True))
-                _email_walk(enclosed, out, returned, in_returned=True, depth=depth + 1)
+                out.append(Part(value, "", returned=True))
         return
     if isinstance(payload, list):
         for child in payload:
@@ -264,18 +301,20 @@ def _email_walk(msg: email.message.Message, out: list[Part], returned: list[Head
         return
     if depth > 0 and not _is_text_like(value) and value not in RETURNED_TYPES:
         return
-    if value.startswith(("message/delivery-status", "message/feedback-report")) and \
-            isinstance(payload, list):
+    if value.startswith(("message/delivery-status", "message/feedback-report")) and isinstance(
+        payload, list
+    ):
         text = "\n\n".join(str(p) for p in payload)
     else:
         text = _email_text(msg)
     text = _cap(text)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
-    out.append(Part(value, text, own_headers, returned=in_returned or value in RETURNED_TYPES))
+    out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- raw text ---------------------------------------------------------------------------------
+
 
 def _parse_raw(data: bytes) -> Mail:
     text = decode_bytes(data[: MAX_TEXT_CHARS * 2], None)
@@ -283,8 +322,15 @@ def _parse_raw(data: bytes) -> Mail:
     headers = _headers_from_text(head)
     if not headers:
         body = text
-    return Mail(headers=headers, parts=(Part("text/plain", _cap(body), Headers()),),
-                parsed_by="raw")
+    return Mail(headers=headers, parts=(Part("text/plain", _cap(body)),), parsed_by="raw")
+
+
+def top_headers(data: bytes) -> Headers:
+    """The header block of a raw mail, read directly (cheaper than a MIME library's objects)."""
+    if data.startswith(b"From "):  # an mbox separator line, not a header field
+        data = data.partition(b"\n")[2]
+    head = data[: data.find(b"\n\n")] if b"\n\n" in data else data[: 64 * 1024]
+    return Headers(header_lines(decode_bytes(head, None), limit=1000, lenient=True))
 
 
 def _headers_from_text(text: str) -> Headers:
@@ -292,8 +338,11 @@ def _headers_from_text(text: str) -> Headers:
     return Headers(header_lines(text))
 
 
-def header_lines(text: str, limit: int = 200) -> list[tuple[str, str]]:
-    """``Name: value`` fields (with folded continuation lines) from the top of ``text``."""
+def header_lines(text: str, limit: int = 200, lenient: bool = False) -> list[tuple[str, str]]:
+    """``Name: value`` fields (with folded continuation lines) from the top of ``text``.
+
+    A line that is not a field ends the block, unless ``lenient`` (a known header block
+    with a broken line in it), where it is skipped."""
     items: list[tuple[str, str]] = []
     for line in text.split("\n", limit * 4)[: limit * 4]:
         if not line.strip():
@@ -306,6 +355,8 @@ def header_lines(text: str, limit: int = 200) -> list[tuple[str, str]]:
             continue
         name, sep, value = line.partition(":")
         if not sep or not name or len(name) > 76 or " " in name.strip() or not name.isascii():
+            if lenient:
+                continue
             break
         items.append((name, value.strip()))
         if len(items) >= limit:

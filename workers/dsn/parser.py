@@ -9,7 +9,8 @@ from dataclasses import replace
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
-from workers.dsn.engines import detect_engine
+from workers.dsn.engines import default_reason, default_stage, detect_engine, text_first
+from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
 from workers.dsn.plaintext import (
@@ -19,8 +20,9 @@ from workers.dsn.plaintext import (
     lines_about,
     returned_headers,
     split_returned,
+    unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases
+from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, smtp_command
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -28,30 +30,91 @@ from workers.dsn.rfc3464 import (
     DsnRecipient,
     parse_delivery_status,
 )
-from workers.dsn.status import find_reply_code, find_status, pseudo_status
+from workers.dsn.status import (
+    best_status,
+    failure_status,
+    find_reply_code,
+    find_status,
+    pseudo_status,
+    remote_words,
+)
 
 MAX_DIAGNOSTIC_CHARS = 2000
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)[^<>]{0,200}>", re.IGNORECASE)
 
-_BOUNCE_SENDERS = ("mailer-daemon", "mailer daemon", "postmaster", "post_master",
-                   "poostmaster", "mail delivery", "mail.delivery", "mail administrator",
-                   "ndr administrator", "system administrator")
-_BOUNCE_SUBJECTS = (
-    "undeliver", "undelivered", "delivery status", "returned mail", "failure notice",
-    "delivery failure", "delivery failed", "mail delivery failed", "could not be delivered",
-    "non recapitabile", "nondeliverable", "non-deliverable", "not delivered",
-    "mail system error", "delivery notification", "delivery has failed", "delivery report",
-    "returned to sender", "bounce", "delivery problem", "failed delivery", "mail failed",
-    "unzustellbar", "non remis", "no se puede entregar", "niet bezorgd", "delayed mail",
-    "warning: could not send", "message delivery has failed", "there was an error sending",
-    "delivery status notification", "postmaster notify", "loop alert", "are not member",
+_BOUNCE_SENDERS = (
+    "mailer-daemon",
+    "mailer daemon",
+    "postmaster",
+    "post_master",
+    "poostmaster",
+    "mail delivery",
+    "mail.delivery",
+    "mail administrator",
+    "ndr administrator",
+    "system administrator",
 )
+_BOUNCE_SUBJECTS = (
+    "undeliver",
+    "undelivered",
+    "delivery status",
+    "returned mail",
+    "failure notice",
+    "delivery failure",
+    "delivery failed",
+    "mail delivery failed",
+    "could not be delivered",
+    "non recapitabile",
+    "nondeliverable",
+    "non-deliverable",
+    "not delivered",
+    "mail system error",
+    "delivery notification",
+    "delivery has failed",
+    "delivery report",
+    "returned to sender",
+    "bounce",
+    "delivery problem",
+    "failed delivery",
+    "mail failed",
+    "unzustellbar",
+    "non remis",
+    "no se puede entregar",
+    "niet bezorgd",
+    "delayed mail",
+    "warning: could not send",
+    "message delivery has failed",
+    "there was an error sending",
+    "delivery status notification",
+    "postmaster notify",
+    "loop alert",
+    "are not member",
+)
+_RETRIED_OUT_PHRASES = (
+    "retry timeout exceeded",
+    "have been failing for a long time",
+    "retry time not reached for any host",
+)
+_TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
 _TEMPORARY_PHRASES = (
-    "delivery has been delayed", "will be retried", "still being retried", "will continue",
-    "will retry", "temporary failure", "temporary error", "temporarily", "has been delayed",
-    "delivery delayed", "is delayed", "not yet been delivered", "(delay)", "delayed mail",
-    "status notification: delayed", "will keep trying", "still trying",
+    "delivery has been delayed",
+    "will be retried",
+    "still being retried",
+    "will continue",
+    "will retry",
+    "temporary failure",
+    "temporary error",
+    "temporarily",
+    "has been delayed",
+    "delivery delayed",
+    "is delayed",
+    "not yet been delivered",
+    "(delay)",
+    "delayed mail",
+    "status notification: delayed",
+    "will keep trying",
+    "still trying",
 )
 
 
@@ -60,8 +123,12 @@ def parse_bounce(raw: bytes) -> BounceReport:
     try:
         return _parse(raw)
     except Exception as exc:  # the promise is "never raises": keep the worker running
-        return BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="",
-                            notes=(f"parser error: {type(exc).__name__}",))
+        return BounceReport(
+            is_bounce=False,
+            kind=ReportKind.NOT_A_BOUNCE,
+            engine="",
+            notes=(f"parser error: {type(exc).__name__}",),
+        )
 
 
 def _parse(raw: bytes) -> BounceReport:
@@ -70,53 +137,103 @@ def _parse(raw: bytes) -> BounceReport:
     report_text, inline_returned = split_returned(human)
     returned = mail.returned_headers or returned_headers(inline_returned)
     engine = detect_engine(mail.headers, human)
-    delivery_status = _delivery_status(mail)
-    link = correlate(mail.headers, delivery_status.envelope_sender if delivery_status else "",
-                     returned)
+    default = default_reason(engine)
+    stage = default_stage(engine)
+    delivery_status = _delivery_status(mail) or _embedded_delivery_status(report_text)
+    link = correlate(
+        mail.headers, delivery_status.envelope_sender if delivery_status else "", returned
+    )
     base = BounceReport(
-        is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="",
-        job_id=link.job_id, job_id_source=link.source, verp_tag=link.verp_tag,
+        is_bounce=False,
+        kind=ReportKind.NOT_A_BOUNCE,
+        engine="",
+        job_id=link.job_id,
+        job_id_source=link.source,
+        verp_tag=link.verp_tag,
         message_id=mail.headers.get("message-id"),
         original_message_id=returned.get("message-id"),
-        date=mail.headers.get("date"), subject=mail.headers.get("subject"),
-        sender=clean_address(mail.headers.get("from")), parsed_by=mail.parsed_by,
+        date=mail.headers.get("date"),
+        subject=mail.headers.get("subject"),
+        sender=clean_address(mail.headers.get("from")),
+        parsed_by=mail.parsed_by,
     )
     if arf.is_feedback(mail):
         feedback = arf.parse_feedback(mail)
-        recipients = tuple(_feedback_recipient(address, feedback) for address in
-                           feedback.recipients)
-        return replace(base, is_bounce=True, kind=ReportKind.ARF, engine="ARF",
-                       recipients=recipients, reporting_mta=feedback.reporting_mta)
+        recipients = tuple(
+            _feedback_recipient(address, feedback) for address in feedback.recipients
+        )
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.ARF,
+            engine="ARF",
+            recipients=recipients,
+            reporting_mta=feedback.reporting_mta,
+        )
+    ses = parse_ses_notification(human) if engine == "AmazonSES" else None
+    if ses is not None and ses.recipients:
+        link = correlate(mail.headers, "", Headers(ses.headers))
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.JSON,
+            engine="AmazonSES",
+            recipients=tuple(_ses_recipient(r) for r in ses.recipients),
+            reporting_mta=ses.reporting_mta,
+            job_id=link.job_id,
+            job_id_source=link.source,
+            verp_tag=link.verp_tag,
+        )
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
-        recipients = tuple(_dsn_recipient(r, report_text, exclude)
-                           for r in delivery_status.recipients)
-        return replace(base, is_bounce=True, kind=ReportKind.RFC3464,
-                       engine=engine or "RFC3464", recipients=recipients,
-                       reporting_mta=delivery_status.reporting_mta)
+        recipients = tuple(
+            _dsn_recipient(r, report_text, exclude, default, stage, text_first(engine))
+            for r in delivery_status.recipients
+        )
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.RFC3464,
+            engine=engine or "RFC3464",
+            recipients=recipients,
+            reporting_mta=delivery_status.reporting_mta,
+        )
     bounce_like = _looks_like_bounce(mail.headers)
     if not bounce_like and is_autoreply(mail.headers):
         address = clean_address(mail.headers.get("from"))
         vacation = _recipient(address, "", "", Reason.VACATION, "", report_text.strip(), "")
-        return replace(base, is_bounce=True, kind=ReportKind.AUTOREPLY, engine="RFC3834",
-                       recipients=(vacation,))
+        return replace(
+            base,
+            is_bounce=True,
+            kind=ReportKind.AUTOREPLY,
+            engine="RFC3834",
+            recipients=(vacation,),
+        )
     if bounce_like or engine:
-        recipients = _plain_recipients(report_text, returned, exclude, mail.headers)
+        recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
         if recipients:
-            return replace(base, is_bounce=True, kind=ReportKind.PLAINTEXT,
-                           engine=engine or "unknown", recipients=recipients)
+            return replace(
+                base,
+                is_bounce=True,
+                kind=ReportKind.PLAINTEXT,
+                engine=engine or "unknown",
+                recipients=recipients,
+            )
     return base
 
 
 # --- text of the report -----------------------------------------------------------------------
+
 
 def human_text(mail: Mail) -> str:
     """The human-readable report: the non-returned text parts, HTML reduced to text."""
     plain = [p.text for p in mail.texts() if p.content_type == "text/plain"]
     if plain:
         return "\n".join(plain)
-    rich = [p.text for p in mail.texts() if p.content_type.startswith("text/")]
-    return "\n".join(html_to_text(t) for t in rich)
+    other = [p for p in mail.texts() if p.content_type not in DELIVERY_STATUS_TYPES]
+    return "\n".join(
+        html_to_text(p.text) if p.content_type == "text/html" else p.text for p in other
+    )
 
 
 def html_to_text(text: str) -> str:
@@ -131,18 +248,50 @@ def _delivery_status(mail: Mail) -> DeliveryStatus | None:
     return None
 
 
+def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
+    """Delivery-status fields written into the prose (forwarded or mis-built reports)."""
+    text = unquote(report_text)
+    if "final-recipient:" not in text.lower():
+        return None
+    return parse_delivery_status(text)
+
+
 def _looks_like_bounce(headers: Headers) -> bool:
     sender = headers.get("from").lower()
     subject = headers.get("subject").lower()
-    return any(m in sender for m in _BOUNCE_SENDERS) or any(m in subject for m in
-                                                            _BOUNCE_SUBJECTS)
+    return any(m in sender for m in _BOUNCE_SENDERS) or any(m in subject for m in _BOUNCE_SUBJECTS)
 
 
 def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
     """Addresses that are the sender's side of the conversation, never a failed recipient."""
-    values = [headers.get("from"), headers.get("to"), returned.get("from"),
-              returned.get("return-path"), returned.get("sender"), returned.get("reply-to")]
+    values = [
+        headers.get("from"),
+        headers.get("to"),
+        returned.get("from"),
+        returned.get("return-path"),
+        returned.get("sender"),
+        returned.get("reply-to"),
+    ]
     return frozenset(a for value in values for a in find_addresses(value))
+
+
+def _retried_out(text: str) -> bool:
+    """The server gave up after temporary errors: the last error was a temporary one."""
+    lowered = text.lower()
+    return any(phrase in lowered for phrase in _RETRIED_OUT_PHRASES)
+
+
+def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
+    """Whether the recipient's own error, as stated, was a temporary one: a 4xx reply or
+    status, or words saying so (retries of a temporary error that ran out included).
+
+    A pseudo status describes the error, not the notice: a returned mail, and a delay notice
+    that states no temporary error, get the permanent class 5.
+    """
+    if reply_code.startswith("4") or failure_status(diagnostic).startswith("4"):
+        return True
+    lowered = diagnostic.lower()
+    return _retried_out(lowered) or any(w in lowered for w in _TEMPORARY_ERROR_WORDS)
 
 
 def is_temporary(text: str) -> bool:
@@ -152,40 +301,74 @@ def is_temporary(text: str) -> bool:
 
 # --- recipients -------------------------------------------------------------------------------
 
-def _dsn_recipient(r: DsnRecipient, report_text: str, exclude: frozenset[str]
-                   ) -> RecipientReport:
+
+def _dsn_recipient(
+    r: DsnRecipient,
+    report_text: str,
+    exclude: frozenset[str],
+    default: Reason | None,
+    stage: str,
+    line_first: bool = False,
+) -> RecipientReport:
+    prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
+    if line_first and prose:
+        # The notification line is the error; the Status field is the reporter's own summary.
+        r = replace(r, status="", diagnostic=r.diagnostic or prose)
+    transcript = lines_about(report_text, r.address)
+    if transcript and transcript not in prose:
+        prose = f"{prose} {transcript}".strip()
     diagnostic = r.diagnostic
-    prose = _prose_about(report_text, r.address, exclude)
-    if not diagnostic or (not find_status(diagnostic) and not find_reply_code(diagnostic)
-                          and prose):
+    if not diagnostic or (
+        not find_status(diagnostic) and not find_reply_code(diagnostic) and prose
+    ):
         diagnostic = " ".join(t for t in (diagnostic, prose) if t)
+    status = best_status(r.status, " ".join((diagnostic, prose)))
+    reply_code = r.reply_code or find_reply_code(diagnostic)
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
     else:
-        reason = _cause(r.status, r.reply_code, diagnostic, report_text)
-        if reason in NO_CAUSE and r.action == "delayed":
-            reason = Reason.EXPIRED
-    reply_code = r.reply_code or find_reply_code(diagnostic)
-    temporary = r.action == "delayed" or r.status.startswith("4") or reply_code.startswith("4")
-    status = r.status or find_status(diagnostic) or pseudo_status(reason, temporary)
-    return _recipient(r.address, status, reply_code, reason, r.action or "failed",
-                      diagnostic, r.remote_mta, r.original_recipient, r.last_attempt)
+        reason = _cause(
+            status, reply_code, diagnostic, report_text, prose, default, r.action, stage
+        )
+        reason = _expired_if_retried_out(reason, r.action, status)
+    status = status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code))
+    return _recipient(
+        r.address,
+        status,
+        reply_code,
+        reason,
+        r.action or "failed",
+        diagnostic,
+        r.remote_mta,
+        r.original_recipient,
+        r.last_attempt,
+    )
 
 
-def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str:
-    for plain in extract_recipients(report_text, exclude):
+def _prose_about(
+    report_text: str, address: str, exclude: frozenset[str], one_line: bool = False
+) -> str:
+    known = frozenset({address})
+    for plain in extract_recipients(report_text, exclude, known=known, one_line=one_line):
         if plain.address == address:
             return plain.diagnostic
     return lines_about(report_text, address)
 
 
-def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[str],
-                      headers: Headers) -> tuple[RecipientReport, ...]:
+def _plain_recipients(
+    report_text: str,
+    returned: Headers,
+    exclude: frozenset[str],
+    headers: Headers,
+    default: Reason | None,
+    stage: str,
+) -> tuple[RecipientReport, ...]:
     found = [(p.address, p.diagnostic) for p in extract_recipients(report_text, exclude)]
     if not found:
         summary = _squeeze(report_text)
         addresses = addresses_in(report_text, exclude) or [
-            a for a in find_addresses(returned.get("to")) if not is_service_address(a)]
+            a for a in find_addresses(returned.get("to")) if not is_service_address(a)
+        ]
         found = [(a, summary) for a in addresses] or [("", summary)]
     temporary = is_temporary(headers.get("subject") + "\n" + report_text)
     out: list[RecipientReport] = []
@@ -194,40 +377,134 @@ def _plain_recipients(report_text: str, returned: Headers, exclude: frozenset[st
         if address and not find_status(diagnostic) and not find_reply_code(diagnostic):
             extra = lines_about(report_text, address)
             diagnostic = " ".join(t for t in (diagnostic, extra) if t)
-        status = find_status(diagnostic)
+        status = best_status("", remote_words(diagnostic) or diagnostic)
+        if status.startswith("2"):  # a success line of a transcript is not the outcome
+            status = failure_status(diagnostic)
         reply_code = find_reply_code(diagnostic)
-        reason = _cause(status, reply_code, diagnostic, report_text)
-        soft = temporary or status.startswith("4") or reply_code.startswith("4")
+        reason = _cause(
+            status,
+            reply_code,
+            diagnostic,
+            report_text,
+            lines_about(report_text, address) if address else "",
+            default,
+            stage=stage,
+        )
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
         action = "delayed" if temporary and not status.startswith("5") else "failed"
-        out.append(_recipient(address, status or pseudo_status(reason, soft), reply_code,
-                              reason, action, diagnostic, ""))
+        reason = _expired_if_retried_out(reason, action, status)
+        out.append(
+            _recipient(
+                address,
+                status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code)),
+                reply_code,
+                reason,
+                action,
+                diagnostic,
+                "",
+            )
+        )
     return tuple(out)
 
 
-def _cause(status: str, reply_code: str, diagnostic: str, report_text: str) -> Reason:
-    reason = classify(status, reply_code, diagnostic)
-    if reason in NO_CAUSE:
-        context = match_phrases(report_text)
-        if context is not None:
-            return context
+def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
+    """A delay notice without a cause, or a final failure whose last error was temporary
+    trouble reaching the host: the message ran out of time in the queue."""
+    if action == "delayed" and reason in NO_CAUSE:
+        return Reason.EXPIRED
+    if action == "failed" and status.startswith("4") and reason in NO_CAUSE:
+        return Reason.EXPIRED
     return reason
 
 
-def _recipient(address: str, status: str, reply_code: str, reason: Reason, action: str,
-               diagnostic: str, remote_mta: str, original: str = "", last_attempt: str = "",
-               feedback_type: str = "") -> RecipientReport:
+def _cause(
+    status: str,
+    reply_code: str,
+    diagnostic: str,
+    report_text: str,
+    prose: str,
+    default: Reason | None,
+    action: str = "failed",
+    stage: str = "",
+) -> Reason:
+    """The cause from the recipient's own words (the remote server's reply first, then what
+    the reporting server says around it); failing that a delay means expiry, then the
+    engine's usual cause, then the wording of the whole report."""
+    remote = remote_words(diagnostic)
+    context = " ".join(t for t in (diagnostic if remote else "", prose) if t)
+    command = smtp_command(" ".join((diagnostic, prose))) or stage
+    reason = classify(status, reply_code, remote or diagnostic, command or None, context)
+    if reason not in NO_CAUSE:
+        return reason
+    if action == "delayed":
+        return Reason.EXPIRED
+    if default is not None:
+        return default
+    whole = classify("", "", report_text, command or None)
+    return whole if whole not in NO_CAUSE else reason
+
+
+def _recipient(
+    address: str,
+    status: str,
+    reply_code: str,
+    reason: Reason,
+    action: str,
+    diagnostic: str,
+    remote_mta: str,
+    original: str = "",
+    last_attempt: str = "",
+    feedback_type: str = "",
+) -> RecipientReport:
     return RecipientReport(
-        address=address, status=status, reply_code=reply_code, reason=reason,
-        bounce_type=bounce_type(reason, status, reply_code), action=action,
-        diagnostic=_squeeze(diagnostic), remote_mta=remote_mta, original_recipient=original,
-        last_attempt=last_attempt, feedback_type=feedback_type)
+        address=address,
+        status=status,
+        reply_code=reply_code,
+        reason=reason,
+        bounce_type=bounce_type(reason, status, reply_code),
+        action=action,
+        diagnostic=_squeeze(diagnostic),
+        remote_mta=remote_mta,
+        original_recipient=original,
+        last_attempt=last_attempt,
+        feedback_type=feedback_type,
+    )
+
+
+def _ses_recipient(r: SesRecipient) -> RecipientReport:
+    if r.kind == "complaint":
+        return _recipient(
+            r.address, "", "", Reason.FEEDBACK, "", "", "", feedback_type=r.feedback_type
+        )
+    status = best_status(r.status, r.diagnostic)
+    if r.kind == "delivery":
+        return _recipient(
+            r.address,
+            status or "2.0.0",
+            find_reply_code(r.diagnostic),
+            Reason.DELIVERED,
+            r.action,
+            r.diagnostic,
+            "",
+        )
+    reply_code = find_reply_code(r.diagnostic)
+    reason = classify(status, reply_code, r.diagnostic)
+    return _recipient(
+        r.address,
+        status or pseudo_status(reason, not r.permanent),
+        reply_code,
+        reason,
+        r.action,
+        r.diagnostic,
+        "",
+    )
 
 
 def _feedback_recipient(address: str, feedback: arf.Feedback) -> RecipientReport:
-    return _recipient(address, "", "", Reason.FEEDBACK, "", "", "",
-                      feedback_type=feedback.feedback_type)
+    return _recipient(
+        address, "", "", Reason.FEEDBACK, "", "", "", feedback_type=feedback.feedback_type
+    )
 
 
 def _squeeze(text: str) -> str:

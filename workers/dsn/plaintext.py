@@ -21,29 +21,52 @@ MAX_LINE_CHARS = 2000
 # A line (lower-cased, stripped of decoration) starting with one of these begins the
 # returned copy of the message.
 RETURNED_MARKERS: tuple[str, ...] = (
-    "this is a copy of the message", "below this line is a copy of the message",
-    "original message", "unsent message", "returned message", "undelivered message",
-    "the header of the original message", "headers of the original message",
-    "original message headers", "message header follows", "the original message headers",
-    "copy of the original message", "original mail", "a copy of the original",
-    "forwarded message", "content-type: message/rfc822", "the returned message",
-    "this is the original message", "message text follows", "rejected message",
-    "the message you sent", "your message follows", "header of original message",
-    "original message follows", "returned mail follows",
+    "this is a copy of the message",
+    "below this line is a copy of the message",
+    "original message",
+    "unsent message",
+    "returned message",
+    "undelivered message",
+    "the header of the original message",
+    "headers of the original message",
+    "original message headers",
+    "message header follows",
+    "the original message headers",
+    "copy of the original message",
+    "original mail",
+    "a copy of the original",
+    "forwarded message",
+    "content-type: message/rfc822",
+    "the returned message",
+    "this is the original message",
+    "message text follows",
+    "rejected message",
+    "the message you sent",
+    "your message follows",
+    "header of original message",
+    "original message follows",
+    "returned mail follows",
+    "below is a copy of",
+    "message headers follow",
+    "headers follow",
+    "the original message follows",
 )
 _DECORATION = " \t-=_*#|>~"
-_ADDRESS = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,10}"
+_ADDRESS = (
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}"
+    r"@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,10}"
+)
 # An anchor: a line that starts with a recipient address, possibly after a short label,
 # in angle brackets or not, optionally followed by a colon and the start of the diagnostic.
 _ANCHOR_RE = re.compile(
-    r"^[ \t>]{0,12}(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
-    r"|failed recipient|final-recipient|user|mailbox)\s{0,4}:?\s{0,4})?"
+    r"^[ \t>]{0,12}(?:<<<\s{1,4})?((?:[245]\d\d[ \-](?:[245]\.\d{1,3}\.\d{1,3}\s{1,4})?)?)"
+    r"(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
+    r"|failed recipient|final-recipient|user|mailbox)(?:\s{0,4}:\s{0,4}|\s{1,4}))?"
     rf"[\"'(]?<?(?:mailto:)?({_ADDRESS})>?[\"')]?"
     r"(?:\s{0,4}\([^()\n]{0,200}\))?\s{0,4}(?:[:;,.]|\.\.\.)?(.{0,1500})$",
     re.IGNORECASE,
 )
-_NOT_RECIPIENT_LOCALS = ("mailer-daemon", "postmaster", "post_master", "poostmaster",
-                         "no-reply", "noreply", "root", "mail.delivery.system")
+_NOT_RECIPIENT_LOCALS = ("mailer-daemon", "no-reply", "noreply", "mail.delivery.system")
 
 
 @dataclass(frozen=True)
@@ -59,7 +82,7 @@ def split_returned(text: str) -> tuple[str, str]:
     for line in text.split("\n"):
         key = line.strip(_DECORATION).lower()
         if key and key.startswith(RETURNED_MARKERS):
-            return text[:offset], text[offset + len(line) + 1:]
+            return text[:offset], text[offset + len(line) + 1 :]
         offset += len(line) + 1
     return text, ""
 
@@ -70,8 +93,7 @@ def unquote(text: str) -> str:
     filled = [line for line in lines if line.strip()]
     if not filled or sum(line.startswith(">") for line in filled) * 2 < len(filled):
         return text
-    return "\n".join(line[1:].removeprefix(" ") if line.startswith(">") else line
-                     for line in lines)
+    return "\n".join(line[1:].removeprefix(" ") if line.startswith(">") else line for line in lines)
 
 
 def returned_headers(returned: str) -> Headers:
@@ -84,9 +106,18 @@ def is_service_address(address: str) -> bool:
     return local.startswith(_NOT_RECIPIENT_LOCALS)
 
 
-def extract_recipients(report: str, exclude: frozenset[str] = frozenset()
-                       ) -> list[PlainRecipient]:
-    """Each failed recipient named in ``report`` with the text about it, in order."""
+def extract_recipients(
+    report: str,
+    exclude: frozenset[str] = frozenset(),
+    known: frozenset[str] = frozenset(),
+    one_line: bool = False,
+) -> list[PlainRecipient]:
+    """Each failed recipient named in ``report`` with the text about it, in order.
+
+    ``exclude``: addresses of the sender's side; ``known``: recipients already known (from a
+    delivery-status part), kept even when they look like a service address (postmaster@).
+    ``one_line``: the report gives each recipient's error on the address line only.
+    """
     lines = [line[:MAX_LINE_CHARS] for line in unquote(report).split("\n")]
     anchors: list[tuple[int, str, str]] = []
     for index, line in enumerate(lines):
@@ -95,27 +126,42 @@ def extract_recipients(report: str, exclude: frozenset[str] = frozenset()
         found = _ANCHOR_RE.match(line)
         if found is None:
             continue
-        address = found.group(1).strip(".").lower()
-        if address in exclude or is_service_address(address):
+        reply, address, rest = found.group(1), found.group(2).strip(".").lower(), found.group(3)
+        if address not in known and (address in exclude or is_service_address(address)):
             continue
-        anchors.append((index, address, found.group(2).strip()))
+        anchors.append((index, address, (reply + rest).strip()))
     if not anchors:
         return []
     merged: dict[str, list[str]] = {}
     for position, (index, address, rest) in enumerate(anchors):
         end = anchors[position + 1][0] if position + 1 < len(anchors) else len(lines)
-        end = min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
-        body = [rest] + [line.strip() for line in lines[index + 1:end]]
+        end = index + 1 if one_line else min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
+        lead = lines[index - 1].strip() if index > 0 else ""
+        # A lead-in such as "host mx did not like our RCPT TO:" belongs to the paragraph.
+        lead = lead if lead.endswith(":") and "@" not in lead else ""
+        body = [lead, rest] + [line.strip() for line in lines[index + 1 : end]]
         merged.setdefault(address, []).append(" ".join(part for part in body if part))
     return [PlainRecipient(address, " ".join(texts).strip()) for address, texts in merged.items()]
 
 
 def lines_about(report: str, address: str) -> str:
     """Lines of ``report`` other than anchors that mention ``address`` (e.g. a transcript)."""
-    hits = [line.strip() for line in unquote(report).split("\n")
-            if address in line.lower() and not _ANCHOR_RE.match(line)]
+    hits = [
+        line.strip()
+        for line in unquote(report).split("\n")
+        if address in line.lower() and not _ANCHOR_RE.match(line)
+    ]
     return " ".join(hits)
 
 
+_RCPT_TO_RE = re.compile(rf"rcpt to:\s{{0,4}}<?({_ADDRESS})", re.IGNORECASE)
+
+
 def addresses_in(report: str, exclude: frozenset[str]) -> list[str]:
-    return [a for a in find_addresses(report) if a not in exclude and not is_service_address(a)]
+    """Recipients named anywhere in a report without anchors: those a transcript sent
+    ``RCPT TO`` for, else every plausible address (not the sender's, not a file path)."""
+    rcpt = [m.group(1).lower() for m in _RCPT_TO_RE.finditer(report[:MAX_SCAN_CHARS])]
+    candidates = list(dict.fromkeys(rcpt)) or find_addresses(report)
+    return [
+        a for a in candidates if a not in exclude and not is_service_address(a) and "/" not in a
+    ]

@@ -1,15 +1,28 @@
 """The one classifier of failure causes, used for DSNs and for refusals in the SMTP dialogue.
 
 A cause comes from three clues: the enhanced status code (RFC 3463 semantics), the SMTP reply
-code, and the wording of the diagnostic (``workers.dsn.phrases``). A status that names a cause
-exactly decides; a vague one (``5.0.0``, ``5.7.1``, ...) lets the wording decide.
+code, and the wording of the diagnostic (``workers.dsn.phrases``). The longest matching
+phrase names the wording's cause (the most specific wins). A status that names a cause
+exactly decides over the wording, except for causes whose wording is unmistakable (a full
+mailbox, a virus, ...); a vague status (``5.0.0``, ``5.7.1``) lets the wording decide.
 """
 
 from __future__ import annotations
 
-from workers.dsn.phrases import PHRASES
+import re
+
+from workers.dsn.phrases import (
+    AFTER_DATA,
+    AFTER_MAIL_FROM,
+    AFTER_RCPT_TO,
+    AT_CONNECT,
+    FALLBACK,
+    GENERIC_USERUNKNOWN,
+    PATTERNS,
+    PHRASES,
+)
 from workers.dsn.report import BounceType, Reason
-from workers.dsn.status import find_reply_code, find_status
+from workers.dsn.status import failure_status, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
 EXACT_STATUS: dict[str, Reason] = {
@@ -19,19 +32,16 @@ EXACT_STATUS: dict[str, Reason] = {
     "1.6": Reason.HASMOVED,
     "1.7": Reason.REJECTED,
     "1.8": Reason.REJECTED,
-    "1.10": Reason.NOTACCEPT,
     "2.2": Reason.MAILBOXFULL,
     "2.3": Reason.EXCEEDLIMIT,
     "3.1": Reason.SYSTEMFULL,
     "3.4": Reason.MESGTOOBIG,
     "4.3": Reason.SYSTEMERROR,
-    "4.5": Reason.SYSTEMFULL,
     "4.6": Reason.NETWORKERROR,
     "4.7": Reason.EXPIRED,
     "5.1": Reason.SYNTAXERROR,
     "5.2": Reason.SYNTAXERROR,
     "5.4": Reason.SYNTAXERROR,
-    "6.0": Reason.CONTENTERROR,
     "6.1": Reason.CONTENTERROR,
     "6.2": Reason.CONTENTERROR,
     "6.3": Reason.CONTENTERROR,
@@ -66,7 +76,7 @@ EXACT_STATUS: dict[str, Reason] = {
 LOOSE_STATUS: dict[str, Reason] = {
     "1.0": Reason.USERUNKNOWN,
     "1.4": Reason.USERUNKNOWN,
-    "2.0": Reason.MAILBOXFULL,
+    "1.10": Reason.NOTACCEPT,
     "2.1": Reason.SUSPEND,
     "2.4": Reason.SYSTEMERROR,
     "3.0": Reason.SYSTEMERROR,
@@ -77,35 +87,97 @@ LOOSE_STATUS: dict[str, Reason] = {
     "4.1": Reason.NETWORKERROR,
     "4.2": Reason.NETWORKERROR,
     "4.4": Reason.HOSTUNKNOWN,
+    "4.5": Reason.SYSTEMFULL,
     "5.0": Reason.SYNTAXERROR,
     "5.3": Reason.EXCEEDLIMIT,
+    "6.0": Reason.CONTENTERROR,
     "7.0": Reason.SECURITYERROR,
     "7.1": Reason.SECURITYERROR,
     "7.9": Reason.SECURITYERROR,
 }
 
-# Causes that mean the address itself is dead: retrying is pointless.
-HARD_REASONS = frozenset({Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED})
-# A permanent refusal of all mail is hard too; a temporary one is not.
-HARD_WHEN_PERMANENT = frozenset({Reason.NOTACCEPT})
+# Causes whose wording is so specific that it overrides even an exact status code.
+WORDING_WINS = frozenset(
+    {
+        Reason.MAILBOXFULL,
+        Reason.MAILERERROR,
+        Reason.VIRUSDETECTED,
+        Reason.SPAMDETECTED,
+        Reason.NORELAYING,
+        Reason.REQUIREPTR,
+        Reason.AUTHFAILURE,
+        Reason.SUSPEND,
+        Reason.SYSTEMFULL,
+        Reason.TOOMANYCONN,
+        Reason.BADREPUTATION,
+        Reason.NOTACCEPT,
+        Reason.HOSTUNKNOWN,
+        Reason.EXPIRED,
+        Reason.SPEEDING,
+    }
+)
+
+# Causes that mean the address or its domain is dead: retrying is pointless.
+HARD_REASONS = frozenset(
+    {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED, Reason.NOTACCEPT}
+)
 NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
+# Causes about an address: said before any address was given, they mean the host is refused.
+ADDRESS_CAUSES = frozenset(
+    {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.REJECTED, Reason.FILTERED}
+)
+AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
+
+# Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
+# beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
+TELLING = frozenset(
+    {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
+)
+CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
+
+_PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
 def normalize_text(text: str) -> str:
-    """Lower-case, whitespace collapsed: the form phrases are matched against."""
-    return " ".join(text.lower().split())
+    """Lower-case, curly quotes straightened, whitespace collapsed: what phrases match."""
+    return " ".join(text.lower().translate(_QUOTES).split())
 
 
-def match_phrases(text: str) -> Reason | None:
-    """The first cause (in precedence order) one of whose phrases appears in ``text``."""
+def _rank(reason: Reason, length: int) -> tuple[int, int]:
+    if reason == Reason.EXPIRED:  # running out of time is what happens when all else fails
+        return -1, length
+    tier = 2 if reason in TELLING else 0 if reason in CONSEQUENCES else 1
+    return tier, length
+
+
+def match_phrases(text: str, fallback: bool = True) -> Reason | None:
+    """The cause named by the wording of ``text``: the most telling tier, then the longest
+    phrase (the most specific), then table order; broad words only when ``fallback``."""
     needle = normalize_text(text)
     if not needle:
         return None
+    best: Reason | None = None
+    best_rank = (-2, 0)
     for reason, phrases in PHRASES:
         for phrase in phrases:
-            if phrase in needle:
-                return reason
+            if phrase in needle and _rank(reason, len(phrase)) > best_rank:
+                best, best_rank = reason, _rank(reason, len(phrase))
+    for reason, pattern in _PATTERNS:
+        found = pattern.search(needle)
+        if found is not None and _rank(reason, len(found.group(0))) > best_rank:
+            best, best_rank = reason, _rank(reason, len(found.group(0)))
+    if best is not None or not fallback:
+        return best
+    return broad_words(needle)
+
+
+def broad_words(text: str) -> Reason | None:
+    needle = normalize_text(text)
+    for reason, words in FALLBACK:
+        if any(word in needle for word in words):
+            return reason
     return None
 
 
@@ -119,31 +191,104 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
     return LOOSE_STATUS.get(key), False
 
 
-def classify(status: str | None, reply_code: int | str | None, diagnostic: str) -> Reason:
-    """The failure cause of one recipient from its status, reply code and diagnostic text."""
-    code = find_status(status or "") or find_status(diagnostic)
-    reply = str(reply_code or "") or find_reply_code(diagnostic)
-    if code.startswith("2") or (not code and reply.startswith("2")):
+def smtp_command(text: str) -> str:
+    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``,
+    ``CONNECT`` (the greeting or HELO/EHLO) or ``""``."""
+    lowered = normalize_text(text)
+    if any(marker in lowered for marker in AFTER_DATA):
+        return "DATA"
+    if any(marker in lowered for marker in AFTER_MAIL_FROM):
+        return "MAIL"
+    if any(marker in lowered for marker in AFTER_RCPT_TO):
+        return "RCPT"
+    if any(marker in lowered for marker in AT_CONNECT):
+        return "CONNECT"
+    return ""
+
+
+def _wording(diagnostic: str, context: str) -> Reason | None:
+    """The diagnostic's own phrases; the context's when those name no cause (or only a
+    consequence); broad words last."""
+    own = match_phrases(diagnostic, fallback=False)
+    if context and (own is None or own in CONSEQUENCES):
+        around = match_phrases(context, fallback=False)
+        if around is not None and (
+            own is None or around not in CONSEQUENCES or own == Reason.EXPIRED
+        ):
+            return around
+    if own is not None:
+        return own
+    return broad_words(diagnostic) or (broad_words(context) if context else None)
+
+
+def classify(
+    status: str | None,
+    reply_code: int | str | None,
+    diagnostic: str,
+    command: str | None = None,
+    context: str = "",
+) -> Reason:
+    """The failure cause of one recipient from its status, reply code and diagnostic text.
+
+    ``command`` is the SMTP command the reply answered (``RCPT``, ``DATA``, ``MAIL``...) when
+    the caller knows it (the sender does); otherwise it is read from the texts. ``context``
+    is more text about the failure (a report's preamble), consulted after the diagnostic.
+    """
+    explicit = find_status(status or "")
+    if explicit.startswith("2"):
         return Reason.DELIVERED
+    code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    if exact and by_status is not None:
-        return by_status
-    by_text = match_phrases(diagnostic)
-    if by_text is not None:
-        return by_text
-    if by_status is not None:
-        return by_status
-    return Reason.UNDEFINED if not diagnostic.strip() else Reason.ONHOLD
+    by_text = _wording(diagnostic, context)
+    if exact and by_status is not None and (by_text is None or by_text not in WORDING_WINS):
+        reason = by_status
+    elif by_text is not None:
+        reason = by_text
+    elif by_status is not None:
+        reason = by_status
+    elif str(reply_code or "").startswith("551"):
+        reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
+    else:
+        reason = None
+    stage = (command or smtp_command(diagnostic + " " + context)).upper()
+    if stage in AT_CONNECT_COMMANDS and (reason is None or reason in ADDRESS_CAUSES):
+        # Refused before any address was given: the refusal is about the sending host.
+        return Reason.BLOCKED
+    if reason is None:
+        if stage.startswith("MAIL") and diagnostic.strip():
+            return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
+        # Words that name no cause: undetermined; no words at all: a bounce on hold.
+        return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
+    if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
+        return Reason.REJECTED
+    if (
+        reason == Reason.USERUNKNOWN
+        and not stage.startswith("RCPT")
+        and not (exact and by_status == Reason.USERUNKNOWN)
+        and _generic_userunknown(diagnostic)
+    ):
+        # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
+        # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
+        # filter's refusal. Callers that know the command say so (``command="RCPT"``).
+        return Reason.FILTERED
+    return reason
 
 
-def bounce_type(reason: Reason, status: str | None = None, reply_code: int | str | None = None
-                ) -> BounceType:
-    """Hard when retrying is pointless, undetermined without a cause (or for non-failures)."""
+def _generic_userunknown(text: str) -> bool:
+    needle = normalize_text(text)
+    return any(phrase in needle for phrase in GENERIC_USERUNKNOWN)
+
+
+def bounce_type(
+    reason: Reason, status: str | None = None, reply_code: int | str | None = None
+) -> BounceType:
+    """Hard when retrying is pointless, undetermined without a cause (or for non-failures).
+
+    ``status`` and ``reply_code`` are accepted for callers that have them; the cause alone
+    decides (a dead address stays dead even when a server answers 4xx for it).
+    """
     if reason in HARD_REASONS:
         return BounceType.HARD
-    if reason in HARD_WHEN_PERMANENT:
-        cls = (status or "")[:1] or str(reply_code or "")[:1]
-        return BounceType.SOFT if cls == "4" else BounceType.HARD
     if reason in NO_CAUSE or reason in NOT_FAILURES:
         return BounceType.UNDETERMINED
     return BounceType.SOFT

@@ -58,6 +58,7 @@ class ReportKind(StrEnum):
     RFC3464 = "rfc3464"
     PLAINTEXT = "plaintext"
     ARF = "arf"
+    JSON = "json"  # a provider's JSON notification (Amazon SES)
     AUTOREPLY = "autoreply"
     NOT_A_BOUNCE = "not-a-bounce"
 

@@ -17,8 +17,11 @@ from workers.dsn.parser import parse_bounce
 from workers.dsn.report import BounceReport, BounceType
 
 METRICS = ("recipients", "status", "reason", "hardsoft")
-FLOORS: dict[str, float] = {"recipients": 0.98, "status": 0.97, "reason": 0.95,
-                            "hardsoft": 0.97}
+# The agreement the product asks for on dev/.
+FLOORS: dict[str, float] = {"recipients": 0.98, "status": 0.97, "reason": 0.95, "hardsoft": 0.97}
+# The agreement this version reaches (rounded down): the regression guard. Raise it with
+# every gain; it never goes down.
+REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.91, "reason": 0.88, "hardsoft": 0.96}
 
 
 @dataclass
@@ -59,9 +62,11 @@ class Score:
         }
 
 
-def score_directory(directory: Path,
-                    parse: Callable[[bytes], BounceReport] = parse_bounce,
-                    transform: Callable[[bytes], bytes] = lambda raw: raw) -> Score:
+def score_directory(
+    directory: Path,
+    parse: Callable[[bytes], BounceReport] = parse_bounce,
+    transform: Callable[[bytes], bytes] = lambda raw: raw,
+) -> Score:
     """Parse every mail named in ``directory/expected.jsonl`` and compare with the answers."""
     score = Score()
     for expected in load_expected(directory):
@@ -78,8 +83,9 @@ def compare(score: Score, expected: Expected, report: BounceReport) -> None:
         if str(want) == str(have):
             score.agree[metric] += 1
         else:
-            score.misses.append(Miss(expected.file, expected.engine, metric, index,
-                                     str(want), str(have)))
+            score.misses.append(
+                Miss(expected.file, expected.engine, metric, index, str(want), str(have))
+            )
 
     record("recipients", -1, len(expected.recipients), len(got))
     for index, want in enumerate(expected.recipients):
@@ -87,5 +93,9 @@ def compare(score: Score, expected: Expected, report: BounceReport) -> None:
         mine = got[index] if index < len(got) else None
         record("status", index, want.get("status", ""), mine.status if mine else "-")
         record("reason", index, want.get("reason", ""), mine.reason.value if mine else "-")
-        record("hardsoft", index, bool(want.get("hardbounce")),
-               (mine.bounce_type == BounceType.HARD) if mine else "-")
+        record(
+            "hardsoft",
+            index,
+            bool(want.get("hardbounce")),
+            (mine.bounce_type == BounceType.HARD) if mine else "-",
+        )

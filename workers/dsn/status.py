@@ -8,8 +8,13 @@ import re
 from workers.dsn.report import Reason
 
 # Bounded quantifiers only: nothing here can backtrack badly.
-_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
-_REPLY_RE = re.compile(r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=[^\s])|\s*$|\s+(?=#?[245]\.\d))")
+_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
+_REPLY_RE = re.compile(
+    r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))"
+)
+_AFTER_REPLY_RE = re.compile(
+    r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)"
+)
 _REPLY_START_RE = re.compile(r"^\s*[\"(<\[]?([245][0-5]\d)(?![\d.])")
 
 # A report that gives a cause but no code gets ``<class>.0.<number>``: the convention of the
@@ -53,6 +58,37 @@ def find_status(text: str) -> str:
     """The first enhanced status code in ``text`` (``5.1.1``), or ``""``."""
     found = _STATUS_RE.search(text)
     return ".".join(found.groups()) if found else ""
+
+
+def best_status(field: str, diagnostic: str) -> str:
+    """The most telling status: the code the remote server gave after its reply code
+    (``550 5.2.2``) beats the reporting server's summary field, and any specific code in the
+    diagnostic beats a vague field (``5.0.0``)."""
+    after_reply = _AFTER_REPLY_RE.search(diagnostic[:4000])
+    if after_reply is not None and is_specific(".".join(after_reply.groups())):
+        return ".".join(after_reply.groups())
+    if is_specific(field):
+        return field
+    codes = [".".join(m.groups()) for m in _STATUS_RE.finditer(diagnostic[:4000])]
+    specific = [c for c in codes if is_specific(c)]
+    if specific and (not field or specific[0][0] == field[0]):
+        return specific[0]
+    return field or (codes[0] if codes else "")
+
+
+def remote_words(text: str) -> str:
+    """The remote server's own reply within a diagnostic: from its reply code (or status) on,
+    without the reporting server's preamble; ``""`` when there is none."""
+    found = _REPLY_RE.search(text) or _STATUS_RE.search(text)
+    return text[found.start() :] if found else ""
+
+
+def failure_status(text: str) -> str:
+    """The first 4.x.x or 5.x.x code in ``text`` (success codes in a transcript are skipped)."""
+    for found in _STATUS_RE.finditer(text[:8000]):
+        if found.group(1) != "2":
+            return ".".join(found.groups())
+    return ""
 
 
 def find_reply_code(text: str) -> str:

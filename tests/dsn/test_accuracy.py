@@ -1,0 +1,30 @@
+"""Agreement with the dev corpus' expected answers.
+
+``REACHED`` is what this version achieves: falling below it is a regression and fails.
+The product floors (``FLOORS``) get a plain test of their own once they are all met.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workers.dsn.score import METRICS, REACHED, Score, score_directory
+
+
+@pytest.fixture(scope="module")
+def score(corpus: Path) -> Score:
+    return score_directory(corpus)
+
+
+def _below(score: Score, floors: dict[str, float]) -> dict[str, str]:
+    return {
+        m: f"{score.rate(m):.2%} < {floors[m]:.0%}" for m in METRICS if score.rate(m) < floors[m]
+    }
+
+
+@pytest.mark.slow
+def test_no_regression_below_the_agreement_reached(score: Score) -> None:
+    below = _below(score, REACHED)
+    assert not below, f"regression: {below}; misses: {score.misses_by_engine()}"

@@ -1,0 +1,57 @@
+"""The `erpmail dsn` commands keep their contract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tests.dsn.mails import dsn
+from workers.cli.main import cli
+
+CONTRACT_RECIPIENT_KEYS = {
+    "address",
+    "status",
+    "reply_code",
+    "reason",
+    "bounce_type",
+    "action",
+    "diagnostic",
+    "remote_mta",
+}
+
+
+def test_parse_json_prints_one_object_per_file_with_the_contract_fields(tmp_path: Path) -> None:
+    bounce = tmp_path / "bounce.eml"
+    bounce.write_bytes(dsn([("gone@example.org", "5.1.1", "550 5.1.1 User unknown")]))
+    other = tmp_path / "hello.eml"
+    other.write_bytes(b"From: a@example.org\nSubject: hi\n\nhello\n")
+    result = CliRunner().invoke(cli, ["dsn", "parse", "--json", str(bounce), str(other)])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["file"] == str(bounce) and first["is_bounce"] is True
+    assert first["job_id"] is None
+    (recipient,) = first["recipients"]
+    assert recipient.keys() >= CONTRACT_RECIPIENT_KEYS
+    assert (recipient["address"], recipient["reason"], recipient["bounce_type"]) == (
+        "gone@example.org",
+        "userunknown",
+        "hard",
+    )
+    assert second["is_bounce"] is False and second["recipients"] == []
+
+
+def test_parse_without_json_prints_a_table(tmp_path: Path) -> None:
+    bounce = tmp_path / "bounce.eml"
+    bounce.write_bytes(dsn([("gone@example.org", "5.1.1", "550 5.1.1 User unknown")]))
+    result = CliRunner().invoke(cli, ["dsn", "parse", str(bounce)])
+    assert result.exit_code == 0 and "userunknown" in result.output
+
+
+def test_score_json_reports_agreement_and_misses_by_engine(corpus: Path) -> None:
+    result = CliRunner().invoke(cli, ["dsn", "score", str(corpus), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data["agreement"]) == {"recipients", "status", "reason", "hardsoft"}
+    assert data["files"] > 0 and isinstance(data["misses_by_engine"], dict)

@@ -1,0 +1,219 @@
+"""Benchmark of the bounce parser over a corpus, beside Debian's Sisimai (Perl).
+
+    python -m workers.dsn.bench [DIR] [--repeat 10] [--output bench-results/dsn.json]
+
+Measures: messages/second in-process (``parse_bounce`` in a loop) and whole-process (the
+``erpmail dsn parse --json`` command over every file in one process, timed from outside),
+Sisimai's rate on the same files in the same run (one ``perl`` process calling
+``Sisimai->make`` per file) and the ratios; the worst time for one message; peak RSS after
+parsing the corpus once and ``--repeat`` times (memory must stay flat in the number of files).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from workers.dsn.corpus import default_corpus, mail_files
+from workers.dsn.parser import parse_bounce
+
+SISIMAI_SCRIPT = "use Sisimai; for my $f (@ARGV) { my $r = Sisimai->make($f); }"
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _current_rss_mib() -> float:
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / (1024 * 1024)
+
+
+def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, Any]:
+    data = [(path.name, path.read_bytes()) for path in files]
+    parse_bounce(data[0][1])  # warm up: lazy imports, regex compilation
+    worst, worst_file = 0.0, ""
+    task = progress.add_task("in-process", total=len(data) * repeat)
+    rss: dict[str, float] = {}
+    started = time.perf_counter()
+    first_pass = 0.0
+    for round_no in range(1, repeat + 1):
+        for name, raw in data:
+            t0 = time.perf_counter()
+            parse_bounce(raw)
+            elapsed = time.perf_counter() - t0
+            if elapsed > worst:
+                worst, worst_file = elapsed, name
+            progress.advance(task)
+        if round_no == 1:
+            first_pass = time.perf_counter() - started
+            rss["after_1x_mib"] = _current_rss_mib()
+            rss["peak_after_1x_mib"] = _peak_rss_mib()
+    total = time.perf_counter() - started
+    rss[f"after_{repeat}x_mib"] = _current_rss_mib()
+    rss[f"peak_after_{repeat}x_mib"] = _peak_rss_mib()
+    return {
+        "messages": len(data) * repeat,
+        "seconds": round(total, 4),
+        "rate": round(len(data) * repeat / total, 1),
+        "first_pass_rate": round(len(data) / first_pass, 1) if first_pass else None,
+        "worst_ms": round(worst * 1000, 3),
+        "worst_file": worst_file,
+        "rss": {k: round(v, 1) for k, v in rss.items()},
+    }
+
+
+def _timed(command: list[str], count: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    elapsed = time.perf_counter() - started
+    result: dict[str, Any] = {
+        "messages": count,
+        "seconds": round(elapsed, 4),
+        "rate": round(count / elapsed, 1),
+        "exit": done.returncode,
+    }
+    if done.returncode != 0:
+        result["error"] = done.stderr.decode("utf-8", "replace")[-500:]
+    return result
+
+
+def whole_process(files: list[Path]) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-c",
+        "from workers.cli.main import main; main()",
+        "dsn",
+        "parse",
+        "--json",
+        *map(str, files),
+    ]
+    return _timed(command, len(files))
+
+
+def sisimai(files: list[Path]) -> dict[str, Any] | None:
+    perl = shutil.which("perl")
+    if perl is None:
+        return None
+    check = subprocess.run(
+        [perl, "-MSisimai", "-e", "print $Sisimai::VERSION"], capture_output=True, check=False
+    )
+    if check.returncode != 0:
+        return None
+    result = _timed([perl, "-e", SISIMAI_SCRIPT, *map(str, files)], len(files))
+    result["version"] = check.stdout.decode().strip()
+    return result
+
+
+def run_bench(
+    directory: Path, repeat: int = 10, output: Path | None = None, with_sisimai: bool = True
+) -> dict[str, Any]:
+    files = mail_files(directory)
+    console = Console(stderr=True)
+    if not files:
+        raise SystemExit(f"no .eml files in {directory}")
+    with Progress(console=console, transient=True) as progress:
+        ours = in_process(files, repeat, progress)
+        task = progress.add_task("whole-process (erpmail dsn parse)", total=None)
+        whole = whole_process(files)
+        progress.remove_task(task)
+        task = progress.add_task("Sisimai", total=None)
+        theirs = sisimai(files) if with_sisimai else None
+        progress.remove_task(task)
+    results: dict[str, Any] = {
+        "corpus": str(directory),
+        "files": len(files),
+        "repeat": repeat,
+        "in_process": ours,
+        "whole_process": whole,
+        "sisimai": theirs,
+    }
+    if theirs:
+        results["ratio_in_process"] = round(ours["rate"] / theirs["rate"], 2)
+        results["ratio_whole_process"] = round(whole["rate"] / theirs["rate"], 2)
+    Console().print(bench_table(results))
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        console.print(f"results written to {output}")
+    return results
+
+
+def bench_table(results: dict[str, Any]) -> Table:
+    table = Table(title=f"Bounce parser benchmark: {results['files']} files", title_justify="left")
+    for column in ("run", "messages", "seconds", "msg/s", "vs Sisimai"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    theirs = results.get("sisimai")
+    ours, whole = results["in_process"], results["whole_process"]
+
+    def ratio(rate: float) -> str:
+        return f"{rate / theirs['rate']:.1f}x" if theirs else "-"
+
+    table.add_row(
+        f"erpmail in-process ({results['repeat']} passes)",
+        str(ours["messages"]),
+        f"{ours['seconds']:.2f}",
+        f"{ours['rate']:.0f}",
+        ratio(ours["rate"]),
+    )
+    table.add_row(
+        "erpmail dsn parse --json (one process)",
+        str(whole["messages"]),
+        f"{whole['seconds']:.2f}",
+        f"{whole['rate']:.0f}",
+        ratio(whole["rate"]),
+    )
+    if theirs:
+        table.add_row(
+            f"Sisimai {theirs.get('version', '')} (one perl process)",
+            str(theirs["messages"]),
+            f"{theirs['seconds']:.2f}",
+            f"{theirs['rate']:.0f}",
+            "1.0x",
+        )
+    rss = ours["rss"]
+    repeat = results["repeat"]
+    after, peak = rss[f"after_{repeat}x_mib"], rss[f"peak_after_{repeat}x_mib"]
+    table.caption = (
+        f"worst message {ours['worst_ms']:.1f} ms ({ours['worst_file']}); "
+        f"RSS after 1x {rss['after_1x_mib']:.0f} MiB, after {repeat}x "
+        f"{after:.0f} MiB (peak {peak:.0f})"
+    )
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m workers.dsn.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("directory", nargs="?", type=Path, default=None)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--output", type=Path, default=Path("bench-results/dsn.json"))
+    parser.add_argument("--no-sisimai", action="store_true")
+    args = parser.parse_args(argv)
+    run_bench(
+        args.directory or default_corpus(),
+        repeat=max(1, args.repeat),
+        output=args.output,
+        with_sisimai=not args.no_sisimai,
+    )
+
+
+if __name__ == "__main__":
+    main()
