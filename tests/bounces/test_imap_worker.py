@@ -124,6 +124,17 @@ def test_starttls_login_and_certificate_are_checked(
     assert box.counts()["source"] == 1
 
 
+def test_a_folder_that_does_not_exist_is_refused_plainly(
+    imap_server: tuple[str, Path | None], sqlite_url: str, rabbitmq_url: str
+) -> None:
+    url, ca = imap_server
+    migrate.upgrade(sqlite_url)
+    box = make_box(url, ca, f"missing-{uuid.uuid4().hex[:8]}")
+    result = run_once(worker_env(box, sqlite_url, rabbitmq_url), "--no-publish")
+    assert result.returncode == 2
+    assert box.folder in result.stderr and "events-password" not in result.stderr
+
+
 def test_idle_brings_new_mail_without_waiting_for_the_poll(
     imap_box: ImapBox, sqlite_url: str
 ) -> None:

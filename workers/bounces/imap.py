@@ -84,15 +84,37 @@ class ImapSource:
         if self._client is not None:
             return
         target = self._target
-        context = tls_context(self._ca_file)
         try:
-            client = IMAPClient(
-                target.host,
-                port=target.port,
-                ssl=target.tls is ImapTls.IMPLICIT,
-                ssl_context=context,
-                timeout=self._timeout,
-            )
+            client = self._open()
+        except ssl.SSLCertVerificationError as exc:
+            raise SourceRefused(
+                f"the certificate of {target.host}:{target.port} did not verify "
+                f"({exc.verify_message}); set IMAP_CA_FILE to the CA that signed it"
+            ) from None
+        except LoginError as exc:
+            if "UNAVAILABLE" in str(exc):  # RFC 5530: the server's auth is down for now
+                raise SourceUnavailable(f"{target.describe()}: {exc}") from None
+            raise SourceRefused(
+                f"{target.host} refused the login of {target.username!r}: check IMAP_URL"
+            ) from None
+        except (OSError, imaplib.IMAP4.abort, EOFError) as exc:
+            raise SourceUnavailable(f"cannot reach {target.describe()}: {exc!r}") from None
+        except imaplib.IMAP4.error as exc:
+            raise SourceRefused(f"{target.describe()}: {exc}") from None
+        self._client = client
+
+    def _open(self) -> IMAPClient:
+        """A logged-in connection with the folder selected and the destinations present."""
+        target = self._target
+        context = tls_context(self._ca_file)
+        client = IMAPClient(
+            target.host,
+            port=target.port,
+            ssl=target.tls is ImapTls.IMPLICIT,
+            ssl_context=context,
+            timeout=self._timeout,
+        )
+        try:
             if target.tls is ImapTls.STARTTLS:
                 if not client.has_capability("STARTTLS"):
                     raise SourceRefused(
@@ -105,20 +127,11 @@ class ImapSource:
             for folder in {self._folders.of(d) for d in Destination}:
                 if not client.folder_exists(folder):
                     client.create_folder(folder)
-        except ssl.SSLCertVerificationError as exc:
-            raise SourceRefused(
-                f"the certificate of {target.host}:{target.port} did not verify "
-                f"({exc.verify_message}); set IMAP_CA_FILE to the CA that signed it"
-            ) from None
-        except LoginError:
-            raise SourceRefused(
-                f"{target.host} refused the login of {target.username!r}: check IMAP_URL"
-            ) from None
-        except (OSError, imaplib.IMAP4.abort, EOFError) as exc:
-            raise SourceUnavailable(f"cannot reach {target.describe()}: {exc!r}") from None
-        except imaplib.IMAP4.error as exc:
-            raise SourceRefused(f"{target.describe()}: {exc}") from None
-        self._client = client
+        except BaseException:
+            with suppress(Exception):
+                client.shutdown()
+            raise
+        return client
 
     @contextmanager
     def _session(self) -> Iterator[IMAPClient]:
