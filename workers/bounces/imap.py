@@ -125,8 +125,7 @@ class ImapSource:
             client.login(target.username, target.password)
             client.select_folder(target.folder)
             for folder in {self._folders.of(d) for d in Destination}:
-                if not client.folder_exists(folder):
-                    client.create_folder(folder)
+                _ensure_folder(client, folder)
         except BaseException:
             with suppress(Exception):
                 client.shutdown()
@@ -226,6 +225,17 @@ class ImapSource:
             client.logout()
         except (TimeoutError, OSError, imaplib.IMAP4.error, imaplib.IMAP4.abort, EOFError):
             client.shutdown()
+
+
+def _ensure_folder(client: IMAPClient, folder: str) -> None:
+    """Create ``folder`` unless it exists (another worker may be creating it right now)."""
+    if client.folder_exists(folder):
+        return
+    try:
+        client.create_folder(folder)
+    except imaplib.IMAP4.error:
+        if not client.folder_exists(folder):
+            raise
 
 
 def _body(item: dict[bytes, Any]) -> bytes | None:
