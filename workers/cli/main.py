@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 
+from workers.bounces.cli import bounces
 from workers.cli.db import db
 from workers.cli.enqueue import enqueue
+from workers.cli.events import events
+from workers.cli.suppression import suppression
 from workers.cli.topology import topology
 from workers.cli.unbuilt import unbuilt_command
 from workers.config.cli import config
@@ -26,19 +29,10 @@ def worker() -> None:
 
 
 worker.add_command(unbuilt_command("send", "Consume mail.send and send over SMTP", "issue 6"))
-worker.add_command(
-    unbuilt_command("bounces", "Read the event mailbox into Event records", "issue 5")
-)
+worker.add_command(bounces)
 
 
-@click.group()
-def events() -> None:
-    """Event records: bounces and refusals."""
-
-
-events.add_command(unbuilt_command("list", "List Event records with filters", "issue 5"))
-
-for _group in (worker, config, dlq, events, topology, db, dsn):
+for _group in (worker, config, dlq, events, suppression, topology, db, dsn):
     cli.add_command(_group)
 cli.add_command(enqueue)
 cli.add_command(demo)
@@ -46,3 +40,7 @@ cli.add_command(demo)
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()
