@@ -24,6 +24,7 @@ from workers.bounces.identity import bounce_key
 from workers.bounces.records import build_events
 from workers.bounces.source import Destination, FetchedMessage
 from workers.bounces.trust import JobClaim, check_claim
+from workers.config.secrets import verification_keys
 from workers.dsn import BounceReport, ReportKind, parse_bounce
 from workers.logging import get_logger
 from workers.settings import BounceSettings
@@ -54,7 +55,7 @@ class BouncePipeline:
     def __init__(self, engine: Engine, settings: BounceSettings, secret_key: str | None) -> None:
         self._engine = engine
         self._settings = settings
-        self._key = secret_key.encode("utf-8") if secret_key else None
+        self._keys = verification_keys(secret_key)
 
     def record(self, message: FetchedMessage, now: datetime | None = None) -> Handled:
         now = now or utc_now()
@@ -63,7 +64,7 @@ class BouncePipeline:
         if not disposition.records:
             return Handled(disposition.kind, disposition.destination, None)
         key = bounce_key(message.raw, report.message_id)
-        claim = check_claim(report, self._key)
+        claim = check_claim(report, self._keys)
         try:
             with session_scope(self._engine) as session:
                 if session.exec(select(RawBounce.id).where(RawBounce.bounce_key == key)).first():

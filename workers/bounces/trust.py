@@ -9,6 +9,7 @@ or marked for that job's tenant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workers.correlation import VerpMatch, verify_tag
@@ -27,13 +28,14 @@ class JobClaim:
         return self.claimed_job_id if self.verified else None
 
 
-def check_claim(report: BounceReport, key: bytes | None) -> JobClaim:
+def check_claim(report: BounceReport, keys: Sequence[bytes]) -> JobClaim:
+    """``keys``: every key a tag may be signed with (``verification_keys``; during a key
+    rotation the old ones too). No key: nothing verifies."""
     job_id, source, tag = report.job_id, report.job_id_source, report.verp_tag
     verified = bool(
-        key is not None
-        and job_id
+        job_id
         and source == "verp"
         and tag
-        and verify_tag(VerpMatch(job_id=job_id, tag=tag), key)
+        and any(verify_tag(VerpMatch(job_id=job_id, tag=tag), key) for key in keys)
     )
     return JobClaim(claimed_job_id=job_id, source=source, verified=verified)
