@@ -44,8 +44,11 @@ schema: venv
 demo: venv services
 	$(BIN)/erpmail demo
 
-bench: venv services
-	@echo "no benchmark is built yet (the bounce parser and sender issues add them)"
+bench: bench-dsn
+
+bench-dsn: venv
+	bash infra/install.sh Sisimai=libsisimai-perl
+	$(BIN)/erpmail dsn bench
 
 clean:
 	rm -rf $(VENV) var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db

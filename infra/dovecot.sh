@@ -3,11 +3,18 @@
 # Idempotent: installs Dovecot when missing, starts it when not running, leaves it alone when it is.
 #   IMAP (STARTTLS) on ${ERPMAIL_IMAP_PORT:-10143}, IMAPS on ${ERPMAIL_IMAPS_PORT:-10993}
 #   user ${ERPMAIL_IMAP_USER:-events}, password ${ERPMAIL_IMAP_PASSWORD:-events-password}
-#   state (config, certificate, maildirs, log) under ${ERPMAIL_STATE:-~/.local/state/erpmail}/dovecot,
-#   one per user, so that every clone of the repo finds the same server and certificate
+#   state (config, certificate, maildirs, log) under ${ERPMAIL_STATE:-~/.local/state/erpmail}/dovecot
+#   (/var/lib/erpmail/dovecot for root), one per user, so that every clone of the repo finds
+#   the same server and certificate
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-state=${ERPMAIL_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/erpmail}/dovecot
+if [ "$(id -u)" = 0 ]; then
+  # Dovecot's unprivileged processes cannot enter root's home (mode 0700): keep root's state
+  # where they can.
+  state=${ERPMAIL_STATE:-/var/lib/erpmail}/dovecot
+else
+  state=${ERPMAIL_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/erpmail}/dovecot
+fi
 imap_port=${ERPMAIL_IMAP_PORT:-10143}
 imaps_port=${ERPMAIL_IMAPS_PORT:-10993}
 imap_user=${ERPMAIL_IMAP_USER:-events}

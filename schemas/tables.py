@@ -134,6 +134,7 @@ class Event(SQLModel, table=True):
         Index("ix_events_recipient", "recipient"),
         Index("ix_events_reason", "reason"),
         Index("ix_events_received_at", "received_at"),
+        Index("ix_events_published_at", "published_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -157,6 +158,11 @@ class Event(SQLModel, table=True):
     raw_bounce_id: int | None = Field(default=None, foreign_key="raw_bounces.id")
     received_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    published_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime,
+        description="when mail.bounced / mail.complaint was confirmed; NULL: still to publish",
+    )
 
 
 class Suppression(SQLModel, table=True):

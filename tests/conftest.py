@@ -15,6 +15,8 @@ from tests import services
 from workers.broker.connection import connect
 from workers.broker.topology import build_topology, declare
 
+pytest_plugins = ["tests.smtp_servers"]
+
 
 @pytest.fixture(scope="session")
 def _stack() -> Iterator[ExitStack]:
@@ -67,10 +69,14 @@ TEST_RETRY_LADDER = (1, 2)
 
 @pytest.fixture
 def broker(rabbitmq_url: str) -> Iterator[BlockingChannel]:
-    """A channel on the real broker with erpmail's topology declared and its queues empty."""
+    """A channel on the real broker with erpmail's topology declared and its queues empty.
+
+    The channel is in confirm mode: a publish on it returns once the broker holds the message.
+    """
     spec = build_topology(TEST_RETRY_LADDER)
     connection = connect(rabbitmq_url, "erpmail-tests")
     channel = connection.channel()
+    channel.confirm_delivery()
     declare(channel, spec)
     for queue in spec.queues:
         channel.queue_purge(queue.name)

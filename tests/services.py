@@ -14,16 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from workers.demo.local import (
+    LOCAL_IMAP_URL as LOCAL_IMAP_URL,  # re-exported: the bounce tests compare against it
+)
+from workers.demo.local import (
+    LOCAL_POSTGRES_URL,
+    LOCAL_RABBITMQ_URL,
+    local_imap_ca,
+    state_dir,
+)
+
 REPO = Path(__file__).resolve().parent.parent
 INFRA = REPO / "infra"
-LOCAL_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
-LOCAL_POSTGRES_URL = "postgresql+psycopg2://postgres:postgres@127.0.0.1:5432/erpmail_test"
-LOCAL_IMAP_URL = "imaps://events:events-password@127.0.0.1:10993/INBOX"
-STATE_DIR = Path(
-    os.environ.get("ERPMAIL_STATE")
-    or Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "erpmail"
-)
-LOCAL_IMAP_CA = STATE_DIR / "dovecot" / "tls" / "cert.pem"
+LOCAL_IMAP_CA = local_imap_ca()
+STATE_DIR = state_dir()
 
 
 @functools.cache

@@ -1,7 +1,9 @@
 """structlog set-up: JSON lines in production, a coloured console on a terminal.
 
 Every log line passes through :func:`redact_secrets`, so a password handed to a logger by
-mistake is never written out.
+mistake is never written out: values under secret-sounding keys, passwords inside URLs, and
+every secret the process has registered with :func:`register_secret` (the SMTP passwords it
+decrypted), wherever they appear in a string, an exception text included.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -18,10 +21,35 @@ REDACTED = "***"
 _SECRET_KEY_RE = re.compile(r"pass(word)?|secret|token|credential|api[_-]?key", re.I)
 _URL_PASSWORD_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.I)
 
+MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words all over the log
+MAX_KNOWN_SECRETS = 10_000
+_known_secrets: dict[str, None] = {}  # insertion-ordered set; the oldest goes first when full
+_known_secrets_re: re.Pattern[str] | None = None
+_known_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Never log ``value``: from now on it is masked wherever it appears in a log line."""
+    global _known_secrets_re
+    if not value or len(value) < MIN_SECRET_LENGTH or value in _known_secrets:
+        return
+    with _known_lock:
+        _known_secrets[value] = None
+        while len(_known_secrets) > MAX_KNOWN_SECRETS:
+            del _known_secrets[next(iter(_known_secrets))]
+        longest_first = sorted(_known_secrets, key=len, reverse=True)
+        _known_secrets_re = re.compile("|".join(re.escape(secret) for secret in longest_first))
+
+
+def _redact_text(value: str) -> str:
+    value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
+    pattern = _known_secrets_re
+    return pattern.sub(REDACTED, value) if pattern is not None else value
+
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
+        return _redact_text(value)
     if isinstance(value, dict):
         return {
             k: REDACTED if _SECRET_KEY_RE.search(str(k)) and v else _redact_value(v)

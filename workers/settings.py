@@ -17,6 +17,23 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class BounceSettings:
+    """The bounce worker: where the event mailbox files mail, and when bounces suppress."""
+
+    imap_ca_file: str | None = None
+    processed_folder: str = "Processed"
+    unparsed_folder: str = "Unparsed"
+    not_bounces_folder: str = "NotBounces"
+    poll_seconds: int = 60
+    max_message_bytes: int = 10 * 1024 * 1024
+    hard_suppression_days: int = 0
+    soft_bounce_limit: int = 5
+    soft_bounce_window_days: int = 91
+    soft_bounce_min_spread_days: int = 7
+    soft_suppression_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     rabbitmq_url: str = DEFAULT_RABBITMQ_URL
     database_url: str = DEFAULT_DATABASE_URL
@@ -32,6 +49,7 @@ class Settings:
     log_format: str = "auto"
     log_level: str = "info"
     presets_file: str | None = None
+    bounces: BounceSettings = field(default_factory=lambda: BounceSettings())
     # sender worker
     sender_prefetch: int = 200
     sender_concurrency: int = 100
@@ -95,6 +113,31 @@ def _ladder(env: Mapping[str, str]) -> tuple[int, ...]:
     return steps
 
 
+def _bounce_settings(env: Mapping[str, str]) -> BounceSettings:
+    defaults = BounceSettings()
+    return BounceSettings(
+        imap_ca_file=env.get("IMAP_CA_FILE") or None,
+        processed_folder=env.get("IMAP_PROCESSED_FOLDER") or defaults.processed_folder,
+        unparsed_folder=env.get("IMAP_UNPARSED_FOLDER") or defaults.unparsed_folder,
+        not_bounces_folder=env.get("IMAP_NOT_BOUNCES_FOLDER") or defaults.not_bounces_folder,
+        poll_seconds=_int(env, "ERPMAIL_BOUNCE_POLL_SECONDS", defaults.poll_seconds),
+        max_message_bytes=_int(env, "ERPMAIL_BOUNCE_MAX_BYTES", defaults.max_message_bytes),
+        hard_suppression_days=_int(
+            env, "ERPMAIL_HARD_SUPPRESSION_DAYS", defaults.hard_suppression_days
+        ),
+        soft_bounce_limit=_int(env, "ERPMAIL_SOFT_BOUNCE_LIMIT", defaults.soft_bounce_limit),
+        soft_bounce_window_days=_int(
+            env, "ERPMAIL_SOFT_BOUNCE_WINDOW_DAYS", defaults.soft_bounce_window_days
+        ),
+        soft_bounce_min_spread_days=_int(
+            env, "ERPMAIL_SOFT_BOUNCE_MIN_SPREAD_DAYS", defaults.soft_bounce_min_spread_days
+        ),
+        soft_suppression_days=_int(
+            env, "ERPMAIL_SOFT_SUPPRESSION_DAYS", defaults.soft_suppression_days
+        ),
+    )
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (the process environment by default); unset names take defaults."""
     env = os.environ if env is None else env
@@ -114,6 +157,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_format=env.get("ERPMAIL_LOG_FORMAT") or "auto",
         log_level=env.get("ERPMAIL_LOG_LEVEL") or "info",
         presets_file=env.get("ERPMAIL_PRESETS_FILE") or None,
+        bounces=_bounce_settings(env),
         sender_prefetch=_positive(env, "ERPMAIL_SENDER_PREFETCH", defaults.sender_prefetch),
         sender_concurrency=_positive(
             env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency

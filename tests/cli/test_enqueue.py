@@ -63,13 +63,3 @@ def test_an_unreachable_broker_is_a_clear_error(
     assert result.exit_code == 2
     assert "cannot connect to RabbitMQ at 127.0.0.1:1" in result.stderr
     assert "secret" not in result.output + result.stderr
-
-
-def test_every_subcommand_has_help_and_unbuilt_ones_say_so() -> None:
-    runner = CliRunner()
-    top = runner.invoke(cli, ["--help"])
-    for name in ("worker", "enqueue", "config", "dlq", "events", "dsn", "topology", "demo", "db"):
-        assert name in top.output
-    result = runner.invoke(cli, ["dlq", "replay"])
-    assert result.exit_code == 3
-    assert "not built yet" in result.stderr

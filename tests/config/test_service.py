@@ -100,3 +100,39 @@ def test_a_password_stored_under_another_key_is_a_config_error(engine: Engine) -
         resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
     assert "cannot be decrypted" in str(raised.value)
     assert isinstance(raised.value, errors.ConfigError)
+
+
+def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
+    engine: Engine,
+) -> None:
+    store(
+        engine,
+        SystemSettings(
+            tenant="acme",
+            company_name="Acme AS",
+            company_slug="acme",
+            mail_sending_user_code="ADMIN",
+        ),
+        UserMailSettings(
+            tenant="acme",
+            user_code="ADMIN",
+            smtp_host="smtp.acme.ee",
+            smtp_port=587,
+            smtp_tls=TlsMode.STARTTLS,
+            smtp_username="admin",
+            smtp_password_encrypted=PasswordBox("lost-key").encrypt("pw"),
+        ),
+        UserMailSettings(
+            tenant="acme",
+            user_code="MARI",
+            email="mari@acme.ee",
+            smtp_username="mari",
+            smtp_password_encrypted=PasswordBox(SETTINGS.secret_key).encrypt("m"),
+        ),
+        UserMailSettings(tenant="acme", user_code="JURI", email="juri@acme.ee"),
+    )
+    with session_scope(engine) as session:
+        mari = resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+        assert (mari.endpoint.username, mari.endpoint.password) == ("mari", "m")
+        with pytest.raises(errors.PasswordUnreadable, match="the global user ADMIN"):
+            resolve_for_job(session, SETTINGS, "acme", "JURI", str(uuid.uuid4()))

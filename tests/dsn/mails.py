@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 
-def dsn(recipients: list[tuple[str, str, str]], *, to: str = "sender@shop.example",
-        returned: str = "", returned_type: str = "message/rfc822",
-        extra_headers: str = "") -> bytes:
+def dsn(
+    recipients: list[tuple[str, str, str]],
+    *,
+    to: str = "sender@shop.example",
+    returned: str = "",
+    returned_type: str = "message/rfc822",
+    extra_headers: str = "",
+) -> bytes:
     """A multipart/report DSN; ``recipients`` are (address, status, diagnostic)."""
     blocks = "\n".join(
         f"Final-Recipient: rfc822; {address}\nAction: failed\nStatus: {status}\n"
         f"Remote-MTA: dns; mx.{address.partition('@')[2]}\n"
         f"Diagnostic-Code: smtp; {diagnostic}\n"
-        for address, status, diagnostic in recipients)
-    prose = "\n".join(f"<{address}>: host mx said: {diagnostic}"
-                      for address, _, diagnostic in recipients)
+        for address, status, diagnostic in recipients
+    )
+    prose = "\n".join(
+        f"<{address}>: host mx said: {diagnostic}" for address, _, diagnostic in recipients
+    )
     returned = returned or "From: sender@shop.example\nSubject: Invoice 42\n\nHello\n"
     return (
         "From: MAILER-DAEMON@relay.example (Mail Delivery System)\n"
@@ -33,8 +40,15 @@ def dsn(recipients: list[tuple[str, str, str]], *, to: str = "sender@shop.exampl
     ).encode()
 
 
-def plain(body: str, *, subject: str = "Mail delivery failed: returning message to sender",
-          sender: str = "Mail Delivery System <Mailer-Daemon@mx.example>",
-          to: str = "sender@shop.example", extra_headers: str = "") -> bytes:
-    return (f"From: {sender}\nTo: {to}\nSubject: {subject}\n"
-            f"Message-Id: <p-1@mx.example>\n{extra_headers}\n{body}").encode()
+def plain(
+    body: str,
+    *,
+    subject: str = "Mail delivery failed: returning message to sender",
+    sender: str = "Mail Delivery System <Mailer-Daemon@mx.example>",
+    to: str = "sender@shop.example",
+    extra_headers: str = "",
+) -> bytes:
+    return (
+        f"From: {sender}\nTo: {to}\nSubject: {subject}\n"
+        f"Message-Id: <p-1@mx.example>\n{extra_headers}\n{body}"
+    ).encode()

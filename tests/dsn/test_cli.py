@@ -10,8 +10,16 @@ from click.testing import CliRunner
 from tests.dsn.mails import dsn
 from workers.cli.main import cli
 
-CONTRACT_RECIPIENT_KEYS = {"address", "status", "reply_code", "reason", "bounce_type", "action",
-                           "diagnostic", "remote_mta"}
+CONTRACT_RECIPIENT_KEYS = {
+    "address",
+    "status",
+    "reply_code",
+    "reason",
+    "bounce_type",
+    "action",
+    "diagnostic",
+    "remote_mta",
+}
 
 
 def test_parse_json_prints_one_object_per_file_with_the_contract_fields(tmp_path: Path) -> None:
@@ -27,7 +35,10 @@ def test_parse_json_prints_one_object_per_file_with_the_contract_fields(tmp_path
     (recipient,) = first["recipients"]
     assert recipient.keys() >= CONTRACT_RECIPIENT_KEYS
     assert (recipient["address"], recipient["reason"], recipient["bounce_type"]) == (
-        "gone@example.org", "userunknown", "hard")
+        "gone@example.org",
+        "userunknown",
+        "hard",
+    )
     assert second["is_bounce"] is False and second["recipients"] == []
 
 

@@ -25,23 +25,25 @@ def test_the_verp_address_the_bounce_was_sent_to_names_the_job_and_its_tag() -> 
 
 def test_verp_in_delivered_to_counts_too() -> None:
     verp = envelope_sender(JOB, "events.shop.example", KEY)
-    raw = plain("<gone@example.org>: 550 5.1.1 User unknown\n",
-                extra_headers=f"Delivered-To: {verp}\n")
+    raw = plain(
+        "<gone@example.org>: 550 5.1.1 User unknown\n", extra_headers=f"Delivered-To: {verp}\n"
+    )
     assert parse_bounce(raw).job_id == JOB
 
 
 def test_the_job_header_in_returned_rfc822_headers_names_the_job() -> None:
-    returned = (f"From: sender@shop.example\nX-Erpmail-Job-Id: {JOB}\n"
-                "Subject: Invoice 42\n")
+    returned = f"From: sender@shop.example\nX-Erpmail-Job-Id: {JOB}\nSubject: Invoice 42\n"
     report = parse_bounce(dsn(FAILED, returned=returned, returned_type="text/rfc822-headers"))
     assert report.job_id == JOB and report.job_id_source == "header"
     assert report.verp_tag is None
 
 
 def test_the_returned_message_id_names_the_job_as_a_last_resort() -> None:
-    returned = (f"From: sender@shop.example\n"
-                f"Message-ID: {message_id_for(JOB, 'events.shop.example')}\n"
-                "Subject: Invoice 42\n\nHello\n")
+    returned = (
+        f"From: sender@shop.example\n"
+        f"Message-ID: {message_id_for(JOB, 'events.shop.example')}\n"
+        "Subject: Invoice 42\n\nHello\n"
+    )
     report = parse_bounce(dsn(FAILED, returned=returned))
     assert report.job_id == JOB and report.job_id_source == "message-id"
 

@@ -9,15 +9,22 @@ from workers.dsn.report import BounceReport
 
 
 def _answers(report: BounceReport) -> object:
-    return (report.is_bounce, report.kind, report.job_id,
-            [(r.address, r.status, r.reply_code, r.reason, r.bounce_type, r.action)
-             for r in report.recipients])
+    return (
+        report.is_bounce,
+        report.kind,
+        report.job_id,
+        [
+            (r.address, r.status, r.reply_code, r.reason, r.bounce_type, r.action)
+            for r in report.recipients
+        ],
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ending", [b"\r\n", b"\r"], ids=["CRLF", "CR"])
-def test_line_endings_do_not_change_any_answer(corpus_mails: list[tuple[str, bytes]],
-                                               ending: bytes) -> None:
+def test_line_endings_do_not_change_any_answer(
+    corpus_mails: list[tuple[str, bytes]], ending: bytes
+) -> None:
     differ = []
     for name, raw in corpus_mails:
         lf = raw.replace(b"\r\n", b"\n")

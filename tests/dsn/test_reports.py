@@ -7,13 +7,18 @@ from workers.dsn import BounceType, Reason, ReportKind, parse_bounce
 
 
 def test_an_rfc3464_report_gives_one_entry_per_recipient_with_its_own_cause() -> None:
-    report = parse_bounce(dsn([
-        ("gone@example.org", "5.1.1", "550 5.1.1 <gone@example.org>: User unknown"),
-        ("full@example.net", "5.2.2", "552 5.2.2 Mailbox full"),
-    ]))
+    report = parse_bounce(
+        dsn(
+            [
+                ("gone@example.org", "5.1.1", "550 5.1.1 <gone@example.org>: User unknown"),
+                ("full@example.net", "5.2.2", "552 5.2.2 Mailbox full"),
+            ]
+        )
+    )
     assert report.is_bounce and report.kind == ReportKind.RFC3464
-    assert [(r.address, r.status, r.reply_code, r.reason, r.bounce_type) for r in
-            report.recipients] == [
+    assert [
+        (r.address, r.status, r.reply_code, r.reason, r.bounce_type) for r in report.recipients
+    ] == [
         ("gone@example.org", "5.1.1", "550", Reason.USERUNKNOWN, BounceType.HARD),
         ("full@example.net", "5.2.2", "552", Reason.MAILBOXFULL, BounceType.SOFT),
     ]
@@ -35,7 +40,8 @@ def test_an_exim_style_prose_bounce_is_read_per_recipient() -> None:
         "    SMTP error from remote mail server after RCPT TO:<quota@example.net>:\n"
         "    host mx.example.net [192.0.2.2]: 452 4.2.2 Mailbox is over quota\n\n"
         "------ This is a copy of the message, including all the headers. ------\n\n"
-        "From: sender@shop.example\nTo: nobody@example.org\nSubject: hi\n\nhello\n")
+        "From: sender@shop.example\nTo: nobody@example.org\nSubject: hi\n\nhello\n"
+    )
     report = parse_bounce(plain(body))
     assert report.kind == ReportKind.PLAINTEXT and report.engine == "Exim"
     assert [(r.address, r.status, r.reason) for r in report.recipients] == [
@@ -45,11 +51,13 @@ def test_an_exim_style_prose_bounce_is_read_per_recipient() -> None:
 
 
 def test_a_cause_without_code_gets_a_pseudo_status() -> None:
-    body = ("Hi. This is the qmail-send program at mx.example.\n"
-            "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
-            "<nobody@nxdomain.example>:\n"
-            "Sorry, I couldn't find any host named nxdomain.example.\n\n"
-            "--- Below this line is a copy of the message.\n\nFrom: a@shop.example\n\nx\n")
+    body = (
+        "Hi. This is the qmail-send program at mx.example.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+        "<nobody@nxdomain.example>:\n"
+        "Sorry, I couldn't find any host named nxdomain.example.\n\n"
+        "--- Below this line is a copy of the message.\n\nFrom: a@shop.example\n\nx\n"
+    )
     report = parse_bounce(plain(body, subject="failure notice"))
     (recipient,) = report.recipients
     assert recipient.reason == Reason.HOSTUNKNOWN
@@ -66,7 +74,8 @@ def test_a_feedback_report_is_feedback_with_its_type_and_never_hard() -> None:
         b"Feedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n"
         b"Original-Rcpt-To: <reader@isp.example>\n"
         b"--F\nContent-Type: message/rfc822\n\nFrom: sender@shop.example\n"
-        b"To: reader@isp.example\nSubject: offer\n\nbuy\n--F--\n")
+        b"To: reader@isp.example\nSubject: offer\n\nbuy\n--F--\n"
+    )
     report = parse_bounce(raw)
     assert report.kind == ReportKind.ARF and report.is_bounce
     (recipient,) = report.recipients
@@ -76,9 +85,11 @@ def test_a_feedback_report_is_feedback_with_its_type_and_never_hard() -> None:
 
 
 def test_an_auto_reply_is_vacation_and_never_hard() -> None:
-    raw = (b"From: Reader <reader@example.org>\nTo: sender@shop.example\n"
-           b"Subject: Automatic reply: Invoice 42\nAuto-Submitted: auto-replied\n\n"
-           b"I am out of the office until Monday.\n")
+    raw = (
+        b"From: Reader <reader@example.org>\nTo: sender@shop.example\n"
+        b"Subject: Automatic reply: Invoice 42\nAuto-Submitted: auto-replied\n\n"
+        b"I am out of the office until Monday.\n"
+    )
     report = parse_bounce(raw)
     assert report.kind == ReportKind.AUTOREPLY
     (recipient,) = report.recipients
@@ -87,8 +98,10 @@ def test_an_auto_reply_is_vacation_and_never_hard() -> None:
 
 
 def test_ordinary_mail_is_not_a_bounce() -> None:
-    raw = (b"From: Customer <c@example.org>\nTo: sales@shop.example\nSubject: Question\n\n"
-           b"Can you send me the invoice again? My address is c@example.org.\n")
+    raw = (
+        b"From: Customer <c@example.org>\nTo: sales@shop.example\nSubject: Question\n\n"
+        b"Can you send me the invoice again? My address is c@example.org.\n"
+    )
     report = parse_bounce(raw)
     assert not report.is_bounce and report.kind == ReportKind.NOT_A_BOUNCE
     assert report.recipients == ()
@@ -96,7 +109,8 @@ def test_ordinary_mail_is_not_a_bounce() -> None:
 
 def test_a_delivered_notification_is_delivered_not_a_failure() -> None:
     raw = dsn([("ok@example.org", "2.0.0", "250 2.0.0 OK")]).replace(
-        b"Action: failed", b"Action: delivered")
+        b"Action: failed", b"Action: delivered"
+    )
     (recipient,) = parse_bounce(raw).recipients
     assert recipient.reason == Reason.DELIVERED
     assert recipient.bounce_type == BounceType.UNDETERMINED
@@ -105,8 +119,9 @@ def test_a_delivered_notification_is_delivered_not_a_failure() -> None:
 def test_a_report_without_a_boundary_parameter_line_is_still_read() -> None:
     # Some servers put boundary= on its own unfolded line: the multipart must still split.
     raw = dsn([("gone@example.org", "5.1.1", "550 5.1.1 User unknown")]).replace(
-        b'report-type=delivery-status; boundary="BB"', b'report-type=delivery-status;\n'
-        b'boundary="BB"')
+        b'report-type=delivery-status; boundary="BB"',
+        b'report-type=delivery-status;\nboundary="BB"',
+    )
     (recipient,) = parse_bounce(raw).recipients
     assert (recipient.address, recipient.reason) == ("gone@example.org", Reason.USERUNKNOWN)
 
@@ -117,10 +132,19 @@ def test_an_amazon_ses_json_notification_is_read_per_recipient() -> None:
         '"bouncedRecipients":[{"emailAddress":"gone@example.org","action":"failed",'
         '"status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],'
         '"reportingMTA":"dsn; a1.smtp-out.amazonses.com"},'
-        '"mail":{"headers":[{"name":"Subject","value":"Invoice"}]}}')
-    report = parse_bounce(plain(notification, subject="AWS Notification Message",
-                                sender="SES <no-reply@sns.amazonaws.com>"))
+        '"mail":{"headers":[{"name":"Subject","value":"Invoice"}]}}'
+    )
+    report = parse_bounce(
+        plain(
+            notification,
+            subject="AWS Notification Message",
+            sender="SES <no-reply@sns.amazonaws.com>",
+        )
+    )
     assert report.kind == ReportKind.JSON
     (recipient,) = report.recipients
     assert (recipient.address, recipient.status, recipient.reason) == (
-        "gone@example.org", "5.1.1", Reason.USERUNKNOWN)
+        "gone@example.org",
+        "5.1.1",
+        Reason.USERUNKNOWN,
+    )

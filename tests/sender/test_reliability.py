@@ -80,6 +80,11 @@ def worker_process(
         log.close()
 
 
+def queues_empty(harness: Harness) -> bool:
+    retry = [names.retry_queue(delay) for delay in harness.settings.retry_ladder]
+    return all(harness.queue_depth(queue) == 0 for queue in [names.SEND_QUEUE, *retry])
+
+
 def stop(process: subprocess.Popen[bytes]) -> int:
     process.send_signal(signal.SIGTERM)
     return process.wait(timeout=60)
@@ -130,6 +135,7 @@ def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_fligh
             180,
             "every job sent after the restart",
         )
+        wait_for(lambda: queues_empty(harness), 30, "the queues to drain")
         assert stop(second) == 0
 
     report = delivered_report(server, harness, jobs)
@@ -177,6 +183,9 @@ def test_the_worker_reconnects_when_the_broker_closes_its_connection(
             "every job sent after the broker closed the connection",
         )
         wait_for(lambda: len(broker_connections(name)) == 1, 30, "the worker reconnected")
+        # copies redelivered while their first delivery was still being sent waited out the
+        # sending lease in a retry queue; back, they are acked as duplicates
+        wait_for(lambda: queues_empty(harness), 30, "the queues to drain")
         assert stop(process) == 0
 
     report = delivered_report(server, harness, jobs)

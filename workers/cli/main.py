@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import click
 
+from workers.bounces.cli import bounces
 from workers.cli.db import db
 from workers.cli.enqueue import enqueue
+from workers.cli.events import events
+from workers.cli.suppression import suppression
 from workers.cli.topology import topology
-from workers.cli.unbuilt import unbuilt_command
+from workers.config.cli import config
+from workers.demo.cli import demo
+from workers.dlq.cli import dlq
 from workers.dsn.cli import dsn
 from workers.sender.cli import send_command
 
@@ -24,52 +29,18 @@ def worker() -> None:
 
 
 worker.add_command(send_command)
-worker.add_command(
-    unbuilt_command("bounces", "Read the event mailbox into Event records", "issue 5")
-)
+worker.add_command(bounces)
 
 
-@click.group()
-def config() -> None:
-    """SMTP configuration: per user, company-wide, platform default."""
-
-
-for _name, _what in (
-    ("resolve", "Show the effective SMTP configuration of a user and where each field came from"),
-    ("test", "Connect with a user's effective configuration and report each step"),
-    ("set", "Store a user's SMTP settings"),
-    ("show", "Show a user's stored SMTP settings (password masked)"),
-):
-    config.add_command(unbuilt_command(_name, _what, "issue 4"))
-
-
-@click.group()
-def dlq() -> None:
-    """Inspect and replay the dead-letter queue."""
-
-
-for _name, _what in (
-    ("list", "List dead-lettered jobs grouped by cause"),
-    ("show", "Show one dead-lettered job"),
-    ("replay", "Replay a group of dead-lettered jobs, or one"),
-    ("purge", "Remove dead-lettered jobs"),
-    ("export", "Export dead-lettered jobs as JSON lines"),
-):
-    dlq.add_command(unbuilt_command(_name, _what, "the dead-letter issue"))
-
-
-@click.group()
-def events() -> None:
-    """Event records: bounces and refusals."""
-
-
-events.add_command(unbuilt_command("list", "List Event records with filters", "issue 5"))
-
-for _group in (worker, config, dlq, events, topology, db, dsn):
+for _group in (worker, config, dlq, events, suppression, topology, db, dsn):
     cli.add_command(_group)
 cli.add_command(enqueue)
-cli.add_command(unbuilt_command("demo", "Run the whole system end to end", "the demo issue"))
+cli.add_command(demo)
 
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -30,6 +30,7 @@ class AuthHint:
     reply_code: int | None = None
     status: str | None = None
     pattern: str | None = None
+    distinctive: bool = False  # recognises the provider on any server
 
     def matches(self, reply_code: int | None, text: str) -> bool:
         if self.reply_code is not None and reply_code != self.reply_code:
@@ -129,6 +130,7 @@ def _preset(key: str, raw: Mapping[str, Any], source: Path) -> Preset:
             reply_code=_typed(where, "auth_errors.reply_code", hint.get("reply_code"), int),
             status=_typed(where, "auth_errors.status", hint.get("status"), str),
             pattern=_typed(where, "auth_errors.pattern", hint.get("pattern"), str),
+            distinctive=bool(hint.get("distinctive", False)),
         )
         for hint in raw.get("auth_errors", [])
     )

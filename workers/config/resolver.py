@@ -252,6 +252,17 @@ def _server_warnings(server: _Server, login: _Login, tier: Tier) -> list[str]:
     return warnings
 
 
+def server_warnings_of_card(card: UserCard, presets: PresetBook = NO_PRESETS) -> list[str]:
+    """The warnings a card's own server earns (checked when the card is stored)."""
+    warnings: list[str] = []
+    if card.has_server:
+        login = _Login(card.username or None, None, Source.USER)
+        warnings.extend(_server_warnings(_server(card, Source.USER), login, Tier.USER))
+    if card.provider and presets and presets.get(card.provider) is None:
+        warnings.append(f"provider preset {card.provider!r} is unknown")
+    return warnings
+
+
 def _mailbox(user: UserCard) -> tuple[str, str]:
     if not user.email:
         mode = (

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from workers.config.errors import MissingSecretKey, PasswordUnreadable
+from workers.logging import register_secret
 
 _HKDF_SALT = b"erpmail"
 _HKDF_INFO = b"erpmail smtp password encryption v1"
@@ -39,6 +40,8 @@ def _require_keys(secret_key: str | None, purpose: str) -> list[str]:
         raise MissingSecretKey(
             f"ERPMAIL_SECRET_KEY is not set: it is needed {purpose}", fix=_MISSING_KEY_FIX
         )
+    for key in keys:
+        register_secret(key)
     return keys
 
 
@@ -67,11 +70,13 @@ class PasswordBox:
         self._current = Fernet(fernet_key(keys[0]))
 
     def encrypt(self, password: str) -> str:
+        register_secret(password)
         return self._fernet.encrypt(password.encode("utf-8")).decode("ascii")
 
     def decrypt(self, token: str) -> str:
+        """The password in ``token``; from now on the log redacts it wherever it appears."""
         try:
-            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+            password = self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError, ValueError):
             raise PasswordUnreadable(
                 "the stored SMTP password cannot be decrypted with any key in "
@@ -80,6 +85,8 @@ class PasswordBox:
                 "current key, and run `erpmail config rotate-key`; or store the password "
                 "again with `erpmail config set USER --password-prompt`",
             ) from None
+        register_secret(password)
+        return password
 
     def is_current(self, token: str) -> bool:
         """Whether ``token`` is encrypted under the first key already."""

@@ -84,8 +84,8 @@ def resolve_for_job(
 
     Raises :class:`~workers.config.errors.ConfigError` (a subclass per problem) whose message
     says what is wrong and how to fix it; the sender dead-letters the job with class
-    ``config``. A stored password that cannot be decrypted is an error only where it
-    would be used.
+    ``config``. Only a password that will be used is decrypted, and one that cannot be
+    decrypted is an error only then.
     """
     user_row = load_user_row(session, tenant, user_code)
     if user_row is None:
@@ -98,9 +98,12 @@ def resolve_for_job(
     global_row = None
     if company and company.mail_sending_user_code and company.mail_sending_user_code != user_code:
         global_row = load_user_row(session, tenant, company.mail_sending_user_code)
+    user = card_from_row(user_row, settings)
+    # the global user's password is used only by a user without server and login of their own
+    global_password_used = not user.has_server and not user.username
     return resolve(
-        card_from_row(user_row, settings),
-        card_from_row(global_row, settings) if global_row else None,
+        user,
+        card_from_row(global_row, settings, decrypt=global_password_used) if global_row else None,
         company,
         settings,
         job_id,

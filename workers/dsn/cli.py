@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from workers.dsn.corpus import default_corpus
 from workers.dsn.parser import parse_bounce
-from workers.dsn.report import BounceReport
-from workers.dsn.score import FLOORS, METRICS, Score, score_directory
+
+if TYPE_CHECKING:  # rich and the scoring are imported by the commands that use them
+    from rich.table import Table
+
+    from workers.dsn.report import BounceReport
+    from workers.dsn.score import Score
 
 
 @click.group()
@@ -26,7 +28,7 @@ def dsn() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input file.")
 def parse(paths: tuple[Path, ...], as_json: bool) -> None:
     """Parse bounce mails and print what each says (use - for standard input)."""
-    console = Console()
+    console = None
     for path in paths:
         try:
             raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
@@ -37,10 +39,16 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps({"file": str(path), **report.to_json()}, ensure_ascii=False))
         else:
+            if console is None:
+                from rich.console import Console
+
+                console = Console()
             console.print(report_table(str(path), report))
 
 
 def report_table(name: str, report: BounceReport) -> Table:
+    from rich.table import Table
+
     title = (
         f"{name}: {report.kind.value}, engine {report.engine or '-'}, "
         f"job {report.job_id or '-'}"
@@ -70,6 +78,11 @@ def report_table(name: str, report: BounceReport) -> Table:
 @click.option("--misses", "show_misses", is_flag=True, help="List every miss.")
 def score(directory: Path | None, as_json: bool, show_misses: bool) -> None:
     """Compare the parser's answers with DIRECTORY/expected.jsonl (default: the dev corpus)."""
+    from rich.console import Console
+
+    from workers.dsn.corpus import default_corpus
+    from workers.dsn.score import score_directory
+
     directory = directory or default_corpus()
     if not (directory / "expected.jsonl").is_file():
         raise click.ClickException(f"no expected.jsonl in {directory}")
@@ -90,6 +103,10 @@ def score(directory: Path | None, as_json: bool, show_misses: bool) -> None:
 
 
 def score_table(result: Score) -> Table:
+    from rich.table import Table
+
+    from workers.dsn.score import FLOORS, METRICS
+
     table = Table(
         title=f"Agreement on {result.files} files, {result.recipients} recipients",
         title_justify="left",
@@ -111,6 +128,10 @@ def score_table(result: Score) -> Table:
 
 
 def misses_table(result: Score) -> Table:
+    from rich.table import Table
+
+    from workers.dsn.score import METRICS
+
     table = Table(title="Misses by sending server (engine)", title_justify="left")
     table.add_column("engine")
     for metric in METRICS:
@@ -134,6 +155,7 @@ def misses_table(result: Score) -> Table:
 def bench(directory: Path | None, repeat: int, output: Path, no_sisimai: bool) -> None:
     """Benchmark the parser over a corpus, beside Sisimai."""
     from workers.dsn.bench import run_bench
+    from workers.dsn.corpus import default_corpus
 
     run_bench(
         directory or default_corpus(), repeat=repeat, output=output, with_sisimai=not no_sisimai

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import replace
 
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
-from workers.dsn.engines import default_reason, default_stage, detect_engine
+from workers.dsn.engines import default_reason, default_stage, detect_engine, text_first
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
@@ -22,7 +21,14 @@ from workers.dsn.plaintext import (
     split_returned,
     unquote,
 )
-from workers.dsn.reasons import NO_CAUSE, bounce_type, classify, match_phrases, smtp_command
+from workers.dsn.reasons import (
+    NO_CAUSE,
+    bounce_type,
+    classify,
+    normalize_text,
+    smtp_command,
+    transcript_command,
+)
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
 from workers.dsn.rfc3464 import (
     DELIVERY_STATUS_TYPES,
@@ -35,6 +41,7 @@ from workers.dsn.status import (
     failure_status,
     find_reply_code,
     find_status,
+    is_specific,
     pseudo_status,
     remote_words,
 )
@@ -96,6 +103,10 @@ _RETRIED_OUT_PHRASES = (
     "have been failing for a long time",
     "retry time not reached for any host",
 )
+_LOCAL_PROGRAM_VAGUE = frozenset(
+    {Reason.UNDEFINED, Reason.ONHOLD, Reason.SYSTEMERROR, Reason.SYNTAXERROR, Reason.EXPIRED}
+)
+_TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
 _TEMPORARY_PHRASES = (
     "delivery has been delayed",
     "will be retried",
@@ -185,8 +196,10 @@ def _parse(raw: bytes) -> BounceReport:
         )
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
+        if len(delivery_status.recipients) == 1:
+            stage = _whole_transcript_command(report_text) or stage
         recipients = tuple(
-            _dsn_recipient(r, report_text, exclude, default, stage)
+            _dsn_recipient(r, report_text, exclude, default, stage, text_first(engine))
             for r in delivery_status.recipients
         )
         return replace(
@@ -237,7 +250,9 @@ def human_text(mail: Mail) -> str:
 
 def html_to_text(text: str) -> str:
     text = _BLOCK_TAG_RE.sub("\n", text)
-    return html.unescape(_TAG_RE.sub("", text))
+    from html import unescape  # HTML-only reports are rare: imported when met
+
+    return unescape(_TAG_RE.sub("", text))
 
 
 def _delivery_status(mail: Mail) -> DeliveryStatus | None:
@@ -280,6 +295,19 @@ def _retried_out(text: str) -> bool:
     return any(phrase in lowered for phrase in _RETRIED_OUT_PHRASES)
 
 
+def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
+    """Whether the recipient's own error, as stated, was a temporary one: a 4xx reply or
+    status, or words saying so (retries of a temporary error that ran out included).
+
+    A pseudo status describes the error, not the notice: a returned mail, and a delay notice
+    that states no temporary error, get the permanent class 5.
+    """
+    if reply_code.startswith("4") or failure_status(diagnostic).startswith("4"):
+        return True
+    lowered = diagnostic.lower()
+    return _retried_out(lowered) or any(w in lowered for w in _TEMPORARY_ERROR_WORDS)
+
+
 def is_temporary(text: str) -> bool:
     lowered = text.lower()
     return any(phrase in lowered for phrase in _TEMPORARY_PHRASES)
@@ -289,9 +317,17 @@ def is_temporary(text: str) -> bool:
 
 
 def _dsn_recipient(
-    r: DsnRecipient, report_text: str, exclude: frozenset[str], default: Reason | None, stage: str
+    r: DsnRecipient,
+    report_text: str,
+    exclude: frozenset[str],
+    default: Reason | None,
+    stage: str,
+    line_first: bool = False,
 ) -> RecipientReport:
-    prose = _prose_about(report_text, r.address, exclude)
+    prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
+    if line_first and prose:
+        # The notification line is the error; the Status field is the reporter's own summary.
+        r = replace(r, status="", diagnostic=r.diagnostic or prose)
     transcript = lines_about(report_text, r.address)
     if transcript and transcript not in prose:
         prose = f"{prose} {transcript}".strip()
@@ -300,7 +336,12 @@ def _dsn_recipient(
         not find_status(diagnostic) and not find_reply_code(diagnostic) and prose
     ):
         diagnostic = " ".join(t for t in (diagnostic, prose) if t)
-    status = best_status(r.status, " ".join((diagnostic, prose)))
+    if find_status(r.diagnostic):  # the remote server's own code, vague or not
+        status = best_status(r.status, r.diagnostic)
+    elif is_specific(r.status):  # the prose around may quote the reporter's own summary
+        status = r.status
+    else:
+        status = best_status(r.status, " ".join((diagnostic, prose)))
     reply_code = r.reply_code or find_reply_code(diagnostic)
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
@@ -309,8 +350,11 @@ def _dsn_recipient(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
         reason = _expired_if_retried_out(reason, r.action, status)
-    temporary = r.action == "delayed" or status.startswith("4") or reply_code.startswith("4")
-    status = status or pseudo_status(reason, temporary)
+        if r.diagnostic_type == "x-unix" and reason in _LOCAL_PROGRAM_VAGUE:
+            # The answer of a local delivery program (pipe, procmail, ...) that names no
+            # cause of its own: the program failed.
+            reason = Reason.MAILERERROR
+    status = status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code))
     return _recipient(
         r.address,
         status,
@@ -324,8 +368,11 @@ def _dsn_recipient(
     )
 
 
-def _prose_about(report_text: str, address: str, exclude: frozenset[str]) -> str:
-    for plain in extract_recipients(report_text, exclude, known=frozenset({address})):
+def _prose_about(
+    report_text: str, address: str, exclude: frozenset[str], one_line: bool = False
+) -> str:
+    known = frozenset({address})
+    for plain in extract_recipients(report_text, exclude, known=known, one_line=one_line):
         if plain.address == address:
             return plain.diagnostic
     return lines_about(report_text, address)
@@ -346,6 +393,8 @@ def _plain_recipients(
             a for a in find_addresses(returned.get("to")) if not is_service_address(a)
         ]
         found = [(a, summary) for a in addresses] or [("", summary)]
+    if len(found) == 1:
+        stage = _whole_transcript_command(report_text) or stage
     temporary = is_temporary(headers.get("subject") + "\n" + report_text)
     out: list[RecipientReport] = []
     for address, text in found:
@@ -366,12 +415,6 @@ def _plain_recipients(
             default,
             stage=stage,
         )
-        soft = (
-            temporary
-            or status.startswith("4")
-            or reply_code.startswith("4")
-            or _retried_out(diagnostic)
-        )
         if reason in NO_CAUSE and temporary:
             reason = Reason.EXPIRED
         action = "delayed" if temporary and not status.startswith("5") else "failed"
@@ -379,7 +422,7 @@ def _plain_recipients(
         out.append(
             _recipient(
                 address,
-                status or pseudo_status(reason, soft),
+                status or pseudo_status(reason, last_error_temporary(diagnostic, reply_code)),
                 reply_code,
                 reason,
                 action,
@@ -388,6 +431,12 @@ def _plain_recipients(
             )
         )
     return tuple(out)
+
+
+def _whole_transcript_command(report_text: str) -> str:
+    """The command the report's session transcript shows refused: it concerns the one
+    recipient of a single-recipient report even where the transcript does not name it."""
+    return transcript_command(normalize_text(report_text))
 
 
 def _expired_if_retried_out(reason: Reason, action: str, status: str) -> Reason:
@@ -423,7 +472,8 @@ def _cause(
         return Reason.EXPIRED
     if default is not None:
         return default
-    return match_phrases(report_text) or reason
+    whole = classify("", "", report_text, command or None)
+    return whole if whole not in NO_CAUSE else reason
 
 
 def _recipient(

@@ -275,6 +275,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not accepting mail from",
             "rejected by dns blocklist",
             "spam blocked",
+            "no access from mail server",
+            "which is an open relay",
         ),
     ),
     (
@@ -440,6 +442,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "unknown account",
             "unknown local part",
             "not listed in domino directory",
+            "ディレクトリには見つかりません",  # Domino, Japanese: "not found in the directory"
             "not listed in public name & address book",
             "not a valid mailbox",
             "not a valid user",
@@ -483,6 +486,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.HOSTUNKNOWN,
         (
             "host unknown",
+            # cPanel Exim: "The account or domain may not exist, they may be blacklisted..."
+            "the account or domain may not exist",
             "unknown host",
             "host not found",
             "domain not found",
@@ -557,6 +562,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not a gateway",
             "is not a local domain",
             "not local host",
+            # Amazon SES: the sending identity is not verified, SES will not relay for it.
+            "email address is not verified",
         ),
     ),
     (
@@ -583,6 +590,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "domain of sender address",
             "we do not accept mail from",
             "rejected sender",
+            # The sender's (envelope or From:) address is refused, not the sending host.
+            "address that has been blacklisted",
+            "from: domain is invalid",
+            "please provide a valid from",
+            # A mailing list refusing a post from someone who is not a member.
+            "not a member of this mailing list",
+            "you are not a member of",
+            "only members can post",
+            "members only",
         ),
     ),
     (
@@ -598,6 +614,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "rejected for policy reasons",
             "not accepted for policy reasons",
             "policy violation",
+            "blocked because its content",
+            "content presents a potential security issue",
         ),
     ),
     (
@@ -657,7 +675,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "media not supported",
             "message header",
             "improper",
-            "8bit",
+            "8bit data",
+            "8-bit data",
+            "8bit characters",
             "content type",
             "invalid content",
         ),
@@ -773,6 +793,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "service currently unavailable",
             "unable to process",
             "local configuration error",
+            # A mailing list server refusing a copy it has already seen (FML's loop guard).
+            "duplicated message-id",
+            "queue file write error",
         ),
     ),
     (
@@ -849,8 +872,25 @@ AFTER_DATA = (
     "in reply to data command",
     "after the data command",
     "for text command",
+    "smtp:data host",
 )
-AFTER_MAIL_FROM = ("after mail from", "in reply to mail from command", ">>> mail from")
+AFTER_MAIL_FROM = (
+    "after mail from",
+    "in reply to mail from command",
+    ">>> mail from",
+    "smtp:mail host",
+)
+# The refusal came at connection time (greeting, HELO/EHLO): it is about the sending host.
+AT_CONNECT = (
+    "after initial connection",
+    "in reply to helo command",
+    "in reply to ehlo command",
+    "after helo",
+    "after ehlo",
+    ">>> helo",
+    ">>> ehlo",
+    "in reply to initial greeting",
+)
 AFTER_RCPT_TO = (
     "after rcpt to",
     "in reply to rcpt to command",
@@ -860,6 +900,25 @@ AFTER_RCPT_TO = (
     "in reply to rcpt command",
     "rcpt to:<",
     "[rcpt_to]",
+    "smtp:rcpt host",
+)
+
+# "550 : User unknown" with the address left out: how au/KDDI-style receiving filters refuse
+# a sender the recipient does not accept (for an unknown address they name the address).
+# It says what happened whatever the command or a loose status.
+FILTER_SAYS_UNKNOWN = r"[45]\d\d:? : user unknown"
+# ... and the same servers' refusal that names the address: the address is unknown, also
+# when said after DATA.
+NAMED_UNKNOWN = r"[45]\d\d:? <[^<>\s]{1,254}>: user unknown"
+
+# Providers that refuse an unknown address only after DATA, in words (or their own error
+# codes) that leave no doubt: Yahoo's "doesn't have a yahoo.com account", Orange's and La
+# Poste's "..._416" codes. Said after DATA, they still mean the address is unknown.
+DEFINITE_USERUNKNOWN = (
+    "doesn't have a yahoo.com account",
+    "doesn't have a ymail.com account",
+    "ofr_416",
+    "lpn007_416",
 )
 
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;

@@ -17,6 +17,7 @@ from workers.dsn.mime import Headers, header_lines
 MAX_SCAN_CHARS = 64 * 1024
 MAX_DIAGNOSTIC_LINES = 24
 MAX_LINE_CHARS = 2000
+MAX_TRANSCRIPT_LEAD = 8
 
 # A line (lower-cased, stripped of decoration) starting with one of these begins the
 # returned copy of the message.
@@ -107,12 +108,16 @@ def is_service_address(address: str) -> bool:
 
 
 def extract_recipients(
-    report: str, exclude: frozenset[str] = frozenset(), known: frozenset[str] = frozenset()
+    report: str,
+    exclude: frozenset[str] = frozenset(),
+    known: frozenset[str] = frozenset(),
+    one_line: bool = False,
 ) -> list[PlainRecipient]:
     """Each failed recipient named in ``report`` with the text about it, in order.
 
     ``exclude``: addresses of the sender's side; ``known``: recipients already known (from a
     delivery-status part), kept even when they look like a service address (postmaster@).
+    ``one_line``: the report gives each recipient's error on the address line only.
     """
     lines = [line[:MAX_LINE_CHARS] for line in unquote(report).split("\n")]
     anchors: list[tuple[int, str, str]] = []
@@ -125,19 +130,42 @@ def extract_recipients(
         reply, address, rest = found.group(1), found.group(2).strip(".").lower(), found.group(3)
         if address not in known and (address in exclude or is_service_address(address)):
             continue
-        anchors.append((index, address, (reply + rest).strip()))
+        # A transcript line keeps the command it shows.
+        transcript = line.lstrip().startswith((">>>", "<<<"))
+        rest = line.strip() if transcript else (reply + rest).strip()
+        anchors.append((index, address, rest))
     if not anchors:
         return []
     merged: dict[str, list[str]] = {}
+    anchor_lines = {index for index, _, _ in anchors}
     for position, (index, address, rest) in enumerate(anchors):
         end = anchors[position + 1][0] if position + 1 < len(anchors) else len(lines)
-        end = min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
-        lead = lines[index - 1].strip() if index > 0 else ""
-        # A lead-in such as "host mx did not like our RCPT TO:" belongs to the paragraph.
-        lead = lead if lead.endswith(":") and "@" not in lead else ""
-        body = [lead, rest] + [line.strip() for line in lines[index + 1 : end]]
+        end = index + 1 if one_line else min(end, index + 1 + MAX_DIAGNOSTIC_LINES)
+        body = [*_lead(lines, index, anchor_lines), rest]
+        body += [line.strip() for line in lines[index + 1 : end]]
         merged.setdefault(address, []).append(" ".join(part for part in body if part))
     return [PlainRecipient(address, " ".join(texts).strip()) for address, texts in merged.items()]
+
+
+def _lead(lines: list[str], index: int, anchors: set[int]) -> list[str]:
+    """The lines before an anchor that belong to it: the exchange a transcript shows just
+    before the summary line (``>>> MAIL From:<...>`` / ``<<< 550 ...``), and a lead-in such
+    as "host mx did not like our RCPT TO:" or "... while talking to mx:"."""
+    lead: list[str] = []
+    position = index - 1
+    while (
+        position >= 0
+        and len(lead) < MAX_TRANSCRIPT_LEAD
+        and position not in anchors
+        and lines[position].lstrip().startswith((">>>", "<<<"))
+    ):
+        lead.insert(0, lines[position].strip())
+        position -= 1
+    if position >= 0 and position not in anchors:
+        line = lines[position].strip()
+        if line.endswith(":") and "@" not in line:
+            lead.insert(0, line)
+    return lead
 
 
 def lines_about(report: str, address: str) -> str:

@@ -15,8 +15,12 @@ from workers.dsn.phrases import (
     AFTER_DATA,
     AFTER_MAIL_FROM,
     AFTER_RCPT_TO,
+    AT_CONNECT,
+    DEFINITE_USERUNKNOWN,
     FALLBACK,
+    FILTER_SAYS_UNKNOWN,
     GENERIC_USERUNKNOWN,
+    NAMED_UNKNOWN,
     PATTERNS,
     PHRASES,
 )
@@ -69,6 +73,7 @@ EXACT_STATUS: dict[str, Reason] = {
     "7.28": Reason.SPAMDETECTED,
     "7.29": Reason.AUTHFAILURE,
     "7.30": Reason.SECURITYERROR,
+    "4.316": Reason.EXPIRED,  # Exchange Online: "message expired, connection refused"
 }
 
 # RFC 3463 codes that hint at a cause but are used loosely by servers: the wording wins.
@@ -113,6 +118,7 @@ WORDING_WINS = frozenset(
         Reason.HOSTUNKNOWN,
         Reason.EXPIRED,
         Reason.SPEEDING,
+        Reason.BLOCKED,
     }
 )
 
@@ -122,6 +128,11 @@ HARD_REASONS = frozenset(
 )
 NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
+# Causes about an address: said before any address was given, they mean the host is refused.
+ADDRESS_CAUSES = frozenset(
+    {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.REJECTED, Reason.FILTERED}
+)
+AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
 # Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
 # beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
@@ -130,6 +141,8 @@ TELLING = frozenset(
 )
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
 
+_FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
+_NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
@@ -185,32 +198,76 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
     return LOOSE_STATUS.get(key), False
 
 
+_TRANSCRIPT_RE = re.compile(r"(>>>|<<<|while talking to)\s{0,4}(\S{0,20})")
+_COMMANDS = {
+    "rcpt": "RCPT",
+    "mail": "MAIL",
+    "data": "DATA",
+    ".": "DATA",
+    "helo": "CONNECT",
+    "ehlo": "CONNECT",
+    "lhlo": "CONNECT",
+}
+
+
+def transcript_command(lowered: str) -> str:
+    """The command a session transcript (``>>> RCPT TO:<...>`` / ``<<< 550 ...``) shows the
+    refusal answering: the last command sent before the first permanent refusal (else the
+    first temporary one). A refusal before any command of its connection answered the
+    greeting: ``CONNECT``. ``""`` when the text has no transcript with commands."""
+    last = ""
+    # A reply is placed only where the transcript logs what was sent: after a command, or
+    # at the start of a connection ("while talking to host:" then the greeting's reply).
+    placed = False
+    temporary = ""
+    for found in _TRANSCRIPT_RE.finditer(lowered):
+        marker, word = found.groups()
+        if marker == "while talking to":
+            last, placed = "", True
+        elif marker == ">>>":
+            last, placed = _COMMANDS.get(word.split(":", 1)[0], word.upper()), True
+        elif placed and word[:1] in ("4", "5") and word[:3].isdigit():
+            if word.startswith("5"):
+                return last or "CONNECT"
+            temporary = temporary or last or "CONNECT"
+    return temporary
+
+
 def smtp_command(text: str) -> str:
-    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``
-    or ``""``."""
+    """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``,
+    ``CONNECT`` (the greeting or HELO/EHLO) or ``""``."""
     lowered = normalize_text(text)
+    in_transcript = transcript_command(lowered)
+    if in_transcript:
+        return in_transcript
     if any(marker in lowered for marker in AFTER_DATA):
         return "DATA"
     if any(marker in lowered for marker in AFTER_MAIL_FROM):
         return "MAIL"
     if any(marker in lowered for marker in AFTER_RCPT_TO):
         return "RCPT"
+    if any(marker in lowered for marker in AT_CONNECT):
+        return "CONNECT"
     return ""
 
 
-def _wording(diagnostic: str, context: str) -> Reason | None:
+def _wording(diagnostic: str, context: str) -> tuple[Reason | None, bool, bool]:
     """The diagnostic's own phrases; the context's when those name no cause (or only a
-    consequence); broad words last."""
+    consequence); broad words last. With it: whether a phrase (not a broad word) named it,
+    and whether the diagnostic itself (not the context) did."""
     own = match_phrases(diagnostic, fallback=False)
     if context and (own is None or own in CONSEQUENCES):
         around = match_phrases(context, fallback=False)
         if around is not None and (
             own is None or around not in CONSEQUENCES or own == Reason.EXPIRED
         ):
-            return around
+            return around, True, False
     if own is not None:
-        return own
-    return broad_words(diagnostic) or (broad_words(context) if context else None)
+        return own, True, True
+    broad = broad_words(diagnostic)
+    if broad is not None:
+        return broad, False, True
+    return (broad_words(context) if context else None), False, False
 
 
 def classify(
@@ -231,19 +288,30 @@ def classify(
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    by_text = _wording(diagnostic, context)
-    if exact and by_status is not None and (by_text is None or by_text not in WORDING_WINS):
+    by_text, phrased, said = _wording(diagnostic, context)
+    vague = False  # the cause rests on broad words or a loosely used status only
+    # An exact status stands unless the diagnostic's own words name an unmistakable cause.
+    if exact and by_status is not None and not (said and by_text in WORDING_WINS):
         reason = by_status
     elif by_text is not None:
-        reason = by_text
+        reason, vague = by_text, not phrased
     elif by_status is not None:
-        reason = by_status
+        reason, vague = by_status, True
     elif str(reply_code or "").startswith("551"):
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
+        reason = None
+    stage = (command or smtp_command(diagnostic + " " + context)).upper()
+    if stage in AT_CONNECT_COMMANDS and (reason is None or vague or reason in ADDRESS_CAUSES):
+        # Refused before any address was given: the refusal is about the sending host.
+        return Reason.BLOCKED
+    if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
+        return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
+    if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
+        return Reason.FILTERED
+    if reason is None:
         # Words that name no cause: undetermined; no words at all: a bounce on hold.
         return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
-    stage = (command or smtp_command(diagnostic + " " + context)).upper()
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
     if (
@@ -251,12 +319,17 @@ def classify(
         and not stage.startswith("RCPT")
         and not (exact and by_status == Reason.USERUNKNOWN)
         and _generic_userunknown(diagnostic)
+        and not _definite_userunknown(normalize_text(diagnostic))
     ):
         # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
         # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
         # filter's refusal. Callers that know the command say so (``command="RCPT"``).
         return Reason.FILTERED
     return reason
+
+
+def _definite_userunknown(needle: str) -> bool:
+    return any(p in needle for p in DEFINITE_USERUNKNOWN) or bool(_NAMED_UNKNOWN_RE.search(needle))
 
 
 def _generic_userunknown(text: str) -> bool:

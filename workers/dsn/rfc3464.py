@@ -20,6 +20,7 @@ class DsnRecipient:
     diagnostic: str
     remote_mta: str
     last_attempt: str
+    diagnostic_type: str = ""  # "smtp", "x-unix" (a local delivery program), ...
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ def _recipient(block: dict[str, str]) -> DsnRecipient | None:
     address = final if "@" in final else (original if "@" in original else final or original)
     if not address:
         return None
-    diagnostic = typed_value(block.get("diagnostic-code", ""))
+    raw_diagnostic = block.get("diagnostic-code", "")
+    diagnostic = typed_value(raw_diagnostic)
+    kind, sep, _ = raw_diagnostic.partition(";")
     status = normalize_status(block.get("status", ""))
     return DsnRecipient(
         address=address,
@@ -69,4 +72,5 @@ def _recipient(block: dict[str, str]) -> DsnRecipient | None:
         diagnostic=diagnostic,
         remote_mta=typed_value(block.get("remote-mta", "")),
         last_attempt=block.get("last-attempt-date", ""),
+        diagnostic_type=kind.strip().lower() if sep else "",
     )

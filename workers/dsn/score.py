@@ -21,7 +21,7 @@ METRICS = ("recipients", "status", "reason", "hardsoft")
 FLOORS: dict[str, float] = {"recipients": 0.98, "status": 0.97, "reason": 0.95, "hardsoft": 0.97}
 # The agreement this version reaches (rounded down): the regression guard. Raise it with
 # every gain; it never goes down.
-REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.91, "reason": 0.87, "hardsoft": 0.95}
+REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.97, "reason": 0.95, "hardsoft": 0.99}
 
 
 @dataclass

@@ -58,3 +58,9 @@ def default_stage(engine: str) -> str:
         if markers.name == engine:
             return markers.stage
     return ""
+
+
+def text_first(engine: str) -> bool:
+    """Whether the engine's notification line, not its delivery-status Status, tells the
+    recipient's error (see ``EngineMarkers.text_first``)."""
+    return any(markers.text_first for markers in ENGINES if markers.name == engine)

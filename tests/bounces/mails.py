@@ -1,0 +1,154 @@
+"""Mails for the bounce worker's tests: DSNs for our own jobs, and the hostile and ordinary
+mail an event mailbox also receives."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+from tests.services import REPO
+from workers.correlation import envelope_sender
+
+SECRET = "test-secret-key"
+EVENT_DOMAIN = "events.erpmail.test"
+
+
+def corpus_dir() -> Path:
+    return Path(
+        os.environ.get("ERPMAIL_BOUNCE_CORPUS") or REPO.parent / "shared/corpus/bounces/dev"
+    )
+
+
+def corpus_mails() -> list[tuple[str, bytes]]:
+    """``(file name, bytes)`` of every mail in the corpus."""
+    return [(path.name, path.read_bytes()) for path in sorted(corpus_dir().glob("*.eml"))]
+
+
+def dsn(
+    job_id: str | None,
+    recipient: str,
+    *,
+    status: str = "5.1.1",
+    action: str = "failed",
+    diagnostic: str = "smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown",
+    tag_key: str = SECRET,
+    message_id: str | None = None,
+    to: str | None = None,
+) -> bytes:
+    """An RFC 3464 DSN from Postfix, sent back to the VERP address of ``job_id``."""
+    return_path = envelope_sender(job_id, EVENT_DOMAIN, tag_key.encode()) if job_id else None
+    to = to or return_path or f"someone@{EVENT_DOMAIN}"
+    message_id = message_id or f"<{uuid.uuid4().hex}@mx.example.net>"
+    boundary = "B-" + uuid.uuid4().hex
+    text = f"""Return-Path: <>
+Delivered-To: {to}
+From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Message-ID: {message_id}
+Date: Wed, 25 Nov 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"
+
+--{boundary}
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.net.
+I'm sorry to have to inform you that your message could not be delivered.
+
+<{recipient}>: host mx.example.ee said: 550 5.1.1 User unknown
+
+--{boundary}
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+Arrival-Date: Wed, 25 Nov 2026 09:59:58 +0000
+
+Final-Recipient: rfc822; {recipient}
+Original-Recipient: rfc822;{recipient}
+Action: {action}
+Status: {status}
+Remote-MTA: dns; mx.example.ee
+Diagnostic-Code: {diagnostic.format(rcpt=recipient)}
+
+--{boundary}
+Content-Type: text/rfc822-headers
+
+Return-Path: <{return_path or "sender@example.com"}>
+From: Mari <mari@acme.example>
+To: {recipient}
+Subject: Arve
+Message-ID: <erpmail.{job_id or uuid.uuid4()}@{EVENT_DOMAIN}>
+
+--{boundary}--
+"""
+    return text.replace("\n", "\r\n").encode()
+
+
+def soft_dsn(job_id: str, recipient: str, **kwargs: str) -> bytes:
+    return dsn(
+        job_id,
+        recipient,
+        status="4.2.2",
+        action="delayed",
+        diagnostic="smtp; 452 4.2.2 <{rcpt}>: Mailbox full",
+        **kwargs,
+    )
+
+
+def delivered_dsn(job_id: str, recipient: str) -> bytes:
+    return dsn(job_id, recipient, status="2.0.0", action="delivered", diagnostic="smtp; 250 ok")
+
+
+def human_reply(subject: str = "Re: Arve 2026-0042") -> bytes:
+    return (
+        "From: Jüri Tamm <juri@example.ee>\r\n"
+        f"To: acme@{EVENT_DOMAIN}\r\n"
+        f"Subject: {subject}\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@example.ee>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Aitäh, arve kätte saadud!\r\n"
+    ).encode()
+
+
+def newsletter() -> bytes:
+    return (
+        "From: News <news@shop.example>\r\n"
+        f"To: acme@{EVENT_DOMAIN}\r\n"
+        "Subject: Black Friday: -50%\r\n"
+        "List-Unsubscribe: <mailto:unsub@shop.example>\r\n"
+        "Precedence: bulk\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@shop.example>\r\n"
+        "Content-Type: text/html\r\n\r\n<p>Sale!</p>\r\n"
+    ).encode()
+
+
+def binary_garbage(size: int = 4000) -> bytes:
+    return b"\x00\x01\xff" + os.urandom(size)
+
+
+def malformed_mime() -> bytes:
+    return (
+        b"From: MAILER-DAEMON@broken.example\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b"Message-ID: <" + uuid.uuid4().hex.encode() + b"@broken.example>\r\n"
+        b"Content-Type: multipart/report; report-type=delivery-status; boundary=\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
+        b"--\r\n\x00\x00 ===== not base64 at all \xff\xfe\r\n"
+        b"Content-Type: message/delivery-status\r\n\r\nFinal-Recipient: \r\n--"
+    )
+
+
+def huge_mail(size: int) -> bytes:
+    """An ordinary mail with a big attachment (more than the worker reads)."""
+    head = (
+        "From: Mari <mari@acme.example>\r\n"
+        f"To: acme@{EVENT_DOMAIN}\r\n"
+        "Subject: scans\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@acme.example>\r\n"
+        "Content-Type: application/octet-stream\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    ).encode()
+    line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n"
+    return head + line * (size // len(line))

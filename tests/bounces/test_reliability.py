@@ -1,0 +1,177 @@
+"""Reliability: kill -9 in the middle of a big mailbox, and the IMAP server restarting."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlmodel import col, select
+
+from schemas.tables import Event, RawBounce
+from tests import services
+from tests.bounces import mails
+from tests.bounces.conftest import ImapBox
+from tests.bounces.running import (
+    reference_events,
+    run_once,
+    start,
+    stored_events,
+    table_count,
+    wait_until,
+    worker_env,
+)
+from workers.broker import names
+from workers.store import migrate
+from workers.store.engine import make_engine, session_scope
+
+EXTRA_BOUNCES = 120
+
+
+def drain_message_ids(broker: BlockingChannel) -> Counter[str]:
+    found: Counter[str] = Counter()
+    while (got := broker.basic_get(names.EVENTS_QUEUE, auto_ack=True))[0] is not None:
+        _method, properties, body = got
+        assert properties.message_id == f"event-{json.loads(body)['event_id']}"
+        found[properties.message_id] += 1
+    return found
+
+
+def test_kill_9_mid_mailbox_then_restart_gives_exactly_one_set_of_events(
+    imap_box: ImapBox,
+    database_url: str,
+    rabbitmq_url: str,
+    broker: BlockingChannel,
+    tmp_path: Path,
+) -> None:
+    migrate.upgrade(database_url)
+    raws = [raw for _, raw in mails.corpus_mails()]
+    raws += [mails.dsn(None, f"user{n}@example.ee") for n in range(EXTRA_BOUNCES)]
+    raws += [mails.human_reply(), mails.binary_garbage()]
+    imap_box.append(*raws)
+    env = worker_env(imap_box, database_url, rabbitmq_url)
+
+    victim = start(env, "--once", log=tmp_path / "killed.log")
+    try:
+        wait_until(
+            lambda: table_count(database_url, RawBounce) >= 60 or victim.poll() is not None,
+            "the worker has recorded part of the mailbox",
+        )
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(30)
+    left = imap_box.counts()["source"]
+    assert 0 < left < len(raws), "the kill must land in the middle of the mailbox"
+
+    restarted = run_once(env)
+    assert restarted.returncode == 0, restarted.stderr[-3000:]
+    assert imap_box.counts()["source"] == 0
+    # IMAP MOVE is a copy then an expunge: when both workers move the same mail at the same
+    # instant, Dovecot can file two copies. Nothing is lost, and the Events are written once.
+    filed = imap_box.filed_mails()
+    assert len(set(filed)) == len(set(raws)) <= len(filed)
+    assert stored_events(database_url) == reference_events(set(filed), tmp_path)
+
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        unpublished = session.exec(select(Event).where(col(Event.published_at).is_(None))).all()
+        publishable = session.exec(
+            select(Event.id).where(col(Event.reason).not_in(("vacation", "delivered")))
+        ).all()
+    engine.dispose()
+    assert unpublished == []
+    published = drain_message_ids(broker)
+    assert set(published) == {f"event-{event_id}" for event_id in publishable}
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def stop_dovecot() -> None:
+    """Stop the Dovecot master and every process it started: the worker's session dies too
+    (Dovecot's login proxies would otherwise keep open connections alive)."""
+    pid_file = services.STATE_DIR / "dovecot" / "run" / "master.pid"
+    master = int(pid_file.read_text().split()[0])
+    children = children_of(master)
+    os.kill(master, signal.SIGTERM)
+    wait_until(lambda: not _imap_answers(), "Dovecot has stopped", 30)
+    for child in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+
+
+def _imap_answers() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 10143), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def test_the_worker_reconnects_after_the_imap_server_restarts(
+    imap_server: tuple[str, Path | None],
+    imap_box: ImapBox,
+    sqlite_url: str,
+    rabbitmq_url: str,
+    tmp_path: Path,
+) -> None:
+    if os.environ.get("IMAP_URL") or imap_server[0] != services.LOCAL_IMAP_URL:
+        pytest.skip("restarts only the Dovecot that infra/dovecot.sh runs")
+    migrate.upgrade(sqlite_url)
+    env = worker_env(imap_box, sqlite_url, rabbitmq_url, ERPMAIL_BOUNCE_POLL_SECONDS="5")
+    before = [mails.dsn(None, f"before{n}@example.ee") for n in range(30)]
+    after = [mails.dsn(None, f"after{n}@example.ee") for n in range(30)]
+    log = tmp_path / "worker.log"
+    worker = start(env, "--no-publish", log=log)
+    try:
+        imap_box.append(*before)
+        wait_until(lambda: table_count(sqlite_url, Event) == 30, "the first mails are recorded")
+        stop_dovecot()
+        subprocess.run(["bash", str(services.INFRA / "dovecot.sh")], check=True, timeout=60)
+        imap_box.append(*after)
+        wait_until(lambda: table_count(sqlite_url, Event) == 60, "the worker carried on")
+        wait_until(lambda: imap_box.counts()["processed"] == 60, "every bounce is moved")
+        assert worker.poll() is None, "the worker must keep running"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        code = worker.wait(60)
+    assert code == 0
+    assert "waiting to reconnect" in log.read_text()
+    assert imap_box.counts()["source"] == 0
+
+
+def test_two_workers_on_one_mailbox_write_one_set_of_events(
+    imap_box: ImapBox, database_url: str, rabbitmq_url: str, tmp_path: Path
+) -> None:
+    migrate.upgrade(database_url)
+    raws = [raw for _, raw in mails.corpus_mails()][:100]
+    raws += [mails.dsn(None, f"twin{n}@example.ee") for n in range(100)]
+    imap_box.append(*raws)
+    env = worker_env(imap_box, database_url, rabbitmq_url)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    workers = [start(env, "--once", "--no-publish", log=log) for log in logs]
+    codes = [worker.wait(240) for worker in workers]
+    assert codes == [0, 0], [log.read_text()[-2000:] for log in logs]
+    assert imap_box.counts()["source"] == 0
+    # IMAP MOVE is a copy then an expunge: when both workers move the same mail at the same
+    # instant, Dovecot can file two copies. Nothing is lost, and the Events are written once.
+    filed = imap_box.filed_mails()
+    assert len(set(filed)) == len(set(raws)) <= len(filed)
+    assert stored_events(database_url) == reference_events(set(filed), tmp_path)

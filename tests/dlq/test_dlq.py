@@ -1,0 +1,184 @@
+"""`erpmail dlq`: failures grouped by cause, replay or purge a group or one job, lose nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pika
+import pytest
+from click.testing import CliRunner
+from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+
+from workers.broker import names
+from workers.cli.main import cli
+from workers.dlq.letters import DeadLetter, Selector
+from workers.dlq.queue import process, queue_depth
+
+
+def dead_letter(
+    channel: BlockingChannel, error_class: str, replayed: int = 0, text: str = "boom"
+) -> str:
+    job_id = str(uuid.uuid4())
+    headers: dict[str, Any] = {
+        names.HEADER_ERROR_CLASS: error_class,
+        names.HEADER_ERROR_TEXT: text,
+        names.HEADER_ATTEMPT: 5,
+        names.HEADER_FIRST_FAILURE: "2026-11-25T10:00:00Z",
+        names.HEADER_LAST_FAILURE: "2026-11-25T11:00:00Z",
+        names.HEADER_WORKER: "host:1",
+    }
+    if replayed:
+        headers[names.HEADER_REPLAYED] = replayed
+    channel.basic_publish(
+        names.DEAD_EXCHANGE,
+        "",
+        json.dumps({"job_id": job_id}).encode(),
+        pika.BasicProperties(
+            message_id=job_id, headers=headers, delivery_mode=pika.DeliveryMode.Persistent
+        ),
+    )
+    return job_id
+
+
+def taken(channel: BlockingChannel, queue: str) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    while True:
+        method, properties, _ = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            return out
+        out.append((properties.message_id, properties.headers or {}))
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, ["dlq", *args])
+
+
+def test_list_groups_dead_letters_by_cause(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    for _ in range(3):
+        dead_letter(broker, "smtp-permanent", text="550 5.7.1 relaying denied")
+    dead_letter(broker, "invalid", text="to[0]: is not a valid e-mail address")
+    result = run("list", "--json")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(row["error_class"], row["count"]) for row in rows] == [
+        ("smtp-permanent", 3),
+        ("invalid", 1),
+    ]
+    assert rows[0]["sample_error"] == "550 5.7.1 relaying denied"
+    table = run("list")
+    assert "smtp-permanent" in table.stdout and "4 dead letter(s) in 2 cause(s)" in table.stdout
+    assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 4
+
+
+def test_replay_of_a_class_sends_those_back_marked_and_leaves_the_rest(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    retry = [dead_letter(broker, "smtp-transient") for _ in range(2)]
+    other = dead_letter(broker, "invalid")
+    result = run("replay", "--class", "smtp-transient")
+    assert result.exit_code == 0, result.output
+    assert "replayed 2, skipped 0, left 1" in result.stdout
+    replayed = taken(broker, names.SEND_QUEUE)
+    assert sorted(job_id for job_id, _ in replayed) == sorted(retry)
+    for _, headers in replayed:
+        assert headers[names.HEADER_REPLAYED] == 1
+        assert names.HEADER_ERROR_CLASS not in headers
+        assert names.HEADER_ATTEMPT not in headers
+    assert [job_id for job_id, _ in taken(broker, names.DEAD_QUEUE)] == [other]
+
+
+def test_one_job_can_be_replayed_alone(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    first = dead_letter(broker, "config")
+    dead_letter(broker, "config")
+    assert run("replay", "--job", first).exit_code == 0
+    assert [job_id for job_id, _ in taken(broker, names.SEND_QUEUE)] == [first]
+
+
+def test_a_job_replayed_too_often_is_skipped_unless_forced(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    looping = dead_letter(broker, "smtp-permanent", replayed=3)
+    result = run("replay", "--all")
+    assert "replayed 0, skipped 1, left 1" in result.stdout
+    assert f"skipped {looping}: already replayed 3 times" in result.stderr
+    assert run("replay", "--all", "--force").exit_code == 0
+    [(job_id, headers)] = taken(broker, names.SEND_QUEUE)
+    assert (job_id, headers[names.HEADER_REPLAYED]) == (looping, 4)
+
+
+def test_replay_and_purge_need_a_selection(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    dead_letter(broker, "invalid")
+    for command in ("replay", "purge"):
+        result = run(command)
+        assert result.exit_code == 2
+        assert "--class CLASS, --job JOB_ID or --all" in result.output
+
+
+def test_purge_asks_first_and_removes_only_the_selection(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    gone = dead_letter(broker, "invalid")
+    kept = dead_letter(broker, "invalid")
+    assert run("purge", "--job", gone).exit_code == 1  # no answer on stdin: aborted
+    assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 2
+    result = run("purge", "--job", gone, "--yes")
+    assert "purged 1, left 1" in result.stdout
+    assert [job_id for job_id, _ in taken(broker, names.DEAD_QUEUE)] == [kept]
+
+
+def test_export_writes_json_lines_and_changes_nothing(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    job_id = dead_letter(broker, "invalid", text="subject: contains a line break")
+    result = run("export")
+    [record] = [json.loads(line) for line in result.stdout.splitlines()]
+    assert record["job_id"] == job_id
+    assert record["error_text"] == "subject: contains a line break"
+    assert json.loads(record["body"]) == {"job_id": job_id}
+    assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 1
+    shown = run("show", job_id)
+    assert json.loads(shown.stdout)["attempts"] == 5
+
+
+def test_a_failing_replay_returns_every_letter_to_the_queue(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    for _ in range(3):
+        dead_letter(broker, "invalid")
+
+    def explode(_connection: BlockingConnection, _letter: DeadLetter) -> None:
+        raise RuntimeError("the broker went away")
+
+    with pytest.raises(RuntimeError):
+        process(rabbitmq_url, Selector(), explode)
+    assert queue_depth(rabbitmq_url) == 3
+
+
+def test_a_job_past_the_delivery_limit_is_dead_lettered_by_the_broker(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    broker.basic_publish(
+        names.JOBS_EXCHANGE,
+        names.JOB_ROUTING_KEY,
+        b"{}",
+        pika.BasicProperties(message_id="poison", delivery_mode=pika.DeliveryMode.Persistent),
+    )
+    for _ in range(50):
+        method, _, _ = broker.basic_get(names.SEND_QUEUE, auto_ack=False)
+        if method is None:
+            break
+        broker.basic_nack(method.delivery_tag, requeue=True)
+    for _ in range(50):  # dead-lettering (at-least-once) completes asynchronously
+        if queue_depth(erpmail_env["RABBITMQ_URL"]) == 1:
+            break
+        broker.connection.sleep(0.1)
+    rows = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
+    assert [(row["error_class"], row["count"]) for row in rows] == [("broker:delivery_limit", 1)]

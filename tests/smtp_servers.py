@@ -1,0 +1,305 @@
+"""Real SMTP servers on loopback for the tests: aiosmtpd in every TLS mode, with or without AUTH,
+plus servers that misbehave (close at once, never answer).
+
+Each server listens on its own loopback address (``127.x.y.z``) on the standard port of its
+TLS mode (25 plain, 587 STARTTLS, 465 implicit TLS), so that a configuration pointing at it
+passes erpmail's port rule; that needs root (as in CI) or
+``net.ipv4.ip_unprivileged_port_start=0``. Pass ``port=0`` for any free port instead.
+
+Use the context managers directly, or the fixtures (registered from ``tests/conftest.py``):
+``tls_authority`` (a session CA), ``trust_test_ca`` (points SSL_CERT_FILE at it so that the
+code under test trusts the test servers, as it would trust a public CA).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import random
+import socket
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, AnyStr
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from schemas.tables import TlsMode
+from tests.certificates import Authority, issue, make_authority
+from workers.config.resolved import SmtpEndpoint
+
+STANDARD_PORTS = {TlsMode.NONE: 25, TlsMode.STARTTLS: 587, TlsMode.SSL: 465}
+
+
+def loopback_host() -> str:
+    """A random loopback address other than 127.0.0.1 (where the shared services listen)."""
+    return f"127.{random.randint(1, 254)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class RecordingHandler:
+    """Accepts every mail and keeps its envelope; each reply can be replaced by a refusal."""
+
+    def __init__(
+        self,
+        mail_reply: str | None = None,
+        rcpt_reply: str | None = None,
+        data_reply: str | None = None,
+    ) -> None:
+        self.mail_reply = mail_reply
+        self.rcpt_reply = rcpt_reply
+        self.data_reply = data_reply
+        self.envelopes: list[Envelope] = []
+        self.mail_froms: list[str] = []
+        self.mail_after_starttls: list[bool] = []  # per MAIL FROM: was STARTTLS done before?
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        self.mail_froms.append(address)
+        self.mail_after_starttls.append(session.ssl is not None)
+        if self.mail_reply:
+            return self.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_reply:
+            return self.data_reply
+        self.envelopes.append(envelope)
+        return "250 2.0.0 OK: queued"
+
+
+class _Smtp(SMTP):
+    """aiosmtpd's server, able to leave extensions (AUTH, STARTTLS) out of its EHLO reply."""
+
+    def __init__(self, *args: Any, hide_extensions: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._hidden = tuple(f"250-{name.upper()}" for name in hide_extensions)
+
+    async def push(self, status: AnyStr) -> None:
+        text = status.decode("ascii", "replace") if isinstance(status, bytes) else status
+        if self._hidden and text.upper().startswith(self._hidden):
+            return
+        await super().push(status)
+
+
+class _Controller(Controller):
+    def __init__(self, *args: Any, hide_extensions: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._hide_extensions = hide_extensions
+
+    def factory(self) -> SMTP:
+        return _Smtp(self.handler, hide_extensions=self._hide_extensions, **self.SMTP_kwargs)
+
+
+@dataclass
+class SmtpTestServer:
+    host: str
+    port: int
+    tls: TlsMode
+    handler: Any
+    ca_file: Path | None
+    logins: list[str] = field(default_factory=list)
+
+    def endpoint(
+        self,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        verify_certificate: bool = True,
+        timeout_seconds: float = 5.0,
+    ) -> SmtpEndpoint:
+        return SmtpEndpoint(
+            self.host,
+            self.port,
+            self.tls,
+            username,
+            password,
+            verify_certificate,
+            timeout_seconds,
+        )
+
+
+def _authenticator(accounts: Mapping[str, str], reject_reply: str | None, logins: list[str]) -> Any:
+    def authenticate(
+        server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            login = auth_data.login.decode("utf-8", "replace")
+            password = auth_data.password.decode("utf-8", "replace")
+            if login in accounts and accounts[login] == password:
+                logins.append(login)
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False, message=reject_reply)
+
+    return authenticate
+
+
+@contextlib.contextmanager
+def smtp_server(
+    tls: TlsMode | str = TlsMode.NONE,
+    *,
+    authority: Authority | None = None,
+    accounts: Mapping[str, str] | None = None,
+    auth_reject_reply: str | None = None,
+    auth_require_tls: bool | None = None,
+    offer_starttls: bool = True,
+    handler: Any = None,
+    host: str | None = None,
+    port: int | None = None,
+    **smtp_parameters: Any,
+) -> Iterator[SmtpTestServer]:
+    """An aiosmtpd server on loopback, stopped when the block ends.
+
+    ``tls``: ``none`` (plain), ``starttls`` (offers STARTTLS unless ``offer_starttls`` is
+    false) or ``ssl`` (implicit TLS); the certificate is issued by ``authority`` for the
+    server's address. ``accounts`` (username -> password) turns AUTH on; a failed login gets
+    ``auth_reject_reply`` (default aiosmtpd's ``535 5.7.8``). Without ``accounts`` the server
+    does not offer AUTH at all. ``handler`` defaults to a :class:`RecordingHandler`.
+    """
+    mode = TlsMode(tls)
+    handler = handler if handler is not None else RecordingHandler()
+    logins: list[str] = []
+    for _attempt in range(20):
+        address = host or loopback_host()
+        chosen = STANDARD_PORTS[mode] if port is None else port or free_port(address)
+        kwargs: dict[str, Any] = dict(smtp_parameters)
+        hidden: list[str] = []
+        ssl_context = None
+        ca_file = None
+        if mode != TlsMode.NONE:
+            if authority is None:
+                raise ValueError("a TLS test server needs an authority for its certificate")
+            certificate = issue(authority, [address, "localhost"])
+            ca_file = certificate.ca_file
+            if mode == TlsMode.SSL:
+                ssl_context = certificate.server_context()
+            elif offer_starttls:
+                kwargs["tls_context"] = certificate.server_context()
+        if accounts is not None:
+            kwargs["authenticator"] = _authenticator(accounts, auth_reject_reply, logins)
+            # aiosmtpd counts only STARTTLS as TLS; under implicit TLS AUTH is offered at once
+            kwargs["auth_require_tls"] = (
+                mode == TlsMode.STARTTLS if auth_require_tls is None else auth_require_tls
+            )
+        else:
+            hidden.append("AUTH")
+        controller = _Controller(
+            handler,
+            hostname=address,
+            port=chosen,
+            ssl_context=ssl_context,
+            ready_timeout=10.0,
+            hide_extensions=hidden,
+            **kwargs,
+        )
+        try:
+            controller.start()
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE and host is None:
+                continue
+            raise
+        break
+    else:
+        raise RuntimeError("no free loopback address found for a test SMTP server")
+    try:
+        yield SmtpTestServer(address, chosen, mode, handler, ca_file, logins)
+    finally:
+        controller.stop()
+
+
+@dataclass
+class RawServer:
+    """A TCP listener that is no SMTP server: :func:`closing_server`, :func:`silent_server`."""
+
+    host: str
+    port: int
+    connections: int = 0
+
+
+@contextlib.contextmanager
+def _raw_server(keep_open: bool, port: int) -> Iterator[RawServer]:
+    listener = socket.socket()
+    for _attempt in range(20):
+        host = loopback_host()
+        try:
+            listener.bind((host, port))
+            break
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                listener.close()
+                raise
+    else:
+        raise RuntimeError("no free loopback address found")
+    listener.listen()
+    listener.settimeout(0.1)
+    server = RawServer(host, listener.getsockname()[1])
+    stop = threading.Event()
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _peer = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            server.connections += 1
+            if keep_open:
+                held.append(connection)
+            else:
+                connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+        for connection in held:
+            connection.close()
+
+
+def closing_server(port: int = 25) -> contextlib.AbstractContextManager[RawServer]:
+    """Accepts each connection and closes it at once, before any greeting."""
+    return _raw_server(keep_open=False, port=port)
+
+
+def silent_server(port: int = 25) -> contextlib.AbstractContextManager[RawServer]:
+    """Accepts each connection and never says anything."""
+    return _raw_server(keep_open=True, port=port)
+
+
+@pytest.fixture(scope="session")
+def tls_authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
+    """A CA made for this test session; servers started with it present its certificates."""
+    return make_authority(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def trust_test_ca(monkeypatch: pytest.MonkeyPatch, tls_authority: Authority) -> Authority:
+    """Make the code under test trust ``tls_authority`` (through SSL_CERT_FILE)."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_authority.ca_file))
+    return tls_authority

@@ -1,0 +1,197 @@
+"""One mail from the event mailbox → its records, in ONE database transaction.
+
+:meth:`BouncePipeline.record` parses the mail, decides what it is, and — unless it is
+ordinary mail — writes the raw mail, its Events, the job's status and any suppressions, and
+commits. The caller moves the mail only after this returns, so a crash leaves either nothing
+committed (the mail is handled again) or everything committed: the mail's key is then found
+in ``raw_bounces`` and the second pass only moves it (``duplicate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from schemas.tables import Event, MailMessage, RawBounce, utc_now
+from workers.bounces import policy
+from workers.bounces.disposition import Disposition, Kind, decide
+from workers.bounces.identity import bounce_key
+from workers.bounces.records import build_events
+from workers.bounces.source import Destination, FetchedMessage
+from workers.bounces.trust import JobClaim, check_claim
+from workers.config.secrets import verification_keys
+from workers.dsn import BounceReport, ReportKind, parse_bounce
+from workers.logging import get_logger
+from workers.settings import BounceSettings
+from workers.store.engine import session_scope
+from workers.store.events import record_events
+from workers.store.suppressions import active_suppressions, suppress
+
+
+def log() -> Any:
+    """The logger, bound at call time (after the CLI configured logging)."""
+    return get_logger(component="bounces")
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What became of one mail."""
+
+    kind: Kind
+    destination: Destination
+    bounce_key: str | None
+    duplicate: bool = False
+    job_id: str | None = None
+    reasons: tuple[str, ...] = ()
+    suppressed: tuple[str, ...] = field(default_factory=tuple)
+
+
+class BouncePipeline:
+    def __init__(self, engine: Engine, settings: BounceSettings, secret_key: str | None) -> None:
+        self._engine = engine
+        self._settings = settings
+        self._keys = verification_keys(secret_key)
+
+    def record(self, message: FetchedMessage, now: datetime | None = None) -> Handled:
+        now = now or utc_now()
+        report = parse_bounce(message.raw)
+        disposition = decide(report, message.raw)
+        if not disposition.records:
+            return Handled(disposition.kind, disposition.destination, None)
+        key = bounce_key(message.raw, report.message_id)
+        claim = check_claim(report, self._keys)
+        try:
+            with session_scope(self._engine) as session:
+                if session.exec(select(RawBounce.id).where(RawBounce.bounce_key == key)).first():
+                    return Handled(disposition.kind, disposition.destination, key, duplicate=True)
+                return self._write(session, message, report, disposition, claim, key, now)
+        except IntegrityError:
+            # Another worker committed the same mail between our look-up and our insert.
+            return Handled(disposition.kind, disposition.destination, key, duplicate=True)
+
+    def _write(
+        self,
+        session: Session,
+        message: FetchedMessage,
+        report: BounceReport,
+        disposition: Disposition,
+        claim: JobClaim,
+        key: str,
+        now: datetime,
+    ) -> Handled:
+        raw = RawBounce(
+            bounce_key=key, content=message.raw, size=max(message.ref.size, len(message.raw))
+        )
+        session.add(raw)
+        session.flush()
+        job = session.get(MailMessage, claim.job_id) if claim.job_id else None
+        tenant = job.tenant if job is not None else None
+        events = record_events(
+            session, build_events(report, disposition, claim, tenant, key, raw.id, now)
+        )
+        suppressed: list[str] = []
+        if job is not None:
+            self._update_job(job, events, now)
+            session.add(job)
+            suppressed = self._suppress(session, job.tenant, events, now)
+        reasons = tuple(event.reason for event in events)
+        log().info(
+            "bounce recorded",
+            job_id=claim.job_id,
+            claimed_job_id=claim.claimed_job_id if not claim.verified else None,
+            bounce_key=key,
+            kind=disposition.kind.value,
+            reasons=list(reasons),
+            suppressed=suppressed,
+        )
+        return Handled(
+            disposition.kind,
+            disposition.destination,
+            key,
+            job_id=claim.job_id,
+            reasons=reasons,
+            suppressed=tuple(suppressed),
+        )
+
+    def _update_job(self, job: MailMessage, events: list[Event], now: datetime) -> None:
+        for event in events:
+            outcome = policy.outcome_of(event.reason, event.bounce_type)
+            status = policy.next_status(job.status, outcome)
+            if status != job.status:
+                job.status = status
+                job.updated_at = now
+                if outcome in (policy.Outcome.HARD, policy.Outcome.SOFT):
+                    job.error_class = f"{outcome.value}_bounce"
+                    job.error_text = (
+                        f"{event.recipient}: {event.status or ''} {event.reason}"
+                        f" {event.diagnostic or ''}".strip()[:2000]
+                    )
+
+    def _suppress(
+        self, session: Session, tenant: str, events: list[Event], now: datetime
+    ) -> list[str]:
+        suppressed: list[str] = []
+        for event in events:
+            if not event.recipient:
+                continue
+            outcome = policy.outcome_of(event.reason, event.bounce_type)
+            decision = policy.immediate_suppression(outcome, self._settings, now)
+            if decision is None and outcome is policy.Outcome.SOFT:
+                decision = policy.soft_suppression(
+                    self._soft_bounce_times(session, tenant, event.recipient, now),
+                    self._settings,
+                    now,
+                )
+            if decision is None:
+                continue
+            existing = active_suppressions(session, tenant, [event.recipient], now)
+            current = existing.get(event.recipient)
+            if current is not None and policy.keeps_existing(
+                current.expires_at, decision.expires_at
+            ):
+                continue
+            suppress(
+                session,
+                tenant,
+                event.recipient,
+                event.reason,
+                detail=f"{decision.detail}: {event.status or ''} {event.diagnostic or ''}".strip(),
+                event_id=event.id,
+                expires_at=decision.expires_at,
+            )
+            suppressed.append(event.recipient)
+        return suppressed
+
+    def _soft_bounce_times(
+        self, session: Session, tenant: str, recipient: str, now: datetime
+    ) -> list[datetime]:
+        rows = session.exec(
+            select(Event.received_at).where(
+                Event.tenant == tenant,
+                Event.recipient == recipient,
+                Event.bounce_type == "soft",
+                col(Event.reason).not_in(policy.NOT_BOUNCE_REASONS),
+                col(Event.verified).is_(True),
+                Event.received_at >= policy.soft_window_start(self._settings, now),
+            )
+        )
+        return list(rows)
+
+    def record_failure(self, message: FetchedMessage, error: Exception) -> Handled:
+        """Keep a mail the pipeline failed on: its bytes and one ``undefined`` Event."""
+        key = bounce_key(message.raw, "")
+        disposition = Disposition(Kind.UNPARSED, f"worker error: {type(error).__name__}")
+        empty = BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="")
+        claim = JobClaim(None, None, False)
+        try:
+            with session_scope(self._engine) as session:
+                if session.exec(select(RawBounce.id).where(RawBounce.bounce_key == key)).first():
+                    return Handled(disposition.kind, disposition.destination, key, duplicate=True)
+                return self._write(session, message, empty, disposition, claim, key, utc_now())
+        except IntegrityError:
+            return Handled(disposition.kind, disposition.destination, key, duplicate=True)

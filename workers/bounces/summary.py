@@ -1,0 +1,59 @@
+"""Counting what a run did, and showing it as a table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rich.table import Table
+
+from workers.bounces.disposition import Kind
+from workers.bounces.pipeline import Handled
+
+
+@dataclass
+class Summary:
+    seen: int = 0
+    by_kind: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
+    duplicates: int = 0
+    suppressed: int = 0
+    published: int = 0
+    failed: int = 0
+
+    def add(self, handled: Handled) -> None:
+        self.seen += 1
+        self.by_kind[handled.kind.value] += 1
+        if handled.duplicate:
+            self.duplicates += 1
+        self.reasons.update(handled.reasons)
+        self.suppressed += len(handled.suppressed)
+
+    @property
+    def bounces(self) -> int:
+        return self.by_kind[Kind.BOUNCE.value]
+
+    def table(self, title: str = "bounce worker: summary") -> Table:
+        table = Table(title=title)
+        table.add_column("what")
+        table.add_column("count", justify="right")
+        rows = [
+            ("mails handled", self.seen),
+            ("  bounces (Processed)", self.by_kind[Kind.BOUNCE.value]),
+            ("  complaints (Processed)", self.by_kind[Kind.COMPLAINT.value]),
+            ("  auto-replies (NotBounces)", self.by_kind[Kind.AUTOREPLY.value]),
+            ("  unparsed (Unparsed)", self.by_kind[Kind.UNPARSED.value]),
+            ("  not bounces (NotBounces)", self.by_kind[Kind.NOT_BOUNCE.value]),
+            ("  already recorded (moved only)", self.duplicates),
+            ("  left in place after an error", self.failed),
+            ("events written", sum(self.reasons.values())),
+            ("addresses suppressed", self.suppressed),
+            ("events published", self.published),
+        ]
+        for name, count in rows:
+            table.add_row(name, str(count))
+        if self.reasons:
+            table.add_section()
+            for reason, count in sorted(self.reasons.items(), key=lambda item: (-item[1], item[0])):
+                table.add_row(f"reason: {reason}", str(count))
+        return table

@@ -1,0 +1,169 @@
+"""The bounce worker's loop: list → fetch → record (commit) → move → publish; then wait.
+
+Source trouble (a server restart, the network) and database trouble are waited out with
+backoff; a mail the pipeline cannot handle is recorded as ``undefined`` and filed under
+Unparsed; nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext, suppress
+from typing import Any
+
+import pika.exceptions
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from workers.bounces.backoff import backoff_delays
+from workers.bounces.outbox import publish_pending
+from workers.bounces.pipeline import BouncePipeline
+from workers.bounces.source import FetchedMessage, MailSource, MessageRef, SourceUnavailable
+from workers.bounces.summary import Summary
+from workers.broker.connection import BrokerUnavailable
+from workers.broker.publisher import ConfirmingPublisher, PublishRefused
+from workers.logging import get_logger
+
+
+def log() -> Any:
+    """The logger, bound at call time (after the CLI configured logging)."""
+    return get_logger(component="bounces")
+
+
+CHUNK = 25
+ONCE_MAX_FAILURES = 8
+
+
+class GaveUp(RuntimeError):
+    """A ``--once`` run could not reach its mailbox or database after several tries."""
+
+
+class BounceWorker:
+    def __init__(
+        self,
+        source: MailSource,
+        pipeline: BouncePipeline,
+        engine: Engine,
+        open_publisher: Callable[[], ConfirmingPublisher] | None,
+        *,
+        poll_seconds: float,
+        max_message_bytes: int,
+        console: Console | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+    ) -> None:
+        self._source = source
+        self._pipeline = pipeline
+        self._engine = engine
+        self._open_publisher = open_publisher
+        self._publisher: ConfirmingPublisher | None = None
+        self._poll = poll_seconds
+        self._max_bytes = max_message_bytes
+        self._console = console
+        self._sleep = sleep
+        self.stopping = threading.Event()
+        self.summary = Summary()
+
+    def stop(self) -> None:
+        """Finish the mail in hand, then return from :meth:`run` (safe from any thread)."""
+        self.stopping.set()
+        self._source.wake()
+
+    def run(self, once: bool = False) -> Summary:
+        """Handle the mailbox until it is empty (``once``) or until :attr:`stopping` is set."""
+        delays: Iterator[float] | None = None
+        failures = 0
+        done_this_run: set[str] = set()
+        try:
+            while not self.stopping.is_set():
+                try:
+                    self._source.connect()
+                    refs = [r for r in self._source.pending() if r.id not in done_this_run]
+                    if refs:
+                        done_this_run.update(self._handle_all(refs))
+                    self._publish()
+                    delays, failures = None, 0
+                    if not refs:
+                        if once:
+                            break
+                        self._source.wait(self._poll)
+                except (SourceUnavailable, OperationalError, DBAPIError) as exc:
+                    failures += 1
+                    if once and failures >= ONCE_MAX_FAILURES:
+                        raise GaveUp(f"giving up after {failures} tries: {exc}") from None
+                    delays = delays or backoff_delays()
+                    delay = next(delays)
+                    log().warning("waiting to reconnect", error=str(exc), retry_in=round(delay, 1))
+                    self._sleep(delay)
+        finally:
+            self._publish()
+            self._source.close()
+            if self._publisher is not None:
+                self._publisher.close()
+        return self.summary
+
+    def _progress(self, total: int) -> Progress | nullcontext[None]:
+        if self._console is None or total < CHUNK:
+            return nullcontext()
+        return Progress(
+            TextColumn("scanning {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self._console,
+        )
+
+    def _handle_all(self, refs: list[MessageRef]) -> set[str]:
+        done: set[str] = set()
+        with self._progress(len(refs)) as progress:
+            task = (
+                progress.add_task(self._source.description, total=len(refs)) if progress else None
+            )
+            for start in range(0, len(refs), CHUNK):
+                for message in self._source.fetch(refs[start : start + CHUNK], self._max_bytes):
+                    if self.stopping.is_set():
+                        return done
+                    self._handle(message)
+                    done.add(message.ref.id)
+                    if progress is not None and task is not None:
+                        progress.advance(task)
+                self._publish()
+        return done
+
+    def _handle(self, message: FetchedMessage) -> None:
+        try:
+            handled = self._pipeline.record(message)
+        except (OperationalError, DBAPIError):
+            raise  # the database is away: back off, the mail stays where it is
+        except Exception as exc:
+            log().exception("mail could not be handled", message=message.ref.id)
+            try:
+                handled = self._pipeline.record_failure(message, exc)
+            except (OperationalError, DBAPIError):
+                raise
+            except Exception:
+                log().exception("mail left in place", message=message.ref.id)
+                self.summary.failed += 1
+                return
+        self._source.move(message.ref, handled.destination)
+        self.summary.add(handled)
+
+    def _publish(self) -> None:
+        if self._open_publisher is None:
+            return
+        try:
+            if self._publisher is None:
+                self._publisher = self._open_publisher()
+            while count := publish_pending(self._engine, self._publisher):
+                self.summary.published += count
+        except (BrokerUnavailable, PublishRefused, pika.exceptions.AMQPError) as exc:
+            log().warning("events not published yet; they stay in the outbox", error=str(exc))
+            if self._publisher is not None:
+                with suppress(pika.exceptions.AMQPError):
+                    self._publisher.close()
+            self._publisher = None
+        except (OperationalError, DBAPIError) as exc:
+            log().warning("outbox not readable now; retrying later", error=str(exc))

@@ -1,0 +1,108 @@
+"""`erpmail events list`: Event records with filters, as a table or JSON lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from schemas.tables import Event
+from workers.cli.context import settings_from_env
+from workers.cli.times import When
+from workers.events.query import EventFilter, count_by_reason, event_to_json, list_events
+from workers.store.engine import make_engine, session_scope
+
+BOUNCE_TYPES = ("hard", "soft", "undetermined")
+PIPE_WIDTH = 180
+
+
+@click.group()
+def events() -> None:
+    """Event records: bounces, complaints, auto-replies, refusals."""
+
+
+def wide_console() -> Console:
+    """The terminal's width on a terminal; wide enough not to wrap tables in a file or pipe."""
+    return Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)
+
+
+def events_table(rows: list[Event]) -> Table:
+    table = Table(title=f"{len(rows)} events, newest first")
+    for name in ("received (UTC)", "job", "tenant"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("recipient", overflow="fold", min_width=16)
+    for name in ("status", "reason", "type"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("diagnostic", overflow="ellipsis", no_wrap=True, max_width=50)
+    for event in rows:
+        table.add_row(
+            event.received_at.strftime("%m-%d %H:%M:%S"),
+            (event.job_id or "-")[:8] + ("" if event.verified or not event.job_id else "?"),
+            event.tenant or "-",
+            event.recipient or "(none)",
+            event.status or "",
+            event.reason,
+            event.bounce_type,
+            (event.diagnostic or "")[:200],
+        )
+    return table
+
+
+def reasons_table(counts: dict[str, int]) -> Table:
+    table = Table(title="events by reason")
+    table.add_column("reason")
+    table.add_column("events", justify="right")
+    for reason, count in counts.items():
+        table.add_row(reason, str(count))
+    table.add_section()
+    table.add_row("total", str(sum(counts.values())))
+    return table
+
+
+@events.command("list")
+@click.option("--job", "job_id", help="Only this job id.")
+@click.option("--recipient", help="Only this address (any case).")
+@click.option("--reason", help="Only this reason (userunknown, mailboxfull, ...).")
+@click.option("--bounce-type", type=click.Choice(BOUNCE_TYPES), help="Only hard, soft, ...")
+@click.option("--since", type=When(), help="From this time on (2026-11-01, or an age: 7d).")
+@click.option("--until", type=When(), help="Before this time.")
+@click.option("--tenant", help="Only this tenant's events.")
+@click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--by-reason", is_flag=True, help="Also count the matching events by reason.")
+def list_command(
+    job_id: str | None,
+    recipient: str | None,
+    reason: str | None,
+    bounce_type: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    tenant: str | None,
+    limit: int,
+    as_json: bool,
+    by_reason: bool,
+) -> None:
+    """List Event records, newest first."""
+    settings = settings_from_env()
+    where = EventFilter(job_id, recipient, reason, bounce_type, since, until, tenant)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = list_events(session, where, limit or None)
+            counts = count_by_reason(session, where) if by_reason else {}
+    finally:
+        engine.dispose()
+    if as_json:
+        for event in rows:
+            click.echo(json.dumps(event_to_json(event), ensure_ascii=False))
+        if by_reason:
+            click.echo(json.dumps({"by_reason": counts}))
+        return
+    console = wide_console()
+    console.print(events_table(rows))
+    if by_reason:
+        console.print(reasons_table(counts))

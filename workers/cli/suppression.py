@@ -1,0 +1,126 @@
+"""`erpmail suppression list|add|remove`: the addresses a tenant no longer sends to."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import click
+from rich.table import Table
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from schemas.tables import Suppression, utc_now
+from workers.cli.context import settings_from_env
+from workers.cli.events import wide_console
+from workers.store.engine import make_engine, session_scope
+from workers.store.suppressions import lift, normalize, suppress
+
+
+@click.group()
+def suppression() -> None:
+    """The suppression list: addresses not sent to, and why."""
+
+
+def _row(row: Suppression) -> dict[str, object]:
+    return {
+        "tenant": row.tenant,
+        "address": row.address,
+        "reason": row.reason,
+        "detail": row.detail,
+        "event_id": row.event_id,
+        "created_at": row.created_at.isoformat() + "Z",
+        "expires_at": row.expires_at.isoformat() + "Z" if row.expires_at else None,
+    }
+
+
+@suppression.command("list")
+@click.option("--tenant", help="Only this tenant.")
+@click.option("--address", help="Only this address.")
+@click.option("--expired", is_flag=True, help="Include suppressions that have expired.")
+@click.option("--limit", default=200, show_default=True, help="At most this many (0: all).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def list_command(
+    tenant: str | None, address: str | None, expired: bool, limit: int, as_json: bool
+) -> None:
+    """List suppressed addresses with the reason and the bounce that caused each."""
+    settings = settings_from_env()
+    query = select(Suppression).order_by(
+        col(Suppression.created_at).desc(), col(Suppression.id).desc()
+    )
+    if tenant:
+        query = query.where(Suppression.tenant == tenant)
+    if address:
+        query = query.where(Suppression.address == normalize(address))
+    if not expired:
+        query = query.where(
+            or_(col(Suppression.expires_at).is_(None), col(Suppression.expires_at) > utc_now())
+        )
+    if limit:
+        query = query.limit(limit)
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            rows = list(session.exec(query))
+    finally:
+        engine.dispose()
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(_row(row), ensure_ascii=False))
+        return
+    table = Table(title=f"{len(rows)} suppressed addresses")
+    for name in ("tenant", "address", "reason", "since (UTC)", "expires", "event", "detail"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.tenant,
+            row.address,
+            row.reason,
+            row.created_at.strftime("%Y-%m-%d %H:%M"),
+            row.expires_at.strftime("%Y-%m-%d %H:%M") if row.expires_at else "never",
+            str(row.event_id or "-"),
+            (row.detail or "")[:120],
+        )
+    wide_console().print(table)
+
+
+@suppression.command("add")
+@click.argument("tenant")
+@click.argument("address")
+@click.option("--reason", default="manual", show_default=True, help="Why (shown in lists).")
+@click.option("--detail", help="A note kept with it.")
+@click.option("--days", type=click.IntRange(min=1), help="Expire after this many days.")
+def add_command(
+    tenant: str, address: str, reason: str, detail: str | None, days: int | None
+) -> None:
+    """Stop sending to ADDRESS for TENANT."""
+    if "@" not in address or any(c in address for c in "\r\n \t"):
+        raise click.BadParameter(f"{address!r} is not a mail address", param_hint="ADDRESS")
+    settings = settings_from_env()
+    expires = utc_now() + timedelta(days=days) if days else None
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            suppress(session, tenant, address, reason, detail=detail, expires_at=expires)
+    finally:
+        engine.dispose()
+    until = f" until {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
+    click.echo(f"suppressed {normalize(address)} for {tenant} ({reason}){until}")
+
+
+@suppression.command("remove")
+@click.argument("tenant")
+@click.argument("address")
+def remove_command(tenant: str, address: str) -> None:
+    """Send to ADDRESS for TENANT again."""
+    settings = settings_from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        with session_scope(engine) as session:
+            removed = lift(session, tenant, address)
+    finally:
+        engine.dispose()
+    if not removed:
+        click.echo(f"{normalize(address)} was not suppressed for {tenant}", err=True)
+        raise SystemExit(1)
+    click.echo(f"removed {normalize(address)} from {tenant}'s suppression list")

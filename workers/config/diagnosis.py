@@ -1,0 +1,504 @@
+"""What an SMTP failure means, in plain words, and how to fix it. Pure: no I/O.
+
+:func:`diagnose` takes the exception that aiosmtplib (or the socket/TLS layer under it)
+raised, and optionally the step it happened in, the endpoint and the provider presets; it
+returns a :class:`Diagnosis`: the kind of failure, a summary, the fix, whether waiting and
+trying again could help, and the provider's own explanation where a preset knows the reply.
+``erpmail config test`` shows it per step; the sender records it with a failed job.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import errno
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiosmtplib
+
+from schemas.tables import TlsMode
+from workers.config.presets import AuthHint, Preset, PresetBook
+from workers.config.resolved import SmtpEndpoint
+
+
+class Step(StrEnum):
+    """The steps of an SMTP conversation, in order."""
+
+    CONNECT = "connect"
+    GREETING = "greeting"
+    EHLO = "ehlo"
+    STARTTLS = "starttls"
+    AUTH = "auth"
+    MAIL_FROM = "mail_from"
+    RCPT_TO = "rcpt_to"
+    DATA = "data"
+    QUIT = "quit"
+
+
+class Failure(StrEnum):
+    DNS = "dns"
+    REFUSED = "connection_refused"
+    UNREACHABLE = "unreachable"
+    TIMEOUT = "timeout"
+    CONNECTION_CLOSED = "connection_closed"
+    TLS_CERTIFICATE = "tls_certificate"
+    TLS_HANDSHAKE = "tls_handshake"
+    GREETING_REFUSED = "greeting_refused"
+    EHLO_REFUSED = "ehlo_refused"
+    STARTTLS_NOT_OFFERED = "starttls_not_offered"
+    STARTTLS_REFUSED = "starttls_refused"
+    AUTH_NOT_OFFERED = "auth_not_offered"
+    AUTH_NO_COMMON_MECHANISM = "auth_no_common_mechanism"
+    AUTH_REJECTED = "auth_rejected"
+    AUTH_INCOMPLETE = "auth_incomplete"
+    AUTH_REQUIRED = "auth_required"
+    ENCRYPTION_REQUIRED = "encryption_required"
+    SENDER_REJECTED = "sender_rejected"
+    RECIPIENT_REJECTED = "recipient_rejected"
+    DATA_REJECTED = "data_rejected"
+    NOT_SUPPORTED = "not_supported"
+    UNEXPECTED = "unexpected"
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    failure: Failure
+    step: Step
+    summary: str
+    fix: str
+    transient: bool
+    reply_code: int | None = None
+    reply_text: str | None = None
+    enhanced_status: str | None = None
+    provider: str | None = None  # the preset whose explanation applied
+
+    def __str__(self) -> str:
+        return f"{self.summary}. Fix: {self.fix}"
+
+
+_STATUS_RE = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
+_CREDENTIALS_FIX = (
+    "check the username (usually the full e-mail address) and the password; where the account "
+    "has two-step verification or MFA, most providers need an app password instead of the "
+    "account password; store them with erpmail config set USER --username ... --password-prompt"
+)
+
+
+def enhanced_status(text: str) -> str | None:
+    found = _STATUS_RE.search(text)
+    return found.group(1) if found else None
+
+
+def provider_hint(
+    reply_code: int | None,
+    text: str,
+    provider: Preset | None = None,
+    presets: PresetBook | None = None,
+) -> tuple[Preset, AuthHint] | None:
+    """The preset explanation of a reply: the provider's own first; then any preset's hint
+    marked distinctive (specific enough to recognise its provider on any server)."""
+    if provider is not None:
+        for hint in provider.auth_hints:
+            if hint.matches(reply_code, text):
+                return provider, hint
+    for preset in presets or ():
+        for hint in preset.auth_hints:
+            if hint.distinctive and hint.matches(reply_code, text):
+                return preset, hint
+    return None
+
+
+def _where(endpoint: SmtpEndpoint | None) -> str:
+    return f"{endpoint.host}:{endpoint.port}" if endpoint else "the server"
+
+
+def _decoded_challenge(text: str) -> str | None:
+    """A 334 text is base64; providers put OAuth errors there. Its decoded form, if readable."""
+    candidate = text.strip().split()[0] if text.strip() else ""
+    try:
+        decoded = base64.b64decode(candidate, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    return decoded if decoded.isprintable() and decoded else None
+
+
+def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Failure, str, str]:
+    where = _where(endpoint)
+    if code == 334:
+        decoded = _decoded_challenge(text)
+        return (
+            Failure.AUTH_INCOMPLETE,
+            f"{where} answered 334 (go on) where 235 (logged in) was expected: the "
+            "authentication exchange did not complete"
+            + (f"; the server's message decodes to {decoded}" if decoded else ""),
+            "the server wants another step of the AUTH mechanism or reports an OAuth error "
+            "in that 334 text; check that the account allows password (PLAIN/LOGIN) login "
+            "over SMTP, and the username and password",
+        )
+    if code == 538:
+        return (
+            Failure.ENCRYPTION_REQUIRED,
+            f"{where} wants TLS before it accepts a login",
+            "use TLS mode starttls (port 587) or ssl (port 465)",
+        )
+    if code == 504:
+        return (
+            Failure.AUTH_NO_COMMON_MECHANISM,
+            f"{where} does not accept the authentication mechanism erpmail used",
+            "the server and erpmail share no login mechanism (erpmail speaks PLAIN, LOGIN and "
+            "CRAM-MD5); ask the provider which one the server takes",
+        )
+    if 400 <= code < 500:
+        return (
+            Failure.AUTH_REJECTED,
+            f"{where} could not check the login just now ({code})",
+            "try again later; if it persists, ask the provider",
+        )
+    return (
+        Failure.AUTH_REJECTED,
+        f"{where} did not accept the username and password",
+        _CREDENTIALS_FIX,
+    )
+
+
+def _reply(
+    code: int, text: str, step: Step, endpoint: SmtpEndpoint | None
+) -> tuple[Failure, str, str]:
+    where = _where(endpoint)
+    status = enhanced_status(text) or ""
+    if step in (Step.CONNECT, Step.GREETING):
+        return (
+            Failure.GREETING_REFUSED,
+            f"{where} refused the session in its greeting",
+            "the server does not take mail from this machine now (busy, or blocks this "
+            "address); try later, or ask its administrator",
+        )
+    if step == Step.EHLO:
+        return (
+            Failure.EHLO_REFUSED,
+            f"{where} refused EHLO",
+            "the server does not accept this client's greeting; ask its administrator",
+        )
+    if step == Step.STARTTLS:
+        return (
+            Failure.STARTTLS_REFUSED,
+            f"{where} refused to start TLS",
+            "try TLS mode ssl on port 465, or ask the provider which TLS mode it uses",
+        )
+    if step == Step.AUTH:
+        return _auth_reply(code, text, endpoint)
+    if step == Step.MAIL_FROM:
+        if code == 530 or (status in ("5.7.0", "5.7.57") and "auth" in text.lower()):
+            return (
+                Failure.AUTH_REQUIRED,
+                f"{where} wants a login before it accepts mail",
+                "set the SMTP username and password for this user (or the global user): "
+                "a blank username means erpmail does not log in",
+            )
+        return (
+            Failure.SENDER_REJECTED,
+            f"{where} refused the sender address",
+            "the account may send only from its own address: in own mode make the user's "
+            "e-mail the account's address (or one it may send as); reply-to mode sends from "
+            "the company's event-domain address, which such a server refuses",
+        )
+    if step == Step.RCPT_TO:
+        if "relay" in text.lower():
+            return (
+                Failure.RECIPIENT_REJECTED,
+                f"{where} refuses to relay to that recipient",
+                "the server relays only for logged-in users or its own domains: configure "
+                "the username and password",
+            )
+        return (
+            Failure.RECIPIENT_REJECTED,
+            f"{where} refused the recipient",
+            "check the recipient address; the server's reply says why",
+        )
+    if step == Step.DATA:
+        if code == 552 or status in ("5.3.4", "5.2.3"):
+            return (
+                Failure.DATA_REJECTED,
+                f"{where} refused the message as too big",
+                "send smaller attachments",
+            )
+        return (
+            Failure.DATA_REJECTED,
+            f"{where} refused the message",
+            "the server's reply says why (content, policy or limits)",
+        )
+    return (Failure.UNEXPECTED, f"{where} answered {code} at {step}", "see the server's reply")
+
+
+def diagnose_reply(
+    code: int,
+    text: str,
+    step: Step,
+    *,
+    endpoint: SmtpEndpoint | None = None,
+    provider: Preset | None = None,
+    presets: PresetBook | None = None,
+) -> Diagnosis:
+    """The diagnosis of a refusing SMTP reply ``code text`` at ``step``."""
+    failure, summary, fix = _reply(code, text, step, endpoint)
+    hinted = provider_hint(code, text, provider, presets)
+    provider_key = None
+    if hinted is not None:
+        preset, hint = hinted
+        summary = f"{summary} ({preset.name}: {hint.meaning})"
+        fix = hint.fix
+        provider_key = preset.key
+    return Diagnosis(
+        failure=failure,
+        step=step,
+        summary=f"{summary} ({code} {' '.join(text.split())})",
+        fix=fix,
+        transient=400 <= code < 500,
+        reply_code=code,
+        reply_text=text,
+        enhanced_status=enhanced_status(text),
+        provider=provider_key,
+    )
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _step_of(error: BaseException) -> Step:
+    if isinstance(error, aiosmtplib.SMTPAuthenticationError):
+        return Step.AUTH
+    if isinstance(error, aiosmtplib.SMTPSenderRefused):
+        return Step.MAIL_FROM
+    if isinstance(error, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPRecipientsRefused):
+        return Step.RCPT_TO
+    if isinstance(error, aiosmtplib.SMTPDataError):
+        return Step.DATA
+    if isinstance(error, aiosmtplib.SMTPHeloError):
+        return Step.EHLO
+    return Step.CONNECT
+
+
+def _certificate(
+    error: ssl.SSLCertVerificationError, endpoint: SmtpEndpoint | None
+) -> tuple[str, str]:
+    reason = error.verify_message or getattr(error, "reason", None) or str(error)
+    where = _where(endpoint)
+    last_resort = (
+        "; as a last resort turn verification off explicitly "
+        "(erpmail config set USER --no-verify-certificate), which lets anyone on the way "
+        "read the password"
+    )
+    if error.verify_code == 10:
+        return (
+            f"{where} presented an expired certificate ({reason})",
+            "the server's administrator must renew its certificate" + last_resort,
+        )
+    if error.verify_code == 62 or "hostname" in reason.lower():
+        return (
+            f"{where} presented a certificate issued for another name ({reason})",
+            "use the host name the certificate is issued for (the provider's documented "
+            "SMTP host)" + last_resort,
+        )
+    return (
+        f"{where} presented a certificate that this machine does not trust ({reason})",
+        "the certificate is self-signed or from a private CA: have the administrator use a "
+        "certificate from a public CA, or add the CA to this machine's trust store "
+        "(SSL_CERT_FILE)" + last_resort,
+    )
+
+
+def _handshake(error: ssl.SSLError, endpoint: SmtpEndpoint | None) -> tuple[str, str]:
+    reason = (getattr(error, "reason", None) or str(error)).upper()
+    where = _where(endpoint)
+    if "WRONG_VERSION_NUMBER" in reason or "RECORD_LAYER" in reason or "HTTP_REQUEST" in reason:
+        return (
+            f"{where} did not answer the TLS handshake with TLS (it probably speaks plain SMTP "
+            "there first)",
+            "use TLS mode starttls (usually port 587 or 25) instead of ssl",
+        )
+    return (
+        f"the TLS handshake with {where} failed ({getattr(error, 'reason', None) or error})",
+        "check the TLS mode and port (ssl on 465, starttls on 587); the server may only "
+        "speak old TLS versions, which erpmail does not accept",
+    )
+
+
+def _timeout(error: BaseException, step: Step | None, endpoint: SmtpEndpoint | None) -> Diagnosis:
+    where = _where(endpoint)
+    text = str(error).lower()
+    if "ready message" in text or step == Step.GREETING:
+        if endpoint is not None and endpoint.port == 465 and endpoint.tls != TlsMode.SSL:
+            hint = (
+                "port 465 speaks implicit TLS first: a client waiting for a plain greeting "
+                "there waits for ever; use TLS mode ssl on port 465"
+            )
+        else:
+            hint = (
+                "the server accepted the connection but never greeted: it may be "
+                "overloaded, or not an SMTP server; check the port"
+            )
+        return Diagnosis(
+            Failure.TIMEOUT,
+            Step.GREETING,
+            f"connected to {where}, but the server never sent its greeting",
+            hint,
+            transient=True,
+        )
+    if "connecting" in text or step in (None, Step.CONNECT):
+        return Diagnosis(
+            Failure.TIMEOUT,
+            Step.CONNECT,
+            f"no answer from {where} (connection timed out)",
+            "check the host and port; a firewall may drop SMTP ports from this network "
+            "(many networks block outgoing port 25)",
+            transient=True,
+        )
+    return Diagnosis(
+        Failure.TIMEOUT,
+        step,
+        f"{where} stopped answering during {step}",
+        "try again; if it persists, the server is overloaded or filtering",
+        transient=True,
+    )
+
+
+def _by_message(
+    error: aiosmtplib.SMTPException, endpoint: SmtpEndpoint | None, step: Step | None
+) -> Diagnosis | None:
+    text = str(error).lower()
+    where = _where(endpoint)
+    if "starttls extension not supported" in text:
+        return Diagnosis(
+            Failure.STARTTLS_NOT_OFFERED,
+            Step.STARTTLS,
+            f"{where} does not offer STARTTLS",
+            "use TLS mode ssl if the server speaks implicit TLS (port 465); mode none sends "
+            "in plain text and is allowed only for a trusted relay",
+            transient=False,
+        )
+    if "auth extension is not supported" in text:
+        fix = "clear the username if the server needs no login"
+        if endpoint is not None and endpoint.tls == TlsMode.NONE:
+            fix = (
+                "most servers offer AUTH only over TLS: use starttls (587) or ssl (465); "
+                "or clear the username if the server needs no login"
+            )
+        return Diagnosis(
+            Failure.AUTH_NOT_OFFERED,
+            Step.AUTH,
+            f"{where} does not offer AUTH (login)",
+            fix,
+            transient=False,
+        )
+    if "no suitable authentication method" in text:
+        return Diagnosis(
+            Failure.AUTH_NO_COMMON_MECHANISM,
+            Step.AUTH,
+            f"{where} offers no login mechanism erpmail speaks (PLAIN, LOGIN, CRAM-MD5)",
+            "the server may want OAuth (XOAUTH2); use an app password where the provider "
+            "allows it, or another server",
+            transient=False,
+        )
+    if isinstance(error, aiosmtplib.SMTPNotSupported):
+        return Diagnosis(
+            Failure.NOT_SUPPORTED,
+            step or Step.MAIL_FROM,
+            f"{where} lacks a feature the mail needs ({error})",
+            "the addresses need SMTPUTF8: use ASCII addresses or another server",
+            transient=False,
+        )
+    return None
+
+
+def diagnose(
+    error: BaseException,
+    step: Step | None = None,
+    *,
+    endpoint: SmtpEndpoint | None = None,
+    provider: Preset | None = None,
+    presets: PresetBook | None = None,
+) -> Diagnosis:
+    """The diagnosis of ``error`` raised while talking to ``endpoint`` (at ``step``, when
+    known; otherwise the step is read from the exception type)."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused) and error.recipients:
+        error = error.recipients[0]
+    if isinstance(error, aiosmtplib.SMTPResponseException):
+        at = step or _step_of(error)
+        if isinstance(error, aiosmtplib.SMTPConnectResponseError):
+            at = Step.GREETING
+        return diagnose_reply(
+            error.code, error.message, at, endpoint=endpoint, provider=provider, presets=presets
+        )
+    where = _where(endpoint)
+    for link in _chain(error):
+        if isinstance(link, ssl.SSLCertVerificationError):
+            summary, fix = _certificate(link, endpoint)
+            return Diagnosis(
+                Failure.TLS_CERTIFICATE, step or Step.CONNECT, summary, fix, transient=False
+            )
+        if isinstance(link, socket.gaierror):
+            return Diagnosis(
+                Failure.DNS,
+                Step.CONNECT,
+                f"the host name {endpoint.host if endpoint else ''} does not resolve "
+                f"({link.strerror or link})",
+                "check the spelling of the SMTP host (e.g. smtp.gmail.com); if it is right, "
+                "this machine's DNS is not working",
+                transient=True,
+            )
+        if isinstance(link, ConnectionRefusedError):
+            return Diagnosis(
+                Failure.REFUSED,
+                Step.CONNECT,
+                f"{where} refused the connection",
+                "nothing listens on that port: check the port (25, 465 or 587) and the host",
+                transient=True,
+            )
+        if isinstance(link, OSError) and link.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return Diagnosis(
+                Failure.UNREACHABLE,
+                Step.CONNECT,
+                f"{where} cannot be reached",
+                "check the network and the host",
+                transient=True,
+            )
+        if isinstance(link, ssl.SSLError):
+            summary, fix = _handshake(link, endpoint)
+            return Diagnosis(
+                Failure.TLS_HANDSHAKE, step or Step.CONNECT, summary, fix, transient=False
+            )
+    if isinstance(error, TimeoutError):
+        return _timeout(error, step, endpoint)
+    if isinstance(error, aiosmtplib.SMTPException):
+        found = _by_message(error, endpoint, step)
+        if found is not None:
+            return found
+    for link in _chain(error):
+        if isinstance(link, aiosmtplib.SMTPServerDisconnected | ConnectionError | EOFError):
+            return Diagnosis(
+                Failure.CONNECTION_CLOSED,
+                step or Step.CONNECT,
+                f"{where} closed the connection"
+                + (" before greeting" if (step or Step.CONNECT) == Step.CONNECT else ""),
+                "the server may block this machine's address, allow only a few connections, "
+                "or speak another protocol on this port (check TLS mode and port)",
+                transient=True,
+            )
+    return Diagnosis(
+        Failure.UNEXPECTED,
+        step or Step.CONNECT,
+        f"unexpected error talking to {where}: {type(error).__name__}: {error}",
+        "see the error; report it if it persists",
+        transient=True,
+    )

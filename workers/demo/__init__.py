@@ -1,0 +1,1 @@
+"""`erpmail demo`: the system end to end, on the machine's own services."""

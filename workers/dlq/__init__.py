@@ -1,0 +1,1 @@
+"""The dead-letter queue: inspect, replay, purge, export (``erpmail dlq``)."""

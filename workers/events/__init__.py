@@ -1,0 +1,1 @@
+"""Reading Event records: the Python API the event module uses (``query``)."""
