@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Behaviour:
     drop_first: int = 0  # close the connection instead of answering DATA, N times
     stall_seconds: float = 0.0  # wait this long before answering DATA
     stall_first: int = 0  # ... for the first N transactions only (0: always)
+    login_refusal: str | None = None  # offer AUTH and refuse every login with this reply
 
 
 @dataclass
@@ -93,9 +94,20 @@ class _CountingSMTP(SMTP):
         super().connection_made(transport)
 
 
+def _refuse_login(reply: str) -> Any:
+    def authenticator(*_args: Any) -> AuthResult:
+        return AuthResult(success=False, handled=False, message=reply)
+
+    return authenticator
+
+
 class _Controller(Controller):
     def factory(self) -> SMTP:
-        return _CountingSMTP(self.handler, hostname="smtp.test", **self.SMTP_kwargs)
+        refusal = self.handler.owner.behaviour.login_refusal
+        extra: dict[str, Any] = {}
+        if refusal:
+            extra = {"authenticator": _refuse_login(refusal), "auth_require_tls": False}
+        return _CountingSMTP(self.handler, hostname="smtp.test", **self.SMTP_kwargs, **extra)
 
 
 def free_port() -> int:

@@ -359,3 +359,29 @@ def test_over_a_rate_limit_a_job_is_delayed_not_failed(
     assert worker.stats.deferred >= 1
     assert server.accepted() == 1
     assert harness.queue_depth(names.DEAD_QUEUE) == 0
+
+
+def test_a_refused_login_is_dead_lettered_at_once_with_the_fix(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(login_refusal="535 5.7.8 Username and Password not accepted"))
+    harness = make_harness(server.port)
+    job = make_job()
+
+    def with_login(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+        endpoint = replace(config.endpoint, username="mari@acme.ee", password="wrong-password")
+        return replace(config, endpoint=endpoint)
+
+    harness.publish_jobs([job])
+    harness.run_until(
+        lambda: harness.statuses().get(job["job_id"]) == "dead", timeout=30, resolve=with_login
+    )
+
+    ((properties, _),) = harness.drain(names.DEAD_QUEUE)
+    text = properties.headers[names.HEADER_ERROR_TEXT]
+    assert properties.headers[names.HEADER_ERROR_CLASS] == "auth"
+    assert "535 5.7.8" in text
+    assert "app password" in text
+    assert "wrong-password" not in text
+    assert server.accepted() == 0

@@ -38,7 +38,8 @@ from workers.broker.aio import (
 )
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import PublishRefused
-from workers.config.presets import load_presets
+from workers.config.diagnosis import Step, diagnose
+from workers.config.presets import PresetBook, load_presets
 from workers.config.resolved import ResolvedConfig, Source
 from workers.config.secrets import signing_key
 from workers.config.service import resolve_for_job
@@ -119,7 +120,7 @@ class SenderWorker:
 
     def __post_init__(self) -> None:
         settings = self.settings
-        presets = load_presets(settings.presets_file)
+        presets = self._presets = load_presets(settings.presets_file)
 
         def resolve_with_settings(session: Any, tenant: str, user: str, job_id: str) -> Any:
             return resolve_for_job(session, settings, tenant, user, job_id, presets)
@@ -414,7 +415,8 @@ class SenderWorker:
         try:
             accepted = await send(self.pools.get(config.endpoint), envelope)
         except SendFailed as failed:
-            await self._failed(delivery, job, attempt, failed.failure, info, remote, log)
+            failure = explain(failed, config, self._presets)
+            await self._failed(delivery, job, attempt, failure, info, remote, log)
             return
         now = _now()
         events = refusal_events(
@@ -657,6 +659,34 @@ class SenderWorker:
         if not self._database_down.is_set():
             self._database_down.set()
             self._log.error("database_unavailable")
+
+
+_DIAGNOSIS_STEPS = {
+    failures.Stage.CONNECT: Step.CONNECT,
+    failures.Stage.AUTH: Step.AUTH,
+    failures.Stage.MAIL: Step.MAIL_FROM,
+    failures.Stage.RCPT: Step.RCPT_TO,
+    failures.Stage.DATA: Step.DATA,
+}
+
+
+def explain(failed: SendFailed, config: ResolvedConfig, presets: PresetBook) -> Failure:
+    """The failure with the configuration module's plain-words diagnosis (and the
+    provider's explanation, e.g. "Gmail needs an app password") added to a permanent one."""
+    failure = failed.failure
+    cause = failed.__cause__
+    if not failure.permanent or cause is None:
+        return failure
+    try:
+        diagnosis = diagnose(
+            cause,
+            _DIAGNOSIS_STEPS.get(failure.stage) if failure.stage else None,
+            endpoint=config.endpoint,
+            presets=presets,
+        )
+    except Exception:  # an explanation is a courtesy: never lose the failure over it
+        return failure
+    return replace(failure, text=f"{failure.text} — {diagnosis}")
 
 
 async def _first(*waitables: Awaitable[Any]) -> None:
