@@ -2,8 +2,8 @@
 
 Everything runs on loopback against Postfix's ``smtp-sink``:
 
-- **ceiling**: Postfix's ``smtp-source`` into the same sink with as many sessions, one new
-  connection per mail and reusing connections;
+- **ceiling**: Postfix's ``smtp-source`` into the same sink with as many sessions as the
+  worker has pooled connections, one new connection per mail and reusing connections;
 - **raw aiosmtplib**: no queue, no database — messages built beforehand, sent over reused
   connections (the reference for the sender's efficiency), and the same with erpmail's MIME
   builder in the loop;
@@ -349,9 +349,10 @@ def worker_run(
     )
 
 
-def table(rows: list[Row], raw_rate: float) -> Table:
+def table(rows: list[Row], raw_rate: float, ceiling: float) -> Table:
     out = Table(title="sender benchmark (loopback, smtp-sink)")
-    for column in ("run", "mails", "seconds", "mails/s", "vs raw", "peak RSS MB", "note"):
+    columns = ("run", "mails", "seconds", "mails/s", "vs raw", "vs ceiling", "peak RSS MB", "note")
+    for column in columns:
         out.add_column(column, justify="left" if column in ("run", "note") else "right")
     for row in rows:
         out.add_row(
@@ -360,6 +361,7 @@ def table(rows: list[Row], raw_rate: float) -> Table:
             f"{row.seconds:.2f}",
             f"{row.rate:,.0f}",
             f"{row.rate / raw_rate:.0%}" if raw_rate else "-",
+            f"{row.rate / ceiling:.0%}" if ceiling else "-",
             ", ".join(str(v) for v in row.peak_rss_mb) or "-",
             row.note,
         )
@@ -368,8 +370,8 @@ def table(rows: list[Row], raw_rate: float) -> Table:
 
 @click.command()
 @click.option("--jobs", default=10_000, show_default=True, help="Jobs per worker run.")
-@click.option("--processes", default="1,2", show_default=True, help="Worker counts to try.")
-@click.option("--sessions", default=10, show_default=True, help="smtp-source sessions.")
+@click.option("--processes", default="1,2,3", show_default=True, help="Worker counts to try.")
+@click.option("--sessions", default=20, show_default=True, help="smtp-source sessions.")
 @click.option("--connections", default=20, show_default=True, help="raw aiosmtplib connections.")
 @click.option("--naive-mails", default=1000, show_default=True)
 @click.option("--prefetch", default=400, show_default=True)
@@ -407,7 +409,8 @@ def main(
         workdir = Path(tmp)
         console.print(f"smtp-sink on 127.0.0.1:{port}; load average {load_before}")
         rows.append(smtp_source(port, jobs, sessions, reuse=False))
-        rows.append(smtp_source(port, jobs, sessions, reuse=True))
+        ceiling = smtp_source(port, jobs, sessions, reuse=True)
+        rows.append(ceiling)
         messages = prebuilt_messages(jobs, "bench.example")
         raw = asyncio.run(raw_aiosmtplib(port, messages, connections, build_in_loop=False))
         rows.append(raw)
@@ -419,7 +422,7 @@ def main(
         rows.append(worker_run(settings, port, max(jobs // 4, 1), 1, options, workdir, console))
         rows[-1].note += "; memory: ¼ of the jobs"
     load_after = os.getloadavg()
-    console.print(table(rows, raw.rate))
+    console.print(table(rows, raw.rate, ceiling.rate))
     console.print(
         f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs; "
         f"worker options {options}"
@@ -431,6 +434,11 @@ def main(
         "load_average_after": load_after,
         "worker_options": options,
         "raw_aiosmtplib_rate": raw.rate,
+        "ceiling_rate": ceiling.rate,
+        "best_end_to_end_rate": max(r.rate for r in rows if r.processes and r.peak_rss_mb),
+        "one_process_vs_raw": next(
+            (r.rate / raw.rate for r in rows if r.processes == 1 and r.peak_rss_mb), None
+        ),
         "rows": [{**asdict(row), "rate": row.rate} for row in rows],
     }
     path = Path(output)

@@ -407,9 +407,15 @@ class SenderWorker:
         if claim.possible_duplicate:
             self.stats.possible_duplicates += 1
             log.warning("resending_interrupted_job", possible_duplicate=True)
-        message = build_message(
-            job, from_header=config.from_header, reply_to=config.reply_to, message_id=message_id
-        )
+        try:
+            message = build_message(
+                job, from_header=config.from_header, reply_to=config.reply_to, message_id=message_id
+            )
+        except MimeError as error:  # the recipients passed before: the sender's address failed
+            text = f"the configured sender address cannot be written: {error}"
+            failure = Failure(Kind.PERMANENT, failures.CONFIG, text)
+            await self._give_up(delivery, job, attempt, failure, info, _now(), text)
+            return
         envelope = Envelope(config.envelope_sender, claim.recipients_to_send(recipients), message)
         remote = f"{config.endpoint.host}:{config.endpoint.port}"
         try:
