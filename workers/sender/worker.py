@@ -25,6 +25,7 @@ from typing import Any
 import pika
 from pika.channel import Channel
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
@@ -68,6 +69,7 @@ from workers.settings import Settings
 from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
 
 MAX_BACKOFF = 30.0
+STABLE_CONNECTION = 30.0  # a connection that lived this long resets the reconnect backoff
 MAX_RATE_WAIT = 30.0  # longer waits for a rate limit go through a retry queue
 DATABASE_PING_INTERVAL = 1.0
 
@@ -122,7 +124,9 @@ class SenderWorker:
         settings = self.settings
         presets = self._presets = load_presets(settings.presets_file)
 
-        def resolve_with_settings(session: Any, tenant: str, user: str, job_id: str) -> Any:
+        def resolve_with_settings(
+            session: Session, tenant: str, user: str, job_id: str
+        ) -> ResolvedConfig:
             return resolve_for_job(session, settings, tenant, user, job_id, presets)
 
         self._claim = claim_jobs(self.resolve or resolve_with_settings, self._adapt)
@@ -173,11 +177,15 @@ class SenderWorker:
                     backoff = min(backoff * 2, MAX_BACKOFF)
                     continue
                 self.stats.broker_connects += 1
-                backoff = 1.0
+                connected_at = asyncio.get_running_loop().time()
                 try:
                     await self._serve(connection)
                 except (BrokerConnectionLost, pika.exceptions.AMQPError) as error:
-                    self._log.warning("broker_connection_lost", error=repr(error))
+                    self._log.warning("broker_connection_lost", error=repr(error), retry_in=backoff)
+                    if asyncio.get_running_loop().time() - connected_at > STABLE_CONNECTION:
+                        backoff = 1.0
+                    await self._pause(backoff)  # a connection that keeps failing is not hammered
+                    backoff = min(backoff * 2, MAX_BACKOFF)
                 finally:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(connection.close(), timeout=5)
@@ -207,6 +215,9 @@ class SenderWorker:
         generation = Generation(channel, publisher)
         self._log.info("broker_connected", connection=self.name)
         while not self._stopping.is_set():
+            if lost.done() or connection.closed.done():
+                reason = lost.result() if lost.done() else connection.closed.result()
+                raise BrokerConnectionLost(f"channel closed: {reason!r}")
             if self._database_down.is_set():
                 await self._wait_for_database(lost, connection.closed)
                 continue
@@ -219,8 +230,7 @@ class SenderWorker:
             self._log.info("consuming", queue=names.SEND_QUEUE)
             await _first(self._stopping.wait(), self._database_down.wait(), lost, connection.closed)
             if lost.done() or connection.closed.done():
-                reason = lost.result() if lost.done() else connection.closed.result()
-                raise BrokerConnectionLost(f"channel closed: {reason!r}")
+                continue
             await _cancel_consumer(channel, consumer_tag)
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
