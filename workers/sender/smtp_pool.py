@@ -22,6 +22,7 @@ from workers.sender.failures import Stage
 
 MAX_MESSAGES_PER_CONNECTION = 1000
 CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
+IDLE_SECONDS = 60.0  # an idle connection unused this long is closed by :meth:`SmtpPools.sweep`
 
 
 class ConnectFailed(Exception):
@@ -38,6 +39,7 @@ class Connection:
     smtp: aiosmtplib.SMTP
     sent: int = 0
     reused: bool = False
+    idle_since: float = 0.0
 
     @property
     def usable(self) -> bool:
@@ -62,7 +64,9 @@ class SmtpPool:
         local_hostname: str | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self._size = size
         self._slots = asyncio.Semaphore(size)
+        self._in_use = 0
         self._idle: deque[Connection] = deque()
         self._stats = stats
         self._cafile = cafile
@@ -73,6 +77,7 @@ class SmtpPool:
     async def acquire(self, fresh: bool = False) -> Connection:
         """A connection for one mail; give it back with :meth:`release`."""
         await self._slots.acquire()
+        self._in_use += 1
         try:
             while self._idle and not fresh:
                 connection = self._idle.pop()
@@ -82,6 +87,7 @@ class SmtpPool:
                 await _close(connection)
             return await self._open()
         except BaseException:
+            self._in_use -= 1
             self._slots.release()
             raise
 
@@ -89,11 +95,24 @@ class SmtpPool:
         """Return ``connection``; an unhealthy one (error mid-conversation) is closed."""
         try:
             if healthy and connection.usable:
+                connection.idle_since = asyncio.get_running_loop().time()
                 self._idle.append(connection)
             else:
                 connection.smtp.close()
         finally:
+            self._in_use -= 1
             self._slots.release()
+
+    async def close_idle(self, older_than: float) -> None:
+        """Close the idle connections last used before ``older_than`` (loop time)."""
+        stale = [c for c in self._idle if c.idle_since < older_than]
+        self._idle = deque(c for c in self._idle if c.idle_since >= older_than)
+        for connection in stale:
+            await _close(connection)
+
+    @property
+    def unused(self) -> bool:
+        return self._in_use == 0 and not self._idle
 
     async def _open(self) -> Connection:
         now = asyncio.get_running_loop().time()
@@ -161,6 +180,15 @@ class SmtpPools:
                 endpoint, self.size, self.stats, self.cafile, self.local_hostname
             )
         return pool
+
+    async def sweep(self, idle_seconds: float = IDLE_SECONDS) -> None:
+        """Close connections idle for ``idle_seconds`` and forget pools nobody uses, so that a
+        worker that has sent for thousands of configurations does not keep them all open."""
+        older_than = asyncio.get_running_loop().time() - idle_seconds
+        for key, pool in list(self._pools.items()):
+            await pool.close_idle(older_than)
+            if pool.unused and self._pools.get(key) is pool:
+                del self._pools[key]
 
     async def close(self) -> None:
         await asyncio.gather(*(pool.close() for pool in self._pools.values()))

@@ -72,6 +72,7 @@ MAX_BACKOFF = 30.0
 STABLE_CONNECTION = 30.0  # a connection that lived this long resets the reconnect backoff
 MAX_RATE_WAIT = 30.0  # longer waits for a rate limit go through a retry queue
 DATABASE_PING_INTERVAL = 1.0
+POOL_SWEEP_INTERVAL = 15.0
 
 
 @dataclass
@@ -167,6 +168,7 @@ class SenderWorker:
     async def run(self) -> None:
         """Consume until :meth:`stop`; reconnect to the broker whenever it goes away."""
         backoff = 1.0
+        sweeper = asyncio.ensure_future(self._sweep_pools())
         try:
             while not self._stopping.is_set():
                 try:
@@ -190,11 +192,17 @@ class SenderWorker:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(connection.close(), timeout=5)
         finally:
+            sweeper.cancel()
             await self._drain(self.settings.shutdown_grace_seconds)
             if self._committer is not None:
                 self._committer.close()
             await self.pools.close()
             self._log.info("sender_stopped", **vars(self.stats))
+
+    async def _sweep_pools(self) -> None:
+        while True:
+            await asyncio.sleep(POOL_SWEEP_INTERVAL)
+            await self.pools.sweep()
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
