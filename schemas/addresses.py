@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 from flanker.addresslib import address as flanker_address
+
+# The common shapes, checked without the full parser (which costs ~0.3 ms an address): a
+# dot-atom local part, a domain of LDH labels with an alphabetic top-level label, and an
+# optional display name of letters, digits, spaces, apostrophes and hyphens. Whatever
+# these accept the full parser accepts with the same result (a test holds them to that).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDR_SPEC = rf"({_ATEXT}(?:\.{_ATEXT})*)@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BARE = re.compile(rf" *{_ADDR_SPEC} *")
+_NAMED = re.compile(rf" *((?:[^\W_]|[ '-])*[^\W_])? *<{_ADDR_SPEC}> *")
 
 
 class AddressError(ValueError):
@@ -17,10 +30,21 @@ def parse_mailbox(value: str) -> tuple[str, str]:
     """
     if "\r" in value or "\n" in value:
         raise AddressError("contains a line break (CR or LF), which could inject headers")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+    if _CONTROL.search(value):
         raise AddressError("contains a control character")
     if not value.strip():
         raise AddressError("is empty")
+    simple = _BARE.fullmatch(value)
+    if simple is not None:
+        return "", f"{simple.group(1)}@{simple.group(2).lower()}"
+    named = _NAMED.fullmatch(value)
+    if named is not None:
+        name = " ".join((named.group(1) or "").split())
+        return name, f"{named.group(2)}@{named.group(3).lower()}"
+    return _parse_with_flanker(value)
+
+
+def _parse_with_flanker(value: str) -> tuple[str, str]:
     parsed, unparsable = flanker_address.parse_list(value, strict=True, as_tuple=True)
     if unparsable or not parsed:
         raise AddressError(f"is not a valid e-mail address: {value!r}")

@@ -50,6 +50,15 @@ class Settings:
     log_level: str = "info"
     presets_file: str | None = None
     bounces: BounceSettings = field(default_factory=lambda: BounceSettings())
+    # sender worker
+    sender_prefetch: int = 200
+    sender_concurrency: int = 100
+    smtp_pool_size: int = 10
+    retry_max_age_seconds: int = 3 * 24 * 3600
+    retry_jitter: float = 0.2
+    resend_interrupted: bool = True
+    sending_lease_seconds: int = 120
+    shutdown_grace_seconds: float = 30.0
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -60,6 +69,33 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value <= 0:
+        raise SettingsError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _interrupted_policy(env: Mapping[str, str]) -> bool:
+    """True (resend, counted as a possible duplicate) or False (dead-letter: at most once)."""
+    raw = (env.get("ERPMAIL_INTERRUPTED_SEND") or "resend").strip().lower()
+    if raw not in ("resend", "dead-letter"):
+        raise SettingsError(
+            f"ERPMAIL_INTERRUPTED_SEND must be 'resend' or 'dead-letter', not {raw!r}"
+        )
+    return raw == "resend"
 
 
 def _ladder(env: Mapping[str, str]) -> tuple[int, ...]:
@@ -122,4 +158,20 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("ERPMAIL_LOG_LEVEL") or "info",
         presets_file=env.get("ERPMAIL_PRESETS_FILE") or None,
         bounces=_bounce_settings(env),
+        sender_prefetch=_positive(env, "ERPMAIL_SENDER_PREFETCH", defaults.sender_prefetch),
+        sender_concurrency=_positive(
+            env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency
+        ),
+        smtp_pool_size=_positive(env, "ERPMAIL_SMTP_POOL_SIZE", defaults.smtp_pool_size),
+        retry_max_age_seconds=_positive(
+            env, "ERPMAIL_RETRY_MAX_AGE", defaults.retry_max_age_seconds
+        ),
+        retry_jitter=min(max(_float(env, "ERPMAIL_RETRY_JITTER", defaults.retry_jitter), 0), 0.5),
+        resend_interrupted=_interrupted_policy(env),
+        sending_lease_seconds=_positive(
+            env, "ERPMAIL_SENDING_LEASE", defaults.sending_lease_seconds
+        ),
+        shutdown_grace_seconds=_float(
+            env, "ERPMAIL_SHUTDOWN_GRACE", defaults.shutdown_grace_seconds
+        ),
     )

@@ -19,6 +19,7 @@ from tests.bounces.mails import EVENT_DOMAIN, SECRET
 from workers.bounces.imap import ImapFolders, ImapSource, tls_context
 from workers.bounces.imap_url import ImapTarget, ImapTls, parse_imap_url
 from workers.bounces.source import Destination
+from workers.demo import local
 from workers.store import migrate
 from workers.store.engine import make_engine
 
@@ -172,7 +173,7 @@ def imap_box(imap_server: tuple[str, Path | None]) -> Iterator[ImapBox]:
 
 def starttls_url(url: str) -> str | None:
     """The STARTTLS twin of the local Dovecot's IMAPS URL, or None for another server."""
-    if url != services.LOCAL_IMAP_URL:
+    if url != local.LOCAL_IMAP_URL:
         return None
     parts = urlsplit(url)
     return urlunsplit(("imap", parts.netloc.replace(":10993", ":10143"), parts.path, "", ""))

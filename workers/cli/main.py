@@ -10,11 +10,11 @@ from workers.cli.enqueue import enqueue
 from workers.cli.events import events
 from workers.cli.suppression import suppression
 from workers.cli.topology import topology
-from workers.cli.unbuilt import unbuilt_command
 from workers.config.cli import config
 from workers.demo.cli import demo
 from workers.dlq.cli import dlq
 from workers.dsn.cli import dsn
+from workers.sender.cli import send_command
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,7 +28,7 @@ def worker() -> None:
     """Long-running workers."""
 
 
-worker.add_command(unbuilt_command("send", "Consume mail.send and send over SMTP", "issue 6"))
+worker.add_command(send_command)
 worker.add_command(bounces)
 
 

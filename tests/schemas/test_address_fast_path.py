@@ -1,0 +1,41 @@
+"""The quick path of ``parse_mailbox`` gives exactly what the full parser (flanker) gives."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.addresses import _BARE, _NAMED, _parse_with_flanker, parse_mailbox
+
+EXAMPLES = [
+    "juri@example.ee",
+    "  Juri.Tamm+arved@Sub.Example.EE ",
+    "Jüri Tamm <juri@example.ee>",
+    "Иван Петров <ivan@example.ru>",
+    "O'Brien <o.brien@example.ie>",
+    "J-P Sartre <jp@example.fr>",
+    "Tamm  Jüri <j@example.ee>",
+    "<j@example.ee>",
+    "12 34 <a@b.ee>",
+]
+
+
+@pytest.mark.parametrize("value", EXAMPLES)
+def test_the_quick_path_takes_the_common_shapes_and_agrees(value: str) -> None:
+    assert _BARE.fullmatch(value) or _NAMED.fullmatch(value)
+    assert parse_mailbox(value) == _parse_with_flanker(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.from_regex(_BARE, fullmatch=True), st.from_regex(_NAMED, fullmatch=True)))
+def test_whatever_the_quick_path_accepts_the_full_parser_accepts_alike(value: str) -> None:
+    assert parse_mailbox(value) == _parse_with_flanker(value)
+
+
+@pytest.mark.parametrize(
+    "value", ['"Tamm, Jüri" <j@example.ee>', "J. R. Tamm <j@example.ee>", "x@localhost"]
+)
+def test_other_shapes_still_go_through_the_full_parser(value: str) -> None:
+    assert not (_BARE.fullmatch(value) or _NAMED.fullmatch(value))
+    assert parse_mailbox(value) == _parse_with_flanker(value)

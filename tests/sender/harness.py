@@ -1,0 +1,129 @@
+"""Running the real sender worker against the real broker, database and an SMTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from schemas.tables import Event, MailMessage, UserMailSettings
+from workers.broker import names
+from workers.broker.publisher import ConfirmingPublisher, job_properties
+from workers.logging import configure_logging
+from workers.sender.worker import SenderWorker
+from workers.settings import Settings
+
+TENANT = "acme"
+USER = "MARI"
+
+
+def sender_settings(rabbitmq_url: str, database_url: str, smtp_port: int, **extra: Any) -> Settings:
+    base = Settings(
+        rabbitmq_url=rabbitmq_url,
+        database_url=database_url,
+        secret_key="test-secret-key",
+        event_domain="events.erpmail.test",
+        relay_host="127.0.0.1",
+        relay_port=smtp_port,
+        relay_tls="none",
+        retry_ladder=(1, 2),
+        max_attempts=4,
+        worker_name="test-sender",
+        log_format="json",
+        log_level="warning",
+        sender_prefetch=50,
+        sender_concurrency=20,
+        smtp_pool_size=4,
+        retry_jitter=0.2,
+        shutdown_grace_seconds=10,
+        sending_lease_seconds=3,
+    )
+    return replace(base, **extra)
+
+
+def seed_user(engine: Engine, user_code: str = USER, email: str = "mari@acme.ee") -> None:
+    """A user without a server of their own: mail goes through the platform relay (the test
+    SMTP server), with the job's VERP envelope sender."""
+    with Session(engine) as session:
+        session.add(UserMailSettings(tenant=TENANT, user_code=user_code, email=email))
+        session.commit()
+
+
+@dataclass
+class Harness:
+    settings: Settings
+    engine: Engine
+    broker: BlockingChannel
+
+    def publish(
+        self, bodies: Iterable[tuple[str, bytes]], headers: dict[str, Any] | None = None
+    ) -> None:
+        with ConfirmingPublisher.open(self.settings.rabbitmq_url, "erpmail-tests-publish") as p:
+            for job_id, body in bodies:
+                p.publish_job(job_id, body, headers)
+
+    def publish_jobs(self, jobs: Iterable[dict[str, Any]]) -> None:
+        self.publish((job["job_id"], json.dumps(job, ensure_ascii=False).encode()) for job in jobs)
+
+    def run_until(
+        self,
+        done: Callable[[], bool],
+        timeout: float = 60,
+        settle: float = 0.0,
+        **worker_options: Any,
+    ) -> SenderWorker:
+        """Run a worker until ``done()`` holds (checked every 0.1 s) or ``timeout``."""
+
+        configure_logging("console", "warning")
+
+        async def main() -> SenderWorker:
+            worker = SenderWorker(self.settings, self.engine, **worker_options)
+            runner = asyncio.create_task(worker.run())
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and not runner.done():
+                if done():
+                    break
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(settle)
+            worker.stop()
+            await runner
+            return worker
+
+        return asyncio.run(main())
+
+    def rows(self) -> dict[str, MailMessage]:
+        with Session(self.engine) as session:
+            return {row.job_id: row for row in session.exec(select(MailMessage))}
+
+    def statuses(self) -> dict[str, str]:
+        return {job_id: str(row.status) for job_id, row in self.rows().items()}
+
+    def events(self) -> list[Event]:
+        with Session(self.engine) as session:
+            return list(session.exec(select(Event)))
+
+    def drain(self, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:
+        messages: list[tuple[pika.BasicProperties, bytes]] = []
+        while True:
+            method, properties, body = self.broker.basic_get(queue, auto_ack=True)
+            if method is None:
+                return messages
+            messages.append((properties, body))
+
+    def queue_depth(self, queue: str) -> int:
+        declared = self.broker.queue_declare(queue, passive=True)
+        return int(declared.method.message_count)
+
+    def notices(self) -> list[dict[str, Any]]:
+        return [json.loads(body) for _, body in self.drain(names.EVENTS_QUEUE)]
+
+
+__all__ = ["Harness", "job_properties", "seed_user", "sender_settings"]

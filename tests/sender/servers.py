@@ -1,0 +1,142 @@
+"""Real SMTP servers on loopback (aiosmtpd) that behave as the sender's tests need.
+
+One :class:`SmtpServer` accepts mail and keeps a log of what it received (the Message-IDs
+are what the duplicate counts are made from); its :class:`Behaviour` makes it answer 4xx for
+the first N transactions, 5xx always, refuse some recipients, drop the connection in the
+middle of DATA, or stall before answering.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+
+@dataclass
+class Behaviour:
+    fail_first: int = 0  # answer "451 4.3.0" to DATA for the first N transactions
+    reject_data: str | None = None  # e.g. "554 5.7.1 Message rejected as spam"
+    refuse: dict[str, str] = field(default_factory=dict)  # recipient -> RCPT reply
+    drop_first: int = 0  # close the connection instead of answering DATA, N times
+    stall_seconds: float = 0.0  # wait this long before answering DATA
+    stall_first: int = 0  # ... for the first N transactions only (0: always)
+
+
+@dataclass
+class Received:
+    mail_from: str
+    recipients: list[str]
+    message_id: str
+    job_id: str
+    data: bytes
+
+
+class _Handler:
+    def __init__(self, owner: SmtpServer) -> None:
+        self.owner = owner
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        reply = self.owner.behaviour.refuse.get(address)
+        if reply is not None:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        owner = self.owner
+        behaviour = owner.behaviour
+        with owner.lock:
+            owner.transactions += 1
+            number = owner.transactions
+        if behaviour.stall_seconds and (
+            not behaviour.stall_first or number <= behaviour.stall_first
+        ):
+            await asyncio.sleep(behaviour.stall_seconds)
+        if number <= behaviour.drop_first:
+            server.transport.close()
+            return "421 4.3.0 closing"  # never reaches the client: the connection is gone
+        if number <= behaviour.fail_first:
+            return "451 4.3.0 Temporary failure, try again later"
+        if behaviour.reject_data:
+            return behaviour.reject_data
+        message = email.message_from_bytes(envelope.content)
+        owner.record(
+            Received(
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                str(message.get("Message-ID", "")),
+                str(message.get("X-Erpmail-Job-Id", "")),
+                envelope.content,
+            )
+        )
+        return "250 2.0.0 Ok: queued"
+
+
+class _CountingSMTP(SMTP):
+    def __init__(self, handler: _Handler, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self._owner = handler.owner
+
+    def connection_made(self, transport: Any) -> None:
+        with self._owner.lock:
+            self._owner.connections += 1
+        super().connection_made(transport)
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _CountingSMTP(self.handler, hostname="smtp.test", **self.SMTP_kwargs)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class SmtpServer:
+    """An aiosmtpd server on 127.0.0.1 with a log of the mail it accepted."""
+
+    def __init__(self, behaviour: Behaviour | None = None, port: int | None = None) -> None:
+        self.behaviour = behaviour or Behaviour()
+        self.port = port or free_port()
+        self.lock = threading.Lock()
+        self.received: list[Received] = []
+        self.connections = 0
+        self.transactions = 0
+        self._controller: _Controller | None = None
+
+    def record(self, received: Received) -> None:
+        with self.lock:
+            self.received.append(received)
+
+    def start(self) -> SmtpServer:
+        self._controller = _Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=10
+        )
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def message_id_counts(self) -> Counter[str]:
+        with self.lock:
+            return Counter(received.message_id for received in self.received)
+
+    def accepted(self) -> int:
+        with self.lock:
+            return len(self.received)

@@ -1,0 +1,181 @@
+"""The MIME builder: what it writes parses back, with the standard library, to the job."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+
+from schemas.job import MailJobV1, parse_job
+from tests.jobs import job_bytes, make_job
+from workers.sender.mime import MimeError, build_message, encoded_words, format_mailbox
+
+MESSAGE_ID = "<erpmail.x@events.erpmail.test>"
+
+
+def build(**overrides: Any) -> tuple[MailJobV1, EmailMessage]:
+    job = parse_job(job_bytes(**overrides))
+    raw = build_message(
+        job,
+        from_header="Acme AS <acme@events.erpmail.test>",
+        reply_to="Mari Maasikas <mari@acme.ee>",
+        message_id=MESSAGE_ID,
+        date=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+    )
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n")), "a line is over 998 octets"
+    assert b"\n" not in raw.replace(b"\r\n", b""), "a bare LF"
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return job, parsed
+
+
+def test_headers_carry_the_job_and_the_sender_mode() -> None:
+    job, message = build(cc=["Kati Kask <kati@example.ee>"], bcc=["secret@example.ee"])
+    assert message["Message-ID"] == MESSAGE_ID
+    assert message["X-Erpmail-Job-Id"] == str(job.job_id)
+    assert message["From"].addresses[0].addr_spec == "acme@events.erpmail.test"
+    assert message["From"].addresses[0].display_name == "Acme AS"
+    assert message["Reply-To"].addresses[0].addr_spec == "mari@acme.ee"
+    assert [a.addr_spec for a in message["To"].addresses] == ["juri@example.ee"]
+    assert [a.display_name for a in message["To"].addresses] == ["Jüri Tamm"]
+    assert [a.addr_spec for a in message["Cc"].addresses] == ["kati@example.ee"]
+    assert message["Bcc"] is None
+    assert b"secret@example.ee" not in message.as_bytes()
+    assert message["X-Invoice-Number"] == "2026-0042"
+    assert message["Date"].datetime == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Arve nr 2026-0042",
+        "Õunamahl ja šokolaad: arve jõudis kätte",
+        "Счёт № 42 за услуги связи — оплатить до 1 марта",
+        "Ж" * 300,
+        "long ascii " * 60,
+        "=?utf-8?q?looks-encoded?= but is not",
+        "emoji 📎 and mixed Ärve",
+    ],
+)
+def test_subjects_survive_encoding(subject: str) -> None:
+    _, message = build(subject=subject)
+    assert message["Subject"] == subject
+
+
+@pytest.mark.parametrize(
+    ("mailbox", "name"),
+    [
+        ("Jüri Õunapuu <juri@example.ee>", "Jüri Õunapuu"),
+        ("Иван Петрович Сидоров <juri@example.ee>", "Иван Петрович Сидоров"),
+        ('"Tamm, Jüri" <juri@example.ee>', "Tamm, Jüri"),
+        ('"O\'Brien (sales)" <juri@example.ee>', "O'Brien (sales)"),
+        ("A" * 80 + " <juri@example.ee>", "A" * 80),
+    ],
+)
+def test_display_names_survive_encoding(mailbox: str, name: str) -> None:
+    _, message = build(to=[mailbox])
+    assert message["To"].addresses[0].display_name == name
+    assert message["To"].addresses[0].addr_spec == "juri@example.ee"
+
+
+def test_text_and_html_make_an_alternative_with_attachments_beside_it() -> None:
+    text = "Tere, Jüri!\nArve on lisatud.\n.\nRida, mis algab punktiga.\n"
+    html = "<p>Здравствуйте! Счёт во вложении.</p>"
+    pdf = bytes(range(256)) * 40
+    _, message = build(
+        text=text,
+        html=html,
+        attachments=[
+            {
+                "filename": "счёт-№42 õige.pdf",
+                "content_type": "application/pdf",
+                "content_base64": base64.b64encode(pdf).decode(),
+            },
+            {"filename": "readme.txt", "content_type": "text/plain", "content_base64": "aGk="},
+        ],
+    )
+    assert message.get_content_type() == "multipart/mixed"
+    body, first, second = message.iter_parts()
+    assert body.get_content_type() == "multipart/alternative"
+    plain, rich = body.iter_parts()
+    assert plain.get_content().replace("\r\n", "\n") == text
+    assert rich.get_content().replace("\r\n", "\n") == html
+    assert first.get_filename() == "счёт-№42 õige.pdf"
+    assert first.get_content() == pdf
+    assert second.get_filename() == "readme.txt"
+    assert second.get_content_type() == "text/plain"
+
+
+def test_a_very_long_non_ascii_filename_is_split_into_rfc2231_continuations() -> None:
+    filename = "Счёт-фактура " * 18 + ".pdf"
+    _, message = build(
+        attachments=[
+            {"filename": filename, "content_type": "application/pdf", "content_base64": "aGk="}
+        ]
+    )
+    _, attachment = message.iter_parts()
+    assert attachment.get_filename() == filename
+    raw = attachment.as_string()
+    assert "filename*1*=" in raw
+
+
+def test_a_text_only_job_is_a_single_part() -> None:
+    _, message = build(text="Lihtne tekst", attachments=[])
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content().rstrip("\r\n") == "Lihtne tekst"
+    assert message["Content-Transfer-Encoding"] == "7bit"
+
+
+def test_mostly_cyrillic_text_goes_as_base64_and_latin_text_as_quoted_printable() -> None:
+    _, russian = build(text="Здравствуйте, это счёт." * 10, attachments=[])
+    _, estonian = build(text="Tere, see on arve õunte eest." * 10, attachments=[])
+    assert russian["Content-Transfer-Encoding"] == "base64"
+    assert estonian["Content-Transfer-Encoding"] == "quoted-printable"
+    assert estonian.get_content() == "Tere, see on arve õunte eest." * 10
+
+
+def test_encoded_words_never_split_a_character_and_stay_short() -> None:
+    words = encoded_words("ä" * 100 + "📎" * 30)
+    assert all(len(word) <= 75 for word in words)
+    decoded = "".join(base64.b64decode(w[10:-2]).decode("utf-8") for w in words)
+    assert decoded == "ä" * 100 + "📎" * 30
+
+
+def test_an_international_domain_is_written_in_punycode() -> None:
+    written = format_mailbox("", "info@õun.ee")
+    assert written.isascii()
+    domain = written.split("@")[1]
+    assert domain.startswith("xn--")
+    assert domain.encode("ascii").decode("idna") == "õun.ee"
+
+
+def test_a_non_ascii_local_part_is_refused_clearly() -> None:
+    with pytest.raises(MimeError, match="SMTPUTF8"):
+        format_mailbox("", "jüri@example.ee")
+
+
+def test_job_factory_is_valid() -> None:
+    assert parse_job(job_bytes()).job_id is not None
+    assert make_job()["schema_version"] == 1
+
+
+def test_envelope_recipients_are_bare_unique_and_include_bcc() -> None:
+    from workers.sender.mime import envelope_recipients
+
+    job = parse_job(
+        job_bytes(
+            to=["Jüri <juri@example.ee>", "kati@example.ee"],
+            cc=["Juri Again <juri@example.ee>"],
+            bcc=["audit@õun.ee"],
+        )
+    )
+    assert envelope_recipients(job) == [
+        "juri@example.ee",
+        "kati@example.ee",
+        "audit@xn--un-bka.ee",
+    ]

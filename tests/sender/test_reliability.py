@@ -1,0 +1,279 @@
+"""Reliability of the sender as a process: kill -9, the broker closing the connection, an
+SMTP server that is down for a while, a database that goes away.
+
+Counts are printed (run with ``-s`` to see them); the assertions are the promises: every job
+is delivered, and a mail is delivered twice only when its job was caught mid-send, in which
+case its row says ``possible_duplicate``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from tests.jobs import make_job
+from tests.sender.harness import Harness
+from tests.sender.servers import SmtpServer
+from workers.broker import names
+from workers.correlation import message_id_for
+
+MakeHarness = Callable[..., Harness]
+StartServer = Callable[..., SmtpServer]
+DOMAIN = "events.erpmail.test"
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def worker_process(
+    harness: Harness, tmp_path: Path, name: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    settings = harness.settings
+    env = {
+        **os.environ,
+        "RABBITMQ_URL": settings.rabbitmq_url,
+        "DATABASE_URL": settings.database_url,
+        "ERPMAIL_SECRET_KEY": settings.secret_key or "",
+        "EVENT_DOMAIN": settings.event_domain,
+        "ERPMAIL_RELAY_HOST": settings.relay_host,
+        "ERPMAIL_RELAY_PORT": str(settings.relay_port),
+        "ERPMAIL_RELAY_TLS": "none",
+        "ERPMAIL_RETRY_LADDER": "1,2",
+        "ERPMAIL_WORKER_NAME": name,
+        "ERPMAIL_LOG_FORMAT": "json",
+        "ERPMAIL_LOG_LEVEL": "warning",
+        "ERPMAIL_SENDER_PREFETCH": "100",
+        "ERPMAIL_SENDER_CONCURRENCY": "50",
+        "ERPMAIL_SENDING_LEASE": str(settings.sending_lease_seconds),
+    }
+    log = (tmp_path / f"{name}.log").open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from workers.cli.main import main; main()", "worker", "send"],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+        log.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    process.send_signal(signal.SIGTERM)
+    return process.wait(timeout=60)
+
+
+def delivered_report(
+    server: SmtpServer, harness: Harness, jobs: list[dict[str, str]]
+) -> dict[str, int]:
+    counts = server.message_id_counts()
+    expected = {message_id_for(job["job_id"], DOMAIN): job["job_id"] for job in jobs}
+    missing = set(expected) - set(counts)
+    assert not missing, f"{len(missing)} jobs never reached the SMTP server"
+    assert set(counts) == set(expected)
+    duplicated = {expected[mid] for mid, count in counts.items() if count > 1}
+    rows = harness.rows()
+    assert {job_id for job_id in duplicated if not rows[job_id].possible_duplicate} == set(), (
+        "a mail was delivered twice although its job was never caught mid-send"
+    )
+    assert all(count <= 2 for count in counts.values())
+    return {
+        "jobs": len(jobs),
+        "delivered": sum(counts.values()),
+        "duplicates": len(duplicated),
+        "flagged_possible_duplicate": sum(1 for row in rows.values() if row.possible_duplicate),
+    }
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_flight(
+    make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    jobs = [make_job(to=[f"customer{n}@example.ee"]) for n in range(3000)]
+    harness.publish_jobs(jobs)
+
+    with worker_process(harness, tmp_path, f"kill-{uuid.uuid4().hex[:8]}") as first:
+        wait_for(lambda: server.accepted() >= 1000, 120, "1000 mails before the kill")
+        first.kill()
+        first.wait(timeout=10)
+    statuses = harness.statuses()
+    in_flight = sum(1 for status in statuses.values() if status == "sending")
+    sent_before = sum(1 for status in statuses.values() if status == "sent")
+
+    with worker_process(harness, tmp_path, f"restart-{uuid.uuid4().hex[:8]}") as second:
+        wait_for(
+            lambda: list(harness.statuses().values()).count("sent") == len(jobs),
+            180,
+            "every job sent after the restart",
+        )
+        assert stop(second) == 0
+
+    report = delivered_report(server, harness, jobs)
+    print(f"\nkill -9: sent before the kill {sent_before}, in flight at the kill {in_flight},")
+    print(f"         {report}")
+    assert report["duplicates"] <= in_flight
+    assert harness.queue_depth(names.SEND_QUEUE) == 0
+    assert harness.queue_depth(names.DEAD_QUEUE) == 0
+
+
+def broker_connections(marker: str) -> list[str]:
+    """The pids (what ``rabbitmqctl close_connection`` takes) of connections whose
+    connection_name contains ``marker``."""
+    listing = subprocess.run(
+        ["rabbitmqctl", "-q", "list_connections", "pid", "client_properties"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    return [line.split("\t", 1)[0] for line in listing.splitlines() if marker in line]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_worker_reconnects_when_the_broker_closes_its_connection(
+    make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    jobs = [make_job() for _ in range(1500)]
+    harness.publish_jobs(jobs)
+    name = f"brokerclose-{uuid.uuid4().hex[:8]}"
+
+    with worker_process(harness, tmp_path, name) as process:
+        wait_for(lambda: server.accepted() >= 300, 120, "300 mails before the close")
+        (connection,) = broker_connections(name)
+        subprocess.run(
+            ["rabbitmqctl", "-q", "close_connection", connection, "closed by the reliability test"],
+            check=True,
+            timeout=60,
+        )
+        wait_for(
+            lambda: list(harness.statuses().values()).count("sent") == len(jobs),
+            180,
+            "every job sent after the broker closed the connection",
+        )
+        wait_for(lambda: len(broker_connections(name)) == 1, 30, "the worker reconnected")
+        assert stop(process) == 0
+
+    report = delivered_report(server, harness, jobs)
+    print(f"\nbroker close: {report}")
+    assert harness.queue_depth(names.SEND_QUEUE) == 0
+
+
+def test_an_smtp_server_down_for_a_while_gets_every_job_without_a_retry_storm(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    down = SmtpServer()  # its port is known, nothing listens yet
+    harness = make_harness(down.port, max_attempts=10)
+    jobs = [make_job() for _ in range(30)]
+    harness.publish_jobs(jobs)
+    started: list[SmtpServer] = []
+    timer = threading.Timer(4.0, lambda: started.append(smtp_server(port=down.port)))
+    timer.start()
+    try:
+        worker = harness.run_until(
+            lambda: list(harness.statuses().values()).count("sent") == len(jobs), timeout=60
+        )
+    finally:
+        timer.cancel()
+    (server,) = started
+    assert server.accepted() == len(jobs)
+    attempts = sum(row.attempts for row in harness.rows().values())
+    print(
+        f"\nSMTP down then up: {len(jobs)} jobs, {attempts} attempts, "
+        f"{worker.pools.stats.connects} connection attempts "
+        f"({worker.pools.stats.connect_failures} failed), "
+        f"{server.connections} connections accepted once up"
+    )
+    assert attempts > len(jobs), "the server was down: some attempts must have failed"
+    # without the hold after a failed connect, every attempt would open a connection
+    assert worker.pools.stats.connects <= attempts // 3
+    assert server.connections <= harness.settings.smtp_pool_size + 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_while_the_database_is_away_the_worker_stops_consuming_and_then_carries_on(
+    make_harness: MakeHarness, smtp_server: StartServer, postgres_url: str
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    assert harness.settings.database_url == postgres_url
+    database = make_url(postgres_url).database
+    admin = create_engine(
+        make_url(postgres_url).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+
+    def database_allowed(allowed: bool) -> None:
+        with admin.connect() as connection:
+            connection.execute(
+                text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS {str(allowed).lower()}')
+            )
+            if not allowed:
+                connection.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d"
+                    ),
+                    {"d": database},
+                )
+
+    first = [make_job() for _ in range(20)]
+    second = [make_job() for _ in range(20)]
+
+    def scenario() -> bool:
+        statuses = harness_statuses_or_none()
+        if statuses is None:
+            return False
+        return list(statuses.values()).count("sent") == len(first) + len(second)
+
+    def harness_statuses_or_none() -> dict[str, str] | None:
+        try:
+            return harness.statuses()
+        except Exception:
+            return None
+
+    harness.publish_jobs(first)
+
+    def outage() -> None:
+        wait_for(lambda: (harness_statuses_or_none() or {}).values().__len__() >= 20, 30, "first")
+        database_allowed(False)
+        harness.publish_jobs(second)
+        time.sleep(3)
+        database_allowed(True)
+
+    thread = threading.Thread(target=outage)
+    thread.start()
+    try:
+        worker = harness.run_until(scenario, timeout=90)
+    finally:
+        thread.join(timeout=60)
+        database_allowed(True)
+        admin.dispose()
+    assert scenario()
+    counts = server.message_id_counts()
+    assert len(counts) == 40
+    assert max(counts.values()) == 1
+    print(f"\ndatabase away: requeued {worker.stats.requeued}, sent {worker.stats.sent}")

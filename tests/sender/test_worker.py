@@ -1,0 +1,361 @@
+"""The sender worker end to end: real RabbitMQ, a real SMTP server, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from schemas.tables import MailMessage, MailStatus, utc_now
+from tests.jobs import make_job
+from tests.sender.harness import TENANT, Harness
+from tests.sender.servers import Behaviour, SmtpServer
+from workers.broker import names
+from workers.config.resolved import RateLimit, ResolvedConfig
+from workers.config.secrets import signing_key
+from workers.config.service import resolve_for_job
+from workers.correlation import envelope_sender, message_id_for
+from workers.store.suppressions import suppress
+
+MakeHarness = Callable[..., Harness]
+StartServer = Callable[..., SmtpServer]
+
+
+def test_jobs_are_sent_recorded_announced_and_acked(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    jobs = [make_job(subject=f"Arve {n}") for n in range(20)]
+    harness.publish_jobs(jobs)
+
+    harness.run_until(lambda: server.accepted() >= 20 and len(harness.statuses()) == 20)
+
+    assert sorted(server.message_id_counts()) == sorted(
+        message_id_for(job["job_id"], "events.erpmail.test") for job in jobs
+    )
+    assert set(server.message_id_counts().values()) == {1}
+    assert set(harness.statuses().values()) == {"sent"}
+    first = next(r for r in server.received if r.job_id == jobs[0]["job_id"])
+    key = signing_key("test-secret-key")
+    assert first.mail_from == envelope_sender(jobs[0]["job_id"], "events.erpmail.test", key)
+    assert first.recipients == ["juri@example.ee"]
+    sent = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
+    assert sorted(n["job_id"] for n in sent) == sorted(job["job_id"] for job in jobs)
+    assert harness.queue_depth(names.SEND_QUEUE) == 0
+
+
+def test_a_job_already_sent_is_not_sent_again(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    job = make_job()
+    harness.publish_jobs([job])
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+    harness.notices()
+
+    harness.publish_jobs([job])
+    worker = harness.run_until(lambda: harness.queue_depth(names.SEND_QUEUE) == 0, settle=0.5)
+
+    assert server.message_id_counts()[message_id_for(job["job_id"], "events.erpmail.test")] == 1
+    assert worker.stats.duplicates == 1
+    assert [n["event"] for n in harness.notices()] == [names.EVENT_SENT]
+
+
+def test_invalid_jobs_are_dead_lettered_with_their_reason_and_good_ones_sent(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    good = [make_job() for _ in range(3)]
+    injection = make_job(subject="Arve\r\nBcc: victim@example.com")
+    huge = make_job(text="x" * (49 * 1024 * 1024))
+    wrong_version = make_job(schema_version=7)
+    harness.publish(
+        [
+            ("not-json", b"\x00\x01 this is not JSON"),
+            (injection["job_id"], json.dumps(injection).encode()),
+            (wrong_version["job_id"], json.dumps(wrong_version).encode()),
+            (huge["job_id"], json.dumps(huge).encode()),
+        ]
+    )
+    harness.publish_jobs(good)
+
+    harness.run_until(lambda: server.accepted() >= 3 and harness.queue_depth(names.DEAD_QUEUE) >= 4)
+
+    dead = harness.drain(names.DEAD_QUEUE)
+    by_id = {properties.message_id: properties.headers for properties, _ in dead}
+    assert set(by_id) == {"not-json", injection["job_id"], wrong_version["job_id"], huge["job_id"]}
+    assert {headers[names.HEADER_ERROR_CLASS] for headers in by_id.values()} == {"invalid"}
+    assert "not JSON" in by_id["not-json"][names.HEADER_ERROR_TEXT]
+    assert "line break" in by_id[injection["job_id"]][names.HEADER_ERROR_TEXT]
+    assert "schema_version" in by_id[wrong_version["job_id"]][names.HEADER_ERROR_TEXT]
+    assert "over the limit" in by_id[huge["job_id"]][names.HEADER_ERROR_TEXT]
+    for headers in by_id.values():
+        assert headers[names.HEADER_WORKER] == "test-sender"
+        assert headers[names.HEADER_ATTEMPT] == 0
+        assert headers[names.HEADER_FIRST_FAILURE] and headers[names.HEADER_LAST_FAILURE]
+    assert server.accepted() == 3
+    assert b"victim@example.com" not in b"".join(r.data for r in server.received)
+
+
+def test_suppressed_recipients_are_skipped_and_an_all_suppressed_job_ends_suppressed(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    with Session(harness.engine) as session:
+        suppress(session, TENANT, "juri@example.ee", "userunknown")
+        session.commit()
+    partly = make_job(to=["juri@example.ee", "kati@example.ee"])
+    wholly = make_job(to=["Jüri <JURI@example.ee>"])
+    harness.publish_jobs([partly, wholly])
+
+    harness.run_until(
+        lambda: (
+            len(set(harness.statuses().values()) - {"sending"}) == 2
+            and len(harness.statuses()) == 2
+        )
+    )
+
+    assert harness.statuses() == {partly["job_id"]: "sent", wholly["job_id"]: "suppressed"}
+    assert [r.recipients for r in server.received] == [["kati@example.ee"]]
+    failed = [n for n in harness.notices() if n["event"] == names.EVENT_FAILED]
+    assert [(n["job_id"], n["status"], n["suppressed"]) for n in failed] == [
+        (wholly["job_id"], "suppressed", ["juri@example.ee"])
+    ]
+
+
+def test_a_4xx_answer_is_retried_through_the_retry_queue_until_sent(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(fail_first=2))
+    harness = make_harness(server.port)
+    job = make_job()
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+
+    row = harness.rows()[job["job_id"]]
+    assert row.attempts == 3
+    assert server.transactions == 3
+    assert server.accepted() == 1
+
+
+def test_a_5xx_answer_dead_letters_at_once_with_the_reply(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(reject_data="554 5.7.1 Message rejected as spam"))
+    harness = make_harness(server.port)
+    job = make_job()
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+
+    ((properties, body),) = harness.drain(names.DEAD_QUEUE)
+    assert json.loads(body)["job_id"] == job["job_id"]
+    assert properties.headers[names.HEADER_ERROR_CLASS] == "rejected"
+    assert "554 5.7.1 Message rejected as spam" in properties.headers[names.HEADER_ERROR_TEXT]
+    assert properties.headers[names.HEADER_ATTEMPT] == 1
+    row = harness.rows()[job["job_id"]]
+    assert row.error_class == "rejected"
+    failed = [n for n in harness.notices() if n["event"] == names.EVENT_FAILED]
+    assert [n["job_id"] for n in failed] == [job["job_id"]]
+
+
+def test_refused_recipients_become_smtp_events_and_the_others_get_the_mail(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(
+        Behaviour(refuse={"gone@example.ee": "550 5.1.1 <gone@example.ee>: User unknown"})
+    )
+    harness = make_harness(server.port)
+    job = make_job(to=["juri@example.ee", "gone@example.ee"])
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+
+    assert [r.recipients for r in server.received] == [["juri@example.ee"]]
+    (event,) = harness.events()
+    assert (event.source, event.job_id, event.recipient) == (
+        "smtp",
+        job["job_id"],
+        "gone@example.ee",
+    )
+    assert (event.status, event.reply_code, event.reason, event.bounce_type) == (
+        "5.1.1",
+        "550",
+        "userunknown",
+        "hard",
+    )
+    sent = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
+    assert sent[0]["refused"] == ["gone@example.ee"]
+
+
+def test_every_recipient_refused_is_a_permanent_failure_with_events(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(
+        Behaviour(refuse={"juri@example.ee": "550 5.1.1 <juri@example.ee>: User unknown"})
+    )
+    harness = make_harness(server.port)
+    job = make_job()
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+
+    ((properties, _),) = harness.drain(names.DEAD_QUEUE)
+    assert properties.headers[names.HEADER_ERROR_CLASS] == "recipients_refused"
+    assert [e.reason for e in harness.events()] == ["userunknown"]
+    assert server.accepted() == 0
+
+
+def test_a_connection_dropped_mid_data_is_retried_on_a_new_connection(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(drop_first=1))
+    harness = make_harness(server.port)
+    job = make_job()
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+
+    assert server.accepted() == 1
+    assert server.connections >= 2
+    assert harness.rows()[job["job_id"]].attempts == 2
+
+
+def test_attempts_run_out_and_the_job_is_dead_lettered_with_its_history(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(fail_first=100))
+    harness = make_harness(server.port, max_attempts=3)
+    job = make_job()
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead", timeout=40)
+
+    ((properties, _),) = harness.drain(names.DEAD_QUEUE)
+    headers = properties.headers
+    assert headers[names.HEADER_ATTEMPT] == 3
+    assert headers[names.HEADER_ERROR_CLASS] == "deferred"
+    assert "gave up after 3 attempts" in headers[names.HEADER_ERROR_TEXT]
+    assert headers[names.HEADER_FIRST_FAILURE] <= headers[names.HEADER_LAST_FAILURE]
+    assert server.transactions == 3
+
+
+def _interrupted(harness: Harness, job: dict[str, object], seconds_ago: float) -> None:
+    """The row a worker killed mid-send leaves behind."""
+    with Session(harness.engine) as session:
+        session.add(
+            MailMessage(
+                job_id=str(job["job_id"]),
+                tenant=TENANT,
+                user_code="MARI",
+                kind="invoice",
+                status=MailStatus.SENDING,
+                attempts=1,
+                sending_started_at=utc_now() - timedelta(seconds=seconds_ago),
+            )
+        )
+        session.commit()
+
+
+def test_a_job_interrupted_mid_send_is_resent_and_flagged_as_a_possible_duplicate(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    job = make_job()
+    _interrupted(harness, job, seconds_ago=60)
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+
+    assert server.accepted() == 1
+    assert harness.rows()[job["job_id"]].possible_duplicate is True
+    (sent,) = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
+    assert sent["possible_duplicate"] is True
+
+
+def test_at_most_once_dead_letters_a_job_interrupted_mid_send(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port, resend_interrupted=False)
+    job = make_job()
+    _interrupted(harness, job, seconds_ago=60)
+    harness.publish_jobs([job])
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+
+    ((properties, _),) = harness.drain(names.DEAD_QUEUE)
+    assert properties.headers[names.HEADER_ERROR_CLASS] == "interrupted"
+    assert server.accepted() == 0
+
+
+def test_a_job_another_attempt_holds_waits_for_the_lease_instead_of_being_sent_twice(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port, sending_lease_seconds=2)
+    job = make_job()
+    _interrupted(harness, job, seconds_ago=0)
+    harness.publish_jobs([job])
+
+    worker = harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+
+    assert worker.stats.deferred >= 1
+    assert server.accepted() == 1
+
+
+def test_a_stalled_server_times_out_and_the_job_is_retried(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(stall_seconds=3, stall_first=1))
+    harness = make_harness(server.port)
+    job = make_job()
+
+    def impatient(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+        return replace(config, endpoint=replace(config.endpoint, timeout_seconds=1.0))
+
+    harness.publish_jobs([job])
+    harness.run_until(
+        lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30, resolve=impatient
+    )
+
+    row = harness.rows()[job["job_id"]]
+    assert row.attempts == 2
+    assert server.accepted() >= 1
+
+
+def test_over_a_rate_limit_a_job_is_delayed_not_failed(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    jobs = [make_job(), make_job()]
+
+    def one_a_day(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+        return replace(config, rate_limit=RateLimit(per_day=1))
+
+    harness.publish_jobs(jobs)
+    worker = harness.run_until(
+        lambda: sorted(harness.statuses().values()) == ["retrying", "sent"],
+        timeout=30,
+        resolve=one_a_day,
+    )
+
+    rows = harness.rows()
+    (waiting,) = [row for row in rows.values() if row.status == "retrying"]
+    assert waiting.error_class == "rate_limited"
+    assert waiting.attempts == 0
+    assert worker.stats.deferred >= 1
+    assert server.accepted() == 1
+    assert harness.queue_depth(names.DEAD_QUEUE) == 0

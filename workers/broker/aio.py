@@ -1,0 +1,198 @@
+"""RabbitMQ on asyncio: pika's asyncio adapter behind awaitable calls.
+
+The blocking helpers (``connection.connect``, ``publisher.ConfirmingPublisher``) serve the
+command line; the long-running workers that share an event loop with aiosmtplib use these.
+A connection is opened with :func:`open_connection`; :class:`AsyncConfirmingPublisher`
+publishes on a channel in confirm mode and returns only once the broker has confirmed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+from pika.adapters.asyncio_connection import AsyncioConnection
+from pika.channel import Channel
+
+from workers.broker.connection import BrokerUnavailable, connection_parameters, redact_url
+from workers.broker.publisher import PublishRefused
+
+
+class BrokerConnectionLost(ConnectionError):
+    """The channel or connection closed before the broker answered."""
+
+
+@dataclass
+class AioConnection:
+    """An open asyncio connection and a future that completes when it closes."""
+
+    connection: AsyncioConnection
+    closed: asyncio.Future[BaseException]
+    name: str
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.connection.is_open)
+
+    async def channel(self) -> Channel:
+        loop = asyncio.get_running_loop()
+        opened: asyncio.Future[Channel] = loop.create_future()
+
+        def on_open(channel: Channel) -> None:
+            if not opened.done():
+                opened.set_result(channel)
+
+        self.connection.channel(on_open_callback=on_open)
+        return await _or_lost(opened, self.closed)
+
+    async def close(self) -> None:
+        if self.connection.is_open:
+            self.connection.close()
+        if not self.connection.is_closed:
+            await asyncio.shield(self.closed)
+
+
+async def _or_lost(waiting: asyncio.Future[Any], closed: asyncio.Future[BaseException]) -> Any:
+    """``waiting``'s result, or :class:`BrokerConnectionLost` when ``closed`` completes first."""
+    done, _ = await asyncio.wait({waiting, closed}, return_when=asyncio.FIRST_COMPLETED)
+    if waiting in done:
+        return waiting.result()
+    waiting.cancel()
+    raise BrokerConnectionLost(f"connection closed: {closed.result()!r}")
+
+
+async def open_connection(url: str, name: str) -> AioConnection:
+    """Connect to ``url``; the connection shows as ``name`` in the broker's management tools."""
+    loop = asyncio.get_running_loop()
+    opened: asyncio.Future[AsyncioConnection] = loop.create_future()
+    closed: asyncio.Future[BaseException] = loop.create_future()
+
+    def on_open(connection: Any) -> None:
+        opened.set_result(connection)
+
+    def on_open_error(_connection: Any, error: BaseException | str) -> None:
+        if not opened.done():
+            opened.set_exception(
+                BrokerUnavailable(f"cannot connect to RabbitMQ at {redact_url(url)}: {error!r}")
+            )
+
+    def on_close(_connection: Any, reason: BaseException) -> None:
+        if not closed.done():
+            closed.set_result(reason)
+
+    connection = AsyncioConnection(
+        connection_parameters(url, name),
+        on_open_callback=on_open,
+        on_open_error_callback=on_open_error,
+        on_close_callback=on_close,
+        custom_ioloop=loop,
+    )
+    await opened
+    return AioConnection(connection, closed, name)
+
+
+async def set_prefetch(channel: Channel, count: int) -> None:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    channel.basic_qos(prefetch_count=count, callback=lambda _frame: done.set_result(None))
+    await done
+
+
+@dataclass
+class _Pending:
+    key: tuple[str, str, str | None]
+    future: asyncio.Future[None]
+    returned: str | None = None
+
+
+@dataclass
+class AsyncConfirmingPublisher:
+    """A channel in confirm mode: :meth:`publish` returns once the broker has the message.
+
+    Publishes are not serialized: many coroutines may await their confirms at once, which is
+    what makes confirms cheap. A message returned as unroutable (``mandatory``) or nacked
+    raises :class:`PublishRefused`; a channel that closes first raises
+    :class:`BrokerConnectionLost`.
+    """
+
+    channel: Channel
+    _pending: OrderedDict[int, _Pending] = field(default_factory=OrderedDict)
+    _next_tag: int = 1
+    _closed_reason: BaseException | None = None
+
+    @classmethod
+    async def open(cls, connection: AioConnection) -> AsyncConfirmingPublisher:
+        publisher = cls(await connection.channel())
+        selected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        publisher.channel.confirm_delivery(
+            publisher._on_confirm, callback=lambda _frame: selected.set_result(None)
+        )
+        publisher.channel.add_on_return_callback(publisher._on_return)
+        publisher.channel.add_on_close_callback(publisher._on_close)
+        await _or_lost(selected, connection.closed)
+        return publisher
+
+    @property
+    def is_open(self) -> bool:
+        return self._closed_reason is None and bool(self.channel.is_open)
+
+    async def publish(
+        self,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: pika.BasicProperties,
+        mandatory: bool = True,
+    ) -> None:
+        if not self.is_open:
+            raise BrokerConnectionLost(f"publisher channel closed: {self._closed_reason!r}")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        tag = self._next_tag
+        self._next_tag += 1
+        self._pending[tag] = _Pending((exchange, routing_key, properties.message_id), future)
+        self.channel.basic_publish(exchange, routing_key, body, properties, mandatory)
+        await future
+
+    def _on_confirm(self, frame: Any) -> None:
+        method = frame.method
+        acked = isinstance(method, pika.spec.Basic.Ack)
+        tags = (
+            [tag for tag in self._pending if tag <= method.delivery_tag]
+            if method.multiple
+            else [method.delivery_tag]
+        )
+        for tag in tags:
+            pending = self._pending.pop(tag, None)
+            if pending is None or pending.future.done():
+                continue
+            if not acked:
+                pending.future.set_exception(
+                    PublishRefused(f"the broker refused the message on {pending.key[0]!r}")
+                )
+            elif pending.returned is not None:
+                pending.future.set_exception(PublishRefused(pending.returned))
+            else:
+                pending.future.set_result(None)
+
+    def _on_return(
+        self, _channel: Channel, method: Any, properties: pika.BasicProperties, _body: bytes
+    ) -> None:
+        key = (method.exchange, method.routing_key, properties.message_id)
+        for pending in self._pending.values():
+            if pending.key == key and pending.returned is None:
+                pending.returned = (
+                    f"no queue is bound to {method.exchange!r} for {method.routing_key!r}: "
+                    "run 'erpmail topology declare'"
+                )
+                return
+
+    def _on_close(self, _channel: Channel, reason: BaseException) -> None:
+        self._closed_reason = reason
+        pending, self._pending = self._pending, OrderedDict()
+        for item in pending.values():
+            if not item.future.done():
+                item.future.set_exception(
+                    BrokerConnectionLost(f"publisher channel closed: {reason!r}")
+                )

@@ -1,0 +1,445 @@
+"""Sender benchmark: ``python -m workers.sender.bench`` (wired into ``make bench``).
+
+Everything runs on loopback against Postfix's ``smtp-sink``:
+
+- **ceiling**: Postfix's ``smtp-source`` into the same sink with as many sessions, one new
+  connection per mail and reusing connections;
+- **raw aiosmtplib**: no queue, no database — messages built beforehand, sent over reused
+  connections (the reference for the sender's efficiency), and the same with erpmail's MIME
+  builder in the loop;
+- **naive baseline**: one connection per mail, one mail at a time, ``EmailMessage`` built
+  each time;
+- **erpmail**: ``erpmail worker send`` processes started, then N jobs published with
+  confirms; timed from the first publish until every job is recorded ``sent`` in the
+  database (SQLite by default). Peak RSS of each worker process is read from
+  ``/proc/<pid>/status`` (VmHWM). A run with a quarter of the jobs shows whether memory grows
+  with the number of jobs.
+
+The machine's load average is recorded before and after, since other work may share it.
+Results: a table on screen and ``bench-results/sender.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import text
+from sqlmodel import Session
+
+from schemas.job import parse_job
+from schemas.tables import UserMailSettings
+from workers.broker import names
+from workers.broker.aio import AsyncConfirmingPublisher, open_connection
+from workers.broker.connection import connect
+from workers.broker.publisher import job_properties
+from workers.broker.topology import build_topology, declare
+from workers.sender.mime import build_message
+from workers.settings import Settings, load_settings
+from workers.store import migrate
+from workers.store.engine import make_engine
+
+TENANT = "bench"
+USER = "BENCH"
+JOB_TEXT = (
+    "Tere! Saadame teile arve nr {n} õunte ja pirnide eest. Maksetähtaeg on 14 päeva. "
+    "Küsimuste korral vastake sellele kirjale. Здравствуйте, счёт во вложении. "
+) * 18
+
+
+@dataclass
+class Row:
+    what: str
+    mails: int
+    seconds: float
+    processes: int | None = None
+    peak_rss_mb: list[float] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def rate(self) -> float:
+        return self.mails / self.seconds if self.seconds else 0.0
+
+
+def job_document(n: int) -> dict[str, Any]:
+    """A job of about 5 KB: a text body in Estonian and Russian, a small attachment."""
+    return {
+        "schema_version": 1,
+        "job_id": str(uuid.uuid4()),
+        "tenant": TENANT,
+        "user_code": USER,
+        "kind": "invoice",
+        "to": [f"Klient {n} <customer{n}@example.ee>"],
+        "subject": f"Arve nr {n} — õunad ja pirnid",
+        "text": JOB_TEXT.format(n=n),
+        "attachments": [
+            {
+                "filename": f"arve-{n}.txt",
+                "content_type": "text/plain",
+                "content_base64": base64.b64encode(b"arve " * 40).decode(),
+            }
+        ],
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def smtp_sink(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    binary = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+    command = [binary]
+    if os.geteuid() == 0:
+        command += ["-u", "nobody"]
+    command += [f"127.0.0.1:{port}", "1024"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def smtp_source(port: int, mails: int, sessions: int, reuse: bool) -> Row:
+    binary = shutil.which("smtp-source") or "/usr/sbin/smtp-source"
+    command = [binary, "-s", str(sessions), "-m", str(mails), "-l", "5120"]
+    if reuse:
+        command.append("-d")
+    command.append(f"127.0.0.1:{port}")
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, timeout=600)
+    seconds = time.perf_counter() - started
+    how = "reusing connections" if reuse else "a new connection per mail"
+    return Row(f"smtp-source, {sessions} sessions, {how}", mails, seconds, note="ceiling")
+
+
+def prebuilt_messages(count: int, domain: str) -> list[tuple[str, bytes]]:
+    out = []
+    for n in range(count):
+        job = parse_job(json.dumps(job_document(n)))
+        message = build_message(
+            job,
+            from_header="Bench AS <bench@bench.example>",
+            reply_to=None,
+            message_id=f"<erpmail.{job.job_id}@{domain}>",
+        )
+        out.append((f"customer{n}@example.ee", message))
+    return out
+
+
+async def raw_aiosmtplib(
+    port: int, messages: list[tuple[str, bytes]], connections: int, build_in_loop: bool
+) -> Row:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(len(messages)):
+        queue.put_nowait(index)
+    jobs = (
+        [parse_job(json.dumps(job_document(n))) for n in range(len(messages))]
+        if build_in_loop
+        else []
+    )
+
+    async def sender() -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await smtp.connect()
+        while True:
+            try:
+                index = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            recipient, message = messages[index]
+            if build_in_loop:
+                job = jobs[index]
+                message = build_message(
+                    job,
+                    from_header="Bench AS <bench@bench.example>",
+                    reply_to=None,
+                    message_id=f"<erpmail.{job.job_id}@bench.example>",
+                )
+            await smtp.sendmail("bench@bench.example", [recipient], message)
+        await smtp.quit()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(connections)))
+    seconds = time.perf_counter() - started
+    what = "erpmail MIME built in the loop" if build_in_loop else "messages built beforehand"
+    return Row(
+        f"raw aiosmtplib, {connections} connections, {what}", len(messages), seconds, 1, note="raw"
+    )
+
+
+async def naive(port: int, mails: int) -> Row:
+    started = time.perf_counter()
+    for n in range(mails):
+        job = parse_job(json.dumps(job_document(n)))
+        message = EmailMessage()
+        message["From"] = "Bench AS <bench@bench.example>"
+        message["To"] = job.to[0]
+        message["Subject"] = job.subject
+        message["Message-ID"] = f"<erpmail.{job.job_id}@bench.example>"
+        message.set_content(job.text or "")
+        for attachment in job.attachments:
+            message.add_attachment(
+                attachment.content(), maintype="text", subtype="plain", filename=attachment.filename
+            )
+        await aiosmtplib.send(message, hostname="127.0.0.1", port=port, start_tls=False)
+    seconds = time.perf_counter() - started
+    return Row("naive: one connection per mail, one at a time", mails, seconds, 1, note="baseline")
+
+
+def prepare_database(url: str) -> None:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as session:
+        session.add(UserMailSettings(tenant=TENANT, user_code=USER, email="bench@bench.example"))
+        session.commit()
+    engine.dispose()
+
+
+def count_sent(engine: Any) -> int:
+    with engine.connect() as connection:
+        value = connection.execute(
+            text("SELECT count(*) FROM mail_messages WHERE status = 'sent'")
+        ).scalar_one()
+        return int(value)
+
+
+def peak_rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def publish_all(url: str, documents: list[dict[str, Any]]) -> float:
+    connection = await open_connection(url, "erpmail-bench-publisher")
+    publisher = await AsyncConfirmingPublisher.open(connection)
+    started = time.perf_counter()
+    window = 500
+    for start in range(0, len(documents), window):
+        await asyncio.gather(
+            *(
+                publisher.publish(
+                    names.JOBS_EXCHANGE,
+                    names.JOB_ROUTING_KEY,
+                    json.dumps(document, ensure_ascii=False).encode(),
+                    job_properties(document["job_id"]),
+                )
+                for document in documents[start : start + window]
+            )
+        )
+    seconds = time.perf_counter() - started
+    await connection.close()
+    return seconds
+
+
+def queue_state(url: str) -> tuple[int, int]:
+    connection = connect(url, "erpmail-bench-check")
+    try:
+        declared = connection.channel().queue_declare(names.SEND_QUEUE, passive=True)
+        return int(declared.method.message_count), int(declared.method.consumer_count)
+    finally:
+        connection.close()
+
+
+def worker_run(
+    settings: Settings,
+    port: int,
+    jobs: int,
+    processes: int,
+    options: dict[str, int],
+    workdir: Path,
+    console: Console,
+) -> Row:
+    database = workdir / f"bench-{processes}p-{jobs}.db"
+    url = f"sqlite:///{database}"
+    prepare_database(url)
+    env = {
+        **os.environ,
+        "RABBITMQ_URL": settings.rabbitmq_url,
+        "DATABASE_URL": url,
+        "ERPMAIL_SECRET_KEY": settings.secret_key or "bench-secret-key",
+        "EVENT_DOMAIN": "bench.example",
+        "ERPMAIL_RELAY_HOST": "127.0.0.1",
+        "ERPMAIL_RELAY_PORT": str(port),
+        "ERPMAIL_RELAY_TLS": "none",
+        "ERPMAIL_LOG_FORMAT": "json",
+        "ERPMAIL_LOG_LEVEL": "warning",
+        "ERPMAIL_SENDER_PREFETCH": str(options["prefetch"]),
+        "ERPMAIL_SENDER_CONCURRENCY": str(options["concurrency"]),
+        "ERPMAIL_SMTP_POOL_SIZE": str(options["pool_size"]),
+    }
+    log = (workdir / f"worker-{processes}p-{jobs}.log").open("ab")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", "from workers.cli.main import main; main()", "worker", "send"],
+            env={**env, "ERPMAIL_WORKER_NAME": f"bench-{n}"},
+            stdout=log,
+            stderr=log,
+        )
+        for n in range(processes)
+    ]
+    engine = make_engine(url)
+    try:
+        deadline = time.monotonic() + 60
+        while queue_state(settings.rabbitmq_url)[1] < processes:
+            if time.monotonic() > deadline:
+                raise click.ClickException("the workers did not start consuming within 60 s")
+            time.sleep(0.2)
+        documents = [job_document(n) for n in range(jobs)]
+        started = time.perf_counter()
+        publish_seconds = asyncio.run(publish_all(settings.rabbitmq_url, documents))
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task(f"{processes} worker(s), {jobs} jobs", total=jobs)
+            done = 0
+            while done < jobs:
+                time.sleep(0.2)
+                done = count_sent(engine)
+                progress.update(task, completed=done)
+                if time.perf_counter() - started > 600:
+                    raise click.ClickException(f"only {done} of {jobs} sent after 600 s")
+        seconds = time.perf_counter() - started
+        rss = [round(peak_rss_mb(worker.pid), 1) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        engine.dispose()
+        log.close()
+    return Row(
+        f"erpmail worker send ×{processes}, SQLite, publish → sink → database",
+        jobs,
+        seconds,
+        processes,
+        rss,
+        note=f"publishing took {publish_seconds:.1f} s",
+    )
+
+
+def table(rows: list[Row], raw_rate: float) -> Table:
+    out = Table(title="sender benchmark (loopback, smtp-sink)")
+    for column in ("run", "mails", "seconds", "mails/s", "vs raw", "peak RSS MB", "note"):
+        out.add_column(column, justify="left" if column in ("run", "note") else "right")
+    for row in rows:
+        out.add_row(
+            row.what,
+            str(row.mails),
+            f"{row.seconds:.2f}",
+            f"{row.rate:,.0f}",
+            f"{row.rate / raw_rate:.0%}" if raw_rate else "-",
+            ", ".join(str(v) for v in row.peak_rss_mb) or "-",
+            row.note,
+        )
+    return out
+
+
+@click.command()
+@click.option("--jobs", default=10_000, show_default=True, help="Jobs per worker run.")
+@click.option("--processes", default="1,2", show_default=True, help="Worker counts to try.")
+@click.option("--sessions", default=10, show_default=True, help="smtp-source sessions.")
+@click.option("--connections", default=20, show_default=True, help="raw aiosmtplib connections.")
+@click.option("--naive-mails", default=1000, show_default=True)
+@click.option("--prefetch", default=400, show_default=True)
+@click.option("--concurrency", default=200, show_default=True)
+@click.option("--pool-size", default=20, show_default=True)
+@click.option("--output", default="bench-results/sender.json", show_default=True)
+def main(
+    jobs: int,
+    processes: str,
+    sessions: int,
+    connections: int,
+    naive_mails: int,
+    prefetch: int,
+    concurrency: int,
+    pool_size: int,
+    output: str,
+) -> None:
+    """Measure the sender end to end against smtp-sink, with the ceilings beside it."""
+    console = Console()
+    settings = load_settings()
+    connection = connect(settings.rabbitmq_url, "erpmail-bench-topology")
+    declare(connection.channel(), build_topology(settings.retry_ladder))
+    connection.close()
+    waiting, consumers = queue_state(settings.rabbitmq_url)
+    if waiting or consumers:
+        raise click.ClickException(
+            f"{names.SEND_QUEUE} holds {waiting} messages and has {consumers} consumers: "
+            "run the benchmark on a vhost of its own (RABBITMQ_URL)"
+        )
+    load_before = os.getloadavg()
+    options = {"prefetch": prefetch, "concurrency": concurrency, "pool_size": pool_size}
+    rows: list[Row] = []
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="erpmail-bench-") as tmp, smtp_sink(port):
+        workdir = Path(tmp)
+        console.print(f"smtp-sink on 127.0.0.1:{port}; load average {load_before}")
+        rows.append(smtp_source(port, jobs, sessions, reuse=False))
+        rows.append(smtp_source(port, jobs, sessions, reuse=True))
+        messages = prebuilt_messages(jobs, "bench.example")
+        raw = asyncio.run(raw_aiosmtplib(port, messages, connections, build_in_loop=False))
+        rows.append(raw)
+        rows.append(asyncio.run(raw_aiosmtplib(port, messages, connections, build_in_loop=True)))
+        del messages
+        rows.append(asyncio.run(naive(port, naive_mails)))
+        for count in (int(p) for p in processes.split(",") if p.strip()):
+            rows.append(worker_run(settings, port, jobs, count, options, workdir, console))
+        rows.append(worker_run(settings, port, max(jobs // 4, 1), 1, options, workdir, console))
+        rows[-1].note += "; memory check: a quarter of the jobs"
+    load_after = os.getloadavg()
+    console.print(table(rows, raw.rate))
+    console.print(
+        f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs; "
+        f"worker options {options}"
+    )
+    result = {
+        "jobs": jobs,
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "worker_options": options,
+        "raw_aiosmtplib_rate": raw.rate,
+        "rows": [{**asdict(row), "rate": row.rate} for row in rows],
+    }
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    console.print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The headers erpmail keeps on a job message between attempts (pure).
+
+RabbitMQ 3.13+ no longer counts deliveries in ``x-death``, so the attempt count travels in
+erpmail's own ``x-erpmail-attempt`` header, with the first and last failure times. A message
+republished to a retry queue or to the dead-letter queue keeps its body, its properties and
+the producer's headers; the broker's ``x-death`` bookkeeping is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pika
+
+from workers.broker import names
+
+MAX_HEADER_TEXT = 2000
+_BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-", "x-delivery-count")
+
+
+@dataclass(frozen=True)
+class DeliveryInfo:
+    """What the headers of a delivered job message say about its history."""
+
+    previous_attempts: int
+    first_failure: datetime | None
+    replayed: bool
+
+    @property
+    def attempt(self) -> int:
+        """The number of the attempt about to be made (1 for a new job)."""
+        return self.previous_attempts + 1
+
+
+def _time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
+    return None
+
+
+def read_delivery(headers: Mapping[str, Any] | None) -> DeliveryInfo:
+    """The history in ``headers``; missing or garbled values count as a new job."""
+    headers = headers or {}
+    raw = headers.get(names.HEADER_ATTEMPT)
+    try:
+        attempts = max(0, int(raw)) if raw is not None else 0
+    except (TypeError, ValueError):
+        attempts = 0
+    return DeliveryInfo(
+        previous_attempts=attempts,
+        first_failure=_time(headers.get(names.HEADER_FIRST_FAILURE)),
+        replayed=bool(headers.get(names.HEADER_REPLAYED)),
+    )
+
+
+def _kept_headers(properties: pika.BasicProperties) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in (properties.headers or {}).items()
+        if not key.startswith(_BROKER_HEADERS)
+    }
+
+
+def _copy(properties: pika.BasicProperties, headers: dict[str, Any]) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        content_type=properties.content_type,
+        content_encoding=properties.content_encoding,
+        delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=properties.message_id,
+        correlation_id=properties.correlation_id,
+        timestamp=properties.timestamp,
+        type=properties.type,
+        app_id=properties.app_id,
+        headers=headers,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def failed_properties(
+    properties: pika.BasicProperties,
+    *,
+    attempts: int,
+    first_failure: datetime,
+    now: datetime,
+    error_class: str,
+    error_text: str,
+    worker: str,
+    expiration_ms: int | None = None,
+) -> pika.BasicProperties:
+    """Properties of a job after attempt ``attempts`` failed, for a retry queue (with its own
+    ``expiration_ms``) or for the dead-letter queue: why, when, after how many tries, and
+    which worker."""
+    headers = _kept_headers(properties)
+    headers.update(
+        {
+            names.HEADER_ATTEMPT: attempts,
+            names.HEADER_FIRST_FAILURE: _iso(first_failure),
+            names.HEADER_LAST_FAILURE: _iso(now),
+            names.HEADER_ERROR_CLASS: error_class,
+            names.HEADER_ERROR_TEXT: error_text[:MAX_HEADER_TEXT],
+            names.HEADER_WORKER: worker,
+        }
+    )
+    copy = _copy(properties, headers)
+    if expiration_ms is not None:
+        copy.expiration = str(expiration_ms)
+    return copy

@@ -1,0 +1,287 @@
+"""What the sender reads and writes in the database, as batch operations for group commit.
+
+:func:`claim_jobs` runs before a send: it finds jobs already sent (duplicates) or left in
+``sending`` by a worker that died mid-send, checks the suppression list, resolves the SMTP
+configuration and marks the job ``sending`` — committed before the first SMTP byte, so that a
+crash after the server accepted the mail is seen on redelivery. :func:`record_outcomes`
+writes how an attempt ended, with an Event per recipient refused during SMTP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from schemas.job import MailJobV1
+from schemas.tables import Event, MailMessage, MailStatus, utc_now
+from workers.config.errors import ConfigError
+from workers.config.resolved import ResolvedConfig
+from workers.store.events import record_events
+from workers.store.suppressions import active_suppressions, normalize
+
+# (session, tenant, user_code, job_id) -> the job's configuration, or ConfigError
+Resolve = Callable[[Session, str, str, str], ResolvedConfig]
+# (a configuration resolved for another job of the same user, job_id) -> this job's
+Adapt = Callable[[ResolvedConfig, str], ResolvedConfig]
+
+
+class Verdict(StrEnum):
+    SEND = "send"
+    DUPLICATE = "duplicate"  # already recorded as sent
+    SUPPRESSED = "suppressed"  # every recipient is on the suppression list
+    CONFIG_ERROR = "config_error"  # the configuration cannot be resolved
+    INTERRUPTED = "interrupted"  # found in `sending`, and the policy is at-most-once
+    BUSY = "busy"  # found in `sending` within the lease: another attempt may still be at it
+
+
+@dataclass(frozen=True)
+class ClaimRequest:
+    job: MailJobV1
+    attempt: int
+    recipients: tuple[str, ...]
+    message_id: str
+    resend_interrupted: bool = True
+    lease_seconds: float = 120.0
+
+
+@dataclass(frozen=True)
+class Claim:
+    verdict: Verdict
+    config: ResolvedConfig | None = None
+    config_error: str | None = None
+    suppressed: dict[str, str] = field(default_factory=dict)  # address -> reason
+    possible_duplicate: bool = False
+    previous_response: str | None = None  # of a duplicate: the reply recorded when sent
+    busy_for: float = 0.0  # of a busy job: seconds until its lease runs out
+
+    def recipients_to_send(self, recipients: Sequence[str]) -> tuple[str, ...]:
+        return tuple(r for r in recipients if normalize(r) not in self.suppressed)
+
+
+def _config_source(config: ResolvedConfig) -> str:
+    return json.dumps(
+        {"tier": str(config.tier), **{k: str(v) for k, v in config.sources.items()}},
+        sort_keys=True,
+    )
+
+
+_TABLE = MailMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass
+class _Existing:
+    status: MailStatus
+    sending_started_at: datetime | None
+    possible_duplicate: bool
+    smtp_response: str | None
+
+
+_CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
+
+
+def _existing(session: Session, job_ids: Sequence[str]) -> dict[str, _Existing]:
+    columns = (
+        _TABLE.c.job_id,
+        _TABLE.c.status,
+        _TABLE.c.sending_started_at,
+        _TABLE.c.possible_duplicate,
+        _TABLE.c.smtp_response,
+    )
+    rows = session.execute(select(*columns).where(_TABLE.c.job_id.in_(set(job_ids))))
+    return {
+        row.job_id: _Existing(
+            MailStatus(row.status),
+            row.sending_started_at,
+            row.possible_duplicate,
+            row.smtp_response,
+        )
+        for row in rows
+    }
+
+
+def _write(
+    session: Session,
+    existing: dict[str, _Existing],
+    changes: list[tuple[MailJobV1, dict[str, Any]]],
+) -> None:
+    """Insert the rows of new jobs and update the others, a statement per shape of change."""
+    inserts: list[dict[str, Any]] = []
+    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    inserted: set[str] = set()
+    for job, values in changes:
+        job_id = str(job.job_id)
+        if job_id in existing or job_id in inserted:
+            updates.setdefault(tuple(sorted(values)), []).append({"b_job_id": job_id, **values})
+            continue
+        inserted.add(job_id)
+        inserts.append(
+            {
+                "job_id": job_id,
+                "tenant": job.tenant,
+                "user_code": job.user_code,
+                "kind": str(job.kind),
+                "status": MailStatus.QUEUED,
+                "attempts": 0,
+                "possible_duplicate": False,
+                "replayed": 0,
+                "created_at": values["updated_at"],
+                **values,
+            }
+        )
+    if inserts:
+        for shape in {tuple(sorted(row)) for row in inserts}:
+            session.execute(insert(_TABLE), [row for row in inserts if tuple(sorted(row)) == shape])
+    for shape, rows in updates.items():
+        statement = (
+            update(_TABLE)
+            .where(_TABLE.c.job_id == bindparam("b_job_id"))
+            .values({name: bindparam(name) for name in shape})
+        )
+        session.execute(statement, rows)
+
+
+def claim_jobs(
+    resolve: Resolve, adapt: Adapt
+) -> Callable[[Session, list[ClaimRequest]], list[Claim]]:
+    """The claim operation. ``resolve`` is called once per user and batch; ``adapt`` turns
+    that configuration into another job's of the same user (its VERP envelope sender)."""
+
+    def claim(session: Session, requests: list[ClaimRequest]) -> list[Claim]:
+        now = utc_now()
+        existing = _existing(session, [str(r.job.job_id) for r in requests])
+        suppressed: dict[str, dict[str, str]] = {}
+        for tenant in {r.job.tenant for r in requests}:
+            addresses = [a for r in requests if r.job.tenant == tenant for a in r.recipients]
+            found = active_suppressions(session, tenant, addresses)
+            suppressed[tenant] = {address: row.reason for address, row in found.items()}
+        configs: dict[tuple[str, str], ResolvedConfig | ConfigError] = {}
+
+        def config_for(job: MailJobV1) -> ResolvedConfig:
+            key = (job.tenant, job.user_code)
+            found = configs.get(key)
+            if found is None:
+                try:
+                    found = resolve(session, job.tenant, job.user_code, str(job.job_id))
+                except ConfigError as error:
+                    found = error
+                configs[key] = found
+                if isinstance(found, ConfigError):
+                    raise found
+                return found
+            if isinstance(found, ConfigError):
+                raise found
+            return adapt(found, str(job.job_id))
+
+        claims: list[Claim] = []
+        changes: list[tuple[MailJobV1, dict[str, Any]]] = []
+        for request in requests:
+            claim, values = _claim_one(existing, suppressed, request, config_for, now)
+            claims.append(claim)
+            if values is not None:
+                changes.append((request.job, values))
+        _write(session, existing, changes)
+        return claims
+
+    return claim
+
+
+def _claim_one(
+    existing_rows: dict[str, _Existing],
+    suppressed: dict[str, dict[str, str]],
+    request: ClaimRequest,
+    config_for: Callable[[MailJobV1], ResolvedConfig],
+    now: datetime,
+) -> tuple[Claim, dict[str, Any] | None]:
+    job = request.job
+    existing = existing_rows.get(str(job.job_id))
+    if existing is not None and existing.status == MailStatus.SENT:
+        return Claim(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
+    interrupted = existing is not None and existing.status == MailStatus.SENDING
+    if existing is not None and interrupted and existing.sending_started_at is not None:
+        held = (now - existing.sending_started_at).total_seconds()
+        if held < request.lease_seconds:
+            return Claim(Verdict.BUSY, busy_for=request.lease_seconds - held), None
+    if interrupted and not request.resend_interrupted:
+        return Claim(Verdict.INTERRUPTED, possible_duplicate=True), None
+    tenant_suppressed = suppressed.get(job.tenant, {})
+    wanted = {normalize(r) for r in request.recipients}
+    hits = {
+        address: tenant_suppressed[address] for address in wanted if address in tenant_suppressed
+    }
+    if len(hits) == len(wanted):
+        values: dict[str, Any] = {
+            "status": MailStatus.SUPPRESSED,
+            "message_id": request.message_id,
+            "error_class": "suppressed",
+            "error_text": "; ".join(f"{a}: {reason}" for a, reason in sorted(hits.items())),
+            "updated_at": now,
+        }
+        return Claim(Verdict.SUPPRESSED, suppressed=hits), values
+    try:
+        config = config_for(job)
+    except ConfigError as error:
+        return Claim(Verdict.CONFIG_ERROR, config_error=str(error), suppressed=hits), None
+    possible_duplicate = interrupted or (existing is not None and existing.possible_duplicate)
+    values = {
+        "status": MailStatus.SENDING,
+        "attempts": request.attempt,
+        "message_id": request.message_id,
+        "sending_started_at": now,
+        "possible_duplicate": possible_duplicate,
+        "config_source": _config_source(config),
+        "smtp_host": f"{config.endpoint.host}:{config.endpoint.port}",
+        "updated_at": now,
+    }
+    claim = Claim(
+        Verdict.SEND, config=config, suppressed=hits, possible_duplicate=possible_duplicate
+    )
+    return claim, values
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How an attempt ended, for the job's row (and the Events of refused recipients)."""
+
+    job: MailJobV1
+    status: MailStatus
+    attempts: int
+    smtp_response: str | None = None
+    error_class: str | None = None
+    error_text: str | None = None
+    events: tuple[Event, ...] = ()
+    claimed: bool = False  # the claim wrote the job's row: no need to look for it
+
+
+def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
+    unknown = [str(o.job.job_id) for o in outcomes if not o.claimed]
+    existing = _existing(session, unknown) if unknown else {}
+    existing.update(
+        {str(o.job.job_id): _CLAIMED for o in outcomes if o.claimed}  # rows the claim wrote
+    )
+    now = utc_now()
+    changes: list[tuple[MailJobV1, dict[str, Any]]] = []
+    for outcome in outcomes:
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "attempts": outcome.attempts,
+            "error_class": outcome.error_class,
+            "error_text": outcome.error_text,
+            "updated_at": now,
+        }
+        if outcome.smtp_response is not None:
+            values["smtp_response"] = outcome.smtp_response
+        if outcome.status == MailStatus.SENT:
+            values["sent_at"] = now
+        changes.append((outcome.job, values))
+    _write(session, existing, changes)
+    events = [event for outcome in outcomes for event in outcome.events]
+    if events:
+        record_events(session, events)
+    return [None for _ in outcomes]

@@ -1,0 +1,60 @@
+"""A recipient refused during the SMTP conversation becomes an Event, like a bounce would.
+
+The cause comes from the bounce parser's own classifier (``workers.dsn.classify``), so that a
+refusal at RCPT TO and a DSN saying the same thing get the same reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from schemas.job import MailJobV1
+from schemas.tables import Event
+from workers.dsn import bounce_type, classify
+from workers.sender.failures import Refusal, Stage
+from workers.store.events import smtp_bounce_key
+
+_ENHANCED_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def enhanced_status(message: str) -> str | None:
+    """The RFC 3463 status at the start of a reply text, e.g. ``5.1.1``."""
+    found = _ENHANCED_STATUS.search(message[:40])
+    return found.group(0) if found else None
+
+
+def refusal_events(
+    job: MailJobV1,
+    refusals: Sequence[Refusal],
+    *,
+    attempt: int,
+    remote_mta: str,
+    now: datetime,
+    stage: Stage = Stage.RCPT,
+) -> tuple[Event, ...]:
+    """One Event (source ``smtp``) per refused recipient of ``job``."""
+    events = []
+    for refusal in refusals:
+        status = enhanced_status(refusal.message)
+        reason = classify(status, refusal.code, refusal.message, str(stage).upper())
+        events.append(
+            Event(
+                source="smtp",
+                bounce_key=smtp_bounce_key(str(job.job_id), attempt),
+                job_id=str(job.job_id),
+                tenant=job.tenant,
+                verified=True,
+                recipient=refusal.recipient,
+                status=status,
+                reply_code=str(refusal.code),
+                reason=str(reason),
+                bounce_type=str(bounce_type(reason)),
+                action="failed",
+                diagnostic=f"{refusal.code} {refusal.message}",
+                remote_mta=remote_mta,
+                received_at=now,
+            )
+        )
+    return tuple(events)

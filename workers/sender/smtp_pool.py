@@ -1,0 +1,166 @@
+"""Pooled SMTP connections, one bounded pool per configuration (``SmtpEndpoint.pool_key``).
+
+A connection is opened (TLS per the endpoint's mode, login when a username is set) the first
+time it is needed, reused for later mails, and replaced when the server has closed it. At
+most ``size`` connections per configuration exist at once; a caller beyond that waits.
+After a failed connection attempt no other is made to that server for a short while: the
+callers in between fail at once with the same error (and go to the retry queues), so that a
+server that is down is not hammered by every job in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+
+import aiosmtplib
+
+from workers.config.resolved import SmtpEndpoint
+from workers.config.smtp_options import smtp_client_options
+from workers.sender.failures import Stage
+
+MAX_MESSAGES_PER_CONNECTION = 1000
+CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
+
+
+class ConnectFailed(Exception):
+    """Opening or logging in to a connection failed; ``stage`` says which step."""
+
+    def __init__(self, stage: Stage, error: BaseException) -> None:
+        self.stage = stage
+        self.error = error
+        super().__init__(f"{stage}: {error!r}")
+
+
+@dataclass
+class Connection:
+    smtp: aiosmtplib.SMTP
+    sent: int = 0
+    reused: bool = False
+
+    @property
+    def usable(self) -> bool:
+        return self.smtp.is_connected and self.sent < MAX_MESSAGES_PER_CONNECTION
+
+
+@dataclass
+class PoolStats:
+    connects: int = 0  # connection attempts, successful or not
+    connect_failures: int = 0
+
+
+class SmtpPool:
+    """At most ``size`` connections to one endpoint, reused across mails."""
+
+    def __init__(
+        self,
+        endpoint: SmtpEndpoint,
+        size: int,
+        stats: PoolStats,
+        cafile: str | None = None,
+        local_hostname: str | None = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._slots = asyncio.Semaphore(size)
+        self._idle: deque[Connection] = deque()
+        self._stats = stats
+        self._cafile = cafile
+        self._local_hostname = local_hostname
+        self._failed_until = 0.0
+        self._last_failure: ConnectFailed | None = None
+
+    async def acquire(self, fresh: bool = False) -> Connection:
+        """A connection for one mail; give it back with :meth:`release`."""
+        await self._slots.acquire()
+        try:
+            while self._idle and not fresh:
+                connection = self._idle.pop()
+                if connection.usable:
+                    connection.reused = True
+                    return connection
+                await _close(connection)
+            return await self._open()
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def release(self, connection: Connection, healthy: bool) -> None:
+        """Return ``connection``; an unhealthy one (error mid-conversation) is closed."""
+        try:
+            if healthy and connection.usable:
+                self._idle.append(connection)
+            else:
+                connection.smtp.close()
+        finally:
+            self._slots.release()
+
+    async def _open(self) -> Connection:
+        now = asyncio.get_running_loop().time()
+        if self._last_failure is not None and now < self._failed_until:
+            raise ConnectFailed(self._last_failure.stage, self._last_failure.error)
+        try:
+            return await self._connect()
+        except ConnectFailed as failed:
+            if failed.stage == Stage.CONNECT:
+                self._last_failure = failed
+                self._failed_until = now + CONNECT_FAILURE_HOLD
+            raise
+
+    async def _connect(self) -> Connection:
+        self._stats.connects += 1
+        options = smtp_client_options(self.endpoint, self._cafile)
+        if self._local_hostname:
+            options["local_hostname"] = self._local_hostname
+        smtp = aiosmtplib.SMTP(**options)
+        try:
+            await smtp.connect()
+        except BaseException as error:
+            self._stats.connect_failures += 1
+            smtp.close()
+            raise ConnectFailed(Stage.CONNECT, error) from error
+        if self.endpoint.username:
+            try:
+                await smtp.login(self.endpoint.username, self.endpoint.password or "")
+            except BaseException as error:
+                self._stats.connect_failures += 1
+                smtp.close()
+                raise ConnectFailed(Stage.AUTH, error) from error
+        return Connection(smtp)
+
+    async def close(self) -> None:
+        while self._idle:
+            await _close(self._idle.pop())
+
+
+async def _close(connection: Connection) -> None:
+    if connection.smtp.is_connected:
+        try:
+            await asyncio.wait_for(connection.smtp.quit(), timeout=2)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            connection.smtp.close()
+    else:
+        connection.smtp.close()
+
+
+@dataclass
+class SmtpPools:
+    """The pools of every configuration this worker has sent through."""
+
+    size: int
+    cafile: str | None = None
+    local_hostname: str | None = None
+    stats: PoolStats = field(default_factory=PoolStats)
+    _pools: dict[str, SmtpPool] = field(default_factory=dict)
+
+    def get(self, endpoint: SmtpEndpoint) -> SmtpPool:
+        key = endpoint.pool_key
+        pool = self._pools.get(key)
+        if pool is None:
+            pool = self._pools[key] = SmtpPool(
+                endpoint, self.size, self.stats, self.cafile, self.local_hostname
+            )
+        return pool
+
+    async def close(self) -> None:
+        await asyncio.gather(*(pool.close() for pool in self._pools.values()))
