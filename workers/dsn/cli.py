@@ -197,8 +197,7 @@ def holdout(as_json: bool, show_misses: bool, split: str, cache: Path | None) ->
     if show_misses:
         for miss in result.misses:
             if split in ("all", miss.split):
-                console.print(
+                click.echo(
                     f"{miss.file} [{miss.split}] {miss.measure} {miss.address}: "
-                    f"ours {miss.ours!r}, reference {miss.reference!r}  | {miss.diagnostic}",
-                    markup=False,
+                    f"ours {miss.ours!r}, reference {miss.reference!r}  | {miss.diagnostic}"
                 )

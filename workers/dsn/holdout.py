@@ -222,18 +222,25 @@ def compare_file(
         mine = sorted(set(_failures(report)))
         note("addresses", "", " ".join(mine), " ".join(sorted(expected)), "flufl.bounce")
     note("count", "", str(len(ours)), str(len(theirs)), "Sisimai")
-    by_address = {r.address.lower(): r for r in ours}
+    # The same recipient, whichever of its addresses (original or final) each one reports.
+    by_address = {
+        a.lower(): r
+        for r in ours
+        for a in (r.final_recipient, r.original_recipient, r.address)
+        if a
+    }
     for index, row in enumerate(theirs):
         address = str(row.get("address") or "").lower()
         mine_r = by_address.get(address) or (
             ours[index] if index < len(ours) and not ours[index].address else None
         )
         said = str(row.get("diagnostic") or "")[:200]
-        if mine_r is None:
-            for measure in ("reason", "status", "hardsoft"):
-                note(measure, address, "-", "", said)
-            continue
         hard = str(row.get("softbounce")) == "0"
+        if mine_r is None:
+            note("reason", address, "-", str(row.get("reason") or ""), said)
+            note("status", address, "-", str(row.get("status") or ""), said)
+            note("hardsoft", address, "-", "hard" if hard else "not hard", said)
+            continue
         note("reason", address, mine_r.reason.value, str(row.get("reason") or ""), said)
         note("status", address, mine_r.status, str(row.get("status") or ""), said)
         note(

@@ -324,7 +324,12 @@ def _dsn_recipient(
     stage: str,
     line_first: bool = False,
 ) -> RecipientReport:
-    prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
+    # The prose tells about the address the server last tried (an alias the original
+    # recipient was rewritten to), else about the original recipient.
+    final = r.final_recipient if r.final_recipient != r.address else ""
+    prose = _prose_about(report_text, final, exclude, one_line=line_first) if final else ""
+    if not prose:
+        prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
     if line_first and prose:
         # The notification line is the error; the Status field is the reporter's own summary.
         r = replace(r, status="", diagnostic=r.diagnostic or prose)
@@ -365,6 +370,7 @@ def _dsn_recipient(
         r.remote_mta,
         r.original_recipient,
         r.last_attempt,
+        final_recipient=final,
     )
 
 
@@ -487,6 +493,7 @@ def _recipient(
     original: str = "",
     last_attempt: str = "",
     feedback_type: str = "",
+    final_recipient: str = "",
 ) -> RecipientReport:
     return RecipientReport(
         address=address,
@@ -500,6 +507,7 @@ def _recipient(
         original_recipient=original,
         last_attempt=last_attempt,
         feedback_type=feedback_type,
+        final_recipient=final_recipient,
     )
 
 

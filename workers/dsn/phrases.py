@@ -66,6 +66,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "exceeded the quota",
             "exceeded its quota",
             "disk quota exceeded",
+            "reached disk quota",
+            "disk quota",
             "mailbox size limit exceeded",
             "mailbox has exceeded",
             "mailbox exceeds allowed size",
