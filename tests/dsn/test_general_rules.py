@@ -5,7 +5,10 @@ Every mail here is hand-written to show one rule; none is copied from a corpus.
 
 from __future__ import annotations
 
-from workers.dsn import Reason, parse_bounce
+import pytest
+
+from workers.dsn import Reason, classify, parse_bounce
+from workers.dsn.reasons import smtp_command
 
 
 def report_with(
@@ -56,3 +59,53 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         )
     )
     assert report.recipients[0].reason == Reason.MAILBOXFULL
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        ("552 Quota violation for anna@example.org", Reason.MAILBOXFULL),
+        ("This person's account is exceeding their quota.", Reason.MAILBOXFULL),
+        ("Delivery has been postponed due to a full mailbox.", Reason.MAILBOXFULL),
+        ("Invalid final delivery userid: anna@example.org", Reason.USERUNKNOWN),
+        ("User not known", Reason.USERUNKNOWN),
+        ("this email address is wrong or no longer valid", Reason.USERUNKNOWN),
+        ("L'adresse de messagerie ci-dessus n'existe pas.", Reason.USERUNKNOWN),
+        (
+            'Mailer mx.example.org said: "554 Message looping (received 6 times)"',
+            Reason.NETWORKERROR,
+        ),
+        (
+            "550-5.7.1 Our system has detected that this message is likely unsolicited mail.",
+            Reason.SPAMDETECTED,
+        ),
+    ],
+)
+def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:
+    assert classify(None, None, words, command="RCPT") == reason
+
+
+def test_a_group_that_does_not_exist_is_not_an_unknown_address() -> None:
+    words = "Le groupe que vous avez essayé de contacter n'existe pas."
+    assert classify(None, None, words) != Reason.USERUNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("words", "command"),
+    [
+        ("192.0.2.7 does not like recipient. Remote host said: 550 No such user", "RCPT"),
+        ("SMTP error from remote server after RCPT command: 550 user unknown", "RCPT"),
+        ("192.0.2.7 does not like sender. Remote host said: 553 sorry", "MAIL"),
+        ("Connected to 192.0.2.7 but sender was rejected. Remote host said: 553", "MAIL"),
+        ("Connected to 192.0.2.7 but greeting failed. Remote host said: 554", "CONNECT"),
+    ],
+)
+def test_the_smtp_stage_is_read_from_the_transcript_wording(words: str, command: str) -> None:
+    assert smtp_command(words) == command
+
+
+def test_no_such_user_refused_at_rcpt_is_an_unknown_address() -> None:
+    words = (
+        "192.0.2.7 does not like recipient. Remote host said: 550 anna@example.org... No such user"
+    )
+    assert classify(None, None, words) == Reason.USERUNKNOWN

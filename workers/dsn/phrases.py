@@ -68,6 +68,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "disk quota exceeded",
             "reached disk quota",
             "disk quota",
+            "quota violation",
+            "full mailbox",
+            "mailbox is currently full",
             "mailbox size limit exceeded",
             "mailbox has exceeded",
             "mailbox exceeds allowed size",
@@ -306,6 +309,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "classified as spam",
             "spam score",
             "message refused",
+            "likely unsolicited mail",
+            "unsolicitedmessageerror",  # the help page Gmail links to for spam refusals
         ),
     ),
     (
@@ -482,6 +487,22 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox unknown",
             "recipient is not valid",
             "recipient invalid",
+            # IMail and other local delivery agents: the user id to deliver to is unknown.
+            "invalid final delivery userid",
+            "invalid userid",
+            "invalid user id",
+            "unknown userid",
+            "user not known",
+            "recipient not known",
+            "address not known",
+            "address is wrong",
+            "address is no longer valid",
+            "no longer valid",
+            "no user by that name",
+            "utilisateur inconnu",  # French: "unknown user"
+            "destinataire inconnu",  # French: "unknown recipient"
+            "empfänger unbekannt",  # German: "unknown recipient"
+            "usuario desconocido",  # Spanish: "unknown user"
         ),
     ),
     (
@@ -740,6 +761,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.NETWORKERROR,
         (
             "mail loop",
+            "message looping",
+            "looping",
             "loop detected",
             "loops back to myself",
             "routing loop",
@@ -844,7 +867,17 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (Reason.EXPIRED, r"failed \d{1,4} attempts"),
     (Reason.EXPIRED, r"(?:in|for|after) \d{1,5} (?:minutes|hours|days)"),
     (Reason.MAILBOXFULL, r"quota (?:of|for) \S{1,80} (?:is )?(?:exceeded|full)"),
+    (
+        Reason.MAILBOXFULL,
+        r"(?:account|mailbox|user|recipient)\S{0,2} (?:is )?exceed(?:s|ed|ing) "
+        r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
+    ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    # "The address ... does not exist" in French, German and Spanish (the subject named, so
+    # that a group or a domain that does not exist is not taken for an unknown address).
+    (Reason.USERUNKNOWN, r"adresse [^.]{0,80}n'existe pas"),
+    (Reason.USERUNKNOWN, r"(?:adresse|empfänger|postfach|benutzer) [^.]{0,80}existiert nicht"),
+    (Reason.USERUNKNOWN, r"(?:dirección|direccion|usuario|buzón|buzon) [^.]{0,80}no existe"),
 )
 
 # Broad words consulted only when no phrase above matched: first match wins.
@@ -881,6 +914,9 @@ AFTER_MAIL_FROM = (
     "in reply to mail from command",
     ">>> mail from",
     "smtp:mail host",
+    # qmail: "<ip> does not like sender." / "Connected to <ip> but sender was rejected."
+    "does not like sender",
+    "but sender was rejected",
 )
 # The refusal came at connection time (greeting, HELO/EHLO): it is about the sending host.
 AT_CONNECT = (
@@ -892,6 +928,8 @@ AT_CONNECT = (
     ">>> helo",
     ">>> ehlo",
     "in reply to initial greeting",
+    # qmail: "Connected to <ip> but greeting failed."
+    "but greeting failed",
 )
 AFTER_RCPT_TO = (
     "after rcpt to",
@@ -903,6 +941,10 @@ AFTER_RCPT_TO = (
     "rcpt to:<",
     "[rcpt_to]",
     "smtp:rcpt host",
+    # qmail: "<ip> does not like recipient. Remote host said: 550 ..."
+    "does not like recipient",
+    # Exim and others: "SMTP error from remote server after RCPT command:"
+    "after rcpt command",
 )
 
 # "550 : User unknown" with the address left out: how au/KDDI-style receiving filters refuse

@@ -24,6 +24,7 @@ MAX_TRANSCRIPT_LEAD = 8
 RETURNED_MARKERS: tuple[str, ...] = (
     "this is a copy of the message",
     "below this line is a copy of the message",
+    "below the next line is a copy of the message",
     "original message",
     "unsent message",
     "returned message",
