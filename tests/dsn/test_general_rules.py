@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.dsn.mails import plain
 from workers.dsn import Reason, classify, parse_bounce
 from workers.dsn.reasons import smtp_command
 
@@ -109,3 +110,51 @@ def test_no_such_user_refused_at_rcpt_is_an_unknown_address() -> None:
         "192.0.2.7 does not like recipient. Remote host said: 550 anna@example.org... No such user"
     )
     assert classify(None, None, words) == Reason.USERUNKNOWN
+
+
+# --- what is a bounce -----------------------------------------------------------------------
+
+
+def test_a_list_post_about_bounces_is_not_a_bounce() -> None:
+    post = plain(
+        "Has anyone seen this? <anna@example.org>: 550 5.1.1 User unknown\n",
+        subject="Re: bounce handling",
+        sender="Bob <bob@example.net>",
+        extra_headers="List-Id: Users <users.lists.example.net>\nPrecedence: list\n",
+    )
+    report = parse_bounce(post)
+    assert not report.is_bounce and not report.recipients
+
+
+def test_an_out_of_office_reply_with_a_bounce_like_subject_is_an_auto_reply() -> None:
+    reply = plain(
+        "I am away until Monday. For urgent matters write to desk@example.org.\n",
+        subject="Out of Office: Returned mail: see transcript",
+        sender="Anna <anna@example.org>",
+        extra_headers="Auto-Submitted: auto-replied\n",
+    )
+    report = parse_bounce(reply)
+    assert [r.reason for r in report.recipients] == [Reason.VACATION]
+
+
+def test_a_delivery_report_with_unreadable_fields_is_read_from_its_prose() -> None:
+    raw = report_with(
+        "Message removed\n",
+        prose="A message could not be delivered to:\nanna@example.org\n",
+    ).replace(b"Delivery Notification: Delivery has failed", b"Utilisateur inconnu")
+    raw = raw.replace(b"MAILER-DAEMON@relay.example", b"gateway@relay.example")
+    report = parse_bounce(raw)
+    assert [r.address for r in report.recipients] == ["anna@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject"),
+    [
+        ("MDaemon@mail.example.net", "Warning: anna@example.org - no such user here"),
+        ("admin@example.net", "Non-Delivery: your message"),
+        ("gateway@example.net", "Warning: anna@example.org - User unknown!"),
+    ],
+)
+def test_reports_signed_or_titled_as_such_are_bounces(sender: str, subject: str) -> None:
+    mail = plain("anna@example.org - no such user here.\n", subject=subject, sender=sender)
+    assert [r.address for r in parse_bounce(mail).recipients] == ["anna@example.org"]

@@ -59,6 +59,7 @@ _BOUNCE_SENDERS = (
     "mail delivery",
     "mail.delivery",
     "mail administrator",
+    "mdaemon",  # the MDaemon server signs its reports as MDaemon@host
     "ndr administrator",
     "system administrator",
 )
@@ -97,7 +98,12 @@ _BOUNCE_SUBJECTS = (
     "postmaster notify",
     "loop alert",
     "are not member",
+    "non-delivery",
+    "user unknown",
+    "unknown user",
 )
+# Headers a mailing list adds to the copies of a post it distributes (RFC 2369, RFC 2919).
+_LIST_HEADERS = ("list-id", "list-post", "list-unsubscribe", "list-help")
 _RETRIED_OUT_PHRASES = (
     "retry timeout exceeded",
     "have been failing for a long time",
@@ -210,8 +216,13 @@ def _parse(raw: bytes) -> BounceReport:
             recipients=recipients,
             reporting_mta=delivery_status.reporting_mta,
         )
-    bounce_like = _looks_like_bounce(mail.headers)
-    if not bounce_like and is_autoreply(mail.headers):
+    bounce_like = _looks_like_bounce(mail.headers) or _is_report(mail)
+    from_daemon = _from_mail_system(mail.headers)
+    if not from_daemon and _is_list_copy(mail.headers) and not _is_report(mail):
+        # A mailing list's copy of a post (a discussion that may well talk about bounces or
+        # quote one) is not a delivery report: bounces come from the mail system.
+        return base
+    if not from_daemon and is_autoreply(mail.headers):
         address = clean_address(mail.headers.get("from"))
         vacation = _recipient(address, "", "", Reason.VACATION, "", report_text.strip(), "")
         return replace(
@@ -271,9 +282,26 @@ def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
 
 
 def _looks_like_bounce(headers: Headers) -> bool:
-    sender = headers.get("from").lower()
     subject = headers.get("subject").lower()
-    return any(m in sender for m in _BOUNCE_SENDERS) or any(m in subject for m in _BOUNCE_SUBJECTS)
+    return _from_mail_system(headers) or any(m in subject for m in _BOUNCE_SUBJECTS)
+
+
+def _from_mail_system(headers: Headers) -> bool:
+    sender = headers.get("from").lower()
+    return any(m in sender for m in _BOUNCE_SENDERS)
+
+
+def _is_report(mail: Mail) -> bool:
+    """A ``multipart/report`` of delivery status: a bounce by its structure, also when its
+    status fields are unreadable."""
+    return mail.content_type == "multipart/report" and mail.params.get(
+        "report-type", ""
+    ).lower() in ("delivery-status", "global-delivery-status")
+
+
+def _is_list_copy(headers: Headers) -> bool:
+    listed = any(name in headers for name in _LIST_HEADERS)
+    return listed or headers.get("precedence").lower() == "list"
 
 
 def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
