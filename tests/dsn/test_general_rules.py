@@ -158,3 +158,46 @@ def test_a_delivery_report_with_unreadable_fields_is_read_from_its_prose() -> No
 def test_reports_signed_or_titled_as_such_are_bounces(sender: str, subject: str) -> None:
     mail = plain("anna@example.org - no such user here.\n", subject=subject, sender=sender)
     assert [r.address for r in parse_bounce(mail).recipients] == ["anna@example.org"]
+
+
+def test_a_delivery_report_wrapped_by_a_gateway_is_read_inside() -> None:
+    inner = report_with(
+        "Final-Recipient: rfc822;anna@example.org\nAction: failed\nStatus: 5.1.1\n"
+    ).decode()
+    outer = (
+        "From: postmaster@gateway.example\nTo: sender@shop.example\n"
+        "Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="OUT"\n\n'
+        "--OUT\nContent-Type: text/plain\n\nThis e-mail is confidential.\n"
+        f"--OUT\nContent-Type: message/rfc822\n\n{inner}\n--OUT--\n"
+    )
+    report = parse_bounce(outer.encode())
+    assert [(r.address, r.reason) for r in report.recipients] == [
+        ("anna@example.org", Reason.USERUNKNOWN)
+    ]
+
+
+def test_an_address_said_to_send_the_mail_is_not_a_failed_recipient() -> None:
+    body = (
+        "Your mail to the following recipients could not be delivered because they\n"
+        "are not accepting mail from news@lists.shop.example:\n\tanna\n"
+    )
+    report = parse_bounce(plain(body, subject="Mail Delivery Problem"))
+    assert "news@lists.shop.example" not in [r.address for r in report.recipients]
+
+
+def test_the_failure_of_a_local_delivery_program_is_a_mailer_error() -> None:
+    report = parse_bounce(
+        report_with(
+            "Final-Recipient: rfc822;anna@example.org\nAction: delayed\nStatus: 4.0.0\n"
+            "Diagnostic-Code: X-Postfix; temporary failure. Command output: scanner:\n"
+            "    unable to connect to its daemon: Connection refused\n"
+        )
+    )
+    assert report.recipients[0].reason == Reason.MAILERERROR
+
+
+def test_a_product_name_with_virus_in_it_is_no_virus() -> None:
+    words = "Message from InterScan E-Mail VirusWall: the mail could not be delivered."
+    assert classify(None, None, words) != Reason.VIRUSDETECTED
+    assert classify(None, None, "554 5.7.0 Virus found in the message") == Reason.VIRUSDETECTED

@@ -109,8 +109,17 @@ _RETRIED_OUT_PHRASES = (
     "have been failing for a long time",
     "retry time not reached for any host",
 )
+# Causes a local delivery program's answer names only loosely: the program's own trouble
+# (it could not reach its daemon, it timed out, ...) means the program failed.
 _LOCAL_PROGRAM_VAGUE = frozenset(
-    {Reason.UNDEFINED, Reason.ONHOLD, Reason.SYSTEMERROR, Reason.SYNTAXERROR, Reason.EXPIRED}
+    {
+        Reason.UNDEFINED,
+        Reason.ONHOLD,
+        Reason.SYSTEMERROR,
+        Reason.SYNTAXERROR,
+        Reason.EXPIRED,
+        Reason.NETWORKERROR,
+    }
 )
 _TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
 _TEMPORARY_PHRASES = (
@@ -147,7 +156,7 @@ def parse_bounce(raw: bytes) -> BounceReport:
         )
 
 
-def _parse(raw: bytes) -> BounceReport:
+def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     mail = parse_mail(raw)
     human = human_text(mail)
     report_text, inline_returned = split_returned(human)
@@ -200,6 +209,12 @@ def _parse(raw: bytes) -> BounceReport:
             job_id_source=link.source,
             verp_tag=link.verp_tag,
         )
+    if delivery_status is None and mail.enclosed_report and not enclosed:
+        # A delivery report forwarded or wrapped whole (a gateway's disclaimer around it):
+        # the enclosed report is the bounce.
+        inner = _parse(mail.enclosed_report, enclosed=True)
+        if inner.is_bounce:
+            return inner
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
         if len(delivery_status.recipients) == 1:
@@ -383,7 +398,7 @@ def _dsn_recipient(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
         reason = _expired_if_retried_out(reason, r.action, status)
-        if r.diagnostic_type == "x-unix" and reason in _LOCAL_PROGRAM_VAGUE:
+        if _local_program(r.diagnostic_type, r.diagnostic) and reason in _LOCAL_PROGRAM_VAGUE:
             # The answer of a local delivery program (pipe, procmail, ...) that names no
             # cause of its own: the program failed.
             reason = Reason.MAILERERROR
@@ -400,6 +415,12 @@ def _dsn_recipient(
         r.last_attempt,
         final_recipient=final,
     )
+
+
+def _local_program(diagnostic_type: str, diagnostic: str) -> bool:
+    """The diagnostic is the answer of a local delivery program (``x-unix``; Postfix's
+    "Command output:" of a pipe)."""
+    return diagnostic_type == "x-unix" or "command output:" in diagnostic.lower()
 
 
 def _prose_about(
@@ -424,7 +445,9 @@ def _plain_recipients(
     if not found:
         summary = _squeeze(report_text)
         addresses = addresses_in(report_text, exclude) or [
-            a for a in find_addresses(returned.get("to")) if not is_service_address(a)
+            a
+            for a in find_addresses(returned.get("to"))
+            if not is_service_address(a) and a not in exclude
         ]
         found = [(a, summary) for a in addresses] or [("", summary)]
     if len(found) == 1:

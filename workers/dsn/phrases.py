@@ -126,7 +126,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.VIRUSDETECTED,
         (
-            "virus",
             "virus detected",
             "infected",
             "malware",
@@ -864,6 +863,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 PATTERNS: tuple[tuple[Reason, str], ...] = (
+    # "virus" as a word: not a product name such as "VirusWall" that signs a report.
+    (Reason.VIRUSDETECTED, r"(?<![a-z])virus(?:es)?(?![a-z])"),
     (Reason.EXPIRED, r"failed \d{1,4} attempts"),
     (Reason.EXPIRED, r"(?:in|for|after) \d{1,5} (?:minutes|hours|days)"),
     (Reason.MAILBOXFULL, r"quota (?:of|for) \S{1,80} (?:is )?(?:exceeded|full)"),

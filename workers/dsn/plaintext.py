@@ -179,6 +179,10 @@ def lines_about(report: str, address: str) -> str:
     return " ".join(hits)
 
 
+_FROM_ADDRESS_RE = re.compile(
+    rf"\b(?:mail from|sent from|from sender|sender)\s{{0,4}}:?\s{{0,4}}<?({_ADDRESS})",
+    re.IGNORECASE,
+)
 _RCPT_TO_RE = re.compile(rf"rcpt to:\s{{0,4}}<?({_ADDRESS})", re.IGNORECASE)
 
 
@@ -186,7 +190,11 @@ def addresses_in(report: str, exclude: frozenset[str]) -> list[str]:
     """Recipients named anywhere in a report without anchors: those a transcript sent
     ``RCPT TO`` for, else every plausible address (not the sender's, not a file path)."""
     rcpt = [m.group(1).lower() for m in _RCPT_TO_RE.finditer(report[:MAX_SCAN_CHARS])]
-    candidates = list(dict.fromkeys(rcpt)) or find_addresses(report)
+    # "... not accepting mail from <address>": an address said to send is the sender.
+    senders = {m.group(1).lower() for m in _FROM_ADDRESS_RE.finditer(report[:MAX_SCAN_CHARS])}
+    candidates = list(dict.fromkeys(rcpt)) or [
+        a for a in find_addresses(report) if a not in senders
+    ]
     return [
         a for a in candidates if a not in exclude and not is_service_address(a) and "/" not in a
     ]
