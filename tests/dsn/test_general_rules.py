@@ -80,6 +80,18 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
             "550-5.7.1 Our system has detected that this message is likely unsolicited mail.",
             Reason.SPAMDETECTED,
         ),
+        ("This mail message has exceeded the maximum incoming message size", Reason.MESGTOOBIG),
+        ("The message exceeds the maximum allowed size", Reason.MESGTOOBIG),
+        ("The mailbox has exceeded the maximum allowed size", Reason.MAILBOXFULL),
+        ("user is over their quota", Reason.MAILBOXFULL),
+        ("all relevant MX records point to non-existent hosts", Reason.HOSTUNKNOWN),
+        ("550 Administrative prohibition", Reason.POLICYVIOLATION),
+        ("553 sorry, that domain isn't in my list of allowed rcpthosts", Reason.NORELAYING),
+        ("mail for this user is disabled", Reason.SUSPEND),
+        ("This mailbox has been blocked due to inactivity", Reason.SUSPEND),
+        ("Message has exceeded the maximum hop count", Reason.NETWORKERROR),
+        ("The user has not been found in the directory", Reason.USERUNKNOWN),
+        ("Recipient does not have a mailbox", Reason.USERUNKNOWN),
     ],
 )
 def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:

@@ -40,6 +40,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "too large for this system",
             "message exceeded 50000000 bytes",
             "message size exceeded",
+            "maximum incoming message size",
+            "message too long",
+            "exceeds the size limit",
+            "exceeds the maximum message size",
+            "exceeded the maximum message size",
+            "message size limit",
         ),
     ),
     (
@@ -69,6 +75,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "reached disk quota",
             "disk quota",
             "quota violation",
+            "over their quota",
+            "over its quota",
+            "over the quota",
             "full mailbox",
             "mailbox is currently full",
             "mailbox size limit exceeded",
@@ -406,6 +415,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox unavailable: disabled",
             "mailbox is not available",
             "this account has been disabled or discontinued",
+            "receiving disabled",
+            "user is disabled",
+            "due to inactivity",
         ),
     ),
     (
@@ -488,6 +500,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "recipient invalid",
             # IMail and other local delivery agents: the user id to deliver to is unknown.
             "invalid final delivery userid",
+            "not found in the directory",
+            "does not have a mailbox",
+            "address couldn't be found",
+            "address you entered couldn't be found",
             "invalid userid",
             "invalid user id",
             "unknown userid",
@@ -528,6 +544,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "host name unknown",
             "no such host",
             "domain is not reachable",
+            "non-existent host",
+            "nonexistent host",
             "domain name not found",
             "not a valid domain",
             "could not be resolved",
@@ -556,6 +574,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "has no mx",
             "mx record",
             "no mx",
+            "no mail exchanger",
             "does not receive mail",
             "does not accept any mail",
             "mail is not accepted",
@@ -583,6 +602,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "relay rejected",
             "not a gateway",
             "is not a local domain",
+            # qmail: "that domain isn't in my list of allowed rcpthosts"
+            "allowed rcpthosts",
             "not local host",
             # Amazon SES: the sending identity is not verified, SES will not relay for it.
             "email address is not verified",
@@ -634,6 +655,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "local rules",
             "message rejected due to",
             "rejected for policy reasons",
+            "administrative prohibition",
             "not accepted for policy reasons",
             "policy violation",
             "blocked because its content",
@@ -737,6 +759,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "timeout",
             "expired",
             "undeliverable for",
+            "exceeded maximum delivery attempts",
             "have not been delivered for",
             "delivery attempts will continue",
             "will be retried",
@@ -771,6 +794,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "while performing the ehlo handshake",
             "too many hops",
             "hop count exceeded",
+            "hop count",
             "dns lookup",
             "network error",
             "network is unreachable",
@@ -817,6 +841,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "service currently unavailable",
             "unable to process",
             "local configuration error",
+            # qmail: "... it isn't in my control/locals file, so I don't treat it as local"
+            "in my control/locals file",
             # A mailing list server refusing a copy it has already seen (FML's loop guard).
             "duplicated message-id",
             "queue file write error",
@@ -874,6 +900,10 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    (
+        Reason.MESGTOOBIG,
+        r"message (?:\S{1,20} ){0,2}exceeds (?:the )?(?:maximum|max|allowed|permitted|size)",
+    ),
     # "The address ... does not exist" in French, German and Spanish (the subject named, so
     # that a group or a domain that does not exist is not taken for an unknown address).
     (Reason.USERUNKNOWN, r"adresse [^.]{0,80}n'existe pas"),
