@@ -501,6 +501,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # IMail and other local delivery agents: the user id to deliver to is unknown.
             "invalid final delivery userid",
             "not found in the directory",
+            "not been found in the directory",
             "does not have a mailbox",
             "address couldn't be found",
             "address you entered couldn't be found",
