@@ -213,3 +213,18 @@ def test_a_product_name_with_virus_in_it_is_no_virus() -> None:
     words = "Message from InterScan E-Mail VirusWall: the mail could not be delivered."
     assert classify(None, None, words) != Reason.VIRUSDETECTED
     assert classify(None, None, "554 5.7.0 Virus found in the message") == Reason.VIRUSDETECTED
+
+
+def test_of_the_addresses_a_report_mentions_the_one_the_returned_copy_was_for_failed() -> None:
+    body = (
+        "Addresses here have the form lastnameNumber@example.org. The address your message\n"
+        "was sent to, anna@example.org, does not match any of ours. A colleague to contact:\n"
+        "  Bob Smith   bob@example.org\n\n"
+        "Original message as received follows:\n"
+        "========================================\n"
+        ">Received: from mx.shop.example by mx.example.org for <anna@example.org>;\n"
+        ">\tMon, 2 Mar 2026 10:00:00 +0000\n"
+        ">From: sender@shop.example\n>Subject: Invoice\n>\n>Hello\n"
+    )
+    report = parse_bounce(plain(body, subject="FAILED MAIL to anna", sender="postmaster@x.org"))
+    assert [r.address for r in report.recipients] == ["anna@example.org"]

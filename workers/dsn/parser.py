@@ -444,11 +444,19 @@ def _plain_recipients(
     found = [(p.address, p.diagnostic) for p in extract_recipients(report_text, exclude)]
     if not found:
         summary = _squeeze(report_text)
-        addresses = addresses_in(report_text, exclude) or [
-            a
-            for a in find_addresses(returned.get("to"))
-            if not is_service_address(a) and a not in exclude
-        ]
+        addressed = _returned_recipients(returned)
+        mentioned = addresses_in(report_text, exclude)
+        # Of the addresses a report mentions (examples, contacts, ...), those the returned
+        # message was addressed to are the failed ones.
+        addresses = (
+            [a for a in mentioned if a in addressed]
+            or mentioned
+            or [
+                a
+                for a in find_addresses(returned.get("to"))
+                if not is_service_address(a) and a not in exclude
+            ]
+        )
         found = [(a, summary) for a in addresses] or [("", summary)]
     if len(found) == 1:
         stage = _whole_transcript_command(report_text) or stage
@@ -488,6 +496,18 @@ def _plain_recipients(
             )
         )
     return tuple(out)
+
+
+_RECEIVED_FOR_RE = re.compile(r"\bfor\s{1,4}<([^<>\s]{1,254}@[^<>\s]{1,254})>", re.IGNORECASE)
+
+
+def _returned_recipients(returned: Headers) -> list[str]:
+    """Whom the returned message was addressed to: its To, then the envelope recipient its
+    Received fields name ("... for <anna@example.org>")."""
+    found = find_addresses(returned.get("to"))
+    for received in returned.get_all("received"):
+        found += [a.lower() for a in _RECEIVED_FOR_RE.findall(received)]
+    return list(dict.fromkeys(found))
 
 
 def _whole_transcript_command(report_text: str) -> str:

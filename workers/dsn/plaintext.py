@@ -100,7 +100,10 @@ def unquote(text: str) -> str:
 
 def returned_headers(returned: str) -> Headers:
     """Header fields at the top of a returned message written inline in prose."""
-    return Headers(header_lines(unquote(returned).lstrip("\n")))
+    lines = unquote(returned).split("\n")
+    while lines and not lines[0].strip(_DECORATION):  # a rule line above the copy
+        lines.pop(0)
+    return Headers(header_lines("\n".join(lines)))
 
 
 def is_service_address(address: str) -> bool:
