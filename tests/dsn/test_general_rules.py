@@ -228,3 +228,14 @@ def test_of_the_addresses_a_report_mentions_the_one_the_returned_copy_was_for_fa
     )
     report = parse_bounce(plain(body, subject="FAILED MAIL to anna", sender="postmaster@x.org"))
     assert [r.address for r in report.recipients] == ["anna@example.org"]
+
+
+def test_an_ordinary_mail_that_names_a_mail_service_is_not_a_bounce() -> None:
+    mail = plain(
+        "Thanks for the invoice, I forwarded it to accounts@example.org.\n\n"
+        "Sent from Yahoo! Mail on Android\n",
+        subject="Re: Invoice 42",
+        sender="Anna <anna@example.org>",
+    )
+    report = parse_bounce(mail)
+    assert not report.is_bounce and not report.recipients

@@ -10,6 +10,7 @@ from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
 from workers.dsn.engines import default_reason, default_stage, detect_engine, text_first
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
+from workers.dsn.engines.detect import BODY_SCAN_CHARS
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
 from workers.dsn.plaintext import (
@@ -101,6 +102,33 @@ _BOUNCE_SUBJECTS = (
     "non-delivery",
     "user unknown",
     "unknown user",
+)
+_UNDELIVERED_PHRASES = (
+    "could not be delivered",
+    "couldn't be delivered",
+    "cannot be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "not been delivered",
+    "undeliverable",
+    "undelivered",
+    "delivery failed",
+    "delivery has failed",
+    "delivery failure",
+    "failed to deliver",
+    "unable to deliver",
+    "wasn't able to deliver",
+    "could not deliver",
+    "permanent error",
+    "permanent fatal error",
+    "did not reach",
+    "delivery to the following recipient",
+    "returned to sender",
+    "failed recipient",
+    "delivery status notification",
+    "transcript of session",
+    "mail delivery software",
+    "qmail-send",
 )
 # Headers a mailing list adds to the copies of a post it distributes (RFC 2369, RFC 2919).
 _LIST_HEADERS = ("list-id", "list-post", "list-unsubscribe", "list-help")
@@ -247,7 +275,7 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
             engine="RFC3834",
             recipients=(vacation,),
         )
-    if bounce_like or engine:
+    if bounce_like or (engine and (detect_engine(mail.headers, "") or _says_undelivered(human))):
         recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
         if recipients:
             return replace(
@@ -299,6 +327,13 @@ def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
 def _looks_like_bounce(headers: Headers) -> bool:
     subject = headers.get("subject").lower()
     return _from_mail_system(headers) or any(m in subject for m in _BOUNCE_SUBJECTS)
+
+
+def _says_undelivered(text: str) -> bool:
+    """The text says a message was not delivered: a server's marker in the body (a product
+    name, a web address) tells who wrote a report only in a mail that is one."""
+    lowered = text[:BODY_SCAN_CHARS].lower()
+    return any(phrase in lowered for phrase in _UNDELIVERED_PHRASES)
 
 
 def _from_mail_system(headers: Headers) -> bool:
