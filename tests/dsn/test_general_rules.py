@@ -92,6 +92,8 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("Message has exceeded the maximum hop count", Reason.NETWORKERROR),
         ("The user has not been found in the directory", Reason.USERUNKNOWN),
         ("Recipient does not have a mailbox", Reason.USERUNKNOWN),
+        ("STOREDRV.Deliver.Exception:QuotaExceededException", Reason.MAILBOXFULL),
+        ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", Reason.HOSTUNKNOWN),
     ],
 )
 def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:

@@ -76,6 +76,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "disk quota",
             "quota violation",
             "over their quota",
+            "quotaexceeded",  # Exchange: QuotaExceededException
             "over its quota",
             "over the quota",
             "full mailbox",
@@ -546,6 +547,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "no such host",
             "domain is not reachable",
             "non-existent host",
+            "non-existent domain",
+            "nonexistent domain",
+            "nonexistentdomain",  # Exchange: SMTPSEND.DNS.NonExistentDomain
             "nonexistent host",
             "domain name not found",
             "not a valid domain",
