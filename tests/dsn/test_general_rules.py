@@ -241,3 +241,29 @@ def test_an_ordinary_mail_that_names_a_mail_service_is_not_a_bounce() -> None:
     )
     report = parse_bounce(mail)
     assert not report.is_bounce and not report.recipients
+
+
+EXIM_AFTER_RCPT = """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    SMTP error from remote server after RCPT command:
+    host mx.example.org[192.0.2.1]: 550 user unknown
+"""
+QMAIL_RCPT = """Hi. This is the qmail-send program at mx.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<anna@example.org>:
+192.0.2.7 does not like recipient.
+Remote host said: 550 anna@example.org... No such user
+Giving up on 192.0.2.7.
+"""
+
+
+@pytest.mark.parametrize("body", [EXIM_AFTER_RCPT, QMAIL_RCPT], ids=["exim", "qmail"])
+def test_an_unknown_user_refused_at_rcpt_in_a_transcript_is_an_unknown_address(body: str) -> None:
+    (recipient,) = parse_bounce(plain(body, subject="failure notice")).recipients
+    assert (recipient.address, recipient.reason) == ("anna@example.org", Reason.USERUNKNOWN)
