@@ -93,6 +93,12 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("The user has not been found in the directory", Reason.USERUNKNOWN),
         ("Recipient does not have a mailbox", Reason.USERUNKNOWN),
         ("STOREDRV.Deliver.Exception:QuotaExceededException", Reason.MAILBOXFULL),
+        ("Recipient address is invalid", Reason.USERUNKNOWN),
+        ("the account is no longer in service", Reason.SUSPEND),
+        ("This mailbox is closed", Reason.SUSPEND),
+        ("The recipient has exceeded their mailbox limit", Reason.MAILBOXFULL),
+        ("Domain example.org does not exist", Reason.HOSTUNKNOWN),
+        ("Host example.org is not responding.", Reason.NETWORKERROR),
         ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", Reason.HOSTUNKNOWN),
     ],
 )
