@@ -98,7 +98,6 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("This mailbox is closed", Reason.SUSPEND),
         ("The recipient has exceeded their mailbox limit", Reason.MAILBOXFULL),
         ("Domain example.org does not exist", Reason.HOSTUNKNOWN),
-        ("Host example.org is not responding.", Reason.NETWORKERROR),
         ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", Reason.HOSTUNKNOWN),
     ],
 )

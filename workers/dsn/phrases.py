@@ -830,8 +830,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "dns failure",
             "host is unreachable",
             "unreachable",
-            "is not responding",
-            "not responding",
             "connection refused",
         ),
     ),
