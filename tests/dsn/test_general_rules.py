@@ -118,6 +118,7 @@ def test_a_group_that_does_not_exist_is_not_an_unknown_address() -> None:
         ("192.0.2.7 does not like sender. Remote host said: 553 sorry", "MAIL"),
         ("Connected to 192.0.2.7 but sender was rejected. Remote host said: 553", "MAIL"),
         ("Connected to 192.0.2.7 but greeting failed. Remote host said: 554", "CONNECT"),
+        ("RCPT TO generated following response: 553 5.3.0 Addressee unknown", "RCPT"),
     ],
 )
 def test_the_smtp_stage_is_read_from_the_transcript_wording(words: str, command: str) -> None:

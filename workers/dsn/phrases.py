@@ -988,6 +988,8 @@ AFTER_RCPT_TO = (
     "rcpt to:<",
     "[rcpt_to]",
     "smtp:rcpt host",
+    # IMail: "RCPT TO generated following response:"
+    "rcpt to generated",
     # qmail: "<ip> does not like recipient. Remote host said: 550 ..."
     "does not like recipient",
     # Exim and others: "SMTP error from remote server after RCPT command:"
