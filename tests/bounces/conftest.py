@@ -12,7 +12,6 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from imapclient import IMAPClient
-from sqlalchemy.engine import Engine
 
 from tests import services
 from tests.bounces.mails import EVENT_DOMAIN, SECRET
@@ -20,16 +19,6 @@ from workers.bounces.imap import ImapFolders, ImapSource, tls_context
 from workers.bounces.imap_url import ImapTarget, ImapTls, parse_imap_url
 from workers.bounces.source import Destination
 from workers.demo import local
-from workers.store import migrate
-from workers.store.engine import make_engine
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
