@@ -9,11 +9,13 @@ from contextlib import ExitStack
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from tests import services
 from workers.broker.connection import connect
 from workers.broker.topology import build_topology, declare
+from workers.store import migrate
+from workers.store.engine import make_engine
 
 pytest_plugins = ["tests.smtp_servers"]
 
@@ -62,6 +64,15 @@ def database_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(name)
     return url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a migrated database, on SQLite and on PostgreSQL."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
 
 
 TEST_RETRY_LADDER = (1, 2)

@@ -12,23 +12,13 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from imapclient import IMAPClient
-from sqlalchemy.engine import Engine
 
 from tests import services
 from tests.bounces.mails import EVENT_DOMAIN, SECRET
 from workers.bounces.imap import ImapFolders, ImapSource, tls_context
 from workers.bounces.imap_url import ImapTarget, ImapTls, parse_imap_url
 from workers.bounces.source import Destination
-from workers.store import migrate
-from workers.store.engine import make_engine
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
+from workers.demo import local
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +162,7 @@ def imap_box(imap_server: tuple[str, Path | None]) -> Iterator[ImapBox]:
 
 def starttls_url(url: str) -> str | None:
     """The STARTTLS twin of the local Dovecot's IMAPS URL, or None for another server."""
-    if url != services.LOCAL_IMAP_URL:
+    if url != local.LOCAL_IMAP_URL:
         return None
     parts = urlsplit(url)
     return urlunsplit(("imap", parts.netloc.replace(":10993", ":10143"), parts.path, "", ""))

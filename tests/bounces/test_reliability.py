@@ -28,6 +28,7 @@ from tests.bounces.running import (
     worker_env,
 )
 from workers.broker import names
+from workers.demo import local
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 
@@ -102,6 +103,15 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def stop_dovecot() -> None:
     """Stop the Dovecot master and every process it started: the worker's session dies too
     (Dovecot's login proxies would otherwise keep open connections alive)."""
@@ -110,9 +120,17 @@ def stop_dovecot() -> None:
     children = children_of(master)
     os.kill(master, signal.SIGTERM)
     wait_until(lambda: not _imap_answers(), "Dovecot has stopped", 30)
+    wait_until(lambda: not alive(master), "the Dovecot master has exited", 30)
     for child in children:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child, signal.SIGKILL)
+    # A new master started beside old children (stats, anvil, login processes) would share
+    # their sockets and reset connections: start it only when all of them are gone.
+    wait_until(
+        lambda: not any(alive(child) for child in children),
+        "every Dovecot process has exited",
+        30,
+    )
 
 
 def _imap_answers() -> bool:
@@ -132,7 +150,7 @@ def test_the_worker_reconnects_after_the_imap_server_restarts(
     rabbitmq_url: str,
     tmp_path: Path,
 ) -> None:
-    if os.environ.get("IMAP_URL") or imap_server[0] != services.LOCAL_IMAP_URL:
+    if os.environ.get("IMAP_URL") or imap_server[0] != local.LOCAL_IMAP_URL:
         pytest.skip("restarts only the Dovecot that infra/dovecot.sh runs")
     migrate.upgrade(sqlite_url)
     env = worker_env(imap_box, sqlite_url, rabbitmq_url, ERPMAIL_BOUNCE_POLL_SECONDS="5")

@@ -1,20 +1,21 @@
-"""`erpmail demo` runs on the real services, end to end, and says what it did."""
+"""`erpmail demo` runs the whole system on the real services and every outcome is as expected."""
 
 from __future__ import annotations
 
 from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
 
-from workers.broker import names
+from tests import services
 from workers.cli.main import cli
 
 
-def test_the_demo_sends_bounces_and_dead_letters_every_job_as_expected(
-    broker: BlockingChannel, erpmail_env: dict[str, str]
-) -> None:
-    result = CliRunner().invoke(cli, ["demo"])
+def test_the_demo_runs_end_to_end(broker: BlockingChannel, erpmail_env: dict[str, str]) -> None:
+    with services.imap_service() as (imap_url, ca_file):
+        env = {"COLUMNS": "160", "IMAP_URL": imap_url, "IMAP_CA_FILE": str(ca_file or "")}
+        result = CliRunner().invoke(cli, ["demo"], env=env)
     assert result.exit_code == 0, result.output
     assert "every outcome as expected" in result.output
-    assert "erpmail worker send stopped (SIGTERM, exit status 0)" in result.output
-    assert "to[0]: contains a line break" in result.output
-    assert broker.queue_declare(names.SEND_QUEUE, passive=True).method.message_count == 0
+    for line in ("nobody@example.ee", "gone@example.ee", "full@example.ee"):
+        assert line in result.output
+    assert "Suppressed: gone@example.ee (userunknown)" in result.output
+    assert "not JSON" in result.output

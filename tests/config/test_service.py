@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -14,18 +13,9 @@ from workers.config.resolved import Source, Tier
 from workers.config.secrets import PasswordBox
 from workers.config.service import resolve_for_job
 from workers.settings import Settings
-from workers.store import migrate
-from workers.store.engine import make_engine, session_scope
+from workers.store.engine import session_scope
 
 SETTINGS = Settings(secret_key="db-key", event_domain="events.erpmail.test")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def store(engine: Engine, *rows: object) -> None:

@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy.engine import Engine
 
 from tests.sender.harness import Harness, seed_user, sender_settings
 from tests.sender.servers import Behaviour, SmtpServer
-from workers.store import migrate
-from workers.store.engine import make_engine
 
 
 @pytest.fixture
@@ -31,19 +30,14 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
 
 @pytest.fixture
 def make_harness(
-    database_url: str, rabbitmq_url: str, broker: BlockingChannel
-) -> Iterator[Callable[..., Harness]]:
-    engines = []
+    engine: Engine, database_url: str, rabbitmq_url: str, broker: BlockingChannel
+) -> Callable[..., Harness]:
+    """A harness on the migrated database of the test, with its sending user stored."""
 
     def make(smtp_port: int, **settings: Any) -> Harness:
-        migrate.upgrade(database_url)
-        engine = make_engine(database_url)
-        engines.append(engine)
         seed_user(engine)
         return Harness(
             sender_settings(rabbitmq_url, database_url, smtp_port, **settings), engine, broker
         )
 
-    yield make
-    for engine in engines:
-        engine.dispose()
+    return make

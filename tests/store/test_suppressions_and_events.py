@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
 from schemas.tables import Event, utc_now
-from workers.store import migrate
-from workers.store.engine import make_engine, session_scope
+from workers.store.engine import session_scope
 from workers.store.events import record_events, smtp_bounce_key
 from workers.store.suppressions import active_suppressions, lift, suppress
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    migrate.upgrade(database_url)
-    engine = make_engine(database_url)
-    yield engine
-    engine.dispose()
 
 
 def test_a_suppressed_address_is_found_case_insensitively(engine: Engine) -> None:

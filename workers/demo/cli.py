@@ -24,17 +24,16 @@ from workers.demo.run import (
 
 
 def _jobs_table(run: DemoRun, copies: dict[str, int]) -> Table:
-    table = Table("job", "what", "status", "attempts", "copies received", "expected", title="Jobs")
+    table = Table("job", "what should happen", "status", "attempts", "copies", title="Jobs")
     domain = run.settings.event_domain
     for job in run.jobs:
         row = run.messages.get(job.job_id)
         table.add_row(
             job.job_id[:8],
-            job.label,
+            f"{job.label}: {job.expect}",
             str(row.status) if row else "-",
             str(row.attempts) if row else "-",
             str(copies.get(message_id_for(job.job_id, domain), 0)),
-            job.expect,
         )
     return table
 

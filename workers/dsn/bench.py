@@ -105,7 +105,8 @@ def whole_process(files: list[Path]) -> dict[str, Any]:
     return _timed(command, len(files))
 
 
-def sisimai(files: list[Path]) -> dict[str, Any] | None:
+def find_sisimai() -> tuple[str, str] | None:
+    """``(perl, Sisimai's version)`` when ``perl -MSisimai`` works here, else ``None``."""
     perl = shutil.which("perl")
     if perl is None:
         return None
@@ -114,8 +115,21 @@ def sisimai(files: list[Path]) -> dict[str, Any] | None:
     )
     if check.returncode != 0:
         return None
-    result = _timed([perl, "-e", SISIMAI_SCRIPT, *map(str, files)], len(files))
-    result["version"] = check.stdout.decode().strip()
+    return perl, check.stdout.decode().strip()
+
+
+def sisimai_command(perl: str, script: str, files: list[Path]) -> list[str]:
+    """One ``perl`` process running ``script`` with the files as its arguments."""
+    return [perl, "-e", script, *map(str, files)]
+
+
+def sisimai(files: list[Path]) -> dict[str, Any] | None:
+    found = find_sisimai()
+    if found is None:
+        return None
+    perl, version = found
+    result = _timed(sisimai_command(perl, SISIMAI_SCRIPT, files), len(files))
+    result["version"] = version
     return result
 
 

@@ -160,3 +160,44 @@ def bench(directory: Path | None, repeat: int, output: Path, no_sisimai: bool) -
     run_bench(
         directory or default_corpus(), repeat=repeat, output=output, with_sisimai=not no_sisimai
     )
+
+
+@dsn.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the agreement (and misses) as JSON.")
+@click.option("--misses", "show_misses", is_flag=True, help="List the disagreements.")
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="tune",
+    show_default=True,
+    help="Whose disagreements to list (the test half is for measuring only).",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the downloaded package is kept (default: ~/.cache/erpmail/holdout).",
+)
+def holdout(as_json: bool, show_misses: bool, split: str, cache: Path | None) -> None:
+    """Measure the parser on unseen real bounces (flufl.bounce's test data) beside
+    flufl's expected addresses and Sisimai, on a tune and a test half."""
+    from rich.console import Console
+
+    from workers.dsn.holdout import holdout_table, run_holdout
+
+    result = run_holdout(cache)
+    if as_json:
+        data = result.to_json(split)
+        if not show_misses:
+            data.pop("misses")
+        click.echo(json.dumps(data, indent=2))
+        return
+    console = Console()
+    console.print(holdout_table(result))
+    if show_misses:
+        for miss in result.misses:
+            if split in ("all", miss.split):
+                click.echo(
+                    f"{miss.file} [{miss.split}] {miss.measure} {miss.address}: "
+                    f"ours {miss.ours!r}, reference {miss.reference!r}  | {miss.diagnostic}"
+                )

@@ -89,6 +89,8 @@ class Mail:
     parsed_by: str = "raw"
     content_type: str = "text/plain"
     params: dict[str, str] = field(default_factory=dict)
+    # A delivery report enclosed whole (a bounce forwarded or wrapped by a gateway): its bytes.
+    enclosed_report: bytes = b""
 
     def texts(self, returned: bool = False) -> Iterator[Part]:
         return (p for p in self.parts if p.returned == returned)
@@ -307,7 +309,10 @@ def parse_own(data: bytes) -> Mail | None:
     kind, params = content_type(headers.get("content-type"))
     parts: list[Part] = []
     returned: list[Headers] = []
-    if not _own_walk(headers, kind, params, body, parts, returned, in_returned=False, depth=0):
+    enclosed: list[bytes] = []
+    if not _own_walk(
+        headers, kind, params, body, parts, returned, in_returned=False, depth=0, enclosed=enclosed
+    ):
         return None
     return Mail(
         headers=headers,
@@ -316,6 +321,7 @@ def parse_own(data: bytes) -> Mail | None:
         parsed_by="erpmail",
         content_type=kind,
         params=params,
+        enclosed_report=enclosed[0] if enclosed else b"",
     )
 
 
@@ -329,8 +335,10 @@ def _own_walk(
     *,
     in_returned: bool,
     depth: int,
+    enclosed: list[bytes] | None = None,
 ) -> bool:
-    """Add the leaves of one entity to ``out``; False when a multipart cannot be split."""
+    """Add the leaves of one entity to ``out``; False when a multipart cannot be split.
+    ``enclosed`` collects enclosed messages that are delivery reports themselves."""
     if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
         return True
     encoding = headers.get("content-transfer-encoding")
@@ -358,13 +366,20 @@ def _own_walk(
                 returned,
                 in_returned=in_returned,
                 depth=depth + 1,
+                enclosed=enclosed,
             ):
                 return False
         return True
     if kind in ("message/rfc822", "message/global"):
-        enclosed_head, _ = _split_head(_transfer_decode(body, encoding), top=False)
+        message = _transfer_decode(body, encoding)
+        enclosed_head, _ = _split_head(message, top=False)
         if not in_returned:
-            returned.append(Headers(header_lines(decode_bytes(enclosed_head, None), limit=500)))
+            enclosed_headers = Headers(header_lines(decode_bytes(enclosed_head, None), limit=500))
+            returned.append(enclosed_headers)
+            if enclosed is not None and content_type(enclosed_headers.get("content-type"))[0] == (
+                "multipart/report"
+            ):
+                enclosed.append(message)
         # The returned message's body says nothing about the failure: only its headers count.
         out.append(Part(kind, "", returned=True))
         return True

@@ -10,6 +10,7 @@ from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
 from workers.dsn.engines import default_reason, default_stage, detect_engine, text_first
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
+from workers.dsn.engines.detect import BODY_SCAN_CHARS
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
 from workers.dsn.plaintext import (
@@ -59,6 +60,7 @@ _BOUNCE_SENDERS = (
     "mail delivery",
     "mail.delivery",
     "mail administrator",
+    "mdaemon",  # the MDaemon server signs its reports as MDaemon@host
     "ndr administrator",
     "system administrator",
 )
@@ -97,14 +99,55 @@ _BOUNCE_SUBJECTS = (
     "postmaster notify",
     "loop alert",
     "are not member",
+    "non-delivery",
+    "user unknown",
+    "unknown user",
 )
+_UNDELIVERED_PHRASES = (
+    "could not be delivered",
+    "couldn't be delivered",
+    "cannot be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "not been delivered",
+    "undeliverable",
+    "undelivered",
+    "delivery failed",
+    "delivery has failed",
+    "delivery failure",
+    "failed to deliver",
+    "unable to deliver",
+    "wasn't able to deliver",
+    "could not deliver",
+    "permanent error",
+    "permanent fatal error",
+    "did not reach",
+    "delivery to the following recipient",
+    "returned to sender",
+    "failed recipient",
+    "delivery status notification",
+    "transcript of session",
+    "mail delivery software",
+    "qmail-send",
+)
+# Headers a mailing list adds to the copies of a post it distributes (RFC 2369, RFC 2919).
+_LIST_HEADERS = ("list-id", "list-post", "list-unsubscribe", "list-help")
 _RETRIED_OUT_PHRASES = (
     "retry timeout exceeded",
     "have been failing for a long time",
     "retry time not reached for any host",
 )
+# Causes a local delivery program's answer names only loosely: the program's own trouble
+# (it could not reach its daemon, it timed out, ...) means the program failed.
 _LOCAL_PROGRAM_VAGUE = frozenset(
-    {Reason.UNDEFINED, Reason.ONHOLD, Reason.SYSTEMERROR, Reason.SYNTAXERROR, Reason.EXPIRED}
+    {
+        Reason.UNDEFINED,
+        Reason.ONHOLD,
+        Reason.SYSTEMERROR,
+        Reason.SYNTAXERROR,
+        Reason.EXPIRED,
+        Reason.NETWORKERROR,
+    }
 )
 _TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
 _TEMPORARY_PHRASES = (
@@ -141,7 +184,7 @@ def parse_bounce(raw: bytes) -> BounceReport:
         )
 
 
-def _parse(raw: bytes) -> BounceReport:
+def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     mail = parse_mail(raw)
     human = human_text(mail)
     report_text, inline_returned = split_returned(human)
@@ -194,6 +237,12 @@ def _parse(raw: bytes) -> BounceReport:
             job_id_source=link.source,
             verp_tag=link.verp_tag,
         )
+    if delivery_status is None and mail.enclosed_report and not enclosed:
+        # A delivery report forwarded or wrapped whole (a gateway's disclaimer around it):
+        # the enclosed report is the bounce.
+        inner = _parse(mail.enclosed_report, enclosed=True)
+        if inner.is_bounce:
+            return inner
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
         if len(delivery_status.recipients) == 1:
@@ -210,8 +259,13 @@ def _parse(raw: bytes) -> BounceReport:
             recipients=recipients,
             reporting_mta=delivery_status.reporting_mta,
         )
-    bounce_like = _looks_like_bounce(mail.headers)
-    if not bounce_like and is_autoreply(mail.headers):
+    bounce_like = _looks_like_bounce(mail.headers) or _is_report(mail)
+    from_daemon = _from_mail_system(mail.headers)
+    if not from_daemon and _is_list_copy(mail.headers) and not _is_report(mail):
+        # A mailing list's copy of a post (a discussion that may well talk about bounces or
+        # quote one) is not a delivery report: bounces come from the mail system.
+        return base
+    if not from_daemon and is_autoreply(mail.headers):
         address = clean_address(mail.headers.get("from"))
         vacation = _recipient(address, "", "", Reason.VACATION, "", report_text.strip(), "")
         return replace(
@@ -221,7 +275,7 @@ def _parse(raw: bytes) -> BounceReport:
             engine="RFC3834",
             recipients=(vacation,),
         )
-    if bounce_like or engine:
+    if bounce_like or (engine and (detect_engine(mail.headers, "") or _says_undelivered(human))):
         recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
         if recipients:
             return replace(
@@ -271,9 +325,33 @@ def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
 
 
 def _looks_like_bounce(headers: Headers) -> bool:
-    sender = headers.get("from").lower()
     subject = headers.get("subject").lower()
-    return any(m in sender for m in _BOUNCE_SENDERS) or any(m in subject for m in _BOUNCE_SUBJECTS)
+    return _from_mail_system(headers) or any(m in subject for m in _BOUNCE_SUBJECTS)
+
+
+def _says_undelivered(text: str) -> bool:
+    """The text says a message was not delivered: a server's marker in the body (a product
+    name, a web address) tells who wrote a report only in a mail that is one."""
+    lowered = text[:BODY_SCAN_CHARS].lower()
+    return any(phrase in lowered for phrase in _UNDELIVERED_PHRASES)
+
+
+def _from_mail_system(headers: Headers) -> bool:
+    sender = headers.get("from").lower()
+    return any(m in sender for m in _BOUNCE_SENDERS)
+
+
+def _is_report(mail: Mail) -> bool:
+    """A ``multipart/report`` of delivery status: a bounce by its structure, also when its
+    status fields are unreadable."""
+    return mail.content_type == "multipart/report" and mail.params.get(
+        "report-type", ""
+    ).lower() in ("delivery-status", "global-delivery-status")
+
+
+def _is_list_copy(headers: Headers) -> bool:
+    listed = any(name in headers for name in _LIST_HEADERS)
+    return listed or headers.get("precedence").lower() == "list"
 
 
 def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
@@ -324,7 +402,12 @@ def _dsn_recipient(
     stage: str,
     line_first: bool = False,
 ) -> RecipientReport:
-    prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
+    # The prose tells about the address the server last tried (an alias the original
+    # recipient was rewritten to), else about the original recipient.
+    final = r.final_recipient if r.final_recipient != r.address else ""
+    prose = _prose_about(report_text, final, exclude, one_line=line_first) if final else ""
+    if not prose:
+        prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
     if line_first and prose:
         # The notification line is the error; the Status field is the reporter's own summary.
         r = replace(r, status="", diagnostic=r.diagnostic or prose)
@@ -350,7 +433,7 @@ def _dsn_recipient(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
         reason = _expired_if_retried_out(reason, r.action, status)
-        if r.diagnostic_type == "x-unix" and reason in _LOCAL_PROGRAM_VAGUE:
+        if _local_program(r.diagnostic_type, r.diagnostic) and reason in _LOCAL_PROGRAM_VAGUE:
             # The answer of a local delivery program (pipe, procmail, ...) that names no
             # cause of its own: the program failed.
             reason = Reason.MAILERERROR
@@ -365,7 +448,14 @@ def _dsn_recipient(
         r.remote_mta,
         r.original_recipient,
         r.last_attempt,
+        final_recipient=final,
     )
+
+
+def _local_program(diagnostic_type: str, diagnostic: str) -> bool:
+    """The diagnostic is the answer of a local delivery program (``x-unix``; Postfix's
+    "Command output:" of a pipe)."""
+    return diagnostic_type == "x-unix" or "command output:" in diagnostic.lower()
 
 
 def _prose_about(
@@ -389,9 +479,19 @@ def _plain_recipients(
     found = [(p.address, p.diagnostic) for p in extract_recipients(report_text, exclude)]
     if not found:
         summary = _squeeze(report_text)
-        addresses = addresses_in(report_text, exclude) or [
-            a for a in find_addresses(returned.get("to")) if not is_service_address(a)
-        ]
+        addressed = _returned_recipients(returned)
+        mentioned = addresses_in(report_text, exclude)
+        # Of the addresses a report mentions (examples, contacts, ...), those the returned
+        # message was addressed to are the failed ones.
+        addresses = (
+            [a for a in mentioned if a in addressed]
+            or mentioned
+            or [
+                a
+                for a in find_addresses(returned.get("to"))
+                if not is_service_address(a) and a not in exclude
+            ]
+        )
         found = [(a, summary) for a in addresses] or [("", summary)]
     if len(found) == 1:
         stage = _whole_transcript_command(report_text) or stage
@@ -431,6 +531,18 @@ def _plain_recipients(
             )
         )
     return tuple(out)
+
+
+_RECEIVED_FOR_RE = re.compile(r"\bfor\s{1,4}<([^<>\s]{1,254}@[^<>\s]{1,254})>", re.IGNORECASE)
+
+
+def _returned_recipients(returned: Headers) -> list[str]:
+    """Whom the returned message was addressed to: its To, then the envelope recipient its
+    Received fields name ("... for <anna@example.org>")."""
+    found = find_addresses(returned.get("to"))
+    for received in returned.get_all("received"):
+        found += [a.lower() for a in _RECEIVED_FOR_RE.findall(received)]
+    return list(dict.fromkeys(found))
 
 
 def _whole_transcript_command(report_text: str) -> str:
@@ -487,6 +599,7 @@ def _recipient(
     original: str = "",
     last_attempt: str = "",
     feedback_type: str = "",
+    final_recipient: str = "",
 ) -> RecipientReport:
     return RecipientReport(
         address=address,
@@ -500,6 +613,7 @@ def _recipient(
         original_recipient=original,
         last_attempt=last_attempt,
         feedback_type=feedback_type,
+        final_recipient=final_recipient,
     )
 
 

@@ -40,6 +40,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "too large for this system",
             "message exceeded 50000000 bytes",
             "message size exceeded",
+            "maximum incoming message size",
+            "message too long",
+            "exceeds the size limit",
+            "exceeds the maximum message size",
+            "exceeded the maximum message size",
+            "message size limit",
         ),
     ),
     (
@@ -66,6 +72,18 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "exceeded the quota",
             "exceeded its quota",
             "disk quota exceeded",
+            "reached disk quota",
+            "disk quota",
+            "quota violation",
+            "over their quota",
+            "storage limit exceeded",
+            "exceeded their mailbox limit",
+            "exceeded its mailbox limit",
+            "quotaexceeded",  # Exchange: QuotaExceededException
+            "over its quota",
+            "over the quota",
+            "full mailbox",
+            "mailbox is currently full",
             "mailbox size limit exceeded",
             "mailbox has exceeded",
             "mailbox exceeds allowed size",
@@ -121,7 +139,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.VIRUSDETECTED,
         (
-            "virus",
             "virus detected",
             "infected",
             "malware",
@@ -304,6 +321,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "classified as spam",
             "spam score",
             "message refused",
+            "likely unsolicited mail",
+            "unsolicitedmessageerror",  # the help page Gmail links to for spam refusals
         ),
     ),
     (
@@ -400,6 +419,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox unavailable: disabled",
             "mailbox is not available",
             "this account has been disabled or discontinued",
+            "receiving disabled",
+            "no longer in service",
+            "mailbox is closed",
+            "account is closed",
+            "account has been closed",
+            "user is disabled",
+            "due to inactivity",
         ),
     ),
     (
@@ -480,6 +506,30 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox unknown",
             "recipient is not valid",
             "recipient invalid",
+            # IMail and other local delivery agents: the user id to deliver to is unknown.
+            "invalid final delivery userid",
+            "recipient address is invalid",
+            "mailbox name invalid",
+            "does not have an account",
+            "not found in the directory",
+            "not been found in the directory",
+            "does not have a mailbox",
+            "address couldn't be found",
+            "address you entered couldn't be found",
+            "invalid userid",
+            "invalid user id",
+            "unknown userid",
+            "user not known",
+            "recipient not known",
+            "address not known",
+            "address is wrong",
+            "address is no longer valid",
+            "no longer valid",
+            "no user by that name",
+            "utilisateur inconnu",  # French: "unknown user"
+            "destinataire inconnu",  # French: "unknown recipient"
+            "empfänger unbekannt",  # German: "unknown recipient"
+            "usuario desconocido",  # Spanish: "unknown user"
         ),
     ),
     (
@@ -506,6 +556,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "host name unknown",
             "no such host",
             "domain is not reachable",
+            "non-existent host",
+            "non-existent domain",
+            "nonexistent domain",
+            "nonexistentdomain",  # Exchange: SMTPSEND.DNS.NonExistentDomain
+            "nonexistent host",
             "domain name not found",
             "not a valid domain",
             "could not be resolved",
@@ -534,6 +589,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "has no mx",
             "mx record",
             "no mx",
+            "no mail exchanger",
             "does not receive mail",
             "does not accept any mail",
             "mail is not accepted",
@@ -561,6 +617,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "relay rejected",
             "not a gateway",
             "is not a local domain",
+            # qmail: "that domain isn't in my list of allowed rcpthosts"
+            "allowed rcpthosts",
             "not local host",
             # Amazon SES: the sending identity is not verified, SES will not relay for it.
             "email address is not verified",
@@ -612,6 +670,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "local rules",
             "message rejected due to",
             "rejected for policy reasons",
+            "administrative prohibition",
             "not accepted for policy reasons",
             "policy violation",
             "blocked because its content",
@@ -715,6 +774,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "timeout",
             "expired",
             "undeliverable for",
+            "exceeded maximum delivery attempts",
             "have not been delivered for",
             "delivery attempts will continue",
             "will be retried",
@@ -738,6 +798,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.NETWORKERROR,
         (
             "mail loop",
+            "message looping",
+            "looping",
             "loop detected",
             "loops back to myself",
             "routing loop",
@@ -747,6 +809,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "while performing the ehlo handshake",
             "too many hops",
             "hop count exceeded",
+            "hop count",
             "dns lookup",
             "network error",
             "network is unreachable",
@@ -793,6 +856,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "service currently unavailable",
             "unable to process",
             "local configuration error",
+            # qmail: "... it isn't in my control/locals file, so I don't treat it as local"
+            "in my control/locals file",
             # A mailing list server refusing a copy it has already seen (FML's loop guard).
             "duplicated message-id",
             "queue file write error",
@@ -839,10 +904,27 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 PATTERNS: tuple[tuple[Reason, str], ...] = (
+    # "virus" as a word: not a product name such as "VirusWall" that signs a report.
+    (Reason.VIRUSDETECTED, r"(?<![a-z])virus(?:es)?(?![a-z])"),
     (Reason.EXPIRED, r"failed \d{1,4} attempts"),
     (Reason.EXPIRED, r"(?:in|for|after) \d{1,5} (?:minutes|hours|days)"),
     (Reason.MAILBOXFULL, r"quota (?:of|for) \S{1,80} (?:is )?(?:exceeded|full)"),
+    (
+        Reason.MAILBOXFULL,
+        r"(?:account|mailbox|user|recipient)\S{0,2} (?:is )?exceed(?:s|ed|ing) "
+        r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
+    ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    (Reason.HOSTUNKNOWN, r"domain \S{1,255} (?:does not|doesn't) exist"),
+    (
+        Reason.MESGTOOBIG,
+        r"message (?:\S{1,20} ){0,2}exceeds (?:the )?(?:maximum|max|allowed|permitted|size)",
+    ),
+    # "The address ... does not exist" in French, German and Spanish (the subject named, so
+    # that a group or a domain that does not exist is not taken for an unknown address).
+    (Reason.USERUNKNOWN, r"adresse [^.]{0,80}n'existe pas"),
+    (Reason.USERUNKNOWN, r"(?:adresse|empfänger|postfach|benutzer) [^.]{0,80}existiert nicht"),
+    (Reason.USERUNKNOWN, r"(?:dirección|direccion|usuario|buzón|buzon) [^.]{0,80}no existe"),
 )
 
 # Broad words consulted only when no phrase above matched: first match wins.
@@ -879,6 +961,9 @@ AFTER_MAIL_FROM = (
     "in reply to mail from command",
     ">>> mail from",
     "smtp:mail host",
+    # qmail: "<ip> does not like sender." / "Connected to <ip> but sender was rejected."
+    "does not like sender",
+    "but sender was rejected",
 )
 # The refusal came at connection time (greeting, HELO/EHLO): it is about the sending host.
 AT_CONNECT = (
@@ -890,6 +975,8 @@ AT_CONNECT = (
     ">>> helo",
     ">>> ehlo",
     "in reply to initial greeting",
+    # qmail: "Connected to <ip> but greeting failed."
+    "but greeting failed",
 )
 AFTER_RCPT_TO = (
     "after rcpt to",
@@ -901,6 +988,12 @@ AFTER_RCPT_TO = (
     "rcpt to:<",
     "[rcpt_to]",
     "smtp:rcpt host",
+    # IMail: "RCPT TO generated following response:"
+    "rcpt to generated",
+    # qmail: "<ip> does not like recipient. Remote host said: 550 ..."
+    "does not like recipient",
+    # Exim and others: "SMTP error from remote server after RCPT command:"
+    "after rcpt command",
 )
 
 # "550 : User unknown" with the address left out: how au/KDDI-style receiving filters refuse

@@ -24,6 +24,7 @@ MAX_TRANSCRIPT_LEAD = 8
 RETURNED_MARKERS: tuple[str, ...] = (
     "this is a copy of the message",
     "below this line is a copy of the message",
+    "below the next line is a copy of the message",
     "original message",
     "unsent message",
     "returned message",
@@ -99,7 +100,10 @@ def unquote(text: str) -> str:
 
 def returned_headers(returned: str) -> Headers:
     """Header fields at the top of a returned message written inline in prose."""
-    return Headers(header_lines(unquote(returned).lstrip("\n")))
+    lines = unquote(returned).split("\n")
+    while lines and not lines[0].strip(_DECORATION):  # a rule line above the copy
+        lines.pop(0)
+    return Headers(header_lines("\n".join(lines)))
 
 
 def is_service_address(address: str) -> bool:
@@ -178,6 +182,10 @@ def lines_about(report: str, address: str) -> str:
     return " ".join(hits)
 
 
+_FROM_ADDRESS_RE = re.compile(
+    rf"\b(?:mail from|sent from|from sender|sender)\s{{0,4}}:?\s{{0,4}}<?({_ADDRESS})",
+    re.IGNORECASE,
+)
 _RCPT_TO_RE = re.compile(rf"rcpt to:\s{{0,4}}<?({_ADDRESS})", re.IGNORECASE)
 
 
@@ -185,7 +193,11 @@ def addresses_in(report: str, exclude: frozenset[str]) -> list[str]:
     """Recipients named anywhere in a report without anchors: those a transcript sent
     ``RCPT TO`` for, else every plausible address (not the sender's, not a file path)."""
     rcpt = [m.group(1).lower() for m in _RCPT_TO_RE.finditer(report[:MAX_SCAN_CHARS])]
-    candidates = list(dict.fromkeys(rcpt)) or find_addresses(report)
+    # "... not accepting mail from <address>": an address said to send is the sender.
+    senders = {m.group(1).lower() for m in _FROM_ADDRESS_RE.finditer(report[:MAX_SCAN_CHARS])}
+    candidates = list(dict.fromkeys(rcpt)) or [
+        a for a in find_addresses(report) if a not in senders
+    ]
     return [
         a for a in candidates if a not in exclude and not is_service_address(a) and "/" not in a
     ]

@@ -159,6 +159,24 @@ def _rank(reason: Reason, length: int) -> tuple[int, int]:
     return tier, length
 
 
+def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
+    """Every phrase with its cause and rank, best first (rank, then table order): trying them
+    in this order and stopping at the first one present makes the same choice as trying them
+    all and keeping the best."""
+    rows = [
+        (phrase, reason, _rank(reason, len(phrase)))
+        for reason, phrases in PHRASES
+        for phrase in phrases
+    ]
+    order = sorted(
+        range(len(rows)), key=lambda index: (-rows[index][2][0], -rows[index][2][1], index)
+    )
+    return tuple(rows[index] for index in order)
+
+
+_BY_RANK = _phrases_by_rank()
+
+
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     """The cause named by the wording of ``text``: the most telling tier, then the longest
     phrase (the most specific), then table order; broad words only when ``fallback``."""
@@ -167,10 +185,10 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
         return None
     best: Reason | None = None
     best_rank = (-2, 0)
-    for reason, phrases in PHRASES:
-        for phrase in phrases:
-            if phrase in needle and _rank(reason, len(phrase)) > best_rank:
-                best, best_rank = reason, _rank(reason, len(phrase))
+    for phrase, reason, rank in _BY_RANK:  # the first phrase found is the best one
+        if phrase in needle:
+            best, best_rank = reason, rank
+            break
     for reason, pattern in _PATTERNS:
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:

@@ -78,6 +78,9 @@ class RecipientReport:
     original_recipient: str = ""
     last_attempt: str = ""
     feedback_type: str = ""
+    # The address the report finally tried (an alias or forward of ``address``), when it
+    # names one apart from the original recipient.
+    final_recipient: str = ""
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workers.dsn.fields import clean_address, field_blocks, typed_value
-from workers.dsn.status import find_reply_code, normalize_status
+from workers.dsn.status import find_reply_code, is_specific, normalize_status
 
 DELIVERY_STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
@@ -21,6 +21,7 @@ class DsnRecipient:
     remote_mta: str
     last_attempt: str
     diagnostic_type: str = ""  # "smtp", "x-unix" (a local delivery program), ...
+    final_recipient: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,13 @@ class DeliveryStatus:
 def parse_delivery_status(text: str) -> DeliveryStatus:
     """The per-message and per-recipient fields of a delivery-status body."""
     per_message: dict[str, str] = {}
-    recipients: list[DsnRecipient] = []
+    recipients: dict[str, DsnRecipient] = {}
     for block in field_blocks(text):
         if "final-recipient" in block or "original-recipient" in block:
             recipient = _recipient(block)
-            if recipient is not None:
-                recipients.append(recipient)
+            # A recipient listed again (an alias expanded to itself, a loop) is one recipient.
+            if recipient is not None and recipient.address not in recipients:
+                recipients[recipient.address] = recipient
             for name, value in block.items():
                 per_message.setdefault(name, value)
         else:
@@ -49,20 +51,30 @@ def parse_delivery_status(text: str) -> DeliveryStatus:
         reporting_mta=typed_value(per_message.get("reporting-mta", "")),
         arrival_date=per_message.get("arrival-date", ""),
         envelope_sender=typed_value(per_message.get("x-postfix-sender", "")),
-        recipients=tuple(recipients),
+        recipients=tuple(recipients.values()),
     )
 
 
 def _recipient(block: dict[str, str]) -> DsnRecipient | None:
     final = clean_address(typed_value(block.get("final-recipient", "")))
     original = clean_address(typed_value(block.get("original-recipient", "")))
-    address = final if "@" in final else (original if "@" in original else final or original)
+    # The original recipient is the address the sender gave (RCPT TO); the final one may be
+    # an alias it was rewritten to on the way (a host-internal mailbox, a forward).
+    if is_mail_address(original):
+        address = original
+    else:
+        address = final if "@" in final else (original if "@" in original else final or original)
     if not address:
         return None
     raw_diagnostic = block.get("diagnostic-code", "")
     diagnostic = typed_value(raw_diagnostic)
     kind, sep, _ = raw_diagnostic.partition(";")
-    status = normalize_status(block.get("status", ""))
+    raw_status = block.get("status", "")
+    status = normalize_status(raw_status)
+    if not diagnostic.strip() and not is_specific(status):
+        # "Status: 5.0.0 (recipient reached disk quota)": the comment on a vague code is the
+        # diagnostic (on a specific code it only restates the code's standard meaning).
+        diagnostic = _comment(raw_status)
     return DsnRecipient(
         address=address,
         original_recipient=original,
@@ -73,4 +85,16 @@ def _recipient(block: dict[str, str]) -> DsnRecipient | None:
         remote_mta=typed_value(block.get("remote-mta", "")),
         last_attempt=block.get("last-attempt-date", ""),
         diagnostic_type=kind.strip().lower() if sep else "",
+        final_recipient=final,
     )
+
+
+def is_mail_address(address: str) -> bool:
+    """``local@domain.tld``: an address one can send to (not ``user@internal-daemon``)."""
+    local, at, domain = address.partition("@")
+    return bool(at and local and "." in domain.strip(".") and " " not in address)
+
+
+def _comment(value: str) -> str:
+    start, end = value.find("("), value.rfind(")")
+    return value[start + 1 : end].strip() if 0 <= start < end else ""

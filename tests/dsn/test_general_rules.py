@@ -1,0 +1,275 @@
+"""General rules about how servers word and lay out bounces, each as a small specification.
+
+Every mail here is hand-written to show one rule; none is copied from a corpus.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dsn.mails import plain
+from workers.dsn import Reason, classify, parse_bounce
+from workers.dsn.reasons import smtp_command
+
+
+def report_with(
+    delivery_status: str, prose: str = "Your message could not be delivered.\n"
+) -> bytes:
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@relay.example>\n"
+        "To: sender@shop.example\n"
+        "Subject: Delivery Notification: Delivery has failed\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="BB"\n'
+        f"\n--BB\nContent-Type: text/plain\n\n{prose}"
+        f"\n--BB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example\n\n"
+        f"{delivery_status}\n--BB--\n"
+    ).encode()
+
+
+# --- who failed ---------------------------------------------------------------------------
+
+
+def test_the_failed_recipient_is_the_address_the_sender_gave_not_an_internal_alias() -> None:
+    report = parse_bounce(
+        report_with(
+            "Original-Recipient: rfc822;anna@example.org\n"
+            "Final-Recipient: rfc822;anna@store-daemon\n"
+            "Action: failed\nStatus: 5.1.1\n"
+        )
+    )
+    (recipient,) = report.recipients
+    assert recipient.address == "anna@example.org"
+    assert recipient.final_recipient == "anna@store-daemon"
+
+
+def test_a_recipient_listed_many_times_is_one_recipient() -> None:
+    block = "Final-Recipient: rfc822; <loop@example.org>\nAction: failed\nStatus: 5.1.1\n\n"
+    report = parse_bounce(report_with(block * 5))
+    assert [r.address for r in report.recipients] == ["loop@example.org"]
+
+
+# --- why ----------------------------------------------------------------------------------
+
+
+def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
+    report = parse_bounce(
+        report_with(
+            "Final-Recipient: rfc822;anna@example.org\n"
+            "Action: failed\nStatus: 5.0.0 (recipient reached disk quota)\n"
+        )
+    )
+    assert report.recipients[0].reason == Reason.MAILBOXFULL
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        ("552 Quota violation for anna@example.org", Reason.MAILBOXFULL),
+        ("This person's account is exceeding their quota.", Reason.MAILBOXFULL),
+        ("Delivery has been postponed due to a full mailbox.", Reason.MAILBOXFULL),
+        ("Invalid final delivery userid: anna@example.org", Reason.USERUNKNOWN),
+        ("User not known", Reason.USERUNKNOWN),
+        ("this email address is wrong or no longer valid", Reason.USERUNKNOWN),
+        ("L'adresse de messagerie ci-dessus n'existe pas.", Reason.USERUNKNOWN),
+        (
+            'Mailer mx.example.org said: "554 Message looping (received 6 times)"',
+            Reason.NETWORKERROR,
+        ),
+        (
+            "550-5.7.1 Our system has detected that this message is likely unsolicited mail.",
+            Reason.SPAMDETECTED,
+        ),
+        ("This mail message has exceeded the maximum incoming message size", Reason.MESGTOOBIG),
+        ("The message exceeds the maximum allowed size", Reason.MESGTOOBIG),
+        ("The mailbox has exceeded the maximum allowed size", Reason.MAILBOXFULL),
+        ("user is over their quota", Reason.MAILBOXFULL),
+        ("all relevant MX records point to non-existent hosts", Reason.HOSTUNKNOWN),
+        ("550 Administrative prohibition", Reason.POLICYVIOLATION),
+        ("553 sorry, that domain isn't in my list of allowed rcpthosts", Reason.NORELAYING),
+        ("mail for this user is disabled", Reason.SUSPEND),
+        ("This mailbox has been blocked due to inactivity", Reason.SUSPEND),
+        ("Message has exceeded the maximum hop count", Reason.NETWORKERROR),
+        ("The user has not been found in the directory", Reason.USERUNKNOWN),
+        ("Recipient does not have a mailbox", Reason.USERUNKNOWN),
+        ("STOREDRV.Deliver.Exception:QuotaExceededException", Reason.MAILBOXFULL),
+        ("Recipient address is invalid", Reason.USERUNKNOWN),
+        ("the account is no longer in service", Reason.SUSPEND),
+        ("This mailbox is closed", Reason.SUSPEND),
+        ("The recipient has exceeded their mailbox limit", Reason.MAILBOXFULL),
+        ("Domain example.org does not exist", Reason.HOSTUNKNOWN),
+        ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", Reason.HOSTUNKNOWN),
+    ],
+)
+def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:
+    assert classify(None, None, words, command="RCPT") == reason
+
+
+def test_a_group_that_does_not_exist_is_not_an_unknown_address() -> None:
+    words = "Le groupe que vous avez essayé de contacter n'existe pas."
+    assert classify(None, None, words) != Reason.USERUNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("words", "command"),
+    [
+        ("192.0.2.7 does not like recipient. Remote host said: 550 No such user", "RCPT"),
+        ("SMTP error from remote server after RCPT command: 550 user unknown", "RCPT"),
+        ("192.0.2.7 does not like sender. Remote host said: 553 sorry", "MAIL"),
+        ("Connected to 192.0.2.7 but sender was rejected. Remote host said: 553", "MAIL"),
+        ("Connected to 192.0.2.7 but greeting failed. Remote host said: 554", "CONNECT"),
+        ("RCPT TO generated following response: 553 5.3.0 Addressee unknown", "RCPT"),
+    ],
+)
+def test_the_smtp_stage_is_read_from_the_transcript_wording(words: str, command: str) -> None:
+    assert smtp_command(words) == command
+
+
+def test_no_such_user_refused_at_rcpt_is_an_unknown_address() -> None:
+    words = (
+        "192.0.2.7 does not like recipient. Remote host said: 550 anna@example.org... No such user"
+    )
+    assert classify(None, None, words) == Reason.USERUNKNOWN
+
+
+# --- what is a bounce -----------------------------------------------------------------------
+
+
+def test_a_list_post_about_bounces_is_not_a_bounce() -> None:
+    post = plain(
+        "Has anyone seen this? <anna@example.org>: 550 5.1.1 User unknown\n",
+        subject="Re: bounce handling",
+        sender="Bob <bob@example.net>",
+        extra_headers="List-Id: Users <users.lists.example.net>\nPrecedence: list\n",
+    )
+    report = parse_bounce(post)
+    assert not report.is_bounce and not report.recipients
+
+
+def test_an_out_of_office_reply_with_a_bounce_like_subject_is_an_auto_reply() -> None:
+    reply = plain(
+        "I am away until Monday. For urgent matters write to desk@example.org.\n",
+        subject="Out of Office: Returned mail: see transcript",
+        sender="Anna <anna@example.org>",
+        extra_headers="Auto-Submitted: auto-replied\n",
+    )
+    report = parse_bounce(reply)
+    assert [r.reason for r in report.recipients] == [Reason.VACATION]
+
+
+def test_a_delivery_report_with_unreadable_fields_is_read_from_its_prose() -> None:
+    raw = report_with(
+        "Message removed\n",
+        prose="A message could not be delivered to:\nanna@example.org\n",
+    ).replace(b"Delivery Notification: Delivery has failed", b"Utilisateur inconnu")
+    raw = raw.replace(b"MAILER-DAEMON@relay.example", b"gateway@relay.example")
+    report = parse_bounce(raw)
+    assert [r.address for r in report.recipients] == ["anna@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject"),
+    [
+        ("MDaemon@mail.example.net", "Warning: anna@example.org - no such user here"),
+        ("admin@example.net", "Non-Delivery: your message"),
+        ("gateway@example.net", "Warning: anna@example.org - User unknown!"),
+    ],
+)
+def test_reports_signed_or_titled_as_such_are_bounces(sender: str, subject: str) -> None:
+    mail = plain("anna@example.org - no such user here.\n", subject=subject, sender=sender)
+    assert [r.address for r in parse_bounce(mail).recipients] == ["anna@example.org"]
+
+
+def test_a_delivery_report_wrapped_by_a_gateway_is_read_inside() -> None:
+    inner = report_with(
+        "Final-Recipient: rfc822;anna@example.org\nAction: failed\nStatus: 5.1.1\n"
+    ).decode()
+    outer = (
+        "From: postmaster@gateway.example\nTo: sender@shop.example\n"
+        "Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="OUT"\n\n'
+        "--OUT\nContent-Type: text/plain\n\nThis e-mail is confidential.\n"
+        f"--OUT\nContent-Type: message/rfc822\n\n{inner}\n--OUT--\n"
+    )
+    report = parse_bounce(outer.encode())
+    assert [(r.address, r.reason) for r in report.recipients] == [
+        ("anna@example.org", Reason.USERUNKNOWN)
+    ]
+
+
+def test_an_address_said_to_send_the_mail_is_not_a_failed_recipient() -> None:
+    body = (
+        "Your mail to the following recipients could not be delivered because they\n"
+        "are not accepting mail from news@lists.shop.example:\n\tanna\n"
+    )
+    report = parse_bounce(plain(body, subject="Mail Delivery Problem"))
+    assert "news@lists.shop.example" not in [r.address for r in report.recipients]
+
+
+def test_the_failure_of_a_local_delivery_program_is_a_mailer_error() -> None:
+    report = parse_bounce(
+        report_with(
+            "Final-Recipient: rfc822;anna@example.org\nAction: delayed\nStatus: 4.0.0\n"
+            "Diagnostic-Code: X-Postfix; temporary failure. Command output: scanner:\n"
+            "    unable to connect to its daemon: Connection refused\n"
+        )
+    )
+    assert report.recipients[0].reason == Reason.MAILERERROR
+
+
+def test_a_product_name_with_virus_in_it_is_no_virus() -> None:
+    words = "Message from InterScan E-Mail VirusWall: the mail could not be delivered."
+    assert classify(None, None, words) != Reason.VIRUSDETECTED
+    assert classify(None, None, "554 5.7.0 Virus found in the message") == Reason.VIRUSDETECTED
+
+
+def test_of_the_addresses_a_report_mentions_the_one_the_returned_copy_was_for_failed() -> None:
+    body = (
+        "Addresses here have the form lastnameNumber@example.org. The address your message\n"
+        "was sent to, anna@example.org, does not match any of ours. A colleague to contact:\n"
+        "  Bob Smith   bob@example.org\n\n"
+        "Original message as received follows:\n"
+        "========================================\n"
+        ">Received: from mx.shop.example by mx.example.org for <anna@example.org>;\n"
+        ">\tMon, 2 Mar 2026 10:00:00 +0000\n"
+        ">From: sender@shop.example\n>Subject: Invoice\n>\n>Hello\n"
+    )
+    report = parse_bounce(plain(body, subject="FAILED MAIL to anna", sender="postmaster@x.org"))
+    assert [r.address for r in report.recipients] == ["anna@example.org"]
+
+
+def test_an_ordinary_mail_that_names_a_mail_service_is_not_a_bounce() -> None:
+    mail = plain(
+        "Thanks for the invoice, I forwarded it to accounts@example.org.\n\n"
+        "Sent from Yahoo! Mail on Android\n",
+        subject="Re: Invoice 42",
+        sender="Anna <anna@example.org>",
+    )
+    report = parse_bounce(mail)
+    assert not report.is_bounce and not report.recipients
+
+
+EXIM_AFTER_RCPT = """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    SMTP error from remote server after RCPT command:
+    host mx.example.org[192.0.2.1]: 550 user unknown
+"""
+QMAIL_RCPT = """Hi. This is the qmail-send program at mx.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<anna@example.org>:
+192.0.2.7 does not like recipient.
+Remote host said: 550 anna@example.org... No such user
+Giving up on 192.0.2.7.
+"""
+
+
+@pytest.mark.parametrize("body", [EXIM_AFTER_RCPT, QMAIL_RCPT], ids=["exim", "qmail"])
+def test_an_unknown_user_refused_at_rcpt_in_a_transcript_is_an_unknown_address(body: str) -> None:
+    (recipient,) = parse_bounce(plain(body, subject="failure notice")).recipients
+    assert (recipient.address, recipient.reason) == ("anna@example.org", Reason.USERUNKNOWN)
