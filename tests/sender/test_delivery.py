@@ -17,7 +17,7 @@ def test_a_new_job_is_attempt_one() -> None:
         0,
         1,
         None,
-        False,
+        0,
     )
 
 
@@ -49,5 +49,16 @@ def test_the_history_survives_a_round_trip_and_x_death_is_dropped() -> None:
     assert copy.headers[names.HEADER_WORKER] == "w1"
 
 
-def test_a_replayed_job_is_recognised() -> None:
-    assert read_delivery({names.HEADER_REPLAYED: 1}).replayed is True
+def test_a_replayed_job_starts_afresh_and_counts_its_replays() -> None:
+    replayed = read_delivery(
+        {names.HEADER_REPLAYED: 2, names.HEADER_FIRST_FAILURE: "2026-01-01T00:00:00+00:00"}
+    )
+    assert (replayed.replayed, replayed.attempt, replayed.first_failure) == (2, 1, None)
+    retried_after_replay = read_delivery(
+        {
+            names.HEADER_REPLAYED: 2,
+            names.HEADER_ATTEMPT: 1,
+            names.HEADER_FIRST_FAILURE: NOW.isoformat(),
+        }
+    )
+    assert (retried_after_replay.attempt, retried_after_replay.first_failure) == (2, NOW)

@@ -385,3 +385,35 @@ def test_a_refused_login_is_dead_lettered_at_once_with_the_fix(
     assert "app password" in text
     assert "wrong-password" not in text
     assert server.accepted() == 0
+
+
+def test_a_job_replayed_from_the_dead_letter_queue_is_sent_afresh_and_counted(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server(Behaviour(fail_first=1))
+    harness = make_harness(server.port, max_attempts=2)
+    job = make_job()
+    with Session(harness.engine) as session:
+        session.add(
+            MailMessage(
+                job_id=job["job_id"],
+                tenant=TENANT,
+                user_code="MARI",
+                kind="invoice",
+                status=MailStatus.DEAD,
+                attempts=8,
+                error_class="connection",
+            )
+        )
+        session.commit()
+    long_ago = "2020-01-01T00:00:00+00:00"
+    harness.publish(
+        [(job["job_id"], json.dumps(job).encode())],
+        headers={names.HEADER_REPLAYED: 1, names.HEADER_FIRST_FAILURE: long_ago},
+    )
+
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+
+    row = harness.rows()[job["job_id"]]
+    assert (row.replayed, row.attempts) == (1, 2)  # a failure after the replay was retried
+    assert server.accepted() == 1

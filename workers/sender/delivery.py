@@ -27,7 +27,7 @@ class DeliveryInfo:
 
     previous_attempts: int
     first_failure: datetime | None
-    replayed: bool
+    replayed: int  # times replayed from the dead-letter queue
 
     @property
     def attempt(self) -> int:
@@ -50,18 +50,25 @@ def _time(value: Any) -> datetime | None:
 
 
 def read_delivery(headers: Mapping[str, Any] | None) -> DeliveryInfo:
-    """The history in ``headers``; missing or garbled values count as a new job."""
+    """The history in ``headers``; missing or garbled values count as a new job.
+
+    A job replayed from the dead-letter queue starts afresh: the replay drops its attempt
+    count, and the failures before it no longer count towards its age either.
+    """
     headers = headers or {}
-    raw = headers.get(names.HEADER_ATTEMPT)
+    attempts = _count(headers.get(names.HEADER_ATTEMPT))
+    replayed = _count(headers.get(names.HEADER_REPLAYED))
+    first_failure = _time(headers.get(names.HEADER_FIRST_FAILURE))
+    if replayed and names.HEADER_ATTEMPT not in headers:
+        first_failure = None
+    return DeliveryInfo(attempts, first_failure, replayed)
+
+
+def _count(raw: Any) -> int:
     try:
-        attempts = max(0, int(raw)) if raw is not None else 0
+        return max(0, int(raw)) if raw is not None else 0
     except (TypeError, ValueError):
-        attempts = 0
-    return DeliveryInfo(
-        previous_attempts=attempts,
-        first_failure=_time(headers.get(names.HEADER_FIRST_FAILURE)),
-        replayed=bool(headers.get(names.HEADER_REPLAYED)),
-    )
+        return 0
 
 
 def _kept_headers(properties: pika.BasicProperties) -> dict[str, Any]:

@@ -49,6 +49,7 @@ class ClaimRequest:
     message_id: str
     resend_interrupted: bool = True
     lease_seconds: float = 120.0
+    replayed: int = 0  # times the job was replayed from the dead-letter queue
 
 
 @dataclass(frozen=True)
@@ -239,6 +240,8 @@ def _claim_one(
         "smtp_host": f"{config.endpoint.host}:{config.endpoint.port}",
         "updated_at": now,
     }
+    if request.replayed:
+        values["replayed"] = request.replayed
     claim = Claim(
         Verdict.SEND, config=config, suppressed=hits, possible_duplicate=possible_duplicate
     )

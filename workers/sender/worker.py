@@ -333,6 +333,7 @@ class SenderWorker:
                 message_id,
                 self.settings.resend_interrupted,
                 self.settings.sending_lease_seconds,
+                info.replayed,
             ),
         )
         if claim.verdict == Verdict.DUPLICATE:
