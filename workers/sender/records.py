@@ -9,6 +9,7 @@ writes how an attempt ended, with an Event per recipient refused during SMTP.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,9 +68,20 @@ class Claim:
 
 
 def _config_source(config: ResolvedConfig) -> str:
+    """Where each field of the configuration came from, as stored on the job's row."""
     return json.dumps(
         {"tier": str(config.tier), **{k: str(v) for k, v in config.sources.items()}},
         sort_keys=True,
+    )
+
+
+@functools.cache
+def _update_statement(shape: tuple[str, ...]) -> Any:
+    """``UPDATE mail_messages SET <shape> WHERE job_id = :b_job_id``, built once per shape."""
+    return (
+        update(_TABLE)
+        .where(_TABLE.c.job_id == bindparam("b_job_id"))
+        .values({name: bindparam(name) for name in shape})
     )
 
 
@@ -140,12 +152,7 @@ def _write(
         for shape in {tuple(sorted(row)) for row in inserts}:
             session.execute(insert(_TABLE), [row for row in inserts if tuple(sorted(row)) == shape])
     for shape, rows in updates.items():
-        statement = (
-            update(_TABLE)
-            .where(_TABLE.c.job_id == bindparam("b_job_id"))
-            .values({name: bindparam(name) for name in shape})
-        )
-        session.execute(statement, rows)
+        session.execute(_update_statement(shape), rows)
 
 
 def claim_jobs(
@@ -162,23 +169,24 @@ def claim_jobs(
             addresses = [a for r in requests if r.job.tenant == tenant for a in r.recipients]
             found = active_suppressions(session, tenant, addresses)
             suppressed[tenant] = {address: row.reason for address, row in found.items()}
-        configs: dict[tuple[str, str], ResolvedConfig | ConfigError] = {}
+        configs: dict[tuple[str, str], tuple[ResolvedConfig, str] | ConfigError] = {}
 
-        def config_for(job: MailJobV1) -> ResolvedConfig:
+        def config_for(job: MailJobV1) -> tuple[ResolvedConfig, str]:
+            """The job's configuration and where its fields came from."""
             key = (job.tenant, job.user_code)
             found = configs.get(key)
             if found is None:
                 try:
-                    found = resolve(session, job.tenant, job.user_code, str(job.job_id))
+                    config = resolve(session, job.tenant, job.user_code, str(job.job_id))
                 except ConfigError as error:
-                    found = error
-                configs[key] = found
-                if isinstance(found, ConfigError):
-                    raise found
-                return found
+                    configs[key] = error
+                    raise
+                entry = (config, _config_source(config))
+                configs[key] = entry
+                return entry
             if isinstance(found, ConfigError):
                 raise found
-            return adapt(found, str(job.job_id))
+            return adapt(found[0], str(job.job_id)), found[1]
 
         claims: list[Claim] = []
         changes: list[tuple[MailJobV1, dict[str, Any]]] = []
@@ -197,7 +205,7 @@ def _claim_one(
     existing_rows: dict[str, _Existing],
     suppressed: dict[str, dict[str, str]],
     request: ClaimRequest,
-    config_for: Callable[[MailJobV1], ResolvedConfig],
+    config_for: Callable[[MailJobV1], tuple[ResolvedConfig, str]],
     now: datetime,
 ) -> tuple[Claim, dict[str, Any] | None]:
     job = request.job
@@ -226,7 +234,7 @@ def _claim_one(
         }
         return Claim(Verdict.SUPPRESSED, suppressed=hits), values
     try:
-        config = config_for(job)
+        config, source = config_for(job)
     except ConfigError as error:
         return Claim(Verdict.CONFIG_ERROR, config_error=str(error), suppressed=hits), None
     possible_duplicate = interrupted or (existing is not None and existing.possible_duplicate)
@@ -236,7 +244,7 @@ def _claim_one(
         "message_id": request.message_id,
         "sending_started_at": now,
         "possible_duplicate": possible_duplicate,
-        "config_source": _config_source(config),
+        "config_source": source,
         "smtp_host": f"{config.endpoint.host}:{config.endpoint.port}",
         "updated_at": now,
     }
