@@ -1,0 +1,514 @@
+"""One job, from its delivery to its ack: the sender's decisions and their order.
+
+For each job: validate (a bad job goes to the dead-letter queue with class ``invalid``);
+claim it in the database (duplicate? suppressed recipients? configuration? then ``sending``);
+build the MIME message; send over a pooled connection (rate limits delay, never fail); record
+the outcome; publish ``mail.sent``/``mail.failed``; ack. A failed attempt goes to a retry
+queue or to the dead-letter queue (``retry``), published with confirms before the ack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pika
+from pika.channel import Channel
+
+from schemas.job import JobRejected, MailJobV1, parse_job
+from schemas.tables import MailStatus
+from workers.broker import names
+from workers.broker.aio import AsyncConfirmingPublisher
+from workers.config.diagnosis import Step, diagnose
+from workers.config.presets import PresetBook
+from workers.config.resolved import ResolvedConfig
+from workers.correlation import message_id_for
+from workers.sender import failures
+from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
+from workers.sender.failures import Failure, Kind
+from workers.sender.mime import MimeError, build_message, envelope_recipients
+from workers.sender.notices import Notice
+from workers.sender.ratelimit import Limiters
+from workers.sender.records import Claim, ClaimRequest, Outcome, Verdict, record_outcomes
+from workers.sender.refusals import refusal_events
+from workers.sender.retry import GiveUp, RetryPolicy
+from workers.sender.smtp_pool import SmtpPools
+from workers.sender.transaction import Envelope, SendFailed, send
+from workers.settings import Settings
+from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
+
+MAX_RATE_WAIT = 30.0  # longer waits for a rate limit go through a retry queue
+DATABASE_RETRY_INTERVAL = 1.0
+
+
+@dataclass
+class Generation:
+    """One broker connection's consuming channel and publisher."""
+
+    channel: Channel
+    publisher: AsyncConfirmingPublisher
+
+
+@dataclass
+class SenderStats:
+    received: int = 0
+    sent: int = 0
+    duplicates: int = 0
+    possible_duplicates: int = 0
+    retried: int = 0
+    deferred: int = 0
+    dead: int = 0
+    suppressed: int = 0
+    requeued: int = 0
+    acks_lost: int = 0
+    broker_connects: int = 0
+
+
+@dataclass
+class Delivery:
+    """A job message as delivered, acked or requeued on the channel it came on."""
+
+    generation: Generation
+    tag: int
+    redelivered: bool
+    properties: pika.BasicProperties
+    body: bytes
+
+    def ack(self) -> bool:
+        """False when the channel is gone (the broker will deliver the job again)."""
+        try:
+            self.generation.channel.basic_ack(self.tag)
+        except (pika.exceptions.AMQPError, AttributeError):
+            return False
+        return True
+
+    def requeue(self) -> None:
+        with contextlib.suppress(pika.exceptions.AMQPError, AttributeError):
+            self.generation.channel.basic_nack(self.tag, requeue=True)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class JobHandler:
+    """What the sender does with one delivery; shared by every job of a worker process."""
+
+    settings: Settings
+    committer: GroupCommitter
+    claim: Callable[[Any, list[ClaimRequest]], list[Claim]]
+    pools: SmtpPools
+    limiters: Limiters
+    policy: RetryPolicy
+    presets: PresetBook
+    stats: SenderStats
+    stopping: asyncio.Event
+    database_lost: Callable[[], None]
+    log: Any
+
+    async def process(self, delivery: Delivery) -> None:
+        info = read_delivery(delivery.properties.headers)
+        now = _now()
+        try:
+            job = parse_job(delivery.body)
+        except JobRejected as rejected:
+            job_id = rejected.job_id or delivery.properties.message_id
+            failure = Failure(Kind.PERMANENT, failures.INVALID, f"invalid job: {rejected}")
+            await self._dead_letter(delivery, failure, info.previous_attempts, info, now)
+            self.log.warning("invalid_job", job_id=job_id, error=str(rejected)[:500])
+            self._ack(delivery)
+            return
+        job_id = str(job.job_id)
+        attempt = info.attempt
+        log = self.log.bind(job_id=job_id, attempt=attempt)
+        try:
+            recipients = envelope_recipients(job)
+        except MimeError as error:
+            failure = Failure(Kind.PERMANENT, failures.INVALID, f"invalid job: {error}")
+            await self._give_up(delivery, job, attempt, failure, info, now, str(failure.text))
+            return
+        message_id = message_id_for(job_id, self.settings.event_domain)
+        claim: Claim = await self.committer.submit(
+            self.claim,
+            ClaimRequest(
+                job,
+                attempt,
+                tuple(recipients),
+                message_id,
+                self.settings.resend_interrupted,
+                self.settings.sending_lease_seconds,
+                info.replayed,
+            ),
+        )
+        if claim.verdict == Verdict.DUPLICATE:
+            log.info("duplicate")
+            self.stats.duplicates += 1
+            await self._notify(
+                delivery,
+                Notice(
+                    names.EVENT_SENT,
+                    job_id,
+                    job.tenant,
+                    job.user_code,
+                    str(MailStatus.SENT),
+                    attempt,
+                    message_id=message_id,
+                    smtp_response=claim.previous_response,
+                ),
+            )
+            self._ack(delivery)
+        elif claim.verdict == Verdict.SUPPRESSED:
+            log.info("suppressed", recipients=sorted(claim.suppressed))
+            self.stats.suppressed += 1
+            await self._notify(
+                delivery,
+                Notice(
+                    names.EVENT_FAILED,
+                    job_id,
+                    job.tenant,
+                    job.user_code,
+                    str(MailStatus.SUPPRESSED),
+                    attempt,
+                    message_id=message_id,
+                    error_class="suppressed",
+                    suppressed=tuple(sorted(claim.suppressed)),
+                ),
+            )
+            self._ack(delivery)
+        elif claim.verdict == Verdict.CONFIG_ERROR:
+            failure = Failure(Kind.PERMANENT, failures.CONFIG, claim.config_error or "config")
+            await self._give_up(delivery, job, attempt, failure, info, now, failure.text)
+        elif claim.verdict == Verdict.BUSY:
+            await self._defer(
+                delivery,
+                job,
+                info,
+                log,
+                reason="busy",
+                text="another attempt started less than the sending lease ago and may still "
+                "be sending; looked at again later",
+                wait=claim.busy_for,
+            )
+        elif claim.verdict == Verdict.INTERRUPTED:
+            text = (
+                "a previous attempt was interrupted mid-send and may have been delivered; "
+                "ERPMAIL_INTERRUPTED_SEND=dead-letter forbids sending it again"
+            )
+            failure = Failure(Kind.PERMANENT, failures.INTERRUPTED, text)
+            await self._give_up(delivery, job, attempt, failure, info, now, text)
+        else:
+            await self._send(delivery, job, claim, recipients, message_id, info, log)
+
+    async def _send(
+        self,
+        delivery: Delivery,
+        job: MailJobV1,
+        claim: Claim,
+        recipients: list[str],
+        message_id: str,
+        info: DeliveryInfo,
+        log: Any,
+    ) -> None:
+        config = claim.config
+        assert config is not None
+        attempt = info.attempt
+        limiter = self.limiters.get(config.endpoint.pool_key, config.rate_limit)
+        wait = limiter.admit(asyncio.get_running_loop().time(), MAX_RATE_WAIT)
+        if wait is None:
+            await self._defer(
+                delivery,
+                job,
+                info,
+                log,
+                reason="rate_limited",
+                text="over the configuration's rate limit",
+                wait=MAX_RATE_WAIT,
+            )
+            return
+        if wait > 0:
+            await asyncio.sleep(wait)
+        if claim.possible_duplicate:
+            self.stats.possible_duplicates += 1
+            log.warning("resending_interrupted_job", possible_duplicate=True)
+        try:
+            message = build_message(
+                job, from_header=config.from_header, reply_to=config.reply_to, message_id=message_id
+            )
+        except MimeError as error:  # the recipients passed before: the sender's address failed
+            text = f"the configured sender address cannot be written: {error}"
+            failure = Failure(Kind.PERMANENT, failures.CONFIG, text)
+            await self._give_up(delivery, job, attempt, failure, info, _now(), text)
+            return
+        envelope = Envelope(config.envelope_sender, claim.recipients_to_send(recipients), message)
+        remote = f"{config.endpoint.host}:{config.endpoint.port}"
+        try:
+            accepted = await send(self.pools.get(config.endpoint), envelope)
+        except SendFailed as failed:
+            failure = explain(failed, config, self.presets)
+            await self._failed(delivery, job, attempt, failure, info, remote, log)
+            return
+        now = _now()
+        events = refusal_events(
+            job, accepted.refusals, attempt=attempt, remote_mta=remote, now=now.replace(tzinfo=None)
+        )
+        await self._record_after_send(
+            Outcome(
+                job,
+                MailStatus.SENT,
+                attempt,
+                smtp_response=accepted.reply,
+                events=events,
+                claimed=True,
+            )
+        )
+        self.stats.sent += 1
+        await self._notify(
+            delivery,
+            Notice(
+                names.EVENT_SENT,
+                str(job.job_id),
+                job.tenant,
+                job.user_code,
+                str(MailStatus.SENT),
+                attempt,
+                message_id=message_id,
+                smtp_host=remote,
+                smtp_response=accepted.reply,
+                refused=tuple(r.recipient for r in accepted.refusals),
+                suppressed=tuple(sorted(claim.suppressed)),
+                possible_duplicate=claim.possible_duplicate,
+            ),
+        )
+        self._ack(delivery)
+        log.debug("sent", reply=accepted.reply)
+
+    async def _record_after_send(self, outcome: Outcome) -> None:
+        """Record a sent mail; while the database is away keep trying (the mail is out:
+        giving the job back would send it twice)."""
+        while True:
+            try:
+                await self.committer.submit(record_outcomes, outcome)
+                return
+            except DatabaseUnavailable:
+                self.database_lost()
+                if self.stopping.is_set():
+                    raise
+                await _pause(self.stopping, DATABASE_RETRY_INTERVAL)
+
+    async def _failed(
+        self,
+        delivery: Delivery,
+        job: MailJobV1,
+        attempt: int,
+        failure: Failure,
+        info: DeliveryInfo,
+        remote: str,
+        log: Any,
+    ) -> None:
+        now = _now()
+        first_failure = info.first_failure or now
+        decision = self.policy.decide(failure, attempt, first_failure, now)
+        if isinstance(decision, GiveUp):
+            await self._give_up(delivery, job, attempt, failure, info, now, decision.reason, remote)
+            return
+        properties = failed_properties(
+            delivery.properties,
+            attempts=attempt,
+            first_failure=first_failure,
+            now=now,
+            error_class=failure.error_class,
+            error_text=failure.text,
+            worker=self.settings.worker_name,
+            expiration_ms=decision.expiration_ms,
+        )
+        await delivery.generation.publisher.publish(
+            names.RETRY_EXCHANGE, decision.routing_key, delivery.body, properties
+        )
+        await self.committer.submit(
+            record_outcomes,
+            Outcome(
+                job,
+                MailStatus.RETRYING,
+                attempt,
+                error_class=failure.error_class,
+                error_text=failure.text,
+                claimed=True,
+            ),
+        )
+        self.stats.retried += 1
+        log.info(
+            "retry_scheduled",
+            error_class=failure.error_class,
+            error=failure.text[:300],
+            delay_seconds=decision.delay_seconds,
+        )
+        self._ack(delivery)
+
+    async def _defer(
+        self,
+        delivery: Delivery,
+        job: MailJobV1,
+        info: DeliveryInfo,
+        log: Any,
+        *,
+        reason: str,
+        text: str,
+        wait: float,
+    ) -> None:
+        """Park the job in the retry queue that waits at least ``wait`` seconds, without
+        counting an attempt (over a rate limit; another attempt may still be running)."""
+        step = self.policy.shortest_step_at_least(wait)
+        headers = delivery.properties.headers or {}
+        properties = pika.BasicProperties(
+            content_type=delivery.properties.content_type,
+            content_encoding=delivery.properties.content_encoding,
+            delivery_mode=pika.DeliveryMode.Persistent,
+            message_id=delivery.properties.message_id,
+            headers={k: v for k, v in headers.items() if not k.startswith("x-death")},
+        )
+        await delivery.generation.publisher.publish(
+            names.RETRY_EXCHANGE, str(step), delivery.body, properties
+        )
+        if reason != "busy":  # a busy job's row belongs to the attempt that holds it
+            await self.committer.submit(
+                record_outcomes,
+                Outcome(
+                    job,
+                    MailStatus.RETRYING,
+                    info.previous_attempts,
+                    error_class=reason,
+                    error_text=f"{text}; back in {step} s",
+                ),
+            )
+        self.stats.deferred += 1
+        log.info("deferred", reason=reason, delay_seconds=step)
+        self._ack(delivery)
+
+    async def _give_up(
+        self,
+        delivery: Delivery,
+        job: MailJobV1,
+        attempt: int,
+        failure: Failure,
+        info: DeliveryInfo,
+        now: datetime,
+        reason: str,
+        remote: str | None = None,
+    ) -> None:
+        await self._dead_letter(delivery, failure, attempt, info, now, reason)
+        events = (
+            refusal_events(
+                job,
+                failure.refusals,
+                attempt=attempt,
+                remote_mta=remote or "",
+                now=now.replace(tzinfo=None),
+            )
+            if failure.permanent and failure.refusals
+            else ()
+        )
+        await self.committer.submit(
+            record_outcomes,
+            Outcome(
+                job,
+                MailStatus.DEAD,
+                attempt,
+                error_class=failure.error_class,
+                error_text=reason,
+                events=events,
+            ),
+        )
+        await self._notify(
+            delivery,
+            Notice(
+                names.EVENT_FAILED,
+                str(job.job_id),
+                job.tenant,
+                job.user_code,
+                str(MailStatus.DEAD),
+                attempt,
+                smtp_host=remote,
+                error_class=failure.error_class,
+                error_text=reason,
+                refused=tuple(r.recipient for r in failure.refusals),
+            ),
+        )
+        self.log.warning(
+            "dead_lettered",
+            job_id=str(job.job_id),
+            attempt=attempt,
+            error_class=failure.error_class,
+            error=reason[:300],
+        )
+        self._ack(delivery)
+
+    async def _dead_letter(
+        self,
+        delivery: Delivery,
+        failure: Failure,
+        attempts: int,
+        info: DeliveryInfo,
+        now: datetime,
+        reason: str | None = None,
+    ) -> None:
+        properties = failed_properties(
+            delivery.properties,
+            attempts=attempts,
+            first_failure=info.first_failure or now,
+            now=now,
+            error_class=failure.error_class,
+            error_text=reason or failure.text,
+            worker=self.settings.worker_name,
+        )
+        await delivery.generation.publisher.publish(
+            names.DEAD_EXCHANGE, failure.error_class, delivery.body, properties
+        )
+        self.stats.dead += 1
+
+    async def _notify(self, delivery: Delivery, notice: Notice) -> None:
+        await delivery.generation.publisher.publish(
+            notice.exchange, notice.routing_key, notice.body(), notice.properties()
+        )
+
+    def _ack(self, delivery: Delivery) -> None:
+        if not delivery.ack():
+            self.stats.acks_lost += 1
+            self.log.warning("ack_lost", job_id=delivery.properties.message_id)
+
+
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stopping.wait(), timeout=seconds)
+
+
+_DIAGNOSIS_STEPS = {
+    failures.Stage.CONNECT: Step.CONNECT,
+    failures.Stage.AUTH: Step.AUTH,
+    failures.Stage.MAIL: Step.MAIL_FROM,
+    failures.Stage.RCPT: Step.RCPT_TO,
+    failures.Stage.DATA: Step.DATA,
+}
+
+
+def explain(failed: SendFailed, config: ResolvedConfig, presets: PresetBook) -> Failure:
+    """The failure with the configuration module's plain-words diagnosis (and the
+    provider's explanation, e.g. "Gmail needs an app password") added to a permanent one."""
+    failure = failed.failure
+    cause = failed.__cause__
+    if not failure.permanent or cause is None:
+        return failure
+    try:
+        diagnosis = diagnose(
+            cause,
+            _DIAGNOSIS_STEPS.get(failure.stage) if failure.stage else None,
+            endpoint=config.endpoint,
+            presets=presets,
+        )
+    except Exception:  # an explanation is a courtesy: never lose the failure over it
+        return failure
+    return replace(failure, text=f"{failure.text} — {diagnosis}")
