@@ -45,10 +45,11 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, col, delete, select
 
 from schemas.job import parse_job
-from schemas.tables import UserMailSettings
+from schemas.tables import MailMessage, UserMailSettings
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection
 from workers.broker.connection import connect
@@ -213,10 +214,20 @@ async def naive(port: int, mails: int) -> Row:
 
 
 def prepare_database(url: str) -> None:
+    """Migrate ``url``, forget earlier benchmark jobs there, and store the sending user."""
     migrate.upgrade(url)
     engine = make_engine(url)
     with Session(engine) as session:
-        session.add(UserMailSettings(tenant=TENANT, user_code=USER, email="bench@bench.example"))
+        session.execute(delete(MailMessage).where(col(MailMessage.tenant) == TENANT))
+        card = session.exec(
+            select(UserMailSettings).where(
+                UserMailSettings.tenant == TENANT, UserMailSettings.user_code == USER
+            )
+        ).first()
+        if card is None:
+            session.add(
+                UserMailSettings(tenant=TENANT, user_code=USER, email="bench@bench.example")
+            )
         session.commit()
     engine.dispose()
 
@@ -279,9 +290,9 @@ def worker_run(
     options: dict[str, int],
     workdir: Path,
     console: Console,
+    database_url: str | None = None,
 ) -> Row:
-    database = workdir / f"bench-{processes}p-{jobs}.db"
-    url = f"sqlite:///{database}"
+    url = database_url or f"sqlite:///{workdir / f'bench-{processes}p-{jobs}.db'}"
     prepare_database(url)
     env = {
         **os.environ,
@@ -340,7 +351,7 @@ def worker_run(
         engine.dispose()
         log.close()
     return Row(
-        f"erpmail worker send ×{processes} (SQLite)",
+        f"erpmail worker send ×{processes} ({make_url(url).get_backend_name()})",
         jobs,
         seconds,
         processes,
@@ -377,6 +388,11 @@ def table(rows: list[Row], raw_rate: float, ceiling: float) -> Table:
 @click.option("--prefetch", default=400, show_default=True)
 @click.option("--concurrency", default=200, show_default=True)
 @click.option("--pool-size", default=20, show_default=True)
+@click.option(
+    "--database-url",
+    help="Run the workers on this database (e.g. PostgreSQL) instead of a new SQLite file "
+    "per run; the benchmark's own rows there are replaced.",
+)
 @click.option("--output", default="bench-results/sender.json", show_default=True)
 def main(
     jobs: int,
@@ -387,6 +403,7 @@ def main(
     prefetch: int,
     concurrency: int,
     pool_size: int,
+    database_url: str | None,
     output: str,
 ) -> None:
     """Measure the sender end to end against smtp-sink, with the ceilings beside it."""
@@ -418,8 +435,11 @@ def main(
         del messages
         rows.append(asyncio.run(naive(port, naive_mails)))
         for count in (int(p) for p in processes.split(",") if p.strip()):
-            rows.append(worker_run(settings, port, jobs, count, options, workdir, console))
-        rows.append(worker_run(settings, port, max(jobs // 4, 1), 1, options, workdir, console))
+            rows.append(
+                worker_run(settings, port, jobs, count, options, workdir, console, database_url)
+            )
+        quarter = max(jobs // 4, 1)
+        rows.append(worker_run(settings, port, quarter, 1, options, workdir, console, database_url))
         rows[-1].note += "; memory: ¼ of the jobs"
     load_after = os.getloadavg()
     console.print(table(rows, raw.rate, ceiling.rate))

@@ -18,6 +18,7 @@ from typing import Any
 
 import pika
 from pika.channel import Channel
+from sqlmodel import Session
 
 from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
@@ -101,7 +102,7 @@ class JobHandler:
 
     settings: Settings
     committer: GroupCommitter
-    claim: Callable[[Any, list[ClaimRequest]], list[Claim]]
+    claim: Callable[[Session, list[ClaimRequest]], list[Claim]]
     pools: SmtpPools
     limiters: Limiters
     policy: RetryPolicy
@@ -112,6 +113,9 @@ class JobHandler:
     log: Any
 
     async def process(self, delivery: Delivery) -> None:
+        """Take ``delivery`` to its end: acked once its outcome is recorded and announced
+        (raises :class:`DatabaseUnavailable` or a broker error when it cannot be: the caller
+        requeues)."""
         info = read_delivery(delivery.properties.headers)
         now = _now()
         try:
