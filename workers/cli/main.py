@@ -1,41 +1,48 @@
-"""Entry point of the `erpmail` command: one group, a sub-command per job."""
+"""Entry point of the `erpmail` command: one group, a sub-command per job.
+
+Sub-commands are imported when they are used (``LazyGroup``), so that a quick command does not
+pay for the start-up of every other one.
+"""
 
 from __future__ import annotations
 
 import click
 
-from workers.bounces.cli import bounces
-from workers.cli.db import db
-from workers.cli.enqueue import enqueue
-from workers.cli.events import events
-from workers.cli.suppression import suppression
-from workers.cli.topology import topology
-from workers.config.cli import config
-from workers.demo.cli import demo
-from workers.dlq.cli import dlq
-from workers.dsn.cli import dsn
-from workers.sender.cli import send_command
+from workers.cli.lazy import LazyGroup
+
+WORKERS = {
+    "send": "workers.sender.cli:send_command",
+    "bounces": "workers.bounces.cli:bounces",
+}
+COMMANDS = {
+    "config": "workers.config.cli:config",
+    "db": "workers.cli.db:db",
+    "demo": "workers.demo.cli:demo",
+    "dlq": "workers.dlq.cli:dlq",
+    "dsn": "workers.dsn.cli:dsn",
+    "enqueue": "workers.cli.enqueue:enqueue",
+    "events": "workers.cli.events:events",
+    "suppression": "workers.cli.suppression:suppression",
+    "topology": "workers.cli.topology:topology",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, lazy=WORKERS)
+def worker() -> None:
+    """Long-running workers."""
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="erpmail")
 def cli() -> None:
     """erpmail: an ERP's outgoing mail over RabbitMQ, and its bounces as Event records."""
 
 
-@click.group()
-def worker() -> None:
-    """Long-running workers."""
-
-
-worker.add_command(send_command)
-worker.add_command(bounces)
-
-
-for _group in (worker, config, dlq, events, suppression, topology, db, dsn):
-    cli.add_command(_group)
-cli.add_command(enqueue)
-cli.add_command(demo)
+cli.add_command(worker)
 
 
 def main() -> None:
