@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from workers.bounces.backoff import backoff_delays
+from workers.backoff import backoff_delays
 from workers.bounces.outbox import publish_pending
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import FetchedMessage, MailSource, MessageRef, SourceUnavailable

@@ -23,6 +23,7 @@ from pika.channel import Channel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from workers.backoff import backoff_delays
 from workers.broker import names
 from workers.broker.aio import (
     AioConnection,
@@ -113,27 +114,31 @@ class SenderWorker:
 
     async def run(self) -> None:
         """Consume until :meth:`stop`; reconnect to the broker whenever it goes away."""
-        backoff = 1.0
+        delays = backoff_delays(cap=MAX_BACKOFF)
         sweeper = asyncio.ensure_future(self._sweep_pools())
         try:
             while not self._stopping.is_set():
                 try:
                     connection = await open_connection(self.settings.rabbitmq_url, self.name)
                 except BrokerUnavailable as error:
-                    self._log.warning("broker_unavailable", error=str(error), retry_in=backoff)
-                    await self._pause(backoff)
-                    backoff = min(backoff * 2, MAX_BACKOFF)
+                    delay = next(delays)
+                    self._log.warning(
+                        "broker_unavailable", error=str(error), retry_in=round(delay, 1)
+                    )
+                    await self._pause(delay)
                     continue
                 self.stats.broker_connects += 1
                 connected_at = asyncio.get_running_loop().time()
                 try:
                     await self._serve(connection)
                 except (BrokerConnectionLost, pika.exceptions.AMQPError) as error:
-                    self._log.warning("broker_connection_lost", error=repr(error), retry_in=backoff)
                     if asyncio.get_running_loop().time() - connected_at > STABLE_CONNECTION:
-                        backoff = 1.0
-                    await self._pause(backoff)  # a connection that keeps failing is not hammered
-                    backoff = min(backoff * 2, MAX_BACKOFF)
+                        delays = backoff_delays(cap=MAX_BACKOFF)
+                    delay = next(delays)
+                    self._log.warning(
+                        "broker_connection_lost", error=repr(error), retry_in=round(delay, 1)
+                    )
+                    await self._pause(delay)  # a connection that keeps failing is not hammered
                 finally:
                     with contextlib.suppress(Exception):
                         await asyncio.wait_for(connection.close(), timeout=5)
