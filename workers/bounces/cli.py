@@ -88,4 +88,4 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool) -> None:
     finally:
         engine.dispose()
     if once:
-        Console().print(summary.table(f"bounce worker: {source.description}"))
+        Console().print(summary.table(source.description))

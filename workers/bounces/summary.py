@@ -33,8 +33,9 @@ class Summary:
     def bounces(self) -> int:
         return self.by_kind[Kind.BOUNCE.value]
 
-    def table(self, title: str = "bounce worker: summary") -> Table:
-        table = Table(title=title)
+    def table(self, source: str | None = None) -> Table:
+        """The summary table; ``source`` (the mailbox read) goes under it."""
+        table = Table(title="bounce worker: summary", caption=source)
         table.add_column("what")
         table.add_column("count", justify="right")
         rows = [
