@@ -6,7 +6,7 @@ Everything runs on loopback against Postfix's ``smtp-sink``:
   worker has pooled connections, one new connection per mail and reusing connections;
 - **raw aiosmtplib**: no queue, no database — messages built beforehand, sent over reused
   connections (the reference for the sender's efficiency), and the same with erpmail's MIME
-  builder in the loop;
+  builder in the loop and with a standard-library ``EmailMessage`` built for each mail;
 - **naive baseline**: one connection per mail, one mail at a time, ``EmailMessage`` built
   each time;
 - **erpmail**: ``erpmail worker send`` processes started, then N jobs published with
@@ -48,7 +48,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, delete, select
 
-from schemas.job import parse_job
+from schemas.job import MailJobV1, parse_job
 from schemas.tables import MailMessage, UserMailSettings
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection
@@ -155,15 +155,41 @@ def prebuilt_messages(count: int, domain: str) -> list[tuple[str, bytes]]:
     return out
 
 
+def stdlib_message(job: MailJobV1) -> EmailMessage:
+    """The message as the standard library builds it (the naive way, and the issue's baseline
+    of aiosmtplib with an ``EmailMessage`` built for each mail)."""
+    message = EmailMessage()
+    message["From"] = "Bench AS <bench@bench.example>"
+    message["To"] = job.to[0]
+    message["Subject"] = job.subject
+    message["Message-ID"] = f"<erpmail.{job.job_id}@bench.example>"
+    message.set_content(job.text or "")
+    for attachment in job.attachments:
+        message.add_attachment(
+            attachment.content(), maintype="text", subtype="plain", filename=attachment.filename
+        )
+    return message
+
+
+BUILDERS = {
+    "prebuilt": "messages prebuilt",
+    "erpmail": "MIME built in the loop",
+    "stdlib": "EmailMessage built in the loop",
+}
+
+
 async def raw_aiosmtplib(
-    port: int, messages: list[tuple[str, bytes]], connections: int, build_in_loop: bool
+    port: int, messages: list[tuple[str, bytes]], connections: int, builder: str
 ) -> Row:
+    """aiosmtplib alone over reused connections; ``builder`` says how each message is made:
+    ``prebuilt`` (before the clock starts), ``erpmail`` (the sender's MIME writer) or
+    ``stdlib`` (an ``EmailMessage`` per mail)."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(messages)):
         queue.put_nowait(index)
     jobs = (
         [parse_job(json.dumps(job_document(n))) for n in range(len(messages))]
-        if build_in_loop
+        if builder != "prebuilt"
         else []
     )
 
@@ -176,7 +202,7 @@ async def raw_aiosmtplib(
             except asyncio.QueueEmpty:
                 break
             recipient, message = messages[index]
-            if build_in_loop:
+            if builder == "erpmail":
                 job = jobs[index]
                 message = build_message(
                     job,
@@ -184,30 +210,22 @@ async def raw_aiosmtplib(
                     reply_to=None,
                     message_id=f"<erpmail.{job.job_id}@bench.example>",
                 )
+            elif builder == "stdlib":
+                message = stdlib_message(jobs[index]).as_bytes()
             await smtp.sendmail("bench@bench.example", [recipient], message)
         await smtp.quit()
 
     started = time.perf_counter()
     await asyncio.gather(*(sender() for _ in range(connections)))
     seconds = time.perf_counter() - started
-    what = "MIME built in the loop" if build_in_loop else "messages prebuilt"
+    what = BUILDERS[builder]
     return Row(f"raw aiosmtplib ×{connections} connections, {what}", len(messages), seconds, 1)
 
 
 async def naive(port: int, mails: int) -> Row:
     started = time.perf_counter()
     for n in range(mails):
-        job = parse_job(json.dumps(job_document(n)))
-        message = EmailMessage()
-        message["From"] = "Bench AS <bench@bench.example>"
-        message["To"] = job.to[0]
-        message["Subject"] = job.subject
-        message["Message-ID"] = f"<erpmail.{job.job_id}@bench.example>"
-        message.set_content(job.text or "")
-        for attachment in job.attachments:
-            message.add_attachment(
-                attachment.content(), maintype="text", subtype="plain", filename=attachment.filename
-            )
+        message = stdlib_message(parse_job(json.dumps(job_document(n))))
         await aiosmtplib.send(message, hostname="127.0.0.1", port=port, start_tls=False)
     seconds = time.perf_counter() - started
     return Row("naive: a connection per mail, one at a time", mails, seconds, 1, note="baseline")
@@ -429,9 +447,11 @@ def main(
         ceiling = smtp_source(port, jobs, sessions, reuse=True)
         rows.append(ceiling)
         messages = prebuilt_messages(jobs, "bench.example")
-        raw = asyncio.run(raw_aiosmtplib(port, messages, connections, build_in_loop=False))
+        raw = asyncio.run(raw_aiosmtplib(port, messages, connections, "prebuilt"))
         rows.append(raw)
-        rows.append(asyncio.run(raw_aiosmtplib(port, messages, connections, build_in_loop=True)))
+        rows.append(asyncio.run(raw_aiosmtplib(port, messages, connections, "erpmail")))
+        raw_stdlib = asyncio.run(raw_aiosmtplib(port, messages, connections, "stdlib"))
+        rows.append(raw_stdlib)
         del messages
         rows.append(asyncio.run(naive(port, naive_mails)))
         for count in (int(p) for p in processes.split(",") if p.strip()):
@@ -458,6 +478,10 @@ def main(
         "best_end_to_end_rate": max(r.rate for r in rows if r.processes and r.peak_rss_mb),
         "one_process_vs_raw": next(
             (r.rate / raw.rate for r in rows if r.processes == 1 and r.peak_rss_mb), None
+        ),
+        "raw_aiosmtplib_stdlib_message_rate": raw_stdlib.rate,
+        "one_process_vs_raw_stdlib_message": next(
+            (r.rate / raw_stdlib.rate for r in rows if r.processes == 1 and r.peak_rss_mb), None
         ),
         "rows": [{**asdict(row), "rate": row.rate} for row in rows],
     }
