@@ -289,7 +289,7 @@ class JobHandler:
             ),
         )
         self._ack(delivery)
-        log.debug("sent", reply=accepted.reply)
+        log.info("sent", smtp_host=remote, refused=len(accepted.refusals), reply=accepted.reply)
 
     async def _record_after_send(self, outcome: Outcome) -> None:
         """Record a sent mail; while the database is away keep trying (the mail is out:
