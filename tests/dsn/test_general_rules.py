@@ -273,3 +273,374 @@ Giving up on 192.0.2.7.
 def test_an_unknown_user_refused_at_rcpt_in_a_transcript_is_an_unknown_address(body: str) -> None:
     (recipient,) = parse_bounce(plain(body, subject="failure notice")).recipients
     assert (recipient.address, recipient.reason) == ("anna@example.org", Reason.USERUNKNOWN)
+
+
+# --- how the common servers word the common failures ---------------------------------------
+# Example sentences written in the style of each server (status, diagnostic, cause). A server
+# that relays a remote refusal passes the remote words on; these are the server's own words or
+# its usual framing of a remote reply.
+
+SERVER_WORDINGS = [
+    # Postfix
+    (
+        "postfix",
+        "5.1.1",
+        "host mx.example.org[192.0.2.1] said: 550 5.1.1 <anna@example.org>: Recipient address "
+        "rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
+        Reason.USERUNKNOWN,
+    ),
+    ("postfix", "5.1.1", 'unknown user: "anna"', Reason.USERUNKNOWN),
+    (
+        "postfix",
+        "5.2.2",
+        "host mx.example.org[192.0.2.1] said: 552 5.2.2 <anna@example.org>: Mailbox full "
+        "(in reply to RCPT TO command)",
+        Reason.MAILBOXFULL,
+    ),
+    (
+        "postfix",
+        "5.4.4",
+        "Host or domain name not found. Name service error for name=example.invalid type=MX: "
+        "Host not found",
+        Reason.HOSTUNKNOWN,
+    ),
+    (
+        "postfix",
+        "5.7.1",
+        "host mx.example.org[192.0.2.1] said: 554 5.7.1 Service unavailable; Client host "
+        "[192.0.2.9] blocked using dnsbl.example.net (in reply to RCPT TO command)",
+        Reason.BLOCKED,
+    ),
+    (
+        "postfix",
+        "5.7.1",
+        "host mx.example.org[192.0.2.1] said: 450 4.7.1 Client host rejected: cannot find "
+        "your hostname, [192.0.2.9] (in reply to RCPT TO command)",
+        Reason.REQUIREPTR,
+    ),
+    (
+        "postfix",
+        "5.3.4",
+        "host mx.example.org[192.0.2.1] said: 552 5.3.4 Message size exceeds fixed limit "
+        "(in reply to end of DATA command)",
+        Reason.MESGTOOBIG,
+    ),
+    (
+        "postfix",
+        "5.7.1",
+        "host mx.example.org[192.0.2.1] said: 554 5.7.1 <anna@example.org>: Relay access "
+        "denied (in reply to RCPT TO command)",
+        Reason.NORELAYING,
+    ),
+    # Exim
+    (
+        "exim",
+        "5.0.0",
+        "SMTP error from remote mail server after RCPT TO:<anna@example.org>: "
+        "550 5.1.1 <anna@example.org>: Recipient address rejected: User unknown",
+        Reason.USERUNKNOWN,
+    ),
+    ("exim", "5.0.0", "mailbox is full: retry timeout exceeded", Reason.MAILBOXFULL),
+    ("exim", "5.0.0", 'unrouteable mail domain "example.invalid"', Reason.HOSTUNKNOWN),
+    (
+        "exim",
+        "5.0.0",
+        "SMTP error from remote mail server after end of data: 552 5.3.4 Message size "
+        "exceeds maximum permitted",
+        Reason.MESGTOOBIG,
+    ),
+    (
+        "exim",
+        "5.0.0",
+        "SMTP error from remote mail server after end of data: 550 5.7.1 Message rejected as spam",
+        Reason.SPAMDETECTED,
+    ),
+    ("exim", "4.0.0", "retry timeout exceeded", Reason.EXPIRED),
+    (
+        "exim",
+        "4.0.0",
+        "all hosts for 'example.org' have been failing for a long time (and retry time "
+        "not reached)",
+        Reason.EXPIRED,
+    ),
+    # Sendmail
+    ("sendmail", "5.1.1", "550 5.1.1 <anna@example.org>... User unknown", Reason.USERUNKNOWN),
+    ("sendmail", "5.2.2", "552 5.2.2 <anna@example.org>... Mailbox full", Reason.MAILBOXFULL),
+    (
+        "sendmail",
+        "5.1.2",
+        "550 5.1.2 <anna@example.invalid>... Host unknown (Name server: example.invalid: "
+        "host not found)",
+        Reason.HOSTUNKNOWN,
+    ),
+    (
+        "sendmail",
+        "5.7.1",
+        "550 5.7.1 Rejected: 192.0.2.9 listed at dnsbl.example.net",
+        Reason.BLOCKED,
+    ),
+    (
+        "sendmail",
+        "5.3.4",
+        "552 5.3.4 Message is too large; 10485760 bytes max",
+        Reason.MESGTOOBIG,
+    ),
+    ("sendmail", "4.4.7", "Cannot send message for 5 days", Reason.EXPIRED),
+    ("sendmail", "5.7.1", "550 5.7.1 <anna@example.org>... Relaying denied", Reason.NORELAYING),
+    # qmail
+    ("qmail", "", "Sorry, no mailbox here by that name. (#5.1.1)", Reason.USERUNKNOWN),
+    (
+        "qmail",
+        "",
+        "The users mailfolder is over the allowed quota (size). (#5.2.2)",
+        Reason.MAILBOXFULL,
+    ),
+    (
+        "qmail",
+        "",
+        "Sorry, I couldn't find any host named example.invalid. (#5.1.2)",
+        Reason.HOSTUNKNOWN,
+    ),
+    (
+        "qmail",
+        "",
+        "Connected to 192.0.2.1 but greeting failed. Remote host said: 554 mx.example.org "
+        "rejecting connections from 192.0.2.9",
+        Reason.BLOCKED,
+    ),
+    (
+        "qmail",
+        "",
+        "Remote host said: 552 sorry, that message size exceeds my databytes limit (#5.3.4)",
+        Reason.MESGTOOBIG,
+    ),
+    (
+        "qmail",
+        "",
+        "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try "
+        "again; this message has been in the queue too long.",
+        Reason.EXPIRED,
+    ),
+    # Exchange / Office 365
+    (
+        "exchange",
+        "5.1.10",
+        "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+        Reason.USERUNKNOWN,
+    ),
+    (
+        "exchange",
+        "5.1.1",
+        "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
+        Reason.USERUNKNOWN,
+    ),
+    (
+        "exchange",
+        "5.2.2",
+        "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException."
+        "MapiExceptionShutoffQuotaExceeded",
+        Reason.MAILBOXFULL,
+    ),
+    (
+        "exchange",
+        "5.4.4",
+        "554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain",
+        Reason.HOSTUNKNOWN,
+    ),
+    (
+        "exchange",
+        "5.7.606",
+        "550 5.7.606 Access denied, banned sending IP [192.0.2.9]",
+        Reason.BLOCKED,
+    ),
+    (
+        "exchange",
+        "5.7.1",
+        "550 5.7.1 Service unavailable, Client host [192.0.2.9] blocked using dnsbl.example.net",
+        Reason.BLOCKED,
+    ),
+    (
+        "exchange",
+        "5.3.4",
+        "552 5.3.4 Message size exceeds fixed maximum message size",
+        Reason.MESGTOOBIG,
+    ),
+    ("exchange", "4.4.7", "550 4.4.7 QUEUE.Expired; message expired", Reason.EXPIRED),
+    # Gmail
+    (
+        "gmail",
+        "5.1.1",
+        "550-5.1.1 The email account that you tried to reach does not exist. Please try "
+        "double-checking the recipient's email address for typos or unnecessary spaces.",
+        Reason.USERUNKNOWN,
+    ),
+    (
+        "gmail",
+        "5.2.2",
+        "552-5.2.2 The email account that you tried to reach is over quota.",
+        Reason.MAILBOXFULL,
+    ),
+    (
+        "gmail",
+        "4.2.2",
+        "452-4.2.2 The recipient's inbox is out of storage space.",
+        Reason.MAILBOXFULL,
+    ),
+    (
+        "gmail",
+        "5.2.1",
+        "550-5.2.1 The email account that you tried to reach is disabled.",
+        Reason.SUSPEND,
+    ),
+    (
+        "gmail",
+        "",
+        "DNS Error: DNS type 'mx' lookup of example.invalid responded with code NXDOMAIN. "
+        "Domain name not found: example.invalid",
+        Reason.HOSTUNKNOWN,
+    ),
+    (
+        "gmail",
+        "5.7.1",
+        "550-5.7.1 Our system has detected an unusual rate of unsolicited mail originating "
+        "from your IP address. To protect our users from spam, mail sent from your IP "
+        "address has been blocked.",
+        Reason.BADREPUTATION,  # the IP's record of unsolicited mail: its reputation
+    ),
+    (
+        "gmail",
+        "4.7.0",
+        "421-4.7.0 Our system has detected that this message is suspicious due to the very "
+        "low reputation of the sending IP address.",
+        Reason.BADREPUTATION,
+    ),
+    (
+        "gmail",
+        "5.7.1",
+        "550-5.7.1 Our system has detected that this message is likely unsolicited mail.",
+        Reason.SPAMDETECTED,
+    ),
+    (
+        "gmail",
+        "5.7.26",
+        "550-5.7.26 This message does not have authentication information or fails to pass "
+        "authentication checks (SPF or DKIM).",
+        Reason.AUTHFAILURE,
+    ),
+    (
+        "gmail",
+        "5.3.4",
+        "552-5.3.4 Your message exceeded Google's message size limits.",
+        Reason.MESGTOOBIG,
+    ),
+    (
+        "gmail",
+        "4.4.1",
+        "The recipient server did not accept our requests to connect. [mx.example.org. "
+        "192.0.2.1: timed out]",
+        Reason.EXPIRED,
+    ),
+    # Yahoo
+    (
+        "yahoo",
+        "",
+        "554 delivery error: dd This user doesn't have a yahoo.com account (anna@yahoo.com)",
+        Reason.USERUNKNOWN,
+    ),
+    (
+        "yahoo",
+        "",
+        "554 delivery error: dd Sorry your message to anna@yahoo.com cannot be delivered. "
+        "This account has been disabled or discontinued.",
+        Reason.SUSPEND,
+    ),
+    ("yahoo", "4.2.2", "452 4.2.2 Mailbox over quota", Reason.MAILBOXFULL),
+    (
+        "yahoo",
+        "5.7.1",
+        "553 5.7.1 Connections will not be accepted from 192.0.2.9, because the ip is in "
+        "a block list",
+        Reason.BLOCKED,
+    ),
+    (
+        "yahoo",
+        "5.7.9",
+        "554 5.7.9 Message not accepted for policy reasons.",
+        Reason.POLICYVIOLATION,
+    ),
+    (
+        "yahoo",
+        "5.7.9",
+        "550 5.7.9 This mail has been blocked because the sender is unauthenticated. "
+        "Senders must authenticate with either SPF or DKIM.",
+        Reason.AUTHFAILURE,
+    ),
+    # Outlook.com
+    (
+        "outlook.com",
+        "5.5.0",
+        "550 5.5.0 Requested action not taken: mailbox unavailable (anna@outlook.com)",
+        Reason.USERUNKNOWN,
+    ),
+    (
+        "outlook.com",
+        "5.7.1",
+        "550 5.7.1 Unfortunately, messages from [192.0.2.9] weren't sent. Please contact "
+        "your Internet service provider since part of their network is on our block list.",
+        Reason.BLOCKED,
+    ),
+    (
+        "outlook.com",
+        "5.7.0",
+        "550 5.7.0 Message could not be delivered. Please ensure the message is RFC 5322 "
+        "compliant.",
+        Reason.NOTCOMPLIANTRFC,
+    ),
+    (
+        "outlook.com",
+        "4.7.650",
+        "451 4.7.650 The mail server [192.0.2.9] has been temporarily rate limited due to "
+        "IP reputation.",
+        Reason.BADREPUTATION,
+    ),
+    # Amazon SES (relaying the remote reply in its own framing)
+    (
+        "amazonses",
+        "5.1.1",
+        "smtp; 550 5.1.1 user unknown",
+        Reason.USERUNKNOWN,
+    ),
+    (
+        "amazonses",
+        "5.3.0",
+        "Amazon SES has suppressed sending to this address because it has a recent history "
+        "of bouncing as an invalid address.",
+        Reason.USERUNKNOWN,
+    ),
+    # Courier
+    (
+        "courier",
+        "5.0.0",
+        ">>> RCPT TO:<anna@example.org>\n<<< 550 User unknown.",
+        Reason.USERUNKNOWN,
+    ),
+    ("courier", "4.2.2", "maildrop: maildir over quota.", Reason.MAILBOXFULL),
+    ("courier", "5.1.2", "No such domain.", Reason.HOSTUNKNOWN),
+    ("courier", "5.3.4", "523 Message length exceeds administrative limit.", Reason.MESGTOOBIG),
+    # OpenSMTPD
+    ("opensmtpd", "5.1.1", "550 Invalid recipient", Reason.USERUNKNOWN),
+    ("opensmtpd", "5.0.0", "Domain not found", Reason.HOSTUNKNOWN),
+    # a domain without any mail exchanger takes no mail at all
+    ("opensmtpd", "5.0.0", "No MX found for domain example.org", Reason.NOTACCEPT),
+    ("opensmtpd", "5.0.0", "Envelope expired", Reason.EXPIRED),
+    ("opensmtpd", "5.0.0", "552 Message is too large", Reason.MESGTOOBIG),
+    ("opensmtpd", "5.0.0", "552 Mailbox quota exceeded", Reason.MAILBOXFULL),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "reason"),
+    [pytest.param(s, w, r, id=f"{server}-{r.value}") for server, s, w, r in SERVER_WORDINGS],
+)
+def test_how_common_servers_word_common_failures(status: str, words: str, reason: Reason) -> None:
+    assert classify(status or None, None, words) == reason

@@ -315,6 +315,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "suspicious content",
             "likely to be unsolicited",
             "detected as spam",
+            # "message rejected as spam": the spam verdict, not a plain filter's refusal
+            "message rejected as spam",
+            "identified as spam",
+            "looks like spam",
             "scored too high",
             "score too high",
             "high spam probability",
@@ -903,6 +907,23 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 )
 
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
+# Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
+# which beats the network or system trouble that kept delivery failing (not a real cause).
+DEFINITE_EXPIRY = (
+    "retry timeout exceeded",
+    "could not be delivered within",
+    "delivery time expired",
+    "message expired",
+    "envelope expired",
+    "queue too long",
+    "too long in the queue",
+    "was not delivered within",
+    "exceeded maximum delivery attempts",
+    "all hosts have been failing for a long time",
+    "despite repeated attempts to deliver",
+    "within the allowed queue period",
+)
+
 PATTERNS: tuple[tuple[Reason, str], ...] = (
     # "virus" as a word: not a product name such as "VirusWall" that signs a report.
     (Reason.VIRUSDETECTED, r"(?<![a-z])virus(?:es)?(?![a-z])"),

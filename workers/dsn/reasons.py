@@ -16,6 +16,7 @@ from workers.dsn.phrases import (
     AFTER_MAIL_FROM,
     AFTER_RCPT_TO,
     AT_CONNECT,
+    DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
@@ -152,10 +153,11 @@ def normalize_text(text: str) -> str:
     return " ".join(text.lower().translate(_QUOTES).split())
 
 
-def _rank(reason: Reason, length: int) -> tuple[int, int]:
+def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
     if reason == Reason.EXPIRED:  # running out of time is what happens when all else fails
-        return -1, length
-    tier = 2 if reason in TELLING else 0 if reason in CONSEQUENCES else 1
+        # ... but said outright it beats the network or system trouble behind it
+        return (1 if phrase in DEFINITE_EXPIRY else -1), length
+    tier = 3 if reason in TELLING else 0 if reason in CONSEQUENCES else 2
     return tier, length
 
 
@@ -164,7 +166,7 @@ def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
     in this order and stopping at the first one present makes the same choice as trying them
     all and keeping the best."""
     rows = [
-        (phrase, reason, _rank(reason, len(phrase)))
+        (phrase, reason, _rank(reason, len(phrase), phrase))
         for reason, phrases in PHRASES
         for phrase in phrases
     ]
