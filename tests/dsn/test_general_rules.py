@@ -99,6 +99,14 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("The recipient has exceeded their mailbox limit", Reason.MAILBOXFULL),
         ("Domain example.org does not exist", Reason.HOSTUNKNOWN),
         ("554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain", Reason.HOSTUNKNOWN),
+        ("550 relaying not permitted", Reason.NORELAYING),
+        ("550 5.7.1 Rejected by policy", Reason.POLICYVIOLATION),
+        ("554 5.7.1 Message refused due to policy restrictions", Reason.POLICYVIOLATION),
+        ("554 5.7.1 This message has been blocked because it contains spam", Reason.SPAMDETECTED),
+        ("554 5.7.1 Message rejected by spam filter", Reason.SPAMDETECTED),
+        ("The message was too large to be delivered", Reason.MESGTOOBIG),
+        ("422 The recipient's mailbox is over its storage limit", Reason.MAILBOXFULL),
+        ("551 User not local; please try <anna@example.net>", Reason.HASMOVED),
     ],
 )
 def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:
