@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dsn.mails import plain
+from tests.dsn.mails import dsn, plain
 from workers.dsn import Reason, classify, parse_bounce
 from workers.dsn.reasons import smtp_command
 
@@ -652,3 +652,242 @@ SERVER_WORDINGS = [
 )
 def test_how_common_servers_word_common_failures(status: str, words: str, reason: Reason) -> None:
     assert classify(status or None, None, words) == reason
+
+
+# Whole bounce reports laid out as each server lays them out (hand-written): the failed
+# address and its cause are read from the server's own framing.
+SERVER_REPORTS = {
+    "opensmtpd-user": (
+        "MAILER-DAEMON@mx.shop.example",
+        "Delivery status notification: error",
+        """Hi!
+
+This is the MAILER-DAEMON, please DO NOT REPLY to this email.
+
+An error has occurred while attempting to deliver a message for
+the following list of recipients:
+
+anna@example.org: 550 5.1.1 <anna@example.org>: Recipient address rejected: User unknown
+
+Below is a copy of the original message:
+""",
+        "userunknown",
+    ),
+    "opensmtpd-expired": (
+        "MAILER-DAEMON@mx.shop.example",
+        "Delivery status notification: error",
+        """Hi!
+
+This is the MAILER-DAEMON, please DO NOT REPLY to this email.
+
+An error has occurred while attempting to deliver a message for
+the following list of recipients:
+
+anna@example.org: Envelope expired
+
+Below is a copy of the original message:
+""",
+        "expired",
+    ),
+    "exim-full": (
+        "Mail Delivery System <Mailer-Daemon@mx.shop.example>",
+        "Mail delivery failed: returning message to sender",
+        """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    mailbox is full (MTA-imposed quota exceeded while writing to file /var/mail/anna):
+    retry timeout exceeded
+""",
+        "mailboxfull",
+    ),
+    "exim-toobig": (
+        "Mail Delivery System <Mailer-Daemon@mx.shop.example>",
+        "Mail delivery failed: returning message to sender",
+        """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    SMTP error from remote mail server after end of data:
+    552 5.3.4 Message size exceeds fixed maximum message size
+""",
+        "mesgtoobig",
+    ),
+    "exim-expired": (
+        "Mail Delivery System <Mailer-Daemon@mx.shop.example>",
+        "Mail delivery failed: returning message to sender",
+        """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    retry timeout exceeded
+""",
+        "expired",
+    ),
+    "exim-blocked": (
+        "Mail Delivery System <Mailer-Daemon@mx.shop.example>",
+        "Mail delivery failed: returning message to sender",
+        """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    SMTP error from remote mail server after initial connection:
+    554 5.7.1 mx.example.org: Connection refused from 192.0.2.9, listed at dnsbl.example.net
+""",
+        "blocked",
+    ),
+    "qmail-full": (
+        "MAILER-DAEMON@mx.shop.example",
+        "failure notice",
+        """Hi. This is the qmail-send program at mx.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<anna@example.org>:
+192.0.2.7 failed after I sent the message.
+Remote host said: 552 5.2.2 Mailbox quota exceeded
+""",
+        "mailboxfull",
+    ),
+    "qmail-host": (
+        "MAILER-DAEMON@mx.shop.example",
+        "failure notice",
+        """Hi. This is the qmail-send program at mx.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<anna@example.invalid>:
+Sorry, I couldn't find any host named example.invalid. (#5.1.2)
+""",
+        "hostunknown",
+    ),
+    "qmail-toobig": (
+        "MAILER-DAEMON@mx.shop.example",
+        "failure notice",
+        """Hi. This is the qmail-send program at mx.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<anna@example.org>:
+192.0.2.7 failed after I sent the message.
+Remote host said: 552 sorry, that message size exceeds my databytes limit (#5.3.4)
+""",
+        "mesgtoobig",
+    ),
+    "sendmail-prose": (
+        "Mail Delivery Subsystem <MAILER-DAEMON@mx.shop.example>",
+        "Returned mail: see transcript for details",
+        """The original message was received at Mon, 2 Mar 2026 10:00:00 +0100
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<anna@example.org>
+    (reason: 550 5.1.1 <anna@example.org>... User unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+>>> RCPT To:<anna@example.org>
+<<< 550 5.1.1 <anna@example.org>... User unknown
+550 5.1.1 <anna@example.org>... User unknown
+""",
+        "userunknown",
+    ),
+    "sendmail-expired": (
+        "Mail Delivery Subsystem <MAILER-DAEMON@mx.shop.example>",
+        "Returned mail: see transcript for details",
+        """The original message was received at Mon, 2 Mar 2026 10:00:00 +0100
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<anna@example.org>
+    (reason: Deferred: Connection timed out with mx.example.org.)
+
+   ----- Transcript of session follows -----
+<anna@example.org>... Deferred: Connection timed out with mx.example.org.
+Message could not be delivered for 5 days
+Message will be deleted from queue
+""",
+        "expired",
+    ),
+    "courier-user": (
+        "Courier mail server at mx.shop.example <@>",
+        "NOTICE: mail delivery status.",
+        """This is a delivery status notification from mx.shop.example,
+running the Courier mail server.
+
+The original message was received on Mon, 2 Mar 2026 10:00:00 +0100
+from localhost [127.0.0.1]
+
+---------------------------------------------------------------------------
+
+                           UNDELIVERABLE MAIL
+
+Your message to the following recipients cannot be delivered:
+
+<anna@example.org>:
+    mx.example.org [192.0.2.1]:
+>>> RCPT TO:<anna@example.org>
+<<< 550 5.1.1 <anna@example.org>: User unknown
+""",
+        "userunknown",
+    ),
+    "courier-toobig": (
+        "Courier mail server at mx.shop.example <@>",
+        "NOTICE: mail delivery status.",
+        """This is a delivery status notification from mx.shop.example,
+running the Courier mail server.
+
+---------------------------------------------------------------------------
+
+                           UNDELIVERABLE MAIL
+
+Your message to the following recipients cannot be delivered:
+
+<anna@example.org>:
+    mx.example.org [192.0.2.1]:
+>>> DATA
+<<< 552 5.3.4 Message length exceeds administrative limit
+""",
+        "mesgtoobig",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(SERVER_REPORTS))
+def test_how_common_servers_lay_out_a_bounce(name: str) -> None:
+    sender, subject, body, reason = SERVER_REPORTS[name]
+    address = "anna@example.invalid" if name.endswith("-host") else "anna@example.org"
+    report = parse_bounce(plain(body, subject=subject, sender=sender))
+    assert [(r.address, r.reason.value) for r in report.recipients] == [(address, reason)]
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "reason"),
+    [
+        (
+            "4.4.1",
+            "delivery temporarily suspended: connect to mx.example.org[192.0.2.1]:25: "
+            "Connection timed out",
+            Reason.EXPIRED,
+        ),
+        (
+            "4.4.2",
+            "delivery temporarily suspended: lost connection with mx.example.org[192.0.2.1] "
+            "while receiving the initial server greeting",
+            Reason.NETWORKERROR,
+        ),
+    ],
+)
+def test_postfix_suspending_delivery_to_a_host_is_no_suspended_account(
+    status: str, words: str, reason: Reason
+) -> None:
+    (recipient,) = parse_bounce(dsn([("anna@example.org", status, words)])).recipients
+    assert recipient.reason == reason

@@ -923,6 +923,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 )
 
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
+# Words that look like a cause but only frame one: removed before matching. Postfix says
+# "delivery temporarily suspended: <the cause>" when it stops trying a host for a while; that
+# is no suspended account.
+FRAMING = ("delivery temporarily suspended",)
+
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).
 DEFINITE_EXPIRY = (

@@ -20,6 +20,7 @@ from workers.dsn.phrases import (
     DEFINITE_USERUNKNOWN,
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
+    FRAMING,
     GENERIC_USERUNKNOWN,
     NAMED_UNKNOWN,
     PATTERNS,
@@ -183,6 +184,9 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     """The cause named by the wording of ``text``: the most telling tier, then the longest
     phrase (the most specific), then table order; broad words only when ``fallback``."""
     needle = normalize_text(text)
+    for framing in FRAMING:
+        if framing in needle:
+            needle = needle.replace(framing, " ")
     if not needle:
         return None
     best: Reason | None = None
