@@ -107,6 +107,16 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("The message was too large to be delivered", Reason.MESGTOOBIG),
         ("422 The recipient's mailbox is over its storage limit", Reason.MAILBOXFULL),
         ("551 User not local; please try <anna@example.net>", Reason.HASMOVED),
+        ("550 5.7.1 Message rejected: Spam detected", Reason.SPAMDETECTED),
+        ("554 5.7.1 Spam message rejected", Reason.SPAMDETECTED),
+        ("550 5.7.1 Message rejected by the content filter", Reason.FILTERED),
+        ("550 5.7.511 Access denied, banned sender", Reason.REJECTED),
+        ("550 5.1.8 Access denied, bad outbound sender", Reason.REJECTED),
+        (
+            "421 4.7.0 Mail from 192.0.2.9 temporarily deferred due to user complaints",
+            Reason.BADREPUTATION,
+        ),
+        ("421 4.7.0 Mail from 192.0.2.9 deferred: unexpected volume", Reason.SPEEDING),
     ],
 )
 def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:

@@ -235,6 +235,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "because the ip has a poor",
             "low reputation of the sending",
             "reputation of the sending ip",
+            # complaints from the recipients are what a sender's reputation is made of
+            "user complaints",
+            "complaints from",
         ),
     ),
     (
@@ -359,6 +362,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "rate exceeded",
             "rate that is limited",
             "unusual rate",
+            "unexpected volume",
             "too many messages",
             "recipients this hour",
             "messages this hour",
@@ -664,6 +668,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "domain of sender address",
             "we do not accept mail from",
             "rejected sender",
+            "banned sender",
+            "bad outbound sender",
             # The sender's (envelope or From:) address is refused, not the sending host.
             "address that has been blacklisted",
             "from: domain is invalid",
@@ -927,6 +933,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 # "delivery temporarily suspended: <the cause>" when it stops trying a host for a while; that
 # is no suspended account.
 FRAMING = ("delivery temporarily suspended",)
+
+# Refusals that name no cause of their own ("message rejected", "rejected by"): they count
+# only when no word names the cause (a filter's refusal); "spam message rejected" is spam.
+BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).

@@ -16,6 +16,7 @@ from workers.dsn.phrases import (
     AFTER_MAIL_FROM,
     AFTER_RCPT_TO,
     AT_CONNECT,
+    BARE_REFUSALS,
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     FALLBACK,
@@ -158,7 +159,9 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
     if reason == Reason.EXPIRED:  # running out of time is what happens when all else fails
         # ... but said outright it beats the network or system trouble behind it
         return (1 if phrase in DEFINITE_EXPIRY else -1), length
-    tier = 3 if reason in TELLING else 0 if reason in CONSEQUENCES else 2
+    if phrase in BARE_REFUSALS:
+        return 2, length
+    tier = 4 if reason in TELLING else 0 if reason in CONSEQUENCES else 3
     return tier, length
 
 
