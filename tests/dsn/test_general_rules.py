@@ -868,6 +868,227 @@ Your message to the following recipients cannot be delivered:
 """,
         "mesgtoobig",
     ),
+    "gmail-user": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        """Delivery to the following recipient failed permanently:
+
+     anna@example.org
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the server for
+the recipient domain example.org by mx.example.org. [192.0.2.1].
+
+The error that the other server returned was:
+550 5.1.1 <anna@example.org>: Recipient address rejected: User unknown in virtual alias table
+""",
+        "userunknown",
+    ),
+    "gmail-host": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        """Delivery to the following recipient failed permanently:
+
+     anna@example.invalid
+
+Technical details of permanent failure:
+DNS Error: Domain name not found
+""",
+        "hostunknown",
+    ),
+    "gmail-expired": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        """Delivery to the following recipient failed permanently:
+
+     anna@example.org
+
+Technical details of permanent failure:
+The recipient server did not accept our requests to connect. Learn more at
+https://support.example.com/mail/answer/7720
+[mx.example.org. 192.0.2.1: timed out]
+""",
+        "expired",
+    ),
+    "gmail-full": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        """Delivery to the following recipient failed permanently:
+
+     anna@example.org
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the server for
+the recipient domain example.org by mx.example.org. [192.0.2.1].
+
+The error that the other server returned was:
+552 5.2.2 Mailbox full
+""",
+        "mailboxfull",
+    ),
+    "gmail-toobig": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        """Delivery to the following recipient failed permanently:
+
+     anna@example.org
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the server for
+the recipient domain example.org by mx.example.org. [192.0.2.1].
+
+The error that the other server returned was:
+552 5.3.4 Message size exceeds fixed limit
+""",
+        "mesgtoobig",
+    ),
+    "gmail-blocked": (
+        "Mail Delivery Subsystem <mailer-daemon@googlemail.com>",
+        "Delivery Status Notification (Failure)",
+        """Delivery to the following recipient failed permanently:
+
+     anna@example.org
+
+Technical details of permanent failure:
+Google tried to deliver your message, but it was rejected by the server for
+the recipient domain example.org by mx.example.org. [192.0.2.1].
+
+The error that the other server returned was:
+554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using dnsbl.example.net
+""",
+        "blocked",
+    ),
+    "yahoo-user": (
+        "MAILER-DAEMON@yahoo.com",
+        "Failure Notice",
+        """Sorry, we were unable to deliver your message to the following address.
+
+<anna@example.org>:
+Remote host said: 550 5.1.1 <anna@example.org>: Recipient address rejected: User unknown [RCPT_TO]
+""",
+        "userunknown",
+    ),
+    "yahoo-full": (
+        "MAILER-DAEMON@yahoo.com",
+        "Failure Notice",
+        """Sorry, we were unable to deliver your message to the following address.
+
+<anna@example.org>:
+Remote host said: 552 5.2.2 Mailbox over quota [RCPT_TO]
+""",
+        "mailboxfull",
+    ),
+    "yahoo-expired": (
+        "MAILER-DAEMON@yahoo.com",
+        "Failure Notice",
+        """Sorry, we were unable to deliver your message to the following address.
+
+<anna@example.org>:
+Message expired
+""",
+        "expired",
+    ),
+    "yahoo-toobig": (
+        "MAILER-DAEMON@yahoo.com",
+        "Failure Notice",
+        """Sorry, we were unable to deliver your message to the following address.
+
+<anna@example.org>:
+Remote host said: 552 5.3.4 Message too big [DATA]
+""",
+        "mesgtoobig",
+    ),
+    "exchange-user": (
+        "postmaster@example.net",
+        "Undeliverable: Invoice 42",
+        """Delivery has failed to these recipients or groups:
+
+anna@example.org
+The email address you entered couldn't be found. Please check the
+recipient's email address and try to resend the message. If the problem
+continues, please contact your helpdesk.
+
+Diagnostic information for administrators:
+
+Generating server: mx.example.net
+
+anna@example.org
+Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
+""",
+        "userunknown",
+    ),
+    "exchange-full": (
+        "postmaster@example.net",
+        "Undeliverable: Invoice 42",
+        """Delivery has failed to these recipients or groups:
+
+anna@example.org
+The recipient's mailbox is full and can't accept messages now. Please try
+resending this message later, or contact the recipient directly.
+
+Diagnostic information for administrators:
+
+Generating server: mx.example.net
+
+anna@example.org
+Remote Server returned '554 5.2.2 mailbox full;
+STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded'
+""",
+        "mailboxfull",
+    ),
+    "exchange-toobig": (
+        "postmaster@example.net",
+        "Undeliverable: Invoice 42",
+        """Delivery has failed to these recipients or groups:
+
+anna@example.org
+This message is too large to send. Please reduce the size of the message and try again.
+
+Diagnostic information for administrators:
+
+Generating server: mx.example.net
+
+anna@example.org
+Remote Server returned '550 5.3.4 ROUTING.SizeLimit; message size exceeds
+fixed maximum size for route'
+""",
+        "mesgtoobig",
+    ),
+    "exchange-expired": (
+        "postmaster@example.net",
+        "Undeliverable: Invoice 42",
+        """Delivery has failed to these recipients or groups:
+
+anna@example.org
+The recipient's email system isn't accepting messages now. Please try
+resending this message later or contact the recipient directly.
+
+Diagnostic information for administrators:
+
+Generating server: mx.example.net
+
+anna@example.org
+Remote Server returned '550 4.4.7 QUEUE.Expired; message expired'
+""",
+        "expired",
+    ),
+    "exchange-host": (
+        "postmaster@example.net",
+        "Undeliverable: Invoice 42",
+        """Delivery has failed to these recipients or groups:
+
+anna@example.invalid
+The domain name in the email address is incorrect. Check the address.
+
+Diagnostic information for administrators:
+
+Generating server: mx.example.net
+
+anna@example.invalid
+Remote Server returned '554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain'
+""",
+        "hostunknown",
+    ),
 }
 
 
