@@ -1122,3 +1122,30 @@ def test_postfix_suspending_delivery_to_a_host_is_no_suspended_account(
 ) -> None:
     (recipient,) = parse_bounce(dsn([("anna@example.org", status, words)])).recipients
     assert recipient.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        ("550 Benutzer unbekannt", Reason.USERUNKNOWN),
+        ("550 Utente sconosciuto", Reason.USERUNKNOWN),
+        ("550 Indirizzo inesistente", Reason.USERUNKNOWN),
+        ("550 Usuário desconhecido", Reason.USERUNKNOWN),
+        ("550 Gebruiker onbekend", Reason.USERUNKNOWN),
+        ("552 Das Postfach des Empfängers ist voll", Reason.MAILBOXFULL),
+        ("552 Boîte aux lettres pleine", Reason.MAILBOXFULL),
+        ("552 El buzón del destinatario está lleno", Reason.MAILBOXFULL),
+        ("552 Casella di posta piena", Reason.MAILBOXFULL),
+        ("552 Caixa postal cheia", Reason.MAILBOXFULL),
+        ("552 Mailbox is vol", Reason.MAILBOXFULL),
+    ],
+)
+def test_servers_word_an_unknown_user_and_a_full_mailbox_in_their_language(
+    words: str, reason: Reason
+) -> None:
+    assert classify(None, None, words, command="RCPT") == reason
+
+
+def test_a_complete_postfach_is_no_full_one() -> None:
+    words = "Das Postfach wurde vollständig gelöscht"
+    assert classify(None, None, words, command="RCPT") != Reason.MAILBOXFULL

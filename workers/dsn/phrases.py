@@ -547,6 +547,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "destinataire inconnu",  # French: "unknown recipient"
             "empfänger unbekannt",  # German: "unknown recipient"
             "usuario desconocido",  # Spanish: "unknown user"
+            "benutzer unbekannt",  # German: "unknown user"
+            "utente sconosciuto",  # Italian: "unknown user"
+            "destinatario sconosciuto",  # Italian: "unknown recipient"
+            "indirizzo inesistente",  # Italian: "address does not exist"
+            "usuário desconhecido",  # Portuguese: "unknown user"
+            "usuario desconhecido",
+            "destinatário desconhecido",  # Portuguese: "unknown recipient"
+            "gebruiker onbekend",  # Dutch: "unknown user"
+            "ontvanger onbekend",  # Dutch: "unknown recipient"
         ),
     ),
     (
@@ -977,6 +986,13 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (Reason.USERUNKNOWN, r"adresse [^.]{0,80}n'existe pas"),
     (Reason.USERUNKNOWN, r"(?:adresse|empfänger|postfach|benutzer) [^.]{0,80}existiert nicht"),
     (Reason.USERUNKNOWN, r"(?:dirección|direccion|usuario|buzón|buzon) [^.]{0,80}no existe"),
+    # "The mailbox is full" in German, French, Spanish, Italian, Portuguese and Dutch.
+    (Reason.MAILBOXFULL, r"postfach [^.]{0,60}(?<![a-z])voll(?![a-z])"),
+    (Reason.MAILBOXFULL, r"bo[iî]te [^.]{0,60}(?<![a-z])pleine"),
+    (Reason.MAILBOXFULL, r"buz[oó]n [^.]{0,60}(?<![a-z])lleno"),
+    (Reason.MAILBOXFULL, r"casella [^.]{0,60}(?<![a-z])piena"),
+    (Reason.MAILBOXFULL, r"caixa [^.]{0,60}(?<![a-z])cheia"),
+    (Reason.MAILBOXFULL, r"mailbox (?:is )?vol(?![a-z])"),
 )
 
 # Broad words consulted only when no phrase above matched: first match wins.
