@@ -117,6 +117,11 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
             Reason.BADREPUTATION,
         ),
         ("421 4.7.0 Mail from 192.0.2.9 deferred: unexpected volume", Reason.SPEEDING),
+        ("Maximum queue lifetime exceeded", Reason.EXPIRED),
+        ("The domain name in the email address is incorrect", Reason.HOSTUNKNOWN),
+        ("421 4.7.0 Connection refused from 192.0.2.9", Reason.BLOCKED),
+        ("The size of the message exceeds the recipient's limit", Reason.MESGTOOBIG),
+        ("550 The mailbox is locked", Reason.SUSPEND),
     ],
 )
 def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:

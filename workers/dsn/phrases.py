@@ -21,6 +21,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "message was too large",
             "message is too big",
             "message size exceeds",
+            "size of the message exceeds",
             "message exceeds the maximum size",
             "size exceeds the maximum",
             "message length exceeds",
@@ -243,6 +244,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.BLOCKED,
         (
+            # "Connection refused from <ip>": the receiving server refuses the sending host
+            "connection refused from",
+            "connections refused from",
             "blocked using",
             "listed in",
             "listed on",
@@ -408,6 +412,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox is inactive",
             "mailbox inactive",
             "account suspended",
+            "mailbox is locked",
+            "account is locked",
+            "account has been locked",
             "account has been suspended",
             "account is suspended",
             "suspended",
@@ -585,6 +592,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "non-existent host",
             "non-existent domain",
             "nonexistent domain",
+            # Exchange's note to the sender: "The domain name in the email address is incorrect"
+            "domain name in the email address is incorrect",
             "nonexistentdomain",  # Exchange: SMTPSEND.DNS.NonExistentDomain
             "nonexistent host",
             "domain name not found",
@@ -795,6 +804,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         (
             "retry timeout exceeded",
             "retry time not reached for any host",
+            "queue lifetime",
             "giving up",
             "gave up",
             "could not be delivered within",
@@ -950,6 +960,7 @@ BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).
 DEFINITE_EXPIRY = (
+    "queue lifetime",
     "retry timeout exceeded",
     "could not be delivered within",
     "delivery time expired",
