@@ -1154,3 +1154,80 @@ def test_servers_word_an_unknown_user_and_a_full_mailbox_in_their_language(
 def test_a_complete_postfach_is_no_full_one() -> None:
     words = "Das Postfach wurde vollständig gelöscht"
     assert classify(None, None, words, command="RCPT") != Reason.MAILBOXFULL
+
+
+# Postfix's prose bounce: one paragraph per recipient, "<address>: what happened".
+POSTFIX_HEAD = """This is the mail system at host relay.shop.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+For further assistance, please send mail to postmaster.
+
+If you do so, please include this problem report. You can
+delete your own text from the attached returned message.
+
+                   The mail system
+
+"""
+POSTFIX_PARAGRAPHS = {
+    "user": (
+        "<anna@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1\n"
+        "    <anna@example.org>: Recipient address rejected: User unknown in virtual\n"
+        "    mailbox table (in reply to RCPT TO command)\n",
+        "userunknown",
+    ),
+    "local-user": ('<anna@example.org>: unknown user: "anna"\n', "userunknown"),
+    "full": (
+        "<anna@example.org>: host mx.example.org[192.0.2.1] said: 552 5.2.2\n"
+        "    <anna@example.org>: Mailbox full (in reply to RCPT TO command)\n",
+        "mailboxfull",
+    ),
+    "local-full": (
+        "<anna@example.org>: cannot update mailbox /var/mail/anna for user anna.\n"
+        "    error writing message: Disk quota exceeded\n",
+        "mailboxfull",
+    ),
+    "host": (
+        "<anna@example.invalid>: Host or domain name not found. Name service error for\n"
+        "    name=example.invalid type=A: Host not found\n",
+        "hostunknown",
+    ),
+    "blocked": (
+        "<anna@example.org>: host mx.example.org[192.0.2.1] refused to talk to me:\n"
+        "    554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using\n"
+        "    dnsbl.example.net\n",
+        "blocked",
+    ),
+    "toobig": (
+        "<anna@example.org>: host mx.example.org[192.0.2.1] said: 552 5.3.4 Message\n"
+        "    size exceeds fixed limit (in reply to end of DATA command)\n",
+        "mesgtoobig",
+    ),
+    "spam": (
+        "<anna@example.org>: host mx.example.org[192.0.2.1] said: 550 5.7.1 Message\n"
+        "    rejected as spam (in reply to end of DATA command)\n",
+        "spamdetected",
+    ),
+    "expired": (
+        "<anna@example.org>: connect to mx.example.org[192.0.2.1]:25: Connection timed\n    out\n",
+        "expired",
+    ),
+    "loop": ("<anna@example.org>: mail for example.org loops back to myself\n", "networkerror"),
+    "relay": (
+        "<anna@example.org>: host mx.example.org[192.0.2.1] said: 554 5.7.1\n"
+        "    <anna@example.org>: Relay access denied (in reply to RCPT TO command)\n",
+        "norelaying",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(POSTFIX_PARAGRAPHS))
+def test_how_postfix_words_a_recipient_paragraph(name: str) -> None:
+    paragraph, reason = POSTFIX_PARAGRAPHS[name]
+    mail = plain(
+        POSTFIX_HEAD + paragraph,
+        subject="Undelivered Mail Returned to Sender",
+        sender="MAILER-DAEMON@relay.shop.example (Mail Delivery System)",
+    )
+    assert [r.reason.value for r in parse_bounce(mail).recipients] == [reason]

@@ -1091,6 +1091,9 @@ DEFINITE_USERUNKNOWN = (
     "doesn't have a ymail.com account",
     "ofr_416",
     "lpn007_416",
+    # Postfix's local delivery agent naming the local part it has no user for:
+    # 'unknown user: "anna"'. A verdict on the address, whichever command it followed.
+    'unknown user: "',
 )
 
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;
