@@ -122,6 +122,7 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("421 4.7.0 Connection refused from 192.0.2.9", Reason.BLOCKED),
         ("The size of the message exceeds the recipient's limit", Reason.MESGTOOBIG),
         ("550 The mailbox is locked", Reason.SUSPEND),
+        ("530 5.7.57 Client not authenticated to send mail", Reason.SECURITYERROR),
     ],
 )
 def test_how_servers_word_a_cause(words: str, reason: Reason) -> None:

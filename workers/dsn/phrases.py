@@ -744,6 +744,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "security",
             "credentials",
             "delivery not authorized",
+            "client not authenticated",
+            "not authenticated to send",
         ),
     ),
     (
