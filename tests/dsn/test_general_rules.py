@@ -1232,3 +1232,54 @@ def test_how_postfix_words_a_recipient_paragraph(name: str) -> None:
         sender="MAILER-DAEMON@relay.shop.example (Mail Delivery System)",
     )
     assert [r.reason.value for r in parse_bounce(mail).recipients] == [reason]
+
+
+# The less common causes, as servers commonly word them.
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        (
+            "421 4.7.0 Too many concurrent SMTP connections from this IP address; "
+            "please try again later",
+            Reason.TOOMANYCONN,
+        ),
+        ("421 Too many connections from your host", Reason.TOOMANYCONN),
+        ("450 4.7.1 Rate limit exceeded, try again later", Reason.SPEEDING),
+        ("421 4.7.28 Our system has detected an unusual rate of unsolicited mail", Reason.SPEEDING),
+        ("452 4.3.1 Insufficient system resources", Reason.SYSTEMFULL),
+        ("452 4.3.1 Out of disk space", Reason.SYSTEMFULL),
+        ("451 4.3.0 Error: queue file write error", Reason.SYSTEMERROR),
+        ("451 4.3.5 Server configuration problem", Reason.SYSTEMERROR),
+        ("451 Temporary local problem - please try later", Reason.SYSTEMERROR),
+        ("451 4.3.0 Mail server temporarily rejected message", Reason.SYSTEMERROR),
+        ('Command died with status 1: "/usr/bin/procmail"', Reason.MAILERERROR),
+        ("local delivery failed: procmail exited with status 75", Reason.MAILERERROR),
+        ("500 5.5.1 Unrecognized command", Reason.SYNTAXERROR),
+        ("501 5.5.4 Syntax error in parameters or arguments", Reason.SYNTAXERROR),
+        ("554 5.6.0 Message headers are malformed", Reason.CONTENTERROR),
+        ("550 5.7.1 Message contains a virus: Eicar-Test-Signature", Reason.VIRUSDETECTED),
+        ("554 5.7.1 Infected attachment found", Reason.VIRUSDETECTED),
+        ("550 5.7.1 Message contains a prohibited attachment type", Reason.POLICYVIOLATION),
+        ("554 5.6.0 Message contains multiple From headers", Reason.NOTCOMPLIANTRFC),
+        ("550 5.7.1 Message is not RFC 5322 compliant", Reason.NOTCOMPLIANTRFC),
+        ("550 5.6.0 Missing Date header", Reason.NOTCOMPLIANTRFC),
+        (
+            "554 5.7.1 The message has been rejected because the From header is missing",
+            Reason.NOTCOMPLIANTRFC,
+        ),
+        ("550 5.1.0 Sender address rejected: Domain not found", Reason.REJECTED),
+        ("553 5.1.8 Sender domain does not exist", Reason.REJECTED),
+        ("550 5.7.1 Sender is on our blocklist", Reason.REJECTED),
+        ("550 5.7.27 Sender address has null MX", Reason.NOTACCEPT),
+        ("556 5.1.10 Recipient address anna@example.org has null MX", Reason.NOTACCEPT),
+        ("550 5.7.1 DKIM signature verification failed", Reason.AUTHFAILURE),
+        ("550 5.7.26 Multiple authentication checks failed: SPF, DKIM", Reason.AUTHFAILURE),
+        ("550 5.7.1 Message rejected: DMARC policy of sender domain is reject", Reason.AUTHFAILURE),
+        ("550 5.7.25 Reverse DNS validation failed", Reason.REQUIREPTR),
+        ("550 5.7.1 Client host has no PTR record", Reason.REQUIREPTR),
+        ("554 5.7.1 Your IP 192.0.2.9 has a bad reputation", Reason.BADREPUTATION),
+        ("550 5.7.1 Too many recipients", Reason.EXCEEDLIMIT),
+    ],
+)
+def test_how_servers_word_the_less_common_causes(words: str, reason: Reason) -> None:
+    assert classify(None, None, words, command="RCPT") == reason

@@ -686,6 +686,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "domain of sender address",
             "we do not accept mail from",
             "rejected sender",
+            "sender domain does not exist",
+            "sender domain not found",
             "banned sender",
             "bad outbound sender",
             # The sender's (envelope or From:) address is refused, not the sending host.
@@ -765,6 +767,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "non-compliant",
             "rfc compliance",
             "missing required header",
+            "multiple from headers",
+            "multiple date headers",
+            "multiple subject headers",
+            "missing date header",
+            "missing from header",
+            "no date header",
+            "no from header",
+            "from header is missing",
+            "date header is missing",
             "not compliant",
         ),
     ),
@@ -987,6 +998,12 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         Reason.MAILBOXFULL,
         r"(?:account|mailbox|user|recipient)\S{0,2} (?:is )?exceed(?:s|ed|ing) "
         r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
+    ),
+    # The sender (address or domain) on a deny list: a refusal of the sender, not of its host
+    (
+        Reason.REJECTED,
+        r"sender(?: address| domain)? (?:is )?(?:on|in|listed (?:on|in)) (?:our |the |a )?"
+        r"(?:block|black|deny)[ -]?list",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
     (Reason.HOSTUNKNOWN, r"domain \S{1,255} (?:does not|doesn't) exist"),
