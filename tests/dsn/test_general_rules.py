@@ -1283,3 +1283,94 @@ def test_how_postfix_words_a_recipient_paragraph(name: str) -> None:
 )
 def test_how_servers_word_the_less_common_causes(words: str, reason: Reason) -> None:
     assert classify(None, None, words, command="RCPT") == reason
+
+
+EXIM_THREE = """This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  anna@example.org
+    SMTP error from remote mail server after RCPT TO:<anna@example.org>:
+    host mx.example.org [192.0.2.1]: 550 5.1.1 <anna@example.org>: User unknown
+  bob@example.net
+    SMTP error from remote mail server after RCPT TO:<bob@example.net>:
+    host mx.example.net [192.0.2.2]: 552 5.2.2 <bob@example.net>: Mailbox full
+  carol@example.invalid
+    all relevant MX records point to non-existent hosts
+
+------ This is a copy of the message, including all the headers. ------
+"""
+QMAIL_THREE = """Hi. This is the qmail-send program at mx.shop.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<anna@example.org>:
+192.0.2.1 does not like recipient.
+Remote host said: 550 5.1.1 <anna@example.org>: Recipient address rejected: User unknown
+Giving up on 192.0.2.1.
+
+<bob@example.net>:
+192.0.2.2 failed after I sent the message.
+Remote host said: 552 5.3.4 Message size exceeds fixed limit
+
+<carol@example.invalid>:
+Sorry, I couldn't find any host named example.invalid. (#5.1.2)
+
+--- Below this line is a copy of the message.
+"""
+SENDMAIL_TWO = """The original message was received at Mon, 2 Mar 2026 10:00:00 +0100
+from localhost [127.0.0.1]
+
+   ----- The following addresses had permanent fatal errors -----
+<anna@example.org>
+    (reason: 550 5.1.1 <anna@example.org>... User unknown)
+<bob@example.net>
+    (reason: 552 5.2.2 <bob@example.net>... Mailbox full)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+>>> RCPT To:<anna@example.org>
+<<< 550 5.1.1 <anna@example.org>... User unknown
+550 5.1.1 <anna@example.org>... User unknown
+... while talking to mx.example.net.:
+>>> DATA
+<<< 552 5.2.2 <bob@example.net>... Mailbox full
+554 5.0.0 Service unavailable
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "subject", "expected"),
+    [
+        (
+            EXIM_THREE,
+            "Mail delivery failed: returning message to sender",
+            [
+                ("anna@example.org", Reason.USERUNKNOWN),
+                ("bob@example.net", Reason.MAILBOXFULL),
+                ("carol@example.invalid", Reason.HOSTUNKNOWN),
+            ],
+        ),
+        (
+            QMAIL_THREE,
+            "failure notice",
+            [
+                ("anna@example.org", Reason.USERUNKNOWN),
+                ("bob@example.net", Reason.MESGTOOBIG),
+                ("carol@example.invalid", Reason.HOSTUNKNOWN),
+            ],
+        ),
+        (
+            SENDMAIL_TWO,
+            "Returned mail: see transcript for details",
+            [("anna@example.org", Reason.USERUNKNOWN), ("bob@example.net", Reason.MAILBOXFULL)],
+        ),
+    ],
+    ids=["exim", "qmail", "sendmail"],
+)
+def test_each_recipient_of_a_report_keeps_its_own_cause(
+    body: str, subject: str, expected: list[tuple[str, Reason]]
+) -> None:
+    report = parse_bounce(plain(body, subject=subject, sender="MAILER-DAEMON@mx.shop.example"))
+    assert [(r.address, r.reason) for r in report.recipients] == expected
