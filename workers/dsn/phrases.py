@@ -999,6 +999,9 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:account|mailbox|user|recipient)\S{0,2} (?:is )?exceed(?:s|ed|ing) "
         r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
     ),
+    # Recipients who "are not accepting mail from <address>": their own block of a sender
+    # address, not of a host (which is worded with an IP address or a host name).
+    (Reason.FILTERED, r"(?:are|is) not accepting mail from <?[^\s<>@]{1,64}@"),
     # The sender (address or domain) on a deny list: a refusal of the sender, not of its host
     (
         Reason.REJECTED,
