@@ -1376,3 +1376,49 @@ def test_each_recipient_of_a_report_keeps_its_own_cause(
 ) -> None:
     report = parse_bounce(plain(body, subject=subject, sender="MAILER-DAEMON@mx.shop.example"))
     assert [(r.address, r.reason) for r in report.recipients] == expected
+
+
+# How big providers and gateways commonly word the common failures.
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        ("User anna (anna@example.org) not listed in Domino Directory", Reason.USERUNKNOWN),
+        (
+            "550 Message was not accepted -- invalid mailbox. Local mailbox anna@example.org "
+            "is unavailable: user not found",
+            Reason.USERUNKNOWN,
+        ),
+        ("550 Requested action not taken: mailbox unavailable", Reason.USERUNKNOWN),
+        ("552 Requested mail action aborted: exceeded storage allocation", Reason.MAILBOXFULL),
+        ("550 5.1.1 Not our Customer", Reason.USERUNKNOWN),
+        ("550 5.7.1 Connections not accepted from IP addresses on Spamhaus XBL", Reason.BLOCKED),
+        ("550 5.7.1 No such user!", Reason.USERUNKNOWN),
+        ("550 5.1.1 User does not exist - <anna@example.org>", Reason.USERUNKNOWN),
+        ("550 Rejected by header based Anti-Spoofing policy", Reason.SECURITYERROR),
+        ("554 5.7.1 Message rejected by content filter", Reason.FILTERED),
+        (
+            "550 5.1.1 <anna@example.org>: Recipient address rejected: undeliverable address: "
+            "User unknown in local recipient table",
+            Reason.USERUNKNOWN,
+        ),
+        ("552 5.2.2 Over quota", Reason.MAILBOXFULL),
+        ("550 5.1.1 <anna@example.org>... User unknown", Reason.USERUNKNOWN),
+        ("452 4.2.2 Mailbox full", Reason.MAILBOXFULL),
+        ("452 4.1.1 Mailbox temporarily disabled", Reason.SUSPEND),
+        ("550 5.2.1 This mailbox has been disabled", Reason.SUSPEND),
+        ("550 Mailbox quota usage exceeded", Reason.MAILBOXFULL),
+        (
+            "550 5.7.0 Message rejected: the sending domain has no valid SPF record",
+            Reason.AUTHFAILURE,
+        ),
+        (
+            "550 5.7.509 Access denied, sending domain example.com does not pass DMARC "
+            "verification and has a DMARC policy of reject",
+            Reason.AUTHFAILURE,
+        ),
+        ("550 5.7.1 Service unavailable; client [192.0.2.9] blocked by dnsbl", Reason.BLOCKED),
+        ("554 5.7.1 You are not allowed to send mail: IP blacklisted", Reason.BLOCKED),
+    ],
+)
+def test_how_providers_and_gateways_word_common_failures(words: str, reason: Reason) -> None:
+    assert classify(None, None, words, command="RCPT") == reason

@@ -244,6 +244,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.BLOCKED,
         (
+            "ip blacklisted",
+            "ip is blacklisted",
+            "ip address is blacklisted",
             # "Connection refused from <ip>": the receiving server refuses the sending host
             "connection refused from",
             "connections refused from",
@@ -746,6 +749,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "security",
             "credentials",
             "delivery not authorized",
+            "anti-spoofing",
+            "antispoofing",
             "client not authenticated",
             "not authenticated to send",
         ),
