@@ -1422,3 +1422,83 @@ def test_each_recipient_of_a_report_keeps_its_own_cause(
 )
 def test_how_providers_and_gateways_word_common_failures(words: str, reason: Reason) -> None:
     assert classify(None, None, words, command="RCPT") == reason
+
+
+# More ways servers word an expiry, an unknown domain, a blocked host, spam, a message too
+# big, a suspended account, a full mailbox and an unknown user.
+@pytest.mark.parametrize(
+    ("status", "words", "reason"),
+    [
+        (None, "Message has been in the queue too long", Reason.EXPIRED),
+        (None, "message delivery has failed after 5 days of retries", Reason.EXPIRED),
+        (
+            None,
+            "Could not deliver the message in the time limit specified. Please retry or "
+            "contact your administrator.",
+            Reason.EXPIRED,
+        ),
+        (
+            "4.4.7",
+            "Delivery expired (message too old) [Errno 111] Connection refused",
+            Reason.EXPIRED,
+        ),
+        (None, "The message was not delivered because the retry period expired", Reason.EXPIRED),
+        (None, "Message timed out in the queue", Reason.EXPIRED),
+        (None, "Unable to deliver message after multiple retries, giving up", Reason.EXPIRED),
+        ("4.4.1", "No answer from host", Reason.NETWORKERROR),
+        (None, "Host not found (authoritative)", Reason.HOSTUNKNOWN),
+        (None, "550 5.1.2 Domain does not exist", Reason.HOSTUNKNOWN),
+        (None, "unknown domain", Reason.HOSTUNKNOWN),
+        (None, "DNS lookup failed: NXDOMAIN", Reason.HOSTUNKNOWN),
+        (None, "Recipient domain does not exist", Reason.HOSTUNKNOWN),
+        (None, "No such domain at this location", Reason.HOSTUNKNOWN),
+        (None, "550 Host unknown", Reason.HOSTUNKNOWN),
+        (
+            None,
+            "553 5.1.2 The recipient address <anna@example.invalid> is not a valid RFC-5321 "
+            "address",
+            Reason.HOSTUNKNOWN,
+        ),
+        (None, "554 5.7.1 IP 192.0.2.9 is on a blocklist", Reason.BLOCKED),
+        (None, "550 5.7.1 Connection rejected by policy: your IP is blacklisted", Reason.BLOCKED),
+        (None, "554 Your IP is listed on RBL", Reason.BLOCKED),
+        (None, "550 5.7.1 Client host rejected: Access denied", Reason.BLOCKED),
+        (None, "554 5.7.1 Sending IP is blacklisted", Reason.BLOCKED),
+        (None, "554 5.7.1 Spam content detected", Reason.SPAMDETECTED),
+        (None, "550 5.7.1 Message scored as spam", Reason.SPAMDETECTED),
+        (None, "550 5.7.350 Remote server returned message detected as spam", Reason.SPAMDETECTED),
+        (None, "554 5.7.1 The message was identified as junk mail", Reason.SPAMDETECTED),
+        (None, "550 Your message was rejected because it appears to be spam", Reason.SPAMDETECTED),
+        (None, "554 5.6.1 Body type not supported", Reason.CONTENTERROR),
+        (None, "552 5.3.4 Message too big for system", Reason.MESGTOOBIG),
+        (None, "552 5.3.4 Message size limit exceeded", Reason.MESGTOOBIG),
+        (None, "552 Message exceeds maximum allowed size", Reason.MESGTOOBIG),
+        (None, "552 message size exceeds 26214400 bytes", Reason.MESGTOOBIG),
+        (None, "Your message is too big", Reason.MESGTOOBIG),
+        (None, "550 5.2.1 User account is disabled", Reason.SUSPEND),
+        (None, "550 5.2.1 Account has been suspended", Reason.SUSPEND),
+        (None, "550 5.1.1 User account expired", Reason.SUSPEND),
+        (None, "550 Recipient mailbox has been deactivated", Reason.SUSPEND),
+        (None, "550 This account is no longer active", Reason.SUSPEND),
+        (
+            None,
+            "452 4.2.2 The email account that you tried to reach is over quota",
+            Reason.MAILBOXFULL,
+        ),
+        (None, "552 5.2.2 Storage quota exceeded", Reason.MAILBOXFULL),
+        (None, "550 5.1.1 Mailbox does not exist", Reason.USERUNKNOWN),
+        (None, "550 5.1.1 The recipient does not exist", Reason.USERUNKNOWN),
+        (None, "550 Unknown local part anna in <anna@example.org>", Reason.USERUNKNOWN),
+        (None, "550 5.1.1 No such recipient", Reason.USERUNKNOWN),
+        (None, "550 Invalid mailbox", Reason.USERUNKNOWN),
+        (None, "550 5.1.1 Address does not exist", Reason.USERUNKNOWN),
+        (None, "550 Recipient not found", Reason.USERUNKNOWN),
+        (None, "550 5.1.1 Bad destination mailbox address", Reason.USERUNKNOWN),
+        (None, "550 5.1.1 Email address could not be found, or was misspelled", Reason.USERUNKNOWN),
+        (None, "550 #5.1.0 Address rejected", Reason.USERUNKNOWN),
+    ],
+)
+def test_more_wordings_of_the_common_failures(
+    status: str | None, words: str, reason: Reason
+) -> None:
+    assert classify(status, None, words, command="RCPT") == reason
