@@ -1502,3 +1502,14 @@ def test_more_wordings_of_the_common_failures(
     status: str | None, words: str, reason: Reason
 ) -> None:
     assert classify(status, None, words, command="RCPT") == reason
+
+
+def test_a_report_that_only_lists_the_returned_message_fields_gives_no_cause() -> None:
+    words = (
+        "Your Message  To: <anna@example.org>  Subject: Invoice 42  "
+        "Date: Mon, 2 Mar 2026 10:00:00 +0000  Did not reach the following recipient: "
+        "anna@example.org"
+    )
+    assert classify(None, None, words) == Reason.ONHOLD
+    assert classify(None, None, "Your message to anna@example.org: 550 rejected") != Reason.ONHOLD
+    assert classify(None, None, "Mailer said: something odd happened") == Reason.UNDEFINED

@@ -337,8 +337,9 @@ def classify(
     if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
         return Reason.FILTERED
     if reason is None:
-        # Words that name no cause: undetermined; no words at all: a bounce on hold.
-        return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
+        # Words that name no cause: undetermined; no words at all (or only the fields of the
+        # returned message: To, Subject, Date, ...): a bounce on hold.
+        return Reason.UNDEFINED if _says_something(diagnostic) else Reason.ONHOLD
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
     if (
@@ -353,6 +354,24 @@ def classify(
         # filter's refusal. Callers that know the command say so (``command="RCPT"``).
         return Reason.FILTERED
     return reason
+
+
+_FIELD_LABEL_RE = re.compile(
+    r"(?<![a-z])(?:to|cc|from|subject|date|sent|did not reach the following recipients?)\s?:"
+)
+
+
+def _says_something(diagnostic: str) -> bool:
+    """Whether a diagnostic has words of its own: not empty, and not only a list of the
+    returned message's fields ("Your message  To: ...  Subject: ...  Date: ...")."""
+    needle = normalize_text(diagnostic)
+    if not needle:
+        return False
+    first = _FIELD_LABEL_RE.search(needle)
+    if first is None:
+        return True
+    lead = needle[: first.start()].strip(" -=_*#:")
+    return lead not in ("", "your message")
 
 
 def _definite_userunknown(needle: str) -> bool:
