@@ -1513,3 +1513,16 @@ def test_a_report_that_only_lists_the_returned_message_fields_gives_no_cause() -
     assert classify(None, None, words) == Reason.ONHOLD
     assert classify(None, None, "Your message to anna@example.org: 550 rejected") != Reason.ONHOLD
     assert classify(None, None, "Mailer said: something odd happened") == Reason.UNDEFINED
+
+
+def test_a_chinese_line_announcing_the_original_mail_starts_the_returned_copy() -> None:
+    body = (
+        "Hi. This is the mail system at mx.shop.example.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n\n"
+        "<anna@example.org>:\n\n"
+        "--- 以下是原邮件的内容\n\n"  # "below is the content of the original mail"
+        "From: sender@shop.example\nSubject: Invoice 42\n\nHello\n"
+    )
+    (recipient,) = parse_bounce(plain(body, subject="failure notice")).recipients
+    assert recipient.address == "anna@example.org"
+    assert recipient.reason == Reason.ONHOLD
