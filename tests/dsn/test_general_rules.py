@@ -1526,3 +1526,40 @@ def test_a_chinese_line_announcing_the_original_mail_starts_the_returned_copy() 
     (recipient,) = parse_bounce(plain(body, subject="failure notice")).recipients
     assert recipient.address == "anna@example.org"
     assert recipient.reason == Reason.ONHOLD
+
+
+# A bare refusal ("message rejected", "rejected by policy") followed by the cause: the cause
+# decides; an expiry named together with the trouble behind it is an expiry.
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        (
+            "Your message to anna@example.org was rejected because the recipient's mailbox is full",
+            Reason.MAILBOXFULL,
+        ),
+        (
+            "550 5.1.1 Recipient address rejected: user anna@example.org does not exist",
+            Reason.USERUNKNOWN,
+        ),
+        ("550 5.7.1 Recipient address rejected: spam detected", Reason.SPAMDETECTED),
+        (
+            "Message rejected: message size (31457280) exceeds maximum message size (20971520)",
+            Reason.MESGTOOBIG,
+        ),
+        ("552 5.3.4 Message rejected: message too big", Reason.MESGTOOBIG),
+        ("550 5.7.1 Message rejected: virus found", Reason.VIRUSDETECTED),
+        ("550 Message rejected: this domain does not exist", Reason.HOSTUNKNOWN),
+        ("550 5.1.1 Message rejected: mailbox does not exist", Reason.USERUNKNOWN),
+        ("550 5.2.1 Message rejected: account disabled", Reason.SUSPEND),
+        ("552 5.2.2 Message rejected: mailbox over quota", Reason.MAILBOXFULL),
+        ("554 rejected by policy: message contains spam", Reason.SPAMDETECTED),
+        ("421 4.4.2 Connection dropped due to timeout", Reason.NETWORKERROR),
+        ("Delivery failed after 5 days: connection timed out", Reason.EXPIRED),
+        (
+            "The message could not be delivered within 2 days: host mx.example.org is unreachable",
+            Reason.EXPIRED,
+        ),
+    ],
+)
+def test_the_cause_after_a_bare_refusal_decides(words: str, reason: Reason) -> None:
+    assert classify(None, None, words, command="RCPT") == reason

@@ -331,6 +331,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # "message rejected as spam": the spam verdict, not a plain filter's refusal
             "message rejected as spam",
             "because it contains spam",
+            "message contains spam",
             "rejected by spam filter",
             "rejected by the spam filter",
             "rejected by our spam filter",
