@@ -976,6 +976,10 @@ FRAMING = ("delivery temporarily suspended",)
 # only when no word names the cause (a filter's refusal); "spam message rejected" is spam.
 BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
 
+# Phrases that name a defect outright, as telling as an authentication failure: a duplicate
+# header is not a DKIM failure because the header it names is "DKIM-Signature".
+TELLING_PHRASES = ("duplicate header", "multiple from headers", "more than one from")
+
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).
 DEFINITE_EXPIRY = (

@@ -26,6 +26,7 @@ from workers.dsn.phrases import (
     NAMED_UNKNOWN,
     PATTERNS,
     PHRASES,
+    TELLING_PHRASES,
 )
 from workers.dsn.report import BounceType, Reason
 from workers.dsn.status import failure_status, find_status
@@ -161,6 +162,8 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
         return (1 if phrase in DEFINITE_EXPIRY else -1), length
     if phrase in BARE_REFUSALS:
         return 2, length
+    if phrase in TELLING_PHRASES:  # a defect named outright, e.g. a duplicate header
+        return 4, length
     tier = 4 if reason in TELLING else 0 if reason in CONSEQUENCES else 3
     return tier, length
 
