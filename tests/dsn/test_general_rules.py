@@ -1565,3 +1565,30 @@ def test_a_chinese_line_announcing_the_original_mail_starts_the_returned_copy() 
 )
 def test_the_cause_after_a_bare_refusal_decides(words: str, reason: Reason) -> None:
     assert classify(None, None, words, command="RCPT") == reason
+
+
+@pytest.mark.parametrize(
+    ("kind", "subtype", "reason"),
+    [
+        ("Permanent", "NoEmail", Reason.USERUNKNOWN),
+        ("Transient", "MailboxFull", Reason.MAILBOXFULL),
+        ("Transient", "MessageTooLarge", Reason.MESGTOOBIG),
+    ],
+)
+def test_an_amazon_ses_bounce_sub_type_names_the_cause_when_no_reply_is_given(
+    kind: str, subtype: str, reason: Reason
+) -> None:
+    notification = (
+        f'{{"notificationType":"Bounce","bounce":{{"bounceType":"{kind}",'
+        f'"bounceSubType":"{subtype}",'
+        '"bouncedRecipients":[{"emailAddress":"anna@example.org"}],'
+        '"reportingMTA":"dsn; a1.smtp-out.amazonses.com"},'
+        '"mail":{"headers":[{"name":"Subject","value":"Invoice"}]}}'
+    )
+    mail = plain(
+        notification,
+        subject="AWS Notification Message",
+        sender="SES <no-reply@sns.amazonaws.com>",
+    )
+    (recipient,) = parse_bounce(mail).recipients
+    assert (recipient.address, recipient.reason) == ("anna@example.org", reason)
