@@ -123,6 +123,12 @@ def test_the_comment_on_a_vague_status_is_the_diagnostic() -> None:
         ("The size of the message exceeds the recipient's limit", Reason.MESGTOOBIG),
         ("550 The mailbox is locked", Reason.SUSPEND),
         ("530 5.7.57 Client not authenticated to send mail", Reason.SECURITYERROR),
+        (
+            "Your message couldn't be delivered. anna wasn't found at example.org.",
+            Reason.USERUNKNOWN,
+        ),
+        ("The recipient's server took too long to respond.", Reason.EXPIRED),
+        ("The recipient's email address has been disabled.", Reason.SUSPEND),
         ("554 Transaction failed: Duplicate header 'DKIM-Signature'", Reason.NOTCOMPLIANTRFC),
         ("550 5.7.26 DKIM signature did not verify", Reason.AUTHFAILURE),
         ("The recipient is not accepting mail from news@shop.example", Reason.FILTERED),

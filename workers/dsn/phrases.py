@@ -417,6 +417,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox inactive",
             "account suspended",
             "mailbox is locked",
+            "address has been disabled",
             "account is locked",
             "account has been locked",
             "account has been suspended",
@@ -856,6 +857,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "unable to deliver in",
             "did not accept our requests to connect",
             "this message has been in the queue too long",
+            "took too long to respond",
         ),
     ),
     (
@@ -1019,6 +1021,8 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:block|black|deny)[ -]?list",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
+    (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
     (Reason.HOSTUNKNOWN, r"domain \S{1,255} (?:does not|doesn't) exist"),
     (
         Reason.MESGTOOBIG,
