@@ -138,8 +138,11 @@ ADDRESS_CAUSES = frozenset(
 )
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
-# Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
-# beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
+# Precedence tiers for the wording, best first: the telling causes (an authentication
+# failure, a virus, a defect named outright) beat ordinary ones; a bare refusal ("message
+# rejected") yields to any word naming a cause; an expiry said outright ("in the queue too
+# long") beats the network or system trouble behind it; consequences (a vague expiry, network
+# and system trouble) yield to everything else.
 TELLING = frozenset(
     {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
 )
