@@ -1598,3 +1598,12 @@ def test_an_amazon_ses_bounce_sub_type_names_the_cause_when_no_reply_is_given(
     )
     (recipient,) = parse_bounce(mail).recipients
     assert (recipient.address, recipient.reason) == ("anna@example.org", reason)
+
+
+@pytest.mark.parametrize("status", [None, "4.4.7", "5.4.316"])
+def test_an_exchange_expiry_after_refused_connections_is_an_expiry(status: str | None) -> None:
+    words = (
+        "Despite repeated attempts to deliver your message, the recipient's email system "
+        "refused to accept a connection from your email system."
+    )
+    assert classify(status, None, words) == Reason.EXPIRED

@@ -291,7 +291,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "bad dns ptr",
             "please use the smtp server of your isp",
             "use your provider's smtp",
-            "refused to accept a connection",
             "mail from your ip",
             "your network",
             "refused: blocked",
@@ -897,6 +896,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "host is unreachable",
             "unreachable",
             "connection refused",
+            # "... refused to accept a connection from your email system": the host would not
+            # take connections (unreachable for us), not a verdict on the sending host
+            "refused to accept a connection",
         ),
     ),
     (
