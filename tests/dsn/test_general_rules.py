@@ -1607,3 +1607,23 @@ def test_an_exchange_expiry_after_refused_connections_is_an_expiry(status: str |
         "refused to accept a connection from your email system."
     )
     assert classify(status, None, words) == Reason.EXPIRED
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "reason"),
+    [
+        (None, "550 Account suspended", Reason.SUSPEND),
+        (None, "554 The recipient account is temporarily suspended", Reason.SUSPEND),
+        (None, "550 Mailbox suspended for non-payment", Reason.SUSPEND),
+        ("4.4.1", "Delivery to this host has been suspended: connection refused", None),
+        ("4.3.0", "The mail system is temporarily suspended", None),
+    ],
+)
+def test_only_a_suspended_account_is_a_suspended_recipient(
+    status: str | None, words: str, reason: Reason | None
+) -> None:
+    found = classify(status, None, words)
+    if reason is None:
+        assert found != Reason.SUSPEND
+    else:
+        assert found == reason

@@ -421,7 +421,14 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "account has been locked",
             "account has been suspended",
             "account is suspended",
-            "suspended",
+            "account temporarily suspended",
+            "mailbox suspended",
+            "mailbox has been suspended",
+            "mailbox is suspended",
+            "user is suspended",
+            "recipient suspended",
+            "address has been suspended",
+            "address is suspended",
             "has been terminated",
             "account expired",
             "account has expired",
@@ -1023,6 +1030,12 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:block|black|deny)[ -]?list",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    # A suspended account, mailbox or user (not a suspended delivery or mail system)
+    (
+        Reason.SUSPEND,
+        r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
+        r"(?:temporarily |permanently )?suspended",
+    ),
     # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
     (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
     (Reason.HOSTUNKNOWN, r"domain \S{1,255} (?:does not|doesn't) exist"),
