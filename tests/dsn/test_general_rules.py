@@ -1617,6 +1617,12 @@ def test_an_exchange_expiry_after_refused_connections_is_an_expiry(status: str |
         (None, "550 Mailbox suspended for non-payment", Reason.SUSPEND),
         ("4.4.1", "Delivery to this host has been suspended: connection refused", None),
         ("4.3.0", "The mail system is temporarily suspended", None),
+        (None, "550 recipient is not active", Reason.SUSPEND),
+        (None, "550 This mailbox is inactive", Reason.SUSPEND),
+        (None, "550 Account has been terminated", Reason.SUSPEND),
+        ("4.4.2", "421 Connection has been terminated by the remote host", None),
+        ("4.4.2", "The connection is inactive, closing", None),
+        ("5.0.0", "TLS not active on this connection", None),
     ],
 )
 def test_only_a_suspended_account_is_a_suspended_recipient(

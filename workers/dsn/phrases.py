@@ -400,8 +400,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.SUSPEND,
         (
-            "is inactive",
             "tried to reach is inactive",
+            "address is inactive",
+            "user is inactive",
+            "recipient is inactive",
             "account disabled",
             "account has been disabled",
             "account is disabled",
@@ -429,7 +431,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "recipient suspended",
             "address has been suspended",
             "address is suspended",
-            "has been terminated",
+            "account has been terminated",
+            "mailbox has been terminated",
             "account expired",
             "account has expired",
             "deactivated",
@@ -449,7 +452,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "user suspended",
             "temporarily disabled",
             "no longer active",
-            "not active",
+            "account is not active",
+            "mailbox is not active",
+            "address is not active",
+            "user is not active",
             "currently disabled",
             "mailbox unavailable: disabled",
             "mailbox is not available",
@@ -1030,11 +1036,12 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:block|black|deny)[ -]?list",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
-    # A suspended account, mailbox or user (not a suspended delivery or mail system)
+    # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
+    # a terminated connection or session
     (
         Reason.SUSPEND,
         r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
-        r"(?:temporarily |permanently )?suspended",
+        r"(?:temporarily |permanently )?(?:suspended|terminated|inactive|not active)",
     ),
     # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
     (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
