@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.dsn.mails import dsn, plain
-from workers.dsn import Reason, classify, parse_bounce
+from workers.dsn import BounceType, Reason, classify, parse_bounce
 from workers.dsn.reasons import smtp_command
 
 
@@ -1633,3 +1633,22 @@ def test_only_a_suspended_account_is_a_suspended_recipient(
         assert found != Reason.SUSPEND
     else:
         assert found == reason
+
+
+def test_a_temporary_dns_failure_is_no_unknown_domain() -> None:
+    (recipient,) = parse_bounce(
+        dsn(
+            [
+                (
+                    "anna@example.org",
+                    "4.4.3",
+                    "Host or domain name not found. Name service error for name=example.org "
+                    "type=MX: Host not found, try again",
+                )
+            ]
+        )
+    ).recipients
+    assert recipient.reason != Reason.HOSTUNKNOWN
+    assert recipient.bounce_type == BounceType.SOFT
+    words = "Name service error for name=example.invalid type=A: Host not found"
+    assert classify("5.4.4", None, words) == Reason.HOSTUNKNOWN

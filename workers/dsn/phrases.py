@@ -905,6 +905,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "no answer",
             "name server",
             "temporary failure in name resolution",
+            "host not found, try again",
             "dns failure",
             "host is unreachable",
             "unreachable",
@@ -995,7 +996,14 @@ BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
 
 # Phrases that name a defect outright, as telling as an authentication failure: a duplicate
 # header is not a DKIM failure because the header it names is "DKIM-Signature".
-TELLING_PHRASES = ("duplicate header", "multiple from headers", "more than one from")
+# Postfix's "Host not found, try again" is a temporary DNS failure, not a domain that does not
+# exist: it outranks the "host not found" it contains.
+TELLING_PHRASES = (
+    "duplicate header",
+    "multiple from headers",
+    "more than one from",
+    "host not found, try again",
+)
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).
