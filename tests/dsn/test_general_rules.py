@@ -1652,3 +1652,16 @@ def test_a_temporary_dns_failure_is_no_unknown_domain() -> None:
     assert recipient.bounce_type == BounceType.SOFT
     words = "Name service error for name=example.invalid type=A: Host not found"
     assert classify("5.4.4", None, words) == Reason.HOSTUNKNOWN
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "host lookup did not complete",
+        "CNAME lookup failed temporarily. (#4.4.3)",
+        "DNS temporary failure",
+        "Temporary failure in name resolution",
+    ],
+)
+def test_how_servers_word_a_temporary_dns_failure(words: str) -> None:
+    assert classify(None, None, words) in (Reason.NETWORKERROR, Reason.SYSTEMERROR)
