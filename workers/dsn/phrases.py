@@ -18,8 +18,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "message too large",
             "message too big",
             "message is too large",
+            "message was too large",
             "message is too big",
             "message size exceeds",
+            "size of the message exceeds",
             "message exceeds the maximum size",
             "size exceeds the maximum",
             "message length exceeds",
@@ -77,6 +79,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "quota violation",
             "over their quota",
             "storage limit exceeded",
+            "over its storage limit",
+            "over their storage limit",
             "exceeded their mailbox limit",
             "exceeded its mailbox limit",
             "quotaexceeded",  # Exchange: QuotaExceededException
@@ -232,11 +236,20 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "because the ip has a poor",
             "low reputation of the sending",
             "reputation of the sending ip",
+            # complaints from the recipients are what a sender's reputation is made of
+            "user complaints",
+            "complaints from",
         ),
     ),
     (
         Reason.BLOCKED,
         (
+            "ip blacklisted",
+            "ip is blacklisted",
+            "ip address is blacklisted",
+            # "Connection refused from <ip>": the receiving server refuses the sending host
+            "connection refused from",
+            "connections refused from",
             "blocked using",
             "listed in",
             "listed on",
@@ -278,7 +291,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "bad dns ptr",
             "please use the smtp server of your isp",
             "use your provider's smtp",
-            "refused to accept a connection",
             "mail from your ip",
             "your network",
             "refused: blocked",
@@ -315,6 +327,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "suspicious content",
             "likely to be unsolicited",
             "detected as spam",
+            # "message rejected as spam": the spam verdict, not a plain filter's refusal
+            "message rejected as spam",
+            "because it contains spam",
+            "message contains spam",
+            "rejected by spam filter",
+            "rejected by the spam filter",
+            "rejected by our spam filter",
+            "identified as spam",
+            "looks like spam",
             "scored too high",
             "score too high",
             "high spam probability",
@@ -348,6 +369,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "rate exceeded",
             "rate that is limited",
             "unusual rate",
+            "unexpected volume",
             "too many messages",
             "recipients this hour",
             "messages this hour",
@@ -371,13 +393,17 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not forwarded",
             "mailbox owner has changed",
             "domain owner has changed",
+            # RFC 5321's 551: "user not local; please try <forward-path>"
+            "user not local; please try",
         ),
     ),
     (
         Reason.SUSPEND,
         (
-            "is inactive",
             "tried to reach is inactive",
+            "address is inactive",
+            "user is inactive",
+            "recipient is inactive",
             "account disabled",
             "account has been disabled",
             "account is disabled",
@@ -391,10 +417,22 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox is inactive",
             "mailbox inactive",
             "account suspended",
+            "mailbox is locked",
+            "address has been disabled",
+            "account is locked",
+            "account has been locked",
             "account has been suspended",
             "account is suspended",
-            "suspended",
-            "has been terminated",
+            "account temporarily suspended",
+            "mailbox suspended",
+            "mailbox has been suspended",
+            "mailbox is suspended",
+            "user is suspended",
+            "recipient suspended",
+            "address has been suspended",
+            "address is suspended",
+            "account has been terminated",
+            "mailbox has been terminated",
             "account expired",
             "account has expired",
             "deactivated",
@@ -414,7 +452,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "user suspended",
             "temporarily disabled",
             "no longer active",
-            "not active",
+            "account is not active",
+            "mailbox is not active",
+            "address is not active",
+            "user is not active",
             "currently disabled",
             "mailbox unavailable: disabled",
             "mailbox is not available",
@@ -530,6 +571,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "destinataire inconnu",  # French: "unknown recipient"
             "empfänger unbekannt",  # German: "unknown recipient"
             "usuario desconocido",  # Spanish: "unknown user"
+            "benutzer unbekannt",  # German: "unknown user"
+            "utente sconosciuto",  # Italian: "unknown user"
+            "destinatario sconosciuto",  # Italian: "unknown recipient"
+            "indirizzo inesistente",  # Italian: "address does not exist"
+            "usuário desconhecido",  # Portuguese: "unknown user"
+            "usuario desconhecido",
+            "destinatário desconhecido",  # Portuguese: "unknown recipient"
+            "gebruiker onbekend",  # Dutch: "unknown user"
+            "ontvanger onbekend",  # Dutch: "unknown recipient"
         ),
     ),
     (
@@ -559,6 +609,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "non-existent host",
             "non-existent domain",
             "nonexistent domain",
+            # Exchange's note to the sender: "The domain name in the email address is incorrect"
+            "domain name in the email address is incorrect",
             "nonexistentdomain",  # Exchange: SMTPSEND.DNS.NonExistentDomain
             "nonexistent host",
             "domain name not found",
@@ -603,6 +655,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "relaying denied",
             "relay denied",
             "relay not permitted",
+            "relaying not permitted",
+            "relaying is not permitted",
+            "relaying is not allowed",
             "relaying not allowed",
             "not permitted to relay",
             "unable to relay",
@@ -648,6 +703,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "domain of sender address",
             "we do not accept mail from",
             "rejected sender",
+            "sender domain does not exist",
+            "sender domain not found",
+            "banned sender",
+            "bad outbound sender",
             # The sender's (envelope or From:) address is refused, not the sending host.
             "address that has been blacklisted",
             "from: domain is invalid",
@@ -670,6 +729,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "local rules",
             "message rejected due to",
             "rejected for policy reasons",
+            "rejected by policy",
+            "due to policy restrictions",
+            "refused due to policy",
+            "rejected due to policy",
             "administrative prohibition",
             "not accepted for policy reasons",
             "policy violation",
@@ -700,6 +763,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "security",
             "credentials",
             "delivery not authorized",
+            "anti-spoofing",
+            "antispoofing",
+            "client not authenticated",
+            "not authenticated to send",
         ),
     ),
     (
@@ -719,6 +786,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "non-compliant",
             "rfc compliance",
             "missing required header",
+            "multiple from headers",
+            "multiple date headers",
+            "multiple subject headers",
+            "missing date header",
+            "missing from header",
+            "no date header",
+            "no from header",
+            "from header is missing",
+            "date header is missing",
             "not compliant",
         ),
     ),
@@ -760,6 +836,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         (
             "retry timeout exceeded",
             "retry time not reached for any host",
+            "queue lifetime",
             "giving up",
             "gave up",
             "could not be delivered within",
@@ -792,6 +869,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "unable to deliver in",
             "did not accept our requests to connect",
             "this message has been in the queue too long",
+            "took too long to respond",
         ),
     ),
     (
@@ -827,10 +905,18 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "no answer",
             "name server",
             "temporary failure in name resolution",
+            "host not found, try again",
+            "host lookup did not complete",
+            "lookup failed temporarily",
+            "dns temporary failure",
+            "temporary dns failure",
             "dns failure",
             "host is unreachable",
             "unreachable",
             "connection refused",
+            # "... refused to accept a connection from your email system": the host would not
+            # take connections (unreachable for us), not a verdict on the sending host
+            "refused to accept a connection",
         ),
     ),
     (
@@ -903,6 +989,44 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 )
 
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
+# Words that look like a cause but only frame one: removed before matching. Postfix says
+# "delivery temporarily suspended: <the cause>" when it stops trying a host for a while; that
+# is no suspended account.
+FRAMING = ("delivery temporarily suspended",)
+
+# Refusals that name no cause of their own ("message rejected", "rejected by"): they count
+# only when no word names the cause (a filter's refusal); "spam message rejected" is spam.
+BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
+
+# Phrases that name a defect outright, as telling as an authentication failure: a duplicate
+# header is not a DKIM failure because the header it names is "DKIM-Signature".
+# Postfix's "Host not found, try again" is a temporary DNS failure, not a domain that does not
+# exist: it outranks the "host not found" it contains.
+TELLING_PHRASES = (
+    "duplicate header",
+    "multiple from headers",
+    "more than one from",
+    "host not found, try again",
+)
+
+# Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
+# which beats the network or system trouble that kept delivery failing (not a real cause).
+DEFINITE_EXPIRY = (
+    "queue lifetime",
+    "retry timeout exceeded",
+    "could not be delivered within",
+    "delivery time expired",
+    "message expired",
+    "envelope expired",
+    "queue too long",
+    "too long in the queue",
+    "was not delivered within",
+    "exceeded maximum delivery attempts",
+    "all hosts have been failing for a long time",
+    "despite repeated attempts to deliver",
+    "within the allowed queue period",
+)
+
 PATTERNS: tuple[tuple[Reason, str], ...] = (
     # "virus" as a word: not a product name such as "VirusWall" that signs a report.
     (Reason.VIRUSDETECTED, r"(?<![a-z])virus(?:es)?(?![a-z])"),
@@ -914,7 +1038,25 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:account|mailbox|user|recipient)\S{0,2} (?:is )?exceed(?:s|ed|ing) "
         r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
     ),
+    # Recipients who "are not accepting mail from <address>": their own block of a sender
+    # address, not of a host (which is worded with an IP address or a host name).
+    (Reason.FILTERED, r"(?:are|is) not accepting mail from <?[^\s<>@]{1,64}@"),
+    # The sender (address or domain) on a deny list: a refusal of the sender, not of its host
+    (
+        Reason.REJECTED,
+        r"sender(?: address| domain)? (?:is )?(?:on|in|listed (?:on|in)) (?:our |the |a )?"
+        r"(?:block|black|deny)[ -]?list",
+    ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
+    # a terminated connection or session
+    (
+        Reason.SUSPEND,
+        r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
+        r"(?:temporarily |permanently )?(?:suspended|terminated|inactive|not active)",
+    ),
+    # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
+    (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
     (Reason.HOSTUNKNOWN, r"domain \S{1,255} (?:does not|doesn't) exist"),
     (
         Reason.MESGTOOBIG,
@@ -925,6 +1067,13 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (Reason.USERUNKNOWN, r"adresse [^.]{0,80}n'existe pas"),
     (Reason.USERUNKNOWN, r"(?:adresse|empfänger|postfach|benutzer) [^.]{0,80}existiert nicht"),
     (Reason.USERUNKNOWN, r"(?:dirección|direccion|usuario|buzón|buzon) [^.]{0,80}no existe"),
+    # "The mailbox is full" in German, French, Spanish, Italian, Portuguese and Dutch.
+    (Reason.MAILBOXFULL, r"postfach [^.]{0,60}(?<![a-z])voll(?![a-z])"),
+    (Reason.MAILBOXFULL, r"bo[iî]te [^.]{0,60}(?<![a-z])pleine"),
+    (Reason.MAILBOXFULL, r"buz[oó]n [^.]{0,60}(?<![a-z])lleno"),
+    (Reason.MAILBOXFULL, r"casella [^.]{0,60}(?<![a-z])piena"),
+    (Reason.MAILBOXFULL, r"caixa [^.]{0,60}(?<![a-z])cheia"),
+    (Reason.MAILBOXFULL, r"mailbox (?:is )?vol(?![a-z])"),
 )
 
 # Broad words consulted only when no phrase above matched: first match wins.
@@ -1012,6 +1161,9 @@ DEFINITE_USERUNKNOWN = (
     "doesn't have a ymail.com account",
     "ofr_416",
     "lpn007_416",
+    # Postfix's local delivery agent naming the local part it has no user for:
+    # 'unknown user: "anna"'. A verdict on the address, whichever command it followed.
+    'unknown user: "',
 )
 
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;

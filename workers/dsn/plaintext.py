@@ -53,6 +53,10 @@ RETURNED_MARKERS: tuple[str, ...] = (
     "headers follow",
     "the original message follows",
 )
+# ... and a short line holding one of these (Chinese servers: "the original mail",
+# "the original letter", e.g. "the attachment is a copy of the original letter").
+RETURNED_WORDS: tuple[str, ...] = ("原信件", "原邮件", "原始邮件", "原郵件")
+_RETURNED_WORDS_MAX_LINE = 80
 _DECORATION = " \t-=_*#|>~"
 _ADDRESS = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}"
@@ -83,7 +87,12 @@ def split_returned(text: str) -> tuple[str, str]:
     offset = 0
     for line in text.split("\n"):
         key = line.strip(_DECORATION).lower()
-        if key and key.startswith(RETURNED_MARKERS):
+        if key and (
+            key.startswith(RETURNED_MARKERS)
+            or (
+                len(key) <= _RETURNED_WORDS_MAX_LINE and any(word in key for word in RETURNED_WORDS)
+            )
+        ):
             return text[:offset], text[offset + len(line) + 1 :]
         offset += len(line) + 1
     return text, ""

@@ -16,13 +16,17 @@ from workers.dsn.phrases import (
     AFTER_MAIL_FROM,
     AFTER_RCPT_TO,
     AT_CONNECT,
+    BARE_REFUSALS,
+    DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
+    FRAMING,
     GENERIC_USERUNKNOWN,
     NAMED_UNKNOWN,
     PATTERNS,
     PHRASES,
+    TELLING_PHRASES,
 )
 from workers.dsn.report import BounceType, Reason
 from workers.dsn.status import failure_status, find_status
@@ -134,8 +138,11 @@ ADDRESS_CAUSES = frozenset(
 )
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
-# Precedence tiers for the wording: the telling causes (an authentication failure, a virus)
-# beat ordinary ones; consequences (expiry, network and system trouble) yield to any cause.
+# Precedence tiers for the wording, best first: the telling causes (an authentication
+# failure, a virus, a defect named outright) beat ordinary ones; a bare refusal ("message
+# rejected") yields to any word naming a cause; an expiry said outright ("in the queue too
+# long") beats the network or system trouble behind it; consequences (a vague expiry, network
+# and system trouble) yield to everything else.
 TELLING = frozenset(
     {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
 )
@@ -152,10 +159,15 @@ def normalize_text(text: str) -> str:
     return " ".join(text.lower().translate(_QUOTES).split())
 
 
-def _rank(reason: Reason, length: int) -> tuple[int, int]:
+def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
     if reason == Reason.EXPIRED:  # running out of time is what happens when all else fails
-        return -1, length
-    tier = 2 if reason in TELLING else 0 if reason in CONSEQUENCES else 1
+        # ... but said outright it beats the network or system trouble behind it
+        return (1 if phrase in DEFINITE_EXPIRY else -1), length
+    if phrase in BARE_REFUSALS:
+        return 2, length
+    if phrase in TELLING_PHRASES:  # a defect named outright, e.g. a duplicate header
+        return 4, length
+    tier = 4 if reason in TELLING else 0 if reason in CONSEQUENCES else 3
     return tier, length
 
 
@@ -164,7 +176,7 @@ def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
     in this order and stopping at the first one present makes the same choice as trying them
     all and keeping the best."""
     rows = [
-        (phrase, reason, _rank(reason, len(phrase)))
+        (phrase, reason, _rank(reason, len(phrase), phrase))
         for reason, phrases in PHRASES
         for phrase in phrases
     ]
@@ -181,6 +193,9 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     """The cause named by the wording of ``text``: the most telling tier, then the longest
     phrase (the most specific), then table order; broad words only when ``fallback``."""
     needle = normalize_text(text)
+    for framing in FRAMING:
+        if framing in needle:
+            needle = needle.replace(framing, " ")
     if not needle:
         return None
     best: Reason | None = None
@@ -328,8 +343,9 @@ def classify(
     if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
         return Reason.FILTERED
     if reason is None:
-        # Words that name no cause: undetermined; no words at all: a bounce on hold.
-        return Reason.UNDEFINED if diagnostic.strip() else Reason.ONHOLD
+        # Words that name no cause: undetermined; no words at all (or only the fields of the
+        # returned message: To, Subject, Date, ...): a bounce on hold.
+        return Reason.UNDEFINED if _says_something(diagnostic) else Reason.ONHOLD
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
     if (
@@ -344,6 +360,24 @@ def classify(
         # filter's refusal. Callers that know the command say so (``command="RCPT"``).
         return Reason.FILTERED
     return reason
+
+
+_FIELD_LABEL_RE = re.compile(
+    r"(?<![a-z])(?:to|cc|from|subject|date|sent|did not reach the following recipients?)\s?:"
+)
+
+
+def _says_something(diagnostic: str) -> bool:
+    """Whether a diagnostic has words of its own: not empty, and not only a list of the
+    returned message's fields ("Your message  To: ...  Subject: ...  Date: ...")."""
+    needle = normalize_text(diagnostic)
+    if not needle:
+        return False
+    first = _FIELD_LABEL_RE.search(needle)
+    if first is None:
+        return True
+    lead = needle[: first.start()].strip(" -=_*#:")
+    return lead not in ("", "your message")
 
 
 def _definite_userunknown(needle: str) -> bool:

@@ -54,6 +54,18 @@ def parse_ses_notification(text: str) -> SesNotification | None:
     )
 
 
+# SES's bounce sub-types in words, for recipients without the remote server's reply.
+SUBTYPE_WORDS = {
+    "noemail": "NoEmail: the recipient address does not exist",
+    "mailboxfull": "MailboxFull: the mailbox is full",
+    "messagetoolarge": "MessageTooLarge: the message is too large",
+}
+
+
+def _subtype_words(subtype: str) -> str:
+    return SUBTYPE_WORDS.get(subtype.lower(), subtype)
+
+
 def _recipients(kind: str, body: dict[str, Any]) -> list[SesRecipient]:
     if kind == "bounce":
         permanent = _text(body.get("bounceType")).lower() == "permanent"
@@ -63,7 +75,7 @@ def _recipients(kind: str, body: dict[str, Any]) -> list[SesRecipient]:
                 _text(r.get("status")),
                 _text(r.get("diagnosticCode")).partition(";")[2].strip()
                 or _text(r.get("diagnosticCode"))
-                or _text(body.get("bounceSubType")),
+                or _subtype_words(_text(body.get("bounceSubType"))),
                 _text(r.get("action")) or "failed",
                 kind,
                 permanent,
