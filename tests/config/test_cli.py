@@ -27,6 +27,19 @@ MARI_PASSWORD = "mari-Secret-2"
 SECRETS = (ADMIN_PASSWORD, MARI_PASSWORD, "test-secret-key")
 
 
+# Tenant acme, whose *mail sending user code* names ADMIN.
+ACME_WITH_ADMIN_AS_GLOBAL = (
+    "config",
+    "system",
+    "--company-name",
+    "Acme AS",
+    "--company-slug",
+    "acme",
+    "--mail-sending-user",
+    "ADMIN",
+)
+
+
 @pytest.fixture
 def env(erpmail_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     monkeypatch.setenv("ERPMAIL_TENANT", "acme")
@@ -50,16 +63,7 @@ def company_server(env: dict[str, str], trust_test_ca: Authority) -> Iterator[Sm
     """The company-wide server (STARTTLS + AUTH) as ADMIN's card, MARI with credentials only."""
     accounts = {"admin@acme.ee": ADMIN_PASSWORD, "mari@acme.ee": MARI_PASSWORD}
     with smtp_server(TlsMode.STARTTLS, authority=trust_test_ca, accounts=accounts) as server:
-        erpmail(
-            "config",
-            "system",
-            "--company-name",
-            "Acme AS",
-            "--company-slug",
-            "acme",
-            "--mail-sending-user",
-            "ADMIN",
-        )
+        erpmail(*ACME_WITH_ADMIN_AS_GLOBAL)
         erpmail(
             "config",
             "set",
@@ -248,16 +252,7 @@ def test_set_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
 
 
 def test_resolution_errors_say_what_to_fix(env: dict[str, str]) -> None:
-    erpmail(
-        "config",
-        "system",
-        "--company-name",
-        "Acme AS",
-        "--company-slug",
-        "acme",
-        "--mail-sending-user",
-        "ADMIN",
-    )
+    erpmail(*ACME_WITH_ADMIN_AS_GLOBAL)
     erpmail("config", "set", "MARI", "--email", "mari@acme.ee")
     result = erpmail("config", "resolve", "MARI", exit_code=2)
     assert "names ADMIN, but ADMIN has no mail settings" in result.stderr

@@ -24,16 +24,18 @@ def store(engine: Engine, *rows: object) -> None:
             session.add(row)
 
 
+def acme_with_admin_as_global() -> SystemSettings:
+    """Tenant acme, whose *mail sending user code* names ADMIN."""
+    return SystemSettings(
+        tenant="acme", company_name="Acme AS", company_slug="acme", mail_sending_user_code="ADMIN"
+    )
+
+
 def test_a_user_with_only_credentials_inherits_the_global_server(engine: Engine) -> None:
     box = PasswordBox(SETTINGS.secret_key)
     store(
         engine,
-        SystemSettings(
-            tenant="acme",
-            company_name="Acme AS",
-            company_slug="acme",
-            mail_sending_user_code="ADMIN",
-        ),
+        acme_with_admin_as_global(),
         UserMailSettings(
             tenant="acme",
             user_code="ADMIN",
@@ -97,12 +99,7 @@ def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
 ) -> None:
     store(
         engine,
-        SystemSettings(
-            tenant="acme",
-            company_name="Acme AS",
-            company_slug="acme",
-            mail_sending_user_code="ADMIN",
-        ),
+        acme_with_admin_as_global(),
         UserMailSettings(
             tenant="acme",
             user_code="ADMIN",
