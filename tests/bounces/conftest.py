@@ -15,7 +15,7 @@ from imapclient import IMAPClient
 
 from tests import services
 from tests.bounces.mails import EVENT_DOMAIN, SECRET
-from workers.bounces.imap import ImapFolders, ImapSource, tls_context
+from workers.bounces.imap import ImapFolders, ImapSource, log_in
 from workers.bounces.imap_url import ImapTarget, ImapTls, parse_imap_url
 from workers.bounces.source import Destination
 from workers.demo import local
@@ -68,15 +68,7 @@ class ImapBox:
         return env
 
     def client(self) -> IMAPClient:
-        target = self.target
-        context = tls_context(self.ca_file)
-        client = IMAPClient(
-            target.host, port=target.port, ssl=target.tls is ImapTls.IMPLICIT, ssl_context=context
-        )
-        if target.tls is ImapTls.STARTTLS:
-            client.starttls(context)
-        client.login(target.username, target.password)
-        return client
+        return log_in(self.target, self.ca_file)
 
     def append(self, *mails: bytes) -> None:
         client = self.client()

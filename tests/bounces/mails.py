@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 
-from tests.services import REPO
 from workers.correlation import envelope_sender
+from workers.dsn.corpus import default_corpus, mail_files
 
 SECRET = "test-secret-key"
 EVENT_DOMAIN = "events.erpmail.test"
 
 
-def corpus_dir() -> Path:
-    return Path(
-        os.environ.get("ERPMAIL_BOUNCE_CORPUS") or REPO.parent / "shared/corpus/bounces/dev"
-    )
-
-
 def corpus_mails() -> list[tuple[str, bytes]]:
     """``(file name, bytes)`` of every mail in the corpus."""
-    return [(path.name, path.read_bytes()) for path in sorted(corpus_dir().glob("*.eml"))]
+    return [(path.name, path.read_bytes()) for path in mail_files(default_corpus())]
 
 
 def dsn(

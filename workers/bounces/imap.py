@@ -55,6 +55,35 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext:
     return context
 
 
+def log_in(
+    target: ImapTarget, ca_file: str | None = None, timeout: float = IO_TIMEOUT_SECONDS
+) -> IMAPClient:
+    """A connection to ``target``'s server over TLS (implicit, or STARTTLS which must be
+    offered: never plain text), logged in; no folder selected."""
+    context = tls_context(ca_file)
+    client = IMAPClient(
+        target.host,
+        port=target.port,
+        ssl=target.tls is ImapTls.IMPLICIT,
+        ssl_context=context,
+        timeout=timeout,
+    )
+    try:
+        if target.tls is ImapTls.STARTTLS:
+            if not client.has_capability("STARTTLS"):
+                raise SourceRefused(
+                    f"{target.host}:{target.port} does not offer STARTTLS; "
+                    "use imaps:// or enable TLS on the server"
+                )
+            client.starttls(context)
+        client.login(target.username, target.password)
+    except BaseException:
+        with suppress(Exception):
+            client.shutdown()
+        raise
+    return client
+
+
 class ImapSource:
     """One folder of an IMAP mailbox."""
 
@@ -105,25 +134,9 @@ class ImapSource:
 
     def _open(self) -> IMAPClient:
         """A logged-in connection with the folder selected and the destinations present."""
-        target = self._target
-        context = tls_context(self._ca_file)
-        client = IMAPClient(
-            target.host,
-            port=target.port,
-            ssl=target.tls is ImapTls.IMPLICIT,
-            ssl_context=context,
-            timeout=self._timeout,
-        )
+        client = log_in(self._target, self._ca_file, self._timeout)
         try:
-            if target.tls is ImapTls.STARTTLS:
-                if not client.has_capability("STARTTLS"):
-                    raise SourceRefused(
-                        f"{target.host}:{target.port} does not offer STARTTLS; "
-                        "use imaps:// or enable TLS on the server"
-                    )
-                client.starttls(context)
-            client.login(target.username, target.password)
-            client.select_folder(target.folder)
+            client.select_folder(self._target.folder)
             for folder in {self._folders.of(d) for d in Destination}:
                 _ensure_folder(client, folder)
         except BaseException:

@@ -7,11 +7,9 @@ recipients' servers, and the Dovecot event mailbox.
 
 from __future__ import annotations
 
-import imaplib
 import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -22,10 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from imapclient import IMAPClient
 from sqlmodel import col, select
 
 from schemas.job import JobRejected, parse_job
 from schemas.tables import Event, MailMessage, MailStatus, Suppression
+from workers.bounces.imap import log_in
+from workers.bounces.imap_url import parse_imap_url
 from workers.broker import names
 from workers.broker.connection import connect
 from workers.broker.publisher import ConfirmingPublisher, job_properties
@@ -85,17 +86,8 @@ def demo_environment(workdir: Path, mta_port: int, folder: str) -> dict[str, str
     return env
 
 
-def _imap(env: dict[str, str]) -> imaplib.IMAP4:
-    parts = urlsplit(env["IMAP_URL"])
-    context = ssl.create_default_context(cafile=env.get("IMAP_CA_FILE") or None)
-    client: imaplib.IMAP4
-    if parts.scheme == "imaps":
-        client = imaplib.IMAP4_SSL(parts.hostname or "", parts.port or 993, ssl_context=context)
-    else:
-        client = imaplib.IMAP4(parts.hostname or "", parts.port or 143)
-        client.starttls(context)
-    client.login(parts.username or "", parts.password or "")
-    return client
+def _imap(env: dict[str, str]) -> IMAPClient:
+    return log_in(parse_imap_url(env["IMAP_URL"]), env.get("IMAP_CA_FILE") or None)
 
 
 def prepare(run: DemoRun, say: Say) -> None:
@@ -127,9 +119,9 @@ def prepare(run: DemoRun, say: Say) -> None:
         + ", ".join(f"{user} ({mode})" for user, _, mode in scenario.USERS)
         + f"; both send through the platform relay, here 127.0.0.1:{run.mta.port}"
     )
-    folder = urlsplit(run.env["IMAP_URL"]).path.lstrip("/")
+    folder = parse_imap_url(run.env["IMAP_URL"]).folder
     client = _imap(run.env)
-    client.create(folder)
+    client.create_folder(folder)
     client.logout()
     say(f"event mailbox folder {folder!r} created")
 
@@ -220,10 +212,10 @@ def _send_queue_empty(run: DemoRun) -> bool:
 
 def bounce_back(run: DemoRun, say: Say) -> None:
     reports = run.mta.later_bounces()
-    folder = urlsplit(run.env["IMAP_URL"]).path.lstrip("/")
+    folder = parse_imap_url(run.env["IMAP_URL"]).folder
     client = _imap(run.env)
     for report in reports:
-        client.append(folder, None, None, report)
+        client.append(folder, report)
     client.logout()
     say(f"the recipients' servers sent {len(reports)} delivery report(s) to the event mailbox")
     result = subprocess.run(
