@@ -88,12 +88,29 @@ class RecordingHandler:
         return "250 2.0.0 OK: queued"
 
 
-class _Smtp(SMTP):
-    """aiosmtpd's server, able to leave extensions (AUTH, STARTTLS) out of its EHLO reply."""
+class PipeliningSMTP(SMTP):
+    """aiosmtpd's server offering PIPELINING (RFC 2920), as Postfix, Exim, Gmail and Office 365
+    do: it reads commands one by one from its buffer, so pipelined commands already work; only
+    the EHLO line is missing. ``pipelining=False`` leaves it out."""
+
+    def __init__(self, *args: Any, pipelining: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pipelining = pipelining
+
+    async def push(self, status: AnyStr) -> None:
+        if self._pipelining and status in ("250 HELP", b"250 HELP"):  # EHLO's last line
+            await super().push("250-PIPELINING")
+        await super().push(status)
+
+
+class _Smtp(PipeliningSMTP):
+    """aiosmtpd's server, able to leave extensions (AUTH, STARTTLS, PIPELINING) out of its EHLO
+    reply."""
 
     def __init__(self, *args: Any, hide_extensions: Sequence[str] = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._hidden = tuple(f"250-{name.upper()}" for name in hide_extensions)
+        hidden = {name.upper() for name in hide_extensions}
+        super().__init__(*args, pipelining="PIPELINING" not in hidden, **kwargs)
+        self._hidden = tuple(f"250-{name}" for name in hidden - {"PIPELINING"})
 
     async def push(self, status: AnyStr) -> None:
         text = status.decode("ascii", "replace") if isinstance(status, bytes) else status
@@ -163,6 +180,7 @@ def smtp_server(
     auth_reject_reply: str | None = None,
     auth_require_tls: bool | None = None,
     offer_starttls: bool = True,
+    offer_pipelining: bool = True,
     handler: Any = None,
     host: str | None = None,
     port: int | None = None,
@@ -174,7 +192,8 @@ def smtp_server(
     false) or ``ssl`` (implicit TLS); the certificate is issued by ``authority`` for the
     server's address. ``accounts`` (username -> password) turns AUTH on; a failed login gets
     ``auth_reject_reply`` (default aiosmtpd's ``535 5.7.8``). Without ``accounts`` the server
-    does not offer AUTH at all. ``handler`` defaults to a :class:`RecordingHandler`.
+    does not offer AUTH at all; ``offer_pipelining=False`` makes a server that takes one command
+    at a time. ``handler`` defaults to a :class:`RecordingHandler`.
     """
     mode = TlsMode(tls)
     handler = handler if handler is not None else RecordingHandler()
@@ -203,6 +222,8 @@ def smtp_server(
             )
         else:
             hidden.append("AUTH")
+        if not offer_pipelining:
+            hidden.append("PIPELINING")
         controller = _Controller(
             handler,
             hostname=address,

@@ -18,8 +18,10 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
     """Start an SMTP server with the given behaviour; every one started is stopped after."""
     started: list[SmtpServer] = []
 
-    def start(behaviour: Behaviour | None = None, port: int | None = None) -> SmtpServer:
-        server = SmtpServer(behaviour, port).start()
+    def start(
+        behaviour: Behaviour | None = None, port: int | None = None, pipelining: bool = True
+    ) -> SmtpServer:
+        server = SmtpServer(behaviour, port, pipelining).start()
         started.append(server)
         return server
 

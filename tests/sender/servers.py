@@ -19,6 +19,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
+from tests.smtp_servers import PipeliningSMTP
+
 
 @dataclass
 class Behaviour:
@@ -29,6 +31,7 @@ class Behaviour:
     stall_seconds: float = 0.0  # wait this long before answering DATA
     stall_first: int = 0  # ... for the first N transactions only (0: always)
     login_refusal: str | None = None  # offer AUTH and refuse every login with this reply
+    refuse_sender: str | None = None  # the reply to every MAIL FROM, e.g. "553 5.7.1 ..."
 
 
 @dataclass
@@ -43,6 +46,16 @@ class Received:
 class _Handler:
     def __init__(self, owner: SmtpServer) -> None:
         self.owner = owner
+
+    async def handle_MAIL(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        reply = self.owner.behaviour.refuse_sender
+        if reply is not None:
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 2.1.0 OK"
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
@@ -83,9 +96,9 @@ class _Handler:
         return "250 2.0.0 Ok: queued"
 
 
-class _CountingSMTP(SMTP):
+class _CountingSMTP(PipeliningSMTP):
     def __init__(self, handler: _Handler, **kwargs: Any) -> None:
-        super().__init__(handler, **kwargs)
+        super().__init__(handler, pipelining=handler.owner.pipelining, **kwargs)
         self._owner = handler.owner
 
     def connection_made(self, transport: Any) -> None:
@@ -120,8 +133,11 @@ def free_port() -> int:
 class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 with a log of the mail it accepted."""
 
-    def __init__(self, behaviour: Behaviour | None = None, port: int | None = None) -> None:
+    def __init__(
+        self, behaviour: Behaviour | None = None, port: int | None = None, pipelining: bool = True
+    ) -> None:
         self.behaviour = behaviour or Behaviour()
+        self.pipelining = pipelining  # offer PIPELINING (RFC 2920) in the EHLO reply
         self.port = port or free_port()
         self.lock = threading.Lock()
         self.received: list[Received] = []

@@ -1,7 +1,9 @@
 """Pooled SMTP connections, one bounded pool per configuration (``SmtpEndpoint.pool_key``).
 
-A connection is opened (TLS per the endpoint's mode, login when a username is set) the first
-time it is needed, reused for later mails, and replaced when the server has closed it. At
+A connection is opened by aiosmtplib (TLS per the endpoint's mode, EHLO, login when a
+username is set) the first time it is needed, then written through a
+:class:`~workers.sender.smtp_session.SmtpSession`; it is reused for later mails and replaced
+when the server has closed it. At
 most ``size`` connections per configuration exist at once; a caller beyond that waits.
 After a failed connection attempt no other is made to that server for a short while: the
 callers in between fail at once with the same error (and go to the retry queues), so that a
@@ -19,6 +21,7 @@ import aiosmtplib
 from workers.config.resolved import SmtpEndpoint
 from workers.config.smtp_options import smtp_client_options
 from workers.sender.failures import Stage
+from workers.sender.smtp_session import SmtpSession
 
 MAX_MESSAGES_PER_CONNECTION = 1000
 CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
@@ -36,14 +39,14 @@ class ConnectFailed(Exception):
 
 @dataclass
 class Connection:
-    smtp: aiosmtplib.SMTP
+    session: SmtpSession
     sent: int = 0
     reused: bool = False
     idle_since: float = 0.0
 
     @property
     def usable(self) -> bool:
-        return self.smtp.is_connected and self.sent < MAX_MESSAGES_PER_CONNECTION
+        return self.session.is_open and self.sent < MAX_MESSAGES_PER_CONNECTION
 
 
 @dataclass
@@ -98,7 +101,7 @@ class SmtpPool:
                 connection.idle_since = asyncio.get_running_loop().time()
                 self._idle.append(connection)
             else:
-                connection.smtp.close()
+                connection.session.close()
         finally:
             self._in_use -= 1
             self._slots.release()
@@ -134,6 +137,7 @@ class SmtpPool:
         smtp = aiosmtplib.SMTP(**options)
         try:
             await smtp.connect()
+            await _greet(smtp)
         except BaseException as error:
             self._stats.connect_failures += 1
             smtp.close()
@@ -145,21 +149,30 @@ class SmtpPool:
                 self._stats.connect_failures += 1
                 smtp.close()
                 raise ConnectFailed(Stage.AUTH, error) from error
-        return Connection(smtp)
+        try:
+            return Connection(SmtpSession.take_over(smtp))
+        except aiosmtplib.SMTPServerDisconnected as error:
+            self._stats.connect_failures += 1
+            raise ConnectFailed(Stage.CONNECT, error) from error
 
     async def close(self) -> None:
         while self._idle:
             await _close(self._idle.pop())
 
 
-async def _close(connection: Connection) -> None:
-    if connection.smtp.is_connected:
+async def _greet(smtp: aiosmtplib.SMTP) -> None:
+    """EHLO (HELO for a server that does not know it) unless connecting already did."""
+    if smtp.is_ehlo_or_helo_needed:
         try:
-            await asyncio.wait_for(connection.smtp.quit(), timeout=2)
-        except (aiosmtplib.SMTPException, OSError, TimeoutError):
-            connection.smtp.close()
-    else:
-        connection.smtp.close()
+            await smtp.ehlo()
+        except aiosmtplib.SMTPHeloError:
+            if not smtp.is_connected:
+                raise
+            await smtp.helo()
+
+
+async def _close(connection: Connection) -> None:
+    await connection.session.quit(timeout=2)
 
 
 @dataclass

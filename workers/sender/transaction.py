@@ -1,6 +1,6 @@
 """One mail transaction (MAIL FROM, RCPT TO each, DATA) over a pooled connection.
 
-Recipients are given one by one so that a refusal names its recipient; the reply to each
+Each recipient has its own RCPT TO, so that a refusal names its recipient; the reply to each
 step is classified (``failures``). A reused connection that the server has meanwhile closed
 is noticed at MAIL FROM, before anything was handed over, and the mail goes out on a fresh
 connection instead.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import aiosmtplib
+from aiosmtplib import SMTPResponse
 
 from workers.sender.failures import (
     Failure,
@@ -20,6 +21,7 @@ from workers.sender.failures import (
     classify_refusals,
 )
 from workers.sender.smtp_pool import ConnectFailed, SmtpPool
+from workers.sender.smtp_session import SmtpSession
 
 
 @dataclass(frozen=True)
@@ -48,43 +50,95 @@ class SendFailed(Exception):
         super().__init__(failure.text)
 
 
-async def _reset(smtp: aiosmtplib.SMTP) -> bool:
-    """RSET after a refused step; True when the connection is still good for another mail."""
-    try:
-        await smtp.rset()
-    except (aiosmtplib.SMTPException, OSError):
-        return False
-    return True
+async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
+    """Send ``envelope`` on an open connection, or raise :class:`SendFailed`.
 
-
-async def transact(smtp: aiosmtplib.SMTP, envelope: Envelope) -> Accepted:
-    """Send ``envelope`` on an open connection, or raise :class:`SendFailed`."""
+    With a server that pipelines, MAIL FROM, the RCPT TOs and DATA go out together and the
+    replies are judged in order; otherwise one command waits for the other, and DATA is not
+    sent when the recipients' replies already decide the attempt.
+    """
     stage = Stage.MAIL
     try:
-        options = [f"SIZE={len(envelope.message)}"] if smtp.supports_extension("size") else []
-        await smtp.mail(envelope.sender, options=options)
+        mail, rcpts = _envelope_commands(session, envelope)
+        if session.pipelining:
+            replies = await session.commands(mail, *rcpts, b"DATA")
+            mail_reply, rcpt_replies, data_reply = replies[0], replies[1:-1], replies[-1]
+            started = data_reply.code == 354
+            if mail_reply.code != 250:
+                raise SendFailed(
+                    _sender_refused(mail_reply, envelope),
+                    connection_ok=not started and await session.reset(),
+                    stale=mail_reply.code == 421,
+                )
+        else:
+            mail_reply = await session.command(mail)
+            if mail_reply.code != 250:
+                raise SendFailed(
+                    _sender_refused(mail_reply, envelope),
+                    connection_ok=mail_reply.code != 421 and await session.reset(),
+                    stale=mail_reply.code == 421,
+                )
+            stage = Stage.RCPT
+            rcpt_replies = [await session.command(rcpt) for rcpt in rcpts]
+            data_reply, started = None, False
         stage = Stage.RCPT
-        refusals: list[Refusal] = []
-        for recipient in envelope.recipients:
-            try:
-                await smtp.rcpt(recipient)
-            except aiosmtplib.SMTPRecipientRefused as refused:
-                refusals.append(Refusal(recipient, refused.code, refused.message))
+        refusals = [
+            Refusal(recipient, reply.code, reply.message)
+            for recipient, reply in zip(envelope.recipients, rcpt_replies, strict=True)
+            if reply.code not in (250, 251)
+        ]
         failure = classify_refusals(refusals, len(envelope.recipients))
         if failure is not None:
-            raise SendFailed(failure, connection_ok=await _reset(smtp))
+            # after a 354 the message could only be ended by sending it: drop the connection
+            raise SendFailed(failure, connection_ok=not started and await session.reset())
         stage = Stage.DATA
-        response = await smtp.data(envelope.message)
+        if data_reply is None:
+            data_reply = await session.command(b"DATA")
+        if data_reply.code != 354:
+            error = aiosmtplib.SMTPDataError(data_reply.code, data_reply.message)
+            raise SendFailed(
+                classify_exception(error, stage),
+                connection_ok=data_reply.code != 421 and await session.reset(),
+            )
+        response = await session.message(envelope.message)
+        if response.code != 250:
+            error = aiosmtplib.SMTPDataError(response.code, response.message)
+            raise SendFailed(
+                classify_exception(error, stage),
+                connection_ok=response.code != 421 and await session.reset(),
+            )
     except SendFailed:
         raise
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
-        answered = isinstance(error, aiosmtplib.SMTPResponseException) and error.code != 421
-        stale = stage == Stage.MAIL and not answered
-        connection_ok = answered and await _reset(smtp)
+        # no reply, or no reply that can be trusted: the connection is done
+        stale = stage == Stage.MAIL and isinstance(error, aiosmtplib.SMTPServerDisconnected)
+        session.close()
         raise SendFailed(
-            classify_exception(error, stage), connection_ok=connection_ok, stale=stale
+            classify_exception(error, stage), connection_ok=False, stale=stale
         ) from error
     return Accepted(f"{response.code} {response.message}", tuple(refusals))
+
+
+def _envelope_commands(session: SmtpSession, envelope: Envelope) -> tuple[bytes, list[bytes]]:
+    """``MAIL FROM:<...>`` (with SIZE when offered) and a ``RCPT TO:<...>`` per recipient."""
+    addresses = (envelope.sender, *envelope.recipients)
+    if not all(address.isascii() for address in addresses):
+        if not session.supports("smtputf8"):
+            raise aiosmtplib.SMTPNotSupported(
+                "an address is not ASCII and the server does not offer SMTPUTF8"
+            )
+        options = " SMTPUTF8"
+    else:
+        options = ""
+    if session.supports("size"):
+        options += f" SIZE={len(envelope.message)}"
+    mail = f"MAIL FROM:<{envelope.sender}>{options}".encode()
+    return mail, [f"RCPT TO:<{recipient}>".encode() for recipient in envelope.recipients]
+
+
+def _sender_refused(reply: SMTPResponse, envelope: Envelope) -> Failure:
+    error = aiosmtplib.SMTPSenderRefused(reply.code, reply.message, envelope.sender)
+    return classify_exception(error, Stage.MAIL)
 
 
 async def send(pool: SmtpPool, envelope: Envelope) -> Accepted:
@@ -98,7 +152,7 @@ async def send(pool: SmtpPool, envelope: Envelope) -> Accepted:
             ) from failed.error
         healthy = False
         try:
-            accepted = await transact(connection.smtp, envelope)
+            accepted = await transact(connection.session, envelope)
             connection.sent += 1
             healthy = True
             return accepted

@@ -1,0 +1,260 @@
+"""An SMTP connection ready for mail: commands written, replies read, pipelined when offered.
+
+aiosmtplib opens the connection (TCP, implicit TLS or STARTTLS, EHLO, AUTH); then
+:meth:`SmtpSession.take_over` moves its transport to the small reply reader here, on which
+the mail transactions are written. A server that advertises ``PIPELINING`` (RFC 2920: Postfix,
+Exim, Gmail, Office 365 …) gets MAIL FROM, every RCPT TO and DATA in one write and answers
+them together: two round trips per mail instead of three plus one per recipient, which is
+what makes a distant server fast and a near one cheap to talk to.
+
+Errors are aiosmtplib's own exception types (``SMTPServerDisconnected``,
+``SMTPReadTimeoutError``, ``SMTPResponseException``, ``SMTPNotSupported``), so that one
+classifier (:mod:`workers.sender.failures`) reads them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections import deque
+
+import aiosmtplib
+from aiosmtplib import SMTPResponse
+
+MAX_REPLY_BYTES = 64 * 1024  # a reply (all its lines) longer than this is a broken server
+_LONE_LINE_ENDING = re.compile(rb"\r\n|\r|\n")
+
+
+class _ReplyReader(asyncio.Protocol):
+    """Parses the server's replies in order and hands them out in batches."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+        self._replies: deque[SMTPResponse] = deque()
+        self._wanted = 0
+        self._waiter: asyncio.Future[list[SMTPResponse]] | None = None
+        self._lost: aiosmtplib.SMTPException | None = None
+        self._paused = False
+        self._drained: asyncio.Future[None] | None = None
+
+    # -- what the session asks -----------------------------------------------------------
+
+    def expect(self, count: int) -> asyncio.Future[list[SMTPResponse]]:
+        """A future of the next ``count`` replies (one batch outstanding at a time)."""
+        waiter: asyncio.Future[list[SMTPResponse]] = asyncio.get_running_loop().create_future()
+        self._wanted = count
+        self._waiter = waiter
+        self._settle()
+        return waiter
+
+    async def drain(self) -> None:
+        """Wait while the transport's write buffer is over its high-water mark."""
+        if self._lost is not None:
+            raise self._lost
+        if self._paused:
+            self._drained = asyncio.get_running_loop().create_future()
+            await self._drained
+
+    @property
+    def lost(self) -> bool:
+        return self._lost is not None
+
+    def time_out(self) -> None:
+        """The server took too long: whoever waits gets a timeout, and the connection,
+        whose replies are no longer in step with the commands, is done."""
+        self._lose(aiosmtplib.SMTPReadTimeoutError("timed out waiting for the server"))
+
+    # -- asyncio.Protocol ----------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        try:
+            self._parse()
+        except aiosmtplib.SMTPResponseException as error:
+            self._lose(error)
+            return
+        self._settle()
+
+    def eof_received(self) -> bool:
+        self._lose(aiosmtplib.SMTPServerDisconnected("the server closed the connection"))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        detail = f": {exc}" if exc else ""
+        self._lose(aiosmtplib.SMTPServerDisconnected(f"connection lost{detail}"))
+
+    def pause_writing(self) -> None:
+        self._paused = True
+
+    def resume_writing(self) -> None:
+        self._paused = False
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_result(None)
+
+    # -- inside --------------------------------------------------------------------------
+
+    def _parse(self) -> None:
+        buffer = self._buffer
+        start = 0
+        while True:
+            end = buffer.find(b"\n", start)
+            if end < 0:
+                break
+            line_end = end + 1
+            position = start
+            lines: list[bytes] = []
+            while True:  # one reply: lines "250-..." until "250 ..."
+                line = bytes(buffer[position:line_end])
+                if not line[:3].isdigit():
+                    raise aiosmtplib.SMTPResponseException(
+                        -1, f"malformed SMTP reply line: {line[:200]!r}"
+                    )
+                lines.append(line[4:].strip(b" \t\r\n"))
+                position = line_end
+                if line[3:4] != b"-":
+                    break
+                end = buffer.find(b"\n", position)
+                if end < 0:
+                    lines = []
+                    break
+                line_end = end + 1
+            if not lines:
+                break
+            code = int(bytes(buffer[start : start + 3]))
+            text = b"\n".join(lines).decode("utf-8", "surrogateescape")
+            self._replies.append(SMTPResponse(code, text))
+            start = position
+        if start:
+            del buffer[:start]
+        if len(buffer) > MAX_REPLY_BYTES:
+            raise aiosmtplib.SMTPResponseException(-1, "SMTP reply too long")
+
+    def _settle(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        if len(self._replies) >= self._wanted:
+            batch = [self._replies.popleft() for _ in range(self._wanted)]
+            self._waiter = None
+            waiter.set_result(batch)
+        elif self._lost is not None:
+            self._waiter = None
+            waiter.set_exception(self._lost)
+
+    def _lose(self, error: aiosmtplib.SMTPException) -> None:
+        if self._lost is None:
+            self._lost = error
+        self._settle()
+        if self._drained is not None and not self._drained.done():
+            self._drained.set_exception(error)
+            self._drained.exception()  # retrieved: nobody may be waiting
+
+
+class SmtpSession:
+    """One open SMTP connection, past greeting, EHLO, TLS and login."""
+
+    def __init__(
+        self,
+        transport: asyncio.Transport,
+        extensions: dict[str, str],
+        timeout: float | None,
+    ) -> None:
+        self._transport = transport
+        self._reader = _ReplyReader()
+        transport.set_protocol(self._reader)
+        self.extensions = extensions
+        self.timeout = timeout
+        self.pipelining = "pipelining" in extensions
+
+    @classmethod
+    def take_over(cls, smtp: aiosmtplib.SMTP) -> SmtpSession:
+        """The connection ``smtp`` opened, from now on written here (``smtp`` is done)."""
+        transport = smtp.transport
+        if not isinstance(transport, asyncio.Transport) or transport.is_closing():
+            raise aiosmtplib.SMTPServerDisconnected("the connection closed before any mail")
+        session = cls(transport, dict(smtp.esmtp_extensions), _timeout(smtp))
+        smtp.transport = None  # aiosmtplib must not close or read what it handed over
+        smtp.protocol = None
+        return session
+
+    def supports(self, extension: str) -> bool:
+        return extension.lower() in self.extensions
+
+    @property
+    def is_open(self) -> bool:
+        return not self._reader.lost and not self._transport.is_closing()
+
+    async def commands(self, *lines: bytes) -> list[SMTPResponse]:
+        """Write the command ``lines`` (each without CRLF) in one go and read one reply each.
+        Only for servers that pipeline, or for a single command."""
+        for line in lines:
+            if b"\r" in line or b"\n" in line:
+                raise ValueError(f"an SMTP command holds a line break: {line[:80]!r}")
+        return await self._exchange(b"".join(line + b"\r\n" for line in lines), len(lines))
+
+    async def command(self, line: bytes) -> SMTPResponse:
+        return (await self.commands(line))[0]
+
+    async def message(self, content: bytes) -> SMTPResponse:
+        """After a 354: the message (dot-stuffed, CRLF line ends) and its end; the reply."""
+        return (await self._exchange(data_lines(content) + b".\r\n", 1, drain=True))[0]
+
+    async def reset(self) -> bool:
+        """RSET; True when the connection is still good for another mail."""
+        try:
+            reply = await self.command(b"RSET")
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            return False
+        return reply.code == 250
+
+    async def quit(self, timeout: float = 2.0) -> None:
+        """QUIT politely when the connection is still open, then close it."""
+        if self.is_open:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+                await asyncio.wait_for(self.command(b"QUIT"), timeout=timeout)
+        self.close()
+
+    def close(self) -> None:
+        if not self._transport.is_closing():
+            self._transport.close()
+
+    async def _exchange(self, data: bytes, replies: int, drain: bool = False) -> list[SMTPResponse]:
+        if self._transport.is_closing():
+            raise aiosmtplib.SMTPServerDisconnected("the connection is closed")
+        waiter = self._reader.expect(replies)
+        self._transport.write(data)
+        timer = None
+        if self.timeout is not None:
+            timer = asyncio.get_running_loop().call_later(self.timeout, self._reader.time_out)
+        try:
+            if drain:
+                await self._reader.drain()
+            return await waiter
+        except aiosmtplib.SMTPReadTimeoutError:
+            self.close()
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+
+def data_lines(content: bytes) -> bytes:
+    """``content`` as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321
+    4.5.2), a final CRLF. Messages written by :mod:`workers.sender.mime` already end their
+    lines in CRLF; others are mended."""
+    crlf = content.count(b"\r\n")
+    if content.count(b"\n") != crlf or content.count(b"\r") != crlf:
+        content = _LONE_LINE_ENDING.sub(b"\r\n", content)
+    if b"\r\n." in content:
+        content = content.replace(b"\r\n.", b"\r\n..")
+    if content.startswith(b"."):
+        content = b"." + content
+    if not content.endswith(b"\r\n"):
+        content += b"\r\n"
+    return content
+
+
+def _timeout(smtp: aiosmtplib.SMTP) -> float | None:
+    timeout = smtp.timeout
+    return float(timeout) if isinstance(timeout, int | float) else None
