@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import re
 from collections import deque
+from typing import cast
 
 import aiosmtplib
 from aiosmtplib import SMTPResponse
@@ -171,9 +172,12 @@ class SmtpSession:
     def take_over(cls, smtp: aiosmtplib.SMTP) -> SmtpSession:
         """The connection ``smtp`` opened, from now on written here (``smtp`` is done)."""
         transport = smtp.transport
-        if not isinstance(transport, asyncio.Transport) or transport.is_closing():
+        if transport is None or transport.is_closing():
             raise aiosmtplib.SMTPServerDisconnected("the connection closed before any mail")
-        session = cls(transport, dict(smtp.esmtp_extensions), _timeout(smtp))
+        # a stream transport (uvloop's is not a subclass of asyncio.Transport)
+        session = cls(
+            cast(asyncio.Transport, transport), dict(smtp.esmtp_extensions), _timeout(smtp)
+        )
         smtp.transport = None  # aiosmtplib must not close or read what it handed over
         smtp.protocol = None
         return session
