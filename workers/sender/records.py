@@ -25,7 +25,7 @@ from schemas.tables import Event, MailMessage, MailStatus, utc_now
 from workers.config.errors import ConfigError
 from workers.config.resolved import ResolvedConfig
 from workers.store.events import record_events
-from workers.store.suppressions import active_suppressions, normalize
+from workers.store.suppressions import normalize, suppression_reasons
 
 # (session, tenant, user_code, job_id) -> the job's configuration, or ConfigError
 Resolve = Callable[[Session, str, str, str], ResolvedConfig]
@@ -99,15 +99,20 @@ class _Existing:
 _CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
 
 
+# Statements built once: the sender runs them in every batch, and building a statement
+# (and its cache key) costs more than running it on SQLite.
+_EXISTING = select(
+    _TABLE.c.job_id,
+    _TABLE.c.status,
+    _TABLE.c.sending_started_at,
+    _TABLE.c.possible_duplicate,
+    _TABLE.c.smtp_response,
+).where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+_INSERT = insert(_TABLE)
+
+
 def _existing(session: Session, job_ids: Sequence[str]) -> dict[str, _Existing]:
-    columns = (
-        _TABLE.c.job_id,
-        _TABLE.c.status,
-        _TABLE.c.sending_started_at,
-        _TABLE.c.possible_duplicate,
-        _TABLE.c.smtp_response,
-    )
-    rows = session.execute(select(*columns).where(_TABLE.c.job_id.in_(set(job_ids))))
+    rows = session.connection().execute(_EXISTING, {"job_ids": list(set(job_ids))})
     return {
         row.job_id: _Existing(
             MailStatus(row.status),
@@ -148,11 +153,12 @@ def _write(
                 **values,
             }
         )
+    connection = session.connection()
     if inserts:
         for shape in {tuple(sorted(row)) for row in inserts}:
-            session.execute(insert(_TABLE), [row for row in inserts if tuple(sorted(row)) == shape])
+            connection.execute(_INSERT, [row for row in inserts if tuple(sorted(row)) == shape])
     for shape, rows in updates.items():
-        session.execute(_update_statement(shape), rows)
+        connection.execute(_update_statement(shape), rows)
 
 
 def claim_jobs(
@@ -164,11 +170,9 @@ def claim_jobs(
     def claim(session: Session, requests: list[ClaimRequest]) -> list[Claim]:
         now = utc_now()
         existing = _existing(session, [str(r.job.job_id) for r in requests])
-        suppressed: dict[str, dict[str, str]] = {}
-        for tenant in {r.job.tenant for r in requests}:
-            addresses = [a for r in requests if r.job.tenant == tenant for a in r.recipients]
-            found = active_suppressions(session, tenant, addresses)
-            suppressed[tenant] = {address: row.reason for address, row in found.items()}
+        suppressed = suppression_reasons(
+            session, [(r.job.tenant, a) for r in requests for a in r.recipients], now
+        )
         configs: dict[tuple[str, str], tuple[ResolvedConfig, str] | ConfigError] = {}
 
         def config_for(job: MailJobV1) -> tuple[ResolvedConfig, str]:
