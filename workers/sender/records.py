@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from schemas.job import MailJobV1
@@ -111,8 +112,10 @@ _EXISTING = select(
 _INSERT = insert(_TABLE)
 
 
-def _existing(session: Session, job_ids: Sequence[str]) -> dict[str, _Existing]:
-    rows = session.connection().execute(_EXISTING, {"job_ids": list(set(job_ids))})
+def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Existing]:
+    if not job_ids:
+        return {}
+    rows = connection.execute(_EXISTING, {"job_ids": list(set(job_ids))})
     return {
         row.job_id: _Existing(
             MailStatus(row.status),
@@ -125,7 +128,7 @@ def _existing(session: Session, job_ids: Sequence[str]) -> dict[str, _Existing]:
 
 
 def _write(
-    session: Session,
+    connection: Connection,
     existing: dict[str, _Existing],
     changes: list[tuple[MailJobV1, dict[str, Any]]],
 ) -> None:
@@ -153,7 +156,6 @@ def _write(
                 **values,
             }
         )
-    connection = session.connection()
     if inserts:
         for shape in {tuple(sorted(row)) for row in inserts}:
             connection.execute(_INSERT, [row for row in inserts if tuple(sorted(row)) == shape])
@@ -169,9 +171,10 @@ def claim_jobs(
 
     def claim(session: Session, requests: list[ClaimRequest]) -> list[Claim]:
         now = utc_now()
-        existing = _existing(session, [str(r.job.job_id) for r in requests])
+        connection = session.connection()
+        existing = _existing(connection, [str(r.job.job_id) for r in requests])
         suppressed = suppression_reasons(
-            session, [(r.job.tenant, a) for r in requests for a in r.recipients], now
+            connection, [(r.job.tenant, a) for r in requests for a in r.recipients], now
         )
         configs: dict[tuple[str, str], tuple[ResolvedConfig, str] | ConfigError] = {}
 
@@ -199,7 +202,7 @@ def claim_jobs(
             claims.append(claim)
             if values is not None:
                 changes.append((request.job, values))
-        _write(session, existing, changes)
+        _write(connection, existing, changes)
         return claims
 
     return claim
@@ -275,8 +278,9 @@ class Outcome:
 
 
 def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
+    connection = session.connection()
     unknown = [str(o.job.job_id) for o in outcomes if not o.claimed]
-    existing = _existing(session, unknown) if unknown else {}
+    existing = _existing(connection, unknown)
     existing.update(
         {str(o.job.job_id): _CLAIMED for o in outcomes if o.claimed}  # rows the claim wrote
     )
@@ -295,7 +299,7 @@ def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
         if outcome.status == MailStatus.SENT:
             values["sent_at"] = now
         changes.append((outcome.job, values))
-    _write(session, existing, changes)
+    _write(connection, existing, changes)
     events = [event for outcome in outcomes for event in outcome.events]
     if events:
         record_events(session, events)

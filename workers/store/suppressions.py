@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy import or_
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from schemas.tables import Suppression, utc_now
@@ -39,6 +40,8 @@ def active_suppressions(
 
 
 _SUPPRESSIONS = Suppression.__table__  # type: ignore[attr-defined]
+
+
 # The unexpired suppressions among addresses of some tenants, built once (see below).
 _ACTIVE_AMONG = sa.select(
     _SUPPRESSIONS.c.tenant, _SUPPRESSIONS.c.address, _SUPPRESSIONS.c.reason
@@ -50,10 +53,13 @@ _ACTIVE_AMONG = sa.select(
 
 
 def suppression_reasons(
-    session: Session, addresses: Iterable[tuple[str, str]], now: datetime | None = None
+    connection: Connection, addresses: Iterable[tuple[str, str]], now: datetime | None = None
 ) -> dict[str, dict[str, str]]:
     """:func:`active_suppressions` of many ``(tenant, address)`` pairs in one statement, as
-    ``{tenant: {normalized address: reason}}`` (every tenant asked about has an entry)."""
+    ``{tenant: {normalized address: reason}}`` (every tenant asked about has an entry).
+
+    Run on the connection of a session: a session with pending changes must be flushed
+    first (the sender's sessions have none)."""
     wanted: dict[str, set[str]] = {}
     for tenant, address in addresses:
         wanted.setdefault(tenant, set()).add(normalize(address))
@@ -61,13 +67,12 @@ def suppression_reasons(
     every_address = set().union(*wanted.values())
     if not every_address:
         return found
-    if session.autoflush:
-        session.flush()  # as a query through the session would (cheap when nothing is pending)
-    rows = session.connection().execute(
-        _ACTIVE_AMONG,
-        {"tenants": list(wanted), "addresses": list(every_address), "now": now or utc_now()},
-    )
-    for row in rows:
+    parameters = {
+        "tenants": list(wanted),
+        "addresses": list(every_address),
+        "now": now or utc_now(),
+    }
+    for row in connection.execute(_ACTIVE_AMONG, parameters):
         # the statement matches any tenant with any address: keep the pairs asked about
         if row.address in wanted.get(row.tenant, ()):
             found[row.tenant][row.address] = row.reason
