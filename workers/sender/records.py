@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from schemas.job import MailJobV1
@@ -25,7 +26,7 @@ from schemas.tables import Event, MailMessage, MailStatus, utc_now
 from workers.config.errors import ConfigError
 from workers.config.resolved import ResolvedConfig
 from workers.store.events import record_events
-from workers.store.suppressions import active_suppressions, normalize
+from workers.store.suppressions import normalize, suppression_reasons
 
 # (session, tenant, user_code, job_id) -> the job's configuration, or ConfigError
 Resolve = Callable[[Session, str, str, str], ResolvedConfig]
@@ -99,15 +100,22 @@ class _Existing:
 _CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
 
 
-def _existing(session: Session, job_ids: Sequence[str]) -> dict[str, _Existing]:
-    columns = (
-        _TABLE.c.job_id,
-        _TABLE.c.status,
-        _TABLE.c.sending_started_at,
-        _TABLE.c.possible_duplicate,
-        _TABLE.c.smtp_response,
-    )
-    rows = session.execute(select(*columns).where(_TABLE.c.job_id.in_(set(job_ids))))
+# Statements built once: the sender runs them in every batch, and building a statement
+# (and its cache key) costs more than running it on SQLite.
+_EXISTING = select(
+    _TABLE.c.job_id,
+    _TABLE.c.status,
+    _TABLE.c.sending_started_at,
+    _TABLE.c.possible_duplicate,
+    _TABLE.c.smtp_response,
+).where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+_INSERT = insert(_TABLE)
+
+
+def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Existing]:
+    if not job_ids:
+        return {}
+    rows = connection.execute(_EXISTING, {"job_ids": list(set(job_ids))})
     return {
         row.job_id: _Existing(
             MailStatus(row.status),
@@ -120,7 +128,7 @@ def _existing(session: Session, job_ids: Sequence[str]) -> dict[str, _Existing]:
 
 
 def _write(
-    session: Session,
+    connection: Connection,
     existing: dict[str, _Existing],
     changes: list[tuple[MailJobV1, dict[str, Any]]],
 ) -> None:
@@ -150,9 +158,9 @@ def _write(
         )
     if inserts:
         for shape in {tuple(sorted(row)) for row in inserts}:
-            session.execute(insert(_TABLE), [row for row in inserts if tuple(sorted(row)) == shape])
+            connection.execute(_INSERT, [row for row in inserts if tuple(sorted(row)) == shape])
     for shape, rows in updates.items():
-        session.execute(_update_statement(shape), rows)
+        connection.execute(_update_statement(shape), rows)
 
 
 def claim_jobs(
@@ -163,12 +171,11 @@ def claim_jobs(
 
     def claim(session: Session, requests: list[ClaimRequest]) -> list[Claim]:
         now = utc_now()
-        existing = _existing(session, [str(r.job.job_id) for r in requests])
-        suppressed: dict[str, dict[str, str]] = {}
-        for tenant in {r.job.tenant for r in requests}:
-            addresses = [a for r in requests if r.job.tenant == tenant for a in r.recipients]
-            found = active_suppressions(session, tenant, addresses)
-            suppressed[tenant] = {address: row.reason for address, row in found.items()}
+        connection = session.connection()
+        existing = _existing(connection, [str(r.job.job_id) for r in requests])
+        suppressed = suppression_reasons(
+            connection, [(r.job.tenant, a) for r in requests for a in r.recipients], now
+        )
         configs: dict[tuple[str, str], tuple[ResolvedConfig, str] | ConfigError] = {}
 
         def config_for(job: MailJobV1) -> tuple[ResolvedConfig, str]:
@@ -195,7 +202,7 @@ def claim_jobs(
             claims.append(claim)
             if values is not None:
                 changes.append((request.job, values))
-        _write(session, existing, changes)
+        _write(connection, existing, changes)
         return claims
 
     return claim
@@ -271,8 +278,9 @@ class Outcome:
 
 
 def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
+    connection = session.connection()
     unknown = [str(o.job.job_id) for o in outcomes if not o.claimed]
-    existing = _existing(session, unknown) if unknown else {}
+    existing = _existing(connection, unknown)
     existing.update(
         {str(o.job.job_id): _CLAIMED for o in outcomes if o.claimed}  # rows the claim wrote
     )
@@ -291,7 +299,7 @@ def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
         if outcome.status == MailStatus.SENT:
             values["sent_at"] = now
         changes.append((outcome.job, values))
-    _write(session, existing, changes)
+    _write(connection, existing, changes)
     events = [event for outcome in outcomes for event in outcome.events]
     if events:
         record_events(session, events)

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import or_
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from schemas.tables import Suppression, utc_now
@@ -35,6 +37,46 @@ def active_suppressions(
         )
     )
     return {row.address: row for row in rows}
+
+
+_SUPPRESSIONS = Suppression.__table__  # type: ignore[attr-defined]
+
+
+# The unexpired suppressions among addresses of some tenants, built once (see below).
+_ACTIVE_AMONG = sa.select(
+    _SUPPRESSIONS.c.tenant, _SUPPRESSIONS.c.address, _SUPPRESSIONS.c.reason
+).where(
+    _SUPPRESSIONS.c.tenant.in_(sa.bindparam("tenants", expanding=True)),
+    _SUPPRESSIONS.c.address.in_(sa.bindparam("addresses", expanding=True)),
+    or_(_SUPPRESSIONS.c.expires_at.is_(None), _SUPPRESSIONS.c.expires_at > sa.bindparam("now")),
+)
+
+
+def suppression_reasons(
+    connection: Connection, addresses: Iterable[tuple[str, str]], now: datetime | None = None
+) -> dict[str, dict[str, str]]:
+    """:func:`active_suppressions` of many ``(tenant, address)`` pairs in one statement, as
+    ``{tenant: {normalized address: reason}}`` (every tenant asked about has an entry).
+
+    Run on the connection of a session: a session with pending changes must be flushed
+    first (the sender's sessions have none)."""
+    wanted: dict[str, set[str]] = {}
+    for tenant, address in addresses:
+        wanted.setdefault(tenant, set()).add(normalize(address))
+    found: dict[str, dict[str, str]] = {tenant: {} for tenant in wanted}
+    every_address = set().union(*wanted.values())
+    if not every_address:
+        return found
+    parameters = {
+        "tenants": list(wanted),
+        "addresses": list(every_address),
+        "now": now or utc_now(),
+    }
+    for row in connection.execute(_ACTIVE_AMONG, parameters):
+        # the statement matches any tenant with any address: keep the pairs asked about
+        if row.address in wanted.get(row.tenant, ()):
+            found[row.tenant][row.address] = row.reason
+    return found
 
 
 def suppress(

@@ -1,0 +1,290 @@
+"""The claim and the outcome as batch operations: one batch mixing tenants, users and verdicts."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from schemas.job import MailJobV1, parse_job
+from schemas.tables import (
+    MailMessage,
+    MailStatus,
+    Suppression,
+    SystemSettings,
+    TlsMode,
+    UserMailSettings,
+    utc_now,
+)
+from workers.config.presets import load_presets
+from workers.config.resolved import ResolvedConfig
+from workers.config.service import resolve_for_job
+from workers.sender.records import (
+    Claim,
+    ClaimRequest,
+    Outcome,
+    Verdict,
+    claim_jobs,
+    record_outcomes,
+)
+from workers.settings import Settings
+from workers.store.engine import session_scope
+
+SETTINGS = Settings(secret_key="records-key", relay_host="relay.erpmail.test", relay_port=2525)
+PRESETS = load_presets(None)
+
+
+def _resolve(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
+    return resolve_for_job(session, SETTINGS, tenant, user, job_id, PRESETS)
+
+
+def _adapt(config: ResolvedConfig, job_id: str) -> ResolvedConfig:
+    return replace(config, envelope_sender=f"verp-{job_id}@events.erpmail.test")
+
+
+CLAIM = claim_jobs(_resolve, _adapt)
+
+
+def _job(tenant: str, user: str, *to: str) -> MailJobV1:
+    return parse_job(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "job_id": str(uuid.uuid4()),
+                "tenant": tenant,
+                "user_code": user,
+                "kind": "invoice",
+                "to": list(to),
+                "subject": "Arve",
+                "text": "Tere!",
+            }
+        )
+    )
+
+
+def _request(job: MailJobV1, *, resend_interrupted: bool = True) -> ClaimRequest:
+    return ClaimRequest(
+        job,
+        attempt=2,
+        recipients=tuple(job.to),
+        message_id=f"<erpmail.{job.job_id}@events.erpmail.test>",
+        resend_interrupted=resend_interrupted,
+        lease_seconds=60,
+    )
+
+
+def _row(engine: Engine, job: MailJobV1) -> MailMessage | None:
+    with Session(engine) as session:
+        return session.get(MailMessage, str(job.job_id))
+
+
+def _seed(engine: Engine) -> None:
+    now = utc_now()
+    with session_scope(engine) as session:
+        session.add(
+            SystemSettings(
+                tenant="acme",
+                company_name="Acme AS",
+                company_slug="acme",
+                mail_sending_user_code="ADMIN",
+            )
+        )
+        session.add(
+            UserMailSettings(
+                tenant="acme",
+                user_code="ADMIN",
+                email="admin@acme.ee",
+                smtp_host="smtp.acme.ee",
+                smtp_port=587,
+                smtp_tls=TlsMode.STARTTLS,
+            )
+        )
+        session.add(UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"))
+        session.add(UserMailSettings(tenant="beta", user_code="MARI", email="mari@beta.ee"))
+        session.add(Suppression(tenant="acme", address="blocked@example.ee", reason="hard"))
+        session.add(
+            Suppression(
+                tenant="acme",
+                address="expired@example.ee",
+                reason="soft",
+                expires_at=now - timedelta(hours=1),
+            )
+        )
+
+
+def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
+    _seed(engine)
+    suppressed = _job("acme", "MARI", "Blocked@Example.ee")
+    other_tenant = _job("beta", "MARI", "blocked@example.ee")  # acme's suppression only
+    partly = _job("acme", "MARI", "blocked@example.ee", "expired@example.ee")
+    second_of_user = _job("acme", "MARI", "someone@example.ee")
+    no_settings = _job("acme", "NOBODY", "someone@example.ee")
+    already_sent = _job("beta", "MARI", "someone@example.ee")
+    interrupted = _job("acme", "ADMIN", "someone@example.ee")
+    busy = _job("beta", "MARI", "other@example.ee")
+    at_most_once = _job("acme", "ADMIN", "other@example.ee")
+    now = utc_now()
+    with session_scope(engine) as session:
+        for job, status, started, response in (
+            (already_sent, MailStatus.SENT, now - timedelta(hours=1), "250 2.0.0 queued as A"),
+            (interrupted, MailStatus.SENDING, now - timedelta(minutes=5), None),
+            (busy, MailStatus.SENDING, now - timedelta(seconds=5), None),
+            (at_most_once, MailStatus.SENDING, now - timedelta(minutes=5), None),
+        ):
+            session.add(
+                MailMessage(
+                    job_id=str(job.job_id),
+                    tenant=job.tenant,
+                    user_code=job.user_code,
+                    kind="invoice",
+                    status=status,
+                    attempts=1,
+                    sending_started_at=started,
+                    smtp_response=response,
+                )
+            )
+    requests = [
+        _request(job)
+        for job in (
+            suppressed,
+            other_tenant,
+            partly,
+            second_of_user,
+            no_settings,
+            already_sent,
+            interrupted,
+            busy,
+        )
+    ] + [_request(at_most_once, resend_interrupted=False)]
+    with session_scope(engine) as session:
+        claims = dict(zip((r.job.job_id for r in requests), CLAIM(session, requests), strict=True))
+
+    def claim(job: MailJobV1) -> Claim:
+        return claims[job.job_id]
+
+    assert claim(suppressed).verdict == Verdict.SUPPRESSED
+    assert claim(suppressed).suppressed == {"blocked@example.ee": "hard"}
+    assert claim(other_tenant).verdict == Verdict.SEND
+    assert claim(other_tenant).suppressed == {}
+    assert claim(partly).verdict == Verdict.SEND
+    assert claim(partly).suppressed == {"blocked@example.ee": "hard"}  # the expired one is not
+    assert claim(partly).recipients_to_send(partly.to) == ("expired@example.ee",)
+    assert claim(second_of_user).verdict == Verdict.SEND
+    assert claim(no_settings).verdict == Verdict.CONFIG_ERROR
+    assert "NOBODY" in (claim(no_settings).config_error or "")
+    assert claim(already_sent).verdict == Verdict.DUPLICATE
+    assert claim(already_sent).previous_response == "250 2.0.0 queued as A"
+    assert claim(interrupted).verdict == Verdict.SEND
+    assert claim(interrupted).possible_duplicate
+    assert claim(busy).verdict == Verdict.BUSY
+    assert 50 < claim(busy).busy_for <= 55
+    assert claim(at_most_once).verdict == Verdict.INTERRUPTED
+
+    # each user's own configuration, each job its own envelope sender
+    acme_mari, beta_mari = claim(partly).config, claim(other_tenant).config
+    assert acme_mari is not None and beta_mari is not None
+    assert acme_mari.endpoint.host == "smtp.acme.ee"  # acme's global user's server
+    assert beta_mari.endpoint.host == "relay.erpmail.test"  # beta has no company settings
+    second = claim(second_of_user).config
+    assert second is not None and second.endpoint == acme_mari.endpoint
+    assert second.envelope_sender != acme_mari.envelope_sender
+    admin = claim(interrupted).config
+    assert admin is not None and admin.endpoint.host == "smtp.acme.ee"
+
+    # what the claim committed before any send
+    row = _row(engine, partly)
+    assert row is not None
+    assert (row.status, row.attempts, row.message_id) == (
+        MailStatus.SENDING,
+        2,
+        f"<erpmail.{partly.job_id}@events.erpmail.test>",
+    )
+    assert row.smtp_host == "smtp.acme.ee:587"
+    assert row.config_source and json.loads(row.config_source)["tier"] == "global"
+    assert row.sending_started_at is not None and not row.possible_duplicate
+    beta_row = _row(engine, other_tenant)
+    assert beta_row is not None and beta_row.smtp_host == "relay.erpmail.test:2525"
+    interrupted_row = _row(engine, interrupted)
+    assert interrupted_row is not None
+    assert interrupted_row.status == MailStatus.SENDING and interrupted_row.possible_duplicate
+    assert interrupted_row.attempts == 2
+    suppressed_row = _row(engine, suppressed)
+    assert suppressed_row is not None and suppressed_row.status == MailStatus.SUPPRESSED
+    assert suppressed_row.error_text == "blocked@example.ee: hard"
+    assert _row(engine, no_settings) is None
+    for untouched, status in (
+        (already_sent, MailStatus.SENT),
+        (busy, MailStatus.SENDING),
+        (at_most_once, MailStatus.SENDING),
+    ):
+        found = _row(engine, untouched)
+        assert found is not None and (found.status, found.attempts) == (status, 1)
+
+    # the outcomes, claimed or not, in one batch
+    outcomes = [
+        Outcome(partly, MailStatus.SENT, 2, smtp_response="250 ok", claimed=True),
+        Outcome(other_tenant, MailStatus.RETRYING, 2, error_class="smtp", error_text="451"),
+        Outcome(no_settings, MailStatus.DEAD, 2, error_class="config", error_text="no user"),
+    ]
+    with session_scope(engine) as session:
+        assert record_outcomes(session, outcomes) == [None, None, None]
+    sent = _row(engine, partly)
+    assert sent is not None and sent.status == MailStatus.SENT and sent.sent_at is not None
+    assert sent.smtp_response == "250 ok" and sent.smtp_host == "smtp.acme.ee:587"
+    retrying = _row(engine, other_tenant)
+    assert retrying is not None and (retrying.status, retrying.error_text) == (
+        MailStatus.RETRYING,
+        "451",
+    )
+    dead = _row(engine, no_settings)
+    assert dead is not None and (dead.status, dead.tenant, dead.user_code, dead.attempts) == (
+        MailStatus.DEAD,
+        "acme",
+        "NOBODY",
+        2,
+    )
+
+
+def test_the_next_batch_sees_changed_settings_and_new_suppressions(engine: Engine) -> None:
+    _seed(engine)
+    with session_scope(engine) as session:
+        first = CLAIM(session, [_request(_job("beta", "MARI", "late@example.ee"))])
+    assert first[0].verdict == Verdict.SEND
+    config = first[0].config
+    assert config is not None and config.endpoint.host == "relay.erpmail.test"
+    with session_scope(engine) as session:
+        card = session.exec(
+            select(UserMailSettings).where(
+                UserMailSettings.tenant == "beta", UserMailSettings.user_code == "MARI"
+            )
+        ).one()
+        card.smtp_host, card.smtp_port, card.smtp_tls = "smtp.beta.ee", 465, TlsMode.SSL
+        session.add(card)
+        session.add(Suppression(tenant="beta", address="late@example.ee", reason="complaint"))
+    with session_scope(engine) as session:
+        late, other = CLAIM(
+            session,
+            [
+                _request(_job("beta", "MARI", "late@example.ee")),
+                _request(_job("beta", "MARI", "fine@example.ee")),
+            ],
+        )
+    assert late.verdict == Verdict.SUPPRESSED
+    assert late.suppressed == {"late@example.ee": "complaint"}
+    assert other.verdict == Verdict.SEND
+    assert other.config is not None and other.config.endpoint.host == "smtp.beta.ee"
+    with session_scope(engine) as session:
+        session.delete(
+            session.exec(
+                select(UserMailSettings).where(
+                    UserMailSettings.tenant == "beta", UserMailSettings.user_code == "MARI"
+                )
+            ).one()
+        )
+    with session_scope(engine) as session:
+        (gone,) = CLAIM(session, [_request(_job("beta", "MARI", "fine@example.ee"))])
+    assert gone.verdict == Verdict.CONFIG_ERROR
