@@ -29,6 +29,7 @@ def build(**overrides: Any) -> tuple[MailJobV1, EmailMessage]:
     )
     assert all(len(line) <= 998 for line in raw.split(b"\r\n")), "a line is over 998 octets"
     assert b"\n" not in raw.replace(b"\r\n", b""), "a bare LF"
+    assert b"\r" not in raw.replace(b"\r\n", b""), "a bare CR"  # the sender relies on it
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(parsed, EmailMessage)
     return job, parsed
@@ -122,6 +123,18 @@ def test_a_very_long_non_ascii_filename_is_split_into_rfc2231_continuations() ->
     assert attachment.get_filename() == filename
     raw = attachment.as_string()
     assert "filename*1*=" in raw
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r", "\r\n"], ids=["LF", "CR", "CRLF"])
+@pytest.mark.parametrize(
+    "line", ["plain ascii", "Õunamahl ja šokolaad", "Счёт за услуги связи", ".a leading dot"]
+)
+def test_every_line_ends_in_crlf_whatever_the_job_wrote(line: str, line_end: str) -> None:
+    text = line_end.join([line] * 5) + line_end
+    _job, message = build(text=text, html=f"<p>{line}</p>{line_end}<p>{line}</p>")
+    body = message.get_body(("plain",))
+    assert body is not None
+    assert body.get_content().splitlines() == [line] * 5
 
 
 def test_a_text_only_job_is_a_single_part() -> None:

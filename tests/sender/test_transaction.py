@@ -266,3 +266,7 @@ def test_replies_cut_anywhere_and_spread_over_lines_are_read_whole() -> None:
 )
 def test_data_lines_end_in_crlf_and_double_a_leading_dot(content: bytes, wire: bytes) -> None:
     assert data_lines(content) == wire
+
+
+def test_data_lines_trust_a_message_known_to_be_crlf() -> None:
+    assert data_lines(b"a\r\n.b\r\nc", crlf=True) == b"a\r\n..b\r\nc\r\n"

@@ -6,6 +6,7 @@ This is the contract between the resolver (``workers.config``) and the sender wo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -52,7 +53,7 @@ class SmtpEndpoint:
     verify_certificate: bool = True
     timeout_seconds: float = 30.0
 
-    @property
+    @functools.cached_property  # asked for every mail; the endpoint never changes
     def pool_key(self) -> str:
         """Equal for endpoints that may share a pooled connection (same server, same login)."""
         secret = hashlib.sha256((self.password or "").encode()).hexdigest()[:16]

@@ -248,7 +248,9 @@ class JobHandler:
             failure = Failure(Kind.PERMANENT, failures.CONFIG, text)
             await self._give_up(delivery, job, attempt, failure, info, _now(), text)
             return
-        envelope = Envelope(config.envelope_sender, claim.recipients_to_send(recipients), message)
+        envelope = Envelope(
+            config.envelope_sender, claim.recipients_to_send(recipients), message, crlf=True
+        )
         remote = f"{config.endpoint.host}:{config.endpoint.port}"
         try:
             accepted = await send(self.pools.get(config.endpoint), envelope)

@@ -200,9 +200,10 @@ class SmtpSession:
     async def command(self, line: bytes) -> SMTPResponse:
         return (await self.commands(line))[0]
 
-    async def message(self, content: bytes) -> SMTPResponse:
-        """After a 354: the message (dot-stuffed, CRLF line ends) and its end; the reply."""
-        return (await self._exchange(data_lines(content) + b".\r\n", 1, drain=True))[0]
+    async def message(self, content: bytes, crlf: bool = False) -> SMTPResponse:
+        """After a 354: the message (dot-stuffed, CRLF line ends) and its end; the reply.
+        ``crlf``: every line of ``content`` is known to end in CRLF already."""
+        return (await self._exchange(data_lines(content, crlf) + b".\r\n", 1, drain=True))[0]
 
     async def reset(self) -> bool:
         """RSET; True when the connection is still good for another mail."""
@@ -243,13 +244,14 @@ class SmtpSession:
                 timer.cancel()
 
 
-def data_lines(content: bytes) -> bytes:
+def data_lines(content: bytes, crlf: bool = False) -> bytes:
     """``content`` as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321
-    4.5.2), a final CRLF. Messages written by :mod:`workers.sender.mime` already end their
-    lines in CRLF; others are mended."""
-    crlf = content.count(b"\r\n")
-    if content.count(b"\n") != crlf or content.count(b"\r") != crlf:
-        content = _LONE_LINE_ENDING.sub(b"\r\n", content)
+    4.5.2), a final CRLF. Lone CRs and LFs are mended unless ``crlf`` says there are none
+    (as in every message :mod:`workers.sender.mime` writes)."""
+    if not crlf:
+        pairs = content.count(b"\r\n")
+        if content.count(b"\n") != pairs or content.count(b"\r") != pairs:
+            content = _LONE_LINE_ENDING.sub(b"\r\n", content)
     if b"\r\n." in content:
         content = content.replace(b"\r\n.", b"\r\n..")
     if content.startswith(b"."):

@@ -29,6 +29,7 @@ class Envelope:
     sender: str
     recipients: tuple[str, ...]
     message: bytes
+    crlf: bool = False  # every line of the message ends in CRLF (so mime.py writes them)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
                 classify_exception(error, stage),
                 connection_ok=data_reply.code != 421 and await session.reset(),
             )
-        response = await session.message(envelope.message)
+        response = await session.message(envelope.message, envelope.crlf)
         if response.code != 250:
             error = aiosmtplib.SMTPDataError(response.code, response.message)
             raise SendFailed(
