@@ -52,6 +52,10 @@ MAX_BACKOFF = 30.0
 STABLE_CONNECTION = 30.0  # a connection that lived this long resets the reconnect backoff
 DATABASE_PING_INTERVAL = 1.0
 POOL_SWEEP_INTERVAL = 15.0
+# Claims and outcomes gather this long before a transaction: at 1,500 jobs/s batches of
+# 15-30 instead of 5, which halves the database's CPU per job (make bench-sender: about +15%
+# mails/s for one process); 10 ms more per commit is nothing beside an SMTP round trip.
+COMMIT_LINGER = 0.010
 
 
 @dataclass
@@ -75,7 +79,7 @@ class SenderWorker:
 
         self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
         self.name = self.connection_name or f"erpmail-sender {settings.worker_name}"
-        self.committer = GroupCommitter(self.engine, name="sender-db")
+        self.committer = GroupCommitter(self.engine, name="sender-db", linger=COMMIT_LINGER)
         self._stopping = asyncio.Event()
         self._database_down = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()

@@ -1,0 +1,46 @@
+"""The sender benchmark's verdicts on the issue's targets, from the rows of a run (pure)."""
+
+from __future__ import annotations
+
+from workers.sender.bench import Row, targets
+
+RAW = 4000.0  # raw aiosmtplib, messages prebuilt
+
+
+def worker(mails: int, seconds: float, processes: int, rss: float) -> Row:
+    return Row(f"worker ×{processes}", mails, seconds, processes, [rss] * processes)
+
+
+def by_name(rows: list[Row]) -> dict[str, bool]:
+    return {verdict.what.split(":")[0]: verdict.met for verdict in targets(rows, RAW, 10_000)}
+
+
+def test_targets_met() -> None:
+    rows = [
+        Row("raw aiosmtplib", 10_000, 2.5, 1),  # no RSS: not a worker run
+        worker(10_000, 3.5, 1, 90),  # 2,857/s = 71% of raw
+        worker(10_000, 2.0, 2, 90),  # 5,000/s
+        worker(2_500, 1.0, 1, 85),
+    ]
+    assert by_name(rows) == {
+        "end to end, 10,000 jobs, best worker count": True,
+        "one worker process": True,
+        "worker memory flat in the number of jobs (within 20%)": True,
+    }
+
+
+def test_targets_missed_are_reported_as_missed() -> None:
+    rows = [
+        worker(10_000, 12.5, 1, 200),  # 800/s = 20% of raw
+        worker(10_000, 11.0, 2, 120),  # 909/s
+        worker(2_500, 3.0, 1, 100),  # 200 MB at 10,000 jobs vs 100 at 2,500: grows
+    ]
+    verdicts = targets(rows, RAW, 10_000)
+    assert [v.met for v in verdicts] == [False, False, False]
+    assert verdicts[0].measured == "909 mails/s with 2 process(es)"
+    assert verdicts[1].measured == "800 of 4,000 mails/s = 20%"
+
+
+def test_the_best_run_is_judged_at_the_full_job_count_only() -> None:
+    rows = [worker(10_000, 20.0, 1, 90), worker(2_500, 1.0, 1, 90)]  # 500/s; 2,500/s on ¼
+    assert targets(rows, RAW, 10_000)[0].met is False
