@@ -270,3 +270,17 @@ def test_data_lines_end_in_crlf_and_double_a_leading_dot(content: bytes, wire: b
 
 def test_data_lines_trust_a_message_known_to_be_crlf() -> None:
     assert data_lines(b"a\r\n.b\r\nc", crlf=True) == b"a\r\n..b\r\nc\r\n"
+
+
+def test_an_address_with_a_line_break_is_refused_before_anything_is_written(
+    smtp_server: StartServer,
+) -> None:
+    server = smtp_server()
+    injected = mail("b@example.ee>\r\nRCPT TO:<victim@example.org")
+    outcomes, _connects = run(server.port, injected, mail())
+    failed = outcomes[0]
+    assert isinstance(failed, SendFailed)
+    assert failed.failure.permanent
+    assert "control character" in failed.failure.text
+    assert isinstance(outcomes[1], Accepted)
+    assert [r.recipients for r in server.received] == [["b@example.ee"]]

@@ -9,6 +9,7 @@ publishes on a channel in confirm mode and returns only once the broker has conf
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,11 +159,10 @@ class AsyncConfirmingPublisher:
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
         acked = isinstance(method, pika.spec.Basic.Ack)
-        tags = (
-            [tag for tag in self._pending if tag <= method.delivery_tag]
-            if method.multiple
-            else [method.delivery_tag]
-        )
+        if method.multiple:  # every tag up to this one; the pending tags are in order
+            tags = list(itertools.takewhile(lambda t: t <= method.delivery_tag, self._pending))
+        else:
+            tags = [method.delivery_tag]
         for tag in tags:
             pending = self._pending.pop(tag, None)
             if pending is None or pending.future.done():

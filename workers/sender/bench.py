@@ -18,6 +18,9 @@ Everything runs on loopback against Postfix's ``smtp-sink``:
   with the number of jobs.
 
 The machine's load average is recorded before and after, since other work may share it.
+``mail.events`` is emptied before and after (the runs' events pile up there): like
+``mail.send``, it must belong to the benchmark, so run it on a vhost of its own on a shared
+broker.
 Results: a table on screen and ``bench-results/sender.json``.
 """
 
@@ -53,7 +56,7 @@ from sqlmodel import Session, col, delete, select
 from schemas.job import MailJobV1, parse_job
 from schemas.tables import MailMessage, TlsMode, UserMailSettings
 from workers.broker import names
-from workers.broker.aio import AsyncConfirmingPublisher, open_connection
+from workers.broker.aio import AsyncConfirmingPublisher, open_connection, set_prefetch
 from workers.broker.connection import connect
 from workers.broker.publisher import job_properties
 from workers.broker.topology import build_topology, declare
@@ -322,6 +325,87 @@ async def publish_all(url: str, documents: list[dict[str, Any]]) -> float:
     return seconds
 
 
+def purge_events(url: str) -> int:
+    """Empty ``mail.events`` (the workers' mail.sent events pile up there); the count."""
+    connection = connect(url, "erpmail-bench-events")
+    try:
+        return int(connection.channel().queue_purge(names.EVENTS_QUEUE).method.message_count)
+    finally:
+        connection.close()
+
+
+def consume_only(url: str, jobs: int, prefetch: int) -> None:
+    """The worker's broker work and nothing else, for ``jobs`` jobs: consume, publish a
+    small mail.sent event with confirm, ack (run in a process of its own)."""
+
+    async def run() -> None:
+        connection = await open_connection(url, "erpmail-bench-broker-only")
+        channel = await connection.channel()
+        await set_prefetch(channel, prefetch)
+        publisher = await AsyncConfirmingPublisher.open(connection)
+        done = asyncio.Event()
+        count = 0
+        tasks: set[asyncio.Task[None]] = set()
+
+        async def handle(tag: int, job_id: str) -> None:
+            nonlocal count
+            body = json.dumps({"event": names.EVENT_SENT, "job_id": job_id}).encode()
+            await publisher.publish(
+                names.EVENTS_EXCHANGE, names.EVENT_SENT, body, job_properties(job_id)
+            )
+            channel.basic_ack(tag)
+            count += 1
+            if count >= jobs:
+                done.set()
+
+        def on_message(_ch: Any, method: Any, properties: Any, _body: bytes) -> None:
+            task = asyncio.ensure_future(handle(method.delivery_tag, properties.message_id))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        channel.basic_consume(names.SEND_QUEUE, on_message)
+        await done.wait()
+        await connection.close()
+
+    asyncio.run(run())
+
+
+def broker_only(settings: Settings, jobs: int, prefetch: int, console: Console) -> Row:
+    """RabbitMQ's share: the jobs published with confirms as in a worker run, taken by a
+    process that only publishes an event and acks — the most any worker count could do
+    with this broker on this machine."""
+    consumer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from workers.sender.bench import consume_only; "
+            f"consume_only({settings.rabbitmq_url!r}, {jobs}, {prefetch})",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while queue_state(settings.rabbitmq_url)[1] < 1:
+            if time.monotonic() > deadline:
+                raise click.ClickException("the broker-only consumer did not start")
+            time.sleep(0.2)
+        documents = [job_document(n) for n in range(jobs)]
+        with console.status(f"broker only: {jobs} jobs"):
+            started = time.perf_counter()
+            publish_seconds = asyncio.run(publish_all(settings.rabbitmq_url, documents))
+            consumer.wait(timeout=600)
+            seconds = time.perf_counter() - started
+    finally:
+        if consumer.poll() is None:
+            consumer.kill()
+    return Row(
+        "broker only: publish → consume → event → ack",
+        jobs,
+        seconds,
+        1,
+        note=f"no parsing, database or SMTP; publishing {publish_seconds:.1f} s",
+    )
+
+
 def queue_state(url: str) -> tuple[int, int]:
     connection = connect(url, "erpmail-bench-check")
     try:
@@ -522,6 +606,9 @@ def main(
             f"{names.SEND_QUEUE} holds {waiting} messages and has {consumers} consumers: "
             "run the benchmark on a vhost of its own (RABBITMQ_URL)"
         )
+    stale = purge_events(settings.rabbitmq_url)
+    if stale:
+        console.print(f"purged {stale} messages left in {names.EVENTS_QUEUE}")
     load_before = os.getloadavg()
     options = {"prefetch": prefetch, "concurrency": concurrency, "pool_size": pool_size}
     rows: list[Row] = []
@@ -542,6 +629,7 @@ def main(
         rows.append(raw_stdlib)
         del messages
         rows.append(asyncio.run(naive(port, naive_mails)))
+        rows.append(broker_only(settings, jobs, prefetch, console))
         for count in (int(p) for p in processes.split(",") if p.strip()):
             rows.append(
                 worker_run(settings, port, jobs, count, options, workdir, console, database_url)
@@ -550,6 +638,7 @@ def main(
         rows.append(worker_run(settings, port, quarter, 1, options, workdir, console, database_url))
         rows[-1].note += "; memory: ¼ of the jobs"
     load_after = os.getloadavg()
+    console.print(f"purged the run's {purge_events(settings.rabbitmq_url)} events")
     console.print(table(rows, raw.rate, ceiling.rate))
     verdicts = targets(rows, raw.rate, jobs)
     console.print(targets_table(verdicts))

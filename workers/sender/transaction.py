@@ -123,6 +123,9 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
 def _envelope_commands(session: SmtpSession, envelope: Envelope) -> tuple[bytes, list[bytes]]:
     """``MAIL FROM:<...>`` (with SIZE when offered) and a ``RCPT TO:<...>`` per recipient."""
     addresses = (envelope.sender, *envelope.recipients)
+    for address in addresses:
+        if any(ord(char) < 32 or char == "\x7f" for char in address):  # CR/LF: a second command
+            raise aiosmtplib.SMTPNotSupported(f"an address holds a control character: {address!r}")
     if not all(address.isascii() for address in addresses):
         if not session.supports("smtputf8"):
             raise aiosmtplib.SMTPNotSupported(
