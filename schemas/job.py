@@ -228,6 +228,10 @@ def parse_job(raw: bytes | str) -> MailJobV1:
     else:
         text = raw
     try:
+        return MailJobV1.model_validate_json(text)  # a good job is read once
+    except ValidationError:
+        pass  # find out what is wrong, in the order below
+    try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise JobRejected([f"(job): not JSON ({exc.msg} at line {exc.lineno})"]) from None

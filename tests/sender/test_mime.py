@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
-from datetime import UTC, datetime
+import email.utils
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 from typing import Any
 
@@ -13,7 +14,13 @@ import pytest
 
 from schemas.job import MailJobV1, parse_job
 from tests.jobs import job_bytes, make_job
-from workers.sender.mime import MimeError, build_message, encoded_words, format_mailbox
+from workers.sender.mime import (
+    MimeError,
+    build_message,
+    encoded_words,
+    format_mailbox,
+    rfc5322_date,
+)
 
 MESSAGE_ID = "<erpmail.x@events.erpmail.test>"
 
@@ -192,3 +199,17 @@ def test_envelope_recipients_are_bare_unique_and_include_bcc() -> None:
         "kati@example.ee",
         "audit@xn--un-bka.ee",
     ]
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 11, 25, 23, 5, 9, 123456, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=2))),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-9, minutes=-30))),
+        datetime(2024, 2, 29, 12, 0, tzinfo=timezone(timedelta(hours=5, minutes=45))),
+        datetime(2026, 7, 4, 8, 30),  # naive: zone unknown
+    ],
+)
+def test_the_date_header_is_written_as_the_standard_library_writes_it(moment: datetime) -> None:
+    assert rfc5322_date(moment) == email.utils.format_datetime(moment)

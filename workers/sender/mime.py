@@ -16,7 +16,6 @@ import random
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from email.utils import format_datetime
 
 from schemas.addresses import parse_mailbox
 from schemas.job import Attachment, MailJobV1
@@ -213,6 +212,28 @@ def _content(job: MailJobV1) -> str:
     return _multipart("mixed", [body, *(_attachment_part(a) for a in job.attachments)])
 
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rfc5322_date(moment: datetime) -> str:
+    """``moment`` as a Date header value (RFC 5322 3.3), e.g. ``Wed, 25 Nov 2026 10:00:00
+    +0200``; a naive ``moment`` gets ``-0000`` (time zone unknown). Names in English whatever
+    the locale, and without ``email.utils``' detour through a time tuple."""
+    offset = moment.utcoffset()
+    if offset is None:
+        zone = "-0000"
+    else:
+        minutes = int(offset.total_seconds()) // 60
+        sign = "-" if minutes < 0 else "+"
+        hours, minutes = divmod(abs(minutes), 60)
+        zone = f"{sign}{hours:02d}{minutes:02d}"
+    return (
+        f"{_DAYS[moment.weekday()]}, {moment.day:02d} {_MONTHS[moment.month - 1]} "
+        f"{moment.year:04d} {moment.hour:02d}:{moment.minute:02d}:{moment.second:02d} {zone}"
+    )
+
+
 def build_message(
     job: MailJobV1,
     *,
@@ -223,7 +244,7 @@ def build_message(
 ) -> bytes:
     """The complete message of ``job`` (headers and body, CRLF line ends), Bcc left out."""
     headers = [
-        f"Date: {format_datetime(date or datetime.now(UTC))}",
+        f"Date: {rfc5322_date(date or datetime.now(UTC))}",
         f"From: {mailbox_from(from_header)}",
     ]
     if reply_to:
