@@ -32,6 +32,7 @@ class _ReplyReader(asyncio.Protocol):
 
     def __init__(self) -> None:
         self._buffer = bytearray()
+        self._lines: list[bytes] = []  # of a reply whose last line has not come yet
         self._replies: deque[SMTPResponse] = deque()
         self._wanted = 0
         self._waiter: asyncio.Future[list[SMTPResponse]] | None = None
@@ -96,39 +97,21 @@ class _ReplyReader(asyncio.Protocol):
     # -- inside --------------------------------------------------------------------------
 
     def _parse(self) -> None:
+        """Complete lines off the buffer; a line "250 ..." (not "250-...") ends a reply."""
         buffer = self._buffer
-        start = 0
-        while True:
-            end = buffer.find(b"\n", start)
-            if end < 0:
-                break
-            line_end = end + 1
-            position = start
-            lines: list[bytes] = []
-            while True:  # one reply: lines "250-..." until "250 ..."
-                line = bytes(buffer[position:line_end])
-                if not line[:3].isdigit():
-                    raise aiosmtplib.SMTPResponseException(
-                        -1, f"malformed SMTP reply line: {line[:200]!r}"
-                    )
-                lines.append(line[4:].strip(b" \t\r\n"))
-                position = line_end
-                if line[3:4] != b"-":
-                    break
-                end = buffer.find(b"\n", position)
-                if end < 0:
-                    lines = []
-                    break
-                line_end = end + 1
-            if not lines:
-                break
-            code = int(bytes(buffer[start : start + 3]))
-            text = b"\n".join(lines).decode("utf-8", "surrogateescape")
-            self._replies.append(SMTPResponse(code, text))
-            start = position
-        if start:
-            del buffer[:start]
-        if len(buffer) > MAX_REPLY_BYTES:
+        while (end := buffer.find(b"\n")) >= 0:
+            line = bytes(buffer[: end + 1])
+            del buffer[: end + 1]
+            if not line[:3].isdigit():
+                raise aiosmtplib.SMTPResponseException(
+                    -1, f"malformed SMTP reply line: {line[:200]!r}"
+                )
+            self._lines.append(line[4:].strip(b" \t\r\n"))
+            if line[3:4] != b"-":
+                text = b"\n".join(self._lines).decode("utf-8", "surrogateescape")
+                self._replies.append(SMTPResponse(int(line[:3]), text))
+                self._lines = []
+        if len(buffer) + sum(map(len, self._lines)) > MAX_REPLY_BYTES:
             raise aiosmtplib.SMTPResponseException(-1, "SMTP reply too long")
 
     def _settle(self) -> None:
