@@ -189,26 +189,27 @@ def scripted_server(
     port = listener.getsockname()[1]
     read: list[bytes] = []
 
+    def read_until(connection: socket.socket, marker: bytes) -> bytes:
+        received = b""
+        while marker not in received:
+            chunk = connection.recv(4096)
+            if not chunk:  # the client hung up
+                break
+            received += chunk
+        return received
+
     def serve() -> None:
         connection, _ = listener.accept()
         with connection:
             connection.settimeout(5)
             connection.sendall(b"220 scripted ESMTP\r\n")
-            received = b""
-            while b"\r\n" not in received:
-                received += connection.recv(4096)
+            read_until(connection, b"\r\n")
             connection.sendall(b"250-scripted\r\n250-PIPELINING\r\n250 SIZE 1000000\r\n")
-            received = b""
-            while wait_for not in received:
-                received += connection.recv(4096)
-            read.append(received)
+            read.append(read_until(connection, wait_for))
             for piece in pieces:
                 connection.sendall(piece)
                 threading.Event().wait(0.02)
-            rest = b""
-            while b"\r\n.\r\n" not in rest:
-                rest += connection.recv(4096)
-            read.append(rest)
+            read.append(read_until(connection, b"\r\n.\r\n"))
             connection.sendall(b"250 2.0.0 queued as 1\r\n")
             with contextlib.suppress(OSError):
                 connection.recv(4096)  # QUIT

@@ -54,7 +54,7 @@ _CARD_COLUMNS = [
 _USER_AND_COMPANY = (
     sa.select(
         *_CARD_COLUMNS,
-        _COMPANIES.c.tenant.label("company_tenant"),
+        _COMPANIES.c.tenant,  # the company's: NULL when the tenant has no company settings
         _COMPANIES.c.company_name,
         _COMPANIES.c.company_slug,
         _COMPANIES.c.mail_sending_user_code,
@@ -115,7 +115,7 @@ def card_from_row(row: CardRow, settings: Settings, *, decrypt: bool = True) -> 
     )
 
 
-def company_from_row(row: SystemSettings) -> CompanySettings:
+def company_from_row(row: SystemSettings | Row[*tuple[Any, ...]]) -> CompanySettings:
     return CompanySettings(
         tenant=row.tenant,
         company_name=row.company_name,
@@ -148,16 +148,7 @@ def resolve_for_job(
             f"user {user_code} of tenant {tenant} has no mail settings",
             fix=f"erpmail config set {user_code} --tenant {tenant} --email ADDRESS",
         )
-    company = (
-        CompanySettings(
-            tenant=user_row.company_tenant,
-            company_name=user_row.company_name,
-            company_slug=user_row.company_slug,
-            mail_sending_user_code=user_row.mail_sending_user_code or None,
-        )
-        if user_row.company_tenant is not None
-        else None
-    )
+    company = company_from_row(user_row) if user_row.tenant is not None else None
     global_row = None
     if company and company.mail_sending_user_code and company.mail_sending_user_code != user_code:
         global_row = connection.execute(

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
@@ -186,29 +186,31 @@ BUILDERS = {
 }
 
 
+async def _timed(sender: Callable[[], Awaitable[None]], connections: int) -> float:
+    """Seconds for ``connections`` copies of ``sender`` to run to their end together."""
+    started = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(connections)))
+    return time.perf_counter() - started
+
+
 async def raw_aiosmtplib(
     port: int, messages: list[tuple[str, bytes]], connections: int, builder: str
 ) -> Row:
     """aiosmtplib alone over reused connections; ``builder`` says how each message is made:
     ``prebuilt`` (before the clock starts), ``erpmail`` (the sender's MIME writer) or
     ``stdlib`` (an ``EmailMessage`` per mail)."""
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(len(messages)):
-        queue.put_nowait(index)
     jobs = (
         [parse_job(json.dumps(job_document(n))) for n in range(len(messages))]
         if builder != "prebuilt"
         else []
     )
 
+    indexes = iter(range(len(messages)))  # shared by the senders
+
     async def sender() -> None:
         smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
         await smtp.connect()
-        while True:
-            try:
-                index = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                break
+        for index in indexes:
             recipient, message = messages[index]
             if builder == "erpmail":
                 job = jobs[index]
@@ -223,9 +225,7 @@ async def raw_aiosmtplib(
             await smtp.sendmail("bench@bench.example", [recipient], message)
         await smtp.quit()
 
-    started = time.perf_counter()
-    await asyncio.gather(*(sender() for _ in range(connections)))
-    seconds = time.perf_counter() - started
+    seconds = await _timed(sender, connections)
     what = BUILDERS[builder]
     return Row(f"raw aiosmtplib ×{connections} connections, {what}", len(messages), seconds, 1)
 
@@ -235,22 +235,14 @@ async def erpmail_client(port: int, messages: list[tuple[str, bytes]], connectio
     database, messages built beforehand — what the worker's SMTP side could do."""
     pools = SmtpPools(size=connections)
     pool = pools.get(SmtpEndpoint("127.0.0.1", port, TlsMode.NONE))
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(len(messages)):
-        queue.put_nowait(index)
+    indexes = iter(range(len(messages)))  # shared by the senders
 
     async def sender() -> None:
-        while True:
-            try:
-                index = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
+        for index in indexes:
             recipient, message = messages[index]
             await send(pool, Envelope("bench@bench.example", (recipient,), message, crlf=True))
 
-    started = time.perf_counter()
-    await asyncio.gather(*(sender() for _ in range(connections)))
-    seconds = time.perf_counter() - started
+    seconds = await _timed(sender, connections)
     await pools.close()
     what = f"erpmail SMTP client ×{connections} connections (pipelined), messages prebuilt"
     return Row(what, len(messages), seconds, 1, note="no queue, no database")
@@ -383,11 +375,7 @@ def broker_only(settings: Settings, jobs: int, prefetch: int, console: Console) 
         ]
     )
     try:
-        deadline = time.monotonic() + 60
-        while queue_state(settings.rabbitmq_url)[1] < 1:
-            if time.monotonic() > deadline:
-                raise click.ClickException("the broker-only consumer did not start")
-            time.sleep(0.2)
+        wait_for_consumers(settings.rabbitmq_url, 1, "the broker-only consumer")
         documents = [job_document(n) for n in range(jobs)]
         with console.status(f"broker only: {jobs} jobs"):
             started = time.perf_counter()
@@ -404,6 +392,15 @@ def broker_only(settings: Settings, jobs: int, prefetch: int, console: Console) 
         1,
         note=f"no parsing, database or SMTP; publishing {publish_seconds:.1f} s",
     )
+
+
+def wait_for_consumers(url: str, count: int, who: str) -> None:
+    """Return once ``mail.send`` has ``count`` consumers (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while queue_state(url)[1] < count:
+        if time.monotonic() > deadline:
+            raise click.ClickException(f"{who} did not start consuming within 60 s")
+        time.sleep(0.2)
 
 
 def queue_state(url: str) -> tuple[int, int]:
@@ -454,11 +451,7 @@ def worker_run(
     ]
     engine = make_engine(url)
     try:
-        deadline = time.monotonic() + 60
-        while queue_state(settings.rabbitmq_url)[1] < processes:
-            if time.monotonic() > deadline:
-                raise click.ClickException("the workers did not start consuming within 60 s")
-            time.sleep(0.2)
+        wait_for_consumers(settings.rabbitmq_url, processes, "the workers")
         documents = [job_document(n) for n in range(jobs)]
         started = time.perf_counter()
         publish_seconds = asyncio.run(publish_all(settings.rabbitmq_url, documents))

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import aiosmtplib
 from aiosmtplib import SMTPResponse
 
+from workers.sender import failures
 from workers.sender.failures import (
     Failure,
+    Kind,
     Refusal,
     Stage,
     classify_exception,
@@ -59,30 +61,28 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
     sent when the recipients' replies already decide the attempt.
     """
     stage = Stage.MAIL
+    started = False  # the server said 354: the message could only be ended by sending it
     try:
-        mail, rcpts = _envelope_commands(session, envelope)
+        mail, rcpts = _envelope_commands(envelope, session)
+        data_reply: SMTPResponse | None = None
         if session.pipelining:
             replies = await session.commands(mail, *rcpts, b"DATA")
             mail_reply, rcpt_replies, data_reply = replies[0], replies[1:-1], replies[-1]
             started = data_reply.code == 354
-            if mail_reply.code != 250:
-                raise SendFailed(
-                    _sender_refused(mail_reply, envelope),
-                    connection_ok=not started and await session.reset(),
-                    stale=mail_reply.code == 421,
-                )
         else:
             mail_reply = await session.command(mail)
-            if mail_reply.code != 250:
-                raise SendFailed(
-                    _sender_refused(mail_reply, envelope),
-                    connection_ok=mail_reply.code != 421 and await session.reset(),
-                    stale=mail_reply.code == 421,
-                )
-            stage = Stage.RCPT
-            rcpt_replies = [await session.command(rcpt) for rcpt in rcpts]
-            data_reply, started = None, False
+        if mail_reply.code != 250:
+            refused = aiosmtplib.SMTPSenderRefused(
+                mail_reply.code, mail_reply.message, envelope.sender
+            )
+            raise SendFailed(
+                classify_exception(refused, stage),
+                connection_ok=await _still_good(session, mail_reply, started),
+                stale=mail_reply.code == 421,
+            )
         stage = Stage.RCPT
+        if data_reply is None:
+            rcpt_replies = [await session.command(rcpt) for rcpt in rcpts]
         refusals = [
             Refusal(recipient, reply.code, reply.message)
             for recipient, reply in zip(envelope.recipients, rcpt_replies, strict=True)
@@ -90,23 +90,19 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
         ]
         failure = classify_refusals(refusals, len(envelope.recipients))
         if failure is not None:
-            # after a 354 the message could only be ended by sending it: drop the connection
-            raise SendFailed(failure, connection_ok=not started and await session.reset())
+            raise SendFailed(failure, connection_ok=await _still_good(session, None, started))
         stage = Stage.DATA
         if data_reply is None:
             data_reply = await session.command(b"DATA")
-        if data_reply.code != 354:
-            error = aiosmtplib.SMTPDataError(data_reply.code, data_reply.message)
+        reply = data_reply
+        if reply.code == 354:
+            reply = await session.message(envelope.message, envelope.crlf)
+            started = False  # the message is ended: the connection is back in step
+        if reply.code != 250:
+            error = aiosmtplib.SMTPDataError(reply.code, reply.message)
             raise SendFailed(
                 classify_exception(error, stage),
-                connection_ok=data_reply.code != 421 and await session.reset(),
-            )
-        response = await session.message(envelope.message, envelope.crlf)
-        if response.code != 250:
-            error = aiosmtplib.SMTPDataError(response.code, response.message)
-            raise SendFailed(
-                classify_exception(error, stage),
-                connection_ok=response.code != 421 and await session.reset(),
+                connection_ok=await _still_good(session, reply, started),
             )
     except SendFailed:
         raise
@@ -117,15 +113,26 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
         raise SendFailed(
             classify_exception(error, stage), connection_ok=False, stale=stale
         ) from error
-    return Accepted(f"{response.code} {response.message}", tuple(refusals))
+    return Accepted(f"{reply.code} {reply.message}", tuple(refusals))
 
 
-def _envelope_commands(session: SmtpSession, envelope: Envelope) -> tuple[bytes, list[bytes]]:
+async def _still_good(session: SmtpSession, reply: SMTPResponse | None, started: bool) -> bool:
+    """After a refusal: True when the connection can carry another mail. Not after a 421
+    (the server is closing) nor in the middle of DATA; otherwise when RSET succeeds."""
+    if started or (reply is not None and reply.code == 421):
+        return False
+    return await session.reset()
+
+
+def _envelope_commands(envelope: Envelope, session: SmtpSession) -> tuple[bytes, list[bytes]]:
     """``MAIL FROM:<...>`` (with SIZE when offered) and a ``RCPT TO:<...>`` per recipient."""
     addresses = (envelope.sender, *envelope.recipients)
     for address in addresses:
         if any(ord(char) < 32 or char == "\x7f" for char in address):  # CR/LF: a second command
-            raise aiosmtplib.SMTPNotSupported(f"an address holds a control character: {address!r}")
+            text = f"an address holds a control character: {address!r}"
+            raise SendFailed(
+                Failure(Kind.PERMANENT, failures.INVALID, text, Stage.MAIL), connection_ok=True
+            )
     if not all(address.isascii() for address in addresses):
         if not session.supports("smtputf8"):
             raise aiosmtplib.SMTPNotSupported(
@@ -138,11 +145,6 @@ def _envelope_commands(session: SmtpSession, envelope: Envelope) -> tuple[bytes,
         options += f" SIZE={len(envelope.message)}"
     mail = f"MAIL FROM:<{envelope.sender}>{options}".encode()
     return mail, [f"RCPT TO:<{recipient}>".encode() for recipient in envelope.recipients]
-
-
-def _sender_refused(reply: SMTPResponse, envelope: Envelope) -> Failure:
-    error = aiosmtplib.SMTPSenderRefused(reply.code, reply.message, envelope.sender)
-    return classify_exception(error, Stage.MAIL)
 
 
 async def send(pool: SmtpPool, envelope: Envelope) -> Accepted:

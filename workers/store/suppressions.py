@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import or_
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from schemas.tables import Suppression, utc_now
@@ -19,6 +21,14 @@ from schemas.tables import Suppression, utc_now
 
 def normalize(address: str) -> str:
     return address.strip().lower()
+
+
+_SUPPRESSIONS = Suppression.__table__  # type: ignore[attr-defined]
+
+
+def _unexpired(now: Any) -> ColumnElement[bool]:
+    """A suppression still in force at ``now``: no expiry, or a later one."""
+    return or_(_SUPPRESSIONS.c.expires_at.is_(None), _SUPPRESSIONS.c.expires_at > now)
 
 
 def active_suppressions(
@@ -33,13 +43,10 @@ def active_suppressions(
         select(Suppression).where(
             Suppression.tenant == tenant,
             col(Suppression.address).in_(wanted),
-            or_(col(Suppression.expires_at).is_(None), col(Suppression.expires_at) > now),
+            _unexpired(now),
         )
     )
     return {row.address: row for row in rows}
-
-
-_SUPPRESSIONS = Suppression.__table__  # type: ignore[attr-defined]
 
 
 # The unexpired suppressions among addresses of some tenants, built once (see below).
@@ -48,7 +55,7 @@ _ACTIVE_AMONG = sa.select(
 ).where(
     _SUPPRESSIONS.c.tenant.in_(sa.bindparam("tenants", expanding=True)),
     _SUPPRESSIONS.c.address.in_(sa.bindparam("addresses", expanding=True)),
-    or_(_SUPPRESSIONS.c.expires_at.is_(None), _SUPPRESSIONS.c.expires_at > sa.bindparam("now")),
+    _unexpired(sa.bindparam("now")),
 )
 
 
