@@ -1,8 +1,14 @@
-"""The sender benchmark's verdicts on the issue's targets, from the rows of a run (pure)."""
+"""The sender benchmark's verdicts on the issue's targets, from the rows of a run, and how
+it reads the CPU a process used."""
 
 from __future__ import annotations
 
-from workers.sender.bench import Row, targets
+import os
+import subprocess
+import sys
+import time
+
+from workers.sender.bench import CpuMeter, Row, process_cpu_seconds, targets
 
 RAW = 4000.0  # raw aiosmtplib, messages prebuilt
 
@@ -44,3 +50,38 @@ def test_targets_missed_are_reported_as_missed() -> None:
 def test_the_best_run_is_judged_at_the_full_job_count_only() -> None:
     rows = [worker(10_000, 20.0, 1, 90), worker(2_500, 1.0, 1, 90)]  # 500/s; 2,500/s on ¼
     assert targets(rows, RAW, 10_000)[0].met is False
+
+
+def test_the_one_process_verdict_names_the_cpu_budget_a_mail_and_what_the_worker_used() -> None:
+    one = worker(10_000, 5.0, 1, 90)  # 2,000/s = 50% of raw
+    one.cpu_seconds = {"worker": 4.5, "rabbitmq": 2.0}
+    verdict = targets([one], RAW, 10_000)[1]
+    # 70% of 4,000/s is 2,800 mails/s: one core allows 357 µs a mail; 4.5 s / 10,000 = 450
+    assert verdict.measured == (
+        "2,000 of 4,000 mails/s = 50%; needs at most 357 µs of CPU a mail, used 450"
+    )
+    assert one.cpu_per_mail_us("rabbitmq") == 200
+    assert one.cpu_per_mail_us("smtp-sink") is None
+
+
+def test_the_cpu_meter_counts_what_a_process_spent_between_start_and_used() -> None:
+    idle = subprocess.Popen(["sleep", "30"])
+    try:
+        meter = CpuMeter({"this": [os.getpid()], "idle": [idle.pid]})
+        meter.start()
+        deadline = time.process_time() + 0.3
+        while time.process_time() < deadline:
+            pass
+        used = meter.used()
+    finally:
+        idle.kill()
+        idle.wait()
+    assert used["this"] >= 0.25
+    assert used["idle"] < 0.05
+
+
+def test_a_process_that_is_gone_has_no_cpu_reading() -> None:
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    assert process_cpu_seconds(gone.pid) is None
+    assert CpuMeter({"gone": [gone.pid]}).used() == {}

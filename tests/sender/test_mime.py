@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import email
 import email.policy
 import email.utils
@@ -159,11 +160,53 @@ def test_mostly_cyrillic_text_goes_as_base64_and_latin_text_as_quoted_printable(
     assert estonian.get_content() == "Tere, see on arve õunte eest." * 10
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tere, see on arve õunte eest. " * 20,
+        "Sehr geehrte Damen und Herren, anbei die Rechnung für März. " * 20,
+        "Tere! Saadame arve. Здравствуйте, счёт во вложении. " * 20,
+        "Здравствуйте, это счёт. " * 20,
+        "Ärge õõtsuge üüri äärel. " * 20,
+    ],
+)
+def test_a_body_goes_in_the_shorter_of_quoted_printable_and_base64(text: str) -> None:
+    _, message = build(text=text, attachments=[])
+    written = message.get_payload(decode=False)
+    data = text.encode("utf-8")
+    other = {
+        "base64": binascii.b2a_qp(data, istext=True).replace(b"\n", b"\r\n"),
+        "quoted-printable": base64.encodebytes(data).replace(b"\n", b"\r\n"),
+    }[message["Content-Transfer-Encoding"]]
+    assert len(written) <= len(other) * 1.02  # an estimate decides: within 2%
+    assert message.get_content() == text
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 56, 57, 58, 114, 1000])
+def test_base64_is_written_in_lines_of_76_characters_that_decode_to_the_content(
+    size: int,
+) -> None:
+    content = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    attachment = {
+        "filename": "data.bin",
+        "content_type": "application/octet-stream",
+        "content_base64": base64.b64encode(content).decode(),
+    }
+    _, message = build(attachments=[attachment])
+    part = next(message.iter_attachments())
+    raw = part.get_payload(decode=False)
+    assert isinstance(raw, str)
+    lines = raw.split("\r\n")
+    assert lines[-1] == ""  # the last line is ended too
+    assert all(len(line) == 76 for line in lines[:-2]) and 0 < len(lines[-2]) <= 76
+    assert part.get_content() == content
+
+
 def test_encoded_words_never_split_a_character_and_stay_short() -> None:
-    words = encoded_words("ä" * 100 + "📎" * 30)
+    words = encoded_words("ä" * 100 + "€" * 50 + "📎" * 30 + "x")
     assert all(len(word) <= 75 for word in words)
     decoded = "".join(base64.b64decode(w[10:-2]).decode("utf-8") for w in words)
-    assert decoded == "ä" * 100 + "📎" * 30
+    assert decoded == "ä" * 100 + "€" * 50 + "📎" * 30 + "x"
 
 
 def test_an_international_domain_is_written_in_punycode() -> None:

@@ -10,7 +10,6 @@ message that the standard library parses back to the job's contents (the tests c
 
 from __future__ import annotations
 
-import base64
 import binascii
 import random
 import re
@@ -25,6 +24,7 @@ CRLF = "\r\n"
 MAX_LINE = 78
 _WORD_BYTES = 45  # raw bytes per encoded-word: 60 base64 chars, 72 with "=?utf-8?b?...?="
 _ATOM_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+_HIGH_BYTES = bytes(range(128, 256))
 _PARAM_SAFE = frozenset(
     b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$&+-.^_`|~"
 )
@@ -40,23 +40,20 @@ def _is_ascii(value: str) -> bool:
 
 def encoded_words(value: str) -> list[str]:
     """``value`` as RFC 2047 ``B`` encoded-words in UTF-8, never splitting a character."""
+    data = value.encode("utf-8")
     words: list[str] = []
-    chunk: list[bytes] = []
-    size = 0
-    for char in value:
-        raw = char.encode("utf-8")
-        if size + len(raw) > _WORD_BYTES:
-            words.append(_word(b"".join(chunk)))
-            chunk, size = [], 0
-        chunk.append(raw)
-        size += len(raw)
-    if chunk:
-        words.append(_word(b"".join(chunk)))
+    start = 0
+    while start < len(data):
+        end = min(start + _WORD_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a character's continuation byte
+            end -= 1
+        words.append(_word(data[start:end]))
+        start = end
     return words
 
 
 def _word(raw: bytes) -> str:
-    return "=?utf-8?b?" + base64.b64encode(raw).decode("ascii") + "?="
+    return "=?utf-8?b?" + binascii.b2a_base64(raw, newline=False).decode("ascii") + "?="
 
 
 def _fold_ascii(name: str, value: str) -> str:
@@ -135,8 +132,10 @@ def _body_part(text: str, subtype: str) -> str:
         encoding, body = "7bit", text.replace("\n", CRLF)
     else:
         data = text.encode("utf-8")
-        non_ascii = len(data) - len(text)
-        if non_ascii * 3 > len(data):  # mostly non-Latin (Russian): base64 is shorter
+        high = len(data) - len(data.translate(None, _HIGH_BYTES))
+        # quoted-printable writes a byte above 127 as three characters, base64 three bytes as
+        # four: base64 is the shorter (and cheaper to write) once a sixth of the bytes are high
+        if high * 6 > len(data):
             encoding, body = "base64", _base64_lines(data)
         else:
             encoding = "quoted-printable"
@@ -148,7 +147,12 @@ def _body_part(text: str, subtype: str) -> str:
 
 
 def _base64_lines(data: bytes) -> str:
-    return base64.encodebytes(data).decode("ascii").replace("\n", CRLF)
+    """``data`` in base64, 76 characters a line (RFC 2045), each line ended by CRLF: encoded in
+    one call and then cut (``base64.encodebytes`` encodes 57 bytes at a time, in Python)."""
+    encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+    if not encoded:
+        return ""
+    return CRLF.join([encoded[i : i + 76] for i in range(0, len(encoded), 76)]) + CRLF
 
 
 def _quoted(value: str) -> str:
