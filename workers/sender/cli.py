@@ -11,6 +11,7 @@ import click
 from workers.broker.connection import BrokerUnavailable, connect
 from workers.broker.topology import build_topology, declare
 from workers.cli.context import settings_from_env
+from workers.gc_tuning import freeze_startup_objects
 from workers.logging import get_logger
 from workers.sender.worker import SenderWorker
 from workers.settings import Settings
@@ -63,6 +64,8 @@ def send_command(prefetch: int | None, concurrency: int | None, pool_size: int |
     declare_topology(settings)
     engine = make_engine(settings.database_url)
     try:
-        asyncio.run(run_until_signalled(SenderWorker(settings, engine)))
+        worker = SenderWorker(settings, engine)
+        freeze_startup_objects()
+        asyncio.run(run_until_signalled(worker))
     finally:
         engine.dispose()
