@@ -22,6 +22,11 @@ class AddressError(ValueError):
     """A string is not exactly one well-formed e-mail address."""
 
 
+def has_control_character(value: str) -> bool:
+    """True when ``value`` holds a C0 control character or DEL (CR and LF among them)."""
+    return _CONTROL.search(value) is not None
+
+
 def parse_mailbox(value: str) -> tuple[str, str]:
     """``(display_name, addr_spec)`` of one mailbox such as ``Mari Tamm <mari@example.ee>``.
 
@@ -30,7 +35,7 @@ def parse_mailbox(value: str) -> tuple[str, str]:
     """
     if "\r" in value or "\n" in value:
         raise AddressError("contains a line break (CR or LF), which could inject headers")
-    if _CONTROL.search(value):
+    if has_control_character(value):
         raise AddressError("contains a control character")
     if not value.strip():
         raise AddressError("is empty")

@@ -37,6 +37,7 @@ def test_garbage_cycles_made_after_the_freeze_are_still_collected_on_their_own()
     first.partner, second.partner = second, first
     gone = weakref.ref(first)
     del first, second
-    kept = [[] for _ in range(3 * YOUNG_GENERATION_THRESHOLD)]  # allocations, no collect()
+    # allocations enough for the collector to run on its own; no gc.collect() here
+    kept: list[list[int]] = [[] for _ in range(3 * YOUNG_GENERATION_THRESHOLD)]
     assert gone() is None
     assert len(kept) == 3 * YOUNG_GENERATION_THRESHOLD

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.addresses import _BARE, _NAMED, _parse_with_flanker, parse_mailbox
+from schemas.addresses import (
+    _BARE,
+    _NAMED,
+    _parse_with_flanker,
+    has_control_character,
+    parse_mailbox,
+)
 
 EXAMPLES = [
     "juri@example.ee",
@@ -39,3 +45,20 @@ def test_whatever_the_quick_path_accepts_the_full_parser_accepts_alike(value: st
 def test_other_shapes_still_go_through_the_full_parser(value: str) -> None:
     assert not (_BARE.fullmatch(value) or _NAMED.fullmatch(value))
     assert parse_mailbox(value) == _parse_with_flanker(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("mari@example.ee", False),
+        ("Mari Õun <mari@õun.ee>", False),
+        ("mari@example.ee\r\nRCPT TO:<x@y.z>", True),
+        ("mari@example.ee\n", True),
+        ("mari\x00@example.ee", True),
+        ("mari\t@example.ee", True),
+        ("mari\x7f@example.ee", True),
+        ("mari\x80@example.ee", False),  # a C1 control is not ASCII: refused elsewhere
+    ],
+)
+def test_control_characters_are_found(value: str, expected: bool) -> None:
+    assert has_control_character(value) is expected

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import aiosmtplib
 from aiosmtplib import SMTPResponse
 
+from schemas.addresses import has_control_character
 from workers.sender import failures
 from workers.sender.failures import (
     Failure,
@@ -128,7 +129,7 @@ def _envelope_commands(envelope: Envelope, session: SmtpSession) -> tuple[bytes,
     """``MAIL FROM:<...>`` (with SIZE when offered) and a ``RCPT TO:<...>`` per recipient."""
     addresses = (envelope.sender, *envelope.recipients)
     for address in addresses:
-        if any(ord(char) < 32 or char == "\x7f" for char in address):  # CR/LF: a second command
+        if has_control_character(address):  # CR/LF would start a second command
             text = f"an address holds a control character: {address!r}"
             raise SendFailed(
                 Failure(Kind.PERMANENT, failures.INVALID, text, Stage.MAIL), connection_ok=True
