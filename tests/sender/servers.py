@@ -30,8 +30,17 @@ class Behaviour:
     drop_first: int = 0  # close the connection instead of answering DATA, N times
     stall_seconds: float = 0.0  # wait this long before answering DATA
     stall_first: int = 0  # ... for the first N transactions only (0: always)
+    stall_after: int = 0  # ... or only for those after the first N
     login_refusal: str | None = None  # offer AUTH and refuse every login with this reply
     refuse_sender: str | None = None  # the reply to every MAIL FROM, e.g. "553 5.7.1 ..."
+
+    def stalls(self, transaction: int) -> bool:
+        """Whether the ``transaction``-th DATA (from 1) waits ``stall_seconds``."""
+        if not self.stall_seconds:
+            return False
+        if self.stall_first:
+            return transaction <= self.stall_first
+        return transaction > self.stall_after
 
 
 @dataclass
@@ -72,9 +81,7 @@ class _Handler:
         with owner.lock:
             owner.transactions += 1
             number = owner.transactions
-        if behaviour.stall_seconds and (
-            not behaviour.stall_first or number <= behaviour.stall_first
-        ):
+        if behaviour.stalls(number):
             await asyncio.sleep(behaviour.stall_seconds)
         if number <= behaviour.drop_first:
             server.transport.close()

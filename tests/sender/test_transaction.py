@@ -32,16 +32,18 @@ def endpoint(port: int, timeout: float = 5) -> SmtpEndpoint:
 
 
 def run(
-    port: int, *envelopes: Envelope, timeout: float = 5
+    port: int, *envelopes: Envelope, timeout: float = 5, pause: float = 0
 ) -> tuple[list[Accepted | SendFailed], int]:
-    """Send ``envelopes`` one after the other through a pool of one connection; each outcome
-    and the number of connections opened."""
+    """Send ``envelopes`` one after the other (``pause`` seconds apart) through a pool of one
+    connection; each outcome and the number of connections opened."""
     pools = SmtpPools(size=1)
 
     async def main() -> list[Accepted | SendFailed]:
         pool = pools.get(endpoint(port, timeout))
         outcomes: list[Accepted | SendFailed] = []
-        for envelope in envelopes:
+        for number, envelope in enumerate(envelopes):
+            if number and pause:
+                await asyncio.sleep(pause)
             try:
                 outcomes.append(await send(pool, envelope))
             except SendFailed as failed:
@@ -162,6 +164,20 @@ def test_a_stalled_server_times_out_and_the_next_mail_gets_a_new_connection(
     assert failed.failure.error_class == failures.TIMEOUT
     assert isinstance(outcomes[1], Accepted)
     assert connects == 2
+
+
+def test_a_connection_that_answered_in_time_still_times_out_when_it_stalls_later(
+    smtp_server: StartServer, pipelining: bool
+) -> None:
+    # the connection's one timer, set for the first mail's deadline, rings while the second
+    # mail (sent 0.3 s later) still has time, and is moved on to the second mail's deadline
+    server = smtp_server(Behaviour(stall_seconds=2, stall_after=1), pipelining=pipelining)
+    outcomes, connects = run(server.port, mail(), mail(), timeout=0.5, pause=0.3)
+    assert isinstance(outcomes[0], Accepted)
+    failed = outcomes[1]
+    assert isinstance(failed, SendFailed)
+    assert failed.failure.error_class == failures.TIMEOUT
+    assert connects == 1
 
 
 def test_the_message_arrives_as_written_dots_and_line_ends_included(

@@ -150,6 +150,9 @@ class SmtpSession:
         self.extensions = extensions
         self.timeout = timeout
         self.pipelining = "pipelining" in extensions
+        self._loop = asyncio.get_running_loop()
+        self._deadline: float | None = None  # of the exchange under way
+        self._alarm: asyncio.TimerHandle | None = None
 
     @classmethod
     def take_over(cls, smtp: aiosmtplib.SMTP) -> SmtpSession:
@@ -204,6 +207,9 @@ class SmtpSession:
         self.close()
 
     def close(self) -> None:
+        if self._alarm is not None:
+            self._alarm.cancel()
+            self._alarm = None
         if not self._transport.is_closing():
             self._transport.close()
 
@@ -212,9 +218,10 @@ class SmtpSession:
             raise aiosmtplib.SMTPServerDisconnected("the connection is closed")
         waiter = self._reader.expect(replies)
         self._transport.write(data)
-        timer = None
         if self.timeout is not None:
-            timer = asyncio.get_running_loop().call_later(self.timeout, self._reader.time_out)
+            self._deadline = self._loop.time() + self.timeout
+            if self._alarm is None:
+                self._alarm = self._loop.call_at(self._deadline, self._on_alarm)
         try:
             if drain:
                 await self._reader.drain()
@@ -223,8 +230,21 @@ class SmtpSession:
             self.close()
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
+            self._deadline = None
+
+    def _on_alarm(self) -> None:
+        """The connection's one timer. It is set for the deadline of an exchange and, when
+        it rings, looks at the exchange under way then: past its deadline, it times out;
+        otherwise the timer is set again for that exchange's deadline; none, it rests. An
+        exchange answered in time (nearly all) costs no timer of its own."""
+        self._alarm = None
+        deadline = self._deadline
+        if deadline is None:
+            return
+        if self._loop.time() >= deadline:
+            self._reader.time_out()
+        else:
+            self._alarm = self._loop.call_at(deadline, self._on_alarm)
 
 
 def data_lines(content: bytes, crlf: bool = False) -> bytes:
