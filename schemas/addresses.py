@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from flanker.addresslib import address as flanker_address
@@ -27,6 +28,10 @@ def has_control_character(value: str) -> bool:
     return _CONTROL.search(value) is not None
 
 
+# A job's addresses are read when it is validated, again for its envelope and again for its
+# headers, and the sender's own address is the same for every job of a user: remembered.
+# Only addresses that parse are kept (an error is not cached), 4,096 at most.
+@functools.lru_cache(maxsize=4096)
 def parse_mailbox(value: str) -> tuple[str, str]:
     """``(display_name, addr_spec)`` of one mailbox such as ``Mari Tamm <mari@example.ee>``.
 

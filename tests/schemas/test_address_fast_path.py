@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from schemas.addresses import (
     _BARE,
     _NAMED,
+    AddressError,
     _parse_with_flanker,
     has_control_character,
     parse_mailbox,
@@ -62,3 +63,11 @@ def test_other_shapes_still_go_through_the_full_parser(value: str) -> None:
 )
 def test_control_characters_are_found(value: str, expected: bool) -> None:
     assert has_control_character(value) is expected
+
+
+def test_a_remembered_address_reads_the_same_and_a_bad_one_is_refused_every_time() -> None:
+    first = parse_mailbox("Mari Tamm <Mari@Example.EE>")
+    assert parse_mailbox("Mari Tamm <Mari@Example.EE>") == first == ("Mari Tamm", "Mari@example.ee")
+    for _ in range(2):
+        with pytest.raises(AddressError):
+            parse_mailbox("mari@example.ee, jaan@example.ee")
