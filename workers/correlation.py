@@ -13,7 +13,6 @@ Three carriers, each written by the sender and read by the bounce parser:
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 import uuid
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 JOB_ID_HEADER = "X-Erpmail-Job-Id"
 VERP_LOCAL_PREFIX = "bounce"
 TAG_LENGTH = 8
+_TAG_BYTES = (TAG_LENGTH * 5 + 7) // 8  # base32 carries 5 bits a character
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _VERP_RE = re.compile(rf"\b{VERP_LOCAL_PREFIX}\+({_UUID})\.([a-z2-7]{{{TAG_LENGTH}}})@", re.I)
@@ -36,8 +36,10 @@ class VerpMatch:
 
 
 def verp_tag(job_id: str, key: bytes) -> str:
-    digest = hmac.new(key, job_id.lower().encode("ascii"), hashlib.sha256).digest()
-    return base64.b32encode(digest).decode("ascii").lower()[:TAG_LENGTH]
+    """The first ``TAG_LENGTH`` base32 characters of HMAC-SHA256(key, job id): made from the
+    digest's first bytes only, since base32 writes each 5 bytes as 8 characters of their own."""
+    digest = hmac.digest(key, job_id.lower().encode("ascii"), "sha256")
+    return base64.b32encode(digest[:_TAG_BYTES]).decode("ascii").lower()[:TAG_LENGTH]
 
 
 def envelope_sender(job_id: str, domain: str, key: bytes) -> str:

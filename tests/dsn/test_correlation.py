@@ -51,3 +51,11 @@ def test_the_returned_message_id_names_the_job_as_a_last_resort() -> None:
 def test_a_bounce_with_no_carrier_has_no_job() -> None:
     report = parse_bounce(dsn(FAILED))
     assert report.job_id is None and report.job_id_source is None
+
+
+def test_the_verp_address_is_the_same_as_before_so_old_bounces_still_name_their_job() -> None:
+    # a fixed vector: bounces of mail sent by earlier releases must still verify
+    verp = envelope_sender(
+        "0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0", "events.example", b"erpmail-test-key"
+    )
+    assert verp == "bounce+0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.wvuopome@events.example"
