@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from schemas.tables import SenderMode, SystemSettings, TlsMode, UserMailSettings
@@ -92,6 +93,24 @@ def test_a_password_stored_under_another_key_is_a_config_error(engine: Engine) -
         resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
     assert "cannot be decrypted" in str(raised.value)
     assert isinstance(raised.value, errors.ConfigError)
+
+
+def test_a_tls_mode_no_release_knows_is_a_config_error_not_a_crash(engine: Engine) -> None:
+    store(
+        engine,
+        UserMailSettings(
+            tenant="acme",
+            user_code="MARI",
+            email="mari@acme.ee",
+            smtp_host="smtp.acme.ee",
+            smtp_port=587,
+            smtp_tls=TlsMode.STARTTLS,
+        ),
+    )
+    with session_scope(engine) as session:  # written by hand, or by a newer release
+        session.execute(sa.text("UPDATE user_mail_settings SET smtp_tls = 'tls'"))
+    with session_scope(engine) as session, pytest.raises(errors.InvalidTlsMode):
+        resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
 
 
 def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(

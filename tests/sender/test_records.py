@@ -288,3 +288,15 @@ def test_the_next_batch_sees_changed_settings_and_new_suppressions(engine: Engin
     with session_scope(engine) as session:
         (gone,) = CLAIM(session, [_request(_job("beta", "MARI", "fine@example.ee"))])
     assert gone.verdict == Verdict.CONFIG_ERROR
+
+
+def test_two_copies_of_one_job_in_one_batch_are_not_both_sent(engine: Engine) -> None:
+    # a producer that republished after a lost confirm: the copies can share a batch
+    _seed(engine)
+    job = _job("acme", "MARI", "kati@example.ee")
+    with session_scope(engine) as session:
+        first, second = CLAIM(session, [_request(job), _request(job)])
+    assert first.verdict == Verdict.SEND
+    assert second.verdict == Verdict.BUSY
+    row = _row(engine, job)
+    assert row is not None and row.status == "sending"

@@ -32,8 +32,12 @@ def load_company_row(session: Session, tenant: str) -> SystemSettings | None:
 
 _USERS = UserMailSettings.__table__  # type: ignore[attr-defined]
 _COMPANIES = SystemSettings.__table__  # type: ignore[attr-defined]
+# The two enumerations are read as the text stored: a value no release knows (written by hand,
+# or by a newer release) is then the resolver's clear ConfigError, not a LookupError.
 _CARD_COLUMNS = [
-    _USERS.c[name]
+    sa.type_coerce(_USERS.c[name], sa.String).label(name)
+    if name in ("sender_mode", "smtp_tls")
+    else _USERS.c[name]
     for name in (
         "user_code",
         "email",

@@ -262,7 +262,7 @@ class JobHandler:
         events = refusal_events(
             job, accepted.refusals, attempt=attempt, remote_mta=remote, now=now.replace(tzinfo=None)
         )
-        await self._record_after_send(
+        await self._record_until_done(
             Outcome(
                 job,
                 MailStatus.SENT,
@@ -293,9 +293,11 @@ class JobHandler:
         self._ack(delivery)
         log.info("sent", smtp_host=remote, refused=len(accepted.refusals), reply=accepted.reply)
 
-    async def _record_after_send(self, outcome: Outcome) -> None:
-        """Record a sent mail; while the database is away keep trying (the mail is out:
-        giving the job back would send it twice)."""
+    async def _record_until_done(self, outcome: Outcome) -> None:
+        """Record an outcome that has already happened — the mail is out, or the job's next
+        copy is published to a retry or the dead-letter queue — and keep trying while the
+        database is away: giving the delivery back would send the mail twice or leave two
+        copies of the job."""
         while True:
             try:
                 await self.committer.submit(record_outcomes, outcome)
@@ -335,8 +337,7 @@ class JobHandler:
         await delivery.generation.publisher.publish(
             names.RETRY_EXCHANGE, decision.routing_key, delivery.body, properties
         )
-        await self.committer.submit(
-            record_outcomes,
+        await self._record_until_done(
             Outcome(
                 job,
                 MailStatus.RETRYING,
@@ -381,8 +382,7 @@ class JobHandler:
             names.RETRY_EXCHANGE, str(step), delivery.body, properties
         )
         if reason != "busy":  # a busy job's row belongs to the attempt that holds it
-            await self.committer.submit(
-                record_outcomes,
+            await self._record_until_done(
                 Outcome(
                     job,
                     MailStatus.RETRYING,
@@ -418,8 +418,7 @@ class JobHandler:
             if failure.permanent and failure.refusals
             else ()
         )
-        await self.committer.submit(
-            record_outcomes,
+        await self._record_until_done(
             Outcome(
                 job,
                 MailStatus.DEAD,

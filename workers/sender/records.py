@@ -197,11 +197,20 @@ def claim_jobs(
 
         claims: list[Claim] = []
         changes: list[tuple[MailJobV1, dict[str, Any]]] = []
+        claimed: dict[str, _Existing] = {}  # what this batch wrote: a second copy of a job sees it
         for request in requests:
-            claim, values = _claim_one(existing, suppressed, request, config_for, now)
+            job_id = str(request.job.job_id)
+            row = claimed.get(job_id) or existing.get(job_id)
+            claim, values = _claim_one(row, suppressed, request, config_for, now)
             claims.append(claim)
             if values is not None:
                 changes.append((request.job, values))
+                claimed[job_id] = _Existing(
+                    values["status"],
+                    values.get("sending_started_at"),
+                    values.get("possible_duplicate", False),
+                    None,
+                )
         _write(connection, existing, changes)
         return claims
 
@@ -209,14 +218,13 @@ def claim_jobs(
 
 
 def _claim_one(
-    existing_rows: dict[str, _Existing],
+    existing: _Existing | None,
     suppressed: dict[str, dict[str, str]],
     request: ClaimRequest,
     config_for: Callable[[MailJobV1], tuple[ResolvedConfig, str]],
     now: datetime,
 ) -> tuple[Claim, dict[str, Any] | None]:
     job = request.job
-    existing = existing_rows.get(str(job.job_id))
     if existing is not None and existing.status == MailStatus.SENT:
         return Claim(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
     interrupted = existing is not None and existing.status == MailStatus.SENDING
