@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -182,3 +184,22 @@ def test_a_mail_the_pipeline_fails_on_is_kept_as_undefined_and_the_worker_goes_o
         assert kept.diagnostic == "worker error: RuntimeError"
         raw = session.get(RawBounce, kept.raw_bounce_id)
         assert raw is not None and raw.content == buggy
+
+
+def test_a_mail_left_in_new_does_not_end_the_wait_but_a_delivered_one_does(
+    tmp_path: Path,
+) -> None:
+    root = make_maildir(tmp_path / "mail", {"left-after-an-error": b"Subject: x\r\n\r\nx\r\n"})
+    source = MaildirSource(root)
+    source.connect()
+    source.pending()
+    started = time.monotonic()
+    source.wait(0.3)
+    assert time.monotonic() - started >= 0.25  # nothing new: the worker does not spin
+    source.pending()
+    timer = threading.Timer(0.1, (root / "new" / "delivered").write_bytes, [b"x"])
+    timer.start()
+    started = time.monotonic()
+    source.wait(30)
+    timer.join()
+    assert time.monotonic() - started < 10

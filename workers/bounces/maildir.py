@@ -27,6 +27,7 @@ class MaildirSource:
     def __init__(self, root: Path) -> None:
         self._root = root
         self._woken = threading.Event()
+        self._listed: int | None = None  # new/'s modification time when pending() read it
 
     @property
     def description(self) -> str:
@@ -40,6 +41,7 @@ class MaildirSource:
             _make_maildir(self._root / sub)
 
     def pending(self) -> list[MessageRef]:
+        self._listed = (self._root / "new").stat().st_mtime_ns
         entries: list[tuple[float, str, int]] = []
         with os.scandir(self._root / "new") as scan:
             for entry in scan:
@@ -70,12 +72,14 @@ class MaildirSource:
             os.rename(self._root / "new" / ref.id, folder / "cur" / f"{base}:2,{flags}")
 
     def wait(self, timeout: float) -> None:
+        """Return when new/ has changed since :meth:`pending` listed it (mail delivered or
+        taken), on :meth:`wake`, or after ``timeout``. A mail left in new/ after an error does
+        not count: it would make the worker spin."""
         deadline = time.monotonic() + timeout
         self._woken.clear()
         while time.monotonic() < deadline and not self._woken.is_set():
-            with os.scandir(self._root / "new") as scan:
-                if any(not entry.name.startswith(".") for entry in scan):
-                    return
+            if (self._root / "new").stat().st_mtime_ns != self._listed:
+                return
             time.sleep(min(POLL_STEP_SECONDS, max(0.0, deadline - time.monotonic())))
 
     def wake(self) -> None:

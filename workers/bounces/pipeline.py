@@ -65,14 +65,33 @@ class BouncePipeline:
             return Handled(disposition.kind, disposition.destination, None)
         key = bounce_key(message.raw, report.message_id)
         claim = check_claim(report, self._keys)
-        try:
-            with session_scope(self._engine) as session:
-                if session.exec(select(RawBounce.id).where(RawBounce.bounce_key == key)).first():
-                    return Handled(disposition.kind, disposition.destination, key, duplicate=True)
-                return self._write(session, message, report, disposition, claim, key, now)
-        except IntegrityError:
-            # Another worker committed the same mail between our look-up and our insert.
-            return Handled(disposition.kind, disposition.destination, key, duplicate=True)
+        return self._store(message, report, disposition, claim, key, now)
+
+    def _store(
+        self,
+        message: FetchedMessage,
+        report: BounceReport,
+        disposition: Disposition,
+        claim: JobClaim,
+        key: str,
+        now: datetime,
+    ) -> Handled:
+        """Write the mail's records in one transaction, unless its key is recorded already
+        (``duplicate``). Another worker may commit the same mail, or a suppression of the
+        same address, between our reads and our writes: the second pass sees which."""
+        for retried in (False, True):
+            try:
+                with session_scope(self._engine) as session:
+                    recorded = select(RawBounce.id).where(RawBounce.bounce_key == key)
+                    if session.exec(recorded).first():
+                        return Handled(
+                            disposition.kind, disposition.destination, key, duplicate=True
+                        )
+                    return self._write(session, message, report, disposition, claim, key, now)
+            except IntegrityError:
+                if retried:
+                    raise
+        raise AssertionError("unreachable: the second pass returns or raises")
 
     def _write(
         self,
@@ -136,6 +155,9 @@ class BouncePipeline:
         self, session: Session, tenant: str, events: list[Event], now: datetime
     ) -> list[str]:
         suppressed: list[str] = []
+        existing = active_suppressions(
+            session, tenant, [event.recipient for event in events if event.recipient], now
+        )
         for event in events:
             if not event.recipient:
                 continue
@@ -149,7 +171,6 @@ class BouncePipeline:
                 )
             if decision is None:
                 continue
-            existing = active_suppressions(session, tenant, [event.recipient], now)
             current = existing.get(event.recipient)
             if current is not None and policy.keeps_existing(
                 current.expires_at, decision.expires_at
@@ -188,10 +209,4 @@ class BouncePipeline:
         disposition = Disposition(Kind.UNPARSED, f"worker error: {type(error).__name__}")
         empty = BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="")
         claim = JobClaim(None, None, False)
-        try:
-            with session_scope(self._engine) as session:
-                if session.exec(select(RawBounce.id).where(RawBounce.bounce_key == key)).first():
-                    return Handled(disposition.kind, disposition.destination, key, duplicate=True)
-                return self._write(session, message, empty, disposition, claim, key, utc_now())
-        except IntegrityError:
-            return Handled(disposition.kind, disposition.destination, key, duplicate=True)
+        return self._store(message, empty, disposition, claim, key, utc_now())

@@ -17,7 +17,7 @@ import pika.exceptions
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from workers.backoff import backoff_delays
 from workers.bounces.outbox import publish_pending
@@ -27,6 +27,7 @@ from workers.bounces.summary import Summary
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import ConfirmingPublisher, PublishRefused
 from workers.logging import get_logger
+from workers.store.engine import is_unavailable
 
 
 def log() -> Any:
@@ -81,7 +82,9 @@ class BounceWorker:
             while not self.stopping.is_set():
                 try:
                     self._source.connect()
-                    refs = [r for r in self._source.pending() if r.id not in done_this_run]
+                    pending = self._source.pending()
+                    done_this_run &= {r.id for r in pending}  # what left the mailbox is forgotten
+                    refs = [r for r in pending if r.id not in done_this_run]
                     if refs:
                         done_this_run.update(self._handle_all(refs))
                     self._publish()
@@ -90,7 +93,7 @@ class BounceWorker:
                         if once:
                             break
                         self._source.wait(self._poll)
-                except (SourceUnavailable, OperationalError, DBAPIError) as exc:
+                except (SourceUnavailable, DBAPIError) as exc:
                     failures += 1
                     if once and failures >= ONCE_MAX_FAILURES:
                         raise GaveUp(f"giving up after {failures} tries: {exc}") from None
@@ -136,15 +139,15 @@ class BounceWorker:
     def _handle(self, message: FetchedMessage) -> None:
         try:
             handled = self._pipeline.record(message)
-        except (OperationalError, DBAPIError):
-            raise  # the database is away: back off, the mail stays where it is
         except Exception as exc:
+            if is_unavailable(exc):
+                raise  # the database is away: back off, the mail stays where it is
             log().exception("mail could not be handled", message=message.ref.id)
             try:
                 handled = self._pipeline.record_failure(message, exc)
-            except (OperationalError, DBAPIError):
-                raise
-            except Exception:
+            except Exception as failure:
+                if is_unavailable(failure):
+                    raise
                 log().exception("mail left in place", message=message.ref.id)
                 self.summary.failed += 1
                 return
@@ -165,5 +168,5 @@ class BounceWorker:
                 with suppress(pika.exceptions.AMQPError):
                     self._publisher.close()
             self._publisher = None
-        except (OperationalError, DBAPIError) as exc:
+        except DBAPIError as exc:
             log().warning("outbox not readable now; retrying later", error=str(exc))

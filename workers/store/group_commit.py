@@ -26,10 +26,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+from workers.store.engine import is_unavailable, session_scope
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -39,12 +40,6 @@ BatchOperation = Callable[[Session, list[T]], Sequence[R]]
 
 class DatabaseUnavailable(ConnectionError):
     """The database could not be reached (or stayed locked); the work was not done."""
-
-
-def is_unavailable(error: BaseException) -> bool:
-    return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError) or (
-        isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
-    )
 
 
 @dataclass
@@ -142,16 +137,11 @@ class GroupCommitter:
         for index, work in enumerate(batch):
             groups.setdefault(work.operation, []).append(index)
         results: list[Any] = [None] * len(batch)
-        with Session(self._engine, expire_on_commit=False) as session:
-            try:
-                for operation, indexes in groups.items():
-                    answers = operation(session, [batch[i].item for i in indexes])
-                    for index, answer in zip(indexes, answers, strict=True):
-                        results[index] = answer
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with session_scope(self._engine) as session:
+            for operation, indexes in groups.items():
+                answers = operation(session, [batch[i].item for i in indexes])
+                for index, answer in zip(indexes, answers, strict=True):
+                    results[index] = answer
         return results
 
     @staticmethod
