@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.dsn.mails import dsn, plain
+from workers.correlation import envelope_sender
 from workers.dsn import BounceType, Reason, classify, parse_bounce
 from workers.dsn.reasons import smtp_command
 
@@ -229,6 +230,25 @@ def test_a_delivery_report_wrapped_by_a_gateway_is_read_inside() -> None:
     assert [(r.address, r.reason) for r in report.recipients] == [
         ("anna@example.org", Reason.USERUNKNOWN)
     ]
+
+
+def test_a_wrapped_report_is_the_wrapping_mails_own_and_names_its_job() -> None:
+    job = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+    verp = envelope_sender(job, "events.shop.example", b"test-server-key")
+    inner = report_with(
+        "Final-Recipient: rfc822;anna@example.org\nAction: failed\nStatus: 5.1.1\n"
+    ).decode()
+    outer = (
+        f"From: postmaster@gateway.example\nTo: {verp}\nMessage-ID: <outer@gateway.example>\n"
+        "Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\n"
+        'Content-Type: multipart/mixed; boundary="OUT"\n\n'
+        "--OUT\nContent-Type: text/plain\n\nThis e-mail is confidential.\n"
+        f"--OUT\nContent-Type: message/rfc822\n\n{inner}\n--OUT--\n"
+    )
+    report = parse_bounce(outer.encode())
+    assert [r.address for r in report.recipients] == ["anna@example.org"]
+    assert report.message_id == "<outer@gateway.example>"
+    assert (report.job_id, report.job_id_source) == (job, "verp")
 
 
 def test_an_address_said_to_send_the_mail_is_not_a_failed_recipient() -> None:

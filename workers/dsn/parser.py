@@ -184,6 +184,22 @@ def parse_bounce(raw: bytes) -> BounceReport:
         )
 
 
+def _wrapped(inner: BounceReport, outer: BounceReport) -> BounceReport:
+    """The report enclosed in a mail, as that mail's: its own Message-ID, date, subject and
+    sender, and the job it names (the VERP address it came to) when it names one."""
+    link = outer if outer.job_id else inner
+    return replace(
+        inner,
+        message_id=outer.message_id,
+        date=outer.date,
+        subject=outer.subject,
+        sender=outer.sender,
+        job_id=link.job_id,
+        job_id_source=link.job_id_source,
+        verp_tag=link.verp_tag,
+    )
+
+
 def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     mail = parse_mail(raw)
     human = human_text(mail)
@@ -242,7 +258,7 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
         # the enclosed report is the bounce.
         inner = _parse(mail.enclosed_report, enclosed=True)
         if inner.is_bounce:
-            return inner
+            return _wrapped(inner, base)
     exclude = _not_recipients(mail.headers, returned)
     if delivery_status is not None and delivery_status.recipients:
         if len(delivery_status.recipients) == 1:
@@ -499,9 +515,9 @@ def _plain_recipients(
     out: list[RecipientReport] = []
     for address, text in found:
         diagnostic = text
+        about = lines_about(report_text, address) if address else ""
         if address and not find_status(diagnostic) and not find_reply_code(diagnostic):
-            extra = lines_about(report_text, address)
-            diagnostic = " ".join(t for t in (diagnostic, extra) if t)
+            diagnostic = " ".join(t for t in (diagnostic, about) if t)
         status = best_status("", remote_words(diagnostic) or diagnostic)
         if status.startswith("2"):  # a success line of a transcript is not the outcome
             status = failure_status(diagnostic)
@@ -511,7 +527,7 @@ def _plain_recipients(
             reply_code,
             diagnostic,
             report_text,
-            lines_about(report_text, address) if address else "",
+            about,
             default,
             stage=stage,
         )

@@ -439,7 +439,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "disabled recipient",
             "recipient disabled",
             "user account is unavailable",
-            "account is locked",
             "account locked",
             "mailbox locked",
             "is frozen",
@@ -988,7 +987,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     ),
 )
 
-# Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 # Words that look like a cause but only frame one: removed before matching. Postfix says
 # "delivery temporarily suspended: <the cause>" when it stops trying a host for a while; that
 # is no suspended account.
@@ -1024,9 +1022,9 @@ DEFINITE_EXPIRY = (
     "exceeded maximum delivery attempts",
     "all hosts have been failing for a long time",
     "despite repeated attempts to deliver",
-    "within the allowed queue period",
 )
 
+# Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 PATTERNS: tuple[tuple[Reason, str], ...] = (
     # "virus" as a word: not a product name such as "VirusWall" that signs a report.
     (Reason.VIRUSDETECTED, r"(?<![a-z])virus(?:es)?(?![a-z])"),
