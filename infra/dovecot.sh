@@ -25,9 +25,7 @@ if port_open 127.0.0.1 "$imap_port"; then
   echo "dovecot: already answering on 127.0.0.1:$imap_port"
   exit 0
 fi
-if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
-  apt_install dovecot-imapd
-fi
+bash "$here/install.sh" dovecot=dovecot-imapd
 dovecot_bin=$(command -v dovecot || echo /usr/sbin/dovecot)
 
 mkdir -p "$state"/{run,state,tls,home}

@@ -9,8 +9,7 @@ if port_open 127.0.0.1 5672; then
   echo "rabbitmq: already answering on 127.0.0.1:5672"
   exit 0
 fi
-command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/sbin/rabbitmq-server ] \
-  || apt_install rabbitmq-server
+bash "$here/install.sh" rabbitmq-server=rabbitmq-server
 PATH=$PATH:/usr/sbin
 rabbitmq-server -detached
 wait_for_port rabbitmq 127.0.0.1 5672 120

@@ -193,7 +193,7 @@ class ImapSource:
                     data = client.fetch([int(ref.id)], [f"BODY.PEEK[]<0.{max_bytes}>"])
                 body = _body(data.get(int(ref.id), {}))
                 if body is not None:
-                    yield FetchedMessage(ref, body, truncated=True)
+                    yield FetchedMessage(ref, body)
 
     def move(self, ref: MessageRef, destination: Destination) -> None:
         folder = self._folders.of(destination)

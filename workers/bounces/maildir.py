@@ -61,8 +61,7 @@ class MaildirSource:
                     raw = handle.read(max_bytes + 1)
             except FileNotFoundError:
                 continue
-            truncated = len(raw) > max_bytes
-            yield FetchedMessage(ref, raw[:max_bytes], truncated=truncated)
+            yield FetchedMessage(ref, raw[:max_bytes])
 
     def move(self, ref: MessageRef, destination: Destination) -> None:
         folder = self._root / SUBFOLDERS[destination] if destination in SUBFOLDERS else self._root

@@ -39,11 +39,11 @@ class MessageRef:
 
 @dataclass(frozen=True)
 class FetchedMessage:
-    """A message's bytes; ``truncated`` when only its first ``max_bytes`` were read."""
+    """A message's bytes: only its first ``max_bytes`` when it is larger (its real size is
+    ``ref.size``)."""
 
     ref: MessageRef
     raw: bytes
-    truncated: bool = False
 
 
 class MailSource(Protocol):

@@ -13,10 +13,10 @@ from rich.table import Table
 from schemas.tables import Event
 from workers.cli.context import settings_from_env
 from workers.cli.times import When
+from workers.dsn import BounceType
 from workers.events.query import EventFilter, count_by_reason, event_to_json, list_events
 from workers.store.engine import make_engine, session_scope
 
-BOUNCE_TYPES = ("hard", "soft", "undetermined")
 PIPE_WIDTH = 180
 
 
@@ -67,7 +67,11 @@ def reasons_table(counts: dict[str, int]) -> Table:
 @click.option("--job", "job_id", help="Only this job id.")
 @click.option("--recipient", help="Only this address (any case).")
 @click.option("--reason", help="Only this reason (userunknown, mailboxfull, ...).")
-@click.option("--bounce-type", type=click.Choice(BOUNCE_TYPES), help="Only hard, soft, ...")
+@click.option(
+    "--bounce-type",
+    type=click.Choice([kind.value for kind in BounceType]),
+    help="Only hard, soft, ...",
+)
 @click.option("--since", type=When(), help="From this time on (2026-11-01, or an age: 7d).")
 @click.option("--until", type=When(), help="Before this time.")
 @click.option("--tenant", help="Only this tenant's events.")

@@ -7,14 +7,13 @@ from datetime import timedelta
 
 import click
 from rich.table import Table
-from sqlalchemy import or_
 from sqlmodel import col, select
 
 from schemas.tables import Suppression, utc_now
 from workers.cli.context import settings_from_env
 from workers.cli.events import wide_console
 from workers.store.engine import make_engine, session_scope
-from workers.store.suppressions import lift, normalize, suppress
+from workers.store.suppressions import lift, normalize, suppress, unexpired
 
 
 @click.group()
@@ -53,9 +52,7 @@ def list_command(
     if address:
         query = query.where(Suppression.address == normalize(address))
     if not expired:
-        query = query.where(
-            or_(col(Suppression.expires_at).is_(None), col(Suppression.expires_at) > utc_now())
-        )
+        query = query.where(unexpired(utc_now()))
     if limit:
         query = query.limit(limit)
     engine = make_engine(settings.database_url)

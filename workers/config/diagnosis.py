@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import errno
-import re
 import socket
 import ssl
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import aiosmtplib
 from schemas.tables import TlsMode
 from workers.config.presets import AuthHint, Preset, PresetBook
 from workers.config.resolved import SmtpEndpoint
+from workers.dsn.status import find_status
 
 
 class Step(StrEnum):
@@ -73,7 +73,6 @@ class Diagnosis:
     fix: str
     transient: bool
     reply_code: int | None = None
-    reply_text: str | None = None
     enhanced_status: str | None = None
     provider: str | None = None  # the preset whose explanation applied
 
@@ -81,7 +80,6 @@ class Diagnosis:
         return f"{self.summary}. Fix: {self.fix}"
 
 
-_STATUS_RE = re.compile(r"(?<![\d.])([245]\.\d{1,3}\.\d{1,3})(?![\d.])")
 _CREDENTIALS_FIX = (
     "check the username (usually the full e-mail address) and the password; where the account "
     "has two-step verification or MFA, most providers need an app password instead of the "
@@ -90,8 +88,7 @@ _CREDENTIALS_FIX = (
 
 
 def enhanced_status(text: str) -> str | None:
-    found = _STATUS_RE.search(text)
-    return found.group(1) if found else None
+    return find_status(text) or None
 
 
 def provider_hint(
@@ -260,7 +257,6 @@ def diagnose_reply(
         fix=fix,
         transient=400 <= code < 500,
         reply_code=code,
-        reply_text=text,
         enhanced_status=enhanced_status(text),
         provider=provider_key,
     )

@@ -85,9 +85,7 @@ def _extensions(client: aiosmtplib.SMTP) -> str:
 async def _step(step: Step, action: Any) -> Any:
     try:
         return await action
-    except (Exception, asyncio.CancelledError) as exc:
-        if isinstance(exc, asyncio.CancelledError):
-            raise
+    except Exception as exc:  # not a cancellation: that is no Exception
         raise _Failed(step, exc) from exc
 
 

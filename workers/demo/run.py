@@ -37,7 +37,7 @@ from workers.demo import scenario
 from workers.demo.local import LOCAL_IMAP_URL, local_imap_ca
 from workers.demo.mta import DemoMta
 from workers.dlq.letters import DeadLetter
-from workers.dlq.queue import snapshot
+from workers.dlq.queue import queue_depth, snapshot
 from workers.settings import Settings, load_settings
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
@@ -202,12 +202,7 @@ def send(run: DemoRun, say: Say, timeout: float = 90.0) -> None:
 
 
 def _send_queue_empty(run: DemoRun) -> bool:
-    connection = connect(run.settings.rabbitmq_url, "erpmail-demo")
-    try:
-        result = connection.channel().queue_declare(names.SEND_QUEUE, passive=True)
-        return int(result.method.message_count) == 0
-    finally:
-        connection.close()
+    return queue_depth(run.settings.rabbitmq_url, names.SEND_QUEUE) == 0
 
 
 def bounce_back(run: DemoRun, say: Say) -> None:

@@ -34,7 +34,7 @@ class Stage(StrEnum):
 
 # Error classes (the x-erpmail-error-class header of dead-lettered jobs).
 INVALID = "invalid"
-CONFIG = "config"
+CONFIG = ConfigError.error_class  # "config"
 INTERRUPTED = "interrupted"
 AUTH = "auth"
 CONNECTION = "connection"

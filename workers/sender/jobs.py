@@ -75,7 +75,6 @@ class Delivery:
 
     generation: Generation
     tag: int
-    redelivered: bool
     properties: pika.BasicProperties
     body: bytes
 
@@ -154,11 +153,9 @@ class JobHandler:
             self.stats.duplicates += 1
             await self._notify(
                 delivery,
-                Notice(
+                Notice.for_job(
                     names.EVENT_SENT,
-                    job_id,
-                    job.tenant,
-                    job.user_code,
+                    job,
                     str(MailStatus.SENT),
                     attempt,
                     message_id=message_id,
@@ -171,11 +168,9 @@ class JobHandler:
             self.stats.suppressed += 1
             await self._notify(
                 delivery,
-                Notice(
+                Notice.for_job(
                     names.EVENT_FAILED,
-                    job_id,
-                    job.tenant,
-                    job.user_code,
+                    job,
                     str(MailStatus.SUPPRESSED),
                     attempt,
                     message_id=message_id,
@@ -275,11 +270,9 @@ class JobHandler:
         self.stats.sent += 1
         await self._notify(
             delivery,
-            Notice(
+            Notice.for_job(
                 names.EVENT_SENT,
-                str(job.job_id),
-                job.tenant,
-                job.user_code,
+                job,
                 str(MailStatus.SENT),
                 attempt,
                 message_id=message_id,
@@ -430,11 +423,9 @@ class JobHandler:
         )
         await self._notify(
             delivery,
-            Notice(
+            Notice.for_job(
                 names.EVENT_FAILED,
-                str(job.job_id),
-                job.tenant,
-                job.user_code,
+                job,
                 str(MailStatus.DEAD),
                 attempt,
                 smtp_host=remote,

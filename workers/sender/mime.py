@@ -115,10 +115,7 @@ def mailbox_from(value: str) -> str:
 
 def envelope_recipients(job: MailJobV1) -> list[str]:
     """To, Cc and Bcc as bare addresses (as the SMTP server gets them), duplicates removed."""
-    seen: dict[str, None] = {}
-    for mailbox in (*job.to, *job.cc, *job.bcc):
-        seen.setdefault(_addr_spec(parse_mailbox(mailbox)[1]), None)
-    return list(seen)
+    return list(dict.fromkeys(_addr_spec(address) for address in job.recipients()))
 
 
 def address_header(name: str, mailboxes: Iterable[str]) -> str:
@@ -147,9 +144,13 @@ def _body_part(text: str, subtype: str) -> str:
 
 
 def _base64_lines(data: bytes) -> str:
-    """``data`` in base64, 76 characters a line (RFC 2045), each line ended by CRLF: encoded in
-    one call and then cut (``base64.encodebytes`` encodes 57 bytes at a time, in Python)."""
-    encoded = binascii.b2a_base64(data, newline=False).decode("ascii")
+    """``data`` in base64: encoded in one call and then cut (``base64.encodebytes`` encodes
+    57 bytes at a time, in Python)."""
+    return _in_lines(binascii.b2a_base64(data, newline=False).decode("ascii"))
+
+
+def _in_lines(encoded: str) -> str:
+    """Base64 text in lines of 76 characters (RFC 2045), each ended by CRLF."""
     if not encoded:
         return ""
     return CRLF.join([encoded[i : i + 76] for i in range(0, len(encoded), 76)]) + CRLF
@@ -189,7 +190,7 @@ def _attachment_part(attachment: Attachment) -> str:
         f"Content-Type: {attachment.content_type}{separator}{separator.join(name_param)}{CRLF}"
         f"Content-Transfer-Encoding: base64{CRLF}"
         f"Content-Disposition: attachment{separator}{separator.join(file_params)}{CRLF}{CRLF}"
-        + _base64_lines(attachment.content())
+        + _in_lines(attachment.content_base64)  # checked by the schema: no need to decode
     )
 
 

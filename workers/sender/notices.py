@@ -9,6 +9,7 @@ from typing import Any
 
 import pika
 
+from schemas.job import MailJobV1
 from workers.broker import names
 from workers.broker.publisher import JSON
 
@@ -30,6 +31,13 @@ class Notice:
     suppressed: tuple[str, ...] = ()
     possible_duplicate: bool = False
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @classmethod
+    def for_job(
+        cls, event: str, job: MailJobV1, status: str, attempt: int, **details: Any
+    ) -> Notice:
+        """The notice of ``event`` about ``job``; ``details`` are the optional fields."""
+        return cls(event, str(job.job_id), job.tenant, job.user_code, status, attempt, **details)
 
     def body(self) -> bytes:
         document: dict[str, Any] = {

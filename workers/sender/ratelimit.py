@@ -5,8 +5,9 @@ a minimum interval) and hands out send times. :meth:`Limiter.admit` says how lon
 caller must wait before sending; when that is longer than the caller will wait, nothing is
 reserved and the caller defers the job through a retry queue instead.
 
-The counts are per worker process: with several processes each keeps its own, so a limit
-shared by a configuration is divided by the number of processes when they are started.
+The counts are per worker process and start again when it does: with several processes a
+configuration may send up to the limit in each of them (nothing divides it yet), and a
+restart forgets the day's count.
 """
 
 from __future__ import annotations

@@ -6,23 +6,15 @@ refusal at RCPT TO and a DSN saying the same thing get the same reason.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 
 from schemas.job import MailJobV1
 from schemas.tables import Event
 from workers.dsn import bounce_type, classify
+from workers.dsn.status import find_status
 from workers.sender.failures import Refusal, Stage
 from workers.store.events import smtp_bounce_key
-
-_ENHANCED_STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
-
-
-def enhanced_status(message: str) -> str | None:
-    """The RFC 3463 status at the start of a reply text, e.g. ``5.1.1``."""
-    found = _ENHANCED_STATUS.search(message[:40])
-    return found.group(0) if found else None
 
 
 def refusal_events(
@@ -37,7 +29,7 @@ def refusal_events(
     """One Event (source ``smtp``) per refused recipient of ``job``."""
     events = []
     for refusal in refusals:
-        status = enhanced_status(refusal.message)
+        status = find_status(refusal.message[:40]) or None  # at the start of the reply
         reason = classify(status, refusal.code, refusal.message, str(stage).upper())
         events.append(
             Event(

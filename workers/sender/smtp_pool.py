@@ -67,7 +67,6 @@ class SmtpPool:
         local_hostname: str | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self._size = size
         self._slots = asyncio.Semaphore(size)
         self._in_use = 0
         self._idle: deque[Connection] = deque()

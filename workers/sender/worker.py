@@ -225,7 +225,7 @@ class SenderWorker:
     def _on_message(
         self, generation: Generation, method: Any, properties: pika.BasicProperties, body: bytes
     ) -> None:
-        delivery = Delivery(generation, method.delivery_tag, method.redelivered, properties, body)
+        delivery = Delivery(generation, method.delivery_tag, properties, body)
         task = asyncio.ensure_future(self._handle(delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

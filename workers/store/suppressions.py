@@ -26,7 +26,7 @@ def normalize(address: str) -> str:
 _SUPPRESSIONS = Suppression.__table__  # type: ignore[attr-defined]
 
 
-def _unexpired(now: Any) -> ColumnElement[bool]:
+def unexpired(now: Any) -> ColumnElement[bool]:
     """A suppression still in force at ``now``: no expiry, or a later one."""
     return or_(_SUPPRESSIONS.c.expires_at.is_(None), _SUPPRESSIONS.c.expires_at > now)
 
@@ -43,7 +43,7 @@ def active_suppressions(
         select(Suppression).where(
             Suppression.tenant == tenant,
             col(Suppression.address).in_(wanted),
-            _unexpired(now),
+            unexpired(now),
         )
     )
     return {row.address: row for row in rows}
@@ -55,7 +55,7 @@ _ACTIVE_AMONG = sa.select(
 ).where(
     _SUPPRESSIONS.c.tenant.in_(sa.bindparam("tenants", expanding=True)),
     _SUPPRESSIONS.c.address.in_(sa.bindparam("addresses", expanding=True)),
-    _unexpired(sa.bindparam("now")),
+    unexpired(sa.bindparam("now")),
 )
 
 
