@@ -24,12 +24,14 @@ _URL_PASSWORD_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]
 MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words all over the log
 MAX_KNOWN_SECRETS = 10_000
 _known_secrets: dict[str, None] = {}  # insertion-ordered set; the oldest goes first when full
-_known_secrets_re: re.Pattern[str] | None = None
+_known_secrets_re: re.Pattern[str] | None = None  # None: to be built from _known_secrets
 _known_lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    """Never log ``value``: from now on it is masked wherever it appears in a log line."""
+    """Never log ``value``: from now on it is masked wherever it appears in a log line. The
+    pattern is built again at the next log line, not here: a process that decrypts many
+    passwords in a row does not compile it for each."""
     global _known_secrets_re
     if not value or len(value) < MIN_SECRET_LENGTH or value in _known_secrets:
         return
@@ -37,13 +39,23 @@ def register_secret(value: str | None) -> None:
         _known_secrets[value] = None
         while len(_known_secrets) > MAX_KNOWN_SECRETS:
             del _known_secrets[next(iter(_known_secrets))]
-        longest_first = sorted(_known_secrets, key=len, reverse=True)
-        _known_secrets_re = re.compile("|".join(re.escape(secret) for secret in longest_first))
+        _known_secrets_re = None
+
+
+def _secrets_pattern() -> re.Pattern[str] | None:
+    global _known_secrets_re
+    pattern = _known_secrets_re
+    if pattern is None and _known_secrets:
+        with _known_lock:
+            longest_first = sorted(_known_secrets, key=len, reverse=True)
+            pattern = re.compile("|".join(re.escape(secret) for secret in longest_first))
+            _known_secrets_re = pattern
+    return pattern
 
 
 def _redact_text(value: str) -> str:
     value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
-    pattern = _known_secrets_re
+    pattern = _secrets_pattern()
     return pattern.sub(REDACTED, value) if pattern is not None else value
 
 
