@@ -108,7 +108,7 @@ class JobHandler:
     presets: PresetBook
     stats: SenderStats
     stopping: asyncio.Event
-    database_lost: Callable[[], None]
+    database_lost: Callable[[DatabaseUnavailable], None]
     log: Any
 
     async def process(self, delivery: Delivery) -> None:
@@ -295,8 +295,8 @@ class JobHandler:
             try:
                 await self.committer.submit(record_outcomes, outcome)
                 return
-            except DatabaseUnavailable:
-                self.database_lost()
+            except DatabaseUnavailable as error:
+                self.database_lost(error)
                 if self.stopping.is_set():
                     raise
                 await _pause(self.stopping, DATABASE_RETRY_INTERVAL)

@@ -240,8 +240,8 @@ class SenderWorker:
                 return
             try:
                 await self.jobs.process(delivery)
-            except DatabaseUnavailable:
-                self._database_lost()
+            except DatabaseUnavailable as error:
+                self._database_lost(error)
                 self._nack(delivery)
             except (BrokerConnectionLost, PublishRefused, pika.exceptions.AMQPError) as error:
                 self._log.warning(
@@ -262,10 +262,10 @@ class SenderWorker:
         self.stats.requeued += 1
         delivery.requeue()
 
-    def _database_lost(self) -> None:
+    def _database_lost(self, error: DatabaseUnavailable) -> None:
         if not self._database_down.is_set():
             self._database_down.set()
-            self._log.error("database_unavailable")
+            self._log.error("database_unavailable", error=str(error))
 
 
 async def _first(*waitables: Awaitable[Any]) -> None:

@@ -161,7 +161,11 @@ class _Failed:
 
 def _failure(error: BaseException) -> _Failed:
     if is_unavailable(error):
-        return _Failed(DatabaseUnavailable(f"database unavailable: {error.__class__.__name__}"))
+        # the driver's own words ("no such table: …", "connection refused"): no password in them
+        detail = " ".join(str(getattr(error, "orig", None) or error).split())[:300]
+        return _Failed(
+            DatabaseUnavailable(f"database unavailable: {error.__class__.__name__}: {detail}")
+        )
     return _Failed(error)
 
 
