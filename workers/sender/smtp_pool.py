@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import aiosmtplib
 
 from workers.config.resolved import SmtpEndpoint
-from workers.config.smtp_options import smtp_client_options
+from workers.config.smtp_options import SharedTlsContext, smtp_client_options
 from workers.sender.failures import Stage
 from workers.sender.smtp_session import SmtpSession
 
@@ -53,6 +53,7 @@ class Connection:
 class PoolStats:
     connects: int = 0  # connection attempts, successful or not
     connect_failures: int = 0
+    tls_resumed: int = 0  # connections whose TLS session was resumed (no certificate check)
 
 
 class SmtpPool:
@@ -148,11 +149,23 @@ class SmtpPool:
                 self._stats.connect_failures += 1
                 smtp.close()
                 raise ConnectFailed(Stage.AUTH, error) from error
+        self._keep_tls_session(smtp, options.get("tls_context"))
         try:
             return Connection(SmtpSession.take_over(smtp))
         except aiosmtplib.SMTPServerDisconnected as error:
             self._stats.connect_failures += 1
             raise ConnectFailed(Stage.CONNECT, error) from error
+
+    def _keep_tls_session(self, smtp: aiosmtplib.SMTP, context: object) -> None:
+        """File the connection's TLS session for the next one (after login, by when a TLS 1.3
+        server's session tickets have come) and count a resumed one."""
+        transport = smtp.transport
+        ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+        if ssl_object is None or not isinstance(context, SharedTlsContext):
+            return
+        if ssl_object.session_reused:
+            self._stats.tls_resumed += 1
+        context.remember(self.endpoint.host, ssl_object)
 
     async def close(self) -> None:
         while self._idle:
