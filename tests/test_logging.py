@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
+import pika
+import pika.exceptions
 import pytest
 
 from schemas.tables import TlsMode
@@ -14,6 +17,7 @@ from workers.logging import (
     REDACTED,
     configure_logging,
     get_logger,
+    log_context,
     redact_secrets,
     register_secret,
 )
@@ -87,3 +91,48 @@ def test_the_configured_logger_writes_no_secret(capsys: pytest.CaptureFixture[st
 def test_short_values_are_not_registered() -> None:
     register_secret("abcd")
     assert redacted(note="abcd efgh")["note"] == "abcd efgh"
+
+
+def test_library_lines_go_through_the_same_pipeline_masked(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """pika's own lines (a connection refused) and a pika warning naming the broker URL come
+    out as JSON lines like ours, the URL's password masked, carrying the bound context."""
+    configure_logging("json", "info")
+    url = "amqp://guest:Pika-Broker-Secret@127.0.0.1:1/%2F?connection_attempts=1"
+    with pytest.raises(pika.exceptions.AMQPConnectionError):
+        pika.BlockingConnection(pika.URLParameters(url))
+    with log_context(job_id="j-3", tenant="acme"):
+        logging.getLogger("pika.adapters.blocking_connection").warning(
+            "Connection to %s lost; reconnecting", url
+        )
+    output = capsys.readouterr().err
+    assert "Pika-Broker-Secret" not in output
+    lines = [json.loads(line) for line in output.splitlines()]  # every line is JSON
+    pika_errors = [line for line in lines if line.get("logger", "").startswith("pika")]
+    assert any(line["level"] == "error" for line in pika_errors), "pika's own failure lines"
+    (warning,) = [line for line in lines if line["level"] == "warning" and "job_id" in line]
+    assert warning["event"] == (
+        f"Connection to amqp://guest:{REDACTED}@127.0.0.1:1/%2F?connection_attempts=1 lost; "
+        "reconnecting"
+    )
+    assert (warning["logger"], warning["job_id"], warning["tenant"]) == (
+        "pika.adapters.blocking_connection",
+        "j-3",
+        "acme",
+    )
+    assert all("timestamp" in line for line in lines)
+
+
+def test_library_chatter_below_warning_is_dropped_unless_debugging(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("json", "info")
+    logging.getLogger("pika.connection").info("Closing connection")
+    logging.getLogger("alembic.runtime.migration").info("Running upgrade a -> b")
+    assert [json.loads(line)["logger"] for line in capsys.readouterr().err.splitlines()] == [
+        "alembic.runtime.migration"
+    ]
+    configure_logging("json", "debug")
+    logging.getLogger("pika.connection").info("Closing connection")
+    assert json.loads(capsys.readouterr().err)["event"] == "Closing connection"

@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 from collections.abc import MutableMapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import structlog
@@ -85,27 +86,93 @@ def redact_secrets(
     return event_dict
 
 
+# Libraries' lines below this level are dropped unless the process logs at debug: pika alone
+# writes about ten INFO lines for every connection it opens.
+_LIBRARY_LEVELS = {
+    "pika": logging.WARNING,
+    "aiosmtplib": logging.WARNING,
+    "imapclient": logging.WARNING,
+}
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a line is written (a test's capture, a
+    redirected stream), not to the stream of the moment logging was configured."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
+def _drop_meta(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Remove the record and the stdlib bookkeeping ProcessorFormatter adds."""
+    for key in ("_record", "_from_structlog"):
+        event_dict.pop(key, None)
+    return event_dict
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
-    """``fmt``: ``json``, ``console`` or ``auto`` (console when stderr is a terminal)."""
+    """``fmt``: ``json``, ``console`` or ``auto`` (console when stderr is a terminal).
+
+    One pipeline for every line: structlog's own calls are handed to the standard library
+    (``wrap_for_formatter``), and one root handler renders them, and the lines of libraries
+    (pika, aiosmtplib, alembic, Python warnings), through the same processors: context,
+    level, time, exception text, secret masking, JSON or console."""
     use_console = fmt == "console" or (fmt == "auto" and sys.stderr.isatty())
     renderer: Any = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     )
+    numeric_level = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            _drop_meta,
             structlog.processors.format_exc_info,
             redact_secrets,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
-        ),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
     )
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    root.setLevel(numeric_level)
+    for name, library_level in _LIBRARY_LEVELS.items():
+        debugging = numeric_level <= logging.DEBUG
+        logging.getLogger(name).setLevel(
+            numeric_level if debugging else max(library_level, numeric_level)
+        )
+    logging.captureWarnings(True)
+
+
+def log_context(**context: Any) -> AbstractContextManager[None]:
+    """Every line logged inside the block, in this task or thread, a library's too, carries
+    ``context`` (a job's id and tenant where a job is handled)."""
+    return structlog.contextvars.bound_contextvars(**context)
 
 
 def get_logger(**initial: Any) -> Any:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
@@ -13,6 +15,7 @@ from tests.bounces import mails
 from workers.bounces.disposition import Kind
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import Destination, FetchedMessage, MessageRef
+from workers.logging import configure_logging
 from workers.settings import BounceSettings
 from workers.store.engine import session_scope
 from workers.store.suppressions import active_suppressions
@@ -86,6 +89,21 @@ def test_a_hard_bounce_for_our_job_is_recorded_marks_the_job_and_suppresses(
         None,
     )
     assert suppression.detail and "5.1.1" in suppression.detail
+
+
+def test_a_bounces_log_lines_carry_its_job_and_tenant(
+    engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job_id = add_job(engine)
+    configure_logging("json", "info")
+    pipeline(engine).record(fetched(mails.dsn(job_id, "juri@example.ee")))
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    (recorded,) = [line for line in lines if line["event"] == "bounce recorded"]
+    assert (recorded["job_id"], recorded["tenant"], recorded["reasons"]) == (
+        job_id,
+        "acme",
+        ["userunknown"],
+    )
 
 
 def test_a_bounce_forged_for_another_tenants_job_is_recorded_uncorrelated(

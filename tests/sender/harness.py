@@ -78,11 +78,13 @@ class Harness:
         done: Callable[[], bool],
         timeout: float = 60,
         settle: float = 0.0,
+        log: tuple[str, str] = ("console", "warning"),
         **worker_options: Any,
     ) -> SenderWorker:
-        """Run a worker until ``done()`` holds (checked every 0.1 s) or ``timeout``."""
+        """Run a worker until ``done()`` holds (checked every 0.1 s) or ``timeout``;
+        ``log``: the format and level of its log."""
 
-        configure_logging("console", "warning")
+        configure_logging(*log)
 
         async def main() -> SenderWorker:
             worker = SenderWorker(self.settings, self.engine, **worker_options)

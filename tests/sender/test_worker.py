@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session
 
 from schemas.tables import MailMessage, MailStatus, utc_now
@@ -46,6 +47,25 @@ def test_jobs_are_sent_recorded_announced_and_acked(
     sent = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
     assert sorted(n["job_id"] for n in sent) == sorted(job["job_id"] for job in jobs)
     assert harness.queue_depth(names.SEND_QUEUE) == 0
+
+
+def test_a_jobs_log_lines_carry_its_id_and_tenant(
+    make_harness: MakeHarness, smtp_server: StartServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    jobs = [make_job(subject=f"Arve {n}") for n in range(3)]
+    harness.publish_jobs(jobs)
+
+    harness.run_until(lambda: len(harness.statuses()) == 3, log=("json", "info"))
+
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    sent = [line for line in lines if line["event"] == "sent"]
+    assert sorted(line["job_id"] for line in sent) == sorted(job["job_id"] for job in jobs)
+    assert {line["tenant"] for line in sent} == {TENANT}
+    assert all(line["attempt"] == 1 for line in sent)
+    worker_lines = [line for line in lines if "job_id" not in line]
+    assert {"broker_connected", "sender_stopped"} <= {line["event"] for line in worker_lines}
 
 
 def test_a_job_already_sent_is_not_sent_again(

@@ -26,7 +26,7 @@ from workers.bounces.source import Destination, FetchedMessage
 from workers.bounces.trust import JobClaim, check_claim
 from workers.config.secrets import verification_keys
 from workers.dsn import BounceReport, ReportKind, parse_bounce
-from workers.logging import get_logger
+from workers.logging import get_logger, log_context
 from workers.settings import BounceSettings
 from workers.store.engine import session_scope
 from workers.store.events import record_events
@@ -110,6 +110,21 @@ class BouncePipeline:
         session.flush()
         job = session.get(MailMessage, claim.job_id) if claim.job_id else None
         tenant = job.tenant if job is not None else None
+        with log_context(job_id=claim.job_id, tenant=tenant):
+            return self._write_records(session, report, disposition, claim, key, raw, job, now)
+
+    def _write_records(
+        self,
+        session: Session,
+        report: BounceReport,
+        disposition: Disposition,
+        claim: JobClaim,
+        key: str,
+        raw: RawBounce,
+        job: MailMessage | None,
+        now: datetime,
+    ) -> Handled:
+        tenant = job.tenant if job is not None else None
         events = record_events(
             session, build_events(report, disposition, claim, tenant, key, raw.id, now)
         )
@@ -121,7 +136,6 @@ class BouncePipeline:
         reasons = tuple(event.reason for event in events)
         log().info(
             "bounce recorded",
-            job_id=claim.job_id,
             claimed_job_id=claim.claimed_job_id if not claim.verified else None,
             bounce_key=key,
             kind=disposition.kind.value,

@@ -26,7 +26,7 @@ from workers.bounces.source import FetchedMessage, MailSource, MessageRef, Sourc
 from workers.bounces.summary import Summary
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import ConfirmingPublisher, PublishRefused
-from workers.logging import get_logger
+from workers.logging import get_logger, log_context
 from workers.store.engine import is_unavailable
 
 
@@ -137,18 +137,23 @@ class BounceWorker:
         return done
 
     def _handle(self, message: FetchedMessage) -> None:
+        # every line about this mail, a library's too, names it (and its job: the pipeline)
+        with log_context(mail=message.ref.id):
+            self._handle_one(message)
+
+    def _handle_one(self, message: FetchedMessage) -> None:
         try:
             handled = self._pipeline.record(message)
         except Exception as exc:
             if is_unavailable(exc):
                 raise  # the database is away: back off, the mail stays where it is
-            log().exception("mail could not be handled", message=message.ref.id)
+            log().exception("mail could not be handled")
             try:
                 handled = self._pipeline.record_failure(message, exc)
             except Exception as failure:
                 if is_unavailable(failure):
                     raise
-                log().exception("mail left in place", message=message.ref.id)
+                log().exception("mail left in place")
                 self.summary.failed += 1
                 return
         self._source.move(message.ref, handled.destination)

@@ -28,6 +28,7 @@ from workers.config.diagnosis import Step, diagnose
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.correlation import message_id_for
+from workers.logging import log_context
 from workers.sender import failures
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
 from workers.sender.failures import Failure, Kind
@@ -114,7 +115,8 @@ class JobHandler:
     async def process(self, delivery: Delivery) -> None:
         """Take ``delivery`` to its end: acked once its outcome is recorded and announced
         (raises :class:`DatabaseUnavailable` or a broker error when it cannot be: the caller
-        requeues)."""
+        requeues). Every line logged meanwhile, a library's too, carries the job's id and
+        tenant."""
         info = read_delivery(delivery.properties.headers)
         now = _now()
         try:
@@ -126,9 +128,15 @@ class JobHandler:
             self.log.warning("invalid_job", job_id=job_id, error=str(rejected)[:500])
             self._ack(delivery)
             return
+        with log_context(job_id=str(job.job_id), tenant=job.tenant, attempt=info.attempt):
+            await self._process(delivery, job, info, now)
+
+    async def _process(
+        self, delivery: Delivery, job: MailJobV1, info: DeliveryInfo, now: datetime
+    ) -> None:
         job_id = str(job.job_id)
         attempt = info.attempt
-        log = self.log.bind(job_id=job_id, attempt=attempt)
+        log = self.log
         try:
             recipients = envelope_recipients(job)
         except MimeError as error:
@@ -436,8 +444,6 @@ class JobHandler:
         )
         self.log.warning(
             "dead_lettered",
-            job_id=str(job.job_id),
-            attempt=attempt,
             error_class=failure.error_class,
             error=reason[:300],
         )
