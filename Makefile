@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv services test lint format demo bench bench-dsn bench-sender schema clean
+.PHONY: help venv services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender schema clean
 
 help:
 	@echo "make test      set up everything and run the whole test suite"
@@ -13,6 +13,7 @@ help:
 	@echo "make services  start RabbitMQ, PostgreSQL and Dovecot and wait until they answer"
 	@echo "make lint      ruff and mypy"
 	@echo "make bench     the benchmarks (tables on screen, JSON under bench-results/)"
+	@echo "make score-dsn the bounce parser's agreement with the corpus (dev/ + dev-more/)"
 
 venv: $(VENV)/.installed
 
@@ -30,13 +31,13 @@ test: venv services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check workers schemas tests
-	$(BIN)/ruff format --check workers schemas tests
-	$(BIN)/mypy workers schemas tests
+	$(BIN)/ruff check workers schemas tests bench
+	$(BIN)/ruff format --check workers schemas tests bench
+	$(BIN)/mypy workers schemas tests bench
 
 format: venv
-	$(BIN)/ruff check --fix workers schemas tests
-	$(BIN)/ruff format workers schemas tests
+	$(BIN)/ruff check --fix workers schemas tests bench
+	$(BIN)/ruff format workers schemas tests bench
 
 schema: venv
 	$(BIN)/python -m schemas.export
@@ -48,7 +49,15 @@ bench: bench-dsn bench-sender
 
 bench-dsn: venv
 	bash infra/install.sh Sisimai=libsisimai-perl
-	$(BIN)/erpmail dsn bench
+	$(BIN)/python -m bench.dsn speed
+
+# The parser's agreement with the corpus (dev/ and dev-more/), and on unseen bounces.
+score-dsn: venv
+	$(BIN)/python -m bench.dsn score
+
+holdout-dsn: venv
+	bash infra/install.sh Sisimai=libsisimai-perl
+	$(BIN)/python -m bench.dsn holdout
 
 # The sender benchmark refuses to run while mail.send holds messages or has consumers: on a
 # shared broker, point RABBITMQ_URL at a vhost of its own.

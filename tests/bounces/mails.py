@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import uuid
 
+from bench.dsn.corpus import default_corpus, mail_files
 from workers.correlation import envelope_sender
-from workers.dsn.corpus import default_corpus, mail_files
 
 SECRET = "test-secret-key"
 EVENT_DOMAIN = "events.erpmail.test"

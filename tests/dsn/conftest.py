@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.dsn.corpus import default_corpus, mail_files
+from bench.dsn.corpus import default_corpus, mail_files
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.dsn.score import FLOORS, METRICS, REACHED, Score, score_directory
+from bench.dsn.score import FLOORS, METRICS, REACHED, Score, score_directory
 
 
 @pytest.fixture(scope="module")

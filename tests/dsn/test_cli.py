@@ -50,7 +50,9 @@ def test_parse_without_json_prints_a_table(tmp_path: Path) -> None:
 
 
 def test_score_json_reports_agreement_and_misses_by_engine(corpus: Path) -> None:
-    result = CliRunner().invoke(cli, ["dsn", "score", str(corpus), "--json"])
+    from bench.dsn.cli import dsn as bench_dsn
+
+    result = CliRunner().invoke(bench_dsn, ["score", str(corpus), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert set(data["agreement"]) == {"recipients", "status", "reason", "hardsoft"}

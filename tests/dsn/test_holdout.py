@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workers.dsn.holdout import expected_addresses, split_of
+from bench.dsn.holdout import expected_addresses, split_of
 
 TABLE = """
 import pytest

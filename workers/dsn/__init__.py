@@ -1,4 +1,6 @@
-"""The bounce parser: raw bounce mails in, structured reports out (pure, no I/O).
+"""The bounce parser: raw bounce mails in, structured reports out (pure, no I/O; only the
+``erpmail dsn parse`` command in ``cli.py`` reads files). Measuring it (the corpus, Sisimai,
+unseen bounces) is the ``bench.dsn`` package's, outside the runtime.
 
 The bounce worker calls ``parse_bounce``; the sender worker classifies SMTP refusals with the
 same ``classify`` and ``bounce_type``.

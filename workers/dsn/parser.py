@@ -13,6 +13,15 @@ from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notificat
 from workers.dsn.engines.detect import BODY_SCAN_CHARS
 from workers.dsn.fields import clean_address, find_addresses
 from workers.dsn.mime import Headers, Mail, parse_mail
+from workers.dsn.notice_words import (
+    BOUNCE_SENDERS,
+    BOUNCE_SUBJECTS,
+    LIST_HEADERS,
+    RETRIED_OUT_PHRASES,
+    TEMPORARY_ERROR_WORDS,
+    TEMPORARY_PHRASES,
+    UNDELIVERED_PHRASES,
+)
 from workers.dsn.plaintext import (
     addresses_in,
     extract_recipients,
@@ -51,92 +60,6 @@ MAX_DIAGNOSTIC_CHARS = 2000
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)[^<>]{0,200}>", re.IGNORECASE)
 
-_BOUNCE_SENDERS = (
-    "mailer-daemon",
-    "mailer daemon",
-    "postmaster",
-    "post_master",
-    "poostmaster",
-    "mail delivery",
-    "mail.delivery",
-    "mail administrator",
-    "mdaemon",  # the MDaemon server signs its reports as MDaemon@host
-    "ndr administrator",
-    "system administrator",
-)
-_BOUNCE_SUBJECTS = (
-    "undeliver",
-    "undelivered",
-    "delivery status",
-    "returned mail",
-    "failure notice",
-    "delivery failure",
-    "delivery failed",
-    "mail delivery failed",
-    "could not be delivered",
-    "non recapitabile",
-    "nondeliverable",
-    "non-deliverable",
-    "not delivered",
-    "mail system error",
-    "delivery notification",
-    "delivery has failed",
-    "delivery report",
-    "returned to sender",
-    "bounce",
-    "delivery problem",
-    "failed delivery",
-    "mail failed",
-    "unzustellbar",
-    "non remis",
-    "no se puede entregar",
-    "niet bezorgd",
-    "delayed mail",
-    "warning: could not send",
-    "message delivery has failed",
-    "there was an error sending",
-    "delivery status notification",
-    "postmaster notify",
-    "loop alert",
-    "are not member",
-    "non-delivery",
-    "user unknown",
-    "unknown user",
-)
-_UNDELIVERED_PHRASES = (
-    "could not be delivered",
-    "couldn't be delivered",
-    "cannot be delivered",
-    "was not delivered",
-    "wasn't delivered",
-    "not been delivered",
-    "undeliverable",
-    "undelivered",
-    "delivery failed",
-    "delivery has failed",
-    "delivery failure",
-    "failed to deliver",
-    "unable to deliver",
-    "wasn't able to deliver",
-    "could not deliver",
-    "permanent error",
-    "permanent fatal error",
-    "did not reach",
-    "delivery to the following recipient",
-    "returned to sender",
-    "failed recipient",
-    "delivery status notification",
-    "transcript of session",
-    "mail delivery software",
-    "qmail-send",
-)
-# Headers a mailing list adds to the copies of a post it distributes (RFC 2369, RFC 2919).
-_LIST_HEADERS = ("list-id", "list-post", "list-unsubscribe", "list-help")
-_RETRIED_OUT_PHRASES = (
-    "retry timeout exceeded",
-    "have been failing for a long time",
-    "retry time not reached for any host",
-)
 # Causes a local delivery program's answer names only loosely: the program's own trouble
 # (it could not reach its daemon, it timed out, ...) means the program failed.
 _LOCAL_PROGRAM_VAGUE = frozenset(
@@ -148,26 +71,6 @@ _LOCAL_PROGRAM_VAGUE = frozenset(
         Reason.EXPIRED,
         Reason.NETWORKERROR,
     }
-)
-_TEMPORARY_ERROR_WORDS = ("temporary failure", "temporary error", "temporarily")
-_TEMPORARY_PHRASES = (
-    "delivery has been delayed",
-    "will be retried",
-    "still being retried",
-    "will continue",
-    "will retry",
-    "temporary failure",
-    "temporary error",
-    "temporarily",
-    "has been delayed",
-    "delivery delayed",
-    "is delayed",
-    "not yet been delivered",
-    "(delay)",
-    "delayed mail",
-    "status notification: delayed",
-    "will keep trying",
-    "still trying",
 )
 
 
@@ -342,19 +245,19 @@ def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
 
 def _looks_like_bounce(headers: Headers) -> bool:
     subject = headers.get("subject").lower()
-    return _from_mail_system(headers) or any(m in subject for m in _BOUNCE_SUBJECTS)
+    return _from_mail_system(headers) or any(m in subject for m in BOUNCE_SUBJECTS)
 
 
 def _says_undelivered(text: str) -> bool:
     """The text says a message was not delivered: a server's marker in the body (a product
     name, a web address) tells who wrote a report only in a mail that is one."""
     lowered = text[:BODY_SCAN_CHARS].lower()
-    return any(phrase in lowered for phrase in _UNDELIVERED_PHRASES)
+    return any(phrase in lowered for phrase in UNDELIVERED_PHRASES)
 
 
 def _from_mail_system(headers: Headers) -> bool:
     sender = headers.get("from").lower()
-    return any(m in sender for m in _BOUNCE_SENDERS)
+    return any(m in sender for m in BOUNCE_SENDERS)
 
 
 def _is_report(mail: Mail) -> bool:
@@ -366,7 +269,7 @@ def _is_report(mail: Mail) -> bool:
 
 
 def _is_list_copy(headers: Headers) -> bool:
-    listed = any(name in headers for name in _LIST_HEADERS)
+    listed = any(name in headers for name in LIST_HEADERS)
     return listed or headers.get("precedence").lower() == "list"
 
 
@@ -386,7 +289,7 @@ def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
 def _retried_out(text: str) -> bool:
     """The server gave up after temporary errors: the last error was a temporary one."""
     lowered = text.lower()
-    return any(phrase in lowered for phrase in _RETRIED_OUT_PHRASES)
+    return any(phrase in lowered for phrase in RETRIED_OUT_PHRASES)
 
 
 def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
@@ -399,12 +302,12 @@ def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
     if reply_code.startswith("4") or failure_status(diagnostic).startswith("4"):
         return True
     lowered = diagnostic.lower()
-    return _retried_out(lowered) or any(w in lowered for w in _TEMPORARY_ERROR_WORDS)
+    return _retried_out(lowered) or any(w in lowered for w in TEMPORARY_ERROR_WORDS)
 
 
 def is_temporary(text: str) -> bool:
     lowered = text.lower()
-    return any(phrase in lowered for phrase in _TEMPORARY_PHRASES)
+    return any(phrase in lowered for phrase in TEMPORARY_PHRASES)
 
 
 # --- recipients -------------------------------------------------------------------------------

@@ -10,6 +10,13 @@ from typing import Any
 
 CORPUS_ENV = "ERPMAIL_BOUNCE_CORPUS"
 EXPECTED_FILE = "expected.jsonl"
+# The corpus' folders that carry expected answers: the first one, and the mails added later.
+FOLDERS = ("dev", "dev-more")
+
+
+def corpus_root() -> Path:
+    """``shared/corpus/bounces`` beside the repository."""
+    return Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "bounces"
 
 
 def default_corpus() -> Path:
@@ -17,8 +24,17 @@ def default_corpus() -> Path:
     configured = os.environ.get(CORPUS_ENV)
     if configured:
         return Path(configured)
-    repo = Path(__file__).resolve().parents[2]
-    return repo.parent / "shared" / "corpus" / "bounces" / "dev"
+    return corpus_root() / FOLDERS[0]
+
+
+def default_corpora() -> list[Path]:
+    """The folders scored by default: ``$ERPMAIL_BOUNCE_CORPUS`` alone when set, else every
+    folder of ``FOLDERS`` that has an ``expected.jsonl``."""
+    if os.environ.get(CORPUS_ENV):
+        return [default_corpus()]
+    return [
+        corpus_root() / name for name in FOLDERS if (corpus_root() / name / EXPECTED_FILE).is_file()
+    ]
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workers.dsn.corpus import Expected, load_expected
+from bench.dsn.corpus import Expected, load_expected
 from workers.dsn.parser import parse_bounce
 from workers.dsn.report import BounceReport, BounceType
 
@@ -68,10 +68,23 @@ def score_directory(
     transform: Callable[[bytes], bytes] = lambda raw: raw,
 ) -> Score:
     """Parse every mail named in ``directory/expected.jsonl`` and compare with the answers."""
+    return score_directories([directory], parse, transform)
+
+
+def score_directories(
+    directories: list[Path],
+    parse: Callable[[bytes], BounceReport] = parse_bounce,
+    transform: Callable[[bytes], bytes] = lambda raw: raw,
+) -> Score:
+    """One score over several folders; a file of any folder but the first is named with its
+    folder (``dev-more/x.eml``)."""
     score = Score()
-    for expected in load_expected(directory):
-        raw = transform((directory / expected.file).read_bytes())
-        compare(score, expected, parse(raw))
+    for number, directory in enumerate(directories):
+        for expected in load_expected(directory):
+            raw = transform((directory / expected.file).read_bytes())
+            if number:
+                expected = replace(expected, file=f"{directory.name}/{expected.file}")
+            compare(score, expected, parse(raw))
     return score
 
 

@@ -1,6 +1,6 @@
 """Benchmark of the bounce parser over a corpus, beside Debian's Sisimai (Perl).
 
-    python -m workers.dsn.bench [DIR] [--repeat 10] [--output bench-results/dsn.json]
+    python -m bench.dsn speed [DIR] [--repeat 10] [--output bench-results/dsn.json]
 
 Measures: messages/second in-process (``parse_bounce`` in a loop) and whole-process (the
 ``erpmail dsn parse --json`` command over every file in one process, timed from outside),
@@ -11,7 +11,6 @@ parsing the corpus once and ``--repeat`` times (memory must stay flat in the num
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import shutil
@@ -25,7 +24,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from workers.dsn.corpus import default_corpus, mail_files
+from bench.dsn.corpus import mail_files
 from workers.dsn.parser import parse_bounce
 
 SISIMAI_SCRIPT = "use Sisimai; for my $f (@ARGV) { my $r = Sisimai->make($f); }"
@@ -208,26 +207,3 @@ def bench_table(results: dict[str, Any]) -> Table:
         f"{after:.0f} MiB (peak {peak:.0f})"
     )
     return table
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m workers.dsn.bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("directory", nargs="?", type=Path, default=None)
-    parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--output", type=Path, default=Path("bench-results/dsn.json"))
-    parser.add_argument("--no-sisimai", action="store_true")
-    args = parser.parse_args(argv)
-    run_bench(
-        args.directory or default_corpus(),
-        repeat=max(1, args.repeat),
-        output=args.output,
-        with_sisimai=not args.no_sisimai,
-    )
-
-
-if __name__ == "__main__":
-    main()

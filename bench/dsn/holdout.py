@@ -1,6 +1,6 @@
 """How the parser does on bounces it was never written against: a benchmark, not a test.
 
-    erpmail dsn holdout [--json] [--misses] [--split tune|test|all] [--cache DIR]
+    python -m bench.dsn holdout [--json] [--misses] [--split tune|test|all] [--cache DIR]
 
 The unseen set is the real bounces in the test data of the PyPI package ``flufl.bounce``
 (Mailman's bounce detectors, Apache-2.0). pip downloads its source distribution into a cache
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from workers.dsn.bench import find_sisimai, sisimai_command
+from bench.dsn.speed import find_sisimai, sisimai_command
 from workers.dsn.parser import parse_bounce
 from workers.dsn.reasons import NOT_FAILURES
 from workers.dsn.report import BounceReport, BounceType

@@ -1,0 +1,5 @@
+"""``python -m bench.dsn``: measure the bounce parser (see ``bench.dsn``)."""
+
+from bench.dsn.cli import dsn
+
+dsn()

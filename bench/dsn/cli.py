@@ -1,0 +1,162 @@
+"""``python -m bench.dsn score|speed|holdout``: the bounce parser's measuring commands.
+
+They live outside the runtime package: ``erpmail dsn`` parses bounces, these commands read
+the corpus, run Sisimai and download flufl.bounce's test data to judge the parser.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:  # rich and the scoring are imported by the commands that use them
+    from rich.table import Table
+
+    from bench.dsn.score import Score
+
+
+@click.group()
+def dsn() -> None:
+    """Measure the bounce parser: agreement with the corpus, speed, unseen bounces."""
+
+
+@dsn.command()
+@click.argument("directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the score as JSON.")
+@click.option("--misses", "show_misses", is_flag=True, help="List every miss.")
+def score(directories: tuple[Path, ...], as_json: bool, show_misses: bool) -> None:
+    """Compare the parser's answers with each DIRECTORY/expected.jsonl (default: the corpus'
+    dev/ and dev-more/ together)."""
+    from rich.console import Console
+
+    from bench.dsn.corpus import default_corpora
+    from bench.dsn.score import score_directories
+
+    folders = list(directories) or default_corpora()
+    if not folders:
+        raise click.ClickException("no corpus folder found; name one")
+    for folder in folders:
+        if not (folder / "expected.jsonl").is_file():
+            raise click.ClickException(f"no expected.jsonl in {folder}")
+    result = score_directories(folders)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
+    console = Console()
+    console.print(score_table(result, folders))
+    console.print(misses_table(result))
+    if show_misses:
+        for miss in result.misses:
+            console.print(
+                f"{miss.file} [{miss.engine}] {miss.metric}#{miss.index}: "
+                f"expected {miss.expected!r}, got {miss.got!r}",
+                markup=False,
+            )
+
+
+def score_table(result: Score, folders: list[Path]) -> Table:
+    from rich.table import Table
+
+    from bench.dsn.score import FLOORS, METRICS
+
+    table = Table(
+        title=f"Agreement on {result.files} files, {result.recipients} recipients "
+        f"({', '.join(f.name for f in folders)})",
+        title_justify="left",
+    )
+    for column in ("measure", "agree", "of", "rate", "floor", ""):
+        table.add_column(column, justify="right" if column != "measure" else "left")
+    for metric in METRICS:
+        total = result.files if metric == "recipients" else result.recipients
+        rate = result.rate(metric)
+        table.add_row(
+            "recipient count (per file)" if metric == "recipients" else metric,
+            str(result.agree[metric]),
+            str(total),
+            f"{rate:.2%}",
+            f"{FLOORS[metric]:.0%}",
+            "ok" if rate >= FLOORS[metric] else "BELOW",
+        )
+    return table
+
+
+def misses_table(result: Score) -> Table:
+    from rich.table import Table
+
+    from bench.dsn.score import METRICS
+
+    table = Table(title="Misses by sending server (engine)", title_justify="left")
+    table.add_column("engine")
+    for metric in METRICS:
+        table.add_column(metric, justify="right")
+    for engine, counts in result.misses_by_engine().items():
+        table.add_row(engine, *[str(counts.get(m, 0) or "") for m in METRICS])
+    return table
+
+
+@dsn.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--repeat", default=10, show_default=True, help="Passes in one process.")
+@click.option(
+    "--output",
+    default="bench-results/dsn.json",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="Where to write the JSON results.",
+)
+@click.option("--no-sisimai", is_flag=True, help="Do not run Sisimai beside the parser.")
+def speed(directory: Path | None, repeat: int, output: Path, no_sisimai: bool) -> None:
+    """Benchmark the parser over a corpus folder, beside Sisimai."""
+    from bench.dsn.corpus import default_corpus
+    from bench.dsn.speed import run_bench
+
+    run_bench(
+        directory or default_corpus(),
+        repeat=max(1, repeat),
+        output=output,
+        with_sisimai=not no_sisimai,
+    )
+
+
+@dsn.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the agreement (and misses) as JSON.")
+@click.option("--misses", "show_misses", is_flag=True, help="List the disagreements.")
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="tune",
+    show_default=True,
+    help="Whose disagreements to list (the test half is for measuring only).",
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where the downloaded package is kept (default: ~/.cache/erpmail/holdout).",
+)
+def holdout(as_json: bool, show_misses: bool, split: str, cache: Path | None) -> None:
+    """Measure the parser on unseen real bounces (flufl.bounce's test data) beside
+    flufl's expected addresses and Sisimai, on a tune and a test half."""
+    from rich.console import Console
+
+    from bench.dsn.holdout import holdout_table, run_holdout
+
+    result = run_holdout(cache)
+    if as_json:
+        data = result.to_json(split)
+        if not show_misses:
+            data.pop("misses")
+        click.echo(json.dumps(data, indent=2))
+        return
+    console = Console()
+    console.print(holdout_table(result))
+    if show_misses:
+        for miss in result.misses:
+            if split in ("all", miss.split):
+                click.echo(
+                    f"{miss.file} [{miss.split}] {miss.measure} {miss.address}: "
+                    f"ours {miss.ours!r}, reference {miss.reference!r}  | {miss.diagnostic}"
+                )
