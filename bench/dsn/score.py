@@ -17,11 +17,18 @@ from workers.dsn.parser import parse_bounce
 from workers.dsn.report import BounceReport, BounceType
 
 METRICS = ("recipients", "status", "reason", "hardsoft")
-# The agreement the product asks for on dev/.
+# The agreement the product asks for on dev/ alone.
 FLOORS: dict[str, float] = {"recipients": 0.98, "status": 0.97, "reason": 0.95, "hardsoft": 0.97}
-# The agreement this version reaches (rounded down): the regression guard. Raise it with
-# every gain; it never goes down.
+# The agreement this version reaches on dev/ alone (rounded down): the regression guard.
+# Raise it with every gain; it never goes down.
 REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.97, "reason": 0.95, "hardsoft": 0.99}
+# The same on dev/ and dev-more/ together (360 mails, 382 recipients).
+REACHED_ALL: dict[str, float] = {
+    "recipients": 0.99,
+    "status": 0.97,
+    "reason": 0.92,
+    "hardsoft": 0.96,
+}
 
 
 @dataclass
