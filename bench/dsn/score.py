@@ -26,8 +26,8 @@ REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.97, "reason": 0.95,
 REACHED_ALL: dict[str, float] = {
     "recipients": 0.99,
     "status": 0.97,
-    "reason": 0.92,
-    "hardsoft": 0.96,
+    "reason": 0.95,
+    "hardsoft": 0.98,
 }
 
 

@@ -473,7 +473,7 @@ SERVER_WORDINGS = [
         "",
         "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1) I'm not going to try "
         "again; this message has been in the queue too long.",
-        Reason.EXPIRED,
+        Reason.NETWORKERROR,  # the error before qmail's giving-up sentence is the cause
     ),
     # Exchange / Office 365
     (
@@ -1531,3 +1531,50 @@ def test_a_temporary_dns_failure_is_no_unknown_domain() -> None:
 )
 def test_how_servers_word_a_temporary_dns_failure(words: str) -> None:
     assert classify(None, None, words) in (Reason.NETWORKERROR, Reason.SYSTEMERROR)
+
+
+# --- the status class decides what a look-up failure means ---------------------------------
+
+
+def test_a_domain_not_found_with_a_temporary_code_is_a_lookup_failure_not_a_dead_domain() -> None:
+    said = "DNS Error: DNS type 'mx' lookup of shop.example responded with code NXDOMAIN"
+    report = parse_bounce(
+        report_with(
+            "Final-Recipient: rfc822;anna@shop.example\nAction: failed\nStatus: 4.0.0\n"
+            f"Diagnostic-Code: smtp; {said} Domain name not found: shop.example\n"
+        )
+    )
+    (temporary,) = report.recipients
+    assert (temporary.reason, temporary.bounce_type) == (Reason.NETWORKERROR, BounceType.SOFT)
+    permanent = classify("5.1.2", "550", f"{said} Domain name not found: shop.example")
+    assert permanent == Reason.HOSTUNKNOWN
+
+
+def test_a_null_mx_domain_is_hard_only_when_the_failure_is_permanent() -> None:
+    said = "The domain shop.example doesn't receive email: returned Null MX (RFC 7505)"
+    reports = [
+        parse_bounce(
+            report_with(
+                "Final-Recipient: rfc822;anna@shop.example\nAction: failed\n"
+                f"Status: {status}\nDiagnostic-Code: smtp; {said}\n"
+            )
+        ).recipients[0]
+        for status in ("4.0.0", "5.1.10")
+    ]
+    assert [(r.reason, r.bounce_type) for r in reports] == [
+        (Reason.NOTACCEPT, BounceType.SOFT),
+        (Reason.NOTACCEPT, BounceType.HARD),
+    ]
+
+
+def test_qmail_giving_up_names_the_last_error_as_the_cause() -> None:
+    mail = plain(
+        "Hi. This is the qmail-send program at relay.example.\n"
+        "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+        "This is a permanent error; I've given up. Sorry it didn't work out.\n\n"
+        "<anna@example.org>:\n"
+        "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)\n"
+        "I'm not going to try again; this message has been in the queue too long.\n"
+    )
+    (recipient,) = parse_bounce(mail).recipients
+    assert recipient.reason == Reason.NETWORKERROR

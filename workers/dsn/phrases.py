@@ -990,7 +990,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 # Words that look like a cause but only frame one: removed before matching. Postfix says
 # "delivery temporarily suspended: <the cause>" when it stops trying a host for a while; that
 # is no suspended account.
-FRAMING = ("delivery temporarily suspended",)
+FRAMING = (
+    "delivery temporarily suspended",
+    # qmail-send appends this to the last error of a message it gives up on (qmail-send.c):
+    # the error before it is the cause, the sentence only says the retries stopped.
+    "i'm not going to try again; this message has been in the queue too long.",
+)
 
 # Refusals that name no cause of their own ("message rejected", "rejected by"): they count
 # only when no word names the cause (a filter's refusal); "spam message rejected" is spam.

@@ -348,6 +348,10 @@ def classify(
         return Reason.UNDEFINED if _says_something(diagnostic) else Reason.ONHOLD
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
+    if reason == Reason.HOSTUNKNOWN and code.startswith("4") and not exact:
+        # A domain not found, said with a temporary code: the look-up failed for now (the
+        # reporting server will ask again), which is network trouble, not a dead domain.
+        return Reason.NETWORKERROR
     if (
         reason == Reason.USERUNKNOWN
         and not stage.startswith("RCPT")
@@ -394,9 +398,15 @@ def bounce_type(
 ) -> BounceType:
     """Hard when retrying is pointless, undetermined without a cause (or for non-failures).
 
-    ``status`` and ``reply_code`` are accepted for callers that have them; the cause alone
-    decides (a dead address stays dead even when a server answers 4xx for it).
+    The cause decides (a dead address stays dead even when a server answers 4xx for it),
+    except a domain that accepts no mail (RFC 7505 null MX): hard only when the failure is
+    permanent, since a server reporting it with a 4xx code will look again.
     """
+    if reason == Reason.NOTACCEPT:
+        temporary = str(status or "").startswith("4") or (
+            not status and str(reply_code or "").startswith("4")
+        )
+        return BounceType.SOFT if temporary else BounceType.HARD
     if reason in HARD_REASONS:
         return BounceType.HARD
     if reason in NO_CAUSE or reason in NOT_FAILURES:

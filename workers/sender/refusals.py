@@ -42,7 +42,7 @@ def refusal_events(
                 status=status,
                 reply_code=str(refusal.code),
                 reason=str(reason),
-                bounce_type=str(bounce_type(reason)),
+                bounce_type=str(bounce_type(reason, status, refusal.code)),
                 action="failed",
                 diagnostic=f"{refusal.code} {refusal.message}",
                 remote_mta=remote_mta,
