@@ -34,6 +34,15 @@ class BounceSettings:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """Days ``erpmail db prune`` keeps each kind of record (0: for good)."""
+
+    raw_bounce_days: int = 30
+    event_days: int = 365
+    job_days: int = 180
+
+
+@dataclass(frozen=True)
 class Settings:
     rabbitmq_url: str = DEFAULT_RABBITMQ_URL
     database_url: str = DEFAULT_DATABASE_URL
@@ -50,6 +59,7 @@ class Settings:
     log_level: str = "info"
     presets_file: str | None = None
     bounces: BounceSettings = field(default_factory=lambda: BounceSettings())
+    retention: Retention = field(default_factory=lambda: Retention())
     # sender worker
     sender_prefetch: int = 200
     sender_concurrency: int = 100
@@ -138,6 +148,22 @@ def _bounce_settings(env: Mapping[str, str]) -> BounceSettings:
     )
 
 
+def _retention(env: Mapping[str, str]) -> Retention:
+    defaults = Retention()
+    days = {
+        name: _int(env, variable, getattr(defaults, name))
+        for name, variable in (
+            ("raw_bounce_days", "ERPMAIL_RETAIN_RAW_BOUNCE_DAYS"),
+            ("event_days", "ERPMAIL_RETAIN_EVENT_DAYS"),
+            ("job_days", "ERPMAIL_RETAIN_JOB_DAYS"),
+        )
+    }
+    for name, value in days.items():
+        if value < 0:
+            raise SettingsError(f"retention days must be 0 (keep) or more, not {value} ({name})")
+    return Retention(**days)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (the process environment by default); unset names take defaults."""
     env = os.environ if env is None else env
@@ -158,6 +184,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("ERPMAIL_LOG_LEVEL") or "info",
         presets_file=env.get("ERPMAIL_PRESETS_FILE") or None,
         bounces=_bounce_settings(env),
+        retention=_retention(env),
         sender_prefetch=_positive(env, "ERPMAIL_SENDER_PREFETCH", defaults.sender_prefetch),
         sender_concurrency=_positive(
             env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency

@@ -19,11 +19,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from schemas.tables import Event, utc_now
-from workers.bounces.records import SOURCE
 from workers.broker import names
 from workers.broker.publisher import JSON, ConfirmingPublisher
 from workers.events.query import event_to_json
 from workers.store.engine import session_scope
+from workers.store.events import awaiting_publication
 
 BATCH = 200
 MARK_EVERY = 50
@@ -61,10 +61,7 @@ def publish_pending(engine: Engine, publisher: ConfirmingPublisher, limit: int =
     with session_scope(engine) as session:
         pending = list(
             session.exec(
-                select(Event)
-                .where(Event.source == SOURCE, col(Event.published_at).is_(None))
-                .order_by(col(Event.id))
-                .limit(limit)
+                select(Event).where(awaiting_publication()).order_by(col(Event.id)).limit(limit)
             )
         )
     published: list[int] = []

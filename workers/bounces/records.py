@@ -9,9 +9,10 @@ from schemas.tables import Event
 from workers.bounces.disposition import Disposition, Kind
 from workers.bounces.trust import JobClaim
 from workers.dsn import BounceReport, BounceType, Reason, RecipientReport
+from workers.store.events import DSN_SOURCE
 from workers.store.suppressions import normalize
 
-SOURCE = "dsn"
+SOURCE = DSN_SOURCE
 UNPUBLISHED_REASONS = frozenset({"vacation", "delivered"})
 _LIMITS = {"status": 16, "reply_code": 3, "action": 32, "feedback_type": 32, "engine": 64}
 

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlalchemy.sql import ColumnElement
+from sqlmodel import Session, col, select
 
 from schemas.tables import Event
+
+DSN_SOURCE = "dsn"  # Events from delivery reports: the outbox of mail.bounced / mail.complaint
+
+
+def awaiting_publication() -> ColumnElement[bool]:
+    """Events in the outbox: from a delivery report and not yet confirmed by the broker."""
+    return (col(Event.source) == DSN_SOURCE) & col(Event.published_at).is_(None)
 
 
 def smtp_bounce_key(job_id: str, attempt: int) -> str:
