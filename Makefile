@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender schema clean
+.PHONY: help venv services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender bench-dlq schema clean
 
 help:
 	@echo "make test      set up everything and run the whole test suite"
@@ -45,7 +45,7 @@ schema: venv
 demo: venv services
 	$(BIN)/erpmail demo
 
-bench: bench-dsn bench-sender
+bench: bench-dsn bench-sender bench-dlq
 
 bench-dsn: venv
 	bash infra/install.sh Sisimai=libsisimai-perl
@@ -64,6 +64,11 @@ holdout-dsn: venv
 bench-sender: venv services
 	bash infra/install.sh smtp-sink=postfix
 	$(BIN)/python -m workers.sender.bench
+
+# Replays 20,000 dead letters beside a plain pipelined-confirm publisher, and times
+# `erpmail dlq list`; like bench-sender it needs mail.send and mail.dead to itself.
+bench-dlq: venv services
+	$(BIN)/python -m bench.dlq
 
 clean:
 	rm -rf $(VENV) var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db

@@ -9,18 +9,23 @@ from typing import Any
 import pika
 import pytest
 from click.testing import CliRunner
-from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika.adapters.blocking_connection import BlockingChannel
 
 from workers.broker import names
 from workers.cli.main import cli
-from workers.dlq.letters import DeadLetter, Selector
-from workers.dlq.queue import process, queue_depth
+from workers.dlq.letters import DeadLetter
+from workers.dlq.queue import Route, queue_depth, walk
 
 
 def dead_letter(
-    channel: BlockingChannel, error_class: str, replayed: int = 0, text: str = "boom"
+    channel: BlockingChannel,
+    error_class: str,
+    replayed: int = 0,
+    text: str = "boom",
+    stage: str | None = None,
+    job_id: str | None = None,
 ) -> str:
-    job_id = str(uuid.uuid4())
+    job_id = job_id or str(uuid.uuid4())
     headers: dict[str, Any] = {
         names.HEADER_ERROR_CLASS: error_class,
         names.HEADER_ERROR_TEXT: text,
@@ -31,6 +36,8 @@ def dead_letter(
     }
     if replayed:
         headers[names.HEADER_REPLAYED] = replayed
+    if stage:
+        headers[names.HEADER_STAGE] = stage
     channel.basic_publish(
         names.DEAD_EXCHANGE,
         "",
@@ -59,29 +66,29 @@ def test_list_groups_dead_letters_by_cause(
     broker: BlockingChannel, erpmail_env: dict[str, str]
 ) -> None:
     for _ in range(3):
-        dead_letter(broker, "smtp-permanent", text="550 5.7.1 relaying denied")
+        dead_letter(broker, "rejected", text="550 5.7.1 relaying denied")
     dead_letter(broker, "invalid", text="to[0]: is not a valid e-mail address")
     result = run("list", "--json")
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(row["error_class"], row["count"]) for row in rows] == [
-        ("smtp-permanent", 3),
+        ("rejected", 3),
         ("invalid", 1),
     ]
     assert rows[0]["sample_error"] == "550 5.7.1 relaying denied"
     table = run("list")
-    assert "smtp-permanent" in table.stdout and "4 dead letter(s) in 2 cause(s)" in table.stdout
+    assert "rejected" in table.stdout and "4 dead letter(s) in 2 cause(s)" in table.stdout
     assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 4
 
 
 def test_replay_of_a_class_sends_those_back_marked_and_leaves_the_rest(
     broker: BlockingChannel, erpmail_env: dict[str, str]
 ) -> None:
-    retry = [dead_letter(broker, "smtp-transient") for _ in range(2)]
+    retry = [dead_letter(broker, "deferred") for _ in range(2)]
     other = dead_letter(broker, "invalid")
-    result = run("replay", "--class", "smtp-transient")
+    result = run("replay", "--class", "deferred")
     assert result.exit_code == 0, result.output
-    assert "replayed 2, skipped 0, left 1" in result.stdout
+    assert "replayed 2, skipped 0, failed 0, left 1" in result.stdout
     replayed = taken(broker, names.SEND_QUEUE)
     assert sorted(job_id for job_id, _ in replayed) == sorted(retry)
     for _, headers in replayed:
@@ -103,9 +110,9 @@ def test_one_job_can_be_replayed_alone(
 def test_a_job_replayed_too_often_is_skipped_unless_forced(
     broker: BlockingChannel, erpmail_env: dict[str, str]
 ) -> None:
-    looping = dead_letter(broker, "smtp-permanent", replayed=3)
+    looping = dead_letter(broker, "rejected", replayed=3)
     result = run("replay", "--all")
-    assert "replayed 0, skipped 1, left 1" in result.stdout
+    assert "replayed 0, skipped 1, failed 0, left 1" in result.stdout
     assert f"skipped {looping}: already replayed 3 times" in result.stderr
     assert run("replay", "--all", "--force").exit_code == 0
     [(job_id, headers)] = taken(broker, names.SEND_QUEUE)
@@ -119,7 +126,7 @@ def test_replay_and_purge_need_a_selection(
     for command in ("replay", "purge"):
         result = run(command)
         assert result.exit_code == 2
-        assert "--class CLASS, --job JOB_ID or --all" in result.output
+        assert "say which dead letters: --class CLASS, --job JOB_ID" in result.output
 
 
 def test_purge_asks_first_and_removes_only_the_selection(
@@ -154,12 +161,15 @@ def test_a_failing_replay_returns_every_letter_to_the_queue(
     for _ in range(3):
         dead_letter(broker, "invalid")
 
-    def explode(_connection: BlockingConnection, _letter: DeadLetter) -> None:
+    def explode(_letter: DeadLetter) -> Route:
         raise RuntimeError("the broker went away")
 
     with pytest.raises(RuntimeError):
-        process(rabbitmq_url, Selector(), explode)
+        walk(rabbitmq_url, explode)
     assert queue_depth(rabbitmq_url) == 3
+    assert all(
+        not headers.get("x-delivery-count") for _, headers in taken(broker, names.DEAD_QUEUE)
+    )
 
 
 def test_a_job_past_the_delivery_limit_is_dead_lettered_by_the_broker(
@@ -182,3 +192,82 @@ def test_a_job_past_the_delivery_limit_is_dead_lettered_by_the_broker(
         broker.connection.sleep(0.1)
     rows = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
     assert [(row["error_class"], row["count"]) for row in rows] == [("broker:delivery_limit", 1)]
+
+
+def test_a_short_job_id_selects_its_letter_and_an_ambiguous_one_is_refused(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    first = dead_letter(broker, "config", job_id="3cfda759-1111-4000-8000-000000000001")
+    second = dead_letter(broker, "config", job_id="3cfda759-2222-4000-8000-000000000002")
+    shown = run("show", first[:10])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["job_id"] == first
+    ambiguous = run("replay", "--job", "3CFDA759")
+    assert ambiguous.exit_code == 2
+    assert "is the start of 2 job ids" in ambiguous.output
+    assert run("replay", "--job", second[:10]).exit_code == 0
+    assert [job_id for job_id, _ in taken(broker, names.SEND_QUEUE)] == [second]
+
+
+def test_selectors_that_match_nothing_say_so_and_fail(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    dead_letter(broker, "config")
+    unknown_job = run("replay", "--job", str(uuid.uuid4()))
+    assert unknown_job.exit_code == 3
+    assert "no dead letter matches job" in unknown_job.stderr
+    assert run("show", "ffffffff").exit_code == 3
+    nosuch = run("replay", "--class", "nosuch")
+    assert nosuch.exit_code == 2 and "no release of erpmail dead-letters" in nosuch.output
+    none_of_class = run("purge", "--class", "auth", "--yes")
+    assert none_of_class.exit_code == 3
+    assert "no dead letter matches class auth" in none_of_class.stderr
+    assert run("replay", "--tenant", "nobody").exit_code == 3
+    assert run("replay", "--since", "2099-01-01").exit_code == 3
+    assert run("replay", "--class", "config", "--dry-run", "--user", "ghost").exit_code == 3
+    assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 1
+
+
+def test_tenant_user_and_since_select_by_the_job_and_its_failure(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    job_id = str(uuid.uuid4())
+    broker.basic_publish(
+        names.DEAD_EXCHANGE,
+        "",
+        json.dumps({"job_id": job_id, "tenant": "acme", "user_code": "MARI"}).encode(),
+        pika.BasicProperties(
+            message_id=job_id,
+            headers={
+                names.HEADER_ERROR_CLASS: "deferred",
+                names.HEADER_LAST_FAILURE: "2026-11-25T11:00:00+00:00",
+            },
+            delivery_mode=pika.DeliveryMode.Persistent,
+        ),
+    )
+    dead_letter(broker, "deferred")  # no tenant in its body
+    assert run("replay", "--tenant", "acme", "--user", "OTHER").exit_code == 3
+    assert run("replay", "--since", "2026-11-26").exit_code == 3
+    result = run("replay", "--tenant", "acme", "--user", "MARI", "--since", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert [j for j, _ in taken(broker, names.SEND_QUEUE)] == [job_id]
+
+
+def test_what_may_have_been_delivered_is_replayed_only_when_asked_and_flagged(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    interrupted = dead_letter(broker, "interrupted", text="interrupted mid-send")
+    lost_reply = dead_letter(broker, "timeout", stage="data")
+    before_data = dead_letter(broker, "timeout", stage="rcpt")
+    dry = run("replay", "--all", "--dry-run")
+    assert "would replay 3" in dry.stdout and "2 of them may have been delivered" in dry.stdout
+    result = run("replay", "--all")
+    assert result.exit_code == 0
+    assert "replayed 1, skipped 2, failed 0, left 2" in result.stdout
+    assert "replay it with --may-duplicate" in result.stderr
+    [(job_id, headers)] = taken(broker, names.SEND_QUEUE)
+    assert job_id == before_data and names.HEADER_POSSIBLE_DUPLICATE not in headers
+    assert run("replay", "--all", "--may-duplicate").exit_code == 0
+    flagged = taken(broker, names.SEND_QUEUE)
+    assert sorted(job_id for job_id, _ in flagged) == sorted([interrupted, lost_reply])
+    assert all(headers[names.HEADER_POSSIBLE_DUPLICATE] == 1 for _, headers in flagged)
+    assert all(names.HEADER_STAGE not in headers for _, headers in flagged)

@@ -302,7 +302,7 @@ def test_a_job_interrupted_mid_send_is_resent_and_flagged_as_a_possible_duplicat
     assert sent["possible_duplicate"] is True
 
 
-def test_at_most_once_dead_letters_a_job_interrupted_mid_send(
+def test_at_most_once_dead_letters_a_job_interrupted_mid_send_until_replayed_knowingly(
     make_harness: MakeHarness, smtp_server: StartServer
 ) -> None:
     server = smtp_server()
@@ -313,9 +313,21 @@ def test_at_most_once_dead_letters_a_job_interrupted_mid_send(
 
     harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
 
-    ((properties, _),) = harness.drain(names.DEAD_QUEUE)
+    ((properties, body),) = harness.drain(names.DEAD_QUEUE)
     assert properties.headers[names.HEADER_ERROR_CLASS] == "interrupted"
     assert server.accepted() == 0
+
+    # The operator replays it knowingly (`erpmail dlq replay --may-duplicate`): it is sent,
+    # flagged as a possible duplicate in its row and its notice.
+    harness.publish(
+        [(job["job_id"], body)],
+        headers={names.HEADER_REPLAYED: 1, names.HEADER_POSSIBLE_DUPLICATE: 1},
+    )
+    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+    assert harness.rows()[job["job_id"]].possible_duplicate is True
+    (sent,) = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
+    assert sent["possible_duplicate"] is True
+    assert server.accepted() == 1
 
 
 def test_a_job_another_attempt_holds_waits_for_the_lease_instead_of_being_sent_twice(

@@ -28,6 +28,9 @@ HEADER_ERROR_CLASS = "x-erpmail-error-class"
 HEADER_ERROR_TEXT = "x-erpmail-error-text"
 HEADER_WORKER = "x-erpmail-worker"
 HEADER_REPLAYED = "x-erpmail-replayed"
+HEADER_STAGE = "x-erpmail-stage"  # where in the SMTP conversation the last attempt failed
+HEADER_POSSIBLE_DUPLICATE = "x-erpmail-possible-duplicate"  # a replay of a maybe-sent job
+HEADER_WALK = "x-erpmail-walk"  # the dlq walk that put a letter back (internal)
 
 
 def retry_queue(delay_seconds: int) -> str:

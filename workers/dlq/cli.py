@@ -1,49 +1,122 @@
-"""`erpmail dlq list|show|replay|purge|export`."""
+"""`erpmail dlq list|show|replay|purge|export`.
+
+Exit status: 0 done; 1 an error (the broker, a copy it refused); 2 a bad option or value
+(unknown class, ambiguous short job id); 3 the selection matched no dead letter; 130 or 143
+stopped by SIGINT (Ctrl-C) or SIGTERM, after settling the letters in flight and printing what
+was done.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO, TypeVar
+from datetime import UTC, datetime
+from typing import Any, NoReturn, TextIO
 
 import click
-from pika.adapters.blocking_connection import BlockingConnection
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 from workers.broker.connection import BrokerUnavailable
 from workers.cli.context import settings_from_env
+from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
-from workers.dlq.letters import DeadLetter, Selector, group_by_cause
-from workers.dlq.queue import Action, Outcome, process, snapshot
+from workers.dlq.letters import KNOWN_CLASSES, DeadLetter, Selector, group_by_cause
+from workers.dlq.queue import DROP, KEEP, Decide, Outcome, QueueBusy, Route, snapshot, walk
 from workers.dlq.queue import Progress as ProgressCallback
-from workers.dlq.replay import MAX_REPLAYS, Replayer
+from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
+
+EXIT_NOTHING_SELECTED = 3
+FULL_JOB_ID = 36  # a UUID's length: anything shorter is the start of one
 
 
-def _selection(error_class: str | None, job_id: str | None, take_all: bool) -> Selector:
-    if not (error_class or job_id or take_all):
-        raise click.UsageError("say which dead letters: --class CLASS, --job JOB_ID or --all")
-    return Selector(error_class=error_class, job_id=job_id)
+def _known_class(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and value not in KNOWN_CLASSES and not value.startswith("broker:"):
+        raise click.BadParameter(
+            f"no release of erpmail dead-letters with class {value!r}; "
+            f"classes: {', '.join(sorted(KNOWN_CLASSES))}, broker:<reason>"
+        )
+    return value
 
 
-F = TypeVar("F", bound=Callable[..., None])
+def selection_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The selector options, handed to ``command`` as one ``selector``."""
 
+    @functools.wraps(command)
+    def with_selector(
+        *args: Any,
+        job_id: str | None,
+        error_class: str | None,
+        tenant: str | None,
+        user_code: str | None,
+        since: datetime | None,
+        **kwargs: Any,
+    ) -> None:
+        selector = Selector(
+            error_class=error_class,
+            job_id=job_id.strip().lower() if job_id else None,
+            tenant=tenant,
+            user_code=user_code,
+            since=since.replace(tzinfo=UTC) if since else None,
+        )
+        command(*args, selector=selector, **kwargs)
 
-def selection_options(command: F) -> F:
     for option in (
-        click.option("--all", "take_all", is_flag=True, help="Every dead letter."),
-        click.option("--job", "job_id", help="Only the dead letter of this job id."),
-        click.option("--class", "error_class", help="Only this error class (see dlq list)."),
+        click.option(
+            "--since", type=When(), help="Only letters that failed since (7d, 2026-11-25)."
+        ),
+        click.option("--user", "user_code", help="Only this user's jobs."),
+        click.option("--tenant", help="Only this tenant's jobs."),
+        click.option(
+            "--class", "error_class", callback=_known_class, help="Only this error class."
+        ),
+        click.option(
+            "--job", "job_id", help="Only this job (its id, or the short id of dlq list)."
+        ),
     ):
-        command = option(command)
-    return command
+        with_selector = option(with_selector)
+    return with_selector
+
+
+def _nothing(selector: Selector) -> NoReturn:
+    click.echo(f"no dead letter matches {selector.describe()}", err=True)
+    raise SystemExit(EXIT_NOTHING_SELECTED)
+
+
+def _one_job(selector: Selector, letters: list[DeadLetter]) -> Selector:
+    """The selector with a short job id made whole; ambiguity and absence are errors."""
+    if selector.job_id is None or len(selector.job_id) >= FULL_JOB_ID:
+        return selector
+    ids = sorted({letter.job_id or "" for letter in letters if selector.matches(letter)})
+    if not ids:
+        _nothing(selector)
+    if len(ids) > 1:
+        shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+        raise click.BadParameter(
+            f"{selector.job_id!r} is the start of {len(ids)} job ids ({shown}); give more of it",
+            param_hint="--job",
+        )
+    return Selector(
+        error_class=selector.error_class,
+        job_id=ids[0],
+        tenant=selector.tenant,
+        user_code=selector.user_code,
+        since=selector.since,
+    )
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[ProgressCallback]:
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+def progress_bar(label: str) -> Iterator[ProgressCallback | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(console=console, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -54,14 +127,19 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
 
 @click.group()
 def dlq() -> None:
-    """Inspect and replay the dead-letter queue (mail.dead)."""
+    """Inspect and replay the dead-letter queue (mail.dead).
+
+    Reading leaves no trace: every letter read is put back as it was (delivery count 0).
+    Exit status: 0 done, 1 error, 2 bad option, 3 nothing selected, 130/143 stopped by
+    Ctrl-C/SIGTERM (what was done is printed).
+    """
 
 
 @dlq.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one per cause.")
 def list_command(as_json: bool) -> None:
     """Dead letters grouped by cause: count, oldest and newest failure, a sample error."""
-    letters = _snapshot()
+    letters = _snapshot("reading")
     groups = group_by_cause(letters)
     if as_json:
         for group in groups:
@@ -83,82 +161,151 @@ def list_command(as_json: bool) -> None:
 @dlq.command("show")
 @click.argument("job_id")
 def show_command(job_id: str) -> None:
-    """Everything about the dead letter of JOB_ID: headers and the job itself."""
-    found = [letter for letter in _snapshot() if letter.job_id == job_id]
+    """Everything about the dead letter of JOB_ID (or its short id): headers and the job."""
+    letters = _snapshot("reading")
+    selector = _one_job(Selector(job_id=job_id.strip().lower()), letters)
+    found = [letter for letter in letters if selector.matches(letter)]
     if not found:
-        raise click.ClickException(f"no dead letter for job {job_id}")
+        _nothing(selector)
     for letter in found:
         click.echo(json.dumps(as_record(letter), ensure_ascii=False, indent=2, sort_keys=True))
 
 
 @dlq.command("replay")
+@click.option("--all", "take_all", is_flag=True, help="Every dead letter.")
 @selection_options
 @click.option("--dry-run", is_flag=True, help="Say what would be replayed; change nothing.")
 @click.option(
     "--force", is_flag=True, help=f"Replay also jobs already replayed {MAX_REPLAYS} times."
 )
+@click.option(
+    "--may-duplicate",
+    is_flag=True,
+    help="Replay also letters whose last attempt may have reached the server (class "
+    "interrupted, or a lost reply during DATA): the mail may be delivered twice; the jobs "
+    "are flagged possible_duplicate.",
+)
+@click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many letters a second.")
 def replay_command(
-    error_class: str | None, job_id: str | None, take_all: bool, dry_run: bool, force: bool
+    take_all: bool,
+    selector: Selector,
+    dry_run: bool,
+    force: bool,
+    may_duplicate: bool,
+    rate: float | None,
 ) -> None:
     """Send the selected dead letters back to mail.jobs (same job_id, marked as replayed).
 
-    A replayed job that was already sent is not sent again (the sender dedupes on job_id).
+    A job recorded as sent is not sent again (the sender dedupes on job_id). A letter whose
+    last attempt may have reached the server is not known to be sent: it is replayed only
+    with --may-duplicate, and may then be delivered twice. Each letter leaves mail.dead in
+    the same broker transaction as its copy enters mail.jobs: killed at any moment, a
+    replay leaves every letter in exactly one of the two queues.
     """
-    selector = _selection(error_class, job_id, take_all)
-    if dry_run:
-        chosen = [letter for letter in _snapshot() if selector.matches(letter)]
-        click.echo(f"would replay {len(chosen)} dead letter(s) ({selector.describe()})")
-        return
-    outcome = _process(selector, Replayer(force=force), "replaying")
-    for letter, why in outcome.skipped:
+    _required(take_all, selector)
+    if dry_run or (selector.job_id and len(selector.job_id) < FULL_JOB_ID):
+        letters = _snapshot("reading")
+        selector = _one_job(selector, letters)
+        if dry_run:
+            chosen = [letter for letter in letters if selector.matches(letter)]
+            if not chosen:
+                _nothing(selector)
+            risky = sum(1 for letter in chosen if may_have_been_delivered(letter))
+            click.echo(f"would replay {len(chosen)} dead letter(s) ({selector.describe()})")
+            if risky and not may_duplicate:
+                click.echo(f"{risky} of them may have been delivered: only with --may-duplicate")
+            return
+    replayer = Replayer(force=force, may_duplicate=may_duplicate)
+
+    def decide(letter: DeadLetter) -> Route:
+        return replayer(letter) if selector.matches(letter) else KEEP
+
+    outcome = _walk(decide, "replaying", rate)
+    for letter, why in replayer.skipped:
         click.echo(f"skipped {letter.job_id}: {why}", err=True)
-    click.echo(
-        f"replayed {len(outcome.taken)}, skipped {len(outcome.skipped)}, "
-        f"left {outcome.kept} in the queue ({selector.describe()})"
+    for letter, why in outcome.failed:
+        click.echo(f"failed {letter.job_id}: {why}", err=True)
+    _report(
+        outcome,
+        selector,
+        f"replayed {len(outcome.taken)}, skipped {len(replayer.skipped)}, "
+        f"failed {len(outcome.failed)}",
+        matched=len(outcome.taken) + len(replayer.skipped) + len(outcome.failed),
     )
 
 
 @dlq.command("purge")
+@click.option("--all", "take_all", is_flag=True, help="Every dead letter.")
 @selection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def purge_command(error_class: str | None, job_id: str | None, take_all: bool, yes: bool) -> None:
+@click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many letters a second.")
+def purge_command(
+    take_all: bool,
+    selector: Selector,
+    yes: bool,
+    rate: float | None,
+) -> None:
     """Delete the selected dead letters for good (export them first if in doubt)."""
-    selector = _selection(error_class, job_id, take_all)
+    _required(take_all, selector)
     if not yes:
         click.confirm(f"Delete {selector.describe()} from the dead-letter queue?", abort=True)
+    if selector.job_id and len(selector.job_id) < FULL_JOB_ID:
+        selector = _one_job(selector, _snapshot("reading"))
 
-    def drop(_connection: BlockingConnection, _letter: DeadLetter) -> None:
-        return None
+    def decide(letter: DeadLetter) -> Route:
+        return DROP if selector.matches(letter) else KEEP
 
-    outcome = _process(selector, drop, "purging")
-    click.echo(f"purged {len(outcome.taken)}, left {outcome.kept} ({selector.describe()})")
+    outcome = _walk(decide, "purging", rate)
+    _report(outcome, selector, f"purged {len(outcome.taken)}", matched=len(outcome.taken))
 
 
 @dlq.command("export")
 @click.argument("output", type=click.File("w", encoding="utf-8"), default="-")
-@click.option("--class", "error_class", help="Only this error class.")
-def export_command(output: TextIO, error_class: str | None) -> None:
+@selection_options
+def export_command(output: TextIO, selector: Selector) -> None:
     """Write the dead letters as JSON lines to OUTPUT (default stdout); the queue is unchanged."""
-    selector = Selector(error_class=error_class)
     count = 0
-    for letter in _snapshot():
+    for letter in _snapshot("reading"):
         if selector.matches(letter):
             output.write(as_json_line(letter) + "\n")
             count += 1
     click.echo(f"exported {count} dead letter(s)", err=True)
 
 
-def _snapshot() -> list[DeadLetter]:
-    try:
-        return snapshot(settings_from_env().rabbitmq_url)
-    except BrokerUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
+def _required(take_all: bool, selector: Selector) -> None:
+    if not take_all and selector == Selector():
+        raise click.UsageError(
+            "say which dead letters: --class CLASS, --job JOB_ID, --tenant, --user, --since "
+            "or --all"
+        )
 
 
-def _process(selector: Selector, action: Action, label: str) -> Outcome:
+def _report(outcome: Outcome, selector: Selector, done: str, matched: int) -> None:
+    left = outcome.total - len(outcome.taken)
+    click.echo(f"{done}, left {left} in the queue ({selector.describe()})")
+    if outcome.stopped_by is not None:
+        name = signal.Signals(outcome.stopped_by).name
+        click.echo(f"stopped by {name}: the letters not reached are still in the queue", err=True)
+        raise SystemExit(128 + outcome.stopped_by)
+    if outcome.failed:
+        raise SystemExit(1)
+    if matched == 0:
+        _nothing(selector)
+
+
+def _snapshot(label: str) -> list[DeadLetter]:
     url = settings_from_env().rabbitmq_url
     try:
         with progress_bar(label) as update:
-            return process(url, selector, action, update)
-    except BrokerUnavailable as exc:
+            return snapshot(url, progress=update)
+    except (BrokerUnavailable, QueueBusy) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _walk(decide: Decide, label: str, rate: float | None) -> Outcome:
+    url = settings_from_env().rabbitmq_url
+    try:
+        with progress_bar(label) as update:
+            return walk(url, decide, rate=rate, progress=update, signals=True)
+    except (BrokerUnavailable, QueueBusy) as exc:
         raise click.ClickException(str(exc)) from None

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from workers.broker import names
+from workers.sender.failures import ERROR_CLASSES
+
+KNOWN_CLASSES = ERROR_CLASSES  # what the sender dead-letters with; the broker's are broker:*
 
 BROKER_PREFIX = "broker:"
 
@@ -38,12 +44,13 @@ class DeadLetter:
     replayed: int
     body: bytes
     headers: dict[str, Any]
+    stage: str | None = None
 
     @classmethod
     def from_message(
         cls, delivery_tag: int, message_id: str | None, headers: dict[str, Any] | None, body: bytes
     ) -> DeadLetter:
-        headers = dict(headers or {})
+        headers = {k: v for k, v in (headers or {}).items() if k != names.HEADER_WALK}
         error_class = _text(headers.get(names.HEADER_ERROR_CLASS))
         error_text = _text(headers.get(names.HEADER_ERROR_TEXT))
         if error_class is None:
@@ -64,20 +71,65 @@ class DeadLetter:
             replayed=_int(headers.get(names.HEADER_REPLAYED)),
             body=body,
             headers=headers,
+            stage=_text(headers.get(names.HEADER_STAGE)),
         )
+
+    @cached_property
+    def _job(self) -> dict[str, Any]:
+        """The job's JSON fields, or nothing when the body is not a JSON object."""
+        try:
+            job = json.loads(self.body)
+        except ValueError:
+            return {}
+        return job if isinstance(job, dict) else {}
+
+    @property
+    def tenant(self) -> str | None:
+        return _text(self._job.get("tenant"))
+
+    @property
+    def user_code(self) -> str | None:
+        return _text(self._job.get("user_code"))
+
+    @property
+    def failed_at(self) -> datetime | None:
+        """When the last attempt failed (None when the header is missing or garbled)."""
+        if not self.last_failure:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.last_failure)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class Selector:
-    """Which dead letters an operation takes: by error class, by job id, or all."""
+    """Which dead letters an operation takes; every criterion given must hold.
+
+    ``job_id`` is a whole job id or the start of one (the short id the tables print).
+    """
 
     error_class: str | None = None
     job_id: str | None = None
+    tenant: str | None = None
+    user_code: str | None = None
+    since: datetime | None = None
 
     def matches(self, letter: DeadLetter) -> bool:
-        if self.job_id is not None and letter.job_id != self.job_id:
+        if self.job_id is not None and not (letter.job_id or "").startswith(self.job_id):
             return False
-        return self.error_class is None or letter.error_class == self.error_class
+        if self.error_class is not None and letter.error_class != self.error_class:
+            return False
+        if self.tenant is not None and letter.tenant != self.tenant:
+            return False
+        if self.user_code is not None and letter.user_code != self.user_code:
+            return False
+        if self.since is not None:
+            failed_at = letter.failed_at
+            if failed_at is None or failed_at < self.since:
+                return False
+        return True
 
     def describe(self) -> str:
         parts = []
@@ -85,6 +137,12 @@ class Selector:
             parts.append(f"class {self.error_class}")
         if self.job_id:
             parts.append(f"job {self.job_id}")
+        if self.tenant:
+            parts.append(f"tenant {self.tenant}")
+        if self.user_code:
+            parts.append(f"user {self.user_code}")
+        if self.since:
+            parts.append(f"failed since {self.since.isoformat(timespec='seconds')}")
         return " and ".join(parts) or "every dead letter"
 
 

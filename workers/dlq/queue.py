@@ -1,108 +1,512 @@
-"""Walking the dead-letter queue without losing a message.
+"""Walking the dead-letter queue in bulk, losing nothing and duplicating nothing.
 
-Every message is taken with ``basic_get`` and held unacknowledged; a message is acknowledged
-only after what was done with it is safe (a replay confirmed by the broker, an export written),
-and every other message is returned to the queue. If the process dies half-way, the broker
-returns all unacknowledged messages by itself.
+A walk consumes ``mail.dead`` (an exclusive consumer: one dlq command at a time) with a
+prefetch window and settles every letter it takes in one of three ways:
+
+- *moved*: a copy is published elsewhere (a replay to ``mail.jobs``), then the letter is acked;
+- *dropped*: the letter is acked (a purge);
+- *kept*: an identical copy goes back to the tail of ``mail.dead`` and the letter is acked.
+
+Nothing is ever requeued: on RabbitMQ's quorum queues a requeue (nack, reject, a closed
+channel) raises the message's delivery count, and past a delivery limit the broker drops or
+dead-letters it. A kept letter is a fresh message whose count is zero, so reading the queue
+any number of times leaves no trace, and a walk over every letter puts them back in order.
+
+The copies and the acks of a batch travel in one AMQP transaction (``tx.select``): the
+broker applies a batch's publishes and acks together at ``tx.commit``, or, if the client dies
+first, none of them (its unacked letters return to ``mail.dead``). So a letter is never in
+both queues and never in neither, whatever moment the process is killed at. While the broker
+commits a batch (it takes no other command on the channel meanwhile), the next letters
+arrive within the prefetch window.
+
+A walk stops after the number of letters the queue held when it began: the copies it puts
+back go to the tail, and the consumer is cancelled once the last original letter arrives.
+Copies put back are stamped with the walk's id, so one delivered before the cancel took
+effect is recognised and put back again, not counted twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import asyncio
+import signal
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
+from functools import partial
+from typing import Any
 
-from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
+import pika
+from pika.channel import Channel
+from pika.spec import Basic
 
 from workers.broker import names
+from workers.broker.aio import AioConnection, open_connection
 from workers.broker.connection import connect
-from workers.dlq.letters import DeadLetter, Selector
+from workers.dlq.letters import DeadLetter
 
+HEADER_WALK = "x-erpmail-walk"  # the walk that put a kept copy back (internal)
+# Headers the broker sets on delivery; a copy must not carry a stale value of them.
+_DELIVERY_HEADERS = ("x-delivery-count",)
+
+BATCH = 500
+LANES = 3  # channels, each with its consumer and transaction: commits overlap
+LOCK_SUFFIX = ".walking"
+IDLE_SECONDS = 5.0  # no letter for this long while some were expected: the queue lost them
+
+
+class Fate(Enum):
+    MOVE = "move"
+    DROP = "drop"
+    KEEP = "keep"
+
+
+@dataclass(frozen=True)
+class Route:
+    """What to do with one letter; for MOVE, where its copy goes."""
+
+    fate: Fate
+    exchange: str = ""
+    routing_key: str = ""
+    properties: pika.BasicProperties | None = None
+    body: bytes | None = None
+
+
+KEEP = Route(Fate.KEEP)
+DROP = Route(Fate.DROP)
+
+Decide = Callable[[DeadLetter], Route]
 Progress = Callable[[int, int], None]
-Action = Callable[[BlockingConnection, DeadLetter], None]
+
+
+class QueueBusy(RuntimeError):
+    """Another dlq command is walking the queue."""
+
+
+class MoveRefused(RuntimeError):
+    """A copy could not be routed (the topology is missing): the walk stopped."""
 
 
 @dataclass
 class Outcome:
+    """What a walk did: letters moved or dropped (``taken``), kept, and why it ended."""
+
     taken: list[DeadLetter] = field(default_factory=list)
-    skipped: list[tuple[DeadLetter, str]] = field(default_factory=list)
     kept: int = 0
+    failed: list[tuple[DeadLetter, str]] = field(default_factory=list)
+    total: int = 0
+    stopped_by: int | None = None  # the signal that stopped the walk early
 
 
-class Skip(Exception):
-    """Raised by an action to leave a matching message in the queue, with the reason."""
+@dataclass
+class _Item:
+    tag: int  # 0: nothing to ack (a letter put back after its copy was returned)
+    letter: DeadLetter | None  # None: a copy this walk already put back
+    route: Route
+    properties: Any = None
 
 
-def _take_all(channel: BlockingChannel, queue: str) -> Iterator[DeadLetter]:
-    while True:
-        method, properties, body = channel.basic_get(queue, auto_ack=False)
-        if method is None:
-            return
-        yield DeadLetter.from_message(
-            method.delivery_tag, properties.message_id, properties.headers, body
+class _Lane:
+    """One channel of a walk: its consumer, its letters in hand, its transaction."""
+
+    def __init__(self, walk: _Walk, channel: Channel) -> None:
+        self.walk = walk
+        self.channel = channel
+        self.pending: deque[_Item] = deque()  # received, not yet published
+        self.batch: list[_Item] = []  # published in the open transaction
+        self.committing: list[_Item] | None = None
+        self.consumer_tag: str | None = None
+        self.consuming = False
+        self.cancelled = False  # the broker confirmed the cancel: no delivery will follow
+        self.moving: dict[str, DeadLetter] = {}  # message id -> letter whose copy is in flight
+
+    @property
+    def idle(self) -> bool:
+        return self.cancelled and not (self.pending or self.batch or self.committing)
+
+    def start(self) -> None:
+        self.channel.add_on_return_callback(self._on_return)
+        self.channel.add_on_close_callback(self._on_close)
+        self.consuming = True
+        self.consumer_tag = self.channel.basic_consume(self.walk.queue, self._on_message)
+
+    def cancel(self) -> None:
+        if self.consuming and self.channel.is_open:
+            self.consuming = False
+            self.channel.basic_cancel(self.consumer_tag, callback=self._on_cancelled)
+
+    def _on_cancelled(self, _frame: Any) -> None:
+        self.cancelled = True
+        self.walk.pump()
+
+    def _on_message(
+        self, _channel: Channel, method: Basic.Deliver, properties: Any, body: bytes
+    ) -> None:
+        self.pending.append(self.walk.take(method.delivery_tag, properties, body))
+        self.walk.pump()
+
+    def keep_pending(self) -> None:
+        """Letters taken but not yet published stay in the queue."""
+        for item in self.pending:
+            if item.letter is not None and item.route.fate is not Fate.KEEP:
+                item.route = self.walk.keep(item.properties, item.letter.body)
+
+    def pump(self, allowed: int) -> int:
+        """Publish up to ``allowed`` letters in hand and commit them; how many were taken."""
+        # While a commit is under way the broker accepts no other command on the channel.
+        if self.committing is not None or not self.channel.is_open:
+            return 0
+        taken = 0
+        while self.pending and taken < allowed and len(self.batch) < self.walk.batch_size:
+            item = self.pending.popleft()
+            route = item.route
+            if route.fate is not Fate.DROP:
+                assert route.properties is not None and route.body is not None
+                self.channel.basic_publish(
+                    route.exchange,
+                    route.routing_key,
+                    route.body,
+                    route.properties,
+                    mandatory=route.fate is Fate.MOVE,
+                )
+            if route.fate is Fate.MOVE and item.letter is not None:
+                self.moving[item.letter.job_id or ""] = item.letter
+            self.batch.append(item)
+            taken += 1
+        if self.batch:
+            self.committing, self.batch = self.batch, []
+            tags = [item.tag for item in self.committing if item.tag]
+            if tags:
+                self.channel.basic_ack(max(tags), multiple=True)
+            self.channel.tx_commit(callback=self._on_commit)
+        return taken
+
+    def _on_commit(self, _frame: Any) -> None:
+        committed, self.committing = self.committing or [], None
+        for item in committed:
+            if item.route.fate is Fate.MOVE and item.letter is not None:
+                self.moving.pop(item.letter.job_id or "", None)
+        self.walk.settled(committed)
+
+    def _on_return(self, _channel: Channel, method: Any, properties: Any, _body: bytes) -> None:
+        # A copy that could not be routed (the broker routes at publish time, so the return
+        # comes before its batch's commit-ok): the letter goes back into the dead-letter
+        # queue, as it was, in the next transaction, and the walk stops.
+        key = properties.message_id or ""
+        letter = self.moving.get(key)
+        self.walk.returned[key] = (
+            f"no queue is bound to {method.exchange!r} for {method.routing_key!r}: "
+            "run 'erpmail topology declare'"
         )
+        if letter is not None:
+            copy = _copy_properties(properties, letter.headers, letter.job_id)
+            route = Route(Fate.KEEP, "", self.walk.queue, copy, letter.body)
+            self.pending.appendleft(_Item(0, None, route))
+        self.walk.stop()
+
+    def _on_close(self, _channel: Channel, reason: BaseException) -> None:
+        self.walk.fail(_closed(reason))
 
 
-@contextmanager
-def _opened(url: str) -> Iterator[BlockingConnection]:
-    connection = connect(url, "erpmail-dlq")
+def _copy_properties(
+    properties: Any, headers: dict[str, Any], message_id: str | None
+) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        content_type=properties.content_type,
+        content_encoding=properties.content_encoding,
+        delivery_mode=pika.DeliveryMode.Persistent,
+        priority=properties.priority,
+        correlation_id=properties.correlation_id,
+        reply_to=properties.reply_to,
+        expiration=properties.expiration,
+        message_id=message_id,
+        timestamp=properties.timestamp,
+        type=properties.type,
+        # not user_id: the broker refuses a message that names another user than ours
+        app_id=properties.app_id,
+        headers={k: v for k, v in headers.items() if k not in _DELIVERY_HEADERS},
+    )
+
+
+class _Walk:
+    def __init__(
+        self,
+        queue: str,
+        decide: Decide,
+        total: int,
+        *,
+        batch: int,
+        window: int,
+        rate: float | None,
+        progress: Progress | None,
+    ) -> None:
+        self.lanes: list[_Lane] = []
+        self.window = window
+        self.queue = queue
+        self.decide = decide
+        self.total = total
+        self.batch_size = batch
+        self.rate = rate
+        self.progress = progress
+        self.walk_id = uuid.uuid4().hex
+        self.outcome = Outcome(total=total)
+        self.loop = asyncio.get_running_loop()
+        self.done: asyncio.Future[None] = self.loop.create_future()
+        self.received = 0  # letters (a copy this walk put back is not one)
+        self.delivered = 0  # deliveries
+        self.taken = 0  # letters published or dropped
+        self.count = 0  # letters settled
+        self.started = time.monotonic()
+        self.last_delivery = time.monotonic()
+        self.stopping = False
+        self.returned: dict[str, str] = {}  # message id -> why the broker returned its copy
+        self._timer: asyncio.TimerHandle | None = None
+        self.error: Exception | None = None  # what ``decide`` raised
+
+    def start(self) -> None:
+        for lane in self.lanes:
+            lane.start()
+        self._tick()
+
+    def stop(self, signum: int | None = None) -> None:
+        """Take no more letters; those already taken are settled, then the walk ends."""
+        if signum is not None and self.outcome.stopped_by is None:
+            self.outcome.stopped_by = signum
+        self.stopping = True
+        for lane in self.lanes:
+            lane.keep_pending()
+            lane.cancel()
+        self.pump()
+
+    def fail(self, error: Exception) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        if not self.done.done():
+            self.done.set_exception(error)
+
+    def take(self, tag: int, properties: Any, body: bytes) -> _Item:
+        """A delivery, with what is to be done with it."""
+        self.last_delivery = time.monotonic()
+        self.delivered += 1
+        headers = properties.headers or {}
+        if headers.get(HEADER_WALK) in (self.walk_id, self.walk_id.encode()):
+            return _Item(tag, None, self.keep(properties, body))
+        self.received += 1
+        if self.received >= self.total:
+            for lane in self.lanes:
+                lane.cancel()
+        letter = DeadLetter.from_message(tag, properties.message_id, headers, body)
+        route = KEEP if self.stopping else self._decide(letter)
+        if route.fate is Fate.KEEP:
+            route = self.keep(properties, body)
+        return _Item(tag, letter, route, properties)
+
+    def _decide(self, letter: DeadLetter) -> Route:
+        try:
+            return self.decide(letter)
+        except Exception as error:  # the walk stops; this letter and the rest stay
+            self.error = error
+            self.loop.call_soon(self.stop)
+            return KEEP
+
+    def keep(self, properties: Any, body: bytes) -> Route:
+        headers = dict(properties.headers or {})
+        headers[HEADER_WALK] = self.walk_id
+        copy = _copy_properties(properties, headers, properties.message_id)
+        return Route(Fate.KEEP, "", self.queue, copy, body)
+
+    def _allowed(self) -> int:
+        if self.rate is None:
+            return 1 << 30
+        return max(0, int((time.monotonic() - self.started) * self.rate) + 1 - self.taken)
+
+    def _room(self) -> int:
+        """Letters that may be acked now.
+
+        An ack makes room in a consumer's prefetch window; the broker must not fill that
+        room with a message past the letters counted at the start (a copy this walk put
+        back): it would be returned when the consumer is cancelled, its delivery count
+        raised. Once every consumer is cancelled, nothing more can arrive.
+        """
+        if all(lane.cancelled for lane in self.lanes):
+            return 1 << 30
+        in_hand = sum(len(lane.pending) for lane in self.lanes)
+        return self.total - self.delivered - self.window * len(self.lanes) + in_hand
+
+    def pump(self) -> None:
+        if self.done.done():
+            return
+        for lane in self.lanes:
+            allowed = min(self._allowed(), self._room())
+            if allowed > 0:
+                self.taken += lane.pump(allowed)
+        if all(lane.idle for lane in self.lanes) and not self.done.done():
+            if self._timer is not None:
+                self._timer.cancel()
+            self.done.set_result(None)
+
+    def settled(self, committed: list[_Item]) -> None:
+        for item in committed:
+            if item.letter is None:
+                continue
+            self.count += 1
+            failure = None
+            if item.route.fate is Fate.MOVE:
+                failure = self.returned.pop(item.letter.job_id or "", None)
+            if failure is not None:
+                self.outcome.failed.append((item.letter, failure))
+            elif item.route.fate is Fate.KEEP:
+                self.outcome.kept += 1
+            else:
+                self.outcome.taken.append(item.letter)
+        if self.progress:
+            self.progress(self.count, max(self.total, self.count))
+        self.pump()
+
+    def _tick(self) -> None:
+        if self.done.done():
+            return
+        if time.monotonic() - self.last_delivery > IDLE_SECONDS:
+            for lane in self.lanes:  # the letters counted at the start are gone
+                lane.cancel()
+        self.pump()
+        interval = 0.1 if self.rate is None else max(0.001, min(0.1, 1 / self.rate))
+        self._timer = self.loop.call_later(interval, self._tick)
+
+
+def _closed(reason: BaseException) -> Exception:
+    if isinstance(reason, pika.exceptions.ChannelClosedByBroker) and reason.reply_code == 405:
+        return QueueBusy("another dlq command is working on the dead-letter queue; try again")
+    return ConnectionError(f"the broker closed the channel: {reason!r}")
+
+
+def _resolve(future: asyncio.Future[Any], value: Any) -> None:
+    if not future.done():
+        future.set_result(value)
+
+
+async def _open_channel(connection: AioConnection) -> tuple[Channel, asyncio.Future[Any]]:
+    """A channel, and a future that completes with the reason when the channel closes."""
+    channel = await connection.channel()
+    closed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    channel.add_on_close_callback(lambda _channel, reason: _resolve(closed, reason))
+    return channel, closed
+
+
+async def _rpc(call: Callable[..., Any], closed: asyncio.Future[Any]) -> Any:
+    waiting: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    call(callback=lambda frame: _resolve(waiting, frame))
+    done, _ = await asyncio.wait({waiting, closed}, return_when=asyncio.FIRST_COMPLETED)
+    if waiting in done:
+        return waiting.result()
+    waiting.cancel()
+    raise _closed(closed.result())
+
+
+async def _walk(
+    url: str,
+    queue: str,
+    decide: Decide,
+    *,
+    batch: int,
+    lanes: int,
+    rate: float | None,
+    progress: Progress | None,
+    signals: bool,
+) -> Outcome:
+    connection: AioConnection = await open_connection(url, "erpmail-dlq")
     try:
-        yield connection
+        channel, closed = await _open_channel(connection)
+        # One walk at a time: an exclusive queue is the lock (another connection declaring
+        # it is refused), and it goes away with this connection, however that ends.
+        lock = partial(channel.queue_declare, queue + LOCK_SUFFIX, exclusive=True, auto_delete=True)
+        await _rpc(lock, closed)
+        declared = await _rpc(partial(channel.queue_declare, queue, passive=True), closed)
+        total = int(declared.method.message_count)
+        if progress:
+            progress(0, total)
+        if total == 0:
+            return Outcome()
+        if rate is not None:
+            lanes, batch = 1, max(1, min(batch, int(rate / 10) + 1))
+        lanes = max(1, min(lanes, total // batch + 1))
+        window = max(1, min(2 * batch, total // lanes + 1))
+        walk = _Walk(queue, decide, total, batch=batch, window=window, rate=rate, progress=progress)
+        for _ in range(lanes):
+            lane_channel, lane_closed = await _open_channel(connection)
+            await _rpc(lane_channel.tx_select, lane_closed)
+            await _rpc(partial(lane_channel.basic_qos, prefetch_count=window), lane_closed)
+            walk.lanes.append(_Lane(walk, lane_channel))
+        loop = asyncio.get_running_loop()
+        handled = (signal.SIGINT, signal.SIGTERM) if signals else ()
+        for signum in handled:
+            loop.add_signal_handler(signum, walk.stop, signum)
+        try:
+            walk.start()
+            await walk.done
+            if walk.error is not None:
+                raise walk.error
+        finally:
+            for signum in handled:
+                loop.remove_signal_handler(signum)
+        return walk.outcome
     finally:
-        if connection.is_open:
-            connection.close()
+        await connection.close()
+
+
+def walk(
+    url: str,
+    decide: Decide,
+    *,
+    queue: str = names.DEAD_QUEUE,
+    batch: int = BATCH,
+    lanes: int = LANES,
+    rate: float | None = None,
+    progress: Progress | None = None,
+    signals: bool = False,
+) -> Outcome:
+    """Settle every letter of ``queue`` as ``decide`` says; see the module's docstring.
+
+    With ``signals``, SIGINT and SIGTERM stop the walk cleanly (``Outcome.stopped_by``). An
+    exception raised by ``decide`` stops the walk too, every letter not yet settled staying in
+    the queue, and is raised again.
+    A copy the broker could not route leaves its letter in ``mail.dead`` and stops the walk
+    (``Outcome.failed``).
+    """
+    return asyncio.run(
+        _walk(
+            url,
+            queue,
+            decide,
+            batch=batch,
+            lanes=lanes,
+            rate=rate,
+            progress=progress,
+            signals=signals,
+        )
+    )
+
+
+def snapshot(
+    url: str, queue: str = names.DEAD_QUEUE, progress: Progress | None = None
+) -> list[DeadLetter]:
+    """Every dead letter, each put back as it was (see the module's docstring)."""
+    seen: list[DeadLetter] = []
+
+    def read(letter: DeadLetter) -> Route:
+        seen.append(letter)
+        return KEEP
+
+    walk(url, read, queue=queue, progress=progress)
+    return seen
 
 
 def queue_depth(url: str, queue: str = names.DEAD_QUEUE) -> int:
-    with _opened(url) as connection:
+    connection = connect(url, "erpmail-dlq")
+    try:
         return int(connection.channel().queue_declare(queue, passive=True).method.message_count)
-
-
-def snapshot(url: str, queue: str = names.DEAD_QUEUE) -> list[DeadLetter]:
-    """Every dead letter, read and returned to the queue untouched."""
-    with _opened(url) as connection:
-        channel = connection.channel()
-        letters = list(_take_all(channel, queue))
-        if letters:
-            channel.basic_nack(delivery_tag=0, multiple=True, requeue=True)
-        return letters
-
-
-def process(
-    url: str,
-    selector: Selector,
-    action: Action,
-    progress: Progress | None = None,
-    queue: str = names.DEAD_QUEUE,
-) -> Outcome:
-    """Apply ``action`` to each selected dead letter, acknowledging it once the action returns.
-
-    A letter whose action raises :class:`Skip` stays in the queue; any other error stops the
-    walk, and that letter and all not yet handled return to the queue.
-    """
-    outcome = Outcome()
-    with _opened(url) as connection:
-        channel = connection.channel()
-        total = int(channel.queue_declare(queue, passive=True).method.message_count)
-        kept: list[int] = []
-        try:
-            for done, letter in enumerate(_take_all(channel, queue), start=1):
-                if not selector.matches(letter):
-                    kept.append(letter.delivery_tag)
-                else:
-                    try:
-                        action(connection, letter)
-                    except Skip as skip:
-                        outcome.skipped.append((letter, str(skip)))
-                        kept.append(letter.delivery_tag)
-                    else:
-                        channel.basic_ack(letter.delivery_tag)
-                        outcome.taken.append(letter)
-                if progress:
-                    progress(done, max(total, done))
-        finally:
-            if channel.is_open:
-                for tag in kept:
-                    channel.basic_nack(tag, requeue=True)
-        outcome.kept = len(kept)
-    return outcome
+    finally:
+        if connection.is_open:
+            connection.close()

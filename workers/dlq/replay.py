@@ -1,22 +1,31 @@
-"""Replaying a dead letter: back to mail.jobs with its job_id, marked as replayed."""
+"""Replaying a dead letter: back to mail.jobs with its job_id, marked as replayed (pure).
+
+A letter whose attempt may have reached the recipient's server (class ``interrupted``, or a
+transient failure during DATA: the server may have taken the mail and its reply been lost)
+is replayed only when the operator says so, and its copy carries ``x-erpmail-possible-
+duplicate``: the sender then records the job as a possible duplicate.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import pika
-from pika.adapters.blocking_connection import BlockingConnection
 
 from workers.broker import names
-from workers.broker.publisher import ConfirmingPublisher
+from workers.broker.publisher import job_properties
 from workers.dlq.letters import DeadLetter
-from workers.dlq.queue import Skip
+from workers.dlq.queue import KEEP, Fate, Route
+from workers.sender import failures
 
 MAX_REPLAYS = 3
 _DROPPED_HEADERS = {
     names.HEADER_ERROR_CLASS,
     names.HEADER_ERROR_TEXT,
     names.HEADER_ATTEMPT,
+    names.HEADER_STAGE,
+    names.HEADER_WALK,
     "x-death",
     "x-first-death-exchange",
     "x-first-death-queue",
@@ -26,33 +35,59 @@ _DROPPED_HEADERS = {
     "x-last-death-reason",
     "x-delivery-count",
 }
+# Transient failures that can happen after the server has the whole message.
+_LOST_REPLY_CLASSES = {failures.TIMEOUT, failures.CONNECTION, failures.TLS, failures.INTERNAL}
 
 
-def replay_headers(letter: DeadLetter) -> dict[str, Any]:
+def may_have_been_delivered(letter: DeadLetter) -> bool:
+    """Whether the letter's last attempt may have reached the recipient's server."""
+    if letter.error_class == failures.INTERRUPTED:
+        return True
+    return letter.stage == str(failures.Stage.DATA) and letter.error_class in _LOST_REPLY_CLASSES
+
+
+def replay_headers(letter: DeadLetter, possible_duplicate: bool) -> dict[str, Any]:
     """The headers of the replayed message: failure state cleared, replay counted."""
     headers = {k: v for k, v in letter.headers.items() if k not in _DROPPED_HEADERS}
     headers[names.HEADER_REPLAYED] = letter.replayed + 1
+    if possible_duplicate:
+        headers[names.HEADER_POSSIBLE_DUPLICATE] = 1
     return headers
 
 
+def replay_properties(letter: DeadLetter, possible_duplicate: bool) -> pika.BasicProperties:
+    return job_properties(letter.job_id or "", replay_headers(letter, possible_duplicate))
+
+
+@dataclass
 class Replayer:
-    """The action of ``erpmail dlq replay``: publish with confirms, then the letter is acked."""
+    """Decides, letter by letter, what ``erpmail dlq replay`` does with the selected ones."""
 
-    def __init__(self, force: bool = False, max_replays: int = MAX_REPLAYS) -> None:
-        self.force = force
-        self.max_replays = max_replays
-        self._publisher: ConfirmingPublisher | None = None
+    force: bool = False
+    may_duplicate: bool = False
+    max_replays: int = MAX_REPLAYS
+    skipped: list[tuple[DeadLetter, str]] = field(default_factory=list)
 
-    def __call__(self, connection: BlockingConnection, letter: DeadLetter) -> None:
+    def __call__(self, letter: DeadLetter) -> Route:
         if letter.replayed >= self.max_replays and not self.force:
-            raise Skip(f"already replayed {letter.replayed} times; fix the cause, or use --force")
-        if self._publisher is None:
-            self._publisher = ConfirmingPublisher(connection)
-        properties = pika.BasicProperties(
-            content_type="application/json",
-            content_encoding="utf-8",
-            delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=letter.job_id,
-            headers=replay_headers(letter),
+            return self._skip(
+                letter, f"already replayed {letter.replayed} times; fix the cause, or use --force"
+            )
+        risky = may_have_been_delivered(letter)
+        if risky and not self.may_duplicate:
+            return self._skip(
+                letter,
+                "its last attempt may have reached the server (the mail may have been "
+                "delivered); replay it with --may-duplicate to send it anyway",
+            )
+        return Route(
+            Fate.MOVE,
+            names.JOBS_EXCHANGE,
+            names.JOB_ROUTING_KEY,
+            replay_properties(letter, risky),
+            letter.body,
         )
-        self._publisher.publish(names.JOBS_EXCHANGE, names.JOB_ROUTING_KEY, letter.body, properties)
+
+    def _skip(self, letter: DeadLetter, why: str) -> Route:
+        self.skipped.append((letter, why))
+        return KEEP

@@ -28,6 +28,7 @@ class DeliveryInfo:
     previous_attempts: int
     first_failure: datetime | None
     replayed: int  # times replayed from the dead-letter queue
+    possible_duplicate: bool = False  # replayed although an attempt may have been delivered
 
     @property
     def attempt(self) -> int:
@@ -61,7 +62,8 @@ def read_delivery(headers: Mapping[str, Any] | None) -> DeliveryInfo:
     first_failure = _time(headers.get(names.HEADER_FIRST_FAILURE))
     if replayed and names.HEADER_ATTEMPT not in headers:
         first_failure = None
-    return DeliveryInfo(attempts, first_failure, replayed)
+    maybe_sent = _count(headers.get(names.HEADER_POSSIBLE_DUPLICATE)) > 0
+    return DeliveryInfo(attempts, first_failure, replayed, maybe_sent)
 
 
 def _count(raw: Any) -> int:
@@ -107,11 +109,13 @@ def failed_properties(
     error_text: str,
     worker: str,
     expiration_ms: int | None = None,
+    stage: str | None = None,
 ) -> pika.BasicProperties:
     """Properties of a job after attempt ``attempts`` failed, for a retry queue (with its own
-    ``expiration_ms``) or for the dead-letter queue: why, when, after how many tries, and
-    which worker."""
+    ``expiration_ms``) or for the dead-letter queue: why, when, after how many tries, which
+    worker, and at which SMTP ``stage``."""
     headers = _kept_headers(properties)
+    headers.pop(names.HEADER_STAGE, None)
     headers.update(
         {
             names.HEADER_ATTEMPT: attempts,
@@ -122,6 +126,8 @@ def failed_properties(
             names.HEADER_WORKER: worker,
         }
     )
+    if stage is not None:  # where it failed: after DATA, the server may have the mail
+        headers[names.HEADER_STAGE] = str(stage)
     copy = _copy(properties, headers)
     if expiration_ms is not None:
         copy.expiration = str(expiration_ms)

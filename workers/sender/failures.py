@@ -47,6 +47,24 @@ REJECTED = "rejected"
 TOO_LARGE = "too_large"
 DEFERRED = "deferred"
 INTERNAL = "internal"
+ERROR_CLASSES = frozenset(
+    {
+        INVALID,
+        CONFIG,
+        INTERRUPTED,
+        AUTH,
+        CONNECTION,
+        TIMEOUT,
+        TLS,
+        TLS_CERTIFICATE,
+        SENDER_REFUSED,
+        RECIPIENTS_REFUSED,
+        REJECTED,
+        TOO_LARGE,
+        DEFERRED,
+        INTERNAL,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,7 @@ class JobHandler:
                 self.settings.resend_interrupted,
                 self.settings.sending_lease_seconds,
                 info.replayed,
+                info.possible_duplicate,
             ),
         )
         if claim.verdict == Verdict.DUPLICATE:
@@ -466,6 +467,7 @@ class JobHandler:
             error_class=failure.error_class,
             error_text=reason or failure.text,
             worker=self.settings.worker_name,
+            stage=failure.stage,
         )
         await delivery.generation.publisher.publish(
             names.DEAD_EXCHANGE, failure.error_class, delivery.body, properties

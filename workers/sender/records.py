@@ -52,6 +52,7 @@ class ClaimRequest:
     resend_interrupted: bool = True
     lease_seconds: float = 120.0
     replayed: int = 0  # times the job was replayed from the dead-letter queue
+    possible_duplicate: bool = False  # replayed although an earlier attempt may have been sent
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ def _claim_one(
         held = (now - existing.sending_started_at).total_seconds()
         if held < request.lease_seconds:
             return Claim(Verdict.BUSY, busy_for=request.lease_seconds - held), None
-    if interrupted and not request.resend_interrupted:
+    if interrupted and not (request.resend_interrupted or request.possible_duplicate):
         return Claim(Verdict.INTERRUPTED, possible_duplicate=True), None
     tenant_suppressed = suppressed.get(job.tenant, {})
     wanted = {normalize(r) for r in request.recipients}
@@ -252,7 +253,11 @@ def _claim_one(
         config, source = config_for(job)
     except ConfigError as error:
         return Claim(Verdict.CONFIG_ERROR, config_error=str(error), suppressed=hits), None
-    possible_duplicate = interrupted or (existing is not None and existing.possible_duplicate)
+    possible_duplicate = (
+        interrupted
+        or request.possible_duplicate
+        or (existing is not None and existing.possible_duplicate)
+    )
     values = {
         "status": MailStatus.SENDING,
         "attempts": request.attempt,

@@ -1,0 +1,293 @@
+"""Dead-letter replay beside the broker's ceiling, and `erpmail dlq list`, on one broker.
+
+Each round, in the same run and on the same kind of queue (quorum, mail.send's arguments):
+
+- *ceiling*: a plain publisher with pipelined confirms (1,000 unconfirmed at most, persistent
+  messages the size of the dead letters) puts N messages into a scratch queue;
+- *replay*: N dead letters in mail.dead are replayed to mail.jobs by the code behind
+  `erpmail dlq replay --all` (transactions, prefetch window);
+- *list*: `erpmail dlq list` over N letters, as a process (start-up included).
+
+It prints a table (rates, the replay's share of the ceiling, the list's time, the load
+average) and the issue's targets, and writes ``bench-results/dlq.json``. It needs mail.send
+and mail.dead to itself: point RABBITMQ_URL at a vhost of its own.
+
+    python -m bench.dlq [--letters 20000] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.adapters.select_connection import SelectConnection
+from rich.console import Console
+from rich.table import Table
+
+from workers.broker import names
+from workers.broker.connection import connect, connection_parameters, redact_url
+from workers.broker.topology import build_topology, declare
+from workers.dlq.queue import walk
+from workers.dlq.replay import Replayer
+from workers.settings import load_settings
+
+CEILING_QUEUE = "bench.dlq.ceiling"
+CONFIRM_WINDOW = 1000
+TARGET_SHARE = 0.5
+TARGET_RATE = 10_000.0
+TARGET_LIST_SECONDS = 3.0
+RESULTS = Path("bench-results/dlq.json")
+
+
+@dataclass
+class Round:
+    ceiling_per_s: float
+    replay_per_s: float
+    share: float
+    list_seconds: float
+    load: float
+
+
+def job_body(job_id: str) -> bytes:
+    """A job of a typical size (an invoice mail: about 1.5 kB of JSON)."""
+    return json.dumps(
+        {
+            "schema_version": 1,
+            "job_id": job_id,
+            "tenant": "acme",
+            "user_code": "MARI",
+            "kind": "invoice",
+            "to": [{"address": "customer@example.ee", "name": "Customer"}],
+            "subject": "Invoice 2026-1142 from Acme AS",
+            "text": "Dear customer,\n\nplease find the invoice attached.\n" * 20,
+        }
+    ).encode()
+
+
+def letter_properties(job_id: str) -> pika.BasicProperties:
+    headers: dict[str, Any] = {
+        names.HEADER_ERROR_CLASS: "deferred",
+        names.HEADER_ERROR_TEXT: "451 4.7.1 greylisted, try again later",
+        names.HEADER_ATTEMPT: 8,
+        names.HEADER_FIRST_FAILURE: "2026-11-25T10:00:00+00:00",
+        names.HEADER_LAST_FAILURE: "2026-11-25T16:00:00+00:00",
+        names.HEADER_WORKER: "bench:1",
+    }
+    return pika.BasicProperties(
+        content_type="application/json",
+        delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=job_id,
+        headers=headers,
+    )
+
+
+def depth(channel: BlockingChannel, queue: str) -> tuple[int, int]:
+    method = channel.queue_declare(queue, passive=True).method
+    return int(method.message_count), int(method.consumer_count)
+
+
+def fill_dead(channel: BlockingChannel, count: int) -> None:
+    """``count`` dead letters, in transactions of 1,000."""
+    filler = channel.connection.channel()
+    filler.tx_select()
+    for number in range(count):
+        job_id = str(uuid.uuid4())
+        filler.basic_publish(names.DEAD_EXCHANGE, "", job_body(job_id), letter_properties(job_id))
+        if number % 1000 == 999:
+            filler.tx_commit()
+    filler.tx_commit()
+    filler.close()
+
+
+def ceiling(url: str, count: int) -> float:
+    """Messages a second a plain publisher with pipelined confirms puts into a quorum queue."""
+    body = job_body(str(uuid.uuid4()))
+    state = {"sent": 0, "confirmed": 0, "started": 0.0, "ended": 0.0}
+    holder: dict[str, Any] = {}
+
+    def pump() -> None:
+        channel = holder["channel"]
+        while state["sent"] < count and state["sent"] - state["confirmed"] < CONFIRM_WINDOW:
+            job_id = str(uuid.uuid4())
+            channel.basic_publish("", CEILING_QUEUE, body, letter_properties(job_id))
+            state["sent"] += 1
+
+    def on_confirm(frame: Any) -> None:
+        method = frame.method
+        state["confirmed"] = method.delivery_tag if method.multiple else state["confirmed"] + 1
+        if state["confirmed"] >= count:
+            state["ended"] = time.perf_counter()
+            holder["connection"].close()
+        else:
+            pump()
+
+    def on_selected(_frame: Any) -> None:
+        state["started"] = time.perf_counter()
+        pump()
+
+    def on_channel(channel: Any) -> None:
+        holder["channel"] = channel
+        channel.confirm_delivery(on_confirm, callback=on_selected)
+
+    connection = SelectConnection(
+        connection_parameters(url, "erpmail-bench-ceiling"),
+        on_open_callback=lambda c: c.channel(on_open_callback=on_channel),
+        on_close_callback=lambda c, _reason: c.ioloop.stop(),
+    )
+    holder["connection"] = connection
+    connection.ioloop.start()
+    return count / (state["ended"] - state["started"])
+
+
+def list_seconds(url: str, count: int) -> float:
+    env = {**os.environ, "RABBITMQ_URL": url, "ERPMAIL_LOG_FORMAT": "json"}
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "workers.cli.main", "dlq", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds = time.perf_counter() - started
+    if f"{count} dead letter(s)" not in result.stdout:
+        raise SystemExit(f"dlq list did not see {count} letters:\n{result.stdout}")
+    return seconds
+
+
+def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
+    load = os.getloadavg()[0]
+    channel.queue_purge(CEILING_QUEUE)
+    ceiling_rate = ceiling(url, count)
+    channel.queue_purge(CEILING_QUEUE)
+    fill_dead(channel, count)
+    listed = list_seconds(url, count)
+    started = time.perf_counter()
+    outcome = walk(url, Replayer())
+    replay_rate = len(outcome.taken) / (time.perf_counter() - started)
+    sent, _ = depth(channel, names.SEND_QUEUE)
+    dead, _ = depth(channel, names.DEAD_QUEUE)
+    if (len(outcome.taken), sent, dead) != (count, count, 0):
+        raise SystemExit(f"replay lost track: replayed {len(outcome.taken)}, {sent} in mail.send")
+    channel.queue_purge(names.SEND_QUEUE)
+    return Round(ceiling_rate, replay_rate, replay_rate / ceiling_rate, listed, load)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--letters", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    url = settings.rabbitmq_url
+    connection = connect(url, "erpmail-bench")
+    channel = connection.channel()
+    declare(channel, build_topology(settings.retry_ladder))
+    for queue in (names.SEND_QUEUE, names.DEAD_QUEUE):
+        messages, consumers = depth(channel, queue)
+        if messages or consumers:
+            raise SystemExit(
+                f"{queue} holds {messages} messages and has {consumers} consumers: the "
+                "benchmark needs it to itself (point RABBITMQ_URL at a vhost of its own)"
+            )
+    send_arguments = next(
+        q.declared_arguments()
+        for q in build_topology(settings.retry_ladder).queues
+        if q.name == names.SEND_QUEUE
+    )
+    channel.queue_declare(CEILING_QUEUE, durable=True, arguments=send_arguments)
+    try:
+        rounds = [one_round(url, channel, args.letters) for _ in range(args.rounds)]
+    finally:
+        channel.queue_delete(CEILING_QUEUE)
+        channel.queue_purge(names.SEND_QUEUE)
+        channel.queue_purge(names.DEAD_QUEUE)
+        connection.close()
+    report(rounds, args.letters, redact_url(url))
+
+
+def report(rounds: list[Round], count: int, broker: str) -> None:
+    table = Table(title=f"dead-letter replay, {count:,} letters, broker {broker}")
+    for name in ("round", "ceiling msg/s", "replay letters/s", "replay/ceiling"):
+        table.add_column(name, justify="right")
+    table.add_column("dlq list (s)", justify="right")
+    table.add_column("load (1 min)", justify="right")
+    for number, row in enumerate(rounds, start=1):
+        table.add_row(
+            str(number),
+            f"{row.ceiling_per_s:,.0f}",
+            f"{row.replay_per_s:,.0f}",
+            f"{row.share:.0%}",
+            f"{row.list_seconds:.2f}",
+            f"{row.load:.1f}",
+        )
+    median = Round(
+        statistics.median(r.ceiling_per_s for r in rounds),
+        statistics.median(r.replay_per_s for r in rounds),
+        statistics.median(r.share for r in rounds),
+        statistics.median(r.list_seconds for r in rounds),
+        statistics.median(r.load for r in rounds),
+    )
+    table.add_section()
+    table.add_row(
+        "median",
+        f"{median.ceiling_per_s:,.0f}",
+        f"{median.replay_per_s:,.0f}",
+        f"{median.share:.0%}",
+        f"{median.list_seconds:.2f}",
+        f"{median.load:.1f}",
+    )
+    console = Console()
+    console.print(table)
+    targets = Table(title="targets (issue 13)")
+    for name in ("target", "measured (median)", "met"):
+        targets.add_column(name)
+    checks = [
+        (
+            f"replay ≥ {TARGET_SHARE:.0%} of the ceiling",
+            f"{median.share:.0%}",
+            median.share >= TARGET_SHARE,
+        ),
+        (
+            f"replay ≥ {TARGET_RATE:,.0f} letters/s",
+            f"{median.replay_per_s:,.0f}",
+            median.replay_per_s >= TARGET_RATE,
+        ),
+        (
+            f"dlq list of {count:,} ≤ {TARGET_LIST_SECONDS:.0f} s",
+            f"{median.list_seconds:.2f} s",
+            median.list_seconds <= TARGET_LIST_SECONDS,
+        ),
+    ]
+    for name, measured, met in checks:
+        targets.add_row(name, measured, "yes" if met else "NO")
+    console.print(targets)
+    console.print(f"machine: {os.cpu_count()} CPUs; load average now {os.getloadavg()}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "letters": count,
+                "broker": broker,
+                "rounds": [asdict(r) for r in rounds],
+                "median": asdict(median),
+                "targets": {name: met for name, _, met in checks},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Bulk replay and purge, as a process: killed or stopped at any moment, nothing is lost or
+doubled; reading the queue any number of times leaves it as it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import uuid
+from collections import Counter
+from typing import Any
+
+import pika
+import pytest
+from click.testing import CliRunner
+from pika.adapters.blocking_connection import BlockingChannel
+
+from tests.bounces.running import ERPMAIL, wait_until
+from tests.dlq.test_dlq import taken
+from workers.broker import names
+from workers.cli.main import cli
+from workers.dlq.letters import DeadLetter
+from workers.dlq.queue import KEEP, Route, queue_depth, walk
+
+pytestmark = pytest.mark.integration
+
+
+def fill(channel: BlockingChannel, count: int, error_class: str = "deferred") -> list[str]:
+    """``count`` dead letters, published in transactions of 500 (fast, all or nothing)."""
+    fast = channel.connection.channel()
+    fast.tx_select()
+    job_ids = []
+    for number in range(count):
+        job_id = str(uuid.uuid4())
+        job_ids.append(job_id)
+        headers: dict[str, Any] = {
+            names.HEADER_ERROR_CLASS: error_class,
+            names.HEADER_ERROR_TEXT: "451 4.7.1 try again later",
+            names.HEADER_ATTEMPT: 8,
+            names.HEADER_LAST_FAILURE: "2026-11-25T11:00:00+00:00",
+        }
+        body = json.dumps({"job_id": job_id, "tenant": "acme", "user_code": "MARI"}).encode()
+        fast.basic_publish(
+            names.DEAD_EXCHANGE,
+            "",
+            body,
+            pika.BasicProperties(
+                message_id=job_id, headers=headers, delivery_mode=pika.DeliveryMode.Persistent
+            ),
+        )
+        if number % 500 == 499:
+            fast.tx_commit()
+    fast.tx_commit()
+    fast.close()
+    return job_ids
+
+
+def depth(channel: BlockingChannel, queue: str) -> int:
+    return int(channel.queue_declare(queue, passive=True).method.message_count)
+
+
+def settled_total(channel: BlockingChannel, expected: int) -> bool:
+    """Both queues together hold ``expected`` ready messages (a killed consumer's letters
+    return to mail.dead asynchronously)."""
+    return depth(channel, names.SEND_QUEUE) + depth(channel, names.DEAD_QUEUE) == expected
+
+
+def replay_process(rabbitmq_url: str, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "RABBITMQ_URL": rabbitmq_url, "ERPMAIL_LOG_FORMAT": "json"}
+    return subprocess.Popen(
+        [*ERPMAIL, "dlq", "replay", "--all", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [1, 150, 700])
+def test_a_replay_killed_at_any_moment_leaves_each_job_in_exactly_one_queue(
+    broker: BlockingChannel, rabbitmq_url: str, after: int
+) -> None:
+    job_ids = fill(broker, 1000)
+    process = replay_process(rabbitmq_url, "--rate", "400")
+    try:
+        wait_until(
+            lambda: depth(broker, names.SEND_QUEUE) >= after, f"{after} letters replayed", 60
+        )
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    wait_until(lambda: settled_total(broker, 1000), "every letter back in a queue", 60)
+    replayed = [job_id for job_id, _ in taken(broker, names.SEND_QUEUE)]
+    dead = [job_id for job_id, _ in taken(broker, names.DEAD_QUEUE)]
+    assert len(replayed) >= after and dead, "the kill landed mid-run"
+    counts = Counter(replayed + dead)
+    assert set(counts) == set(job_ids)
+    assert set(counts.values()) == {1}, [j for j, n in counts.items() if n > 1][:5]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_stopped_replay_settles_what_it_holds_and_says_what_it_did(
+    broker: BlockingChannel, rabbitmq_url: str, signum: signal.Signals
+) -> None:
+    job_ids = fill(broker, 600)
+    process = replay_process(rabbitmq_url, "--rate", "200")
+    wait_until(lambda: depth(broker, names.SEND_QUEUE) >= 50, "a replay under way", 60)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 128 + signum, err
+    assert f"stopped by {signum.name}" in err
+    replayed = [job_id for job_id, _ in taken(broker, names.SEND_QUEUE)]
+    dead = [job_id for job_id, _ in taken(broker, names.DEAD_QUEUE)]
+    assert f"replayed {len(replayed)}, skipped 0, failed 0, left {len(dead)} " in out
+    assert 50 <= len(replayed) < 600
+    assert sorted(replayed + dead) == sorted(job_ids)
+    assert all(
+        not headers.get("x-delivery-count") for _, headers in taken(broker, names.DEAD_QUEUE)
+    )
+
+
+def test_reading_thirty_times_leaves_every_letter_as_it_was(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    job_ids = fill(broker, 40)
+    fill(broker, 3, error_class="invalid")
+    runner = CliRunner()
+    reads = [
+        ["dlq", "list"],
+        ["dlq", "list", "--json"],
+        ["dlq", "show", job_ids[7][:8]],
+        ["dlq", "export", "--class", "deferred"],
+        ["dlq", "replay", "--class", "invalid", "--dry-run"],
+    ]
+    for number in range(30):
+        result = runner.invoke(cli, reads[number % len(reads)])
+        assert result.exit_code == 0, result.output
+    assert "would replay 3 dead letter(s)" in result.output
+    letters = taken(broker, names.DEAD_QUEUE)
+    assert [job_id for job_id, _ in letters][:40] == job_ids  # all there, in order
+    assert len(letters) == 43
+    assert {headers.get("x-delivery-count", 0) for _, headers in letters} == {0}
+    assert {headers[names.HEADER_ATTEMPT] for _, headers in letters} == {8}
+
+
+def test_a_walk_reports_progress_up_to_the_whole_queue(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    fill(broker, 1200)
+    seen: list[tuple[int, int]] = []
+
+    def read(_letter: DeadLetter) -> Route:
+        return KEEP
+
+    outcome = walk(rabbitmq_url, read, progress=lambda done, total: seen.append((done, total)))
+    assert outcome.kept == 1200
+    assert seen[0] == (0, 1200) and seen[-1] == (1200, 1200)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert queue_depth(rabbitmq_url) == 1200
+
+
+def test_a_second_walk_at_the_same_time_is_refused(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    fill(broker, 5)
+    lock = broker.connection.channel()
+    lock.queue_declare(names.DEAD_QUEUE + ".walking", exclusive=True, auto_delete=True)
+    result = CliRunner().invoke(cli, ["dlq", "list"])
+    assert result.exit_code == 1
+    assert "another dlq command is working on the dead-letter queue" in result.output
+    lock.close()
+    assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 5
