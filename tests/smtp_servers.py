@@ -29,7 +29,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from schemas.tables import TlsMode
 from tests.certificates import Authority, issue, make_authority
-from workers.config.resolved import SmtpEndpoint
+from workers.smtp.endpoint import SmtpEndpoint
 
 STANDARD_PORTS = {TlsMode.NONE: 25, TlsMode.STARTTLS: 587, TlsMode.SSL: 465}
 

@@ -11,7 +11,6 @@ import pika.exceptions
 import pytest
 
 from schemas.tables import TlsMode
-from workers.config.resolved import SmtpEndpoint
 from workers.config.secrets import PasswordBox
 from workers.logging import (
     REDACTED,
@@ -21,6 +20,7 @@ from workers.logging import (
     redact_secrets,
     register_secret,
 )
+from workers.smtp.endpoint import SmtpEndpoint
 
 
 def redacted(**event: Any) -> dict[str, Any]:

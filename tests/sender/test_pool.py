@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from schemas.tables import TlsMode
 from tests.sender.servers import SmtpServer
-from workers.config.resolved import SmtpEndpoint
-from workers.sender.smtp_pool import SmtpPools
-from workers.sender.transaction import Envelope, send
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.pool import SmtpPools
+from workers.smtp.transaction import Envelope, send
 
 StartServer = Callable[..., SmtpServer]
 

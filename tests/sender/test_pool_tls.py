@@ -11,10 +11,10 @@ from schemas.tables import TlsMode
 from tests.certificates import Authority
 from tests.sender.test_pool import envelope
 from tests.smtp_servers import smtp_server
-from workers.config import smtp_options
-from workers.config.resolved import SmtpEndpoint
-from workers.sender.smtp_pool import SmtpPools
-from workers.sender.transaction import send
+from workers.smtp import options as smtp_options
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.pool import SmtpPools
+from workers.smtp.transaction import send
 
 
 @pytest.mark.parametrize("tls", [TlsMode.SSL, TlsMode.STARTTLS])

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from workers.sender.failures import Failure, Kind
 from workers.sender.retry import GiveUp, Retry, RetryPolicy
 from workers.settings import load_settings
+from workers.smtp.failures import ErrorClass, Failure, Kind
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-TRANSIENT = Failure(Kind.TRANSIENT, "deferred", "451 try later")
-PERMANENT = Failure(Kind.PERMANENT, "rejected", "554 no")
+TRANSIENT = Failure(Kind.TRANSIENT, ErrorClass.DEFERRED, "451 try later")
+PERMANENT = Failure(Kind.PERMANENT, ErrorClass.REJECTED, "554 no")
 POLICY = RetryPolicy(ladder=(30, 120, 600), max_attempts=5, max_age=timedelta(days=1), jitter=0.2)
 
 

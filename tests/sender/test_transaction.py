@@ -13,11 +13,11 @@ import pytest
 
 from schemas.tables import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
-from workers.config.resolved import SmtpEndpoint
-from workers.sender import failures
-from workers.sender.smtp_pool import SmtpPools
-from workers.sender.smtp_session import data_lines
-from workers.sender.transaction import Accepted, Envelope, SendFailed, send
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.failures import ErrorClass
+from workers.smtp.pool import SmtpPools
+from workers.smtp.session import data_lines
+from workers.smtp.transaction import Accepted, Envelope, SendFailed, send
 
 StartServer = Callable[..., SmtpServer]
 
@@ -98,7 +98,7 @@ def test_every_recipient_refused_fails_the_mail_and_keeps_the_connection(
     outcomes, connects = run(server.port, mail("x@example.ee", "y@example.ee"), mail())
     failed = outcomes[0]
     assert isinstance(failed, SendFailed)
-    assert failed.failure.error_class == failures.RECIPIENTS_REFUSED
+    assert failed.failure.error_class == ErrorClass.RECIPIENTS_REFUSED
     assert failed.failure.permanent
     assert [r.recipient for r in failed.failure.refusals] == ["x@example.ee", "y@example.ee"]
     assert isinstance(outcomes[1], Accepted)
@@ -117,7 +117,7 @@ def test_a_deferred_recipient_defers_the_whole_mail_and_nobody_gets_it(
     outcomes, _connects = run(server.port, mail("b@example.ee", "busy@example.ee"), mail())
     failed = outcomes[0]
     assert isinstance(failed, SendFailed)
-    assert failed.failure.error_class == failures.DEFERRED
+    assert failed.failure.error_class == ErrorClass.DEFERRED
     assert not failed.failure.permanent
     assert isinstance(outcomes[1], Accepted)
     assert [r.recipients for r in server.received] == [["b@example.ee"]]  # the second mail only
@@ -133,7 +133,7 @@ def test_a_refused_sender_fails_the_mail_and_the_connection_stays_in_step(
     outcomes, connects = run(server.port, mail(), mail())
     for failed in outcomes:
         assert isinstance(failed, SendFailed)
-        assert failed.failure.error_class == failures.SENDER_REFUSED
+        assert failed.failure.error_class == ErrorClass.SENDER_REFUSED
         assert failed.failure.reply_code == 553
         assert "not owned by user" in failed.failure.text
     assert server.accepted() == 0
@@ -149,7 +149,7 @@ def test_a_refused_message_is_rejected_with_the_servers_words(
     outcomes, connects = run(server.port, mail(), mail())
     for failed in outcomes:
         assert isinstance(failed, SendFailed)
-        assert failed.failure.error_class == failures.REJECTED
+        assert failed.failure.error_class == ErrorClass.REJECTED
         assert "rejected as spam" in failed.failure.text
     assert connects == 1
 
@@ -161,7 +161,7 @@ def test_a_stalled_server_times_out_and_the_next_mail_gets_a_new_connection(
     outcomes, connects = run(server.port, mail(), mail(), timeout=0.5)
     failed = outcomes[0]
     assert isinstance(failed, SendFailed)
-    assert failed.failure.error_class == failures.TIMEOUT
+    assert failed.failure.error_class == ErrorClass.TIMEOUT
     assert isinstance(outcomes[1], Accepted)
     assert connects == 2
 
@@ -176,7 +176,7 @@ def test_a_connection_that_answered_in_time_still_times_out_when_it_stalls_later
     assert isinstance(outcomes[0], Accepted)
     failed = outcomes[1]
     assert isinstance(failed, SendFailed)
-    assert failed.failure.error_class == failures.TIMEOUT
+    assert failed.failure.error_class == ErrorClass.TIMEOUT
     assert connects == 1
 
 

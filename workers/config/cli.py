@@ -31,7 +31,6 @@ from workers.cli.context import settings_from_env
 from workers.config import display
 from workers.config.errors import ConfigError
 from workers.config.presets import PresetBook, load_presets
-from workers.config.probe import ProbeRequest, run_probe
 from workers.config.resolved import ResolvedConfig
 from workers.config.service import load_company_row, load_user_row, resolve_for_job
 from workers.config.store import (
@@ -45,6 +44,7 @@ from workers.config.store import (
 from workers.correlation import JOB_ID_HEADER, message_id_for
 from workers.logging import get_logger
 from workers.settings import Settings
+from workers.smtp.probe import ProbeRequest, run_probe
 from workers.store.engine import make_engine, session_scope
 
 CONFIG_ERROR_EXIT = 2
@@ -350,7 +350,7 @@ def test_command(
         "config.test",
         host=endpoint.host,
         ok=report.ok,
-        failure=str(report.diagnosis.failure) if report.diagnosis else None,
+        failure=str(report.diagnosis.cause) if report.diagnosis else None,
     )
     if as_json:
         _print_json(display.report_json(report))
@@ -361,7 +361,7 @@ def test_command(
         else:
             diagnosis = report.diagnosis
             console.print(
-                f"[bold red]FAILED[/] ({diagnosis.failure}) at {diagnosis.step}: "
+                f"[bold red]FAILED[/] ({diagnosis.cause}) at {diagnosis.step}: "
                 f"{escape(diagnosis.summary)}",
                 highlight=False,
             )

@@ -11,8 +11,8 @@ from rich.text import Text
 
 from schemas.tables import SystemSettings, UserMailSettings
 from workers.config.presets import Preset
-from workers.config.probe import ProbeReport
 from workers.config.resolved import RateLimit, ResolvedConfig
+from workers.smtp.probe import ProbeReport
 
 MASK = "********"
 
@@ -173,7 +173,7 @@ def report_json(report: ProbeReport) -> dict[str, Any]:
         "failure": None
         if diagnosis is None
         else {
-            "class": str(diagnosis.failure),
+            "class": str(diagnosis.cause),
             "step": str(diagnosis.step),
             "summary": diagnosis.summary,
             "fix": diagnosis.fix,

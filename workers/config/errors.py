@@ -6,16 +6,14 @@ The sender dead-letters a job with error class ``config`` when resolution raises
 
 from __future__ import annotations
 
+from workers.smtp.diagnosis import Misconfigured
+from workers.smtp.failures import ErrorClass
 
-class ConfigError(Exception):
+
+class ConfigError(Misconfigured):
     """The SMTP configuration of a user cannot be used as stored."""
 
-    error_class = "config"
-
-    def __init__(self, message: str, *, fix: str | None = None) -> None:
-        self.problem = message
-        self.fix = fix
-        super().__init__(f"{message}. Fix: {fix}" if fix else message)
+    error_class = ErrorClass.CONFIG
 
 
 class UserNotFound(ConfigError):

@@ -36,10 +36,11 @@ from workers.config.errors import (
     UserNotFound,
 )
 from workers.config.presets import Preset, PresetBook
-from workers.config.resolved import RateLimit, ResolvedConfig, SmtpEndpoint, Source, Tier
+from workers.config.resolved import RateLimit, ResolvedConfig, Source, Tier
 from workers.config.secrets import signing_key
 from workers.correlation import envelope_sender
 from workers.settings import Settings
+from workers.smtp.endpoint import SmtpEndpoint
 
 ALLOWED_PORTS = (25, 465, 587)
 NO_PRESETS = PresetBook()

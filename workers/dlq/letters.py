@@ -9,9 +9,9 @@ from functools import cached_property
 from typing import Any
 
 from workers.broker import names
-from workers.sender.failures import ERROR_CLASSES
+from workers.smtp.failures import DEAD_LETTER_CLASSES
 
-KNOWN_CLASSES = ERROR_CLASSES  # what the sender dead-letters with; the broker's are broker:*
+KNOWN_CLASSES = DEAD_LETTER_CLASSES  # what the sender dead-letters with; the broker's are broker:*
 
 BROKER_PREFIX = "broker:"
 

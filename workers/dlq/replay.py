@@ -17,7 +17,8 @@ from workers.broker import names
 from workers.broker.publisher import job_properties
 from workers.dlq.letters import DeadLetter
 from workers.dlq.queue import KEEP, Fate, Route
-from workers.sender import failures
+from workers.smtp.diagnosis import Step
+from workers.smtp.failures import ErrorClass
 
 MAX_REPLAYS = 3
 _DROPPED_HEADERS = {
@@ -36,14 +37,19 @@ _DROPPED_HEADERS = {
     "x-delivery-count",
 }
 # Transient failures that can happen after the server has the whole message.
-_LOST_REPLY_CLASSES = {failures.TIMEOUT, failures.CONNECTION, failures.TLS, failures.INTERNAL}
+_LOST_REPLY_CLASSES = {
+    ErrorClass.TIMEOUT,
+    ErrorClass.CONNECTION,
+    ErrorClass.TLS,
+    ErrorClass.INTERNAL,
+}
 
 
 def may_have_been_delivered(letter: DeadLetter) -> bool:
     """Whether the letter's last attempt may have reached the recipient's server."""
-    if letter.error_class == failures.INTERRUPTED:
+    if letter.error_class == ErrorClass.INTERRUPTED:
         return True
-    return letter.stage == str(failures.Stage.DATA) and letter.error_class in _LOST_REPLY_CLASSES
+    return letter.stage == str(Step.DATA) and letter.error_class in _LOST_REPLY_CLASSES
 
 
 def replay_headers(letter: DeadLetter, possible_duplicate: bool) -> dict[str, Any]:

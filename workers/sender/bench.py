@@ -60,11 +60,11 @@ from workers.broker.aio import AsyncConfirmingPublisher, open_connection, set_pr
 from workers.broker.connection import connect
 from workers.broker.publisher import job_properties
 from workers.broker.topology import build_topology, declare
-from workers.config.resolved import SmtpEndpoint
 from workers.sender.mime import build_message
-from workers.sender.smtp_pool import SmtpPools
-from workers.sender.transaction import Envelope, send
 from workers.settings import Settings, load_settings
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.pool import SmtpPools
+from workers.smtp.transaction import Envelope, send
 from workers.store import migrate
 from workers.store.engine import make_engine
 

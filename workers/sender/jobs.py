@@ -24,23 +24,22 @@ from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher
-from workers.config.diagnosis import Step, diagnose
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.correlation import message_id_for
 from workers.logging import log_context
-from workers.sender import failures
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
-from workers.sender.failures import Failure, Kind
 from workers.sender.mime import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
 from workers.sender.ratelimit import Limiters
 from workers.sender.records import Claim, ClaimRequest, Outcome, Verdict, record_outcomes
 from workers.sender.refusals import refusal_events
 from workers.sender.retry import GiveUp, RetryPolicy
-from workers.sender.smtp_pool import SmtpPools
-from workers.sender.transaction import Envelope, SendFailed, send
 from workers.settings import Settings
+from workers.smtp.diagnosis import diagnose
+from workers.smtp.failures import ErrorClass, Failure, Kind
+from workers.smtp.pool import SmtpPools
+from workers.smtp.transaction import Envelope, SendFailed, send
 from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
 
 MAX_RATE_WAIT = 30.0  # longer waits for a rate limit go through a retry queue
@@ -123,7 +122,7 @@ class JobHandler:
             job = parse_job(delivery.body)
         except JobRejected as rejected:
             job_id = rejected.job_id or delivery.properties.message_id
-            failure = Failure(Kind.PERMANENT, failures.INVALID, f"invalid job: {rejected}")
+            failure = Failure(Kind.PERMANENT, ErrorClass.INVALID, f"invalid job: {rejected}")
             await self._dead_letter(delivery, failure, info.previous_attempts, info, now)
             self.log.warning("invalid_job", job_id=job_id, error=str(rejected)[:500])
             self._ack(delivery)
@@ -140,7 +139,7 @@ class JobHandler:
         try:
             recipients = envelope_recipients(job)
         except MimeError as error:
-            failure = Failure(Kind.PERMANENT, failures.INVALID, f"invalid job: {error}")
+            failure = Failure(Kind.PERMANENT, ErrorClass.INVALID, f"invalid job: {error}")
             await self._give_up(delivery, job, attempt, failure, info, now, str(failure.text))
             return
         message_id = message_id_for(job_id, self.settings.event_domain)
@@ -183,13 +182,13 @@ class JobHandler:
                     str(MailStatus.SUPPRESSED),
                     attempt,
                     message_id=message_id,
-                    error_class="suppressed",
+                    error_class=ErrorClass.SUPPRESSED,
                     suppressed=tuple(sorted(claim.suppressed)),
                 ),
             )
             self._ack(delivery)
         elif claim.verdict == Verdict.CONFIG_ERROR:
-            failure = Failure(Kind.PERMANENT, failures.CONFIG, claim.config_error or "config")
+            failure = Failure(Kind.PERMANENT, ErrorClass.CONFIG, claim.config_error or "config")
             await self._give_up(delivery, job, attempt, failure, info, now, failure.text)
         elif claim.verdict == Verdict.BUSY:
             await self._defer(
@@ -207,7 +206,7 @@ class JobHandler:
                 "a previous attempt was interrupted mid-send and may have been delivered; "
                 "ERPMAIL_INTERRUPTED_SEND=dead-letter forbids sending it again"
             )
-            failure = Failure(Kind.PERMANENT, failures.INTERRUPTED, text)
+            failure = Failure(Kind.PERMANENT, ErrorClass.INTERRUPTED, text)
             await self._give_up(delivery, job, attempt, failure, info, now, text)
         else:
             await self._send(delivery, job, claim, recipients, message_id, info, log)
@@ -249,7 +248,7 @@ class JobHandler:
             )
         except MimeError as error:  # the recipients passed before: the sender's address failed
             text = f"the configured sender address cannot be written: {error}"
-            failure = Failure(Kind.PERMANENT, failures.CONFIG, text)
+            failure = Failure(Kind.PERMANENT, ErrorClass.CONFIG, text)
             await self._give_up(delivery, job, attempt, failure, info, _now(), text)
             return
         envelope = Envelope(
@@ -467,7 +466,7 @@ class JobHandler:
             error_class=failure.error_class,
             error_text=reason or failure.text,
             worker=self.settings.worker_name,
-            stage=failure.stage,
+            stage=failure.step,
         )
         await delivery.generation.publisher.publish(
             names.DEAD_EXCHANGE, failure.error_class, delivery.body, properties
@@ -490,29 +489,15 @@ async def _pause(stopping: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stopping.wait(), timeout=seconds)
 
 
-_DIAGNOSIS_STEPS = {
-    failures.Stage.CONNECT: Step.CONNECT,
-    failures.Stage.AUTH: Step.AUTH,
-    failures.Stage.MAIL: Step.MAIL_FROM,
-    failures.Stage.RCPT: Step.RCPT_TO,
-    failures.Stage.DATA: Step.DATA,
-}
-
-
 def explain(failed: SendFailed, config: ResolvedConfig, presets: PresetBook) -> Failure:
-    """The failure with the configuration module's plain-words diagnosis (and the
-    provider's explanation, e.g. "Gmail needs an app password") added to a permanent one."""
+    """A permanent failure told again with the server's name and the provider's explanation
+    (e.g. "Gmail needs an app password") where a preset knows the reply, and the fix."""
     failure = failed.failure
     cause = failed.__cause__
     if not failure.permanent or cause is None:
         return failure
     try:
-        diagnosis = diagnose(
-            cause,
-            _DIAGNOSIS_STEPS.get(failure.stage) if failure.stage else None,
-            endpoint=config.endpoint,
-            presets=presets,
-        )
+        diagnosis = diagnose(cause, failure.step, endpoint=config.endpoint, presets=presets)
     except Exception:  # an explanation is a courtesy: never lose the failure over it
         return failure
-    return replace(failure, text=f"{failure.text} — {diagnosis}")
+    return replace(failure, text=str(diagnosis))

@@ -13,7 +13,8 @@ from schemas.job import MailJobV1
 from schemas.tables import Event
 from workers.dsn import bounce_type, classify
 from workers.dsn.status import find_status
-from workers.sender.failures import Refusal, Stage
+from workers.smtp.diagnosis import Step
+from workers.smtp.failures import Refusal
 from workers.store.events import smtp_bounce_key
 
 
@@ -24,13 +25,13 @@ def refusal_events(
     attempt: int,
     remote_mta: str,
     now: datetime,
-    stage: Stage = Stage.RCPT,
+    step: Step = Step.RCPT_TO,
 ) -> tuple[Event, ...]:
     """One Event (source ``smtp``) per refused recipient of ``job``."""
     events = []
     for refusal in refusals:
         status = find_status(refusal.message[:40]) or None  # at the start of the reply
-        reason = classify(status, refusal.code, refusal.message, str(stage).upper())
+        reason = classify(status, refusal.code, refusal.message, step.command)
         events.append(
             Event(
                 source="smtp",

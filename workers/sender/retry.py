@@ -14,8 +14,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workers.sender.failures import Failure
 from workers.settings import Settings
+from workers.smtp.failures import Failure
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,8 @@ from workers.sender.jobs import Delivery, Generation, JobHandler, SenderStats
 from workers.sender.ratelimit import Limiters
 from workers.sender.records import Resolve, claim_jobs
 from workers.sender.retry import RetryPolicy
-from workers.sender.smtp_pool import SmtpPools
 from workers.settings import Settings
+from workers.smtp.pool import SmtpPools
 from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
 
 MAX_BACKOFF = 30.0

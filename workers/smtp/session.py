@@ -9,7 +9,7 @@ what makes a distant server fast and a near one cheap to talk to.
 
 Errors are aiosmtplib's own exception types (``SMTPServerDisconnected``,
 ``SMTPReadTimeoutError``, ``SMTPResponseException``, ``SMTPNotSupported``), so that one
-classifier (:mod:`workers.sender.failures`) reads them all.
+classifier (:mod:`workers.smtp.failures`) reads them all.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from typing import cast
 
 import aiosmtplib
 from aiosmtplib import SMTPResponse
+
+from workers.smtp.codes import Reply
 
 MAX_REPLY_BYTES = 64 * 1024  # a reply (all its lines) longer than this is a broken server
 _LONE_LINE_ENDING = re.compile(rb"\r\n|\r|\n")
@@ -197,7 +199,7 @@ class SmtpSession:
             reply = await self.command(b"RSET")
         except (aiosmtplib.SMTPException, OSError, TimeoutError):
             return False
-        return reply.code == 250
+        return reply.code == Reply.OK
 
     async def quit(self, timeout: float = 2.0) -> None:
         """QUIT politely when the connection is still open, then close it."""

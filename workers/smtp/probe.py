@@ -3,7 +3,7 @@
 Connect (implicit TLS for ``ssl``), EHLO, STARTTLS (for ``starttls`` only: mode ``none``
 never upgrades), AUTH when a username is configured, then MAIL FROM/RCPT TO when a test
 recipient is given (followed by RSET), and DATA only when asked to send. The first failure
-ends the conversation and is classified by :mod:`workers.config.diagnosis`.
+ends the conversation and is classified by :mod:`workers.smtp.diagnosis`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from typing import Any
 import aiosmtplib
 
 from schemas.tables import TlsMode
-from workers.config.diagnosis import Diagnosis, Step, diagnose
 from workers.config.presets import Preset, PresetBook
-from workers.config.resolved import SmtpEndpoint
-from workers.config.smtp_options import smtp_client_options
+from workers.smtp.diagnosis import Diagnosis, Step, diagnose
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.options import smtp_client_options
 
 
 @dataclass(frozen=True)

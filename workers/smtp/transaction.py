@@ -1,9 +1,9 @@
 """One mail transaction (MAIL FROM, RCPT TO each, DATA) over a pooled connection.
 
 Each recipient has its own RCPT TO, so that a refusal names its recipient; the reply to each
-step is classified (``failures``). A reused connection that the server has meanwhile closed
-is noticed at MAIL FROM, before anything was handed over, and the mail goes out on a fresh
-connection instead.
+step is classified (:mod:`workers.smtp.failures`). A reused connection that the server has
+meanwhile closed is noticed at MAIL FROM, before anything was handed over, and the mail goes
+out on a fresh connection instead.
 """
 
 from __future__ import annotations
@@ -14,17 +14,18 @@ import aiosmtplib
 from aiosmtplib import SMTPResponse
 
 from schemas.addresses import has_control_character
-from workers.sender import failures
-from workers.sender.failures import (
+from workers.smtp.codes import Reply
+from workers.smtp.diagnosis import Step
+from workers.smtp.failures import (
+    ErrorClass,
     Failure,
     Kind,
     Refusal,
-    Stage,
-    classify_exception,
+    classify,
     classify_refusals,
 )
-from workers.sender.smtp_pool import ConnectFailed, SmtpPool
-from workers.sender.smtp_session import SmtpSession
+from workers.smtp.pool import ConnectFailed, SmtpPool
+from workers.smtp.session import SmtpSession
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
     replies are judged in order; otherwise one command waits for the other, and DATA is not
     sent when the recipients' replies already decide the attempt.
     """
-    stage = Stage.MAIL
+    step = Step.MAIL_FROM
     started = False  # the server said 354: the message could only be ended by sending it
     try:
         mail, rcpts = _envelope_commands(envelope, session)
@@ -69,58 +70,56 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
         if session.pipelining:
             replies = await session.commands(mail, *rcpts, b"DATA")
             mail_reply, rcpt_replies, data_reply = replies[0], replies[1:-1], replies[-1]
-            started = data_reply.code == 354
+            started = data_reply.code == Reply.START_INPUT
         else:
             mail_reply = await session.command(mail)
-        if mail_reply.code != 250:
+        if mail_reply.code != Reply.OK:
             refused = aiosmtplib.SMTPSenderRefused(
                 mail_reply.code, mail_reply.message, envelope.sender
             )
             raise SendFailed(
-                classify_exception(refused, stage),
+                classify(refused, step),
                 connection_ok=await _still_good(session, mail_reply, started),
-                stale=mail_reply.code == 421,
+                stale=mail_reply.code == Reply.CLOSING,
             )
-        stage = Stage.RCPT
+        step = Step.RCPT_TO
         if data_reply is None:
             rcpt_replies = [await session.command(rcpt) for rcpt in rcpts]
         refusals = [
             Refusal(recipient, reply.code, reply.message)
             for recipient, reply in zip(envelope.recipients, rcpt_replies, strict=True)
-            if reply.code not in (250, 251)
+            if reply.code not in (Reply.OK, Reply.WILL_FORWARD)
         ]
         failure = classify_refusals(refusals, len(envelope.recipients))
         if failure is not None:
             raise SendFailed(failure, connection_ok=await _still_good(session, None, started))
-        stage = Stage.DATA
+        step = Step.DATA
         if data_reply is None:
             data_reply = await session.command(b"DATA")
         reply = data_reply
-        if reply.code == 354:
+        if reply.code == Reply.START_INPUT:
             reply = await session.message(envelope.message, envelope.crlf)
             started = False  # the message is ended: the connection is back in step
-        if reply.code != 250:
+        if reply.code != Reply.OK:
             error = aiosmtplib.SMTPDataError(reply.code, reply.message)
             raise SendFailed(
-                classify_exception(error, stage),
+                classify(error, step),
                 connection_ok=await _still_good(session, reply, started),
             )
     except SendFailed:
         raise
     except (aiosmtplib.SMTPException, OSError, TimeoutError) as error:
         # no reply, or no reply that can be trusted: the connection is done
-        stale = stage == Stage.MAIL and isinstance(error, aiosmtplib.SMTPServerDisconnected)
+        stale = step == Step.MAIL_FROM and isinstance(error, aiosmtplib.SMTPServerDisconnected)
         session.close()
-        raise SendFailed(
-            classify_exception(error, stage), connection_ok=False, stale=stale
-        ) from error
+        raise SendFailed(classify(error, step), connection_ok=False, stale=stale) from error
     return Accepted(f"{reply.code} {reply.message}", tuple(refusals))
 
 
 async def _still_good(session: SmtpSession, reply: SMTPResponse | None, started: bool) -> bool:
     """After a refusal: True when the connection can carry another mail. Not after a 421
     (the server is closing) nor in the middle of DATA; otherwise when RSET succeeds."""
-    if started or (reply is not None and reply.code == 421):
+    if started or (reply is not None and reply.code == Reply.CLOSING):
         return False
     return await session.reset()
 
@@ -132,7 +131,8 @@ def _envelope_commands(envelope: Envelope, session: SmtpSession) -> tuple[bytes,
         if has_control_character(address):  # CR/LF would start a second command
             text = f"an address holds a control character: {address!r}"
             raise SendFailed(
-                Failure(Kind.PERMANENT, failures.INVALID, text, Stage.MAIL), connection_ok=True
+                Failure(Kind.PERMANENT, ErrorClass.INVALID, text, Step.MAIL_FROM),
+                connection_ok=True,
             )
     if not all(address.isascii() for address in addresses):
         if not session.supports("smtputf8"):
@@ -155,7 +155,7 @@ async def send(pool: SmtpPool, envelope: Envelope) -> Accepted:
             connection = await pool.acquire(fresh=fresh)
         except ConnectFailed as failed:
             raise SendFailed(
-                classify_exception(failed.error, failed.stage), connection_ok=False
+                classify(failed.error, failed.step), connection_ok=False
             ) from failed.error
         healthy = False
         try:

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from schemas.tables import TlsMode
-from workers.config.resolved import SmtpEndpoint
+from workers.smtp.endpoint import SmtpEndpoint
 
 SESSIONS_KEPT = 4096  # servers whose last TLS session a context remembers (least recent out)
 

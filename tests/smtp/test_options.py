@@ -7,8 +7,8 @@ import ssl
 import pytest
 
 from schemas.tables import TlsMode
-from workers.config.resolved import SmtpEndpoint
-from workers.config.smtp_options import smtp_client_options
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.options import smtp_client_options
 
 
 @pytest.mark.parametrize(

@@ -10,16 +10,16 @@ import aiosmtplib
 import pytest
 
 from schemas.tables import TlsMode
-from workers.config.diagnosis import (
-    Failure,
+from workers.config.presets import load_presets
+from workers.smtp.diagnosis import (
+    Cause,
     Step,
     diagnose,
     diagnose_reply,
     enhanced_status,
     provider_hint,
 )
-from workers.config.presets import load_presets
-from workers.config.resolved import SmtpEndpoint
+from workers.smtp.endpoint import SmtpEndpoint
 
 PRESETS = load_presets()
 ENDPOINT = SmtpEndpoint("smtp.example.ee", 587, TlsMode.STARTTLS, "mari", "pw")
@@ -45,91 +45,91 @@ def certificate_error(code: int, message: str) -> ssl.SSLCertVerificationError:
     [
         (
             wrapped(socket.gaierror(socket.EAI_NONAME, "Name or service not known")),
-            Failure.DNS,
+            Cause.DNS,
             True,
         ),
-        (wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "refused")), Failure.REFUSED, True),
-        (wrapped(OSError(errno.ENETUNREACH, "Network is unreachable")), Failure.UNREACHABLE, True),
+        (wrapped(ConnectionRefusedError(errno.ECONNREFUSED, "refused")), Cause.REFUSED, True),
+        (wrapped(OSError(errno.ENETUNREACH, "Network is unreachable")), Cause.UNREACHABLE, True),
         (
             aiosmtplib.SMTPConnectTimeoutError("Timed out connecting to h on port 587"),
-            Failure.TIMEOUT,
+            Cause.TIMEOUT,
             True,
         ),
         (
             wrapped(certificate_error(19, "self-signed certificate in certificate chain")),
-            Failure.TLS_CERTIFICATE,
+            Cause.TLS_CERTIFICATE,
             False,
         ),
         (
             wrapped(ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")),
-            Failure.TLS_HANDSHAKE,
+            Cause.TLS_HANDSHAKE,
             False,
         ),
-        (aiosmtplib.SMTPServerDisconnected("Connection lost"), Failure.CONNECTION_CLOSED, True),
+        (aiosmtplib.SMTPServerDisconnected("Connection lost"), Cause.CONNECTION_CLOSED, True),
         (
             aiosmtplib.SMTPException("SMTP STARTTLS extension not supported by server."),
-            Failure.STARTTLS_NOT_OFFERED,
+            Cause.STARTTLS_NOT_OFFERED,
             False,
         ),
         (
             aiosmtplib.SMTPException("The SMTP AUTH extension is not supported by this server."),
-            Failure.AUTH_NOT_OFFERED,
+            Cause.AUTH_NOT_OFFERED,
             False,
         ),
         (
             aiosmtplib.SMTPException("No suitable authentication method found."),
-            Failure.AUTH_NO_COMMON_MECHANISM,
+            Cause.AUTH_NO_COMMON_MECHANISM,
             False,
         ),
         (
             aiosmtplib.SMTPAuthenticationError(454, "4.7.0 Temporary authentication failure"),
-            Failure.AUTH_REJECTED,
+            Cause.AUTH_REJECTED,
             True,
         ),
         (
             aiosmtplib.SMTPAuthenticationError(538, "5.7.11 Encryption required"),
-            Failure.ENCRYPTION_REQUIRED,
+            Cause.ENCRYPTION_REQUIRED,
             False,
         ),
         (
             aiosmtplib.SMTPAuthenticationError(504, "5.5.4 Unrecognized authentication type"),
-            Failure.AUTH_NO_COMMON_MECHANISM,
+            Cause.AUTH_NO_COMMON_MECHANISM,
             False,
         ),
         (
             aiosmtplib.SMTPConnectResponseError(554, "5.7.1 go away"),
-            Failure.GREETING_REFUSED,
+            Cause.GREETING_REFUSED,
             False,
         ),
-        (aiosmtplib.SMTPHeloError(501, "5.5.2 bad hostname"), Failure.EHLO_REFUSED, False),
+        (aiosmtplib.SMTPHeloError(501, "5.5.2 bad hostname"), Cause.EHLO_REFUSED, False),
         (
             aiosmtplib.SMTPSenderRefused(553, "5.7.1 not yours", "x@y"),
-            Failure.SENDER_REJECTED,
+            Cause.SENDER_REJECTED,
             False,
         ),
         (
             aiosmtplib.SMTPRecipientsRefused(
                 [aiosmtplib.SMTPRecipientRefused(450, "4.2.0 greylisted", "a@b")]
             ),
-            Failure.RECIPIENT_REJECTED,
+            Cause.RECIPIENT_REJECTED,
             True,
         ),
         (
             aiosmtplib.SMTPDataError(552, "5.3.4 Message size exceeds fixed limit"),
-            Failure.DATA_REJECTED,
+            Cause.DATA_REJECTED,
             False,
         ),
         (
             aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server"),
-            Failure.NOT_SUPPORTED,
+            Cause.NOT_SUPPORTED,
             False,
         ),
-        (RuntimeError("something odd"), Failure.UNEXPECTED, True),
+        (RuntimeError("something odd"), Cause.UNEXPECTED, True),
     ],
 )
-def test_each_error_gets_its_class(error: BaseException, failure: Failure, transient: bool) -> None:
+def test_each_error_gets_its_class(error: BaseException, failure: Cause, transient: bool) -> None:
     diagnosis = diagnose(error, endpoint=ENDPOINT, presets=PRESETS)
-    assert (diagnosis.failure, diagnosis.transient) == (failure, transient)
+    assert (diagnosis.cause, diagnosis.transient) == (failure, transient)
     assert diagnosis.summary and diagnosis.fix
     assert "pw" not in str(diagnosis).split()
 
@@ -157,7 +157,7 @@ def test_the_step_comes_from_the_exception_unless_given() -> None:
     assert diagnose(rejected).step == Step.AUTH
     assert diagnose(aiosmtplib.SMTPRecipientRefused(550, "5.1.1 no", "a@b")).step == Step.RCPT_TO
     closed = diagnose(aiosmtplib.SMTPServerDisconnected("lost"), Step.DATA)
-    assert (closed.failure, closed.step) == (Failure.CONNECTION_CLOSED, Step.DATA)
+    assert (closed.cause, closed.step) == (Cause.CONNECTION_CLOSED, Step.DATA)
 
 
 def test_a_distinctive_code_names_its_provider_on_any_server() -> None:
@@ -202,9 +202,9 @@ def test_provider_hint_prefers_the_configured_provider() -> None:
 
 def test_an_undecodable_334_is_still_explained() -> None:
     diagnosis = diagnose_reply(334, "VXNlcm5hbWU6", Step.AUTH)
-    assert diagnosis.failure == Failure.AUTH_INCOMPLETE
+    assert diagnosis.cause == Cause.AUTH_INCOMPLETE
     assert "Username:" in diagnosis.summary
-    assert diagnose_reply(334, "!!", Step.AUTH).failure == Failure.AUTH_INCOMPLETE
+    assert diagnose_reply(334, "!!", Step.AUTH).cause == Cause.AUTH_INCOMPLETE
 
 
 def test_enhanced_status_codes_are_found_in_reply_text() -> None:

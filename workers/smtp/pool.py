@@ -2,7 +2,7 @@
 
 A connection is opened by aiosmtplib (TLS per the endpoint's mode, EHLO, login when a
 username is set) the first time it is needed, then written through a
-:class:`~workers.sender.smtp_session.SmtpSession`; it is reused for later mails and replaced
+:class:`~workers.smtp.session.SmtpSession`; it is reused for later mails and replaced
 when the server has closed it. At
 most ``size`` connections per configuration exist at once; a caller beyond that waits.
 After a failed connection attempt no other is made to that server for a short while: the
@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 
-from workers.config.resolved import SmtpEndpoint
-from workers.config.smtp_options import SharedTlsContext, smtp_client_options
-from workers.sender.failures import Stage
-from workers.sender.smtp_session import SmtpSession
+from workers.smtp.diagnosis import Step
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.options import SharedTlsContext, smtp_client_options
+from workers.smtp.session import SmtpSession
 
 MAX_MESSAGES_PER_CONNECTION = 1000
 CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
@@ -29,12 +29,12 @@ IDLE_SECONDS = 60.0  # an idle connection unused this long is closed by :meth:`S
 
 
 class ConnectFailed(Exception):
-    """Opening or logging in to a connection failed; ``stage`` says which step."""
+    """Opening or logging in to a connection failed; ``step`` says which."""
 
-    def __init__(self, stage: Stage, error: BaseException) -> None:
-        self.stage = stage
+    def __init__(self, step: Step, error: BaseException) -> None:
+        self.step = step
         self.error = error
-        super().__init__(f"{stage}: {error!r}")
+        super().__init__(f"{step}: {error!r}")
 
 
 @dataclass
@@ -120,11 +120,11 @@ class SmtpPool:
     async def _open(self) -> Connection:
         now = asyncio.get_running_loop().time()
         if self._last_failure is not None and now < self._failed_until:
-            raise ConnectFailed(self._last_failure.stage, self._last_failure.error)
+            raise ConnectFailed(self._last_failure.step, self._last_failure.error)
         try:
             return await self._connect()
         except ConnectFailed as failed:
-            if failed.stage == Stage.CONNECT:
+            if failed.step == Step.CONNECT:
                 self._last_failure = failed
                 self._failed_until = now + CONNECT_FAILURE_HOLD
             raise
@@ -141,20 +141,20 @@ class SmtpPool:
         except BaseException as error:
             self._stats.connect_failures += 1
             smtp.close()
-            raise ConnectFailed(Stage.CONNECT, error) from error
+            raise ConnectFailed(Step.CONNECT, error) from error
         if self.endpoint.username:
             try:
                 await smtp.login(self.endpoint.username, self.endpoint.password or "")
             except BaseException as error:
                 self._stats.connect_failures += 1
                 smtp.close()
-                raise ConnectFailed(Stage.AUTH, error) from error
+                raise ConnectFailed(Step.AUTH, error) from error
         self._keep_tls_session(smtp, options.get("tls_context"))
         try:
             return Connection(SmtpSession.take_over(smtp))
         except aiosmtplib.SMTPServerDisconnected as error:
             self._stats.connect_failures += 1
-            raise ConnectFailed(Stage.CONNECT, error) from error
+            raise ConnectFailed(Step.CONNECT, error) from error
 
     def _keep_tls_session(self, smtp: aiosmtplib.SMTP, context: object) -> None:
         """File the connection's TLS session for the next one (after login, by when a TLS 1.3

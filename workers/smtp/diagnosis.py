@@ -2,9 +2,17 @@
 
 :func:`diagnose` takes the exception that aiosmtplib (or the socket/TLS layer under it)
 raised, and optionally the step it happened in, the endpoint and the provider presets; it
-returns a :class:`Diagnosis`: the kind of failure, a summary, the fix, whether waiting and
-trying again could help, and the provider's own explanation where a preset knows the reply.
-``erpmail config test`` shows it per step; the sender records it with a failed job.
+returns a :class:`Diagnosis`: the cause, a summary, the fix, whether waiting and trying
+again could help, and the provider's own explanation where a preset knows the reply.
+This is the one place that decides what a failure is and whether it is transient:
+``erpmail config test`` shows the diagnosis per step, and the sender's verdict
+(:func:`workers.smtp.failures.classify`) is read off it.
+
+TLS: a certificate that does not verify is permanent (``tls_certificate``); a handshake
+that fails because the two sides speak differently (TLS against a plain-text port, no
+common protocol version or cipher) is permanent too, since only a change of configuration
+mends it (``tls_handshake``); any other TLS error (a record that does not decrypt, the peer
+gone mid-handshake) is a transient hiccup (``tls_error``).
 """
 
 from __future__ import annotations
@@ -14,16 +22,17 @@ import binascii
 import errno
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import aiosmtplib
 
 from schemas.tables import TlsMode
-from workers.config.presets import AuthHint, Preset, PresetBook
-from workers.config.resolved import SmtpEndpoint
 from workers.dsn.status import find_status
+from workers.smtp.codes import Reply
+from workers.smtp.endpoint import SmtpEndpoint
 
 
 class Step(StrEnum):
@@ -39,8 +48,54 @@ class Step(StrEnum):
     DATA = "data"
     QUIT = "quit"
 
+    @property
+    def command(self) -> str:
+        """The SMTP command word of the step (``MAIL`` for MAIL FROM), as a bounce reads."""
+        return _COMMANDS.get(self, self.value.upper())
 
-class Failure(StrEnum):
+
+_COMMANDS = {Step.MAIL_FROM: "MAIL", Step.RCPT_TO: "RCPT"}
+
+
+class Misconfigured(Exception):
+    """A failure that no retry mends: the configuration cannot work as it is
+    (``workers.config.errors.ConfigError`` is one). Says what is wrong and how to fix it."""
+
+    def __init__(self, problem: str, *, fix: str | None = None) -> None:
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{problem}. Fix: {fix}" if fix else problem)
+
+
+class ReplyHint(Protocol):
+    """A provider's explanation of a reply (a preset's ``AuthHint``)."""
+
+    @property
+    def meaning(self) -> str: ...
+
+    @property
+    def fix(self) -> str: ...
+
+    @property
+    def distinctive(self) -> bool: ...
+
+    def matches(self, reply_code: int | None, text: str) -> bool: ...
+
+
+class Provider(Protocol):
+    """A provider preset, as far as the diagnosis reads it (``workers.config.presets``)."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def auth_hints(self) -> Sequence[ReplyHint]: ...
+
+
+class Cause(StrEnum):
     DNS = "dns"
     REFUSED = "connection_refused"
     UNREACHABLE = "unreachable"
@@ -48,6 +103,7 @@ class Failure(StrEnum):
     CONNECTION_CLOSED = "connection_closed"
     TLS_CERTIFICATE = "tls_certificate"
     TLS_HANDSHAKE = "tls_handshake"
+    TLS_ERROR = "tls_error"
     GREETING_REFUSED = "greeting_refused"
     EHLO_REFUSED = "ehlo_refused"
     STARTTLS_NOT_OFFERED = "starttls_not_offered"
@@ -62,12 +118,14 @@ class Failure(StrEnum):
     RECIPIENT_REJECTED = "recipient_rejected"
     DATA_REJECTED = "data_rejected"
     NOT_SUPPORTED = "not_supported"
+    MISCONFIGURED = "misconfigured"
+    UNEXPECTED_REPLY = "unexpected_reply"
     UNEXPECTED = "unexpected"
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    failure: Failure
+    cause: Cause
     step: Step
     summary: str
     fix: str
@@ -91,12 +149,17 @@ def enhanced_status(text: str) -> str | None:
     return find_status(text) or None
 
 
+def is_too_large(code: int, text: str) -> bool:
+    """A reply that refuses a message for its size (552, or status 5.3.4 / 5.2.3)."""
+    return code == Reply.TOO_LARGE or find_status(text) in ("5.3.4", "5.2.3")
+
+
 def provider_hint(
     reply_code: int | None,
     text: str,
-    provider: Preset | None = None,
-    presets: PresetBook | None = None,
-) -> tuple[Preset, AuthHint] | None:
+    provider: Provider | None = None,
+    presets: Iterable[Provider] | None = None,
+) -> tuple[Provider, ReplyHint] | None:
     """The preset explanation of a reply: the provider's own first; then any preset's hint
     marked distinctive (specific enough to recognise its provider on any server)."""
     if provider is not None:
@@ -124,12 +187,12 @@ def _decoded_challenge(text: str) -> str | None:
     return decoded if decoded.isprintable() and decoded else None
 
 
-def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Failure, str, str]:
+def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Cause, str, str]:
     where = _where(endpoint)
-    if code == 334:
+    if code == Reply.AUTH_CONTINUE:
         decoded = _decoded_challenge(text)
         return (
-            Failure.AUTH_INCOMPLETE,
+            Cause.AUTH_INCOMPLETE,
             f"{where} answered 334 (go on) where 235 (logged in) was expected: the "
             "authentication exchange did not complete"
             + (f"; the server's message decodes to {decoded}" if decoded else ""),
@@ -137,27 +200,27 @@ def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Fa
             "in that 334 text; check that the account allows password (PLAIN/LOGIN) login "
             "over SMTP, and the username and password",
         )
-    if code == 538:
+    if code == Reply.ENCRYPTION_REQUIRED:
         return (
-            Failure.ENCRYPTION_REQUIRED,
+            Cause.ENCRYPTION_REQUIRED,
             f"{where} wants TLS before it accepts a login",
             "use TLS mode starttls (port 587) or ssl (port 465)",
         )
-    if code == 504:
+    if code == Reply.MECHANISM_UNKNOWN:
         return (
-            Failure.AUTH_NO_COMMON_MECHANISM,
+            Cause.AUTH_NO_COMMON_MECHANISM,
             f"{where} does not accept the authentication mechanism erpmail used",
             "the server and erpmail share no login mechanism (erpmail speaks PLAIN, LOGIN and "
             "CRAM-MD5); ask the provider which one the server takes",
         )
-    if 400 <= code < 500:
+    if Reply.transient(code):
         return (
-            Failure.AUTH_REJECTED,
+            Cause.AUTH_REJECTED,
             f"{where} could not check the login just now ({code})",
             "try again later; if it persists, ask the provider",
         )
     return (
-        Failure.AUTH_REJECTED,
+        Cause.AUTH_REJECTED,
         f"{where} did not accept the username and password",
         _CREDENTIALS_FIX,
     )
@@ -165,40 +228,42 @@ def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Fa
 
 def _reply(
     code: int, text: str, step: Step, endpoint: SmtpEndpoint | None
-) -> tuple[Failure, str, str]:
+) -> tuple[Cause, str, str]:
     where = _where(endpoint)
     status = enhanced_status(text) or ""
     if step in (Step.CONNECT, Step.GREETING):
         return (
-            Failure.GREETING_REFUSED,
+            Cause.GREETING_REFUSED,
             f"{where} refused the session in its greeting",
             "the server does not take mail from this machine now (busy, or blocks this "
             "address); try later, or ask its administrator",
         )
     if step == Step.EHLO:
         return (
-            Failure.EHLO_REFUSED,
+            Cause.EHLO_REFUSED,
             f"{where} refused EHLO",
             "the server does not accept this client's greeting; ask its administrator",
         )
     if step == Step.STARTTLS:
         return (
-            Failure.STARTTLS_REFUSED,
+            Cause.STARTTLS_REFUSED,
             f"{where} refused to start TLS",
             "try TLS mode ssl on port 465, or ask the provider which TLS mode it uses",
         )
     if step == Step.AUTH:
         return _auth_reply(code, text, endpoint)
     if step == Step.MAIL_FROM:
-        if code == 530 or (status in ("5.7.0", "5.7.57") and "auth" in text.lower()):
+        if code == Reply.AUTH_REQUIRED or (
+            status in ("5.7.0", "5.7.57") and "auth" in text.lower()
+        ):
             return (
-                Failure.AUTH_REQUIRED,
+                Cause.AUTH_REQUIRED,
                 f"{where} wants a login before it accepts mail",
                 "set the SMTP username and password for this user (or the global user): "
                 "a blank username means erpmail does not log in",
             )
         return (
-            Failure.SENDER_REJECTED,
+            Cause.SENDER_REJECTED,
             f"{where} refused the sender address",
             "the account may send only from its own address: in own mode make the user's "
             "e-mail the account's address (or one it may send as); reply-to mode sends from "
@@ -207,29 +272,33 @@ def _reply(
     if step == Step.RCPT_TO:
         if "relay" in text.lower():
             return (
-                Failure.RECIPIENT_REJECTED,
+                Cause.RECIPIENT_REJECTED,
                 f"{where} refuses to relay to that recipient",
                 "the server relays only for logged-in users or its own domains: configure "
                 "the username and password",
             )
         return (
-            Failure.RECIPIENT_REJECTED,
+            Cause.RECIPIENT_REJECTED,
             f"{where} refused the recipient",
             "check the recipient address; the server's reply says why",
         )
     if step == Step.DATA:
-        if code == 552 or status in ("5.3.4", "5.2.3"):
+        if is_too_large(code, text):
             return (
-                Failure.DATA_REJECTED,
+                Cause.DATA_REJECTED,
                 f"{where} refused the message as too big",
                 "send smaller attachments",
             )
         return (
-            Failure.DATA_REJECTED,
+            Cause.DATA_REJECTED,
             f"{where} refused the message",
             "the server's reply says why (content, policy or limits)",
         )
-    return (Failure.UNEXPECTED, f"{where} answered {code} at {step}", "see the server's reply")
+    return (
+        Cause.UNEXPECTED_REPLY,
+        f"{where} answered {code} at {step}",
+        "see the server's reply",
+    )
 
 
 def diagnose_reply(
@@ -238,11 +307,11 @@ def diagnose_reply(
     step: Step,
     *,
     endpoint: SmtpEndpoint | None = None,
-    provider: Preset | None = None,
-    presets: PresetBook | None = None,
+    provider: Provider | None = None,
+    presets: Iterable[Provider] | None = None,
 ) -> Diagnosis:
     """The diagnosis of a refusing SMTP reply ``code text`` at ``step``."""
-    failure, summary, fix = _reply(code, text, step, endpoint)
+    cause, summary, fix = _reply(code, text, step, endpoint)
     hinted = provider_hint(code, text, provider, presets)
     provider_key = None
     if hinted is not None:
@@ -251,11 +320,11 @@ def diagnose_reply(
         fix = hint.fix
         provider_key = preset.key
     return Diagnosis(
-        failure=failure,
+        cause=cause,
         step=step,
         summary=f"{summary} ({code} {' '.join(text.split())})",
         fix=fix,
-        transient=400 <= code < 500,
+        transient=Reply.transient(code),
         reply_code=code,
         enhanced_status=enhanced_status(text),
         provider=provider_key,
@@ -288,19 +357,22 @@ def _step_of(error: BaseException) -> Step:
 def _certificate(
     error: ssl.SSLCertVerificationError, endpoint: SmtpEndpoint | None
 ) -> tuple[str, str]:
-    reason = error.verify_message or getattr(error, "reason", None) or str(error)
+    # an error made by hand (not by the ssl module) may lack the verify_* attributes
+    reason = getattr(error, "verify_message", None) or getattr(error, "reason", None)
+    reason = reason or str(error)
+    code = getattr(error, "verify_code", None)
     where = _where(endpoint)
     last_resort = (
         "; as a last resort turn verification off explicitly "
         "(erpmail config set USER --no-verify-certificate), which lets anyone on the way "
         "read the password"
     )
-    if error.verify_code == 10:
+    if code == 10:
         return (
             f"{where} presented an expired certificate ({reason})",
             "the server's administrator must renew its certificate" + last_resort,
         )
-    if error.verify_code == 62 or "hostname" in reason.lower():
+    if code == 62 or "hostname" in reason.lower():
         return (
             f"{where} presented a certificate issued for another name ({reason})",
             "use the host name the certificate is issued for (the provider's documented "
@@ -314,19 +386,54 @@ def _certificate(
     )
 
 
-def _handshake(error: ssl.SSLError, endpoint: SmtpEndpoint | None) -> tuple[str, str]:
-    reason = (getattr(error, "reason", None) or str(error)).upper()
+# OpenSSL reasons that mean the two sides cannot agree whatever the moment: the port speaks
+# plain text (or HTTP), or they share no protocol version or cipher. Only a change of
+# configuration mends these; any other TLS error is taken for a hiccup and retried.
+_MISMATCH = (
+    "WRONG_VERSION_NUMBER",
+    "RECORD_LAYER",
+    "HTTP_REQUEST",
+    "UNKNOWN_PROTOCOL",
+    "UNSUPPORTED_PROTOCOL",
+    "NO_PROTOCOLS_AVAILABLE",
+    "PROTOCOL_VERSION",
+    "NO_SHARED_CIPHER",
+    "NO_CIPHERS_AVAILABLE",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE",
+    "UNSAFE_LEGACY_RENEGOTIATION",
+    "DH_KEY_TOO_SMALL",
+)
+
+
+def _tls(error: ssl.SSLError, step: Step | None, endpoint: SmtpEndpoint | None) -> Diagnosis:
+    said = getattr(error, "reason", None) or str(error)
+    reason = said.upper()
     where = _where(endpoint)
+    at = step or Step.CONNECT
     if "WRONG_VERSION_NUMBER" in reason or "RECORD_LAYER" in reason or "HTTP_REQUEST" in reason:
-        return (
+        return Diagnosis(
+            Cause.TLS_HANDSHAKE,
+            at,
             f"{where} did not answer the TLS handshake with TLS (it probably speaks plain SMTP "
             "there first)",
             "use TLS mode starttls (usually port 587 or 25) instead of ssl",
+            transient=False,
         )
-    return (
-        f"the TLS handshake with {where} failed ({getattr(error, 'reason', None) or error})",
-        "check the TLS mode and port (ssl on 465, starttls on 587); the server may only "
-        "speak old TLS versions, which erpmail does not accept",
+    if any(word in reason for word in _MISMATCH):
+        return Diagnosis(
+            Cause.TLS_HANDSHAKE,
+            at,
+            f"the TLS handshake with {where} failed ({said})",
+            "check the TLS mode and port (ssl on 465, starttls on 587); the server may only "
+            "speak old TLS versions, which erpmail does not accept",
+            transient=False,
+        )
+    return Diagnosis(
+        Cause.TLS_ERROR,
+        at,
+        f"TLS with {where} failed at {at} ({said})",
+        "try again; if it persists, check the TLS mode and port (ssl on 465, starttls on 587)",
+        transient=True,
     )
 
 
@@ -345,7 +452,7 @@ def _timeout(error: BaseException, step: Step | None, endpoint: SmtpEndpoint | N
                 "overloaded, or not an SMTP server; check the port"
             )
         return Diagnosis(
-            Failure.TIMEOUT,
+            Cause.TIMEOUT,
             Step.GREETING,
             f"connected to {where}, but the server never sent its greeting",
             hint,
@@ -353,7 +460,7 @@ def _timeout(error: BaseException, step: Step | None, endpoint: SmtpEndpoint | N
         )
     if "connecting" in text or step in (None, Step.CONNECT):
         return Diagnosis(
-            Failure.TIMEOUT,
+            Cause.TIMEOUT,
             Step.CONNECT,
             f"no answer from {where} (connection timed out)",
             "check the host and port; a firewall may drop SMTP ports from this network "
@@ -361,7 +468,7 @@ def _timeout(error: BaseException, step: Step | None, endpoint: SmtpEndpoint | N
             transient=True,
         )
     return Diagnosis(
-        Failure.TIMEOUT,
+        Cause.TIMEOUT,
         step,
         f"{where} stopped answering during {step}",
         "try again; if it persists, the server is overloaded or filtering",
@@ -376,7 +483,7 @@ def _by_message(
     where = _where(endpoint)
     if "starttls extension not supported" in text:
         return Diagnosis(
-            Failure.STARTTLS_NOT_OFFERED,
+            Cause.STARTTLS_NOT_OFFERED,
             Step.STARTTLS,
             f"{where} does not offer STARTTLS",
             "use TLS mode ssl if the server speaks implicit TLS (port 465); mode none sends "
@@ -391,7 +498,7 @@ def _by_message(
                 "or clear the username if the server needs no login"
             )
         return Diagnosis(
-            Failure.AUTH_NOT_OFFERED,
+            Cause.AUTH_NOT_OFFERED,
             Step.AUTH,
             f"{where} does not offer AUTH (login)",
             fix,
@@ -399,7 +506,7 @@ def _by_message(
         )
     if "no suitable authentication method" in text:
         return Diagnosis(
-            Failure.AUTH_NO_COMMON_MECHANISM,
+            Cause.AUTH_NO_COMMON_MECHANISM,
             Step.AUTH,
             f"{where} offers no login mechanism erpmail speaks (PLAIN, LOGIN, CRAM-MD5)",
             "the server may want OAuth (XOAUTH2); use an app password where the provider "
@@ -408,7 +515,7 @@ def _by_message(
         )
     if isinstance(error, aiosmtplib.SMTPNotSupported):
         return Diagnosis(
-            Failure.NOT_SUPPORTED,
+            Cause.NOT_SUPPORTED,
             step or Step.MAIL_FROM,
             f"{where} lacks a feature the mail needs ({error})",
             "the addresses need SMTPUTF8: use ASCII addresses or another server",
@@ -422,8 +529,8 @@ def diagnose(
     step: Step | None = None,
     *,
     endpoint: SmtpEndpoint | None = None,
-    provider: Preset | None = None,
-    presets: PresetBook | None = None,
+    provider: Provider | None = None,
+    presets: Iterable[Provider] | None = None,
 ) -> Diagnosis:
     """The diagnosis of ``error`` raised while talking to ``endpoint`` (at ``step``, when
     known; otherwise the step is read from the exception type)."""
@@ -437,15 +544,23 @@ def diagnose(
             error.code, error.message, at, endpoint=endpoint, provider=provider, presets=presets
         )
     where = _where(endpoint)
+    if isinstance(error, Misconfigured):
+        return Diagnosis(
+            Cause.MISCONFIGURED,
+            step or Step.CONNECT,
+            error.problem,
+            error.fix or "correct the SMTP configuration",
+            transient=False,
+        )
     for link in _chain(error):
         if isinstance(link, ssl.SSLCertVerificationError):
             summary, fix = _certificate(link, endpoint)
             return Diagnosis(
-                Failure.TLS_CERTIFICATE, step or Step.CONNECT, summary, fix, transient=False
+                Cause.TLS_CERTIFICATE, step or Step.CONNECT, summary, fix, transient=False
             )
         if isinstance(link, socket.gaierror):
             return Diagnosis(
-                Failure.DNS,
+                Cause.DNS,
                 Step.CONNECT,
                 f"the host name {endpoint.host if endpoint else ''} does not resolve "
                 f"({link.strerror or link})",
@@ -455,7 +570,7 @@ def diagnose(
             )
         if isinstance(link, ConnectionRefusedError):
             return Diagnosis(
-                Failure.REFUSED,
+                Cause.REFUSED,
                 Step.CONNECT,
                 f"{where} refused the connection",
                 "nothing listens on that port: check the port (25, 465 or 587) and the host",
@@ -463,17 +578,14 @@ def diagnose(
             )
         if isinstance(link, OSError) and link.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return Diagnosis(
-                Failure.UNREACHABLE,
+                Cause.UNREACHABLE,
                 Step.CONNECT,
                 f"{where} cannot be reached",
                 "check the network and the host",
                 transient=True,
             )
         if isinstance(link, ssl.SSLError):
-            summary, fix = _handshake(link, endpoint)
-            return Diagnosis(
-                Failure.TLS_HANDSHAKE, step or Step.CONNECT, summary, fix, transient=False
-            )
+            return _tls(link, step, endpoint)
     if isinstance(error, TimeoutError):
         return _timeout(error, step, endpoint)
     if isinstance(error, aiosmtplib.SMTPException):
@@ -483,7 +595,7 @@ def diagnose(
     for link in _chain(error):
         if isinstance(link, aiosmtplib.SMTPServerDisconnected | ConnectionError | EOFError):
             return Diagnosis(
-                Failure.CONNECTION_CLOSED,
+                Cause.CONNECTION_CLOSED,
                 step or Step.CONNECT,
                 f"{where} closed the connection"
                 + (" before greeting" if (step or Step.CONNECT) == Step.CONNECT else ""),
@@ -492,7 +604,7 @@ def diagnose(
                 transient=True,
             )
     return Diagnosis(
-        Failure.UNEXPECTED,
+        Cause.UNEXPECTED,
         step or Step.CONNECT,
         f"unexpected error talking to {where}: {type(error).__name__}: {error}",
         "see the error; report it if it persists",

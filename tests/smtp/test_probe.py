@@ -15,11 +15,11 @@ import pytest
 from schemas.tables import TlsMode
 from tests.certificates import Authority, make_authority
 from tests.smtp_servers import closing_server, silent_server, smtp_server
-from workers.config.diagnosis import Failure, Step
 from workers.config.presets import load_presets
-from workers.config.probe import ProbeReport, ProbeRequest, run_probe
-from workers.config.resolved import SmtpEndpoint
-from workers.config.smtp_options import smtp_client_options
+from workers.smtp.diagnosis import Cause, Step
+from workers.smtp.endpoint import SmtpEndpoint
+from workers.smtp.options import smtp_client_options
+from workers.smtp.probe import ProbeReport, ProbeRequest, run_probe
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("trust_test_ca")]
 PRESETS = load_presets()
@@ -31,9 +31,9 @@ def outcomes(report: ProbeReport) -> dict[str, str]:
     return {str(step.step): step.outcome for step in report.steps}
 
 
-def failure(report: ProbeReport) -> Failure:
+def failure(report: ProbeReport) -> Cause:
     assert report.diagnosis is not None, report.steps
-    return report.diagnosis.failure
+    return report.diagnosis.cause
 
 
 @pytest.mark.parametrize("tls", [TlsMode.NONE, TlsMode.STARTTLS, TlsMode.SSL])
@@ -101,7 +101,7 @@ def test_a_wrong_password_is_auth_rejected_with_the_generic_fix(
 ) -> None:
     with smtp_server(TlsMode.SSL, authority=tls_authority, accounts=ACCOUNTS) as server:
         report = run_probe(server.endpoint("mari@acme.ee", "wrong"), presets=PRESETS)
-    assert failure(report) == Failure.AUTH_REJECTED
+    assert failure(report) == Cause.AUTH_REJECTED
     assert report.diagnosis is not None
     assert report.diagnosis.reply_code == 535 and report.diagnosis.provider is None
     assert "app password" in report.diagnosis.fix
@@ -133,7 +133,7 @@ def test_a_providers_auth_rejection_gets_its_plain_explanation(
             provider=PRESETS.get(provider),
             presets=PRESETS,
         )
-    assert failure(report) == Failure.AUTH_REJECTED
+    assert failure(report) == Cause.AUTH_REJECTED
     assert report.diagnosis is not None
     assert report.diagnosis.provider == provider
     assert words in report.diagnosis.fix
@@ -147,7 +147,7 @@ def test_334_where_235_was_expected_says_the_exchange_did_not_complete(
         TlsMode.SSL, authority=tls_authority, accounts={}, auth_reject_reply=f"334 {oauth_error}"
     ) as server:
         report = run_probe(server.endpoint("mari@acme.ee", "pw"))
-    assert failure(report) == Failure.AUTH_INCOMPLETE
+    assert failure(report) == Cause.AUTH_INCOMPLETE
     assert report.diagnosis is not None
     assert "did not complete" in report.diagnosis.summary
     assert '{"status":"400","schemes":"Bearer"}' in report.diagnosis.summary
@@ -156,7 +156,7 @@ def test_334_where_235_was_expected_says_the_exchange_did_not_complete(
 def test_no_starttls_offered(tls_authority: Authority) -> None:
     with smtp_server(TlsMode.STARTTLS, authority=tls_authority, offer_starttls=False) as server:
         report = run_probe(server.endpoint("mari@acme.ee", "pw"))
-    assert failure(report) == Failure.STARTTLS_NOT_OFFERED
+    assert failure(report) == Cause.STARTTLS_NOT_OFFERED
     assert outcomes(report)["starttls"] == "failed"
     assert "auth" not in outcomes(report), "nothing is sent after a failed STARTTLS"
 
@@ -164,7 +164,7 @@ def test_no_starttls_offered(tls_authority: Authority) -> None:
 def test_auth_not_offered(tls_authority: Authority) -> None:
     with smtp_server(TlsMode.STARTTLS, authority=tls_authority) as server:
         report = run_probe(server.endpoint("mari@acme.ee", "pw"))
-    assert failure(report) == Failure.AUTH_NOT_OFFERED
+    assert failure(report) == Cause.AUTH_NOT_OFFERED
     assert report.diagnosis is not None and "clear the username" in report.diagnosis.fix
 
 
@@ -173,7 +173,7 @@ def test_an_untrusted_certificate(tmp_path_factory: pytest.TempPathFactory) -> N
     with smtp_server(TlsMode.SSL, authority=stranger) as server:
         report = run_probe(server.endpoint())
         unverified = run_probe(server.endpoint(verify_certificate=False))
-    assert failure(report) == Failure.TLS_CERTIFICATE
+    assert failure(report) == Cause.TLS_CERTIFICATE
     assert report.diagnosis is not None and "does not trust" in report.diagnosis.summary
     assert not report.diagnosis.transient
     assert unverified.ok
@@ -186,14 +186,14 @@ def test_an_untrusted_certificate_after_starttls(
     stranger = make_authority(tmp_path_factory.mktemp("untrusted"), "untrusted CA")
     with smtp_server(TlsMode.STARTTLS, authority=stranger) as server:
         report = run_probe(server.endpoint())
-    assert failure(report) == Failure.TLS_CERTIFICATE
+    assert failure(report) == Cause.TLS_CERTIFICATE
     assert report.diagnosis is not None and report.diagnosis.step == Step.STARTTLS
 
 
 def test_implicit_tls_against_a_plain_server_is_a_handshake_failure() -> None:
     with smtp_server(TlsMode.NONE) as server:
         report = run_probe(SmtpEndpoint(server.host, 25, TlsMode.SSL, timeout_seconds=3))
-    assert failure(report) == Failure.TLS_HANDSHAKE
+    assert failure(report) == Cause.TLS_HANDSHAKE
     assert report.diagnosis is not None and "starttls" in report.diagnosis.fix
 
 
@@ -202,7 +202,7 @@ def test_plain_client_on_an_implicit_tls_port_waits_for_a_greeting(
 ) -> None:
     with smtp_server(TlsMode.SSL, authority=tls_authority) as server:
         report = run_probe(SmtpEndpoint(server.host, 465, TlsMode.STARTTLS, timeout_seconds=1))
-    assert failure(report) == Failure.TIMEOUT
+    assert failure(report) == Cause.TIMEOUT
     assert report.diagnosis is not None
     assert report.diagnosis.step == Step.GREETING and "ssl on port 465" in report.diagnosis.fix
 
@@ -210,14 +210,14 @@ def test_plain_client_on_an_implicit_tls_port_waits_for_a_greeting(
 def test_a_server_that_closes_the_connection() -> None:
     with closing_server() as server:
         report = run_probe(SmtpEndpoint(server.host, server.port, TlsMode.NONE, timeout_seconds=3))
-    assert failure(report) == Failure.CONNECTION_CLOSED
+    assert failure(report) == Cause.CONNECTION_CLOSED
     assert server.connections == 1
 
 
 def test_a_server_that_never_answers() -> None:
     with silent_server() as server:
         report = run_probe(SmtpEndpoint(server.host, server.port, TlsMode.NONE, timeout_seconds=1))
-    assert failure(report) == Failure.TIMEOUT
+    assert failure(report) == Cause.TIMEOUT
     assert report.diagnosis is not None and report.diagnosis.step == Step.GREETING
     assert report.diagnosis.transient
 
@@ -226,14 +226,14 @@ def test_nothing_listening_is_connection_refused() -> None:
     with closing_server() as server:
         host = server.host
     report = run_probe(SmtpEndpoint(host, 587, TlsMode.STARTTLS, timeout_seconds=3))
-    assert failure(report) == Failure.REFUSED
+    assert failure(report) == Cause.REFUSED
 
 
 def test_an_unknown_host_name_is_dns() -> None:
     report = run_probe(
         SmtpEndpoint("no-such-host.invalid", 587, TlsMode.STARTTLS, timeout_seconds=3)
     )
-    assert failure(report) == Failure.DNS
+    assert failure(report) == Cause.DNS
 
 
 @pytest.mark.parametrize(
@@ -244,29 +244,29 @@ def test_an_unknown_host_name_is_dns() -> None:
                 "mail_reply": "550 5.7.60 SMTP; Client does not have permissions to send as this "
                 "sender"
             },
-            Failure.SENDER_REJECTED,
+            Cause.SENDER_REJECTED,
             Step.MAIL_FROM,
         ),
         (
             {"mail_reply": "530 5.7.57 Client not authenticated to send mail"},
-            Failure.AUTH_REQUIRED,
+            Cause.AUTH_REQUIRED,
             Step.MAIL_FROM,
         ),
         (
             {"rcpt_reply": "550 5.1.1 <juri@example.ee>: user unknown"},
-            Failure.RECIPIENT_REJECTED,
+            Cause.RECIPIENT_REJECTED,
             Step.RCPT_TO,
         ),
         (
             {"rcpt_reply": "554 5.7.1 <juri@example.ee>: Relay access denied"},
-            Failure.RECIPIENT_REJECTED,
+            Cause.RECIPIENT_REJECTED,
             Step.RCPT_TO,
         ),
-        ({"mail_reply": "451 4.3.0 try again later"}, Failure.SENDER_REJECTED, Step.MAIL_FROM),
+        ({"mail_reply": "451 4.3.0 try again later"}, Cause.SENDER_REJECTED, Step.MAIL_FROM),
     ],
 )
 def test_refusals_of_sender_and_recipient(
-    handler_replies: dict[str, str], expected: Failure, step: Step
+    handler_replies: dict[str, str], expected: Cause, step: Step
 ) -> None:
     from tests.smtp_servers import RecordingHandler
 

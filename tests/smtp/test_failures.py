@@ -8,75 +8,70 @@ import aiosmtplib
 import pytest
 
 from workers.config.errors import ConfigError
-from workers.sender.failures import (
-    Kind,
-    Refusal,
-    Stage,
-    classify_exception,
-    classify_refusals,
-)
+from workers.smtp.diagnosis import Step
+from workers.smtp.failures import Kind, Refusal, classify, classify_refusals
 
 
 @pytest.mark.parametrize(
     ("error", "stage", "kind", "error_class"),
     [
-        (aiosmtplib.SMTPDataError(451, "4.3.0 try later"), Stage.DATA, Kind.TRANSIENT, "deferred"),
-        (aiosmtplib.SMTPDataError(554, "5.7.1 spam"), Stage.DATA, Kind.PERMANENT, "rejected"),
-        (aiosmtplib.SMTPDataError(552, "5.3.4 too big"), Stage.DATA, Kind.PERMANENT, "too_large"),
+        (aiosmtplib.SMTPDataError(451, "4.3.0 try later"), Step.DATA, Kind.TRANSIENT, "deferred"),
+        (aiosmtplib.SMTPDataError(554, "5.7.1 spam"), Step.DATA, Kind.PERMANENT, "rejected"),
+        (aiosmtplib.SMTPDataError(552, "5.3.4 too big"), Step.DATA, Kind.PERMANENT, "too_large"),
         (
             aiosmtplib.SMTPSenderRefused(553, "5.7.1 no", "a@b"),
-            Stage.MAIL,
+            Step.MAIL_FROM,
             Kind.PERMANENT,
             "sender_refused",
         ),
         (
             aiosmtplib.SMTPSenderRefused(450, "4.1.8 dns", "a@b"),
-            Stage.MAIL,
+            Step.MAIL_FROM,
             Kind.TRANSIENT,
             "deferred",
         ),
-        (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 bad"), Stage.AUTH, Kind.PERMANENT, "auth"),
+        (aiosmtplib.SMTPAuthenticationError(535, "5.7.8 bad"), Step.AUTH, Kind.PERMANENT, "auth"),
         (
             aiosmtplib.SMTPAuthenticationError(454, "4.7.0 later"),
-            Stage.AUTH,
+            Step.AUTH,
             Kind.TRANSIENT,
             "deferred",
         ),
         (
             aiosmtplib.SMTPResponseException(421, "closing"),
-            Stage.MAIL,
+            Step.MAIL_FROM,
             Kind.TRANSIENT,
             "connection",
         ),
-        (aiosmtplib.SMTPServerDisconnected("gone"), Stage.DATA, Kind.TRANSIENT, "connection"),
-        (aiosmtplib.SMTPConnectError("refused"), Stage.CONNECT, Kind.TRANSIENT, "connection"),
-        (ConnectionRefusedError(111, "refused"), Stage.CONNECT, Kind.TRANSIENT, "connection"),
-        (ConnectionResetError(104, "reset"), Stage.DATA, Kind.TRANSIENT, "connection"),
-        (aiosmtplib.SMTPReadTimeoutError("slow"), Stage.DATA, Kind.TRANSIENT, "timeout"),
-        (aiosmtplib.SMTPConnectTimeoutError("slow"), Stage.CONNECT, Kind.TRANSIENT, "timeout"),
-        (TimeoutError(), Stage.DATA, Kind.TRANSIENT, "timeout"),
-        (ssl.SSLError(1, "decryption failed"), Stage.CONNECT, Kind.TRANSIENT, "tls"),
+        (aiosmtplib.SMTPServerDisconnected("gone"), Step.DATA, Kind.TRANSIENT, "connection"),
+        (aiosmtplib.SMTPConnectError("refused"), Step.CONNECT, Kind.TRANSIENT, "connection"),
+        (ConnectionRefusedError(111, "refused"), Step.CONNECT, Kind.TRANSIENT, "connection"),
+        (ConnectionResetError(104, "reset"), Step.DATA, Kind.TRANSIENT, "connection"),
+        (aiosmtplib.SMTPReadTimeoutError("slow"), Step.DATA, Kind.TRANSIENT, "timeout"),
+        (aiosmtplib.SMTPConnectTimeoutError("slow"), Step.CONNECT, Kind.TRANSIENT, "timeout"),
+        (TimeoutError(), Step.DATA, Kind.TRANSIENT, "timeout"),
+        (ssl.SSLError(1, "decryption failed"), Step.CONNECT, Kind.TRANSIENT, "tls"),
         (
             ssl.SSLCertVerificationError(1, "verify"),
-            Stage.CONNECT,
+            Step.CONNECT,
             Kind.PERMANENT,
             "tls_certificate",
         ),
-        (aiosmtplib.SMTPNotSupported("STARTTLS"), Stage.CONNECT, Kind.PERMANENT, "config"),
-        (ConfigError("no server"), Stage.CONNECT, Kind.PERMANENT, "config"),
-        (RuntimeError("bug"), Stage.DATA, Kind.TRANSIENT, "internal"),
+        (aiosmtplib.SMTPNotSupported("STARTTLS"), Step.CONNECT, Kind.PERMANENT, "config"),
+        (ConfigError("no server"), Step.CONNECT, Kind.PERMANENT, "config"),
+        (RuntimeError("bug"), Step.DATA, Kind.TRANSIENT, "internal"),
     ],
 )
 def test_exceptions_are_classified(
-    error: BaseException, stage: Stage, kind: Kind, error_class: str
+    error: BaseException, stage: Step, kind: Kind, error_class: str
 ) -> None:
-    failure = classify_exception(error, stage)
+    failure = classify(error, stage)
     assert (failure.kind, failure.error_class) == (kind, error_class)
     assert failure.text
 
 
 def test_the_reply_is_in_the_text() -> None:
-    failure = classify_exception(aiosmtplib.SMTPDataError(554, "5.7.1 spam"), Stage.DATA)
+    failure = classify(aiosmtplib.SMTPDataError(554, "5.7.1 spam"), Step.DATA)
     assert "554 5.7.1 spam" in failure.text
     assert failure.reply_code == 554
 
