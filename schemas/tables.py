@@ -51,6 +51,17 @@ class MailStatus(StrEnum):
     DELIVERED = "delivered"
 
 
+class JobStep(StrEnum):
+    """A step of a job's history (``job_history``)."""
+
+    STARTED = "started"  # an attempt began: the SMTP configuration it uses
+    SENT = "sent"
+    RETRYING = "retrying"
+    DEAD = "dead"
+    SUPPRESSED = "suppressed"
+    REPLAYED = "replayed"  # back from the dead-letter queue
+
+
 class UserMailSettings(SQLModel, table=True):
     """A user's card: their own SMTP server (complete or credentials only) and sender mode."""
 
@@ -110,6 +121,27 @@ class MailMessage(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     sending_started_at: datetime | None = Field(default=None, sa_type=DateTime)
     sent_at: datetime | None = Field(default=None, sa_type=DateTime)
+
+
+class JobHistory(SQLModel, table=True):
+    """Every step of every attempt of a job, kept when the job's row moves on (a replayed job
+    keeps the failures before its replay). ``attempt`` and ``replay`` number the step: a
+    job's n-th replay and the attempts after it."""
+
+    __tablename__ = "job_history"
+    __table_args__ = (Index("ix_job_history_job_id_at", "job_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(max_length=36)
+    at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+    step: JobStep = Field(sa_type=_enum(JobStep))
+    attempt: int = 0
+    replay: int = 0
+    smtp_host: str | None = Field(default=None, max_length=255)
+    config_source: str | None = Field(default=None, sa_column=Column(Text))
+    smtp_response: str | None = Field(default=None, sa_column=Column(Text))
+    error_class: str | None = Field(default=None, max_length=64)
+    error_text: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class RawBounce(SQLModel, table=True):

@@ -22,6 +22,7 @@ COMMANDS = {
     "dsn": "workers.dsn.cli:dsn",
     "enqueue": "workers.cli.enqueue:enqueue",
     "events": "workers.cli.events:events",
+    "job": "workers.job.cli:job",
     "suppression": "workers.cli.suppression:suppression",
     "topology": "workers.cli.topology:topology",
 }

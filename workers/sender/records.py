@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from schemas.job import MailJobV1
-from schemas.tables import Event, MailMessage, MailStatus, utc_now
+from schemas.tables import Event, JobHistory, JobStep, MailMessage, MailStatus, utc_now
 from workers.config.errors import ConfigError
 from workers.config.resolved import ResolvedConfig
 from workers.store.events import record_events
@@ -96,6 +96,7 @@ class _Existing:
     sending_started_at: datetime | None
     possible_duplicate: bool
     smtp_response: str | None
+    replayed: int = 0
 
 
 _CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
@@ -109,8 +110,14 @@ _EXISTING = select(
     _TABLE.c.sending_started_at,
     _TABLE.c.possible_duplicate,
     _TABLE.c.smtp_response,
+    _TABLE.c.replayed,
 ).where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
 _INSERT = insert(_TABLE)
+_HISTORY = JobHistory.__table__  # type: ignore[attr-defined]
+_INSERT_HISTORY = insert(_HISTORY)
+_REPLAYS = select(_TABLE.c.job_id, _TABLE.c.replayed).where(
+    _TABLE.c.job_id.in_(bindparam("job_ids", expanding=True))
+)
 
 
 def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Existing]:
@@ -123,9 +130,35 @@ def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Exis
             row.sending_started_at,
             row.possible_duplicate,
             row.smtp_response,
+            row.replayed or 0,
         )
         for row in rows
     }
+
+
+def _history(
+    job_id: str, step: JobStep, at: datetime, attempt: int, replay: int, **values: Any
+) -> dict[str, Any]:
+    """A ``job_history`` row (every column named, so that one statement inserts a batch)."""
+    row = {
+        "job_id": job_id,
+        "at": at,
+        "step": step,
+        "attempt": attempt,
+        "replay": replay,
+        "smtp_host": None,
+        "config_source": None,
+        "smtp_response": None,
+        "error_class": None,
+        "error_text": None,
+    }
+    row.update(values)
+    return row
+
+
+def _write_history(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        connection.execute(_INSERT_HISTORY, rows)
 
 
 def _write(
@@ -197,6 +230,7 @@ def claim_jobs(
             return adapt(found[0], str(job.job_id)), found[1]
 
         claims: list[Claim] = []
+        history: list[dict[str, Any]] = []
         changes: list[tuple[MailJobV1, dict[str, Any]]] = []
         claimed: dict[str, _Existing] = {}  # what this batch wrote: a second copy of a job sees it
         for request in requests:
@@ -205,17 +239,60 @@ def claim_jobs(
             claim, values = _claim_one(row, suppressed, request, config_for, now)
             claims.append(claim)
             if values is not None:
+                history.extend(_claim_history(job_id, row, request, values, now))
                 changes.append((request.job, values))
                 claimed[job_id] = _Existing(
                     values["status"],
                     values.get("sending_started_at"),
                     values.get("possible_duplicate", False),
                     None,
+                    max(request.replayed, row.replayed if row else 0),
                 )
         _write(connection, existing, changes)
+        _write_history(connection, history)
         return claims
 
     return claim
+
+
+def _claim_history(
+    job_id: str,
+    existing: _Existing | None,
+    request: ClaimRequest,
+    values: dict[str, Any],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The history a claim writes: a replay first seen, then the attempt it starts (or the
+    suppression that ends the job)."""
+    rows = []
+    replay = request.replayed
+    if replay > (existing.replayed if existing else 0):
+        rows.append(_history(job_id, JobStep.REPLAYED, now, 0, replay))
+    if values["status"] == MailStatus.SUPPRESSED:
+        rows.append(
+            _history(
+                job_id,
+                JobStep.SUPPRESSED,
+                now,
+                request.attempt,
+                replay,
+                error_class=values["error_class"],
+                error_text=values["error_text"],
+            )
+        )
+    else:
+        rows.append(
+            _history(
+                job_id,
+                JobStep.STARTED,
+                now,
+                request.attempt,
+                replay,
+                smtp_host=values["smtp_host"],
+                config_source=values["config_source"],
+            )
+        )
+    return rows
 
 
 def _claim_one(
@@ -313,6 +390,25 @@ def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
             values["sent_at"] = now
         changes.append((outcome.job, values))
     _write(connection, existing, changes)
+    replays: dict[str, int] = dict(
+        connection.execute(_REPLAYS, {"job_ids": list({str(o.job.job_id) for o in outcomes})}).all()
+    )
+    _write_history(
+        connection,
+        [
+            _history(
+                str(outcome.job.job_id),
+                JobStep(str(outcome.status)),
+                now,
+                outcome.attempts,
+                replays.get(str(outcome.job.job_id)) or 0,
+                smtp_response=outcome.smtp_response,
+                error_class=outcome.error_class,
+                error_text=outcome.error_text,
+            )
+            for outcome in outcomes
+        ],
+    )
     events = [event for outcome in outcomes for event in outcome.events]
     if events:
         record_events(session, events)

@@ -28,7 +28,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression, utc_now
+from schemas.tables import (
+    Event,
+    JobHistory,
+    MailMessage,
+    MailStatus,
+    RawBounce,
+    Suppression,
+    utc_now,
+)
 from workers.settings import Retention
 from workers.store.engine import session_scope
 from workers.store.events import awaiting_publication
@@ -115,5 +123,10 @@ def prune(
             raw_id, _orphan_raw_bounces(cutoff, dry_run), delete(RawBounce)
         )
     if (cutoff := _cutoff(now, retention.job_days)) is not None:
+        if not dry_run:  # a job's history goes with its row
+            of_old_job = exists().where(
+                col(MailMessage.job_id) == col(JobHistory.job_id), _old_jobs(cutoff)
+            )
+            _batches(engine, col(JobHistory.id), of_old_job, delete(JobHistory))
         pruned.jobs_deleted = run(job_id, _old_jobs(cutoff), delete(MailMessage))
     return pruned

@@ -1,0 +1,1 @@
+"""A job's whole story: its row, every attempt, replays, Events and suppressions."""
