@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help venv services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender bench-dlq schema clean
+.PHONY: help venv node-deps services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender bench-dlq schema clean
 
 help:
 	@echo "make test      set up everything and run the whole test suite"
@@ -24,10 +24,18 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -c "import flanker.addresslib.address" 2>/dev/null
 	touch $@
 
+# The Node.js examples and the ajv side of the job table (package-lock.json pins them).
+node-deps: examples/node/node_modules/.installed
+
+examples/node/node_modules/.installed: examples/node/package.json examples/node/package-lock.json
+	bash infra/install.sh node=nodejs npm=npm
+	npm ci --prefix examples/node --no-audit --no-fund --loglevel=error
+	touch $@
+
 services:
 	bash infra/services.sh
 
-test: venv services
+test: venv node-deps services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -71,4 +79,4 @@ bench-dlq: venv services
 	$(BIN)/python -m bench.dlq
 
 clean:
-	rm -rf $(VENV) var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db
+	rm -rf $(VENV) examples/node/node_modules var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db
