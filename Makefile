@@ -39,13 +39,13 @@ test: venv node-deps services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(BIN)/ruff check workers schemas tests bench
-	$(BIN)/ruff format --check workers schemas tests bench
-	$(BIN)/mypy workers schemas tests bench
+	$(BIN)/ruff check workers schemas tests bench examples
+	$(BIN)/ruff format --check workers schemas tests bench examples
+	$(BIN)/mypy workers schemas tests bench examples/python
 
 format: venv
-	$(BIN)/ruff check --fix workers schemas tests bench
-	$(BIN)/ruff format workers schemas tests bench
+	$(BIN)/ruff check --fix workers schemas tests bench examples
+	$(BIN)/ruff format workers schemas tests bench examples
 
 schema: venv
 	$(BIN)/python -m schemas.export

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from tests.bounces.running import (
     wait_until,
     worker_env,
 )
+from tests.contracts import check_event
 from workers.broker import names
 from workers.demo import local
 from workers.store import migrate
@@ -39,7 +39,8 @@ def drain_message_ids(broker: BlockingChannel) -> Counter[str]:
     found: Counter[str] = Counter()
     while (got := broker.basic_get(names.EVENTS_QUEUE, auto_ack=True))[0] is not None:
         _method, properties, body = got
-        assert properties.message_id == f"event-{json.loads(body)['event_id']}"
+        message = check_event(properties, body)
+        assert properties.message_id == f"{message['type']}:event:{message['data']['event_id']}"
         found[properties.message_id] += 1
     return found
 
@@ -88,7 +89,7 @@ def test_kill_9_mid_mailbox_then_restart_gives_exactly_one_set_of_events(
     engine.dispose()
     assert unpublished == []
     published = drain_message_ids(broker)
-    assert set(published) == {f"event-{event_id}" for event_id in publishable}
+    assert {int(mid.rpartition(":")[2]) for mid in published} == set(publishable)
 
 
 def children_of(pid: int) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from datetime import datetime
@@ -16,6 +15,7 @@ from sqlmodel import col, func, select
 from schemas.tables import Event, RawBounce
 from tests.bounces import mails
 from tests.bounces.test_pipeline import SETTINGS, add_job, fetched, pipeline
+from tests.contracts import check_event
 from workers.bounces.maildir import MaildirSource
 from workers.bounces.outbox import publish_pending
 from workers.bounces.pipeline import BouncePipeline, Handled
@@ -114,15 +114,17 @@ def test_committed_events_are_published_once_with_their_fields(
     received = []
     while (got := broker.basic_get(names.EVENTS_QUEUE, auto_ack=True))[0] is not None:
         method, properties, body = got
-        received.append((method.routing_key, properties.message_id, json.loads(body)))
+        received.append((method.routing_key, properties.message_id, check_event(properties, body)))
     assert sorted(key for key, _, _ in received) == [names.EVENT_BOUNCED, names.EVENT_COMPLAINT]
     bounced = next(body for key, _, body in received if key == names.EVENT_BOUNCED)
-    assert (bounced["job_id"], bounced["recipient"], bounced["reason"]) == (
+    assert (bounced["job_id"], bounced["data"]["recipient"], bounced["data"]["reason"]) == (
         job_id,
         "juri@example.ee",
         "userunknown",
     )
-    assert {mid for _, mid, _ in received} == {f"event-{body['event_id']}" for *_, body in received}
+    assert {mid for _, mid, _ in received} == {
+        f"{body['type']}:event:{body['data']['event_id']}" for *_, body in received
+    }
     assert summary.published == 2
     with session_scope(engine) as session:
         unpublished = session.exec(select(Event).where(col(Event.published_at).is_(None))).all()
@@ -142,8 +144,9 @@ def test_events_wait_in_the_outbox_while_the_broker_is_away(
         ConfirmingPublisher.open("amqp://guest:guest@127.0.0.1:1/%2F")
     with ConfirmingPublisher.open(rabbitmq_url) as publisher:
         assert publish_pending(engine, publisher) == 1
-    method, _properties, body = broker.basic_get(names.EVENTS_QUEUE, auto_ack=True)
-    assert method is not None and json.loads(body)["recipient"] == "a@example.ee"
+    method, properties, body = broker.basic_get(names.EVENTS_QUEUE, auto_ack=True)
+    assert method is not None
+    assert check_event(properties, body)["data"]["recipient"] == "a@example.ee"
 
 
 def test_a_maildir_that_is_not_one_is_refused(tmp_path: Path, engine: Engine) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from schemas.tables import Event, MailMessage, UserMailSettings
+from tests.contracts import check_event
 from workers.broker import names
 from workers.broker.publisher import ConfirmingPublisher, job_properties
 from workers.logging import configure_logging
@@ -125,7 +126,10 @@ class Harness:
         return int(declared.method.message_count)
 
     def notices(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.drain(names.EVENTS_QUEUE)]
+        """The event messages published, each checked against the events schema file."""
+        return [
+            check_event(properties, body) for properties, body in self.drain(names.EVENTS_QUEUE)
+        ]
 
 
 __all__ = ["Harness", "job_properties", "seed_user", "sender_settings"]

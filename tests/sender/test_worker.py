@@ -44,7 +44,7 @@ def test_jobs_are_sent_recorded_announced_and_acked(
     key = signing_key("test-secret-key")
     assert first.mail_from == envelope_sender(jobs[0]["job_id"], "events.erpmail.test", key)
     assert first.recipients == ["juri@example.ee"]
-    sent = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
+    sent = [n for n in harness.notices() if n["type"] == names.EVENT_SENT]
     assert sorted(n["job_id"] for n in sent) == sorted(job["job_id"] for job in jobs)
     assert harness.queue_depth(names.SEND_QUEUE) == 0
 
@@ -83,7 +83,7 @@ def test_a_job_already_sent_is_not_sent_again(
 
     assert server.message_id_counts()[message_id_for(job["job_id"], "events.erpmail.test")] == 1
     assert worker.stats.duplicates == 1
-    assert [n["event"] for n in harness.notices()] == [names.EVENT_SENT]
+    assert [n["type"] for n in harness.notices()] == [names.EVENT_SENT]
 
 
 def test_invalid_jobs_are_dead_lettered_with_their_reason_and_good_ones_sent(
@@ -144,8 +144,8 @@ def test_suppressed_recipients_are_skipped_and_an_all_suppressed_job_ends_suppre
 
     assert harness.statuses() == {partly["job_id"]: "sent", wholly["job_id"]: "suppressed"}
     assert [r.recipients for r in server.received] == [["kati@example.ee"]]
-    failed = [n for n in harness.notices() if n["event"] == names.EVENT_FAILED]
-    assert [(n["job_id"], n["status"], n["suppressed"]) for n in failed] == [
+    failed = [n for n in harness.notices() if n["type"] == names.EVENT_FAILED]
+    assert [(n["job_id"], n["data"]["status"], n["data"]["suppressed"]) for n in failed] == [
         (wholly["job_id"], "suppressed", ["juri@example.ee"])
     ]
 
@@ -183,7 +183,7 @@ def test_a_5xx_answer_dead_letters_at_once_with_the_reply(
     assert properties.headers[names.HEADER_ATTEMPT] == 1
     row = harness.rows()[job["job_id"]]
     assert row.error_class == "rejected"
-    failed = [n for n in harness.notices() if n["event"] == names.EVENT_FAILED]
+    failed = [n for n in harness.notices() if n["type"] == names.EVENT_FAILED]
     assert [n["job_id"] for n in failed] == [job["job_id"]]
 
 
@@ -212,8 +212,8 @@ def test_refused_recipients_become_smtp_events_and_the_others_get_the_mail(
         "userunknown",
         "hard",
     )
-    sent = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
-    assert sent[0]["refused"] == ["gone@example.ee"]
+    sent = [n for n in harness.notices() if n["type"] == names.EVENT_SENT]
+    assert sent[0]["data"]["refused"] == ["gone@example.ee"]
 
 
 def test_every_recipient_refused_is_a_permanent_failure_with_events(
@@ -298,8 +298,8 @@ def test_a_job_interrupted_mid_send_is_resent_and_flagged_as_a_possible_duplicat
 
     assert server.accepted() == 1
     assert harness.rows()[job["job_id"]].possible_duplicate is True
-    (sent,) = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
-    assert sent["possible_duplicate"] is True
+    (sent,) = [n for n in harness.notices() if n["type"] == names.EVENT_SENT]
+    assert sent["data"]["possible_duplicate"] is True
 
 
 def test_at_most_once_dead_letters_a_job_interrupted_mid_send_until_replayed_knowingly(
@@ -325,8 +325,8 @@ def test_at_most_once_dead_letters_a_job_interrupted_mid_send_until_replayed_kno
     )
     harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
     assert harness.rows()[job["job_id"]].possible_duplicate is True
-    (sent,) = [n for n in harness.notices() if n["event"] == names.EVENT_SENT]
-    assert sent["possible_duplicate"] is True
+    (sent,) = [n for n in harness.notices() if n["type"] == names.EVENT_SENT]
+    assert sent["data"]["possible_duplicate"] is True
     assert server.accepted() == 1
 
 

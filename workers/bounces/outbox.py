@@ -6,18 +6,27 @@ confirms and only then sets ``published_at``. A crash between the commit and the
 therefore loses nothing: the next sweep (of this worker after a restart, or of any other)
 publishes the row. A crash between the broker's confirm and the update publishes the row a
 second time: delivery is at least once, and consumers drop repeats by the AMQP
-``message_id`` (``event-<id>``), which is the same on every try.
+``message_id`` (``mail.bounced:event:<id>``; the envelope's ``message_id``), which is the same
+on every try.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pika
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from schemas.events import (
+    Bounce,
+    BouncedEvent,
+    ComplaintEvent,
+    EventType,
+    bounce_message_id,
+    encode,
+    envelope,
+)
 from schemas.tables import Event, utc_now
 from workers.broker import names
 from workers.broker.publisher import JSON, ConfirmingPublisher
@@ -33,6 +42,19 @@ def routing_key(event: Event) -> str:
     return names.EVENT_COMPLAINT if event.reason == "feedback" else names.EVENT_BOUNCED
 
 
+def event_message(event: Event) -> BouncedEvent | ComplaintEvent:
+    """The event message of an Event row (schemas/events.py): the envelope and the row."""
+    assert event.id is not None
+    kind = EventType(routing_key(event))
+    fields = event_to_json(event)
+    data = Bounce.model_validate({name: fields[name] for name in Bounce.model_fields}, strict=False)
+    model = BouncedEvent if kind == EventType.BOUNCED else ComplaintEvent
+    message_id = bounce_message_id(kind, event.id)
+    return model(
+        **envelope(kind, message_id, event.job_id, event.tenant, event.received_at), data=data
+    )
+
+
 def event_properties(event: Event) -> pika.BasicProperties:
     headers: dict[str, Any] = {"x-erpmail-reason": event.reason}
     if event.job_id:
@@ -41,7 +63,7 @@ def event_properties(event: Event) -> pika.BasicProperties:
         content_type=JSON,
         content_encoding="utf-8",
         delivery_mode=pika.DeliveryMode.Persistent,
-        message_id=f"event-{event.id}",
+        message_id=bounce_message_id(EventType(routing_key(event)), event.id or 0),
         type=routing_key(event),
         headers=headers,
     )
@@ -68,7 +90,7 @@ def publish_pending(engine: Engine, publisher: ConfirmingPublisher, limit: int =
     try:
         for event in pending:
             assert event.id is not None
-            body = json.dumps(event_to_json(event), ensure_ascii=False).encode("utf-8")
+            body = encode(event_message(event))
             publisher.publish(
                 names.EVENTS_EXCHANGE, routing_key(event), body, event_properties(event)
             )

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pika
 
+from schemas.events import (
+    Delivery,
+    EventType,
+    FailedEvent,
+    SentEvent,
+    encode,
+    envelope,
+    sender_message_id,
+)
 from schemas.job import MailJobV1
 from workers.broker import names
 from workers.broker.publisher import JSON
@@ -30,6 +38,7 @@ class Notice:
     refused: tuple[str, ...] = ()
     suppressed: tuple[str, ...] = ()
     possible_duplicate: bool = False
+    replay: int = 0  # replays from the dead-letter queue: part of the message id
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
@@ -39,32 +48,41 @@ class Notice:
         """The notice of ``event`` about ``job``; ``details`` are the optional fields."""
         return cls(event, str(job.job_id), job.tenant, job.user_code, status, attempt, **details)
 
+    @property
+    def amqp_message_id(self) -> str:
+        return sender_message_id(EventType(self.event), self.job_id, self.replay, self.attempt)
+
+    def message(self) -> SentEvent | FailedEvent:
+        """The event message (schemas/events.py): the envelope and the delivery's details."""
+        event = EventType(self.event)
+        data = Delivery(
+            user_code=self.user_code,
+            status=self.status,
+            attempt=self.attempt,
+            replay=self.replay,
+            mail_message_id=self.message_id,
+            smtp_host=self.smtp_host,
+            smtp_response=self.smtp_response,
+            error_class=self.error_class,
+            error_text=self.error_text,
+            refused=list(self.refused),
+            suppressed=list(self.suppressed),
+            possible_duplicate=self.possible_duplicate,
+        )
+        model = SentEvent if event == EventType.SENT else FailedEvent
+        return model(
+            **envelope(event, self.amqp_message_id, self.job_id, self.tenant, self.at), data=data
+        )
+
     def body(self) -> bytes:
-        document: dict[str, Any] = {
-            "event": self.event,
-            "job_id": self.job_id,
-            "tenant": self.tenant,
-            "user_code": self.user_code,
-            "status": self.status,
-            "attempt": self.attempt,
-            "message_id": self.message_id,
-            "smtp_host": self.smtp_host,
-            "smtp_response": self.smtp_response,
-            "error_class": self.error_class,
-            "error_text": self.error_text,
-            "refused": list(self.refused),
-            "suppressed": list(self.suppressed),
-            "possible_duplicate": self.possible_duplicate,
-            "at": self.at.isoformat(),
-        }
-        return json.dumps(document, ensure_ascii=False).encode("utf-8")
+        return encode(self.message())
 
     def properties(self) -> pika.BasicProperties:
         return pika.BasicProperties(
             content_type=JSON,
             content_encoding="utf-8",
             delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=f"{self.job_id}:{self.event}:{self.attempt}",
+            message_id=self.amqp_message_id,
             type=self.event,
         )
 
