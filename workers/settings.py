@@ -60,6 +60,9 @@ class Settings:
     presets_file: str | None = None
     bounces: BounceSettings = field(default_factory=lambda: BounceSettings())
     retention: Retention = field(default_factory=lambda: Retention())
+    # each worker process's /metrics, /livez, /readyz; None: the worker's default port, 0: off
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
     # sender worker
     sender_prefetch: int = 200
     sender_concurrency: int = 100
@@ -148,6 +151,15 @@ def _bounce_settings(env: Mapping[str, str]) -> BounceSettings:
     )
 
 
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name):
+        return None
+    port = _int(env, name, 0)
+    if not 0 <= port <= 65535:
+        raise SettingsError(f"{name} must be a port number (0 turns it off), not {port}")
+    return port
+
+
 def _retention(env: Mapping[str, str]) -> Retention:
     defaults = Retention()
     days = {
@@ -185,6 +197,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         presets_file=env.get("ERPMAIL_PRESETS_FILE") or None,
         bounces=_bounce_settings(env),
         retention=_retention(env),
+        metrics_host=env.get("ERPMAIL_METRICS_HOST") or defaults.metrics_host,
+        metrics_port=_port(env, "ERPMAIL_METRICS_PORT"),
         sender_prefetch=_positive(env, "ERPMAIL_SENDER_PREFETCH", defaults.sender_prefetch),
         sender_concurrency=_positive(
             env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency

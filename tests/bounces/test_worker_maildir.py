@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.error
+import urllib.request
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
+from prometheus_client import REGISTRY
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
@@ -25,6 +28,7 @@ from workers.bounces.worker import BounceWorker
 from workers.broker import names
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import ConfirmingPublisher
+from workers.metrics.http import MonitorServer
 from workers.store.engine import session_scope
 
 
@@ -206,3 +210,55 @@ def test_a_mail_left_in_new_does_not_end_the_wait_but_a_delivered_one_does(
     source.wait(30)
     timer.join()
     assert time.monotonic() - started < 10
+
+
+def test_health_and_metrics_follow_the_mailbox_database_and_broker(
+    engine: Engine, tmp_path: Path, rabbitmq_url: str, broker: BlockingChannel
+) -> None:
+    job_id = add_job(engine)
+    root = make_maildir(tmp_path / "box", {"b1": mails.dsn(job_id, "juri@example.ee")})
+    worker = BounceWorker(
+        MaildirSource(root),
+        pipeline(engine),
+        engine,
+        lambda: ConfirmingPublisher.open(rabbitmq_url),
+        poll_seconds=1,
+        max_message_bytes=SETTINGS.max_message_bytes,
+    )
+    monitor = MonitorServer(worker.health, "127.0.0.1", 0)
+    try:
+        assert scrape_status(monitor.port, "/readyz") == 503, "nothing tried yet"
+        before = REGISTRY.get_sample_value("erpmail_bounce_events_total", {"reason": "userunknown"})
+        worker.run(once=True)
+        assert scrape_status(monitor.port, "/readyz") == 200
+        assert scrape_status(monitor.port, "/livez") == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{monitor.port}/metrics") as answer:
+            text = answer.read().decode()
+    finally:
+        monitor.close()
+    assert 'erpmail_bounces_handled_total{kind="bounce"}' in text
+    after = REGISTRY.get_sample_value("erpmail_bounce_events_total", {"reason": "userunknown"})
+    assert (after or 0) - (before or 0) == 1
+    last = REGISTRY.get_sample_value("erpmail_bounces_last_handled_timestamp_seconds")
+    assert last is not None and abs(last - time.time()) < 60
+
+    gone = BounceWorker(
+        MaildirSource(tmp_path / "missing"),
+        pipeline(engine),
+        engine,
+        None,
+        poll_seconds=1,
+        max_message_bytes=SETTINGS.max_message_bytes,
+    )
+    with pytest.raises(SourceRefused):
+        gone.run(once=True)
+    ready, detail = gone.health.ready()
+    assert not ready and "is not a Maildir" in detail["checks"]["mailbox"]
+
+
+def scrape_status(port: int, path: str) -> int:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}") as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)

@@ -18,6 +18,7 @@ from workers.bounces.worker import BounceWorker, GaveUp
 from workers.broker.publisher import ConfirmingPublisher
 from workers.cli.context import settings_from_env
 from workers.logging import get_logger
+from workers.metrics.http import BOUNCES_PORT, MonitorUnavailable, serve_monitor
 from workers.settings import Settings
 from workers.store.engine import make_engine
 
@@ -46,7 +47,12 @@ def make_source(settings: Settings, maildir: Path | None) -> MailSource:
     help="Read a Maildir (new/ → cur/) instead of IMAP_URL.",
 )
 @click.option("--no-publish", is_flag=True, help="Do not publish to RabbitMQ (the outbox waits).")
-def bounces(once: bool, maildir: Path | None, no_publish: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    help=f"Port of /metrics, /livez, /readyz (default {BOUNCES_PORT}, off with --once; 0: off).",
+)
+def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: int | None) -> None:
     """Read the event mailbox into Event records.
 
     Each mail is parsed and recorded (Events, raw mail, job status, suppressions) in one
@@ -77,6 +83,14 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool) -> None:
     def stop(_signum: int, _frame: FrameType | None) -> None:
         worker.stop()
 
+    port = settings.metrics_port if metrics_port is None else metrics_port
+    try:
+        monitor = serve_monitor(
+            worker.health, settings.metrics_host, 0 if once and port is None else port, BOUNCES_PORT
+        )
+    except MonitorUnavailable as error:
+        engine.dispose()
+        raise click.ClickException(str(error)) from None
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     log.info("bounce worker starting", source=source.description, once=once)
@@ -86,6 +100,8 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool) -> None:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
     finally:
+        if monitor is not None:
+            monitor.close()
         engine.dispose()
     if once:
         Console().print(summary.table(source.description))

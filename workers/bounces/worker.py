@@ -22,11 +22,20 @@ from sqlalchemy.exc import DBAPIError
 from workers.backoff import backoff_delays
 from workers.bounces.outbox import publish_pending
 from workers.bounces.pipeline import BouncePipeline
-from workers.bounces.source import FetchedMessage, MailSource, MessageRef, SourceUnavailable
+from workers.bounces.source import (
+    FetchedMessage,
+    MailSource,
+    MessageRef,
+    SourceRefused,
+    SourceUnavailable,
+)
 from workers.bounces.summary import Summary
+from workers.broker import names
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import ConfirmingPublisher, PublishRefused
 from workers.logging import get_logger, log_context
+from workers.metrics import catalog as metrics
+from workers.metrics.http import Health
 from workers.store.engine import is_unavailable
 
 
@@ -67,6 +76,9 @@ class BounceWorker:
         self._sleep = sleep
         self.stopping = threading.Event()
         self.summary = Summary()
+        checks = ("mailbox", "database") + (("broker",) if open_publisher else ())
+        # the loop waits up to a poll interval for new mail: only a longer silence is stuck
+        self.health = Health(checks, stale_after=2 * poll_seconds + 60)
 
     def stop(self) -> None:
         """Finish the mail in hand, then return from :meth:`run` (safe from any thread)."""
@@ -80,9 +92,11 @@ class BounceWorker:
         done_this_run: set[str] = set()
         try:
             while not self.stopping.is_set():
+                self.health.beat()
                 try:
                     self._source.connect()
                     pending = self._source.pending()
+                    self.health.set("mailbox", True)
                     done_this_run &= {r.id for r in pending}  # what left the mailbox is forgotten
                     refs = [r for r in pending if r.id not in done_this_run]
                     if refs:
@@ -93,7 +107,16 @@ class BounceWorker:
                         if once:
                             break
                         self._source.wait(self._poll)
+                except SourceRefused as exc:  # for good: the caller stops
+                    self.health.set("mailbox", False, str(exc))
+                    raise
                 except (SourceUnavailable, DBAPIError) as exc:
+                    self.health.set(
+                        "mailbox" if isinstance(exc, SourceUnavailable) else "database",
+                        False,
+                        str(exc),
+                    )
+                    metrics.DATABASE_PAUSED.set(int(isinstance(exc, DBAPIError)))
                     failures += 1
                     if once and failures >= ONCE_MAX_FAILURES:
                         raise GaveUp(f"giving up after {failures} tries: {exc}") from None
@@ -158,6 +181,15 @@ class BounceWorker:
                 return
         self._source.move(message.ref, handled.destination)
         self.summary.add(handled)
+        self.health.beat()
+        self.health.set("database", True)
+        metrics.DATABASE_PAUSED.set(0)
+        metrics.BOUNCES_HANDLED.labels(
+            "duplicate" if handled.duplicate else handled.kind.value
+        ).inc()
+        for reason in handled.reasons:
+            metrics.BOUNCE_EVENTS.labels(reason).inc()
+        metrics.BOUNCE_LAST_HANDLED.set_to_current_time()
 
     def _publish(self) -> None:
         if self._open_publisher is None:
@@ -167,7 +199,12 @@ class BounceWorker:
                 self._publisher = self._open_publisher()
             while count := publish_pending(self._engine, self._publisher):
                 self.summary.published += count
+                metrics.EVENTS_PUBLISHED.labels(names.EVENTS_EXCHANGE).inc(count)
+            self.health.set("broker", True)
         except (BrokerUnavailable, PublishRefused, pika.exceptions.AMQPError) as exc:
+            if isinstance(exc, PublishRefused):
+                metrics.EVENTS_REFUSED.labels(names.EVENTS_EXCHANGE).inc()
+            self.health.set("broker", False, str(exc))
             log().warning("events not published yet; they stay in the outbox", error=str(exc))
             if self._publisher is not None:
                 with suppress(pika.exceptions.AMQPError):

@@ -13,6 +13,7 @@ from workers.broker.topology import build_topology, declare
 from workers.cli.context import settings_from_env
 from workers.gc_tuning import freeze_startup_objects
 from workers.logging import get_logger
+from workers.metrics.http import SENDER_PORT, MonitorUnavailable, serve_monitor
 from workers.sender.worker import SenderWorker
 from workers.settings import Settings
 from workers.store.engine import make_engine
@@ -47,12 +48,20 @@ async def run_until_signalled(worker: SenderWorker) -> None:
 @click.option("--prefetch", type=click.IntRange(min=1), help="Deliveries held at once.")
 @click.option("--concurrency", type=click.IntRange(min=1), help="Jobs worked on at once.")
 @click.option("--pool-size", type=click.IntRange(min=1), help="SMTP connections per server.")
-def send_command(prefetch: int | None, concurrency: int | None, pool_size: int | None) -> None:
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(min=0, max=65535),
+    help=f"Port of /metrics, /livez, /readyz (default {SENDER_PORT}; 0: off).",
+)
+def send_command(
+    prefetch: int | None, concurrency: int | None, pool_size: int | None, metrics_port: int | None
+) -> None:
     """Consume mail.send and send each job over SMTP (stop with SIGTERM or Ctrl-C).
 
     Settings come from the environment (ERPMAIL_SENDER_PREFETCH, ERPMAIL_SENDER_CONCURRENCY,
     ERPMAIL_SMTP_POOL_SIZE, ERPMAIL_RETRY_LADDER, ERPMAIL_MAX_ATTEMPTS, ERPMAIL_RETRY_MAX_AGE,
-    ERPMAIL_INTERRUPTED_SEND=resend|dead-letter, ...); the options override them.
+    ERPMAIL_INTERRUPTED_SEND=resend|dead-letter, ERPMAIL_METRICS_PORT, ...); the options
+    override them.
     """
     settings = settings_from_env()
     settings = dataclasses.replace(
@@ -65,7 +74,15 @@ def send_command(prefetch: int | None, concurrency: int | None, pool_size: int |
     engine = make_engine(settings.database_url)
     try:
         worker = SenderWorker(settings, engine)
+        port = settings.metrics_port if metrics_port is None else metrics_port
+        monitor = serve_monitor(worker.health, settings.metrics_host, port, SENDER_PORT)
+    except MonitorUnavailable as error:
+        engine.dispose()
+        raise click.ClickException(str(error)) from None
+    try:
         freeze_startup_objects()
         asyncio.run(run_until_signalled(worker))
     finally:
+        if monitor is not None:
+            monitor.close()
         engine.dispose()

@@ -24,10 +24,12 @@ from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher
+from workers.broker.publisher import PublishRefused
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.correlation import message_id_for
 from workers.logging import log_context
+from workers.metrics import catalog as metrics
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
 from workers.sender.mime import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
@@ -159,6 +161,7 @@ class JobHandler:
         if claim.verdict == Verdict.DUPLICATE:
             log.info("duplicate")
             self.stats.duplicates += 1
+            metrics.JOBS_SKIPPED.labels("duplicate").inc()
             await self._notify(
                 delivery,
                 Notice.for_job(
@@ -175,6 +178,7 @@ class JobHandler:
         elif claim.verdict == Verdict.SUPPRESSED:
             log.info("suppressed", recipients=sorted(claim.suppressed))
             self.stats.suppressed += 1
+            metrics.JOBS_SKIPPED.labels("suppressed").inc()
             await self._notify(
                 delivery,
                 Notice.for_job(
@@ -251,17 +255,20 @@ class JobHandler:
         except MimeError as error:  # the recipients passed before: the sender's address failed
             text = f"the configured sender address cannot be written: {error}"
             failure = Failure(Kind.PERMANENT, ErrorClass.CONFIG, text)
-            await self._give_up(delivery, job, attempt, failure, info, _now(), text)
+            await self._give_up(
+                delivery, job, attempt, failure, info, _now(), text, kind=str(config.tier)
+            )
             return
         envelope = Envelope(
             config.envelope_sender, claim.recipients_to_send(recipients), message, crlf=True
         )
         remote = f"{config.endpoint.host}:{config.endpoint.port}"
         try:
-            accepted = await send(self.pools.get(config.endpoint), envelope)
+            with metrics.SEND_SECONDS.labels(str(config.tier)).time():
+                accepted = await send(self.pools.get(config.endpoint), envelope)
         except SendFailed as failed:
             failure = explain(failed, config, self.presets)
-            await self._failed(delivery, job, attempt, failure, info, remote, log)
+            await self._failed(delivery, job, attempt, failure, info, remote, log, str(config.tier))
             return
         now = _now()
         events = refusal_events(
@@ -278,6 +285,7 @@ class JobHandler:
             )
         )
         self.stats.sent += 1
+        metrics.JOBS_SENT.labels(str(config.tier)).inc()
         await self._notify(
             delivery,
             Notice.for_job(
@@ -321,12 +329,16 @@ class JobHandler:
         info: DeliveryInfo,
         remote: str,
         log: Any,
+        kind: str,
     ) -> None:
+        metrics.JOBS_FAILED.labels(failure.error_class, kind).inc()
         now = _now()
         first_failure = info.first_failure or now
         decision = self.policy.decide(failure, attempt, first_failure, now)
         if isinstance(decision, GiveUp):
-            await self._give_up(delivery, job, attempt, failure, info, now, decision.reason, remote)
+            await self._give_up(
+                delivery, job, attempt, failure, info, now, decision.reason, remote, kind=kind
+            )
             return
         properties = failed_properties(
             delivery.properties,
@@ -352,6 +364,7 @@ class JobHandler:
             ),
         )
         self.stats.retried += 1
+        metrics.JOBS_RETRIED.labels(failure.error_class, kind).inc()
         log.info(
             "retry_scheduled",
             error_class=failure.error_class,
@@ -396,6 +409,7 @@ class JobHandler:
                 ),
             )
         self.stats.deferred += 1
+        metrics.JOBS_DEFERRED.labels(reason).inc()
         log.info("deferred", reason=reason, delay_seconds=step)
         self._ack(delivery)
 
@@ -409,8 +423,10 @@ class JobHandler:
         now: datetime,
         reason: str,
         remote: str | None = None,
+        *,
+        kind: str = metrics.NO_CONFIG,
     ) -> None:
-        await self._dead_letter(delivery, failure, attempt, info, now, reason)
+        await self._dead_letter(delivery, failure, attempt, info, now, reason, kind=kind)
         events = (
             refusal_events(
                 job,
@@ -461,6 +477,8 @@ class JobHandler:
         info: DeliveryInfo,
         now: datetime,
         reason: str | None = None,
+        *,
+        kind: str = metrics.NO_CONFIG,
     ) -> None:
         properties = failed_properties(
             delivery.properties,
@@ -476,11 +494,17 @@ class JobHandler:
             names.DEAD_EXCHANGE, failure.error_class, delivery.body, properties
         )
         self.stats.dead += 1
+        metrics.JOBS_DEAD_LETTERED.labels(failure.error_class, kind).inc()
 
     async def _notify(self, delivery: Delivery, notice: Notice) -> None:
-        await delivery.generation.publisher.publish(
-            notice.exchange, notice.routing_key, notice.body(), notice.properties()
-        )
+        try:
+            await delivery.generation.publisher.publish(
+                notice.exchange, notice.routing_key, notice.body(), notice.properties()
+            )
+        except PublishRefused:
+            metrics.EVENTS_REFUSED.labels(notice.exchange).inc()
+            raise
+        metrics.EVENTS_PUBLISHED.labels(notice.exchange).inc()
 
     def _ack(self, delivery: Delivery) -> None:
         if not delivery.ack():

@@ -1,0 +1,82 @@
+"""Every metric erpmail exports, defined once (prometheus_client's default registry, which
+also carries the process's CPU, memory and file descriptors).
+
+Labels are small closed sets: an error class (``workers.sender.failures``), a configuration
+kind (the resolution tier: ``user``, ``global``, ``system``), a bounce reason; never a job,
+an address or a host name.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+NO_CONFIG = "none"  # a job refused before its configuration was resolved
+
+JOBS_CONSUMED = Counter("erpmail_sender_jobs_consumed", "Job deliveries taken from mail.send")
+JOBS_SENT = Counter("erpmail_sender_jobs_sent", "Jobs the SMTP server accepted", ["config_kind"])
+JOBS_FAILED = Counter(
+    "erpmail_sender_jobs_failed",
+    "Send attempts that failed (retried or dead-lettered after)",
+    ["error_class", "config_kind"],
+)
+JOBS_RETRIED = Counter(
+    "erpmail_sender_jobs_retried",
+    "Jobs published to a retry queue after a failed attempt",
+    ["error_class", "config_kind"],
+)
+JOBS_DEAD_LETTERED = Counter(
+    "erpmail_sender_jobs_dead_lettered",
+    "Jobs published to the dead-letter queue",
+    ["error_class", "config_kind"],
+)
+JOBS_DEFERRED = Counter(
+    "erpmail_sender_jobs_deferred",
+    "Jobs parked in a retry queue without an attempt (over a rate limit, held elsewhere)",
+    ["reason"],
+)
+JOBS_SKIPPED = Counter(
+    "erpmail_sender_jobs_skipped",
+    "Jobs acknowledged without sending (already sent, every recipient suppressed)",
+    ["reason"],
+)
+JOBS_REQUEUED = Counter(
+    "erpmail_sender_jobs_requeued", "Deliveries given back to the broker (stop, outage)"
+)
+JOBS_IN_FLIGHT = Gauge("erpmail_sender_jobs_in_flight", "Jobs this process is working on")
+SEND_SECONDS = Histogram(
+    "erpmail_sender_send_seconds",
+    "From asking the pool for an SMTP connection to the server's reply to the message",
+    ["config_kind"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
+)
+SMTP_CONNECTIONS_OPEN = Gauge(
+    "erpmail_smtp_connections_open", "SMTP connections open (idle or in use)"
+)
+SMTP_CONNECTIONS_OPENED = Counter(
+    "erpmail_smtp_connections_opened", "SMTP connections opened (logged in when configured)"
+)
+SMTP_CONNECTIONS_REUSED = Counter(
+    "erpmail_smtp_connections_reused", "Mails sent on a connection that had carried one before"
+)
+BOUNCES_HANDLED = Counter(
+    "erpmail_bounces_handled",
+    "Mails from the event mailbox, by what they were",
+    ["kind"],
+)
+BOUNCE_EVENTS = Counter(
+    "erpmail_bounce_events", "Event records written from bounces, by reason", ["reason"]
+)
+BOUNCE_LAST_HANDLED = Gauge(
+    "erpmail_bounces_last_handled_timestamp_seconds", "When the last mail was handled (Unix time)"
+)
+EVENTS_PUBLISHED = Counter(
+    "erpmail_events_published", "Notices and Events confirmed by the broker", ["exchange"]
+)
+EVENTS_REFUSED = Counter(
+    "erpmail_events_refused",
+    "Publishes the broker refused (a full mail.events queue rejects them)",
+    ["exchange"],
+)
+DATABASE_PAUSED = Gauge(
+    "erpmail_database_paused", "1 while the worker waits for the database to come back"
+)
