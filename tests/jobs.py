@@ -7,6 +7,8 @@ import json
 import uuid
 from typing import Any
 
+from schemas.tables import MailMessage, MailStatus
+
 
 def make_job(**overrides: Any) -> dict[str, Any]:
     job: dict[str, Any] = {
@@ -33,3 +35,15 @@ def make_job(**overrides: Any) -> dict[str, Any]:
 
 def job_bytes(**overrides: Any) -> bytes:
     return json.dumps(make_job(**overrides), ensure_ascii=False).encode("utf-8")
+
+
+def job_row(status: MailStatus, job_id: str | None = None, **fields: Any) -> MailMessage:
+    """A job's database row (acme's MARI's invoice) as the sender would have left it."""
+    return MailMessage(
+        job_id=job_id or str(uuid.uuid4()),
+        tenant="acme",
+        user_code="MARI",
+        kind="invoice",
+        status=status,
+        **fields,
+    )

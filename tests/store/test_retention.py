@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression, utc_now
+from tests.jobs import job_row
 from workers.cli.main import cli
 from workers.settings import Retention
 from workers.store import migrate, retention
@@ -52,19 +53,10 @@ def add_raw(engine: Engine, received_at: datetime, *events: dict[str, object]) -
 
 
 def add_job(engine: Engine, status: MailStatus, updated_at: datetime) -> str:
-    job_id = str(uuid.uuid4())
+    row = job_row(status, updated_at=updated_at)
     with session_scope(engine) as session:
-        session.add(
-            MailMessage(
-                job_id=job_id,
-                tenant="acme",
-                user_code="MARI",
-                kind="invoice",
-                status=status,
-                updated_at=updated_at,
-            )
-        )
-    return job_id
+        session.add(row)
+    return row.job_id
 
 
 def contents(engine: Engine) -> dict[int, bytes]:

@@ -23,6 +23,7 @@ COMMANDS = {
     "enqueue": "workers.cli.enqueue:enqueue",
     "events": "workers.cli.events:events",
     "job": "workers.job.cli:job",
+    "status": "workers.status.cli:status",
     "suppression": "workers.cli.suppression:suppression",
     "topology": "workers.cli.topology:topology",
 }

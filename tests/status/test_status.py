@@ -1,0 +1,98 @@
+"""`erpmail status` against the real broker and database: what waits where, and why."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pika
+import pytest
+from click.testing import CliRunner
+from pika.adapters.blocking_connection import BlockingChannel
+
+from schemas.tables import Event, MailStatus, RawBounce, utc_now
+from tests.jobs import job_bytes, job_row
+from workers.broker import names
+from workers.cli.main import cli
+from workers.sender.delivery import failed_properties
+from workers.store import migrate
+from workers.store.engine import make_engine, session_scope
+
+
+def dead_letter(channel: BlockingChannel, error_class: str) -> None:
+    now = utc_now()
+    properties = failed_properties(
+        pika.BasicProperties(message_id="j", delivery_mode=2),
+        attempts=1,
+        first_failure=now,
+        now=now,
+        error_class=error_class,
+        error_text="535 5.7.8 no",
+        worker="test",
+    )
+    channel.basic_publish(names.DEAD_EXCHANGE, error_class, job_bytes(), properties)
+
+
+def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    url = erpmail_env["DATABASE_URL"]
+    migrate.upgrade(url)
+    broker.basic_publish(names.JOBS_EXCHANGE, names.JOB_BINDING, job_bytes())
+    for error_class in ("auth", "auth", "rejected"):
+        dead_letter(broker, error_class)
+    now = utc_now()
+    with session_scope(make_engine(url)) as session:
+        for job_id, status, age in (
+            ("00000000-0000-4000-8000-000000000001", MailStatus.SENT, 50),
+            ("00000000-0000-4000-8000-000000000002", MailStatus.RETRYING, 30),
+            ("00000000-0000-4000-8000-000000000003", MailStatus.QUEUED, 5),
+        ):
+            session.add(job_row(status, job_id, created_at=now - timedelta(minutes=age)))
+        raw = RawBounce(bounce_key="k", content=b"x", size=1, received_at=now - timedelta(hours=2))
+        session.add(raw)
+        session.flush()
+        session.add(
+            Event(
+                source="dsn",
+                bounce_key="k",
+                recipient="a@example.ee",
+                reason="userunknown",
+                bounce_type="hard",
+                raw_bounce_id=raw.id,
+            )
+        )
+
+    result = CliRunner().invoke(cli, ["status", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    queues = {queue["name"]: queue for queue in report["queues"]}
+    assert (queues[names.SEND_QUEUE]["messages"], queues[names.SEND_QUEUE]["consumers"]) == (1, 0)
+    assert queues[names.DEAD_QUEUE]["messages"] == 3
+    assert queues[names.EVENTS_QUEUE]["max_length"] > 0
+    assert report["dead_letters"] == {"auth": 2, "rejected": 1}
+    assert report["oldest_waiting_job"] == "00000000-0000-4000-8000-000000000002"
+    assert report["jobs_by_status"] == {"sent": 1, "retrying": 1, "queued": 1}
+    assert report["last_bounce_at"].startswith(f"{now - timedelta(hours=2):%Y-%m-%dT%H}")
+    assert report["outbox_pending"] == 1
+    assert broker.queue_declare(names.DEAD_QUEUE, passive=True).method.message_count == 3
+
+    table = CliRunner().invoke(cli, ["status"])
+    assert table.exit_code == 0, table.output
+    assert "dead letters by class: auth 2, rejected 1" in table.stdout
+    assert "oldest waiting job: 00000000-0000-4000-8000-000000000002 (waiting 30m" in table.stdout
+    assert "last bounce handled: " in table.stdout and "(2h 0m ago)" in table.stdout
+    assert "events waiting in the outbox: 1" in table.stdout
+
+
+def test_status_says_what_did_not_answer_and_exits_1(
+    erpmail_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrate.upgrade(erpmail_env["DATABASE_URL"])
+    monkeypatch.setenv("RABBITMQ_URL", "amqp://guest:broker-secret@127.0.0.1:1/%2F")
+    result = CliRunner().invoke(cli, ["status", "--json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["broker_error"].startswith("cannot connect to RabbitMQ")
+    assert "broker-secret" not in result.output
+    assert report["jobs_by_status"] == {} and report["database_error"] is None

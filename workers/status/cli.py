@@ -1,0 +1,80 @@
+"""`erpmail status`: queue depths and consumers, dead letters by class, the oldest waiting
+job, the last bounce handled, the outbox — a table, or ``--json``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from workers.cli.context import settings_from_env
+from workers.status.report import Status, age, gather
+from workers.store.engine import make_engine
+
+
+def _table(status: Status) -> Table:
+    table = Table("queue", "messages", "consumers", title="RabbitMQ")
+    for queue in status.queues:
+        if queue.messages is None:
+            table.add_row(queue.name, "missing (erpmail topology declare)", "-")
+            continue
+        depth = str(queue.messages)
+        if queue.max_length:
+            depth += f" of {queue.max_length}"
+        table.add_row(queue.name, depth, str(queue.consumers))
+    return table
+
+
+def print_status(status: Status, console: Console) -> None:
+    if status.broker_error:
+        console.print(f"RabbitMQ: unavailable: {status.broker_error}", markup=False)
+    else:
+        console.print(_table(status))
+    if status.dead_letters_error:
+        console.print(f"dead letters: not read ({status.dead_letters_error})", markup=False)
+    elif not status.broker_error:
+        by_class = ", ".join(f"{name} {count}" for name, count in status.dead_letters.items())
+        console.print(f"dead letters by class: {by_class or 'none'}", markup=False)
+    if status.database_error:
+        console.print(f"database: unavailable: {status.database_error}", markup=False)
+        return
+    jobs = ", ".join(f"{name} {count}" for name, count in sorted(status.jobs_by_status.items()))
+    console.print(f"jobs: {jobs or 'none'}", markup=False)
+    if status.oldest_waiting_job:
+        console.print(
+            f"oldest waiting job: {status.oldest_waiting_job} "
+            f"(waiting {age(status.oldest_waiting_since)})",
+            markup=False,
+        )
+    else:
+        console.print("oldest waiting job: none waiting", markup=False)
+    last = status.last_bounce_at
+    handled = f"{last:%Y-%m-%d %H:%M:%S} UTC ({age(last)} ago)" if last else "none yet"
+    console.print(f"last bounce handled: {handled}", markup=False)
+    console.print(f"events waiting in the outbox: {status.outbox_pending}", markup=False)
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--no-dead-letters", is_flag=True, help="Skip reading the dead-letter queue (it can be long)."
+)
+def status(as_json: bool, no_dead_letters: bool) -> None:
+    """The system at a glance: queues and their consumers, dead letters by class, the
+    oldest waiting job, the last bounce handled, events not yet published.
+
+    Exit status 0 when the broker and the database answered, 1 when one did not."""
+    settings = settings_from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        report = gather(settings, engine, dead_letters=not no_dead_letters)
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        print_status(report, Console(width=max(Console().width, 100)))
+    if not report.healthy:
+        raise SystemExit(1)

@@ -1,0 +1,157 @@
+"""What ``erpmail status`` reports, gathered read-only from RabbitMQ and the database.
+
+Queues: depth and consumers of every queue of the topology (a worker's consumer missing
+shows here first). Dead letters by class: read without taking them (``dlq.queue.snapshot``).
+The database: the oldest job still waiting (queued, retrying or sending), jobs by status,
+the last bounce handled and the Events still in the outbox (not yet published: a refused
+publish, e.g. ``mail.events`` full, leaves them there).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pika.exceptions
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import col
+
+from schemas.tables import Event, MailMessage, MailStatus, RawBounce, utc_now
+from workers.broker.connection import BrokerUnavailable, connect
+from workers.broker.topology import build_topology
+from workers.dlq.letters import group_by_cause
+from workers.dlq.queue import QueueBusy, snapshot
+from workers.settings import Settings
+from workers.store.engine import is_unavailable, session_scope
+from workers.store.events import awaiting_publication
+
+WAITING = (MailStatus.QUEUED, MailStatus.RETRYING, MailStatus.SENDING)
+
+
+@dataclass(frozen=True)
+class QueueState:
+    name: str
+    messages: int | None  # None: the queue does not exist (topology not declared)
+    consumers: int | None
+    max_length: int | None = None
+
+
+@dataclass
+class Status:
+    queues: list[QueueState] = field(default_factory=list)
+    broker_error: str | None = None
+    dead_letters: dict[str, int] = field(default_factory=dict)
+    dead_letters_error: str | None = None
+    jobs_by_status: dict[str, int] = field(default_factory=dict)
+    oldest_waiting_job: str | None = None
+    oldest_waiting_since: datetime | None = None
+    last_bounce_at: datetime | None = None
+    outbox_pending: int = 0
+    database_error: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        """Everything answered (what it says is for the operator to judge)."""
+        return not (self.broker_error or self.database_error)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("oldest_waiting_since", "last_bounce_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
+        return data
+
+
+def _queues(settings: Settings, status: Status) -> None:
+    spec = build_topology(settings.retry_ladder)
+    try:
+        connection = connect(settings.rabbitmq_url, "erpmail-status")
+    except BrokerUnavailable as error:
+        status.broker_error = str(error)
+        return
+    channel_log = logging.getLogger("pika.channel")
+    level = channel_log.level
+    channel_log.setLevel(logging.ERROR)  # a missing queue is reported here, not warned about
+    try:
+        channel = connection.channel()
+        for queue in spec.queues:
+            max_length = queue.arguments.get("x-max-length")
+            try:
+                declared = channel.queue_declare(queue.name, passive=True).method
+            except pika.exceptions.ChannelClosedByBroker:  # 404: not declared
+                status.queues.append(QueueState(queue.name, None, None, max_length))
+                channel = connection.channel()
+                continue
+            status.queues.append(
+                QueueState(queue.name, declared.message_count, declared.consumer_count, max_length)
+            )
+    finally:
+        channel_log.setLevel(level)
+        if connection.is_open:
+            connection.close()
+
+
+def _dead_letters(settings: Settings, status: Status) -> None:
+    try:
+        letters = snapshot(settings.rabbitmq_url)
+    except (BrokerUnavailable, QueueBusy, pika.exceptions.AMQPError) as error:
+        status.dead_letters_error = str(error) or type(error).__name__
+        return
+    status.dead_letters = {group.error_class: group.count for group in group_by_cause(letters)}
+
+
+def _database(engine: Engine, status: Status) -> None:
+    try:
+        with session_scope(engine) as session:
+            counts = session.execute(
+                select(col(MailMessage.status), func.count()).group_by(col(MailMessage.status))
+            ).all()
+            oldest = session.execute(
+                select(col(MailMessage.job_id), col(MailMessage.created_at))
+                .where(col(MailMessage.status).in_(WAITING))
+                .order_by(col(MailMessage.created_at))
+                .limit(1)
+            ).first()
+            status.last_bounce_at = session.execute(
+                select(func.max(RawBounce.received_at))
+            ).scalar_one()
+            status.outbox_pending = int(
+                session.execute(
+                    select(func.count(col(Event.id))).where(awaiting_publication())
+                ).scalar_one()
+            )
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        status.database_error = str(error).splitlines()[0]
+        return
+    status.jobs_by_status = {str(MailStatus(name)): int(count) for name, count in counts}
+    if oldest is not None:
+        status.oldest_waiting_job, status.oldest_waiting_since = oldest[0], oldest[1]
+
+
+def gather(settings: Settings, engine: Engine, *, dead_letters: bool = True) -> Status:
+    status = Status()
+    _queues(settings, status)
+    if dead_letters and not status.broker_error:
+        _dead_letters(settings, status)
+    _database(engine, status)
+    return status
+
+
+def age(moment: datetime | None, now: datetime | None = None) -> str:
+    """``3h 12m`` for a naive UTC moment (the database's), ``-`` for none."""
+    if moment is None:
+        return "-"
+    seconds = max(0, int(((now or utc_now()) - moment).total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m {seconds}s"
