@@ -125,3 +125,23 @@ def test_suppression_add_list_remove(cli_engine: Engine) -> None:
     assert again.exit_code == 1 and "was not suppressed" in again.output
     refused = runner.invoke(cli, ["suppression", "add", "acme", "not-an-address"])
     assert refused.exit_code == 2
+
+
+def test_events_list_takes_short_job_ids_and_says_when_nothing_matches(
+    cli_engine: Engine,
+) -> None:
+    seed(cli_engine)
+    with session_scope(cli_engine) as session:
+        session.add(event(9, job_id="11111111-2222-1111-1111-111111111111"))
+    runner = CliRunner()
+    one = runner.invoke(cli, ["events", "list", "--json", "--job", "11111111-1"])
+    assert one.exit_code == 0, one.output
+    assert [json.loads(line)["bounce_key"] for line in one.stdout.splitlines()] == ["key-0"]
+    ambiguous = runner.invoke(cli, ["events", "list", "--job", "11111111"])
+    assert ambiguous.exit_code == 2 and "start of several job ids" in ambiguous.output
+    unknown_job = runner.invoke(cli, ["events", "list", "--job", "3cfda759"])
+    assert unknown_job.exit_code == 3 and "no Event names job '3cfda759'" in unknown_job.stderr
+    unknown_reason = runner.invoke(cli, ["events", "list", "--reason", "nosuchreason"])
+    assert unknown_reason.exit_code == 2 and "nosuchreason" in unknown_reason.output
+    nothing = runner.invoke(cli, ["events", "list", "--reason", "mailboxfull", "--tenant", "x"])
+    assert nothing.exit_code == 3 and "no Event matches" in nothing.stderr

@@ -9,7 +9,12 @@ from pika.adapters.blocking_connection import BlockingChannel
 from tests.conftest import TEST_RETRY_LADDER
 from workers.broker import names
 from workers.broker.connection import connect
-from workers.broker.topology import build_topology, declare
+from workers.broker.topology import (
+    DEAD_DELIVERY_LIMIT,
+    MIGRATING_SUFFIX,
+    build_topology,
+    declare,
+)
 
 
 def test_declaring_twice_changes_nothing(broker: BlockingChannel) -> None:
@@ -55,3 +60,81 @@ def test_a_message_in_a_retry_queue_returns_to_the_send_queue(broker: BlockingCh
             return
         broker.connection.sleep(0.1)
     pytest.fail("the message did not come back from mail.retry.1s within 5 s")
+
+
+def _old_dead_queue(channel: BlockingChannel, letters: int) -> list[str]:
+    """mail.dead as an earlier release declared it (no delivery limit), holding letters."""
+    channel.queue_delete(names.DEAD_QUEUE)
+    channel.queue_declare(names.DEAD_QUEUE, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(names.DEAD_QUEUE, names.DEAD_EXCHANGE, routing_key="")
+    job_ids = [f"old-{number}" for number in range(letters)]
+    for job_id in job_ids:
+        channel.basic_publish(
+            names.DEAD_EXCHANGE,
+            "",
+            b"{}",
+            pika.BasicProperties(
+                message_id=job_id,
+                delivery_mode=pika.DeliveryMode.Persistent,
+                headers={names.HEADER_ERROR_CLASS: "config"},
+            ),
+        )
+    return job_ids
+
+
+def _dead_letters(channel: BlockingChannel) -> list[str]:
+    found: list[str] = []
+    while True:
+        method, properties, _ = channel.basic_get(names.DEAD_QUEUE, auto_ack=True)
+        if method is None:
+            return found
+        found.append(properties.message_id)
+
+
+def test_an_earlier_dead_letter_queue_is_migrated_with_every_letter_in_order(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    job_ids = _old_dead_queue(broker, 450)
+    spec = build_topology(TEST_RETRY_LADDER)
+    declare(broker, spec)  # would be PRECONDITION_FAILED without the migration
+    declare(broker, spec)  # and again: nothing to do
+    connection = connect(rabbitmq_url, "erpmail-tests-args")
+    channel = connection.channel()
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+        channel.queue_declare(  # the old arguments are gone: the limit is set
+            names.DEAD_QUEUE, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+    assert refused.value.reply_code == 406
+    connection.close()
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+        broker.connection.channel().queue_declare(names.DEAD_QUEUE + MIGRATING_SUFFIX, passive=True)
+    broker.basic_publish(names.DEAD_EXCHANGE, "", b"{}", pika.BasicProperties(message_id="new"))
+    assert _dead_letters(broker) == [*job_ids, "new"]
+
+
+def test_a_migration_cut_short_is_finished_by_the_next_declare(
+    broker: BlockingChannel,
+) -> None:
+    job_ids = _old_dead_queue(broker, 30)
+    # where a migration killed half-way leaves things: some letters held, mail.dead gone
+    holding = names.DEAD_QUEUE + MIGRATING_SUFFIX
+    spec = build_topology(TEST_RETRY_LADDER)
+    dead_spec = next(q for q in spec.queues if q.name == names.DEAD_QUEUE)
+    broker.queue_declare(holding, durable=True, arguments=dead_spec.declared_arguments())
+    for _ in range(30):
+        method, properties, body = broker.basic_get(names.DEAD_QUEUE, auto_ack=False)
+        broker.basic_publish("", holding, body, properties)
+        broker.basic_ack(method.delivery_tag)
+    broker.queue_delete(names.DEAD_QUEUE)
+    declare(broker, spec)
+    assert _dead_letters(broker) == job_ids
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker):
+        broker.connection.channel().queue_declare(holding, passive=True)
+
+
+def test_the_dead_letter_queue_has_a_delivery_limit_of_its_own() -> None:
+    spec = build_topology((30,))
+    dead = next(q for q in spec.queues if q.name == names.DEAD_QUEUE)
+    # RabbitMQ 4.x would drop a letter given back 20 times; no dlq command gives one back,
+    # and this limit is out of reach of crashes too
+    assert dead.arguments["x-delivery-limit"] == DEAD_DELIVERY_LIMIT >= 1_000_000

@@ -5,21 +5,37 @@
     mail.jobs (topic) --job.#--> mail.send (quorum, dead-letters to mail.dead past the
                                             delivery limit)
     mail.retry (direct) --<N>s--> mail.retry.<N>s (quorum, TTL N s) --job.retry--> mail.jobs
-    mail.dead (fanout) --> mail.dead (quorum)
+    mail.dead (fanout) --> mail.dead (quorum, a delivery limit no dlq command reaches)
     mail.events (topic) --mail.#--> mail.events (quorum, capped)
+
+RabbitMQ 4.x gives quorum queues a delivery limit of 20 by default, past which a message is
+dropped when the queue has no dead-letter target. ``mail.dead`` has its own limit, far above
+what anything does to it (the dlq commands never give a letter back; only a crash of a dlq
+command does). A queue's arguments cannot change once it exists (PRECONDITION_FAILED), so a
+``mail.dead`` declared by an earlier release is migrated by :func:`declare`: its letters move
+through ``mail.dead.migrating`` (in broker transactions: each letter in exactly one of the
+two) while the exchange feeds that queue, and back into a ``mail.dead`` declared anew. A
+migration cut short is finished by the next declare.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
 from workers.broker import names
 
 SEND_DELIVERY_LIMIT = 20
+DEAD_DELIVERY_LIMIT = 1_000_000
 EVENTS_MAX_LENGTH = 1_000_000
+MIGRATING_SUFFIX = ".migrating"
+WALK_LOCK_SUFFIX = ".walking"  # an exclusive queue: whoever declares it walks mail.dead
+_MOVE_BATCH = 200
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,7 @@ def build_topology(retry_ladder: tuple[int, ...]) -> Topology:
             )
             for delay in delays
         ),
-        QueueSpec(names.DEAD_QUEUE),
+        QueueSpec(names.DEAD_QUEUE, {"x-delivery-limit": DEAD_DELIVERY_LIMIT}),
         QueueSpec(names.EVENTS_QUEUE, {"x-max-length": EVENTS_MAX_LENGTH}),
     )
     bindings = (
@@ -99,10 +115,103 @@ def build_topology(retry_ladder: tuple[int, ...]) -> Topology:
 
 
 def declare(channel: BlockingChannel, topology: Topology) -> None:
-    """Declare everything; running it again changes nothing."""
+    """Declare everything; running it again changes nothing. A dead-letter queue of an
+    earlier release is migrated (see the module's docstring)."""
     for exchange in topology.exchanges:
         channel.exchange_declare(exchange.name, exchange.kind, durable=True)
     for queue in topology.queues:
-        channel.queue_declare(queue.name, durable=True, arguments=queue.declared_arguments())
+        if queue.name == names.DEAD_QUEUE:
+            _declare_dead_queue(channel, queue)
+        else:
+            channel.queue_declare(queue.name, durable=True, arguments=queue.declared_arguments())
     for binding in topology.bindings:
         channel.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+
+
+def _declare_dead_queue(channel: BlockingChannel, queue: QueueSpec) -> None:
+    arguments = queue.declared_arguments()
+    holding = queue.name + MIGRATING_SUFFIX
+    # A failed declare closes its channel: try on a channel of our own, not the caller's.
+    probe = channel.connection.channel()
+    try:
+        probe.queue_declare(queue.name, durable=True, arguments=arguments)
+    except pika.exceptions.ChannelClosedByBroker as refused:
+        if refused.reply_code != 406:  # PRECONDITION_FAILED: declared with other arguments
+            raise
+        with _locked(channel, queue.name):
+            _migrate(channel, queue.name, holding, arguments)
+        return
+    try:
+        probe.queue_declare(holding, passive=True)
+    except pika.exceptions.ChannelClosedByBroker as missing:
+        if missing.reply_code != 404:
+            raise
+        return  # no migration under way
+    probe.close()
+    with _locked(channel, queue.name):
+        _move_back(channel, queue.name, holding)
+
+
+def _migrate(channel: BlockingChannel, name: str, holding: str, arguments: dict[str, Any]) -> None:
+    mover = channel.connection.channel()
+    mover.queue_declare(holding, durable=True, arguments=arguments)
+    mover.queue_bind(holding, names.DEAD_EXCHANGE, routing_key="")
+    mover.queue_unbind(name, names.DEAD_EXCHANGE, routing_key="")
+    mover.tx_select()
+    _move_all(mover, name, holding)
+    _delete_if_empty(mover, name)
+    mover.close()
+    channel.queue_declare(name, durable=True, arguments=arguments)
+    _move_back(channel, name, holding)
+
+
+@contextmanager
+def _locked(channel: BlockingChannel, name: str) -> Iterator[None]:
+    """Hold the dlq walk lock: no dlq command moves letters while they migrate (one that
+    runs already makes this declare fail: try again)."""
+    lock = name + WALK_LOCK_SUFFIX
+    channel.queue_declare(lock, exclusive=True, auto_delete=True)
+    try:
+        yield
+    finally:
+        if channel.is_open:
+            channel.queue_delete(lock)
+
+
+def _move_back(channel: BlockingChannel, name: str, holding: str) -> None:
+    channel.queue_bind(name, names.DEAD_EXCHANGE, routing_key="")
+    mover = channel.connection.channel()
+    mover.queue_unbind(holding, names.DEAD_EXCHANGE, routing_key="")
+    mover.tx_select()
+    _move_all(mover, holding, name)
+    _delete_if_empty(mover, holding)
+    mover.close()
+
+
+def _delete_if_empty(channel: BlockingChannel, queue: str) -> None:
+    """Delete ``queue`` if it is empty (quorum queues refuse ``if_empty``). Nothing feeds it
+    any more: it is unbound, and the walk lock keeps the dlq commands away."""
+    if channel.queue_declare(queue, passive=True).method.message_count == 0:
+        channel.queue_delete(queue)
+
+
+def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
+    """Every message of ``source`` to ``target``, a batch per transaction (its copies and
+    its acks together), none given back: delivery counts stay as they were."""
+    while True:
+        last = None
+        for _ in range(_MOVE_BATCH):
+            method, properties, body = channel.basic_get(source, auto_ack=False)
+            if method is None:
+                break
+            headers = properties.headers or {}
+            headers.pop("x-delivery-count", None)
+            properties.headers = headers
+            properties.user_id = None  # the broker refuses a message naming another user
+            channel.basic_publish("", target, body, properties)
+            last = method.delivery_tag
+        if last is None:
+            channel.tx_commit()
+            return
+        channel.basic_ack(last, multiple=True)
+        channel.tx_commit()

@@ -13,11 +13,19 @@ from rich.table import Table
 from schemas.tables import Event
 from workers.cli.context import settings_from_env
 from workers.cli.times import When
-from workers.dsn import BounceType
-from workers.events.query import EventFilter, count_by_reason, event_to_json, list_events
+from workers.dsn import BounceType, Reason
+from workers.events.query import (
+    AmbiguousJob,
+    EventFilter,
+    count_by_reason,
+    event_job,
+    event_to_json,
+    list_events,
+)
 from workers.store.engine import make_engine, session_scope
 
 PIPE_WIDTH = 180
+EXIT_NOTHING = 3
 
 
 @click.group()
@@ -64,9 +72,14 @@ def reasons_table(counts: dict[str, int]) -> Table:
 
 
 @events.command("list")
-@click.option("--job", "job_id", help="Only this job id.")
+@click.option("--job", "job_id", help="Only this job (its id, or the short id the tables print).")
 @click.option("--recipient", help="Only this address (any case).")
-@click.option("--reason", help="Only this reason (userunknown, mailboxfull, ...).")
+@click.option(
+    "--reason",
+    type=click.Choice([reason.value for reason in Reason]),
+    metavar="REASON",
+    help="Only this reason (userunknown, mailboxfull, ...).",
+)
 @click.option(
     "--bounce-type",
     type=click.Choice([kind.value for kind in BounceType]),
@@ -90,16 +103,31 @@ def list_command(
     as_json: bool,
     by_reason: bool,
 ) -> None:
-    """List Event records, newest first."""
+    """List Event records, newest first.
+
+    Exit status: 0 listed, 2 a bad option (a reason no release knows, a short job id that
+    names several jobs), 3 no Event matches.
+    """
     settings = settings_from_env()
-    where = EventFilter(job_id, recipient, reason, bounce_type, since, until, tenant)
     engine = make_engine(settings.database_url)
     try:
         with session_scope(engine) as session:
+            if job_id:
+                try:
+                    job_id = event_job(session, job_id)
+                except LookupError as exc:
+                    if not isinstance(exc, AmbiguousJob):
+                        click.echo(f"no Event names job {job_id!r}", err=True)
+                        raise SystemExit(EXIT_NOTHING) from None
+                    raise click.BadParameter(str(exc), param_hint="--job") from None
+            where = EventFilter(job_id, recipient, reason, bounce_type, since, until, tenant)
             rows = list_events(session, where, limit or None)
             counts = count_by_reason(session, where) if by_reason else {}
     finally:
         engine.dispose()
+    if not rows:
+        click.echo("no Event matches the filters", err=True)
+        raise SystemExit(EXIT_NOTHING)
     if as_json:
         for event in rows:
             click.echo(json.dumps(event_to_json(event), ensure_ascii=False))

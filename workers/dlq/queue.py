@@ -45,6 +45,7 @@ from pika.spec import Basic
 from workers.broker import names
 from workers.broker.aio import AioConnection, open_connection
 from workers.broker.connection import connect
+from workers.broker.topology import WALK_LOCK_SUFFIX
 from workers.dlq.letters import DeadLetter
 
 HEADER_WALK = "x-erpmail-walk"  # the walk that put a kept copy back (internal)
@@ -53,7 +54,6 @@ _DELIVERY_HEADERS = ("x-delivery-count",)
 
 BATCH = 500
 LANES = 3  # channels, each with its consumer and transaction: commits overlap
-LOCK_SUFFIX = ".walking"
 IDLE_SECONDS = 5.0  # no letter for this long while some were expected: the queue lost them
 
 
@@ -421,7 +421,9 @@ async def _walk(
         channel, closed = await _open_channel(connection)
         # One walk at a time: an exclusive queue is the lock (another connection declaring
         # it is refused), and it goes away with this connection, however that ends.
-        lock = partial(channel.queue_declare, queue + LOCK_SUFFIX, exclusive=True, auto_delete=True)
+        lock = partial(
+            channel.queue_declare, queue + WALK_LOCK_SUFFIX, exclusive=True, auto_delete=True
+        )
         await _rpc(lock, closed)
         declared = await _rpc(partial(channel.queue_declare, queue, passive=True), closed)
         total = int(declared.method.message_count)

@@ -55,6 +55,30 @@ class EventFilter:
         return found
 
 
+class AmbiguousJob(LookupError):
+    """Several jobs' ids start this way."""
+
+
+def event_job(session: Session, wanted: str) -> str:
+    """The whole id of the job whose Events ``wanted`` names (its id, or the start of it)."""
+    prefix = wanted.strip().lower()
+    ids = list(
+        session.exec(
+            select(Event.job_id)
+            .where(col(Event.job_id).startswith(prefix, autoescape=True))
+            .distinct()
+            .order_by(col(Event.job_id))
+            .limit(6)
+        )
+    )
+    if not ids:
+        raise LookupError(f"no Event names job {wanted!r}")
+    if len(ids) > 1:
+        shown = ", ".join(str(i) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
+        raise AmbiguousJob(f"{wanted!r} is the start of several job ids ({shown}); give more")
+    return str(ids[0])
+
+
 def list_events(
     session: Session, where: EventFilter = EventFilter(), limit: int | None = 100
 ) -> list[Event]:

@@ -58,11 +58,10 @@ def find_job(session: Session, wanted: str) -> str:
     exact = session.get(MailMessage, prefix)
     if exact is not None:
         return exact.job_id
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     ids = list(
         session.exec(
             select(MailMessage.job_id)
-            .where(col(MailMessage.job_id).like(escaped + "%", escape="\\"))
+            .where(col(MailMessage.job_id).startswith(prefix, autoescape=True))
             .order_by(col(MailMessage.job_id))
             .limit(6)
         )
