@@ -751,6 +751,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "please authenticate",
             "must use tls",
             "starttls required",
+            "must issue a starttls command",  # RFC 3207 section 4, Postfix, Exim, Gmail
             "encryption required",
             "tls required",
             "forged",
@@ -833,6 +834,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.EXPIRED,
         (
+            # Greylisting (RFC 6647; Postgrey's "Greylisted, see ...", greylistd's
+            # "greylisted"): a refusal meant only to be retried, so a mail it stopped ran
+            # out of queue time.
+            "greylist",
+            "graylist",
+            "grey-list",
+            "gray-list",
             "retry timeout exceeded",
             "retry time not reached for any host",
             "queue lifetime",

@@ -324,7 +324,11 @@ def classify(
     by_text, phrased, said = _wording(diagnostic, context)
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
-    if exact and by_status is not None and not (said and by_text in WORDING_WINS):
+    # A defect named outright (a temporary look-up failure, a duplicate header) outweighs
+    # a code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host
+    # not found, try again" is no unknown user.
+    outright = said and by_text is not None and _names_defect_outright(diagnostic)
+    if exact and by_status is not None and not ((said and by_text in WORDING_WINS) or outright):
         reason = by_status
     elif by_text is not None:
         reason, vague = by_text, not phrased
@@ -382,6 +386,11 @@ def _says_something(diagnostic: str) -> bool:
         return True
     lead = needle[: first.start()].strip(" -=_*#:")
     return lead not in ("", "your message")
+
+
+def _names_defect_outright(diagnostic: str) -> bool:
+    needle = normalize_text(diagnostic)
+    return any(phrase in needle for phrase in TELLING_PHRASES)
 
 
 def _definite_userunknown(needle: str) -> bool:
