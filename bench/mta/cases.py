@@ -1,0 +1,147 @@
+"""The failures the stand-in remote server acts out, each worded as its provider or server
+documents it, with the cause the shared bounce vocabulary gives it.
+
+Stages: ``rcpt`` (the reply to RCPT TO), ``data`` (the reply to the end of DATA), ``mail``
+(the reply to MAIL FROM), ``connect`` (the greeting), ``defer`` (a 4xx at RCPT on every try
+until the MTA's queue lifetime ends), ``nxdomain`` (the recipient's domain does not resolve;
+no server is reached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from workers.dsn.report import Reason
+
+REMOTE_DOMAIN = "remote.test"
+NXDOMAIN = "nxdomain.invalid"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    stage: str
+    reply: str
+    reason: Reason
+    source: str
+
+    @property
+    def recipient(self) -> str:
+        domain = NXDOMAIN if self.stage == "nxdomain" else REMOTE_DOMAIN
+        return f"{self.name}@{domain}"
+
+
+# fmt: off
+CASES: tuple[Case, ...] = (
+    # Gmail: "Gmail SMTP errors and codes" (support.google.com/a/answer/3726730).
+    Case("gmail-nosuchuser", "rcpt",
+         "550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n"
+         "550 5.1.1 double-checking the recipient's email address for typos or unnecessary spaces.",
+         Reason.USERUNKNOWN, "Gmail SMTP errors and codes"),
+    Case("gmail-disabled", "rcpt",
+         "550 5.2.1 The email account that you tried to reach is disabled.",
+         Reason.SUSPEND, "Gmail SMTP errors and codes"),
+    Case("gmail-overquota", "rcpt",
+         "552 5.2.2 The recipient's inbox is out of storage space. Please direct the recipient"
+         " to https://support.google.com/mail/?p=OverQuotaPerm",
+         Reason.MAILBOXFULL, "Gmail SMTP errors and codes"),
+    Case("gmail-dmarc", "data",
+         "550 5.7.26 Unauthenticated email from shop.example is not accepted due to domain's"
+         " DMARC policy.",
+         Reason.AUTHFAILURE, "Gmail SMTP errors and codes; RFC 7372 (5.7.26)"),
+    Case("gmail-ptr", "data",
+         "550 5.7.25 The IP address sending this message does not have a PTR record setup, or"
+         " the corresponding forward DNS entry does not point to the sending IP.",
+         Reason.REQUIREPTR, "Gmail SMTP errors and codes; RFC 8601 (5.7.25)"),
+    Case("gmail-size", "data",
+         "552 5.3.4 Your message exceeded Google's message size limits.",
+         Reason.MESGTOOBIG, "Gmail SMTP errors and codes"),
+    Case("gmail-spam", "data",
+         "550 5.7.1 Our system has detected that this message is likely unsolicited mail. To"
+         " reduce the amount of spam sent to Gmail, this message has been blocked.",
+         Reason.SPAMDETECTED, "Gmail SMTP errors and codes"),
+    # Microsoft 365: "Email non-delivery reports and SMTP errors in Exchange Online"
+    # (learn.microsoft.com); 5.1.10 is Microsoft's recipient-not-found, not RFC 7505's.
+    Case("m365-notfound", "rcpt",
+         "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+         Reason.USERUNKNOWN, "Exchange Online NDR 5.1.10"),
+    Case("m365-bannedip", "rcpt",
+         "550 5.7.606 Access denied, banned sending IP [127.0.0.1]. To request removal from"
+         " this list please visit https://sender.office.com/",
+         Reason.BLOCKED, "Exchange Online NDR 5.7.606-649"),
+    Case("m365-quota", "data",
+         "554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException."
+         "MapiExceptionShutoffQuotaExceeded",
+         Reason.MAILBOXFULL, "Exchange Online NDR 5.2.2"),
+    # Yahoo: "SMTP error codes" (senders.yahooinc.com/smtp-error-codes).
+    Case("yahoo-noaccount", "data",
+         "554 delivery error: dd This user doesn't have a yahoo.com account (anna@yahoo.com)"
+         " [0] - mta1.mail.example",
+         Reason.USERUNKNOWN, "Yahoo SMTP error codes"),
+    # Mail.ru: help.mail.ru postmaster error texts.
+    Case("mailru-disabled", "rcpt",
+         "550 Message was not accepted -- invalid mailbox. Local mailbox"
+         " anna@mail.example is unavailable: account is disabled",
+         Reason.SUSPEND, "Mail.ru postmaster SMTP replies"),
+    # Yandex: yandex.com/support/mail "error messages".
+    Case("yandex-nouser", "rcpt", "550 5.7.1 No such user!",
+         Reason.USERUNKNOWN, "Yandex mail error messages"),
+    Case("yandex-full", "rcpt", "552 5.2.2 Mailbox size limit exceeded",
+         Reason.MAILBOXFULL, "Yandex mail error messages"),
+    # GMX / web.de: "SMTP error messages" (postmaster.gmx.net).
+    Case("gmx-unavailable", "rcpt", "550 Requested action not taken: mailbox unavailable",
+         Reason.USERUNKNOWN, "GMX postmaster SMTP error messages"),
+    # RFC 7505 section 4.2: a relay refusing mail for a null-MX domain, 556 and 5.1.10.
+    Case("nullmx", "rcpt", "556 5.1.10 Recipient address has null MX",
+         Reason.NOTACCEPT, "RFC 7505 section 4.2"),
+    # RFC 7372: 5.7.23 "SPF validation failed".
+    Case("spf", "rcpt", "550 5.7.23 SPF validation failed",
+         Reason.AUTHFAILURE, "RFC 7372 (5.7.23)"),
+    # Postfix smtpd: reject_sender_login_mismatch's wording, at MAIL FROM.
+    Case("sender-refused", "mail",
+         "553 5.7.1 <sender>: Sender address rejected: not owned by user shop",
+         Reason.REJECTED, "Postfix smtpd reject_sender_login_mismatch"),
+    # RFC 3207 section 4: a server that requires STARTTLS refuses MAIL FROM before it.
+    Case("tls-required", "mail", "530 5.7.0 Must issue a STARTTLS command first",
+         Reason.SECURITYERROR, "RFC 3207 section 4"),
+    # Postfix smtpd reject_unknown_sender_domain, said at RCPT TO (smtpd_delay_reject): a
+    # refusal of the sender, not of the recipient.
+    Case("sender-domain", "rcpt",
+         "550 5.1.8 <sender>: Sender address rejected: Domain not found",
+         Reason.REJECTED, "Postfix smtpd reject_unknown_sender_domain"),
+    # Postfix smtpd reject_unknown_client_hostname (Postfix 3.x uses RFC 8601's 5.7.25).
+    Case("client-ptr", "rcpt",
+         "550 5.7.25 Client host rejected: cannot find your hostname, [127.0.0.1]",
+         Reason.REQUIREPTR, "Postfix smtpd reject_unknown_client_hostname"),
+    # Postfix reject_unverified_recipient while the recipient's domain cannot be looked up,
+    # answered on every try: a temporary look-up failure, not an unknown user.
+    Case("lookup-deferred", "defer",
+         "450 4.1.1 <rcpt>: Recipient address rejected: unverified address: Host or domain"
+         " name not found. Name service error for name=remote.test type=MX: Host not found,"
+         " try again",
+         Reason.NETWORKERROR, "Postfix smtpd reject_unverified_recipient"),
+    # A filter validating recipients only after accepting the mail: "user unknown" said to
+    # the message is "filtered" in the shared vocabulary.
+    Case("after-data-unknown", "data", "550 User unknown",
+         Reason.FILTERED, "vocabulary: user unknown after DATA"),
+    # Postfix smtpd reject_rbl_client, at the greeting (smtpd_delay_reject=no).
+    Case("rbl-connect", "connect",
+         "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using"
+         " zen.spamhaus.org",
+         Reason.BLOCKED, "Postfix smtpd reject_rbl_client"),
+    # Postgrey's greylisting reply, answered on every try until the queue lifetime ends.
+    Case("greylisted", "defer",
+         "450 4.2.0 <rcpt>: Recipient address rejected: Greylisted, see"
+         " http://postgrey.schweikert.ch/help/remote.test.html",
+         Reason.EXPIRED, "Postgrey"),
+    # No server at all: the recipient's domain does not resolve.
+    Case("nxdomain", "nxdomain", "", Reason.HOSTUNKNOWN, "DNS: no such domain"),
+)
+# fmt: on
+
+
+def by_name(name: str) -> Case:
+    for case in CASES:
+        if case.name == name:
+            return case
+    raise KeyError(name)

@@ -1,0 +1,94 @@
+"""Bounces written by real MTAs (``python -m bench.mta generate``): each case's reply, worded
+as its provider documents it, relayed through the MTA; the expected cause is the case's."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.mta.cases import CASES, by_name
+from bench.mta.generate import EXPECTED_FILE, VERP_KEY, generate
+from workers.correlation import find_verp, verify_tag
+from workers.dsn import parse_bounce
+
+FIXTURES = Path(__file__).parent / "mta"
+
+
+def _rows(directory: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (directory / EXPECTED_FILE).read_text().splitlines()]
+
+
+def _check(directory: Path, row: dict[str, Any]) -> None:
+    case = by_name(row["case"])
+    assert row["reason"] == case.reason.value  # fixed by the case, never by the parser
+    report = parse_bounce((directory / row["file"]).read_bytes())
+    assert report.is_bounce, row["file"]
+    assert [r.reason.value for r in report.recipients] == [case.reason.value], row["file"]
+    assert [r.address for r in report.recipients] == [case.recipient]
+    # The DSN names its job: the VERP address it came back to, signed with the job's key.
+    assert report.job_id == row["job_id"] and report.job_id_source == "verp"
+    match = find_verp(f"bounce+{report.job_id}.{report.verp_tag}@x")
+    assert match is not None and verify_tag(match, VERP_KEY)
+
+
+ROWS = _rows(FIXTURES)
+
+
+def test_every_case_has_a_dsn_from_each_mta() -> None:
+    by_mta: dict[str, set[str]] = {}
+    for row in ROWS:
+        by_mta.setdefault(row["mta"], set()).add(row["case"])
+    assert by_mta and all(cases == {c.name for c in CASES} for cases in by_mta.values())
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
+def test_a_real_mta_dsn_gives_the_case_cause_and_names_the_job(row: dict[str, Any]) -> None:
+    _check(FIXTURES, row)
+
+
+def test_the_job_is_named_by_the_returned_message_without_the_verp_address() -> None:
+    """Servers that drop the envelope address still return the message: its Message-ID and
+    job header name the job. Every line that carries the VERP address is taken out."""
+    for row in ROWS:
+        raw = (FIXTURES / row["file"]).read_bytes()
+        assert b"bounce+" in raw
+        kept = b"\n".join(line for line in raw.split(b"\n") if b"bounce+" not in line)
+        report = parse_bounce(kept)
+        assert report.job_id == row["job_id"], row["file"]
+        assert report.job_id_source in ("header", "message-id")
+
+
+def _can_run_mtas() -> str:
+    if os.geteuid() != 0:
+        return "the MTAs run as root (in a private mount namespace)"
+    if shutil.which("apt-get") is None or shutil.which("dpkg") is None:
+        return "apt-get and dpkg are needed to unpack the MTA packages"
+    from bench.mta.sandbox import Sandbox
+
+    if not Sandbox.available():
+        return "unshare -m (a private mount namespace) is not allowed here"
+    return ""
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["exim", "postfix"])
+def test_the_mta_writes_the_same_causes_live(name: str, tmp_path: Path) -> None:
+    why_not = _can_run_mtas()
+    if why_not:
+        pytest.skip(why_not)
+    from bench.mta.cli import MTAS
+    from bench.mta.packages import PackageError
+
+    try:
+        written = generate(MTAS[name], tmp_path, log=lambda _: None)
+    except PackageError as exc:
+        pytest.skip(f"the {name} package could not be had: {exc}")
+    assert {w.case.name for w in written} == {c.name for c in CASES}
+    for row in _rows(tmp_path):
+        _check(tmp_path, row)
