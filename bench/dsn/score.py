@@ -27,7 +27,7 @@ REACHED_ALL: dict[str, float] = {
     "recipients": 0.99,
     "status": 0.97,
     "reason": 0.95,
-    "hardsoft": 0.98,
+    "hardsoft": 0.99,
 }
 
 

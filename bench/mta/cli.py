@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from bench.mta.cases import CASES, UNSEEN_CASES
 from bench.mta.exim import Exim
 from bench.mta.generate import Mta, generate
 from bench.mta.postfix import Postfix
 
 MTAS: dict[str, type[Exim] | type[Postfix]] = {"exim": Exim, "postfix": Postfix}
-DEFAULT_OUT = Path(__file__).resolve().parents[2] / "tests" / "dsn" / "mta"
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "dsn"
+SPLITS = {"seen": (CASES, FIXTURES / "mta"), "unseen": (UNSEEN_CASES, FIXTURES / "mta-unseen")}
 
 
 @click.group()
@@ -21,9 +23,12 @@ def mta() -> None:
 
 @mta.command("generate")
 @click.option("--mta", "names", multiple=True, type=click.Choice(sorted(MTAS)), help="MTA(s).")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=DEFAULT_OUT)
-def generate_command(names: tuple[str, ...], out: Path) -> None:
-    """Relay every case through each MTA (default: all) and keep the DSNs in OUT."""
+@click.option("--split", type=click.Choice(sorted(SPLITS)), default="seen", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None)
+def generate_command(names: tuple[str, ...], split: str, out: Path | None) -> None:
+    """Relay every case of the split through each MTA (default: all) and keep the DSNs in
+    OUT (default: tests/dsn/mta, or tests/dsn/mta-unseen)."""
+    cases, default_out = SPLITS[split]
     for name in names or sorted(MTAS):
         maker = MTAS[name]
 
@@ -31,4 +36,44 @@ def generate_command(names: tuple[str, ...], out: Path) -> None:
             made: Mta = maker(directory, ports, domain)
             return made
 
-        generate(make, out, log=click.echo)
+        generate(make, out or default_out, cases, log=click.echo)
+
+
+@mta.command("score")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def score_command(as_json: bool) -> None:
+    """The parser on the kept DSNs: the cause against each case's and the job named, for the
+    cases the rules were checked against (seen) and those they never were (unseen)."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from bench.mta.score import score_fixtures
+
+    results = {split: score_fixtures(out) for split, (_, out) in SPLITS.items()}
+    if as_json:
+        click.echo(
+            json.dumps(
+                {s: {m: v.to_json() for m, v in r.items()} for s, r in results.items()},
+                indent=2,
+            )
+        )
+        return
+    table = Table(title="Real-MTA DSNs: cause = the case's, job named", title_justify="left")
+    for column in ("split", "mta", "DSNs", "reason", "job named"):
+        table.add_column(column, justify="left" if column in ("split", "mta") else "right")
+    for split, scores in results.items():
+        for name, score in scores.items():
+            table.add_row(
+                split,
+                name,
+                str(score.dsns),
+                f"{score.reasons / score.dsns:.1%} ({score.reasons})",
+                f"{score.jobs / score.dsns:.1%}",
+            )
+    console = Console()
+    console.print(table)
+    for split, scores in results.items():
+        for miss in scores["all"].misses:
+            console.print(f"{split}: {miss}", markup=False)

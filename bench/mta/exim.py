@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from bench.mta.cases import CASES, NXDOMAIN, REMOTE_DOMAIN
+from bench.mta.cases import ALL_CASES, NXDOMAIN, REMOTE_DOMAIN
 from bench.mta.packages import unpacked
 from bench.mta.sandbox import Sandbox
 
@@ -29,7 +29,7 @@ to_{case.name.replace("-", "_")}:
   self = send
   transport = remote_smtp
 """
-        for case in CASES
+        for case in ALL_CASES
         if case.name in ports
     )
     return f"""

@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
-from bench.mta.cases import CASES, Case
+from bench.mta.cases import ALL_CASES, CASES, Case
 from bench.mta.remote import remote_servers
 from workers.correlation import (
     JOB_ID_HEADER,
@@ -79,7 +79,7 @@ def _dsn_case(raw: bytes) -> Case | None:
     found = find_verp(head)
     if found is None:
         return None
-    return next((c for c in CASES if job_id_of(c) == found.job_id), None)
+    return next((c for c in ALL_CASES if job_id_of(c) == found.job_id), None)
 
 
 def generate(
@@ -91,7 +91,7 @@ def generate(
     """Run every case through one MTA; write ``<mta>-<case>.eml`` files and their rows of
     ``expected.jsonl`` into ``out`` (rows of other MTAs kept). Raises when a case got no DSN."""
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="erpmail-mta-") as work, remote_servers() as ports:
+    with tempfile.TemporaryDirectory(prefix="erpmail-mta-") as work, remote_servers(cases) as ports:
         mta = make_mta(Path(work), ports, EVENT_DOMAIN)
         try:
             return _collect(mta, cases, out, log)

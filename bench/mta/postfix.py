@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from subprocess import Popen
 
-from bench.mta.cases import CASES
+from bench.mta.cases import ALL_CASES
 from bench.mta.packages import unpacked
 from bench.mta.remote import Sink, free_port, sink
 from bench.mta.sandbox import GROUPS, USERS, Sandbox
@@ -75,7 +75,7 @@ class Postfix:
         self.sink, sink_port = self._sink_context.__enter__()
         routes = [f"{event_domain} smtp:[127.0.0.1]:{sink_port}"] + [
             f"{case.recipient} smtp:[127.0.0.1]:{ports[case.name]}"
-            for case in CASES
+            for case in ALL_CASES
             if case.name in ports
         ]
         (self.conf / "transport").write_text("\n".join(routes) + "\n")

@@ -820,6 +820,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.FILTERED,
         (
+            # Facebook's postmaster response codes (RCP-P2): the recipient's own settings.
+            "refused due to recipient preferences",
             "filtered",
             "content filter",
             "rejected by recipient",
@@ -1014,6 +1016,7 @@ BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
 # Postfix's "Host not found, try again" is a temporary DNS failure, not a domain that does not
 # exist: it outranks the "host not found" it contains.
 TELLING_PHRASES = (
+    "refused due to recipient preferences",
     "duplicate header",
     "multiple from headers",
     "more than one from",
