@@ -187,6 +187,41 @@ def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
 
 
 _BY_RANK = _phrases_by_rank()
+_GRAM = 4
+
+
+def _gram_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Each phrase (its place in ``_BY_RANK``) under the one of its ``_GRAM``-character
+    pieces that the fewest phrases share, and the phrases shorter than that: a phrase can be
+    in a text only where the text has every piece of it, so only a few are tried."""
+    pieces = [
+        {phrase[i : i + _GRAM] for i in range(len(phrase) - _GRAM + 1)} for phrase, _, _ in _BY_RANK
+    ]
+    shared: dict[str, int] = {}
+    for own in pieces:
+        for piece in own:
+            shared[piece] = shared.get(piece, 0) + 1
+    index: dict[str, list[int]] = {}
+    short: list[int] = []
+    for place, own in enumerate(pieces):
+        if not own:
+            short.append(place)
+        else:
+            index.setdefault(min(sorted(own), key=shared.__getitem__), []).append(place)
+    return {piece: tuple(places) for piece, places in index.items()}, tuple(short)
+
+
+_BY_GRAM, _SHORT = _gram_index()
+_GRAMS = frozenset(_BY_GRAM)
+
+
+def _best_phrase(needle: str) -> int | None:
+    """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``."""
+    grams = {needle[i : i + _GRAM] for i in range(len(needle) - _GRAM + 1)}
+    places = [p for p in _SHORT if _BY_RANK[p][0] in needle]
+    for gram in grams & _GRAMS:
+        places.extend(p for p in _BY_GRAM[gram] if _BY_RANK[p][0] in needle)
+    return min(places) if places else None
 
 
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
@@ -200,10 +235,9 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
         return None
     best: Reason | None = None
     best_rank = (-2, 0)
-    for phrase, reason, rank in _BY_RANK:  # the first phrase found is the best one
-        if phrase in needle:
-            best, best_rank = reason, rank
-            break
+    place = _best_phrase(needle)  # the first phrase in rank order that is found
+    if place is not None:
+        _, best, best_rank = _BY_RANK[place]
     for reason, pattern in _PATTERNS:
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
