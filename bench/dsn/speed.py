@@ -5,8 +5,9 @@
 Measures: messages/second in-process (``parse_bounce`` in a loop) and whole-process (the
 ``erpmail dsn parse --json`` command given the corpus ``--repeat`` times over, in one process,
 timed from outside), Sisimai's rate on the same file list in the same run (one ``perl``
-process calling ``Sisimai->make`` per file) and the ratios, by wall clock and by CPU time; the worst time for one message; peak RSS after
-parsing the corpus once and ``--repeat`` times (memory must stay flat in the number of files).
+process calling ``Sisimai->make`` per file) and the ratios, by wall clock and by CPU time;
+the worst message (the slowest file's fastest pass); RSS after parsing the corpus once and
+``--repeat`` times (memory must stay flat in the number of files).
 """
 
 from __future__ import annotations
@@ -45,19 +46,20 @@ def _current_rss_mib() -> float:
 def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, Any]:
     data = [(path.name, path.read_bytes()) for path in files]
     parse_bounce(data[0][1])  # warm up: lazy imports, regex compilation
-    worst, worst_file = 0.0, ""
+    # Each file's fastest pass: a pass slowed by another process taking the CPU says
+    # nothing about the message; the slowest of those is the worst message.
+    fastest = [float("inf")] * len(data)
     task = progress.add_task("in-process", total=len(data) * repeat)
     rss: dict[str, float] = {}
     started = time.perf_counter()
     cpu_started = time.process_time()
     first_pass = 0.0
     for round_no in range(1, repeat + 1):
-        for name, raw in data:
+        for number, (_, raw) in enumerate(data):
             t0 = time.perf_counter()
             parse_bounce(raw)
             elapsed = time.perf_counter() - t0
-            if elapsed > worst:
-                worst, worst_file = elapsed, name
+            fastest[number] = min(fastest[number], elapsed)
             progress.advance(task)
         if round_no == 1:
             first_pass = time.perf_counter() - started
@@ -65,6 +67,8 @@ def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, 
             rss["peak_after_1x_mib"] = _peak_rss_mib()
     total = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    worst = max(fastest)
+    worst_file = data[fastest.index(worst)][0]
     rss[f"after_{repeat}x_mib"] = _current_rss_mib()
     rss[f"peak_after_{repeat}x_mib"] = _peak_rss_mib()
     return {
@@ -74,7 +78,7 @@ def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, 
         "cpu_seconds": round(cpu, 4),
         "cpu_rate": round(len(data) * repeat / cpu, 1) if cpu else None,
         "first_pass_rate": round(len(data) / first_pass, 1) if first_pass else None,
-        "worst_ms": round(worst * 1000, 3),
+        "worst_ms": round(worst * 1000, 3),  # the slowest file's fastest pass
         "worst_file": worst_file,
         "rss": {k: round(v, 1) for k, v in rss.items()},
     }

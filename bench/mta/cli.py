@@ -11,7 +11,7 @@ from bench.mta.exim import Exim
 from bench.mta.generate import Mta, generate
 from bench.mta.postfix import Postfix
 
-MTAS: dict[str, type[Exim] | type[Postfix]] = {"exim": Exim, "postfix": Postfix}
+MTAS: dict[str, type[Exim | Postfix]] = {"exim": Exim, "postfix": Postfix}
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "dsn"
 SPLITS = {"seen": (CASES, FIXTURES / "mta"), "unseen": (UNSEEN_CASES, FIXTURES / "mta-unseen")}
 

@@ -1578,3 +1578,17 @@ def test_qmail_giving_up_names_the_last_error_as_the_cause() -> None:
     )
     (recipient,) = parse_bounce(mail).recipients
     assert recipient.reason == Reason.NETWORKERROR
+
+
+def test_a_free_form_notice_is_read_apart_from_the_bounced_mail_it_quotes() -> None:
+    mail = plain(
+        "This message is to inform you that an email you sent was rejected.\n\n"
+        "reject reason: Mailbox full\n"
+        "target mail address: anna@example.org\n\n"
+        "------------------------------------------------------------------------\n"
+        "bounced E-Mail:\n\n"
+        "From: Shop <billing@shop.example>\nTo: anna@example.org\n"
+        "Content-Type: multipart/alternative; boundary=x\n"
+    )
+    (recipient,) = parse_bounce(mail).recipients
+    assert (recipient.address, recipient.reason) == ("anna@example.org", Reason.MAILBOXFULL)

@@ -52,6 +52,9 @@ RETURNED_MARKERS: tuple[str, ...] = (
     "message headers follow",
     "headers follow",
     "the original message follows",
+    "bounced e-mail",
+    "bounced email",
+    "bounced message",
 )
 # ... and a short line holding one of these (Chinese servers: "the original mail",
 # "the original letter", e.g. "the attachment is a copy of the original letter").

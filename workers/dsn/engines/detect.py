@@ -23,25 +23,40 @@ _MARKER_HEADERS = (
 BODY_SCAN_CHARS = 16 * 1024
 
 
+def _markers(part: str) -> tuple[tuple[str, int], ...]:
+    """Every marker of one kind (``sender``, ``subject``, ...) with its engine's place."""
+    return tuple(
+        (marker, place) for place, engine in enumerate(ENGINES) for marker in getattr(engine, part)
+    )
+
+
+_SENDER, _SUBJECT, _HEADERS, _BODY = (
+    _markers(part) for part in ("sender", "subject", "headers", "body")
+)
+
+
+def _first(markers: tuple[tuple[str, int], ...], text: str, best: int) -> int:
+    """The first place (below ``best``) of an engine whose marker is in ``text``."""
+    for marker, place in markers:
+        if place < best and marker in text:
+            best = place
+    return best
+
+
 def detect_engine(headers: Headers, text: str) -> str:
-    """The name of the engine whose markers the bounce carries, or ``""``."""
-    sender = headers.get("from").lower()
-    subject = headers.get("subject").lower()
+    """The name of the engine whose markers the bounce carries, or ``""``: the first engine
+    of the table with a marker in the sender, the subject, the marker headers or the body."""
     header_text = "\n".join(
         f"{name}: {value}".lower()
         for name, value in headers.items()
         if name in _MARKER_HEADERS or name.startswith("x-ms-exchange-")
     )
-    body = text[:BODY_SCAN_CHARS].lower()
-    for engine in ENGINES:
-        if (
-            any(m in sender for m in engine.sender)
-            or any(m in subject for m in engine.subject)
-            or any(m in header_text for m in engine.headers)
-            or any(m in body for m in engine.body)
-        ):
-            return engine.name
-    return ""
+    best = _first(_SENDER, headers.get("from").lower(), len(ENGINES))
+    best = _first(_SUBJECT, headers.get("subject").lower(), best)
+    best = _first(_HEADERS, header_text, best)
+    if text:
+        best = _first(_BODY, text[:BODY_SCAN_CHARS].lower(), best)
+    return ENGINES[best].name if best < len(ENGINES) else ""
 
 
 def default_reason(engine: str) -> Reason | None:
