@@ -25,7 +25,7 @@ from typing import Any, AnyStr
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from schemas.tables import TlsMode
 from tests.certificates import Authority, issue, make_authority
@@ -169,6 +169,33 @@ def _authenticator(accounts: Mapping[str, str], reject_reply: str | None, logins
         return AuthResult(success=False, handled=False, message=reject_reply)
 
     return authenticate
+
+
+class ChallengingHandler(RecordingHandler):
+    """AUTH PLAIN and LOGIN answered with a 334 challenge, again and again, as Microsoft 365
+    does when SMTP AUTH is off for the mailbox: every line the client sends in the exchange is
+    read as an answer to the challenge (a line that is not base64 gets aiosmtpd's
+    ``501 5.5.2 Can't decode base64``; ``*`` cancels: ``501 5.7.0 Auth aborted``)."""
+
+    def __init__(self, challenge: str) -> None:
+        super().__init__()
+        self.challenge = challenge  # sent base64-encoded, as RFC 4954 wants
+        self.auth_lines: list[str] = []  # the AUTH commands and every answer to a challenge
+
+    async def _challenge_for_ever(self, server: SMTP, args: list[str]) -> None:
+        self.auth_lines.append(" ".join(args))
+        while True:
+            answer = await server.challenge_auth(self.challenge)
+            if answer is MISSING:  # aiosmtpd has answered 501 already
+                self.auth_lines.append("<cancelled or not base64>")
+                return None
+            self.auth_lines.append(bytes(answer).decode("utf-8", "replace"))
+
+    async def auth_PLAIN(self, server: SMTP, args: list[str]) -> None:
+        return await self._challenge_for_ever(server, args)
+
+    async def auth_LOGIN(self, server: SMTP, args: list[str]) -> None:
+        return await self._challenge_for_ever(server, args)
 
 
 @contextlib.contextmanager

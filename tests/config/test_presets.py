@@ -20,7 +20,13 @@ def test_the_bundled_presets_hold_the_gathered_facts() -> None:
     assert gmail.rate_limit.per_day == 500 and "2,000/day" in (gmail.limits_note or "")
     assert (office.host, office.port, office.tls) == ("smtp.office365.com", 587, TlsMode.STARTTLS)
     assert (office.rate_limit.per_minute, office.rate_limit.per_day) == (30, 10000)
-    assert {h.status for h in office.auth_hints} == {"5.7.57", "5.7.3", "5.7.139", "5.7.30"}
+    assert {(h.reply_code, h.status) for h in office.auth_hints} == {
+        (530, "5.7.57"),
+        (535, "5.7.3"),
+        (535, "5.7.139"),
+        (550, "5.7.30"),
+        (334, None),  # the challenge loop of a mailbox whose SMTP AUTH is off
+    }
     assert {h.status for h in gmail.auth_hints} == {"5.7.9", "5.7.8"}
     assert zone.rate_limit.min_interval_seconds == 5.0
     assert zone.max_message_bytes == 25 * 1024 * 1024

@@ -14,7 +14,7 @@ import pytest
 
 from schemas.tables import TlsMode
 from tests.certificates import Authority, make_authority
-from tests.smtp_servers import closing_server, silent_server, smtp_server
+from tests.smtp_servers import ChallengingHandler, closing_server, silent_server, smtp_server
 from workers.config.presets import load_presets
 from workers.smtp.diagnosis import Cause, Step
 from workers.smtp.endpoint import SmtpEndpoint
@@ -151,6 +151,62 @@ def test_334_where_235_was_expected_says_the_exchange_did_not_complete(
     assert report.diagnosis is not None
     assert "did not complete" in report.diagnosis.summary
     assert '{"status":"400","schemes":"Bearer"}' in report.diagnosis.summary
+
+
+@pytest.mark.parametrize("provider", [None, "office365"])
+def test_a_334_challenge_loop_stops_at_the_first_mechanism_with_its_reply_and_office365_advice(
+    provider: str | None, tls_authority: Authority
+) -> None:
+    """Microsoft 365 with SMTP AUTH off answers AUTH with 334 for ever. The probe stops at the
+    first mechanism so answered, cancels that exchange with "*" (no "AUTH LOGIN" sent into
+    it, no "501 5.5.2 Can't decode base64" to mislead), and says what the reply means."""
+    error = '{"status":"535","detail":"SmtpClientAuthentication is disabled"}'
+    handler = ChallengingHandler(error)
+    with smtp_server(TlsMode.SSL, authority=tls_authority, accounts={}, handler=handler) as server:
+        report = run_probe(
+            server.endpoint("mari@acme.ee", "pw"),
+            provider=PRESETS.get(provider) if provider else None,
+            presets=PRESETS,
+        )
+    assert failure(report) == Cause.AUTH_INCOMPLETE
+    diagnosis = report.diagnosis
+    assert diagnosis is not None
+    assert [line.split()[0] for line in handler.auth_lines] == ["PLAIN", "<cancelled"]
+    assert diagnosis.summary.startswith("AUTH PLAIN: ")
+    assert "no other mechanism tried" in diagnosis.summary
+    assert f"decodes to {error!r}" in diagnosis.summary
+    assert "5.5.2" not in diagnosis.summary
+    assert outcomes(report)["auth"] == "failed" and "mail_from" not in outcomes(report)
+    if provider is None:
+        assert "Microsoft 365" in diagnosis.fix and "Authenticated SMTP" in diagnosis.fix
+    else:
+        assert diagnosis.provider == "office365"
+        assert "SmtpClientAuthenticationDisabled" in diagnosis.fix
+        assert "security defaults" in diagnosis.fix
+
+
+def test_aiosmtplibs_own_login_would_have_hidden_the_334_behind_a_501(
+    tls_authority: Authority,
+) -> None:
+    """Why the probe logs in by itself: trying the next mechanism inside the open exchange
+    turns the server's 334 into "501 5.5.2 Can't decode base64" (the users' "ERR: 334")."""
+    handler = ChallengingHandler("keep going")
+    with smtp_server(TlsMode.SSL, authority=tls_authority, accounts={}, handler=handler) as server:
+        endpoint = server.endpoint("mari@acme.ee", "pw")
+
+        async def naive() -> aiosmtplib.SMTPAuthenticationError:
+            client = aiosmtplib.SMTP(**smtp_client_options(endpoint))
+            await client.connect()
+            try:
+                await client.login("mari@acme.ee", "pw")
+            except aiosmtplib.SMTPAuthenticationError as error:
+                return error
+            finally:
+                client.close()
+            raise AssertionError("the login cannot succeed")
+
+        error = asyncio.run(naive())
+    assert (error.code, "Can't decode base64" in error.message) == (501, True)
 
 
 def test_no_starttls_offered(tls_authority: Authority) -> None:

@@ -23,7 +23,7 @@ import errno
 import socket
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Protocol
 
@@ -31,6 +31,7 @@ import aiosmtplib
 
 from schemas.tables import TlsMode
 from workers.dsn.status import find_status
+from workers.smtp.auth import ChallengeLoop
 from workers.smtp.codes import Reply
 from workers.smtp.endpoint import SmtpEndpoint
 
@@ -195,10 +196,13 @@ def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Ca
             Cause.AUTH_INCOMPLETE,
             f"{where} answered 334 (go on) where 235 (logged in) was expected: the "
             "authentication exchange did not complete"
-            + (f"; the server's message decodes to {decoded}" if decoded else ""),
-            "the server wants another step of the AUTH mechanism or reports an OAuth error "
-            "in that 334 text; check that the account allows password (PLAIN/LOGIN) login "
-            "over SMTP, and the username and password",
+            + (f"; the server's message decodes to {decoded!r}" if decoded else ""),
+            "the account may not log in with a password over SMTP. On Microsoft 365 (Office "
+            "365) this is what a mailbox answers when SMTP AUTH is turned off for it or for the "
+            "tenant, or when security defaults block basic authentication: an Exchange "
+            "administrator turns on Authenticated SMTP for the mailbox and lets the tenant "
+            "allow it. Elsewhere the server wants another step of the mechanism or reports an "
+            "OAuth error in that 334 text; check the username and password",
         )
     if code == Reply.ENCRYPTION_REQUIRED:
         return (
@@ -540,9 +544,13 @@ def diagnose(
         at = step or _step_of(error)
         if isinstance(error, aiosmtplib.SMTPConnectResponseError):
             at = Step.GREETING
-        return diagnose_reply(
+        diagnosis = diagnose_reply(
             error.code, error.message, at, endpoint=endpoint, provider=provider, presets=presets
         )
+        if isinstance(error, ChallengeLoop):  # say which mechanism, and that it went no further
+            summary = f"AUTH {error.mechanism}: {diagnosis.summary}; no other mechanism tried"
+            return replace(diagnosis, summary=summary)
+        return diagnosis
     where = _where(endpoint)
     if isinstance(error, Misconfigured):
         return Diagnosis(

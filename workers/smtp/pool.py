@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 
+from workers.smtp.auth import login
 from workers.smtp.diagnosis import Step
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import SharedTlsContext, smtp_client_options
@@ -144,7 +145,7 @@ class SmtpPool:
             raise ConnectFailed(Step.CONNECT, error) from error
         if self.endpoint.username:
             try:
-                await smtp.login(self.endpoint.username, self.endpoint.password or "")
+                await login(smtp, self.endpoint.username, self.endpoint.password or "")
             except BaseException as error:
                 self._stats.connect_failures += 1
                 smtp.close()

@@ -18,6 +18,7 @@ import aiosmtplib
 
 from schemas.tables import TlsMode
 from workers.config.presets import Preset, PresetBook
+from workers.smtp.auth import login
 from workers.smtp.diagnosis import Diagnosis, Step, diagnose
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import smtp_client_options
@@ -110,7 +111,7 @@ async def _conversation(
         offered = " (the server offers STARTTLS)" if client.supports_extension("starttls") else ""
         report.add(Step.STARTTLS, "skipped", f"TLS mode none: stays in plain text{offered}")
     if endpoint.username:
-        await _step(Step.AUTH, client.login(endpoint.username, endpoint.password or ""))
+        await _step(Step.AUTH, login(client, endpoint.username, endpoint.password or ""))
         report.add(Step.AUTH, "ok", f"logged in as {endpoint.username}")
     else:
         report.add(Step.AUTH, "skipped", "no username configured: no login")
