@@ -406,3 +406,14 @@ def test_own_mode_without_verp_needs_no_secret_key() -> None:
 
 def test_the_password_is_not_in_the_resolved_repr() -> None:
     assert "admin-pw" not in repr(run(MARI))
+
+
+def test_inherited_office365_credentials_with_a_from_the_mailbox_does_not_own_warn() -> None:
+    inherited = run(MARI)  # MARI has no login: ADMIN's Office 365 mailbox sends From mari@
+    assert inherited.provider == "office365"
+    (warning,) = [w for w in inherited.warnings if "Send As" in w]
+    assert "MARI sends From mari@acme.ee through the mailbox admin@acme.ee" in warning
+    assert "erpmail config set MARI --tenant TENANT --username ADDRESS" in warning
+    assert not [w for w in run(MARI_CREDENTIALS_ONLY).warnings if "Send As" in w]
+    admin_as_user = replace(MARI, email="admin@acme.ee")
+    assert not [w for w in run(admin_as_user).warnings if "Send As" in w]

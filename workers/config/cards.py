@@ -16,6 +16,7 @@ class UserCard:
 
     user_code: str
     email: str | None = None
+    tenant: str | None = None  # for the fix texts: runnable as printed, on this tenant
     sender_mode: str = "own"
     provider: str | None = None
     host: str | None = None

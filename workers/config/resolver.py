@@ -66,8 +66,15 @@ def _who(card: UserCard, role: Source) -> str:
     return f"the global user {card.user_code}" if role == Source.GLOBAL else card.user_code
 
 
+def config_command(verb: str, tenant: str | None, user_code: str | None = None) -> str:
+    """The start of an ``erpmail config`` command as a fix text prints it: with ``--tenant``,
+    so that pasted with ERPMAIL_TENANT set to another tenant it still edits this one."""
+    target = f" {user_code}" if user_code else ""
+    return f"erpmail config {verb}{target} --tenant {tenant or 'TENANT'}"
+
+
 def _set_command(card: UserCard) -> str:
-    return f"erpmail config set {card.user_code}"
+    return config_command("set", card.tenant, card.user_code)
 
 
 def tls_mode(value: str, where: str, fix: str) -> TlsMode:
@@ -158,27 +165,30 @@ def _choose(
     if user.has_server:
         return Tier.USER, _server(user, Source.USER), _login(user, Source.USER), warnings
     code = company.mail_sending_user_code if company else None
+    tenant = user.tenant
     if code:
         if code == user.user_code:
             raise ConfigLoop(
                 f"the mail sending user code names {code}, the sending user, who has no SMTP "
                 "server of their own: the company-wide setting points back to itself",
-                fix=f"give {code} a complete server (erpmail config set {code} --provider ... "
-                "or --host/--port/--tls), or name another user with "
-                "erpmail config system --mail-sending-user CODE",
+                fix=f"give {code} a complete server ({config_command('set', tenant, code)} "
+                "--provider NAME), or name another user with "
+                f"{config_command('system', tenant)} --mail-sending-user CODE",
             )
         if global_user is None:
             raise GlobalUserNotFound(
                 f"the mail sending user code names {code}, but {code} has no mail settings",
-                fix=f"erpmail config set {code} --host H --port P --tls T (with credentials), "
-                "or name another user with erpmail config system --mail-sending-user CODE",
+                fix=f"{config_command('set', tenant, code)} --host H --port P --tls T (with "
+                "credentials), or name another user with "
+                f"{config_command('system', tenant)} --mail-sending-user CODE",
             )
         check_card(global_user, Source.GLOBAL)
         if not global_user.has_server:
             raise GlobalUserHasNoServer(
                 f"the mail sending user code names {code}, who has no SMTP server configured",
-                fix=f"erpmail config set {code} --host H --port P --tls T (or --provider NAME), "
-                "or clear the setting with erpmail config system --mail-sending-user ''",
+                fix=f"{config_command('set', tenant, code)} --host H --port P --tls T (or "
+                "--provider NAME), or clear the setting with "
+                f"{config_command('system', tenant)} --mail-sending-user ''",
             )
         server = _server(global_user, Source.GLOBAL)
         own_login = bool(user.username)
@@ -273,14 +283,14 @@ def _mailbox(user: UserCard) -> tuple[str, str]:
         )
         raise MissingEmail(
             f"{user.user_code} has no e-mail address; {mode}",
-            fix=f"erpmail config set {user.user_code} --email ADDRESS",
+            fix=f"{_set_command(user)} --email ADDRESS",
         )
     try:
         return parse_mailbox(user.email)
     except AddressError as exc:
         raise InvalidEmail(
             f"{user.user_code}'s e-mail address {exc}",
-            fix=f"erpmail config set {user.user_code} --email ADDRESS",
+            fix=f"{_set_command(user)} --email ADDRESS",
         ) from None
 
 
@@ -300,10 +310,11 @@ def resolve(
     :class:`~workers.config.errors.ConfigError` that says what is wrong and how to fix it.
     """
     if user is None:
+        tenant = company.tenant if company else None
         raise UserNotFound(
             "the sending user has no mail settings"
             + (f" in tenant {company.tenant}" if company else ""),
-            fix="store them with erpmail config set USER --email ADDRESS",
+            fix=f"store them with {config_command('set', tenant, 'USER')} --email ADDRESS",
         )
     check_card(user, Source.USER)
     tier, server, login, warnings = _choose(user, global_user, company, settings)
@@ -325,7 +336,8 @@ def resolve(
             raise MissingCompany(
                 f"{user.user_code} sends in reply-to mode, which needs the company's name and "
                 "slug, and the tenant has no system settings with them",
-                fix="erpmail config system TENANT --company-name NAME --company-slug SLUG",
+                fix=f"{config_command('system', user.tenant)} --company-name NAME "
+                "--company-slug SLUG",
             )
         from_header = str(
             Address(
@@ -343,6 +355,17 @@ def resolve(
         from_header = user.email or address
         reply_to = None
         sources.update(from_header=Source.USER, reply_to=Source.USER)
+        mailbox = (login.username or "").lower()
+        inherited = tier == Tier.GLOBAL and login.source == Source.GLOBAL and bool(mailbox)
+        owned = address.lower() == mailbox
+        if inherited and not owned and preset is not None and preset.from_must_match_account:
+            warnings.append(
+                f"{user.user_code} sends From {address} through the mailbox "
+                f"{login.username} of the global user: {preset.name} refuses a From the "
+                "mailbox does not own unless it has Send As permission for that address; "
+                f"give {user.user_code} a login of their own ({_set_command(user)} "
+                "--username ADDRESS --password-prompt), grant Send As, or use reply-to mode"
+            )
 
     if tier == Tier.DEFAULT or mode == SenderMode.REPLY_TO:
         mail_from = envelope_sender(job_id, settings.event_domain, signing_key(settings.secret_key))

@@ -91,7 +91,9 @@ def _password(row: CardRow, settings: Settings) -> tuple[str | None, str | None]
         return None, exc.problem
 
 
-def card_from_row(row: CardRow, settings: Settings, *, decrypt: bool = True) -> UserCard:
+def card_from_row(
+    row: CardRow, settings: Settings, *, decrypt: bool = True, tenant: str | None = None
+) -> UserCard:
     """The resolver's view of a stored card; the password decrypted when ``decrypt``.
 
     Without ``decrypt`` a stored password is represented by a problem note, so the card
@@ -105,6 +107,7 @@ def card_from_row(row: CardRow, settings: Settings, *, decrypt: bool = True) -> 
     return UserCard(
         user_code=row.user_code,
         email=row.email,
+        tenant=tenant,
         sender_mode=str(row.sender_mode),
         provider=row.provider,
         host=row.smtp_host,
@@ -158,12 +161,14 @@ def resolve_for_job(
         global_row = connection.execute(
             _CARD, {"tenant": tenant, "user": company.mail_sending_user_code}
         ).first()
-    user = card_from_row(user_row, settings)
+    user = card_from_row(user_row, settings, tenant=tenant)
     # the global user's password is used only by a user without server and login of their own
     global_password_used = not user.has_server and not user.username
     return resolve(
         user,
-        card_from_row(global_row, settings, decrypt=global_password_used) if global_row else None,
+        card_from_row(global_row, settings, decrypt=global_password_used, tenant=tenant)
+        if global_row
+        else None,
         company,
         settings,
         job_id,

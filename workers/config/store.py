@@ -181,7 +181,7 @@ def save_user_settings(
             row.smtp_password_encrypted = None
         else:
             row.smtp_password_encrypted = PasswordBox(settings.secret_key).encrypt(str(password))
-    card = card_from_row(row, settings, decrypt=False)
+    card = card_from_row(row, settings, decrypt=False, tenant=row.tenant)
     check_card(card, Source.USER)
     row.updated_at = utc_now()
     session.add(row)
