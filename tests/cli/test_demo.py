@@ -19,3 +19,8 @@ def test_the_demo_runs_end_to_end(broker: BlockingChannel, erpmail_env: dict[str
         assert line in result.output
     assert "Suppressed: gone@example.ee (userunknown)" in result.output
     assert "not JSON" in result.output
+    status = result.output[result.output.index("erpmail status") :]
+    assert "mail.send" in status and "dead letters by class: " in status
+    assert "last bounce handled: " in status and "none yet" not in status
+    excerpt = status[status.index("/metrics") :]
+    assert "erpmail_sender_jobs_sent_total{config_kind=" in excerpt

@@ -21,6 +21,9 @@ from workers.demo.run import (
     publish,
     send,
 )
+from workers.status.cli import print_status
+from workers.status.report import gather
+from workers.store.engine import make_engine
 
 
 def _jobs_table(run: DemoRun, copies: dict[str, int]) -> Table:
@@ -129,6 +132,15 @@ def demo(keep: bool) -> None:
     )
     console.print(_dead_table(run))
     console.print(f"Refused by erpmail enqueue before publishing: {run.refused}")
+    console.rule("erpmail status")
+    engine = make_engine(run.settings.database_url)
+    try:
+        print_status(gather(run.settings, engine), console)
+    finally:
+        engine.dispose()
+    console.rule("the sender's /metrics (an excerpt)")
+    for line in run.metrics:
+        console.print(line, markup=False, highlight=False)
     problems = check(run, copies)
     if keep or problems:
         console.print(f"The demo's database and worker logs: {run.workdir}")

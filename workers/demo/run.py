@@ -10,10 +10,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,6 +63,7 @@ class DemoRun:
     suppressions: list[Suppression] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     bounce_summary: str = ""
+    metrics: list[str] = field(default_factory=list)  # the sender's /metrics, before it stopped
 
     @property
     def settings(self) -> Settings:
@@ -149,11 +152,11 @@ def publish(run: DemoRun, say: Say) -> None:
         say(f"published {run.poison_id}: a broken job from a producer that skipped validation")
 
 
-def _worker(run: DemoRun, *args: str) -> subprocess.Popen[bytes]:
+def _worker(run: DemoRun, *args: str, **env: str) -> subprocess.Popen[bytes]:
     log = (run.workdir / f"worker-{args[0]}.log").open("ab")
     return subprocess.Popen(
         [sys.executable, "-m", "workers.cli.main", "worker", *args],
-        env=run.env,
+        env={**run.env, **env},
         stdout=log,
         stderr=log,
         stdin=subprocess.DEVNULL,
@@ -170,9 +173,31 @@ def _statuses(run: DemoRun) -> dict[str, MailMessage]:
     return found
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _scrape(port: int) -> list[str]:
+    """The sender's job and event counters (its /metrics, comments and zeros left out)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            text = answer.read().decode()
+    except OSError as error:
+        return [f"(metrics not read: {error})"]
+    wanted = ("erpmail_sender_jobs_", "erpmail_events_published_total")
+    return [
+        line
+        for line in text.splitlines()
+        if line.startswith(wanted) and "_created" not in line and not line.endswith(" 0.0")
+    ]
+
+
 def send(run: DemoRun, say: Say, timeout: float = 90.0) -> None:
-    worker = _worker(run, "send")
-    say(f"erpmail worker send started (pid {worker.pid})")
+    port = _free_port()
+    worker = _worker(run, "send", ERPMAIL_METRICS_PORT=str(port))
+    say(f"erpmail worker send started (pid {worker.pid}, /metrics on port {port})")
     duplicate_sent = False
     deadline = time.monotonic() + timeout
     try:
@@ -196,6 +221,7 @@ def send(run: DemoRun, say: Say, timeout: float = 90.0) -> None:
         else:
             raise RuntimeError("the jobs did not all reach a final state in time")
     finally:
+        run.metrics = _scrape(port)
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=30)
     say(f"erpmail worker send stopped (SIGTERM, exit status {worker.returncode})")
