@@ -21,12 +21,12 @@ METRICS = ("recipients", "status", "reason", "hardsoft")
 FLOORS: dict[str, float] = {"recipients": 0.98, "status": 0.97, "reason": 0.95, "hardsoft": 0.97}
 # The agreement this version reaches on dev/ alone (rounded down): the regression guard.
 # Raise it with every gain; it never goes down.
-REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.97, "reason": 0.95, "hardsoft": 0.99}
+REACHED: dict[str, float] = {"recipients": 0.99, "status": 0.97, "reason": 0.96, "hardsoft": 0.99}
 # The same on dev/ and dev-more/ together (360 mails, 382 recipients).
 REACHED_ALL: dict[str, float] = {
     "recipients": 0.99,
     "status": 0.97,
-    "reason": 0.95,
+    "reason": 0.96,
     "hardsoft": 0.99,
 }
 

@@ -1592,3 +1592,41 @@ def test_a_free_form_notice_is_read_apart_from_the_bounced_mail_it_quotes() -> N
     )
     (recipient,) = parse_bounce(mail).recipients
     assert (recipient.address, recipient.reason) == ("anna@example.org", Reason.MAILBOXFULL)
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "command", "reason"),
+    [
+        # RFC 3463: a content defect refused under an X.7 (security or policy) code is the
+        # server's policy; under an X.6 (content) code it stays a content error.
+        ("5.7.0", "554 5.7.0 Header error", "DATA", Reason.POLICYVIOLATION),
+        ("5.6.0", "554 5.6.0 Header error", "DATA", Reason.CONTENTERROR),
+        # Sendmail's access map refusing a recipient or sender: not a blocked host ...
+        ("5.7.1", "550 5.7.1 <anna@example.org>... Access denied", "RCPT", Reason.SECURITYERROR),
+        # ... unless it refused the connection itself.
+        ("5.7.1", "550 5.7.1 Access denied", "CONNECT", Reason.BLOCKED),
+    ],
+)
+def test_the_class_of_the_status_and_the_stage_decide_a_vague_refusal(
+    status: str, words: str, command: str, reason: Reason
+) -> None:
+    assert classify(status, None, words, command=command) == reason
+
+
+def test_a_gmail_relay_report_is_read_past_its_introduction() -> None:
+    words = (
+        "Technical details of permanent failure: Google tried to deliver your message, but it"
+        " was rejected by the recipient domain. The error that the other server returned was:"
+        " 550 5.7.1 <anna@example.org>... Access denied"
+    )
+    assert classify("5.7.1", None, words) == Reason.SECURITYERROR
+
+
+def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
+    words = (
+        "** Message not delivered ** You're sending this from a different address or alias"
+        " using the 'Send mail as' feature. Learn more here:"
+        " https://support.google.com/mail/?p=CustomFromDenied The response was: Unspecified"
+        " Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability"
+    )
+    assert classify("5.0.0", None, words) == Reason.REJECTED

@@ -715,6 +715,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "you are not a member of",
             "only members can post",
             "members only",
+            # Gmail's "Send mail as": the account's other address (its SMTP settings) is
+            # refused; the help page it links is support.google.com/mail/?p=CustomFromDenied.
+            "customfromdenied",
         ),
     ),
     (
@@ -1005,6 +1008,11 @@ FRAMING = (
     # qmail-send appends this to the last error of a message it gives up on (qmail-send.c):
     # the error before it is the cause, the sentence only says the retries stopped.
     "i'm not going to try again; this message has been in the queue too long.",
+    # Gmail's relay reports introduce every remote refusal so ("Technical details of
+    # permanent failure: Google tried to deliver your message, but it was rejected by the
+    # recipient domain ... The error that the other server returned was: 550 ..."): the
+    # sentence names no cause, the reply after it does.
+    "google tried to deliver your message, but it was rejected by the recipient domain",
 )
 
 # Refusals that name no cause of their own ("message rejected", "rejected by"): they count
@@ -1093,7 +1101,12 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
 # Broad words consulted only when no phrase above matched: first match wins.
 FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (Reason.SPAMDETECTED, ("spam",)),
-    (Reason.BLOCKED, ("blocked", "access denied", "service unavailable", "helo", "ehlo")),
+    (Reason.BLOCKED, ("blocked", "service unavailable", "helo", "ehlo")),
+    # "Access denied" alone is how an access list refuses whatever it was asked about:
+    # Sendmail's access map answers REJECT with "550 5.7.1 Access denied" (cf/m4/proto.m4)
+    # for a connecting host, a sender or a recipient alike; RFC 3463's X.7.1 is "delivery
+    # not authorized". Said at connect it is still a blocked host (the stage decides).
+    (Reason.SECURITYERROR, ("access denied",)),
     (
         Reason.USERUNKNOWN,
         (

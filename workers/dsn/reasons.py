@@ -380,6 +380,11 @@ def classify(
         return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
     if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
         return Reason.FILTERED
+    if reason == Reason.CONTENTERROR and code[1:3] == ".7" and code[3:4] == ".":
+        # A defect of the content refused under a security or policy code (RFC 3463 X.7.x,
+        # "Security or Policy Status", not X.6.x "Message Content or Media Status"): the
+        # server applied its policy to the content.
+        return Reason.POLICYVIOLATION
     if reason is None:
         # Words that name no cause: undetermined; no words at all (or only the fields of the
         # returned message: To, Subject, Date, ...): a bounce on hold.
