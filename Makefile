@@ -4,8 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help venv node-deps services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender bench-dlq schema clean
+.PHONY: help venv node-deps services test lint format demo bench bench-dsn score-dsn holdout-dsn bench-sender bench-sender-sink bench-dlq schema clean
 
 help:
 	@echo "make test      set up everything and run the whole test suite"
@@ -71,8 +72,11 @@ holdout-dsn: venv
 # The sender benchmark refuses to run while mail.send holds messages or has consumers: on a
 # shared broker, point RABBITMQ_URL at a vhost of its own.
 bench-sender: venv services
+	$(BIN)/python -m bench.sender $(BENCH_ARGS)
+
+bench-sender-sink: venv services
 	bash infra/install.sh smtp-sink=postfix
-	$(BIN)/python -m workers.sender.bench
+	$(BIN)/python -m bench.sender_sink
 
 # Replays 20,000 dead letters beside a plain pipelined-confirm publisher, and times
 # `erpmail dlq list`; like bench-sender it needs mail.send and mail.dead to itself.

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from workers.sender.bench import CpuMeter, Row, process_cpu_seconds, targets
+from bench.sender_sink import CpuMeter, Row, process_cpu_seconds, targets
 
 RAW = 4000.0  # raw aiosmtplib, messages prebuilt
 
@@ -17,7 +17,7 @@ def worker(mails: int, seconds: float, processes: int, rss: float) -> Row:
     return Row(f"worker ×{processes}", mails, seconds, processes, [rss] * processes)
 
 
-def by_name(rows: list[Row]) -> dict[str, bool]:
+def by_name(rows: list[Row]) -> dict[str, bool | None]:
     return {verdict.what.split(":")[0]: verdict.met for verdict in targets(rows, RAW, 10_000)}
 
 

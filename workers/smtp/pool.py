@@ -27,6 +27,8 @@ from workers.smtp.session import SmtpSession
 MAX_MESSAGES_PER_CONNECTION = 1000
 CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
 IDLE_SECONDS = 60.0  # an idle connection unused this long is closed by :meth:`SmtpPools.sweep`
+OPEN_TO_MAIL_PRIOR = 2.5  # opening a connection ÷ a mail on one, until both are measured
+AVERAGE_WEIGHT = 0.2  # of the newest measurement in the moving averages of the pool
 
 
 class ConnectFailed(Exception):
@@ -44,6 +46,7 @@ class Connection:
     sent: int = 0
     reused: bool = False
     idle_since: float = 0.0
+    lent_at: float = 0.0
 
     @property
     def usable(self) -> bool:
@@ -58,7 +61,17 @@ class PoolStats:
 
 
 class SmtpPool:
-    """At most ``size`` connections to one endpoint, reused across mails."""
+    """At most ``size`` connections to one endpoint, reused across mails.
+
+    A mail takes the warmest idle connection (the one released last: its server's session
+    is the least likely to have timed out). With none idle it waits for one to come back,
+    unless waiting would cost more than opening a connection: the expected wait is a mail's
+    time on a connection divided by the connections at work, times the mails already
+    waiting; the cost of opening is the measured time to open one (TLS, EHLO, AUTH). So a
+    burst opens about one connection per few waiting mails instead of one per mail, and more
+    concurrency does not mean more handshakes. Connections stay open (warm) for
+    ``IDLE_SECONDS`` after their last mail (:meth:`SmtpPools.sweep`).
+    """
 
     def __init__(
         self,
@@ -69,9 +82,14 @@ class SmtpPool:
         local_hostname: str | None = None,
     ) -> None:
         self.endpoint = endpoint
-        self._slots = asyncio.Semaphore(size)
-        self._in_use = 0
+        self._size = size
+        self._open_count = 0  # open, opening or lent: counted against ``size``
+        self._lent = 0
+        self._opening = 0
         self._idle: deque[Connection] = deque()
+        self._waiters: deque[asyncio.Future[Connection | None]] = deque()
+        self._mail_seconds: float | None = None  # how long a mail holds a connection
+        self._connect_seconds: float | None = None  # how long opening one takes
         self._stats = stats
         self._cafile = cafile
         self._local_hostname = local_hostname
@@ -79,44 +97,112 @@ class SmtpPool:
         self._last_failure: ConnectFailed | None = None
 
     async def acquire(self, fresh: bool = False) -> Connection:
-        """A connection for one mail; give it back with :meth:`release`."""
-        await self._slots.acquire()
-        self._in_use += 1
-        try:
+        """A connection for one mail; give it back with :meth:`release`. ``fresh``: a new
+        one when the pool has room (an idle one turned out stale)."""
+        loop = asyncio.get_running_loop()
+        must_open = fresh
+        while True:
             while self._idle and not fresh:
                 connection = self._idle.pop()
                 if connection.usable:
-                    connection.reused = True
-                    return connection
+                    return self._lend(connection, loop.time(), reused=True)
+                self._open_count -= 1
                 await _close(connection)
-            return await self._open()
-        except BaseException:
-            self._in_use -= 1
-            self._slots.release()
-            raise
+            if self._open_count < self._size and (must_open or self._worth_opening()):
+                return await self._open_counted(loop)
+            waiter: asyncio.Future[Connection | None] = loop.create_future()
+            self._waiters.append(waiter)
+            try:
+                handed = await waiter
+            except asyncio.CancelledError:
+                self._forget_waiter(waiter)
+                raise
+            if handed is not None:
+                return self._lend(handed, loop.time(), reused=True)
+            must_open = True  # a place was freed for this caller
 
     def release(self, connection: Connection, healthy: bool) -> None:
         """Return ``connection``; an unhealthy one (error mid-conversation) is closed."""
-        try:
-            if healthy and connection.usable:
-                connection.idle_since = asyncio.get_running_loop().time()
+        now = asyncio.get_running_loop().time()
+        self._lent -= 1
+        self._mail_seconds = _average(self._mail_seconds, now - connection.lent_at)
+        if healthy and connection.usable:
+            connection.idle_since = now
+            if not self._hand_over(connection):
                 self._idle.append(connection)
-            else:
-                connection.session.close()
-        finally:
-            self._in_use -= 1
-            self._slots.release()
+            return
+        connection.session.close()
+        self._open_count -= 1
+        self._hand_over(None)
 
     async def close_idle(self, older_than: float) -> None:
         """Close the idle connections last used before ``older_than`` (loop time)."""
         stale = [c for c in self._idle if c.idle_since < older_than]
         self._idle = deque(c for c in self._idle if c.idle_since >= older_than)
+        self._open_count -= len(stale)
         for connection in stale:
             await _close(connection)
 
     @property
     def unused(self) -> bool:
-        return self._in_use == 0 and not self._idle
+        return self._open_count == 0 and not self._waiters
+
+    def _worth_opening(self) -> bool:
+        at_work = self._lent + self._opening
+        if at_work == 0:
+            return True  # nothing would ever come back to wait for
+        connect = self._connect_seconds
+        mail = self._mail_seconds
+        if mail is None:  # nothing measured yet: a TLS + AUTH opening is about 5 round
+            # trips, a pipelined mail 2
+            mail = (connect or 1.0) / OPEN_TO_MAIL_PRIOR
+        if connect is None:
+            connect = mail * OPEN_TO_MAIL_PRIOR
+        expected_wait = (len(self._waiters) + 1) * mail / at_work
+        return expected_wait > connect
+
+    def _lend(self, connection: Connection, now: float, reused: bool) -> Connection:
+        self._lent += 1
+        connection.lent_at = now
+        connection.reused = reused
+        return connection
+
+    def _hand_over(self, connection: Connection | None) -> bool:
+        """Give ``connection`` (or, ``None``, a free place) to the first caller waiting."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return True
+        return False
+
+    def _forget_waiter(self, waiter: asyncio.Future[Connection | None]) -> None:
+        """A waiting caller was cancelled: what was handed to it goes to the next."""
+        if waiter in self._waiters:
+            self._waiters.remove(waiter)
+            return
+        if waiter.done() and not waiter.cancelled():
+            handed = waiter.result()
+            if handed is None:
+                self._hand_over(None)
+            elif not self._hand_over(handed):
+                self._idle.append(handed)
+
+    async def _open_counted(self, loop: asyncio.AbstractEventLoop) -> Connection:
+        self._open_count += 1
+        self._opening += 1
+        started = loop.time()
+        try:
+            connection = await self._open()
+        except BaseException:
+            self._open_count -= 1
+            self._hand_over(None)  # a waiter may try in its place (or fail as fast)
+            raise
+        finally:
+            self._opening -= 1
+        now = loop.time()
+        self._connect_seconds = _average(self._connect_seconds, now - started)
+        return self._lend(connection, now, reused=False)
 
     async def _open(self) -> Connection:
         now = asyncio.get_running_loop().time()
@@ -170,7 +256,12 @@ class SmtpPool:
 
     async def close(self) -> None:
         while self._idle:
+            self._open_count -= 1
             await _close(self._idle.pop())
+
+
+def _average(average: float | None, value: float) -> float:
+    return value if average is None else average + AVERAGE_WEIGHT * (value - average)
 
 
 async def _greet(smtp: aiosmtplib.SMTP) -> None:

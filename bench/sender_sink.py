@@ -1,4 +1,4 @@
-"""Sender benchmark: ``python -m workers.sender.bench`` (wired into ``make bench``).
+"""Sender benchmark: ``python -m bench.sender_sink`` (wired into ``make bench``).
 
 Everything runs on loopback against Postfix's ``smtp-sink``:
 
@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import aiosmtplib
 import click
@@ -432,7 +432,7 @@ def broker_only(
         [
             sys.executable,
             "-c",
-            "from workers.sender.bench import consume_only; "
+            "from bench.sender_sink import consume_only; "
             f"consume_only({settings.rabbitmq_url!r}, {jobs}, {prefetch})",
         ],
         stdout=subprocess.PIPE,
@@ -459,6 +459,23 @@ def broker_only(
         note=f"no parsing, database or SMTP; publishing {publish_seconds:.1f} s",
         cpu_seconds=cpu,
     )
+
+
+def prepare_broker(settings: Settings, console: Console) -> None:
+    """Declare the topology; refuse a ``mail.send`` that is not the benchmark's alone; empty
+    ``mail.events``."""
+    connection = connect(settings.rabbitmq_url, "erpmail-bench-topology")
+    declare(connection.channel(), build_topology(settings.retry_ladder))
+    connection.close()
+    waiting, consumers = queue_state(settings.rabbitmq_url)
+    if waiting or consumers:
+        raise click.ClickException(
+            f"{names.SEND_QUEUE} holds {waiting} messages and has {consumers} consumers: "
+            "run the benchmark on a vhost of its own (RABBITMQ_URL)"
+        )
+    stale = purge_events(settings.rabbitmq_url)
+    if stale:
+        console.print(f"purged {stale} messages left in {names.EVENTS_QUEUE}")
 
 
 def wait_for_consumers(url: str, count: int, who: str) -> None:
@@ -508,15 +525,7 @@ def worker_run(
         "ERPMAIL_SMTP_POOL_SIZE": str(options["pool_size"]),
     }
     log = (workdir / f"worker-{processes}p-{jobs}.log").open("ab")
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-c", "from workers.cli.main import main; main()", "worker", "send"],
-            env={**env, "ERPMAIL_WORKER_NAME": f"bench-{n}"},
-            stdout=log,
-            stderr=log,
-        )
-        for n in range(processes)
-    ]
+    workers = start_workers(env, processes, log)
     engine = make_engine(url)
     try:
         wait_for_consumers(settings.rabbitmq_url, processes, "the workers")
@@ -538,13 +547,7 @@ def worker_run(
         cpu = meter.used()
         rss = [round(peak_rss_mb(worker.pid), 1) for worker in workers]
     finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_workers(workers)
         engine.dispose()
         log.close()
     return Row(
@@ -558,11 +561,35 @@ def worker_run(
     )
 
 
+def start_workers(env: dict[str, str], count: int, log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
+    """``count`` ``erpmail worker send`` processes named bench-0, bench-1, …"""
+    return [
+        subprocess.Popen(
+            [sys.executable, "-c", "from workers.cli.main import main; main()", "worker", "send"],
+            env={**env, "ERPMAIL_WORKER_NAME": f"bench-{n}"},
+            stdout=log,
+            stderr=log,
+        )
+        for n in range(count)
+    ]
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each worker, then wait for all (a minute each at most, then SIGKILL)."""
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    for worker in workers:
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
 @dataclass(frozen=True)
 class Target:
     what: str
     measured: str
-    met: bool
+    met: bool | None  # None: not measured in this run
 
 
 def targets(rows: list[Row], raw_rate: float, jobs: int) -> list[Target]:
@@ -614,7 +641,8 @@ def targets_table(verdicts: list[Target]) -> Table:
     for column in ("target", "measured", "met"):
         out.add_column(column)
     for verdict in verdicts:
-        out.add_row(verdict.what, verdict.measured, "yes" if verdict.met else "NO")
+        met = "n/a" if verdict.met is None else "yes" if verdict.met else "NO"
+        out.add_row(verdict.what, verdict.measured, met)
     return out
 
 
@@ -690,18 +718,7 @@ def main(
     """Measure the sender end to end against smtp-sink, with the ceilings beside it."""
     console = Console(width=max(Console().width, 150))
     settings = load_settings()
-    connection = connect(settings.rabbitmq_url, "erpmail-bench-topology")
-    declare(connection.channel(), build_topology(settings.retry_ladder))
-    connection.close()
-    waiting, consumers = queue_state(settings.rabbitmq_url)
-    if waiting or consumers:
-        raise click.ClickException(
-            f"{names.SEND_QUEUE} holds {waiting} messages and has {consumers} consumers: "
-            "run the benchmark on a vhost of its own (RABBITMQ_URL)"
-        )
-    stale = purge_events(settings.rabbitmq_url)
-    if stale:
-        console.print(f"purged {stale} messages left in {names.EVENTS_QUEUE}")
+    prepare_broker(settings, console)
     load_before = os.getloadavg()
     options = {"prefetch": prefetch, "concurrency": concurrency, "pool_size": pool_size}
     rows: list[Row] = []

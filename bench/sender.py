@@ -1,0 +1,544 @@
+"""The sender in its real shape: ``python -m bench.sender`` (``make bench-sender``).
+
+Many users, each with their own server: a stand-in process (:mod:`bench.standin`) hosts N
+aiosmtpd servers on 127.66.x.y:465, implicit TLS with an ECDSA certificate from a CA made
+for the run, AUTH, PIPELINING offered or not, every reply delayed by D ms. The users'
+cards are written with :func:`workers.config.store.save_user_settings`, the function
+``erpmail config set`` calls; ``erpmail worker send`` processes trust the CA through
+``SSL_CERT_FILE`` (their "system store").
+
+Rows:
+
+- **connection CPU**: this process opens connections (TLS + AUTH, the sender's pool) to
+  the stand-in one after another and divides its CPU time by their number, once with a TLS
+  context made per connection (as before the contexts were shared) and once shared;
+- **burst**: J jobs spread over N users published at once; the rate is J over the time
+  from the first publish to the last receipt at the stand-in; handshakes are the stand-in's
+  connections; for one and two worker processes, and at N=50 with prefetch 1000 /
+  concurrency 500 beside the defaults;
+- **steady**: jobs published at a fixed rate; publish → receipt p50 / p99.
+
+The machine's load average is printed before and after: on a shared machine the figures
+move with it. ``--quick`` runs a subset with fewer jobs (a few minutes). Results: tables on
+screen and ``bench-results/sender-real.json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from bench.sender_sink import (
+    Target,
+    job_document,
+    prepare_broker,
+    process_cpu_seconds,
+    purge_events,
+    start_workers,
+    stop_workers,
+    targets_table,
+    wait_for_consumers,
+)
+from bench.standin import PORT, login_of, password_of, server_address
+from schemas.tables import TlsMode
+from tests.certificates import issue, make_authority
+from workers.broker import names
+from workers.broker.aio import AsyncConfirmingPublisher, open_connection
+from workers.broker.publisher import job_properties
+from workers.config import smtp_options
+from workers.config.presets import load_presets
+from workers.config.resolved import SmtpEndpoint
+from workers.config.store import save_user_settings
+from workers.settings import Settings, load_settings
+from workers.store import migrate
+from workers.store.engine import make_engine
+
+TENANT = "bench"
+SECRET_KEY = "bench-secret-key"
+
+
+def user_code(index: int) -> str:
+    return f"U{index}"
+
+
+@dataclass
+class Run:
+    what: str
+    servers: int
+    delay_ms: int
+    pipelining: bool
+    workers: int
+    jobs: int
+    seconds: float = 0.0
+    handshakes: int = 0
+    received: int = 0
+    duplicates: int = 0
+    p50: float | None = None
+    p99: float | None = None
+    worker_cpu_s: float = 0.0
+    options: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.received / self.seconds if self.seconds else 0.0
+
+
+class StandIn:
+    """The stand-in process and its journal (receipts and connections)."""
+
+    def __init__(self, process: subprocess.Popen[str], journal: Path) -> None:
+        self.process = process
+        self.journal = journal
+        self._offset = 0
+        self.receipts: dict[str, list[float]] = {}
+        self.connections = 0
+
+    def read(self) -> None:
+        with self.journal.open() as lines:
+            lines.seek(self._offset)
+            chunk = lines.read()
+        complete = chunk.rfind("\n") + 1
+        self._offset += len(chunk[:complete].encode())
+        for line in chunk[:complete].splitlines():
+            kind, *rest = line.split()
+            if kind == "C":
+                self.connections += 1
+            elif kind == "R":
+                self.receipts.setdefault(rest[1], []).append(float(rest[0]))
+
+
+@contextmanager
+def stand_in(
+    servers: int, delay_ms: int, pipelining: bool, cert: Path, key: Path, workdir: Path
+) -> Iterator[StandIn]:
+    journal = workdir / f"standin-{servers}-{delay_ms}-{pipelining}.log"
+    journal.write_text("")
+    command = [
+        sys.executable,
+        "-m",
+        "bench.standin",
+        f"--servers={servers}",
+        f"--delay-ms={delay_ms}",
+        "--pipelining" if pipelining else "--no-pipelining",
+        f"--cert={cert}",
+        f"--key={key}",
+        f"--out={journal}",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise click.ClickException("the stand-in did not start (see its error above)")
+        yield StandIn(process, journal)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def write_cards(url: str, settings: Settings, servers: int) -> None:
+    """Each user's own server, stored the way ``erpmail config set`` stores it."""
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    presets = load_presets(None)
+    with Session(engine) as session:
+        for index in range(servers):
+            login = login_of(index)
+            changes = {
+                "email": login,
+                "host": server_address(index),
+                "port": PORT,
+                "tls": str(TlsMode.SSL),
+                "username": login,
+                "password": password_of(login),
+            }
+            save_user_settings(session, settings, TENANT, user_code(index), changes, presets)
+        session.commit()
+    engine.dispose()
+
+
+def system_store_with(ca_file: Path, bundle: Path) -> Path:
+    """The system's CA bundle plus the run's CA: what the workers trust, as large as the real
+    store (loading it is what a context made per connection cost)."""
+    system = ssl.get_default_verify_paths().openssl_cafile
+    try:
+        text = Path(system).read_text()
+    except OSError:
+        text = ""  # no system bundle: the run's CA alone
+    bundle.write_text(text + "\n" + ca_file.read_text())
+    return bundle
+
+
+def connection_cpu(servers: int, shared: bool, count: int) -> tuple[float, int]:
+    """CPU milliseconds of this process per TLS + AUTH connection the pool opens, and the
+    connections whose TLS session was resumed."""
+    from workers.sender.smtp_pool import SmtpPools
+
+    pools = SmtpPools(size=1)
+
+    async def main() -> None:
+        for n in range(count):
+            index = n % servers
+            login = login_of(index)
+            endpoint = SmtpEndpoint(
+                server_address(index), PORT, TlsMode.SSL, login, password_of(login)
+            )
+            if not shared:
+                smtp_options.forget_tls_contexts()
+            pool = pools.get(endpoint)
+            connection = await pool.acquire(fresh=True)
+            pool.release(connection, healthy=False)
+
+    smtp_options.forget_tls_contexts()
+    started = time.process_time()
+    asyncio.run(main())
+    return (time.process_time() - started) / count * 1000, pools.stats.tls_resumed
+
+
+def process_cpu(pid: int) -> float:
+    return process_cpu_seconds(pid) or 0.0
+
+
+@contextmanager
+def workers_running(
+    settings: Settings, url: str, count: int, options: dict[str, int], workdir: Path, ca: Path
+) -> Iterator[list[subprocess.Popen[bytes]]]:
+    env = {
+        **os.environ,
+        "RABBITMQ_URL": settings.rabbitmq_url,
+        "DATABASE_URL": url,
+        "ERPMAIL_SECRET_KEY": SECRET_KEY,
+        "EVENT_DOMAIN": "bench.example",
+        "ERPMAIL_LOG_FORMAT": "json",
+        "ERPMAIL_LOG_LEVEL": "warning",
+        "SSL_CERT_FILE": str(ca),
+        **{f"ERPMAIL_{name.upper()}": str(value) for name, value in options.items()},
+    }
+    log = (workdir / "workers.log").open("ab")
+    processes = start_workers(env, count, log)
+    try:
+        wait_for_consumers(settings.rabbitmq_url, count, "the workers")
+        yield processes
+    finally:
+        stop_workers(processes)
+        log.close()
+
+
+async def publish(
+    url: str, documents: list[dict[str, Any]], per_second: float | None
+) -> dict[str, float]:
+    """Publish with confirms, all at once or ``per_second``; each job's publish time."""
+    connection = await open_connection(url, "erpmail-bench-publisher")
+    publisher = await AsyncConfirmingPublisher.open(connection)
+    published: dict[str, float] = {}
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    window = 500 if per_second is None else 1
+    pending: list[asyncio.Future[Any]] = []
+    for start in range(0, len(documents), window):
+        if per_second is not None:
+            due = started + start / per_second
+            if due > loop.time():
+                await asyncio.sleep(due - loop.time())
+        batch = documents[start : start + window]
+        for document in batch:
+            published[document["job_id"]] = time.time()
+        sends = [
+            asyncio.ensure_future(
+                publisher.publish(
+                    names.JOBS_EXCHANGE,
+                    names.JOB_ROUTING_KEY,
+                    json.dumps(document, ensure_ascii=False).encode(),
+                    job_properties(document["job_id"]),
+                )
+            )
+            for document in batch
+        ]
+        if per_second is None:
+            await asyncio.gather(*sends)
+        else:
+            pending.extend(sends)
+    await asyncio.gather(*pending)
+    await connection.close()
+    return published
+
+
+def run_jobs(
+    run: Run,
+    settings: Settings,
+    standin: StandIn,
+    url: str,
+    workdir: Path,
+    ca: Path,
+    per_second: float | None = None,
+) -> Run:
+    documents = []
+    for n in range(run.jobs):
+        document = job_document(n)
+        document["tenant"] = TENANT
+        document["user_code"] = user_code(n % run.servers)
+        documents.append(document)
+    standin.read()
+    connections_before = standin.connections
+    with workers_running(settings, url, run.workers, run.options, workdir, ca) as processes:
+        cpu_before = sum(process_cpu(p.pid) for p in processes)
+        published = asyncio.run(publish(settings.rabbitmq_url, documents, per_second))
+        deadline = time.monotonic() + max(120.0, run.jobs / 20)
+        while True:
+            standin.read()
+            received = sum(1 for job in published if job in standin.receipts)
+            if received >= run.jobs or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        run.worker_cpu_s = sum(process_cpu(p.pid) for p in processes) - cpu_before
+    times = [standin.receipts[job] for job in published if job in standin.receipts]
+    run.received = len(times)
+    run.duplicates = sum(len(t) - 1 for t in times)
+    run.handshakes = standin.connections - connections_before
+    if times:
+        run.seconds = max(t[0] for t in times) - min(published.values())
+        latencies = sorted(
+            standin.receipts[job][0] - at
+            for job, at in published.items()
+            if job in standin.receipts
+        )
+        run.p50 = statistics.median(latencies)
+        run.p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return run
+
+
+DEFAULTS: dict[str, int] = {}
+HIGH = {"sender_prefetch": 1000, "sender_concurrency": 500}
+
+
+def find(runs: list[Run], **match: Any) -> Run | None:
+    for run in runs:
+        if all(getattr(run, name) == value for name, value in match.items()):
+            return run
+    return None
+
+
+def judge(runs: list[Run], cpu_ms: float | None, steady: Run | None) -> list[Target]:
+    out: list[Target] = []
+    if cpu_ms is not None:
+        out.append(
+            Target(
+                "a TLS + AUTH connection: at most 3 ms of worker CPU",
+                f"{cpu_ms:.2f} ms",
+                cpu_ms <= 3.0,
+            )
+        )
+    one = find(runs, servers=500, delay_ms=20, pipelining=True, workers=1, options=DEFAULTS)
+    two = find(runs, servers=500, delay_ms=20, pipelining=True, workers=2, options=DEFAULTS)
+    if one is not None:
+        out.append(
+            Target(
+                f"N=500, D=20, {one.jobs:,} jobs, one worker: at least 700 mails/s",
+                f"{one.rate:,.0f} mails/s",
+                one.rate >= 700,
+            )
+        )
+        out.append(
+            Target(
+                "3× Postfix relaying the same mails in the same run",
+                "not measured: no Postfix relay in this benchmark",
+                None,
+            )
+        )
+    if one is not None and two is not None:
+        out.append(
+            Target(
+                "N=500, D=20: two workers at least as fast as one",
+                f"{two.rate:,.0f} vs {one.rate:,.0f} mails/s",
+                two.rate >= one.rate,
+            )
+        )
+    if steady is not None and steady.p99 is not None:
+        out.append(
+            Target(
+                f"steady {steady.options.get('rate', 0)} jobs/s over {steady.servers} users, "
+                f"D={steady.delay_ms}: p99 publish→receipt at most 1 s",
+                f"p50 {steady.p50:.2f} s, p99 {steady.p99:.2f} s",
+                steady.p99 <= 1.0,
+            )
+        )
+    for run in runs:
+        if run.options != HIGH or run.servers != 50:
+            continue
+        base = find(
+            runs,
+            servers=50,
+            delay_ms=run.delay_ms,
+            pipelining=run.pipelining,
+            workers=run.workers,
+            options=DEFAULTS,
+        )
+        if base is not None:
+            out.append(
+                Target(
+                    f"N=50, D={run.delay_ms}: concurrency 500 not slower than the default",
+                    f"{run.rate:,.0f} vs {base.rate:,.0f} mails/s; handshakes "
+                    f"{run.handshakes} vs {base.handshakes}",
+                    run.rate >= 0.95 * base.rate,
+                )  # 5%: the run-to-run noise here
+            )
+    return out
+
+
+def runs_table(runs: list[Run]) -> Table:
+    out = Table(title="sender, real shape: own servers over TLS + AUTH (stand-in on loopback)")
+    columns = (
+        "N users",
+        "D ms",
+        "PIPELINING",
+        "workers",
+        "options",
+        "jobs",
+        "mails/s",
+        "handshakes",
+        "p50 s",
+        "p99 s",
+        "worker CPU µs/mail",
+        "lost/twice",
+    )
+    for column in columns:
+        out.add_column(column, justify="right")
+    for run in runs:
+        options = ", ".join(f"{k.removeprefix('sender_')} {v}" for k, v in run.options.items())
+        out.add_row(
+            str(run.servers),
+            str(run.delay_ms),
+            "on" if run.pipelining else "off",
+            str(run.workers),
+            options or "defaults",
+            f"{run.jobs:,}",
+            f"{run.rate:,.0f}",
+            str(run.handshakes),
+            "-" if run.p50 is None else f"{run.p50:.2f}",
+            "-" if run.p99 is None else f"{run.p99:.2f}",
+            f"{run.worker_cpu_s / run.received * 1e6:,.0f}" if run.received else "-",
+            f"{run.jobs - run.received}/{run.duplicates}",
+        )
+    return out
+
+
+@click.command()
+@click.option("--quick", is_flag=True, help="A subset with fewer jobs: a few minutes.")
+@click.option("--jobs", type=int, help="Jobs per burst run (default 5,000; quick 1,000).")
+@click.option("--steady-rate", default=100, show_default=True, help="Jobs/s of the steady run.")
+@click.option("--steady-seconds", type=int, help="Length of the steady run (30; quick 10).")
+@click.option("--database-url", help="The workers' database (default: a SQLite file per stand-in).")
+@click.option("--output", default="bench-results/sender-real.json", show_default=True)
+def main(
+    quick: bool,
+    jobs: int | None,
+    steady_rate: int,
+    steady_seconds: int | None,
+    database_url: str | None,
+    output: str,
+) -> None:
+    """Many users' own servers over TLS + AUTH: burst rates, steady latency, targets."""
+    console = Console(width=max(Console().width, 160))
+    jobs = jobs or (1000 if quick else 5000)
+    steady_seconds = steady_seconds or (10 if quick else 30)
+    settings = load_settings()
+    settings = replace(settings, secret_key=SECRET_KEY)
+    prepare_broker(settings, console)
+    load_before = os.getloadavg()
+    console.print(f"load average {load_before}, {os.cpu_count()} CPUs")
+    # (N, D, PIPELINING) -> the runs on that stand-in: (workers, options)
+    plan: dict[tuple[int, int, bool], list[tuple[int, dict[str, int]]]] = {}
+    delays = (20,) if quick else (0, 20, 50)
+    for servers in (1, 50, 500):
+        for delay in delays:
+            plan[(servers, delay, True)] = [(1, DEFAULTS), (2, DEFAULTS)]
+    for delay in delays:
+        plan[(50, delay, True)].append((1, HIGH))
+    plan[(500, 20, False)] = [(1, DEFAULTS)]
+    if not quick:
+        plan[(50, 20, False)] = [(1, DEFAULTS)]
+    runs: list[Run] = []
+    steady: Run | None = None
+    cpu: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="erpmail-bench-real-") as tmp:
+        workdir = Path(tmp)
+        authority = make_authority(workdir / "ca")
+        certificate = issue(authority, [server_address(i) for i in range(500)])
+        cert, key = certificate.cert_file, certificate.key_file
+        ca = system_store_with(authority.ca_file, workdir / "trusted.pem")
+        os.environ["SSL_CERT_FILE"] = str(ca)  # this process's "system store", as the workers'
+        with stand_in(50, 0, True, cert, key, workdir):
+            count = 100 if quick else 300
+            cpu["made per connection"], _ = connection_cpu(50, shared=False, count=count)
+            cpu["shared"], resumed = connection_cpu(50, shared=True, count=count)
+            cpu["resumed"] = resumed
+        console.print(
+            "TLS + AUTH connection, CPU of the client process: "
+            f"{cpu['made per connection']:.2f} ms "
+            f"with a context made per connection, {cpu['shared']:.2f} ms shared "
+            f"({resumed} of {count} resumed)"
+        )
+        for (servers, delay, pipelining), variants in plan.items():
+            url = database_url or f"sqlite:///{workdir / f'bench-{servers}.db'}"
+            write_cards(url, settings, servers)
+            with stand_in(servers, delay, pipelining, cert, key, workdir) as standin:
+                for workers, options in variants:
+                    run = Run(
+                        "burst", servers, delay, pipelining, workers, jobs, options=dict(options)
+                    )
+                    runs.append(run_jobs(run, settings, standin, url, workdir, ca))
+                    console.print(runs_table(runs[-1:]))
+                if (servers, delay, pipelining) == (500, 50, True) or (
+                    quick and (servers, pipelining) == (500, True)
+                ):
+                    steady = Run(
+                        "steady",
+                        servers,
+                        delay,
+                        pipelining,
+                        1,
+                        steady_rate * steady_seconds,
+                        options={},
+                    )
+                    run_jobs(steady, settings, standin, url, workdir, ca, per_second=steady_rate)
+                    steady.options = {"rate": steady_rate}
+    load_after = os.getloadavg()
+    purge_events(settings.rabbitmq_url)
+    console.print(runs_table(runs + ([steady] if steady else [])))
+    verdicts = judge(runs, cpu.get("shared"), steady)
+    console.print(targets_table(verdicts))
+    console.print(f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs")
+    path = Path(output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result = {
+        "quick": quick,
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "connection_cpu_ms": cpu,
+        "runs": [{**asdict(run), "rate": run.rate} for run in runs],
+        "steady": None if steady is None else {**asdict(steady), "rate": steady.rate},
+        "targets": [asdict(verdict) for verdict in verdicts],
+    }
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    console.print(f"written {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The stand-in for many users' own servers: one process hosting N aiosmtpd servers.
+
+``python -m bench.standin --servers N --delay-ms D --cert C --key K --out FILE``: server
+``i`` listens on :func:`server_address` ``(i)`` port 465 (implicit TLS with the given
+certificate), offers AUTH (login ``user<i>@bench.example``, password :func:`password_of`)
+and PIPELINING unless ``--no-pipelining``, and delays every reply by D ms (as a server D ms
+away would, without holding up its reading: replies leave in order, each D ms after it was
+made). The TLS handshake itself is not delayed.
+
+It appends to FILE a line ``R <time> <job id>`` for each mail received (the job id read from
+erpmail's Message-ID) and ``C <time>`` for each connection, flushed every 20 ms, and writes
+``ready`` to stdout once every server listens. Ports below 1024 need root (as in CI) or
+``net.ipv4.ip_unprivileged_port_start``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import ssl
+import sys
+import time
+from pathlib import Path
+from typing import Any, AnyStr, TextIO
+
+import click
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.smtp_servers import PipeliningSMTP
+
+PORT = 465
+_MESSAGE_ID = re.compile(rb"^Message-ID: <erpmail\.([0-9a-f-]{36})@", re.MULTILINE | re.I)
+
+
+def server_address(index: int) -> str:
+    return f"127.66.{index // 250}.{index % 250 + 1}"
+
+
+def login_of(index: int) -> str:
+    return f"user{index}@bench.example"
+
+
+def password_of(login: str) -> str:
+    return f"bench-password-{login}"
+
+
+class _Journal:
+    """Lines for the benchmark, written in batches."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self._lines.append(line)
+
+    async def flush_forever(self) -> None:
+        while True:
+            await asyncio.sleep(0.02)
+            self.flush()
+
+    def flush(self) -> None:
+        if self._lines:
+            self._out.write("".join(self._lines))
+            self._out.flush()
+            self._lines = []
+
+
+class _DelayedReplies(SMTP):
+    """Replies leave ``delay`` seconds after they are made, in order, without blocking."""
+
+    def __init__(self, *args: Any, delay: float, journal: _Journal, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._delay = delay
+        self._journal = journal
+        self._last_at = 0.0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._journal.add(f"C {time.time():.6f}\n")
+        super().connection_made(transport)
+
+    async def push(self, status: AnyStr) -> None:
+        if not self._delay:
+            await super().push(status)
+            return
+        line = status.encode() if isinstance(status, str) else status
+        loop = asyncio.get_running_loop()
+        self._last_at = max(loop.time() + self._delay, self._last_at)
+        loop.call_at(self._last_at, self._write, line + b"\r\n")
+
+    def _write(self, data: bytes) -> None:
+        transport = self.transport
+        if isinstance(transport, asyncio.WriteTransport) and not transport.is_closing():
+            transport.write(data)
+
+
+class StandinSMTP(PipeliningSMTP, _DelayedReplies):
+    """PIPELINING in EHLO (or not), then the delay."""
+
+
+class _Receiver:
+    def __init__(self, journal: _Journal) -> None:
+        self._journal = journal
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        content = envelope.original_content or b""
+        found = _MESSAGE_ID.search(content)
+        job = found.group(1).decode() if found else "-"
+        self._journal.add(f"R {time.time():.6f} {job}\n")
+        return "250 2.0.0 queued"
+
+
+def _authenticate(
+    server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
+) -> AuthResult:
+    if isinstance(auth_data, LoginPassword):
+        login = auth_data.login.decode("utf-8", "replace")
+        if auth_data.password.decode("utf-8", "replace") == password_of(login):
+            return AuthResult(success=True)
+    return AuthResult(success=False, handled=False)
+
+
+async def serve(
+    servers: int, delay: float, pipelining: bool, context: ssl.SSLContext, out: TextIO
+) -> None:
+    loop = asyncio.get_running_loop()
+    journal = _Journal(out)
+    handler = _Receiver(journal)
+
+    def factory() -> SMTP:
+        return StandinSMTP(
+            handler,
+            pipelining=pipelining,
+            delay=delay,
+            journal=journal,
+            authenticator=_authenticate,
+            auth_require_tls=False,  # aiosmtpd counts only STARTTLS as TLS
+            hostname="standin.bench.example",
+        )
+
+    listening = [
+        await loop.create_server(factory, server_address(i), PORT, ssl=context, backlog=512)
+        for i in range(servers)
+    ]
+    flusher = asyncio.ensure_future(journal.flush_forever())
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
+    await stop.wait()
+    flusher.cancel()
+    journal.flush()
+    for server in listening:
+        server.close()
+
+
+@click.command()
+@click.option("--servers", type=int, required=True)
+@click.option("--delay-ms", type=float, default=0.0)
+@click.option("--pipelining/--no-pipelining", default=True)
+@click.option("--cert", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--key", type=click.Path(exists=True, path_type=Path), required=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True)
+def main(servers: int, delay_ms: float, pipelining: bool, cert: Path, key: Path, out: Path) -> None:
+    """Serve N SMTP servers until SIGTERM."""
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's deprecation notices
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    with out.open("a") as journal:
+        asyncio.run(serve(servers, delay_ms / 1000, pipelining, context, journal))
+
+
+if __name__ == "__main__":
+    main()
