@@ -52,6 +52,7 @@ from bench.sender_sink import (
     prepare_broker,
     process_cpu_seconds,
     purge_events,
+    queue_state,
     start_workers,
     stop_workers,
     targets_table,
@@ -63,10 +64,12 @@ from tests.certificates import issue, make_authority
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection
 from workers.broker.publisher import job_properties
+from workers.broker.routing import job_routing_key
 from workers.config import smtp_options
 from workers.config.presets import load_presets
 from workers.config.resolved import SmtpEndpoint
 from workers.config.store import save_user_settings
+from workers.sender.shards import BALANCE_SECONDS
 from workers.settings import Settings, load_settings
 from workers.store import migrate
 from workers.store.engine import make_engine
@@ -216,6 +219,17 @@ def process_cpu(pid: int) -> float:
     return process_cpu_seconds(pid) or 0.0
 
 
+def wait_for_shards(url: str, shards: int) -> None:
+    """Return once every shard queue has one consumer (the workers have shared them out)."""
+    deadline = time.monotonic() + 60
+    for pause in (0.0, 2 * BALANCE_SECONDS):  # a worker over its share lets go next round
+        time.sleep(pause)
+        while any(queue_state(url, names.shard_queue(i))[1] != 1 for i in range(shards)):
+            if time.monotonic() > deadline:
+                raise click.ClickException("the workers did not share the shards out in 60 s")
+            time.sleep(0.5)
+
+
 @contextmanager
 def workers_running(
     settings: Settings, url: str, count: int, options: dict[str, int], workdir: Path, ca: Path
@@ -229,12 +243,14 @@ def workers_running(
         "ERPMAIL_LOG_FORMAT": "json",
         "ERPMAIL_LOG_LEVEL": "warning",
         "SSL_CERT_FILE": str(ca),
+        "ERPMAIL_SEND_SHARDS": str(settings.send_shards),
         **{f"ERPMAIL_{name.upper()}": str(value) for name, value in options.items()},
     }
     log = (workdir / "workers.log").open("ab")
     processes = start_workers(env, count, log)
     try:
         wait_for_consumers(settings.rabbitmq_url, count, "the workers")
+        wait_for_shards(settings.rabbitmq_url, settings.send_shards)
         yield processes
     finally:
         stop_workers(processes)
@@ -242,7 +258,7 @@ def workers_running(
 
 
 async def publish(
-    url: str, documents: list[dict[str, Any]], per_second: float | None
+    url: str, documents: list[dict[str, Any]], per_second: float | None, shards: int
 ) -> dict[str, float]:
     """Publish with confirms, all at once or ``per_second``; each job's publish time."""
     connection = await open_connection(url, "erpmail-bench-publisher")
@@ -264,7 +280,7 @@ async def publish(
             asyncio.ensure_future(
                 publisher.publish(
                     names.JOBS_EXCHANGE,
-                    names.JOB_ROUTING_KEY,
+                    job_routing_key(document["tenant"], document["user_code"], shards),
                     json.dumps(document, ensure_ascii=False).encode(),
                     job_properties(document["job_id"]),
                 )
@@ -299,7 +315,9 @@ def run_jobs(
     connections_before = standin.connections
     with workers_running(settings, url, run.workers, run.options, workdir, ca) as processes:
         cpu_before = sum(process_cpu(p.pid) for p in processes)
-        published = asyncio.run(publish(settings.rabbitmq_url, documents, per_second))
+        published = asyncio.run(
+            publish(settings.rabbitmq_url, documents, per_second, settings.send_shards)
+        )
         deadline = time.monotonic() + max(120.0, run.jobs / 20)
         while True:
             standin.read()
@@ -444,6 +462,12 @@ def runs_table(runs: list[Run]) -> Table:
 @click.option("--jobs", type=int, help="Jobs per burst run (default 5,000; quick 1,000).")
 @click.option("--steady-rate", default=100, show_default=True, help="Jobs/s of the steady run.")
 @click.option("--steady-seconds", type=int, help="Length of the steady run (30; quick 10).")
+@click.option(
+    "--shards",
+    default=16,
+    show_default=True,
+    help="ERPMAIL_SEND_SHARDS of the publisher and the workers (0: one queue, competing).",
+)
 @click.option("--database-url", help="The workers' database (default: a SQLite file per stand-in).")
 @click.option("--output", default="bench-results/sender-real.json", show_default=True)
 def main(
@@ -451,6 +475,7 @@ def main(
     jobs: int | None,
     steady_rate: int,
     steady_seconds: int | None,
+    shards: int,
     database_url: str | None,
     output: str,
 ) -> None:
@@ -459,7 +484,7 @@ def main(
     jobs = jobs or (1000 if quick else 5000)
     steady_seconds = steady_seconds or (10 if quick else 30)
     settings = load_settings()
-    settings = replace(settings, secret_key=SECRET_KEY)
+    settings = replace(settings, secret_key=SECRET_KEY, send_shards=shards)
     prepare_broker(settings, console)
     load_before = os.getloadavg()
     console.print(f"load average {load_before}, {os.cpu_count()} CPUs")

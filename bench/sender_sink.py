@@ -465,14 +465,16 @@ def prepare_broker(settings: Settings, console: Console) -> None:
     """Declare the topology; refuse a ``mail.send`` that is not the benchmark's alone; empty
     ``mail.events``."""
     connection = connect(settings.rabbitmq_url, "erpmail-bench-topology")
-    declare(connection.channel(), build_topology(settings.retry_ladder))
+    declare(connection.channel(), build_topology(settings.retry_ladder, settings.send_shards))
     connection.close()
-    waiting, consumers = queue_state(settings.rabbitmq_url)
-    if waiting or consumers:
-        raise click.ClickException(
-            f"{names.SEND_QUEUE} holds {waiting} messages and has {consumers} consumers: "
-            "run the benchmark on a vhost of its own (RABBITMQ_URL)"
-        )
+    queues = [names.SEND_QUEUE, *map(names.shard_queue, range(settings.send_shards))]
+    for queue in queues:
+        waiting, consumers = queue_state(settings.rabbitmq_url, queue)
+        if waiting or consumers:
+            raise click.ClickException(
+                f"{queue} holds {waiting} messages and has {consumers} consumers: "
+                "run the benchmark on a vhost of its own (RABBITMQ_URL)"
+            )
     stale = purge_events(settings.rabbitmq_url)
     if stale:
         console.print(f"purged {stale} messages left in {names.EVENTS_QUEUE}")
@@ -487,10 +489,10 @@ def wait_for_consumers(url: str, count: int, who: str) -> None:
         time.sleep(0.2)
 
 
-def queue_state(url: str) -> tuple[int, int]:
+def queue_state(url: str, queue: str = names.SEND_QUEUE) -> tuple[int, int]:
     connection = connect(url, "erpmail-bench-check")
     try:
-        declared = connection.channel().queue_declare(names.SEND_QUEUE, passive=True)
+        declared = connection.channel().queue_declare(queue, passive=True)
         return int(declared.method.message_count), int(declared.method.consumer_count)
     finally:
         connection.close()

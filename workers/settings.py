@@ -67,11 +67,15 @@ class Settings:
     sender_prefetch: int = 200
     sender_concurrency: int = 100
     smtp_pool_size: int = 10
+    send_shards: int = 0  # 0: one queue, competing consumers; else jobs routed by user
     retry_max_age_seconds: int = 3 * 24 * 3600
     retry_jitter: float = 0.2
     resend_interrupted: bool = True
     sending_lease_seconds: int = 120
     shutdown_grace_seconds: float = 30.0
+
+
+MAX_SEND_SHARDS = 256
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -98,6 +102,13 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     value = _int(env, name, default)
     if value <= 0:
         raise SettingsError(f"{name} must be at least 1, not {value}")
+    return value
+
+
+def _shards(env: Mapping[str, str]) -> int:
+    value = _int(env, "ERPMAIL_SEND_SHARDS", 0)
+    if not 0 <= value <= MAX_SEND_SHARDS:
+        raise SettingsError(f"ERPMAIL_SEND_SHARDS must be 0 to {MAX_SEND_SHARDS}, not {value}")
     return value
 
 
@@ -204,6 +215,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency
         ),
         smtp_pool_size=_positive(env, "ERPMAIL_SMTP_POOL_SIZE", defaults.smtp_pool_size),
+        send_shards=_shards(env),
         retry_max_age_seconds=_positive(
             env, "ERPMAIL_RETRY_MAX_AGE", defaults.retry_max_age_seconds
         ),

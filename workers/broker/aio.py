@@ -101,6 +101,22 @@ async def set_prefetch(channel: Channel, count: int) -> None:
     await done
 
 
+async def queue_counts(
+    channel: Channel, queue: str, closed: asyncio.Future[BaseException]
+) -> tuple[int, int]:
+    """Messages ready in ``queue`` and its consumers (a passive declare); ``closed``: a future
+    the channel's close callback completes."""
+    done: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+
+    def on_ok(frame: Any) -> None:
+        if not done.done():
+            done.set_result((int(frame.method.message_count), int(frame.method.consumer_count)))
+
+    channel.queue_declare(queue, passive=True, callback=on_ok)
+    counts: tuple[int, int] = await _or_lost(done, closed)
+    return counts
+
+
 @dataclass
 class _Pending:
     key: tuple[str, str, str | None]

@@ -6,6 +6,10 @@ JOBS_EXCHANGE = "mail.jobs"
 SEND_QUEUE = "mail.send"
 JOB_ROUTING_KEY = "job.send"
 JOB_BINDING = "job.#"
+# With ERPMAIL_SEND_SHARDS: a job of shard i is published as "shard.<i>" (not matched by
+# "job.#") and waits in mail.send.shard.<i>; retries come back as job.retry to mail.send.
+SHARD_ROUTING_PREFIX = "shard."
+SHARD_QUEUE_PREFIX = "mail.send.shard."
 
 RETRY_EXCHANGE = "mail.retry"
 RETRY_ROUTING_KEY = "job.retry"
@@ -31,6 +35,14 @@ HEADER_REPLAYED = "x-erpmail-replayed"
 HEADER_STAGE = "x-erpmail-stage"  # where in the SMTP conversation the last attempt failed
 HEADER_POSSIBLE_DUPLICATE = "x-erpmail-possible-duplicate"  # a replay of a maybe-sent job
 HEADER_WALK = "x-erpmail-walk"  # the dlq walk that put a letter back (internal)
+
+
+def shard_queue(shard: int) -> str:
+    return f"{SHARD_QUEUE_PREFIX}{shard}"
+
+
+def shard_routing_key(shard: int) -> str:
+    return f"{SHARD_ROUTING_PREFIX}{shard}"
 
 
 def retry_queue(delay_seconds: int) -> str:

@@ -58,10 +58,15 @@ class ConfirmingPublisher:
         except pika.exceptions.NackError:
             raise PublishRefused(f"the broker refused the message on {exchange!r}") from None
 
-    def publish_job(self, job_id: str, body: bytes, headers: dict[str, Any] | None = None) -> None:
-        self.publish(
-            names.JOBS_EXCHANGE, names.JOB_ROUTING_KEY, body, job_properties(job_id, headers)
-        )
+    def publish_job(
+        self,
+        job_id: str,
+        body: bytes,
+        headers: dict[str, Any] | None = None,
+        routing_key: str = names.JOB_ROUTING_KEY,
+    ) -> None:
+        """``routing_key``: :func:`workers.broker.routing.job_routing_key` of the job."""
+        self.publish(names.JOBS_EXCHANGE, routing_key, body, job_properties(job_id, headers))
 
     def close(self) -> None:
         if self._connection.is_open:

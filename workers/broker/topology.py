@@ -4,6 +4,8 @@
 
     mail.jobs (topic) --job.#--> mail.send (quorum, dead-letters to mail.dead past the
                                             delivery limit)
+    mail.jobs --shard.<i>--> mail.send.shard.<i>, i < ERPMAIL_SEND_SHARDS (the same arguments;
+                             workers hold them one each, see workers.broker.routing)
     mail.retry (direct) --<N>s--> mail.retry.<N>s (quorum, TTL N s) --job.retry--> mail.jobs
     mail.dead (fanout) --> mail.dead (quorum, a delivery limit no dlq command reaches)
     mail.events (topic) --mail.#--> mail.events (quorum, capped)
@@ -67,9 +69,16 @@ class Topology:
     bindings: tuple[BindingSpec, ...]
 
 
-def build_topology(retry_ladder: tuple[int, ...]) -> Topology:
-    """The whole topology for a retry ladder (delays in seconds)."""
+def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
+    """The whole topology for a retry ladder (delays in seconds) and ``shards`` send
+    shards."""
     delays = sorted(set(retry_ladder))
+    send_arguments = {
+        "x-delivery-limit": SEND_DELIVERY_LIMIT,
+        "x-dead-letter-exchange": names.DEAD_EXCHANGE,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
     exchanges = (
         ExchangeSpec(names.JOBS_EXCHANGE, "topic"),
         ExchangeSpec(names.RETRY_EXCHANGE, "direct"),
@@ -77,15 +86,8 @@ def build_topology(retry_ladder: tuple[int, ...]) -> Topology:
         ExchangeSpec(names.EVENTS_EXCHANGE, "topic"),
     )
     queues = (
-        QueueSpec(
-            names.SEND_QUEUE,
-            {
-                "x-delivery-limit": SEND_DELIVERY_LIMIT,
-                "x-dead-letter-exchange": names.DEAD_EXCHANGE,
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            },
-        ),
+        QueueSpec(names.SEND_QUEUE, send_arguments),
+        *(QueueSpec(names.shard_queue(shard), send_arguments) for shard in range(shards)),
         *(
             QueueSpec(
                 names.retry_queue(delay),
@@ -104,6 +106,12 @@ def build_topology(retry_ladder: tuple[int, ...]) -> Topology:
     )
     bindings = (
         BindingSpec(names.SEND_QUEUE, names.JOBS_EXCHANGE, names.JOB_BINDING),
+        *(
+            BindingSpec(
+                names.shard_queue(shard), names.JOBS_EXCHANGE, names.shard_routing_key(shard)
+            )
+            for shard in range(shards)
+        ),
         *(
             BindingSpec(names.retry_queue(delay), names.RETRY_EXCHANGE, str(delay))
             for delay in delays

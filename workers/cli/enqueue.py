@@ -11,6 +11,7 @@ import click
 from schemas.job import JobRejected, parse_job
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import ConfirmingPublisher, PublishRefused
+from workers.broker.routing import job_routing_key
 from workers.cli.context import settings_from_env
 
 
@@ -68,7 +69,8 @@ def enqueue(source: BinaryIO) -> None:
         try:
             with ConfirmingPublisher.open(settings.rabbitmq_url, "erpmail-enqueue") as publisher:
                 for document, job in jobs:
-                    publisher.publish_job(str(job.job_id), document.raw)
+                    key = job_routing_key(job.tenant, job.user_code, settings.send_shards)
+                    publisher.publish_job(str(job.job_id), document.raw, routing_key=key)
                     published.append(str(job.job_id))
                     click.echo(str(job.job_id))
         except (BrokerUnavailable, PublishRefused) as exc:

@@ -20,7 +20,7 @@ def topology() -> None:
 def declare_command() -> None:
     """Declare every exchange, quorum queue and binding (idempotent)."""
     settings = settings_from_env()
-    spec = build_topology(settings.retry_ladder)
+    spec = build_topology(settings.retry_ladder, settings.send_shards)
     try:
         connection = connect(settings.rabbitmq_url, "erpmail-topology")
     except BrokerUnavailable as exc:
@@ -38,7 +38,8 @@ def declare_command() -> None:
 @topology.command("show")
 def show_command() -> None:
     """Print the topology that `declare` would declare."""
-    spec = build_topology(settings_from_env().retry_ladder)
+    settings = settings_from_env()
+    spec = build_topology(settings.retry_ladder, settings.send_shards)
     table = Table("queue", "bound to", "routing key", "arguments")
     for binding in spec.bindings:
         queue = next(q for q in spec.queues if q.name == binding.queue)

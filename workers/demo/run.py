@@ -96,7 +96,7 @@ def _imap(env: dict[str, str]) -> IMAPClient:
 def prepare(run: DemoRun, say: Say) -> None:
     settings = run.settings
     connection = connect(settings.rabbitmq_url, "erpmail-demo")
-    declare(connection.channel(), build_topology(settings.retry_ladder))
+    declare(connection.channel(), build_topology(settings.retry_ladder, settings.send_shards))
     connection.close()
     say("topology declared: exchanges and quorum queues")
     migrate.upgrade(settings.database_url)

@@ -27,7 +27,7 @@ def declare_topology(settings: Settings) -> None:
         get_logger().warning("topology_not_declared", error=str(error))
         return
     try:
-        declare(connection.channel(), build_topology(settings.retry_ladder))
+        declare(connection.channel(), build_topology(settings.retry_ladder, settings.send_shards))
     finally:
         connection.close()
 

@@ -46,6 +46,7 @@ from workers.sender.jobs import Delivery, Generation, JobHandler, SenderStats
 from workers.sender.ratelimit import Limiters
 from workers.sender.records import Resolve, claim_jobs
 from workers.sender.retry import RetryPolicy
+from workers.sender.shards import ShardHolder
 from workers.settings import Settings
 from workers.smtp.pool import SmtpPools
 from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
@@ -81,6 +82,7 @@ class SenderWorker:
         ) -> ResolvedConfig:
             return resolve_for_job(session, settings, tenant, user, job_id, presets)
 
+        self.shards: ShardHolder | None = None  # with ERPMAIL_SEND_SHARDS, while consuming
         self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
         self.name = self.connection_name or f"erpmail-sender {settings.worker_name}"
         self.committer = GroupCommitter(self.engine, name="sender-db", linger=COMMIT_LINGER)
@@ -208,13 +210,38 @@ class SenderWorker:
                 ),
             )
             self._log.info("consuming", queue=names.SEND_QUEUE)
-            await _first(self._stopping.wait(), self._database_down.wait(), lost, connection.closed)
+            holding = self._hold_shards(connection, publisher)
+            try:
+                await _first(
+                    self._stopping.wait(), self._database_down.wait(), lost, connection.closed
+                )
+            finally:
+                if holding is not None:
+                    holding.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await holding
             if lost.done() or connection.closed.done():
                 continue
             await _cancel_consumer(channel, consumer_tag)
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
         await self._drain(self.settings.shutdown_grace_seconds)
+
+    def _hold_shards(
+        self, connection: AioConnection, publisher: AsyncConfirmingPublisher
+    ) -> asyncio.Task[None] | None:
+        """With send shards, claim this worker's share of them while it consumes."""
+        if not self.settings.send_shards:
+            return None
+        self.shards = ShardHolder(
+            connection,
+            publisher,
+            self.settings.send_shards,
+            self.settings.sender_prefetch,
+            self._on_message,
+            self._log,
+        )
+        return asyncio.ensure_future(self.shards.run())
 
     async def _wait_for_database(self, *lost: asyncio.Future[BaseException]) -> None:
         while self._database_down.is_set() and not self._stopping.is_set():
