@@ -65,12 +65,12 @@ from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection
 from workers.broker.publisher import job_properties
 from workers.broker.routing import job_routing_key
-from workers.config import smtp_options
 from workers.config.presets import load_presets
-from workers.config.resolved import SmtpEndpoint
 from workers.config.store import save_user_settings
 from workers.sender.shards import BALANCE_SECONDS
 from workers.settings import Settings, load_settings
+from workers.smtp import options as smtp_options
+from workers.smtp.endpoint import SmtpEndpoint
 from workers.store import migrate
 from workers.store.engine import make_engine
 
@@ -192,7 +192,7 @@ def system_store_with(ca_file: Path, bundle: Path) -> Path:
 def connection_cpu(servers: int, shared: bool, count: int) -> tuple[float, int]:
     """CPU milliseconds of this process per TLS + AUTH connection the pool opens, and the
     connections whose TLS session was resumed."""
-    from workers.sender.smtp_pool import SmtpPools
+    from workers.smtp.pool import SmtpPools
 
     pools = SmtpPools(size=1)
 
