@@ -221,12 +221,15 @@ def process_cpu(pid: int) -> float:
 
 def wait_for_shards(url: str, shards: int) -> None:
     """Return once every shard queue has one consumer (the workers have shared them out)."""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine balances slowly
     for pause in (0.0, 2 * BALANCE_SECONDS):  # a worker over its share lets go next round
         time.sleep(pause)
         while any(queue_state(url, names.shard_queue(i))[1] != 1 for i in range(shards)):
             if time.monotonic() > deadline:
-                raise click.ClickException("the workers did not share the shards out in 60 s")
+                counts = [queue_state(url, names.shard_queue(i))[1] for i in range(shards)]
+                raise click.ClickException(
+                    f"the workers did not share the shards out in 180 s: consumers {counts}"
+                )
             time.sleep(0.5)
 
 

@@ -102,3 +102,42 @@ def test_two_workers_one_configuration_its_mails_use_one_processes_connections(
     connects = sorted([first.pools.stats.connects, second.pools.stats.connects])
     assert connects[0] == 0 and connects[1] >= 1, f"both processes connected: {connects}"
     assert sorted([first.stats.sent, second.stats.sent]) == [0, len(jobs)]
+
+
+def test_a_new_worker_takes_half_the_shards_and_a_stopped_ones_are_taken_over(
+    make_harness: MakeHarness, smtp_server: StartServer, broker: BlockingChannel
+) -> None:
+    declare(broker, build_topology(TEST_RETRY_LADDER, SHARDS))
+    harness = make_harness(smtp_server().port, send_shards=SHARDS)
+    configure_logging("console", "warning")
+
+    async def until(holds: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + 60
+        while not holds():
+            if time.monotonic() > deadline:
+                raise AssertionError(what)
+            await asyncio.sleep(0.2)
+
+    def held(worker: SenderWorker) -> int:
+        return len(worker.shards.held) if worker.shards else 0
+
+    async def main() -> None:
+        first = SenderWorker(harness.settings, harness.engine, connection_name="shards-a")
+        second = SenderWorker(harness.settings, harness.engine, connection_name="shards-b")
+        running = asyncio.create_task(first.run())
+        await until(lambda: held(first) == SHARDS, "a lone worker holds every shard")
+        joining = asyncio.create_task(second.run())
+        try:
+            await until(
+                lambda: (held(first), held(second)) == (SHARDS // 2, SHARDS // 2),
+                "a second worker gets half of the shards",
+            )
+            first.stop()
+            await running
+            await until(lambda: held(second) == SHARDS, "the other worker takes them all over")
+        finally:
+            first.stop()
+            second.stop()
+            await asyncio.gather(running, joining)
+
+    asyncio.run(main())
