@@ -66,7 +66,7 @@ class Status:
 
 
 def _queues(settings: Settings, status: Status) -> None:
-    spec = build_topology(settings.retry_ladder)
+    spec = build_topology(settings.retry_ladder, settings.send_shards)
     try:
         connection = connect(settings.rabbitmq_url, "erpmail-status")
     except BrokerUnavailable as error:
