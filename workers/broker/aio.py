@@ -95,6 +95,32 @@ async def open_connection(url: str, name: str) -> AioConnection:
     return AioConnection(connection, closed, name)
 
 
+def coalesce_writes(connection: AioConnection) -> None:
+    """Write what the connection sends in one event-loop turn with one system call.
+
+    pika hands the transport each frame on its own (a publish is three frames) and the
+    transport sends each with a system call of its own; a process that publishes thousands
+    of messages a second (``erpmail dlq replay``) spends an eighth of its CPU there.
+    """
+    raw = connection.connection
+    emit = raw._adapter_emit_data  # pika's one way out to the transport
+    pending: list[bytes] = []
+    loop = asyncio.get_running_loop()
+
+    def flush() -> None:
+        data = b"".join(pending)
+        pending.clear()
+        if data:  # (a closed transport ignores it)
+            emit(data)
+
+    def buffered(data: bytes) -> None:
+        if not pending:
+            loop.call_soon(flush)
+        pending.append(data)
+
+    raw._adapter_emit_data = buffered
+
+
 async def set_prefetch(channel: Channel, count: int) -> None:
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     channel.basic_qos(prefetch_count=count, callback=lambda _frame: done.set_result(None))
