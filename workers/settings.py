@@ -6,10 +6,20 @@ import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 DEFAULT_DATABASE_URL = "sqlite:///erpmail.db"
 DEFAULT_RETRY_LADDER = (30, 120, 600, 3600, 21600)
+RELAY_TLS_MODES = ("none", "ssl", "starttls")
+LOG_FORMATS = ("json", "console", "auto")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+INTERRUPTED_POLICIES = ("resend", "dead-letter")
+MAX_POLL_SECONDS = 3600
+MIN_BOUNCE_BYTES = 65536
+
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(ValueError):
@@ -78,48 +88,72 @@ class Settings:
 MAX_SEND_SHARDS = 256
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: N,
+    minimum: N,
+    maximum: N | None,
+    kind: type[N],
+) -> N:
+    """A number within [minimum, maximum]; a value outside is refused, never clamped."""
     raw = env.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
-        return int(raw)
+        value: N | None = kind(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+        value = None
+    if (
+        value is None
+        or value != value  # NaN
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        words = "a whole number" if kind is int else "a number"
+        accepted = f"from {minimum} to {maximum}" if maximum is not None else f"from {minimum} up"
+        raise SettingsError(f"{name} must be {words} {accepted}, not {raw!r}")
+    return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+def _int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None
+) -> int:
+    return _number(env, name, default, minimum, maximum, int)
+
+
+def _float(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    minimum: float = 0,
+    maximum: float | None = None,
+) -> float:
+    return _number(env, name, default, minimum, maximum, float)
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    value = _int(env, name, default)
-    if value <= 0:
-        raise SettingsError(f"{name} must be at least 1, not {value}")
+    return _int(env, name, default, minimum=1)
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (any case), lower-cased."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}; not {raw!r}")
     return value
 
 
 def _shards(env: Mapping[str, str]) -> int:
-    value = _int(env, "ERPMAIL_SEND_SHARDS", 0)
-    if not 0 <= value <= MAX_SEND_SHARDS:
-        raise SettingsError(f"ERPMAIL_SEND_SHARDS must be 0 to {MAX_SEND_SHARDS}, not {value}")
-    return value
+    return _int(env, "ERPMAIL_SEND_SHARDS", 0, maximum=MAX_SEND_SHARDS)
 
 
 def _interrupted_policy(env: Mapping[str, str]) -> bool:
     """True (resend, counted as a possible duplicate) or False (dead-letter: at most once)."""
-    raw = (env.get("ERPMAIL_INTERRUPTED_SEND") or "resend").strip().lower()
-    if raw not in ("resend", "dead-letter"):
-        raise SettingsError(
-            f"ERPMAIL_INTERRUPTED_SEND must be 'resend' or 'dead-letter', not {raw!r}"
-        )
-    return raw == "resend"
+    return _choice(env, "ERPMAIL_INTERRUPTED_SEND", "resend", INTERRUPTED_POLICIES) == "resend"
 
 
 def _ladder(env: Mapping[str, str]) -> tuple[int, ...]:
@@ -139,24 +173,42 @@ def _ladder(env: Mapping[str, str]) -> tuple[int, ...]:
 
 def _bounce_settings(env: Mapping[str, str]) -> BounceSettings:
     defaults = BounceSettings()
+    window = _int(
+        env, "ERPMAIL_SOFT_BOUNCE_WINDOW_DAYS", defaults.soft_bounce_window_days, minimum=1
+    )
+    spread = _int(
+        env,
+        "ERPMAIL_SOFT_BOUNCE_MIN_SPREAD_DAYS",
+        defaults.soft_bounce_min_spread_days,
+        maximum=window,  # soft bounces spread wider than the window could never suppress
+    )
     return BounceSettings(
         imap_ca_file=env.get("IMAP_CA_FILE") or None,
         processed_folder=env.get("IMAP_PROCESSED_FOLDER") or defaults.processed_folder,
         unparsed_folder=env.get("IMAP_UNPARSED_FOLDER") or defaults.unparsed_folder,
         not_bounces_folder=env.get("IMAP_NOT_BOUNCES_FOLDER") or defaults.not_bounces_folder,
-        poll_seconds=_int(env, "ERPMAIL_BOUNCE_POLL_SECONDS", defaults.poll_seconds),
-        max_message_bytes=_int(env, "ERPMAIL_BOUNCE_MAX_BYTES", defaults.max_message_bytes),
+        # 0 made the idle worker poll without pause (100% CPU)
+        poll_seconds=_int(
+            env,
+            "ERPMAIL_BOUNCE_POLL_SECONDS",
+            defaults.poll_seconds,
+            minimum=1,
+            maximum=MAX_POLL_SECONDS,
+        ),
+        # below a header block's worth every bounce would be cut short and filed as garbage
+        max_message_bytes=_int(
+            env,
+            "ERPMAIL_BOUNCE_MAX_BYTES",
+            defaults.max_message_bytes,
+            minimum=MIN_BOUNCE_BYTES,
+        ),
         hard_suppression_days=_int(
             env, "ERPMAIL_HARD_SUPPRESSION_DAYS", defaults.hard_suppression_days
         ),
-        soft_bounce_limit=_int(env, "ERPMAIL_SOFT_BOUNCE_LIMIT", defaults.soft_bounce_limit),
-        soft_bounce_window_days=_int(
-            env, "ERPMAIL_SOFT_BOUNCE_WINDOW_DAYS", defaults.soft_bounce_window_days
-        ),
-        soft_bounce_min_spread_days=_int(
-            env, "ERPMAIL_SOFT_BOUNCE_MIN_SPREAD_DAYS", defaults.soft_bounce_min_spread_days
-        ),
-        soft_suppression_days=_int(
+        soft_bounce_limit=_positive(env, "ERPMAIL_SOFT_BOUNCE_LIMIT", defaults.soft_bounce_limit),
+        soft_bounce_window_days=window,
+        soft_bounce_min_spread_days=spread,
+        soft_suppression_days=_positive(
             env, "ERPMAIL_SOFT_SUPPRESSION_DAYS", defaults.soft_suppression_days
         ),
     )
@@ -188,7 +240,9 @@ def _retention(env: Mapping[str, str]) -> Retention:
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from ``env`` (the process environment by default); unset names take defaults."""
+    """Settings from ``env`` (the process environment by default); unset names take defaults.
+    Every value is checked here, once, so that a process refuses to start with a value it
+    cannot use (:class:`SettingsError` names the variable and what it accepts)."""
     env = os.environ if env is None else env
     defaults = Settings()
     return Settings(
@@ -198,13 +252,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         event_domain=env.get("EVENT_DOMAIN") or defaults.event_domain,
         imap_url=env.get("IMAP_URL") or None,
         relay_host=env.get("ERPMAIL_RELAY_HOST") or defaults.relay_host,
-        relay_port=_int(env, "ERPMAIL_RELAY_PORT", defaults.relay_port),
-        relay_tls=env.get("ERPMAIL_RELAY_TLS") or defaults.relay_tls,
+        relay_port=_int(env, "ERPMAIL_RELAY_PORT", defaults.relay_port, minimum=1, maximum=65535),
+        relay_tls=_choice(env, "ERPMAIL_RELAY_TLS", defaults.relay_tls, RELAY_TLS_MODES),
         retry_ladder=_ladder(env),
-        max_attempts=_int(env, "ERPMAIL_MAX_ATTEMPTS", defaults.max_attempts),
+        max_attempts=_positive(env, "ERPMAIL_MAX_ATTEMPTS", defaults.max_attempts),
         worker_name=env.get("ERPMAIL_WORKER_NAME") or defaults.worker_name,
-        log_format=env.get("ERPMAIL_LOG_FORMAT") or "auto",
-        log_level=env.get("ERPMAIL_LOG_LEVEL") or "info",
+        log_format=_choice(env, "ERPMAIL_LOG_FORMAT", defaults.log_format, LOG_FORMATS),
+        log_level=_choice(env, "ERPMAIL_LOG_LEVEL", defaults.log_level, LOG_LEVELS),
         presets_file=env.get("ERPMAIL_PRESETS_FILE") or None,
         bounces=_bounce_settings(env),
         retention=_retention(env),
@@ -219,7 +273,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         retry_max_age_seconds=_positive(
             env, "ERPMAIL_RETRY_MAX_AGE", defaults.retry_max_age_seconds
         ),
-        retry_jitter=min(max(_float(env, "ERPMAIL_RETRY_JITTER", defaults.retry_jitter), 0), 0.5),
+        retry_jitter=_float(env, "ERPMAIL_RETRY_JITTER", defaults.retry_jitter, maximum=0.5),
         resend_interrupted=_interrupted_policy(env),
         sending_lease_seconds=_positive(
             env, "ERPMAIL_SENDING_LEASE", defaults.sending_lease_seconds
