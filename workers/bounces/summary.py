@@ -9,6 +9,7 @@ from rich.table import Table
 
 from workers.bounces.disposition import Kind
 from workers.bounces.pipeline import Handled
+from workers.terminal import cell
 
 
 @dataclass
@@ -35,7 +36,7 @@ class Summary:
 
     def table(self, source: str | None = None) -> Table:
         """The summary table; ``source`` (the mailbox read) goes under it."""
-        table = Table(title="bounce worker: summary", caption=source)
+        table = Table(title="bounce worker: summary", caption=cell(source) if source else None)
         table.add_column("what")
         table.add_column("count", justify="right")
         rows = [

@@ -13,6 +13,7 @@ from workers.broker.connection import BrokerUnavailable
 from workers.broker.publisher import ConfirmingPublisher, PublishRefused
 from workers.broker.routing import job_routing_key
 from workers.cli.context import settings_from_env
+from workers.terminal import plain
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def enqueue(source: BinaryIO) -> None:
             label = f"{document.where}" + (f" (job {exc.job_id})" if exc.job_id else "")
             refused.append(label)
             for problem in exc.problems:
-                click.echo(f"refused {label}: {problem}", err=True)
+                click.echo(plain(f"refused {label}: {problem}"), err=True)
     if jobs:
         try:
             with ConfirmingPublisher.open(settings.rabbitmq_url, "erpmail-enqueue") as publisher:
@@ -79,7 +80,7 @@ def enqueue(source: BinaryIO) -> None:
             raise SystemExit(2) from None
     click.echo(
         f"published {len(published)}, refused {len(refused)}"
-        + (f": {', '.join(refused)}" if refused else ""),
+        + (f": {plain(', '.join(refused))}" if refused else ""),
         err=True,
     )
     if refused:

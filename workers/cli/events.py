@@ -23,6 +23,7 @@ from workers.events.query import (
     list_events,
 )
 from workers.store.engine import make_engine, session_scope
+from workers.terminal import cells
 
 PIPE_WIDTH = 180
 EXIT_NOTHING = 3
@@ -48,14 +49,16 @@ def events_table(rows: list[Event]) -> Table:
     table.add_column("diagnostic", overflow="ellipsis", no_wrap=True, max_width=50)
     for event in rows:
         table.add_row(
-            event.received_at.strftime("%m-%d %H:%M:%S"),
-            (event.job_id or "-")[:8] + ("" if event.verified or not event.job_id else "?"),
-            event.tenant or "-",
-            event.recipient or "(none)",
-            event.status or "",
-            event.reason,
-            event.bounce_type,
-            (event.diagnostic or "")[:200],
+            *cells(
+                event.received_at.strftime("%m-%d %H:%M:%S"),
+                (event.job_id or "-")[:8] + ("" if event.verified or not event.job_id else "?"),
+                event.tenant or "-",
+                event.recipient or "(none)",
+                event.status or "",
+                event.reason,
+                event.bounce_type,
+                (event.diagnostic or "")[:200],
+            )
         )
     return table
 
@@ -65,7 +68,7 @@ def reasons_table(counts: dict[str, int]) -> Table:
     table.add_column("reason")
     table.add_column("events", justify="right")
     for reason, count in counts.items():
-        table.add_row(reason, str(count))
+        table.add_row(*cells(reason, count))
     table.add_section()
     table.add_row("total", str(sum(counts.values())))
     return table

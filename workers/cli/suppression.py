@@ -14,6 +14,7 @@ from workers.cli.context import settings_from_env
 from workers.cli.events import wide_console
 from workers.store.engine import make_engine, session_scope
 from workers.store.suppressions import lift, normalize, suppress, unexpired
+from workers.terminal import cells, plain
 
 
 @click.group()
@@ -70,13 +71,15 @@ def list_command(
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(
-            row.tenant,
-            row.address,
-            row.reason,
-            row.created_at.strftime("%Y-%m-%d %H:%M"),
-            row.expires_at.strftime("%Y-%m-%d %H:%M") if row.expires_at else "never",
-            str(row.event_id or "-"),
-            (row.detail or "")[:120],
+            *cells(
+                row.tenant,
+                row.address,
+                row.reason,
+                row.created_at.strftime("%Y-%m-%d %H:%M"),
+                row.expires_at.strftime("%Y-%m-%d %H:%M") if row.expires_at else "never",
+                row.event_id or "-",
+                (row.detail or "")[:120],
+            )
         )
     wide_console().print(table)
 
@@ -102,7 +105,7 @@ def add_command(
     finally:
         engine.dispose()
     until = f" until {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
-    click.echo(f"suppressed {normalize(address)} for {tenant} ({reason}){until}")
+    click.echo(plain(f"suppressed {normalize(address)} for {tenant} ({reason}){until}"))
 
 
 @suppression.command("remove")
@@ -118,6 +121,6 @@ def remove_command(tenant: str, address: str) -> None:
     finally:
         engine.dispose()
     if not removed:
-        click.echo(f"{normalize(address)} was not suppressed for {tenant}", err=True)
+        click.echo(plain(f"{normalize(address)} was not suppressed for {tenant}"), err=True)
         raise SystemExit(1)
-    click.echo(f"removed {normalize(address)} from {tenant}'s suppression list")
+    click.echo(plain(f"removed {normalize(address)} from {tenant}'s suppression list"))

@@ -21,7 +21,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -46,6 +45,7 @@ from workers.logging import get_logger
 from workers.settings import Settings
 from workers.smtp.probe import ProbeRequest, run_probe
 from workers.store.engine import make_engine, session_scope
+from workers.terminal import markup
 
 CONFIG_ERROR_EXIT = 2
 
@@ -90,7 +90,7 @@ def _print_json(data: Any) -> None:
 
 def _warn(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
     for warning in warnings:
-        console.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
+        console.print(f"[yellow]warning:[/] {markup(warning)}", highlight=False)
 
 
 tenant_option = click.option(
@@ -229,7 +229,7 @@ def set_command(
     console.print(display.fields_table(f"{verb} mail settings of {user_code} ({tenant})", fields))
     _warn(console, result.warnings)
     console.print(
-        escape(
+        markup(
             f"see the effective configuration: erpmail config resolve {user_code} --tenant {tenant}"
         ),
         highlight=False,
@@ -339,7 +339,7 @@ def test_command(
         f" [{display.TIER_TEXT[str(resolved.tier)]}]"
     )
     if not as_json:
-        console.print(escape(header), highlight=False)
+        console.print(markup(header), highlight=False)
     if not endpoint.verify_certificate and endpoint.tls != "none":
         console.print("[bold yellow]certificate verification is OFF for this configuration[/]")
     with console.status("talking to the server ...", spinner="dots"):
@@ -362,10 +362,10 @@ def test_command(
             diagnosis = report.diagnosis
             console.print(
                 f"[bold red]FAILED[/] ({diagnosis.cause}) at {diagnosis.step}: "
-                f"{escape(diagnosis.summary)}",
+                f"{markup(diagnosis.summary)}",
                 highlight=False,
             )
-            console.print(f"[bold]Fix:[/] {escape(diagnosis.fix)}", highlight=False)
+            console.print(f"[bold]Fix:[/] {markup(diagnosis.fix)}", highlight=False)
     if report.diagnosis is not None:
         raise SystemExit(1)
 
@@ -462,7 +462,7 @@ def rotate_key_command() -> None:
     if unreadable:
         console.print(
             "[red]cannot decrypt with any key:[/] "
-            + ", ".join(unreadable)
+            + markup(", ".join(unreadable))
             + ". Fix: add the key they were stored with to ERPMAIL_SECRET_KEY, or store "
             "those passwords again (erpmail config set USER --password-prompt)",
             highlight=False,

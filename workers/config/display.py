@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -13,6 +12,7 @@ from schemas.tables import SystemSettings, UserMailSettings
 from workers.config.presets import Preset
 from workers.config.resolved import RateLimit, ResolvedConfig
 from workers.smtp.probe import ProbeReport
+from workers.terminal import cell
 
 MASK = "********"
 
@@ -56,11 +56,11 @@ def _text(value: Any) -> Text:
         return Text("-")
     if isinstance(value, bool):
         return Text("yes" if value else "NO")
-    return Text(str(value))
+    return cell(value)
 
 
 def fields_table(title: str, fields: dict[str, Any]) -> Table:
-    table = Table("setting", "value", title=escape(title), title_justify="left")
+    table = Table("setting", "value", title=cell(title), title_justify="left")
     for name, value in fields.items():
         table.add_row(name, _text(value))
     return table
@@ -141,11 +141,11 @@ def resolved_table(tenant: str, user_code: str, resolved: ResolvedConfig) -> Tab
         "field",
         "value",
         "source",
-        title=escape(f"{user_code} ({tenant}) sends through {TIER_TEXT[str(resolved.tier)]}"),
+        title=cell(f"{user_code} ({tenant}) sends through {TIER_TEXT[str(resolved.tier)]}"),
         title_justify="left",
     )
     for name, label in FIELD_LABELS.items():
-        table.add_row(label, _text(values[name]), str(resolved.sources.get(name, "-")))
+        table.add_row(label, _text(values[name]), cell(resolved.sources.get(name, "-")))
     return table
 
 

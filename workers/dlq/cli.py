@@ -29,6 +29,7 @@ from workers.dlq.letters import KNOWN_CLASSES, DeadLetter, Selector, group_by_ca
 from workers.dlq.queue import DROP, KEEP, Decide, Outcome, QueueBusy, Route, snapshot, walk
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
+from workers.terminal import cells, plain
 
 EXIT_NOTHING_SELECTED = 3
 FULL_JOB_ID = 36  # a UUID's length: anything shorter is the start of one
@@ -148,11 +149,13 @@ def list_command(as_json: bool) -> None:
     table = Table("class", "count", "oldest failure", "newest failure", "sample error")
     for group in groups:
         table.add_row(
-            group.error_class,
-            str(group.count),
-            group.oldest or "-",
-            group.newest or "-",
-            group.sample_error[:80],
+            *cells(
+                group.error_class,
+                group.count,
+                group.oldest or "-",
+                group.newest or "-",
+                group.sample_error[:80],
+            )
         )
     Console().print(table)
     click.echo(f"{len(letters)} dead letter(s) in {len(groups)} cause(s)")
@@ -222,9 +225,9 @@ def replay_command(
 
     outcome = _walk(decide, "replaying", rate)
     for letter, why in replayer.skipped:
-        click.echo(f"skipped {letter.job_id}: {why}", err=True)
+        click.echo(plain(f"skipped {letter.job_id}: {why}"), err=True)
     for letter, why in outcome.failed:
-        click.echo(f"failed {letter.job_id}: {why}", err=True)
+        click.echo(plain(f"failed {letter.job_id}: {why}"), err=True)
     _report(
         outcome,
         selector,

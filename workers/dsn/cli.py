@@ -56,18 +56,22 @@ def report_table(name: str, report: BounceReport) -> Table:
         f"job {report.job_id or '-'}"
         + (f" ({report.job_id_source})" if report.job_id_source else "")
     )
-    table = Table(title=title, title_justify="left", show_lines=False)
+    from workers.terminal import cell, cells
+
+    table = Table(title=cell(title), title_justify="left", show_lines=False)
     for column in ("recipient", "status", "reply", "reason", "type", "action", "diagnostic"):
         table.add_column(column, overflow="fold", max_width=60 if column == "diagnostic" else None)
     for r in report.recipients:
         table.add_row(
-            r.address or "-",
-            r.status or "-",
-            r.reply_code or "-",
-            r.reason.value,
-            r.bounce_type.value,
-            r.action or "-",
-            r.diagnostic[:300] or "-",
+            *cells(
+                r.address or "-",
+                r.status or "-",
+                r.reply_code or "-",
+                r.reason.value,
+                r.bounce_type.value,
+                r.action or "-",
+                r.diagnostic[:300] or "-",
+            )
         )
     if not report.recipients:
         table.add_row("(not a bounce)" if not report.is_bounce else "-", *["-"] * 6)

@@ -1,0 +1,187 @@
+"""Text from outside reaches the operator's terminal as text (issue 12, point 2).
+
+A bounce, a dead letter, a server reply or a stored field may hold rich markup (``[/x]``
+crashed every table with MarkupError, ``[link=...]`` made a clickable link) and terminal
+escape sequences (a window title, a cleared screen). Each command that prints a table or
+lines from outside is fed all of them here: it must succeed, show the brackets as they are,
+and let no control character through.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pika
+import pytest
+from click.testing import CliRunner, Result
+from pika.adapters.blocking_connection import BlockingChannel
+
+from schemas.tables import Event, Suppression, TlsMode
+from tests.certificates import Authority
+from tests.dsn.mails import dsn
+from tests.smtp_servers import smtp_server
+from workers.broker import names
+from workers.cli.main import cli
+from workers.store import migrate
+from workers.store.engine import make_engine, session_scope
+from workers.terminal import cell, markup, plain
+
+CLOSE_TAG = "[/x]"
+LINK = "[link=https://evil.example/]click me[/link]"
+TITLE = "\x1b]0;pwned\x07"  # sets the terminal window's title
+CLEAR = "\x1b[2J\x1b[H"  # clears the screen
+C1_CSI = "\x9b31m"  # CSI as one C1 character
+BIDI = "\u202egnp.exe"  # right-to-left override: shows as exe.png
+HOSTILE = f"{CLOSE_TAG} {LINK} {TITLE}{CLEAR}{C1_CSI} {BIDI}"
+ACTING = ("\x1b", "\x07", "\x9b", "\u202e")
+
+
+def assert_shown_safely(result: Result, *, exit_code: int = 0) -> str:
+    everything = result.stdout + result.stderr
+    assert result.exit_code == exit_code, everything + repr(result.exception)
+    for char in ACTING:
+        assert char not in everything, f"{char!r} reached the terminal:\n{everything}"
+    assert CLOSE_TAG in everything, everything  # shown as it is, not swallowed as markup
+    return everything
+
+
+def test_the_one_function_makes_controls_visible_and_markup_inert() -> None:
+    assert plain("a\x1b[2Jb\x07\x00") == "a\u241b[2Jb\u2407\u2400"
+    assert plain("\x9b31m\u202e") == "\\x9b31m\\u202e"
+    assert plain("line one\nline two\tcolumn") == "line one\nline two\tcolumn"
+    assert markup(LINK) == "\\[link=https://evil.example/]click me\\[/link]"
+    rendered = cell(HOSTILE)
+    assert rendered.plain == plain(HOSTILE) and not rendered.spans
+
+
+@pytest.fixture
+def database(erpmail_env: dict[str, str]) -> str:
+    url = erpmail_env["DATABASE_URL"]
+    migrate.upgrade(url)
+    return url
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "250"})
+
+
+def test_events_list_and_its_counts_by_reason(database: str) -> None:
+    engine = make_engine(database)
+    with session_scope(engine) as session:
+        session.add(
+            Event(
+                source="dsn",
+                bounce_key="k1",
+                tenant="acme",
+                recipient=f"{CLOSE_TAG}{TITLE}@example.ee",
+                status="5.1.1",
+                reason=f"{CLOSE_TAG}{CLEAR}",
+                bounce_type="hard",
+                diagnostic=HOSTILE,
+                received_at=datetime(2026, 11, 1, 12, 0),
+            )
+        )
+    engine.dispose()
+    assert_shown_safely(run("events", "list"))
+    assert_shown_safely(run("events", "list", "--by-reason"))
+
+
+def test_suppression_list_add_and_remove(database: str) -> None:
+    engine = make_engine(database)
+    with session_scope(engine) as session:
+        session.add(
+            Suppression(tenant="acme", address="x@example.ee", reason="hard", detail=HOSTILE)
+        )
+    engine.dispose()
+    assert_shown_safely(run("suppression", "list"))
+    address = f"{CLOSE_TAG}{TITLE}@example.ee"
+    assert_shown_safely(run("suppression", "add", "acme", address, "--reason", "manual"))
+    assert_shown_safely(run("suppression", "remove", "acme", address))
+    assert_shown_safely(run("suppression", "remove", "acme", address), exit_code=1)
+
+
+def test_dsn_parse(tmp_path: Path) -> None:
+    bounce = tmp_path / "bounce.eml"
+    bounce.write_bytes(dsn([("mari@example.ee", "5.1.1", f"550 5.1.1 {HOSTILE}")]))
+    output = assert_shown_safely(run("dsn", "parse", str(bounce)))
+    assert "mari@example.ee" in output
+
+
+def test_dlq_list_and_replay(broker: BlockingChannel, erpmail_env: dict[str, str]) -> None:
+    job_id = f"{CLOSE_TAG}{TITLE}"
+    headers = {
+        names.HEADER_ERROR_CLASS: f"{CLOSE_TAG}{CLEAR}",
+        names.HEADER_ERROR_TEXT: HOSTILE,
+        names.HEADER_REPLAYED: 3,
+    }
+    broker.basic_publish(
+        names.DEAD_EXCHANGE,
+        "",
+        json.dumps({"job_id": job_id}).encode(),
+        pika.BasicProperties(message_id=job_id, headers=headers, delivery_mode=2),
+    )
+    assert_shown_safely(run("dlq", "list"))
+    assert_shown_safely(run("dlq", "replay", "--all"))
+
+
+def test_enqueue_refusals(erpmail_env: dict[str, str], tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs.jsonl"
+    jobs.write_text(json.dumps({"schema_version": 1, "job_id": HOSTILE}) + "\n")
+    assert_shown_safely(run("enqueue", str(jobs)), exit_code=1)
+
+
+@pytest.fixture
+def hostile_server(
+    database: str, trust_test_ca: Authority, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """A server whose refusal of a login carries the hostile text, as MARI's card."""
+    monkeypatch.setenv("ERPMAIL_TENANT", "acme")
+    accounts = {"mari@acme.ee": "the-Right-Password"}
+    reply = f"535 5.7.8 {HOSTILE}"
+    with smtp_server(
+        TlsMode.STARTTLS, authority=trust_test_ca, accounts=accounts, auth_reject_reply=reply
+    ) as server:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "config",
+                "set",
+                "MARI",
+                "--email",
+                "mari@acme.ee",
+                "--host",
+                server.host,
+                "--port",
+                str(server.port),
+                "--tls",
+                "starttls",
+                "--username",
+                "mari@acme.ee",
+                "--password-stdin",
+            ],
+            input="a-Wrong-Password\n",
+        )
+        assert result.exit_code == 0, result.output
+        yield
+
+
+@pytest.mark.integration
+def test_config_test_shows_a_hostile_server_reply_as_text(hostile_server: None) -> None:
+    output = assert_shown_safely(run("config", "test", "MARI"), exit_code=1)
+    assert "auth_rejected" in output
+
+
+def test_bounce_worker_summary(erpmail_env: dict[str, str], tmp_path: Path) -> None:
+    migrate.upgrade(erpmail_env["DATABASE_URL"])
+    maildir = tmp_path / f"box{CLOSE_TAG}{uuid.uuid4().hex[:4]}"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / "new" / "1.eml").write_bytes(
+        dsn([("mari@example.ee", "5.1.1", f"550 5.1.1 {HOSTILE}")])
+    )
+    result = run("worker", "bounces", "--once", "--no-publish", "--maildir", str(maildir))
+    assert_shown_safely(result)

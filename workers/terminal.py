@@ -1,0 +1,51 @@
+"""Text from outside (bounce text, addresses, subjects, server replies, job fields) made safe
+for a terminal: the one place every command's tables and lines go through.
+
+Two dangers: rich reads ``[...]`` as markup (``[/x]`` crashes a table, ``[link=...]`` makes a
+clickable link), and a terminal obeys control characters (ESC sequences set the window title,
+clear the screen, rewrite what was printed). Control characters are made visible, never
+dropped, so that the operator sees that a bounce held them: C0 controls as their Unicode
+"control picture" (ESC → ␛), C1 controls and the bidirectional overrides that reorder what
+is shown (CVE-2021-42574, "Trojan Source") as ``\\x9b`` / ``\\u202e``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rich.markup import escape
+from rich.text import Text
+
+# C0 but tab and newline, DEL, C1, and the bidirectional embeddings, overrides and isolates.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(found: re.Match[str]) -> str:
+    char = found.group()
+    code = ord(char)
+    if code < 0x20:
+        return chr(0x2400 + code)  # ␀ … ␟
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def plain(value: Any) -> str:
+    """``value`` as text a terminal shows as it is: no control character acts."""
+    return _UNSAFE.sub(_visible, "" if value is None else str(value))
+
+
+def markup(value: Any) -> str:
+    """``value`` to be placed inside a rich markup string: controls shown, brackets escaped."""
+    return escape(plain(value))
+
+
+def cell(value: Any) -> Text:
+    """``value`` as a rich table cell or title: never read as markup, no control acts."""
+    return Text(plain(value))
+
+
+def cells(*values: Any) -> list[Text]:
+    """A table row of :func:`cell` values (for ``table.add_row(*cells(...))``)."""
+    return [cell(value) for value in values]
