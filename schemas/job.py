@@ -227,6 +227,15 @@ Timestamp = Annotated[
         {"type": "string", "format": "date-time", "pattern": RFC3339, **_no_control(CONTROL)}
     ),
 ]
+# A tenant or user code (the Slug rule): what a job may name, and so what a configuration may
+# be stored under and a command may be given.
+CODE_RULE = "1 to 64 letters, digits, '.', '_' or '-', the first a letter or digit"
+_CODE_FULLMATCH = re.compile(SLUG).fullmatch
+
+
+def is_code(value: str) -> bool:
+    """Whether ``value`` is a tenant or user code a job may carry."""
+    return _CODE_FULLMATCH(value) is not None
 
 
 class JobKind(StrEnum):

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from schemas.tables import Event
 from workers.cli.context import settings_from_env
+from workers.cli.params import CODE, LIMIT, REASON
 from workers.cli.times import When
 from workers.dsn import BounceType, Reason
 from workers.events.query import (
@@ -90,8 +91,10 @@ def reasons_table(counts: dict[str, int]) -> Table:
 )
 @click.option("--since", type=When(), help="From this time on (2026-11-01, or an age: 7d).")
 @click.option("--until", type=When(), help="Before this time.")
-@click.option("--tenant", help="Only this tenant's events.")
-@click.option("--limit", default=50, show_default=True, help="At most this many (0: all).")
+@click.option("--tenant", type=CODE, help="Only this tenant's events.")
+@click.option(
+    "--limit", type=LIMIT, default=50, show_default=True, help="At most this many (0: all)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.option("--by-reason", is_flag=True, help="Also count the matching events by reason.")
 def list_command(

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from schemas.tables import Suppression, utc_now
 from workers.cli.context import settings_from_env
 from workers.cli.events import wide_console
+from workers.cli.params import ADDRESS, CODE, LIMIT, REASON
 from workers.store.engine import make_engine, session_scope
 from workers.store.suppressions import lift, normalize, suppress, unexpired
 from workers.terminal import cells, plain
@@ -35,10 +36,12 @@ def _row(row: Suppression) -> dict[str, object]:
 
 
 @suppression.command("list")
-@click.option("--tenant", help="Only this tenant.")
-@click.option("--address", help="Only this address.")
+@click.option("--tenant", type=CODE, help="Only this tenant.")
+@click.option("--address", type=ADDRESS, help="Only this address.")
 @click.option("--expired", is_flag=True, help="Include suppressions that have expired.")
-@click.option("--limit", default=200, show_default=True, help="At most this many (0: all).")
+@click.option(
+    "--limit", type=LIMIT, default=200, show_default=True, help="At most this many (0: all)."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(
     tenant: str | None, address: str | None, expired: bool, limit: int, as_json: bool
@@ -85,17 +88,17 @@ def list_command(
 
 
 @suppression.command("add")
-@click.argument("tenant")
-@click.argument("address")
-@click.option("--reason", default="manual", show_default=True, help="Why (shown in lists).")
+@click.argument("tenant", type=CODE)
+@click.argument("address", type=ADDRESS)
+@click.option(
+    "--reason", type=REASON, default="manual", show_default=True, help="Why (shown in lists)."
+)
 @click.option("--detail", help="A note kept with it.")
 @click.option("--days", type=click.IntRange(min=1), help="Expire after this many days.")
 def add_command(
     tenant: str, address: str, reason: str, detail: str | None, days: int | None
 ) -> None:
     """Stop sending to ADDRESS for TENANT."""
-    if "@" not in address or any(c in address for c in "\r\n \t"):
-        raise click.BadParameter(f"{address!r} is not a mail address", param_hint="ADDRESS")
     settings = settings_from_env()
     expires = utc_now() + timedelta(days=days) if days else None
     engine = make_engine(settings.database_url)
@@ -109,8 +112,8 @@ def add_command(
 
 
 @suppression.command("remove")
-@click.argument("tenant")
-@click.argument("address")
+@click.argument("tenant", type=CODE)
+@click.argument("address", type=ADDRESS)
 def remove_command(tenant: str, address: str) -> None:
     """Send to ADDRESS for TENANT again."""
     settings = settings_from_env()

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from workers.cli.context import settings_from_env
+from workers.cli.params import CODE, CODE_OR_EMPTY
 from workers.config import display
 from workers.config.errors import ConfigError
 from workers.config.presets import PresetBook, load_presets
@@ -97,6 +98,7 @@ tenant_option = click.option(
     "--tenant",
     envvar="ERPMAIL_TENANT",
     required=True,
+    type=CODE,
     help="The tenant (company) the user belongs to [env ERPMAIL_TENANT].",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
@@ -144,7 +146,7 @@ def _password_from(prompt: bool, stdin: bool) -> str | None:
 
 
 @config.command("set")
-@click.argument("user_code")
+@click.argument("user_code", type=CODE)
 @tenant_option
 @click.option(
     "--from-file",
@@ -237,7 +239,7 @@ def set_command(
 
 
 @config.command("show")
-@click.argument("user_code")
+@click.argument("user_code", type=CODE)
 @tenant_option
 @json_option
 def show_command(user_code: str, tenant: str, as_json: bool) -> None:
@@ -263,7 +265,7 @@ def _resolve(settings: Settings, tenant: str, user_code: str, job_id: str) -> Re
 
 
 @config.command("resolve")
-@click.argument("user_code")
+@click.argument("user_code", type=CODE)
 @tenant_option
 @click.option("--job-id", help="The job id the envelope sender is made for (default: a new one).")
 @json_option
@@ -302,12 +304,16 @@ def _test_message(resolved: ResolvedConfig, to: str, job_id: str, domain: str) -
 
 
 @config.command("test")
-@click.argument("user_code")
+@click.argument("user_code", type=CODE)
 @tenant_option
 @click.option("--to", "rcpt_to", help="Also try MAIL FROM and RCPT TO for this address.")
 @click.option("--send", is_flag=True, help="Also send a short test message to --to (DATA).")
 @click.option(
-    "--timeout", type=float, default=15.0, show_default=True, help="Seconds to wait for each step."
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15.0,
+    show_default=True,
+    help="Seconds to wait for each step.",
 )
 @json_option
 def test_command(
@@ -377,6 +383,7 @@ def test_command(
 @click.option(
     "--mail-sending-user",
     "mail_sending_user",
+    type=CODE_OR_EMPTY,
     help="The user whose SMTP server is everybody's base ('' clears it).",
 )
 @json_option

@@ -13,7 +13,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from schemas.addresses import AddressError, parse_mailbox
+from schemas.addresses import AddressError, has_control_character, parse_mailbox
+from schemas.job import CODE_RULE, is_code
 from schemas.tables import SenderMode, SystemSettings, TlsMode, UserMailSettings, utc_now
 from workers.config.errors import (
     ConfigError,
@@ -52,10 +53,29 @@ _COLUMN = {
     "username": "smtp_username",
 }
 _SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
+_USERS = UserMailSettings.__table__  # type: ignore[attr-defined]
+_COMPANY_NAME_LENGTH = SystemSettings.__table__.c.company_name.type.length  # type: ignore[attr-defined]
 
 
 class InvalidSetting(ConfigError):
     """A value given to `config set` or `config system` that cannot be stored."""
+
+
+def check_code(value: str, what: str) -> None:
+    """Refuse a tenant or user code no mail job could carry: its card could never be used."""
+    if not is_code(value):
+        raise InvalidSetting(
+            f"{what} {value!r} is not a code a mail job can carry", fix=f"use {CODE_RULE}"
+        )
+
+
+def _one_line(name: str, value: str, limit: int) -> str:
+    """``value`` when it is one line of printable text that fits its column."""
+    if has_control_character(value):
+        raise InvalidSetting(f"{name} must not hold control characters or line breaks: {value!r}")
+    if len(value) > limit:
+        raise InvalidSetting(f"{name} is {len(value)} characters long, over the limit of {limit}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -73,9 +93,12 @@ def _coerce(name: str, value: Any) -> Any:
         try:
             port = int(value)
         except (TypeError, ValueError):
+            port = 0
+        if not 1 <= port <= 65535:
             raise InvalidPort(
-                f"port must be a number, not {value!r}", fix="--port 587 (or 465, 25)"
-            ) from None
+                f"port must be a number from 1 to 65535, not {value!r}",
+                fix="--port 587 (or 465, 25)",
+            )
         return port
     if name == "tls":
         try:
@@ -98,7 +121,7 @@ def _coerce(name: str, value: Any) -> Any:
             parse_mailbox(str(value))
         except AddressError as exc:
             raise InvalidEmail(f"the e-mail address {exc}", fix="--email name@example.ee") from None
-        return str(value).strip()
+        return _one_line(name, str(value).strip(), _USERS.c.email.type.length)
     if name in ("rate_per_minute", "rate_per_day"):
         try:
             number = int(value)
@@ -117,7 +140,10 @@ def _coerce(name: str, value: Any) -> Any:
                 fix="--verify-certificate or --no-verify-certificate",
             )
         return value
-    return str(value).strip()
+    text = _one_line(name, str(value).strip(), _USERS.c[_COLUMN.get(name, name)].type.length)
+    if name == "host" and len(text.split()) != 1:
+        raise InvalidSetting(f"host must be one name without spaces, not {text!r}")
+    return text
 
 
 def apply_provider(changes: Mapping[str, Any], presets: PresetBook) -> dict[str, Any]:
@@ -155,6 +181,8 @@ def save_user_settings(
     Refuses (raising :class:`ConfigError`) a card that resolution would refuse; the password
     is encrypted before it is stored, and never returned.
     """
+    check_code(tenant, "the tenant")
+    check_code(user_code, "the user code")
     unknown = set(changes) - set(SETTABLE)
     if unknown:
         raise InvalidSetting(
@@ -198,6 +226,9 @@ def save_system_settings(
 ) -> tuple[SystemSettings, tuple[str, ...]]:
     """Create or change a tenant's system settings; ``None`` leaves a field as it is, and
     ``mail_sending_user_code=""`` clears the setting. Returns the row and warnings."""
+    check_code(tenant, "the tenant")
+    if mail_sending_user_code:
+        check_code(mail_sending_user_code, "the mail sending user code")
     row = load_company_row(session, tenant)
     if row is None:
         if not company_name or not company_slug:
@@ -208,9 +239,15 @@ def save_system_settings(
             )
         row = SystemSettings(tenant=tenant, company_name=company_name, company_slug=company_slug)
     if company_name is not None:
-        if not company_name.strip() or any(ch in company_name for ch in "\r\n"):
+        if (
+            not company_name.strip()
+            or has_control_character(company_name)
+            or len(company_name.strip()) > _COMPANY_NAME_LENGTH
+        ):
             raise InvalidSetting(
-                "the company name must be one non-empty line", fix="--company-name 'Acme AS'"
+                f"the company name must be one non-empty line of at most "
+                f"{_COMPANY_NAME_LENGTH} characters",
+                fix="--company-name 'Acme AS'",
             )
         row.company_name = company_name.strip()
     if company_slug is not None:
