@@ -9,13 +9,76 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def clean_for_store(value: str, length: int | None) -> str:
+    """``value`` as every database stores it: no NUL (PostgreSQL refuses it in text), no lone
+    surrogate (no driver encodes one), at most ``length`` characters (PostgreSQL refuses a
+    longer VARCHAR value, SQLite keeps it: cut here, both keep the same)."""
+    if "\x00" in value:
+        value = value.replace("\x00", "")
+    if not value.isascii():
+        value = value.encode("utf-8", "replace").decode("utf-8")
+    return value if length is None or len(value) <= length else value[:length]
+
+
+class CleanString(TypeDecorator[str]):
+    """A text column whose every value, written or compared, passes :func:`clean_for_store`:
+    the one place where text from outside (bounces, server replies, job fields) is made
+    storable, for every table, on SQLite and PostgreSQL alike."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return clean_for_store(str(value), self.impl_instance.length)  # type: ignore[attr-defined]
+
+    @property
+    def python_type(self) -> type[str]:
+        return str
+
+
+class CleanText(CleanString):
+    """:class:`CleanString` of a ``TEXT`` column (no length)."""
+
+    impl = Text
+
+
+def _is_text(kind: Any) -> bool:
+    if isinstance(kind, TypeDecorator):  # sqlmodel's AutoString
+        kind = kind.impl_instance
+    return isinstance(kind, String) and not isinstance(kind, SAEnum | CleanString)
+
+
+@event.listens_for(Column, "before_parent_attach")
+def _clean_text_columns(column: Column[Any], table: Any) -> None:
+    """Every text column of erpmail's tables (enumerations excepted: they hold erpmail's own
+    words) is a :class:`CleanText`, given as the tables are built, before the models are
+    mapped: no column can be forgotten, the models below declare plain ``str`` fields."""
+    if isinstance(table, Table) and table.metadata is SQLModel.metadata and _is_text(column.type):
+        kind = column.type
+        column.type = CleanText() if isinstance(kind, Text) else CleanString(kind.length)  # type: ignore[attr-defined]
 
 
 def _enum(enum: type[StrEnum]) -> Any:

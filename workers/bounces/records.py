@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.tables import Event
+from schemas.tables import Event, clean_for_store
 from workers.bounces.disposition import Disposition, Kind
 from workers.bounces.trust import JobClaim
 from workers.dsn import BounceReport, BounceType, Reason, RecipientReport
@@ -14,19 +14,12 @@ from workers.store.suppressions import normalize
 
 SOURCE = DSN_SOURCE
 UNPUBLISHED_REASONS = frozenset({"vacation", "delivered"})
-_LIMITS = {"status": 16, "reply_code": 3, "action": 32, "feedback_type": 32, "engine": 64}
+RECIPIENT_LENGTH = Event.__table__.c.recipient.type.length  # type: ignore[attr-defined]
 
 
-def clean_text(value: str) -> str:
-    """Text any database stores: no NUL characters, no lone surrogates."""
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-
-
-def _cut(value: str, field: str | None = None, limit: int = 255) -> str | None:
-    value = clean_text(value).strip()
-    if not value:
-        return None
-    return value[: _LIMITS.get(field or "", limit)]
+def _text(value: str) -> str | None:
+    """A field as stored: blank is no value (the column type cleans and cuts the rest)."""
+    return value.strip() or None
 
 
 def _undefined(disposition: Disposition) -> RecipientReport:
@@ -58,7 +51,8 @@ def build_events(
     seen: set[str] = set()
     events: list[Event] = []
     for recipient in recipients:
-        address = normalize(clean_text(recipient.address))[:320]
+        # as the column will hold it, so that two addresses stored alike are one recipient
+        address = clean_for_store(normalize(recipient.address), RECIPIENT_LENGTH)
         if address in seen:
             continue
         seen.add(address)
@@ -71,17 +65,17 @@ def build_events(
                 tenant=tenant if claim.verified else None,
                 verified=claim.verified,
                 recipient=address,
-                status=_cut(recipient.status, "status"),
-                reply_code=_cut(recipient.reply_code, "reply_code"),
+                status=_text(recipient.status),
+                reply_code=_text(recipient.reply_code),
                 reason=reason,
                 bounce_type=recipient.bounce_type.value,
-                action=_cut(recipient.action, "action"),
-                diagnostic=clean_text(recipient.diagnostic) or None,
-                feedback_type=_cut(recipient.feedback_type, "feedback_type"),
-                engine=_cut(report.engine, "engine"),
-                reporting_mta=_cut(report.reporting_mta),
-                remote_mta=_cut(recipient.remote_mta),
-                bounce_message_id=_cut(report.message_id, limit=998),
+                action=_text(recipient.action),
+                diagnostic=_text(recipient.diagnostic),
+                feedback_type=_text(recipient.feedback_type),
+                engine=_text(report.engine),
+                reporting_mta=_text(report.reporting_mta),
+                remote_mta=_text(recipient.remote_mta),
+                bounce_message_id=_text(report.message_id),
                 raw_bounce_id=raw_bounce_id,
                 received_at=received_at,
                 published_at=received_at if reason in UNPUBLISHED_REASONS else None,

@@ -1,0 +1,87 @@
+"""Text from outside is stored alike on SQLite and PostgreSQL (issue 12, point 3).
+
+PostgreSQL refuses a NUL character in a string ("A string literal cannot contain NUL") and a
+value longer than its VARCHAR; SQLite takes both. A NUL in a bounce's Message-ID lost a real
+bounce on PostgreSQL (filed ``undefined`` in Unparsed, nothing suppressed). Every text column
+is cleaned in one place, its column type: NUL removed, cut to the column's length.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from schemas.tables import Event, MailMessage, MailStatus, Suppression, clean_for_store
+from tests.bounces import mails
+from workers.bounces.disposition import Kind
+from workers.bounces.pipeline import BouncePipeline
+from workers.bounces.source import FetchedMessage, MessageRef
+from workers.settings import BounceSettings
+from workers.store.engine import session_scope
+
+
+def test_the_cleaning_rule() -> None:
+    assert clean_for_store("a\x00b", None) == "ab"
+    assert clean_for_store("x" * 20, 16) == "x" * 16
+    assert clean_for_store("\ud800z", None) == "?z"  # a lone surrogate no driver encodes
+    assert clean_for_store("Jüri\x00", 4) == "Jüri"
+
+
+def test_a_row_with_nul_and_overlong_text_is_stored_alike_on_both_databases(
+    engine: Engine,
+) -> None:
+    with session_scope(engine) as session:
+        session.add(
+            Event(
+                source="dsn",
+                bounce_key="mid:<a\x00b@mx>#0123",
+                recipient="jüri\x00@example.ee",
+                status="5.1.1" + "9" * 40,
+                reason="userunknown",
+                bounce_type="hard",
+                diagnostic="550\x00 user unknown",
+                reporting_mta="r" * 600,
+                bounce_message_id="<a\x00b@mx>",
+            )
+        )
+        session.add(Suppression(tenant="acme", address="x\x00@example.ee", reason="x" * 50))
+    with session_scope(engine) as session:
+        [event] = session.exec(select(Event)).all()
+        assert event.bounce_key == "mid:<ab@mx>#0123"
+        assert event.recipient == "jüri@example.ee"
+        assert event.status == ("5.1.1" + "9" * 40)[:16]
+        assert event.diagnostic == "550 user unknown"
+        assert event.reporting_mta == "r" * 255
+        assert event.bounce_message_id == "<ab@mx>"
+        # a lookup is cleaned the same way, so it finds what was stored
+        found = session.exec(select(Event.id).where(Event.recipient == "jüri\x00@example.ee"))
+        assert found.one() == event.id
+        [suppression] = session.exec(select(Suppression)).all()
+        assert (suppression.address, suppression.reason) == ("x@example.ee", "x" * 32)
+
+
+def test_a_bounce_whose_message_id_holds_a_nul_is_recorded_as_a_bounce(engine: Engine) -> None:
+    """The fuzzed case of the issue: a valid userunknown bounce, a NUL in its Message-ID."""
+    job_id = str(uuid.uuid4())
+    with session_scope(engine) as session:
+        session.add(
+            MailMessage(
+                job_id=job_id,
+                tenant="acme",
+                user_code="MARI",
+                kind="invoice",
+                status=MailStatus.SENT,
+            )
+        )
+    raw = mails.dsn(job_id, "juri@example.ee", message_id="<fuzz\x00ed@mx.example.net>")
+    pipeline = BouncePipeline(engine, BounceSettings(), mails.SECRET)
+    handled = pipeline.record(FetchedMessage(MessageRef("1", len(raw)), raw))
+    assert handled.kind is Kind.BOUNCE and handled.job_id == job_id
+    assert handled.suppressed == ("juri@example.ee",)
+    with session_scope(engine) as session:
+        [event] = session.exec(select(Event)).all()
+        assert (event.reason, event.bounce_message_id) == ("userunknown", "<fuzzed@mx.example.net>")
+        job = session.get(MailMessage, job_id)
+        assert job is not None and job.status is MailStatus.BOUNCED
