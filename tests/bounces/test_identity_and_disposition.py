@@ -60,9 +60,15 @@ def test_where_each_kind_of_mail_goes(mail: bytes, kind: Kind, destination: Dest
     assert (disposition.kind, disposition.destination) == (kind, destination)
 
 
-def test_an_ordinary_mail_titled_like_a_bounce_goes_to_unparsed_not_deleted() -> None:
+def test_an_ordinary_mail_titled_like_a_bounce_is_kept_in_not_bounces() -> None:
+    """A subject's words are no verdict (issue 12, point 7): a person's mail titled like a
+    bounce is kept in NotBounces and never counted against an address."""
     mail = mails.human_reply(subject="Undelivered Mail Returned to Sender")
-    assert decide(parse_bounce(mail), mail).kind is Kind.UNPARSED
+    disposition = decide(parse_bounce(mail), mail)
+    assert (disposition.kind, disposition.destination) == (
+        Kind.NOT_BOUNCE,
+        Destination.NOT_BOUNCES,
+    )
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,7 @@ def parse_bounce(raw: bytes) -> BounceReport:
             kind=ReportKind.NOT_A_BOUNCE,
             engine="",
             notes=(f"parser error: {type(exc).__name__}",),
+            looks_like_report=True,  # not examined: kept for a person to look at
         )
 
 
@@ -128,6 +129,7 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
         subject=mail.headers.get("subject"),
         sender=clean_address(mail.headers.get("from")),
         parsed_by=mail.parsed_by,
+        looks_like_report=looks_like_report(mail, delivery_status is not None, report_text),
     )
     if arf.is_feedback(mail):
         feedback = arf.parse_feedback(mail)
@@ -196,7 +198,9 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
         )
     if bounce_like or (engine and (detect_engine(mail.headers, "") or _says_undelivered(human))):
         recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
-        if recipients:
+        # Words ("not delivered", "Returned mail") may lead to a report's recipients, never
+        # make one: a mail that names none is a bounce only when it is a report by what it is.
+        if recipients and (base.looks_like_report or any(r.address for r in recipients)):
             return replace(
                 base,
                 is_bounce=True,
@@ -266,6 +270,27 @@ def _is_report(mail: Mail) -> bool:
     return mail.content_type == "multipart/report" and mail.params.get(
         "report-type", ""
     ).lower() in ("delivery-status", "global-delivery-status")
+
+
+def looks_like_report(mail: Mail, has_delivery_status: bool, report_text: str) -> bool:
+    """Whether a mail is a delivery report by what it is, never by words a person may write
+    (a customer's "was it delivered?", "Returned mail: we sent the goods back"): a report's
+    structure (RFC 3464 multipart/report or a delivery-status part), the mail system's own
+    sender name (MAILER-DAEMON: RFC 5321 4.5.5, no person writes as it), or a postmaster or
+    null return path (RFC 3464 2.3) with a report in it: the returned message attached, or a
+    server's reply quoted (a reply code or enhanced status, as in ``550 5.1.1``)."""
+    if has_delivery_status or _is_report(mail):
+        return True
+    sender = mail.headers.get("from").lower()
+    if "mailer-daemon" in sender or "mailer daemon" in sender:
+        return True
+    if not (_from_mail_system(mail.headers) or mail.headers.get("return-path").strip() == "<>"):
+        return False
+    returned = bool(mail.returned_headers) or any(part.returned for part in mail.parts)
+    text = report_text[:BODY_SCAN_CHARS]
+    return (
+        returned or bool(mail.enclosed_report) or bool(find_status(text) or find_reply_code(text))
+    )
 
 
 def _is_list_copy(headers: Headers) -> bool:

@@ -102,6 +102,10 @@ class BounceReport:
     sender: str = ""
     parsed_by: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # The parser's verdict on a mail it found no bounce in: a delivery report all the same, by
+    # its structure or its sender's role (see ``parser.looks_like_report``), or a mail it could
+    # not examine at all; False: ordinary mail (a person's reply), never counted as a bounce.
+    looks_like_report: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; the keys named in the `dsn parse --json` contract come first.
