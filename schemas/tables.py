@@ -63,6 +63,7 @@ class CleanText(CleanString):
     """:class:`CleanString` of a ``TEXT`` column (no length)."""
 
     impl = Text
+    cache_ok = True
 
 
 def _is_text(kind: Any) -> bool:
@@ -180,6 +181,12 @@ class MailMessage(SQLModel, table=True):
     smtp_response: str | None = Field(default=None, sa_column=Column(Text))
     error_class: str | None = Field(default=None, max_length=64)
     error_text: str | None = Field(default=None, sa_column=Column(Text))
+    recipient_digests: str | None = Field(
+        default=None,
+        sa_column=Column(Text),
+        description="keyed digests of the envelope recipients (workers.correlation): a bounce "
+        "counts against the job only for these; no plain list of addresses is kept",
+    )
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     sending_started_at: datetime | None = Field(default=None, sa_type=DateTime)

@@ -8,6 +8,10 @@ Three carriers, each written by the sender and read by the bounce parser:
 - the ``X-Erpmail-Job-Id`` header of the sent mail (present when the bounce returns the
   original message or its headers);
 - the ``Message-ID`` ``<erpmail.<job_id>@<event domain>>``.
+
+The tag proves the job, not the recipients: every recipient of a mail holds its tag. So the
+sender keeps, with the job, a keyed digest of each recipient (:func:`recipient_digests`), and a
+bounce counts against the job only for an address among them (:func:`was_sent_to`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,14 @@ import base64
 import hmac
 import re
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 JOB_ID_HEADER = "X-Erpmail-Job-Id"
 VERP_LOCAL_PREFIX = "bounce"
 TAG_LENGTH = 8
 _TAG_BYTES = (TAG_LENGTH * 5 + 7) // 8  # base32 carries 5 bits a character
+RECIPIENT_DIGEST_BYTES = 8  # 64 bits: unguessable without the key, 17 characters a recipient
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _VERP_RE = re.compile(rf"\b{VERP_LOCAL_PREFIX}\+({_UUID})\.([a-z2-7]{{{TAG_LENGTH}}})@", re.I)
@@ -72,3 +78,25 @@ def job_id_from_header(value: str) -> str | None:
     """The job id of an ``X-Erpmail-Job-Id`` header value, or None when it is not a UUID."""
     found = _UUID_RE.match(value)
     return str(uuid.UUID(found.group(1))) if found else None
+
+
+def recipient_digest(job_id: str, address: str, key: bytes) -> str:
+    """HMAC-SHA256 of one recipient of one job (the job id in it: the same address in two
+    jobs gives two digests, so the stored digests tell nothing across jobs). Its own
+    ``recipient`` prefix keeps it apart from the VERP tag, an HMAC of the job id alone."""
+    message = f"recipient\x00{job_id.lower()}\x00{address.strip().lower()}".encode()
+    return hmac.digest(key, message, "sha256")[:RECIPIENT_DIGEST_BYTES].hex()
+
+
+def recipient_digests(job_id: str, addresses: Iterable[str], key: bytes) -> str:
+    """The digests of a job's recipients as stored with the job: space-separated."""
+    return " ".join(sorted({recipient_digest(job_id, address, key) for address in addresses}))
+
+
+def was_sent_to(digests: str | None, job_id: str, address: str, keys: Sequence[bytes]) -> bool:
+    """Whether ``address`` is among a job's recipients, under any of ``keys`` (the digests
+    were made with the key that was first when the job was sent)."""
+    if not digests or not address:
+        return False
+    stored = set(digests.split())
+    return any(recipient_digest(job_id, address, key) in stored for key in keys)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Sequence
 
 from bench.dsn.corpus import default_corpus, mail_files
 from workers.correlation import envelope_sender
@@ -145,3 +146,49 @@ def huge_mail(size: int) -> bytes:
     ).encode()
     line = b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n"
     return head + line * (size // len(line))
+
+
+def multi_dsn(
+    to: str,
+    recipients: Sequence[str],
+    *,
+    diagnostic: str = "smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown",
+) -> bytes:
+    """An RFC 3464 DSN sent to ``to`` (a job's VERP address) listing every one of
+    ``recipients`` as failed, each with ``diagnostic``."""
+    boundary = "B-" + uuid.uuid4().hex
+    blocks = "".join(
+        f"\nFinal-Recipient: rfc822; {rcpt}\nAction: failed\nStatus: 5.1.1\n"
+        f"Remote-MTA: dns; mx.example.ee\nDiagnostic-Code: {diagnostic.format(rcpt=rcpt)}\n"
+        for rcpt in recipients
+    )
+    text = f"""Return-Path: <>
+Delivered-To: {to}
+From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <{uuid.uuid4().hex}@mx.example.net>
+Date: Wed, 25 Nov 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"
+
+--{boundary}
+Content-Type: text/plain; charset=us-ascii
+
+This is the mail system at host mx.example.net. Your message could not be delivered.
+
+--{boundary}
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+{blocks}
+--{boundary}
+Content-Type: text/rfc822-headers
+
+Return-Path: <{to}>
+From: Mari <mari@acme.example>
+Subject: Arve
+
+--{boundary}--
+"""
+    return text.replace("\n", "\r\n").encode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from tests.bounces import mails
 from workers.bounces.disposition import Kind
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import Destination, FetchedMessage, MessageRef
+from workers.correlation import recipient_digests
 from workers.logging import configure_logging
 from workers.settings import BounceSettings
 from workers.store.engine import session_scope
@@ -33,12 +35,23 @@ def fetched(raw: bytes) -> FetchedMessage:
     return FetchedMessage(MessageRef("1", len(raw)), raw)
 
 
-def add_job(engine: Engine, tenant: str = "acme", status: MailStatus = MailStatus.SENT) -> str:
+def add_job(
+    engine: Engine,
+    tenant: str = "acme",
+    status: MailStatus = MailStatus.SENT,
+    to: Sequence[str] = ("juri@example.ee",),
+) -> str:
+    """A job as the sender records it: sent to ``to``, whose keyed digests it keeps."""
     job_id = str(uuid.uuid4())
     with session_scope(engine) as session:
         session.add(
             MailMessage(
-                job_id=job_id, tenant=tenant, user_code="MARI", kind="invoice", status=status
+                job_id=job_id,
+                tenant=tenant,
+                user_code="MARI",
+                kind="invoice",
+                status=status,
+                recipient_digests=recipient_digests(job_id, to, mails.SECRET.encode()),
             )
         )
     return job_id
@@ -134,11 +147,11 @@ def test_soft_bounces_suppress_once_there_are_enough_spread_over_the_window(
     now = utc_now()
     spread = [now - timedelta(days=4), now - timedelta(days=2), now]
     for when in spread:
-        job_id = add_job(engine)
+        job_id = add_job(engine, to=["full@example.ee"])
         pipeline(engine).record(fetched(mails.soft_dsn(job_id, "full@example.ee")), now=when)
         assert job_status(engine, job_id) is MailStatus.SOFT_BOUNCED
     for minutes in (0, 10, 20):
-        job_id = add_job(engine)
+        job_id = add_job(engine, to=["burst@example.ee"])
         pipeline(engine).record(
             fetched(mails.soft_dsn(job_id, "burst@example.ee")),
             now=now - timedelta(minutes=minutes),

@@ -104,7 +104,7 @@ def test_a_mail_committed_but_not_moved_is_moved_without_new_events(
 def test_committed_events_are_published_once_with_their_fields(
     engine: Engine, tmp_path: Path, rabbitmq_url: str, broker: BlockingChannel
 ) -> None:
-    job_id = add_job(engine)
+    job_id = add_job(engine, to=["juri@example.ee", "mari@example.ee"])
     root = make_maildir(
         tmp_path / "Maildir",
         {

@@ -8,13 +8,12 @@ is cleaned in one place, its column type: NUL removed, cut to the column's lengt
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from schemas.tables import Event, MailMessage, MailStatus, Suppression, clean_for_store
 from tests.bounces import mails
+from tests.bounces.test_pipeline import add_job
 from workers.bounces.disposition import Kind
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import FetchedMessage, MessageRef
@@ -64,17 +63,7 @@ def test_a_row_with_nul_and_overlong_text_is_stored_alike_on_both_databases(
 
 def test_a_bounce_whose_message_id_holds_a_nul_is_recorded_as_a_bounce(engine: Engine) -> None:
     """The fuzzed case of the issue: a valid userunknown bounce, a NUL in its Message-ID."""
-    job_id = str(uuid.uuid4())
-    with session_scope(engine) as session:
-        session.add(
-            MailMessage(
-                job_id=job_id,
-                tenant="acme",
-                user_code="MARI",
-                kind="invoice",
-                status=MailStatus.SENT,
-            )
-        )
+    job_id = add_job(engine, to=["juri@example.ee"])
     raw = mails.dsn(job_id, "juri@example.ee", message_id="<fuzz\x00ed@mx.example.net>")
     pipeline = BouncePipeline(engine, BounceSettings(), mails.SECRET)
     handled = pipeline.record(FetchedMessage(MessageRef("1", len(raw)), raw))

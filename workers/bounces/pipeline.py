@@ -23,7 +23,7 @@ from workers.bounces.disposition import Disposition, Kind, decide
 from workers.bounces.identity import bounce_key
 from workers.bounces.records import build_events
 from workers.bounces.source import Destination, FetchedMessage
-from workers.bounces.trust import JobClaim, check_claim
+from workers.bounces.trust import JobClaim, check_claim, unpin_strangers
 from workers.config.secrets import verification_keys
 from workers.dsn import BounceReport, ReportKind, parse_bounce
 from workers.logging import get_logger, log_context
@@ -125,14 +125,21 @@ class BouncePipeline:
         now: datetime,
     ) -> Handled:
         tenant = job.tenant if job is not None else None
-        events = record_events(
-            session, build_events(report, disposition, claim, tenant, key, raw.id, now)
-        )
+        built = build_events(report, disposition, claim, tenant, key, raw.id, now)
+        strangers = unpin_strangers(built, job, self._keys) if claim.job_id else []
+        events = record_events(session, built)
+        pinned = [event for event in events if event.verified]
         suppressed: list[str] = []
         if job is not None:
-            self._update_job(job, events, now)
+            self._update_job(job, pinned, now)
             session.add(job)
-            suppressed = self._suppress(session, job.tenant, events, now)
+            suppressed = self._suppress(session, job.tenant, pinned, now)
+        if strangers:
+            log().warning(
+                "bounce names addresses its job was not sent to: recorded, not counted",
+                bounce_key=key,
+                not_recipients=len(strangers),
+            )
         reasons = tuple(event.reason for event in events)
         log().info(
             "bounce recorded",
@@ -146,7 +153,7 @@ class BouncePipeline:
             disposition.kind,
             disposition.destination,
             key,
-            job_id=claim.job_id,
+            job_id=claim.job_id if pinned else None,
             reasons=reasons,
             suppressed=tuple(suppressed),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +27,8 @@ from workers.broker.aio import AsyncConfirmingPublisher
 from workers.broker.publisher import PublishRefused
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
-from workers.correlation import message_id_for
+from workers.config.secrets import verification_keys
+from workers.correlation import message_id_for, recipient_digests
 from workers.logging import log_context
 from workers.metrics import catalog as metrics
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
@@ -156,6 +157,7 @@ class JobHandler:
                 self.settings.sending_lease_seconds,
                 info.replayed,
                 info.possible_duplicate,
+                recipient_digests=self._recipient_digests(job_id, recipients),
             ),
         )
         if claim.verdict == Verdict.DUPLICATE:
@@ -468,6 +470,13 @@ class JobHandler:
             error=reason[:300],
         )
         self._ack(delivery)
+
+    def _recipient_digests(self, job_id: str, recipients: Sequence[str]) -> str | None:
+        """The recipients' keyed digests, kept with the job so that a bounce counts only
+        against an address the job was sent to; none without a key (then no bounce can be
+        pinned on the job at all: its VERP tag cannot be checked either)."""
+        keys = verification_keys(self.settings.secret_key)
+        return recipient_digests(job_id, recipients, keys[0]) if keys else None
 
     async def _dead_letter(
         self,

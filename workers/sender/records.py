@@ -53,6 +53,8 @@ class ClaimRequest:
     lease_seconds: float = 120.0
     replayed: int = 0  # times the job was replayed from the dead-letter queue
     possible_duplicate: bool = False  # replayed although an earlier attempt may have been sent
+    # keyed digests of the recipients (workers.correlation), stored when the job is sent
+    recipient_digests: str | None = None
 
 
 @dataclass(frozen=True)
@@ -347,6 +349,8 @@ def _claim_one(
     }
     if request.replayed:
         values["replayed"] = request.replayed
+    if request.recipient_digests is not None:
+        values["recipient_digests"] = request.recipient_digests
     claim = Claim(
         Verdict.SEND, config=config, suppressed=hits, possible_duplicate=possible_duplicate
     )

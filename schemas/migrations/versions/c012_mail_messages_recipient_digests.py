@@ -1,0 +1,25 @@
+"""mail_messages.recipient_digests: keyed digests of a job's recipients
+
+Revision ID: c012
+Revises: b001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "c012"
+down_revision = "b001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("mail_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recipient_digests", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mail_messages", schema=None) as batch_op:
+        batch_op.drop_column("recipient_digests")
