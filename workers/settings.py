@@ -226,16 +226,13 @@ def _port(env: Mapping[str, str], name: str) -> int | None:
 def _retention(env: Mapping[str, str]) -> Retention:
     defaults = Retention()
     days = {
-        name: _int(env, variable, getattr(defaults, name))
+        name: _int(env, variable, getattr(defaults, name))  # 0 (keep for good) or more
         for name, variable in (
             ("raw_bounce_days", "ERPMAIL_RETAIN_RAW_BOUNCE_DAYS"),
             ("event_days", "ERPMAIL_RETAIN_EVENT_DAYS"),
             ("job_days", "ERPMAIL_RETAIN_JOB_DAYS"),
         )
     }
-    for name, value in days.items():
-        if value < 0:
-            raise SettingsError(f"retention days must be 0 (keep) or more, not {value} ({name})")
     return Retention(**days)
 
 
