@@ -223,6 +223,11 @@ class RawBounce(SQLModel, table=True):
     bounce_key: str = Field(max_length=255, unique=True)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     size: int
+    dropped_recipients: int = Field(
+        default=0,
+        description="recipients the report lists past what the parser reads "
+        "(workers.dsn.rfc3464.MAX_DSN_RECIPIENTS): no Event was made for them",
+    )
     received_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
 
 

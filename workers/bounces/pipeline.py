@@ -26,6 +26,7 @@ from workers.bounces.source import Destination, FetchedMessage
 from workers.bounces.trust import JobClaim, check_claim, unpin_strangers
 from workers.config.secrets import verification_keys
 from workers.dsn import BounceReport, ReportKind, parse_bounce
+from workers.dsn.rfc3464 import MAX_DSN_RECIPIENTS
 from workers.logging import get_logger, log_context
 from workers.settings import BounceSettings
 from workers.store.engine import session_scope
@@ -49,6 +50,7 @@ class Handled:
     job_id: str | None = None
     reasons: tuple[str, ...] = ()
     suppressed: tuple[str, ...] = field(default_factory=tuple)
+    dropped_recipients: int = 0  # listed past the parser's limit: no Event made for them
 
 
 class BouncePipeline:
@@ -104,7 +106,10 @@ class BouncePipeline:
         now: datetime,
     ) -> Handled:
         raw = RawBounce(
-            bounce_key=key, content=message.raw, size=max(message.ref.size, len(message.raw))
+            bounce_key=key,
+            content=message.raw,
+            size=max(message.ref.size, len(message.raw)),
+            dropped_recipients=report.dropped_recipients,
         )
         session.add(raw)
         session.flush()
@@ -134,6 +139,14 @@ class BouncePipeline:
             self._update_job(job, pinned, now)
             session.add(job)
             suppressed = self._suppress(session, job.tenant, pinned, now)
+        if report.dropped_recipients:
+            log().warning(
+                "report lists more recipients than are read: no Event for the rest",
+                bounce_key=key,
+                read=len(report.recipients),
+                dropped_recipients=report.dropped_recipients,
+                limit=MAX_DSN_RECIPIENTS,
+            )
         if strangers:
             log().warning(
                 "bounce names addresses its job was not sent to: recorded, not counted",
@@ -156,6 +169,7 @@ class BouncePipeline:
             job_id=claim.job_id if pinned else None,
             reasons=reasons,
             suppressed=tuple(suppressed),
+            dropped_recipients=report.dropped_recipients,
         )
 
     def _update_job(self, job: MailMessage, events: list[Event], now: datetime) -> None:

@@ -21,6 +21,7 @@ class Summary:
     suppressed: int = 0
     published: int = 0
     failed: int = 0
+    dropped_recipients: int = 0
 
     def add(self, handled: Handled) -> None:
         self.seen += 1
@@ -29,6 +30,7 @@ class Summary:
             self.duplicates += 1
         self.reasons.update(handled.reasons)
         self.suppressed += len(handled.suppressed)
+        self.dropped_recipients += handled.dropped_recipients
 
     @property
     def bounces(self) -> int:
@@ -49,6 +51,7 @@ class Summary:
             ("  already recorded (moved only)", self.duplicates),
             ("  left in place after an error", self.failed),
             ("events written", sum(self.reasons.values())),
+            ("  recipients past the report limit (no Event)", self.dropped_recipients),
             ("addresses suppressed", self.suppressed),
             ("events published", self.published),
         ]

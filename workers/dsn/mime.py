@@ -21,6 +21,11 @@ if TYPE_CHECKING:  # the stdlib email package is a fallback: imported when used
 MAX_INPUT_BYTES = 4 * 1024 * 1024
 MAX_PARTS = 64
 MAX_TEXT_CHARS = 128 * 1024
+DELIVERY_STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
+# A delivery-status part may list every recipient of a large mail, each with a long
+# diagnostic (Gmail's run to some 400 characters): it is read up to here, so that cutting it
+# never drops recipients below rfc3464.MAX_DSN_RECIPIENTS.
+MAX_REPORT_CHARS = 2 * 1024 * 1024
 MAX_DEPTH = 8
 
 # Content types whose body is text the parser reads.
@@ -214,8 +219,13 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     return data.decode("latin-1")
 
 
-def _cap(text: str) -> str:
-    return text if len(text) <= MAX_TEXT_CHARS else text[:MAX_TEXT_CHARS]
+def _limit(kind: str) -> int:
+    return MAX_REPORT_CHARS if kind in DELIVERY_STATUS_TYPES else MAX_TEXT_CHARS
+
+
+def _cap(text: str, kind: str = "") -> str:
+    limit = _limit(kind)
+    return text if len(text) <= limit else text[:limit]
 
 
 def _is_text_like(content_type: str) -> bool:
@@ -385,8 +395,8 @@ def _own_walk(
         return True
     if depth > 0 and not _is_text_like(kind) and kind not in RETURNED_TYPES:
         return True
-    raw = _transfer_decode(body[: MAX_TEXT_CHARS * 4], encoding)
-    text = _cap(decode_bytes(raw, params.get("charset")))
+    raw = _transfer_decode(body[: _limit(kind) * 4], encoding)
+    text = _cap(decode_bytes(raw, params.get("charset")), kind)
     if kind in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
     out.append(Part(kind, text, returned=in_returned or kind in RETURNED_TYPES))
@@ -456,7 +466,7 @@ def _flanker_walk(
         # empty: read the raw part.
         raw = part.to_string()
         text = raw.partition("\n\n")[2] if isinstance(raw, str) else ""
-    text = _cap(text)
+    text = _cap(text, value)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
     out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))
@@ -532,7 +542,7 @@ def _email_walk(
         text = "\n\n".join(str(p) for p in payload)
     else:
         text = _email_text(msg)
-    text = _cap(text)
+    text = _cap(text, value)
     if value in RETURNED_TYPES and not in_returned:
         returned.append(_headers_from_text(text))
     out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))

@@ -12,7 +12,7 @@ from workers.dsn.engines import default_reason, default_stage, detect_engine, te
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.engines.detect import BODY_SCAN_CHARS
 from workers.dsn.fields import clean_address, find_addresses
-from workers.dsn.mime import Headers, Mail, parse_mail
+from workers.dsn.mime import MAX_REPORT_CHARS, Headers, Mail, parse_mail
 from workers.dsn.notice_words import (
     BOUNCE_SENDERS,
     BOUNCE_SUBJECTS,
@@ -57,6 +57,7 @@ from workers.dsn.status import (
 )
 
 MAX_DIAGNOSTIC_CHARS = 2000
+_FINAL_RECIPIENT_RE = re.compile(rb"(?im)^final-recipient[ \t]*:[^;\r\n]*;[ \t]*<?([^\s<>]+)")
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
 _BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)[^<>]{0,200}>", re.IGNORECASE)
 
@@ -179,6 +180,7 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
             engine=engine or "RFC3464",
             recipients=recipients,
             reporting_mta=delivery_status.reporting_mta,
+            dropped_recipients=_dropped(raw, mail, delivery_status),
         )
     bounce_like = _looks_like_bounce(mail.headers) or _is_report(mail)
     from_daemon = _from_mail_system(mail.headers)
@@ -270,6 +272,20 @@ def _is_report(mail: Mail) -> bool:
     return mail.content_type == "multipart/report" and mail.params.get(
         "report-type", ""
     ).lower() in ("delivery-status", "global-delivery-status")
+
+
+def _dropped(raw: bytes, mail: Mail, status: DeliveryStatus) -> int:
+    """How many recipients a report lists past what was read: past MAX_DSN_RECIPIENTS, or
+    in a delivery-status part longer than its limit (counted in the raw mail, as far as the
+    worker read it)."""
+    cut = any(
+        part.content_type in DELIVERY_STATUS_TYPES and len(part.text) >= MAX_REPORT_CHARS
+        for part in mail.parts
+    )
+    if not cut and not status.dropped:
+        return 0
+    listed = {found.lower() for found in _FINAL_RECIPIENT_RE.findall(raw)}
+    return max(status.dropped, len(listed) - len(status.recipients))
 
 
 def looks_like_report(mail: Mail, has_delivery_status: bool, report_text: str) -> bool:

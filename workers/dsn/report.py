@@ -106,6 +106,8 @@ class BounceReport:
     # its structure or its sender's role (see ``parser.looks_like_report``), or a mail it could
     # not examine at all; False: ordinary mail (a person's reply), never counted as a bounce.
     looks_like_report: bool = False
+    # Recipients the report lists past what the parser reads (rfc3464.MAX_DSN_RECIPIENTS).
+    dropped_recipients: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; the keys named in the `dsn parse --json` contract come first.

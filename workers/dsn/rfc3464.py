@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workers.dsn.fields import clean_address, field_blocks, typed_value
+from workers.dsn.mime import DELIVERY_STATUS_TYPES as DELIVERY_STATUS_TYPES
 from workers.dsn.status import find_reply_code, is_specific, normalize_status
 
-DELIVERY_STATUS_TYPES = ("message/delivery-status", "message/global-delivery-status")
+# The recipients read from one report: twice a job's maximum (schemas.job.MAX_RECIPIENTS), so
+# that every recipient of our own mail is read; the bounce worker logs and records how many a
+# report lists past it (BounceReport.dropped_recipients).
+MAX_DSN_RECIPIENTS = 1000
 
 
 @dataclass(frozen=True)
@@ -30,18 +34,23 @@ class DeliveryStatus:
     arrival_date: str
     envelope_sender: str
     recipients: tuple[DsnRecipient, ...]
+    dropped: int = 0  # further recipients listed past MAX_DSN_RECIPIENTS
 
 
 def parse_delivery_status(text: str) -> DeliveryStatus:
     """The per-message and per-recipient fields of a delivery-status body."""
     per_message: dict[str, str] = {}
     recipients: dict[str, DsnRecipient] = {}
+    dropped: set[str] = set()
     for block in field_blocks(text):
         if "final-recipient" in block or "original-recipient" in block:
             recipient = _recipient(block)
             # A recipient listed again (an alias expanded to itself, a loop) is one recipient.
             if recipient is not None and recipient.address not in recipients:
-                recipients[recipient.address] = recipient
+                if len(recipients) < MAX_DSN_RECIPIENTS:
+                    recipients[recipient.address] = recipient
+                else:
+                    dropped.add(recipient.address)
             for name, value in block.items():
                 per_message.setdefault(name, value)
         else:
@@ -52,6 +61,7 @@ def parse_delivery_status(text: str) -> DeliveryStatus:
         arrival_date=per_message.get("arrival-date", ""),
         envelope_sender=typed_value(per_message.get("x-postfix-sender", "")),
         recipients=tuple(recipients.values()),
+        dropped=len(dropped),
     )
 
 
