@@ -155,6 +155,23 @@ class SmtpTestServer:
             timeout_seconds,
         )
 
+    def card_options(self, email: str) -> list[str]:
+        """`erpmail config set` options of a card on this server, logging in as ``email``
+        with the password read from standard input."""
+        return [
+            "--email",
+            email,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--tls",
+            str(self.tls),
+            "--username",
+            email,
+            "--password-stdin",
+        ]
+
 
 def _authenticator(accounts: Mapping[str, str], reject_reply: str | None, logins: list[str]) -> Any:
     def authenticate(

@@ -88,9 +88,10 @@ def test_the_configured_logger_writes_no_secret(capsys: pytest.CaptureFixture[st
     assert "server said no to ***" in lines[1]["exception"]
 
 
-def test_short_values_are_not_registered() -> None:
-    register_secret("abcd")
-    assert redacted(note="abcd efgh")["note"] == "abcd efgh"
+def test_a_short_secret_is_masked_too() -> None:
+    """A password under 6 characters was not masked in the log at all (issue 12, point 5)."""
+    register_secret("q7Z")
+    assert redacted(reply="535 bad q7Z here")["reply"] == "535 bad *** here"
 
 
 def test_library_lines_go_through_the_same_pipeline_masked(

@@ -22,7 +22,6 @@ REDACTED = "***"
 _SECRET_KEY_RE = re.compile(r"pass(word)?|secret|token|credential|api[_-]?key", re.I)
 _URL_PASSWORD_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.I)
 
-MIN_SECRET_LENGTH = 6  # shorter values would mask ordinary words all over the log
 MAX_KNOWN_SECRETS = 10_000
 _known_secrets: dict[str, None] = {}  # insertion-ordered set; the oldest goes first when full
 _known_secrets_re: re.Pattern[str] | None = None  # None: to be built from _known_secrets
@@ -32,9 +31,10 @@ _known_lock = threading.Lock()
 def register_secret(value: str | None) -> None:
     """Never log ``value``: from now on it is masked wherever it appears in a log line. The
     pattern is built again at the next log line, not here: a process that decrypts many
-    passwords in a row does not compile it for each."""
+    passwords in a row does not compile it for each. Any length: a short password is a
+    password too (it may mask the same letters elsewhere in a line, which costs less)."""
     global _known_secrets_re
-    if not value or len(value) < MIN_SECRET_LENGTH or value in _known_secrets:
+    if not value or value in _known_secrets:
         return
     with _known_lock:
         _known_secrets[value] = None
@@ -58,6 +58,15 @@ def _redact_text(value: str) -> str:
     value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
     pattern = _secrets_pattern()
     return pattern.sub(REDACTED, value) if pattern is not None else value
+
+
+def mask_secrets(text: str, *secrets: str | None) -> str:
+    """``text`` (a server's reply, an error) fit to store or print: every registered secret,
+    every password inside a URL, and each of ``secrets`` (the password of the session the text
+    came from: a server may echo it) masked wherever it appears, whatever its length."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return _redact_text(text)
 
 
 def _redact_value(value: Any) -> Any:

@@ -147,22 +147,7 @@ def hostile_server(
     ) as server:
         result = CliRunner().invoke(
             cli,
-            [
-                "config",
-                "set",
-                "MARI",
-                "--email",
-                "mari@acme.ee",
-                "--host",
-                server.host,
-                "--port",
-                str(server.port),
-                "--tls",
-                "starttls",
-                "--username",
-                "mari@acme.ee",
-                "--password-stdin",
-            ],
+            ["config", "set", "MARI", *server.card_options("mari@acme.ee")],
             input="a-Wrong-Password\n",
         )
         assert result.exit_code == 0, result.output

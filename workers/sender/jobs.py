@@ -29,7 +29,7 @@ from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.config.secrets import verification_keys
 from workers.correlation import message_id_for, recipient_digests
-from workers.logging import log_context
+from workers.logging import log_context, mask_secrets
 from workers.metrics import catalog as metrics
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
 from workers.sender.mime import MimeError, build_message, envelope_recipients
@@ -269,10 +269,16 @@ class JobHandler:
             with metrics.SEND_SECONDS.labels(str(config.tier)).time():
                 accepted = await send(self.pools.get(config.endpoint), envelope)
         except SendFailed as failed:
-            failure = explain(failed, config, self.presets)
+            failure = explain(failed, config, self.presets).masked(config.endpoint.password)
             await self._failed(delivery, job, attempt, failure, info, remote, log, str(config.tier))
             return
         now = _now()
+        password = config.endpoint.password
+        accepted = replace(
+            accepted,
+            reply=mask_secrets(accepted.reply, password),
+            refusals=tuple(refusal.masked(password) for refusal in accepted.refusals),
+        )
         events = refusal_events(
             job, accepted.refusals, attempt=attempt, remote_mta=remote, now=now.replace(tzinfo=None)
         )

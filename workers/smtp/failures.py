@@ -16,9 +16,10 @@ with one table, :data:`CAUSE_CLASSES`, and three rules for replies that come bef
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from workers.logging import mask_secrets
 from workers.smtp.codes import Reply
 from workers.smtp.diagnosis import Cause, Diagnosis, Step, diagnose, is_too_large
 
@@ -93,6 +94,9 @@ class Refusal:
     def permanent(self) -> bool:
         return Reply.permanent(self.code)
 
+    def masked(self, *secrets: str | None) -> Refusal:
+        return replace(self, message=mask_secrets(self.message, *secrets))
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -106,6 +110,15 @@ class Failure:
     @property
     def permanent(self) -> bool:
         return self.kind == Kind.PERMANENT
+
+    def masked(self, *secrets: str | None) -> Failure:
+        """The failure fit to store, dead-letter and print: a server may echo the password
+        of the session in its reply (``mask_secrets``)."""
+        return replace(
+            self,
+            text=mask_secrets(self.text, *secrets),
+            refusals=tuple(refusal.masked(*secrets) for refusal in self.refusals),
+        )
 
 
 def _reply(code: int, message: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from typing import Any
 
@@ -18,6 +18,7 @@ import aiosmtplib
 
 from schemas.tables import TlsMode
 from workers.config.presets import Preset, PresetBook
+from workers.logging import mask_secrets
 from workers.smtp.auth import login
 from workers.smtp.diagnosis import Diagnosis, Step, diagnose
 from workers.smtp.endpoint import SmtpEndpoint
@@ -43,6 +44,16 @@ class ProbeReport:
 
     def add(self, step: Step, outcome: str, detail: str) -> None:
         self.steps.append(StepResult(step, outcome, detail))
+
+    def mask(self, *secrets: str | None) -> None:
+        """Mask ``secrets`` (the password tried: a server may echo it) in what is shown."""
+        self.steps = [replace(s, detail=mask_secrets(s.detail, *secrets)) for s in self.steps]
+        if self.diagnosis is not None:
+            self.diagnosis = replace(
+                self.diagnosis,
+                summary=mask_secrets(self.diagnosis.summary, *secrets),
+                fix=mask_secrets(self.diagnosis.fix, *secrets),
+            )
 
 
 @dataclass(frozen=True)
@@ -157,6 +168,7 @@ async def probe(
         )
         report.add(report.diagnosis.step, "failed", report.diagnosis.summary)
         client.close()
+    report.mask(endpoint.password)
     return report
 
 
