@@ -46,6 +46,11 @@ def log() -> Any:
 
 CHUNK = 25
 ONCE_MAX_FAILURES = 8
+# Longest wait between tries of a database that is away: it is asked again within seconds
+# (a query costs nothing), so that a short blip does not leave the worker idle for the
+# minute a mailbox outage may take.
+DATABASE_RETRY_CAP = 5.0
+MAILBOX_RETRY_CAP = 60.0
 
 
 class GaveUp(RuntimeError):
@@ -120,7 +125,8 @@ class BounceWorker:
                     failures += 1
                     if once and failures >= ONCE_MAX_FAILURES:
                         raise GaveUp(f"giving up after {failures} tries: {exc}") from None
-                    delays = delays or backoff_delays()
+                    cap = DATABASE_RETRY_CAP if isinstance(exc, DBAPIError) else MAILBOX_RETRY_CAP
+                    delays = delays or backoff_delays(cap=cap)
                     delay = next(delays)
                     log().warning("waiting to reconnect", error=str(exc), retry_in=round(delay, 1))
                     self._sleep(delay)

@@ -25,6 +25,7 @@ class UserCard:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     password_problem: str | None = None
+    password_fix: str | None = None  # what to do about the problem (it depends on its cause)
     verify_certificate: bool = True
     rate_per_minute: int | None = None
     rate_per_day: int | None = None

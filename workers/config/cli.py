@@ -445,8 +445,9 @@ def presets_command(as_json: bool) -> None:
 def rotate_key_command() -> None:
     """Re-encrypt every stored SMTP password under the first key of ERPMAIL_SECRET_KEY.
 
-    Put the new key first and the old one after it (comma-separated), run this, then drop
-    the old key.
+    Put the new key first and the old one after it (comma-separated), run this, and keep
+    the old key until bounces for mail sent under it stop arriving (their VERP tags and the
+    digests of their jobs' recipients were made with it); then drop it.
     """
     settings = settings_from_env()
     console = Console()

@@ -143,7 +143,9 @@ def _login(card: UserCard, role: Source) -> _Login:
     if card.password_problem is not None:
         raise PasswordUnreadable(
             f"the SMTP password of {_who(card, role)} cannot be used: {card.password_problem}",
-            fix=f"store it again with {_set_command(card)} --password-prompt",
+            # the cause's own fix: a missing key is set (config set needs it too), a key
+            # changed is put back; storing again is for a key that is lost
+            fix=card.password_fix or f"store it again with {_set_command(card)} --password-prompt",
         )
     return _Login(card.username or None, card.password if card.username else None, role)
 

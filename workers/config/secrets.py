@@ -1,9 +1,11 @@
 """SMTP passwords encrypted at rest with keys from ``ERPMAIL_SECRET_KEY``.
 
 The variable holds one key, or several separated by commas for rotation: the first key
-encrypts (and signs VERP envelope senders), every key decrypts. To rotate, put the new key
-first and keep the old one after it, run ``erpmail config rotate-key`` (it re-encrypts every
-stored password under the first key), then drop the old key.
+encrypts (and signs VERP envelope senders and the digests of a job's recipients), every key
+decrypts and verifies. To rotate, put the new key first and keep the old one after it, run
+``erpmail config rotate-key`` (it re-encrypts every stored password under the first key), and
+keep the old key until bounces for mail sent under it stop arriving (weeks: a bounce's VERP
+tag and its job's recipient digests were made with it); then drop it.
 
 Each key may be any string; the Fernet key is derived from it with HKDF-SHA256, so that the
 same string used for the VERP tag and for encryption never serves both purposes directly.
@@ -82,8 +84,8 @@ class PasswordBox:
                 "the stored SMTP password cannot be decrypted with any key in "
                 "ERPMAIL_SECRET_KEY (the key was changed or the stored value is damaged)",
                 fix="put the key it was stored with back into ERPMAIL_SECRET_KEY, after the "
-                "current key, and run `erpmail config rotate-key`; or store the password "
-                "again with `erpmail config set USER --password-prompt`",
+                "current key, and run `erpmail config rotate-key`; only if that key is lost, "
+                "store the password again with `erpmail config set USER --password-prompt`",
             ) from None
         register_secret(password)
         return password

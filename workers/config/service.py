@@ -81,14 +81,14 @@ def _password_box(secret_key: str | None) -> PasswordBox:
 CardRow = UserMailSettings | Row[*tuple[Any, ...]]
 
 
-def _password(row: CardRow, settings: Settings) -> tuple[str | None, str | None]:
+def _password(row: CardRow, settings: Settings) -> tuple[str | None, ConfigError | None]:
     """``(password, problem)``: the decrypted password, or why it cannot be had."""
     if not row.smtp_password_encrypted:
         return None, None
     try:
         return _password_box(settings.secret_key).decrypt(row.smtp_password_encrypted), None
     except ConfigError as exc:
-        return None, exc.problem
+        return None, exc
 
 
 def card_from_row(
@@ -99,8 +99,10 @@ def card_from_row(
     Without ``decrypt`` a stored password is represented by a problem note, so the card
     still counts as having one but no secret is in memory.
     """
+    fix = None
     if decrypt:
-        password, problem = _password(row, settings)
+        password, error = _password(row, settings)
+        problem, fix = (error.problem, error.fix) if error is not None else (None, None)
     else:
         password = None
         problem = "not decrypted" if row.smtp_password_encrypted else None
@@ -116,6 +118,7 @@ def card_from_row(
         username=row.smtp_username,
         password=password,
         password_problem=problem,
+        password_fix=fix,
         verify_certificate=row.verify_certificate,
         rate_per_minute=row.rate_per_minute,
         rate_per_day=row.rate_per_day,
