@@ -1,8 +1,8 @@
 """mail_messages.recipient_digests: keyed digests of a job's recipients;
 raw_bounces.dropped_recipients: the recipients a report lists past the parser's limit
 
-Revision ID: c012
-Revises: b001
+Revision ID: d012
+Revises: c013
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "c012"
-down_revision = "b001"
+revision = "d012"
+down_revision = "c013"
 branch_labels = None
 depends_on = None
 
