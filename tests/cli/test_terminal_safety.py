@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 from pika.adapters.blocking_connection import BlockingChannel
 
-from schemas.tables import Event, Suppression, TlsMode
+from schemas.tables import Event, MailMessage, MailStatus, Suppression, TlsMode
 from tests.certificates import Authority
 from tests.dsn.mails import dsn
 from tests.smtp_servers import smtp_server
@@ -88,6 +88,38 @@ def test_events_list_and_its_counts_by_reason(database: str) -> None:
     engine.dispose()
     assert_shown_safely(run("events", "list"))
     assert_shown_safely(run("events", "list", "--by-reason"))
+
+
+def test_job_show(database: str) -> None:
+    job_id = str(uuid.uuid4())
+    engine = make_engine(database)
+    with session_scope(engine) as session:
+        session.add(
+            MailMessage(
+                job_id=job_id,
+                tenant="acme",
+                user_code="MARI",
+                kind="invoice",
+                status=MailStatus.DEAD,
+                error_class="rejected",
+                error_text=HOSTILE,
+            )
+        )
+        session.add(
+            Event(
+                source="smtp",
+                bounce_key=f"smtp:{job_id}",
+                job_id=job_id,
+                tenant="acme",
+                verified=True,
+                recipient="x@example.ee",
+                reason="userunknown",
+                bounce_type="hard",
+                diagnostic=HOSTILE,
+            )
+        )
+    engine.dispose()
+    assert_shown_safely(run("job", "show", job_id))
 
 
 def test_suppression_list_add_and_remove(database: str) -> None:

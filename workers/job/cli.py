@@ -8,7 +8,6 @@ import sys
 import click
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from workers.cli.context import settings_from_env
 from workers.job.story import (
@@ -21,16 +20,9 @@ from workers.job.story import (
     timeline,
 )
 from workers.store.engine import make_engine, session_scope
+from workers.terminal import cell, plain
 
 EXIT_NOT_FOUND = 3
-# Control characters (C0, DEL, C1) in data from outside (SMTP replies, bounce text) would
-# drive the terminal: they are shown as U+FFFD.
-_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], "\ufffd")
-
-
-def _shown(value: object) -> Text:
-    """``value`` as plain text (never read as markup), without control characters."""
-    return Text(str(value).translate(_CONTROLS))
 
 
 @click.group()
@@ -55,7 +47,7 @@ def show_command(job_id: str, as_json: bool) -> None:
             except AmbiguousJob as exc:
                 raise click.BadParameter(str(exc), param_hint="JOB_ID") from None
             except JobNotFound as exc:
-                click.echo(f"{exc}", err=True)
+                click.echo(plain(exc), err=True)
                 raise SystemExit(EXIT_NOT_FOUND) from None
     finally:
         engine.dispose()
@@ -66,9 +58,9 @@ def show_command(job_id: str, as_json: bool) -> None:
     head = Table(show_header=False, title=f"job {story.job.job_id}")
     for key, value in job_summary(story.job).items():
         if value not in (None, ""):
-            head.add_row(key, _shown(value))
+            head.add_row(key, cell(value))
     console.print(head)
     table = Table("time (UTC)", "what", "story", title="timeline")
     for step in timeline(story):
-        table.add_row(step.at.isoformat(timespec="seconds"), step.what, _shown(step.summary))
+        table.add_row(step.at.isoformat(timespec="seconds"), step.what, cell(step.summary))
     console.print(table)
