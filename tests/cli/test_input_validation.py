@@ -91,6 +91,7 @@ def test_config_refuses_a_code_the_job_schema_refuses(database: str, code: str) 
     )
     refused(run("config", "show", code, "--tenant", "acme"), "USER_CODE")
     refused(run("config", "resolve", code, "--tenant", "acme"), "USER_CODE")
+    refused(run("dlq", "export", "--tenant", code or ";"), "--tenant")
     refused(run("suppression", "add", code, "x@example.ee"), "TENANT")
     assert rows(database) == NOTHING
 
@@ -128,6 +129,10 @@ def test_config_set_refuses_values_that_cannot_be_stored_or_used(
     assert isinstance(result.exception, SystemExit), repr(result.exception)
     assert option.lstrip("-").split("-")[0] in result.output.lower(), result.output
     assert rows(database) == NOTHING
+
+
+def test_config_test_takes_one_address_to_try(database: str) -> None:
+    refused(run("config", "test", "MARI", "--tenant", "acme", "--to", "a b@example.ee"), "--to")
 
 
 def test_company_name_and_slug_are_checked(database: str) -> None:

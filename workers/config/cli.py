@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from workers.cli.context import settings_from_env
-from workers.cli.params import CODE, CODE_OR_EMPTY
+from workers.cli.params import ADDRESS, CODE, CODE_OR_EMPTY
 from workers.config import display
 from workers.config.errors import ConfigError
 from workers.config.presets import PresetBook, load_presets
@@ -306,7 +306,9 @@ def _test_message(resolved: ResolvedConfig, to: str, job_id: str, domain: str) -
 @config.command("test")
 @click.argument("user_code", type=CODE)
 @tenant_option
-@click.option("--to", "rcpt_to", help="Also try MAIL FROM and RCPT TO for this address.")
+@click.option(
+    "--to", "rcpt_to", type=ADDRESS, help="Also try MAIL FROM and RCPT TO for this address."
+)
 @click.option("--send", is_flag=True, help="Also send a short test message to --to (DATA).")
 @click.option(
     "--timeout",

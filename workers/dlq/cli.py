@@ -23,6 +23,7 @@ from rich.table import Table
 
 from workers.broker.connection import BrokerUnavailable
 from workers.cli.context import settings_from_env
+from workers.cli.params import CODE
 from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
 from workers.dlq.letters import KNOWN_CLASSES, DeadLetter, Selector, group_by_cause
@@ -70,8 +71,8 @@ def selection_options(command: Callable[..., None]) -> Callable[..., None]:
         click.option(
             "--since", type=When(), help="Only letters that failed since (7d, 2026-11-25)."
         ),
-        click.option("--user", "user_code", help="Only this user's jobs."),
-        click.option("--tenant", help="Only this tenant's jobs."),
+        click.option("--user", "user_code", type=CODE, help="Only this user's jobs."),
+        click.option("--tenant", type=CODE, help="Only this tenant's jobs."),
         click.option(
             "--class", "error_class", callback=_known_class, help="Only this error class."
         ),
