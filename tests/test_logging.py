@@ -17,6 +17,7 @@ from workers.logging import (
     configure_logging,
     get_logger,
     log_context,
+    mask_secrets,
     redact_secrets,
     register_secret,
 )
@@ -88,10 +89,18 @@ def test_the_configured_logger_writes_no_secret(capsys: pytest.CaptureFixture[st
     assert "server said no to ***" in lines[1]["exception"]
 
 
-def test_a_short_secret_is_masked_too() -> None:
-    """A password under 6 characters was not masked in the log at all (issue 12, point 5)."""
-    register_secret("q7Z")
-    assert redacted(reply="535 bad q7Z here")["reply"] == "535 bad *** here"
+def test_short_values_are_not_registered() -> None:
+    """A process-wide mask of a short value would blot out ordinary words everywhere; a short
+    password is masked in the replies of its own session (tests/sender/test_echoed_secrets)."""
+    register_secret("abcd")
+    assert redacted(note="abcd efgh")["note"] == "abcd efgh"
+
+
+def test_a_sessions_password_is_masked_whatever_its_length() -> None:
+    reply = "535 5.7.8 password q7Z is wrong for https://u:pw-in-url@mx.example/"
+    masked = "535 5.7.8 password *** is wrong for https://u:***@mx.example/"
+    assert mask_secrets(reply, "q7Z") == masked
+    assert mask_secrets(reply, None) == mask_secrets(reply)
 
 
 def test_library_lines_go_through_the_same_pipeline_masked(

@@ -22,6 +22,10 @@ REDACTED = "***"
 _SECRET_KEY_RE = re.compile(r"pass(word)?|secret|token|credential|api[_-]?key", re.I)
 _URL_PASSWORD_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]+@", re.I)
 
+# Shorter registered values would mask ordinary words all over every line (a one-letter
+# password masks every "a"); a short password is masked where it can be echoed instead: in
+# the replies of the session that used it (mask_secrets with the session's password).
+MIN_SECRET_LENGTH = 6
 MAX_KNOWN_SECRETS = 10_000
 _known_secrets: dict[str, None] = {}  # insertion-ordered set; the oldest goes first when full
 _known_secrets_re: re.Pattern[str] | None = None  # None: to be built from _known_secrets
@@ -31,10 +35,9 @@ _known_lock = threading.Lock()
 def register_secret(value: str | None) -> None:
     """Never log ``value``: from now on it is masked wherever it appears in a log line. The
     pattern is built again at the next log line, not here: a process that decrypts many
-    passwords in a row does not compile it for each. Any length: a short password is a
-    password too (it may mask the same letters elsewhere in a line, which costs less)."""
+    passwords in a row does not compile it for each."""
     global _known_secrets_re
-    if not value or value in _known_secrets:
+    if not value or len(value) < MIN_SECRET_LENGTH or value in _known_secrets:
         return
     with _known_lock:
         _known_secrets[value] = None

@@ -3,8 +3,9 @@
 A server that repeats the password in its 535 reply put it in plain text in
 ``mail_messages.error_text``, in the dead-letter headers (`dlq list --json`, `dlq show`,
 `dlq export`) and in `config test` output (table and --json); a password under 6 characters
-was not masked in the worker's log at all (tests/test_logging.py). The password here is 3
-characters long.
+was not masked in the worker's log at all. The session's password is now masked, whatever
+its length, in the failure and the reply it comes back in, before they are stored, sent or
+logged. The password here is 3 characters long.
 """
 
 from __future__ import annotations
