@@ -12,7 +12,7 @@ from rich.table import Table
 
 from schemas.tables import Event
 from workers.cli.context import settings_from_env
-from workers.cli.params import CODE, LIMIT, REASON
+from workers.cli.params import CODE, LIMIT
 from workers.cli.times import When
 from workers.dsn import BounceType, Reason
 from workers.events.query import (
