@@ -7,16 +7,110 @@ import os
 import uuid
 from collections.abc import Sequence
 
-from bench.dsn.corpus import default_corpus, mail_files
+from tests.dsn import mails as dsn_mails
+from tests.dsn.test_general_rules import SERVER_REPORTS
 from workers.correlation import envelope_sender
 
 SECRET = "test-secret-key"
 EVENT_DOMAIN = "events.erpmail.test"
 
 
-def corpus_mails() -> list[tuple[str, bytes]]:
-    """``(file name, bytes)`` of every mail in the corpus."""
-    return [(path.name, path.read_bytes()) for path in mail_files(default_corpus())]
+def server_mails() -> list[tuple[str, bytes]]:
+    """``(file name, bytes)`` of a mixed event mailbox the suite writes itself (the shared
+    corpus is not needed): each server's own bounce layout (``tests/dsn``), RFC 3464 reports
+    with several recipients and causes, three auto-replies (``rfc3834-*``) and three
+    feedback-loop reports (``arf-*``)."""
+    found: list[tuple[str, bytes]] = []
+    for name, ((sender, subject, body), _reason) in SERVER_REPORTS.items():
+        raw = dsn_mails.plain(body, subject=subject, sender=sender)
+        # Each mail its own Message-ID, as real servers give them.
+        found.append((f"{name}.eml", raw.replace(b"<p-1@mx.example>", _message_id())))
+    for n, recipients in enumerate(_RFC3464_RECIPIENTS, 1):
+        raw = dsn_mails.dsn(recipients)
+        found.append(
+            (f"rfc3464-{n:02}.eml", raw.replace(b"<bounce-1@relay.example>", _message_id()))
+        )
+    found += [(f"rfc3834-{n:02}.eml", autoreply(n)) for n in range(1, 4)]
+    found += [(f"arf-{n:02}.eml", feedback_report(f"reader{n}@example.org")) for n in range(1, 4)]
+    return found
+
+
+_RFC3464_RECIPIENTS = [
+    [("kati@example.org", "5.1.1", "550 5.1.1 <kati@example.org>: User unknown")],
+    [("mart@example.org", "5.2.2", "552 5.2.2 Mailbox full")],
+    [
+        ("tiit@example.org", "5.1.1", "550 5.1.1 No such user"),
+        ("liis@example.net", "5.7.1", "554 5.7.1 Message rejected as spam"),
+    ],
+    [("ants@example.invalid", "5.1.2", "Host or domain name not found")],
+    [("peeter@example.org", "5.3.4", "552 5.3.4 Message size exceeds fixed limit")],
+]
+
+
+def _message_id() -> bytes:
+    return f"<{uuid.uuid4().hex}@mx.example.net>".encode()
+
+
+_AUTOREPLY_LAYOUTS = [
+    ("Auto-Submitted: auto-replied\r\n", "Automatic reply: Arve 2026-0042"),
+    ("X-Autoreply: yes\r\n", "Re: Arve 2026-0042"),
+    ("Precedence: auto_reply\r\n", "Out of office"),
+]
+
+
+def autoreply(n: int) -> bytes:
+    """An out-of-office answer in one of three ways servers mark one (RFC 3834 and older)."""
+    header, subject = _AUTOREPLY_LAYOUTS[(n - 1) % len(_AUTOREPLY_LAYOUTS)]
+    return (
+        f"From: Tiina Kask <tiina{n}@example.ee>\r\n"
+        f"To: acme@{EVENT_DOMAIN}\r\n"
+        f"Subject: {subject}\r\n"
+        f"{header}"
+        f"Message-ID: <{uuid.uuid4().hex}@example.ee>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        "Olen puhkusel kuni 15. jaanuarini. I am away until 15 January.\r\n"
+    ).encode()
+
+
+def feedback_report(recipient: str) -> bytes:
+    """An RFC 5965 feedback-loop (complaint) report about one of our mails."""
+    boundary = "F-" + uuid.uuid4().hex
+    text = f"""From: feedback@fbl.example.net
+To: abuse@{EVENT_DOMAIN}
+Subject: FW: Arve 2026-0042
+Message-ID: <{uuid.uuid4().hex}@fbl.example.net>
+Date: Wed, 25 Nov 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="{boundary}"
+
+--{boundary}
+Content-Type: text/plain; charset=us-ascii
+
+This is an email abuse report for an email message received from IP 192.0.2.25.
+
+--{boundary}
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: ExampleFBL/1.0
+Version: 1
+Original-Mail-From: <acme@{EVENT_DOMAIN}>
+Original-Rcpt-To: <{recipient}>
+Arrival-Date: Wed, 25 Nov 2026 09:58:00 +0000
+Reporting-MTA: dns; fbl.example.net
+Source-IP: 192.0.2.25
+
+--{boundary}
+Content-Type: text/rfc822-headers
+
+From: Mari <mari@acme.example>
+To: {recipient}
+Subject: Arve 2026-0042
+Message-ID: <erpmail.{uuid.uuid4()}@{EVENT_DOMAIN}>
+
+--{boundary}--
+"""
+    return text.replace("\n", "\r\n").encode()
 
 
 def dsn(

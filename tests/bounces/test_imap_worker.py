@@ -1,4 +1,4 @@
-"""The worker on the real Dovecot: the corpus among stray, hostile and forged mail."""
+"""The worker on the real Dovecot: server bounces among stray, hostile and forged mail."""
 
 from __future__ import annotations
 
@@ -34,14 +34,14 @@ def queued_events(broker: BlockingChannel) -> int:
     return int(broker.queue_declare(names.EVENTS_QUEUE, passive=True).method.message_count)
 
 
-def test_the_corpus_among_stray_hostile_and_forged_mail(
+def test_server_bounces_among_stray_hostile_and_forged_mail(
     imap_box: ImapBox, database_url: str, rabbitmq_url: str, broker: BlockingChannel
 ) -> None:
     migrate.upgrade(database_url)
     engine = make_engine(database_url)
     ours = add_job(engine, tenant="acme")
     theirs = add_job(engine, tenant="other")
-    corpus = [raw for _, raw in mails.corpus_mails()]
+    bounces = [raw for _, raw in mails.server_mails()]
     stray = [mails.human_reply(), mails.newsletter(), mails.huge_mail(3 * MAX_BYTES)]
     hostile = [
         mails.binary_garbage(),
@@ -51,7 +51,7 @@ def test_the_corpus_among_stray_hostile_and_forged_mail(
         mails.dsn(None, "long@example.ee", message_id="<" + "x" * 3000 + "@mx>"),
     ]
     verified = mails.dsn(ours, "Juri@Example.ee")
-    everything = [*corpus, *stray, *hostile, verified]
+    everything = [*bounces, *stray, *hostile, verified]
     imap_box.append(*everything)
 
     env = worker_env(imap_box, database_url, rabbitmq_url, ERPMAIL_BOUNCE_MAX_BYTES=str(MAX_BYTES))
@@ -62,7 +62,7 @@ def test_the_corpus_among_stray_hostile_and_forged_mail(
     counts = imap_box.counts()
     assert counts["source"] == 0
     assert counts["processed"] + counts["unparsed"] + counts["not_bounces"] == len(everything)
-    assert counts["not_bounces"] >= len(stray) + 3  # + the corpus's three auto-replies
+    assert counts["not_bounces"] >= len(stray) + 3  # + the three auto-replies
     assert counts["unparsed"] >= 3  # garbage, broken MIME, the blank mail
 
     with session_scope(engine) as session:
@@ -90,7 +90,7 @@ def test_the_corpus_among_stray_hostile_and_forged_mail(
     assert queued_events(broker) == len(publishable)
 
     events_before = stored_events(database_url)
-    imap_box.append(*corpus, verified)  # the same bounces delivered again
+    imap_box.append(*bounces, verified)  # the same bounces delivered again
     second = run_once(env)
     assert second.returncode == 0, second.stderr[-3000:]
     assert imap_box.counts()["source"] == 0

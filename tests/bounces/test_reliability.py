@@ -32,7 +32,7 @@ from workers.demo import local
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 
-EXTRA_BOUNCES = 120
+EXTRA_BOUNCES = 400
 
 
 def drain_message_ids(broker: BlockingChannel) -> Counter[str]:
@@ -53,7 +53,7 @@ def test_kill_9_mid_mailbox_then_restart_gives_exactly_one_set_of_events(
     tmp_path: Path,
 ) -> None:
     migrate.upgrade(database_url)
-    raws = [raw for _, raw in mails.corpus_mails()]
+    raws = [raw for _, raw in mails.server_mails()]
     raws += [mails.dsn(None, f"user{n}@example.ee") for n in range(EXTRA_BOUNCES)]
     raws += [mails.human_reply(), mails.binary_garbage()]
     imap_box.append(*raws)
@@ -180,7 +180,7 @@ def test_two_workers_on_one_mailbox_write_one_set_of_events(
     imap_box: ImapBox, database_url: str, rabbitmq_url: str, tmp_path: Path
 ) -> None:
     migrate.upgrade(database_url)
-    raws = [raw for _, raw in mails.corpus_mails()][:100]
+    raws = [raw for _, raw in mails.server_mails()][:100]
     raws += [mails.dsn(None, f"twin{n}@example.ee") for n in range(100)]
     imap_box.append(*raws)
     env = worker_env(imap_box, database_url, rabbitmq_url)

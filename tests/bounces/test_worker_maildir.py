@@ -61,30 +61,30 @@ def count(engine: Engine, model: type[Event] | type[RawBounce]) -> int:
         return int(session.exec(select(func.count()).select_from(model)).one())
 
 
-def test_the_corpus_and_stray_mail_are_each_filed_once(engine: Engine, tmp_path: Path) -> None:
-    corpus = dict(mails.corpus_mails())
+def test_server_bounces_and_stray_mail_are_each_filed_once(engine: Engine, tmp_path: Path) -> None:
+    bounces = dict(mails.server_mails())
     extra = {
         "human.eml": mails.human_reply(),
         "newsletter.eml": mails.newsletter(),
         "garbage.bin": mails.binary_garbage(),
     }
-    root = make_maildir(tmp_path / "Maildir", {**corpus, **extra})
+    root = make_maildir(tmp_path / "Maildir", {**bounces, **extra})
     summary = run_once(engine, root)
     assert files(root / "new") == []
     processed = [name.split(":")[0] for name in files(root / "cur")]
     unparsed = [name.split(":")[0] for name in files(root / ".Unparsed" / "cur")]
     not_bounces = [name.split(":")[0] for name in files(root / ".NotBounces" / "cur")]
-    assert sorted(processed + unparsed + not_bounces) == sorted({**corpus, **extra})
+    assert sorted(processed + unparsed + not_bounces) == sorted({**bounces, **extra})
     assert {"human.eml", "newsletter.eml"} <= set(not_bounces)
     assert "garbage.bin" in unparsed
-    assert {name for name in corpus if name.startswith("rfc3834-")} <= set(not_bounces)
-    assert summary.seen == len(corpus) + len(extra)
+    assert {name for name in bounces if name.startswith("rfc3834-")} <= set(not_bounces)
+    assert summary.seen == len(bounces) + len(extra)
     assert summary.by_kind["not_bounce"] == 2
     assert count(engine, Event) == sum(summary.reasons.values())
     assert count(engine, RawBounce) == summary.seen - 2 - summary.duplicates
 
-    again = run_once(engine, make_maildir(root, corpus))
-    assert again.duplicates == again.seen - again.by_kind["not_bounce"] == len(corpus)
+    again = run_once(engine, make_maildir(root, bounces))
+    assert again.duplicates == again.seen - again.by_kind["not_bounce"] == len(bounces)
     assert count(engine, Event) == sum(summary.reasons.values())
 
 
@@ -110,8 +110,8 @@ def test_committed_events_are_published_once_with_their_fields(
         {
             "hard.eml": mails.dsn(job_id, "juri@example.ee"),
             "delivered.eml": mails.delivered_dsn(job_id, "mari@example.ee"),
-            "arf.eml": dict(mails.corpus_mails())["arf-01.eml"],
-            "vacation.eml": dict(mails.corpus_mails())["rfc3834-02.eml"],
+            "arf.eml": dict(mails.server_mails())["arf-01.eml"],
+            "vacation.eml": dict(mails.server_mails())["rfc3834-02.eml"],
         },
     )
     summary = run_once(engine, root, rabbitmq_url)

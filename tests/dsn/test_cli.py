@@ -49,11 +49,34 @@ def test_parse_without_json_prints_a_table(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "userunknown" in result.output
 
 
-def test_score_json_reports_agreement_and_misses_by_engine(corpus: Path) -> None:
+def test_score_json_reports_agreement_and_misses_by_engine(tmp_path: Path) -> None:
+    # A two-mail corpus of its own: one answer right, one deliberately wrong.
+    (tmp_path / "a.eml").write_bytes(dsn([("gone@example.org", "5.1.1", "550 5.1.1 No such user")]))
+    (tmp_path / "b.eml").write_bytes(dsn([("full@example.org", "5.2.2", "552 5.2.2 Mailbox full")]))
+    rows = [
+        ("a.eml", "5.1.1", "userunknown", True),
+        ("b.eml", "5.2.2", "userunknown", False),  # really mailboxfull: one reason miss
+    ]
+    (tmp_path / "expected.jsonl").write_text(
+        "".join(
+            json.dumps(
+                {
+                    "file": name,
+                    "engine": "Postfix",
+                    "recipients": [
+                        {"status": status, "replycode": "", "reason": reason, "hardbounce": hard}
+                    ],
+                }
+            )
+            + "\n"
+            for name, status, reason, hard in rows
+        )
+    )
     from bench.dsn.cli import dsn as bench_dsn
 
-    result = CliRunner().invoke(bench_dsn, ["score", str(corpus), "--json"])
+    result = CliRunner().invoke(bench_dsn, ["score", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data["agreement"]) == {"recipients", "status", "reason", "hardsoft"}
-    assert data["files"] > 0 and isinstance(data["misses_by_engine"], dict)
+    assert data["files"] == 2
+    assert data["agreement"]["recipients"] == 1.0 and data["agreement"]["reason"] == 0.5
+    assert data["misses_by_engine"] == {"Postfix": {"reason": 1}}
