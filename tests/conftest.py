@@ -15,7 +15,7 @@ from tests import services
 from workers.broker.connection import connect
 from workers.broker.topology import build_topology, declare
 from workers.store import migrate
-from workers.store.engine import make_engine
+from workers.store.engine import engine_url, make_engine
 
 pytest_plugins = ["tests.smtp_servers"]
 
@@ -42,7 +42,7 @@ def postgres_server_url(_stack: ExitStack) -> str:
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
     """A new, empty PostgreSQL database for one test, dropped afterwards."""
     name = f"erpmail_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(engine_url(postgres_server_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -85,7 +85,10 @@ def broker(rabbitmq_url: str) -> Iterator[BlockingChannel]:
     The channel is in confirm mode: a publish on it returns once the broker holds the message.
     """
     spec = build_topology(TEST_RETRY_LADDER)
-    connection = connect(rabbitmq_url, "erpmail-tests")
+    # No heartbeats: a test may leave this connection idle for minutes while it waits for
+    # workers on a loaded machine, and a blocking connection answers heartbeats only when used.
+    separator = "&" if "?" in rabbitmq_url else "?"
+    connection = connect(f"{rabbitmq_url}{separator}heartbeat=0", "erpmail-tests")
     channel = connection.channel()
     channel.confirm_delivery()
     declare(channel, spec)

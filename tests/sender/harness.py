@@ -63,6 +63,7 @@ class Harness:
     settings: Settings
     engine: Engine
     broker: BlockingChannel
+    worker: SenderWorker | None = None
 
     def publish(
         self, bodies: Iterable[tuple[str, bytes]], headers: dict[str, Any] | None = None
@@ -78,26 +79,36 @@ class Harness:
         self,
         done: Callable[[], bool],
         timeout: float = 60,
-        settle: float = 0.0,
         log: tuple[str, str] = ("console", "warning"),
         **worker_options: Any,
     ) -> SenderWorker:
-        """Run a worker until ``done()`` holds (checked every 0.1 s) or ``timeout``;
-        ``log``: the format and level of its log."""
+        """Run a worker until ``done()`` holds (checked every 0.1 s), then stop it gracefully;
+        ``log``: the format and level of its log.
+
+        The test fails when ``done()`` does not hold within ``timeout``, or the worker stops on
+        its own first: a deadline to wait under load, never a pause that only suffices on an
+        idle machine. While it runs, the worker is ``self.worker`` (for ``done()`` to look at
+        its counters)."""
 
         configure_logging(*log)
 
         async def main() -> SenderWorker:
             worker = SenderWorker(self.settings, self.engine, **worker_options)
+            self.worker = worker
             runner = asyncio.create_task(worker.run())
             deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and not runner.done():
-                if done():
+            reached = False
+            while not runner.done() and not (reached := done()):
+                if time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.1)
-            await asyncio.sleep(settle)
             worker.stop()
             await runner
+            if not reached:
+                why = "the worker stopped by itself" if time.monotonic() <= deadline else ""
+                raise AssertionError(
+                    f"the awaited condition did not hold within {timeout:.0f}s {why}".rstrip()
+                )
             return worker
 
         return asyncio.run(main())
@@ -124,6 +135,10 @@ class Harness:
     def queue_depth(self, queue: str) -> int:
         declared = self.broker.queue_declare(queue, passive=True)
         return int(declared.method.message_count)
+
+    def consumers(self, queue: str) -> int:
+        declared = self.broker.queue_declare(queue, passive=True)
+        return int(declared.method.consumer_count)
 
     def notices(self) -> list[dict[str, Any]]:
         """The event messages published, each checked against the events schema file."""

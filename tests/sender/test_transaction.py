@@ -157,8 +157,9 @@ def test_a_refused_message_is_rejected_with_the_servers_words(
 def test_a_stalled_server_times_out_and_the_next_mail_gets_a_new_connection(
     smtp_server: StartServer, pipelining: bool
 ) -> None:
-    server = smtp_server(Behaviour(stall_seconds=2, stall_first=1), pipelining=pipelining)
-    outcomes, connects = run(server.port, mail(), mail(), timeout=0.5)
+    # Timeouts long enough for the second mail's new connection on a loaded machine.
+    server = smtp_server(Behaviour(stall_seconds=5, stall_first=1), pipelining=pipelining)
+    outcomes, connects = run(server.port, mail(), mail(), timeout=3)
     failed = outcomes[0]
     assert isinstance(failed, SendFailed)
     assert failed.failure.error_class == ErrorClass.TIMEOUT
@@ -170,9 +171,11 @@ def test_a_connection_that_answered_in_time_still_times_out_when_it_stalls_later
     smtp_server: StartServer, pipelining: bool
 ) -> None:
     # the connection's one timer, set for the first mail's deadline, rings while the second
-    # mail (sent 0.3 s later) still has time, and is moved on to the second mail's deadline
-    server = smtp_server(Behaviour(stall_seconds=2, stall_after=1), pipelining=pipelining)
-    outcomes, connects = run(server.port, mail(), mail(), timeout=0.5, pause=0.3)
+    # mail (sent 1.5 s after the first is through) still has time, and is moved on to the
+    # second mail's deadline; the first mail may take up to 1.5 s (a loaded machine) for the
+    # timer to ring while the second is under way
+    server = smtp_server(Behaviour(stall_seconds=5, stall_after=1), pipelining=pipelining)
+    outcomes, connects = run(server.port, mail(), mail(), timeout=3, pause=1.5)
     assert isinstance(outcomes[0], Accepted)
     failed = outcomes[1]
     assert isinstance(failed, SendFailed)

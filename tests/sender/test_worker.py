@@ -79,7 +79,13 @@ def test_a_job_already_sent_is_not_sent_again(
     harness.notices()
 
     harness.publish_jobs([job])
-    worker = harness.run_until(lambda: harness.queue_depth(names.SEND_QUEUE) == 0, settle=0.5)
+    worker = harness.run_until(
+        lambda: (
+            harness.worker is not None
+            and harness.worker.stats.duplicates >= 1
+            and harness.queue_depth(names.SEND_QUEUE) == 0
+        )
+    )
 
     assert server.message_id_counts()[message_id_for(job["job_id"], "events.erpmail.test")] == 1
     assert worker.stats.duplicates == 1
