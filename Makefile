@@ -1,7 +1,10 @@
 # erpmail: `make test` and `make demo` do all their own set-up (virtualenv, services).
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV ?= .venv
+# Another interpreter gets a virtualenv of its own (PYTHON=python3.13: .venv-3.13).
+PYTHON_BIN = $(shell bash infra/python.sh $(PYTHON))
+PYTHON_VERSION = $(shell $(PYTHON_BIN) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+VENV ?= $(if $(filter python3,$(PYTHON)),.venv,.venv-$(PYTHON_VERSION))
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
@@ -19,10 +22,9 @@ help:
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON_BIN) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/python -c "import flanker.addresslib.address" 2>/dev/null
 	touch $@
 
 # The Node.js examples and the ajv side of the job table (package-lock.json pins them).
@@ -84,4 +86,4 @@ bench-dlq: venv services
 	$(BIN)/python -m bench.dlq
 
 clean:
-	rm -rf $(VENV) examples/node/node_modules var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db
+	rm -rf .venv .venv-* examples/node/node_modules var bench-results .pytest_cache .mypy_cache .ruff_cache erpmail.db

@@ -1,11 +1,15 @@
-"""Syntax-only e-mail address checks with flanker (never its MX/DNS validation)."""
+"""Syntax-only e-mail address checks (RFC 5322 mailboxes; no MX/DNS look-up).
+
+The full parser is the standard library's (``email.headerregistry``): maintained with Python
+itself, so every Python the project admits reads addresses alike. flanker, used before, has
+had no release since 2019 and no longer imports on Python 3.13 (it needs ``imghdr``)."""
 
 from __future__ import annotations
 
 import functools
 import re
-
-from flanker.addresslib import address as flanker_address
+from email import errors as email_errors
+from email.headerregistry import AddressHeader, HeaderRegistry
 
 # The common shapes, checked without the full parser (which costs ~0.3 ms an address): a
 # dot-atom local part, a domain of LDH labels with an alphabetic top-level label, and an
@@ -71,7 +75,7 @@ def parse_mailbox(value: str) -> tuple[str, str]:
         name = " ".join((named.group(1) or "").split())
         return name, f"{named.group(2)}@{named.group(3).lower()}"
     try:
-        return _parse_with_flanker(value)
+        return _parse_full(value)
     except AddressError:
         if _MAILBOX.fullmatch(value) is None:
             raise
@@ -89,13 +93,32 @@ def _split_mailbox(value: str) -> tuple[str, str]:
     return " ".join(name.strip().strip('"').split()), f"{local}@{domain.lower()}"
 
 
-def _parse_with_flanker(value: str) -> tuple[str, str]:
-    parsed, unparsable = flanker_address.parse_list(value, strict=True, as_tuple=True)
-    if unparsable or not parsed:
-        raise AddressError(f"is not a valid e-mail address: {value!r}")
-    if len(parsed) > 1:
-        raise AddressError(f"holds {len(parsed)} addresses; give one per list item")
-    mailbox = parsed[0]
-    if not isinstance(mailbox, flanker_address.EmailAddress):
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_HEADERS = HeaderRegistry()
+# Defects that still leave one clear address: an obsolete but unambiguous display name
+# (``J. R. Tamm``) and a UTF-8 local part (sent with SMTPUTF8).
+_TOLERATED = (email_errors.ObsoleteHeaderDefect, email_errors.NonASCIILocalPartDefect)
+
+
+def _parse_full(value: str) -> tuple[str, str]:
+    """Any RFC 5322 mailbox (quoted names, comments, address literals), strictly: a string the
+    parser had to repair is refused."""
+    if _URL.match(value.strip()):
         raise AddressError(f"is not an e-mail address: {value!r}")
-    return mailbox.display_name or "", mailbox.address
+    try:
+        header = _HEADERS("To", value)
+        assert isinstance(header, AddressHeader)  # what the registry makes of a To field
+        groups, defects = header.groups, header.defects
+    except Exception as error:  # the parser fails on some broken input (e.g. 'a@' on 3.11)
+        raise AddressError(f"is not a valid e-mail address: {value!r}") from error
+    if any(not isinstance(defect, _TOLERATED) for defect in defects):
+        raise AddressError(f"is not a valid e-mail address: {value!r}")
+    mailboxes = [mailbox for group in groups for mailbox in group.addresses]
+    if len(mailboxes) > 1:
+        raise AddressError(f"holds {len(mailboxes)} addresses; give one per list item")
+    if not mailboxes or any(group.display_name is not None for group in groups):
+        raise AddressError(f"is not a valid e-mail address: {value!r}")
+    (mailbox,) = mailboxes
+    if not mailbox.username or not mailbox.domain:
+        raise AddressError(f"is not a valid e-mail address: {value!r}")
+    return mailbox.display_name, f"{mailbox.addr_spec.rpartition('@')[0]}@{mailbox.domain.lower()}"

@@ -1,4 +1,4 @@
-"""Raw mail bytes to decoded parts, with fallbacks: flanker, then stdlib ``email``, then raw text.
+"""Raw mail bytes to decoded parts, with fallbacks: the stdlib ``email``, then raw text.
 
 Nothing here raises on any input. Work is bounded: the input, the number of parts and the
 text kept per part are capped, so a huge or hostile mail costs a bounded amount of time.
@@ -7,13 +7,10 @@ text kept per part are capped, so a huge or hostile mail costs a bounded amount 
 from __future__ import annotations
 
 import binascii
-import contextlib
-import functools
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, TypeGuard
 
 if TYPE_CHECKING:  # the stdlib email package is a fallback: imported when used
     import email.message
@@ -125,10 +122,10 @@ def parse_mail(raw: bytes) -> Mail:
     """Parse ``raw`` with the first parser that copes; never raises.
 
     The own splitter (below) reads what a bounce needs — the MIME tree, transfer encodings,
-    declared charsets — at a fraction of flanker's cost and without charset guessing;
-    flanker, then the stdlib ``email``, take over when it finds no usable structure."""
+    declared charsets — at a fraction of a general MIME library's cost and without charset
+    guessing; the stdlib ``email`` takes over when it finds no usable structure."""
     data = repair_boundaries(normalize_newlines(raw[:MAX_INPUT_BYTES]))
-    for parser in (parse_own, _parse_with_flanker, _parse_with_email):
+    for parser in (parse_own, _parse_with_email):
         try:
             mail = parser(data)
         except Exception:  # a library failing on a malformed mail is expected: try the next
@@ -401,75 +398,6 @@ def _own_walk(
         returned.append(_headers_from_text(text))
     out.append(Part(kind, text, returned=in_returned or kind in RETURNED_TYPES))
     return True
-
-
-# --- flanker ----------------------------------------------------------------------------------
-
-
-@functools.cache
-def _flanker_mime() -> Any:
-    """flanker's ``mime`` module, imported once, lazily (its grammar tables are built at import
-    time and ply reports grammar warnings on stderr then: keep them out of our output)."""
-    import logging
-
-    logging.getLogger("flanker").setLevel(logging.CRITICAL)
-    with contextlib.redirect_stderr(io.StringIO()):
-        from flanker import mime
-    return mime
-
-
-def _parse_with_flanker(data: bytes) -> Mail | None:
-    root = _flanker_mime().from_string(data)
-    parts: list[Part] = []
-    returned: list[Headers] = []
-    _flanker_walk(root, parts, returned, in_returned=False, depth=0)
-    ct = root.content_type
-    return Mail(
-        headers=top_headers(data),
-        parts=tuple(parts),
-        returned_headers=returned[0] if returned else Headers(),
-        parsed_by="flanker",
-        content_type=str(ct.value).lower(),
-        params={str(k).lower(): str(v) for k, v in ct.params.items()},
-    )
-
-
-def _flanker_walk(
-    part: Any, out: list[Part], returned: list[Headers], *, in_returned: bool, depth: int
-) -> None:
-    if len(out) >= MAX_PARTS or depth > MAX_DEPTH:
-        return
-    ct = part.content_type
-    value = str(ct.value).lower()
-    if ct.is_multipart():
-        for child in part.parts:
-            _flanker_walk(child, out, returned, in_returned=in_returned, depth=depth + 1)
-        return
-    if ct.is_message_container():
-        enclosed = part.enclosed
-        if enclosed is None:
-            return
-        if not in_returned:
-            returned.append(Headers(enclosed.headers.items()))
-        # The returned message's body says nothing about the failure: only its headers count.
-        out.append(Part(value, "", returned=True))
-        return
-    if not _is_text_like(value):
-        return
-    body = part.body
-    if isinstance(body, bytes):
-        text = decode_bytes(body, ct.params.get("charset"))
-    else:
-        text = body if isinstance(body, str) else ""
-    if not text and (value.startswith("message/") or value in RETURNED_TYPES):
-        # flanker leaves some report bodies (message/feedback-report, text/rfc822-headers)
-        # empty: read the raw part.
-        raw = part.to_string()
-        text = raw.partition("\n\n")[2] if isinstance(raw, str) else ""
-    text = _cap(text, value)
-    if value in RETURNED_TYPES and not in_returned:
-        returned.append(_headers_from_text(text))
-    out.append(Part(value, text, returned=in_returned or value in RETURNED_TYPES))
 
 
 # --- stdlib email -----------------------------------------------------------------------------

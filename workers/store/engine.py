@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlmodel import Session, create_engine
 
 
@@ -21,14 +21,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# PostgreSQL is reached through psycopg 3, the driver erpmail installs (psycopg2 is in
+# maintenance only): the URL a user writes (``postgresql://``, ``postgres://``) and the
+# psycopg2 spelling older settings carry are read with it.
+_POSTGRES_SPELLINGS = ("postgresql", "postgres", "postgresql+psycopg2")
+POSTGRES_DRIVER = "postgresql+psycopg"
+
+
+def engine_url(url: str) -> URL:
+    """``url`` with the installed PostgreSQL driver named (see ``_POSTGRES_SPELLINGS``)."""
+    parsed = make_url(url)
+    if parsed.drivername in _POSTGRES_SPELLINGS:
+        return parsed.set(drivername=POSTGRES_DRIVER)
+    return parsed
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``. SQLite runs in WAL mode so that several processes can share it."""
-    parsed = make_url(url)
+    parsed = engine_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
 def is_unavailable(error: BaseException) -> bool:
