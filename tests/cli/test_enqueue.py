@@ -60,6 +60,7 @@ def test_an_unreachable_broker_is_a_clear_error(
 ) -> None:
     monkeypatch.setenv("RABBITMQ_URL", "amqp://guest:secret@127.0.0.1:1/%2F")
     result = CliRunner().invoke(cli, ["enqueue", "-"], input=json.dumps(make_job()))
-    assert result.exit_code == 2
+    assert result.exit_code == 4
     assert "cannot connect to RabbitMQ at 127.0.0.1:1" in result.stderr
+    assert "check RABBITMQ_URL" in result.stderr
     assert "secret" not in result.output + result.stderr

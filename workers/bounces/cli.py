@@ -62,7 +62,7 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: in
     mail.complaint. IMAP: IMAP_URL, IMAP_CA_FILE, IMAP_PROCESSED_FOLDER,
     IMAP_UNPARSED_FOLDER, IMAP_NOT_BOUNCES_FOLDER.
     """
-    settings = settings_from_env()
+    settings = settings_from_env(long_running=True)
     log = get_logger(component="bounces")
     if not settings.secret_key:
         log.warning("ERPMAIL_SECRET_KEY is not set: no bounce can be pinned on its job")

@@ -17,6 +17,10 @@ class PublishRefused(RuntimeError):
     """The broker did not confirm a message (nacked, or unroutable with mandatory set)."""
 
 
+class TopologyMissing(PublishRefused):
+    """No queue takes what was published: erpmail's topology is not declared in the vhost."""
+
+
 def job_properties(job_id: str, headers: dict[str, Any] | None = None) -> pika.BasicProperties:
     """Properties of a job message: persistent JSON whose message id is the job id."""
     return pika.BasicProperties(
@@ -51,7 +55,7 @@ class ConfirmingPublisher:
         try:
             self._channel.basic_publish(exchange, routing_key, body, properties, mandatory)
         except pika.exceptions.UnroutableError:
-            raise PublishRefused(
+            raise TopologyMissing(
                 f"no queue is bound to {exchange!r} for {routing_key!r}: "
                 "run 'erpmail topology declare'"
             ) from None

@@ -9,10 +9,10 @@ from typing import BinaryIO
 import click
 
 from schemas.job import JobRejected, parse_job
-from workers.broker.connection import BrokerUnavailable
-from workers.broker.publisher import ConfirmingPublisher, PublishRefused
+from workers.broker.publisher import ConfirmingPublisher
 from workers.broker.routing import job_routing_key
 from workers.cli.context import settings_from_env
+from workers.cli.errors import ExitStatus
 from workers.terminal import plain
 
 
@@ -74,14 +74,14 @@ def enqueue(source: BinaryIO) -> None:
                     publisher.publish_job(str(job.job_id), document.raw, routing_key=key)
                     published.append(str(job.job_id))
                     click.echo(str(job.job_id))
-        except (BrokerUnavailable, PublishRefused) as exc:
-            click.echo(f"error: {exc}", err=True)
+        except Exception:
+            # The broker away or refusing, the topology missing: worded by workers.cli.errors.
             click.echo(f"published {len(published)} before the error", err=True)
-            raise SystemExit(2) from None
+            raise
     click.echo(
         f"published {len(published)}, refused {len(refused)}"
         + (f": {plain(', '.join(refused))}" if refused else ""),
         err=True,
     )
     if refused:
-        raise SystemExit(1)
+        raise SystemExit(ExitStatus.FAILED)

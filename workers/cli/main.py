@@ -8,7 +8,18 @@ from __future__ import annotations
 
 import click
 
+from workers.cli.errors import explained
 from workers.cli.lazy import LazyGroup
+
+
+class ErpmailGroup(LazyGroup):
+    """The root group: whatever sub-command runs, a failure around it (broker, topology,
+    database, file) ends it with one sentence and its exit status (``workers.cli.errors``)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        with explained():
+            return super().invoke(ctx)
+
 
 WORKERS = {
     "send": "workers.sender.cli:send_command",
@@ -35,7 +46,7 @@ def worker() -> None:
 
 
 @click.group(
-    cls=LazyGroup,
+    cls=ErpmailGroup,
     lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

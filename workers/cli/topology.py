@@ -6,7 +6,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from workers.broker.connection import BrokerUnavailable, connect
+from workers.broker.connection import connect
 from workers.broker.topology import build_topology, declare
 from workers.cli.context import settings_from_env
 
@@ -21,10 +21,8 @@ def declare_command() -> None:
     """Declare every exchange, quorum queue and binding (idempotent)."""
     settings = settings_from_env()
     spec = build_topology(settings.retry_ladder, settings.send_shards)
-    try:
-        connection = connect(settings.rabbitmq_url, "erpmail-topology")
-    except BrokerUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
+    # A broker away or refusing is worded by workers.cli.errors (exit status 4).
+    connection = connect(settings.rabbitmq_url, "erpmail-topology")
     try:
         declare(connection.channel(), spec)
     finally:

@@ -22,8 +22,6 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.progress import Progress
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from workers.cli.context import settings_from_env
@@ -73,12 +71,6 @@ def _session(settings: Settings) -> Iterator[Session]:
     try:
         with session_scope(engine) as session:
             yield session
-    except (OperationalError, ProgrammingError) as exc:
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
-        raise click.ClickException(
-            f"the database {shown} cannot be used ({str(exc.orig).strip()}); "
-            "if its tables are missing, run: erpmail db upgrade"
-        ) from None
     except ConfigError as exc:
         raise ConfigProblem(str(exc)) from None
     finally:

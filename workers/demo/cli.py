@@ -8,12 +8,14 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from workers.broker.connection import BrokerUnavailable
 from workers.cli.context import settings_from_env
 from workers.correlation import message_id_for
+from workers.demo.local import create_vhost, delete_vhost, vhost_of
 from workers.demo.run import (
+    DemoRefused,
     DemoRun,
     bounce_back,
+    clean_up,
     collect,
     message_ids_received,
     new_run,
@@ -98,26 +100,35 @@ def demo(keep: bool) -> None:
     `erpmail worker send` and `erpmail worker bounces --once` as processes against an SMTP
     server on loopback and the Dovecot event mailbox, then prints what each part recorded.
     """
-    settings_from_env()
+    settings = settings_from_env()
     console = Console()
     console.rule("erpmail demo")
 
     def say(text: str) -> None:
         console.print(f"[green]✓[/] {text}")
 
-    run = new_run()
+    # A vhost of its own, deleted at the end, so that no other sender takes the demo's jobs
+    # and nothing of the demo stays on the broker; where one cannot be made, the demo checks
+    # that nobody else consumes mail.send (prepare).
+    own_url = create_vhost(settings.rabbitmq_url, "erpmail-demo")
+    if own_url:
+        say(f"RabbitMQ vhost {vhost_of(own_url)!r} made for the demo (deleted at the end)")
+    run = new_run(own_url)
     try:
         prepare(run, say)
         publish(run, say)
         send(run, say)
         bounce_back(run, say)
         collect(run)
-    except BrokerUnavailable as exc:
-        raise click.ClickException(f"{exc} (run 'make services')") from None
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from None
     except RuntimeError as exc:
         raise click.ClickException(f"{exc}; the logs are in {run.workdir}") from None
     finally:
         run.mta.stop()
+        clean_up(run)
+        if own_url:
+            delete_vhost(vhost_of(own_url))
     copies = message_ids_received(run.mta)
     console.print(_jobs_table(run, copies))
     console.print(

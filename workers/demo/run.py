@@ -7,6 +7,7 @@ recipients' servers, and the Dovecot event mailbox.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -36,7 +37,7 @@ from workers.broker.topology import build_topology, declare
 from workers.config.presets import load_presets
 from workers.config.store import save_system_settings, save_user_settings
 from workers.demo import scenario
-from workers.demo.local import LOCAL_IMAP_URL, local_imap_ca
+from workers.demo.local import LOCAL_IMAP_URL, local_imap_ca, vhost_of
 from workers.demo.mta import DemoMta
 from workers.dlq.letters import DeadLetter
 from workers.dlq.queue import queue_depth, snapshot
@@ -70,9 +71,13 @@ class DemoRun:
         return load_settings(self.env)
 
 
-def demo_environment(workdir: Path, mta_port: int, folder: str) -> dict[str, str]:
+def demo_environment(
+    workdir: Path, mta_port: int, folder: str, rabbitmq_url: str | None = None
+) -> dict[str, str]:
     """The environment of the demo's processes: the caller's, pointed at the demo's parts."""
     env = dict(os.environ)
+    if rabbitmq_url:
+        env["RABBITMQ_URL"] = rabbitmq_url
     env.setdefault("ERPMAIL_SECRET_KEY", "erpmail-demo-key-" + uuid.uuid4().hex)
     env.setdefault("EVENT_DOMAIN", "events.demo-trading.example")
     env["DATABASE_URL"] = f"sqlite:///{workdir / 'erpmail-demo.db'}"
@@ -93,11 +98,26 @@ def _imap(env: dict[str, str]) -> IMAPClient:
     return log_in(parse_imap_url(env["IMAP_URL"]), env.get("IMAP_CA_FILE") or None)
 
 
+class DemoRefused(RuntimeError):
+    """The demo cannot run here as it is; the message says what to change."""
+
+
 def prepare(run: DemoRun, say: Say) -> None:
     settings = run.settings
     connection = connect(settings.rabbitmq_url, "erpmail-demo")
-    declare(connection.channel(), build_topology(settings.retry_ladder, settings.send_shards))
-    connection.close()
+    try:
+        channel = connection.channel()
+        declare(channel, build_topology(settings.retry_ladder, settings.send_shards))
+        others = channel.queue_declare(names.SEND_QUEUE, passive=True).method.consumer_count
+    finally:
+        connection.close()
+    if others:
+        # Another sender would take the demo's jobs and the demo would wait in vain.
+        raise DemoRefused(
+            f"{names.SEND_QUEUE} in RabbitMQ vhost {vhost_of(settings.rabbitmq_url)!r} already "
+            f"has {others} consumer(s): another sender would take the demo's jobs; point "
+            "RABBITMQ_URL at a vhost of its own (rabbitmqctl add_vhost), or stop that sender"
+        )
     say("topology declared: exchanges and quorum queues")
     migrate.upgrade(settings.database_url)
     say(f"database ready in {run.workdir}")
@@ -272,12 +292,26 @@ def collect(run: DemoRun) -> None:
     ]
 
 
-def new_run() -> DemoRun:
+def new_run(rabbitmq_url: str | None = None) -> DemoRun:
     workdir = Path(tempfile.mkdtemp(prefix="erpmail-demo-"))
     mta = DemoMta()
     mta.start()
     folder = f"demo-{uuid.uuid4().hex[:8]}"
-    return DemoRun(env=demo_environment(workdir, mta.port, folder), workdir=workdir, mta=mta)
+    env = demo_environment(workdir, mta.port, folder, rabbitmq_url)
+    return DemoRun(env=env, workdir=workdir, mta=mta)
+
+
+def clean_up(run: DemoRun) -> None:
+    """Remove the demo's event mailbox folder (best effort: the demo's result is already
+    known, and a mailbox that went away meanwhile leaves nothing to remove)."""
+    folder = parse_imap_url(run.env["IMAP_URL"]).folder
+    with contextlib.suppress(Exception):
+        client = _imap(run.env)
+        try:
+            if client.folder_exists(folder):
+                client.delete_folder(folder)
+        finally:
+            client.logout()
 
 
 def message_ids_received(mta: DemoMta) -> dict[str, int]:

@@ -21,7 +21,6 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from workers.broker.connection import BrokerUnavailable
 from workers.cli.context import settings_from_env
 from workers.cli.params import CODE
 from workers.cli.times import When
@@ -302,7 +301,7 @@ def _snapshot(label: str) -> list[DeadLetter]:
     try:
         with progress_bar(label) as update:
             return snapshot(url, progress=update)
-    except (BrokerUnavailable, QueueBusy) as exc:
+    except QueueBusy as exc:  # the broker away or refusing: worded by workers.cli.errors
         raise click.ClickException(str(exc)) from None
 
 
@@ -311,5 +310,5 @@ def _walk(decide: Decide, label: str, rate: float | None) -> Outcome:
     try:
         with progress_bar(label) as update:
             return walk(url, decide, rate=rate, progress=update, signals=True)
-    except (BrokerUnavailable, QueueBusy) as exc:
+    except QueueBusy as exc:  # the broker away or refusing: worded by workers.cli.errors
         raise click.ClickException(str(exc)) from None

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workers.cli.errors import ExitStatus
 from workers.dsn.parser import parse_bounce
 
 if TYPE_CHECKING:  # rich is imported by the command that uses it
@@ -31,11 +32,18 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
     Scoring and benchmarking the parser are measuring tools, outside the installed package:
     ``make score-dsn`` / ``make bench-dsn`` (``python -m bench.dsn score|speed|holdout``)."""
     console = None
+    unreadable = 0
     for path in paths:
         try:
             raw = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
         except OSError as exc:
-            click.echo(f"erpmail dsn parse: cannot read {path}: {exc.strerror}", err=True)
+            # The other files are still parsed; the exit status says one was not.
+            click.echo(
+                f"erpmail dsn parse: cannot read {path}: {exc.strerror}; "
+                "check the path and its permissions",
+                err=True,
+            )
+            unreadable += 1
             continue
         report = parse_bounce(raw)
         if as_json:
@@ -46,6 +54,8 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
 
                 console = Console()
             console.print(report_table(str(path), report))
+    if unreadable:
+        raise SystemExit(ExitStatus.USAGE)
 
 
 def report_table(name: str, report: BounceReport) -> Table:

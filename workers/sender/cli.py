@@ -63,7 +63,7 @@ def send_command(
     ERPMAIL_INTERRUPTED_SEND=resend|dead-letter, ERPMAIL_METRICS_PORT, ...); the options
     override them.
     """
-    settings = settings_from_env()
+    settings = settings_from_env(long_running=True)
     settings = dataclasses.replace(
         settings,
         sender_prefetch=prefetch or settings.sender_prefetch,
