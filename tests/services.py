@@ -20,8 +20,11 @@ from workers.demo.local import (
 from workers.demo.local import (
     LOCAL_POSTGRES_URL,
     LOCAL_RABBITMQ_URL,
+    create_vhost,
+    delete_vhost,
     local_imap_ca,
     state_dir,
+    vhost_of,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -60,7 +63,14 @@ def rabbitmq_url() -> Iterator[str]:
             yield f"amqp://guest:guest@{host}:{port}/%2F"
     else:
         run_infra("rabbitmq.sh")
-        yield LOCAL_RABBITMQ_URL
+        # A vhost of its own for the session (deleted after it): the tests purge their queues,
+        # which must never touch another user's (or a running sender's) messages.
+        own = create_vhost(LOCAL_RABBITMQ_URL, "erpmail-tests")
+        try:
+            yield own or LOCAL_RABBITMQ_URL
+        finally:
+            if own:
+                delete_vhost(vhost_of(own))
 
 
 @contextmanager
@@ -71,7 +81,7 @@ def postgres_url() -> Iterator[str]:
     elif docker_answers():
         from testcontainers.postgres import PostgresContainer
 
-        with PostgresContainer("postgres:16", driver="psycopg2") as container:
+        with PostgresContainer("postgres:16", driver="psycopg") as container:
             yield container.get_connection_url()
     else:
         run_infra("postgres.sh")
