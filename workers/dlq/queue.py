@@ -387,7 +387,8 @@ def _closed(reason: BaseException) -> Exception:
     if isinstance(reason, pika.exceptions.ChannelClosedByBroker) and reason.reply_code == 405:
         return QueueBusy("another dlq command is working on the dead-letter queue; try again")
     if isinstance(reason, pika.exceptions.ChannelClosedByBroker) and reason.reply_code == 404:
-        return reason  # the topology is missing: the command says to declare it
+        missing: Exception = reason  # the topology is missing: the command says to declare it
+        return missing
     return ConnectionError(f"the broker closed the channel: {reason!r}")
 
 
