@@ -22,12 +22,16 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
+from tests.conftest import TEST_RETRY_LADDER
 from tests.jobs import make_job
-from tests.sender.harness import Harness
+from tests.private_rabbitmq import private_rabbitmq, wait_until_answers
+from tests.sender.harness import Harness, seed_user, sender_settings
 from tests.sender.servers import SmtpServer
 from workers.broker import names
+from workers.broker.connection import connect
+from workers.broker.topology import build_topology, declare
 from workers.correlation import message_id_for
 from workers.store.engine import engine_url
 
@@ -207,6 +211,43 @@ def test_the_worker_reconnects_when_the_broker_closes_its_connection(
     report = delivered_report(server, harness, jobs)
     print(f"\nbroker close: {report}")
     assert harness.queue_depth(names.SEND_QUEUE) == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_worker_carries_on_through_a_rabbitmq_restart(
+    engine: Engine, database_url: str, smtp_server: StartServer, tmp_path: Path
+) -> None:
+    """A real restart (``rabbitmqctl stop_app`` / ``start_app``) of a node of the test's own,
+    with the jobs in quorum queues: every job reaches the SMTP server (counted from what it
+    received), twice only when its row says it was caught mid-send."""
+    server = smtp_server()
+    with private_rabbitmq(tmp_path / "rabbitmq") as node:
+        broker = connect(f"{node.url}?heartbeat=0", "erpmail-tests").channel()
+        broker.confirm_delivery()
+        declare(broker, build_topology(TEST_RETRY_LADDER))
+        seed_user(engine)
+        settings = sender_settings(node.url, database_url, server.port)
+        harness = Harness(settings, engine, broker)
+        jobs = [make_job() for _ in range(1000)]
+        harness.publish_jobs(jobs)
+        name = f"restart-{uuid.uuid4().hex[:8]}"
+        with worker_process(harness, tmp_path, name) as process:
+            wait_for(lambda: server.accepted() >= 200, 120, "200 mails before the restart")
+            node.ctl("stop_app")
+            node.ctl("start_app")
+            wait_until_answers(node.url)
+            harness.broker = connect(f"{node.url}?heartbeat=0", "erpmail-tests").channel()
+            wait_for(
+                lambda: list(harness.statuses().values()).count("sent") == len(jobs),
+                240,
+                "every job sent after RabbitMQ restarted",
+            )
+            wait_for(lambda: queues_empty(harness), 60, "the queues to drain")
+            assert stop(process) == 0
+        report = delivered_report(server, harness, jobs)
+        print(f"\nRabbitMQ restart: {report}")
+        assert server.accepted() >= len(jobs)
+        assert "broker_connection_lost" in (tmp_path / f"{name}.log").read_text()
 
 
 def test_an_smtp_server_down_for_a_while_gets_every_job_without_a_retry_storm(
