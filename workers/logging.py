@@ -104,6 +104,7 @@ _LIBRARY_LEVELS = {
     "pika": logging.WARNING,
     "aiosmtplib": logging.WARNING,
     "imapclient": logging.WARNING,
+    "mail.log": logging.WARNING,  # aiosmtpd (the demo's stand-in mail server): six per session
 }
 
 
