@@ -12,6 +12,7 @@ from rich.table import Table
 
 from schemas.tables import Event
 from workers.cli.context import settings_from_env
+from workers.cli.errors import ExitStatus
 from workers.cli.params import CODE, LIMIT
 from workers.cli.times import When
 from workers.dsn import BounceType, Reason
@@ -27,7 +28,7 @@ from workers.store.engine import make_engine, session_scope
 from workers.terminal import cells
 
 PIPE_WIDTH = 180
-EXIT_NOTHING = 3
+EXIT_NOTHING = ExitStatus.NOTHING_SELECTED
 
 
 @click.group()

@@ -22,6 +22,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from workers.cli.context import settings_from_env
+from workers.cli.errors import ExitStatus
 from workers.cli.params import CODE
 from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
@@ -31,7 +32,7 @@ from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
 from workers.terminal import cells, plain
 
-EXIT_NOTHING_SELECTED = 3
+EXIT_NOTHING_SELECTED = ExitStatus.NOTHING_SELECTED
 FULL_JOB_ID = 36  # a UUID's length: anything shorter is the start of one
 
 
