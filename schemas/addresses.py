@@ -121,4 +121,8 @@ def _parse_full(value: str) -> tuple[str, str]:
     (mailbox,) = mailboxes
     if not mailbox.username or not mailbox.domain:
         raise AddressError(f"is not a valid e-mail address: {value!r}")
+    # The parser drops what it takes for white space (a no-break space inside a domain, say)
+    # without a defect: the address must stand in the value as written.
+    if mailbox.username not in value or f"@{mailbox.domain}" not in value:
+        raise AddressError(f"is not a valid e-mail address: {value!r}")
     return mailbox.display_name, f"{mailbox.addr_spec.rpartition('@')[0]}@{mailbox.domain.lower()}"

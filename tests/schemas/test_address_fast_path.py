@@ -104,3 +104,9 @@ def test_the_full_parser_reads_every_mailbox_form(value: str, expected: tuple[st
 def test_the_full_parser_refuses_what_it_would_have_to_repair(value: str, problem: str) -> None:
     with pytest.raises(AddressError, match=problem):
         parse_mailbox(value)
+
+
+def test_what_the_parser_would_silently_drop_is_refused() -> None:
+    # the stdlib parser takes a no-break space for white space and drops it, without a defect
+    with pytest.raises(AddressError):
+        _parse_full("mari@a\u00a0b.ee")
