@@ -115,50 +115,52 @@ def demo(keep: bool) -> None:
         say(f"RabbitMQ vhost {vhost_of(own_url)!r} made for the demo (deleted at the end)")
     run = new_run(own_url)
     try:
-        prepare(run, say)
-        publish(run, say)
-        send(run, say)
-        bounce_back(run, say)
-        collect(run)
-    except DemoRefused as exc:
-        raise click.ClickException(str(exc)) from None
-    except RuntimeError as exc:
-        raise click.ClickException(f"{exc}; the logs are in {run.workdir}") from None
-    finally:
-        run.mta.stop()
+        try:
+            prepare(run, say)
+            publish(run, say)
+            send(run, say)
+            bounce_back(run, say)
+            collect(run)
+        except DemoRefused as exc:
+            raise click.ClickException(str(exc)) from None
+        except RuntimeError as exc:
+            raise click.ClickException(f"{exc}; the logs are in {run.workdir}") from None
+        finally:
+            run.mta.stop()
+        copies = message_ids_received(run.mta)
+        console.print(_jobs_table(run, copies))
+        console.print(
+            f"The recipients' servers accepted {len(run.mta.received)} mail(s) and refused "
+            f"{len(run.mta.refused)} recipient(s) at RCPT TO."
+        )
+        console.print(_events_table(run))
+        console.print(run.bounce_summary.rstrip())
+        console.print(
+            "Suppressed: "
+            + (", ".join(f"{row.address} ({row.reason})" for row in run.suppressions) or "none")
+        )
+        console.print(_dead_table(run))
+        console.print(f"Refused by erpmail enqueue before publishing: {run.refused}")
+        console.rule("erpmail status")
+        engine = make_engine(run.settings.database_url)
+        try:
+            print_status(gather(run.settings, engine), console)
+        finally:
+            engine.dispose()
+        console.rule("the sender's /metrics (an excerpt)")
+        for line in run.metrics:
+            console.print(line, markup=False, highlight=False)
+        problems = check(run, copies)
+        if keep or problems:
+            console.print(f"The demo's database and worker logs: {run.workdir}")
+        else:
+            shutil.rmtree(run.workdir, ignore_errors=True)
+        if problems:
+            for problem in problems:
+                console.print(f"[red]✗[/] {problem}")
+            raise SystemExit(1)
+        console.rule("[green]every outcome as expected")
+    finally:  # after the status report, which reads the demo's vhost
         clean_up(run)
         if own_url:
             delete_vhost(vhost_of(own_url))
-    copies = message_ids_received(run.mta)
-    console.print(_jobs_table(run, copies))
-    console.print(
-        f"The recipients' servers accepted {len(run.mta.received)} mail(s) and refused "
-        f"{len(run.mta.refused)} recipient(s) at RCPT TO."
-    )
-    console.print(_events_table(run))
-    console.print(run.bounce_summary.rstrip())
-    console.print(
-        "Suppressed: "
-        + (", ".join(f"{row.address} ({row.reason})" for row in run.suppressions) or "none")
-    )
-    console.print(_dead_table(run))
-    console.print(f"Refused by erpmail enqueue before publishing: {run.refused}")
-    console.rule("erpmail status")
-    engine = make_engine(run.settings.database_url)
-    try:
-        print_status(gather(run.settings, engine), console)
-    finally:
-        engine.dispose()
-    console.rule("the sender's /metrics (an excerpt)")
-    for line in run.metrics:
-        console.print(line, markup=False, highlight=False)
-    problems = check(run, copies)
-    if keep or problems:
-        console.print(f"The demo's database and worker logs: {run.workdir}")
-    else:
-        shutil.rmtree(run.workdir, ignore_errors=True)
-    if problems:
-        for problem in problems:
-            console.print(f"[red]✗[/] {problem}")
-        raise SystemExit(1)
-    console.rule("[green]every outcome as expected")
