@@ -13,7 +13,8 @@ from workers.config.cards import CompanySettings, UserCard
 from workers.config.presets import load_presets
 from workers.config.resolved import RateLimit, ResolvedConfig, Source, Tier
 from workers.config.resolver import resolve
-from workers.correlation import find_verp, verify_tag
+from workers.config.secrets import signing_key
+from workers.correlation import envelope_sender, find_verp, verify_tag
 from workers.settings import Settings
 
 JOB = str(uuid.uuid4())
@@ -50,7 +51,14 @@ def run(
     company: CompanySettings | None = COMPANY,
     settings: Settings = SETTINGS,
 ) -> ResolvedConfig:
-    return resolve(user, global_user, company, settings, JOB, PRESETS)
+    return resolve(user, global_user, company, settings, PRESETS)
+
+
+def job_envelope_sender(resolved: ResolvedConfig) -> str:
+    """MAIL FROM of the job JOB as the sender makes it from ``resolved``."""
+    return resolved.envelope_sender or envelope_sender(
+        JOB, SETTINGS.event_domain, signing_key(SETTINGS.secret_key)
+    )
 
 
 def is_verp_of_job(address: str) -> bool:
@@ -123,7 +131,7 @@ def test_tier_3_the_platform_relay_with_a_verp_envelope_sender() -> None:
     assert endpoint.username is None and endpoint.password is None
     assert resolved.sources["host"] == Source.DEFAULT
     assert resolved.sources["envelope_sender"] == Source.DERIVED
-    assert is_verp_of_job(resolved.envelope_sender)
+    assert resolved.verp and is_verp_of_job(job_envelope_sender(resolved))
     assert resolved.from_header == "mari@acme.ee"
     assert resolved.warnings == ()
 
@@ -148,7 +156,7 @@ def test_reply_to_mode_sends_from_the_company_with_reply_to_the_user(user: UserC
     assert resolved.from_header == "Acme AS <acme@events.erpmail.test>"
     assert resolved.reply_to == "mari@acme.ee"
     assert resolved.sources["from_header"] == Source.SYSTEM
-    assert is_verp_of_job(resolved.envelope_sender)
+    assert resolved.verp and is_verp_of_job(job_envelope_sender(resolved))
 
 
 def test_a_company_name_with_a_comma_is_quoted() -> None:
@@ -159,7 +167,7 @@ def test_a_company_name_with_a_comma_is_quoted() -> None:
 
 def test_the_verp_tag_uses_the_first_of_several_keys() -> None:
     resolved = run(MARI, global_user=None, company=NO_GLOBAL)
-    match = find_verp(resolved.envelope_sender)
+    match = find_verp(job_envelope_sender(resolved))
     assert match is not None and not verify_tag(match, b"old-key")
 
 

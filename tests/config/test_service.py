@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -57,21 +55,20 @@ def test_a_user_with_only_credentials_inherits_the_global_server(engine: Engine)
         ),
         UserMailSettings(tenant="other", user_code="MARI", email="mari@other.ee"),
     )
-    job_id = str(uuid.uuid4())
     with session_scope(engine) as session:
-        resolved = resolve_for_job(session, SETTINGS, "acme", "MARI", job_id)
+        resolved = resolve_for_job(session, SETTINGS, "acme", "MARI")
     assert resolved.tier == Tier.GLOBAL
     assert (resolved.endpoint.host, resolved.endpoint.port) == ("smtp.acme.ee", 465)
     assert (resolved.endpoint.username, resolved.endpoint.password) == ("mari", "mari-pw")
     assert resolved.sources["password"] == Source.USER
     assert resolved.from_header == "Acme AS <acme@events.erpmail.test>"
-    assert job_id in resolved.envelope_sender
+    assert resolved.verp  # reply-to mode: the sender makes each job's VERP address
 
 
 def test_other_tenants_cards_are_not_seen(engine: Engine) -> None:
     store(engine, UserMailSettings(tenant="other", user_code="MARI", email="mari@other.ee"))
     with session_scope(engine) as session, pytest.raises(errors.UserNotFound) as raised:
-        resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+        resolve_for_job(session, SETTINGS, "acme", "MARI")
     assert "user MARI of tenant acme has no mail settings" in str(raised.value)
 
 
@@ -90,7 +87,7 @@ def test_a_password_stored_under_another_key_is_a_config_error(engine: Engine) -
         ),
     )
     with session_scope(engine) as session, pytest.raises(errors.PasswordUnreadable) as raised:
-        resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+        resolve_for_job(session, SETTINGS, "acme", "MARI")
     assert "cannot be decrypted" in str(raised.value)
     assert isinstance(raised.value, errors.ConfigError)
 
@@ -110,7 +107,7 @@ def test_a_tls_mode_no_release_knows_is_a_config_error_not_a_crash(engine: Engin
     with session_scope(engine) as session:  # written by hand, or by a newer release
         session.execute(sa.text("UPDATE user_mail_settings SET smtp_tls = 'tls'"))
     with session_scope(engine) as session, pytest.raises(errors.InvalidTlsMode):
-        resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+        resolve_for_job(session, SETTINGS, "acme", "MARI")
 
 
 def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
@@ -138,7 +135,7 @@ def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
         UserMailSettings(tenant="acme", user_code="JURI", email="juri@acme.ee"),
     )
     with session_scope(engine) as session:
-        mari = resolve_for_job(session, SETTINGS, "acme", "MARI", str(uuid.uuid4()))
+        mari = resolve_for_job(session, SETTINGS, "acme", "MARI")
         assert (mari.endpoint.username, mari.endpoint.password) == ("mari", "m")
         with pytest.raises(errors.PasswordUnreadable, match="the global user ADMIN"):
-            resolve_for_job(session, SETTINGS, "acme", "JURI", str(uuid.uuid4()))
+            resolve_for_job(session, SETTINGS, "acme", "JURI")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
@@ -38,15 +37,11 @@ SETTINGS = Settings(secret_key="records-key", relay_host="relay.erpmail.test", r
 PRESETS = load_presets(None)
 
 
-def _resolve(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
-    return resolve_for_job(session, SETTINGS, tenant, user, job_id, PRESETS)
+def _resolve(session: Session, tenant: str, user: str) -> ResolvedConfig:
+    return resolve_for_job(session, SETTINGS, tenant, user, PRESETS)
 
 
-def _adapt(config: ResolvedConfig, job_id: str) -> ResolvedConfig:
-    return replace(config, envelope_sender=f"verp-{job_id}@events.erpmail.test")
-
-
-CLAIM = claim_jobs(_resolve, _adapt)
+CLAIM = claim_jobs(_resolve)
 
 
 def _job(tenant: str, user: str, *to: str) -> MailJobV1:
@@ -184,14 +179,15 @@ def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
     assert 50 < claim(busy).busy_for <= 55
     assert claim(at_most_once).verdict == Verdict.INTERRUPTED
 
-    # each user's own configuration, each job its own envelope sender
+    # each user's own configuration
     acme_mari, beta_mari = claim(partly).config, claim(other_tenant).config
     assert acme_mari is not None and beta_mari is not None
     assert acme_mari.endpoint.host == "smtp.acme.ee"  # acme's global user's server
     assert beta_mari.endpoint.host == "relay.erpmail.test"  # beta has no company settings
     second = claim(second_of_user).config
     assert second is not None and second.endpoint == acme_mari.endpoint
-    assert second.envelope_sender != acme_mari.envelope_sender
+    # one resolution serves all of a user's jobs in a batch
+    assert second is acme_mari
     admin = claim(interrupted).config
     assert admin is not None and admin.endpoint.host == "smtp.acme.ee"
 

@@ -358,8 +358,8 @@ def test_a_stalled_server_times_out_and_the_job_is_retried(
     harness = make_harness(server.port)
     job = make_job()
 
-    def impatient(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
-        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+    def impatient(session: Session, tenant: str, user: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user)
         return replace(config, endpoint=replace(config.endpoint, timeout_seconds=1.0))
 
     harness.publish_jobs([job])
@@ -379,8 +379,8 @@ def test_over_a_rate_limit_a_job_is_delayed_not_failed(
     harness = make_harness(server.port)
     jobs = [make_job(), make_job()]
 
-    def one_a_day(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
-        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+    def one_a_day(session: Session, tenant: str, user: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user)
         return replace(config, rate_limit=RateLimit(per_day=1))
 
     harness.publish_jobs(jobs)
@@ -406,8 +406,8 @@ def test_a_refused_login_is_dead_lettered_at_once_with_the_fix(
     harness = make_harness(server.port)
     job = make_job()
 
-    def with_login(session: Session, tenant: str, user: str, job_id: str) -> ResolvedConfig:
-        config = resolve_for_job(session, harness.settings, tenant, user, job_id)
+    def with_login(session: Session, tenant: str, user: str) -> ResolvedConfig:
+        config = resolve_for_job(session, harness.settings, tenant, user)
         endpoint = replace(config.endpoint, username="mari@acme.ee", password="wrong-password")
         return replace(config, endpoint=endpoint)
 

@@ -30,6 +30,7 @@ from workers.config import display
 from workers.config.errors import ConfigError
 from workers.config.presets import PresetBook, load_presets
 from workers.config.resolved import ResolvedConfig
+from workers.config.secrets import signing_key
 from workers.config.service import load_company_row, load_user_row, resolve_for_job
 from workers.config.store import (
     CLEAR,
@@ -39,7 +40,7 @@ from workers.config.store import (
     save_system_settings,
     save_user_settings,
 )
-from workers.correlation import JOB_ID_HEADER, message_id_for
+from workers.correlation import JOB_ID_HEADER, envelope_sender, message_id_for
 from workers.logging import get_logger
 from workers.settings import Settings
 from workers.smtp.probe import ProbeRequest, run_probe
@@ -252,8 +253,13 @@ def show_command(user_code: str, tenant: str, as_json: bool) -> None:
 
 
 def _resolve(settings: Settings, tenant: str, user_code: str, job_id: str) -> ResolvedConfig:
+    """The configuration with the envelope sender the sender would use for ``job_id``."""
     with _session(settings) as session:
-        return resolve_for_job(session, settings, tenant, user_code, job_id, _presets(settings))
+        resolved = resolve_for_job(session, settings, tenant, user_code, _presets(settings))
+    if resolved.verp:
+        verp = envelope_sender(job_id, settings.event_domain, signing_key(settings.secret_key))
+        resolved = replace(resolved, envelope_sender=verp)
+    return resolved
 
 
 @config.command("resolve")

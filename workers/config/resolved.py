@@ -46,8 +46,15 @@ class ResolvedConfig:
     endpoint: SmtpEndpoint
     from_header: str  # e.g. "Acme AS <acme@events.example.com>" or "mari@acme.ee"
     reply_to: str | None  # the user's address in reply-to mode
-    envelope_sender: str  # MAIL FROM: a VERP address where erpmail controls it
+    # MAIL FROM where it is fixed (the user's own address on the user's own server); None
+    # where erpmail controls the return path: the sender makes each job's VERP address
+    envelope_sender: str | None
     rate_limit: RateLimit
     sources: dict[str, Source]  # field name -> source, e.g. {"host": Source.GLOBAL, ...}
     provider: str | None = None  # preset name, when the host matches one
     warnings: tuple[str, ...] = ()  # e.g. "TLS mode none sends the password in plain text"
+
+    @property
+    def verp(self) -> bool:
+        """The envelope sender is the job's VERP address (``workers.correlation``)."""
+        return self.envelope_sender is None

@@ -8,7 +8,8 @@
 Sender modes: ``own`` sends ``From:`` the user's address; ``reply_to`` sends
 ``From: <company name> <company_slug@EVENT_DOMAIN>`` with ``Reply-To:`` the user's address.
 The envelope sender is the job's VERP address wherever erpmail controls it (the default
-relay, reply-to mode), else the user's own address.
+relay, reply-to mode), else the user's own address: the resolver says which
+(``ResolvedConfig.verp``), the sender makes each job's address.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ from workers.config.errors import (
 from workers.config.presets import Preset, PresetBook
 from workers.config.resolved import RateLimit, ResolvedConfig, Source, Tier
 from workers.config.secrets import signing_key
-from workers.correlation import envelope_sender
 from workers.settings import Settings
 from workers.smtp.endpoint import SmtpEndpoint
 
@@ -301,14 +301,14 @@ def resolve(
     global_user: UserCard | None,
     company: CompanySettings | None,
     settings: Settings,
-    job_id: str,
     presets: PresetBook = NO_PRESETS,
 ) -> ResolvedConfig:
     """The effective SMTP configuration of one mail of ``user``.
 
     ``global_user`` is the card of the user named by ``company.mail_sending_user_code``
     (``None`` when no such card exists); ``settings`` gives the platform relay, the event
-    domain and the key that signs the VERP envelope sender. Raises a
+    domain and the key that signs the VERP envelope sender. Says whether VERP applies; the
+    sender makes each job's address. Raises a
     :class:`~workers.config.errors.ConfigError` that says what is wrong and how to fix it.
     """
     if user is None:
@@ -369,8 +369,10 @@ def resolve(
                 "--username ADDRESS --password-prompt), grant Send As, or use reply-to mode"
             )
 
+    mail_from: str | None
     if tier == Tier.DEFAULT or mode == SenderMode.REPLY_TO:
-        mail_from = envelope_sender(job_id, settings.event_domain, signing_key(settings.secret_key))
+        signing_key(settings.secret_key)  # the sender signs each job's address: no key, no mail
+        mail_from = None
         sources["envelope_sender"] = Source.DERIVED
     else:
         mail_from = address

@@ -139,7 +139,6 @@ def resolve_for_job(
     settings: Settings,
     tenant: str,
     user_code: str,
-    job_id: str,
     presets: PresetBook | None = None,
 ) -> ResolvedConfig:
     """The effective SMTP configuration of a job of ``user_code`` in ``tenant``.
@@ -174,6 +173,5 @@ def resolve_for_job(
         else None,
         company,
         settings,
-        job_id,
         presets if presets is not None else load_presets(settings.presets_file),
     )

@@ -11,24 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pika
-from pika.channel import Channel
 from sqlmodel import Session
 
 from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
 from workers.broker import names
-from workers.broker.aio import AsyncConfirmingPublisher
+from workers.broker.consuming import Delivery
 from workers.broker.publisher import PublishRefused
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
-from workers.config.secrets import verification_keys
-from workers.correlation import message_id_for, recipient_digests
+from workers.config.secrets import signing_key, verification_keys
+from workers.correlation import envelope_sender, message_id_for, recipient_digests
 from workers.logging import log_context, mask_secrets
 from workers.metrics import catalog as metrics
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
@@ -50,14 +50,6 @@ DATABASE_RETRY_INTERVAL = 1.0
 
 
 @dataclass
-class Generation:
-    """One broker connection's consuming channel and publisher."""
-
-    channel: Channel
-    publisher: AsyncConfirmingPublisher
-
-
-@dataclass
 class SenderStats:
     received: int = 0
     sent: int = 0
@@ -73,25 +65,21 @@ class SenderStats:
 
 
 @dataclass
-class Delivery:
-    """A job message as delivered, acked or requeued on the channel it came on."""
+class Attempt:
+    """One delivery of a valid job being worked on: what its outcome is recorded, announced,
+    republished and acked with."""
 
-    generation: Generation
-    tag: int
-    properties: pika.BasicProperties
-    body: bytes
+    delivery: Delivery
+    info: DeliveryInfo
+    job: MailJobV1
+    message_id: str
+    remote: str | None = None  # host:port of the server, once one has been talked to
+    tier: str = metrics.NO_CONFIG  # the configuration's tier, once resolved (a metrics label)
 
-    def ack(self) -> bool:
-        """False when the channel is gone (the broker will deliver the job again)."""
-        try:
-            self.generation.channel.basic_ack(self.tag)
-        except (pika.exceptions.AMQPError, AttributeError):
-            return False
-        return True
-
-    def requeue(self) -> None:
-        with contextlib.suppress(pika.exceptions.AMQPError, AttributeError):
-            self.generation.channel.basic_nack(self.tag, requeue=True)
+    @property
+    def number(self) -> int:
+        """The attempt's number (1 for a new job), as the ``x-erpmail-attempt`` header counts."""
+        return self.info.attempt
 
 
 def _now() -> datetime:
@@ -114,45 +102,46 @@ class JobHandler:
     database_lost: Callable[[DatabaseUnavailable], None]
     log: Any
 
+    @functools.cached_property
+    def verp_key(self) -> bytes:
+        """The key that signs the jobs' VERP envelope senders (the resolver has checked that
+        there is one wherever VERP applies)."""
+        return signing_key(self.settings.secret_key)
+
     async def process(self, delivery: Delivery) -> None:
         """Take ``delivery`` to its end: acked once its outcome is recorded and announced
         (raises :class:`DatabaseUnavailable` or a broker error when it cannot be: the caller
         requeues). Every line logged meanwhile, a library's too, carries the job's id and
         tenant."""
         info = read_delivery(delivery.properties.headers)
-        now = _now()
         try:
             job = parse_job(delivery.body)
         except JobRejected as rejected:
             job_id = rejected.job_id or delivery.properties.message_id
             failure = Failure(Kind.PERMANENT, ErrorClass.INVALID, f"invalid job: {rejected}")
-            await self._dead_letter(delivery, failure, info.previous_attempts, info, now)
+            await self._dead_letter(delivery, info, failure, info.previous_attempts, failure.text)
             self.log.warning("invalid_job", job_id=job_id, error=str(rejected)[:500])
             self._ack(delivery)
             return
         with log_context(job_id=str(job.job_id), tenant=job.tenant, attempt=info.attempt):
-            await self._process(delivery, job, info, now)
+            await self._process(delivery, job, info)
 
-    async def _process(
-        self, delivery: Delivery, job: MailJobV1, info: DeliveryInfo, now: datetime
-    ) -> None:
+    async def _process(self, delivery: Delivery, job: MailJobV1, info: DeliveryInfo) -> None:
         job_id = str(job.job_id)
-        attempt = info.attempt
-        log = self.log
+        attempt = Attempt(delivery, info, job, message_id_for(job_id, self.settings.event_domain))
         try:
             recipients = envelope_recipients(job)
         except MimeError as error:
             failure = Failure(Kind.PERMANENT, ErrorClass.INVALID, f"invalid job: {error}")
-            await self._give_up(delivery, job, attempt, failure, info, now, str(failure.text))
+            await self._give_up(attempt, failure)
             return
-        message_id = message_id_for(job_id, self.settings.event_domain)
         claim: Claim = await self.committer.submit(
             self.claim,
             ClaimRequest(
                 job,
-                attempt,
+                attempt.number,
                 tuple(recipients),
-                message_id,
+                attempt.message_id,
                 self.settings.resend_interrupted,
                 self.settings.sending_lease_seconds,
                 info.replayed,
@@ -161,35 +150,35 @@ class JobHandler:
             ),
         )
         if claim.verdict == Verdict.DUPLICATE:
-            log.info("duplicate")
+            self.log.info("duplicate")
             self.stats.duplicates += 1
             metrics.JOBS_SKIPPED.labels("duplicate").inc()
             await self._notify(
-                delivery,
+                attempt,
                 Notice.for_job(
                     names.EVENT_SENT,
                     job,
                     str(MailStatus.SENT),
-                    attempt,
-                    replay=info.replayed,
-                    message_id=message_id,
+                    attempt.number,
+                    replay=attempt.info.replayed,
+                    message_id=attempt.message_id,
                     smtp_response=claim.previous_response,
                 ),
             )
             self._ack(delivery)
         elif claim.verdict == Verdict.SUPPRESSED:
-            log.info("suppressed", recipients=sorted(claim.suppressed))
+            self.log.info("suppressed", recipients=sorted(claim.suppressed))
             self.stats.suppressed += 1
             metrics.JOBS_SKIPPED.labels("suppressed").inc()
             await self._notify(
-                delivery,
+                attempt,
                 Notice.for_job(
                     names.EVENT_FAILED,
                     job,
                     str(MailStatus.SUPPRESSED),
-                    attempt,
-                    replay=info.replayed,
-                    message_id=message_id,
+                    attempt.number,
+                    replay=attempt.info.replayed,
+                    message_id=attempt.message_id,
                     error_class=ErrorClass.SUPPRESSED,
                     suppressed=tuple(sorted(claim.suppressed)),
                 ),
@@ -197,13 +186,10 @@ class JobHandler:
             self._ack(delivery)
         elif claim.verdict == Verdict.CONFIG_ERROR:
             failure = Failure(Kind.PERMANENT, ErrorClass.CONFIG, claim.config_error or "config")
-            await self._give_up(delivery, job, attempt, failure, info, now, failure.text)
+            await self._give_up(attempt, failure)
         elif claim.verdict == Verdict.BUSY:
             await self._defer(
-                delivery,
-                job,
-                info,
-                log,
+                attempt,
                 reason="busy",
                 text="another attempt started less than the sending lease ago and may still "
                 "be sending; looked at again later",
@@ -215,31 +201,20 @@ class JobHandler:
                 "ERPMAIL_INTERRUPTED_SEND=dead-letter forbids sending it again"
             )
             failure = Failure(Kind.PERMANENT, ErrorClass.INTERRUPTED, text)
-            await self._give_up(delivery, job, attempt, failure, info, now, text)
+            await self._give_up(attempt, failure)
         else:
-            await self._send(delivery, job, claim, recipients, message_id, info, log)
+            await self._send(attempt, claim, recipients)
 
-    async def _send(
-        self,
-        delivery: Delivery,
-        job: MailJobV1,
-        claim: Claim,
-        recipients: list[str],
-        message_id: str,
-        info: DeliveryInfo,
-        log: Any,
-    ) -> None:
+    async def _send(self, attempt: Attempt, claim: Claim, recipients: list[str]) -> None:
         config = claim.config
         assert config is not None
-        attempt = info.attempt
+        attempt.tier = str(config.tier)
+        job, log = attempt.job, self.log
         limiter = self.limiters.get(config.endpoint.pool_key, config.rate_limit)
         wait = limiter.admit(asyncio.get_running_loop().time(), MAX_RATE_WAIT)
         if wait is None:
             await self._defer(
-                delivery,
-                job,
-                info,
-                log,
+                attempt,
                 reason="rate_limited",
                 text="over the configuration's rate limit",
                 wait=MAX_RATE_WAIT,
@@ -252,25 +227,26 @@ class JobHandler:
             log.warning("resending_interrupted_job", possible_duplicate=True)
         try:
             message = build_message(
-                job, from_header=config.from_header, reply_to=config.reply_to, message_id=message_id
+                job,
+                from_header=config.from_header,
+                reply_to=config.reply_to,
+                message_id=attempt.message_id,
             )
         except MimeError as error:  # the recipients passed before: the sender's address failed
             text = f"the configured sender address cannot be written: {error}"
-            failure = Failure(Kind.PERMANENT, ErrorClass.CONFIG, text)
-            await self._give_up(
-                delivery, job, attempt, failure, info, _now(), text, kind=str(config.tier)
-            )
+            await self._give_up(attempt, Failure(Kind.PERMANENT, ErrorClass.CONFIG, text))
             return
-        envelope = Envelope(
-            config.envelope_sender, claim.recipients_to_send(recipients), message, crlf=True
+        mail_from = config.envelope_sender or envelope_sender(
+            str(job.job_id), self.settings.event_domain, self.verp_key
         )
-        remote = f"{config.endpoint.host}:{config.endpoint.port}"
+        envelope = Envelope(mail_from, claim.recipients_to_send(recipients), message, crlf=True)
+        attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
         try:
-            with metrics.SEND_SECONDS.labels(str(config.tier)).time():
+            with metrics.SEND_SECONDS.labels(attempt.tier).time():
                 accepted = await send(self.pools.get(config.endpoint), envelope)
         except SendFailed as failed:
             failure = explain(failed, config, self.presets).masked(config.endpoint.password)
-            await self._failed(delivery, job, attempt, failure, info, remote, log, str(config.tier))
+            await self._failed(attempt, failure)
             return
         now = _now()
         password = config.endpoint.password
@@ -280,29 +256,33 @@ class JobHandler:
             refusals=tuple(refusal.masked(password) for refusal in accepted.refusals),
         )
         events = refusal_events(
-            job, accepted.refusals, attempt=attempt, remote_mta=remote, now=now.replace(tzinfo=None)
+            job,
+            accepted.refusals,
+            attempt=attempt.number,
+            remote_mta=remote,
+            now=now.replace(tzinfo=None),
         )
         await self._record_until_done(
             Outcome(
                 job,
                 MailStatus.SENT,
-                attempt,
+                attempt.number,
                 smtp_response=accepted.reply,
                 events=events,
                 claimed=True,
             )
         )
         self.stats.sent += 1
-        metrics.JOBS_SENT.labels(str(config.tier)).inc()
+        metrics.JOBS_SENT.labels(attempt.tier).inc()
         await self._notify(
-            delivery,
+            attempt,
             Notice.for_job(
                 names.EVENT_SENT,
                 job,
                 str(MailStatus.SENT),
-                attempt,
-                replay=info.replayed,
-                message_id=message_id,
+                attempt.number,
+                replay=attempt.info.replayed,
+                message_id=attempt.message_id,
                 smtp_host=remote,
                 smtp_response=accepted.reply,
                 refused=tuple(r.recipient for r in accepted.refusals),
@@ -310,7 +290,7 @@ class JobHandler:
                 possible_duplicate=claim.possible_duplicate,
             ),
         )
-        self._ack(delivery)
+        self._ack(attempt.delivery)
         log.info("sent", smtp_host=remote, refused=len(accepted.refusals), reply=accepted.reply)
 
     async def _record_until_done(self, outcome: Outcome) -> None:
@@ -328,29 +308,18 @@ class JobHandler:
                     raise
                 await _pause(self.stopping, DATABASE_RETRY_INTERVAL)
 
-    async def _failed(
-        self,
-        delivery: Delivery,
-        job: MailJobV1,
-        attempt: int,
-        failure: Failure,
-        info: DeliveryInfo,
-        remote: str,
-        log: Any,
-        kind: str,
-    ) -> None:
-        metrics.JOBS_FAILED.labels(failure.error_class, kind).inc()
+    async def _failed(self, attempt: Attempt, failure: Failure) -> None:
+        metrics.JOBS_FAILED.labels(failure.error_class, attempt.tier).inc()
         now = _now()
-        first_failure = info.first_failure or now
-        decision = self.policy.decide(failure, attempt, first_failure, now)
+        first_failure = attempt.info.first_failure or now
+        decision = self.policy.decide(failure, attempt.number, first_failure, now)
         if isinstance(decision, GiveUp):
-            await self._give_up(
-                delivery, job, attempt, failure, info, now, decision.reason, remote, kind=kind
-            )
+            await self._give_up(attempt, failure, decision.reason)
             return
+        delivery = attempt.delivery
         properties = failed_properties(
             delivery.properties,
-            attempts=attempt,
+            attempts=attempt.number,
             first_failure=first_failure,
             now=now,
             error_class=failure.error_class,
@@ -358,22 +327,22 @@ class JobHandler:
             worker=self.settings.worker_name,
             expiration_ms=decision.expiration_ms,
         )
-        await delivery.generation.publisher.publish(
+        await delivery.publisher.publish(
             names.RETRY_EXCHANGE, decision.routing_key, delivery.body, properties
         )
         await self._record_until_done(
             Outcome(
-                job,
+                attempt.job,
                 MailStatus.RETRYING,
-                attempt,
+                attempt.number,
                 error_class=failure.error_class,
                 error_text=failure.text,
                 claimed=True,
             ),
         )
         self.stats.retried += 1
-        metrics.JOBS_RETRIED.labels(failure.error_class, kind).inc()
-        log.info(
+        metrics.JOBS_RETRIED.labels(failure.error_class, attempt.tier).inc()
+        self.log.info(
             "retry_scheduled",
             error_class=failure.error_class,
             error=failure.text[:300],
@@ -381,20 +350,11 @@ class JobHandler:
         )
         self._ack(delivery)
 
-    async def _defer(
-        self,
-        delivery: Delivery,
-        job: MailJobV1,
-        info: DeliveryInfo,
-        log: Any,
-        *,
-        reason: str,
-        text: str,
-        wait: float,
-    ) -> None:
+    async def _defer(self, attempt: Attempt, *, reason: str, text: str, wait: float) -> None:
         """Park the job in the retry queue that waits at least ``wait`` seconds, without
         counting an attempt (over a rate limit; another attempt may still be running)."""
         step = self.policy.shortest_step_at_least(wait)
+        delivery = attempt.delivery
         headers = delivery.properties.headers or {}
         properties = pika.BasicProperties(
             content_type=delivery.properties.content_type,
@@ -403,44 +363,37 @@ class JobHandler:
             message_id=delivery.properties.message_id,
             headers={k: v for k, v in headers.items() if not k.startswith("x-death")},
         )
-        await delivery.generation.publisher.publish(
-            names.RETRY_EXCHANGE, str(step), delivery.body, properties
-        )
+        await delivery.publisher.publish(names.RETRY_EXCHANGE, str(step), delivery.body, properties)
         if reason != "busy":  # a busy job's row belongs to the attempt that holds it
             await self._record_until_done(
                 Outcome(
-                    job,
+                    attempt.job,
                     MailStatus.RETRYING,
-                    info.previous_attempts,
+                    attempt.info.previous_attempts,
                     error_class=reason,
                     error_text=f"{text}; back in {step} s",
                 ),
             )
         self.stats.deferred += 1
         metrics.JOBS_DEFERRED.labels(reason).inc()
-        log.info("deferred", reason=reason, delay_seconds=step)
+        self.log.info("deferred", reason=reason, delay_seconds=step)
         self._ack(delivery)
 
-    async def _give_up(
-        self,
-        delivery: Delivery,
-        job: MailJobV1,
-        attempt: int,
-        failure: Failure,
-        info: DeliveryInfo,
-        now: datetime,
-        reason: str,
-        remote: str | None = None,
-        *,
-        kind: str = metrics.NO_CONFIG,
-    ) -> None:
-        await self._dead_letter(delivery, failure, attempt, info, now, reason, kind=kind)
+    async def _give_up(self, attempt: Attempt, failure: Failure, reason: str | None = None) -> None:
+        """Dead-letter the job; ``reason`` (the retry policy's, when attempts or age ran out)
+        is the error text, else the failure's own."""
+        now = _now()
+        text = reason or failure.text
+        job = attempt.job
+        await self._dead_letter(
+            attempt.delivery, attempt.info, failure, attempt.number, text, kind=attempt.tier
+        )
         events = (
             refusal_events(
                 job,
                 failure.refusals,
-                attempt=attempt,
-                remote_mta=remote or "",
+                attempt=attempt.number,
+                remote_mta=attempt.remote or "",
                 now=now.replace(tzinfo=None),
             )
             if failure.permanent and failure.refusals
@@ -450,32 +403,32 @@ class JobHandler:
             Outcome(
                 job,
                 MailStatus.DEAD,
-                attempt,
+                attempt.number,
                 error_class=failure.error_class,
-                error_text=reason,
+                error_text=text,
                 events=events,
             ),
         )
         await self._notify(
-            delivery,
+            attempt,
             Notice.for_job(
                 names.EVENT_FAILED,
                 job,
                 str(MailStatus.DEAD),
-                attempt,
-                replay=info.replayed,
-                smtp_host=remote,
+                attempt.number,
+                replay=attempt.info.replayed,
+                smtp_host=attempt.remote,
                 error_class=failure.error_class,
-                error_text=reason,
+                error_text=text,
                 refused=tuple(r.recipient for r in failure.refusals),
             ),
         )
         self.log.warning(
             "dead_lettered",
             error_class=failure.error_class,
-            error=reason[:300],
+            error=text[:300],
         )
-        self._ack(delivery)
+        self._ack(attempt.delivery)
 
     def _recipient_digests(self, job_id: str, recipients: Sequence[str]) -> str | None:
         """The recipients' keyed digests, kept with the job so that a bounce counts only
@@ -487,33 +440,34 @@ class JobHandler:
     async def _dead_letter(
         self,
         delivery: Delivery,
+        info: DeliveryInfo,
         failure: Failure,
         attempts: int,
-        info: DeliveryInfo,
-        now: datetime,
-        reason: str | None = None,
+        text: str,
         *,
         kind: str = metrics.NO_CONFIG,
     ) -> None:
+        """Publish the job's message to the dead-letter queue with its history and cause."""
+        now = _now()
         properties = failed_properties(
             delivery.properties,
             attempts=attempts,
             first_failure=info.first_failure or now,
             now=now,
             error_class=failure.error_class,
-            error_text=reason or failure.text,
+            error_text=text,
             worker=self.settings.worker_name,
             stage=failure.step,
         )
-        await delivery.generation.publisher.publish(
+        await delivery.publisher.publish(
             names.DEAD_EXCHANGE, failure.error_class, delivery.body, properties
         )
         self.stats.dead += 1
         metrics.JOBS_DEAD_LETTERED.labels(failure.error_class, kind).inc()
 
-    async def _notify(self, delivery: Delivery, notice: Notice) -> None:
+    async def _notify(self, attempt: Attempt, notice: Notice) -> None:
         try:
-            await delivery.generation.publisher.publish(
+            await attempt.delivery.publisher.publish(
                 notice.exchange, notice.routing_key, notice.body(), notice.properties()
             )
         except PublishRefused:

@@ -28,10 +28,8 @@ from workers.config.resolved import ResolvedConfig
 from workers.store.events import record_events
 from workers.store.suppressions import normalize, suppression_reasons
 
-# (session, tenant, user_code, job_id) -> the job's configuration, or ConfigError
-Resolve = Callable[[Session, str, str, str], ResolvedConfig]
-# (a configuration resolved for another job of the same user, job_id) -> this job's
-Adapt = Callable[[ResolvedConfig, str], ResolvedConfig]
+# (session, tenant, user_code) -> the configuration of the user's jobs, or ConfigError
+Resolve = Callable[[Session, str, str], ResolvedConfig]
 
 
 class Verdict(StrEnum):
@@ -199,11 +197,9 @@ def _write(
         connection.execute(_update_statement(shape), rows)
 
 
-def claim_jobs(
-    resolve: Resolve, adapt: Adapt
-) -> Callable[[Session, list[ClaimRequest]], list[Claim]]:
-    """The claim operation. ``resolve`` is called once per user and batch; ``adapt`` turns
-    that configuration into another job's of the same user (its VERP envelope sender)."""
+def claim_jobs(resolve: Resolve) -> Callable[[Session, list[ClaimRequest]], list[Claim]]:
+    """The claim operation. ``resolve`` is called once per user and batch; the user's
+    jobs share its answer."""
 
     def claim(session: Session, requests: list[ClaimRequest]) -> list[Claim]:
         now = utc_now()
@@ -220,7 +216,7 @@ def claim_jobs(
             found = configs.get(key)
             if found is None:
                 try:
-                    config = resolve(session, job.tenant, job.user_code, str(job.job_id))
+                    config = resolve(session, job.tenant, job.user_code)
                 except ConfigError as error:
                     configs[key] = error
                     raise
@@ -229,7 +225,7 @@ def claim_jobs(
                 return entry
             if isinstance(found, ConfigError):
                 raise found
-            return adapt(found[0], str(job.job_id)), found[1]
+            return found
 
         claims: list[Claim] = []
         history: list[dict[str, Any]] = []

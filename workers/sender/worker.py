@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pika
@@ -33,16 +33,15 @@ from workers.broker.aio import (
     set_prefetch,
 )
 from workers.broker.connection import BrokerUnavailable
+from workers.broker.consuming import ConsumingChannel, Delivery
 from workers.broker.publisher import PublishRefused
 from workers.config.presets import load_presets
-from workers.config.resolved import ResolvedConfig, Source
-from workers.config.secrets import signing_key
+from workers.config.resolved import ResolvedConfig
 from workers.config.service import resolve_for_job
-from workers.correlation import envelope_sender
 from workers.logging import get_logger
 from workers.metrics import catalog as metrics
 from workers.metrics.http import Health
-from workers.sender.jobs import Delivery, Generation, JobHandler, SenderStats
+from workers.sender.jobs import JobHandler, SenderStats
 from workers.sender.ratelimit import Limiters
 from workers.sender.records import Resolve, claim_jobs
 from workers.sender.retry import RetryPolicy
@@ -77,10 +76,8 @@ class SenderWorker:
         settings = self.settings
         presets = load_presets(settings.presets_file)
 
-        def resolve_with_settings(
-            session: Session, tenant: str, user: str, job_id: str
-        ) -> ResolvedConfig:
-            return resolve_for_job(session, settings, tenant, user, job_id, presets)
+        def resolve_with_settings(session: Session, tenant: str, user: str) -> ResolvedConfig:
+            return resolve_for_job(session, settings, tenant, user, presets)
 
         self.shards: ShardHolder | None = None  # with ERPMAIL_SEND_SHARDS, while consuming
         self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
@@ -92,11 +89,10 @@ class SenderWorker:
         self._slots = asyncio.Semaphore(settings.sender_concurrency)
         self._log = get_logger(worker=settings.worker_name)
         self.health = Health(("broker", "database"), stale_after=HEARTBEAT_STALE)
-        self._verp_key: bytes | None = None
         self.jobs = JobHandler(
             settings=settings,
             committer=self.committer,
-            claim=claim_jobs(self.resolve or resolve_with_settings, self._adapt),
+            claim=claim_jobs(self.resolve or resolve_with_settings),
             pools=self.pools,
             limiters=Limiters(),
             policy=RetryPolicy.from_settings(settings),
@@ -106,16 +102,6 @@ class SenderWorker:
             database_lost=self._database_lost,
             log=self._log,
         )
-
-    def _adapt(self, config: ResolvedConfig, job_id: str) -> ResolvedConfig:
-        """The configuration of another job of the same user: only a VERP envelope sender,
-        which names its job, differs."""
-        if config.sources.get("envelope_sender") != Source.DERIVED:
-            return config
-        if self._verp_key is None:
-            self._verp_key = signing_key(self.settings.secret_key)
-        verp = envelope_sender(job_id, self.settings.event_domain, self._verp_key)
-        return replace(config, envelope_sender=verp)
 
     # -- running -------------------------------------------------------------------------
 
@@ -193,7 +179,7 @@ class SenderWorker:
         await set_prefetch(channel, self.settings.sender_prefetch)
         publisher = await AsyncConfirmingPublisher.open(connection)
         publisher.channel.add_on_close_callback(on_channel_close)
-        generation = Generation(channel, publisher)
+        source = ConsumingChannel(channel, publisher)
         self._log.info("broker_connected", connection=self.name)
         self.health.set("broker", True)
         while not self._stopping.is_set():
@@ -206,7 +192,7 @@ class SenderWorker:
             consumer_tag = channel.basic_consume(
                 names.SEND_QUEUE,
                 lambda _ch, method, properties, body: self._on_message(
-                    generation, method, properties, body
+                    source, method, properties, body
                 ),
             )
             self._log.info("consuming", queue=names.SEND_QUEUE)
@@ -270,9 +256,9 @@ class SenderWorker:
             await asyncio.wait(pending, timeout=5)
 
     def _on_message(
-        self, generation: Generation, method: Any, properties: pika.BasicProperties, body: bytes
+        self, source: ConsumingChannel, method: Any, properties: pika.BasicProperties, body: bytes
     ) -> None:
-        delivery = Delivery(generation, method.delivery_tag, properties, body)
+        delivery = Delivery(source, method.delivery_tag, properties, body)
         task = asyncio.ensure_future(self._handle(delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
