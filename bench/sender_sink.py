@@ -60,7 +60,7 @@ from workers.broker.aio import AsyncConfirmingPublisher, open_connection, set_pr
 from workers.broker.connection import connect
 from workers.broker.publisher import job_properties
 from workers.broker.topology import build_topology, declare
-from workers.sender.mime import build_message
+from workers.sender.message import build_message
 from workers.settings import Settings, load_settings
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.pool import SmtpPools

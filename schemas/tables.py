@@ -1,4 +1,4 @@
-"""The database tables (sqlmodel). Migrations live in ``schemas/migrations``.
+"""The database tables (sqlmodel). Migrations live in ``workers/store/migrations``.
 
 Times are stored as naive UTC (``utc_now``), the same on SQLite and PostgreSQL.
 """

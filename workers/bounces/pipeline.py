@@ -20,8 +20,8 @@ from sqlmodel import Session, col, select
 from schemas.tables import Event, MailMessage, RawBounce, utc_now
 from workers.bounces import policy
 from workers.bounces.disposition import Disposition, Kind, decide
+from workers.bounces.event_rows import build_events
 from workers.bounces.identity import bounce_key
-from workers.bounces.records import build_events
 from workers.bounces.source import Destination, FetchedMessage
 from workers.bounces.trust import JobClaim, check_claim, unpin_strangers
 from workers.config.secrets import verification_keys

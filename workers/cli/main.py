@@ -27,16 +27,16 @@ WORKERS = {
 }
 COMMANDS = {
     "config": "workers.config.cli:config",
-    "db": "workers.cli.db:db",
+    "db": "workers.store.cli:db",
     "demo": "workers.demo.cli:demo",
     "dlq": "workers.dlq.cli:dlq",
     "dsn": "workers.dsn.cli:dsn",
-    "enqueue": "workers.cli.enqueue:enqueue",
-    "events": "workers.cli.events:events",
+    "enqueue": "workers.broker.cli:enqueue",
+    "events": "workers.events.cli:events",
     "job": "workers.job.cli:job",
     "status": "workers.status.cli:status",
-    "suppression": "workers.cli.suppression:suppression",
-    "topology": "workers.cli.topology:topology",
+    "suppression": "workers.store.cli:suppression",
+    "topology": "workers.broker.cli:topology",
 }
 
 

@@ -32,10 +32,10 @@ from workers.correlation import envelope_sender, message_id_for, recipient_diges
 from workers.logging import log_context, mask_secrets
 from workers.metrics import catalog as metrics
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
-from workers.sender.mime import MimeError, build_message, envelope_recipients
+from workers.sender.job_store import ClaimRequest, ClaimResult, JobOutcome, Verdict, record_outcomes
+from workers.sender.message import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
 from workers.sender.ratelimit import Limiters
-from workers.sender.records import Claim, ClaimRequest, Outcome, Verdict, record_outcomes
 from workers.sender.refusals import refusal_events
 from workers.sender.retry import GiveUp, RetryPolicy
 from workers.settings import Settings
@@ -92,7 +92,7 @@ class JobHandler:
 
     settings: Settings
     committer: GroupCommitter
-    claim: Callable[[Session, list[ClaimRequest]], list[Claim]]
+    claim: Callable[[Session, list[ClaimRequest]], list[ClaimResult]]
     pools: SmtpPools
     limiters: Limiters
     policy: RetryPolicy
@@ -135,7 +135,7 @@ class JobHandler:
             failure = Failure(Kind.PERMANENT, ErrorClass.INVALID, f"invalid job: {error}")
             await self._give_up(attempt, failure)
             return
-        claim: Claim = await self.committer.submit(
+        claim: ClaimResult = await self.committer.submit(
             self.claim,
             ClaimRequest(
                 job,
@@ -205,7 +205,7 @@ class JobHandler:
         else:
             await self._send(attempt, claim, recipients)
 
-    async def _send(self, attempt: Attempt, claim: Claim, recipients: list[str]) -> None:
+    async def _send(self, attempt: Attempt, claim: ClaimResult, recipients: list[str]) -> None:
         config = claim.config
         assert config is not None
         attempt.tier = str(config.tier)
@@ -263,7 +263,7 @@ class JobHandler:
             now=now.replace(tzinfo=None),
         )
         await self._record_until_done(
-            Outcome(
+            JobOutcome(
                 job,
                 MailStatus.SENT,
                 attempt.number,
@@ -293,7 +293,7 @@ class JobHandler:
         self._ack(attempt.delivery)
         log.info("sent", smtp_host=remote, refused=len(accepted.refusals), reply=accepted.reply)
 
-    async def _record_until_done(self, outcome: Outcome) -> None:
+    async def _record_until_done(self, outcome: JobOutcome) -> None:
         """Record an outcome that has already happened — the mail is out, or the job's next
         copy is published to a retry or the dead-letter queue — and keep trying while the
         database is away: giving the delivery back would send the mail twice or leave two
@@ -331,7 +331,7 @@ class JobHandler:
             names.RETRY_EXCHANGE, decision.routing_key, delivery.body, properties
         )
         await self._record_until_done(
-            Outcome(
+            JobOutcome(
                 attempt.job,
                 MailStatus.RETRYING,
                 attempt.number,
@@ -366,7 +366,7 @@ class JobHandler:
         await delivery.publisher.publish(names.RETRY_EXCHANGE, str(step), delivery.body, properties)
         if reason != "busy":  # a busy job's row belongs to the attempt that holds it
             await self._record_until_done(
-                Outcome(
+                JobOutcome(
                     attempt.job,
                     MailStatus.RETRYING,
                     attempt.info.previous_attempts,
@@ -400,7 +400,7 @@ class JobHandler:
             else ()
         )
         await self._record_until_done(
-            Outcome(
+            JobOutcome(
                 job,
                 MailStatus.DEAD,
                 attempt.number,

@@ -35,12 +35,12 @@ from workers.broker.aio import (
     queue_counts,
     set_prefetch,
 )
+from workers.broker.consuming import ConsumingChannel
 from workers.broker.routing import fair_share
-from workers.sender.jobs import Generation
 
 BALANCE_SECONDS = 2.0
 
-OnMessage = Callable[[Generation, Any, Any, bytes], None]
+OnMessage = Callable[[ConsumingChannel, Any, Any, bytes], None]
 
 
 @dataclass
@@ -132,13 +132,11 @@ class ShardHolder:
         if shard is None or shard.closed.done():
             shard = self._shards[index] = await self._open()
             await set_prefetch(shard.channel, self.prefetch)
-        generation = Generation(shard.channel, self.publisher)
+        source = ConsumingChannel(shard.channel, self.publisher)
         consumed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         tag = shard.channel.basic_consume(
             names.shard_queue(index),
-            lambda _ch, method, properties, body: self.on_message(
-                generation, method, properties, body
-            ),
+            lambda _ch, method, properties, body: self.on_message(source, method, properties, body),
             callback=lambda _frame: _settle(consumed),
         )
         with contextlib.suppress(BrokerConnectionLost):  # the channel closed meanwhile

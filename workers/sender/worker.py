@@ -41,9 +41,9 @@ from workers.config.service import resolve_for_job
 from workers.logging import get_logger
 from workers.metrics import catalog as metrics
 from workers.metrics.http import Health
+from workers.sender.job_store import Resolve, claim_jobs
 from workers.sender.jobs import JobHandler, SenderStats
 from workers.sender.ratelimit import Limiters
-from workers.sender.records import Resolve, claim_jobs
 from workers.sender.retry import RetryPolicy
 from workers.sender.shards import ShardHolder
 from workers.settings import Settings

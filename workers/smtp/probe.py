@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from typing import Any
@@ -17,10 +18,9 @@ from typing import Any
 import aiosmtplib
 
 from schemas.tables import TlsMode
-from workers.config.presets import Preset, PresetBook
 from workers.logging import mask_secrets
 from workers.smtp.auth import login
-from workers.smtp.diagnosis import Diagnosis, Step, diagnose
+from workers.smtp.diagnosis import Diagnosis, Provider, Step, diagnose
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import smtp_client_options
 
@@ -150,8 +150,8 @@ async def probe(
     endpoint: SmtpEndpoint,
     request: ProbeRequest = ProbeRequest(),
     *,
-    provider: Preset | None = None,
-    presets: PresetBook | None = None,
+    provider: Provider | None = None,
+    presets: Iterable[Provider] | None = None,
     cafile: str | None = None,
 ) -> ProbeReport:
     """Talk to ``endpoint`` step by step; the report lists each step and the diagnosis of
@@ -176,8 +176,8 @@ def run_probe(
     endpoint: SmtpEndpoint,
     request: ProbeRequest = ProbeRequest(),
     *,
-    provider: Preset | None = None,
-    presets: PresetBook | None = None,
+    provider: Provider | None = None,
+    presets: Iterable[Provider] | None = None,
     cafile: str | None = None,
 ) -> ProbeReport:
     """:func:`probe` from synchronous code (the CLI)."""

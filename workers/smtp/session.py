@@ -252,7 +252,7 @@ class SmtpSession:
 def data_lines(content: bytes, crlf: bool = False) -> bytes:
     """``content`` as DATA carries it: CRLF line ends, a leading dot doubled (RFC 5321
     4.5.2), a final CRLF. Lone CRs and LFs are mended unless ``crlf`` says there are none
-    (as in every message :mod:`workers.sender.mime` writes)."""
+    (as in every message :mod:`workers.sender.message` writes)."""
     if not crlf:
         pairs = content.count(b"\r\n")
         if content.count(b"\n") != pairs or content.count(b"\r") != pairs:

@@ -33,7 +33,7 @@ class Envelope:
     sender: str
     recipients: tuple[str, ...]
     message: bytes
-    crlf: bool = False  # every line of the message ends in CRLF (so mime.py writes them)
+    crlf: bool = False  # every line of the message ends in CRLF (so message.py writes them)
 
 
 @dataclass(frozen=True)

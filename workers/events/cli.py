@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from schemas.tables import Event
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.cli.errors import ExitStatus
 from workers.cli.params import CODE, LIMIT
 from workers.cli.times import When
@@ -27,18 +25,12 @@ from workers.events.query import (
 from workers.store.engine import make_engine, session_scope
 from workers.terminal import cells
 
-PIPE_WIDTH = 180
 EXIT_NOTHING = ExitStatus.NOTHING_SELECTED
 
 
 @click.group()
 def events() -> None:
     """Event records: bounces, complaints, auto-replies, refusals."""
-
-
-def wide_console() -> Console:
-    """The terminal's width on a terminal; wide enough not to wrap tables in a file or pipe."""
-    return Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)
 
 
 def events_table(rows: list[Event]) -> Table:

@@ -56,7 +56,7 @@ class ClaimRequest:
 
 
 @dataclass(frozen=True)
-class Claim:
+class ClaimResult:
     verdict: Verdict
     config: ResolvedConfig | None = None
     config_error: str | None = None
@@ -197,11 +197,11 @@ def _write(
         connection.execute(_update_statement(shape), rows)
 
 
-def claim_jobs(resolve: Resolve) -> Callable[[Session, list[ClaimRequest]], list[Claim]]:
+def claim_jobs(resolve: Resolve) -> Callable[[Session, list[ClaimRequest]], list[ClaimResult]]:
     """The claim operation. ``resolve`` is called once per user and batch; the user's
     jobs share its answer."""
 
-    def claim(session: Session, requests: list[ClaimRequest]) -> list[Claim]:
+    def claim(session: Session, requests: list[ClaimRequest]) -> list[ClaimResult]:
         now = utc_now()
         connection = session.connection()
         existing = _existing(connection, [str(r.job.job_id) for r in requests])
@@ -227,7 +227,7 @@ def claim_jobs(resolve: Resolve) -> Callable[[Session, list[ClaimRequest]], list
                 raise found
             return found
 
-        claims: list[Claim] = []
+        claims: list[ClaimResult] = []
         history: list[dict[str, Any]] = []
         changes: list[tuple[MailJobV1, dict[str, Any]]] = []
         claimed: dict[str, _Existing] = {}  # what this batch wrote: a second copy of a job sees it
@@ -299,17 +299,17 @@ def _claim_one(
     request: ClaimRequest,
     config_for: Callable[[MailJobV1], tuple[ResolvedConfig, str]],
     now: datetime,
-) -> tuple[Claim, dict[str, Any] | None]:
+) -> tuple[ClaimResult, dict[str, Any] | None]:
     job = request.job
     if existing is not None and existing.status == MailStatus.SENT:
-        return Claim(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
+        return ClaimResult(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
     interrupted = existing is not None and existing.status == MailStatus.SENDING
     if existing is not None and interrupted and existing.sending_started_at is not None:
         held = (now - existing.sending_started_at).total_seconds()
         if held < request.lease_seconds:
-            return Claim(Verdict.BUSY, busy_for=request.lease_seconds - held), None
+            return ClaimResult(Verdict.BUSY, busy_for=request.lease_seconds - held), None
     if interrupted and not (request.resend_interrupted or request.possible_duplicate):
-        return Claim(Verdict.INTERRUPTED, possible_duplicate=True), None
+        return ClaimResult(Verdict.INTERRUPTED, possible_duplicate=True), None
     tenant_suppressed = suppressed.get(job.tenant, {})
     wanted = {normalize(r) for r in request.recipients}
     hits = {
@@ -323,11 +323,11 @@ def _claim_one(
             "error_text": "; ".join(f"{a}: {reason}" for a, reason in sorted(hits.items())),
             "updated_at": now,
         }
-        return Claim(Verdict.SUPPRESSED, suppressed=hits), values
+        return ClaimResult(Verdict.SUPPRESSED, suppressed=hits), values
     try:
         config, source = config_for(job)
     except ConfigError as error:
-        return Claim(Verdict.CONFIG_ERROR, config_error=str(error), suppressed=hits), None
+        return ClaimResult(Verdict.CONFIG_ERROR, config_error=str(error), suppressed=hits), None
     possible_duplicate = (
         interrupted
         or request.possible_duplicate
@@ -347,14 +347,14 @@ def _claim_one(
         values["replayed"] = request.replayed
     if request.recipient_digests is not None:
         values["recipient_digests"] = request.recipient_digests
-    claim = Claim(
+    claim = ClaimResult(
         Verdict.SEND, config=config, suppressed=hits, possible_duplicate=possible_duplicate
     )
     return claim, values
 
 
 @dataclass(frozen=True)
-class Outcome:
+class JobOutcome:
     """How an attempt ended, for the job's row (and the Events of refused recipients)."""
 
     job: MailJobV1
@@ -367,7 +367,7 @@ class Outcome:
     claimed: bool = False  # the claim wrote the job's row: no need to look for it
 
 
-def record_outcomes(session: Session, outcomes: list[Outcome]) -> list[None]:
+def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
     connection = session.connection()
     unknown = [str(o.job.job_id) for o in outcomes if not o.claimed]
     existing = _existing(connection, unknown)

@@ -15,7 +15,7 @@ import pytest
 
 from schemas.job import MailJobV1, parse_job
 from tests.jobs import job_bytes, make_job
-from workers.sender.mime import (
+from workers.sender.message import (
     MimeError,
     build_message,
     encoded_words,
@@ -228,7 +228,7 @@ def test_job_factory_is_valid() -> None:
 
 
 def test_envelope_recipients_are_bare_unique_and_include_bcc() -> None:
-    from workers.sender.mime import envelope_recipients
+    from workers.sender.message import envelope_recipients
 
     job = parse_job(
         job_bytes(

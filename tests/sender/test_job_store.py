@@ -22,10 +22,10 @@ from schemas.tables import (
 from workers.config.presets import load_presets
 from workers.config.resolved import ResolvedConfig
 from workers.config.service import resolve_for_job
-from workers.sender.records import (
-    Claim,
+from workers.sender.job_store import (
     ClaimRequest,
-    Outcome,
+    ClaimResult,
+    JobOutcome,
     Verdict,
     claim_jobs,
     record_outcomes,
@@ -158,7 +158,7 @@ def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
     with session_scope(engine) as session:
         claims = dict(zip((r.job.job_id for r in requests), CLAIM(session, requests), strict=True))
 
-    def claim(job: MailJobV1) -> Claim:
+    def claim(job: MailJobV1) -> ClaimResult:
         return claims[job.job_id]
 
     assert claim(suppressed).verdict == Verdict.SUPPRESSED
@@ -222,9 +222,9 @@ def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
 
     # the outcomes, claimed or not, in one batch
     outcomes = [
-        Outcome(partly, MailStatus.SENT, 2, smtp_response="250 ok", claimed=True),
-        Outcome(other_tenant, MailStatus.RETRYING, 2, error_class="smtp", error_text="451"),
-        Outcome(no_settings, MailStatus.DEAD, 2, error_class="config", error_text="no user"),
+        JobOutcome(partly, MailStatus.SENT, 2, smtp_response="250 ok", claimed=True),
+        JobOutcome(other_tenant, MailStatus.RETRYING, 2, error_class="smtp", error_text="451"),
+        JobOutcome(no_settings, MailStatus.DEAD, 2, error_class="config", error_text="no user"),
     ]
     with session_scope(engine) as session:
         assert record_outcomes(session, outcomes) == [None, None, None]
