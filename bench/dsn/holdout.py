@@ -32,7 +32,6 @@ from typing import Any
 
 from bench.dsn.speed import find_sisimai, sisimai_command
 from workers.dsn.parser import parse_bounce
-from workers.dsn.reasons import NOT_FAILURES
 from workers.dsn.report import BounceReport, BounceType
 
 PACKAGE = "flufl.bounce"
@@ -198,7 +197,7 @@ class Holdout:
 def _failures(report: BounceReport) -> list[str]:
     if not report.is_bounce:
         return []
-    return [r.address.lower() for r in report.recipients if r.reason not in NOT_FAILURES]
+    return [r.address.lower() for r in report.recipients if r.reason.is_failure]
 
 
 def compare_file(

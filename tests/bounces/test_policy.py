@@ -8,13 +8,14 @@ import pytest
 
 from schemas.tables import MailStatus
 from workers.bounces.policy import (
-    Outcome,
+    Effect,
+    effect_of,
     immediate_suppression,
     keeps_existing,
     next_status,
-    outcome_of,
     soft_suppression,
 )
+from workers.dsn import BounceType, Reason
 from workers.settings import BounceSettings
 
 NOW = datetime(2026, 11, 25, 12, 0)
@@ -30,51 +31,51 @@ SETTINGS = BounceSettings(
 @pytest.mark.parametrize(
     ("reason", "bounce_type", "outcome"),
     [
-        ("userunknown", "hard", Outcome.HARD),
-        ("mailboxfull", "soft", Outcome.SOFT),
-        ("delivered", "undetermined", Outcome.DELIVERED),
-        ("feedback", "undetermined", Outcome.COMPLAINT),
-        ("vacation", "soft", Outcome.NONE),
-        ("undefined", "undetermined", Outcome.NONE),
+        ("userunknown", "hard", Effect.HARD),
+        ("mailboxfull", "soft", Effect.SOFT),
+        ("delivered", "undetermined", Effect.DELIVERED),
+        ("feedback", "undetermined", Effect.COMPLAINT),
+        ("vacation", "soft", Effect.NONE),
+        ("undefined", "undetermined", Effect.NONE),
     ],
 )
-def test_outcome_of_an_event(reason: str, bounce_type: str, outcome: Outcome) -> None:
-    assert outcome_of(reason, bounce_type) is outcome
+def test_outcome_of_an_event(reason: str, bounce_type: str, outcome: Effect) -> None:
+    assert effect_of(Reason(reason), BounceType(bounce_type)) is outcome
 
 
 @pytest.mark.parametrize(
     ("current", "outcome", "expected"),
     [
-        (MailStatus.SENT, Outcome.HARD, MailStatus.BOUNCED),
-        (MailStatus.SENT, Outcome.SOFT, MailStatus.SOFT_BOUNCED),
-        (MailStatus.SENT, Outcome.DELIVERED, MailStatus.DELIVERED),
-        (MailStatus.SOFT_BOUNCED, Outcome.DELIVERED, MailStatus.DELIVERED),
-        (MailStatus.SOFT_BOUNCED, Outcome.HARD, MailStatus.BOUNCED),
-        (MailStatus.DELIVERED, Outcome.SOFT, MailStatus.DELIVERED),
-        (MailStatus.BOUNCED, Outcome.DELIVERED, MailStatus.BOUNCED),
-        (MailStatus.BOUNCED, Outcome.SOFT, MailStatus.BOUNCED),
-        (MailStatus.SENT, Outcome.COMPLAINT, MailStatus.SENT),
-        (MailStatus.SENT, Outcome.NONE, MailStatus.SENT),
+        (MailStatus.SENT, Effect.HARD, MailStatus.BOUNCED),
+        (MailStatus.SENT, Effect.SOFT, MailStatus.SOFT_BOUNCED),
+        (MailStatus.SENT, Effect.DELIVERED, MailStatus.DELIVERED),
+        (MailStatus.SOFT_BOUNCED, Effect.DELIVERED, MailStatus.DELIVERED),
+        (MailStatus.SOFT_BOUNCED, Effect.HARD, MailStatus.BOUNCED),
+        (MailStatus.DELIVERED, Effect.SOFT, MailStatus.DELIVERED),
+        (MailStatus.BOUNCED, Effect.DELIVERED, MailStatus.BOUNCED),
+        (MailStatus.BOUNCED, Effect.SOFT, MailStatus.BOUNCED),
+        (MailStatus.SENT, Effect.COMPLAINT, MailStatus.SENT),
+        (MailStatus.SENT, Effect.NONE, MailStatus.SENT),
     ],
 )
 def test_job_status_after_a_report(
-    current: MailStatus, outcome: Outcome, expected: MailStatus
+    current: MailStatus, outcome: Effect, expected: MailStatus
 ) -> None:
     assert next_status(current, outcome) is expected
 
 
 def test_a_hard_bounce_suppresses_for_good_by_default_and_for_n_days_when_set() -> None:
-    forever = immediate_suppression(Outcome.HARD, SETTINGS, NOW)
+    forever = immediate_suppression(Effect.HARD, SETTINGS, NOW)
     assert forever is not None and forever.expires_at is None
     limited = BounceSettings(hard_suppression_days=30)
-    thirty = immediate_suppression(Outcome.HARD, limited, NOW)
+    thirty = immediate_suppression(Effect.HARD, limited, NOW)
     assert thirty is not None and thirty.expires_at == NOW + timedelta(days=30)
 
 
 def test_a_complaint_suppresses_and_a_soft_bounce_alone_does_not() -> None:
-    assert immediate_suppression(Outcome.COMPLAINT, SETTINGS, NOW) is not None
-    assert immediate_suppression(Outcome.SOFT, SETTINGS, NOW) is None
-    assert immediate_suppression(Outcome.DELIVERED, SETTINGS, NOW) is None
+    assert immediate_suppression(Effect.COMPLAINT, SETTINGS, NOW) is not None
+    assert immediate_suppression(Effect.SOFT, SETTINGS, NOW) is None
+    assert immediate_suppression(Effect.DELIVERED, SETTINGS, NOW) is None
 
 
 def days_ago(*days: float) -> list[datetime]:

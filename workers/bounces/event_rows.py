@@ -5,21 +5,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.tables import Event, clean_for_store
+from schemas.tables import Event
 from workers.bounces.disposition import Disposition, Kind
 from workers.bounces.trust import JobClaim
 from workers.dsn import BounceReport, BounceType, Reason, RecipientReport
-from workers.store.events import DSN_SOURCE
+from workers.store.events import DSN_SOURCE, as_column, new_event
 from workers.store.suppressions import normalize
 
 SOURCE = DSN_SOURCE
-UNPUBLISHED_REASONS = frozenset({"vacation", "delivered"})
-RECIPIENT_LENGTH = Event.__table__.c.recipient.type.length  # type: ignore[attr-defined]
-
-
-def _text(value: str) -> str | None:
-    """A field as stored: blank is no value (the column type cleans and cuts the rest)."""
-    return value.strip() or None
+# What a report says of each recipient, stored as said (cleaned and cut by new_event).
+_RECIPIENT_TEXT = ("status", "reply_code", "action", "diagnostic", "feedback_type", "remote_mta")
 
 
 def _undefined(disposition: Disposition) -> RecipientReport:
@@ -51,34 +46,29 @@ def build_events(
     seen: set[str] = set()
     events: list[Event] = []
     for recipient in recipients:
-        # as the column will hold it, so that two addresses stored alike are one recipient
-        address = clean_for_store(normalize(recipient.address), RECIPIENT_LENGTH)
+        address = as_column("recipient", normalize(recipient.address))
         if address in seen:
             continue
         seen.add(address)
-        reason = recipient.reason.value
+        said = {name: getattr(recipient, name) for name in _RECIPIENT_TEXT}
         events.append(
-            Event(
+            new_event(
                 source=SOURCE,
                 bounce_key=bounce_key,
                 job_id=claim.job_id,
                 tenant=tenant if claim.verified else None,
                 verified=claim.verified,
                 recipient=address,
-                status=_text(recipient.status),
-                reply_code=_text(recipient.reply_code),
-                reason=reason,
+                reason=recipient.reason.value,
                 bounce_type=recipient.bounce_type.value,
-                action=_text(recipient.action),
-                diagnostic=_text(recipient.diagnostic),
-                feedback_type=_text(recipient.feedback_type),
-                engine=_text(report.engine),
-                reporting_mta=_text(report.reporting_mta),
-                remote_mta=_text(recipient.remote_mta),
-                bounce_message_id=_text(report.message_id),
+                engine=report.engine,
+                reporting_mta=report.reporting_mta,
+                bounce_message_id=report.message_id,
                 raw_bounce_id=raw_bounce_id,
                 received_at=received_at,
-                published_at=received_at if reason in UNPUBLISHED_REASONS else None,
+                # deliveries and auto-replies are recorded, not announced: already "published"
+                published_at=None if recipient.reason.published else received_at,
+                **said,
             )
         )
     return events

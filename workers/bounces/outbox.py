@@ -30,6 +30,7 @@ from schemas.events import (
 from schemas.tables import Event, utc_now
 from workers.broker import names
 from workers.broker.publisher import JSON, ConfirmingPublisher
+from workers.dsn import Reason
 from workers.events.query import event_to_json
 from workers.store.engine import session_scope
 from workers.store.events import awaiting_publication
@@ -39,7 +40,7 @@ MARK_EVERY = 50
 
 
 def routing_key(event: Event) -> str:
-    return names.EVENT_COMPLAINT if event.reason == "feedback" else names.EVENT_BOUNCED
+    return names.EVENT_COMPLAINT if event.reason == Reason.FEEDBACK else names.EVENT_BOUNCED
 
 
 def event_message(event: Event) -> BouncedEvent | ComplaintEvent:

@@ -25,7 +25,8 @@ from workers.bounces.identity import bounce_key
 from workers.bounces.source import Destination, FetchedMessage
 from workers.bounces.trust import JobClaim, check_claim, unpin_strangers
 from workers.config.secrets import verification_keys
-from workers.dsn import BounceReport, ReportKind, parse_bounce
+from workers.dsn import BounceReport, BounceType, Reason, ReportKind, parse_bounce
+from workers.dsn.report import NOT_FAILURES
 from workers.dsn.rfc3464 import MAX_DSN_RECIPIENTS
 from workers.logging import get_logger, log_context
 from workers.settings import BounceSettings
@@ -174,13 +175,13 @@ class BouncePipeline:
 
     def _update_job(self, job: MailMessage, events: list[Event], now: datetime) -> None:
         for event in events:
-            outcome = policy.outcome_of(event.reason, event.bounce_type)
-            status = policy.next_status(job.status, outcome)
+            effect = policy.effect_of(Reason(event.reason), BounceType(event.bounce_type))
+            status = policy.next_status(job.status, effect)
             if status != job.status:
                 job.status = status
                 job.updated_at = now
-                if outcome in (policy.Outcome.HARD, policy.Outcome.SOFT):
-                    job.error_class = f"{outcome.value}_bounce"
+                if effect in (policy.Effect.HARD, policy.Effect.SOFT):
+                    job.error_class = f"{effect.value}_bounce"
                     job.error_text = (
                         f"{event.recipient}: {event.status or ''} {event.reason}"
                         f" {event.diagnostic or ''}".strip()[:2000]
@@ -196,9 +197,9 @@ class BouncePipeline:
         for event in events:
             if not event.recipient:
                 continue
-            outcome = policy.outcome_of(event.reason, event.bounce_type)
-            decision = policy.immediate_suppression(outcome, self._settings, now)
-            if decision is None and outcome is policy.Outcome.SOFT:
+            effect = policy.effect_of(Reason(event.reason), BounceType(event.bounce_type))
+            decision = policy.immediate_suppression(effect, self._settings, now)
+            if decision is None and effect is policy.Effect.SOFT:
                 decision = policy.soft_suppression(
                     self._soft_bounce_times(session, tenant, event.recipient, now),
                     self._settings,
@@ -230,8 +231,8 @@ class BouncePipeline:
             select(Event.received_at).where(
                 Event.tenant == tenant,
                 Event.recipient == recipient,
-                Event.bounce_type == "soft",
-                col(Event.reason).not_in(policy.NOT_BOUNCE_REASONS),
+                Event.bounce_type == BounceType.SOFT,
+                col(Event.reason).not_in(NOT_FAILURES),
                 col(Event.verified).is_(True),
                 Event.received_at >= policy.soft_window_start(self._settings, now),
             )

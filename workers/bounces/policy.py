@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from schemas.tables import MailStatus
+from workers.dsn import BounceType, Reason
 from workers.settings import BounceSettings
 
-NO_STATUS_CHANGE_REASONS = frozenset({"vacation", "feedback"})
-NOT_BOUNCE_REASONS = ("vacation", "feedback", "delivered")
 
+class Effect(StrEnum):
+    """What a recipient's Event does to its job and address."""
 
-class Outcome(StrEnum):
     HARD = "hard"
     SOFT = "soft"
     DELIVERED = "delivered"
@@ -30,31 +30,31 @@ class Outcome(StrEnum):
     NONE = "none"
 
 
-def outcome_of(reason: str, bounce_type: str) -> Outcome:
-    if reason == "delivered":
-        return Outcome.DELIVERED
-    if reason == "feedback":
-        return Outcome.COMPLAINT
-    if reason in NO_STATUS_CHANGE_REASONS:
-        return Outcome.NONE
-    if bounce_type == "hard":
-        return Outcome.HARD
-    if bounce_type == "soft":
-        return Outcome.SOFT
-    return Outcome.NONE
+def effect_of(reason: Reason, bounce_type: BounceType) -> Effect:
+    if reason is Reason.DELIVERED:
+        return Effect.DELIVERED
+    if reason is Reason.FEEDBACK:
+        return Effect.COMPLAINT
+    if not reason.is_failure:  # an auto-reply
+        return Effect.NONE
+    if bounce_type is BounceType.HARD:
+        return Effect.HARD
+    if bounce_type is BounceType.SOFT:
+        return Effect.SOFT
+    return Effect.NONE
 
 
 _FINAL = {MailStatus.BOUNCED}
 
 
-def next_status(current: MailStatus, outcome: Outcome) -> MailStatus:
+def next_status(current: MailStatus, effect: Effect) -> MailStatus:
     if current in _FINAL:
         return current
-    if outcome is Outcome.HARD:
+    if effect is Effect.HARD:
         return MailStatus.BOUNCED
-    if outcome is Outcome.DELIVERED:
+    if effect is Effect.DELIVERED:
         return MailStatus.DELIVERED
-    if outcome is Outcome.SOFT and current is not MailStatus.DELIVERED:
+    if effect is Effect.SOFT and current is not MailStatus.DELIVERED:
         return MailStatus.SOFT_BOUNCED
     return current
 
@@ -70,12 +70,12 @@ def _expiry(now: datetime, days: int) -> datetime | None:
 
 
 def immediate_suppression(
-    outcome: Outcome, settings: BounceSettings, now: datetime
+    effect: Effect, settings: BounceSettings, now: datetime
 ) -> SuppressionDecision | None:
     """A hard bounce or a complaint suppresses at once."""
-    if outcome is Outcome.HARD:
+    if effect is Effect.HARD:
         return SuppressionDecision(_expiry(now, settings.hard_suppression_days), "hard bounce")
-    if outcome is Outcome.COMPLAINT:
+    if effect is Effect.COMPLAINT:
         return SuppressionDecision(None, "complaint (feedback report)")
     return None
 

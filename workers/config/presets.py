@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -13,33 +12,13 @@ from typing import Any
 from schemas.tables import TlsMode
 from workers.config.errors import ConfigError
 from workers.config.resolved import RateLimit
+from workers.smtp.diagnosis import ReplyHint
 
 BUNDLED_PRESETS = Path(__file__).with_name("presets.toml")
 
 
 class PresetFileInvalid(ConfigError):
     """A presets file that cannot be read or holds a field of the wrong kind."""
-
-
-@dataclass(frozen=True)
-class AuthHint:
-    """What a provider's reply means and how to fix it."""
-
-    meaning: str
-    fix: str
-    reply_code: int | None = None
-    status: str | None = None
-    pattern: str | None = None
-    distinctive: bool = False  # recognises the provider on any server
-
-    def matches(self, reply_code: int | None, text: str) -> bool:
-        if self.reply_code is not None and reply_code != self.reply_code:
-            return False
-        if self.status is not None and not re.search(
-            rf"(?<![\d.]){re.escape(self.status)}(?![\d.])", text
-        ):
-            return False
-        return self.pattern is None or re.search(self.pattern, text, re.I) is not None
 
 
 @dataclass(frozen=True)
@@ -62,7 +41,7 @@ class Preset:
     max_message_bytes: int | None = None
     limits_note: str | None = None
     notes: tuple[str, ...] = ()
-    auth_hints: tuple[AuthHint, ...] = ()
+    auth_hints: tuple[ReplyHint, ...] = ()
     rewrites_envelope_sender: bool = False
     from_must_match_account: bool = False
 
@@ -124,7 +103,7 @@ def _preset(key: str, raw: Mapping[str, Any], source: Path) -> Preset:
                 f"{where}: {required} is missing", fix=f"add {required} to the preset"
             )
     hints = tuple(
-        AuthHint(
+        ReplyHint(
             meaning=_typed(where, "auth_errors.meaning", hint.get("meaning", ""), str),
             fix=_typed(where, "auth_errors.fix", hint.get("fix", ""), str),
             reply_code=_typed(where, "auth_errors.reply_code", hint.get("reply_code"), int),

@@ -8,7 +8,7 @@ from dataclasses import replace
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
 from workers.dsn.correlate import correlate
-from workers.dsn.engines import default_reason, default_stage, detect_engine, text_first
+from workers.dsn.engines import detect_engine
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.engines.detect import BODY_SCAN_CHARS
 from workers.dsn.fields import clean_address, find_addresses
@@ -110,9 +110,11 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     human = human_text(mail)
     report_text, inline_returned = split_returned(human)
     returned = mail.returned_headers or returned_headers(inline_returned)
-    engine = detect_engine(mail.headers, human)
-    default = default_reason(engine)
-    stage = default_stage(engine)
+    markers = detect_engine(mail.headers, human)
+    engine = markers.name if markers else ""
+    default = markers.default_reason if markers else None
+    stage = markers.stage if markers else ""
+    text_first = bool(markers and markers.text_first)
     delivery_status = _delivery_status(mail) or _embedded_delivery_status(report_text)
     link = correlate(
         mail.headers, delivery_status.envelope_sender if delivery_status else "", returned
@@ -170,7 +172,7 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
         if len(delivery_status.recipients) == 1:
             stage = _whole_transcript_command(report_text) or stage
         recipients = tuple(
-            _dsn_recipient(r, report_text, exclude, default, stage, text_first(engine))
+            _dsn_recipient(r, report_text, exclude, default, stage, text_first)
             for r in delivery_status.recipients
         )
         return replace(

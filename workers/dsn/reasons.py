@@ -130,7 +130,6 @@ WORDING_WINS = frozenset(
 HARD_REASONS = frozenset(
     {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED, Reason.NOTACCEPT}
 )
-NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
 # Causes about an address: said before any address was given, they mean the host is refused.
 ADDRESS_CAUSES = frozenset(
@@ -457,6 +456,6 @@ def bounce_type(
         return BounceType.SOFT if temporary else BounceType.HARD
     if reason in HARD_REASONS:
         return BounceType.HARD
-    if reason in NO_CAUSE or reason in NOT_FAILURES:
+    if reason in NO_CAUSE or not reason.is_failure:
         return BounceType.UNDETERMINED
     return BounceType.SOFT

@@ -45,6 +45,22 @@ class Reason(StrEnum):
     FEEDBACK = "feedback"
     VACATION = "vacation"
 
+    @property
+    def is_failure(self) -> bool:
+        """False for what says the mail was not lost: a delivery report, a complaint, an
+        auto-reply (:data:`NOT_FAILURES`)."""
+        return self not in NOT_FAILURES
+
+    @property
+    def published(self) -> bool:
+        """Announced on ``mail.events`` (``mail.bounced``, ``mail.complaint``): failures and
+        complaints; deliveries and auto-replies are only recorded."""
+        return self.is_failure or self is Reason.FEEDBACK
+
+
+# The one set of reasons that are not failures.
+NOT_FAILURES = frozenset({Reason.DELIVERED, Reason.FEEDBACK, Reason.VACATION})
+
 
 class BounceType(StrEnum):
     HARD = "hard"

@@ -15,7 +15,7 @@ from workers.dsn import bounce_type, classify
 from workers.dsn.status import find_status
 from workers.smtp.diagnosis import Step
 from workers.smtp.failures import Refusal
-from workers.store.events import smtp_bounce_key
+from workers.store.events import SMTP_SOURCE, new_event, smtp_bounce_key
 
 
 def refusal_events(
@@ -33,8 +33,8 @@ def refusal_events(
         status = find_status(refusal.message[:40]) or None  # at the start of the reply
         reason = classify(status, refusal.code, refusal.message, step.command)
         events.append(
-            Event(
-                source="smtp",
+            new_event(
+                source=SMTP_SOURCE,
                 bounce_key=smtp_bounce_key(str(job.job_id), attempt),
                 job_id=str(job.job_id),
                 tenant=job.tenant,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import errno
+import re
 import socket
 import ssl
 from collections.abc import Iterable, Iterator, Sequence
@@ -68,19 +69,25 @@ class Misconfigured(Exception):
         super().__init__(f"{problem}. Fix: {fix}" if fix else problem)
 
 
-class ReplyHint(Protocol):
-    """A provider's explanation of a reply (a preset's ``AuthHint``)."""
+@dataclass(frozen=True)
+class ReplyHint:
+    """What a provider's reply means and how to fix it (presets carry them: ``auth_hints``)."""
 
-    @property
-    def meaning(self) -> str: ...
+    meaning: str
+    fix: str
+    reply_code: int | None = None
+    status: str | None = None
+    pattern: str | None = None
+    distinctive: bool = False  # recognises the provider on any server
 
-    @property
-    def fix(self) -> str: ...
-
-    @property
-    def distinctive(self) -> bool: ...
-
-    def matches(self, reply_code: int | None, text: str) -> bool: ...
+    def matches(self, reply_code: int | None, text: str) -> bool:
+        if self.reply_code is not None and reply_code != self.reply_code:
+            return False
+        if self.status is not None and not re.search(
+            rf"(?<![\d.]){re.escape(self.status)}(?![\d.])", text
+        ):
+            return False
+        return self.pattern is None or re.search(self.pattern, text, re.I) is not None
 
 
 class Provider(Protocol):

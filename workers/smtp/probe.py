@@ -173,12 +173,7 @@ async def probe(
 
 
 def run_probe(
-    endpoint: SmtpEndpoint,
-    request: ProbeRequest = ProbeRequest(),
-    *,
-    provider: Provider | None = None,
-    presets: Iterable[Provider] | None = None,
-    cafile: str | None = None,
+    endpoint: SmtpEndpoint, request: ProbeRequest = ProbeRequest(), **options: Any
 ) -> ProbeReport:
-    """:func:`probe` from synchronous code (the CLI)."""
-    return asyncio.run(probe(endpoint, request, provider=provider, presets=presets, cafile=cafile))
+    """:func:`probe` from synchronous code (the CLI); ``options`` as :func:`probe` takes them."""
+    return asyncio.run(probe(endpoint, request, **options))

@@ -1,5 +1,6 @@
 """Which kind of server wrote a bounce: recognised by its own markers (``table``)."""
 
-from workers.dsn.engines.detect import default_reason, default_stage, detect_engine, text_first
+from workers.dsn.engines.detect import detect_engine
+from workers.dsn.engines.table import EngineMarkers
 
-__all__ = ["default_reason", "default_stage", "detect_engine", "text_first"]
+__all__ = ["EngineMarkers", "detect_engine"]

@@ -1,10 +1,9 @@
-"""Name the kind of server that wrote a bounce, from the markers in ``table``."""
+"""Find the kind of server that wrote a bounce, from the markers in ``table``."""
 
 from __future__ import annotations
 
-from workers.dsn.engines.table import ENGINES
+from workers.dsn.engines.table import ENGINES, EngineMarkers
 from workers.dsn.mime import Headers
-from workers.dsn.report import Reason
 
 _MARKER_HEADERS = (
     "x-mailer",
@@ -43,9 +42,10 @@ def _first(markers: tuple[tuple[str, int], ...], text: str, best: int) -> int:
     return best
 
 
-def detect_engine(headers: Headers, text: str) -> str:
-    """The name of the engine whose markers the bounce carries, or ``""``: the first engine
-    of the table with a marker in the sender, the subject, the marker headers or the body."""
+def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
+    """The engine (its row of the table) whose markers the bounce carries, or ``None``: the
+    first engine of the table with a marker in the sender, the subject, the marker headers
+    or the body."""
     header_text = "\n".join(
         f"{name}: {value}".lower()
         for name, value in headers.items()
@@ -56,26 +56,4 @@ def detect_engine(headers: Headers, text: str) -> str:
     best = _first(_HEADERS, header_text, best)
     if text:
         best = _first(_BODY, text[:BODY_SCAN_CHARS].lower(), best)
-    return ENGINES[best].name if best < len(ENGINES) else ""
-
-
-def default_reason(engine: str) -> Reason | None:
-    """The cause an engine's bounces mean when they name none (e.g. a mailing list's refusal)."""
-    for markers in ENGINES:
-        if markers.name == engine:
-            return markers.default_reason
-    return None
-
-
-def default_stage(engine: str) -> str:
-    """The SMTP command an engine's unqualified per-recipient errors answer, or ``""``."""
-    for markers in ENGINES:
-        if markers.name == engine:
-            return markers.stage
-    return ""
-
-
-def text_first(engine: str) -> bool:
-    """Whether the engine's notification line, not its delivery-status Status, tells the
-    recipient's error (see ``EngineMarkers.text_first``)."""
-    return any(markers.text_first for markers in ENGINES if markers.name == engine)
+    return ENGINES[best] if best < len(ENGINES) else None
