@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tests.bounces import mails
-from workers.bounces.disposition import Kind, decide
+from workers.bounces.disposition import MailKind, decide
 from workers.bounces.identity import KEY_LENGTH, bounce_key
 from workers.bounces.source import Destination
 from workers.bounces.trust import check_claim
@@ -46,16 +46,18 @@ def test_a_huge_message_id_still_gives_a_key_that_fits() -> None:
 @pytest.mark.parametrize(
     ("mail", "kind", "destination"),
     [
-        (mails.dsn(None, "juri@example.ee"), Kind.BOUNCE, Destination.PROCESSED),
-        (mails.human_reply(), Kind.NOT_BOUNCE, Destination.NOT_BOUNCES),
-        (mails.newsletter(), Kind.NOT_BOUNCE, Destination.NOT_BOUNCES),
-        (mails.binary_garbage(), Kind.UNPARSED, Destination.UNPARSED),
-        (mails.malformed_mime(), Kind.UNPARSED, Destination.UNPARSED),
-        (b"", Kind.UNPARSED, Destination.UNPARSED),
+        (mails.dsn(None, "juri@example.ee"), MailKind.BOUNCE, Destination.PROCESSED),
+        (mails.human_reply(), MailKind.NOT_BOUNCE, Destination.NOT_BOUNCES),
+        (mails.newsletter(), MailKind.NOT_BOUNCE, Destination.NOT_BOUNCES),
+        (mails.binary_garbage(), MailKind.UNPARSED, Destination.UNPARSED),
+        (mails.malformed_mime(), MailKind.UNPARSED, Destination.UNPARSED),
+        (b"", MailKind.UNPARSED, Destination.UNPARSED),
     ],
     ids=["dsn", "human-reply", "newsletter", "binary", "malformed-mime", "empty"],
 )
-def test_where_each_kind_of_mail_goes(mail: bytes, kind: Kind, destination: Destination) -> None:
+def test_where_each_kind_of_mail_goes(
+    mail: bytes, kind: MailKind, destination: Destination
+) -> None:
     disposition = decide(parse_bounce(mail), mail)
     assert (disposition.kind, disposition.destination) == (kind, destination)
 
@@ -66,15 +68,15 @@ def test_an_ordinary_mail_titled_like_a_bounce_is_kept_in_not_bounces() -> None:
     mail = mails.human_reply(subject="Undelivered Mail Returned to Sender")
     disposition = decide(parse_bounce(mail), mail)
     assert (disposition.kind, disposition.destination) == (
-        Kind.NOT_BOUNCE,
+        MailKind.NOT_BOUNCE,
         Destination.NOT_BOUNCES,
     )
 
 
 @pytest.mark.parametrize(
-    ("prefix", "kind"), [("rfc3834-", Kind.AUTOREPLY), ("arf-0", Kind.COMPLAINT)]
+    ("prefix", "kind"), [("rfc3834-", MailKind.AUTOREPLY), ("arf-0", MailKind.COMPLAINT)]
 )
-def test_autoreplies_and_feedback_reports(prefix: str, kind: Kind) -> None:
+def test_autoreplies_and_feedback_reports(prefix: str, kind: MailKind) -> None:
     found = [raw for name, raw in mails.server_mails() if name.startswith(prefix)]
     assert found, f"no {prefix}* mail among the server mails"
     assert {decide(parse_bounce(raw), raw).kind for raw in found} == {kind}

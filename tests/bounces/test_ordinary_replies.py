@@ -19,7 +19,7 @@ from sqlmodel import func, select
 
 from schemas.tables import Event, RawBounce
 from tests.bounces.mails import EVENT_DOMAIN, SECRET
-from workers.bounces.disposition import Kind, decide
+from workers.bounces.disposition import MailKind, decide
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import Destination, FetchedMessage, MessageRef
 from workers.dsn import parse_bounce
@@ -104,7 +104,7 @@ def test_the_parser_says_an_ordinary_reply_is_no_bounce(raw: bytes) -> None:
     assert not report.is_bounce and not report.looks_like_report
     disposition = decide(report, raw)
     assert (disposition.kind, disposition.destination) == (
-        Kind.NOT_BOUNCE,
+        MailKind.NOT_BOUNCE,
         Destination.NOT_BOUNCES,
     )
 
@@ -152,4 +152,4 @@ UNREADABLE_REPORTS = {
 def test_a_delivery_report_the_parser_cannot_read_still_goes_to_unparsed(raw: bytes) -> None:
     report = parse_bounce(raw)
     assert report.looks_like_report
-    assert decide(report, raw).kind is Kind.UNPARSED
+    assert decide(report, raw).kind is MailKind.UNPARSED

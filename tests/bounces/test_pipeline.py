@@ -13,7 +13,7 @@ from sqlmodel import func, select
 
 from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression, utc_now
 from tests.bounces import mails
-from workers.bounces.disposition import Kind
+from workers.bounces.disposition import MailKind
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import Destination, FetchedMessage, MessageRef
 from workers.correlation import recipient_digests
@@ -76,7 +76,7 @@ def test_a_hard_bounce_for_our_job_is_recorded_marks_the_job_and_suppresses(
     raw = mails.dsn(job_id, "Juri@Example.ee")
     handled = pipeline(engine).record(fetched(raw))
     assert (handled.kind, handled.destination, handled.job_id) == (
-        Kind.BOUNCE,
+        MailKind.BOUNCE,
         Destination.PROCESSED,
         job_id,
     )
@@ -189,7 +189,7 @@ def test_garbage_is_kept_with_an_undefined_event(engine: Engine) -> None:
 
 def test_ordinary_mail_writes_nothing(engine: Engine) -> None:
     handled = pipeline(engine).record(fetched(mails.human_reply()))
-    assert (handled.kind, handled.destination) == (Kind.NOT_BOUNCE, Destination.NOT_BOUNCES)
+    assert (handled.kind, handled.destination) == (MailKind.NOT_BOUNCE, Destination.NOT_BOUNCES)
     assert events(engine) == []
     with session_scope(engine) as session:
         assert session.exec(select(func.count()).select_from(RawBounce)).one() == 0

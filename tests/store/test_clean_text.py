@@ -16,7 +16,7 @@ from sqlmodel import select
 from schemas.tables import Event, MailMessage, MailStatus, Suppression, clean_for_store
 from tests.bounces import mails
 from tests.bounces.test_pipeline import add_job
-from workers.bounces.disposition import Kind, decide
+from workers.bounces.disposition import MailKind, decide
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import FetchedMessage, MessageRef
 from workers.dsn import parse_bounce
@@ -70,7 +70,7 @@ def test_a_bounce_whose_message_id_holds_a_nul_is_recorded_as_a_bounce(engine: E
     raw = mails.dsn(job_id, "juri@example.ee", message_id="<fuzz\x00ed@mx.example.net>")
     pipeline = BouncePipeline(engine, BounceSettings(), mails.SECRET)
     handled = pipeline.record(FetchedMessage(MessageRef("1", len(raw)), raw))
-    assert handled.kind is Kind.BOUNCE and handled.job_id == job_id
+    assert handled.kind is MailKind.BOUNCE and handled.job_id == job_id
     assert handled.suppressed == ("juri@example.ee",)
     with session_scope(engine) as session:
         [event] = session.exec(select(Event)).all()

@@ -28,7 +28,7 @@ from workers.dsn import BounceReport, ReportKind
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:", re.M)
 
 
-class Kind(StrEnum):
+class MailKind(StrEnum):
     BOUNCE = "bounce"
     COMPLAINT = "complaint"
     AUTOREPLY = "autoreply"
@@ -37,17 +37,17 @@ class Kind(StrEnum):
 
 
 DESTINATIONS = {
-    Kind.BOUNCE: Destination.PROCESSED,
-    Kind.COMPLAINT: Destination.PROCESSED,
-    Kind.AUTOREPLY: Destination.NOT_BOUNCES,
-    Kind.UNPARSED: Destination.UNPARSED,
-    Kind.NOT_BOUNCE: Destination.NOT_BOUNCES,
+    MailKind.BOUNCE: Destination.PROCESSED,
+    MailKind.COMPLAINT: Destination.PROCESSED,
+    MailKind.AUTOREPLY: Destination.NOT_BOUNCES,
+    MailKind.UNPARSED: Destination.UNPARSED,
+    MailKind.NOT_BOUNCE: Destination.NOT_BOUNCES,
 }
 
 
 @dataclass(frozen=True)
 class Disposition:
-    kind: Kind
+    kind: MailKind
     why: str
 
     @property
@@ -57,7 +57,7 @@ class Disposition:
     @property
     def records(self) -> bool:
         """Whether the mail yields Event records (everything but ordinary mail)."""
-        return self.kind is not Kind.NOT_BOUNCE
+        return self.kind is not MailKind.NOT_BOUNCE
 
 
 def looks_like_mail(raw: bytes) -> bool:
@@ -69,14 +69,14 @@ def looks_like_mail(raw: bytes) -> bool:
 def decide(report: BounceReport, raw: bytes) -> Disposition:
     if report.is_bounce:
         if report.kind is ReportKind.AUTOREPLY:
-            return Disposition(Kind.AUTOREPLY, "an automatic reply")
+            return Disposition(MailKind.AUTOREPLY, "an automatic reply")
         if not report.recipients or any(not r.address for r in report.recipients):
-            return Disposition(Kind.UNPARSED, "a bounce that names no recipient address")
+            return Disposition(MailKind.UNPARSED, "a bounce that names no recipient address")
         if report.kind is ReportKind.ARF:
-            return Disposition(Kind.COMPLAINT, "a feedback-loop report")
-        return Disposition(Kind.BOUNCE, f"a {report.kind.value} bounce")
+            return Disposition(MailKind.COMPLAINT, "a feedback-loop report")
+        return Disposition(MailKind.BOUNCE, f"a {report.kind.value} bounce")
     if not looks_like_mail(raw):
-        return Disposition(Kind.UNPARSED, "not a mail (no header block)")
+        return Disposition(MailKind.UNPARSED, "not a mail (no header block)")
     if report.looks_like_report:  # the parser's verdict: a report by structure or sender
-        return Disposition(Kind.UNPARSED, "a delivery report that could not be understood")
-    return Disposition(Kind.NOT_BOUNCE, "ordinary mail")
+        return Disposition(MailKind.UNPARSED, "a delivery report that could not be understood")
+    return Disposition(MailKind.NOT_BOUNCE, "ordinary mail")

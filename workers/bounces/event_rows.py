@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from schemas.tables import Event
-from workers.bounces.disposition import Disposition, Kind
+from workers.bounces.disposition import Disposition, MailKind
 from workers.bounces.trust import JobClaim
 from workers.dsn import BounceReport, BounceType, Reason, RecipientReport
 from workers.store.events import DSN_SOURCE, as_column, new_event
@@ -40,7 +40,7 @@ def build_events(
     received_at: datetime,
 ) -> list[Event]:
     """The Events of one mail, one per distinct recipient address, in report order."""
-    recipients = list(report.recipients) if disposition.kind is not Kind.NOT_BOUNCE else []
+    recipients = list(report.recipients) if disposition.kind is not MailKind.NOT_BOUNCE else []
     if disposition.records and not recipients:
         recipients = [_undefined(disposition)]
     seen: set[str] = set()

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from schemas.tables import Event, MailMessage, RawBounce, utc_now
 from workers.bounces import policy
-from workers.bounces.disposition import Disposition, Kind, decide
+from workers.bounces.disposition import Disposition, MailKind, decide
 from workers.bounces.event_rows import build_events
 from workers.bounces.identity import bounce_key
 from workers.bounces.source import Destination, FetchedMessage
@@ -44,7 +44,7 @@ def log() -> Any:
 class Handled:
     """What became of one mail."""
 
-    kind: Kind
+    kind: MailKind
     destination: Destination
     bounce_key: str | None
     duplicate: bool = False
@@ -242,7 +242,7 @@ class BouncePipeline:
     def record_failure(self, message: FetchedMessage, error: Exception) -> Handled:
         """Keep a mail the pipeline failed on: its bytes and one ``undefined`` Event."""
         key = bounce_key(message.raw, "")
-        disposition = Disposition(Kind.UNPARSED, f"worker error: {type(error).__name__}")
+        disposition = Disposition(MailKind.UNPARSED, f"worker error: {type(error).__name__}")
         empty = BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="")
         claim = JobClaim(None, None, False)
         return self._store(message, empty, disposition, claim, key, utc_now())

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from rich.table import Table
 
-from workers.bounces.disposition import Kind
+from workers.bounces.disposition import MailKind
 from workers.bounces.pipeline import Handled
 from workers.terminal import cell
 
@@ -34,7 +34,7 @@ class Summary:
 
     @property
     def bounces(self) -> int:
-        return self.by_kind[Kind.BOUNCE.value]
+        return self.by_kind[MailKind.BOUNCE.value]
 
     def table(self, source: str | None = None) -> Table:
         """The summary table; ``source`` (the mailbox read) goes under it."""
@@ -43,11 +43,11 @@ class Summary:
         table.add_column("count", justify="right")
         rows = [
             ("mails handled", self.seen),
-            ("  bounces (Processed)", self.by_kind[Kind.BOUNCE.value]),
-            ("  complaints (Processed)", self.by_kind[Kind.COMPLAINT.value]),
-            ("  auto-replies (NotBounces)", self.by_kind[Kind.AUTOREPLY.value]),
-            ("  unparsed (Unparsed)", self.by_kind[Kind.UNPARSED.value]),
-            ("  not bounces (NotBounces)", self.by_kind[Kind.NOT_BOUNCE.value]),
+            ("  bounces (Processed)", self.by_kind[MailKind.BOUNCE.value]),
+            ("  complaints (Processed)", self.by_kind[MailKind.COMPLAINT.value]),
+            ("  auto-replies (NotBounces)", self.by_kind[MailKind.AUTOREPLY.value]),
+            ("  unparsed (Unparsed)", self.by_kind[MailKind.UNPARSED.value]),
+            ("  not bounces (NotBounces)", self.by_kind[MailKind.NOT_BOUNCE.value]),
             ("  already recorded (moved only)", self.duplicates),
             ("  left in place after an error", self.failed),
             ("events written", sum(self.reasons.values())),

@@ -27,7 +27,7 @@ from workers.cli.params import CODE
 from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
 from workers.dlq.letters import KNOWN_CLASSES, DeadLetter, Selector, group_by_cause
-from workers.dlq.queue import DROP, KEEP, Decide, Outcome, QueueBusy, Route, snapshot, walk
+from workers.dlq.queue import DROP, KEEP, Decide, QueueBusy, Route, WalkResult, snapshot, walk
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
 from workers.terminal import cells, plain
@@ -284,7 +284,7 @@ def _required(take_all: bool, selector: Selector) -> None:
         )
 
 
-def _report(outcome: Outcome, selector: Selector, done: str, matched: int) -> None:
+def _report(outcome: WalkResult, selector: Selector, done: str, matched: int) -> None:
     left = outcome.total - len(outcome.taken)
     click.echo(f"{done}, left {left} in the queue ({selector.describe()})")
     if outcome.stopped_by is not None:
@@ -306,7 +306,7 @@ def _snapshot(label: str) -> list[DeadLetter]:
         raise click.ClickException(str(exc)) from None
 
 
-def _walk(decide: Decide, label: str, rate: float | None) -> Outcome:
+def _walk(decide: Decide, label: str, rate: float | None) -> WalkResult:
     url = settings_from_env().rabbitmq_url
     try:
         with progress_bar(label) as update:

@@ -91,7 +91,7 @@ class MoveRefused(RuntimeError):
 
 
 @dataclass
-class Outcome:
+class WalkResult:
     """What a walk did: letters moved or dropped (``taken``), kept, and why it ended."""
 
     taken: list[DeadLetter] = field(default_factory=list)
@@ -252,7 +252,7 @@ class _Walk:
         self.rate = rate
         self.progress = progress
         self.walk_id = uuid.uuid4().hex
-        self.outcome = Outcome(total=total)
+        self.outcome = WalkResult(total=total)
         self.loop = asyncio.get_running_loop()
         self.done: asyncio.Future[None] = self.loop.create_future()
         self.received = 0  # letters (a copy this walk put back is not one)
@@ -425,7 +425,7 @@ async def _walk(
     rate: float | None,
     progress: Progress | None,
     signals: bool,
-) -> Outcome:
+) -> WalkResult:
     connection: AioConnection = await open_connection(url, "erpmail-dlq")
     coalesce_writes(connection)
     try:
@@ -441,7 +441,7 @@ async def _walk(
         if progress:
             progress(0, total)
         if total == 0:
-            return Outcome()
+            return WalkResult()
         if rate is not None:
             lanes, batch = 1, max(1, min(batch, int(rate / 10) + 1))
         lanes = max(1, min(lanes, total // batch + 1))
@@ -479,14 +479,14 @@ def walk(
     rate: float | None = None,
     progress: Progress | None = None,
     signals: bool = False,
-) -> Outcome:
+) -> WalkResult:
     """Settle every letter of ``queue`` as ``decide`` says; see the module's docstring.
 
-    With ``signals``, SIGINT and SIGTERM stop the walk cleanly (``Outcome.stopped_by``). An
+    With ``signals``, SIGINT and SIGTERM stop the walk cleanly (``WalkResult.stopped_by``). An
     exception raised by ``decide`` stops the walk too, every letter not yet settled staying in
     the queue, and is raised again.
     A copy the broker could not route leaves its letter in ``mail.dead`` and stops the walk
-    (``Outcome.failed``).
+    (``WalkResult.failed``).
     """
     return asyncio.run(
         _walk(

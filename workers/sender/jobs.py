@@ -155,15 +155,10 @@ class JobHandler:
             metrics.JOBS_SKIPPED.labels("duplicate").inc()
             await self._notify(
                 attempt,
-                Notice.for_job(
-                    names.EVENT_SENT,
-                    job,
-                    str(MailStatus.SENT),
-                    attempt.number,
-                    replay=attempt.info.replayed,
-                    message_id=attempt.message_id,
-                    smtp_response=claim.previous_response,
-                ),
+                names.EVENT_SENT,
+                MailStatus.SENT,
+                message_id=attempt.message_id,
+                smtp_response=claim.previous_response,
             )
             self._ack(delivery)
         elif claim.verdict == Verdict.SUPPRESSED:
@@ -172,16 +167,11 @@ class JobHandler:
             metrics.JOBS_SKIPPED.labels("suppressed").inc()
             await self._notify(
                 attempt,
-                Notice.for_job(
-                    names.EVENT_FAILED,
-                    job,
-                    str(MailStatus.SUPPRESSED),
-                    attempt.number,
-                    replay=attempt.info.replayed,
-                    message_id=attempt.message_id,
-                    error_class=ErrorClass.SUPPRESSED,
-                    suppressed=tuple(sorted(claim.suppressed)),
-                ),
+                names.EVENT_FAILED,
+                MailStatus.SUPPRESSED,
+                message_id=attempt.message_id,
+                error_class=ErrorClass.SUPPRESSED,
+                suppressed=tuple(sorted(claim.suppressed)),
             )
             self._ack(delivery)
         elif claim.verdict == Verdict.CONFIG_ERROR:
@@ -276,19 +266,14 @@ class JobHandler:
         metrics.JOBS_SENT.labels(attempt.tier).inc()
         await self._notify(
             attempt,
-            Notice.for_job(
-                names.EVENT_SENT,
-                job,
-                str(MailStatus.SENT),
-                attempt.number,
-                replay=attempt.info.replayed,
-                message_id=attempt.message_id,
-                smtp_host=remote,
-                smtp_response=accepted.reply,
-                refused=tuple(r.recipient for r in accepted.refusals),
-                suppressed=tuple(sorted(claim.suppressed)),
-                possible_duplicate=claim.possible_duplicate,
-            ),
+            names.EVENT_SENT,
+            MailStatus.SENT,
+            message_id=attempt.message_id,
+            smtp_host=remote,
+            smtp_response=accepted.reply,
+            refused=tuple(r.recipient for r in accepted.refusals),
+            suppressed=tuple(sorted(claim.suppressed)),
+            possible_duplicate=claim.possible_duplicate,
         )
         self._ack(attempt.delivery)
         log.info("sent", smtp_host=remote, refused=len(accepted.refusals), reply=accepted.reply)
@@ -411,17 +396,12 @@ class JobHandler:
         )
         await self._notify(
             attempt,
-            Notice.for_job(
-                names.EVENT_FAILED,
-                job,
-                str(MailStatus.DEAD),
-                attempt.number,
-                replay=attempt.info.replayed,
-                smtp_host=attempt.remote,
-                error_class=failure.error_class,
-                error_text=text,
-                refused=tuple(r.recipient for r in failure.refusals),
-            ),
+            names.EVENT_FAILED,
+            MailStatus.DEAD,
+            smtp_host=attempt.remote,
+            error_class=failure.error_class,
+            error_text=text,
+            refused=tuple(r.recipient for r in failure.refusals),
         )
         self.log.warning(
             "dead_lettered",
@@ -465,7 +445,13 @@ class JobHandler:
         self.stats.dead += 1
         metrics.JOBS_DEAD_LETTERED.labels(failure.error_class, kind).inc()
 
-    async def _notify(self, attempt: Attempt, notice: Notice) -> None:
+    async def _notify(
+        self, attempt: Attempt, event: str, status: MailStatus, **details: Any
+    ) -> None:
+        """Publish ``event`` about the attempt's job (``mail.sent``, ``mail.failed``)."""
+        notice = Notice.for_job(
+            event, attempt.job, str(status), attempt.number, replay=attempt.info.replayed, **details
+        )
         try:
             await attempt.delivery.publisher.publish(
                 notice.exchange, notice.routing_key, notice.body(), notice.properties()
