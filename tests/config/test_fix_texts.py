@@ -70,7 +70,7 @@ COMMAND = re.compile(r"erpmail config (?:set|system)[^,()]*")
 def fix_of(error: type[errors.ConfigError], user: UserCard | None, *cards: object) -> str:
     global_user, company = cards
     with pytest.raises(error) as raised:
-        resolve(user, global_user, company, SETTINGS, "job", PRESETS)  # type: ignore[arg-type]
+        resolve(user, global_user, company, SETTINGS, PRESETS)  # type: ignore[arg-type]
     assert raised.value.fix is not None
     return raised.value.fix
 
@@ -155,7 +155,7 @@ def test_each_fix_runs_as_printed_and_resolves_the_problem_on_its_tenant(
     user_code = user.user_code if user is not None else "MARI"
     engine = make_engine(url)
     with session_scope(engine) as session:
-        resolved = resolve_for_job(session, load_settings(), TENANT, user_code, "job")
+        resolved = resolve_for_job(session, load_settings(), TENANT, user_code)
         tenants = {row.tenant for row in session.exec(select(UserMailSettings))}
         tenants |= {row.tenant for row in session.exec(select(SystemSettings))}
     assert resolved.endpoint.host
