@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import String
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col, select
 
-from schemas.tables import Event
+from schemas.tables import Event, clean_for_store
 
 DSN_SOURCE = "dsn"  # Events from delivery reports: the outbox of mail.bounced / mail.complaint
 SMTP_SOURCE = "smtp"  # Events from refusals during the SMTP conversation
@@ -25,32 +24,24 @@ SMTP_SOURCE = "smtp"  # Events from refusals during the SMTP conversation
 # The length of each sized text column (e.g. status 16, reply_code 3, bounce_message_id 998).
 _COLUMNS = Event.__table__.columns  # type: ignore[attr-defined]
 _LENGTHS = {
-    column.name: column.type.length
-    for column in _COLUMNS
-    if isinstance(column.type, String) and column.type.length
+    column.name: column.type.length for column in _COLUMNS if getattr(column.type, "length", None)
 }
 _NULLABLE = {column.name: bool(column.nullable) for column in _COLUMNS}
 
 
-def clean_text(value: str) -> str:
-    """Text any database stores: no NUL characters, no lone surrogates."""
-    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
-
-
 def as_column(name: str, value: Any) -> Any:
-    """Text from outside (a report, a server's reply) as Event column ``name`` can hold it."""
+    """Text from outside (a report, a server's reply) as Event column ``name`` keeps it:
+    cleaned and cut by the store's one cleaner (``clean_for_store``, which the column type
+    applies too), stripped where the column is sized; blank is NULL where the column may be."""
     if not isinstance(value, str):
         return value
-    value = clean_text(value)
     length = _LENGTHS.get(name)
-    if length is not None:
-        value = value.strip()[:length]
+    value = clean_for_store(value.strip() if length is not None else value, length)
     return value or (None if _NULLABLE[name] else value)
 
 
 def new_event(**fields: Any) -> Event:
-    """An Event row of ``fields`` (its columns): text cleaned of what no database stores, cut
-    to its column's length (the diagnostic, unbounded, only cleaned); empty text is NULL."""
+    """An Event row of ``fields`` (its columns), each text value :func:`as_column`."""
     return Event(**{name: as_column(name, value) for name, value in fields.items()})
 
 
