@@ -242,6 +242,8 @@ class Event(SQLModel, table=True):
         Index("ix_events_reason", "reason"),
         Index("ix_events_received_at", "received_at"),
         Index("ix_events_published_at", "published_at"),
+        Index("ix_events_tenant_received_at", "tenant", "received_at"),
+        Index("ix_events_tenant_recipient", "tenant", "recipient", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
