@@ -45,6 +45,13 @@ def total(scrape: dict[tuple[str, tuple[tuple[str, str], ...]], float], name: st
     return sum(value for (sample, _), value in scrape.items() if sample == name)
 
 
+def lent(scrape: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> float:
+    """Connections the pools lent: opened for a mail, or reused."""
+    return total(scrape, "erpmail_smtp_connections_opened_total") + total(
+        scrape, "erpmail_smtp_connections_reused_total"
+    )
+
+
 def test_metrics_and_health_scraped_during_a_run(
     make_harness: MakeHarness, smtp_server: StartServer
 ) -> None:
@@ -73,6 +80,10 @@ def test_metrics_and_health_scraped_during_a_run(
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)  # the last outcomes are recorded after the server's reply
         seen["after"] = await asyncio.to_thread(samples, monitor.port)
+        # the pools' counts reach the metrics with the heartbeat, once a second
+        while time.monotonic() < deadline and lent(seen["after"]) - lent(seen["before"]) < 14:
+            await asyncio.sleep(0.2)
+            seen["after"] = await asyncio.to_thread(samples, monitor.port)
         worker.stop()
         await runner
         monitor.close()
@@ -109,3 +120,8 @@ def test_metrics_and_health_scraped_during_a_run(
     assert slow <= 14 - 5, "the five stalled sends took over a second"
     assert delta("erpmail_events_published_total", exchange="mail.events") == 12
     assert total(after, "erpmail_database_paused") == 0
+    # every send took a connection: a new one, or one that had carried a mail before
+    opened = delta("erpmail_smtp_connections_opened_total")
+    assert opened >= 1
+    assert opened + delta("erpmail_smtp_connections_reused_total") == 14
+    assert 1 <= total(after, "erpmail_smtp_connections_open") <= opened

@@ -58,6 +58,8 @@ class PoolStats:
     connects: int = 0  # connection attempts, successful or not
     connect_failures: int = 0
     tls_resumed: int = 0  # connections whose TLS session was resumed (no certificate check)
+    opened: int = 0  # connections opened (and logged in, when the endpoint has a username)
+    reused: int = 0  # mails lent a connection that had carried a mail before
 
 
 class SmtpPool:
@@ -147,6 +149,11 @@ class SmtpPool:
     def unused(self) -> bool:
         return self._open_count == 0 and not self._waiters
 
+    @property
+    def open_count(self) -> int:
+        """Connections open, opening or lent."""
+        return self._open_count
+
     def _worth_opening(self) -> bool:
         at_work = self._lent + self._opening
         if at_work == 0:
@@ -165,6 +172,7 @@ class SmtpPool:
         self._lent += 1
         connection.lent_at = now
         connection.reused = reused
+        self._stats.reused += reused
         return connection
 
     def _hand_over(self, connection: Connection | None) -> bool:
@@ -238,10 +246,12 @@ class SmtpPool:
                 raise ConnectFailed(Step.AUTH, error) from error
         self._keep_tls_session(smtp, options.get("tls_context"))
         try:
-            return Connection(SmtpSession.take_over(smtp))
+            connection = Connection(SmtpSession.take_over(smtp))
         except aiosmtplib.SMTPServerDisconnected as error:
             self._stats.connect_failures += 1
             raise ConnectFailed(Step.CONNECT, error) from error
+        self._stats.opened += 1
+        return connection
 
     def _keep_tls_session(self, smtp: aiosmtplib.SMTP, context: object) -> None:
         """File the connection's TLS session for the next one (after login, by when a TLS 1.3
@@ -297,6 +307,10 @@ class SmtpPools:
                 endpoint, self.size, self.stats, self.cafile, self.local_hostname
             )
         return pool
+
+    @property
+    def open_connections(self) -> int:
+        return sum(pool.open_count for pool in self._pools.values())
 
     async def sweep(self, idle_seconds: float = IDLE_SECONDS) -> None:
         """Close connections idle for ``idle_seconds`` and forget pools nobody uses, so that a
