@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -108,10 +109,14 @@ def test_events_list_as_json_and_as_a_table(cli_engine: Engine) -> None:
 def test_suppression_add_list_remove(cli_engine: Engine) -> None:
     runner = CliRunner()
     added = runner.invoke(
-        cli, ["suppression", "add", "acme", "Juri@Example.ee", "--reason", "complaint"]
+        cli, ["suppression", "add", "Juri@Example.ee", "--tenant", "acme", "--reason", "complaint"]
     )
     assert added.exit_code == 0 and "suppressed juri@example.ee" in added.output
-    runner.invoke(cli, ["suppression", "add", "acme", "mari@example.ee", "--days", "3"])
+    runner.invoke(
+        cli,
+        ["suppression", "add", "mari@example.ee", "--days", "3"],
+        env={"ERPMAIL_TENANT": "acme"},
+    )
     listed = runner.invoke(cli, ["suppression", "list", "--json", "--tenant", "acme"])
     rows = {row["address"]: row for row in map(json.loads, listed.output.splitlines())}
     assert rows["juri@example.ee"]["reason"] == "complaint"
@@ -119,11 +124,11 @@ def test_suppression_add_list_remove(cli_engine: Engine) -> None:
     assert rows["mari@example.ee"]["expires_at"] is not None
     table = runner.invoke(cli, ["suppression", "list"])
     assert "complaint" in table.output and "never" in table.output
-    removed = runner.invoke(cli, ["suppression", "remove", "acme", "JURI@example.ee"])
+    removed = runner.invoke(cli, ["suppression", "remove", "JURI@example.ee", "--tenant", "acme"])
     assert removed.exit_code == 0
-    again = runner.invoke(cli, ["suppression", "remove", "acme", "juri@example.ee"])
+    again = runner.invoke(cli, ["suppression", "remove", "juri@example.ee", "--tenant", "acme"])
     assert again.exit_code == 1 and "was not suppressed" in again.output
-    refused = runner.invoke(cli, ["suppression", "add", "acme", "not-an-address"])
+    refused = runner.invoke(cli, ["suppression", "add", "not-an-address", "--tenant", "acme"])
     assert refused.exit_code == 2
 
 
@@ -145,3 +150,21 @@ def test_events_list_takes_short_job_ids_and_says_when_nothing_matches(
     assert unknown_reason.exit_code == 2 and "nosuchreason" in unknown_reason.output
     nothing = runner.invoke(cli, ["events", "list", "--reason", "mailboxfull", "--tenant", "x"])
     assert nothing.exit_code == 3 and "no Event matches" in nothing.stderr
+
+
+def test_a_piped_table_keeps_each_row_on_one_line(cli_engine: Engine) -> None:
+    """CliRunner's stdout is not a terminal, as in `erpmail suppression list | grep`: a long
+    address, a detail and the timestamps each stay whole on their row's one line."""
+    address = "a.very.long.local.part.for.grep." + "x" * 60 + "@example.ee"
+    detail = "550 5.1.1 " + "the mailbox does not exist here, " * 3 + "END"
+    runner = CliRunner()
+    added = runner.invoke(
+        cli, ["suppression", "add", address, "--tenant", "acme", "--detail", detail, "--days", "2"]
+    )
+    assert added.exit_code == 0, added.output
+    table = runner.invoke(cli, ["suppression", "list"])
+    assert table.exit_code == 0, table.output
+    rows = [line for line in table.output.splitlines() if address in line]
+    assert len(rows) == 1, table.output
+    assert detail in rows[0]
+    assert len(re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0])) == 2, rows[0]

@@ -92,7 +92,7 @@ def test_config_refuses_a_code_the_job_schema_refuses(database: str, code: str) 
     refused(run("config", "show", code, "--tenant", "acme"), "USER_CODE")
     refused(run("config", "resolve", code, "--tenant", "acme"), "USER_CODE")
     refused(run("dlq", "export", "--tenant", code or ";"), "--tenant")
-    refused(run("suppression", "add", code, "x@example.ee"), "TENANT")
+    refused(run("suppression", "add", "x@example.ee", "--tenant", code), "--tenant")
     assert rows(database) == NOTHING
 
 
@@ -152,9 +152,20 @@ def test_a_negative_limit_is_a_usage_error(database: str, command: list[str]) ->
 
 
 def test_suppression_add_takes_an_address_and_reason_the_schema_accepts(database: str) -> None:
-    refused(run("suppression", "add", "acme", "a b@example.ee"), "ADDRESS")
-    refused(run("suppression", "add", "acme", "a" * 320 + "@example.ee"), "ADDRESS")
-    refused(run("suppression", "add", "acme", "x@example.ee", "--reason", "r" * 33), "--reason")
-    refused(run("suppression", "add", "acme", "x@example.ee", "--reason", "a\x1bb"), "--reason")
+    refused(run("suppression", "add", "--tenant", "acme", "a b@example.ee"), "ADDRESS")
+    refused(run("suppression", "add", "--tenant", "acme", "a" * 320 + "@example.ee"), "ADDRESS")
+    refused(
+        run("suppression", "add", "--tenant", "acme", "x@example.ee", "--reason", "r" * 33),
+        "--reason",
+    )
+    refused(
+        run("suppression", "add", "--tenant", "acme", "x@example.ee", "--reason", "a\x1bb"),
+        "--reason",
+    )
     assert rows(database) == NOTHING
-    assert run("suppression", "add", "acme", "X@Example.ee", "--reason", "manual").exit_code == 0
+    assert (
+        run(
+            "suppression", "add", "--tenant", "acme", "X@Example.ee", "--reason", "manual"
+        ).exit_code
+        == 0
+    )

@@ -132,8 +132,8 @@ def test_suppression_list_add_and_remove(database: str) -> None:
     assert_shown_safely(run("suppression", "list"))
     address = f"{CLOSE_TAG}{TITLE}@example.ee"
     # refused as no address (the job schema's rule), and the refusal shows it safely
-    assert_shown_safely(run("suppression", "add", "acme", address), exit_code=2)
-    assert_shown_safely(run("suppression", "remove", "acme", address), exit_code=2)
+    assert_shown_safely(run("suppression", "add", address, "--tenant", "acme"), exit_code=2)
+    assert_shown_safely(run("suppression", "remove", address, "--tenant", "acme"), exit_code=2)
 
 
 def test_dsn_parse(tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from types import FrameType
 
 import click
-from rich.console import Console
 
 from workers.bounces.imap import ImapFolders, ImapSource
 from workers.bounces.imap_url import ImapUrlError, parse_imap_url
@@ -16,7 +15,7 @@ from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import MailSource, SourceRefused
 from workers.bounces.worker import BounceWorker, GaveUp
 from workers.broker.publisher import ConfirmingPublisher
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.logging import get_logger
 from workers.metrics.http import BOUNCES_PORT, MonitorUnavailable, serve_monitor
 from workers.settings import Settings
@@ -69,7 +68,7 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: in
     source = make_source(settings, maildir)
     engine = make_engine(settings.database_url)
     url = settings.rabbitmq_url
-    stderr = Console(stderr=True)
+    stderr = wide_console(stderr=True)
     worker = BounceWorker(
         source,
         BouncePipeline(engine, settings.bounces, settings.secret_key),
@@ -104,4 +103,4 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: in
             monitor.close()
         engine.dispose()
     if once:
-        Console().print(summary.table(source.description))
+        wide_console().print(summary.table(source.description))

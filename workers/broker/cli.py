@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from schemas.job import JobRejected, parse_job
@@ -16,7 +15,7 @@ from workers.broker.connection import connect
 from workers.broker.publisher import ConfirmingPublisher
 from workers.broker.routing import job_routing_key
 from workers.broker.topology import build_topology, declare
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.cli.errors import ExitStatus
 from workers.terminal import plain
 
@@ -53,7 +52,7 @@ def show_command() -> None:
         queue = next(q for q in spec.queues if q.name == binding.queue)
         arguments = ", ".join(f"{k}={v}" for k, v in queue.declared_arguments().items())
         table.add_row(binding.queue, binding.exchange, binding.routing_key or "-", arguments)
-    Console().print(table)
+    wide_console().print(table)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ from rich.console import Console
 from workers.logging import configure_logging
 from workers.settings import Settings, SettingsError, load_settings
 
-PIPE_WIDTH = 180
+# Piped or redirected, a table is read by grep, awk or a log, not by eyes: a width no row
+# reaches, so rich never folds or cuts a cell (a timestamp or address split over two lines
+# defeats `grep`). A table is as wide as its content, so this pads nothing.
+PIPE_WIDTH = 100_000
 
 
 def settings_from_env(long_running: bool = False) -> Settings:
@@ -30,6 +33,8 @@ def settings_from_env(long_running: bool = False) -> Settings:
     return settings
 
 
-def wide_console() -> Console:
-    """The terminal's width on a terminal; wide enough not to wrap tables in a file or pipe."""
-    return Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)
+def wide_console(stderr: bool = False) -> Console:
+    """The console every command prints with: the terminal's width on a terminal; in a file
+    or pipe, one that never wraps a table's row."""
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr) if stream.isatty() else Console(stderr=stderr, width=PIPE_WIDTH)

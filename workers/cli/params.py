@@ -72,3 +72,13 @@ CODE_OR_EMPTY = Code(allow_empty=True)
 ADDRESS = Address()
 REASON = Reason()
 LIMIT = click.IntRange(min=0)
+
+# Every command that acts for one tenant takes it the same way: an option, defaulting to the
+# environment so that a shell set up for one company need not repeat it.
+tenant_option = click.option(
+    "--tenant",
+    envvar="ERPMAIL_TENANT",
+    required=True,
+    type=CODE,
+    help="The tenant (company) [env ERPMAIL_TENANT].",
+)

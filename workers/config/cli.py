@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlmodel import Session
 
-from workers.cli.context import settings_from_env
-from workers.cli.params import ADDRESS, CODE, CODE_OR_EMPTY
+from workers.cli.context import settings_from_env, wide_console
+from workers.cli.params import ADDRESS, CODE, CODE_OR_EMPTY, tenant_option
 from workers.config import display
 from workers.config.errors import ConfigError
 from workers.config.presets import PresetBook, load_presets
@@ -87,13 +87,6 @@ def _warn(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
         console.print(f"[yellow]warning:[/] {markup(warning)}", highlight=False)
 
 
-tenant_option = click.option(
-    "--tenant",
-    envvar="ERPMAIL_TENANT",
-    required=True,
-    type=CODE,
-    help="The tenant (company) the user belongs to [env ERPMAIL_TENANT].",
-)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
 
 
@@ -219,7 +212,7 @@ def set_command(
     if as_json:
         _print_json({"settings": fields, "warnings": list(result.warnings)})
         return
-    console = Console()
+    console = wide_console()
     verb = "stored new" if result.created else "updated"
     console.print(display.fields_table(f"{verb} mail settings of {user_code} ({tenant})", fields))
     _warn(console, result.warnings)
@@ -249,7 +242,9 @@ def show_command(user_code: str, tenant: str, as_json: bool) -> None:
     if as_json:
         _print_json(fields)
     else:
-        Console().print(display.fields_table(f"mail settings of {user_code} ({tenant})", fields))
+        wide_console().print(
+            display.fields_table(f"mail settings of {user_code} ({tenant})", fields)
+        )
 
 
 def _resolve(settings: Settings, tenant: str, user_code: str, job_id: str) -> ResolvedConfig:
@@ -275,7 +270,7 @@ def resolve_command(user_code: str, tenant: str, job_id: str | None, as_json: bo
     if as_json:
         _print_json({**display.resolved_json(tenant, user_code, resolved), "job_id": job})
         return
-    console = Console()
+    console = wide_console()
     console.print(display.resolved_table(tenant, user_code, resolved))
     _warn(console, resolved.warnings)
     if not job_id:
@@ -338,7 +333,7 @@ def test_command(
         if send and rcpt_to
         else None,
     )
-    console = Console(stderr=as_json)
+    console = wide_console(stderr=as_json)
     login = f" as {endpoint.username}" if endpoint.username else " without login"
     header = (
         f"testing {user_code} ({tenant}): {endpoint.host}:{endpoint.port} {endpoint.tls}{login}"
@@ -419,7 +414,7 @@ def system_command(
     if as_json:
         _print_json({"system": fields, "warnings": list(warnings)})
         return
-    console = Console()
+    console = wide_console()
     console.print(display.fields_table(f"system settings of {tenant}", fields))
     _warn(console, warnings)
 
@@ -432,7 +427,7 @@ def presets_command(as_json: bool) -> None:
     if as_json:
         _print_json([display.preset_json(preset) for preset in presets])
         return
-    console = Console()
+    console = wide_console()
     console.print(display.presets_table(presets))
     console.print(
         "facts marked secondary come from secondary sources, not from the providers' own "
@@ -450,7 +445,7 @@ def rotate_key_command() -> None:
     digests of their jobs' recipients were made with it); then drop it.
     """
     settings = settings_from_env()
-    console = Console()
+    console = wide_console()
     unreadable: list[str] = []
     with _session(settings) as session, Progress(console=console, transient=True) as progress:
         task = progress.add_task("re-encrypting passwords", total=None)

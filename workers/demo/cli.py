@@ -5,10 +5,9 @@ from __future__ import annotations
 import shutil
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.correlation import message_id_for
 from workers.demo.local import create_vhost, delete_vhost, vhost_of
 from workers.demo.run import (
@@ -101,7 +100,7 @@ def demo(keep: bool) -> None:
     server on loopback and the Dovecot event mailbox, then prints what each part recorded.
     """
     settings = settings_from_env()
-    console = Console()
+    console = wide_console()
     console.rule("erpmail demo")
 
     def say(text: str) -> None:

@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from typing import Any, NoReturn, TextIO
 
 import click
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.cli.errors import ExitStatus
 from workers.cli.params import CODE
 from workers.cli.times import When
@@ -114,7 +113,7 @@ def _one_job(selector: Selector, letters: list[DeadLetter]) -> Selector:
 @contextmanager
 def progress_bar(label: str) -> Iterator[ProgressCallback | None]:
     """A progress bar on stderr when it is a terminal; nothing otherwise."""
-    console = Console(stderr=True)
+    console = wide_console(stderr=True)
     if not console.is_terminal:
         yield None
         return
@@ -158,7 +157,7 @@ def list_command(as_json: bool) -> None:
                 group.sample_error[:80],
             )
         )
-    Console().print(table)
+    wide_console().print(table)
     click.echo(f"{len(letters)} dead letter(s) in {len(groups)} cause(s)")
 
 

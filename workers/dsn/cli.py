@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from workers.cli.context import wide_console
 from workers.cli.errors import ExitStatus
 from workers.dsn.parser import parse_bounce
 
@@ -50,9 +51,7 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
             click.echo(json.dumps({"file": str(path), **report.to_json()}, ensure_ascii=False))
         else:
             if console is None:
-                from rich.console import Console
-
-                console = Console()
+                console = wide_console()
             console.print(report_table(str(path), report))
     if unreadable:
         raise SystemExit(ExitStatus.USAGE)

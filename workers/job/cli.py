@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.job.story import (
     AmbiguousJob,
     JobNotFound,
@@ -54,7 +52,7 @@ def show_command(job_id: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(story_to_json(story), ensure_ascii=False))
         return
-    console = Console() if sys.stdout.isatty() else Console(width=160)
+    console = wide_console()
     head = Table(show_header=False, title=f"job {story.job.job_id}")
     for key, value in job_summary(story.job).items():
         if value not in (None, ""):

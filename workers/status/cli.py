@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from workers.cli.context import settings_from_env
+from workers.cli.context import settings_from_env, wide_console
 from workers.status.report import Status, age, gather
 from workers.store.engine import make_engine
 
@@ -75,6 +75,6 @@ def status(as_json: bool, no_dead_letters: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
-        print_status(report, Console(width=max(Console().width, 100)))
+        print_status(report, wide_console())
     if not report.healthy:
         raise SystemExit(1)

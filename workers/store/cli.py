@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from schemas.tables import Suppression, utc_now
 from workers.cli.context import settings_from_env, wide_console
-from workers.cli.params import ADDRESS, CODE, LIMIT, REASON
+from workers.cli.params import ADDRESS, CODE, LIMIT, REASON, tenant_option
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 from workers.store.suppressions import lift, normalize, suppress, unexpired
@@ -144,8 +144,8 @@ def list_command(
 
 
 @suppression.command("add")
-@click.argument("tenant", type=CODE)
 @click.argument("address", type=ADDRESS)
+@tenant_option
 @click.option(
     "--reason", type=REASON, default="manual", show_default=True, help="Why (shown in lists)."
 )
@@ -154,7 +154,7 @@ def list_command(
 def add_command(
     tenant: str, address: str, reason: str, detail: str | None, days: int | None
 ) -> None:
-    """Stop sending to ADDRESS for TENANT."""
+    """Stop sending to ADDRESS for the tenant."""
     settings = settings_from_env()
     expires = utc_now() + timedelta(days=days) if days else None
     engine = make_engine(settings.database_url)
@@ -168,10 +168,10 @@ def add_command(
 
 
 @suppression.command("remove")
-@click.argument("tenant", type=CODE)
 @click.argument("address", type=ADDRESS)
+@tenant_option
 def remove_command(tenant: str, address: str) -> None:
-    """Send to ADDRESS for TENANT again."""
+    """Send to ADDRESS for the tenant again."""
     settings = settings_from_env()
     engine = make_engine(settings.database_url)
     try:
