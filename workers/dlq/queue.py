@@ -121,6 +121,7 @@ class _Lane:
         self.consumer_tag: str | None = None
         self.consuming = False
         self.cancelled = False  # the broker confirmed the cancel: no delivery will follow
+        self.cancel_after_commit = False
         self.moving: dict[str, DeadLetter] = {}  # message id -> letter whose copy is in flight
 
     @property
@@ -134,9 +135,15 @@ class _Lane:
         self.consumer_tag = self.channel.basic_consume(self.walk.queue, self._on_message)
 
     def cancel(self) -> None:
-        if self.consuming and self.channel.is_open:
-            self.consuming = False
-            self.channel.basic_cancel(self.consumer_tag, callback=self._on_cancelled)
+        if not self.consuming or not self.channel.is_open:
+            return
+        if self.committing is not None:
+            # The broker takes no other command while a commit is under way (a cancel then
+            # closes the channel, 504): the cancel follows the commit-ok.
+            self.cancel_after_commit = True
+            return
+        self.consuming = False
+        self.channel.basic_cancel(self.consumer_tag, callback=self._on_cancelled)
 
     def _on_cancelled(self, _frame: Any) -> None:
         self.cancelled = True
@@ -186,6 +193,9 @@ class _Lane:
 
     def _on_commit(self, _frame: Any) -> None:
         committed, self.committing = self.committing or [], None
+        if self.cancel_after_commit:
+            self.cancel_after_commit = False
+            self.cancel()
         for item in committed:
             if item.route.fate is Fate.MOVE and item.letter is not None:
                 self.moving.pop(item.letter.job_id or "", None)
