@@ -271,3 +271,35 @@ def test_what_may_have_been_delivered_is_replayed_only_when_asked_and_flagged(
     assert sorted(job_id for job_id, _ in flagged) == sorted([interrupted, lost_reply])
     assert all(headers[names.HEADER_POSSIBLE_DUPLICATE] == 1 for _, headers in flagged)
     assert all(names.HEADER_STAGE not in headers for _, headers in flagged)
+
+
+def test_replay_and_purge_report_as_json(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    retry = [dead_letter(broker, "deferred") for _ in range(2)]
+    dead_letter(broker, "rejected", replayed=3)
+    gone = dead_letter(broker, "invalid")
+    dry = run("replay", "--class", "deferred", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    assert json.loads(dry.stdout) == {
+        "would_replay": 2,
+        "may_have_been_delivered": 0,
+        "selection": "class deferred",
+    }
+    replayed = run("replay", "--class", "deferred", "--json")
+    assert replayed.exit_code == 0, replayed.output
+    assert json.loads(replayed.stdout) == {
+        "replayed": 2,
+        "skipped": 0,
+        "failed": 0,
+        "left": 2,
+        "selection": "class deferred",
+        "stopped_by": None,
+    }
+    assert sorted(job_id for job_id, _ in taken(broker, names.SEND_QUEUE)) == sorted(retry)
+    skipped = json.loads(run("replay", "--class", "rejected", "--json").stdout)
+    assert (skipped["replayed"], skipped["skipped"], skipped["left"]) == (0, 1, 2)
+    purged = run("purge", "--job", gone, "--yes", "--json")
+    assert purged.exit_code == 0, purged.output
+    report = json.loads(purged.stdout)
+    assert (report["purged"], report["left"], report["stopped_by"]) == (1, 1, None)

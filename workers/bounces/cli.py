@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 from types import FrameType
@@ -51,7 +52,12 @@ def make_source(settings: Settings, maildir: Path | None) -> MailSource:
     type=click.IntRange(min=0, max=65535),
     help=f"Port of /metrics, /livez, /readyz (default {BOUNCES_PORT}, off with --once; 0: off).",
 )
-def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: int | None) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="With --once: print the summary as one JSON object."
+)
+def bounces(
+    once: bool, maildir: Path | None, no_publish: bool, metrics_port: int | None, as_json: bool
+) -> None:
     """Read the event mailbox into Event records.
 
     Each mail is parsed and recorded (Events, raw mail, job status, suppressions) in one
@@ -61,6 +67,8 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: in
     mail.complaint. IMAP: IMAP_URL, IMAP_CA_FILE, IMAP_PROCESSED_FOLDER,
     IMAP_UNPARSED_FOLDER, IMAP_NOT_BOUNCES_FOLDER.
     """
+    if as_json and not once:
+        raise click.UsageError("--json goes with --once (the summary printed at the end)")
     settings = settings_from_env(long_running=True)
     log = get_logger(component="bounces")
     if not settings.secret_key:
@@ -102,5 +110,7 @@ def bounces(once: bool, maildir: Path | None, no_publish: bool, metrics_port: in
         if monitor is not None:
             monitor.close()
         engine.dispose()
-    if once:
+    if once and as_json:
+        click.echo(json.dumps(summary.as_json(source.description), ensure_ascii=False))
+    elif once:
         wide_console().print(summary.table(source.description))

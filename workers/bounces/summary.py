@@ -36,6 +36,21 @@ class Summary:
     def bounces(self) -> int:
         return self.by_kind[MailKind.BOUNCE.value]
 
+    def as_json(self, source: str | None = None) -> dict[str, object]:
+        """The same counts as the table, for `worker bounces --once --json`."""
+        return {
+            "source": source,
+            "mails": self.seen,
+            "by_kind": {kind.value: self.by_kind[kind.value] for kind in MailKind},
+            "already_recorded": self.duplicates,
+            "left_after_error": self.failed,
+            "events_written": sum(self.reasons.values()),
+            "recipients_past_limit": self.dropped_recipients,
+            "suppressed": self.suppressed,
+            "events_published": self.published,
+            "reasons": dict(sorted(self.reasons.items())),
+        }
+
     def table(self, source: str | None = None) -> Table:
         """The summary table; ``source`` (the mailbox read) goes under it."""
         table = Table(title="bounce worker: summary", caption=cell(source) if source else None)

@@ -26,7 +26,8 @@ def topology() -> None:
 
 
 @topology.command("declare")
-def declare_command() -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
+def declare_command(as_json: bool) -> None:
     """Declare every exchange, quorum queue and binding (idempotent)."""
     settings = settings_from_env()
     spec = build_topology(settings.retry_ladder, settings.send_shards)
@@ -36,23 +37,40 @@ def declare_command() -> None:
         declare(connection.channel(), spec)
     finally:
         connection.close()
-    click.echo(
-        f"declared {len(spec.exchanges)} exchanges, {len(spec.queues)} queues, "
-        f"{len(spec.bindings)} bindings"
-    )
+    counts = {
+        "exchanges": len(spec.exchanges),
+        "queues": len(spec.queues),
+        "bindings": len(spec.bindings),
+    }
+    if as_json:
+        click.echo(json.dumps({"declared": counts}))
+        return
+    click.echo("declared " + ", ".join(f"{count} {what}" for what, count in counts.items()))
 
 
 @topology.command("show")
-def show_command() -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per binding.")
+def show_command(as_json: bool) -> None:
     """Print the topology that `declare` would declare."""
     settings = settings_from_env()
     spec = build_topology(settings.retry_ladder, settings.send_shards)
     table = Table("queue", "bound to", "routing key", "arguments")
     for binding in spec.bindings:
         queue = next(q for q in spec.queues if q.name == binding.queue)
-        arguments = ", ".join(f"{k}={v}" for k, v in queue.declared_arguments().items())
+        declared = queue.declared_arguments()
+        if as_json:
+            row = {
+                "queue": binding.queue,
+                "exchange": binding.exchange,
+                "routing_key": binding.routing_key,
+                "arguments": declared,
+            }
+            click.echo(json.dumps(row, default=str))
+            continue
+        arguments = ", ".join(f"{k}={v}" for k, v in declared.items())
         table.add_row(binding.queue, binding.exchange, binding.routing_key or "-", arguments)
-    wide_console().print(table)
+    if not as_json:
+        wide_console().print(table)
 
 
 @dataclass(frozen=True)
@@ -83,7 +101,13 @@ def split_jobs(data: bytes) -> list[Document]:
 
 @click.command()
 @click.argument("source", type=click.File("rb"))
-def enqueue(source: BinaryIO) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object at the end: the job ids published, the jobs refused and why.",
+)
+def enqueue(source: BinaryIO, as_json: bool) -> None:
     """Validate mail jobs from SOURCE (a file, or - for stdin) and publish them.
 
     SOURCE holds one job (JSON) or JSON lines, one job each. Valid jobs are published to
@@ -96,6 +120,7 @@ def enqueue(source: BinaryIO) -> None:
         raise click.UsageError("no job in the input")
     published: list[str] = []
     refused: list[str] = []
+    refusals: list[dict[str, object]] = []
     jobs = []
     for document in documents:
         try:
@@ -103,6 +128,9 @@ def enqueue(source: BinaryIO) -> None:
         except JobRejected as exc:
             label = f"{document.where}" + (f" (job {exc.job_id})" if exc.job_id else "")
             refused.append(label)
+            refusals.append(
+                {"where": document.where, "job_id": exc.job_id, "problems": list(exc.problems)}
+            )
             for problem in exc.problems:
                 click.echo(plain(f"refused {label}: {problem}"), err=True)
     if jobs:
@@ -112,11 +140,14 @@ def enqueue(source: BinaryIO) -> None:
                     key = job_routing_key(job.tenant, job.user_code, settings.send_shards)
                     publisher.publish_job(str(job.job_id), document.raw, routing_key=key)
                     published.append(str(job.job_id))
-                    click.echo(str(job.job_id))
+                    if not as_json:
+                        click.echo(str(job.job_id))
         except Exception:
             # The broker away or refusing, the topology missing: worded by workers.cli.errors.
             click.echo(f"published {len(published)} before the error", err=True)
             raise
+    if as_json:
+        click.echo(json.dumps({"published": published, "refused": refusals}, ensure_ascii=False))
     click.echo(
         f"published {len(published)}, refused {len(refused)}"
         + (f": {plain(', '.join(refused))}" if refused else ""),

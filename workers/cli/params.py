@@ -82,3 +82,4 @@ tenant_option = click.option(
     type=CODE,
     help="The tenant (company) [env ERPMAIL_TENANT].",
 )
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")

@@ -25,7 +25,7 @@ from rich.progress import Progress
 from sqlmodel import Session
 
 from workers.cli.context import settings_from_env, wide_console
-from workers.cli.params import ADDRESS, CODE, CODE_OR_EMPTY, tenant_option
+from workers.cli.params import ADDRESS, CODE, CODE_OR_EMPTY, json_option, tenant_option
 from workers.config import display
 from workers.config.errors import ConfigError
 from workers.config.presets import PresetBook, load_presets
@@ -85,9 +85,6 @@ def _print_json(data: Any) -> None:
 def _warn(console: Console, warnings: tuple[str, ...] | list[str]) -> None:
     for warning in warnings:
         console.print(f"[yellow]warning:[/] {markup(warning)}", highlight=False)
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead.")
 
 
 @click.group()

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from workers.cli.context import settings_from_env, wide_console
 from workers.cli.errors import ExitStatus
-from workers.cli.params import CODE
+from workers.cli.params import CODE, json_option
 from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
 from workers.dlq.letters import KNOWN_CLASSES, DeadLetter, Selector, group_by_cause
@@ -189,6 +189,7 @@ def show_command(job_id: str) -> None:
     "are flagged possible_duplicate.",
 )
 @click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many letters a second.")
+@json_option
 def replay_command(
     take_all: bool,
     selector: Selector,
@@ -196,6 +197,7 @@ def replay_command(
     force: bool,
     may_duplicate: bool,
     rate: float | None,
+    as_json: bool,
 ) -> None:
     """Send the selected dead letters back to mail.jobs (same job_id, marked as replayed).
 
@@ -214,6 +216,18 @@ def replay_command(
             if not chosen:
                 _nothing(selector)
             risky = sum(1 for letter in chosen if may_have_been_delivered(letter))
+            if as_json:
+                click.echo(
+                    json.dumps(
+                        {
+                            "would_replay": len(chosen),
+                            "may_have_been_delivered": risky,
+                            "selection": selector.describe(),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+                return
             click.echo(f"would replay {len(chosen)} dead letter(s) ({selector.describe()})")
             if risky and not may_duplicate:
                 click.echo(f"{risky} of them may have been delivered: only with --may-duplicate")
@@ -231,9 +245,13 @@ def replay_command(
     _report(
         outcome,
         selector,
-        f"replayed {len(outcome.taken)}, skipped {len(replayer.skipped)}, "
-        f"failed {len(outcome.failed)}",
+        {
+            "replayed": len(outcome.taken),
+            "skipped": len(replayer.skipped),
+            "failed": len(outcome.failed),
+        },
         matched=len(outcome.taken) + len(replayer.skipped) + len(outcome.failed),
+        as_json=as_json,
     )
 
 
@@ -242,11 +260,13 @@ def replay_command(
 @selection_options
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--rate", type=click.FloatRange(min=0.1), help="At most this many letters a second.")
+@json_option
 def purge_command(
     take_all: bool,
     selector: Selector,
     yes: bool,
     rate: float | None,
+    as_json: bool,
 ) -> None:
     """Delete the selected dead letters for good (export them first if in doubt)."""
     _required(take_all, selector)
@@ -259,7 +279,13 @@ def purge_command(
         return DROP if selector.matches(letter) else KEEP
 
     outcome = _walk(decide, "purging", rate)
-    _report(outcome, selector, f"purged {len(outcome.taken)}", matched=len(outcome.taken))
+    _report(
+        outcome,
+        selector,
+        {"purged": len(outcome.taken)},
+        matched=len(outcome.taken),
+        as_json=as_json,
+    )
 
 
 @dlq.command("export")
@@ -283,11 +309,24 @@ def _required(take_all: bool, selector: Selector) -> None:
         )
 
 
-def _report(outcome: WalkResult, selector: Selector, done: str, matched: int) -> None:
+def _report(
+    outcome: WalkResult,
+    selector: Selector,
+    counts: dict[str, int],
+    matched: int,
+    as_json: bool,
+) -> None:
+    """What a replay or purge did: a line, or with --json one object with the same counts."""
     left = outcome.total - len(outcome.taken)
-    click.echo(f"{done}, left {left} in the queue ({selector.describe()})")
+    stopped = None if outcome.stopped_by is None else signal.Signals(outcome.stopped_by).name
+    if as_json:
+        report = {**counts, "left": left, "selection": selector.describe(), "stopped_by": stopped}
+        click.echo(json.dumps(report, ensure_ascii=False))
+    else:
+        done = ", ".join(f"{what} {count}" for what, count in counts.items())
+        click.echo(f"{done}, left {left} in the queue ({selector.describe()})")
     if outcome.stopped_by is not None:
-        name = signal.Signals(outcome.stopped_by).name
+        name = stopped
         click.echo(f"stopped by {name}: the letters not reached are still in the queue", err=True)
         raise SystemExit(128 + outcome.stopped_by)
     if outcome.failed:
