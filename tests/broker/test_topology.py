@@ -11,6 +11,7 @@ from workers.broker import names
 from workers.broker.connection import connect
 from workers.broker.topology import (
     DEAD_DELIVERY_LIMIT,
+    EVENTS_MAX_LENGTH,
     MIGRATING_SUFFIX,
     build_topology,
     declare,
@@ -138,3 +139,46 @@ def test_the_dead_letter_queue_has_a_delivery_limit_of_its_own() -> None:
     # RabbitMQ 4.x would drop a letter given back 20 times; no dlq command gives one back,
     # and this limit is out of reach of crashes too
     assert dead.arguments["x-delivery-limit"] == DEAD_DELIVERY_LIMIT >= 1_000_000
+
+
+def test_an_events_queue_of_an_earlier_release_is_recreated_with_its_messages(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    spec = build_topology(TEST_RETRY_LADDER)
+    broker.queue_delete(names.EVENTS_QUEUE)
+    old_arguments = {"x-queue-type": "quorum", "x-max-length": EVENTS_MAX_LENGTH}  # no overflow
+    broker.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=old_arguments)
+    broker.queue_bind(names.EVENTS_QUEUE, names.EVENTS_EXCHANGE, routing_key="mail.#")
+    for number in range(5):
+        broker.basic_publish(
+            names.EVENTS_EXCHANGE,
+            names.EVENT_SENT,
+            f"event {number}".encode(),
+            pika.BasicProperties(delivery_mode=2, message_id=f"m-{number}"),
+        )
+
+    assert declare(broker, spec) == [names.EVENTS_QUEUE]
+
+    # Declared now with overflow reject-publish: the new arguments are accepted, the old
+    # refused; the messages are there in their order, the holding queue is gone.
+    connection = connect(rabbitmq_url, "erpmail-tests-arguments")
+    channel = connection.channel()
+    events = next(queue for queue in spec.queues if queue.name == names.EVENTS_QUEUE)
+    assert events.arguments["x-overflow"] == "reject-publish"
+    channel.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=events.declared_arguments())
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+        channel.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=old_arguments)
+    assert refused.value.reply_code == 406
+    channel = connection.channel()
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as missing:
+        channel.queue_declare(f"{names.EVENTS_QUEUE}.migrating", passive=True)
+    assert missing.value.reply_code == 404
+    connection.close()
+    ids = []
+    while (got := broker.basic_get(names.EVENTS_QUEUE, auto_ack=True))[0] is not None:
+        ids.append(got[1].message_id)
+    assert ids == [f"m-{number}" for number in range(5)]
+    # Still bound: a new event reaches it, and declaring again changes nothing.
+    broker.basic_publish(names.EVENTS_EXCHANGE, names.EVENT_FAILED, b"{}")
+    assert broker.queue_declare(names.EVENTS_QUEUE, passive=True).method.message_count == 1
+    assert declare(broker, spec) == []

@@ -211,7 +211,10 @@ class AsyncConfirmingPublisher:
                 continue
             if not acked:
                 pending.future.set_exception(
-                    PublishRefused(f"the broker refused the message on {pending.key[0]!r}")
+                    PublishRefused(
+                        f"the broker refused the message on {pending.key[0]!r} (a full queue?)",
+                        nacked=True,
+                    )
                 )
             elif pending.returned is not None:
                 pending.future.set_exception(PublishRefused(pending.returned))

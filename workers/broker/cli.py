@@ -28,13 +28,17 @@ def topology() -> None:
 @topology.command("declare")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as one JSON object.")
 def declare_command(as_json: bool) -> None:
-    """Declare every exchange, quorum queue and binding (idempotent)."""
+    """Declare every exchange, quorum queue and binding (idempotent).
+
+    A queue an earlier release declared with other arguments (mail.events before overflow
+    reject-publish) is recreated with its messages; its consumers must subscribe again.
+    """
     settings = settings_from_env()
     spec = build_topology(settings.retry_ladder, settings.send_shards)
     # A broker away or refusing is worded by workers.cli.errors (exit status 4).
     connection = connect(settings.rabbitmq_url, "erpmail-topology")
     try:
-        declare(connection.channel(), spec)
+        recreated = declare(connection.channel(), spec)
     finally:
         connection.close()
     counts = {
@@ -43,8 +47,10 @@ def declare_command(as_json: bool) -> None:
         "bindings": len(spec.bindings),
     }
     if as_json:
-        click.echo(json.dumps({"declared": counts}))
+        click.echo(json.dumps({"declared": counts, "recreated": recreated}))
         return
+    for name in recreated:
+        click.echo(f"recreated {name}: its arguments had changed (its messages were kept)")
     click.echo("declared " + ", ".join(f"{count} {what}" for what, count in counts.items()))
 
 

@@ -16,6 +16,9 @@ RETRY_ROUTING_KEY = "job.retry"
 
 DEAD_EXCHANGE = "mail.dead"
 DEAD_QUEUE = "mail.dead"
+# A second queue on the mail.dead fanout: the sender workers read it to record (and announce)
+# the jobs RabbitMQ dead-lettered itself, which no worker saw fail.
+DEAD_WATCH_QUEUE = "mail.dead.watch"
 
 EVENTS_EXCHANGE = "mail.events"
 EVENTS_QUEUE = "mail.events"

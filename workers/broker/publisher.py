@@ -14,7 +14,15 @@ JSON = "application/json"
 
 
 class PublishRefused(RuntimeError):
-    """The broker did not confirm a message (nacked, or unroutable with mandatory set)."""
+    """The broker did not confirm a message (nacked, or unroutable with mandatory set).
+
+    ``nacked``: the broker refused it, as a full queue with overflow ``reject-publish``
+    does; the same message may be published again once the queue has room.
+    """
+
+    def __init__(self, message: str, nacked: bool = False) -> None:
+        super().__init__(message)
+        self.nacked = nacked
 
 
 class TopologyMissing(PublishRefused):
@@ -60,7 +68,9 @@ class ConfirmingPublisher:
                 "run 'erpmail topology declare'"
             ) from None
         except pika.exceptions.NackError:
-            raise PublishRefused(f"the broker refused the message on {exchange!r}") from None
+            raise PublishRefused(
+                f"the broker refused the message on {exchange!r} (a full queue?)", nacked=True
+            ) from None
 
     def publish_job(
         self,

@@ -8,16 +8,19 @@
                              workers hold them one each, see workers.broker.routing)
     mail.retry (direct) --<N>s--> mail.retry.<N>s (quorum, TTL N s) --job.retry--> mail.jobs
     mail.dead (fanout) --> mail.dead (quorum, a delivery limit no dlq command reaches)
-    mail.events (topic) --mail.#--> mail.events (quorum, capped)
+                       --> mail.dead.watch (quorum: the senders record the broker's own)
+    mail.events (topic) --mail.#--> mail.events (quorum, capped, overflow reject-publish)
 
 RabbitMQ 4.x gives quorum queues a delivery limit of 20 by default, past which a message is
 dropped when the queue has no dead-letter target. ``mail.dead`` has its own limit, far above
 what anything does to it (the dlq commands never give a letter back; only a crash of a dlq
 command does). A queue's arguments cannot change once it exists (PRECONDITION_FAILED), so a
-``mail.dead`` declared by an earlier release is migrated by :func:`declare`: its letters move
-through ``mail.dead.migrating`` (in broker transactions: each letter in exactly one of the
-two) while the exchange feeds that queue, and back into a ``mail.dead`` declared anew. A
-migration cut short is finished by the next declare.
+queue declared by an earlier release with other arguments (``mail.dead`` without its limit,
+``mail.events`` without overflow reject-publish) is migrated by :func:`declare`: its messages
+move through ``<name>.migrating`` (in broker transactions: each message in exactly one of
+the two) while its bindings feed that queue, and back into the queue declared anew. Its
+consumers are cancelled and must subscribe again. A migration cut short is finished by the
+next declare.
 """
 
 from __future__ import annotations
@@ -102,7 +105,13 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
             for delay in delays
         ),
         QueueSpec(names.DEAD_QUEUE, {"x-delivery-limit": DEAD_DELIVERY_LIMIT}),
-        QueueSpec(names.EVENTS_QUEUE, {"x-max-length": EVENTS_MAX_LENGTH}),
+        QueueSpec(names.DEAD_WATCH_QUEUE),
+        # Full: new events are refused (the publisher is nacked and keeps them), never the
+        # oldest dropped, which is what a capped queue does by default.
+        QueueSpec(
+            names.EVENTS_QUEUE,
+            {"x-max-length": EVENTS_MAX_LENGTH, "x-overflow": "reject-publish"},
+        ),
     )
     bindings = (
         BindingSpec(names.SEND_QUEUE, names.JOBS_EXCHANGE, names.JOB_BINDING),
@@ -117,28 +126,28 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
             for delay in delays
         ),
         BindingSpec(names.DEAD_QUEUE, names.DEAD_EXCHANGE, ""),
+        BindingSpec(names.DEAD_WATCH_QUEUE, names.DEAD_EXCHANGE, ""),
         BindingSpec(names.EVENTS_QUEUE, names.EVENTS_EXCHANGE, "mail.#"),
     )
     return Topology(exchanges, queues, bindings)
 
 
-def declare(channel: BlockingChannel, topology: Topology) -> None:
-    """Declare everything; running it again changes nothing. A dead-letter queue of an
-    earlier release is migrated (see the module's docstring)."""
+def declare(channel: BlockingChannel, topology: Topology) -> list[str]:
+    """Declare everything; running it again changes nothing. A queue of an earlier release
+    with other arguments is migrated (see the module's docstring); the names of those."""
     for exchange in topology.exchanges:
         channel.exchange_declare(exchange.name, exchange.kind, durable=True)
-    for queue in topology.queues:
-        if queue.name == names.DEAD_QUEUE:
-            _declare_dead_queue(channel, queue)
-        else:
-            channel.queue_declare(queue.name, durable=True, arguments=queue.declared_arguments())
+    migrated = [queue.name for queue in topology.queues if _declare_queue(channel, queue, topology)]
     for binding in topology.bindings:
         channel.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+    return migrated
 
 
-def _declare_dead_queue(channel: BlockingChannel, queue: QueueSpec) -> None:
+def _declare_queue(channel: BlockingChannel, queue: QueueSpec, topology: Topology) -> bool:
+    """Declare ``queue``, migrating it when it exists with other arguments; whether it was."""
     arguments = queue.declared_arguments()
     holding = queue.name + MIGRATING_SUFFIX
+    bindings = [binding for binding in topology.bindings if binding.queue == queue.name]
     # A failed declare closes its channel: try on a channel of our own, not the caller's.
     probe = channel.connection.channel()
     try:
@@ -147,36 +156,44 @@ def _declare_dead_queue(channel: BlockingChannel, queue: QueueSpec) -> None:
         if refused.reply_code != 406:  # PRECONDITION_FAILED: declared with other arguments
             raise
         with _locked(channel, queue.name):
-            _migrate(channel, queue.name, holding, arguments)
-        return
+            _migrate(channel, queue.name, holding, arguments, bindings)
+        return True
     try:
         probe.queue_declare(holding, passive=True)
     except pika.exceptions.ChannelClosedByBroker as missing:
         if missing.reply_code != 404:
             raise
-        return  # no migration under way
+        return False  # no migration under way
     probe.close()
     with _locked(channel, queue.name):
-        _move_back(channel, queue.name, holding)
+        _move_back(channel, queue.name, holding, bindings)
+    return True
 
 
-def _migrate(channel: BlockingChannel, name: str, holding: str, arguments: dict[str, Any]) -> None:
+def _migrate(
+    channel: BlockingChannel,
+    name: str,
+    holding: str,
+    arguments: dict[str, Any],
+    bindings: list[BindingSpec],
+) -> None:
     mover = channel.connection.channel()
     mover.queue_declare(holding, durable=True, arguments=arguments)
-    mover.queue_bind(holding, names.DEAD_EXCHANGE, routing_key="")
-    mover.queue_unbind(name, names.DEAD_EXCHANGE, routing_key="")
+    for binding in bindings:
+        mover.queue_bind(holding, binding.exchange, routing_key=binding.routing_key)
+        mover.queue_unbind(name, binding.exchange, routing_key=binding.routing_key)
     mover.tx_select()
     _move_all(mover, name, holding)
     _delete_if_empty(mover, name)
     mover.close()
     channel.queue_declare(name, durable=True, arguments=arguments)
-    _move_back(channel, name, holding)
+    _move_back(channel, name, holding, bindings)
 
 
 @contextmanager
 def _locked(channel: BlockingChannel, name: str) -> Iterator[None]:
-    """Hold the dlq walk lock: no dlq command moves letters while they migrate (one that
-    runs already makes this declare fail: try again)."""
+    """Hold the queue's walk lock: no dlq command moves letters of mail.dead while they
+    migrate (one that runs already makes this declare fail: try again)."""
     lock = name + WALK_LOCK_SUFFIX
     channel.queue_declare(lock, exclusive=True, auto_delete=True)
     try:
@@ -186,10 +203,14 @@ def _locked(channel: BlockingChannel, name: str) -> Iterator[None]:
             channel.queue_delete(lock)
 
 
-def _move_back(channel: BlockingChannel, name: str, holding: str) -> None:
-    channel.queue_bind(name, names.DEAD_EXCHANGE, routing_key="")
+def _move_back(
+    channel: BlockingChannel, name: str, holding: str, bindings: list[BindingSpec]
+) -> None:
+    for binding in bindings:
+        channel.queue_bind(name, binding.exchange, routing_key=binding.routing_key)
     mover = channel.connection.channel()
-    mover.queue_unbind(holding, names.DEAD_EXCHANGE, routing_key="")
+    for binding in bindings:
+        mover.queue_unbind(holding, binding.exchange, routing_key=binding.routing_key)
     mover.tx_select()
     _move_all(mover, holding, name)
     _delete_if_empty(mover, holding)

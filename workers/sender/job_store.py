@@ -413,3 +413,20 @@ def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
     if events:
         record_events(session, events)
     return [None for _ in outcomes]
+
+
+# States a job reaches only through a worker's outcome: a broker dead letter changes none.
+_FINISHED = frozenset({MailStatus.SENT, MailStatus.DEAD, MailStatus.SUPPRESSED})
+
+
+def record_if_unfinished(session: Session, outcomes: list[JobOutcome]) -> list[bool]:
+    """Record each outcome unless its job already has a finished row (a worker recorded how
+    it ended before the broker dead-lettered a copy); whether each was recorded."""
+    existing = _existing(session.connection(), [str(o.job.job_id) for o in outcomes])
+    unfinished = [
+        outcome
+        for outcome in outcomes
+        if (row := existing.get(str(outcome.job.job_id))) is None or row.status not in _FINISHED
+    ]
+    record_outcomes(session, unfinished)
+    return [outcome in unfinished for outcome in outcomes]

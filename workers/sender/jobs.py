@@ -29,10 +29,18 @@ from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.config.secrets import signing_key, verification_keys
 from workers.correlation import envelope_sender, message_id_for, recipient_digests
+from workers.dlq.letters import BROKER_PREFIX, DeadLetter
 from workers.logging import log_context, mask_secrets
 from workers.metrics import catalog as metrics
 from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
-from workers.sender.job_store import ClaimRequest, ClaimResult, JobOutcome, Verdict, record_outcomes
+from workers.sender.job_store import (
+    ClaimRequest,
+    ClaimResult,
+    JobOutcome,
+    Verdict,
+    record_if_unfinished,
+    record_outcomes,
+)
 from workers.sender.message import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
 from workers.sender.ratelimit import Limiters
@@ -47,6 +55,8 @@ from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
 
 MAX_RATE_WAIT = 30.0  # longer waits for a rate limit go through a retry queue
 DATABASE_RETRY_INTERVAL = 1.0
+NOTICE_RETRY_FIRST = 0.5  # mail.events full: first wait before publishing a notice again
+NOTICE_RETRY_MAX = 30.0
 
 
 @dataclass
@@ -62,6 +72,8 @@ class SenderStats:
     requeued: int = 0
     acks_lost: int = 0
     broker_connects: int = 0
+    dead_by_broker: int = 0  # jobs RabbitMQ dead-lettered itself (delivery limit), recorded
+    notices_refused: int = 0  # mail.sent/mail.failed nacked (mail.events full), kept, retried
 
 
 @dataclass
@@ -445,6 +457,56 @@ class JobHandler:
         self.stats.dead += 1
         metrics.JOBS_DEAD_LETTERED.labels(failure.error_class, kind).inc()
 
+    async def record_dead_letter(self, delivery: Delivery) -> None:
+        """A copy of a dead letter (``mail.dead.watch``). One that RabbitMQ dead-lettered
+        itself (past ``mail.send``'s delivery limit: no worker could finish the job, e.g. it
+        crashed each time) gets the job's row marked dead and a ``mail.failed``, like any
+        other failure; a worker's own dead letters are recorded already and only acked."""
+        letter = DeadLetter.from_message(
+            0, delivery.properties.message_id, delivery.properties.headers, delivery.body
+        )
+        if not letter.error_class.startswith(BROKER_PREFIX):
+            self._ack(delivery)
+            return
+        try:
+            job = parse_job(delivery.body)
+        except JobRejected as rejected:  # no tenant or user to record it under
+            self.log.warning(
+                "broker_dead_letter_unreadable", job_id=letter.job_id, error=str(rejected)[:300]
+            )
+            self._ack(delivery)
+            return
+        info = read_delivery(delivery.properties.headers)
+        recorded = await self.committer.submit(
+            record_if_unfinished,
+            JobOutcome(
+                job,
+                MailStatus.DEAD,
+                info.attempt,
+                error_class=letter.error_class,
+                error_text=letter.error_text,
+            ),
+        )
+        if recorded:
+            notice = Notice.for_job(
+                names.EVENT_FAILED,
+                job,
+                str(MailStatus.DEAD),
+                info.attempt,
+                replay=info.replayed,
+                error_class=letter.error_class,
+                error_text=letter.error_text,
+            )
+            await self._publish_notice(delivery, notice)
+        self.stats.dead_by_broker += 1
+        self.log.warning(
+            "dead_lettered_by_broker",
+            job_id=str(job.job_id),
+            error_class=letter.error_class,
+            recorded=recorded,
+        )
+        self._ack(delivery)
+
     async def _notify(
         self, attempt: Attempt, event: str, status: MailStatus, **details: Any
     ) -> None:
@@ -452,14 +514,36 @@ class JobHandler:
         notice = Notice.for_job(
             event, attempt.job, str(status), attempt.number, replay=attempt.info.replayed, **details
         )
-        try:
-            await attempt.delivery.publisher.publish(
-                notice.exchange, notice.routing_key, notice.body(), notice.properties()
-            )
-        except PublishRefused:
-            metrics.EVENTS_REFUSED.labels(notice.exchange).inc()
-            raise
-        metrics.EVENTS_PUBLISHED.labels(notice.exchange).inc()
+        await self._publish_notice(attempt.delivery, notice)
+
+    async def _publish_notice(self, delivery: Delivery, notice: Notice) -> None:
+        """Publish ``notice``; while the broker refuses it (``mail.events`` is full: overflow
+        reject-publish), keep it and the job's delivery, and try again with backoff. Giving
+        the delivery back instead would spin through redeliveries into the delivery limit.
+        A worker that is stopping gives it back: the outcome is recorded, and the next
+        delivery of the job (a duplicate) publishes the notice again."""
+        wait = NOTICE_RETRY_FIRST
+        while True:
+            try:
+                await delivery.publisher.publish(
+                    notice.exchange, notice.routing_key, notice.body(), notice.properties()
+                )
+                metrics.EVENTS_PUBLISHED.labels(notice.exchange).inc()
+                return
+            except PublishRefused as refused:
+                metrics.EVENTS_REFUSED.labels(notice.exchange).inc()
+                if not refused.nacked or self.stopping.is_set():
+                    raise
+                self.stats.notices_refused += 1
+                self.log.warning(
+                    "event_refused",
+                    job_id=notice.job_id,
+                    notice=notice.event,
+                    error=str(refused),
+                    retry_in_seconds=wait,
+                )
+                await _pause(self.stopping, wait)
+                wait = min(wait * 2, NOTICE_RETRY_MAX)
 
     def _ack(self, delivery: Delivery) -> None:
         if not delivery.ack():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -199,12 +199,18 @@ class SenderWorker:
             if self._database_down.is_set():
                 await self._wait_for_database(lost, connection.closed)
                 continue
-            consumer_tag = channel.basic_consume(
-                names.SEND_QUEUE,
-                lambda _ch, method, properties, body: self._on_message(
-                    source, method, properties, body
-                ),
-            )
+            consumer_tags = [
+                channel.basic_consume(
+                    queue,
+                    lambda _ch, method, properties, body, work=work: self._on_message(
+                        source, method, properties, body, work
+                    ),
+                )
+                for queue, work in (
+                    (names.SEND_QUEUE, self.jobs.process),
+                    (names.DEAD_WATCH_QUEUE, self.jobs.record_dead_letter),
+                )
+            ]
             self._log.info("consuming", queue=names.SEND_QUEUE)
             holding = self._hold_shards(connection, publisher)
             try:
@@ -218,7 +224,8 @@ class SenderWorker:
                         await holding
             if lost.done() or connection.closed.done():
                 continue
-            await _cancel_consumer(channel, consumer_tag)
+            for consumer_tag in consumer_tags:
+                await _cancel_consumer(channel, consumer_tag)
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
         await self._drain(self.settings.shutdown_grace_seconds)
@@ -266,16 +273,24 @@ class SenderWorker:
             await asyncio.wait(pending, timeout=5)
 
     def _on_message(
-        self, source: ConsumingChannel, method: Any, properties: pika.BasicProperties, body: bytes
+        self,
+        source: ConsumingChannel,
+        method: Any,
+        properties: pika.BasicProperties,
+        body: bytes,
+        work: Callable[[Delivery], Awaitable[None]] | None = None,
     ) -> None:
+        """A delivery, taken by ``work`` (a job of mail.send or a shard by default)."""
         delivery = Delivery(source, method.delivery_tag, properties, body)
-        task = asyncio.ensure_future(self._handle(delivery))
+        task = asyncio.ensure_future(self._handle(delivery, work or self.jobs.process))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     # -- deliveries ----------------------------------------------------------------------
 
-    async def _handle(self, delivery: Delivery) -> None:
+    async def _handle(
+        self, delivery: Delivery, work: Callable[[Delivery], Awaitable[None]]
+    ) -> None:
         async with self._slots:
             self.stats.received += 1
             metrics.JOBS_CONSUMED.inc()
@@ -283,7 +298,7 @@ class SenderWorker:
                 self._nack(delivery)
                 return
             try:
-                await self.jobs.process(delivery)
+                await work(delivery)
             except DatabaseUnavailable as error:
                 self._database_lost(error)
                 self._nack(delivery)
