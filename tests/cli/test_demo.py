@@ -29,6 +29,10 @@ def test_the_demo_runs_end_to_end(broker: BlockingChannel, erpmail_env: dict[str
     assert "last bounce handled: " in status and "none yet" not in status
     excerpt = status[status.index("/metrics") :]
     assert "erpmail_sender_jobs_sent_total{config_kind=" in excerpt
+    # CliRunner's output is no terminal: the section lines keep to 80 columns, not the
+    # unbounded width a piped table gets
+    rules = [line for line in result.output.splitlines() if line.startswith("─")]
+    assert len(rules) >= 4 and max(len(line) for line in rules) == 80
 
 
 def test_where_no_vhost_can_be_made_the_demo_refuses_a_shared_mail_send(

@@ -8,6 +8,7 @@ import sys
 
 import click
 from rich.console import Console
+from rich.rule import Rule
 
 from workers.logging import configure_logging
 from workers.settings import Settings, SettingsError, load_settings
@@ -16,6 +17,7 @@ from workers.settings import Settings, SettingsError, load_settings
 # reaches, so rich never folds or cuts a cell (a timestamp or address split over two lines
 # defeats `grep`). A table is as wide as its content, so this pads nothing.
 PIPE_WIDTH = 100_000
+RULE_WIDTH = 80
 
 
 def settings_from_env(long_running: bool = False) -> Settings:
@@ -31,6 +33,12 @@ def settings_from_env(long_running: bool = False) -> Settings:
     if not long_running and settings.log_level.lower() != "debug":
         logging.getLogger("pika").setLevel(logging.CRITICAL)
     return settings
+
+
+def rule(console: Console, title: str) -> None:
+    """A section line: the terminal's width, or ``RULE_WIDTH`` columns in a file or pipe (a
+    piped console is as wide as any table row, far too wide for a line that only separates)."""
+    console.print(Rule(title), width=None if console.is_terminal else RULE_WIDTH)
 
 
 def wide_console(stderr: bool = False) -> Console:

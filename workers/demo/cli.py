@@ -7,7 +7,7 @@ import shutil
 import click
 from rich.table import Table
 
-from workers.cli.context import settings_from_env, wide_console
+from workers.cli.context import rule, settings_from_env, wide_console
 from workers.correlation import message_id_for
 from workers.demo.local import create_vhost, delete_vhost, vhost_of
 from workers.demo.run import (
@@ -101,7 +101,7 @@ def demo(keep: bool) -> None:
     """
     settings = settings_from_env()
     console = wide_console()
-    console.rule("erpmail demo")
+    rule(console, "erpmail demo")
 
     def say(text: str) -> None:
         console.print(f"[green]✓[/] {text}")
@@ -140,13 +140,13 @@ def demo(keep: bool) -> None:
         )
         console.print(_dead_table(run))
         console.print(f"Refused by erpmail enqueue before publishing: {run.refused}")
-        console.rule("erpmail status")
+        rule(console, "erpmail status")
         engine = make_engine(run.settings.database_url)
         try:
             print_status(gather(run.settings, engine), console)
         finally:
             engine.dispose()
-        console.rule("the sender's /metrics (an excerpt)")
+        rule(console, "the sender's /metrics (an excerpt)")
         for line in run.metrics:
             console.print(line, markup=False, highlight=False)
         problems = check(run, copies)
@@ -158,7 +158,7 @@ def demo(keep: bool) -> None:
             for problem in problems:
                 console.print(f"[red]✗[/] {problem}")
             raise SystemExit(1)
-        console.rule("[green]every outcome as expected")
+        rule(console, "[green]every outcome as expected")
     finally:  # after the status report, which reads the demo's vhost
         clean_up(run)
         if own_url:
