@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import tempfile
 from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,7 +21,7 @@ from sqlmodel import col, select
 from schemas.tables import Event, RawBounce
 from tests import services
 from tests.bounces import mails
-from tests.bounces.conftest import ImapBox
+from tests.bounces.conftest import ImapBox, make_box
 from tests.bounces.running import (
     reference_events,
     run_once,
@@ -27,6 +32,7 @@ from tests.bounces.running import (
     worker_env,
 )
 from tests.contracts import check_event
+from tests.smtp_servers import free_port
 from workers.broker import names
 from workers.demo import local
 from workers.store import migrate
@@ -113,46 +119,98 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def stop_dovecot() -> None:
-    """Stop the Dovecot master and every process it started: the worker's session dies too
-    (Dovecot's login proxies would otherwise keep open connections alive)."""
-    pid_file = services.STATE_DIR / "dovecot" / "run" / "master.pid"
-    master = int(pid_file.read_text().split()[0])
-    children = children_of(master)
-    os.kill(master, signal.SIGTERM)
-    wait_until(lambda: not _imap_answers(), "Dovecot has stopped", 30)
-    wait_until(lambda: not alive(master), "the Dovecot master has exited", 30)
-    for child in children:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(child, signal.SIGKILL)
-    # A new master started beside old children (stats, anvil, login processes) would share
-    # their sockets and reset connections: start it only when all of them are gone.
-    wait_until(
-        lambda: not any(alive(child) for child in children),
-        "every Dovecot process has exited",
-        30,
-    )
+@dataclass(frozen=True)
+class PrivateDovecot:
+    """A Dovecot of this test's own (state, ports), started by the same ``infra/dovecot.sh``:
+    restarting the suite's shared server would reset the IMAP sessions of every other suite
+    running on the machine."""
+
+    state: Path
+    imap_port: int
+    imaps_port: int
+
+    @property
+    def url(self) -> str:
+        return local.LOCAL_IMAP_URL.replace(":10993/", f":{self.imaps_port}/")
+
+    @property
+    def ca(self) -> Path:
+        return self.state / "dovecot" / "tls" / "cert.pem"
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "ERPMAIL_STATE": str(self.state),
+            "ERPMAIL_IMAP_PORT": str(self.imap_port),
+            "ERPMAIL_IMAPS_PORT": str(self.imaps_port),
+        }
+        subprocess.run(
+            ["bash", str(services.INFRA / "dovecot.sh")],
+            check=True,
+            timeout=60,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.imap_port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """Stop the Dovecot master and every process it started: the worker's session dies
+        too (Dovecot's login proxies would otherwise keep open connections alive)."""
+        pid_file = self.state / "dovecot" / "run" / "master.pid"
+        master = int(pid_file.read_text().split()[0])
+        children = children_of(master)
+        os.kill(master, signal.SIGTERM)
+        wait_until(lambda: not self.answers(), "Dovecot has stopped", 30)
+        wait_until(lambda: not alive(master), "the Dovecot master has exited", 30)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+        # A new master started beside old children (stats, anvil, login processes) would
+        # share their sockets and reset connections: start it only when all of them are gone.
+        wait_until(
+            lambda: not any(alive(child) for child in children),
+            "every Dovecot process has exited",
+            30,
+        )
 
 
-def _imap_answers() -> bool:
-    import socket
-
+@pytest.fixture
+def private_dovecot() -> Iterator[PrivateDovecot]:
+    if os.environ.get("IMAP_URL"):
+        pytest.skip("a Dovecot of the test's own runs only where infra/dovecot.sh starts one")
+    # Not under pytest's tmp_path: as root, Dovecot's unprivileged processes must be able to
+    # enter the state folder, and pytest keeps its folders private to their owner.
+    state = Path(tempfile.mkdtemp(prefix="erpmail-dovecot-"))
+    state.chmod(0o755)
+    server = PrivateDovecot(state, free_port("127.0.0.1"), free_port("127.0.0.1"))
     try:
-        with socket.create_connection(("127.0.0.1", 10143), timeout=1):
-            return True
-    except OSError:
-        return False
+        server.start()
+        yield server
+    finally:
+        if server.answers():
+            server.stop()
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def test_the_worker_reconnects_after_the_imap_server_restarts(
-    imap_server: tuple[str, Path | None],
-    imap_box: ImapBox,
+    private_dovecot: PrivateDovecot,
     sqlite_url: str,
     rabbitmq_url: str,
     tmp_path: Path,
 ) -> None:
-    if os.environ.get("IMAP_URL") or imap_server[0] != local.LOCAL_IMAP_URL:
-        pytest.skip("restarts only the Dovecot that infra/dovecot.sh runs")
+    imap_box = make_box(private_dovecot.url, private_dovecot.ca, "t-restart")
+    client = imap_box.client()
+    try:
+        client.create_folder(imap_box.folder)
+    finally:
+        client.logout()
     migrate.upgrade(sqlite_url)
     env = worker_env(imap_box, sqlite_url, rabbitmq_url, ERPMAIL_BOUNCE_POLL_SECONDS="5")
     before = [mails.dsn(None, f"before{n}@example.ee") for n in range(30)]
@@ -162,8 +220,8 @@ def test_the_worker_reconnects_after_the_imap_server_restarts(
     try:
         imap_box.append(*before)
         wait_until(lambda: table_count(sqlite_url, Event) == 30, "the first mails are recorded")
-        stop_dovecot()
-        subprocess.run(["bash", str(services.INFRA / "dovecot.sh")], check=True, timeout=60)
+        private_dovecot.stop()
+        private_dovecot.start()
         imap_box.append(*after)
         wait_until(lambda: table_count(sqlite_url, Event) == 60, "the worker carried on")
         wait_until(lambda: imap_box.counts()["processed"] == 60, "every bounce is moved")
