@@ -10,7 +10,7 @@ from tests.bounces import mails
 from workers.bounces.disposition import MailKind, decide
 from workers.bounces.identity import KEY_LENGTH, bounce_key
 from workers.bounces.source import Destination
-from workers.bounces.trust import check_claim
+from workers.bounces.trust import named_job
 from workers.config.secrets import verification_keys
 from workers.dsn import parse_bounce
 
@@ -85,19 +85,19 @@ def test_autoreplies_and_feedback_reports(prefix: str, kind: MailKind) -> None:
 def test_only_a_verp_tag_made_with_our_key_pins_a_bounce_on_its_job() -> None:
     job_id = str(uuid.uuid4())
     keys = verification_keys(mails.SECRET)
-    ours = check_claim(parse_bounce(mails.dsn(job_id, "a@example.ee")), keys)
-    forged = check_claim(parse_bounce(mails.dsn(job_id, "a@example.ee", tag_key="guess")), keys)
+    ours = named_job(parse_bounce(mails.dsn(job_id, "a@example.ee")), keys)
+    forged = named_job(parse_bounce(mails.dsn(job_id, "a@example.ee", tag_key="guess")), keys)
     assert (ours.job_id, ours.verified) == (job_id, True)
     assert (forged.job_id, forged.verified, forged.claimed_job_id) == (None, False, job_id)
-    assert check_claim(parse_bounce(mails.dsn(job_id, "a@example.ee")), []).job_id is None
+    assert named_job(parse_bounce(mails.dsn(job_id, "a@example.ee")), []).job_id is None
 
 
 def test_a_tag_signed_with_the_old_key_verifies_during_a_key_rotation() -> None:
     job_id = str(uuid.uuid4())
     signed_before = parse_bounce(mails.dsn(job_id, "a@example.ee"))
     rotated = verification_keys(f"a-brand-new-key,{mails.SECRET}")
-    assert check_claim(signed_before, rotated).job_id == job_id
-    assert check_claim(signed_before, verification_keys("a-brand-new-key")).job_id is None
+    assert named_job(signed_before, rotated).job_id == job_id
+    assert named_job(signed_before, verification_keys("a-brand-new-key")).job_id is None
 
 
 def test_a_job_named_only_by_returned_headers_is_not_trusted() -> None:
@@ -105,5 +105,5 @@ def test_a_job_named_only_by_returned_headers_is_not_trusted() -> None:
     mail = mails.dsn(None, "a@example.ee").replace(
         b"Subject: Arve\r\n", f"Subject: Arve\r\nX-Erpmail-Job-Id: {job_id}\r\n".encode()
     )
-    claim = check_claim(parse_bounce(mail), verification_keys(mails.SECRET))
+    claim = named_job(parse_bounce(mail), verification_keys(mails.SECRET))
     assert claim.job_id is None and not claim.verified

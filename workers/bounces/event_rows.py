@@ -7,7 +7,7 @@ from datetime import datetime
 
 from schemas.tables import Event
 from workers.bounces.disposition import Disposition, MailKind
-from workers.bounces.trust import JobClaim
+from workers.bounces.trust import NamedJob
 from workers.dsn import BounceReport, BounceType, Reason, RecipientReport
 from workers.store.events import DSN_SOURCE, as_column, new_event
 from workers.store.suppressions import normalize
@@ -33,7 +33,7 @@ def _undefined(disposition: Disposition) -> RecipientReport:
 def build_events(
     report: BounceReport,
     disposition: Disposition,
-    claim: JobClaim,
+    named: NamedJob,
     tenant: str | None,
     bounce_key: str,
     raw_bounce_id: int | None,
@@ -55,9 +55,9 @@ def build_events(
             new_event(
                 source=SOURCE,
                 bounce_key=bounce_key,
-                job_id=claim.job_id,
-                tenant=tenant if claim.verified else None,
-                verified=claim.verified,
+                job_id=named.job_id,
+                tenant=tenant if named.verified else None,
+                verified=named.verified,
                 recipient=address,
                 reason=recipient.reason.value,
                 bounce_type=recipient.bounce_type.value,

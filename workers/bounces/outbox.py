@@ -39,14 +39,14 @@ BATCH = 200
 MARK_EVERY = 50
 
 
-def routing_key(event: Event) -> str:
+def routing_key(event: Event) -> EventType:
     return names.EVENT_COMPLAINT if event.reason == Reason.FEEDBACK else names.EVENT_BOUNCED
 
 
 def event_message(event: Event) -> BouncedEvent | ComplaintEvent:
     """The event message of an Event row (schemas/events.py): the envelope and the row."""
     assert event.id is not None
-    kind = EventType(routing_key(event))
+    kind = routing_key(event)
     fields = event_to_json(event)
     data = Bounce.model_validate({name: fields[name] for name in Bounce.model_fields}, strict=False)
     model = BouncedEvent if kind == EventType.BOUNCED else ComplaintEvent
@@ -64,7 +64,7 @@ def event_properties(event: Event) -> pika.BasicProperties:
         content_type=JSON,
         content_encoding="utf-8",
         delivery_mode=pika.DeliveryMode.Persistent,
-        message_id=bounce_message_id(EventType(routing_key(event)), event.id or 0),
+        message_id=bounce_message_id(routing_key(event), event.id or 0),
         type=routing_key(event),
         headers=headers,
     )

@@ -23,7 +23,7 @@ from workers.bounces.disposition import Disposition, MailKind, decide
 from workers.bounces.event_rows import build_events
 from workers.bounces.identity import bounce_key
 from workers.bounces.source import Destination, FetchedMessage
-from workers.bounces.trust import JobClaim, check_claim, unpin_strangers
+from workers.bounces.trust import NamedJob, named_job, unpin_strangers
 from workers.config.secrets import verification_keys
 from workers.dsn import BounceReport, BounceType, Reason, ReportKind, parse_bounce
 from workers.dsn.report import NOT_FAILURES
@@ -67,15 +67,15 @@ class BouncePipeline:
         if not disposition.records:
             return Handled(disposition.kind, disposition.destination, None)
         key = bounce_key(message.raw, report.message_id)
-        claim = check_claim(report, self._keys)
-        return self._store(message, report, disposition, claim, key, now)
+        named = named_job(report, self._keys)
+        return self._store(message, report, disposition, named, key, now)
 
     def _store(
         self,
         message: FetchedMessage,
         report: BounceReport,
         disposition: Disposition,
-        claim: JobClaim,
+        named: NamedJob,
         key: str,
         now: datetime,
     ) -> Handled:
@@ -90,7 +90,7 @@ class BouncePipeline:
                         return Handled(
                             disposition.kind, disposition.destination, key, duplicate=True
                         )
-                    return self._write(session, message, report, disposition, claim, key, now)
+                    return self._write(session, message, report, disposition, named, key, now)
             except IntegrityError:
                 if retried:
                     raise
@@ -102,7 +102,7 @@ class BouncePipeline:
         message: FetchedMessage,
         report: BounceReport,
         disposition: Disposition,
-        claim: JobClaim,
+        named: NamedJob,
         key: str,
         now: datetime,
     ) -> Handled:
@@ -114,25 +114,25 @@ class BouncePipeline:
         )
         session.add(raw)
         session.flush()
-        job = session.get(MailMessage, claim.job_id) if claim.job_id else None
+        job = session.get(MailMessage, named.job_id) if named.job_id else None
         tenant = job.tenant if job is not None else None
-        with log_context(job_id=claim.job_id, tenant=tenant):
-            return self._write_records(session, report, disposition, claim, key, raw, job, now)
+        with log_context(job_id=named.job_id, tenant=tenant):
+            return self._write_records(session, report, disposition, named, key, raw, job, now)
 
     def _write_records(
         self,
         session: Session,
         report: BounceReport,
         disposition: Disposition,
-        claim: JobClaim,
+        named: NamedJob,
         key: str,
         raw: RawBounce,
         job: MailMessage | None,
         now: datetime,
     ) -> Handled:
         tenant = job.tenant if job is not None else None
-        built = build_events(report, disposition, claim, tenant, key, raw.id, now)
-        strangers = unpin_strangers(built, job, self._keys) if claim.job_id else []
+        built = build_events(report, disposition, named, tenant, key, raw.id, now)
+        strangers = unpin_strangers(built, job, self._keys) if named.job_id else []
         events = record_events(session, built)
         pinned = [event for event in events if event.verified]
         suppressed: list[str] = []
@@ -157,7 +157,7 @@ class BouncePipeline:
         reasons = tuple(event.reason for event in events)
         log().info(
             "bounce recorded",
-            claimed_job_id=claim.claimed_job_id if not claim.verified else None,
+            claimed_job_id=named.claimed_job_id if not named.verified else None,
             bounce_key=key,
             kind=disposition.kind.value,
             reasons=list(reasons),
@@ -167,7 +167,7 @@ class BouncePipeline:
             disposition.kind,
             disposition.destination,
             key,
-            job_id=claim.job_id if pinned else None,
+            job_id=named.job_id if pinned else None,
             reasons=reasons,
             suppressed=tuple(suppressed),
             dropped_recipients=report.dropped_recipients,
@@ -244,5 +244,5 @@ class BouncePipeline:
         key = bounce_key(message.raw, "")
         disposition = Disposition(MailKind.UNPARSED, f"worker error: {type(error).__name__}")
         empty = BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="")
-        claim = JobClaim(None, None, False)
-        return self._store(message, empty, disposition, claim, key, utc_now())
+        named = NamedJob(None, None, False)
+        return self._store(message, empty, disposition, named, key, utc_now())

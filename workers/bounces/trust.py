@@ -23,7 +23,10 @@ from workers.dsn import BounceReport
 
 
 @dataclass(frozen=True)
-class JobClaim:
+class NamedJob:
+    """The job a bounce names (its claim: where the id was found, ``source``) and whether
+    the VERP tag verifies; distinct from the sender's claim of a job it is about to send."""
+
     claimed_job_id: str | None
     source: str | None
     verified: bool
@@ -34,7 +37,7 @@ class JobClaim:
         return self.claimed_job_id if self.verified else None
 
 
-def check_claim(report: BounceReport, keys: Sequence[bytes]) -> JobClaim:
+def named_job(report: BounceReport, keys: Sequence[bytes]) -> NamedJob:
     """``keys``: every key a tag may be signed with (``verification_keys``; during a key
     rotation the old ones too). No key: nothing verifies."""
     job_id, source, tag = report.job_id, report.job_id_source, report.verp_tag
@@ -44,7 +47,7 @@ def check_claim(report: BounceReport, keys: Sequence[bytes]) -> JobClaim:
         and tag
         and any(verify_tag(VerpMatch(job_id=job_id, tag=tag), key) for key in keys)
     )
-    return JobClaim(claimed_job_id=job_id, source=source, verified=verified)
+    return NamedJob(claimed_job_id=job_id, source=source, verified=verified)
 
 
 def unpin_strangers(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from schemas.events import EventType
+
 JOBS_EXCHANGE = "mail.jobs"
 SEND_QUEUE = "mail.send"
 JOB_ROUTING_KEY = "job.send"
@@ -22,10 +24,11 @@ DEAD_WATCH_QUEUE = "mail.dead.watch"
 
 EVENTS_EXCHANGE = "mail.events"
 EVENTS_QUEUE = "mail.events"
-EVENT_SENT = "mail.sent"
-EVENT_FAILED = "mail.failed"
-EVENT_BOUNCED = "mail.bounced"
-EVENT_COMPLAINT = "mail.complaint"
+# The routing keys of mail.events are the event types (schemas/events.py).
+EVENT_SENT = EventType.SENT
+EVENT_FAILED = EventType.FAILED
+EVENT_BOUNCED = EventType.BOUNCED
+EVENT_COMPLAINT = EventType.COMPLAINT
 
 # Headers erpmail keeps on job messages (x-death counts are not reliable across versions).
 HEADER_ATTEMPT = "x-erpmail-attempt"

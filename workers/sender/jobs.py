@@ -20,6 +20,7 @@ from typing import Any
 import pika
 from sqlmodel import Session
 
+from schemas.events import EventType
 from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
 from workers.broker import names
@@ -167,7 +168,7 @@ class JobHandler:
             metrics.JOBS_SKIPPED.labels("duplicate").inc()
             await self._notify(
                 attempt,
-                names.EVENT_SENT,
+                EventType.SENT,
                 MailStatus.SENT,
                 message_id=attempt.message_id,
                 smtp_response=claim.previous_response,
@@ -179,7 +180,7 @@ class JobHandler:
             metrics.JOBS_SKIPPED.labels("suppressed").inc()
             await self._notify(
                 attempt,
-                names.EVENT_FAILED,
+                EventType.FAILED,
                 MailStatus.SUPPRESSED,
                 message_id=attempt.message_id,
                 error_class=ErrorClass.SUPPRESSED,
@@ -278,7 +279,7 @@ class JobHandler:
         metrics.JOBS_SENT.labels(attempt.tier).inc()
         await self._notify(
             attempt,
-            names.EVENT_SENT,
+            EventType.SENT,
             MailStatus.SENT,
             message_id=attempt.message_id,
             smtp_host=remote,
@@ -408,7 +409,7 @@ class JobHandler:
         )
         await self._notify(
             attempt,
-            names.EVENT_FAILED,
+            EventType.FAILED,
             MailStatus.DEAD,
             smtp_host=attempt.remote,
             error_class=failure.error_class,
@@ -489,9 +490,9 @@ class JobHandler:
         )
         if recorded:
             notice = Notice.for_job(
-                names.EVENT_FAILED,
+                EventType.FAILED,
                 job,
-                str(MailStatus.DEAD),
+                MailStatus.DEAD,
                 info.attempt,
                 replay=info.replayed,
                 error_class=letter.error_class,
@@ -508,11 +509,11 @@ class JobHandler:
         self._ack(delivery)
 
     async def _notify(
-        self, attempt: Attempt, event: str, status: MailStatus, **details: Any
+        self, attempt: Attempt, event: EventType, status: MailStatus, **details: Any
     ) -> None:
         """Publish ``event`` about the attempt's job (``mail.sent``, ``mail.failed``)."""
         notice = Notice.for_job(
-            event, attempt.job, str(status), attempt.number, replay=attempt.info.replayed, **details
+            event, attempt.job, status, attempt.number, replay=attempt.info.replayed, **details
         )
         await self._publish_notice(attempt.delivery, notice)
 

@@ -18,17 +18,18 @@ from schemas.events import (
     sender_message_id,
 )
 from schemas.job import MailJobV1
+from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.publisher import JSON
 
 
 @dataclass(frozen=True)
 class Notice:
-    event: str  # names.EVENT_SENT or names.EVENT_FAILED
+    event: EventType  # SENT or FAILED
     job_id: str
     tenant: str
     user_code: str
-    status: str
+    status: MailStatus
     attempt: int
     message_id: str | None = None
     smtp_host: str | None = None
@@ -43,21 +44,20 @@ class Notice:
 
     @classmethod
     def for_job(
-        cls, event: str, job: MailJobV1, status: str, attempt: int, **details: Any
+        cls, event: EventType, job: MailJobV1, status: MailStatus, attempt: int, **details: Any
     ) -> Notice:
         """The notice of ``event`` about ``job``; ``details`` are the optional fields."""
         return cls(event, str(job.job_id), job.tenant, job.user_code, status, attempt, **details)
 
     @property
     def amqp_message_id(self) -> str:
-        return sender_message_id(EventType(self.event), self.job_id, self.replay, self.attempt)
+        return sender_message_id(self.event, self.job_id, self.replay, self.attempt)
 
     def message(self) -> SentEvent | FailedEvent:
         """The event message (schemas/events.py): the envelope and the delivery's details."""
-        event = EventType(self.event)
         data = Delivery(
             user_code=self.user_code,
-            status=self.status,
+            status=str(self.status),
             attempt=self.attempt,
             replay=self.replay,
             mail_message_id=self.message_id,
@@ -69,9 +69,10 @@ class Notice:
             suppressed=list(self.suppressed),
             possible_duplicate=self.possible_duplicate,
         )
-        model = SentEvent if event == EventType.SENT else FailedEvent
+        model = SentEvent if self.event == EventType.SENT else FailedEvent
         return model(
-            **envelope(event, self.amqp_message_id, self.job_id, self.tenant, self.at), data=data
+            **envelope(self.event, self.amqp_message_id, self.job_id, self.tenant, self.at),
+            data=data,
         )
 
     def body(self) -> bytes:
