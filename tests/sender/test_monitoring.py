@@ -80,7 +80,7 @@ def test_metrics_and_health_scraped_during_a_run(
             await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)  # the last outcomes are recorded after the server's reply
         seen["after"] = await asyncio.to_thread(samples, monitor.port)
-        # the pools' counts reach the metrics with the heartbeat, once a second
+        # a guard only: the pools' counts are read when /metrics is scraped
         while time.monotonic() < deadline and lent(seen["after"]) - lent(seen["before"]) < 14:
             await asyncio.sleep(0.2)
             seen["after"] = await asyncio.to_thread(samples, monitor.port)

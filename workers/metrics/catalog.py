@@ -1,14 +1,19 @@
 """Every metric erpmail exports, defined once (prometheus_client's default registry, which
 also carries the process's CPU, memory and file descriptors).
 
-Labels are small closed sets: an error class (``workers.sender.failures``), a configuration
+Labels are small closed sets: an error class (``workers.smtp.failures``), a configuration
 kind (the resolution tier: ``user``, ``global``, ``system``), a bounce reason; never a job,
 an address or a host name.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from collections.abc import Iterator
+from typing import Protocol
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
 
 NO_CONFIG = "none"  # a job refused before its configuration was resolved
 
@@ -49,15 +54,56 @@ SEND_SECONDS = Histogram(
     ["config_kind"],
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120),
 )
-SMTP_CONNECTIONS_OPEN = Gauge(
-    "erpmail_smtp_connections_open", "SMTP connections open (idle or in use)"
-)
-SMTP_CONNECTIONS_OPENED = Counter(
-    "erpmail_smtp_connections_opened", "SMTP connections opened (logged in when configured)"
-)
-SMTP_CONNECTIONS_REUSED = Counter(
-    "erpmail_smtp_connections_reused", "Mails sent on a connection that had carried one before"
-)
+
+
+class PoolCounts(Protocol):
+    @property
+    def opened(self) -> int: ...
+    @property
+    def reused(self) -> int: ...
+
+
+class Pools(Protocol):
+    """What the SMTP connection metrics read: a sender's pools (``workers.smtp.pool``)."""
+
+    @property
+    def stats(self) -> PoolCounts: ...
+    @property
+    def open_connections(self) -> int: ...
+
+
+class SmtpConnections(Collector):
+    """``erpmail_smtp_connections_*``, read from the sender's pools when /metrics is
+    scraped, so nothing has to keep them in step. A sender process has one set of pools:
+    the last one :meth:`watch` was given."""
+
+    def __init__(self) -> None:
+        self._pools: Pools | None = None
+
+    def watch(self, pools: Pools) -> None:
+        self._pools = pools
+
+    def collect(self) -> Iterator[Metric]:
+        pools = self._pools
+        yield GaugeMetricFamily(
+            "erpmail_smtp_connections_open",
+            "SMTP connections open (idle or in use)",
+            value=pools.open_connections if pools else 0,
+        )
+        yield CounterMetricFamily(
+            "erpmail_smtp_connections_opened",
+            "SMTP connections opened (logged in when configured)",
+            value=pools.stats.opened if pools else 0,
+        )
+        yield CounterMetricFamily(
+            "erpmail_smtp_connections_reused",
+            "Mails sent on a connection that had carried one before",
+            value=pools.stats.reused if pools else 0,
+        )
+
+
+SMTP_CONNECTIONS = SmtpConnections()
+REGISTRY.register(SMTP_CONNECTIONS)
 BOUNCES_HANDLED = Counter(
     "erpmail_bounces_handled",
     "Mails from the event mailbox, by what they were",

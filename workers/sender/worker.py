@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import pika
@@ -47,7 +47,7 @@ from workers.sender.ratelimit import Limiters
 from workers.sender.retry import RetryPolicy
 from workers.sender.shards import ShardHolder
 from workers.settings import Settings
-from workers.smtp.pool import PoolStats, SmtpPools
+from workers.smtp.pool import SmtpPools
 from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
 
 MAX_BACKOFF = 30.0
@@ -81,6 +81,7 @@ class SenderWorker:
 
         self.shards: ShardHolder | None = None  # with ERPMAIL_SEND_SHARDS, while consuming
         self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
+        metrics.SMTP_CONNECTIONS.watch(self.pools)
         self.name = self.connection_name or f"erpmail-sender {settings.worker_name}"
         self.committer = GroupCommitter(self.engine, name="sender-db", linger=COMMIT_LINGER)
         self._stopping = asyncio.Event()
@@ -152,21 +153,11 @@ class SenderWorker:
             self._log.info("sender_stopped", **vars(self.stats))
 
     async def _heartbeat(self) -> None:
-        """Tell /livez that the loop turns, and publish the gauges read from the pools."""
-        reported = PoolStats()
+        """Tell /livez that the loop turns, and publish the jobs in flight."""
         while True:
             self.health.beat()
             metrics.JOBS_IN_FLIGHT.set(len(self._tasks))
-            reported = self._report_pools(reported)
             await asyncio.sleep(HEARTBEAT_INTERVAL)
-
-    def _report_pools(self, reported: PoolStats) -> PoolStats:
-        """Move the pools' counts into the metrics; returns the counts now reported."""
-        stats = replace(self.pools.stats)
-        metrics.SMTP_CONNECTIONS_OPEN.set(self.pools.open_connections)
-        metrics.SMTP_CONNECTIONS_OPENED.inc(stats.opened - reported.opened)
-        metrics.SMTP_CONNECTIONS_REUSED.inc(stats.reused - reported.reused)
-        return stats
 
     async def _sweep_pools(self) -> None:
         while True:

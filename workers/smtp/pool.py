@@ -310,7 +310,8 @@ class SmtpPools:
 
     @property
     def open_connections(self) -> int:
-        return sum(pool.open_count for pool in self._pools.values())
+        # read by /metrics from its own thread: a copy, as the loop may add or drop a pool
+        return sum(pool.open_count for pool in list(self._pools.values()))
 
     async def sweep(self, idle_seconds: float = IDLE_SECONDS) -> None:
         """Close connections idle for ``idle_seconds`` and forget pools nobody uses, so that a
