@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from workers.cli.context import wide_console
 from workers.cli.errors import ExitStatus
 from workers.dsn.parser import parse_bounce
 
-if TYPE_CHECKING:  # rich is imported by the command that uses it
+if TYPE_CHECKING:  # rich (and the console, logging and settings set-up with it) is imported
+    # by the table output only: `parse --json` over a folder starts in a fraction of the time
     from rich.table import Table
 
     from workers.dsn.report import BounceReport
@@ -51,6 +51,8 @@ def parse(paths: tuple[Path, ...], as_json: bool) -> None:
             click.echo(json.dumps({"file": str(path), **report.to_json()}, ensure_ascii=False))
         else:
             if console is None:
+                from workers.cli.context import wide_console
+
                 console = wide_console()
             console.print(report_table(str(path), report))
     if unreadable:
