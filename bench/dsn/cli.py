@@ -98,7 +98,7 @@ def misses_table(result: Score) -> Table:
 
 
 @dsn.command()
-@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@click.argument("directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--repeat", default=10, show_default=True, help="Passes in one process.")
 @click.option(
     "--output",
@@ -108,13 +108,17 @@ def misses_table(result: Score) -> Table:
     help="Where to write the JSON results.",
 )
 @click.option("--no-sisimai", is_flag=True, help="Do not run Sisimai beside the parser.")
-def speed(directory: Path | None, repeat: int, output: Path, no_sisimai: bool) -> None:
-    """Benchmark the parser over a corpus folder, beside Sisimai."""
-    from bench.dsn.corpus import default_corpus
+def speed(directories: tuple[Path, ...], repeat: int, output: Path, no_sisimai: bool) -> None:
+    """Benchmark the parser over corpus folders (default: the corpus' dev/ and dev-more/
+    together), beside Sisimai."""
+    from bench.dsn.corpus import default_corpora
     from bench.dsn.speed import run_bench
 
+    folders = list(directories) or default_corpora()
+    if not folders:
+        raise click.ClickException("no corpus folder found; name one")
     run_bench(
-        directory or default_corpus(),
+        folders,
         repeat=max(1, repeat),
         output=output,
         with_sisimai=not no_sisimai,
