@@ -155,7 +155,10 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 def normalize_text(text: str) -> str:
     """Lower-case, curly quotes straightened, whitespace collapsed: what phrases match."""
-    return " ".join(text.lower().translate(_QUOTES).split())
+    lowered = text.lower()
+    if not lowered.isascii():  # a curly quote is not ASCII (and an ASCII text is told at once)
+        lowered = lowered.translate(_QUOTES)
+    return " ".join(lowered.split())
 
 
 def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
@@ -186,40 +189,43 @@ def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
 
 
 _BY_RANK = _phrases_by_rank()
-_GRAM = 4
+_PREFIX = 4
 
 
-def _gram_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Each phrase (its place in ``_BY_RANK``) under the one of its ``_GRAM``-character
-    pieces that the fewest phrases share, and the phrases shorter than that: a phrase can be
-    in a text only where the text has every piece of it, so only a few are tried."""
-    pieces = [
-        {phrase[i : i + _GRAM] for i in range(len(phrase) - _GRAM + 1)} for phrase, _, _ in _BY_RANK
+def _word_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """Each phrase (its place in ``_BY_RANK``) under the start (``_PREFIX`` characters) of
+    one of its words after the first that the fewest phrases share, and the phrases without
+    such a word: a word after a space in a phrase starts a word of any text holding the
+    phrase (the same word, or a longer one for the phrase's last), so only the phrases
+    filed under the starts of the text's own words are tried."""
+    starts = [
+        {word[:_PREFIX] for word in phrase.split(" ")[1:] if len(word) >= _PREFIX}
+        for phrase, _, _ in _BY_RANK
     ]
     shared: dict[str, int] = {}
-    for own in pieces:
-        for piece in own:
-            shared[piece] = shared.get(piece, 0) + 1
+    for own in starts:
+        for start in own:
+            shared[start] = shared.get(start, 0) + 1
     index: dict[str, list[int]] = {}
-    short: list[int] = []
-    for place, own in enumerate(pieces):
+    unfiled: list[int] = []
+    for place, own in enumerate(starts):
         if not own:
-            short.append(place)
+            unfiled.append(place)
         else:
             index.setdefault(min(sorted(own), key=shared.__getitem__), []).append(place)
-    return {piece: tuple(places) for piece, places in index.items()}, tuple(short)
+    return {start: tuple(places) for start, places in index.items()}, tuple(unfiled)
 
 
-_BY_GRAM, _SHORT = _gram_index()
-_GRAMS = frozenset(_BY_GRAM)
+_BY_WORD_START, _UNFILED = _word_index()
+_WORD_STARTS = frozenset(_BY_WORD_START)
 
 
 def _best_phrase(needle: str) -> int | None:
     """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``."""
-    grams = {needle[i : i + _GRAM] for i in range(len(needle) - _GRAM + 1)}
-    places = [p for p in _SHORT if _BY_RANK[p][0] in needle]
-    for gram in grams & _GRAMS:
-        places.extend(p for p in _BY_GRAM[gram] if _BY_RANK[p][0] in needle)
+    starts = {word[:_PREFIX] for word in needle.split(" ")}
+    places = [p for p in _UNFILED if _BY_RANK[p][0] in needle]
+    for start in starts & _WORD_STARTS:
+        places.extend(p for p in _BY_WORD_START[start] if _BY_RANK[p][0] in needle)
     return min(places) if places else None
 
 
