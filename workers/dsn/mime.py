@@ -48,27 +48,28 @@ RETURNED_TYPES = frozenset(
 class Headers:
     """Header fields in order; names compare case-insensitively; values unfolded and decoded."""
 
-    __slots__ = ("_items",)
+    __slots__ = ("_first", "_items")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
         self._items = [(name.strip().lower(), _clean_value(value)) for name, value in items]
+        # Each name's first value, looked up directly: a report's code asks for many fields,
+        # most of them absent.
+        self._first = dict(reversed(self._items))
 
     def get(self, name: str, default: str = "") -> str:
-        name = name.lower()
-        for key, value in self._items:
-            if key == name:
-                return value
-        return default
+        return self._first.get(name.lower(), default)
 
     def get_all(self, name: str) -> list[str]:
         name = name.lower()
+        if name not in self._first:
+            return []
         return [value for key, value in self._items if key == name]
 
     def items(self) -> list[tuple[str, str]]:
         return list(self._items)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(key == name.lower() for key, _ in self._items)
+        return isinstance(name, str) and name.lower() in self._first
 
     def __bool__(self) -> bool:
         return bool(self._items)
@@ -200,7 +201,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     name = _CHARSET_ALIASES.get(name, name)
     candidates: list[str] = [name] if name else []
     candidates += _CHARSET_WIDER.get(name, ())
-    if b"\x1b$" in data or b"\x1b(" in data:
+    if b"\x1b" in data and (b"\x1b$" in data or b"\x1b(" in data):
         candidates.append("iso2022_jp_2")
     candidates.append("utf-8")
     for candidate in candidates:

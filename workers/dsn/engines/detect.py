@@ -35,10 +35,13 @@ _SENDER, _SUBJECT, _HEADERS, _BODY = (
 
 
 def _first(markers: tuple[tuple[str, int], ...], text: str, best: int) -> int:
-    """The first place (below ``best``) of an engine whose marker is in ``text``."""
+    """The first place (below ``best``) of an engine whose marker is in ``text``: the
+    markers come in the table's order, so the first one found is the answer."""
     for marker, place in markers:
-        if place < best and marker in text:
-            best = place
+        if place >= best:
+            break
+        if marker in text:
+            return place
     return best
 
 
