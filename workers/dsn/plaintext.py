@@ -87,13 +87,17 @@ class PlainRecipient:
 def split_returned(text: str) -> tuple[str, str]:
     """(the report, the returned message) — split at the first returned-message marker."""
     text = text[:MAX_SCAN_CHARS]
+    # The words are looked for line by line only in a text that holds one of them.
+    has_words = any(word in text for word in RETURNED_WORDS)
     offset = 0
     for line in text.split("\n"):
         key = line.strip(_DECORATION).lower()
         if key and (
             key.startswith(RETURNED_MARKERS)
             or (
-                len(key) <= _RETURNED_WORDS_MAX_LINE and any(word in key for word in RETURNED_WORDS)
+                has_words
+                and len(key) <= _RETURNED_WORDS_MAX_LINE
+                and any(word in key for word in RETURNED_WORDS)
             )
         ):
             return text[:offset], text[offset + len(line) + 1 :]
@@ -103,6 +107,8 @@ def split_returned(text: str) -> tuple[str, str]:
 
 def unquote(text: str) -> str:
     """Strip one level of ``>`` quoting when the report was forwarded quoted."""
+    if ">" not in text:
+        return text
     lines = text.split("\n")
     filled = [line for line in lines if line.strip()]
     if not filled or sum(line.startswith(">") for line in filled) * 2 < len(filled):

@@ -149,7 +149,6 @@ CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERRO
 
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
-_PATTERNS = tuple((reason, re.compile(pattern)) for reason, pattern in PATTERNS)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -171,6 +170,13 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
         return 4, length
     tier = 4 if reason in TELLING else 0 if reason in CONSEQUENCES else 3
     return tier, length
+
+
+# Each pattern with the tier of its cause: a pattern of a lower tier than the best phrase
+# found cannot win, however long its match, and is not tried.
+_PATTERNS = tuple(
+    (reason, _rank(reason, 0)[0], re.compile(pattern)) for reason, pattern in PATTERNS
+)
 
 
 def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
@@ -243,7 +249,9 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     place = _best_phrase(needle)  # the first phrase in rank order that is found
     if place is not None:
         _, best, best_rank = _BY_RANK[place]
-    for reason, pattern in _PATTERNS:
+    for reason, tier, pattern in _PATTERNS:
+        if tier < best_rank[0]:
+            continue
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
             best, best_rank = reason, _rank(reason, len(found.group(0)))
@@ -287,6 +295,8 @@ def transcript_command(lowered: str) -> str:
     refusal answering: the last command sent before the first permanent refusal (else the
     first temporary one). A refusal before any command of its connection answered the
     greeting: ``CONNECT``. ``""`` when the text has no transcript with commands."""
+    if ">>>" not in lowered and "<<<" not in lowered and "while talking to" not in lowered:
+        return ""  # no transcript (most reports): told without the scan below
     last = ""
     # A reply is placed only where the transcript logs what was sent: after a command, or
     # at the start of a connection ("while talking to host:" then the greeting's reply).
