@@ -45,6 +45,8 @@ def clean_address(value: str) -> str:
 
 def find_addresses(text: str) -> list[str]:
     """Every address in ``text``, in order, lower-cased, without duplicates."""
+    if "@" not in text:  # the pattern would try every position of the text in vain
+        return []
     seen: dict[str, None] = {}
     for found in _ADDRESS_RE.finditer(text):
         address = found.group(0).strip(".-").lower()

@@ -222,17 +222,22 @@ def _word_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
     return {start: tuple(places) for start, places in index.items()}, tuple(unfiled)
 
 
+_PHRASE_AT = tuple(phrase for phrase, _, _ in _BY_RANK)
 _BY_WORD_START, _UNFILED = _word_index()
 _WORD_STARTS = frozenset(_BY_WORD_START)
 
 
 def _best_phrase(needle: str) -> int | None:
-    """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``."""
-    starts = {word[:_PREFIX] for word in needle.split(" ")}
-    places = [p for p in _UNFILED if _BY_RANK[p][0] in needle]
-    for start in starts & _WORD_STARTS:
-        places.extend(p for p in _BY_WORD_START[start] if _BY_RANK[p][0] in needle)
-    return min(places) if places else None
+    """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``: the
+    candidates are tried best first, so the first one found is the answer."""
+    candidates = list(_UNFILED)
+    for start in {word[:_PREFIX] for word in needle.split(" ")} & _WORD_STARTS:
+        candidates += _BY_WORD_START[start]
+    candidates.sort()
+    for place in candidates:
+        if _PHRASE_AT[place] in needle:
+            return place
+    return None
 
 
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
