@@ -35,6 +35,7 @@ from workers.dsn.reasons import (
     NO_CAUSE,
     bounce_type,
     classify,
+    may_show_transcript,
     normalize_text,
     smtp_command,
     transcript_command,
@@ -510,6 +511,8 @@ def _returned_recipients(returned: Headers) -> list[str]:
 def _whole_transcript_command(report_text: str) -> str:
     """The command the report's session transcript shows refused: it concerns the one
     recipient of a single-recipient report even where the transcript does not name it."""
+    if not may_show_transcript(report_text):
+        return ""
     return transcript_command(normalize_text(report_text))
 
 

@@ -107,11 +107,12 @@ def split_returned(text: str) -> tuple[str, str]:
 
 def unquote(text: str) -> str:
     """Strip one level of ``>`` quoting when the report was forwarded quoted."""
-    if ">" not in text:
+    quoted = text.startswith(">") + text.count("\n>")  # the lines that start with ">"
+    if not quoted:
         return text
     lines = text.split("\n")
-    filled = [line for line in lines if line.strip()]
-    if not filled or sum(line.startswith(">") for line in filled) * 2 < len(filled):
+    # Quoted when at least half the lines with words are: counted only when it could fail.
+    if quoted * 2 < len(lines) and quoted * 2 < sum(1 for line in lines if line.strip()):
         return text
     return "\n".join(line[1:].removeprefix(" ") if line.startswith(">") else line for line in lines)
 

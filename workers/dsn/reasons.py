@@ -295,13 +295,19 @@ _COMMANDS = {
 }
 
 
+def may_show_transcript(text: str) -> bool:
+    """Whether ``text`` (normalized or not) can hold a transcript: normalizing keeps its
+    markers, so most reports are told without normalizing or scanning them."""
+    return ">>>" in text or "<<<" in text or "talking" in text.lower()
+
+
 def transcript_command(lowered: str) -> str:
     """The command a session transcript (``>>> RCPT TO:<...>`` / ``<<< 550 ...``) shows the
     refusal answering: the last command sent before the first permanent refusal (else the
     first temporary one). A refusal before any command of its connection answered the
     greeting: ``CONNECT``. ``""`` when the text has no transcript with commands."""
-    if ">>>" not in lowered and "<<<" not in lowered and "while talking to" not in lowered:
-        return ""  # no transcript (most reports): told without the scan below
+    if not may_show_transcript(lowered):
+        return ""
     last = ""
     # A reply is placed only where the transcript logs what was sent: after a command, or
     # at the start of a connection ("while talking to host:" then the greeting's reply).
