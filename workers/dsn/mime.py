@@ -243,6 +243,8 @@ def content_type(value: str) -> tuple[str, dict[str, str]]:
     # The first word: a folded field may lack the ";" before its parameters.
     kind = (value.partition(";")[0].split() or ["text/plain"])[0].lower()
     params: dict[str, str] = {}
+    if "=" not in value:  # no parameter (most parts): not scanned for one
+        return kind, params
     for name, raw in _PARAM_RE.findall(value):
         if raw.startswith('"'):
             raw = raw[1:-1].replace('\\"', '"')
