@@ -54,6 +54,19 @@ class Handled:
     dropped_recipients: int = 0  # listed past the parser's limit: no Event made for them
 
 
+@dataclass(frozen=True)
+class _Mail:
+    """One mail on its way to the database: its bytes, what the parser read in it, what it
+    is, the job it names, its key, and when it is recorded."""
+
+    message: FetchedMessage
+    report: BounceReport
+    disposition: Disposition
+    named: NamedJob
+    key: str
+    now: datetime
+
+
 class BouncePipeline:
     def __init__(self, engine: Engine, settings: BounceSettings, secret_key: str | None) -> None:
         self._engine = engine
@@ -61,116 +74,94 @@ class BouncePipeline:
         self._keys = verification_keys(secret_key)
 
     def record(self, message: FetchedMessage, now: datetime | None = None) -> Handled:
-        now = now or utc_now()
         report = parse_bounce(message.raw)
         disposition = decide(report, message.raw)
         if not disposition.records:
             return Handled(disposition.kind, disposition.destination, None)
         key = bounce_key(message.raw, report.message_id)
         named = named_job(report, self._keys)
-        return self._store(message, report, disposition, named, key, now)
+        return self._store(_Mail(message, report, disposition, named, key, now or utc_now()))
 
-    def _store(
-        self,
-        message: FetchedMessage,
-        report: BounceReport,
-        disposition: Disposition,
-        named: NamedJob,
-        key: str,
-        now: datetime,
-    ) -> Handled:
+    def _store(self, mail: _Mail) -> Handled:
         """Write the mail's records in one transaction, unless its key is recorded already
         (``duplicate``). Another worker may commit the same mail, or a suppression of the
         same address, between our reads and our writes: the second pass sees which."""
+        disposition = mail.disposition
         for retried in (False, True):
             try:
                 with session_scope(self._engine) as session:
-                    recorded = select(RawBounce.id).where(RawBounce.bounce_key == key)
+                    recorded = select(RawBounce.id).where(RawBounce.bounce_key == mail.key)
                     if session.exec(recorded).first():
                         return Handled(
-                            disposition.kind, disposition.destination, key, duplicate=True
+                            disposition.kind, disposition.destination, mail.key, duplicate=True
                         )
-                    return self._write(session, message, report, disposition, named, key, now)
+                    return self._write(session, mail)
             except IntegrityError:
                 if retried:
                     raise
         raise AssertionError("unreachable: the second pass returns or raises")
 
-    def _write(
-        self,
-        session: Session,
-        message: FetchedMessage,
-        report: BounceReport,
-        disposition: Disposition,
-        named: NamedJob,
-        key: str,
-        now: datetime,
-    ) -> Handled:
+    def _write(self, session: Session, mail: _Mail) -> Handled:
         raw = RawBounce(
-            bounce_key=key,
-            content=message.raw,
-            size=max(message.ref.size, len(message.raw)),
-            dropped_recipients=report.dropped_recipients,
+            bounce_key=mail.key,
+            content=mail.message.raw,
+            size=max(mail.message.ref.size, len(mail.message.raw)),
+            dropped_recipients=mail.report.dropped_recipients,
         )
         session.add(raw)
         session.flush()
-        job = session.get(MailMessage, named.job_id) if named.job_id else None
+        job_id = mail.named.job_id
+        job = session.get(MailMessage, job_id) if job_id else None
         tenant = job.tenant if job is not None else None
-        with log_context(job_id=named.job_id, tenant=tenant):
-            return self._write_records(session, report, disposition, named, key, raw, job, now)
+        with log_context(job_id=job_id, tenant=tenant):
+            return self._write_records(session, mail, raw, job)
 
     def _write_records(
-        self,
-        session: Session,
-        report: BounceReport,
-        disposition: Disposition,
-        named: NamedJob,
-        key: str,
-        raw: RawBounce,
-        job: MailMessage | None,
-        now: datetime,
+        self, session: Session, mail: _Mail, raw: RawBounce, job: MailMessage | None
     ) -> Handled:
         tenant = job.tenant if job is not None else None
-        built = build_events(report, disposition, named, tenant, key, raw.id, now)
-        strangers = unpin_strangers(built, job, self._keys) if named.job_id else []
+        built = build_events(
+            mail.report, mail.disposition, mail.named, tenant, mail.key, raw.id, mail.now
+        )
+        strangers = unpin_strangers(built, job, self._keys) if mail.named.job_id else []
         events = record_events(session, built)
         pinned = [event for event in events if event.verified]
         suppressed: list[str] = []
         if job is not None:
-            self._update_job(job, pinned, now)
+            self._update_job(job, pinned, mail.now)
             session.add(job)
-            suppressed = self._suppress(session, job.tenant, pinned, now)
-        if report.dropped_recipients:
+            suppressed = self._suppress(session, job.tenant, pinned, mail.now)
+        if mail.report.dropped_recipients:
             log().warning(
                 "report lists more recipients than are read: no Event for the rest",
-                bounce_key=key,
-                read=len(report.recipients),
-                dropped_recipients=report.dropped_recipients,
+                bounce_key=mail.key,
+                read=len(mail.report.recipients),
+                dropped_recipients=mail.report.dropped_recipients,
                 limit=MAX_DSN_RECIPIENTS,
             )
         if strangers:
             log().warning(
                 "bounce names addresses its job was not sent to: recorded, not counted",
-                bounce_key=key,
+                bounce_key=mail.key,
                 not_recipients=len(strangers),
             )
         reasons = tuple(event.reason for event in events)
         log().info(
             "bounce recorded",
-            claimed_job_id=named.claimed_job_id if not named.verified else None,
-            bounce_key=key,
-            kind=disposition.kind.value,
+            claimed_job_id=mail.named.claimed_job_id if not mail.named.verified else None,
+            bounce_key=mail.key,
+            kind=mail.disposition.kind.value,
             reasons=list(reasons),
             suppressed=suppressed,
         )
         return Handled(
-            disposition.kind,
-            disposition.destination,
-            key,
-            job_id=named.job_id if pinned else None,
+            mail.disposition.kind,
+            mail.disposition.destination,
+            mail.key,
+            job_id=mail.named.job_id if pinned else None,
             reasons=reasons,
             suppressed=tuple(suppressed),
-            dropped_recipients=report.dropped_recipients,
+            dropped_recipients=mail.report.dropped_recipients,
         )
 
     def _update_job(self, job: MailMessage, events: list[Event], now: datetime) -> None:
@@ -244,5 +235,6 @@ class BouncePipeline:
         key = bounce_key(message.raw, "")
         disposition = Disposition(MailKind.UNPARSED, f"worker error: {type(error).__name__}")
         empty = BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="")
-        named = NamedJob(None, None, False)
-        return self._store(message, empty, disposition, named, key, utc_now())
+        return self._store(
+            _Mail(message, empty, disposition, NamedJob(None, None, False), key, utc_now())
+        )

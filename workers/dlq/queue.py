@@ -45,6 +45,7 @@ from pika.spec import Basic
 from workers.broker import names
 from workers.broker.aio import AioConnection, coalesce_writes, open_connection
 from workers.broker.connection import connect
+from workers.broker.publisher import copy_properties
 from workers.broker.topology import WALK_LOCK_SUFFIX
 from workers.dlq.letters import DeadLetter
 
@@ -224,21 +225,8 @@ class _Lane:
 def _copy_properties(
     properties: Any, headers: dict[str, Any], message_id: str | None
 ) -> pika.BasicProperties:
-    return pika.BasicProperties(
-        content_type=properties.content_type,
-        content_encoding=properties.content_encoding,
-        delivery_mode=pika.DeliveryMode.Persistent,
-        priority=properties.priority,
-        correlation_id=properties.correlation_id,
-        reply_to=properties.reply_to,
-        expiration=properties.expiration,
-        message_id=message_id,
-        timestamp=properties.timestamp,
-        type=properties.type,
-        # not user_id: the broker refuses a message that names another user than ours
-        app_id=properties.app_id,
-        headers={k: v for k, v in headers.items() if k not in _DELIVERY_HEADERS},
-    )
+    kept = {k: v for k, v in headers.items() if k not in _DELIVERY_HEADERS}
+    return copy_properties(properties, kept, message_id, properties.expiration)
 
 
 class _Walk:

@@ -16,6 +16,7 @@ from typing import Any
 import pika
 
 from workers.broker import names
+from workers.broker.publisher import copy_properties
 
 MAX_HEADER_TEXT = 2000
 _BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-", "x-delivery-count")
@@ -81,20 +82,6 @@ def _kept_headers(properties: pika.BasicProperties) -> dict[str, Any]:
     }
 
 
-def _copy(properties: pika.BasicProperties, headers: dict[str, Any]) -> pika.BasicProperties:
-    return pika.BasicProperties(
-        content_type=properties.content_type,
-        content_encoding=properties.content_encoding,
-        delivery_mode=pika.DeliveryMode.Persistent,
-        message_id=properties.message_id,
-        correlation_id=properties.correlation_id,
-        timestamp=properties.timestamp,
-        type=properties.type,
-        app_id=properties.app_id,
-        headers=headers,
-    )
-
-
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -128,7 +115,5 @@ def failed_properties(
     )
     if stage is not None:  # where it failed: after DATA, the server may have the mail
         headers[names.HEADER_STAGE] = str(stage)
-    copy = _copy(properties, headers)
-    if expiration_ms is not None:
-        copy.expiration = str(expiration_ms)
-    return copy
+    expiration = str(expiration_ms) if expiration_ms is not None else None
+    return copy_properties(properties, headers, properties.message_id, expiration)

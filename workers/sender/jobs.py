@@ -165,28 +165,24 @@ class JobHandler:
         if claim.verdict == Verdict.DUPLICATE:
             self.log.info("duplicate")
             self.stats.duplicates += 1
-            metrics.JOBS_SKIPPED.labels("duplicate").inc()
-            await self._notify(
+            await self._skip(
                 attempt,
+                "duplicate",
                 EventType.SENT,
                 MailStatus.SENT,
-                message_id=attempt.message_id,
                 smtp_response=claim.previous_response,
             )
-            self._ack(delivery)
         elif claim.verdict == Verdict.SUPPRESSED:
             self.log.info("suppressed", recipients=sorted(claim.suppressed))
             self.stats.suppressed += 1
-            metrics.JOBS_SKIPPED.labels("suppressed").inc()
-            await self._notify(
+            await self._skip(
                 attempt,
+                "suppressed",
                 EventType.FAILED,
                 MailStatus.SUPPRESSED,
-                message_id=attempt.message_id,
                 error_class=ErrorClass.SUPPRESSED,
-                suppressed=tuple(sorted(claim.suppressed)),
+                suppressed=sorted(claim.suppressed),
             )
-            self._ack(delivery)
         elif claim.verdict == Verdict.CONFIG_ERROR:
             failure = Failure(Kind.PERMANENT, ErrorClass.CONFIG, claim.config_error or "config")
             await self._give_up(attempt, failure)
@@ -281,11 +277,11 @@ class JobHandler:
             attempt,
             EventType.SENT,
             MailStatus.SENT,
-            message_id=attempt.message_id,
+            mail_message_id=attempt.message_id,
             smtp_host=remote,
             smtp_response=accepted.reply,
-            refused=tuple(r.recipient for r in accepted.refusals),
-            suppressed=tuple(sorted(claim.suppressed)),
+            refused=[r.recipient for r in accepted.refusals],
+            suppressed=sorted(claim.suppressed),
             possible_duplicate=claim.possible_duplicate,
         )
         self._ack(attempt.delivery)
@@ -414,7 +410,7 @@ class JobHandler:
             smtp_host=attempt.remote,
             error_class=failure.error_class,
             error_text=text,
-            refused=tuple(r.recipient for r in failure.refusals),
+            refused=[r.recipient for r in failure.refusals],
         )
         self.log.warning(
             "dead_lettered",
@@ -507,6 +503,14 @@ class JobHandler:
             recorded=recorded,
         )
         self._ack(delivery)
+
+    async def _skip(
+        self, attempt: Attempt, reason: str, event: EventType, status: MailStatus, **details: Any
+    ) -> None:
+        """Acknowledge a job that needs no send (``reason``) once its notice is published."""
+        metrics.JOBS_SKIPPED.labels(reason).inc()
+        await self._notify(attempt, event, status, mail_message_id=attempt.message_id, **details)
+        self._ack(attempt.delivery)
 
     async def _notify(
         self, attempt: Attempt, event: EventType, status: MailStatus, **details: Any

@@ -23,56 +23,58 @@ from workers.broker import names
 from workers.broker.publisher import JSON
 
 
+def _unsaid() -> dict[str, Any]:
+    """The details of a delivery that a notice leaves out: nothing to say."""
+    return {
+        "replay": 0,
+        "mail_message_id": None,
+        "smtp_host": None,
+        "smtp_response": None,
+        "error_class": None,
+        "error_text": None,
+        "refused": [],
+        "suppressed": [],
+        "possible_duplicate": False,
+    }
+
+
 @dataclass(frozen=True)
 class Notice:
+    """A notice about one job: the envelope's fields and the delivery's details."""
+
     event: EventType  # SENT or FAILED
     job_id: str
     tenant: str
-    user_code: str
-    status: MailStatus
-    attempt: int
-    message_id: str | None = None
-    smtp_host: str | None = None
-    smtp_response: str | None = None
-    error_class: str | None = None
-    error_text: str | None = None
-    refused: tuple[str, ...] = ()
-    suppressed: tuple[str, ...] = ()
-    possible_duplicate: bool = False
-    replay: int = 0  # replays from the dead-letter queue: part of the message id
+    delivery: Delivery
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
     def for_job(
         cls, event: EventType, job: MailJobV1, status: MailStatus, attempt: int, **details: Any
     ) -> Notice:
-        """The notice of ``event`` about ``job``; ``details`` are the optional fields."""
-        return cls(event, str(job.job_id), job.tenant, job.user_code, status, attempt, **details)
+        """The notice of ``event`` about ``job``; ``details`` are the other fields of
+        :class:`Delivery` that have something to say (``replay`` counts the replays from the
+        dead-letter queue: part of the message id)."""
+        delivery = Delivery(
+            user_code=job.user_code,
+            status=str(status),
+            attempt=attempt,
+            **{**_unsaid(), **details},
+        )
+        return cls(event, str(job.job_id), job.tenant, delivery)
 
     @property
     def amqp_message_id(self) -> str:
-        return sender_message_id(self.event, self.job_id, self.replay, self.attempt)
+        return sender_message_id(
+            self.event, self.job_id, self.delivery.replay, self.delivery.attempt
+        )
 
     def message(self) -> SentEvent | FailedEvent:
         """The event message (schemas/events.py): the envelope and the delivery's details."""
-        data = Delivery(
-            user_code=self.user_code,
-            status=str(self.status),
-            attempt=self.attempt,
-            replay=self.replay,
-            mail_message_id=self.message_id,
-            smtp_host=self.smtp_host,
-            smtp_response=self.smtp_response,
-            error_class=self.error_class,
-            error_text=self.error_text,
-            refused=list(self.refused),
-            suppressed=list(self.suppressed),
-            possible_duplicate=self.possible_duplicate,
-        )
         model = SentEvent if self.event == EventType.SENT else FailedEvent
         return model(
             **envelope(self.event, self.amqp_message_id, self.job_id, self.tenant, self.at),
-            data=data,
+            data=self.delivery,
         )
 
     def body(self) -> bytes:
