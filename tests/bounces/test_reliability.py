@@ -32,6 +32,7 @@ from tests.bounces.running import (
     worker_env,
 )
 from tests.contracts import check_event
+from tests.queues import drain
 from tests.smtp_servers import free_port
 from workers.broker import names
 from workers.demo import local
@@ -43,8 +44,7 @@ EXTRA_BOUNCES = 400
 
 def drain_message_ids(broker: BlockingChannel) -> Counter[str]:
     found: Counter[str] = Counter()
-    while (got := broker.basic_get(names.EVENTS_QUEUE, auto_ack=True))[0] is not None:
-        _method, properties, body = got
+    for properties, body in drain(broker, names.EVENTS_QUEUE):
         message = check_event(properties, body)
         assert properties.message_id == f"{message['type']}:event:{message['data']['event_id']}"
         found[properties.message_id] += 1

@@ -7,6 +7,7 @@ import pytest
 from pika.adapters.blocking_connection import BlockingChannel
 
 from tests.conftest import TEST_RETRY_LADDER
+from tests.queues import message_ids
 from workers.broker import names
 from workers.broker.connection import connect
 from workers.broker.topology import (
@@ -84,12 +85,7 @@ def _old_dead_queue(channel: BlockingChannel, letters: int) -> list[str]:
 
 
 def _dead_letters(channel: BlockingChannel) -> list[str]:
-    found: list[str] = []
-    while True:
-        method, properties, _ = channel.basic_get(names.DEAD_QUEUE, auto_ack=True)
-        if method is None:
-            return found
-        found.append(properties.message_id)
+    return message_ids(channel, names.DEAD_QUEUE)
 
 
 def test_an_earlier_dead_letter_queue_is_migrated_with_every_letter_in_order(
@@ -174,10 +170,7 @@ def test_an_events_queue_of_an_earlier_release_is_recreated_with_its_messages(
         channel.queue_declare(f"{names.EVENTS_QUEUE}.migrating", passive=True)
     assert missing.value.reply_code == 404
     connection.close()
-    ids = []
-    while (got := broker.basic_get(names.EVENTS_QUEUE, auto_ack=True))[0] is not None:
-        ids.append(got[1].message_id)
-    assert ids == [f"m-{number}" for number in range(5)]
+    assert message_ids(broker, names.EVENTS_QUEUE) == [f"m-{number}" for number in range(5)]
     # Still bound: a new event reaches it, and declaring again changes nothing.
     broker.basic_publish(names.EVENTS_EXCHANGE, names.EVENT_FAILED, b"{}")
     assert broker.queue_declare(names.EVENTS_QUEUE, passive=True).method.message_count == 1

@@ -9,17 +9,13 @@ from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
 
 from tests.jobs import job_bytes, make_job
+from tests.queues import message_ids
 from workers.broker import names
 from workers.cli.main import cli
 
 
 def drain(channel: BlockingChannel) -> list[str]:
-    ids: list[str] = []
-    while True:
-        method, properties, _body = channel.basic_get(names.SEND_QUEUE, auto_ack=True)
-        if method is None:
-            return ids
-        ids.append(properties.message_id)
+    return message_ids(channel, names.SEND_QUEUE)
 
 
 def test_one_pretty_printed_job_is_published(

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from schemas.tables import SenderMode, SystemSettings, TlsMode, UserMailSettings
+from schemas.tables import SenderMode, TlsMode, UserMailSettings
+from tests.cards import acme_admin, acme_with_admin_as_global, store
 from workers.config import errors
 from workers.config.resolved import Source, Tier
 from workers.config.secrets import PasswordBox
@@ -17,29 +18,12 @@ from workers.store.engine import session_scope
 SETTINGS = Settings(secret_key="db-key", event_domain="events.erpmail.test")
 
 
-def store(engine: Engine, *rows: object) -> None:
-    with session_scope(engine) as session:
-        for row in rows:
-            session.add(row)
-
-
-def acme_with_admin_as_global() -> SystemSettings:
-    """Tenant acme, whose *mail sending user code* names ADMIN."""
-    return SystemSettings(
-        tenant="acme", company_name="Acme AS", company_slug="acme", mail_sending_user_code="ADMIN"
-    )
-
-
 def test_a_user_with_only_credentials_inherits_the_global_server(engine: Engine) -> None:
     box = PasswordBox(SETTINGS.secret_key)
     store(
         engine,
         acme_with_admin_as_global(),
-        UserMailSettings(
-            tenant="acme",
-            user_code="ADMIN",
-            email="admin@acme.ee",
-            smtp_host="smtp.acme.ee",
+        acme_admin(
             smtp_port=465,
             smtp_tls=TlsMode.SSL,
             smtp_username="admin",
@@ -116,12 +100,8 @@ def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
     store(
         engine,
         acme_with_admin_as_global(),
-        UserMailSettings(
-            tenant="acme",
-            user_code="ADMIN",
-            smtp_host="smtp.acme.ee",
-            smtp_port=587,
-            smtp_tls=TlsMode.STARTTLS,
+        acme_admin(
+            email=None,
             smtp_username="admin",
             smtp_password_encrypted=PasswordBox("lost-key").encrypt("pw"),
         ),

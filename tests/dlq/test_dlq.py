@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
 
+from tests.queues import drain
 from workers.broker import names
 from workers.cli.main import cli
 from workers.dlq.letters import DeadLetter
@@ -50,12 +51,9 @@ def dead_letter(
 
 
 def taken(channel: BlockingChannel, queue: str) -> list[tuple[str, dict[str, Any]]]:
-    out: list[tuple[str, dict[str, Any]]] = []
-    while True:
-        method, properties, _ = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            return out
-        out.append((properties.message_id, properties.headers or {}))
+    return [
+        (properties.message_id, properties.headers or {}) for properties, _ in drain(channel, queue)
+    ]
 
 
 def run(*args: str) -> Any:

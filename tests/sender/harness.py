@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from schemas.tables import Event, MailMessage, UserMailSettings
 from tests.contracts import check_event
+from tests.queues import drain
 from workers.broker import names
 from workers.broker.publisher import ConfirmingPublisher, job_properties
 from workers.logging import configure_logging
@@ -125,12 +126,7 @@ class Harness:
             return list(session.exec(select(Event)))
 
     def drain(self, queue: str) -> list[tuple[pika.BasicProperties, bytes]]:
-        messages: list[tuple[pika.BasicProperties, bytes]] = []
-        while True:
-            method, properties, body = self.broker.basic_get(queue, auto_ack=True)
-            if method is None:
-                return messages
-            messages.append((properties, body))
+        return drain(self.broker, queue)
 
     def queue_depth(self, queue: str) -> int:
         declared = self.broker.queue_declare(queue, passive=True)

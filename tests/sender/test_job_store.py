@@ -14,11 +14,11 @@ from schemas.tables import (
     MailMessage,
     MailStatus,
     Suppression,
-    SystemSettings,
     TlsMode,
     UserMailSettings,
     utc_now,
 )
+from tests.cards import acme_admin, acme_with_admin_as_global
 from workers.config.presets import load_presets
 from workers.config.resolved import ResolvedConfig
 from workers.config.service import resolve_for_job
@@ -80,24 +80,8 @@ def _row(engine: Engine, job: MailJobV1) -> MailMessage | None:
 def _seed(engine: Engine) -> None:
     now = utc_now()
     with session_scope(engine) as session:
-        session.add(
-            SystemSettings(
-                tenant="acme",
-                company_name="Acme AS",
-                company_slug="acme",
-                mail_sending_user_code="ADMIN",
-            )
-        )
-        session.add(
-            UserMailSettings(
-                tenant="acme",
-                user_code="ADMIN",
-                email="admin@acme.ee",
-                smtp_host="smtp.acme.ee",
-                smtp_port=587,
-                smtp_tls=TlsMode.STARTTLS,
-            )
-        )
+        session.add(acme_with_admin_as_global())
+        session.add(acme_admin())
         session.add(UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"))
         session.add(UserMailSettings(tenant="beta", user_code="MARI", email="mari@beta.ee"))
         session.add(Suppression(tenant="acme", address="blocked@example.ee", reason="hard"))
