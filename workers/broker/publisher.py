@@ -40,6 +40,20 @@ def job_properties(job_id: str, headers: dict[str, Any] | None = None) -> pika.B
     )
 
 
+# What a message published again keeps of the original's properties; not user_id: the
+# broker refuses a message that names another user than ours.
+_KEPT_PROPERTIES = (
+    "content_type",
+    "content_encoding",
+    "priority",
+    "correlation_id",
+    "reply_to",
+    "timestamp",
+    "type",
+    "app_id",
+)
+
+
 def copy_properties(
     properties: pika.BasicProperties,
     headers: dict[str, Any],
@@ -49,19 +63,11 @@ def copy_properties(
     """A persistent copy of a message's properties with ``headers``, for a job or letter
     published again (a retry, a dead letter, a replay or a letter put back)."""
     return pika.BasicProperties(
-        content_type=properties.content_type,
-        content_encoding=properties.content_encoding,
         delivery_mode=pika.DeliveryMode.Persistent,
-        priority=properties.priority,
-        correlation_id=properties.correlation_id,
-        reply_to=properties.reply_to,
-        expiration=expiration,
         message_id=message_id,
-        timestamp=properties.timestamp,
-        type=properties.type,
-        # not user_id: the broker refuses a message that names another user than ours
-        app_id=properties.app_id,
+        expiration=expiration,
         headers=headers,
+        **{name: getattr(properties, name) for name in _KEPT_PROPERTIES},
     )
 
 
