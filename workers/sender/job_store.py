@@ -267,29 +267,11 @@ def _claim_history(
     if replay > (existing.replayed if existing else 0):
         rows.append(_history(job_id, JobStep.REPLAYED, now, 0, replay))
     if values["status"] == MailStatus.SUPPRESSED:
-        rows.append(
-            _history(
-                job_id,
-                JobStep.SUPPRESSED,
-                now,
-                request.attempt,
-                replay,
-                error_class=values["error_class"],
-                error_text=values["error_text"],
-            )
-        )
+        step, details = JobStep.SUPPRESSED, ("error_class", "error_text")
     else:
-        rows.append(
-            _history(
-                job_id,
-                JobStep.STARTED,
-                now,
-                request.attempt,
-                replay,
-                smtp_host=values["smtp_host"],
-                config_source=values["config_source"],
-            )
-        )
+        step, details = JobStep.STARTED, ("smtp_host", "config_source")
+    kept = {name: values[name] for name in details}
+    rows.append(_history(job_id, step, now, request.attempt, replay, **kept))
     return rows
 
 

@@ -20,7 +20,6 @@ from typing import Any
 import pika
 from sqlmodel import Session
 
-from schemas.events import EventType
 from schemas.job import JobRejected, MailJobV1, parse_job
 from schemas.tables import MailStatus
 from workers.broker import names
@@ -166,11 +165,7 @@ class JobHandler:
             self.log.info("duplicate")
             self.stats.duplicates += 1
             await self._skip(
-                attempt,
-                "duplicate",
-                EventType.SENT,
-                MailStatus.SENT,
-                smtp_response=claim.previous_response,
+                attempt, "duplicate", MailStatus.SENT, smtp_response=claim.previous_response
             )
         elif claim.verdict == Verdict.SUPPRESSED:
             self.log.info("suppressed", recipients=sorted(claim.suppressed))
@@ -178,7 +173,6 @@ class JobHandler:
             await self._skip(
                 attempt,
                 "suppressed",
-                EventType.FAILED,
                 MailStatus.SUPPRESSED,
                 error_class=ErrorClass.SUPPRESSED,
                 suppressed=sorted(claim.suppressed),
@@ -275,7 +269,6 @@ class JobHandler:
         metrics.JOBS_SENT.labels(attempt.tier).inc()
         await self._notify(
             attempt,
-            EventType.SENT,
             MailStatus.SENT,
             mail_message_id=attempt.message_id,
             smtp_host=remote,
@@ -405,7 +398,6 @@ class JobHandler:
         )
         await self._notify(
             attempt,
-            EventType.FAILED,
             MailStatus.DEAD,
             smtp_host=attempt.remote,
             error_class=failure.error_class,
@@ -486,7 +478,6 @@ class JobHandler:
         )
         if recorded:
             notice = Notice.for_job(
-                EventType.FAILED,
                 job,
                 MailStatus.DEAD,
                 info.attempt,
@@ -505,19 +496,17 @@ class JobHandler:
         self._ack(delivery)
 
     async def _skip(
-        self, attempt: Attempt, reason: str, event: EventType, status: MailStatus, **details: Any
+        self, attempt: Attempt, reason: str, status: MailStatus, **details: Any
     ) -> None:
         """Acknowledge a job that needs no send (``reason``) once its notice is published."""
         metrics.JOBS_SKIPPED.labels(reason).inc()
-        await self._notify(attempt, event, status, mail_message_id=attempt.message_id, **details)
+        await self._notify(attempt, status, mail_message_id=attempt.message_id, **details)
         self._ack(attempt.delivery)
 
-    async def _notify(
-        self, attempt: Attempt, event: EventType, status: MailStatus, **details: Any
-    ) -> None:
-        """Publish ``event`` about the attempt's job (``mail.sent``, ``mail.failed``)."""
+    async def _notify(self, attempt: Attempt, status: MailStatus, **details: Any) -> None:
+        """Publish the notice of the attempt's job now in ``status``."""
         notice = Notice.for_job(
-            event, attempt.job, status, attempt.number, replay=attempt.info.replayed, **details
+            attempt.job, status, attempt.number, replay=attempt.info.replayed, **details
         )
         await self._publish_notice(attempt.delivery, notice)
 

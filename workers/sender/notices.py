@@ -49,12 +49,12 @@ class Notice:
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @classmethod
-    def for_job(
-        cls, event: EventType, job: MailJobV1, status: MailStatus, attempt: int, **details: Any
-    ) -> Notice:
-        """The notice of ``event`` about ``job``; ``details`` are the other fields of
-        :class:`Delivery` that have something to say (``replay`` counts the replays from the
-        dead-letter queue: part of the message id)."""
+    def for_job(cls, job: MailJobV1, status: MailStatus, attempt: int, **details: Any) -> Notice:
+        """The notice about ``job`` now in ``status``: ``mail.sent`` when sent, else
+        ``mail.failed``; ``details`` are the other fields of :class:`Delivery` that have
+        something to say (``replay`` counts the replays from the dead-letter queue: part of
+        the message id)."""
+        event = EventType.SENT if status == MailStatus.SENT else EventType.FAILED
         delivery = Delivery(
             user_code=job.user_code,
             status=str(status),

@@ -195,6 +195,42 @@ def _decoded_challenge(text: str) -> str | None:
     return decoded if decoded.isprintable() and decoded else None
 
 
+# Replies whose cause and fix do not depend on the text: (cause, what the server did, fix).
+_AUTH_REPLIES: dict[int, tuple[Cause, str, str]] = {
+    Reply.ENCRYPTION_REQUIRED: (
+        Cause.ENCRYPTION_REQUIRED,
+        "wants TLS before it accepts a login",
+        "use TLS mode starttls (port 587) or ssl (port 465)",
+    ),
+    Reply.MECHANISM_UNKNOWN: (
+        Cause.AUTH_NO_COMMON_MECHANISM,
+        "does not accept the authentication mechanism erpmail used",
+        "the server and erpmail share no login mechanism (erpmail speaks PLAIN, LOGIN and "
+        "CRAM-MD5); ask the provider which one the server takes",
+    ),
+}
+_GREETING_REFUSED = (
+    Cause.GREETING_REFUSED,
+    "refused the session in its greeting",
+    "the server does not take mail from this machine now (busy, or blocks this address); "
+    "try later, or ask its administrator",
+)
+_REFUSED_AT: dict[Step, tuple[Cause, str, str]] = {
+    Step.CONNECT: _GREETING_REFUSED,
+    Step.GREETING: _GREETING_REFUSED,
+    Step.EHLO: (
+        Cause.EHLO_REFUSED,
+        "refused EHLO",
+        "the server does not accept this client's greeting; ask its administrator",
+    ),
+    Step.STARTTLS: (
+        Cause.STARTTLS_REFUSED,
+        "refused to start TLS",
+        "try TLS mode ssl on port 465, or ask the provider which TLS mode it uses",
+    ),
+}
+
+
 def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Cause, str, str]:
     where = _where(endpoint)
     if code == Reply.AUTH_CONTINUE:
@@ -211,19 +247,9 @@ def _auth_reply(code: int, text: str, endpoint: SmtpEndpoint | None) -> tuple[Ca
             "allow it. Elsewhere the server wants another step of the mechanism or reports an "
             "OAuth error in that 334 text; check the username and password",
         )
-    if code == Reply.ENCRYPTION_REQUIRED:
-        return (
-            Cause.ENCRYPTION_REQUIRED,
-            f"{where} wants TLS before it accepts a login",
-            "use TLS mode starttls (port 587) or ssl (port 465)",
-        )
-    if code == Reply.MECHANISM_UNKNOWN:
-        return (
-            Cause.AUTH_NO_COMMON_MECHANISM,
-            f"{where} does not accept the authentication mechanism erpmail used",
-            "the server and erpmail share no login mechanism (erpmail speaks PLAIN, LOGIN and "
-            "CRAM-MD5); ask the provider which one the server takes",
-        )
+    if code in _AUTH_REPLIES:
+        cause, did, fix = _AUTH_REPLIES[code]
+        return cause, f"{where} {did}", fix
     if Reply.transient(code):
         return (
             Cause.AUTH_REJECTED,
@@ -242,25 +268,9 @@ def _reply(
 ) -> tuple[Cause, str, str]:
     where = _where(endpoint)
     status = enhanced_status(text) or ""
-    if step in (Step.CONNECT, Step.GREETING):
-        return (
-            Cause.GREETING_REFUSED,
-            f"{where} refused the session in its greeting",
-            "the server does not take mail from this machine now (busy, or blocks this "
-            "address); try later, or ask its administrator",
-        )
-    if step == Step.EHLO:
-        return (
-            Cause.EHLO_REFUSED,
-            f"{where} refused EHLO",
-            "the server does not accept this client's greeting; ask its administrator",
-        )
-    if step == Step.STARTTLS:
-        return (
-            Cause.STARTTLS_REFUSED,
-            f"{where} refused to start TLS",
-            "try TLS mode ssl on port 465, or ask the provider which TLS mode it uses",
-        )
+    if step in _REFUSED_AT:
+        cause, did, fix = _REFUSED_AT[step]
+        return cause, f"{where} {did}", fix
     if step == Step.AUTH:
         return _auth_reply(code, text, endpoint)
     if step == Step.MAIL_FROM:
