@@ -23,14 +23,14 @@ def acme_with_admin_as_global() -> SystemSettings:
     )
 
 
-def acme_admin(**fields: Any) -> UserMailSettings:
-    """ADMIN's card at acme, a server of its own (smtp.acme.ee, STARTTLS); ``fields`` change
-    or add columns."""
+def acme_card(user_code: str = "ADMIN", **fields: Any) -> UserMailSettings:
+    """A user's card at acme with a server of its own (smtp.acme.ee, STARTTLS); ``fields``
+    change or add columns."""
     return UserMailSettings(
         **{
             "tenant": "acme",
-            "user_code": "ADMIN",
-            "email": "admin@acme.ee",
+            "user_code": user_code,
+            "email": f"{user_code.lower()}@acme.ee",
             "smtp_host": "smtp.acme.ee",
             "smtp_port": 587,
             "smtp_tls": TlsMode.STARTTLS,

@@ -113,6 +113,20 @@ Message-ID: <erpmail.{uuid.uuid4()}@{EVENT_DOMAIN}>
     return text.replace("\n", "\r\n").encode()
 
 
+def _postfix_dsn_head(to: str, message_id: str, boundary: str) -> str:
+    """The header of a Postfix DSN to ``to``, and the blank line after it."""
+    return f"""Return-Path: <>
+Delivered-To: {to}
+From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
+To: {to}
+Subject: Undelivered Mail Returned to Sender
+Message-ID: {message_id}
+Date: Wed, 25 Nov 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"
+"""
+
+
 def dsn(
     job_id: str | None,
     recipient: str,
@@ -129,16 +143,7 @@ def dsn(
     to = to or return_path or f"someone@{EVENT_DOMAIN}"
     message_id = message_id or f"<{uuid.uuid4().hex}@mx.example.net>"
     boundary = "B-" + uuid.uuid4().hex
-    text = f"""Return-Path: <>
-Delivered-To: {to}
-From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
-To: {to}
-Subject: Undelivered Mail Returned to Sender
-Message-ID: {message_id}
-Date: Wed, 25 Nov 2026 10:00:00 +0000
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"
-
+    text = f"""{_postfix_dsn_head(to, message_id, boundary)}
 --{boundary}
 Content-Type: text/plain; charset=us-ascii
 
@@ -256,16 +261,8 @@ def multi_dsn(
         f"Remote-MTA: dns; mx.example.ee\nDiagnostic-Code: {diagnostic.format(rcpt=rcpt)}\n"
         for rcpt in recipients
     )
-    text = f"""Return-Path: <>
-Delivered-To: {to}
-From: MAILER-DAEMON@mx.example.net (Mail Delivery System)
-To: {to}
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <{uuid.uuid4().hex}@mx.example.net>
-Date: Wed, 25 Nov 2026 10:00:00 +0000
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="{boundary}"
-
+    message_id = f"<{uuid.uuid4().hex}@mx.example.net>"
+    text = f"""{_postfix_dsn_head(to, message_id, boundary)}
 --{boundary}
 Content-Type: text/plain; charset=us-ascii
 

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from schemas.tables import SenderMode, TlsMode, UserMailSettings
-from tests.cards import acme_admin, acme_with_admin_as_global, store
+from tests.cards import acme_card, acme_with_admin_as_global, store
 from workers.config import errors
 from workers.config.resolved import Source, Tier
 from workers.config.secrets import PasswordBox
@@ -23,7 +23,7 @@ def test_a_user_with_only_credentials_inherits_the_global_server(engine: Engine)
     store(
         engine,
         acme_with_admin_as_global(),
-        acme_admin(
+        acme_card(
             smtp_port=465,
             smtp_tls=TlsMode.SSL,
             smtp_username="admin",
@@ -59,13 +59,8 @@ def test_other_tenants_cards_are_not_seen(engine: Engine) -> None:
 def test_a_password_stored_under_another_key_is_a_config_error(engine: Engine) -> None:
     store(
         engine,
-        UserMailSettings(
-            tenant="acme",
-            user_code="MARI",
-            email="mari@acme.ee",
-            smtp_host="smtp.acme.ee",
-            smtp_port=587,
-            smtp_tls=TlsMode.STARTTLS,
+        acme_card(
+            "MARI",
             smtp_username="mari",
             smtp_password_encrypted=PasswordBox("lost-key").encrypt("pw"),
         ),
@@ -79,14 +74,7 @@ def test_a_password_stored_under_another_key_is_a_config_error(engine: Engine) -
 def test_a_tls_mode_no_release_knows_is_a_config_error_not_a_crash(engine: Engine) -> None:
     store(
         engine,
-        UserMailSettings(
-            tenant="acme",
-            user_code="MARI",
-            email="mari@acme.ee",
-            smtp_host="smtp.acme.ee",
-            smtp_port=587,
-            smtp_tls=TlsMode.STARTTLS,
-        ),
+        acme_card("MARI"),
     )
     with session_scope(engine) as session:  # written by hand, or by a newer release
         session.execute(sa.text("UPDATE user_mail_settings SET smtp_tls = 'tls'"))
@@ -100,7 +88,7 @@ def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
     store(
         engine,
         acme_with_admin_as_global(),
-        acme_admin(
+        acme_card(
             email=None,
             smtp_username="admin",
             smtp_password_encrypted=PasswordBox("lost-key").encrypt("pw"),

@@ -18,7 +18,7 @@ from schemas.tables import (
     UserMailSettings,
     utc_now,
 )
-from tests.cards import acme_admin, acme_with_admin_as_global
+from tests.cards import acme_card, acme_with_admin_as_global
 from workers.config.presets import load_presets
 from workers.config.resolved import ResolvedConfig
 from workers.config.service import resolve_for_job
@@ -81,7 +81,7 @@ def _seed(engine: Engine) -> None:
     now = utc_now()
     with session_scope(engine) as session:
         session.add(acme_with_admin_as_global())
-        session.add(acme_admin())
+        session.add(acme_card())
         session.add(UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"))
         session.add(UserMailSettings(tenant="beta", user_code="MARI", email="mari@beta.ee"))
         session.add(Suppression(tenant="acme", address="blocked@example.ee", reason="hard"))
