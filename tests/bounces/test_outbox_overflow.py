@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from schemas.tables import Event
 from tests.contracts import check_event
+from tests.events import hard_bounce
 from workers.bounces.event_rows import SOURCE
 from workers.bounces.outbox import publish_pending
 from workers.broker import names
@@ -39,12 +40,10 @@ def test_refused_events_stay_in_the_outbox_until_the_queue_has_room(
     with session_scope(engine) as session:
         for number in range(3):
             session.add(
-                Event(
+                hard_bounce(
                     source=SOURCE,
                     bounce_key=f"k-{number}",
                     recipient=f"r{number}@example.ee",
-                    reason="userunknown",
-                    bounce_type="hard",
                 )
             )
     received: list[str] = []

@@ -20,9 +20,10 @@ import pytest
 from click.testing import CliRunner, Result
 from pika.adapters.blocking_connection import BlockingChannel
 
-from schemas.tables import Event, MailMessage, MailStatus, Suppression, TlsMode
+from schemas.tables import MailMessage, MailStatus, Suppression, TlsMode
 from tests.certificates import Authority
 from tests.dsn.mails import dsn
+from tests.events import hard_bounce
 from tests.smtp_servers import smtp_server
 from workers.broker import names
 from workers.cli.main import cli
@@ -73,14 +74,12 @@ def test_events_list_and_its_counts_by_reason(database: str) -> None:
     engine = make_engine(database)
     with session_scope(engine) as session:
         session.add(
-            Event(
-                source="dsn",
+            hard_bounce(
                 bounce_key="k1",
                 tenant="acme",
                 recipient=f"{CLOSE_TAG}{TITLE}@example.ee",
                 status="5.1.1",
                 reason=f"{CLOSE_TAG}{CLEAR}",
-                bounce_type="hard",
                 diagnostic=HOSTILE,
                 received_at=datetime(2026, 11, 1, 12, 0),
             )
@@ -106,15 +105,13 @@ def test_job_show(database: str) -> None:
             )
         )
         session.add(
-            Event(
+            hard_bounce(
                 source="smtp",
                 bounce_key=f"smtp:{job_id}",
                 job_id=job_id,
                 tenant="acme",
                 verified=True,
                 recipient="x@example.ee",
-                reason="userunknown",
-                bounce_type="hard",
                 diagnostic=HOSTILE,
             )
         )

@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from schemas.tables import Event, MailMessage, utc_now
+from schemas.tables import MailMessage, utc_now
+from tests.events import hard_bounce
 from tests.jobs import make_job
 from tests.sender.harness import TENANT, Harness
 from tests.sender.servers import Behaviour, SmtpServer
@@ -46,16 +47,13 @@ def test_job_show_tells_a_failed_replayed_sent_and_bounced_job_in_order(
         (event,) = record_events(
             session,
             [
-                Event(
-                    source="dsn",
+                hard_bounce(
                     bounce_key="<bounce-1@mx.example.ee>",
                     job_id=job_id,
                     tenant=TENANT,
                     verified=True,
                     recipient="gone@example.ee",
                     status="5.1.1",
-                    reason="userunknown",
-                    bounce_type="hard",
                     diagnostic="550 5.1.1 <gone@example.ee>: \x1b[31mUser unknown",
                     received_at=utc_now(),
                 )

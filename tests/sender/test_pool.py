@@ -26,18 +26,24 @@ def endpoint(server: SmtpServer) -> SmtpEndpoint:
     return SmtpEndpoint("127.0.0.1", server.port, TlsMode.NONE, timeout_seconds=5)
 
 
+def burst(server: SmtpServer, size: int, mails: int) -> SmtpPools:
+    """``mails`` mails sent to ``server`` at once through pools of ``size``, then closed."""
+    pools = SmtpPools(size=size)
+
+    async def main() -> None:
+        pool = pools.get(endpoint(server))
+        await asyncio.gather(*(send(pool, envelope(n)) for n in range(mails)))
+        await pools.close()
+
+    asyncio.run(main())
+    return pools
+
+
 def test_connections_are_reused_and_never_more_than_the_pool_size(
     smtp_server: StartServer,
 ) -> None:
     server = smtp_server()
-    pools = SmtpPools(size=3)
-
-    async def main() -> None:
-        pool = pools.get(endpoint(server))
-        await asyncio.gather(*(send(pool, envelope(n)) for n in range(60)))
-        await pools.close()
-
-    asyncio.run(main())
+    pools = burst(server, size=3, mails=60)
     assert server.accepted() == 60
     assert pools.stats.connects <= 3
     # the server also counts the readiness probe aiosmtpd's controller makes when it starts
@@ -106,14 +112,7 @@ def test_a_burst_to_one_server_opens_fewer_connections_than_mails(
     smtp_server: StartServer,
 ) -> None:
     server = smtp_server()
-    pools = SmtpPools(size=50)
-
-    async def main() -> None:
-        pool = pools.get(endpoint(server))
-        await asyncio.gather(*(send(pool, envelope(n)) for n in range(50)))
-        await pools.close()
-
-    asyncio.run(main())
+    pools = burst(server, size=50, mails=50)
     assert server.accepted() == 50
     # one connection per mail was the old rule; before anything is measured the policy
     # assumes an opening costs 2.5 mails, so at most about 50 / 2.5 + 1 connections

@@ -96,6 +96,14 @@ def stop(process: subprocess.Popen[bytes]) -> int:
     return process.wait(timeout=60)
 
 
+def wait_all_sent(harness: Harness, jobs: list[dict[str, str]], after: str) -> None:
+    wait_for(
+        lambda: list(harness.statuses().values()).count("sent") == len(jobs),
+        600,
+        f"every job sent after {after}",
+    )
+
+
 def delivered_report(
     server: SmtpServer, harness: Harness, jobs: list[dict[str, str]]
 ) -> dict[str, int]:
@@ -137,11 +145,7 @@ def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_fligh
     assert in_flight > 0 and sent_before < len(jobs), "the kill must land with jobs in flight"
 
     with worker_process(harness, tmp_path, f"restart-{uuid.uuid4().hex[:8]}") as second:
-        wait_for(
-            lambda: list(harness.statuses().values()).count("sent") == len(jobs),
-            600,
-            "every job sent after the restart",
-        )
+        wait_all_sent(harness, jobs, "the restart")
         wait_for(lambda: queues_empty(harness), 30, "the queues to drain")
         assert stop(second) == 0
 
@@ -199,11 +203,7 @@ def test_the_worker_reconnects_when_the_broker_closes_its_connection(
             check=True,
             timeout=60,
         )
-        wait_for(
-            lambda: list(harness.statuses().values()).count("sent") == len(jobs),
-            600,
-            "every job sent after the broker closed the connection",
-        )
+        wait_all_sent(harness, jobs, "the broker closed the connection")
         wait_for(lambda: len(broker_connections(name)) == 1, 30, "the worker reconnected")
         # copies redelivered while their first delivery was still being sent waited out the
         # sending lease in a retry queue; back, they are acked as duplicates
@@ -240,11 +240,7 @@ def test_the_worker_carries_on_through_a_rabbitmq_restart(
             node.ctl("start_app")
             wait_until_answers(node.url)
             harness.broker = connect(f"{node.url}?heartbeat=0", "erpmail-tests").channel()
-            wait_for(
-                lambda: list(harness.statuses().values()).count("sent") == len(jobs),
-                600,
-                "every job sent after RabbitMQ restarted",
-            )
+            wait_all_sent(harness, jobs, "RabbitMQ restarted")
             wait_for(lambda: queues_empty(harness), 60, "the queues to drain")
             assert stop(process) == 0
         report = delivered_report(server, harness, jobs)

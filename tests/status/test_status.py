@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
 
-from schemas.tables import Event, MailStatus, RawBounce, utc_now
+from schemas.tables import MailStatus, RawBounce, utc_now
+from tests.events import hard_bounce
 from tests.jobs import job_bytes, job_row
 from workers.broker import names
 from workers.cli.main import cli
@@ -53,12 +54,9 @@ def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
         session.add(raw)
         session.flush()
         session.add(
-            Event(
-                source="dsn",
+            hard_bounce(
                 bounce_key="k",
                 recipient="a@example.ee",
-                reason="userunknown",
-                bounce_type="hard",
                 raw_bounce_id=raw.id,
             )
         )

@@ -16,6 +16,7 @@ from sqlmodel import select
 from schemas.tables import Event, MailMessage, MailStatus, Suppression, clean_for_store
 from tests.bounces import mails
 from tests.bounces.test_pipeline import add_job
+from tests.events import hard_bounce
 from workers.bounces.disposition import MailKind, decide
 from workers.bounces.pipeline import BouncePipeline
 from workers.bounces.source import FetchedMessage, MessageRef
@@ -36,13 +37,10 @@ def test_a_row_with_nul_and_overlong_text_is_stored_alike_on_both_databases(
 ) -> None:
     with session_scope(engine) as session:
         session.add(
-            Event(
-                source="dsn",
+            hard_bounce(
                 bounce_key="mid:<a\x00b@mx>#0123",
                 recipient="jüri\x00@example.ee",
                 status="5.1.1" + "9" * 40,
-                reason="userunknown",
-                bounce_type="hard",
                 diagnostic="550\x00 user unknown",
                 reporting_mta="r" * 600,
                 bounce_message_id="<a\x00b@mx>",

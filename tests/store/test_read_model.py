@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from schemas.tables import Event, MailMessage, utc_now
+from schemas.tables import MailMessage, utc_now
+from tests.events import hard_bounce
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 
@@ -39,14 +40,11 @@ def test_every_readme_query_runs_finds_its_rows_and_the_first_three_use_an_index
             ]
         ):
             session.add(
-                Event(
-                    source="dsn",
+                hard_bounce(
                     bounce_key=f"key-{number}",
                     job_id=JOB if tenant == "acme" else None,
                     tenant=tenant,
                     recipient=recipient,
-                    reason="userunknown",
-                    bounce_type="hard",
                     received_at=now - timedelta(days=days),
                 )
             )
