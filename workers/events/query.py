@@ -18,6 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from schemas.tables import Event
+from workers.store.rows import row_json
 from workers.store.suppressions import normalize
 
 
@@ -104,27 +105,13 @@ def count_by_reason(session: Session, where: EventFilter = EventFilter()) -> dic
     return {reason: int(count) for reason, count in rows}
 
 
+# The columns an Event shows as JSON, after its id ("event_id"): all but the bookkeeping
+# (when the row was written, and whether the outbox has published it).
+EVENT_JSON_COLUMNS = tuple(
+    name for name in Event.model_fields if name not in ("id", "created_at", "published_at")
+)
+
+
 def event_to_json(event: Event) -> dict[str, Any]:
     """An Event's fields, JSON-ready (the `events list --json` lines and the mail.bounced body)."""
-    return {
-        "event_id": event.id,
-        "source": event.source,
-        "job_id": event.job_id,
-        "tenant": event.tenant,
-        "verified": event.verified,
-        "recipient": event.recipient,
-        "status": event.status,
-        "reply_code": event.reply_code,
-        "reason": event.reason,
-        "bounce_type": event.bounce_type,
-        "action": event.action,
-        "diagnostic": event.diagnostic,
-        "feedback_type": event.feedback_type,
-        "engine": event.engine,
-        "reporting_mta": event.reporting_mta,
-        "remote_mta": event.remote_mta,
-        "bounce_message_id": event.bounce_message_id,
-        "bounce_key": event.bounce_key,
-        "raw_bounce_id": event.raw_bounce_id,
-        "received_at": event.received_at.isoformat() + "Z",
-    }
+    return {"event_id": event.id, **row_json(event, *EVENT_JSON_COLUMNS)}

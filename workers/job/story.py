@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from schemas.tables import Event, JobHistory, JobStep, MailMessage, Suppression
 from workers.events.query import event_to_json
+from workers.store.rows import row_json, utc_json
 
 
 class JobNotFound(LookupError):
@@ -141,13 +142,7 @@ def _suppression_step(row: Suppression) -> Step:
         row.created_at,
         "suppressed",
         f"{row.address} suppressed ({row.reason}){until}",
-        {
-            "address": row.address,
-            "reason": row.reason,
-            "detail": row.detail,
-            "event_id": row.event_id,
-            "expires_at": row.expires_at.isoformat() + "Z" if row.expires_at else None,
-        },
+        row_json(row, "address", "reason", "detail", "event_id", "expires_at"),
     )
 
 
@@ -162,11 +157,7 @@ def timeline(story: Story) -> list[Step]:
 
 def job_summary(job: MailMessage) -> dict[str, Any]:
     """The job's row as it stands, JSON-ready."""
-    fields = job.model_dump()
-    return {
-        key: value.isoformat() + "Z" if isinstance(value, datetime) else value
-        for key, value in fields.items()
-    }
+    return row_json(job)
 
 
 def story_to_json(story: Story) -> dict[str, Any]:
@@ -174,7 +165,7 @@ def story_to_json(story: Story) -> dict[str, Any]:
         "job": job_summary(story.job),
         "timeline": [
             {
-                "at": step.at.isoformat() + "Z",
+                "at": utc_json(step.at),
                 "what": step.what,
                 "summary": step.summary,
                 "detail": step.detail,

@@ -16,6 +16,7 @@ from workers.cli.context import settings_from_env, wide_console
 from workers.cli.params import ADDRESS, CODE, LIMIT, REASON, tenant_option
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
+from workers.store.rows import row_json
 from workers.store.suppressions import lift, normalize, suppress, unexpired
 from workers.terminal import cells, plain
 
@@ -80,15 +81,9 @@ def suppression() -> None:
 
 
 def _row(row: Suppression) -> dict[str, object]:
-    return {
-        "tenant": row.tenant,
-        "address": row.address,
-        "reason": row.reason,
-        "detail": row.detail,
-        "event_id": row.event_id,
-        "created_at": row.created_at.isoformat() + "Z",
-        "expires_at": row.expires_at.isoformat() + "Z" if row.expires_at else None,
-    }
+    return row_json(
+        row, "tenant", "address", "reason", "detail", "event_id", "created_at", "expires_at"
+    )
 
 
 @suppression.command("list")
