@@ -146,6 +146,18 @@ class UserMailSettings(SQLModel, table=True):
     verify_certificate: bool = True
     rate_per_minute: int | None = None
     rate_per_day: int | None = None
+    rate_recipients_per_day: int | None = None
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
+
+
+class RateLimitUsage(SQLModel, table=True):
+    """What one sending account (server and login) has sent lately, shared by every sender
+    process: the windows of its rate limits (``workers.store.rate_windows``), as JSON."""
+
+    __tablename__ = "rate_limit_usage"
+
+    account: str = Field(primary_key=True, max_length=600)
+    usage: str = Field(sa_column=Column(Text, nullable=False))
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
 
 

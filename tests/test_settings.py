@@ -31,6 +31,8 @@ REFUSED = [
     ("ERPMAIL_RETRY_JITTER", "0.9", "from 0 to 0.5"),
     ("ERPMAIL_RETRY_JITTER", "-1", "from 0 to 0.5"),
     ("ERPMAIL_SHUTDOWN_GRACE", "-2", "from 0"),
+    ("ERPMAIL_RATE_WINDOW_SCALE", "0", "from 0.001 to 1.0"),
+    ("ERPMAIL_RATE_WINDOW_SCALE", "2", "from 0.001 to 1.0"),
     ("ERPMAIL_SENDER_PREFETCH", "0", "from 1"),
     ("ERPMAIL_BOUNCE_POLL_SECONDS", "soon", "whole number"),
 ]

@@ -83,6 +83,8 @@ class Settings:
     resend_interrupted: bool = True
     sending_lease_seconds: int = 120
     shutdown_grace_seconds: float = 30.0
+    # rate limits' windows as a fraction of their length (a minute: 60 s × this): for tests
+    rate_window_scale: float = 1.0
 
 
 MAX_SEND_SHARDS = 256
@@ -277,5 +279,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         shutdown_grace_seconds=_float(
             env, "ERPMAIL_SHUTDOWN_GRACE", defaults.shutdown_grace_seconds
+        ),
+        rate_window_scale=_float(
+            env, "ERPMAIL_RATE_WINDOW_SCALE", defaults.rate_window_scale, 0.001, 1.0
         ),
     )

@@ -224,7 +224,10 @@ def test_a_provider_preset_fills_the_server(env: dict[str, str]) -> None:
         "smtp.gmail.com",
         465,
     )
-    assert data["rate_limit"]["per_day"] == 500
+    assert (data["rate_limit"]["per_day"], data["rate_limit"]["recipients_per_day"]) == (
+        2000,
+        10000,
+    )
     assert any("rewrites the envelope sender" in warning for warning in data["warnings"])
 
 

@@ -172,7 +172,7 @@ def test_the_verp_tag_uses_the_first_of_several_keys() -> None:
 
 
 def test_provider_limits_become_the_rate_limit_unless_the_card_sets_one() -> None:
-    assert run(MARI).rate_limit == RateLimit(per_minute=30, per_day=10000)
+    assert run(MARI).rate_limit == RateLimit(per_minute=30, recipients_per_day=10000)
     assert run(MARI).sources["rate_limit"] == Source.PRESET
     assert run(MARI).provider == "office365"
     own = run(replace(MARI_CREDENTIALS_ONLY, rate_per_minute=5))
@@ -182,6 +182,12 @@ def test_provider_limits_become_the_rate_limit_unless_the_card_sets_one() -> Non
         100,
         Source.GLOBAL,
     )
+    # a card replaces the limits it sets; the provider's others still hold
+    assert admin_limited.rate_limit == RateLimit(
+        per_minute=30, per_day=100, recipients_per_day=10000
+    )
+    lifted = run(replace(MARI, rate_recipients_per_day=20000))
+    assert lifted.rate_limit == RateLimit(per_minute=30, recipients_per_day=20000)
     zone = run(replace(MARI_OWN_SERVER, host="smtp.zone.ee", port=465, tls="ssl"))
     assert zone.provider == "zone"
     assert zone.rate_limit.min_interval_seconds == 5.0

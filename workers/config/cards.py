@@ -29,6 +29,7 @@ class UserCard:
     verify_certificate: bool = True
     rate_per_minute: int | None = None
     rate_per_day: int | None = None
+    rate_recipients_per_day: int | None = None
 
     @property
     def has_password(self) -> bool:

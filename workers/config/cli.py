@@ -34,6 +34,7 @@ from workers.config.secrets import signing_key
 from workers.config.service import load_company_row, load_user_row, resolve_for_job
 from workers.config.store import (
     CLEAR,
+    RATE_SETTINGS,
     SETTABLE,
     InvalidSetting,
     rotate_passwords,
@@ -160,9 +161,16 @@ def _password_from(prompt: bool, stdin: bool) -> str | None:
     default=None,
     help="Verify the server's TLS certificate (on unless turned off here).",
 )
-@click.option("--rate-per-minute", type=int, help="At most this many messages per minute.")
-@click.option("--rate-per-day", type=int, help="At most this many messages per day.")
-@click.option("--clear-rate", is_flag=True, help="Remove the rate limits (provider defaults).")
+@click.option("--rate-per-minute", type=int, help="At most this many messages in any minute.")
+@click.option("--rate-per-day", type=int, help="At most this many messages in any 24 hours.")
+@click.option(
+    "--rate-recipients-per-day",
+    type=int,
+    help="At most this many recipients in any 24 hours (each counted every message).",
+)
+@click.option(
+    "--clear-rate", is_flag=True, help="Remove the card's rate limits (the provider's apply)."
+)
 @json_option
 def set_command(
     user_code: str,
@@ -193,7 +201,7 @@ def set_command(
     if clear_password:
         changes["password"] = CLEAR
     if clear_rate:
-        changes.update(rate_per_minute=CLEAR, rate_per_day=CLEAR)
+        changes.update({name: CLEAR for name in RATE_SETTINGS})
     password = _password_from(password_prompt, password_stdin)
     if password is not None:
         changes["password"] = password

@@ -36,6 +36,7 @@ def card_fields(row: UserMailSettings) -> dict[str, Any]:
         "verify_certificate": row.verify_certificate,
         "rate_per_minute": row.rate_per_minute,
         "rate_per_day": row.rate_per_day,
+        "rate_recipients_per_day": row.rate_recipients_per_day,
         "updated_at": row.updated_at.isoformat(timespec="seconds") + "Z",
     }
 
@@ -72,6 +73,8 @@ def rate_text(rate: RateLimit) -> str | None:
         parts.append(f"{rate.per_minute}/minute")
     if rate.per_day is not None:
         parts.append(f"{rate.per_day}/day")
+    if rate.recipients_per_day is not None:
+        parts.append(f"{rate.recipients_per_day} recipients/day")
     if rate.min_interval_seconds is not None:
         parts.append(f"one per {rate.min_interval_seconds:g} s")
     return ", ".join(parts) or None
@@ -122,6 +125,7 @@ def resolved_json(tenant: str, user_code: str, resolved: ResolvedConfig) -> dict
         "rate_limit": {
             "per_minute": resolved.rate_limit.per_minute,
             "per_day": resolved.rate_limit.per_day,
+            "recipients_per_day": resolved.rate_limit.recipients_per_day,
             "min_interval_seconds": resolved.rate_limit.min_interval_seconds,
         },
         "warnings": list(resolved.warnings),
@@ -211,6 +215,7 @@ def preset_json(preset: Preset) -> dict[str, Any]:
         "alternatives": [{"port": a.port, "tls": str(a.tls)} for a in preset.alternatives],
         "rate_per_minute": preset.rate_limit.per_minute,
         "rate_per_day": preset.rate_limit.per_day,
+        "rate_recipients_per_day": preset.rate_limit.recipients_per_day,
         "min_interval_seconds": preset.rate_limit.min_interval_seconds,
         "max_message_bytes": preset.max_message_bytes,
         "limits_note": preset.limits_note,

@@ -135,6 +135,9 @@ def _preset(key: str, raw: Mapping[str, Any], source: Path) -> Preset:
             per_minute=_typed(where, "rate_per_minute", raw.get("rate_per_minute"), int),
             per_day=_typed(where, "rate_per_day", raw.get("rate_per_day"), int),
             min_interval_seconds=float(min_interval) if min_interval is not None else None,
+            recipients_per_day=_typed(
+                where, "rate_recipients_per_day", raw.get("rate_recipients_per_day"), int
+            ),
         ),
         max_message_bytes=_typed(where, "max_message_bytes", raw.get("max_message_bytes"), int),
         limits_note=_typed(where, "limits_note", raw.get("limits_note"), str),

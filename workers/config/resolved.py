@@ -33,9 +33,14 @@ class Tier(StrEnum):
 
 @dataclass(frozen=True)
 class RateLimit:
+    """A configuration's sending limits (None: none): messages a minute and a day, recipients
+    a day (each counted every time a message goes to them), one message per so many seconds.
+    A minute and a day slide (a day is the last 24 hours), as the providers count them."""
+
     per_minute: int | None = None
     per_day: int | None = None
     min_interval_seconds: float | None = None
+    recipients_per_day: int | None = None
 
 
 @dataclass(frozen=True)

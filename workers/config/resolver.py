@@ -14,7 +14,7 @@ relay, reply-to mode), else the user's own address: the resolver says which
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.headerregistry import Address
 
 from schemas.addresses import AddressError, parse_mailbox
@@ -231,12 +231,19 @@ def _provider(
 def _rate_limit(
     cards: list[tuple[UserCard, Source]], preset: Preset | None
 ) -> tuple[RateLimit, Source]:
+    """The provider's limits, each one a card sets replaced by the card's (the first card
+    that sets any: the user's, else the company-wide user's)."""
+    limits = preset.rate_limit if preset is not None else RateLimit()
     for card, source in cards:
-        if card.rate_per_minute is not None or card.rate_per_day is not None:
-            interval = preset.rate_limit.min_interval_seconds if preset else None
-            return RateLimit(card.rate_per_minute, card.rate_per_day, interval), source
-    if preset is not None and preset.rate_limit != RateLimit():
-        return preset.rate_limit, Source.PRESET
+        own = {
+            "per_minute": card.rate_per_minute,
+            "per_day": card.rate_per_day,
+            "recipients_per_day": card.rate_recipients_per_day,
+        }
+        if any(value is not None for value in own.values()):
+            return replace(limits, **{k: v for k, v in own.items() if v is not None}), source
+    if limits != RateLimit():
+        return limits, Source.PRESET
     return RateLimit(), Source.DEFAULT
 
 

@@ -51,6 +51,7 @@ _CARD_COLUMNS = [
         "verify_certificate",
         "rate_per_minute",
         "rate_per_day",
+        "rate_recipients_per_day",
     )
 ]
 # The sending user's card and the tenant's company settings in one statement (built once:
@@ -122,6 +123,7 @@ def card_from_row(
         verify_certificate=row.verify_certificate,
         rate_per_minute=row.rate_per_minute,
         rate_per_day=row.rate_per_day,
+        rate_recipients_per_day=row.rate_recipients_per_day,
     )
 
 

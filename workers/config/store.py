@@ -45,7 +45,9 @@ SETTABLE = (
     "verify_certificate",
     "rate_per_minute",
     "rate_per_day",
+    "rate_recipients_per_day",
 )
+RATE_SETTINGS = ("rate_per_minute", "rate_per_day", "rate_recipients_per_day")
 _COLUMN = {
     "host": "smtp_host",
     "port": "smtp_port",
@@ -122,7 +124,7 @@ def _coerce(name: str, value: Any) -> Any:
         except AddressError as exc:
             raise InvalidEmail(f"the e-mail address {exc}", fix="--email name@example.ee") from None
         return _one_line(name, str(value).strip(), _USERS.c.email.type.length)
-    if name in ("rate_per_minute", "rate_per_day"):
+    if name in RATE_SETTINGS:
         try:
             number = int(value)
         except (TypeError, ValueError):

@@ -2,7 +2,8 @@
 
 For each job: validate (a bad job goes to the dead-letter queue with class ``invalid``);
 claim it in the database (duplicate? suppressed recipients? configuration? then ``sending``);
-build the MIME message; send over a pooled connection (rate limits delay, never fail); record
+build the MIME message; take a slot of the account's rate limit (over it the job waits in a
+retry queue, neither failed nor counted as an attempt); send over a pooled connection; record
 the outcome; publish ``mail.sent``/``mail.failed``; ack. A failed attempt goes to a retry
 queue or to the dead-letter queue (``retry``), published with confirms before the ack.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import math
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,6 +28,7 @@ from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.consuming import Delivery
 from workers.broker.publisher import PublishRefused
+from workers.config.display import rate_text
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.config.secrets import signing_key, verification_keys
@@ -43,7 +47,7 @@ from workers.sender.job_store import (
 )
 from workers.sender.message import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
-from workers.sender.ratelimit import Limiters
+from workers.sender.ratelimit import account_of, rules_for
 from workers.sender.refusals import refusal_events
 from workers.sender.retry import GiveUp, RetryPolicy
 from workers.settings import Settings
@@ -52,8 +56,8 @@ from workers.smtp.failures import ErrorClass, Failure, Kind
 from workers.smtp.pool import SmtpPools
 from workers.smtp.transaction import Envelope, SendFailed, send
 from workers.store.group_commit import DatabaseUnavailable, GroupCommitter
+from workers.store.rate_limits import RateRequest, Settle, Take, rate_requests
 
-MAX_RATE_WAIT = 30.0  # longer waits for a rate limit go through a retry queue
 DATABASE_RETRY_INTERVAL = 1.0
 NOTICE_RETRY_FIRST = 0.5  # mail.events full: first wait before publishing a notice again
 NOTICE_RETRY_MAX = 30.0
@@ -106,7 +110,6 @@ class JobHandler:
     committer: GroupCommitter
     claim: Callable[[Session, list[ClaimRequest]], list[ClaimResult]]
     pools: SmtpPools
-    limiters: Limiters
     policy: RetryPolicy
     presets: PresetBook
     stats: SenderStats
@@ -203,18 +206,10 @@ class JobHandler:
         assert config is not None
         attempt.tier = str(config.tier)
         job, log = attempt.job, self.log
-        limiter = self.limiters.get(config.endpoint.pool_key, config.rate_limit)
-        wait = limiter.admit(asyncio.get_running_loop().time(), MAX_RATE_WAIT)
-        if wait is None:
-            await self._defer(
-                attempt,
-                reason="rate_limited",
-                text="over the configuration's rate limit",
-                wait=MAX_RATE_WAIT,
-            )
+        to_send = claim.recipients_to_send(recipients)
+        go, slot = await self._rate_slot(attempt, config, len(to_send))
+        if not go:
             return
-        if wait > 0:
-            await asyncio.sleep(wait)
         if claim.possible_duplicate:
             self.stats.possible_duplicates += 1
             log.warning("resending_interrupted_job", possible_duplicate=True)
@@ -232,15 +227,17 @@ class JobHandler:
         mail_from = config.envelope_sender or envelope_sender(
             str(job.job_id), self.settings.event_domain, self.verp_key
         )
-        envelope = Envelope(mail_from, claim.recipients_to_send(recipients), message, crlf=True)
+        envelope = Envelope(mail_from, to_send, message, crlf=True)
         attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
         try:
             with metrics.SEND_SECONDS.labels(attempt.tier).time():
                 accepted = await send(self.pools.get(config.endpoint), envelope)
         except SendFailed as failed:
+            await self._settle(slot)
             failure = explain(failed, config, self.presets).masked(config.endpoint.password)
             await self._failed(attempt, failure)
             return
+        await self._settle(slot)
         now = _now()
         password = config.endpoint.password
         accepted = replace(
@@ -279,6 +276,55 @@ class JobHandler:
         )
         self._ack(attempt.delivery)
         log.info("sent", smtp_host=remote, refused=len(accepted.refusals), reply=accepted.reply)
+
+    async def _rate_slot(
+        self, attempt: Attempt, config: ResolvedConfig, recipients: int
+    ) -> tuple[bool, Take | None]:
+        """Whether the mail may go now, and its slot of the account's rate limits (None: the
+        configuration has none, and the database is not asked). It may not when it has to
+        wait (the job is deferred) or can never fit (the job is dead-lettered)."""
+        rules = rules_for(config.rate_limit, self.settings.rate_window_scale)
+        if not rules:
+            return True, None
+        slot = Take(
+            account_of(config.endpoint),
+            rules,
+            recipients,
+            uuid.uuid4().hex,
+            float(self.settings.sending_lease_seconds),
+        )
+        take: RateRequest = slot
+        wait = await self.committer.submit(rate_requests, take)
+        if wait == 0:
+            return True, slot
+        endpoint = config.endpoint
+        limits = f"{endpoint.username or endpoint.host}: {rate_text(config.rate_limit)}"
+        if math.isinf(wait):
+            text = (
+                f"{recipients} recipients are more than the rate limit allows ({limits}), "
+                "so the job can never be sent under it; raise the limit "
+                f"(erpmail config set {attempt.job.user_code} --tenant {attempt.job.tenant} "
+                "--rate-recipients-per-day N) or send the mail as several jobs"
+            )
+            await self._give_up(attempt, Failure(Kind.PERMANENT, ErrorClass.CONFIG, text))
+            return False, None
+        await self._defer(
+            attempt,
+            reason="rate_limited",
+            text=f"over the rate limit ({limits}) until about {wait:.0f} s from now",
+            wait=wait,
+        )
+        return False, None
+
+    async def _settle(self, slot: Take | None) -> None:
+        """Count the mail of ``slot`` as sent now (the send is over, whatever its outcome)."""
+        if slot is None:
+            return
+        try:
+            settle: RateRequest = Settle(slot.account, slot.token)
+            await self.committer.submit(rate_requests, settle)
+        except DatabaseUnavailable as error:  # counted as sent a sending lease after its start
+            self.log.warning("rate_slot_not_settled", error=str(error))
 
     async def _record_until_done(self, outcome: JobOutcome) -> None:
         """Record an outcome that has already happened — the mail is out, or the job's next

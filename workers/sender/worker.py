@@ -43,7 +43,6 @@ from workers.metrics import catalog as metrics
 from workers.metrics.http import Health
 from workers.sender.job_store import Resolve, claim_jobs
 from workers.sender.jobs import JobHandler, SenderStats
-from workers.sender.ratelimit import Limiters
 from workers.sender.retry import RetryPolicy
 from workers.sender.shards import ShardHolder
 from workers.settings import Settings
@@ -95,7 +94,6 @@ class SenderWorker:
             committer=self.committer,
             claim=claim_jobs(self.resolve or resolve_with_settings),
             pools=self.pools,
-            limiters=Limiters(),
             policy=RetryPolicy.from_settings(settings),
             presets=presets,
             stats=self.stats,
