@@ -12,6 +12,7 @@ import asyncio
 import email
 import socket
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,7 @@ class Received:
     message_id: str
     job_id: str
     data: bytes
+    at: float = field(default_factory=time.time)  # when the mail's data had come in
 
 
 class _Handler:

@@ -50,8 +50,10 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 @contextmanager
 def worker_process(
-    harness: Harness, tmp_path: Path, name: str
+    harness: Harness, tmp_path: Path, name: str, **more_env: str
 ) -> Iterator[subprocess.Popen[bytes]]:
+    """``erpmail worker send`` as a process of its own on the harness's services;
+    ``more_env``: further environment variables (name: value)."""
     settings = harness.settings
     env = {
         **os.environ,
@@ -69,6 +71,7 @@ def worker_process(
         "ERPMAIL_SENDER_PREFETCH": "100",
         "ERPMAIL_SENDER_CONCURRENCY": "50",
         "ERPMAIL_SENDING_LEASE": str(settings.sending_lease_seconds),
+        **more_env,
     }
     log = (tmp_path / f"{name}.log").open("ab")
     process = subprocess.Popen(
