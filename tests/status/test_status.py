@@ -50,6 +50,15 @@ def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
             ("00000000-0000-4000-8000-000000000003", MailStatus.QUEUED, 5),
         ):
             session.add(job_row(status, job_id, created_at=now - timedelta(minutes=age)))
+        session.add(
+            job_row(
+                MailStatus.RETRYING,
+                "00000000-0000-4000-8000-000000000004",
+                created_at=now - timedelta(minutes=10),
+                error_class="rate_limited",
+                error_text="over the rate limit (mari@acme.ee: 30/minute) for about 41 s",
+            )
+        )
         raw = RawBounce(bounce_key="k", content=b"x", size=1, received_at=now - timedelta(hours=2))
         session.add(raw)
         session.flush()
@@ -70,7 +79,8 @@ def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
     assert queues[names.EVENTS_QUEUE]["max_length"] > 0
     assert report["dead_letters"] == {"auth": 2, "rejected": 1}
     assert report["oldest_waiting_job"] == "00000000-0000-4000-8000-000000000002"
-    assert report["jobs_by_status"] == {"sent": 1, "retrying": 1, "queued": 1}
+    assert report["jobs_by_status"] == {"sent": 1, "retrying": 2, "queued": 1}
+    assert report["rate_limited"] == 1
     assert report["last_bounce_at"].startswith(f"{now - timedelta(hours=2):%Y-%m-%dT%H}")
     assert report["outbox_pending"] == 1
     assert broker.queue_declare(names.DEAD_QUEUE, passive=True).method.message_count == 3
@@ -81,6 +91,7 @@ def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
     assert "oldest waiting job: 00000000-0000-4000-8000-000000000002 (waiting 30m" in table.stdout
     assert "last bounce handled: " in table.stdout and "(2h 0m ago)" in table.stdout
     assert "events waiting in the outbox: 1" in table.stdout
+    assert "jobs waiting for a rate limit: 1" in table.stdout
 
 
 def test_status_says_what_did_not_answer_and_exits_1(

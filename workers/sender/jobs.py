@@ -47,7 +47,7 @@ from workers.sender.job_store import (
 )
 from workers.sender.message import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
-from workers.sender.ratelimit import account_of, rules_for
+from workers.sender.ratelimit import RATE_LIMITED, account_of, rules_for
 from workers.sender.refusals import refusal_events
 from workers.sender.retry import GiveUp, RetryPolicy
 from workers.settings import Settings
@@ -310,8 +310,8 @@ class JobHandler:
             return False, None
         await self._defer(
             attempt,
-            reason="rate_limited",
-            text=f"over the rate limit ({limits}) until about {wait:.0f} s from now",
+            reason=RATE_LIMITED,
+            text=f"over the rate limit ({limits}): its window frees in about {wait:.0f} s",
             wait=wait,
         )
         return False, None

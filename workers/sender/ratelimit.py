@@ -14,6 +14,7 @@ from workers.store.rate_windows import Rule, Unit
 
 MINUTE = 60.0
 DAY = 86400.0
+RATE_LIMITED = "rate_limited"  # the error class of a job waiting for a window (not a failure)
 
 
 @functools.cache  # asked for every mail of a limited configuration; few distinct limits

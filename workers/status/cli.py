@@ -50,6 +50,7 @@ def print_status(status: Status, console: Console) -> None:
         )
     else:
         console.print("oldest waiting job: none waiting", markup=False)
+    console.print(f"jobs waiting for a rate limit: {status.rate_limited}", markup=False)
     last = status.last_bounce_at
     handled = f"{last:%Y-%m-%d %H:%M:%S} UTC ({age(last)} ago)" if last else "none yet"
     console.print(f"last bounce handled: {handled}", markup=False)

@@ -3,8 +3,9 @@
 Queues: depth and consumers of every queue of the topology (a worker's consumer missing
 shows here first). Dead letters by class: read without taking them (``dlq.queue.snapshot``).
 The database: the oldest job still waiting (queued, retrying or sending), jobs by status,
-the last bounce handled and the Events still in the outbox (not yet published: a refused
-publish, e.g. ``mail.events`` full, leaves them there).
+the jobs held back by a rate limit (retrying, class ``rate_limited``), the last bounce
+handled and the Events still in the outbox (not yet published: a refused publish, e.g.
+``mail.events`` full, leaves them there).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from workers.broker.connection import BrokerUnavailable, connect
 from workers.broker.topology import build_topology
 from workers.dlq.letters import group_by_cause
 from workers.dlq.queue import QueueBusy, snapshot
+from workers.sender.ratelimit import RATE_LIMITED
 from workers.settings import Settings
 from workers.store.engine import is_unavailable, session_scope
 from workers.store.events import awaiting_publication
@@ -48,6 +50,7 @@ class Status:
     jobs_by_status: dict[str, int] = field(default_factory=dict)
     oldest_waiting_job: str | None = None
     oldest_waiting_since: datetime | None = None
+    rate_limited: int = 0  # jobs waiting for a rate limit's window (not failed)
     last_bounce_at: datetime | None = None
     outbox_pending: int = 0
     database_error: str | None = None
@@ -115,6 +118,14 @@ def _database(engine: Engine, status: Status) -> None:
                 .order_by(col(MailMessage.created_at))
                 .limit(1)
             ).first()
+            status.rate_limited = int(
+                session.execute(
+                    select(func.count())
+                    .select_from(MailMessage)
+                    .where(col(MailMessage.status) == MailStatus.RETRYING)
+                    .where(col(MailMessage.error_class) == RATE_LIMITED)
+                ).scalar_one()
+            )
             status.last_bounce_at = session.execute(
                 select(func.max(RawBounce.received_at))
             ).scalar_one()
