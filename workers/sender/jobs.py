@@ -384,9 +384,11 @@ class JobHandler:
         self._ack(delivery)
 
     async def _defer(self, attempt: Attempt, *, reason: str, text: str, wait: float) -> None:
-        """Park the job in the retry queue that waits at least ``wait`` seconds, without
-        counting an attempt (over a rate limit; another attempt may still be running)."""
+        """Park the job for ``wait`` seconds (the message's own expiration, in the retry queue
+        of the shortest step that long, or the longest) without counting an attempt (over a
+        rate limit; another attempt may still be running)."""
         step = self.policy.shortest_step_at_least(wait)
+        back_in = min(step, max(1, math.ceil(wait)))
         delivery = attempt.delivery
         headers = delivery.properties.headers or {}
         properties = pika.BasicProperties(
@@ -395,6 +397,7 @@ class JobHandler:
             delivery_mode=pika.DeliveryMode.Persistent,
             message_id=delivery.properties.message_id,
             headers={k: v for k, v in headers.items() if not k.startswith("x-death")},
+            expiration=str(back_in * 1000),
         )
         await delivery.publisher.publish(names.RETRY_EXCHANGE, str(step), delivery.body, properties)
         if reason != "busy":  # a busy job's row belongs to the attempt that holds it
@@ -404,12 +407,12 @@ class JobHandler:
                     MailStatus.RETRYING,
                     attempt.info.previous_attempts,
                     error_class=reason,
-                    error_text=f"{text}; back in {step} s",
+                    error_text=f"{text}; back in {back_in} s",
                 ),
             )
         self.stats.deferred += 1
         metrics.JOBS_DEFERRED.labels(reason).inc()
-        self.log.info("deferred", reason=reason, delay_seconds=step)
+        self.log.info("deferred", reason=reason, delay_seconds=back_in)
         self._ack(delivery)
 
     async def _give_up(self, attempt: Attempt, failure: Failure, reason: str | None = None) -> None:
