@@ -243,6 +243,29 @@ def test_set_from_a_file(env: dict[str, str], tmp_path: Path) -> None:
     assert shown["password"] == "********"
 
 
+def test_a_card_overrides_the_providers_limits_one_by_one(env: dict[str, str]) -> None:
+    erpmail("config", "set", "MARI", "--email", "mari@acme.ee", "--provider", "office365")
+    erpmail("config", "set", "MARI", "--rate-recipients-per-day", "2500")
+    shown = json.loads(erpmail("config", "show", "MARI", "--json").stdout)
+    assert (shown["rate_per_minute"], shown["rate_recipients_per_day"]) == (None, 2500)
+    resolved = json.loads(erpmail("config", "resolve", "MARI", "--json").stdout)
+    assert resolved["rate_limit"] == {
+        "per_minute": 30,  # the preset's
+        "per_day": None,
+        "recipients_per_day": 2500,  # the card's
+        "min_interval_seconds": None,
+    }
+    assert resolved["fields"]["rate_limit"] == {
+        "value": "30/minute, 2500 recipients/day",
+        "source": "user",
+    }
+    erpmail("config", "set", "MARI", "--rate-recipients-per-day", "0", exit_code=2)
+    erpmail("config", "set", "MARI", "--clear-rate")
+    resolved = json.loads(erpmail("config", "resolve", "MARI", "--json").stdout)
+    assert resolved["rate_limit"]["recipients_per_day"] == 10000
+    assert resolved["fields"]["rate_limit"]["source"] == "preset"
+
+
 def test_resolution_errors_say_what_to_fix(env: dict[str, str]) -> None:
     erpmail(*ACME_WITH_ADMIN_AS_GLOBAL)
     erpmail("config", "set", "MARI", "--email", "mari@acme.ee")
