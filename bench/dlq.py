@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,10 @@ class Round:
     share: float
     list_seconds: float
     load: float
+    # Client CPU (process time, load-independent): where a letter's cost lies on this side.
+    ceiling_cpu_us: float  # per message published
+    replay_cpu_us: float  # per letter replayed
+    list_cpu_us: float  # per letter listed (the `erpmail dlq list` process, start-up included)
 
 
 def job_body(job_id: str) -> bytes:
@@ -150,8 +155,10 @@ def ceiling(url: str, count: int) -> float:
     return count / (state["ended"] - state["started"])
 
 
-def list_seconds(url: str, count: int) -> float:
+def list_seconds(url: str, count: int) -> tuple[float, float]:
+    """The wall time of `erpmail dlq list` over ``count`` letters, and its CPU time."""
     env = {**os.environ, "RABBITMQ_URL": url, "ERPMAIL_LOG_FORMAT": "json"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "workers.cli.main", "dlq", "list"],
@@ -161,27 +168,41 @@ def list_seconds(url: str, count: int) -> float:
         check=True,
     )
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if f"{count} dead letter(s)" not in result.stdout:
         raise SystemExit(f"dlq list did not see {count} letters:\n{result.stdout}")
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
 
 
 def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
     load = os.getloadavg()[0]
     channel.queue_purge(CEILING_QUEUE)
+    cpu = time.process_time()
     ceiling_rate = ceiling(url, count)
+    ceiling_cpu = time.process_time() - cpu
     channel.queue_purge(CEILING_QUEUE)
     fill_dead(channel, count)
-    listed = list_seconds(url, count)
-    started = time.perf_counter()
+    listed, list_cpu = list_seconds(url, count)
+    started, cpu = time.perf_counter(), time.process_time()
     outcome = walk(url, Replayer())
-    replay_rate = len(outcome.taken) / (time.perf_counter() - started)
+    replay_rate = outcome.taken / (time.perf_counter() - started)
+    replay_cpu = time.process_time() - cpu
     sent, _ = depth(channel, names.SEND_QUEUE)
     dead, _ = depth(channel, names.DEAD_QUEUE)
-    if (len(outcome.taken), sent, dead) != (count, count, 0):
-        raise SystemExit(f"replay lost track: replayed {len(outcome.taken)}, {sent} in mail.send")
+    if (outcome.taken, sent, dead) != (count, count, 0):
+        raise SystemExit(f"replay lost track: replayed {outcome.taken}, {sent} in mail.send")
     channel.queue_purge(names.SEND_QUEUE)
-    return Round(ceiling_rate, replay_rate, replay_rate / ceiling_rate, listed, load)
+    return Round(
+        ceiling_rate,
+        replay_rate,
+        replay_rate / ceiling_rate,
+        listed,
+        load,
+        ceiling_cpu / count * 1e6,
+        replay_cpu / count * 1e6,
+        list_cpu / count * 1e6,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -222,33 +243,28 @@ def report(rounds: list[Round], count: int, broker: str) -> None:
     for name in ("round", "ceiling msg/s", "replay letters/s", "replay/ceiling"):
         table.add_column(name, justify="right")
     table.add_column("dlq list (s)", justify="right")
+    for name in ("CPU µs/msg ceiling", "CPU µs/letter replay", "CPU µs/letter list"):
+        table.add_column(name, justify="right")
     table.add_column("load (1 min)", justify="right")
-    for number, row in enumerate(rounds, start=1):
-        table.add_row(
-            str(number),
+
+    def cells(row: Round) -> list[str]:
+        return [
             f"{row.ceiling_per_s:,.0f}",
             f"{row.replay_per_s:,.0f}",
             f"{row.share:.0%}",
             f"{row.list_seconds:.2f}",
+            f"{row.ceiling_cpu_us:.1f}",
+            f"{row.replay_cpu_us:.1f}",
+            f"{row.list_cpu_us:.1f}",
             f"{row.load:.1f}",
-        )
-    median = Round(
-        statistics.median(r.ceiling_per_s for r in rounds),
-        statistics.median(r.replay_per_s for r in rounds),
-        statistics.median(r.share for r in rounds),
-        statistics.median(r.list_seconds for r in rounds),
-        statistics.median(r.load for r in rounds),
-    )
+        ]
+
+    for number, row in enumerate(rounds, start=1):
+        table.add_row(str(number), *cells(row))
+    median = Round(*(statistics.median(getattr(r, f.name) for r in rounds) for f in fields(Round)))
     table.add_section()
-    table.add_row(
-        "median",
-        f"{median.ceiling_per_s:,.0f}",
-        f"{median.replay_per_s:,.0f}",
-        f"{median.share:.0%}",
-        f"{median.list_seconds:.2f}",
-        f"{median.load:.1f}",
-    )
-    console = Console()
+    table.add_row("median", *cells(median))
+    console = Console(width=max(160, Console().width))
     console.print(table)
     targets = Table(title="targets (issue 13)")
     for name in ("target", "measured (median)", "met"):

@@ -22,6 +22,7 @@ from workers.broker import names
 from workers.cli.main import cli
 from workers.dlq.letters import DeadLetter
 from workers.dlq.queue import KEEP, Route, queue_depth, walk
+from workers.dlq.replay import Replayer
 
 pytestmark = pytest.mark.integration
 
@@ -175,3 +176,43 @@ def test_a_second_walk_at_the_same_time_is_refused(
     assert "another dlq command is working on the dead-letter queue" in result.output
     lock.close()
     assert queue_depth(erpmail_env["RABBITMQ_URL"]) == 5
+
+
+def test_letters_of_any_size_pass_a_read_and_a_replay_byte_for_byte(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    """Deliveries are read frame by frame past pika (workers.broker.frames): an empty body,
+    a one-frame body and one split over several frames come through whole."""
+    frame_max = broker.connection._impl.params.frame_max
+    bodies = {
+        str(uuid.uuid4()): body for body in (b"", b"{}", bytes(range(256)) * (frame_max // 80))
+    }
+    for job_id, body in bodies.items():
+        broker.basic_publish(
+            names.DEAD_EXCHANGE,
+            "",
+            body,
+            pika.BasicProperties(
+                message_id=job_id,
+                headers={names.HEADER_ERROR_CLASS: "deferred", "x-note": "ünïcode"},
+                delivery_mode=pika.DeliveryMode.Persistent,
+            ),
+        )
+    seen: dict[str, bytes] = {}
+
+    def read(letter: DeadLetter) -> Route:
+        seen[letter.job_id or ""] = letter.body
+        assert letter.headers["x-note"] == "ünïcode"
+        return KEEP
+
+    assert walk(rabbitmq_url, read).kept == 3
+    assert seen == bodies
+    assert walk(rabbitmq_url, Replayer()).taken == 3
+    replayed = {}
+    while True:
+        method, properties, body = broker.basic_get(names.SEND_QUEUE, auto_ack=True)
+        if method is None:
+            break
+        replayed[properties.message_id] = body
+    assert replayed == bodies
+    assert queue_depth(rabbitmq_url) == 0

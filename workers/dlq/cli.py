@@ -246,11 +246,11 @@ def replay_command(
         outcome,
         selector,
         {
-            "replayed": len(outcome.taken),
+            "replayed": outcome.taken,
             "skipped": len(replayer.skipped),
             "failed": len(outcome.failed),
         },
-        matched=len(outcome.taken) + len(replayer.skipped) + len(outcome.failed),
+        matched=outcome.taken + len(replayer.skipped) + len(outcome.failed),
         as_json=as_json,
     )
 
@@ -282,8 +282,8 @@ def purge_command(
     _report(
         outcome,
         selector,
-        {"purged": len(outcome.taken)},
-        matched=len(outcome.taken),
+        {"purged": outcome.taken},
+        matched=outcome.taken,
         as_json=as_json,
     )
 
@@ -317,7 +317,7 @@ def _report(
     as_json: bool,
 ) -> None:
     """What a replay or purge did: a line, or with --json one object with the same counts."""
-    left = outcome.total - len(outcome.taken)
+    left = outcome.total - outcome.taken
     stopped = None if outcome.stopped_by is None else signal.Signals(outcome.stopped_by).name
     if as_json:
         report = {**counts, "left": left, "selection": selector.describe(), "stopped_by": stopped}

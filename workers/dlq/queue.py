@@ -45,6 +45,7 @@ from pika.spec import Basic
 from workers.broker import names
 from workers.broker.aio import AioConnection, coalesce_writes, open_connection
 from workers.broker.connection import connect
+from workers.broker.frames import FrameIO
 from workers.broker.publisher import copy_properties
 from workers.broker.topology import WALK_LOCK_SUFFIX
 from workers.dlq.letters import DeadLetter
@@ -93,9 +94,12 @@ class MoveRefused(RuntimeError):
 
 @dataclass
 class WalkResult:
-    """What a walk did: letters moved or dropped (``taken``), kept, and why it ended."""
+    """What a walk did: letters moved or dropped (``taken``), kept, and why it ended.
 
-    taken: list[DeadLetter] = field(default_factory=list)
+    Counts, not letters: a walk holds only the letters in flight, whatever the queue's size.
+    """
+
+    taken: int = 0
     kept: int = 0
     failed: list[tuple[DeadLetter, str]] = field(default_factory=list)
     total: int = 0
@@ -113,9 +117,10 @@ class _Item:
 class _Lane:
     """One channel of a walk: its consumer, its letters in hand, its transaction."""
 
-    def __init__(self, walk: _Walk, channel: Channel) -> None:
+    def __init__(self, walk: _Walk, channel: Channel, io: FrameIO) -> None:
         self.walk = walk
         self.channel = channel
+        self.io = io
         self.pending: deque[_Item] = deque()  # received, not yet published
         self.batch: list[_Item] = []  # published in the open transaction
         self.committing: list[_Item] | None = None
@@ -133,6 +138,7 @@ class _Lane:
         self.channel.add_on_return_callback(self._on_return)
         self.channel.add_on_close_callback(self._on_close)
         self.consuming = True
+        self.io.deliver(self.channel.channel_number, self._on_delivery)
         self.consumer_tag = self.channel.basic_consume(self.walk.queue, self._on_message)
 
     def cancel(self) -> None:
@@ -150,11 +156,14 @@ class _Lane:
         self.cancelled = True
         self.walk.pump()
 
+    def _on_delivery(self, tag: int, properties: Any, body: bytes) -> None:
+        self.pending.append(self.walk.take(tag, properties, body))
+        self.walk.pump_soon()
+
     def _on_message(
         self, _channel: Channel, method: Basic.Deliver, properties: Any, body: bytes
-    ) -> None:
-        self.pending.append(self.walk.take(method.delivery_tag, properties, body))
-        self.walk.pump()
+    ) -> None:  # (deliveries come through ``io``; pika's consumer callback is its fallback)
+        self._on_delivery(method.delivery_tag, properties, body)
 
     def keep_pending(self) -> None:
         """Letters taken but not yet published stay in the queue."""
@@ -173,7 +182,8 @@ class _Lane:
             route = item.route
             if route.fate is not Fate.DROP:
                 assert route.properties is not None and route.body is not None
-                self.channel.basic_publish(
+                self.io.publish(
+                    self.channel.channel_number,
                     route.exchange,
                     route.routing_key,
                     route.body,
@@ -262,6 +272,7 @@ class _Walk:
         self.stopping = False
         self.returned: dict[str, str] = {}  # message id -> why the broker returned its copy
         self._timer: asyncio.TimerHandle | None = None
+        self._pump_due = False
         self.error: Exception | None = None  # what ``decide`` raised
 
     def start(self) -> None:
@@ -340,7 +351,15 @@ class _Walk:
         in_hand = sum(len(lane.pending) for lane in self.lanes)
         return self.total - self.delivered - self.window * len(self.lanes) + in_hand
 
+    def pump_soon(self) -> None:
+        """Pump once the deliveries of this read are all in hand (one pump per read, not
+        per letter)."""
+        if not self._pump_due:
+            self._pump_due = True
+            self.loop.call_soon(self.pump)
+
     def pump(self) -> None:
+        self._pump_due = False
         if self.done.done():
             return
         for lane in self.lanes:
@@ -365,7 +384,7 @@ class _Walk:
             elif item.route.fate is Fate.KEEP:
                 self.outcome.kept += 1
             else:
-                self.outcome.taken.append(item.letter)
+                self.outcome.taken += 1
         if self.progress:
             self.progress(self.count, max(self.total, self.count))
         self.pump()
@@ -426,6 +445,7 @@ async def _walk(
 ) -> WalkResult:
     connection: AioConnection = await open_connection(url, "erpmail-dlq")
     coalesce_writes(connection)
+    io = FrameIO(connection.connection)
     try:
         channel, closed = await _open_channel(connection)
         # One walk at a time: an exclusive queue is the lock (another connection declaring
@@ -449,7 +469,7 @@ async def _walk(
             lane_channel, lane_closed = await _open_channel(connection)
             await _rpc(lane_channel.tx_select, lane_closed)
             await _rpc(partial(lane_channel.basic_qos, prefetch_count=window), lane_closed)
-            walk.lanes.append(_Lane(walk, lane_channel))
+            walk.lanes.append(_Lane(walk, lane_channel, io))
         loop = asyncio.get_running_loop()
         handled = (signal.SIGINT, signal.SIGTERM) if signals else ()
         for signum in handled:

@@ -1,0 +1,164 @@
+"""Deliveries and publishes of a bulk walk, without pika's per-frame machinery.
+
+pika turns every incoming frame into objects and passes it through several layers of
+callbacks (a delivery is three frames), and builds a publish through the channel and the
+connection; for ``erpmail dlq``, which moves thousands of letters a second through one
+process, that machinery was most of the CPU a letter cost. :class:`FrameIO` reads the
+``basic.deliver`` frames of the channels given to it straight off the connection's input
+and hands each message to a callback, and writes ``basic.publish`` frames straight to the
+connection's output. Every other frame (replies, returns, heartbeats, closes) still goes
+through pika, in order, so pika's state (channels, consumers, heartbeats) stays its own.
+
+Frames are AMQP 0-9-1's (section 4.2.3: type, channel, size, payload, frame-end octet);
+properties are decoded and encoded by pika.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pika.exceptions
+from pika import frame, spec
+from pika.adapters.asyncio_connection import AsyncioConnection
+
+_FRAME_HEAD = struct.Struct(">BHI")  # type, channel, payload size
+_METHOD_ID = struct.Struct(">I")  # class and method, one number (pika's INDEX)
+_CONTENT_HEAD = struct.Struct(">HHQ")  # class, weight, body size
+_DELIVERY_TAG = struct.Struct(">Q")
+_HEAD_SIZE = spec.FRAME_HEADER_SIZE
+_END = spec.FRAME_END
+_DELIVER = spec.Basic.Deliver.INDEX
+
+OnDelivery = Callable[[int, spec.BasicProperties, bytes], None]
+"""Called with a delivery's tag, its properties and its body."""
+
+
+@dataclass
+class _Assembly:
+    """The delivery being read on one channel: method, then header, then body frames."""
+
+    on_delivery: OnDelivery
+    tag: int = 0
+    properties: spec.BasicProperties | None = None
+    size: int = 0
+    parts: list[bytes] = field(default_factory=list)
+    received: int = 0
+
+    def take(self, kind: int, data: bytes, start: int, end: int) -> bool:
+        """Whether the frame at ``data[start:end]`` (its payload) was this channel's
+        delivery's; a frame that is not is left to pika."""
+        if self.properties is None and not self.tag:
+            if kind != spec.FRAME_METHOD or _METHOD_ID.unpack_from(data, start)[0] != _DELIVER:
+                return False
+            at = start + 4
+            at += 1 + data[at]  # consumer tag (a short string)
+            self.tag = _DELIVERY_TAG.unpack_from(data, at)[0]
+            return True
+        if self.properties is None:
+            if kind != spec.FRAME_HEADER:
+                raise pika.exceptions.UnexpectedFrameError(f"frame type {kind} after a delivery")
+            self.size = _CONTENT_HEAD.unpack_from(data, start)[2]
+            self.properties = spec.BasicProperties()
+            self.properties.decode(data, start + 12)
+            if self.size == 0:
+                self._done(b"")
+            return True
+        if kind != spec.FRAME_BODY:
+            raise pika.exceptions.UnexpectedFrameError(f"frame type {kind} inside a body")
+        if not self.parts and end - start == self.size:
+            self._done(data[start:end])
+            return True
+        self.parts.append(data[start:end])
+        self.received += end - start
+        if self.received >= self.size:
+            self._done(b"".join(self.parts))
+        return True
+
+    def _done(self, body: bytes) -> None:
+        tag, properties = self.tag, self.properties
+        self.tag, self.properties, self.size, self.parts, self.received = 0, None, 0, [], 0
+        assert properties is not None
+        self.on_delivery(tag, properties, body)
+
+
+class FrameIO:
+    """Deliveries of some channels read, and publishes written, past pika's layers.
+
+    Install it on an open connection whose output is already coalesced
+    (:func:`workers.broker.aio.coalesce_writes`).
+    """
+
+    def __init__(self, connection: AsyncioConnection) -> None:
+        self._connection = connection
+        self._channels: dict[int, _Assembly] = {}
+        self._methods: dict[tuple[int, str, str, bool], bytes] = {}
+        # pika's transport hands every read to this attribute; the instance's own shadows
+        # the class's method.
+        connection._on_data_available = self._on_data
+
+    def deliver(self, channel_number: int, on_delivery: OnDelivery) -> None:
+        """From now on the channel's deliveries go to ``on_delivery``, not to pika's consumer
+        callback (``basic_consume`` still starts and cancels the consumer)."""
+        self._channels[channel_number] = _Assembly(on_delivery)
+
+    def publish(
+        self,
+        channel_number: int,
+        exchange: str,
+        routing_key: str,
+        body: bytes,
+        properties: spec.BasicProperties,
+        mandatory: bool = False,
+    ) -> None:
+        """``basic.publish``, as the channel's own would write it."""
+        connection = self._connection
+        key = (channel_number, exchange, routing_key, mandatory)
+        method = self._methods.get(key)
+        if method is None:
+            publish = spec.Basic.Publish(
+                exchange=exchange, routing_key=routing_key, mandatory=mandatory
+            )
+            method = self._methods[key] = frame.Method(channel_number, publish).marshal()
+        pieces = [method, frame.Header(channel_number, len(body), properties).marshal()]
+        most = connection._body_max_length
+        for start in range(0, len(body), most):
+            chunk = body[start : start + most]
+            pieces.append(
+                _FRAME_HEAD.pack(spec.FRAME_BODY, channel_number, len(chunk))
+                + chunk
+                + bytes((_END,))
+            )
+        emit = connection._adapter_emit_data
+        for piece in pieces:
+            emit(piece)
+        connection.bytes_sent += sum(len(piece) for piece in pieces)
+        connection.frames_sent += len(pieces)
+
+    def _on_data(self, data: bytes) -> None:
+        connection = self._connection
+        buffer = connection._frame_buffer + data if connection._frame_buffer else data
+        at = 0
+        while len(buffer) - at > _HEAD_SIZE:
+            kind, number, size = _FRAME_HEAD.unpack_from(buffer, at)
+            end = at + _HEAD_SIZE + size  # the frame-end octet
+            if end >= len(buffer):
+                break
+            if buffer[end] != _END:
+                raise pika.exceptions.InvalidFrameError("Invalid FRAME_END marker")
+            assembly = self._channels.get(number)
+            if assembly is not None and assembly.take(kind, buffer, at + _HEAD_SIZE, end):
+                connection.bytes_received += end + 1 - at
+                connection.frames_received += 1
+                at = end + 1
+                continue
+            # Not a delivery: pika's own path, with the rest of the input where pika keeps
+            # it (processing the frame may close the connection and clear it).
+            consumed, value = frame.decode_frame(buffer[at : end + 1])
+            connection._frame_buffer = buffer[end + 1 :]
+            connection.bytes_received += consumed
+            if value is not None:
+                connection._process_frame(value)
+            buffer, at = connection._frame_buffer, 0
+        connection._frame_buffer = buffer[at:]
