@@ -6,7 +6,12 @@ Each round, in the same run and on the same kind of queue (quorum, mail.send's a
   messages the size of the dead letters) puts N messages into a scratch queue;
 - *replay*: N dead letters in mail.dead are replayed to mail.jobs by the code behind
   `erpmail dlq replay --all` (transactions, prefetch window);
-- *list*: `erpmail dlq list` over N letters, as a process (start-up included).
+- *list*: `erpmail dlq list` over N letters, as a process (start-up included);
+- *export*: `erpmail dlq export` over N letters, as a process: its peak memory beyond the
+  command's start-up, beside the size of what it wrote (it streams: the first stays small).
+
+Beside the rates, the client's CPU per message or letter (process time, which the machine's
+load barely moves).
 
 It prints a table (rates, the replay's share of the ceiling, the list's time, the load
 average) and the issue's targets, and writes ``bench-results/dlq.json``. It needs mail.send
@@ -24,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass, fields
@@ -62,6 +68,10 @@ class Round:
     ceiling_cpu_us: float  # per message published
     replay_cpu_us: float  # per letter replayed
     list_cpu_us: float  # per letter listed (the `erpmail dlq list` process, start-up included)
+    # `erpmail dlq export` streams: its peak memory beyond the command's own start-up, beside
+    # the size of the letters it wrote.
+    export_extra_mb: float
+    letters_mb: float
 
 
 def job_body(job_id: str) -> bytes:
@@ -175,6 +185,24 @@ def list_seconds(url: str, count: int) -> tuple[float, float]:
     return seconds, cpu
 
 
+def peak_rss_mb(url: str, *args: str) -> tuple[float, int]:
+    """The peak resident memory of `erpmail ARGS` (MB), and the bytes it wrote to stdout."""
+    env = {**os.environ, "RABBITMQ_URL": url, "ERPMAIL_LOG_FORMAT": "json"}
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "workers.cli.main", *args],
+            env=env,
+            stdout=output,
+            stderr=subprocess.DEVNULL,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise SystemExit(f"erpmail {' '.join(args)} failed ({process.returncode})")
+        written = output.tell()
+    return usage.ru_maxrss / 1024, written  # (kB on Linux)
+
+
 def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
     load = os.getloadavg()[0]
     channel.queue_purge(CEILING_QUEUE)
@@ -184,6 +212,8 @@ def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
     channel.queue_purge(CEILING_QUEUE)
     fill_dead(channel, count)
     listed, list_cpu = list_seconds(url, count)
+    start_up_mb, _ = peak_rss_mb(url, "dlq", "--help")
+    export_mb, written = peak_rss_mb(url, "dlq", "export")
     started, cpu = time.perf_counter(), time.process_time()
     outcome = walk(url, Replayer())
     replay_rate = outcome.taken / (time.perf_counter() - started)
@@ -202,6 +232,8 @@ def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
         ceiling_cpu / count * 1e6,
         replay_cpu / count * 1e6,
         list_cpu / count * 1e6,
+        export_mb - start_up_mb,
+        written / 2**20,
     )
 
 
@@ -245,6 +277,7 @@ def report(rounds: list[Round], count: int, broker: str) -> None:
     table.add_column("dlq list (s)", justify="right")
     for name in ("CPU µs/msg ceiling", "CPU µs/letter replay", "CPU µs/letter list"):
         table.add_column(name, justify="right")
+    table.add_column("export: memory MB / letters MB", justify="right")
     table.add_column("load (1 min)", justify="right")
 
     def cells(row: Round) -> list[str]:
@@ -256,6 +289,7 @@ def report(rounds: list[Round], count: int, broker: str) -> None:
             f"{row.ceiling_cpu_us:.1f}",
             f"{row.replay_cpu_us:.1f}",
             f"{row.list_cpu_us:.1f}",
+            f"{row.export_extra_mb:.0f} / {row.letters_mb:.0f}",
             f"{row.load:.1f}",
         ]
 

@@ -25,8 +25,8 @@ from workers.cli.errors import ExitStatus
 from workers.cli.params import CODE, json_option
 from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
-from workers.dlq.letters import KNOWN_CLASSES, DeadLetter, Selector, group_by_cause
-from workers.dlq.queue import DROP, KEEP, Decide, QueueBusy, Route, WalkResult, snapshot, walk
+from workers.dlq.letters import KNOWN_CLASSES, CauseTally, DeadLetter, Selector
+from workers.dlq.queue import DROP, KEEP, Decide, QueueBusy, Route, WalkResult, walk
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
 from workers.terminal import cells, plain
@@ -88,11 +88,16 @@ def _nothing(selector: Selector) -> NoReturn:
     raise SystemExit(EXIT_NOTHING_SELECTED)
 
 
-def _one_job(selector: Selector, letters: list[DeadLetter]) -> Selector:
-    """The selector with a short job id made whole; ambiguity and absence are errors."""
-    if selector.job_id is None or len(selector.job_id) >= FULL_JOB_ID:
+def _short(selector: Selector) -> bool:
+    return selector.job_id is not None and len(selector.job_id) < FULL_JOB_ID
+
+
+def _one_job(selector: Selector, matched: set[str]) -> Selector:
+    """The selector with a short job id made whole, given the job ids of the letters it
+    matched; ambiguity and absence are errors."""
+    if not _short(selector):
         return selector
-    ids = sorted({letter.job_id or "" for letter in letters if selector.matches(letter)})
+    ids = sorted(matched)
     if not ids:
         _nothing(selector)
     if len(ids) > 1:
@@ -140,8 +145,9 @@ def dlq() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one per cause.")
 def list_command(as_json: bool) -> None:
     """Dead letters grouped by cause: count, oldest and newest failure, a sample error."""
-    letters = _snapshot("reading")
-    groups = group_by_cause(letters)
+    tally = CauseTally()
+    _read(tally.add)
+    groups = tally.groups()
     if as_json:
         for group in groups:
             click.echo(json.dumps(group.__dict__, ensure_ascii=False))
@@ -158,16 +164,22 @@ def list_command(as_json: bool) -> None:
             )
         )
     wide_console().print(table)
-    click.echo(f"{len(letters)} dead letter(s) in {len(groups)} cause(s)")
+    click.echo(f"{tally.letters} dead letter(s) in {len(groups)} cause(s)")
 
 
 @dlq.command("show")
 @click.argument("job_id")
 def show_command(job_id: str) -> None:
     """Everything about the dead letter of JOB_ID (or its short id): headers and the job."""
-    letters = _snapshot("reading")
-    selector = _one_job(Selector(job_id=job_id.strip().lower()), letters)
-    found = [letter for letter in letters if selector.matches(letter)]
+    selector = Selector(job_id=job_id.strip().lower())
+    found: list[DeadLetter] = []  # (only the letters of the job, or of the jobs it may be)
+
+    def keep_match(letter: DeadLetter) -> None:
+        if selector.matches(letter):
+            found.append(letter)
+
+    _read(keep_match)
+    _one_job(selector, {letter.job_id or "" for letter in found})
     if not found:
         _nothing(selector)
     for letter in found:
@@ -208,30 +220,10 @@ def replay_command(
     replay leaves every letter in exactly one of the two queues.
     """
     _required(take_all, selector)
-    if dry_run or (selector.job_id and len(selector.job_id) < FULL_JOB_ID):
-        letters = _snapshot("reading")
-        selector = _one_job(selector, letters)
-        if dry_run:
-            chosen = [letter for letter in letters if selector.matches(letter)]
-            if not chosen:
-                _nothing(selector)
-            risky = sum(1 for letter in chosen if may_have_been_delivered(letter))
-            if as_json:
-                click.echo(
-                    json.dumps(
-                        {
-                            "would_replay": len(chosen),
-                            "may_have_been_delivered": risky,
-                            "selection": selector.describe(),
-                        },
-                        ensure_ascii=False,
-                    )
-                )
-                return
-            click.echo(f"would replay {len(chosen)} dead letter(s) ({selector.describe()})")
-            if risky and not may_duplicate:
-                click.echo(f"{risky} of them may have been delivered: only with --may-duplicate")
-            return
+    if dry_run:
+        _dry_run(selector, may_duplicate, as_json)
+        return
+    selector = _whole_job(selector)
     replayer = Replayer(force=force, may_duplicate=may_duplicate)
 
     def decide(letter: DeadLetter) -> Route:
@@ -272,8 +264,7 @@ def purge_command(
     _required(take_all, selector)
     if not yes:
         click.confirm(f"Delete {selector.describe()} from the dead-letter queue?", abort=True)
-    if selector.job_id and len(selector.job_id) < FULL_JOB_ID:
-        selector = _one_job(selector, _snapshot("reading"))
+    selector = _whole_job(selector)
 
     def decide(letter: DeadLetter) -> Route:
         return DROP if selector.matches(letter) else KEEP
@@ -294,11 +285,63 @@ def purge_command(
 def export_command(output: TextIO, selector: Selector) -> None:
     """Write the dead letters as JSON lines to OUTPUT (default stdout); the queue is unchanged."""
     count = 0
-    for letter in _snapshot("reading"):
+
+    def write(letter: DeadLetter) -> None:  # as it is read: nothing is held
+        nonlocal count
         if selector.matches(letter):
             output.write(as_json_line(letter) + "\n")
             count += 1
+
+    _read(write)
     click.echo(f"exported {count} dead letter(s)", err=True)
+
+
+def _dry_run(selector: Selector, may_duplicate: bool, as_json: bool) -> None:
+    """What a replay would take, counted as the letters are read."""
+    matched: set[str] = set()
+    chosen = risky = 0
+
+    def count(letter: DeadLetter) -> None:
+        nonlocal chosen, risky
+        if selector.matches(letter):
+            chosen += 1
+            risky += may_have_been_delivered(letter)
+            if _short(selector):
+                matched.add(letter.job_id or "")
+
+    _read(count)
+    selector = _one_job(selector, matched)
+    if not chosen:
+        _nothing(selector)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "would_replay": chosen,
+                    "may_have_been_delivered": risky,
+                    "selection": selector.describe(),
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    click.echo(f"would replay {chosen} dead letter(s) ({selector.describe()})")
+    if risky and not may_duplicate:
+        click.echo(f"{risky} of them may have been delivered: only with --may-duplicate")
+
+
+def _whole_job(selector: Selector) -> Selector:
+    """A short job id made whole by reading the queue (see ``_one_job``)."""
+    if not _short(selector):
+        return selector
+    matched: set[str] = set()
+
+    def collect(letter: DeadLetter) -> None:
+        if selector.matches(letter):
+            matched.add(letter.job_id or "")
+
+    _read(collect)
+    return _one_job(selector, matched)
 
 
 def _required(take_all: bool, selector: Selector) -> None:
@@ -335,13 +378,18 @@ def _report(
         _nothing(selector)
 
 
-def _snapshot(label: str) -> list[DeadLetter]:
-    url = settings_from_env().rabbitmq_url
-    try:
-        with progress_bar(label) as update:
-            return snapshot(url, progress=update)
-    except QueueBusy as exc:  # the broker away or refusing: worded by workers.cli.errors
-        raise click.ClickException(str(exc)) from None
+def _read(each: Callable[[DeadLetter], None]) -> None:
+    """Every dead letter through ``each`` as it is read, each put back as it was."""
+
+    def read(letter: DeadLetter) -> Route:
+        each(letter)
+        return KEEP
+
+    outcome = _walk(read, "reading", None)
+    if outcome.stopped_by is not None:  # every letter is back; what was read is not whole
+        name = signal.Signals(outcome.stopped_by).name
+        click.echo(f"stopped by {name}: the queue is as it was", err=True)
+        raise SystemExit(128 + outcome.stopped_by)
 
 
 def _walk(decide: Decide, label: str, rate: float | None) -> WalkResult:

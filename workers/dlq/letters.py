@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -155,21 +156,46 @@ class CauseGroup:
     sample_error: str
 
 
-def group_by_cause(letters: list[DeadLetter]) -> list[CauseGroup]:
+@dataclass
+class _Tally:
+    sample_error: str
+    count: int = 0
+    oldest: str | None = None
+    newest: str | None = None
+
+
+class CauseTally:
+    """Letters counted by cause as they are read: a queue of any size in a few counters."""
+
+    def __init__(self) -> None:
+        self._causes: dict[str, _Tally] = {}
+        self.letters = 0
+
+    def add(self, letter: DeadLetter) -> None:
+        self.letters += 1
+        tally = self._causes.get(letter.error_class)
+        if tally is None:
+            tally = self._causes[letter.error_class] = _Tally(letter.error_text)
+        tally.count += 1
+        when = letter.last_failure
+        if when:
+            if tally.oldest is None or when < tally.oldest:
+                tally.oldest = when
+            if tally.newest is None or when > tally.newest:
+                tally.newest = when
+
+    def groups(self) -> list[CauseGroup]:
+        """One row per error class, the largest group first."""
+        rows = [
+            CauseGroup(error_class, t.count, t.oldest, t.newest, t.sample_error)
+            for error_class, t in self._causes.items()
+        ]
+        return sorted(rows, key=lambda row: (-row.count, row.error_class))
+
+
+def group_by_cause(letters: Iterable[DeadLetter]) -> list[CauseGroup]:
     """One row per error class, the largest group first."""
-    groups: dict[str, list[DeadLetter]] = {}
+    tally = CauseTally()
     for letter in letters:
-        groups.setdefault(letter.error_class, []).append(letter)
-    rows = []
-    for error_class, members in groups.items():
-        times = sorted(t for t in (m.last_failure for m in members) if t)
-        rows.append(
-            CauseGroup(
-                error_class=error_class,
-                count=len(members),
-                oldest=times[0] if times else None,
-                newest=times[-1] if times else None,
-                sample_error=members[0].error_text,
-            )
-        )
-    return sorted(rows, key=lambda row: (-row.count, row.error_class))
+        tally.add(letter)
+    return tally.groups()
