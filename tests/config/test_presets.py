@@ -22,6 +22,7 @@ def test_the_bundled_presets_hold_the_gathered_facts() -> None:
     assert (office.host, office.port, office.tls) == ("smtp.office365.com", 587, TlsMode.STARTTLS)
     assert (office.rate_limit.per_minute, office.rate_limit.recipients_per_day) == (30, 10000)
     assert office.rate_limit.per_day is None  # Exchange Online counts recipients a day
+    assert office.max_connections == 3 and gmail.max_connections is None
     assert {(h.reply_code, h.status) for h in office.auth_hints} == {
         (530, "5.7.57"),
         (535, "5.7.3"),

@@ -171,6 +171,11 @@ def test_the_verp_tag_uses_the_first_of_several_keys() -> None:
     assert match is not None and not verify_tag(match, b"old-key")
 
 
+def test_a_providers_connection_limit_goes_with_the_endpoint() -> None:
+    assert run(MARI).endpoint.max_connections == 3  # Office 365: three per mailbox
+    assert run(MARI_OWN_SERVER).endpoint.max_connections is None
+
+
 def test_provider_limits_become_the_rate_limit_unless_the_card_sets_one() -> None:
     assert run(MARI).rate_limit == RateLimit(per_minute=30, recipients_per_day=10000)
     assert run(MARI).sources["rate_limit"] == Source.PRESET

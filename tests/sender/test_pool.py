@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 
 from schemas.tables import TlsMode
-from tests.sender.servers import SmtpServer
+from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.pool import SmtpPools
 from workers.smtp.transaction import Envelope, send
@@ -134,3 +135,22 @@ def test_the_warmest_idle_connection_is_reused_first(smtp_server: StartServer) -
         return again is second
 
     assert asyncio.run(main())
+
+
+def test_a_servers_connection_limit_holds_below_the_pool_size(smtp_server: StartServer) -> None:
+    """A provider allowing 2 connections per login (its preset's ``max_connections``) gets
+    no third, however many mails wait, while the same burst without the limit opens more."""
+    server = smtp_server(Behaviour(stall_seconds=0.05))
+    limited = SmtpPools(size=10)
+    unlimited = SmtpPools(size=10)
+
+    async def burst(pools: SmtpPools, limit: int | None) -> None:
+        pool = pools.get(replace(endpoint(server), max_connections=limit))
+        await asyncio.gather(*(send(pool, envelope(n)) for n in range(40)))
+        await pools.close()
+
+    asyncio.run(burst(limited, 2))
+    asyncio.run(burst(unlimited, None))
+    assert server.accepted() == 80
+    assert limited.stats.connects == 2
+    assert unlimited.stats.connects > 2

@@ -39,6 +39,7 @@ class Preset:
     alternatives: tuple[Endpoint, ...] = ()
     rate_limit: RateLimit = field(default_factory=RateLimit)
     max_message_bytes: int | None = None
+    max_connections: int | None = None  # concurrent connections allowed per login
     limits_note: str | None = None
     notes: tuple[str, ...] = ()
     auth_hints: tuple[ReplyHint, ...] = ()
@@ -83,6 +84,16 @@ def _typed(where: str, name: str, value: Any, kind: type | tuple[type, ...]) -> 
             fix="see the comments at the top of the bundled presets.toml",
         )
     return value
+
+
+def _connection_limit(where: str, value: Any) -> int | None:
+    limit: int | None = _typed(where, "max_connections", value, int)
+    if limit is not None and limit < 1:
+        raise PresetFileInvalid(
+            f"{where}: max_connections must be at least 1, not {limit}",
+            fix="leave max_connections out when the provider sets no limit",
+        )
+    return limit
 
 
 def _tls(where: str, value: Any) -> TlsMode:
@@ -140,6 +151,7 @@ def _preset(key: str, raw: Mapping[str, Any], source: Path) -> Preset:
             ),
         ),
         max_message_bytes=_typed(where, "max_message_bytes", raw.get("max_message_bytes"), int),
+        max_connections=_connection_limit(where, raw.get("max_connections")),
         limits_note=_typed(where, "limits_note", raw.get("limits_note"), str),
         notes=tuple(_typed(where, "notes", raw.get("notes", []), list)),
         auth_hints=hints,

@@ -405,6 +405,7 @@ def resolve(
             username=login.username,
             password=login.password,
             verify_certificate=server.verify_certificate,
+            max_connections=preset.max_connections if preset else None,
         ),
         from_header=from_header,
         reply_to=reply_to,

@@ -25,6 +25,9 @@ class SmtpEndpoint:
     password: str | None = field(default=None, repr=False)
     verify_certificate: bool = True
     timeout_seconds: float = 30.0
+    # connections the server allows one login at once (a provider's limit, from its preset);
+    # None: the pool's own size
+    max_connections: int | None = None
 
     @functools.cached_property  # asked for every mail; the endpoint never changes
     def pool_key(self) -> str:

@@ -303,8 +303,9 @@ class SmtpPools:
         key = endpoint.pool_key
         pool = self._pools.get(key)
         if pool is None:
+            size = min(self.size, endpoint.max_connections or self.size)
             pool = self._pools[key] = SmtpPool(
-                endpoint, self.size, self.stats, self.cafile, self.local_hostname
+                endpoint, size, self.stats, self.cafile, self.local_hostname
             )
         return pool
 
