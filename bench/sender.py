@@ -472,6 +472,15 @@ def runs_table(runs: list[Run]) -> Table:
     help="ERPMAIL_SEND_SHARDS of the publisher and the workers (0: one queue, competing).",
 )
 @click.option("--database-url", help="The workers' database (default: a SQLite file per stand-in).")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="N[/D]",
+    help="Only the rows of N users (and reply delay D ms), e.g. --only 500/20 --only 50; "
+    "repeat; default all: to split the table over calls of under ten minutes.",
+)
+@click.option("--cpu/--no-cpu", "with_cpu", default=True, help="The connection CPU row.")
+@click.option("--steady/--no-steady", "with_steady", default=True, help="The steady row.")
 @click.option("--output", default="bench-results/sender-real.json", show_default=True)
 def main(
     quick: bool,
@@ -480,6 +489,9 @@ def main(
     steady_seconds: int | None,
     shards: int,
     database_url: str | None,
+    only: tuple[str, ...],
+    with_cpu: bool,
+    with_steady: bool,
     output: str,
 ) -> None:
     """Many users' own servers over TLS + AUTH: burst rates, steady latency, targets."""
@@ -502,6 +514,14 @@ def main(
     plan[(500, 20, False)] = [(1, DEFAULTS)]
     if not quick:
         plan[(50, 20, False)] = [(1, DEFAULTS)]
+    plan = {
+        row: variants
+        for row, variants in plan.items()
+        if not only or any(f"{row[0]}/{row[1]}/".startswith(f"{o}/") for o in only)
+    }
+    steady_row = (500, 20, True) if quick else (500, 50, True)
+    if with_steady:
+        plan.setdefault(steady_row, [])
     runs: list[Run] = []
     steady: Run | None = None
     cpu: dict[str, float] = {}
@@ -512,17 +532,18 @@ def main(
         cert, key = certificate.cert_file, certificate.key_file
         ca = system_store_with(authority.ca_file, workdir / "trusted.pem")
         os.environ["SSL_CERT_FILE"] = str(ca)  # this process's "system store", as the workers'
-        with stand_in(50, 0, True, cert, key, workdir):
+        if with_cpu:
             count = 100 if quick else 300
-            cpu["made per connection"], _ = connection_cpu(50, shared=False, count=count)
-            cpu["shared"], resumed = connection_cpu(50, shared=True, count=count)
-            cpu["resumed"] = resumed
-        console.print(
-            "TLS + AUTH connection, CPU of the client process: "
-            f"{cpu['made per connection']:.2f} ms "
-            f"with a context made per connection, {cpu['shared']:.2f} ms shared "
-            f"({resumed} of {count} resumed)"
-        )
+            with stand_in(50, 0, True, cert, key, workdir):
+                cpu["made per connection"], _ = connection_cpu(50, shared=False, count=count)
+                cpu["shared"], resumed = connection_cpu(50, shared=True, count=count)
+                cpu["resumed"] = resumed
+            console.print(
+                "TLS + AUTH connection, CPU of the client process: "
+                f"{cpu['made per connection']:.2f} ms "
+                f"with a context made per connection, {cpu['shared']:.2f} ms shared "
+                f"({resumed} of {count} resumed)"
+            )
         for (servers, delay, pipelining), variants in plan.items():
             url = database_url or f"sqlite:///{workdir / f'bench-{servers}.db'}"
             write_cards(url, settings, servers)
@@ -533,9 +554,7 @@ def main(
                     )
                     runs.append(run_jobs(run, settings, standin, url, workdir, ca))
                     console.print(runs_table(runs[-1:]))
-                if (servers, delay, pipelining) == (500, 50, True) or (
-                    quick and (servers, pipelining) == (500, True)
-                ):
+                if with_steady and (servers, delay, pipelining) == steady_row:
                     steady = Run(
                         "steady",
                         servers,
