@@ -18,6 +18,9 @@ Rows:
   concurrency 500 beside the defaults;
 - **steady**: jobs published at a fixed rate; publish → receipt p50 / p99.
 
+The stand-in offers PIPELINING and, on the rows that say so, CHUNKING (RFC 3030 BDAT, as
+Gmail and Office 365 do): a mail to one recipient then takes one round trip instead of two.
+
 The machine's load average is printed before and after: on a shared machine the figures
 move with it. ``--quick`` runs a subset with fewer jobs (a few minutes). Results: tables on
 screen and ``bench-results/sender-real.json``.
@@ -90,6 +93,7 @@ class Run:
     pipelining: bool
     workers: int
     jobs: int
+    chunking: bool = False
     seconds: float = 0.0
     handshakes: int = 0
     received: int = 0
@@ -130,9 +134,15 @@ class StandIn:
 
 @contextmanager
 def stand_in(
-    servers: int, delay_ms: int, pipelining: bool, cert: Path, key: Path, workdir: Path
+    servers: int,
+    delay_ms: int,
+    pipelining: bool,
+    cert: Path,
+    key: Path,
+    workdir: Path,
+    chunking: bool = False,
 ) -> Iterator[StandIn]:
-    journal = workdir / f"standin-{servers}-{delay_ms}-{pipelining}.log"
+    journal = workdir / f"standin-{servers}-{delay_ms}-{pipelining}-{chunking}.log"
     journal.write_text("")
     command = [
         sys.executable,
@@ -141,6 +151,7 @@ def stand_in(
         f"--servers={servers}",
         f"--delay-ms={delay_ms}",
         "--pipelining" if pipelining else "--no-pipelining",
+        "--chunking" if chunking else "--no-chunking",
         f"--cert={cert}",
         f"--key={key}",
         f"--out={journal}",
@@ -366,8 +377,9 @@ def judge(runs: list[Run], cpu_ms: float | None, steady: Run | None) -> list[Tar
                 cpu_ms <= 3.0,
             )
         )
-    one = find(runs, servers=500, delay_ms=20, pipelining=True, workers=1, options=DEFAULTS)
-    two = find(runs, servers=500, delay_ms=20, pipelining=True, workers=2, options=DEFAULTS)
+    row = {"servers": 500, "delay_ms": 20, "pipelining": True, "chunking": False}
+    one = find(runs, **row, workers=1, options=DEFAULTS)
+    two = find(runs, **row, workers=2, options=DEFAULTS)
     if one is not None:
         out.append(
             Target(
@@ -408,6 +420,7 @@ def judge(runs: list[Run], cpu_ms: float | None, steady: Run | None) -> list[Tar
             servers=50,
             delay_ms=run.delay_ms,
             pipelining=run.pipelining,
+            chunking=run.chunking,
             workers=run.workers,
             options=DEFAULTS,
         )
@@ -423,12 +436,17 @@ def judge(runs: list[Run], cpu_ms: float | None, steady: Run | None) -> list[Tar
     return out
 
 
+def extensions(run: Run) -> str:
+    offered = (("PIPELINING", run.pipelining), ("CHUNKING", run.chunking))
+    return " ".join(name for name, on in offered if on) or "none"
+
+
 def runs_table(runs: list[Run]) -> Table:
     out = Table(title="sender, real shape: own servers over TLS + AUTH (stand-in on loopback)")
     columns = (
         "N users",
         "D ms",
-        "PIPELINING",
+        "extensions",
         "workers",
         "options",
         "jobs",
@@ -446,7 +464,7 @@ def runs_table(runs: list[Run]) -> Table:
         out.add_row(
             str(run.servers),
             str(run.delay_ms),
-            "on" if run.pipelining else "off",
+            extensions(run),
             str(run.workers),
             options or "defaults",
             f"{run.jobs:,}",
@@ -503,27 +521,30 @@ def main(
     prepare_broker(settings, console)
     load_before = os.getloadavg()
     console.print(f"load average {load_before}, {os.cpu_count()} CPUs")
-    # (N, D, PIPELINING) -> the runs on that stand-in: (workers, options)
-    plan: dict[tuple[int, int, bool], list[tuple[int, dict[str, int]]]] = {}
+    # (N, D, PIPELINING, CHUNKING) -> the runs on that stand-in: (workers, options)
+    plan: dict[tuple[int, int, bool, bool], list[tuple[int, dict[str, int]]]] = {}
     delays = (20,) if quick else (0, 20, 50)
     for servers in (1, 50, 500):
         for delay in delays:
-            plan[(servers, delay, True)] = [(1, DEFAULTS), (2, DEFAULTS)]
+            plan[(servers, delay, True, False)] = [(1, DEFAULTS), (2, DEFAULTS)]
     for delay in delays:
-        plan[(50, delay, True)].append((1, HIGH))
-    plan[(500, 20, False)] = [(1, DEFAULTS)]
+        plan[(50, delay, True, False)].append((1, HIGH))
+    plan[(500, 20, False, False)] = [(1, DEFAULTS)]
+    plan[(500, 20, True, True)] = [(1, DEFAULTS)]
     if not quick:
-        plan[(50, 20, False)] = [(1, DEFAULTS)]
+        plan[(50, 20, False, False)] = [(1, DEFAULTS)]
     plan = {
         row: variants
         for row, variants in plan.items()
         if not only or any(f"{row[0]}/{row[1]}/".startswith(f"{o}/") for o in only)
     }
-    steady_row = (500, 20, True) if quick else (500, 50, True)
+    steady_delay = 20 if quick else 50
+    steady_rows = [(500, steady_delay, True, False), (500, steady_delay, True, True)]
     if with_steady:
-        plan.setdefault(steady_row, [])
+        for steady_row in steady_rows:
+            plan.setdefault(steady_row, [])
     runs: list[Run] = []
-    steady: Run | None = None
+    steadies: list[Run] = []
     cpu: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="erpmail-bench-real-") as tmp:
         workdir = Path(tmp)
@@ -544,17 +565,24 @@ def main(
                 f"with a context made per connection, {cpu['shared']:.2f} ms shared "
                 f"({resumed} of {count} resumed)"
             )
-        for (servers, delay, pipelining), variants in plan.items():
+        for (servers, delay, pipelining, chunking), variants in plan.items():
             url = database_url or f"sqlite:///{workdir / f'bench-{servers}.db'}"
             write_cards(url, settings, servers)
-            with stand_in(servers, delay, pipelining, cert, key, workdir) as standin:
+            with stand_in(servers, delay, pipelining, cert, key, workdir, chunking) as standin:
                 for workers, options in variants:
                     run = Run(
-                        "burst", servers, delay, pipelining, workers, jobs, options=dict(options)
+                        "burst",
+                        servers,
+                        delay,
+                        pipelining,
+                        workers,
+                        jobs,
+                        chunking,
+                        options=dict(options),
                     )
                     runs.append(run_jobs(run, settings, standin, url, workdir, ca))
                     console.print(runs_table(runs[-1:]))
-                if with_steady and (servers, delay, pipelining) == steady_row:
+                if with_steady and (servers, delay, pipelining, chunking) in steady_rows:
                     steady = Run(
                         "steady",
                         servers,
@@ -562,14 +590,18 @@ def main(
                         pipelining,
                         1,
                         steady_rate * steady_seconds,
+                        chunking,
                         options={},
                     )
                     run_jobs(steady, settings, standin, url, workdir, ca, per_second=steady_rate)
                     steady.options = {"rate": steady_rate}
+                    steadies.append(steady)
+                    console.print(runs_table(steadies[-1:]))
     load_after = os.getloadavg()
     purge_events(settings.rabbitmq_url)
-    console.print(runs_table(runs + ([steady] if steady else [])))
-    verdicts = judge(runs, cpu.get("shared"), steady)
+    console.print(runs_table(runs + steadies))
+    judged = next((run for run in steadies if not run.chunking), None)
+    verdicts = judge(runs, cpu.get("shared"), judged)
     console.print(targets_table(verdicts))
     console.print(f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs")
     path = Path(output)
@@ -580,7 +612,7 @@ def main(
         "load_average_after": load_after,
         "connection_cpu_ms": cpu,
         "runs": [{**asdict(run), "rate": run.rate} for run in runs],
-        "steady": None if steady is None else {**asdict(steady), "rate": steady.rate},
+        "steady": [{**asdict(run), "rate": run.rate} for run in steadies],
         "targets": [asdict(verdict) for verdict in verdicts],
     }
     path.write_text(json.dumps(result, indent=2) + "\n")

@@ -3,9 +3,9 @@
 ``python -m bench.standin --servers N --delay-ms D --cert C --key K --out FILE``: server
 ``i`` listens on :func:`server_address` ``(i)`` port 465 (implicit TLS with the given
 certificate), offers AUTH (login ``user<i>@bench.example``, password :func:`password_of`)
-and PIPELINING unless ``--no-pipelining``, and delays every reply by D ms (as a server D ms
-away would, without holding up its reading: replies leave in order, each D ms after it was
-made). The TLS handshake itself is not delayed.
+and PIPELINING unless ``--no-pipelining``, CHUNKING (BDAT) with ``--chunking``, and delays
+every reply by D ms (as a server D ms away would, without holding up its reading: replies
+leave in order, each D ms after it was made). The TLS handshake itself is not delayed.
 
 It appends to FILE a line ``R <time> <job id>`` for each mail received (the job id read from
 erpmail's Message-ID) and ``C <time>`` for each connection, flushed every 20 ms, and writes
@@ -28,7 +28,7 @@ from typing import Any, AnyStr, TextIO
 import click
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.smtp_servers import PipeliningSMTP
+from tests.smtp_servers import ChunkingSMTP, PipeliningSMTP
 
 PORT = 465
 _MESSAGE_ID = re.compile(rb"^Message-ID: <erpmail\.([0-9a-f-]{36})@", re.MULTILINE | re.I)
@@ -96,8 +96,8 @@ class _DelayedReplies(SMTP):
             transport.write(data)
 
 
-class StandinSMTP(PipeliningSMTP, _DelayedReplies):
-    """PIPELINING in EHLO (or not), then the delay."""
+class StandinSMTP(PipeliningSMTP, ChunkingSMTP, _DelayedReplies):
+    """PIPELINING and CHUNKING in EHLO (or not), then the delay."""
 
 
 class _Receiver:
@@ -123,7 +123,12 @@ def _authenticate(
 
 
 async def serve(
-    servers: int, delay: float, pipelining: bool, context: ssl.SSLContext, out: TextIO
+    servers: int,
+    delay: float,
+    pipelining: bool,
+    chunking: bool,
+    context: ssl.SSLContext,
+    out: TextIO,
 ) -> None:
     loop = asyncio.get_running_loop()
     journal = _Journal(out)
@@ -133,6 +138,7 @@ async def serve(
         return StandinSMTP(
             handler,
             pipelining=pipelining,
+            chunking=chunking,
             delay=delay,
             journal=journal,
             authenticator=_authenticate,
@@ -161,16 +167,25 @@ async def serve(
 @click.option("--servers", type=int, required=True)
 @click.option("--delay-ms", type=float, default=0.0)
 @click.option("--pipelining/--no-pipelining", default=True)
+@click.option("--chunking/--no-chunking", default=False, help="Offer CHUNKING (RFC 3030 BDAT).")
 @click.option("--cert", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--key", type=click.Path(exists=True, path_type=Path), required=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True)
-def main(servers: int, delay_ms: float, pipelining: bool, cert: Path, key: Path, out: Path) -> None:
+def main(
+    servers: int,
+    delay_ms: float,
+    pipelining: bool,
+    chunking: bool,
+    cert: Path,
+    key: Path,
+    out: Path,
+) -> None:
     """Serve N SMTP servers until SIGTERM."""
     logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's deprecation notices
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     with out.open("a") as journal:
-        asyncio.run(serve(servers, delay_ms / 1000, pipelining, context, journal))
+        asyncio.run(serve(servers, delay_ms / 1000, pipelining, chunking, context, journal))
 
 
 if __name__ == "__main__":

@@ -19,9 +19,12 @@ def smtp_server() -> Iterator[Callable[..., SmtpServer]]:
     started: list[SmtpServer] = []
 
     def start(
-        behaviour: Behaviour | None = None, port: int | None = None, pipelining: bool = True
+        behaviour: Behaviour | None = None,
+        port: int | None = None,
+        pipelining: bool = True,
+        chunking: bool = False,
     ) -> SmtpServer:
-        server = SmtpServer(behaviour, port, pipelining).start()
+        server = SmtpServer(behaviour, port, pipelining, chunking).start()
         started.append(server)
         return server
 

@@ -20,7 +20,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from tests.smtp_servers import PipeliningSMTP
+from tests.smtp_servers import ChunkingSMTP, PipeliningSMTP
 
 
 @dataclass
@@ -105,15 +105,21 @@ class _Handler:
         return "250 2.0.0 Ok: queued"
 
 
-class _CountingSMTP(PipeliningSMTP):
+class _CountingSMTP(PipeliningSMTP, ChunkingSMTP):
     def __init__(self, handler: _Handler, **kwargs: Any) -> None:
-        super().__init__(handler, pipelining=handler.owner.pipelining, **kwargs)
+        owner = handler.owner
+        super().__init__(handler, pipelining=owner.pipelining, chunking=owner.chunking, **kwargs)
         self._owner = handler.owner
 
     def connection_made(self, transport: Any) -> None:
         with self._owner.lock:
             self._owner.connections += 1
         super().connection_made(transport)
+
+    async def smtp_BDAT(self, arg: str) -> None:
+        with self._owner.lock:
+            self._owner.chunks += 1
+        await super().smtp_BDAT(arg)
 
 
 def _refuse_login(reply: str) -> Any:
@@ -143,14 +149,20 @@ class SmtpServer:
     """An aiosmtpd server on 127.0.0.1 with a log of the mail it accepted."""
 
     def __init__(
-        self, behaviour: Behaviour | None = None, port: int | None = None, pipelining: bool = True
+        self,
+        behaviour: Behaviour | None = None,
+        port: int | None = None,
+        pipelining: bool = True,
+        chunking: bool = False,
     ) -> None:
         self.behaviour = behaviour or Behaviour()
         self.pipelining = pipelining  # offer PIPELINING (RFC 2920) in the EHLO reply
+        self.chunking = chunking  # offer CHUNKING (RFC 3030: BDAT)
         self.port = port or free_port()
         self.lock = threading.Lock()
         self.received: list[Received] = []
         self.connections = 0
+        self.chunks = 0  # BDAT commands received
         self.transactions = 0
         self._controller: _Controller | None = None
 

@@ -10,13 +10,14 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from aiosmtplib import SMTPResponse
 
 from schemas.tables import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.failures import ErrorClass
 from workers.smtp.pool import SmtpPools
-from workers.smtp.session import data_lines
+from workers.smtp.session import SmtpSession, data_lines
 from workers.smtp.transaction import Accepted, Envelope, SendFailed, send
 
 StartServer = Callable[..., SmtpServer]
@@ -58,15 +59,24 @@ def mail(*recipients: str, message: bytes = MESSAGE) -> Envelope:
     return Envelope("a@example.ee", recipients or ("b@example.ee",), message)
 
 
-@pytest.fixture(params=[True, False], ids=["pipelining", "one-command-at-a-time"])
-def pipelining(request: pytest.FixtureRequest) -> bool:
-    return bool(request.param)
+WIRES = {
+    "pipelining": {"pipelining": True},
+    "one-command-at-a-time": {"pipelining": False},
+    "chunking": {"pipelining": True, "chunking": True},  # BDAT (RFC 3030)
+    "chunking-one-command-at-a-time": {"pipelining": False, "chunking": True},
+}
+
+
+@pytest.fixture(params=list(WIRES))
+def wire(request: pytest.FixtureRequest) -> dict[str, bool]:
+    """The server's extensions: the same outcomes whichever it offers."""
+    return WIRES[request.param]
 
 
 def test_a_mail_is_delivered_and_the_connection_reused(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
-    server = smtp_server(pipelining=pipelining)
+    server = smtp_server(**wire)
     outcomes, connects = run(server.port, mail(), mail("c@example.ee"))
     assert all(isinstance(o, Accepted) and o.reply.startswith("250") for o in outcomes)
     assert [r.recipients for r in server.received] == [["b@example.ee"], ["c@example.ee"]]
@@ -74,10 +84,10 @@ def test_a_mail_is_delivered_and_the_connection_reused(
 
 
 def test_the_refused_recipients_are_named_and_the_others_get_the_mail(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     refusal = "550 5.1.1 <gone@example.ee>: Recipient address rejected: User unknown"
-    server = smtp_server(Behaviour(refuse={"gone@example.ee": refusal}), pipelining=pipelining)
+    server = smtp_server(Behaviour(refuse={"gone@example.ee": refusal}), **wire)
     outcomes, connects = run(server.port, mail("b@example.ee", "gone@example.ee"), mail())
     first = outcomes[0]
     assert isinstance(first, Accepted)
@@ -88,12 +98,12 @@ def test_the_refused_recipients_are_named_and_the_others_get_the_mail(
 
 
 def test_every_recipient_refused_fails_the_mail_and_keeps_the_connection(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     refusal = "550 5.1.1 User unknown"
     server = smtp_server(
         Behaviour(refuse={"x@example.ee": refusal, "y@example.ee": refusal}),
-        pipelining=pipelining,
+        **wire,
     )
     outcomes, connects = run(server.port, mail("x@example.ee", "y@example.ee"), mail())
     failed = outcomes[0]
@@ -107,12 +117,12 @@ def test_every_recipient_refused_fails_the_mail_and_keeps_the_connection(
 
 
 def test_a_deferred_recipient_defers_the_whole_mail_and_nobody_gets_it(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     """With pipelining the server has already said 354 to DATA; the message is not sent, the
     connection is dropped instead (ending DATA would deliver it to the other recipients)."""
     server = smtp_server(
-        Behaviour(refuse={"busy@example.ee": "451 4.3.0 try again later"}), pipelining=pipelining
+        Behaviour(refuse={"busy@example.ee": "451 4.3.0 try again later"}), **wire
     )
     outcomes, _connects = run(server.port, mail("b@example.ee", "busy@example.ee"), mail())
     failed = outcomes[0]
@@ -124,11 +134,11 @@ def test_a_deferred_recipient_defers_the_whole_mail_and_nobody_gets_it(
 
 
 def test_a_refused_sender_fails_the_mail_and_the_connection_stays_in_step(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     server = smtp_server(
         Behaviour(refuse_sender="553 5.7.1 Sender address rejected: not owned by user"),
-        pipelining=pipelining,
+        **wire,
     )
     outcomes, connects = run(server.port, mail(), mail())
     for failed in outcomes:
@@ -141,10 +151,10 @@ def test_a_refused_sender_fails_the_mail_and_the_connection_stays_in_step(
 
 
 def test_a_refused_message_is_rejected_with_the_servers_words(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     server = smtp_server(
-        Behaviour(reject_data="554 5.7.1 Message rejected as spam"), pipelining=pipelining
+        Behaviour(reject_data="554 5.7.1 Message rejected as spam"), **wire
     )
     outcomes, connects = run(server.port, mail(), mail())
     for failed in outcomes:
@@ -155,10 +165,10 @@ def test_a_refused_message_is_rejected_with_the_servers_words(
 
 
 def test_a_stalled_server_times_out_and_the_next_mail_gets_a_new_connection(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     # Timeouts long enough for the second mail's new connection on a loaded machine.
-    server = smtp_server(Behaviour(stall_seconds=5, stall_first=1), pipelining=pipelining)
+    server = smtp_server(Behaviour(stall_seconds=5, stall_first=1), **wire)
     outcomes, connects = run(server.port, mail(), mail(), timeout=3)
     failed = outcomes[0]
     assert isinstance(failed, SendFailed)
@@ -168,13 +178,13 @@ def test_a_stalled_server_times_out_and_the_next_mail_gets_a_new_connection(
 
 
 def test_a_connection_that_answered_in_time_still_times_out_when_it_stalls_later(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     # the connection's one timer, set for the first mail's deadline, rings while the second
     # mail (sent 1.5 s after the first is through) still has time, and is moved on to the
     # second mail's deadline; the first mail may take up to 1.5 s (a loaded machine) for the
     # timer to ring while the second is under way
-    server = smtp_server(Behaviour(stall_seconds=5, stall_after=1), pipelining=pipelining)
+    server = smtp_server(Behaviour(stall_seconds=5, stall_after=1), **wire)
     outcomes, connects = run(server.port, mail(), mail(), timeout=3, pause=1.5)
     assert isinstance(outcomes[0], Accepted)
     failed = outcomes[1]
@@ -184,14 +194,43 @@ def test_a_connection_that_answered_in_time_still_times_out_when_it_stalls_later
 
 
 def test_the_message_arrives_as_written_dots_and_line_ends_included(
-    smtp_server: StartServer, pipelining: bool
+    smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
     body = b"Subject: dots\r\n\r\n.leading dot\r\n..two\r\n.\r\nbare\nline\rends\r\nlast"
-    server = smtp_server(pipelining=pipelining)
+    server = smtp_server(**wire)
     outcomes, _connects = run(server.port, mail(message=body))
     assert isinstance(outcomes[0], Accepted)
     expected = b"Subject: dots\r\n\r\n.leading dot\r\n..two\r\n.\r\nbare\r\nline\r\nends\r\nlast"
     assert server.received[0].data.rstrip(b"\r\n") == expected
+
+
+def test_chunking_sends_bdat_and_a_mail_to_one_recipient_in_one_round_trip(
+    smtp_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RFC 3030: MAIL FROM, RCPT TO and the message as ``BDAT <size> LAST`` in one write
+    where there is one recipient; with several, the recipients' replies come first (a 4xx
+    for one must keep the message from the others)."""
+    server = smtp_server(chunking=True)
+    writes: list[bytes] = []
+    exchange = SmtpSession._exchange
+
+    async def recorded(
+        session: SmtpSession, data: bytes, replies: int, drain: bool = False
+    ) -> list[SMTPResponse]:
+        writes.append(b" | ".join(line.split(b":")[0] for line in data.split(b"\r\n")[:-1]))
+        return await exchange(session, data, replies, drain)
+
+    monkeypatch.setattr(SmtpSession, "_exchange", recorded)
+    outcomes, connects = run(server.port, mail(), mail("b@example.ee", "c@example.ee"))
+    assert all(isinstance(outcome, Accepted) for outcome in outcomes)
+    assert server.chunks == 2 and connects == 1
+    assert [r.data for r in server.received] == [MESSAGE, MESSAGE]
+    assert [w.split(b" | From")[0] for w in writes] == [
+        b"MAIL FROM | RCPT TO | BDAT %d LAST" % len(MESSAGE),
+        b"MAIL FROM | RCPT TO | RCPT TO",
+        b"BDAT %d LAST" % len(MESSAGE),
+        b"QUIT",
+    ]
 
 
 # -- the wire: what a pipelining client writes, and replies however they are cut ------------

@@ -60,19 +60,31 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
 
     With a server that pipelines, MAIL FROM, the RCPT TOs and DATA go out together and the
     replies are judged in order; otherwise one command waits for the other, and DATA is not
-    sent when the recipients' replies already decide the attempt.
+    sent when the recipients' replies already decide the attempt. A server that offers
+    CHUNKING (RFC 3030) gets the message as one BDAT chunk instead of DATA: a mail to one
+    recipient then takes a single round trip, pipelined with MAIL FROM and RCPT TO.
     """
     step = Step.MAIL_FROM
     started = False  # the server said 354: the message could only be ended by sending it
     try:
         mail, rcpts = _envelope_commands(envelope, session)
         data_reply: SMTPResponse | None = None
-        if session.pipelining:
+        chunked = session.chunking
+        if session.pipelining and chunked and len(rcpts) == 1:
+            # one round trip: a refused recipient is the only one, so nobody is left out; the
+            # server discards the chunk of a transaction without recipients (RFC 3030 s. 2)
+            replies = await session.chunk(envelope.message, envelope.crlf, mail, *rcpts)
+            mail_reply, rcpt_replies, data_reply = replies[0], replies[1:-1], replies[-1]
+        elif session.pipelining and chunked:  # the recipients decide before the message goes
+            replies = await session.commands(mail, *rcpts)
+            mail_reply, rcpt_replies = replies[0], replies[1:]
+        elif session.pipelining:
             replies = await session.commands(mail, *rcpts, b"DATA")
             mail_reply, rcpt_replies, data_reply = replies[0], replies[1:-1], replies[-1]
             started = data_reply.code == Reply.START_INPUT
         else:
             mail_reply = await session.command(mail)
+            rcpt_replies = []
         if mail_reply.code != Reply.OK:
             refused = aiosmtplib.SMTPSenderRefused(
                 mail_reply.code, mail_reply.message, envelope.sender
@@ -83,7 +95,7 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
                 stale=mail_reply.code == Reply.CLOSING,
             )
         step = Step.RCPT_TO
-        if data_reply is None:
+        if not session.pipelining:
             rcpt_replies = [await session.command(rcpt) for rcpt in rcpts]
         refusals = [
             Refusal(recipient, reply.code, reply.message)
@@ -94,7 +106,9 @@ async def transact(session: SmtpSession, envelope: Envelope) -> Accepted:
         if failure is not None:
             raise SendFailed(failure, connection_ok=await _still_good(session, None, started))
         step = Step.DATA
-        if data_reply is None:
+        if data_reply is None and chunked:
+            data_reply = (await session.chunk(envelope.message, envelope.crlf))[0]
+        elif data_reply is None:
             data_reply = await session.command(b"DATA")
         reply = data_reply
         if reply.code == Reply.START_INPUT:
