@@ -9,7 +9,8 @@ SEND_QUEUE = "mail.send"
 JOB_ROUTING_KEY = "job.send"
 JOB_BINDING = "job.#"
 # With ERPMAIL_SEND_SHARDS: a job of shard i is published as "shard.<i>" (not matched by
-# "job.#") and waits in mail.send.shard.<i>; retries come back as job.retry to mail.send.
+# "job.#") and waits in mail.send.shard.<i>; retries come back as job.retry to mail.send,
+# from where a worker passes them on to their shard.
 SHARD_ROUTING_PREFIX = "shard."
 SHARD_QUEUE_PREFIX = "mail.send.shard."
 

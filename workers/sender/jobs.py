@@ -28,6 +28,7 @@ from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.consuming import Delivery
 from workers.broker.publisher import PublishRefused
+from workers.broker.routing import job_routing_key
 from workers.config.display import rate_text
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
@@ -140,6 +141,23 @@ class JobHandler:
             return
         with log_context(job_id=str(job.job_id), tenant=job.tenant, attempt=info.attempt):
             await self._process(delivery, job, info)
+
+    async def forward_to_shard(self, delivery: Delivery) -> None:
+        """With send shards, ``mail.send`` is a way in, not where jobs are sent from: a job
+        there — a retry back from its retry queue (which returns every job to ``mail.send``),
+        or one published without its shard's key — is published on to its sender's shard
+        (with confirms, before the ack), so that the worker holding that user's connections
+        sends it. A job that cannot be read is handled here: dead-lettered as invalid."""
+        try:
+            job = parse_job(delivery.body)
+        except JobRejected:
+            await self.process(delivery)
+            return
+        key = job_routing_key(job.tenant, job.user_code, self.settings.send_shards)
+        await delivery.publisher.publish(
+            names.JOBS_EXCHANGE, key, delivery.body, delivery.properties
+        )
+        self._ack(delivery)
 
     async def _process(self, delivery: Delivery, job: MailJobV1, info: DeliveryInfo) -> None:
         job_id = str(job.job_id)

@@ -3,8 +3,8 @@
 RabbitMQ 3.10 without plugins has no consistent-hash exchange, does not enforce exclusive
 consumers on quorum queues, and neither says which of a queue's single-active consumers is
 the active one nor counts the others. So the workers share the shards out by counting:
-every worker consumes ``mail.send`` (the retries and unsharded jobs, competing as before;
-its consumer count is the number of workers) and, every few seconds, compares the shards it
+every worker consumes ``mail.send`` (where retries and unsharded jobs arrive, to be passed
+on to their shards; its consumer count is the number of workers) and, every few seconds, compares the shards it
 holds with its fair share (:func:`workers.broker.routing.fair_share`): it lets go of those
 over its share, and claims free ones (no consumer) up to it. Two workers that claimed the
 same shard at once see two consumers there (and share its jobs meanwhile), and each lets

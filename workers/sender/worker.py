@@ -196,7 +196,7 @@ class SenderWorker:
                     ),
                 )
                 for queue, work in (
-                    (names.SEND_QUEUE, self.jobs.process),
+                    (names.SEND_QUEUE, self._send_queue_work()),
                     (names.DEAD_WATCH_QUEUE, self.jobs.record_dead_letter),
                 )
             ]
@@ -218,6 +218,11 @@ class SenderWorker:
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
         await self._drain(self.settings.shutdown_grace_seconds)
+
+    def _send_queue_work(self) -> Callable[[Delivery], Awaitable[None]]:
+        """What becomes of a job in ``mail.send``: sent, or with send shards passed on to
+        its shard (retries come back there, see :meth:`JobHandler.forward_to_shard`)."""
+        return self.jobs.forward_to_shard if self.settings.send_shards else self.jobs.process
 
     def _hold_shards(
         self, connection: AioConnection, publisher: AsyncConfirmingPublisher
