@@ -50,8 +50,10 @@ from rich.table import Table
 from sqlmodel import Session
 
 from bench.sender_sink import (
+    CpuMeter,
     Target,
     job_document,
+    local_broker_pid,
     prepare_broker,
     process_cpu_seconds,
     purge_events,
@@ -102,6 +104,7 @@ class Run:
     p99: float | None = None
     worker_cpu_s: float = 0.0
     options: dict[str, int] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)  # by process group, over the run
 
     @property
     def rate(self) -> float:
@@ -329,6 +332,16 @@ def run_jobs(
     connections_before = standin.connections
     with workers_running(settings, url, run.workers, run.options, workdir, ca) as processes:
         cpu_before = sum(process_cpu(p.pid) for p in processes)
+        broker = local_broker_pid()
+        meter = CpuMeter(
+            {
+                "worker": [p.pid for p in processes],
+                "stand-in": [standin.process.pid],
+                "publisher": [os.getpid()],
+                **({"broker": [broker]} if broker is not None else {}),
+            }
+        )
+        meter.start()
         published = asyncio.run(
             publish(settings.rabbitmq_url, documents, per_second, settings.send_shards)
         )
@@ -340,6 +353,7 @@ def run_jobs(
                 break
             time.sleep(0.1)
         run.worker_cpu_s = sum(process_cpu(p.pid) for p in processes) - cpu_before
+        run.cpu_s = meter.used()
     times = [standin.receipts[job] for job in published if job in standin.receipts]
     run.received = len(times)
     run.duplicates = sum(len(t) - 1 for t in times)
@@ -441,6 +455,18 @@ def extensions(run: Run) -> str:
     return " ".join(name for name, on in offered if on) or "none"
 
 
+def cpu_per_mail(run: Run) -> str:
+    """Where the CPU went, per mail received: the worker(s), the stand-in's servers,
+    RabbitMQ, and this process publishing and reading the journal."""
+    if not run.received:
+        return "-"
+    groups = ("worker", "stand-in", "broker", "publisher")
+    return " / ".join(
+        f"{run.cpu_s[group] / run.received * 1e6:,.0f}" if group in run.cpu_s else "-"
+        for group in groups
+    )
+
+
 def runs_table(runs: list[Run]) -> Table:
     out = Table(title="sender, real shape: own servers over TLS + AUTH (stand-in on loopback)")
     columns = (
@@ -454,7 +480,8 @@ def runs_table(runs: list[Run]) -> Table:
         "handshakes",
         "p50 s",
         "p99 s",
-        "worker CPU µs/mail",
+        "CPU µs/mail: worker / stand-in / broker / publisher",
+        "CPU busy",
         "lost/twice",
     )
     for column in columns:
@@ -472,7 +499,10 @@ def runs_table(runs: list[Run]) -> Table:
             str(run.handshakes),
             "-" if run.p50 is None else f"{run.p50:.2f}",
             "-" if run.p99 is None else f"{run.p99:.2f}",
-            f"{run.worker_cpu_s / run.received * 1e6:,.0f}" if run.received else "-",
+            cpu_per_mail(run),
+            f"{sum(run.cpu_s.values()) / run.seconds / (os.cpu_count() or 1):.0%}"
+            if run.seconds
+            else "-",
             f"{run.jobs - run.received}/{run.duplicates}",
         )
     return out
