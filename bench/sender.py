@@ -49,6 +49,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
+from bench.postfix_relay import feed, postfix_relay, unavailable
 from bench.sender_sink import (
     CpuMeter,
     Target,
@@ -64,6 +65,7 @@ from bench.sender_sink import (
     wait_for_consumers,
 )
 from bench.standin import PORT, login_of, password_of, server_address
+from schemas.job import parse_job
 from schemas.tables import TlsMode
 from tests.certificates import issue, make_authority
 from workers.broker import names
@@ -72,6 +74,8 @@ from workers.broker.publisher import job_properties
 from workers.broker.routing import job_routing_key
 from workers.config.presets import load_presets
 from workers.config.store import save_user_settings
+from workers.correlation import message_id_for
+from workers.sender.message import build_message
 from workers.sender.shards import BALANCE_SECONDS
 from workers.settings import Settings, load_settings
 from workers.smtp import options as smtp_options
@@ -80,6 +84,8 @@ from workers.store import migrate
 from workers.store.engine import make_engine
 
 TENANT = "bench"
+POSTFIX_CONCURRENCY = 20  # connections per destination, as the issue's comparison had
+POSTFIX_ROW = (500, 20, True, False)  # N, D, PIPELINING, CHUNKING: the judged row
 SECRET_KEY = "bench-secret-key"
 
 
@@ -345,15 +351,25 @@ def run_jobs(
         published = asyncio.run(
             publish(settings.rabbitmq_url, documents, per_second, settings.send_shards)
         )
-        deadline = time.monotonic() + max(120.0, run.jobs / 20)
-        while True:
-            standin.read()
-            received = sum(1 for job in published if job in standin.receipts)
-            if received >= run.jobs or time.monotonic() > deadline:
-                break
-            time.sleep(0.1)
+        wait_for_receipts(standin, published, run.jobs)
         run.worker_cpu_s = sum(process_cpu(p.pid) for p in processes) - cpu_before
         run.cpu_s = meter.used()
+    return settle(run, standin, published, connections_before)
+
+
+def wait_for_receipts(standin: StandIn, published: dict[str, float], jobs: int) -> None:
+    deadline = time.monotonic() + max(120.0, jobs / 20)
+    while True:
+        standin.read()
+        received = sum(1 for job in published if job in standin.receipts)
+        if received >= jobs or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
+
+
+def settle(run: Run, standin: StandIn, published: dict[str, float], connections_before: int) -> Run:
+    """The run's figures from the stand-in's journal: received, twice, handshakes, the rate
+    (first publish to last receipt), publish → receipt p50 / p99."""
     times = [standin.receipts[job] for job in published if job in standin.receipts]
     run.received = len(times)
     run.duplicates = sum(len(t) - 1 for t in times)
@@ -370,6 +386,36 @@ def run_jobs(
     return run
 
 
+def run_postfix(run: Run, standin: StandIn, workdir: Path, ca_file: Path) -> Run:
+    """The same mails (the jobs' messages, each from its user's login to its recipient)
+    submitted to Postfix, which relays each through its user's server (TLS, AUTH)."""
+    routes = [
+        (login_of(index), server_address(index), PORT, password_of(login_of(index)))
+        for index in range(run.servers)
+    ]
+    mails: list[tuple[str, str, bytes]] = []
+    job_ids: list[str] = []
+    for n in range(run.jobs):
+        job = parse_job(json.dumps(job_document(n)))
+        sender = login_of(n % run.servers)
+        message_id = message_id_for(str(job.job_id), "bench.example")
+        message = build_message(job, from_header=sender, reply_to=None, message_id=message_id)
+        mails.append((sender, f"customer{n}@example.ee", message))
+        job_ids.append(str(job.job_id))
+    standin.read()
+    connections_before = standin.connections
+    directory = workdir / f"postfix-{run.servers}-{run.delay_ms}"
+    with postfix_relay(directory, routes, ca_file, POSTFIX_CONCURRENCY) as relay:
+        meter = CpuMeter({"stand-in": [standin.process.pid], "publisher": [os.getpid()]})
+        meter.start()
+        postfix_before = relay.cpu_seconds()
+        submitted = asyncio.run(feed(relay.port, mails))
+        published = {job_ids[index]: at for index, at in submitted.items()}
+        wait_for_receipts(standin, published, run.jobs)
+        run.cpu_s = {**meter.used(), "postfix": relay.cpu_seconds() - postfix_before}
+    return settle(run, standin, published, connections_before)
+
+
 DEFAULTS: dict[str, int] = {}
 HIGH = {"sender_prefetch": 1000, "sender_concurrency": 500}
 
@@ -381,7 +427,9 @@ def find(runs: list[Run], **match: Any) -> Run | None:
     return None
 
 
-def judge(runs: list[Run], cpu_ms: float | None, steady: Run | None) -> list[Target]:
+def judge(
+    runs: list[Run], cpu_ms: float | None, steady: Run | None, no_postfix: str | None = None
+) -> list[Target]:
     out: list[Target] = []
     if cpu_ms is not None:
         out.append(
@@ -402,13 +450,24 @@ def judge(runs: list[Run], cpu_ms: float | None, steady: Run | None) -> list[Tar
                 one.rate >= 700,
             )
         )
-        out.append(
-            Target(
-                "3× Postfix relaying the same mails in the same run",
-                "not measured: no Postfix relay in this benchmark",
-                None,
+        postfix = find(runs, what="postfix", servers=500, delay_ms=20)
+        if postfix is None:
+            out.append(
+                Target(
+                    "N=500, D=20: 3× Postfix relaying the same mails in the same run",
+                    f"not measured: {no_postfix or 'no Postfix run'}",
+                    None,
+                )
             )
-        )
+        else:
+            out.append(
+                Target(
+                    "N=500, D=20: 3× Postfix relaying the same mails in the same run",
+                    f"{one.rate:,.0f} vs Postfix {postfix.rate:,.0f} mails/s "
+                    f"= {one.rate / postfix.rate if postfix.rate else 0:.1f}×",
+                    one.rate >= 3 * postfix.rate,
+                )
+            )
     if one is not None and two is not None:
         out.append(
             Target(
@@ -460,7 +519,7 @@ def cpu_per_mail(run: Run) -> str:
     RabbitMQ, and this process publishing and reading the journal."""
     if not run.received:
         return "-"
-    groups = ("worker", "stand-in", "broker", "publisher")
+    groups = ("postfix" if run.what == "postfix" else "worker", "stand-in", "broker", "publisher")
     return " / ".join(
         f"{run.cpu_s[group] / run.received * 1e6:,.0f}" if group in run.cpu_s else "-"
         for group in groups
@@ -480,7 +539,7 @@ def runs_table(runs: list[Run]) -> Table:
         "handshakes",
         "p50 s",
         "p99 s",
-        "CPU µs/mail: worker / stand-in / broker / publisher",
+        "CPU µs/mail: worker (or Postfix) / stand-in / broker / publisher",
         "CPU busy",
         "lost/twice",
     )
@@ -492,7 +551,7 @@ def runs_table(runs: list[Run]) -> Table:
             str(run.servers),
             str(run.delay_ms),
             extensions(run),
-            str(run.workers),
+            "Postfix" if run.what == "postfix" else str(run.workers),
             options or "defaults",
             f"{run.jobs:,}",
             f"{run.rate:,.0f}",
@@ -528,6 +587,12 @@ def runs_table(runs: list[Run]) -> Table:
     "repeat; default all: to split the table over calls of under ten minutes.",
 )
 @click.option("--cpu/--no-cpu", "with_cpu", default=True, help="The connection CPU row.")
+@click.option(
+    "--postfix/--no-postfix",
+    "with_postfix",
+    default=True,
+    help="Postfix relaying the same mails (N=500, D=20): the anchor.",
+)
 @click.option("--steady/--no-steady", "with_steady", default=True, help="The steady row.")
 @click.option("--output", default="bench-results/sender-real.json", show_default=True)
 def main(
@@ -539,6 +604,7 @@ def main(
     database_url: str | None,
     only: tuple[str, ...],
     with_cpu: bool,
+    with_postfix: bool,
     with_steady: bool,
     output: str,
 ) -> None:
@@ -575,6 +641,7 @@ def main(
             plan.setdefault(steady_row, [])
     runs: list[Run] = []
     steadies: list[Run] = []
+    no_postfix: str | None = None if with_postfix else "left out (--no-postfix)"
     cpu: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="erpmail-bench-real-") as tmp:
         workdir = Path(tmp)
@@ -612,6 +679,16 @@ def main(
                     )
                     runs.append(run_jobs(run, settings, standin, url, workdir, ca))
                     console.print(runs_table(runs[-1:]))
+                if with_postfix and (servers, delay, pipelining, chunking) == POSTFIX_ROW:
+                    no_postfix = unavailable()
+                    run = Run("postfix", servers, delay, pipelining, 0, jobs, chunking)
+                    try:
+                        if no_postfix is None:
+                            runs.append(run_postfix(run, standin, workdir, authority.ca_file))
+                            console.print(runs_table(runs[-1:]))
+                    except (RuntimeError, OSError) as error:  # the anchor's, not the sender's
+                        no_postfix = f"Postfix failed: {error}"[:300]
+                        console.print(no_postfix)
                 if with_steady and (servers, delay, pipelining, chunking) in steady_rows:
                     steady = Run(
                         "steady",
@@ -631,7 +708,7 @@ def main(
     purge_events(settings.rabbitmq_url)
     console.print(runs_table(runs + steadies))
     judged = next((run for run in steadies if not run.chunking), None)
-    verdicts = judge(runs, cpu.get("shared"), judged)
+    verdicts = judge(runs, cpu.get("shared"), judged, no_postfix)
     console.print(targets_table(verdicts))
     console.print(f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs")
     path = Path(output)

@@ -2,7 +2,7 @@
 
 ``python -m bench.standin --servers N --delay-ms D --cert C --key K --out FILE``: server
 ``i`` listens on :func:`server_address` ``(i)`` port 465 (implicit TLS with the given
-certificate), offers AUTH (login ``user<i>@bench.example``, password :func:`password_of`)
+certificate), requires AUTH (login ``user<i>@bench.example``, password :func:`password_of`)
 and PIPELINING unless ``--no-pipelining``, CHUNKING (BDAT) with ``--chunking``, and delays
 every reply by D ms (as a server D ms away would, without holding up its reading: replies
 leave in order, each D ms after it was made). The TLS handshake itself is not delayed.
@@ -142,6 +142,7 @@ async def serve(
             delay=delay,
             journal=journal,
             authenticator=_authenticate,
+            auth_required=True,  # as a submission server: no mail without a login
             auth_require_tls=False,  # aiosmtpd counts only STARTTLS as TLS
             hostname="standin.bench.example",
         )

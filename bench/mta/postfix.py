@@ -5,11 +5,14 @@ deferred on every try ends in a bounce during the run."""
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
 import smtplib
 import time
+from collections.abc import Callable
 from pathlib import Path
-from subprocess import Popen
+from subprocess import Popen, TimeoutExpired
 
 from bench.mta.cases import ALL_CASES
 from bench.mta.packages import unpacked
@@ -58,6 +61,81 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
+def accounts() -> tuple[int, int, int]:
+    """Postfix's user, its group and postdrop: the machine's own where Postfix is installed
+    (the sandbox keeps the machine's accounts), else the sandbox's."""
+    try:
+        user = pwd.getpwnam("postfix")
+        uid, gid = user.pw_uid, user.pw_gid
+    except KeyError:
+        uid, gid = USERS["postfix"]
+    try:
+        postdrop = grp.getgrnam("postdrop").gr_gid
+    except KeyError:
+        postdrop = GROUPS["postdrop"]
+    return uid, gid, postdrop
+
+
+def unpacked_paths(root: Path, directory: Path, queue: Path) -> str:
+    """main.cf's lines for a Postfix unpacked at ``root``, its state in ``directory``."""
+    return f"""
+compatibility_level = 3.6
+queue_directory = {queue}
+data_directory = {directory}/data
+command_directory = {root}/usr/sbin
+daemon_directory = {root}/usr/lib/postfix/sbin
+shlib_directory = {root}/usr/lib/postfix
+meta_directory = {root}/etc/postfix
+mail_owner = postfix
+setgid_group = postdrop"""
+
+
+def prepare_queue(directory: Path, queue: Path) -> None:
+    """A queue directory of Postfix's own, owned as its daemons want it."""
+    uid, gid, postdrop = accounts()
+    queue.mkdir(parents=True, exist_ok=True)
+    (queue / "pid").mkdir(exist_ok=True)
+    for name in QUEUE_DIRS:
+        path = queue / name
+        path.mkdir(exist_ok=True)
+        group = postdrop if name in ("maildrop", "public") else gid
+        os.chown(path, uid, group)
+        path.chmod({"maildrop": 0o730, "public": 0o710}.get(name, 0o700))
+    os.chown(directory / "data", uid, gid)
+    directory.chmod(0o755)
+
+
+def wait_listening(master: Popen[bytes], port: int, log: Callable[[], str]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if master.poll() is not None:
+            raise RuntimeError(f"postfix master exited: {log()[-2000:]}")
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as probe:
+                probe.noop()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"postfix did not listen: {log()[-2000:]}")
+
+
+def stop_master(master: Popen[bytes]) -> None:
+    master.terminate()
+    try:
+        master.wait(30)
+    except TimeoutExpired:
+        master.kill()
+
+
+def read_log(directory: Path) -> str:
+    parts = []
+    for name in ("master.log", "maillog"):
+        path = directory / name
+        if path.is_file():
+            parts.append(path.read_text(errors="replace"))
+    return "\n".join(parts)
+
+
 class Postfix:
     name = "postfix"
 
@@ -80,16 +158,8 @@ class Postfix:
         ]
         (self.conf / "transport").write_text("\n".join(routes) + "\n")
         (self.conf / "main.cf").write_text(
-            f"""
-compatibility_level = 3.6
-queue_directory = {self.queue}
-data_directory = {directory}/data
-command_directory = {root}/usr/sbin
-daemon_directory = {root}/usr/lib/postfix/sbin
-shlib_directory = {root}/usr/lib/postfix
-meta_directory = {root}/etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
+            unpacked_paths(root, directory, self.queue)
+            + f"""
 myhostname = mx-pf.erpmail.test
 mydomain = erpmail.test
 myorigin = $myhostname
@@ -132,30 +202,10 @@ smtputf8_enable = no
         self._wait_listening()
 
     def _prepare_queue(self) -> None:
-        uid, gid = USERS["postfix"]
-        self.queue.mkdir(parents=True, exist_ok=True)
-        (self.queue / "pid").mkdir(exist_ok=True)
-        for name in QUEUE_DIRS:
-            path = self.queue / name
-            path.mkdir(exist_ok=True)
-            group = GROUPS["postdrop"] if name in ("maildrop", "public") else gid
-            os.chown(path, uid, group)
-            path.chmod({"maildrop": 0o730, "public": 0o710}.get(name, 0o700))
-        os.chown(self.directory / "data", uid, gid)
-        self.directory.chmod(0o755)
+        prepare_queue(self.directory, self.queue)
 
     def _wait_listening(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.master.poll() is not None:
-                raise RuntimeError(f"postfix master exited: {self.log()[-2000:]}")
-            try:
-                with smtplib.SMTP("127.0.0.1", self.port, timeout=5) as probe:
-                    probe.noop()
-                return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"postfix did not listen: {self.log()[-2000:]}")
+        wait_listening(self.master, self.port, self.log)
 
     def submit(self, sender: str, recipient: str, message: bytes) -> None:
         with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
@@ -168,17 +218,8 @@ smtputf8_enable = no
         return list(self.sink.mails)
 
     def log(self) -> str:
-        parts = []
-        for name in ("master.log", "maillog"):
-            path = self.directory / name
-            if path.is_file():
-                parts.append(path.read_text(errors="replace"))
-        return "\n".join(parts)
+        return read_log(self.directory)
 
     def stop(self) -> None:
-        self.master.terminate()
-        try:
-            self.master.wait(30)
-        except TimeoutError:
-            self.master.kill()
+        stop_master(self.master)
         self._sink_context.__exit__(None, None, None)

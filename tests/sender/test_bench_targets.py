@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+from bench.sender import Run, judge
 from bench.sender_sink import CpuMeter, Row, process_cpu_seconds, targets
 
 RAW = 4000.0  # raw aiosmtplib, messages prebuilt
@@ -85,3 +86,20 @@ def test_a_process_that_is_gone_has_no_cpu_reading() -> None:
     gone.wait()
     assert process_cpu_seconds(gone.pid) is None
     assert CpuMeter({"gone": [gone.pid]}).used() == {}
+
+
+def test_the_real_shape_targets_judge_the_worker_against_postfix_in_the_same_run() -> None:
+    def burst(what: str, workers: int, seconds: float) -> Run:
+        return Run(what, 500, 20, True, workers, 5000, seconds=seconds, received=5000)
+
+    one, two, postfix = burst("burst", 1, 5.0), burst("burst", 2, 4.0), burst("postfix", 0, 20.0)
+    verdicts = judge([one, two, postfix], 2.5, None)
+    assert [v.met for v in verdicts] == [True, True, True, True]
+    assert [v.measured for v in verdicts if "Postfix" in v.what] == [
+        "1,000 vs Postfix 250 mails/s = 4.0×"
+    ]
+    slow = burst("burst", 1, 10.0)  # 500 mails/s: 2× Postfix
+    missed = [v for v in judge([slow, postfix], None, None) if "Postfix" in v.what]
+    assert [v.met for v in missed] == [False]
+    absent = [v for v in judge([slow], None, None, "not root") if "Postfix" in v.what]
+    assert [(v.met, v.measured) for v in absent] == [(None, "not measured: not root")]
