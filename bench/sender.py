@@ -1,8 +1,8 @@
 """The sender in its real shape: ``python -m bench.sender`` (``make bench-sender``).
 
 Many users, each with their own server: a stand-in process (:mod:`bench.standin`) hosts N
-aiosmtpd servers on 127.66.x.y:465, implicit TLS with an ECDSA certificate from a CA made
-for the run, AUTH, PIPELINING offered or not, every reply delayed by D ms. The users'
+aiosmtpd servers on 127.66.x.y:465, implicit TLS with ECDSA certificates (one per server)
+from a CA made for the run, AUTH, PIPELINING offered or not, every reply delayed by D ms. The users'
 cards are written with :func:`workers.config.store.save_user_settings`, the function
 ``erpmail config set`` calls; ``erpmail worker send`` processes trust the CA through
 ``SSL_CERT_FILE`` (their "system store").
@@ -67,7 +67,7 @@ from bench.sender_sink import (
 from bench.standin import PORT, login_of, password_of, server_address
 from schemas.job import parse_job
 from schemas.tables import TlsMode
-from tests.certificates import issue, make_authority
+from tests.certificates import Authority, issue, make_authority
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection
 from workers.broker.publisher import job_properties
@@ -146,8 +146,7 @@ def stand_in(
     servers: int,
     delay_ms: int,
     pipelining: bool,
-    cert: Path,
-    key: Path,
+    certs: Path,
     workdir: Path,
     chunking: bool = False,
 ) -> Iterator[StandIn]:
@@ -161,8 +160,7 @@ def stand_in(
         f"--delay-ms={delay_ms}",
         "--pipelining" if pipelining else "--no-pipelining",
         "--chunking" if chunking else "--no-chunking",
-        f"--cert={cert}",
-        f"--key={key}",
+        f"--certs={certs}",
         f"--out={journal}",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -174,6 +172,19 @@ def stand_in(
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
+
+
+def server_certificates(authority: Authority, servers: int, directory: Path) -> Path:
+    """A certificate for each server naming its address alone, as a real server's does (one
+    certificate naming all 500 addresses made every handshake and the client's certificate
+    decoding heavier than anywhere real)."""
+    directory.mkdir()
+    for index in range(servers):
+        address = server_address(index)
+        certificate = issue(authority, [address])
+        certificate.cert_file.rename(directory / f"{address}.crt")
+        certificate.key_file.rename(directory / f"{address}.key")
+    return directory
 
 
 def write_cards(url: str, settings: Settings, servers: int) -> None:
@@ -646,13 +657,12 @@ def main(
     with tempfile.TemporaryDirectory(prefix="erpmail-bench-real-") as tmp:
         workdir = Path(tmp)
         authority = make_authority(workdir / "ca")
-        certificate = issue(authority, [server_address(i) for i in range(500)])
-        cert, key = certificate.cert_file, certificate.key_file
+        certs = server_certificates(authority, 500, workdir / "certs")
         ca = system_store_with(authority.ca_file, workdir / "trusted.pem")
         os.environ["SSL_CERT_FILE"] = str(ca)  # this process's "system store", as the workers'
         if with_cpu:
             count = 100 if quick else 300
-            with stand_in(50, 0, True, cert, key, workdir):
+            with stand_in(50, 0, True, certs, workdir):
                 cpu["made per connection"], _ = connection_cpu(50, shared=False, count=count)
                 cpu["shared"], resumed = connection_cpu(50, shared=True, count=count)
                 cpu["resumed"] = resumed
@@ -665,7 +675,7 @@ def main(
         for (servers, delay, pipelining, chunking), variants in plan.items():
             url = database_url or f"sqlite:///{workdir / f'bench-{servers}.db'}"
             write_cards(url, settings, servers)
-            with stand_in(servers, delay, pipelining, cert, key, workdir, chunking) as standin:
+            with stand_in(servers, delay, pipelining, certs, workdir, chunking) as standin:
                 for workers, options in variants:
                     run = Run(
                         "burst",
