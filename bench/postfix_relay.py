@@ -65,6 +65,7 @@ class PostfixRelay:
         being the login too."""
         root = unpacked(PACKAGE)
         self.directory = directory
+        directory.parent.chmod(0o755)  # Postfix's own user must reach its queue
         conf = directory / "conf"
         conf.mkdir(parents=True, exist_ok=True)
         (directory / "data").mkdir(exist_ok=True)

@@ -397,7 +397,7 @@ def settle(run: Run, standin: StandIn, published: dict[str, float], connections_
     return run
 
 
-def run_postfix(run: Run, standin: StandIn, workdir: Path, ca_file: Path) -> Run:
+def run_postfix(run: Run, standin: StandIn, ca_file: Path) -> Run:
     """The same mails (the jobs' messages, each from its user's login to its recipient)
     submitted to Postfix, which relays each through its user's server (TLS, AUTH)."""
     routes = [
@@ -415,8 +415,11 @@ def run_postfix(run: Run, standin: StandIn, workdir: Path, ca_file: Path) -> Run
         job_ids.append(str(job.job_id))
     standin.read()
     connections_before = standin.connections
-    directory = workdir / f"postfix-{run.servers}-{run.delay_ms}"
-    with postfix_relay(directory, routes, ca_file, POSTFIX_CONCURRENCY) as relay:
+    # a directory of its own that Postfix's user can reach (the run's is private to root)
+    with (
+        tempfile.TemporaryDirectory(prefix="erpmail-bench-postfix-") as place,
+        postfix_relay(Path(place) / "postfix", routes, ca_file, POSTFIX_CONCURRENCY) as relay,
+    ):
         meter = CpuMeter({"stand-in": [standin.process.pid], "publisher": [os.getpid()]})
         meter.start()
         postfix_before = relay.cpu_seconds()
@@ -694,7 +697,7 @@ def main(
                     run = Run("postfix", servers, delay, pipelining, 0, jobs, chunking)
                     try:
                         if no_postfix is None:
-                            runs.append(run_postfix(run, standin, workdir, authority.ca_file))
+                            runs.append(run_postfix(run, standin, authority.ca_file))
                             console.print(runs_table(runs[-1:]))
                     except (RuntimeError, OSError) as error:  # the anchor's, not the sender's
                         no_postfix = f"Postfix failed: {error}"[:300]
