@@ -121,9 +121,7 @@ def test_a_deferred_recipient_defers_the_whole_mail_and_nobody_gets_it(
 ) -> None:
     """With pipelining the server has already said 354 to DATA; the message is not sent, the
     connection is dropped instead (ending DATA would deliver it to the other recipients)."""
-    server = smtp_server(
-        Behaviour(refuse={"busy@example.ee": "451 4.3.0 try again later"}), **wire
-    )
+    server = smtp_server(Behaviour(refuse={"busy@example.ee": "451 4.3.0 try again later"}), **wire)
     outcomes, _connects = run(server.port, mail("b@example.ee", "busy@example.ee"), mail())
     failed = outcomes[0]
     assert isinstance(failed, SendFailed)
@@ -153,9 +151,7 @@ def test_a_refused_sender_fails_the_mail_and_the_connection_stays_in_step(
 def test_a_refused_message_is_rejected_with_the_servers_words(
     smtp_server: StartServer, wire: dict[str, bool]
 ) -> None:
-    server = smtp_server(
-        Behaviour(reject_data="554 5.7.1 Message rejected as spam"), **wire
-    )
+    server = smtp_server(Behaviour(reject_data="554 5.7.1 Message rejected as spam"), **wire)
     outcomes, connects = run(server.port, mail(), mail())
     for failed in outcomes:
         assert isinstance(failed, SendFailed)

@@ -2,15 +2,15 @@
 
 RabbitMQ 3.10 without plugins has no consistent-hash exchange, does not enforce exclusive
 consumers on quorum queues, and neither says which of a queue's single-active consumers is
-the active one nor counts the others. So the workers share the shards out by counting:
-every worker consumes ``mail.send`` (where retries and unsharded jobs arrive, to be passed
-on to their shards; its consumer count is the number of workers) and, every few seconds, compares the shards it
-holds with its fair share (:func:`workers.broker.routing.fair_share`): it lets go of those
-over its share, and claims free ones (no consumer) up to it. Two workers that claimed the
-same shard at once see two consumers there (and share its jobs meanwhile), and each lets
-go with even odds until one is left. A new worker therefore gets shards within seconds, a
-stopped one's shards are taken over, and each shard's jobs reach one process, whose pools
-hold its users' connections.
+the active one nor counts the others. So the workers share the shards out by counting: every
+worker consumes ``mail.send`` (where retries and unsharded jobs arrive, to be passed on to
+their shards; its consumer count is the number of workers) and, every few seconds, compares
+the shards it holds with its fair share (:func:`workers.broker.routing.fair_share`): it lets
+go of those over its share, and claims free ones (no consumer) up to it. Two workers that
+claimed the same shard at once see two consumers there (and share its jobs meanwhile), and
+each lets go with even odds until one is left. A new worker therefore gets shards within
+seconds, a stopped one's shards are taken over, and each shard's jobs reach one process,
+whose pools hold its users' connections.
 
 Each shard has a channel of its own, kept open after the shard is let go so that the jobs
 still in flight from it are acked where they came from.
