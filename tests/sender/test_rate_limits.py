@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, col, select
 
-from schemas.tables import JobHistory, JobStep
+from schemas.tables import JobHistory, JobStep, RateLimitUsage
 from tests.jobs import make_job
-from tests.sender.harness import TENANT, USER, Harness
+from tests.sender.harness import TENANT, USER, Harness, seed_user
 from tests.sender.servers import SmtpServer
 from tests.sender.test_reliability import queues_empty, stop, wait_for, worker_process
 from workers.broker import names
@@ -154,3 +154,27 @@ def test_a_restarted_worker_keeps_the_day_s_count(
     ] * 2
     assert all("over the rate limit" in (row.error_text or "") for row in waiting)
     assert harness.queue_depth(names.DEAD_QUEUE) == 0
+
+
+def test_a_limited_configuration_waits_while_the_others_are_sent_without_a_database_row(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    server = smtp_server()
+    harness = make_harness(server.port)
+    limit_card(harness, rate_per_day=1)
+    seed_user(harness.engine, "JAAN", "jaan@acme.ee")  # no limits
+    limited = [make_job() for _ in range(3)]
+    free = [make_job(user_code="JAAN") for _ in range(20)]
+    harness.publish_jobs([*limited, *free])
+
+    def done() -> bool:
+        statuses = harness.statuses()
+        return all(statuses.get(job["job_id"]) == "sent" for job in free) and sorted(
+            statuses.get(job["job_id"], "") for job in limited
+        ) == ["retrying", "retrying", "sent"]
+
+    harness.run_until(done, timeout=60)
+    assert server.accepted() == len(free) + 1
+    with Session(harness.engine) as session:
+        accounts = [row.account for row in session.exec(select(RateLimitUsage))]
+    assert accounts == ["|127.0.0.1"]  # MARI's limit; JAAN's mail never asked the database
