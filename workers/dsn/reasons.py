@@ -198,11 +198,14 @@ _BY_RANK = _phrases_by_rank()
 _PREFIX = 4
 
 
-def _word_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
-    """Each phrase (its place in ``_BY_RANK``) under the start (``_PREFIX`` characters) of
-    one of its words after the first that the fewest phrases share, and the phrases without
-    such a word: a word after a space in a phrase starts a word of any text holding the
-    phrase (the same word, or a longer one for the phrase's last), so only the phrases
+_Filed = tuple[tuple[int, str], ...]  # (place in ``_BY_RANK``, phrase), best first
+
+
+def _word_index() -> tuple[dict[str, _Filed], _Filed]:
+    """Each phrase (with its place in ``_BY_RANK``) under the start (``_PREFIX`` characters)
+    of one of its words after the first that the fewest phrases share, and the phrases
+    without such a word: a word after a space in a phrase starts a word of any text holding
+    the phrase (the same word, or a longer one for the phrase's last), so only the phrases
     filed under the starts of the text's own words are tried."""
     starts = [
         {word[:_PREFIX] for word in phrase.split(" ")[1:] if len(word) >= _PREFIX}
@@ -212,32 +215,38 @@ def _word_index() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
     for own in starts:
         for start in own:
             shared[start] = shared.get(start, 0) + 1
-    index: dict[str, list[int]] = {}
-    unfiled: list[int] = []
+    index: dict[str, list[tuple[int, str]]] = {}
+    unfiled: list[tuple[int, str]] = []
     for place, own in enumerate(starts):
+        entry = (place, _BY_RANK[place][0])
         if not own:
-            unfiled.append(place)
+            unfiled.append(entry)
         else:
-            index.setdefault(min(sorted(own), key=shared.__getitem__), []).append(place)
-    return {start: tuple(places) for start, places in index.items()}, tuple(unfiled)
+            index.setdefault(min(sorted(own), key=shared.__getitem__), []).append(entry)
+    return {start: tuple(entries) for start, entries in index.items()}, tuple(unfiled)
 
 
-_PHRASE_AT = tuple(phrase for phrase, _, _ in _BY_RANK)
 _BY_WORD_START, _UNFILED = _word_index()
 _WORD_STARTS = frozenset(_BY_WORD_START)
 
 
 def _best_phrase(needle: str) -> int | None:
-    """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``: the
-    candidates are tried best first, so the first one found is the answer."""
-    candidates = list(_UNFILED)
+    """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``. Each list
+    is in rank order: it is tried up to its first phrase found, or to the best found so far."""
+    best = len(_BY_RANK)
     for start in {word[:_PREFIX] for word in needle.split(" ")} & _WORD_STARTS:
-        candidates += _BY_WORD_START[start]
-    candidates.sort()
-    for place in candidates:
-        if _PHRASE_AT[place] in needle:
+        for place, phrase in _BY_WORD_START[start]:
+            if place >= best:
+                break
+            if phrase in needle:
+                best = place
+                break
+    for place, phrase in _UNFILED:
+        if place >= best:
+            break
+        if phrase in needle:
             return place
-    return None
+    return best if best < len(_BY_RANK) else None
 
 
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
