@@ -208,9 +208,168 @@ UNSEEN_CASES: tuple[Case, ...] = (
          Reason.USERUNKNOWN, "qmail-smtpd (rcpthosts/badmailfrom wording)"),
     Case("sendmail-unknown", "rcpt", "550 5.1.1 <rcpt>... User unknown",
          Reason.USERUNKNOWN, "Sendmail srvrsmtp.c"),
+    # Second round: written, with their causes, before the run that first scored them.
+    # Gmail: "Gmail SMTP errors and codes" (support.google.com/a/answer/3726730).
+    Case("gmail-too-fast", "defer",
+         "450 4.2.1 The user you are trying to contact is receiving mail too quickly. Please"
+         " resend your message at a later time. If the user is able to receive mail at that"
+         " time, your message will be delivered.",
+         Reason.SPEEDING, "Gmail SMTP errors and codes"),
+    Case("gmail-tls-rcpt", "defer", "421 4.7.0 TLS required for RCPT domain, closing connection.",
+         Reason.SECURITYERROR, "Gmail SMTP errors and codes"),
+    Case("gmail-nodomain", "rcpt",
+         "553 5.1.2 We weren't able to find the recipient domain. Please check for any spelling"
+         " errors, and make sure you didn't enter any spaces, periods, or other punctuation"
+         " after the recipient's email address.",
+         Reason.HOSTUNKNOWN, "Gmail SMTP errors and codes"),
+    Case("gmail-ip-reputation", "data",
+         "550 5.7.1 Our system has detected that this message is likely suspicious due to the"
+         " very low reputation of the sending IP address. To best protect our users from spam,"
+         " the message has been blocked.",
+         Reason.BADREPUTATION, "Gmail SMTP errors and codes"),
+    Case("gmail-not-rfc5322", "data",
+         "550 5.7.1 Our system has detected that this message is not RFC 5322 compliant:"
+         " 'From' header is missing. To reduce the amount of spam sent to Gmail, this message"
+         " has been blocked.",
+         Reason.NOTCOMPLIANTRFC, "Gmail SMTP errors and codes"),
+    # Microsoft 365: "Email non-delivery reports and SMTP errors in Exchange Online".
+    # 5.4.1 "Recipient address rejected: Access denied" is Directory-Based Edge Blocking: the
+    # recipient is not in the tenant's directory.
+    Case("m365-dbeb", "rcpt",
+         "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)"
+         " [BN8NAM12FT059.eop-nam12.prod.protection.outlook.com]",
+         Reason.USERUNKNOWN, "Exchange Online NDR 5.4.1"),
+    Case("m365-bad-sender", "mail", "550 5.1.8 Access denied, bad outbound sender",
+         Reason.REJECTED, "Exchange Online NDR 5.1.8"),
+    Case("m365-blocklist", "rcpt",
+         "550 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using Blocklist 1; To"
+         " request removal from this list please forward this message to"
+         " delist@messaging.microsoft.com",
+         Reason.BLOCKED, "Exchange Online NDR 5.7.1 (Blocklist 1)"),
+    Case("m365-recipnotfound", "rcpt", "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found",
+         Reason.USERUNKNOWN, "Exchange Online NDR 5.1.1"),
+    # Yahoo: "SMTP error codes" (senders.yahooinc.com/smtp-error-codes).
+    Case("yahoo-notvalid", "rcpt",
+         "554 delivery error: dd Not a valid recipient - atlas117.free.mail.bf1.yahoo.com",
+         Reason.USERUNKNOWN, "Yahoo SMTP error codes"),
+    Case("yahoo-policy", "data",
+         "554 5.7.9 Message not accepted for policy reasons.  See"
+         " https://senders.yahooinc.com/error-codes",
+         Reason.POLICYVIOLATION, "Yahoo SMTP error codes"),
+    Case("yahoo-unauthenticated", "data",
+         "550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo"
+         " requires all senders to authenticate with either SPF or DKIM.",
+         Reason.AUTHFAILURE, "Yahoo SMTP error codes"),
+    # Apple: iCloud Mail's replies (support.apple.com/en-us/HT204137 and its postmaster page).
+    Case("icloud-inactive", "rcpt", "550 5.1.1 <rcpt>: inactive email address",
+         Reason.SUSPEND, "iCloud Mail SMTP replies"),
+    Case("icloud-policy", "data",
+         "550 5.7.1 [CS01] Message rejected due to local policy. Please visit"
+         " https://support.apple.com/en-us/HT204137",
+         Reason.POLICYVIOLATION, "iCloud Mail SMTP replies (CS01)"),
+    Case("icloud-volume", "defer",
+         "421 4.7.1 Messages to <rcpt> deferred due to excessive volume. Try again later -"
+         " https://support.apple.com/en-us/HT204137",
+         Reason.SPEEDING, "iCloud Mail SMTP replies"),
+    # Mail.ru: help.mail.ru postmaster error texts.
+    Case("mailru-nouser", "rcpt",
+         "550 Message was not accepted -- invalid mailbox. Local mailbox <rcpt> is"
+         " unavailable: user not found",
+         Reason.USERUNKNOWN, "Mail.ru postmaster SMTP replies"),
+    Case("mailru-dmarc", "data",
+         "550 5.7.1 This message was not accepted due to domain owner DMARC policy (RFC 7489)"
+         " https://help.mail.ru/mail-help/postmaster/dmarc",
+         Reason.AUTHFAILURE, "Mail.ru postmaster DMARC"),
+    # GMX: "Error messages when sending emails to GMX" (postmaster.gmx.com): multi-line,
+    # the last lines decisive, no enhanced status codes; at the greeting.
+    Case("gmx-ptr", "connect",
+         "554-gmx.net (mxgmx117) Nemesis ESMTP Service not available\r\n554-No SMTP service\r\n"
+         "554-Bad DNS PTR resource record.\r\n554 For explanation visit"
+         " https://postmaster.gmx.net/en/case?c=r0302&i=ip&v=127.0.0.1&r=1MNcgj",
+         Reason.REQUIREPTR, "GMX postmaster error messages"),
+    Case("gmx-blocklisted", "connect",
+         "554-gmx.net (mxgmx104) Nemesis ESMTP Service not available\r\n554-No SMTP service\r\n"
+         "554-IP address is block listed.\r\n554 For explanation visit"
+         " https://postmaster.gmx.net/en/case?c=r0201&i=ip&v=127.0.0.1&r=1MNcgj",
+         Reason.BLOCKED, "GMX postmaster error messages"),
+    # Comcast: "Mail delivery error codes" (postmaster.comcast.net): BL000001 is a Spamhaus
+    # listing; "Too many sessions opened" and "Reverse DNS failure" are its 421s.
+    Case("comcast-dnsbl", "connect",
+         "554 resimta-po-01v.sys.comcast.net comcast 127.0.0.1 found on one or more DNSBLs,"
+         " see http://postmaster.comcast.net/smtp-error-codes.php#BL000001",
+         Reason.BLOCKED, "Comcast mail delivery error codes (BL000001)"),
+    Case("comcast-sessions", "defer", "421 Too many sessions opened",
+         Reason.TOOMANYCONN, "Comcast mail delivery error codes"),
+    Case("comcast-rdns", "defer", "421 Reverse DNS failure : Try again later",
+         Reason.REQUIREPTR, "Comcast mail delivery error codes"),
+    # Sendmail's check_rcpt ruleset (cf/m4/proto.m4) refusing to relay.
+    Case("sendmail-relaying", "rcpt", "550 5.7.1 <rcpt>... Relaying denied",
+         Reason.NORELAYING, "Sendmail cf/m4/proto.m4 (Relaying denied)"),
+    # qmail-smtpd's databytes limit.
+    Case("qmail-databytes", "data", "552 sorry, that message size exceeds my databytes limit"
+         " (#5.3.4)", Reason.MESGTOOBIG, "qmail-smtpd (databytes)"),
+    # Postfix smtpd reject_non_fqdn_helo_hostname and its resource check.
+    Case("postfix-helo", "rcpt",
+         "504 5.5.2 <mx-out>: Helo command rejected: need fully-qualified hostname",
+         Reason.BLOCKED, "Postfix smtpd reject_non_fqdn_helo_hostname"),
+    Case("postfix-storage", "defer", "452 4.3.1 Insufficient system storage",
+         Reason.SYSTEMFULL, "Postfix smtpd (queue_minfree)"),
+    # amavisd-new's rejections after DATA (its "Reject, id=... - CATEGORY" reply).
+    Case("amavis-virus", "data", "554 5.7.0 Reject, id=12345-01 - INFECTED: Eicar-Test-Signature",
+         Reason.VIRUSDETECTED, "amavisd-new (INFECTED)"),
+    Case("amavis-spam", "data", "554 5.7.0 Reject, id=12345-02 - SPAM",
+         Reason.SPAMDETECTED, "amavisd-new (SPAM)"),
+    # Exim's sender verification (verify = sender) failing at RCPT.
+    Case("exim-sender-verify", "rcpt",
+         "550-Verification failed for <sender>\r\n550-Unrouteable address\r\n"
+         "550 Sender verify failed",
+         Reason.REJECTED, "Exim ACL verify = sender"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES
+
+# Written with the second round, held out: never looked at while rules were written, scored
+# once at the end (``python -m bench.mta score`` reports it as ``final``).
+# fmt: off
+FINAL_CASES: tuple[Case, ...] = (
+    # AOL (now Yahoo): a dynamic address refused (postmaster.info.aol.com errors, DYN:T1).
+    Case("aol-dynamic", "defer", "421 4.7.1 : (DYN:T1) http://postmaster.info.aol.com/errors/421dynt1.html",
+         Reason.BLOCKED, "AOL postmaster errors (DYN:T1)"),
+    Case("zoho-dmarc", "data", "550 5.7.1 Email rejected per DMARC policy for shop.example",
+         Reason.AUTHFAILURE, "Zoho Mail SMTP error codes (DMARC)"),
+    Case("m365-traffic", "rcpt",
+         "550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP.",
+         Reason.BLOCKED, "Exchange Online NDR 5.7.708"),
+    Case("m365-spf", "data",
+         "550 5.7.23 The message was rejected because of Sender Policy Framework violation",
+         Reason.AUTHFAILURE, "Exchange Online NDR 5.7.23"),
+    Case("exchange-relay", "rcpt", "550 5.7.54 SMTP; Unable to relay recipient in non-accepted"
+         " domain", Reason.NORELAYING, "Exchange Server NDR 5.7.54"),
+    Case("gmail-domain-reputation", "data",
+         "550 5.7.1 Our system has detected that this message is likely suspicious due to the"
+         " very low reputation of the sending domain. To best protect our users from spam, the"
+         " message has been blocked.",
+         Reason.BADREPUTATION, "Gmail SMTP errors and codes"),
+    Case("postfix-reverse", "rcpt",
+         "550 5.7.1 Client host rejected: cannot find your reverse hostname, [127.0.0.1]",
+         Reason.REQUIREPTR, "Postfix smtpd reject_unknown_reverse_client_hostname"),
+    Case("qmail-rcpthosts", "rcpt", "553 sorry, that domain isn't in my list of allowed"
+         " rcpthosts (#5.7.1)", Reason.NORELAYING, "qmail-smtpd (rcpthosts)"),
+    Case("icloud-spamhaus", "rcpt",
+         "550 5.7.1 Mail from IP 127.0.0.1 was rejected due to listing in Spamhaus SBL. For"
+         " details please see http://www.spamhaus.org/query/bl?ip=127.0.0.1",
+         Reason.BLOCKED, "iCloud Mail SMTP replies (Spamhaus)"),
+    Case("rspamd-spam", "data", "554 5.7.1 Spam message rejected",
+         Reason.SPAMDETECTED, "Rspamd (reject action)"),
+    Case("postfix-virtual", "rcpt",
+         "550 5.1.1 <rcpt>: Recipient address rejected: User unknown in virtual mailbox table",
+         Reason.USERUNKNOWN, "Postfix smtpd (virtual_mailbox_maps)"),
+    Case("sendmail-disk", "defer", "452 4.4.5 Insufficient disk space; try again later",
+         Reason.SYSTEMFULL, "Sendmail srvrsmtp.c (MinFreeBlocks)"),
+    Case("comcast-notcustomer", "rcpt", "550 5.1.1 <rcpt> Not our Customer",
+         Reason.USERUNKNOWN, "Comcast mail delivery error codes"),
+)
+# fmt: on
+ALL_CASES = CASES + UNSEEN_CASES + FINAL_CASES
 
 
 def by_name(name: str) -> Case:

@@ -6,14 +6,18 @@ from pathlib import Path
 
 import click
 
-from bench.mta.cases import CASES, UNSEEN_CASES
+from bench.mta.cases import CASES, FINAL_CASES, UNSEEN_CASES
 from bench.mta.exim import Exim
 from bench.mta.generate import Mta, generate
 from bench.mta.postfix import Postfix
 
 MTAS: dict[str, type[Exim | Postfix]] = {"exim": Exim, "postfix": Postfix}
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "dsn"
-SPLITS = {"seen": (CASES, FIXTURES / "mta"), "unseen": (UNSEEN_CASES, FIXTURES / "mta-unseen")}
+SPLITS = {
+    "seen": (CASES, FIXTURES / "mta"),
+    "unseen": (UNSEEN_CASES, FIXTURES / "mta-unseen"),
+    "final": (FINAL_CASES, FIXTURES / "mta-final"),
+}
 
 
 @click.group()
@@ -27,7 +31,7 @@ def mta() -> None:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=None)
 def generate_command(names: tuple[str, ...], split: str, out: Path | None) -> None:
     """Relay every case of the split through each MTA (default: all) and keep the DSNs in
-    OUT (default: tests/dsn/mta, or tests/dsn/mta-unseen)."""
+    OUT (default: tests/dsn/mta, tests/dsn/mta-unseen or tests/dsn/mta-final)."""
     cases, default_out = SPLITS[split]
     for name in names or sorted(MTAS):
         maker = MTAS[name]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from subprocess import Popen
 
@@ -17,22 +18,25 @@ USERS = {"Debian-exim": (65534, 65534), "postfix": (64991, 64991)}
 GROUPS = {"Debian-exim": 65534, "postfix": 64991, "postdrop": 64992}
 
 
+def _without(table: str, names: Mapping[str, object]) -> str:
+    """An /etc/passwd or /etc/group text without the lines of ``names``."""
+    return "".join(line + "\n" for line in table.splitlines() if line.split(":", 1)[0] not in names)
+
+
 class Sandbox:
     def __init__(self, directory: Path) -> None:
         self.etc = directory / "etc"
         self.etc.mkdir(parents=True, exist_ok=True)
-        passwd = Path("/etc/passwd").read_text()
-        group = Path("/etc/group").read_text()
-        known = {line.split(":", 1)[0] for line in passwd.splitlines()}
-        known_groups = {line.split(":", 1)[0] for line in group.splitlines()}
+        # The machine's own entries for these names (an MTA installed there) are replaced:
+        # the spools made here belong to the ids above, and a daemon that finds its queue
+        # owned by another uid exits at once.
+        passwd = _without(Path("/etc/passwd").read_text(), USERS)
+        group = _without(Path("/etc/group").read_text(), GROUPS)
         passwd += "".join(
             f"{user}:x:{uid}:{gid}::/nonexistent:/usr/sbin/nologin\n"
             for user, (uid, gid) in USERS.items()
-            if user not in known
         )
-        group += "".join(
-            f"{name}:x:{gid}:\n" for name, gid in GROUPS.items() if name not in known_groups
-        )
+        group += "".join(f"{name}:x:{gid}:\n" for name, gid in GROUPS.items())
         (self.etc / "passwd").write_text(passwd)
         (self.etc / "group").write_text(group)
         (self.etc / "nsswitch.conf").write_text(
