@@ -183,6 +183,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "client host rejected: cannot find your hostname",
             "no hostname for your ip",
             "does not have a valid ptr",
+            # GMX postmaster, "Error messages when sending emails to GMX": the greeting's
+            # "554-Bad DNS PTR resource record." (the sending IP's PTR is missing or bad).
+            "bad dns ptr",
         ),
     ),
     (
@@ -288,7 +291,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "dial-up",
             "dialup",
             "generic rdns",
-            "bad dns ptr",
             "please use the smtp server of your isp",
             "use your provider's smtp",
             "mail from your ip",
@@ -306,6 +308,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "spam blocked",
             "no access from mail server",
             "which is an open relay",
+            # Postfix smtpd_helo_restrictions (smtpd_check.c): "Helo command rejected: <why>"
+            # (need fully-qualified hostname, Host not found, Invalid name): a refusal of the
+            # HELO/EHLO argument, whatever the 5.5.2 or 5.7.1 it comes with.
+            "helo command rejected",
+            "ehlo command rejected",
         ),
     ),
     (
@@ -317,6 +324,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "spam,",
             "spam.",
             "spam content",
+            # Yandex mail's error messages: "554 5.7.1 [2] Message rejected under suspicion
+            # of SPAM" (its spam filter's verdict, not a plain refusal).
+            "suspicion of spam",
             "ofr_506",
             "from spam",
             "spam filter",
@@ -380,6 +390,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "too many emails",
             "slow down",
             "exceeded the rate",
+            # Gmail, "Gmail SMTP errors and codes", 450 4.2.1: "The user you are trying to
+            # contact is receiving mail too quickly" (a per-recipient rate, under a code RFC
+            # 3463 calls "mailbox disabled").
+            "receiving mail too quickly",
+            # iCloud Mail (support.apple.com HT204137): "Messages to <rcpt> deferred due to
+            # excessive volume."
+            "excessive volume",
         ),
     ),
     (
@@ -466,6 +483,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "account has been closed",
             "user is disabled",
             "due to inactivity",
+            # iCloud Mail: "550 5.1.1 <rcpt>: inactive email address" (an address its owner
+            # turned off; the 5.1.1 notwithstanding, the address exists).
+            "inactive email address",
+            "inactive e-mail address",
+            "inactive address",
         ),
     ),
     (
@@ -498,6 +520,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "mailbox unavailable",
             "mailbox does not exist",
             "invalid recipient",
+            # Yahoo, "SMTP error codes": "554 delivery error: dd Not a valid recipient".
+            "not a valid recipient",
             "invalid mailbox",
             "invalid address",
             "invalid user",
@@ -676,6 +700,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not local host",
             # Amazon SES: the sending identity is not verified, SES will not relay for it.
             "email address is not verified",
+            # Zoho Mail, "SMTP error codes": "553 Relaying disallowed. Invalid Domain".
+            "relaying disallowed",
+            "relay disallowed",
         ),
     ),
     (
@@ -777,6 +804,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         (
             "rfc 5322",
             "rfc5322",
+            # Gmail, "Gmail SMTP errors and codes": "550 5.7.1 Our system has detected that
+            # this message is not RFC 5322 compliant: ..." (the verdict before "blocked").
+            "not rfc 5322 compliant",
+            "not rfc5322 compliant",
             "rfc 2822",
             "rfc2822",
             "rfc 822",
@@ -1029,6 +1060,10 @@ TELLING_PHRASES = (
     "multiple from headers",
     "more than one from",
     "host not found, try again",
+    # A message found not to comply with RFC 5322 (Gmail's wording), whatever else the reply
+    # says it did about it ("this message has been blocked").
+    "not rfc 5322 compliant",
+    "not rfc5322 compliant",
 )
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
@@ -1207,4 +1242,5 @@ GENERIC_USERUNKNOWN = (
     "user does not exist",
     "no such mailbox",
     "invalid recipient",
+    "not a valid recipient",
 )

@@ -146,6 +146,7 @@ TELLING = frozenset(
     {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
 )
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
+BARE_RANK = 2
 
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
@@ -165,7 +166,7 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
         # ... but said outright it beats the network or system trouble behind it
         return (1 if phrase in DEFINITE_EXPIRY else -1), length
     if phrase in BARE_REFUSALS:
-        return 2, length
+        return BARE_RANK, length
     if phrase in TELLING_PHRASES:  # a defect named outright, e.g. a duplicate header
         return 4, length
     tier = 4 if reason in TELLING else 0 if reason in CONSEQUENCES else 3
@@ -269,6 +270,12 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
             best, best_rank = reason, _rank(reason, len(found.group(0)))
+    if best_rank[0] == BARE_RANK:
+        # A bare refusal ("message rejected") counts only when no word names a cause:
+        # "Message rejected under suspicion of SPAM;" is spam whatever its punctuation.
+        named = broad_words(needle)
+        if named is not None:
+            return named
     if best is not None or not fallback:
         return best
     return broad_words(needle)
