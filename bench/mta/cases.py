@@ -136,14 +136,9 @@ CASES: tuple[Case, ...] = (
          Reason.EXPIRED, "Postgrey"),
     # No server at all: the recipient's domain does not resolve.
     Case("nxdomain", "nxdomain", "", Reason.HOSTUNKNOWN, "DNS: no such domain"),
-)
-# fmt: on
-
-# Cases written from the providers' documentation after the parser's rules were last changed,
-# with their causes fixed before the first run, and never used to change a rule since: the
-# unseen split (``python -m bench.mta score`` reports it apart; its misses are not chased).
-# fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+    # The cases below were the unseen split of two rounds: written from the providers'
+    # documentation with their causes fixed before their first run, scored (round 1: 32 of
+    # 36 DSNs; round 2, with round 1: 76 of 94), then looked at to write rules. Seen since.
     # Apple: "iCloud Mail: SMTP error messages" (support.apple.com).
     Case("icloud-nouser", "rcpt", "550 5.1.1 <rcpt>: user does not exist",
          Reason.USERUNKNOWN, "iCloud Mail SMTP error messages"),
@@ -327,10 +322,11 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# Written with the second round, held out: never looked at while rules were written, scored
-# once at the end (``python -m bench.mta score`` reports it as ``final``).
+# The unseen split: written from the providers' documentation with their causes fixed before
+# their first run, and never looked at to write a rule (``python -m bench.mta score`` reports
+# them apart and lists no misses; a test holds only their recipient and job).
 # fmt: off
-FINAL_CASES: tuple[Case, ...] = (
+UNSEEN_CASES: tuple[Case, ...] = (
     # AOL (now Yahoo): a dynamic address refused (postmaster.info.aol.com errors, DYN:T1).
     Case("aol-dynamic", "defer", "421 4.7.1 : (DYN:T1) http://postmaster.info.aol.com/errors/421dynt1.html",
          Reason.BLOCKED, "AOL postmaster errors (DYN:T1)"),
@@ -367,9 +363,54 @@ FINAL_CASES: tuple[Case, ...] = (
          Reason.SYSTEMFULL, "Sendmail srvrsmtp.c (MinFreeBlocks)"),
     Case("comcast-notcustomer", "rcpt", "550 5.1.1 <rcpt> Not our Customer",
          Reason.USERUNKNOWN, "Comcast mail delivery error codes"),
+    # Microsoft 365 NDR 5.4.1: "Relay Access Denied ATTR35" (a domain the tenant does not
+    # accept), beside the same code's Directory-Based Edge Blocking refusal.
+    Case("m365-relay-attr35", "rcpt",
+         "550 5.4.1 Relay Access Denied ATTR35 [DM6NAM11FT011.eop-nam11.prod.protection.outlook.com]",
+         Reason.NORELAYING, "Exchange Online NDR 5.4.1 (ATTR35)"),
+    Case("m365-mime", "data",
+         "554 5.6.211 Invalid MIME Content: Single text value size (32000) exceeded",
+         Reason.CONTENTERROR, "Exchange Online NDR 5.6.211"),
+    Case("gmail-ip-not-authorized", "rcpt",
+         "550 5.7.1 The IP you're using to send mail is not authorized to send email directly to"
+         " our servers. Please use the SMTP relay at your service provider instead.",
+         Reason.BLOCKED, "Gmail SMTP errors and codes"),
+    Case("gmail-unauthenticated-risk", "data",
+         "550 5.7.26 This mail is unauthenticated, which poses a security risk to the sender and"
+         " Gmail users, and has been blocked. The sender must authenticate with at least one of"
+         " SPF or DKIM.",
+         Reason.AUTHFAILURE, "Gmail SMTP errors and codes"),
+    Case("orange-invalid", "rcpt",
+         "550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]",
+         Reason.USERUNKNOWN, "Orange postmaster SMTP error codes (OFR_416)"),
+    Case("tonline-blocked", "connect",
+         "554 IP=127.0.0.1 - A problem occurred. (Ask your postmaster for help or to contact"
+         " tosa@rx.t-online.de to clarify.) (BL)",
+         Reason.BLOCKED, "Deutsche Telekom (T-Online) postmaster"),
+    Case("webde-policy", "connect",
+         "554-web.de (mxweb114) Nemesis ESMTP Service not available\r\n554-No SMTP service\r\n"
+         "554-Reject due to policy restrictions.\r\n554 For explanation visit"
+         " https://postmaster.web.de/en/case?c=r0102&i=ip&v=127.0.0.1&r=1MNcgj",
+         Reason.BLOCKED, "WEB.DE postmaster error messages"),
+    Case("mimecast-invalid", "rcpt",
+         "550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550",
+         Reason.USERUNKNOWN, "Mimecast SMTP error codes"),
+    Case("proofpoint-blocked", "connect",
+         "554 5.7.1 Blocked - see https://ipcheck.proofpoint.com/?ip=127.0.0.1",
+         Reason.BLOCKED, "Proofpoint (ipcheck)"),
+    Case("ironport-rejected", "rcpt", "550 #5.1.0 Address rejected.",
+         Reason.USERUNKNOWN, "Cisco Secure Email (LDAP accept query)"),
+    Case("postfix-unlisted-sender", "rcpt",
+         "550 5.1.0 <sender>: Sender address rejected: User unknown in local recipient table",
+         Reason.REJECTED, "Postfix smtpd reject_unlisted_sender"),
+    Case("sendmail-disabled", "rcpt",
+         "550 5.2.1 <rcpt>... Mailbox disabled for this recipient",
+         Reason.SUSPEND, "Sendmail cf/README (access map ERROR example)"),
+    Case("qmail-badmailfrom", "mail", "553 sorry, your envelope sender has been denied (#5.7.1)",
+         Reason.REJECTED, "qmail-smtpd (badmailfrom)"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES + FINAL_CASES
+ALL_CASES = CASES + UNSEEN_CASES
 
 
 def by_name(name: str) -> Case:

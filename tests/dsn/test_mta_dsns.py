@@ -39,9 +39,8 @@ def _check(directory: Path, row: dict[str, Any], cause: bool = True) -> None:
 
 ROWS = _rows(FIXTURES)
 UNSEEN = FIXTURES.parent / "mta-unseen"
-FINAL = FIXTURES.parent / "mta-final"
-# The unseen and final splits: their causes are measured, not held by a test.
-UNSEEN_ROWS = [(UNSEEN, row) for row in _rows(UNSEEN)] + [(FINAL, row) for row in _rows(FINAL)]
+# The unseen split: its causes are measured, not held by a test.
+UNSEEN_ROWS = [(UNSEEN, row) for row in _rows(UNSEEN)]
 
 
 def test_every_case_has_a_dsn_from_each_mta() -> None:
@@ -62,8 +61,8 @@ def test_a_real_mta_dsn_gives_the_case_cause_and_names_the_job(row: dict[str, An
 def test_an_unseen_case_dsn_names_its_job_and_recipient(
     directory: Path, row: dict[str, Any]
 ) -> None:
-    """The unseen and final splits measure the causes (``python -m bench.mta score``) without
-    a test holding them: a test would make their misses the next rules to write."""
+    """The unseen split measures the causes (``python -m bench.mta score``) without a test
+    holding them: a test would make its misses the next rules to write."""
     _check(directory, row, cause=False)
 
 
