@@ -366,7 +366,8 @@ UNSEEN_CASES: tuple[Case, ...] = (
     # Microsoft 365 NDR 5.4.1: "Relay Access Denied ATTR35" (a domain the tenant does not
     # accept), beside the same code's Directory-Based Edge Blocking refusal.
     Case("m365-relay-attr35", "rcpt",
-         "550 5.4.1 Relay Access Denied ATTR35 [DM6NAM11FT011.eop-nam11.prod.protection.outlook.com]",
+         "550 5.4.1 Relay Access Denied ATTR35"
+         " [DM6NAM11FT011.eop-nam11.prod.protection.outlook.com]",
          Reason.NORELAYING, "Exchange Online NDR 5.4.1 (ATTR35)"),
     Case("m365-mime", "data",
          "554 5.6.211 Invalid MIME Content: Single text value size (32000) exceeded",
