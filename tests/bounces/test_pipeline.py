@@ -40,9 +40,11 @@ def add_job(
     tenant: str = "acme",
     status: MailStatus = MailStatus.SENT,
     to: Sequence[str] = ("juri@example.ee",),
+    job_id: str | None = None,
+    key: bytes = mails.SECRET.encode(),
 ) -> str:
-    """A job as the sender records it: sent to ``to``, whose keyed digests it keeps."""
-    job_id = str(uuid.uuid4())
+    """A job as the sender records it: sent to ``to``, whose digests under ``key`` it keeps."""
+    job_id = job_id or str(uuid.uuid4())
     with session_scope(engine) as session:
         session.add(
             MailMessage(
@@ -51,7 +53,7 @@ def add_job(
                 user_code="MARI",
                 kind="invoice",
                 status=status,
-                recipient_digests=recipient_digests(job_id, to, mails.SECRET.encode()),
+                recipient_digests=recipient_digests(job_id, to, key),
             )
         )
     return job_id
