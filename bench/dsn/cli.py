@@ -15,6 +15,7 @@ import click
 if TYPE_CHECKING:  # rich and the scoring are imported by the commands that use them
     from rich.table import Table
 
+    from bench.dsn.lofo import Fold
     from bench.dsn.score import Score
 
 
@@ -27,7 +28,15 @@ def dsn() -> None:
 @click.argument("directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print the score as JSON.")
 @click.option("--misses", "show_misses", is_flag=True, help="List every miss.")
-def score(directories: tuple[Path, ...], as_json: bool, show_misses: bool) -> None:
+@click.option(
+    "--leave-one-out",
+    "leave_one_out",
+    is_flag=True,
+    help="Also score each family without the wording rules only its own mails hold.",
+)
+def score(
+    directories: tuple[Path, ...], as_json: bool, show_misses: bool, leave_one_out: bool
+) -> None:
     """Compare the parser's answers with each DIRECTORY/expected.jsonl (default: the corpus'
     dev/ and dev-more/ together)."""
     from rich.console import Console
@@ -42,12 +51,22 @@ def score(directories: tuple[Path, ...], as_json: bool, show_misses: bool) -> No
         if not (folder / "expected.jsonl").is_file():
             raise click.ClickException(f"no expected.jsonl in {folder}")
     result = score_directories(folders)
+    folds = None
+    if leave_one_out:
+        from bench.dsn.lofo import leave_one_family_out
+
+        folds = leave_one_family_out(folders)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2))
+        data = result.to_json()
+        if folds is not None:
+            data["leave_one_family_out"] = [vars(fold) for fold in folds]
+        click.echo(json.dumps(data, indent=2))
         return
     console = Console()
     console.print(score_table(result, folders))
     console.print(misses_table(result))
+    if folds is not None:
+        console.print(lofo_table(folds))
     if show_misses:
         for miss in result.misses:
             console.print(
@@ -80,6 +99,40 @@ def score_table(result: Score, folders: list[Path]) -> Table:
             f"{FLOORS[metric]:.0%}",
             "ok" if rate >= FLOORS[metric] else "BELOW",
         )
+    return table
+
+
+def lofo_table(folds: list[Fold]) -> Table:
+    from rich.table import Table
+
+    table = Table(
+        title="Reason by family: every rule / without the rules only the family's mails hold",
+        title_justify="left",
+    )
+    for column in ("family", "files", "recipients", "all rules", "left out", "rules left out"):
+        table.add_column(column, justify="left" if column == "family" else "right")
+
+    def rate(right: int, total: int) -> str:
+        return f"{right / total:.1%} ({right})" if total else "-"
+
+    for fold in folds:
+        table.add_row(
+            fold.family,
+            str(fold.files),
+            str(fold.recipients),
+            rate(fold.reasons_all, fold.recipients),
+            rate(fold.reasons_left_out, fold.recipients),
+            str(len(fold.rules_left_out)),
+        )
+    total = sum(f.recipients for f in folds)
+    table.add_row(
+        "all",
+        str(sum(f.files for f in folds)),
+        str(total),
+        rate(sum(f.reasons_all for f in folds), total),
+        rate(sum(f.reasons_left_out for f in folds), total),
+        str(sum(len(f.rules_left_out) for f in folds)),
+    )
     return table
 
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from tests.dsn.mails import dsn
 from workers.cli.main import cli
+from workers.dsn import parse_bounce
 
 CONTRACT_RECIPIENT_KEYS = {
     "address",
@@ -80,3 +81,32 @@ def test_score_json_reports_agreement_and_misses_by_engine(tmp_path: Path) -> No
     assert data["files"] == 2
     assert data["agreement"]["recipients"] == 1.0 and data["agreement"]["reason"] == 0.5
     assert data["misses_by_engine"] == {"Postfix": {"reason": 1}}
+
+
+def test_leave_one_family_out_scores_a_family_without_the_wording_only_it_holds(
+    tmp_path: Path,
+) -> None:
+    """Family A's mail is right only through a phrase no other family's mail holds; left
+    out while A is scored, the mail is missed; B's keeps its exact status; the classifier
+    has its whole tables again afterwards."""
+    rows = [
+        ("a.eml", "A", "5.0.0", "550 5.0.0 Relaying disallowed. Invalid Domain", "norelaying"),
+        ("b.eml", "B", "5.1.1", "550 5.1.1 <kati@example.org>: no such user here", "userunknown"),
+    ]
+    lines = []
+    for name, family, status, diagnostic, reason in rows:
+        raw = dsn([("kati@example.org", status, diagnostic)])
+        (tmp_path / name).write_bytes(raw)
+        expected = [{"status": status, "reason": reason, "hardbounce": reason == "userunknown"}]
+        lines.append(json.dumps({"file": name, "engine": family, "recipients": expected}))
+    (tmp_path / "expected.jsonl").write_text("\n".join(lines) + "\n")
+    from bench.dsn.cli import dsn as bench_dsn
+
+    result = CliRunner().invoke(bench_dsn, ["score", str(tmp_path), "--leave-one-out", "--json"])
+    assert result.exit_code == 0, result.output
+    folds = {f["family"]: f for f in json.loads(result.output)["leave_one_family_out"]}
+    assert "relaying disallowed" in folds["A"]["rules_left_out"]
+    assert (folds["A"]["reasons_all"], folds["A"]["reasons_left_out"]) == (1, 0)
+    assert (folds["B"]["reasons_all"], folds["B"]["reasons_left_out"]) == (1, 1)
+    report = parse_bounce((tmp_path / "a.eml").read_bytes())
+    assert [r.reason.value for r in report.recipients] == ["norelaying"]
