@@ -23,15 +23,14 @@ from pathlib import Path
 
 import aiosmtplib
 
+from bench.mta.daemon import stop_process, wait_listening
 from bench.mta.packages import PackageError, unpacked
 from bench.mta.postfix import (
     MASTER_CF,
     PACKAGE,
     prepare_queue,
     read_log,
-    stop_master,
     unpacked_paths,
-    wait_listening,
 )
 from bench.mta.remote import free_port
 from bench.mta.sandbox import Sandbox
@@ -169,7 +168,7 @@ def postfix_relay(
     try:
         yield relay
     finally:
-        stop_master(relay.master)
+        stop_process(relay.master)
 
 
 async def feed(

@@ -24,6 +24,10 @@ class Case:
     reply: str
     reason: Reason
     source: str
+    # The cause the reply's words give with its stage unknown, for a case whose cause is its
+    # stage ("user unknown" said after DATA is "filtered"; said, for all one knows, at RCPT
+    # TO it is an unknown user).
+    unstaged: Reason | None = None
 
     @property
     def recipient(self) -> str:
@@ -123,7 +127,7 @@ CASES: tuple[Case, ...] = (
     # A filter validating recipients only after accepting the mail: "user unknown" said to
     # the message is "filtered" in the shared vocabulary.
     Case("after-data-unknown", "data", "550 User unknown",
-         Reason.FILTERED, "vocabulary: user unknown after DATA"),
+         Reason.FILTERED, "vocabulary: user unknown after DATA", Reason.USERUNKNOWN),
     # Postfix smtpd reject_rbl_client, at the greeting (smtpd_delay_reject=no).
     Case("rbl-connect", "connect",
          "554 5.7.1 Service unavailable; Client host [127.0.0.1] blocked using"
@@ -412,6 +416,25 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 ALL_CASES = CASES + UNSEEN_CASES
+
+# MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
+# 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an
+# envelope, and retries a refusal at the greeting like a temporary one. Their DSN for a
+# deferred or greeting-refused case says only that time ran out: its cause is the expiry.
+EXPIRY_HIDES_REPLY = frozenset({"opensmtpd"})
+# MTAs whose report never says which command a reply answered (OpenSMTPD's "address: reply"
+# lines): a cause that rests on the stage cannot be read from their DSN.
+STAGE_UNSAID = frozenset({"opensmtpd"})
+
+
+def expected_reason(case: Case, mta: str) -> Reason:
+    """The cause a DSN of ``mta`` about ``case`` carries: the case's, unless the MTA's own
+    behaviour leaves only the expiry in its report, or drops the stage the cause rests on."""
+    if mta in EXPIRY_HIDES_REPLY and case.stage in ("defer", "connect"):
+        return Reason.EXPIRED
+    if mta in STAGE_UNSAID and case.unstaged is not None:
+        return case.unstaged
+    return case.reason
 
 
 def by_name(name: str) -> Case:

@@ -9,9 +9,14 @@ import click
 from bench.mta.cases import CASES, UNSEEN_CASES
 from bench.mta.exim import Exim
 from bench.mta.generate import Mta, generate
+from bench.mta.opensmtpd import OpenSmtpd
 from bench.mta.postfix import Postfix
 
-MTAS: dict[str, type[Exim | Postfix]] = {"exim": Exim, "postfix": Postfix}
+MTAS: dict[str, type[Exim | Postfix | OpenSmtpd]] = {
+    "exim": Exim,
+    "postfix": Postfix,
+    "opensmtpd": OpenSmtpd,
+}
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "dsn"
 SPLITS = {"seen": (CASES, FIXTURES / "mta"), "unseen": (UNSEEN_CASES, FIXTURES / "mta-unseen")}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.mta.cases import ALL_CASES, NXDOMAIN, REMOTE_DOMAIN
 from bench.mta.packages import unpacked
+from bench.mta.remote import address_of
 from bench.mta.sandbox import Sandbox
 
 PACKAGE = "exim4-daemon-light"
@@ -25,7 +26,7 @@ to_{case.name.replace("-", "_")}:
   driver = manualroute
   domains = {REMOTE_DOMAIN}
   local_parts = {case.name}
-  route_list = * 127.0.0.1::{ports[case.name]}
+  route_list = * {address_of(case)}::{ports[case.name]}
   self = send
   transport = remote_smtp
 """

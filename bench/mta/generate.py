@@ -13,7 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Protocol
 
-from bench.mta.cases import ALL_CASES, CASES, Case
+from bench.mta.cases import ALL_CASES, CASES, Case, expected_reason
 from bench.mta.remote import remote_servers
 from workers.correlation import (
     JOB_ID_HEADER,
@@ -144,7 +144,7 @@ def _write_expected(out: Path, mta: str, written: list[Written]) -> None:
             "mta": mta,
             "case": w.case.name,
             "stage": w.case.stage,
-            "reason": w.case.reason.value,
+            "reason": expected_reason(w.case, mta).value,
             "job_id": w.job_id,
             "source": w.case.source,
         }

@@ -5,18 +5,13 @@ deferred on every try ends in a bounce during the run."""
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
-import smtplib
-import time
-from collections.abc import Callable
 from pathlib import Path
-from subprocess import Popen, TimeoutExpired
 
 from bench.mta.cases import ALL_CASES
+from bench.mta.daemon import DaemonMta
 from bench.mta.packages import unpacked
-from bench.mta.remote import Sink, free_port, sink
+from bench.mta.remote import address_of, free_port, sink
 from bench.mta.sandbox import GROUPS, USERS, Sandbox
 
 PACKAGE = "postfix"
@@ -62,18 +57,10 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 
 
 def accounts() -> tuple[int, int, int]:
-    """Postfix's user, its group and postdrop: the machine's own where Postfix is installed
-    (the sandbox keeps the machine's accounts), else the sandbox's."""
-    try:
-        user = pwd.getpwnam("postfix")
-        uid, gid = user.pw_uid, user.pw_gid
-    except KeyError:
-        uid, gid = USERS["postfix"]
-    try:
-        postdrop = grp.getgrnam("postdrop").gr_gid
-    except KeyError:
-        postdrop = GROUPS["postdrop"]
-    return uid, gid, postdrop
+    """Postfix's user, its group and postdrop: the sandbox's (it stands in for the machine's
+    own accounts, where Postfix is installed too, so that the ids never differ)."""
+    uid, gid = USERS["postfix"]
+    return uid, gid, GROUPS["postdrop"]
 
 
 def unpacked_paths(root: Path, directory: Path, queue: Path) -> str:
@@ -105,28 +92,6 @@ def prepare_queue(directory: Path, queue: Path) -> None:
     directory.chmod(0o755)
 
 
-def wait_listening(master: Popen[bytes], port: int, log: Callable[[], str]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if master.poll() is not None:
-            raise RuntimeError(f"postfix master exited: {log()[-2000:]}")
-        try:
-            with smtplib.SMTP("127.0.0.1", port, timeout=5) as probe:
-                probe.noop()
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"postfix did not listen: {log()[-2000:]}")
-
-
-def stop_master(master: Popen[bytes]) -> None:
-    master.terminate()
-    try:
-        master.wait(30)
-    except TimeoutExpired:
-        master.kill()
-
-
 def read_log(directory: Path) -> str:
     parts = []
     for name in ("master.log", "maillog"):
@@ -136,7 +101,7 @@ def read_log(directory: Path) -> str:
     return "\n".join(parts)
 
 
-class Postfix:
+class Postfix(DaemonMta):
     name = "postfix"
 
     def __init__(self, directory: Path, ports: dict[str, int], event_domain: str) -> None:
@@ -146,13 +111,12 @@ class Postfix:
         self.queue = directory / "queue"
         self.conf.mkdir(parents=True, exist_ok=True)
         (directory / "data").mkdir(exist_ok=True)
-        self._prepare_queue()
+        prepare_queue(directory, self.queue)
         self.port = free_port()
         self._sink_context = sink()
-        self.sink: Sink
         self.sink, sink_port = self._sink_context.__enter__()
         routes = [f"{event_domain} smtp:[127.0.0.1]:{sink_port}"] + [
-            f"{case.recipient} smtp:[127.0.0.1]:{ports[case.name]}"
+            f"{case.recipient} smtp:[{address_of(case)}]:{ports[case.name]}"
             for case in ALL_CASES
             if case.name in ports
         ]
@@ -194,32 +158,15 @@ smtputf8_enable = no
         self.sandbox = Sandbox(directory / "sandbox")
         # The programs find their shared libraries (RUNPATH /usr/lib/postfix) here instead.
         env = {**os.environ, "LD_LIBRARY_PATH": f"{root}/usr/lib/postfix"}
-        self.master: Popen[bytes] = self.sandbox.start(
+        self.process = self.sandbox.start(
             [f"{root}/usr/lib/postfix/sbin/master", "-c", str(self.conf), "-d"],
             directory / "master.log",
             env=env,
         )
-        self._wait_listening()
-
-    def _prepare_queue(self) -> None:
-        prepare_queue(self.directory, self.queue)
-
-    def _wait_listening(self) -> None:
-        wait_listening(self.master, self.port, self.log)
-
-    def submit(self, sender: str, recipient: str, message: bytes) -> None:
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
-            client.sendmail(sender, [recipient], message)
+        self.wait_listening()
 
     def flush(self) -> None:
         """The queue manager retries deferred mail every second by itself."""
 
-    def dsns(self) -> list[bytes]:
-        return list(self.sink.mails)
-
     def log(self) -> str:
         return read_log(self.directory)
-
-    def stop(self) -> None:
-        stop_master(self.master)
-        self._sink_context.__exit__(None, None, None)

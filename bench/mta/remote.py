@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import socketserver
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,12 +15,20 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bench.mta.cases import CASES, Case
+from bench.mta.cases import ALL_CASES, CASES, Case
 
 
-def free_port() -> int:
+def address_of(case: Case) -> str:
+    """The loopback address of a case's stand-in: one each, so that an MTA that holds back
+    an address after a refusal (OpenSMTPD does, for a 5xx greeting) or limits connections
+    per address holds back no other case."""
+    number = ALL_CASES.index(case)
+    return f"127.0.{1 + number // 250}.{1 + number % 250}"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 
@@ -71,9 +81,11 @@ class Sink:
 
 
 @contextmanager
-def sink() -> Iterator[tuple[Sink, int]]:
-    handler, port = Sink(), free_port()
-    server = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=30)
+def sink(host: str = "127.0.0.1") -> Iterator[tuple[Sink, int]]:
+    """The event mailbox's server on ``host`` (another loopback address keeps it apart from
+    the stand-ins: an MTA that holds back a refusing address holds back no bounce)."""
+    handler, port = Sink(), free_port(host)
+    server = Controller(handler, hostname=host, port=port, ready_timeout=30)
     server.start()
     try:
         yield handler, port
@@ -85,8 +97,8 @@ class GreetingRefuser:
     """A listener that answers every connection with one case's refusal as its greeting
     (RFC 5321 4.3.1: a 554 greeting, then only QUIT)."""
 
-    def __init__(self, case: Case, port: int) -> None:
-        self.case, self.port = case, port
+    def __init__(self, case: Case, port: int, host: str = "127.0.0.1") -> None:
+        self.case, self.port, self.host = case, port, host
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -108,7 +120,7 @@ class GreetingRefuser:
         asyncio.set_event_loop(self._loop)
 
         async def start() -> None:
-            self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+            self._server = await asyncio.start_server(self._serve, self.host, self.port)
             self._ready.set()
 
         self._loop.run_until_complete(start())
@@ -131,25 +143,51 @@ class GreetingRefuser:
 
 @contextmanager
 def remote_servers(cases: tuple[Case, ...] = CASES) -> Iterator[dict[str, int]]:
-    """One stand-in server per case that reaches a server, each on a free loopback port:
-    ``{case name: port}``."""
+    """One stand-in server per case that reaches a server, each on a free port of its own
+    loopback address (``address_of``): ``{case name: port}``."""
     ports: dict[str, int] = {}
     running: list[Controller | GreetingRefuser] = []
     try:
         for case in cases:
             if case.stage == "nxdomain":
                 continue
-            port = ports[case.name] = free_port()
+            host = address_of(case)
+            port = ports[case.name] = free_port(host)
             server: Controller | GreetingRefuser
             if case.stage == "connect":
-                server = GreetingRefuser(case, port)
+                server = GreetingRefuser(case, port, host)
             else:
-                server = Controller(
-                    Handler(case), hostname="127.0.0.1", port=port, ready_timeout=30
-                )
+                server = Controller(Handler(case), hostname=host, port=port, ready_timeout=30)
             server.start()
             running.append(server)
         yield ports
     finally:
         for server in reversed(running):
             server.stop()
+
+
+class _NoSuchDomain(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        query, answer_to = self.request
+        if len(query) < 12:
+            return
+        # RFC 1035 4.1.1: the query's id, QR (a response), its opcode and RD, RA set, RCODE 3
+        # (name error), the question echoed, no answers.
+        flags = 0x8000 | (query[2] & 0x79) << 8 | 0x0080 | 3
+        answer = query[:2] + struct.pack(">H", flags) + query[4:6] + bytes(6) + query[12:]
+        answer_to.sendto(answer, self.client_address)
+
+
+@contextmanager
+def nxdomain_resolver(port: int = 53) -> Iterator[None]:
+    """A name server on the loopback that answers every query "no such domain": for MTAs
+    that ask DNS themselves (OpenSMTPD's resolver does not read /etc/hosts for MX), with
+    ``nameserver 127.0.0.1`` in their resolv.conf."""
+    server = socketserver.ThreadingUDPServer(("127.0.0.1", port), _NoSuchDomain)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()

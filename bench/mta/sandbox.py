@@ -14,8 +14,24 @@ from subprocess import Popen
 
 # Accounts MTAs are built to run as. Exim's may share nobody's ids; Postfix wants its own
 # user and a set-gid group apart from it (ids unlikely to be taken on the machine).
-USERS = {"Debian-exim": (65534, 65534), "postfix": (64991, 64991)}
-GROUPS = {"Debian-exim": 65534, "postfix": 64991, "postdrop": 64992}
+USERS = {
+    "Debian-exim": (65534, 65534),
+    "postfix": (64991, 64991),
+    "opensmtpd": (64993, 64993),
+    "opensmtpq": (64994, 64994),
+    "smmsp": (64995, 64995),
+}
+GROUPS = {
+    "Debian-exim": 65534,
+    "postfix": 64991,
+    "postdrop": 64992,
+    "opensmtpd": 64993,
+    "opensmtpq": 64994,
+    "smmsp": 64995,
+}
+
+
+ETC_FILES = ("passwd", "group", "nsswitch.conf")
 
 
 def _without(table: str, names: Mapping[str, object]) -> str:
@@ -24,7 +40,10 @@ def _without(table: str, names: Mapping[str, object]) -> str:
 
 
 class Sandbox:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, overlays: Mapping[str, Path] | None = None) -> None:
+        """``overlays``: system folders (``/var/spool``) seen, inside the namespace, as the
+        given private folders: for MTAs whose spool and chroot paths are compiled in."""
+        self.overlays = dict(overlays or {})
         self.etc = directory / "etc"
         self.etc.mkdir(parents=True, exist_ok=True)
         # The machine's own entries for these names (an MTA installed there) are replaced:
@@ -53,9 +72,11 @@ class Sandbox:
         return done.returncode == 0
 
     def command(self, argv: list[str]) -> list[str]:
+        binds = [(str(self.etc / name), f"/etc/{name}") for name in ETC_FILES] + [
+            (str(private), target) for target, private in self.overlays.items()
+        ]
         mounts = " && ".join(
-            f"mount --bind {shlex.quote(str(self.etc / name))} /etc/{name}"
-            for name in ("passwd", "group", "nsswitch.conf")
+            f"mount --bind {shlex.quote(source)} {shlex.quote(target)}" for source, target in binds
         )
         return ["unshare", "-m", "sh", "-c", f"{mounts} && exec {shlex.join(argv)}"]
 

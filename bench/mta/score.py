@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.mta.cases import by_name
+from bench.mta.cases import by_name, expected_reason
 from bench.mta.generate import EXPECTED_FILE
 from workers.dsn import parse_bounce
 
@@ -33,16 +33,16 @@ def score_fixtures(directory: Path) -> dict[str, MtaScore]:
     scores: dict[str, MtaScore] = {"all": MtaScore()}
     for line in (directory / EXPECTED_FILE).read_text().splitlines():
         row = json.loads(line)
-        case = by_name(row["case"])
+        want = expected_reason(by_name(row["case"]), row["mta"]).value
         report = parse_bounce((directory / row["file"]).read_bytes())
         got = [r.reason.value for r in report.recipients] if report.is_bounce else []
         for name in (row["mta"], "all"):
             score = scores.setdefault(name, MtaScore())
             score.dsns += 1
-            score.reasons += got == [case.reason.value]
+            score.reasons += got == [want]
             score.jobs += report.job_id == row["job_id"]
-        if got != [case.reason.value]:
+        if got != [want]:
             scores["all"].misses.append(
-                f"{row['file']}: expected {case.reason.value}, got {', '.join(got) or '-'}"
+                f"{row['file']}: expected {want}, got {', '.join(got) or '-'}"
             )
     return scores

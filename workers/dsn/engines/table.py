@@ -21,8 +21,9 @@ class EngineMarkers:
     headers: tuple[str, ...] = ()
     body: tuple[str, ...] = ()
     default_reason: Reason | None = None
-    # The SMTP command the engine's per-recipient errors answer when they do not say
-    # (servers whose reports only ever list recipients refused at RCPT TO).
+    # The SMTP command the engine's per-recipient errors are taken to answer when they do
+    # not say (servers whose reports only ever list recipients refused at RCPT TO, or never
+    # name the command).
     stage: str = ""
     # The engine writes one line per recipient ("address: error") in its notification and a
     # generic Status of its own making (5.0.0, 4.0.0, 4.4.7) in the delivery-status part:
@@ -115,8 +116,12 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("ApacheJames", body=("this is the james mail server", "error message below:")),
     EngineMarkers("FML", subject=("ml)",), headers=("x-ml-name", "x-mlserver")),
     EngineMarkers("Courier", body=("courier mail server", "courier-mta")),
+    # OpenSMTPD's report (smtpd/bounce.c) lists "address: reply" and never says which
+    # command the reply answered, so the missing stage is no sign of a refusal after DATA:
+    # its errors are read as servers mostly give them, at RCPT TO.
     EngineMarkers(
         "OpenSMTPD",
+        stage="RCPT",
         text_first=True,
         subject=("delivery status notification: ",),
         body=("this is the mailer-daemon at", "opensmtpd"),
