@@ -182,7 +182,9 @@ class _NoSuchDomain(socketserver.BaseRequestHandler):
 def nxdomain_resolver(port: int = 53) -> Iterator[None]:
     """A name server on the loopback that answers every query "no such domain": for MTAs
     that ask DNS themselves (OpenSMTPD's resolver does not read /etc/hosts for MX), with
-    ``nameserver 127.0.0.1`` in their resolv.conf."""
+    ``nameserver 127.0.0.1`` in their resolv.conf. Port 53: the resolver this OpenSMTPD
+    build carries takes no other (a "[127.0.0.1]:port" name server was never asked), so one
+    generator at a time on a machine."""
     server = socketserver.ThreadingUDPServer(("127.0.0.1", port), _NoSuchDomain)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
