@@ -11,11 +11,13 @@ from bench.mta.exim import Exim
 from bench.mta.generate import Mta, generate
 from bench.mta.opensmtpd import OpenSmtpd
 from bench.mta.postfix import Postfix
+from bench.mta.sendmail import Sendmail
 
-MTAS: dict[str, type[Exim | Postfix | OpenSmtpd]] = {
+MTAS: dict[str, type[Exim | Postfix | OpenSmtpd | Sendmail]] = {
     "exim": Exim,
     "postfix": Postfix,
     "opensmtpd": OpenSmtpd,
+    "sendmail": Sendmail,
 }
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "dsn"
 SPLITS = {"seen": (CASES, FIXTURES / "mta"), "unseen": (UNSEEN_CASES, FIXTURES / "mta-unseen")}

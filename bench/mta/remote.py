@@ -26,9 +26,13 @@ def address_of(case: Case) -> str:
     return f"127.0.{1 + number // 250}.{1 + number % 250}"
 
 
-def free_port(host: str = "127.0.0.1") -> int:
+def free_port(host: str = "127.0.0.1", wanted: int = 0) -> int:
+    """A port free on ``host``: ``wanted`` when it is, else any."""
     with socket.socket() as probe:
-        probe.bind((host, 0))
+        try:
+            probe.bind((host, wanted))
+        except OSError:
+            probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 
@@ -81,10 +85,11 @@ class Sink:
 
 
 @contextmanager
-def sink(host: str = "127.0.0.1") -> Iterator[tuple[Sink, int]]:
+def sink(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[Sink, int]]:
     """The event mailbox's server on ``host`` (another loopback address keeps it apart from
-    the stand-ins: an MTA that holds back a refusing address holds back no bounce)."""
-    handler, port = Sink(), free_port(host)
+    the stand-ins: an MTA that holds back a refusing address holds back no bounce), on
+    ``port`` when it is free there."""
+    handler, port = Sink(), free_port(host, port)
     server = Controller(handler, hostname=host, port=port, ready_timeout=30)
     server.start()
     try:
@@ -143,16 +148,18 @@ class GreetingRefuser:
 
 @contextmanager
 def remote_servers(cases: tuple[Case, ...] = CASES) -> Iterator[dict[str, int]]:
-    """One stand-in server per case that reaches a server, each on a free port of its own
-    loopback address (``address_of``): ``{case name: port}``."""
+    """One stand-in server per case that reaches a server, each on its own loopback address
+    (``address_of``), all on one port number where it is free (Sendmail's mailers name one
+    port for every host): ``{case name: port}``."""
     ports: dict[str, int] = {}
+    common = free_port()
     running: list[Controller | GreetingRefuser] = []
     try:
         for case in cases:
             if case.stage == "nxdomain":
                 continue
             host = address_of(case)
-            port = ports[case.name] = free_port(host)
+            port = ports[case.name] = free_port(host, common)
             server: Controller | GreetingRefuser
             if case.stage == "connect":
                 server = GreetingRefuser(case, port, host)

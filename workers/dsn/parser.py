@@ -26,6 +26,7 @@ from workers.dsn.plaintext import (
     addresses_in,
     extract_recipients,
     is_service_address,
+    last_failure_reply,
     lines_about,
     returned_headers,
     split_returned,
@@ -367,6 +368,17 @@ def _dsn_recipient(
 ) -> RecipientReport:
     # The prose tells about the address the server last tried (an alias the original
     # recipient was rewritten to), else about the original recipient.
+    if find_reply_code(r.diagnostic).startswith("2"):
+        # A success reply names no failure: Sendmail 8.17 puts the "221 Bye" that closed the
+        # session in the Diagnostic-Code of a mail it gave up on; the refusal is the last
+        # one its transcript shows.
+        r = replace(r, diagnostic=last_failure_reply(report_text) or r.diagnostic)
+    elif re.match(r"\s{0,4}[45]\d\d-", r.diagnostic):
+        # The first line of a reply of several: the transcript has them all (Sendmail keeps
+        # only the first in the Diagnostic-Code).
+        whole = last_failure_reply(report_text)
+        if whole.startswith(r.diagnostic.strip()[:40]):
+            r = replace(r, diagnostic=whole)
     final = r.final_recipient if r.final_recipient != r.address else ""
     prose = _prose_about(report_text, final, exclude, one_line=line_first) if final else ""
     if not prose:

@@ -418,6 +418,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.SUSPEND,
         (
             "tried to reach is inactive",
+            # Gmail, "Gmail SMTP errors and codes", 550 5.2.1: "The email account that you
+            # tried to reach is disabled."
+            "tried to reach is disabled",
             "address is inactive",
             "user is inactive",
             "recipient is inactive",
@@ -1064,6 +1067,10 @@ TELLING_PHRASES = (
     # says it did about it ("this message has been blocked").
     "not rfc 5322 compliant",
     "not rfc5322 compliant",
+    # Exim's "Sender verify failed" (ACL verify = sender): the check that failed was on the
+    # sender, whatever recipient status a reporting server maps the bare 550 to (Sendmail
+    # writes 5.1.1 for a 550 at RCPT TO without a code of its own).
+    "sender verify failed",
 )
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,

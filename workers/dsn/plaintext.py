@@ -201,6 +201,24 @@ def lines_about(report: str, address: str) -> str:
     return " ".join(hits)
 
 
+_TRANSCRIPT_REPLY_RE = re.compile(r"^\s{0,4}<<<\s{0,4}([45]\d\d)([ -])(.{0,998})$", re.MULTILINE)
+
+
+def last_failure_reply(report: str) -> str:
+    """The last 4xx/5xx reply a session transcript shows (``<<< 421 ...``), its lines
+    joined, or ``""``."""
+    found = list(_TRANSCRIPT_REPLY_RE.finditer(report[:MAX_SCAN_CHARS]))
+    if not found:
+        return ""
+    code = found[-1].group(1)
+    lines: list[str] = []
+    for match in reversed(found):
+        if match.group(1) != code or (lines and match.group(2) == " "):
+            break
+        lines.insert(0, f"{code}{match.group(2)}{match.group(3).strip()}")
+    return " ".join(lines)
+
+
 _FROM_ADDRESS_RE = re.compile(
     rf"\b(?:mail from|sent from|from sender|sender)\s{{0,4}}:?\s{{0,4}}<?({_ADDRESS})",
     re.IGNORECASE,

@@ -16,6 +16,8 @@ _AFTER_REPLY_RE = re.compile(
     r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)"
 )
 _REPLY_START_RE = re.compile(r"^\s*[\"(<\[]?([245][0-5]\d)(?![\d.])")
+# qmail-smtpd's replies carry their enhanced code last, "(#5.3.4)": the remote's own code.
+_QMAIL_STATUS_RE = re.compile(r"\(#([245])\.(\d{1,3})\.(\d{1,3})\)")
 
 # A report that gives a cause but no code gets ``<class>.0.<number>``: the convention of the
 # shared bounce vocabulary, so that such codes stay comparable with other systems.
@@ -62,9 +64,12 @@ def find_status(text: str) -> str:
 
 def best_status(field: str, diagnostic: str) -> str:
     """The most telling status: the code the remote server gave after its reply code
-    (``550 5.2.2``) beats the reporting server's summary field, and any specific code in the
-    diagnostic beats a vague field (``5.0.0``)."""
-    after_reply = _AFTER_REPLY_RE.search(diagnostic[:4000])
+    (``550 5.2.2``, or qmail's ``(#5.3.4)``) beats the reporting server's summary field (Sendmail
+    writes 5.2.2 for any 552), and any specific code in the diagnostic beats a vague field
+    (``5.0.0``)."""
+    after_reply = _AFTER_REPLY_RE.search(diagnostic[:4000]) or _QMAIL_STATUS_RE.search(
+        diagnostic[:4000]
+    )
     if after_reply is not None and is_specific(".".join(after_reply.groups())):
         return ".".join(after_reply.groups())
     if is_specific(field):
