@@ -64,7 +64,7 @@ bench-dsn: venv
 
 # The parser's agreement with the corpus (dev/ and dev-more/), and on unseen bounces.
 score-dsn: venv
-	$(BIN)/python -m bench.dsn score
+	$(BIN)/python -m bench.dsn score --leave-one-out
 	$(BIN)/python -m bench.mta score
 
 holdout-dsn: venv
