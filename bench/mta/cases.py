@@ -326,11 +326,9 @@ CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The unseen split: written from the providers' documentation with their causes fixed before
-# their first run, and never looked at to write a rule (``python -m bench.mta score`` reports
-# them apart and lists no misses; a test holds only their recipient and job).
+# The third round (its first score, four MTAs: 89 of 104 DSNs), read since to write rules.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_3_CASES: tuple[Case, ...] = (
     # AOL (now Yahoo): a dynamic address refused (postmaster.info.aol.com errors, DYN:T1).
     Case("aol-dynamic", "defer", "421 4.7.1 : (DYN:T1) http://postmaster.info.aol.com/errors/421dynt1.html",
          Reason.BLOCKED, "AOL postmaster errors (DYN:T1)"),
@@ -413,6 +411,93 @@ UNSEEN_CASES: tuple[Case, ...] = (
          Reason.SUSPEND, "Sendmail cf/README (access map ERROR example)"),
     Case("qmail-badmailfrom", "mail", "553 sorry, your envelope sender has been denied (#5.7.1)",
          Reason.REJECTED, "qmail-smtpd (badmailfrom)"),
+)
+# fmt: on
+CASES += ROUND_3_CASES
+
+# The unseen split: written from the providers' documentation and the standards with their
+# causes fixed before their first run, and never looked at to write a rule (``python -m
+# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
+# and job).
+# fmt: off
+UNSEEN_CASES: tuple[Case, ...] = (
+    # Gmail, "Gmail SMTP errors and codes": its SMTP relay refusing an unregistered sender.
+    Case("gmail-relay-denied", "rcpt",
+         "550 5.7.0 Mail relay denied [127.0.0.1]. Invalid credentials for relay for one of the"
+         " domains in: shop.example (as obtained from HELO and MAIL FROM). Email is being sent"
+         " from a domain or IP address which isn't registered in your Workspace account as a"
+         " domain you use for sending email.",
+         Reason.NORELAYING, "Gmail SMTP errors and codes"),
+    # Exchange Server back pressure (learn.microsoft.com "Understanding back pressure").
+    Case("exchange-backpressure", "defer", "452 4.3.1 Insufficient system resources",
+         Reason.SYSTEMFULL, "Exchange Server back pressure"),
+    # Yahoo's error pages: BL21 (the connecting IP on Spamhaus' list), at the greeting.
+    Case("yahoo-bl21", "connect",
+         "553 5.7.1 [BL21] Connections will not be accepted from 127.0.0.1, because the ip is"
+         " in Spamhaus's list; see http://postmaster.yahoo.com/errors/550-bl23.html",
+         Reason.BLOCKED, "Yahoo postmaster errors (BL21)"),
+    # iCloud Mail's replies (smtp.codes/icloud, support.apple.com HT204137).
+    Case("icloud-dmarc", "data", "550 5.7.1 Your message was rejected due to shop.example DMARC"
+         " policy.", Reason.AUTHFAILURE, "iCloud Mail SMTP replies (DMARC)"),
+    # GMX postmaster, "Error messages": after DATA, and the sender's domain at MAIL FROM.
+    Case("gmx-policy", "data",
+         "554-Transaction failed\r\n554-Reject due to policy restrictions.\r\n554 For"
+         " explanation visit https://postmaster.gmx.net/en/case?c=r0102&i=ip&v=127.0.0.1&r=1MNcgj",
+         Reason.POLICYVIOLATION, "GMX postmaster error messages"),
+    Case("gmx-sender-dns", "mail",
+         "550-Requested action not taken: mailbox unavailable\r\n550 invalid DNS MX or A/AAAA"
+         " resource record", Reason.REJECTED, "GMX postmaster error messages"),
+    # Postfix smtpd: check_sender_access REJECT, relay refusal, reject_unknown_recipient_domain.
+    Case("postfix-sender-access", "rcpt", "554 5.7.1 <sender>: Sender address rejected: Access"
+         " denied", Reason.REJECTED, "Postfix smtpd check_sender_access"),
+    Case("postfix-relay", "rcpt", "554 5.7.1 <rcpt>: Relay access denied",
+         Reason.NORELAYING, "Postfix smtpd reject_unauth_destination"),
+    Case("postfix-rcpt-domain-temp", "defer",
+         "450 4.1.2 <rcpt>: Recipient address rejected: Domain not found",
+         Reason.NETWORKERROR, "Postfix smtpd reject_unknown_recipient_domain (DNS failure)"),
+    Case("postfix-rcpt-domain", "rcpt",
+         "550 5.1.2 <rcpt>: Recipient address rejected: Domain not found",
+         Reason.HOSTUNKNOWN, "Postfix smtpd reject_unknown_recipient_domain"),
+    # Exim's own replies: a temporary local problem, its message_size_limit, a dnslists ACL.
+    Case("exim-local-problem", "defer", "451 Temporary local problem - please try later",
+         Reason.SYSTEMERROR, "Exim (temporary local problem)"),
+    Case("exim-size", "data", "552 Message size exceeds maximum permitted",
+         Reason.MESGTOOBIG, "Exim message_size_limit"),
+    Case("exim-dnslist", "rcpt",
+         "550 Rejected because 127.0.0.1 is in a black list at zen.spamhaus.org",
+         Reason.BLOCKED, "Exim ACL dnslists"),
+    # Sendmail and qmail refusing the sender; qmail's queue trouble.
+    Case("sendmail-sender-domain", "mail",
+         "553 5.1.8 <sender>... Domain of sender address does not exist",
+         Reason.REJECTED, "Sendmail (check_mail: sender domain)"),
+    Case("qmail-badmailfrom-list", "mail",
+         "553 sorry, your envelope sender is in my badmailfrom list (#5.7.1)",
+         Reason.REJECTED, "qmail-smtpd (badmailfrom)"),
+    Case("qmail-qq", "defer", "451 qq temporary problem (#4.3.0)",
+         Reason.SYSTEMERROR, "qmail-smtpd (qq temporary problem)"),
+    # Dovecot's quota_exceeded_message default, through its LMTP/submission.
+    Case("dovecot-quota", "rcpt", "552 5.2.2 <rcpt> Quota exceeded (mailbox for user is full)",
+         Reason.MAILBOXFULL, "Dovecot quota_exceeded_message"),
+    # Proofpoint's refusal by a local policy rule.
+    Case("proofpoint-policy", "data", "550 5.7.0 Local Policy Violation",
+         Reason.POLICYVIOLATION, "Proofpoint (Local Policy Violation)"),
+    # The standards' own words: RFC 7504 (521 at the greeting), IANA X.7.10, RFC 3463 X.2.1
+    # and X.1.6, RFC 5321's 551.
+    Case("rfc7504-521", "connect", "521 5.3.2 Host does not accept mail",
+         Reason.NOTACCEPT, "RFC 7504 section 3"),
+    Case("iana-encryption", "mail", "530 5.7.10 Encryption needed",
+         Reason.SECURITYERROR, "IANA enhanced status codes (X.7.10)"),
+    Case("rfc3463-disabled", "rcpt", "550 5.2.1 <rcpt>: Mailbox disabled, not accepting"
+         " messages", Reason.SUSPEND, "RFC 3463 (X.2.1)"),
+    Case("rfc3463-moved", "rcpt", "550 5.1.6 <rcpt>: Destination mailbox has moved, no"
+         " forwarding address", Reason.HASMOVED, "RFC 3463 (X.1.6)"),
+    Case("rfc5321-551", "rcpt", "551 User not local; please try <anna@new.example>",
+         Reason.HASMOVED, "RFC 5321 section 3.4 (551)"),
+    # Mimecast's temporary refusal (community.mimecast.com DOC-1369).
+    Case("mimecast-temp", "defer",
+         "451 Internal resource temporarily unavailable -"
+         " https://community.mimecast.com/docs/DOC-1369#451",
+         Reason.SYSTEMERROR, "Mimecast SMTP error codes"),
 )
 # fmt: on
 ALL_CASES = CASES + UNSEEN_CASES

@@ -308,6 +308,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "spam blocked",
             "no access from mail server",
             "which is an open relay",
+            # Gmail, "Gmail SMTP errors and codes": "The IP you're using to send mail is not
+            # authorized to send email directly to our servers. Please use the SMTP relay at
+            # your service provider instead." (a refusal of the sending host, not of a right).
+            "ip you're using to send mail",
+            "smtp relay at your service provider",
+            # Exchange Online NDR 5.7.708: "Access denied, traffic not accepted from this IP".
+            "traffic not accepted from this ip",
+            # AOL postmaster errors: "421 4.7.1 : (DYN:T1)", mail from a dynamic address.
+            "(dyn:t1)",
             # Postfix smtpd_helo_restrictions (smtpd_check.c): "Helo command rejected: <why>"
             # (need fully-qualified hostname, Host not found, Invalid name): a refusal of the
             # HELO/EHLO argument, whatever the 5.5.2 or 5.7.1 it comes with.
@@ -1071,6 +1080,10 @@ TELLING_PHRASES = (
     # sender, whatever recipient status a reporting server maps the bare 550 to (Sendmail
     # writes 5.1.1 for a 550 at RCPT TO without a code of its own).
     "sender verify failed",
+    # Postfix's "Sender address rejected: <why>" (smtpd_sender_restrictions): the sender is
+    # what was refused, whatever the why ("User unknown in local recipient table" is
+    # reject_unlisted_sender's).
+    "sender address rejected",
 )
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
@@ -1195,6 +1208,9 @@ AT_CONNECT = (
     "in reply to initial greeting",
     # qmail: "Connected to <ip> but greeting failed."
     "but greeting failed",
+    # Postfix's smtp client (smtp_proto.c): "host <name>[<ip>] refused to talk to me: <the
+    # greeting>".
+    "refused to talk to me",
 )
 AFTER_RCPT_TO = (
     "after rcpt to",

@@ -131,9 +131,20 @@ HARD_REASONS = frozenset(
     {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED, Reason.NOTACCEPT}
 )
 NO_CAUSE = frozenset({Reason.UNDEFINED, Reason.ONHOLD})
-# Causes about an address: said before any address was given, they mean the host is refused.
+# Causes about an address or a message: said before any address or message was given (at
+# the greeting or HELO), they mean the host is refused ("554 ... Reject due to policy
+# restrictions" in a greeting is no message that broke a policy).
 ADDRESS_CAUSES = frozenset(
-    {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.REJECTED, Reason.FILTERED}
+    {
+        Reason.USERUNKNOWN,
+        Reason.HOSTUNKNOWN,
+        Reason.REJECTED,
+        Reason.FILTERED,
+        Reason.POLICYVIOLATION,
+        Reason.CONTENTERROR,
+        Reason.NOTCOMPLIANTRFC,
+        Reason.MESGTOOBIG,
+    }
 )
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
