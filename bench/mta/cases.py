@@ -415,12 +415,9 @@ ROUND_3_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_3_CASES
 
-# The unseen split: written from the providers' documentation and the standards with their
-# causes fixed before their first run, and never looked at to write a rule (``python -m
-# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
-# and job).
+# The fourth round (its first score, four MTAs: 81 of 96 DSNs), read since to write rules.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_4_CASES: tuple[Case, ...] = (
     # Gmail, "Gmail SMTP errors and codes": its SMTP relay refusing an unregistered sender.
     Case("gmail-relay-denied", "rcpt",
          "550 5.7.0 Mail relay denied [127.0.0.1]. Invalid credentials for relay for one of the"
@@ -498,6 +495,72 @@ UNSEEN_CASES: tuple[Case, ...] = (
          "451 Internal resource temporarily unavailable -"
          " https://community.mimecast.com/docs/DOC-1369#451",
          Reason.SYSTEMERROR, "Mimecast SMTP error codes"),
+)
+# fmt: on
+CASES += ROUND_4_CASES
+
+# The unseen split: written from the providers' documentation and the standards with their
+# causes fixed before their first run, and never looked at to write a rule (``python -m
+# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
+# and job). Written before the fourth round was read.
+# fmt: off
+UNSEEN_CASES: tuple[Case, ...] = (
+    # Gmail, "Gmail SMTP errors and codes".
+    Case("gmail-auth-results", "data",
+         "550 5.7.26 Your email has been blocked because the sender is unauthenticated. Gmail"
+         " requires all senders to authenticate with either SPF or DKIM. Authentication"
+         " results: DKIM = did not pass SPF [shop.example] with ip: [127.0.0.1] = did not pass",
+         Reason.AUTHFAILURE, "Gmail SMTP errors and codes"),
+    Case("gmail-unsolicited-ip", "rcpt",
+         "550 5.7.1 [127.0.0.1] Our system has detected an unusual rate of unsolicited mail"
+         " originating from your IP address. To protect our users from spam, mail sent from"
+         " your IP address has been blocked.",
+         Reason.BLOCKED, "Gmail SMTP errors and codes"),
+    # Exchange Online NDR 5.7.520: the organisation forbids forwarding outside it.
+    Case("m365-no-forwarding", "data",
+         "550 5.7.520 Access denied, Your organization does not allow external forwarding."
+         " Please contact your administrator for further assistance. AS(7555)",
+         Reason.POLICYVIOLATION, "Exchange Online NDR 5.7.520"),
+    # Postfix: virtual_alias_maps, policyd-spf, message_size_limit.
+    Case("postfix-virtual-alias", "rcpt",
+         "550 5.1.1 <rcpt>: Recipient address rejected: User unknown in virtual alias table",
+         Reason.USERUNKNOWN, "Postfix smtpd (virtual_alias_maps)"),
+    Case("policyd-spf", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: Message rejected due to: SPF fail -"
+         " not authorized. Please see http://www.openspf.net/Why?s=mfrom;id=shop.example",
+         Reason.AUTHFAILURE, "postfix-policyd-spf-python"),
+    Case("postfix-size", "data", "552 5.3.4 Message size exceeds fixed limit",
+         Reason.MESGTOOBIG, "Postfix cleanup (message_size_limit)"),
+    # Exim ACLs refusing a virus (malware =) and spam (spam =) after DATA.
+    Case("exim-virus", "data",
+         "550 This message contains a virus (Eicar-Signature) and has been rejected",
+         Reason.VIRUSDETECTED, "Exim ACL malware (its documented example)"),
+    Case("exim-spam", "data",
+         "550-Your message looks like SPAM or has been reported as SPAM\r\n550 please read"
+         " the policy of remote.test", Reason.SPAMDETECTED, "Exim ACL spam"),
+    # Sendmail's temporary failure and its "we do not relay" (cf/m4/proto.m4).
+    Case("sendmail-tempfail", "defer",
+         "451 4.3.0 Temporary system failure. Please try again later.",
+         Reason.SYSTEMERROR, "Sendmail (tempfail)"),
+    Case("sendmail-no-relay", "rcpt", "550 5.7.1 <rcpt>... we do not relay",
+         Reason.NORELAYING, "Sendmail cf/m4/proto.m4"),
+    # The standards' own words: IANA X.7.17 and X.7.18 (RFC 7293), RFC 3463 X.2.3, X.1.3,
+    # IANA X.7.13.
+    Case("iana-owner-changed", "rcpt", "550 5.7.17 Mailbox owner has changed",
+         Reason.HASMOVED, "IANA enhanced status codes (X.7.17, RFC 7293)"),
+    Case("iana-domain-owner", "rcpt", "550 5.7.18 Domain owner has changed",
+         Reason.HASMOVED, "IANA enhanced status codes (X.7.18, RFC 7293)"),
+    Case("rfc3463-admin-limit", "data", "552 5.2.3 Message length exceeds administrative limit",
+         Reason.EXCEEDLIMIT, "RFC 3463 (X.2.3)"),
+    Case("rfc3463-bad-syntax", "rcpt", "501 5.1.3 Bad recipient address syntax",
+         Reason.USERUNKNOWN, "RFC 3463 (X.1.3)"),
+    Case("iana-account-disabled", "rcpt", "525 5.7.13 User account disabled",
+         Reason.SUSPEND, "IANA enhanced status codes (X.7.13)"),
+    # Spam filters' own refusals: rspamd's GTUBE reply, spamass-milter's.
+    Case("rspamd-gtube", "data", "554 5.7.1 Gtube pattern",
+         Reason.SPAMDETECTED, "Rspamd (GTUBE)"),
+    Case("spamass-milter", "data", "550 5.7.1 Blocked by SpamAssassin",
+         Reason.SPAMDETECTED, "spamass-milter"),
 )
 # fmt: on
 ALL_CASES = CASES + UNSEEN_CASES

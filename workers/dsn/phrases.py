@@ -730,6 +730,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "envelope sender",
             "sender verify failed",
             "sender verification",
+            # GMX postmaster, "Error messages": "550 invalid DNS MX or A/AAAA resource record"
+            # (the sender's domain has neither), said to MAIL FROM.
+            "invalid dns mx or a/aaaa resource record",
             "mail from rejected",
             "invalid sender",
             "bad sender",
@@ -986,6 +989,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "internal system error",
             "other mail system problem",
             "temporary local problem",
+            # qmail-smtpd: "451 qq temporary problem (#4.3.0)" (qmail-queue failed for now).
+            "qq temporary problem",
             "server configuration problem",
             "misconfigur",
             "directory server",

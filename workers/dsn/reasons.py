@@ -29,7 +29,7 @@ from workers.dsn.phrases import (
     TELLING_PHRASES,
 )
 from workers.dsn.report import BounceType, Reason
-from workers.dsn.status import failure_status, find_status
+from workers.dsn.status import failure_status, find_reply_code, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
 EXACT_STATUS: dict[str, Reason] = {
@@ -61,6 +61,12 @@ EXACT_STATUS: dict[str, Reason] = {
     "7.6": Reason.SECURITYERROR,
     "7.7": Reason.SECURITYERROR,
     "7.8": Reason.SECURITYERROR,
+    # IANA's registry of enhanced status codes: X.7.10 "Encryption Needed", X.7.11
+    # "Encryption required for requested authentication mechanism", X.7.12 "A password
+    # transition is needed".
+    "7.10": Reason.SECURITYERROR,
+    "7.11": Reason.SECURITYERROR,
+    "7.12": Reason.SECURITYERROR,
     "7.13": Reason.SUSPEND,
     "7.14": Reason.SECURITYERROR,
     "7.16": Reason.MESGTOOBIG,
@@ -156,7 +162,7 @@ AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"
 TELLING = frozenset(
     {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
 )
-CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR, Reason.SYSTEMERROR})
+CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR})
 BARE_RANK = 2
 
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
@@ -408,6 +414,10 @@ def classify(
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
+    if code[1:] == ".4.7" and find_reply_code(diagnostic)[:1] in ("4", "5"):
+        # X.4.7 "Delivery time expired" is the reporting server's own verdict: the cause the
+        # remote's last reply names (Sendmail quotes it beside its 4.4.7) says why.
+        exact = False
     by_text, phrased, said = _wording(diagnostic, context)
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
@@ -415,6 +425,11 @@ def classify(
     # a code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host
     # not found, try again" is no unknown user.
     outright = said and by_text is not None and _names_defect_outright(diagnostic)
+    if by_status == Reason.MAILBOXFULL and said and by_text == Reason.MESGTOOBIG:
+        # Reply 552 means both a full mailbox (RFC 5321) and a message over the SIZE limit
+        # (RFC 1870): an X.2.2 a reporting server derived from it yields to words naming
+        # the message's size (Sendmail writes 5.2.2 for every 552).
+        by_status, exact = Reason.MESGTOOBIG, True
     if exact and by_status is not None and not ((said and by_text in WORDING_WINS) or outright):
         reason = by_status
     elif by_text is not None:
@@ -444,7 +459,7 @@ def classify(
         return Reason.UNDEFINED if _says_something(diagnostic) else Reason.ONHOLD
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
-    if reason == Reason.HOSTUNKNOWN and code.startswith("4") and not exact:
+    if reason == Reason.HOSTUNKNOWN and code.startswith("4"):
         # A domain not found, said with a temporary code: the look-up failed for now (the
         # reporting server will ask again), which is network trouble, not a dead domain.
         return Reason.NETWORKERROR
