@@ -105,7 +105,8 @@ class TlsMode(StrEnum):
 
 class MailStatus(StrEnum):
     QUEUED = "queued"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # an attempt took the job, no SMTP connection yet: nothing on the wire
+    SENDING = "sending"  # the attempt holds a connection: the mail may have reached the server
     SENT = "sent"
     RETRYING = "retrying"
     DEAD = "dead"

@@ -25,9 +25,11 @@ from workers.config.service import resolve_for_job
 from workers.sender.job_store import (
     ClaimRequest,
     ClaimResult,
+    Hold,
     JobOutcome,
     Verdict,
     claim_jobs,
+    hold_jobs,
     record_outcomes,
 )
 from workers.settings import Settings
@@ -95,6 +97,29 @@ def _seed(engine: Engine) -> None:
         )
 
 
+def _stored(
+    engine: Engine,
+    job: MailJobV1,
+    status: MailStatus,
+    started_ago: timedelta,
+    response: str | None = None,
+) -> None:
+    """The row an earlier attempt left: started ``started_ago``."""
+    with session_scope(engine) as session:
+        session.add(
+            MailMessage(
+                job_id=str(job.job_id),
+                tenant=job.tenant,
+                user_code=job.user_code,
+                kind="invoice",
+                status=status,
+                attempts=1,
+                sending_started_at=utc_now() - started_ago,
+                smtp_response=response,
+            )
+        )
+
+
 def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
     _seed(engine)
     suppressed = _job("acme", "MARI", "Blocked@Example.ee")
@@ -106,26 +131,13 @@ def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
     interrupted = _job("acme", "ADMIN", "someone@example.ee")
     busy = _job("beta", "MARI", "other@example.ee")
     at_most_once = _job("acme", "ADMIN", "other@example.ee")
-    now = utc_now()
-    with session_scope(engine) as session:
-        for job, status, started, response in (
-            (already_sent, MailStatus.SENT, now - timedelta(hours=1), "250 2.0.0 queued as A"),
-            (interrupted, MailStatus.SENDING, now - timedelta(minutes=5), None),
-            (busy, MailStatus.SENDING, now - timedelta(seconds=5), None),
-            (at_most_once, MailStatus.SENDING, now - timedelta(minutes=5), None),
-        ):
-            session.add(
-                MailMessage(
-                    job_id=str(job.job_id),
-                    tenant=job.tenant,
-                    user_code=job.user_code,
-                    kind="invoice",
-                    status=status,
-                    attempts=1,
-                    sending_started_at=started,
-                    smtp_response=response,
-                )
-            )
+    for job, status, ago, response in (
+        (already_sent, MailStatus.SENT, timedelta(hours=1), "250 2.0.0 queued as A"),
+        (interrupted, MailStatus.SENDING, timedelta(minutes=5), None),
+        (busy, MailStatus.SENDING, timedelta(seconds=5), None),
+        (at_most_once, MailStatus.SENDING, timedelta(minutes=5), None),
+    ):
+        _stored(engine, job, status, ago, response)
     requests = [
         _request(job)
         for job in (
@@ -179,7 +191,7 @@ def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
     row = _row(engine, partly)
     assert row is not None
     assert (row.status, row.attempts, row.message_id) == (
-        MailStatus.SENDING,
+        MailStatus.CLAIMED,
         2,
         f"<erpmail.{partly.job_id}@events.erpmail.test>",
     )
@@ -190,7 +202,7 @@ def test_a_batch_of_several_tenants_users_and_verdicts(engine: Engine) -> None:
     assert beta_row is not None and beta_row.smtp_host == "relay.erpmail.test:2525"
     interrupted_row = _row(engine, interrupted)
     assert interrupted_row is not None
-    assert interrupted_row.status == MailStatus.SENDING and interrupted_row.possible_duplicate
+    assert interrupted_row.status == MailStatus.CLAIMED and interrupted_row.possible_duplicate
     assert interrupted_row.attempts == 2
     suppressed_row = _row(engine, suppressed)
     assert suppressed_row is not None and suppressed_row.status == MailStatus.SUPPRESSED
@@ -279,4 +291,68 @@ def test_two_copies_of_one_job_in_one_batch_are_not_both_sent(engine: Engine) ->
     assert first.verdict == Verdict.SEND
     assert second.verdict == Verdict.BUSY
     row = _row(engine, job)
-    assert row is not None and row.status == "sending"
+    assert row is not None and row.status == "claimed"
+
+
+def test_only_a_job_that_held_a_connection_is_taken_over_as_a_possible_duplicate(
+    engine: Engine,
+) -> None:
+    _seed(engine)
+    claimed, sending, claimed_lately = (_job("acme", "MARI", "a@example.ee") for _ in range(3))
+    claimed_at_most_once = _job("acme", "MARI", "b@example.ee")
+    for job, status, ago in (
+        (claimed, MailStatus.CLAIMED, timedelta(minutes=5)),
+        (sending, MailStatus.SENDING, timedelta(minutes=5)),
+        (claimed_lately, MailStatus.CLAIMED, timedelta(seconds=5)),
+        (claimed_at_most_once, MailStatus.CLAIMED, timedelta(minutes=5)),
+    ):
+        _stored(engine, job, status, ago)
+    requests = [_request(job) for job in (claimed, sending, claimed_lately)]
+    requests.append(_request(claimed_at_most_once, resend_interrupted=False))
+    with session_scope(engine) as session:
+        after_claim, after_sending, lately, at_most_once = CLAIM(session, requests)
+
+    # a claim whose attempt stopped before it held a connection: nothing was on the wire
+    assert (after_claim.verdict, after_claim.possible_duplicate) == (Verdict.SEND, False)
+    assert after_claim.taken_over == MailStatus.CLAIMED
+    assert (at_most_once.verdict, at_most_once.possible_duplicate) == (Verdict.SEND, False)
+    # one that held a connection may have handed the mail over
+    assert (after_sending.verdict, after_sending.possible_duplicate) == (Verdict.SEND, True)
+    assert after_sending.taken_over == MailStatus.SENDING
+    # a claim within its lease may still be waiting for a connection
+    assert lately.verdict == Verdict.BUSY
+    for job in (claimed, sending):
+        row = _row(engine, job)
+        assert row is not None and row.status == MailStatus.CLAIMED
+
+
+def test_a_hold_marks_sending_only_the_attempts_own_claim(engine: Engine) -> None:
+    _seed(engine)
+    mine, taken_over, finished = (_job("acme", "MARI", "a@example.ee") for _ in range(3))
+    with session_scope(engine) as session:
+        claims = CLAIM(session, [_request(job) for job in (mine, taken_over, finished)])
+    stamps = [claim.claimed_at for claim in claims]
+    assert all(stamps) and all(claim.verdict == Verdict.SEND for claim in claims)
+    # another attempt claimed one after this attempt's lease ran out; another ended one
+    with session_scope(engine) as session:
+        row = session.get(MailMessage, str(taken_over.job_id))
+        assert row is not None and row.sending_started_at is not None
+        row.sending_started_at += timedelta(seconds=61)
+        session.add(row)
+    with session_scope(engine) as session:
+        record_outcomes(session, [JobOutcome(finished, MailStatus.SENT, 2, claimed=True)])
+
+    holds = [
+        Hold(str(job.job_id), stamp)
+        for job, stamp in zip((mine, taken_over, finished), stamps, strict=True)
+        if stamp is not None
+    ]
+    with session_scope(engine) as session:
+        assert hold_jobs(session, holds) == [True, False, False]
+    statuses = [getattr(_row(engine, job), "status", None) for job in (mine, taken_over, finished)]
+    assert statuses == [MailStatus.SENDING, MailStatus.CLAIMED, MailStatus.SENT]
+    held = _row(engine, mine)
+    assert held is not None and held.sending_started_at is not None
+    assert stamps[0] is not None and held.sending_started_at >= stamps[0]  # the lease anew
+    with session_scope(engine) as session:  # held once: a second hold is not the claim's
+        assert hold_jobs(session, holds[:1]) == [False]

@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,11 +29,12 @@ from tests.conftest import TEST_RETRY_LADDER
 from tests.jobs import make_job
 from tests.private_rabbitmq import private_rabbitmq, wait_until_answers
 from tests.sender.harness import Harness, seed_user, sender_settings
-from tests.sender.servers import SmtpServer
+from tests.sender.servers import Behaviour, SmtpServer
 from workers.broker import names
 from workers.broker.connection import connect
 from workers.broker.topology import build_topology, declare
 from workers.correlation import message_id_for
+from workers.sender.job_store import HELD
 from workers.store.engine import engine_url
 
 MakeHarness = Callable[..., Harness]
@@ -107,6 +109,16 @@ def wait_all_sent(harness: Harness, jobs: list[dict[str, str]], after: str) -> N
     )
 
 
+def restart_until_every_job_is_sent(
+    harness: Harness, tmp_path: Path, jobs: list[dict[str, str]]
+) -> None:
+    """A worker started after a stop or a crash, stopped once every job is sent."""
+    with worker_process(harness, tmp_path, f"restart-{uuid.uuid4().hex[:8]}") as second:
+        wait_all_sent(harness, jobs, "the restart")
+        wait_for(lambda: queues_empty(harness), 30, "the queues to drain")
+        assert stop(second) == 0
+
+
 def delivered_report(
     server: SmtpServer, harness: Harness, jobs: list[dict[str, str]]
 ) -> dict[str, int]:
@@ -147,10 +159,7 @@ def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_fligh
     sent_before = sum(1 for status in statuses.values() if status == "sent")
     assert in_flight > 0 and sent_before < len(jobs), "the kill must land with jobs in flight"
 
-    with worker_process(harness, tmp_path, f"restart-{uuid.uuid4().hex[:8]}") as second:
-        wait_all_sent(harness, jobs, "the restart")
-        wait_for(lambda: queues_empty(harness), 30, "the queues to drain")
-        assert stop(second) == 0
+    restart_until_every_job_is_sent(harness, tmp_path, jobs)
 
     report = delivered_report(server, harness, jobs)
     print(f"\nkill -9: sent before the kill {sent_before}, in flight at the kill {in_flight},")
@@ -158,6 +167,70 @@ def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_fligh
     assert report["duplicates"] <= in_flight
     assert harness.queue_depth(names.SEND_QUEUE) == 0
     assert harness.queue_depth(names.DEAD_QUEUE) == 0
+
+
+POOL = 4  # SMTP connections per configuration in the stop tests below
+
+
+@pytest.mark.parametrize("how", ["sigterm", "kill-9"])
+@pytest.mark.timeout(600)
+def test_a_stop_with_a_slow_server_flags_only_the_jobs_that_held_a_connection(
+    make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path, how: str
+) -> None:
+    """Many jobs in flight, few connections: a job is ``sending`` (and, found so after a
+    stop, sent again flagged as a possible duplicate) only while its attempt holds one of
+    the pool's connections; the others are ``claimed`` and go out once, unflagged."""
+    server = smtp_server(Behaviour(stall_seconds=1.5))
+    harness = make_harness(server.port)
+    jobs = [make_job(to=[f"customer{n}@example.ee"]) for n in range(100)]
+    harness.publish_jobs(jobs)
+
+    def claimed_or_sending() -> int:
+        return sum(1 for status in harness.statuses().values() if status in HELD)
+
+    with worker_process(
+        harness,
+        tmp_path,
+        f"{how}-{uuid.uuid4().hex[:8]}",
+        ERPMAIL_SMTP_POOL_SIZE=str(POOL),
+        ERPMAIL_SHUTDOWN_GRACE="0.5",  # shorter than the server's answer: some are cut off
+    ) as first:
+        wait_for(
+            lambda: server.accepted() >= POOL and claimed_or_sending() >= 30,
+            120,
+            "mails sent and many jobs in flight",
+        )
+        if how == "sigterm":
+            assert stop(first) == 0
+        else:
+            first.kill()
+            first.wait(timeout=10)
+    at_stop = harness.statuses()
+    sending = {job_id for job_id, status in at_stop.items() if status == "sending"}
+    never_held = (
+        {job["job_id"] for job in jobs}
+        - sending
+        - {job_id for job_id, status in at_stop.items() if status == "sent"}
+    )
+    counts = Counter(at_stop.values())
+    print(f"\n{how} with {len(jobs)} jobs, pool {POOL}: at the stop {dict(counts)}")
+    # SIGTERM: only the jobs on the pool's connections when the grace ran out; kill -9: also
+    # at most one per connection whose mail was accepted and whose outcome was not committed
+    assert 0 < len(sending) <= (POOL if how == "sigterm" else 2 * POOL)
+    if how == "sigterm":  # claims that held no connection were given back at once
+        assert counts["claimed"] == 0
+
+    server.behaviour.stall_seconds = 0
+    restart_until_every_job_is_sent(harness, tmp_path, jobs)
+
+    report = delivered_report(server, harness, jobs)
+    print(f"   after the restart: {report}")
+    received = server.message_id_counts()
+    rows = harness.rows()
+    for job_id in never_held:
+        assert received[message_id_for(job_id, DOMAIN)] == 1
+        assert not rows[job_id].possible_duplicate
+    assert report["flagged_possible_duplicate"] <= len(sending)
 
 
 def send_consumers(harness: Harness) -> int:

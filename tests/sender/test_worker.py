@@ -143,7 +143,7 @@ def test_suppressed_recipients_are_skipped_and_an_all_suppressed_job_ends_suppre
 
     harness.run_until(
         lambda: (
-            len(set(harness.statuses().values()) - {"sending"}) == 2
+            len(set(harness.statuses().values()) - {"claimed", "sending"}) == 2
             and len(harness.statuses()) == 2
         )
     )
@@ -274,8 +274,13 @@ def test_attempts_run_out_and_the_job_is_dead_lettered_with_its_history(
     assert server.transactions == 3
 
 
-def _interrupted(harness: Harness, job: dict[str, object], seconds_ago: float) -> None:
-    """The row a worker killed mid-send leaves behind."""
+def _interrupted(
+    harness: Harness,
+    job: dict[str, object],
+    seconds_ago: float,
+    status: MailStatus = MailStatus.SENDING,
+) -> None:
+    """The row a worker killed mid-send (``claimed``: before it held a connection) leaves."""
     with Session(harness.engine) as session:
         session.add(
             MailMessage(
@@ -283,7 +288,7 @@ def _interrupted(harness: Harness, job: dict[str, object], seconds_ago: float) -
                 tenant=TENANT,
                 user_code="MARI",
                 kind="invoice",
-                status=MailStatus.SENDING,
+                status=status,
                 attempts=1,
                 sending_started_at=utc_now() - timedelta(seconds=seconds_ago),
             )
@@ -291,21 +296,35 @@ def _interrupted(harness: Harness, job: dict[str, object], seconds_ago: float) -
         session.commit()
 
 
-def test_a_job_interrupted_mid_send_is_resent_and_flagged_as_a_possible_duplicate(
-    make_harness: MakeHarness, smtp_server: StartServer
+@pytest.mark.parametrize(
+    ("left", "resend_interrupted", "flagged"),
+    [
+        (MailStatus.SENDING, True, True),  # it held a connection: it may have been delivered
+        (MailStatus.CLAIMED, True, False),  # it never did: nothing was on the wire
+        (MailStatus.CLAIMED, False, False),  # at most once holds: it was never sent
+    ],
+    ids=["sending", "claimed", "claimed-at-most-once"],
+)
+def test_a_job_interrupted_is_resent_flagged_only_when_it_held_a_connection(
+    make_harness: MakeHarness,
+    smtp_server: StartServer,
+    left: MailStatus,
+    resend_interrupted: bool,
+    flagged: bool,
 ) -> None:
     server = smtp_server()
-    harness = make_harness(server.port)
+    harness = make_harness(server.port, resend_interrupted=resend_interrupted)
     job = make_job()
-    _interrupted(harness, job, seconds_ago=60)
+    _interrupted(harness, job, seconds_ago=60, status=left)
     harness.publish_jobs([job])
 
     harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
 
     assert server.accepted() == 1
-    assert harness.rows()[job["job_id"]].possible_duplicate is True
+    assert harness.rows()[job["job_id"]].possible_duplicate is flagged
     (sent,) = [n for n in harness.notices() if n["type"] == names.EVENT_SENT]
-    assert sent["data"]["possible_duplicate"] is True
+    assert sent["data"]["possible_duplicate"] is flagged
+    assert harness.drain(names.DEAD_QUEUE) == []
 
 
 def test_at_most_once_dead_letters_a_job_interrupted_mid_send_until_replayed_knowingly(

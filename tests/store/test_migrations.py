@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
-from schemas.tables import MailMessage, MailStatus
+from schemas.tables import MailMessage, MailStatus, utc_now
+from tests.jobs import job_row
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 
@@ -58,3 +59,26 @@ def test_a_mail_message_round_trips(database_url: str) -> None:
         stored = session.exec(select(MailMessage)).one()
     engine.dispose()
     assert (stored.job_id, stored.status) == ("j-1", MailStatus.QUEUED)
+
+
+def test_going_back_before_the_claimed_state_makes_claimed_jobs_queued(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        for job_id, status in (
+            ("j-claimed", MailStatus.CLAIMED),
+            ("j-sending", MailStatus.SENDING),
+        ):
+            session.add(job_row(status, job_id, sending_started_at=utc_now()))
+    migrate.downgrade(database_url, "e015")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT job_id, status, sending_started_at FROM mail_messages ORDER BY job_id")
+        ).all()
+    migrate.upgrade(database_url)
+    engine.dispose()
+    # the older schema's workers cannot read 'claimed'; 'sending' may have reached the server
+    assert [(job_id, status, started is None) for job_id, status, started in rows] == [
+        ("j-claimed", "queued", True),
+        ("j-sending", "sending", False),
+    ]

@@ -214,6 +214,16 @@ def _scrape(port: int) -> list[str]:
     ]
 
 
+DUPLICATE_SKIPPED = 'erpmail_sender_jobs_skipped_total{reason="duplicate"}'
+
+
+def _duplicate_skipped(port: int) -> bool:
+    """Whether the sender has acked the job published again as a duplicate. The queue's
+    depth cannot tell: it counts only messages no worker has taken yet, and the copy is
+    taken at once, then worked on a while."""
+    return any(line.startswith(DUPLICATE_SKIPPED) for line in _scrape(port))
+
+
 def send(run: DemoRun, say: Say, timeout: float = 90.0) -> None:
     port = _free_port()
     worker = _worker(run, "send", ERPMAIL_METRICS_PORT=str(port))
@@ -235,7 +245,7 @@ def send(run: DemoRun, say: Say, timeout: float = 90.0) -> None:
             done = len(run.messages) == len(run.jobs) and all(
                 row.status in FINAL for row in run.messages.values()
             )
-            if done and duplicate_sent and _send_queue_empty(run):
+            if done and duplicate_sent and _send_queue_empty(run) and _duplicate_skipped(port):
                 break
             time.sleep(0.3)
         else:

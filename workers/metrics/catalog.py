@@ -44,6 +44,13 @@ JOBS_SKIPPED = Counter(
     "Jobs acknowledged without sending (already sent, every recipient suppressed)",
     ["reason"],
 )
+JOBS_TAKEN_OVER = Counter(
+    "erpmail_sender_jobs_taken_over",
+    "Jobs found held by an attempt whose sending lease ran out (its worker stopped or died), "
+    "taken over and sent again: state claimed had not reached the server, state sending may "
+    "have (sent flagged as a possible duplicate)",
+    ["state"],
+)
 JOBS_REQUEUED = Counter(
     "erpmail_sender_jobs_requeued", "Deliveries given back to the broker (stop, outage)"
 )

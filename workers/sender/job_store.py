@@ -1,10 +1,12 @@
 """What the sender reads and writes in the database, as batch operations for group commit.
 
-:func:`claim_jobs` runs before a send: it finds jobs already sent (duplicates) or left in
-``sending`` by a worker that died mid-send, checks the suppression list, resolves the SMTP
-configuration and marks the job ``sending`` — committed before the first SMTP byte, so that a
-crash after the server accepted the mail is seen on redelivery. :func:`record_outcomes`
-writes how an attempt ended, with an Event per recipient refused during SMTP.
+:func:`claim_jobs` runs before a send: it finds jobs already sent (duplicates) or held by
+another attempt, checks the suppression list, resolves the SMTP configuration and marks the
+job ``claimed``. :func:`hold_jobs` marks it ``sending`` once its attempt holds an SMTP
+connection — committed before the first byte of the mail, so that a crash after the server
+accepted it is seen on redelivery, while a job that was only waiting for a connection (a
+pool holds few) is sent again unflagged. :func:`record_outcomes` writes how an attempt
+ended, with an Event per recipient refused during SMTP.
 """
 
 from __future__ import annotations
@@ -38,7 +40,11 @@ class Verdict(StrEnum):
     SUPPRESSED = "suppressed"  # every recipient is on the suppression list
     CONFIG_ERROR = "config_error"  # the configuration cannot be resolved
     INTERRUPTED = "interrupted"  # found in `sending`, and the policy is at-most-once
-    BUSY = "busy"  # found in `sending` within the lease: another attempt may still be at it
+    BUSY = "busy"  # found claimed or sending within the lease: another attempt may be at it
+
+
+# The states of a job an attempt holds: another copy of the job waits for the lease to end.
+HELD = frozenset({MailStatus.CLAIMED, MailStatus.SENDING})
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,10 @@ class ClaimResult:
     possible_duplicate: bool = False
     previous_response: str | None = None  # of a duplicate: the reply recorded when sent
     busy_for: float = 0.0  # of a busy job: seconds until its lease runs out
+    # of a job to send: the claim's time, which :func:`hold_jobs` checks the row still has
+    claimed_at: datetime | None = None
+    # of a job to send: the state an attempt whose lease ran out had left it in, if any
+    taken_over: MailStatus | None = None
 
     def recipients_to_send(self, recipients: Sequence[str]) -> tuple[str, ...]:
         return tuple(r for r in recipients if normalize(r) not in self.suppressed)
@@ -103,15 +113,23 @@ _CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
 
 
 # Statements built once: the sender runs them in every batch, and building a statement
-# (and its cache key) costs more than running it on SQLite.
-_EXISTING = select(
-    _TABLE.c.job_id,
-    _TABLE.c.status,
-    _TABLE.c.sending_started_at,
-    _TABLE.c.possible_duplicate,
-    _TABLE.c.smtp_response,
-    _TABLE.c.replayed,
-).where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+# (and its cache key) costs more than running it on SQLite. The rows a batch decides on are
+# locked until it commits (PostgreSQL; SQLite has one writer), in one order so that two
+# processes' batches cannot deadlock: a claim and a hold of one job by two attempts, or two
+# claims, see each other's outcome.
+_EXISTING = (
+    select(
+        _TABLE.c.job_id,
+        _TABLE.c.status,
+        _TABLE.c.sending_started_at,
+        _TABLE.c.possible_duplicate,
+        _TABLE.c.smtp_response,
+        _TABLE.c.replayed,
+    )
+    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+    .order_by(_TABLE.c.job_id)
+    .with_for_update()
+)
 _INSERT = insert(_TABLE)
 _HISTORY = JobHistory.__table__  # type: ignore[attr-defined]
 _INSERT_HISTORY = insert(_HISTORY)
@@ -285,11 +303,13 @@ def _claim_one(
     job = request.job
     if existing is not None and existing.status == MailStatus.SENT:
         return ClaimResult(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
-    interrupted = existing is not None and existing.status == MailStatus.SENDING
-    if existing is not None and interrupted and existing.sending_started_at is not None:
+    taken_over = existing.status if existing is not None and existing.status in HELD else None
+    if existing is not None and taken_over and existing.sending_started_at is not None:
         held = (now - existing.sending_started_at).total_seconds()
         if held < request.lease_seconds:
             return ClaimResult(Verdict.BUSY, busy_for=request.lease_seconds - held), None
+    # only an attempt that held a connection may have handed the mail over
+    interrupted = taken_over == MailStatus.SENDING
     if interrupted and not (request.resend_interrupted or request.possible_duplicate):
         return ClaimResult(Verdict.INTERRUPTED, possible_duplicate=True), None
     tenant_suppressed = suppressed.get(job.tenant, {})
@@ -316,10 +336,10 @@ def _claim_one(
         or (existing is not None and existing.possible_duplicate)
     )
     values = {
-        "status": MailStatus.SENDING,
+        "status": MailStatus.CLAIMED,
         "attempts": request.attempt,
         "message_id": request.message_id,
-        "sending_started_at": now,
+        "sending_started_at": now,  # the lease's start, and the claim's mark for hold_jobs
         "possible_duplicate": possible_duplicate,
         "config_source": source,
         "smtp_host": f"{config.endpoint.host}:{config.endpoint.port}",
@@ -330,9 +350,76 @@ def _claim_one(
     if request.recipient_digests is not None:
         values["recipient_digests"] = request.recipient_digests
     claim = ClaimResult(
-        Verdict.SEND, config=config, suppressed=hits, possible_duplicate=possible_duplicate
+        Verdict.SEND,
+        config=config,
+        suppressed=hits,
+        possible_duplicate=possible_duplicate,
+        claimed_at=now,
+        taken_over=taken_over,
     )
     return claim, values
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An attempt that holds an SMTP connection for its job, claimed at ``claimed_at``."""
+
+    job_id: str
+    claimed_at: datetime
+
+
+_HOLDING = (
+    select(_TABLE.c.job_id, _TABLE.c.status, _TABLE.c.sending_started_at)
+    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+    .order_by(_TABLE.c.job_id)
+    .with_for_update()
+)
+
+
+def _still_claimed(connection: Connection, holds: list[Hold]) -> list[bool]:
+    """Whether each job's row is still the claim of the hold's attempt (locked till commit)."""
+    rows = connection.execute(_HOLDING, {"job_ids": [hold.job_id for hold in holds]})
+    claims = {row.job_id: (row.status, row.sending_started_at) for row in rows}
+    return [claims.get(hold.job_id) == (MailStatus.CLAIMED, hold.claimed_at) for hold in holds]
+
+
+def hold_jobs(session: Session, holds: list[Hold]) -> list[bool]:
+    """Mark each job ``sending`` (its lease starting again) where its row is still the
+    attempt's claim; whether each was. A claim whose lease ran out while the attempt waited
+    for a connection may have been taken over by another attempt: that one sends it."""
+    connection = session.connection()
+    now = utc_now()
+    held = _still_claimed(connection, holds)
+    marked = [
+        {
+            "b_job_id": hold.job_id,
+            "status": MailStatus.SENDING,
+            "sending_started_at": now,
+            "updated_at": now,
+        }
+        for hold, ours in zip(holds, held, strict=True)
+        if ours
+    ]
+    if marked:
+        shape = ("sending_started_at", "status", "updated_at")
+        connection.execute(_update_statement(shape), marked)
+    return held
+
+
+def release_claims(session: Session, holds: list[Hold]) -> list[bool]:
+    """Give back claims whose attempts stop before holding a connection (the worker is
+    stopping): each job, where its row is still the claim, is ``queued`` again, so that the
+    next worker sends it at once instead of waiting out the lease. Whether each was."""
+    connection = session.connection()
+    mine = _still_claimed(connection, holds)
+    released = [
+        {"b_job_id": hold.job_id, "status": MailStatus.QUEUED, "sending_started_at": None}
+        for hold, ours in zip(holds, mine, strict=True)
+        if ours
+    ]
+    if released:
+        connection.execute(_update_statement(("sending_started_at", "status")), released)
+    return mine
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """One job, from its delivery to its ack: the sender's decisions and their order.
 
 For each job: validate (a bad job goes to the dead-letter queue with class ``invalid``);
-claim it in the database (duplicate? suppressed recipients? configuration? then ``sending``);
+claim it in the database (duplicate? suppressed recipients? configuration? then ``claimed``);
 build the MIME message; take a slot of the account's rate limit (over it the job waits in a
-retry queue, neither failed nor counted as an attempt); send over a pooled connection; record
+retry queue, neither failed nor counted as an attempt); send over a pooled connection, the
+job marked ``sending`` once the connection is held, before the mail is written; record
 the outcome; publish ``mail.sent``/``mail.failed``; ack. A failed attempt goes to a retry
 queue or to the dead-letter queue (``retry``), published with confirms before the ack.
 """
@@ -16,7 +17,7 @@ import functools
 import math
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,10 +42,13 @@ from workers.sender.delivery import DeliveryInfo, failed_properties, read_delive
 from workers.sender.job_store import (
     ClaimRequest,
     ClaimResult,
+    Hold,
     JobOutcome,
     Verdict,
+    hold_jobs,
     record_if_unfinished,
     record_outcomes,
+    release_claims,
 )
 from workers.sender.message import MimeError, build_message, envelope_recipients
 from workers.sender.notices import Notice
@@ -62,6 +66,11 @@ from workers.store.rate_limits import RateRequest, Settle, Take, rate_requests
 DATABASE_RETRY_INTERVAL = 1.0
 NOTICE_RETRY_FIRST = 0.5  # mail.events full: first wait before publishing a notice again
 NOTICE_RETRY_MAX = 30.0
+
+
+class TakenOver(Exception):
+    """The job's claim ran out while its attempt waited for a connection, and another
+    attempt claimed it: this one must not send it."""
 
 
 @dataclass
@@ -117,6 +126,8 @@ class JobHandler:
     stopping: asyncio.Event
     database_lost: Callable[[DatabaseUnavailable], None]
     log: Any
+    # the jobs claimed whose attempts hold no SMTP connection yet, by the task working on each
+    unheld: dict[asyncio.Task[Any], Hold] = field(default_factory=dict)
 
     @functools.cached_property
     def verp_key(self) -> bytes:
@@ -217,7 +228,37 @@ class JobHandler:
             failure = Failure(Kind.PERMANENT, ErrorClass.INTERRUPTED, text)
             await self._give_up(attempt, failure)
         else:
+            await self._send_claimed(attempt, claim, recipients)
+
+    async def _send_claimed(
+        self, attempt: Attempt, claim: ClaimResult, recipients: list[str]
+    ) -> None:
+        """:meth:`_send`; while no connection is held for it, a stopping worker cancels it
+        (:meth:`give_back_unheld`) and its claim is given back: the job is ``queued`` again,
+        and its delivery goes back to the broker."""
+        task = asyncio.current_task()
+        assert task is not None and claim.claimed_at is not None
+        claimed = Hold(str(attempt.job.job_id), claim.claimed_at)
+        self.unheld[task] = claimed
+        if self.stopping.is_set():
+            task.cancel()  # claimed as the worker began to stop: not worth a connection
+        try:
             await self._send(attempt, claim, recipients)
+        except asyncio.CancelledError:
+            if self.unheld.pop(task, None) is not None:
+                with contextlib.suppress(DatabaseUnavailable):  # then the lease runs out
+                    await self.committer.submit(release_claims, claimed)
+                self.log.info("claim_given_back")
+            raise
+        finally:
+            self.unheld.pop(task, None)
+
+    def give_back_unheld(self) -> int:
+        """Cancel the jobs that hold no SMTP connection yet (the worker stops): nothing of
+        theirs is on the wire, they go back to the broker unflagged. How many."""
+        for task in self.unheld:
+            task.cancel()
+        return len(self.unheld)
 
     async def _send(self, attempt: Attempt, claim: ClaimResult, recipients: list[str]) -> None:
         config = claim.config
@@ -228,6 +269,8 @@ class JobHandler:
         go, slot = await self._rate_slot(attempt, config, len(to_send))
         if not go:
             return
+        if claim.taken_over is not None:
+            metrics.JOBS_TAKEN_OVER.labels(claim.taken_over).inc()
         if claim.possible_duplicate:
             self.stats.possible_duplicates += 1
             log.warning("resending_interrupted_job", possible_duplicate=True)
@@ -247,13 +290,25 @@ class JobHandler:
         )
         envelope = Envelope(mail_from, to_send, message, crlf=True)
         attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
+        assert claim.claimed_at is not None
+        hold = functools.partial(self._hold, str(job.job_id), claim.claimed_at)
         try:
             with metrics.SEND_SECONDS.labels(attempt.tier).time():
-                accepted = await send(self.pools.get(config.endpoint), envelope)
+                accepted = await send(self.pools.get(config.endpoint), envelope, hold)
         except SendFailed as failed:
             await self._settle(slot)
             failure = explain(failed, config, self.presets).masked(config.endpoint.password)
             await self._failed(attempt, failure)
+            return
+        except TakenOver:
+            await self._settle(slot)
+            await self._defer(
+                attempt,
+                reason="busy",
+                text="another attempt took the job over while this one waited for an SMTP "
+                "connection longer than the sending lease",
+                wait=self.settings.sending_lease_seconds,
+            )
             return
         await self._settle(slot)
         now = _now()
@@ -343,6 +398,16 @@ class JobHandler:
             await self.committer.submit(rate_requests, settle)
         except DatabaseUnavailable as error:  # counted as sent a sending lease after its start
             self.log.warning("rate_slot_not_settled", error=str(error))
+
+    async def _hold(self, job_id: str, claimed_at: datetime) -> None:
+        """Mark the job ``sending``: its attempt holds an SMTP connection and is about to
+        write the mail (committed first, so that a crash from here on flags the job as
+        possibly sent). Raises :class:`TakenOver` when the claim is no longer this attempt's."""
+        if not await self.committer.submit(hold_jobs, Hold(job_id, claimed_at)):
+            raise TakenOver(job_id)
+        task = asyncio.current_task()
+        if task is not None:
+            self.unheld.pop(task, None)
 
     async def _record_until_done(self, outcome: JobOutcome) -> None:
         """Record an outcome that has already happened — the mail is out, or the job's next

@@ -255,11 +255,13 @@ class SenderWorker:
             self._log.info("database_back")
 
     async def _drain(self, grace: float) -> None:
-        """Let in-flight jobs finish for up to ``grace`` seconds; cancel the rest (their
-        messages are requeued by the broker when the connection closes)."""
+        """Give back at once the jobs that hold no SMTP connection yet, let the others finish
+        for up to ``grace`` seconds, and cancel the rest (their messages are requeued by the
+        broker when the connection closes)."""
         if not self._tasks:
             return
-        self._log.info("draining", in_flight=len(self._tasks), grace=grace)
+        unheld = self.jobs.give_back_unheld()
+        self._log.info("draining", in_flight=len(self._tasks), given_back=unheld, grace=grace)
         _done, pending = await asyncio.wait(set(self._tasks), timeout=grace)
         for task in pending:
             task.cancel()

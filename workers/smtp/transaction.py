@@ -8,6 +8,7 @@ out on a fresh connection instead.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -162,8 +163,14 @@ def _envelope_commands(envelope: Envelope, session: SmtpSession) -> tuple[bytes,
     return mail, [f"RCPT TO:<{recipient}>".encode() for recipient in envelope.recipients]
 
 
-async def send(pool: SmtpPool, envelope: Envelope) -> Accepted:
-    """Send ``envelope`` through ``pool``; a stale pooled connection is replaced once."""
+async def send(
+    pool: SmtpPool, envelope: Envelope, held: Callable[[], Awaitable[None]] | None = None
+) -> Accepted:
+    """Send ``envelope`` through ``pool``; a stale pooled connection is replaced once.
+
+    ``held`` is awaited once, when a connection is first held and before anything of the
+    mail is written on it (the sender marks its job ``sending`` there); what it raises is
+    raised, the connection going back to the pool unused."""
     for fresh in (False, True):
         try:
             connection = await pool.acquire(fresh=fresh)
@@ -171,6 +178,13 @@ async def send(pool: SmtpPool, envelope: Envelope) -> Accepted:
             raise SendFailed(
                 classify(failed.error, failed.step), connection_ok=False
             ) from failed.error
+        if held is not None:
+            try:
+                await held()
+            except BaseException:
+                pool.release(connection, healthy=True)
+                raise
+            held = None
         healthy = False
         try:
             accepted = await transact(connection.session, envelope)

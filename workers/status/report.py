@@ -2,10 +2,10 @@
 
 Queues: depth and consumers of every queue of the topology (a worker's consumer missing
 shows here first). Dead letters by class: read without taking them (``dlq.queue.snapshot``).
-The database: the oldest job still waiting (queued, retrying or sending), jobs by status,
-the jobs held back by a rate limit (retrying, class ``rate_limited``), the last bounce
-handled and the Events still in the outbox (not yet published: a refused publish, e.g.
-``mail.events`` full, leaves them there).
+The database: the oldest job still waiting (queued, claimed, sending or retrying), jobs by
+status, the jobs held back by a rate limit (retrying, class ``rate_limited``), the last
+bounce handled and the Events still in the outbox (not yet published: a refused publish,
+e.g. ``mail.events`` full, leaves them there).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from workers.settings import Settings
 from workers.store.engine import is_unavailable, session_scope
 from workers.store.events import awaiting_publication
 
-WAITING = (MailStatus.QUEUED, MailStatus.RETRYING, MailStatus.SENDING)
+WAITING = (MailStatus.QUEUED, MailStatus.CLAIMED, MailStatus.SENDING, MailStatus.RETRYING)
 
 
 @dataclass(frozen=True)
