@@ -11,9 +11,11 @@ from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
 
 from schemas.tables import MailStatus, RawBounce, utc_now
+from tests.conftest import TEST_RETRY_LADDER
 from tests.events import hard_bounce
 from tests.jobs import job_bytes, job_row
-from workers.broker import names
+from workers.broker import names, topology
+from workers.broker.topology import build_topology, declare
 from workers.cli.main import cli
 from workers.sender.delivery import failed_properties
 from workers.store import migrate
@@ -83,6 +85,8 @@ def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
     assert report["rate_limited"] == 1
     assert report["last_bounce_at"].startswith(f"{now - timedelta(hours=2):%Y-%m-%dT%H}")
     assert report["outbox_pending"] == 1
+    assert report["overflow_refusals"] == []
+    assert queues[names.EVENTS_QUEUE]["overflow"] == "reject-publish"
     assert broker.queue_declare(names.DEAD_QUEUE, passive=True).method.message_count == 3
 
     table = CliRunner().invoke(cli, ["status"])
@@ -92,6 +96,45 @@ def test_status_reports_queues_dead_letters_the_oldest_job_and_the_last_bounce(
     assert "last bounce handled: " in table.stdout and "(2h 0m ago)" in table.stdout
     assert "events waiting in the outbox: 1" in table.stdout
     assert "jobs waiting for a rate limit: 1" in table.stdout
+    assert "overflow refusals: none (no capped queue is full)" in table.stdout
+
+
+def test_status_shows_a_full_queue_refusing_what_is_published(
+    broker: BlockingChannel, erpmail_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mail.events declared with a limit of 2 in the test's vhost (the real one holds a
+    million): filled, the broker nacks the next event, and status says so."""
+    migrate.upgrade(erpmail_env["DATABASE_URL"])
+    broker.queue_delete(names.EVENTS_QUEUE)
+    monkeypatch.setattr(topology, "EVENTS_MAX_LENGTH", 2)
+    declare(broker, build_topology(TEST_RETRY_LADDER))
+    try:
+        nacked = False
+        for number in range(10):  # a quorum queue may take a message or so past its limit
+            try:
+                broker.basic_publish(names.EVENTS_EXCHANGE, "mail.sent", f"{number}".encode())
+            except pika.exceptions.NackError:  # what every publisher now meets
+                nacked = True
+                break
+        assert nacked
+        depth = broker.queue_declare(names.EVENTS_QUEUE, passive=True).method.message_count
+
+        result = CliRunner().invoke(cli, ["status", "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["overflow_refusals"] == [names.EVENTS_QUEUE]
+        table = CliRunner().invoke(cli, ["status"])
+        assert f"{names.EVENTS_QUEUE} full, new messages refused" in table.stdout
+        assert f"{depth} of 2, full: refusing" in table.stdout
+
+        for _ in range(depth - 1):  # a consumer makes room
+            broker.basic_get(names.EVENTS_QUEUE, auto_ack=True)
+        report = json.loads(CliRunner().invoke(cli, ["status", "--json"]).stdout)
+        assert report["overflow_refusals"] == []
+    finally:
+        broker.queue_delete(names.EVENTS_QUEUE)
+        monkeypatch.undo()
+        declare(broker, build_topology(TEST_RETRY_LADDER))
 
 
 def test_status_says_what_did_not_answer_and_exits_1(

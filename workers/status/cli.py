@@ -1,5 +1,5 @@
-"""`erpmail status`: queue depths and consumers, dead letters by class, the oldest waiting
-job, the last bounce handled, the outbox — a table, or ``--json``."""
+"""`erpmail status`: queue depths and consumers, overflow refusals, dead letters by class,
+the oldest waiting job, the last bounce handled, the outbox — a table, or ``--json``."""
 
 from __future__ import annotations
 
@@ -23,8 +23,20 @@ def _table(status: Status) -> Table:
         depth = str(queue.messages)
         if queue.max_length:
             depth += f" of {queue.max_length}"
+        if queue.refusing:
+            depth += ", full: refusing"
         table.add_row(queue.name, depth, str(queue.consumers))
     return table
+
+
+def _overflow(status: Status) -> str:
+    if not status.overflow_refusals:
+        return "overflow refusals: none (no capped queue is full)"
+    return (
+        f"overflow refusals: {', '.join(status.overflow_refusals)} full, new messages refused "
+        "(senders keep their notices and retry, bounce Events wait in the outbox; "
+        "counter erpmail_events_refused_total): start or speed up the consumer"
+    )
 
 
 def print_status(status: Status, console: Console) -> None:
@@ -32,6 +44,7 @@ def print_status(status: Status, console: Console) -> None:
         console.print(f"RabbitMQ: unavailable: {status.broker_error}", markup=False)
     else:
         console.print(_table(status))
+        console.print(_overflow(status), markup=False)
     if status.dead_letters_error:
         console.print(f"dead letters: not read ({status.dead_letters_error})", markup=False)
     elif not status.broker_error:
@@ -63,8 +76,9 @@ def print_status(status: Status, console: Console) -> None:
     "--no-dead-letters", is_flag=True, help="Skip reading the dead-letter queue (it can be long)."
 )
 def status(as_json: bool, no_dead_letters: bool) -> None:
-    """The system at a glance: queues and their consumers, dead letters by class, the
-    oldest waiting job, the last bounce handled, events not yet published.
+    """The system at a glance: queues and their consumers, queues full and refusing new
+    messages, dead letters by class, the oldest waiting job, the last bounce handled,
+    events not yet published.
 
     Exit status 0 when the broker and the database answered, 1 when one did not."""
     settings = settings_from_env()

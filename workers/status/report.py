@@ -1,7 +1,8 @@
 """What ``erpmail status`` reports, gathered read-only from RabbitMQ and the database.
 
 Queues: depth and consumers of every queue of the topology (a worker's consumer missing
-shows here first). Dead letters by class: read without taking them (``dlq.queue.snapshot``).
+shows here first), and those full and refusing what is published (overflow refusals).
+Dead letters by class: read without taking them (``dlq.queue.snapshot``).
 The database: the oldest job still waiting (queued, claimed, sending or retrying), jobs by
 status, the jobs held back by a rate limit (retrying, class ``rate_limited``), the last
 bounce handled and the Events still in the outbox (not yet published: a refused publish,
@@ -33,12 +34,28 @@ from workers.store.events import awaiting_publication
 WAITING = (MailStatus.QUEUED, MailStatus.CLAIMED, MailStatus.SENDING, MailStatus.RETRYING)
 
 
+REJECT_PUBLISH = "reject-publish"
+
+
 @dataclass(frozen=True)
 class QueueState:
     name: str
     messages: int | None  # None: the queue does not exist (topology not declared)
     consumers: int | None
     max_length: int | None = None
+    overflow: str | None = None  # what the broker does when the queue is full
+
+    @property
+    def refusing(self) -> bool:
+        """Full, and refusing what is published to it (the publishers are nacked: the
+        senders keep their notices and publish again, the bounce worker keeps its Events
+        in the outbox)."""
+        return (
+            self.overflow == REJECT_PUBLISH
+            and self.max_length is not None
+            and self.messages is not None
+            and self.messages >= self.max_length
+        )
 
 
 @dataclass
@@ -54,6 +71,7 @@ class Status:
     last_bounce_at: datetime | None = None
     outbox_pending: int = 0
     database_error: str | None = None
+    overflow_refusals: list[str] = field(default_factory=list)  # the queues refusing now
 
     @property
     def healthy(self) -> bool:
@@ -81,16 +99,17 @@ def _queues(settings: Settings, status: Status) -> None:
     try:
         channel = connection.channel()
         for queue in spec.queues:
-            max_length = queue.arguments.get("x-max-length")
+            limits = (queue.arguments.get("x-max-length"), queue.arguments.get("x-overflow"))
             try:
                 declared = channel.queue_declare(queue.name, passive=True).method
             except pika.exceptions.ChannelClosedByBroker:  # 404: not declared
-                status.queues.append(QueueState(queue.name, None, None, max_length))
+                status.queues.append(QueueState(queue.name, None, None, *limits))
                 channel = connection.channel()
                 continue
-            status.queues.append(
-                QueueState(queue.name, declared.message_count, declared.consumer_count, max_length)
-            )
+            state = QueueState(queue.name, declared.message_count, declared.consumer_count, *limits)
+            status.queues.append(state)
+            if state.refusing:
+                status.overflow_refusals.append(queue.name)
     finally:
         channel_log.setLevel(level)
         if connection.is_open:
