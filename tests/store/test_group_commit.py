@@ -83,3 +83,30 @@ def test_an_unreachable_database_is_reported_as_unavailable() -> None:
     finally:
         committer.close()
         engine.dispose()
+
+
+def test_urgent_work_does_not_wait_for_the_batch_to_fill(tmp_path: Path) -> None:
+    """A caller holding something for the commit (an SMTP connection) is served at once; the
+    others wait the linger for company. The linger is long enough that no loaded machine
+    could blur the two."""
+    engine = make_engine(_setup(tmp_path))
+    committer = GroupCommitter(engine, linger=5.0)
+
+    async def timed(name: str, urgent: bool) -> float:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await committer.submit(insert_names, name, urgent=urgent)
+        return loop.time() - started
+
+    async def main() -> tuple[float, float]:
+        patient = await timed("patient", urgent=False)
+        urgent = await timed("urgent", urgent=True)
+        return patient, urgent
+
+    try:
+        patient, urgent = asyncio.run(main())
+    finally:
+        committer.close()
+    engine.dispose()
+    assert patient >= 5.0
+    assert urgent < 2.5

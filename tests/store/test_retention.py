@@ -102,7 +102,8 @@ def test_prune_removes_what_retention_no_longer_keeps_and_nothing_else(engine: E
     }
     assert contents(engine) == {outbox: b"", cited: b"", recent: b"x" * 1000, month_old: b""}
     assert gone not in contents(engine)
-    kept_statuses = {MailStatus.QUEUED, MailStatus.SENDING, MailStatus.RETRYING}
+    kept_statuses = {MailStatus.QUEUED, MailStatus.CLAIMED, MailStatus.SENDING}
+    kept_statuses |= {MailStatus.RETRYING}
     kept_statuses |= {MailStatus.DEAD, MailStatus.SUPPRESSED}
     assert job_ids(engine) == {old_jobs[s] for s in kept_statuses} | {recent_sent}
     assert prune(engine, KEEP, now=NOW).as_json() == dict.fromkeys(pruned.as_json(), 0)

@@ -403,7 +403,8 @@ class JobHandler:
         """Mark the job ``sending``: its attempt holds an SMTP connection and is about to
         write the mail (committed first, so that a crash from here on flags the job as
         possibly sent). Raises :class:`TakenOver` when the claim is no longer this attempt's."""
-        if not await self.committer.submit(hold_jobs, Hold(job_id, claimed_at)):
+        hold = Hold(job_id, claimed_at)
+        if not await self.committer.submit(hold_jobs, hold, urgent=True):  # a connection waits
             raise TakenOver(job_id)
         task = asyncio.current_task()
         if task is not None:

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import queue
 import threading
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -72,16 +71,21 @@ class GroupCommitter:
         self._max_batch = max_batch
         self._linger = linger
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._urgent = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self.batches = 0
         self.items = 0
 
-    async def submit(self, operation: BatchOperation[T, R], item: T) -> R:
-        """Run ``operation`` on ``item`` in the next batch; its result once committed."""
+    async def submit(self, operation: BatchOperation[T, R], item: T, urgent: bool = False) -> R:
+        """Run ``operation`` on ``item`` in the next batch; its result once committed.
+        ``urgent``: someone waits on it with a resource in hand (an SMTP connection): the
+        next batch starts without lingering."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[R] = loop.create_future()
         self._queue.put(_Work(operation, item, future, loop))
+        if urgent:
+            self._urgent.set()
         return await future
 
     async def ping(self) -> None:
@@ -99,7 +103,10 @@ class GroupCommitter:
                 return
             batch: list[_Work[Any, Any]] = [first]
             stop = False
-            time.sleep(self._linger)  # let more work arrive: fewer, larger transactions
+            # let more work arrive (fewer, larger transactions) unless urgent work waits;
+            # urgent work is queued before it is announced: this batch takes it
+            self._urgent.wait(self._linger)
+            self._urgent.clear()
             while len(batch) < self._max_batch:
                 try:
                     more = self._queue.get_nowait()
