@@ -8,7 +8,8 @@ relay host chosen by the envelope sender (``sender_dependent_relayhost_maps``), 
 too (``smtp_sender_dependent_authentication``, SASL PLAIN/LOGIN through Cyrus' modules),
 implicit TLS on 465 (``smtp_tls_wrappermode``) with the certificate verified against the
 run's CA, connections cached and reused across mails (``smtp_tls_connection_reuse`` through
-tlsproxy), at most ``concurrency`` connections per destination.
+tlsproxy), at most ``concurrency`` connections per destination. Deferred mail is tried
+again after a second (Postfix's default waits minutes, past the run).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import os
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,6 +114,9 @@ default_destination_concurrency_limit = {concurrency}
 smtp_destination_concurrency_limit = {concurrency}
 default_process_limit = {max(100, concurrency * 5)}
 in_flow_delay = 0
+queue_run_delay = 1s
+minimal_backoff_time = 1s
+maximal_backoff_time = 2s
 """
         )
         (conf / "master.cf").write_text(
@@ -158,6 +163,16 @@ in_flow_delay = 0
 
     def log(self) -> str:
         return read_log(self.directory)
+
+    def deferrals(self, top: int = 3) -> list[tuple[str, int]]:
+        """The commonest reasons Postfix gave for mail it deferred (its log's ``status=``
+        words after ``deferred``), with their counts."""
+        reasons = Counter(
+            line.split("status=deferred", 1)[1].strip()[:160]
+            for line in self.log().splitlines()
+            if "status=deferred" in line
+        )
+        return reasons.most_common(top)
 
 
 @contextmanager

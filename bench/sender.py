@@ -82,6 +82,7 @@ from workers.smtp import options as smtp_options
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.store import migrate
 from workers.store.engine import make_engine
+from workers.terminal import plain
 
 TENANT = "bench"
 POSTFIX_CONCURRENCY = 20  # connections per destination, as the comparison had
@@ -427,6 +428,8 @@ def run_postfix(run: Run, standin: StandIn, ca_file: Path) -> Run:
         published = {job_ids[index]: at for index, at in submitted.items()}
         wait_for_receipts(standin, published, run.jobs)
         run.cpu_s = {**meter.used(), "postfix": relay.cpu_seconds() - postfix_before}
+        for reason, count in relay.deferrals():
+            print(f"Postfix deferred {count} time(s): {plain(reason)}")
     return settle(run, standin, published, connections_before)
 
 
