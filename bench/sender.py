@@ -85,6 +85,7 @@ from workers.store.engine import make_engine
 from workers.terminal import plain
 
 TENANT = "bench"
+STANDIN_STARTS = 4  # tries to start a stand-in whose addresses the last one still held
 POSTFIX_CONCURRENCY = 20  # connections per destination, as the comparison had
 POSTFIX_ROW = (500, 20, True, False)  # N, D, PIPELINING, CHUNKING: the judged row
 SECRET_KEY = "bench-secret-key"
@@ -164,11 +165,17 @@ def stand_in(
         f"--certs={certs}",
         f"--out={journal}",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
+    for attempt in range(STANDIN_STARTS):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert process.stdout is not None
-        if process.stdout.readline().strip() != "ready":
+        if process.stdout.readline().strip() == "ready":
+            break
+        process.wait(timeout=30)
+        if attempt + 1 == STANDIN_STARTS:
             raise click.ClickException("the stand-in did not start (see its error above)")
+        # the last one's addresses may not be free yet (a run's connections closing)
+        time.sleep(5)
+    try:
         yield StandIn(process, journal)
     finally:
         process.send_signal(signal.SIGTERM)
