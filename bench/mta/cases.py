@@ -499,12 +499,9 @@ ROUND_4_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_4_CASES
 
-# The unseen split: written from the providers' documentation and the standards with their
-# causes fixed before their first run, and never looked at to write a rule (``python -m
-# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
-# and job). Written before the fourth round was read.
+# The fifth round (its first score, four MTAs: 52 of 68 DSNs), read since to write rules.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_5_CASES: tuple[Case, ...] = (
     # Gmail, "Gmail SMTP errors and codes".
     Case("gmail-auth-results", "data",
          "550 5.7.26 Your email has been blocked because the sender is unauthenticated. Gmail"
@@ -561,6 +558,73 @@ UNSEEN_CASES: tuple[Case, ...] = (
          Reason.SPAMDETECTED, "Rspamd (GTUBE)"),
     Case("spamass-milter", "data", "550 5.7.1 Blocked by SpamAssassin",
          Reason.SPAMDETECTED, "spamass-milter"),
+)
+# fmt: on
+CASES += ROUND_5_CASES
+
+# Misses the vocabulary honestly allows two ways: documented, not chased (the seen split's
+# test expects them to miss, and fails the day they do not, to be looked at again).
+TWO_WAY: dict[str, str] = {
+    "gmail-unsolicited-ip": "Gmail's 'unusual rate of unsolicited mail originating from your IP"
+    " address ... has been blocked' is the IP's block (blocked, the case) and its spam"
+    " reputation (badreputation, the parser) alike",
+}
+
+# The unseen split: written from the providers' documentation and the standards with their
+# causes fixed before their first run, and never looked at to write a rule (``python -m
+# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
+# and job). Written before the fifth round was read.
+# fmt: off
+UNSEEN_CASES: tuple[Case, ...] = (
+    # Gmail, "Gmail SMTP errors and codes".
+    Case("gmail-gcdp", "data",
+         "550 5.7.1 This message violates remote.test email policy. - gcdp 12345 - gsmtp",
+         Reason.POLICYVIOLATION, "Gmail SMTP errors and codes (gcdp)"),
+    Case("gmail-temp-rejected", "defer", "451 4.3.0 Mail server temporarily rejected message.",
+         Reason.SYSTEMERROR, "Gmail SMTP errors and codes"),
+    Case("gmail-invalid-address", "rcpt",
+         "553 5.1.3 The recipient address <rcpt> is not a valid RFC 5321 address.",
+         Reason.USERUNKNOWN, "Gmail SMTP errors and codes"),
+    Case("gmail-domain-policy", "data",
+         "550 5.7.1 The user or domain that you are sending to (or from) has a policy that"
+         " prohibited the email that you sent.",
+         Reason.POLICYVIOLATION, "Gmail SMTP errors and codes"),
+    # Exchange Online NDRs 5.4.310, 5.6.0, 5.7.124.
+    Case("m365-dns", "rcpt", "550 5.4.310 DNS domain remote.test does not exist",
+         Reason.HOSTUNKNOWN, "Exchange Online NDR 5.4.310"),
+    Case("m365-corrupt", "data",
+         "554 5.6.0 Corrupt message content; STOREDRV.Deliver.Exception:"
+         "ConversionFailedPermanentException",
+         Reason.CONTENTERROR, "Exchange Online NDR 5.6.0"),
+    Case("m365-allowed-senders", "rcpt", "550 5.7.124 Sender not in allowed-senders list",
+         Reason.REJECTED, "Exchange Online NDR 5.7.124"),
+    # Yahoo, "SMTP error codes": the sender's domain does not resolve.
+    Case("yahoo-unresolvable-from", "defer",
+         "451 Message temporarily deferred due to unresolvable RFC.5321 from domain; see"
+         " https://senders.yahooinc.com/error-codes#unresolvable-from-domain",
+         Reason.REJECTED, "Yahoo SMTP error codes"),
+    # iCloud Mail (Proofpoint's DNSBL), at RCPT.
+    Case("icloud-proofpoint", "rcpt",
+         "550 5.7.0 Blocked - see https://support.proofpoint.com/dnsbl-lookup.cgi?ip=127.0.0.1",
+         Reason.BLOCKED, "iCloud Mail SMTP replies (Proofpoint)"),
+    # Postfix: a temporary configuration error; check_client_access REJECT.
+    Case("postfix-config", "defer", "451 4.3.5 Server configuration problem",
+         Reason.SYSTEMERROR, "Postfix smtpd (server configuration problem)"),
+    Case("postfix-client-access", "rcpt",
+         "554 5.7.1 <unknown[127.0.0.1]>: Client host rejected: Access denied",
+         Reason.BLOCKED, "Postfix smtpd check_client_access"),
+    # Sendmail's "Addressee unknown"; Dovecot LMTP's unknown user and temporary failure.
+    Case("sendmail-addressee", "rcpt", "553 5.3.0 <rcpt>... Addressee unknown",
+         Reason.USERUNKNOWN, "Sendmail (Addressee unknown)"),
+    Case("dovecot-nouser", "rcpt", "550 5.1.1 <rcpt> User doesn't exist: rcpt",
+         Reason.USERUNKNOWN, "Dovecot LMTP"),
+    Case("dovecot-tempfail", "defer", "451 4.3.0 <rcpt> Temporary internal error",
+         Reason.SYSTEMERROR, "Dovecot LMTP"),
+    # RFC 3463's own texts: X.1.2 and X.6.3.
+    Case("rfc3463-bad-destination", "rcpt", "550 5.1.2 Bad destination system address",
+         Reason.HOSTUNKNOWN, "RFC 3463 (X.1.2)"),
+    Case("rfc3463-conversion", "data", "554 5.6.3 Conversion required but not supported",
+         Reason.CONTENTERROR, "RFC 3463 (X.6.3)"),
 )
 # fmt: on
 ALL_CASES = CASES + UNSEEN_CASES

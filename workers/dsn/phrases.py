@@ -336,6 +336,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Yandex mail's error messages: "554 5.7.1 [2] Message rejected under suspicion
             # of SPAM" (its spam filter's verdict, not a plain refusal).
             "suspicion of spam",
+            # The spam filters' own names in their refusals: GTUBE, SpamAssassin's test
+            # pattern that rspamd also answers ("554 5.7.1 Gtube pattern"), and
+            # spamass-milter's "550 5.7.1 Blocked by SpamAssassin".
+            "gtube",
+            "spamassassin",
             "ofr_506",
             "from spam",
             "spam filter",
@@ -768,6 +773,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "policy",
             "not permitted",
             "prohibited",
+            # Exchange Online NDR 5.7.520: "Access denied, Your organization does not allow
+            # external forwarding" (the sender's own tenant's rule, not a security verdict).
+            "does not allow external forwarding",
             "not allowed",
             "violat",
             "local rules",
