@@ -5,7 +5,7 @@ Each round, in the same run and on the same kind of queue (quorum, mail.send's a
 - *ceiling*: a plain publisher with pipelined confirms (1,000 unconfirmed at most, persistent
   messages the size of the dead letters) puts N messages into a scratch queue;
 - *replay*: N dead letters in mail.dead are replayed to mail.jobs by the code behind
-  `erpmail dlq replay --all` (transactions, prefetch window);
+  `erpmail dlq replay --all` (transactions on several channels, prefetch window);
 - *list*: `erpmail dlq list` over N letters, as a process (start-up included);
 - *export*: `erpmail dlq export` over N letters, as a process: its peak memory beyond the
   command's start-up, beside the size of what it wrote (it streams: the first stays small).
@@ -45,7 +45,7 @@ from rich.table import Table
 from workers.broker import names
 from workers.broker.connection import connect, connection_parameters, redact_url
 from workers.broker.topology import build_topology, declare
-from workers.dlq.queue import walk
+from workers.dlq.queue import BULK_LANES, walk
 from workers.dlq.replay import Replayer
 from workers.settings import load_settings
 
@@ -215,7 +215,7 @@ def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
     start_up_mb, _ = peak_rss_mb(url, "dlq", "--help")
     export_mb, written = peak_rss_mb(url, "dlq", "export")
     started, cpu = time.perf_counter(), time.process_time()
-    outcome = walk(url, Replayer())
+    outcome = walk(url, Replayer(), lanes=BULK_LANES)  # as `dlq replay` walks
     replay_rate = outcome.taken / (time.perf_counter() - started)
     replay_cpu = time.process_time() - cpu
     sent, _ = depth(channel, names.SEND_QUEUE)

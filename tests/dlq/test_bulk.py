@@ -216,3 +216,20 @@ def test_letters_of_any_size_pass_a_read_and_a_replay_byte_for_byte(
         replayed[properties.message_id] = body
     assert replayed == bodies
     assert queue_depth(rabbitmq_url) == 0
+
+
+def test_a_replay_on_several_channels_takes_its_class_and_leaves_the_rest_once_each(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    """Enough letters for a replay to walk on several channels (each its own transactions):
+    each letter is settled once, the selected ones replayed, the rest put back untouched."""
+    deferred = fill(broker, 900)
+    invalid = fill(broker, 900, error_class="invalid")
+    result = CliRunner().invoke(cli, ["dlq", "replay", "--class", "deferred"])
+    assert result.exit_code == 0, result.output
+    assert "replayed 900, skipped 0, failed 0, left 900 " in result.output
+    replayed = [job_id for job_id, _ in taken(broker, names.SEND_QUEUE)]
+    left = taken(broker, names.DEAD_QUEUE)
+    assert sorted(replayed) == sorted(deferred)
+    assert sorted(job_id for job_id, _ in left) == sorted(invalid)
+    assert {headers.get("x-delivery-count", 0) for _, headers in left} == {0}

@@ -26,7 +26,17 @@ from workers.cli.params import CODE, json_option
 from workers.cli.times import When
 from workers.dlq.export import as_json_line, as_record
 from workers.dlq.letters import KNOWN_CLASSES, CauseTally, DeadLetter, Selector
-from workers.dlq.queue import DROP, KEEP, Decide, QueueBusy, Route, WalkResult, walk
+from workers.dlq.queue import (
+    BULK_LANES,
+    DROP,
+    KEEP,
+    LANES,
+    Decide,
+    QueueBusy,
+    Route,
+    WalkResult,
+    walk,
+)
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
 from workers.terminal import cells, plain
@@ -385,17 +395,17 @@ def _read(each: Callable[[DeadLetter], None]) -> None:
         each(letter)
         return KEEP
 
-    outcome = _walk(read, "reading", None)
+    outcome = _walk(read, "reading", None, lanes=LANES)
     if outcome.stopped_by is not None:  # every letter is back; what was read is not whole
         name = signal.Signals(outcome.stopped_by).name
         click.echo(f"stopped by {name}: the queue is as it was", err=True)
         raise SystemExit(128 + outcome.stopped_by)
 
 
-def _walk(decide: Decide, label: str, rate: float | None) -> WalkResult:
+def _walk(decide: Decide, label: str, rate: float | None, lanes: int = BULK_LANES) -> WalkResult:
     url = settings_from_env().rabbitmq_url
     try:
         with progress_bar(label) as update:
-            return walk(url, decide, rate=rate, progress=update, signals=True)
+            return walk(url, decide, rate=rate, lanes=lanes, progress=update, signals=True)
     except QueueBusy as exc:  # the broker away or refusing: worded by workers.cli.errors
         raise click.ClickException(str(exc)) from None

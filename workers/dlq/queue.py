@@ -10,14 +10,17 @@ prefetch window and settles every letter it takes in one of three ways:
 Nothing is ever requeued: on RabbitMQ's quorum queues a requeue (nack, reject, a closed
 channel) raises the message's delivery count, and past a delivery limit the broker drops or
 dead-letters it. A kept letter is a fresh message whose count is zero, so reading the queue
-any number of times leaves no trace, and a walk over every letter puts them back in order.
+any number of times leaves no trace, and a read (one channel) puts them back in order.
 
 The copies and the acks of a batch travel in one AMQP transaction (``tx.select``): the
 broker applies a batch's publishes and acks together at ``tx.commit``, or, if the client dies
 first, none of them (its unacked letters return to ``mail.dead``). So a letter is never in
 both queues and never in neither, whatever moment the process is killed at. While the broker
 commits a batch (it takes no other command on the channel meanwhile), the next letters
-arrive within the prefetch window.
+arrive within the prefetch window. A replay or purge walks on several channels (*lanes*),
+each with its consumer and its transactions, so that one commits while another publishes:
+the broker's commits, not the client, bound a single channel's pace. The letters such a walk
+leaves in the queue may go back in another order.
 
 A walk stops after the number of letters the queue held when it began: the copies it puts
 back go to the tail, and the consumer is cancelled once the last original letter arrives.
@@ -55,8 +58,8 @@ HEADER_WALK = "x-erpmail-walk"  # the walk that put a kept copy back (internal)
 _DELIVERY_HEADERS = ("x-delivery-count",)
 
 BATCH = 500
-LANES = 1  # channels, each with its consumer and transaction (2-6 were no faster on 3.10,
-# and a read by several would not put the letters back in order)
+LANES = 1  # channels of a read: one, so that the letters go back in order
+BULK_LANES = 3  # channels of a replay or purge (measured best of 1-4 on 3.10: bench-dlq)
 IDLE_SECONDS = 5.0  # no letter for this long while some were expected: the queue lost them
 
 
