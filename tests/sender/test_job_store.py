@@ -31,6 +31,7 @@ from workers.sender.job_store import (
     claim_jobs,
     hold_jobs,
     record_outcomes,
+    release_claims,
 )
 from workers.settings import Settings
 from workers.store.engine import session_scope
@@ -348,11 +349,19 @@ def test_a_hold_marks_sending_only_the_attempts_own_claim(engine: Engine) -> Non
         if stamp is not None
     ]
     with session_scope(engine) as session:
-        assert hold_jobs(session, holds) == [True, False, False]
+        marks = hold_jobs(session, holds)
+    assert [mark is not None for mark in marks] == [True, False, False]
     statuses = [getattr(_row(engine, job), "status", None) for job in (mine, taken_over, finished)]
     assert statuses == [MailStatus.SENDING, MailStatus.CLAIMED, MailStatus.SENT]
     held = _row(engine, mine)
     assert held is not None and held.sending_started_at is not None
     assert stamps[0] is not None and held.sending_started_at >= stamps[0]  # the lease anew
+    assert marks[0] == Hold(str(mine.job_id), held.sending_started_at, MailStatus.SENDING)
     with session_scope(engine) as session:  # held once: a second hold is not the claim's
-        assert hold_jobs(session, holds[:1]) == [False]
+        assert hold_jobs(session, holds[:1]) == [None]
+    # marked ahead of its connection, then the worker stops: the mark is given back, the
+    # stale claim gives back nothing
+    with session_scope(engine) as session:
+        assert release_claims(session, [holds[0], marks[0]]) == [False, True]
+    given_back = _row(engine, mine)
+    assert given_back is not None and given_back.status == MailStatus.QUEUED

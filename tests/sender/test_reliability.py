@@ -214,9 +214,12 @@ def test_a_stop_with_a_slow_server_flags_only_the_jobs_that_held_a_connection(
     )
     counts = Counter(at_stop.values())
     print(f"\n{how} with {len(jobs)} jobs, pool {POOL}: at the stop {dict(counts)}")
-    # SIGTERM: only the jobs on the pool's connections when the grace ran out; kill -9: also
-    # at most one per connection whose mail was accepted and whose outcome was not committed
-    assert 0 < len(sending) <= (POOL if how == "sigterm" else 2 * POOL)
+    # SIGTERM: only the jobs on the pool's connections when the grace ran out (those marked
+    # at the head of the line are given back); kill -9: also the head of the line, marked
+    # sending ahead of its turn so that the mark's commit overlaps the mails on the wire
+    # (the price of the sender's speed: the README's bound), and at most one per connection
+    # whose mail was accepted and whose outcome was not committed
+    assert 0 < len(sending) <= (POOL if how == "sigterm" else 3 * POOL)
     if how == "sigterm":  # claims that held no connection were given back at once
         assert counts["claimed"] == 0
 

@@ -362,10 +362,12 @@ def _claim_one(
 
 @dataclass(frozen=True)
 class Hold:
-    """An attempt that holds an SMTP connection for its job, claimed at ``claimed_at``."""
+    """An attempt's mark on its job's row: ``claimed`` at ``claimed_at``, or ``sending``
+    since then once :func:`hold_jobs` marked it."""
 
     job_id: str
     claimed_at: datetime
+    status: MailStatus = MailStatus.CLAIMED
 
 
 _HOLDING = (
@@ -377,16 +379,17 @@ _HOLDING = (
 
 
 def _still_claimed(connection: Connection, holds: list[Hold]) -> list[bool]:
-    """Whether each job's row is still the claim of the hold's attempt (locked till commit)."""
+    """Whether each job's row still bears the hold's mark (locked till commit)."""
     rows = connection.execute(_HOLDING, {"job_ids": [hold.job_id for hold in holds]})
     claims = {row.job_id: (row.status, row.sending_started_at) for row in rows}
-    return [claims.get(hold.job_id) == (MailStatus.CLAIMED, hold.claimed_at) for hold in holds]
+    return [claims.get(hold.job_id) == (hold.status, hold.claimed_at) for hold in holds]
 
 
-def hold_jobs(session: Session, holds: list[Hold]) -> list[bool]:
+def hold_jobs(session: Session, holds: list[Hold]) -> list[Hold | None]:
     """Mark each job ``sending`` (its lease starting again) where its row is still the
-    attempt's claim; whether each was. A claim whose lease ran out while the attempt waited
-    for a connection may have been taken over by another attempt: that one sends it."""
+    attempt's claim: the new mark of each (to give it back with :func:`release_claims`),
+    ``None`` where it was not. A claim whose lease ran out while the attempt waited for a
+    connection may have been taken over by another attempt: that one sends it."""
     connection = session.connection()
     now = utc_now()
     held = _still_claimed(connection, holds)
@@ -403,13 +406,18 @@ def hold_jobs(session: Session, holds: list[Hold]) -> list[bool]:
     if marked:
         shape = ("sending_started_at", "status", "updated_at")
         connection.execute(_update_statement(shape), marked)
-    return held
+    return [
+        Hold(hold.job_id, now, MailStatus.SENDING) if ours else None
+        for hold, ours in zip(holds, held, strict=True)
+    ]
 
 
 def release_claims(session: Session, holds: list[Hold]) -> list[bool]:
     """Give back claims whose attempts stop before holding a connection (the worker is
-    stopping): each job, where its row is still the claim, is ``queued`` again, so that the
-    next worker sends it at once instead of waiting out the lease. Whether each was."""
+    stopping): each job, where its row still bears the attempt's mark (its claim, or the
+    ``sending`` mark made as it neared its turn for a connection), is ``queued`` again, so
+    that the next worker sends it at once instead of waiting out the lease. Whether each
+    was."""
     connection = session.connection()
     mine = _still_claimed(connection, holds)
     released = [

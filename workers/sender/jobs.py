@@ -74,6 +74,15 @@ class TakenOver(Exception):
 
 
 @dataclass
+class _Unheld:
+    """A job claimed whose attempt holds no SMTP connection yet: its claim, and its
+    ``sending`` mark once started (:meth:`JobHandler._hold_early`)."""
+
+    claim: Hold
+    early: asyncio.Future[Hold | None] | None = None
+
+
+@dataclass
 class SenderStats:
     received: int = 0
     sent: int = 0
@@ -127,7 +136,7 @@ class JobHandler:
     database_lost: Callable[[DatabaseUnavailable], None]
     log: Any
     # the jobs claimed whose attempts hold no SMTP connection yet, by the task working on each
-    unheld: dict[asyncio.Task[Any], Hold] = field(default_factory=dict)
+    unheld: dict[asyncio.Task[Any], _Unheld] = field(default_factory=dict)
 
     @functools.cached_property
     def verp_key(self) -> bytes:
@@ -238,16 +247,20 @@ class JobHandler:
         and its delivery goes back to the broker."""
         task = asyncio.current_task()
         assert task is not None and claim.claimed_at is not None
-        claimed = Hold(str(attempt.job.job_id), claim.claimed_at)
-        self.unheld[task] = claimed
+        self.unheld[task] = _Unheld(Hold(str(attempt.job.job_id), claim.claimed_at))
         if self.stopping.is_set():
             task.cancel()  # claimed as the worker began to stop: not worth a connection
         try:
             await self._send(attempt, claim, recipients)
         except asyncio.CancelledError:
-            if self.unheld.pop(task, None) is not None:
+            unheld = self.unheld.pop(task, None)
+            if unheld is not None:
                 with contextlib.suppress(DatabaseUnavailable):  # then the lease runs out
-                    await self.committer.submit(release_claims, claimed)
+                    mark: Hold | None = unheld.claim
+                    if unheld.early is not None:  # marked sending as it neared its turn
+                        mark = await asyncio.shield(unheld.early)
+                    if mark is not None:
+                        await self.committer.submit(release_claims, mark)
                 self.log.info("claim_given_back")
             raise
         finally:
@@ -290,11 +303,14 @@ class JobHandler:
         )
         envelope = Envelope(mail_from, to_send, message, crlf=True)
         attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
-        assert claim.claimed_at is not None
-        hold = functools.partial(self._hold, str(job.job_id), claim.claimed_at)
+        task = asyncio.current_task()
+        assert task is not None and claim.claimed_at is not None
+        unheld = self.unheld[task]
+        hold = functools.partial(self._hold, unheld)
+        near = functools.partial(self._hold_early, unheld)
         try:
             with metrics.SEND_SECONDS.labels(attempt.tier).time():
-                accepted = await send(self.pools.get(config.endpoint), envelope, hold)
+                accepted = await send(self.pools.get(config.endpoint), envelope, hold, near)
         except SendFailed as failed:
             await self._settle(slot)
             failure = explain(failed, config, self.presets).masked(config.endpoint.password)
@@ -399,13 +415,26 @@ class JobHandler:
         except DatabaseUnavailable as error:  # counted as sent a sending lease after its start
             self.log.warning("rate_slot_not_settled", error=str(error))
 
-    async def _hold(self, job_id: str, claimed_at: datetime) -> None:
+    def _hold_early(self, unheld: _Unheld) -> None:
+        """The job nears its turn for an SMTP connection (among the first of the pool's
+        line): its ``sending`` mark starts now, committed with the other work of the batch
+        while the mails ahead of it are on the wire, instead of with a connection idling."""
+        if unheld.early is None:
+            unheld.early = asyncio.ensure_future(self.committer.submit(hold_jobs, unheld.claim))
+
+    async def _hold(self, unheld: _Unheld) -> None:
         """Mark the job ``sending``: its attempt holds an SMTP connection and is about to
         write the mail (committed first, so that a crash from here on flags the job as
         possibly sent). Raises :class:`TakenOver` when the claim is no longer this attempt's."""
-        hold = Hold(job_id, claimed_at)
-        if not await self.committer.submit(hold_jobs, hold, urgent=True):  # a connection waits
-            raise TakenOver(job_id)
+        if unheld.early is None:  # a connection was free at once: it waits for the mark
+            mark = await self.committer.submit(hold_jobs, unheld.claim, urgent=True)
+        else:
+            if not unheld.early.done():
+                self.committer.hurry()  # the connection came before the mark: it waits
+            # shielded: a stop cancelling this attempt still learns the mark to give it back
+            mark = await asyncio.shield(unheld.early)
+        if mark is None:
+            raise TakenOver(unheld.claim.job_id)
         task = asyncio.current_task()
         if task is not None:
             self.unheld.pop(task, None)

@@ -13,7 +13,9 @@ server that is down is not hammered by every job in flight.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import aiosmtplib
@@ -90,6 +92,8 @@ class SmtpPool:
         self._opening = 0
         self._idle: deque[Connection] = deque()
         self._waiters: deque[asyncio.Future[Connection | None]] = deque()
+        # callers waiting behind the first ``size`` in line, told when they reach it (acquire)
+        self._near: dict[asyncio.Future[Connection | None], Callable[[], None]] = {}
         self._mail_seconds: float | None = None  # how long a mail holds a connection
         self._connect_seconds: float | None = None  # how long opening one takes
         self._stats = stats
@@ -98,9 +102,14 @@ class SmtpPool:
         self._failed_until = 0.0
         self._last_failure: ConnectFailed | None = None
 
-    async def acquire(self, fresh: bool = False) -> Connection:
+    async def acquire(
+        self, fresh: bool = False, near: Callable[[], None] | None = None
+    ) -> Connection:
         """A connection for one mail; give it back with :meth:`release`. ``fresh``: a new
-        one when the pool has room (an idle one turned out stale)."""
+        one when the pool has room (an idle one turned out stale). ``near`` is called once
+        if the caller has to wait, when it is among the first ``size`` in line (the next to
+        be served, while the mails ahead are on the wire): not when a connection is lent at
+        once."""
         loop = asyncio.get_running_loop()
         must_open = fresh
         while True:
@@ -114,9 +123,14 @@ class SmtpPool:
                 return await self._open_counted(loop)
             waiter: asyncio.Future[Connection | None] = loop.create_future()
             self._waiters.append(waiter)
+            if near is not None:
+                self._near[waiter] = near
+                near = None
+                self._tell_head()
             try:
                 handed = await waiter
             except asyncio.CancelledError:
+                self._near.pop(waiter, None)
                 self._forget_waiter(waiter)
                 raise
             if handed is not None:
@@ -181,13 +195,24 @@ class SmtpPool:
             waiter = self._waiters.popleft()
             if not waiter.done():
                 waiter.set_result(connection)
+                self._tell_head()
                 return True
         return False
+
+    def _tell_head(self) -> None:
+        """Call ``near`` of the waiters now among the first ``size`` in line."""
+        if not self._near:
+            return
+        for waiter in itertools.islice(self._waiters, self._size):
+            near = self._near.pop(waiter, None)
+            if near is not None:
+                near()
 
     def _forget_waiter(self, waiter: asyncio.Future[Connection | None]) -> None:
         """A waiting caller was cancelled: what was handed to it goes to the next."""
         if waiter in self._waiters:
             self._waiters.remove(waiter)
+            self._tell_head()
             return
         if waiter.done() and not waiter.cancelled():
             handed = waiter.result()

@@ -164,16 +164,22 @@ def _envelope_commands(envelope: Envelope, session: SmtpSession) -> tuple[bytes,
 
 
 async def send(
-    pool: SmtpPool, envelope: Envelope, held: Callable[[], Awaitable[None]] | None = None
+    pool: SmtpPool,
+    envelope: Envelope,
+    held: Callable[[], Awaitable[None]] | None = None,
+    near: Callable[[], None] | None = None,
 ) -> Accepted:
     """Send ``envelope`` through ``pool``; a stale pooled connection is replaced once.
 
     ``held`` is awaited once, when a connection is first held and before anything of the
     mail is written on it (the sender marks its job ``sending`` there); what it raises is
-    raised, the connection going back to the pool unused."""
+    raised, the connection going back to the pool unused. ``near`` is called if the mail
+    waits in the pool's line, when it comes near its turn (:meth:`SmtpPool.acquire`): work
+    ``held`` will wait for can start there, while the mails ahead are on the wire."""
     for fresh in (False, True):
         try:
-            connection = await pool.acquire(fresh=fresh)
+            connection = await pool.acquire(fresh=fresh, near=near)
+            near = None
         except ConnectFailed as failed:
             raise SendFailed(
                 classify(failed.error, failed.step), connection_ok=False

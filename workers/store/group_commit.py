@@ -85,8 +85,12 @@ class GroupCommitter:
         future: asyncio.Future[R] = loop.create_future()
         self._queue.put(_Work(operation, item, future, loop))
         if urgent:
-            self._urgent.set()
+            self.hurry()
         return await future
+
+    def hurry(self) -> None:
+        """Start the next batch without lingering: work already submitted is now urgent."""
+        self._urgent.set()
 
     async def ping(self) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers."""
