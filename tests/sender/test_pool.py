@@ -9,7 +9,7 @@ from dataclasses import replace
 from schemas.tables import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
-from workers.smtp.pool import SmtpPools
+from workers.smtp.pool import SmtpPool, SmtpPools
 from workers.smtp.transaction import Envelope, send
 
 StartServer = Callable[..., SmtpServer]
@@ -154,3 +154,40 @@ def test_a_servers_connection_limit_holds_below_the_pool_size(smtp_server: Start
     assert server.accepted() == 80
     assert limited.stats.connects == 2
     assert unlimited.stats.connects > 2
+
+
+def test_a_waiting_mail_is_told_when_it_comes_among_the_first_in_line(
+    smtp_server: StartServer,
+) -> None:
+    """``near``: called once per waiting mail, in line order, when it is among the first
+    ``size`` waiting, not for all the line at once."""
+    server = smtp_server(Behaviour(stall_seconds=0.05))
+    pools = SmtpPools(size=2)
+    near: list[int] = []
+    held: list[int] = []
+    ahead: list[int] = []  # near and not yet held, seen at each call of near
+
+    async def one(pool: SmtpPool, n: int) -> None:
+        def told() -> None:
+            near.append(n)
+            ahead.append(len(set(near) - set(held)))
+
+        async def holding() -> None:
+            held.append(n)
+
+        await send(pool, envelope(n), holding, told)
+
+    async def main() -> None:
+        pool = pools.get(endpoint(server))
+        await asyncio.gather(*(one(pool, n) for n in range(12)))
+        await pools.close()
+
+    asyncio.run(main())
+    assert server.accepted() == 12
+    assert sorted(held) == list(range(12))
+    waited = [n for n in held if n in near]
+    assert len(near) == len(set(near)) >= 12 - 2 * pools.stats.connects  # once each
+    assert near == waited  # in line order, each before its connection
+    # the first 2 in line, and at most one per connection handed over whose task has not
+    # run yet (without the head's limit, all 10 waiting would be told at once)
+    assert max(ahead) <= 2 * 2
