@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, AnyStr, TextIO
 
 import click
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session, syntax
 
 from tests.smtp_servers import ChunkingSMTP, PipeliningSMTP
 
@@ -91,6 +91,20 @@ class _DelayedReplies(SMTP):
         loop = asyncio.get_running_loop()
         self._last_at = max(loop.time() + self._delay, self._last_at)
         loop.call_at(self._last_at, self._write, line + b"\r\n")
+
+    @syntax("QUIT")
+    async def smtp_QUIT(self, arg: str) -> None:
+        """The replies still due go out before the connection closes, as a real server's do:
+        a client that pipelines QUIT after a message's end (Postfix) must get the 250 for
+        the message, or it sends the mail again. aiosmtpd's own QUIT closes at once."""
+        if not self._delay or arg:
+            await super().smtp_QUIT(arg)
+            return
+        await self.push("221 Bye")
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, self._last_at - loop.time()) + 0.005)
+        if self._handler_coroutine is not None:
+            self._handler_coroutine.cancel()
 
     def _write(self, data: bytes) -> None:
         transport = self.transport
