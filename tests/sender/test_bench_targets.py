@@ -103,3 +103,8 @@ def test_the_real_shape_targets_judge_the_worker_against_postfix_in_the_same_run
     assert [v.met for v in missed] == [False]
     absent = [v for v in judge([slow], None, None, "not root") if "Postfix" in v.what]
     assert [(v.met, v.measured) for v in absent] == [(None, "not measured: not root")]
+    postfix.duplicates = 7  # a relay that sent mail twice is no yardstick
+    repeated = [v for v in judge([slow, postfix], None, None) if "Postfix" in v.what]
+    assert [(v.met, v.measured) for v in repeated] == [
+        (None, "not measured: Postfix lost 0 and sent 7 twice")
+    ]
