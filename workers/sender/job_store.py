@@ -74,6 +74,7 @@ class ClaimResult:
     claimed_at: datetime | None = None
     # of a job to send: the state an attempt whose lease ran out had left it in, if any
     taken_over: MailStatus | None = None
+    replayed: int = 0  # of a job to send: its replays as its row now counts them
 
     def recipients_to_send(self, recipients: Sequence[str]) -> tuple[str, ...]:
         return tuple(r for r in recipients if normalize(r) not in self.suppressed)
@@ -356,6 +357,7 @@ def _claim_one(
         possible_duplicate=possible_duplicate,
         claimed_at=now,
         taken_over=taken_over,
+        replayed=request.replayed or (existing.replayed if existing else 0),
     )
     return claim, values
 
@@ -442,6 +444,7 @@ class JobOutcome:
     error_text: str | None = None
     events: tuple[Event, ...] = ()
     claimed: bool = False  # the claim wrote the job's row: no need to look for it
+    replayed: int | None = None  # the job's replays, when the claim said (else read)
 
 
 def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
@@ -467,8 +470,11 @@ def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
             values["sent_at"] = now
         changes.append((outcome.job, values))
     _write(connection, existing, changes)
-    replays: dict[str, int] = dict(
-        connection.execute(_REPLAYS, {"job_ids": list({str(o.job.job_id) for o in outcomes})}).all()
+    unknown_replays = {str(o.job.job_id) for o in outcomes if o.replayed is None}
+    replays: dict[str, int] = (
+        dict(connection.execute(_REPLAYS, {"job_ids": list(unknown_replays)}).all())
+        if unknown_replays
+        else {}
     )
     _write_history(
         connection,
@@ -478,7 +484,9 @@ def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
                 JobStep(str(outcome.status)),
                 now,
                 outcome.attempts,
-                replays.get(str(outcome.job.job_id)) or 0,
+                outcome.replayed
+                if outcome.replayed is not None
+                else replays.get(str(outcome.job.job_id)) or 0,
                 smtp_response=outcome.smtp_response,
                 error_class=outcome.error_class,
                 error_text=outcome.error_text,

@@ -349,6 +349,7 @@ class JobHandler:
                 smtp_response=accepted.reply,
                 events=events,
                 claimed=True,
+                replayed=claim.replayed,
             )
         )
         self.stats.sent += 1
