@@ -40,7 +40,7 @@ from workers.demo import scenario
 from workers.demo.local import LOCAL_IMAP_URL, local_imap_ca, vhost_of
 from workers.demo.mta import DemoMta
 from workers.dlq.letters import DeadLetter
-from workers.dlq.queue import queue_depth, snapshot
+from workers.dlq.queue import queue_depth, read_each
 from workers.settings import Settings, load_settings
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
@@ -297,9 +297,13 @@ def collect(run: DemoRun) -> None:
         )
     engine.dispose()
     ours = {run.poison_id, *ids}
-    run.dead_letters = [
-        letter for letter in snapshot(run.settings.rabbitmq_url) if letter.job_id in ours
-    ]
+    run.dead_letters = []
+
+    def keep_ours(letter: DeadLetter) -> None:
+        if letter.job_id in ours:
+            run.dead_letters.append(letter)
+
+    read_each(run.settings.rabbitmq_url, keep_ours)
 
 
 def new_run(rabbitmq_url: str | None = None) -> DemoRun:

@@ -35,6 +35,7 @@ from workers.dlq.queue import (
     QueueBusy,
     Route,
     WalkResult,
+    keeping,
     walk,
 )
 from workers.dlq.queue import Progress as ProgressCallback
@@ -390,12 +391,7 @@ def _report(
 
 def _read(each: Callable[[DeadLetter], None]) -> None:
     """Every dead letter through ``each`` as it is read, each put back as it was."""
-
-    def read(letter: DeadLetter) -> Route:
-        each(letter)
-        return KEEP
-
-    outcome = _walk(read, "reading", None, lanes=LANES)
+    outcome = _walk(keeping(each), "reading", None, lanes=LANES)
     if outcome.stopped_by is not None:  # every letter is back; what was read is not whole
         name = signal.Signals(outcome.stopped_by).name
         click.echo(f"stopped by {name}: the queue is as it was", err=True)

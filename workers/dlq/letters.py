@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
@@ -191,11 +190,3 @@ class CauseTally:
             for error_class, t in self._causes.items()
         ]
         return sorted(rows, key=lambda row: (-row.count, row.error_class))
-
-
-def group_by_cause(letters: Iterable[DeadLetter]) -> list[CauseGroup]:
-    """One row per error class, the largest group first."""
-    tally = CauseTally()
-    for letter in letters:
-        tally.add(letter)
-    return tally.groups()

@@ -523,18 +523,25 @@ def walk(
     )
 
 
-def snapshot(
-    url: str, queue: str = names.DEAD_QUEUE, progress: Progress | None = None
-) -> list[DeadLetter]:
-    """Every dead letter, each put back as it was (see the module's docstring)."""
-    seen: list[DeadLetter] = []
+def keeping(each: Callable[[DeadLetter], None]) -> Decide:
+    """A decision that hands every letter to ``each`` and puts it back as it was."""
 
     def read(letter: DeadLetter) -> Route:
-        seen.append(letter)
+        each(letter)
         return KEEP
 
-    walk(url, read, queue=queue, progress=progress)
-    return seen
+    return read
+
+
+def read_each(
+    url: str,
+    each: Callable[[DeadLetter], None],
+    queue: str = names.DEAD_QUEUE,
+    progress: Progress | None = None,
+) -> None:
+    """Every dead letter through ``each`` as it is read, each put back as it was (see the
+    module's docstring): a queue of any size costs only what ``each`` keeps."""
+    walk(url, keeping(each), queue=queue, progress=progress)
 
 
 def queue_depth(url: str, queue: str = names.DEAD_QUEUE) -> int:

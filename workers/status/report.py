@@ -2,7 +2,7 @@
 
 Queues: depth and consumers of every queue of the topology (a worker's consumer missing
 shows here first), and those full and refusing what is published (overflow refusals).
-Dead letters by class: read without taking them (``dlq.queue.snapshot``).
+Dead letters by class: counted as they are read, each put back (``dlq.queue.read_each``).
 The database: the oldest job still waiting (queued, claimed, sending or retrying), jobs by
 status, the jobs held back by a rate limit (retrying, class ``rate_limited``), the last
 bounce handled and the Events still in the outbox (not yet published: a refused publish,
@@ -24,8 +24,8 @@ from sqlmodel import col
 from schemas.tables import Event, MailMessage, MailStatus, RawBounce, utc_now
 from workers.broker.connection import BrokerUnavailable, connect
 from workers.broker.topology import build_topology
-from workers.dlq.letters import group_by_cause
-from workers.dlq.queue import QueueBusy, snapshot
+from workers.dlq.letters import CauseTally
+from workers.dlq.queue import QueueBusy, read_each
 from workers.sender.ratelimit import RATE_LIMITED
 from workers.settings import Settings
 from workers.store.engine import is_unavailable, session_scope
@@ -117,12 +117,13 @@ def _queues(settings: Settings, status: Status) -> None:
 
 
 def _dead_letters(settings: Settings, status: Status) -> None:
+    tally = CauseTally()
     try:
-        letters = snapshot(settings.rabbitmq_url)
+        read_each(settings.rabbitmq_url, tally.add)
     except (BrokerUnavailable, QueueBusy, pika.exceptions.AMQPError) as error:
         status.dead_letters_error = str(error) or type(error).__name__
         return
-    status.dead_letters = {group.error_class: group.count for group in group_by_cause(letters)}
+    status.dead_letters = {group.error_class: group.count for group in tally.groups()}
 
 
 def _database(engine: Engine, status: Status) -> None:
