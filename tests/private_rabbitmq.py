@@ -8,7 +8,6 @@ ports and data folders of its own (loopback only) and is stopped after the test.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -19,14 +18,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.smtp_servers import free_port
+
 SERVER = Path("/usr/lib/rabbitmq/bin/rabbitmq-server")
 CTL = Path("/usr/lib/rabbitmq/bin/rabbitmqctl")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -51,7 +46,7 @@ def private_rabbitmq(folder: Path) -> Iterator[PrivateRabbitMQ]:
     if not (SERVER.exists() and CTL.exists()):
         pytest.skip("no RabbitMQ server package here to run a private node (infra/rabbitmq.sh)")
     folder.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     node = f"erpmail-test-{uuid.uuid4().hex[:8]}@localhost"
     (folder / "rabbitmq.conf").write_text(
         f"listeners.tcp.local = 127.0.0.1:{port}\nloopback_users = none\n"
@@ -64,7 +59,7 @@ def private_rabbitmq(folder: Path) -> Iterator[PrivateRabbitMQ]:
         "RABBITMQ_CONF_ENV_FILE": str(folder / "rabbitmq-env.conf"),
         "RABBITMQ_NODENAME": node,
         "RABBITMQ_NODE_PORT": str(port),
-        "RABBITMQ_DIST_PORT": str(_free_port()),
+        "RABBITMQ_DIST_PORT": str(free_port()),
         "RABBITMQ_CONFIG_FILE": str(folder / "rabbitmq.conf"),
         "RABBITMQ_MNESIA_BASE": str(folder / "mnesia"),
         "RABBITMQ_LOG_BASE": str(folder / "log"),

@@ -189,7 +189,7 @@ def private_dovecot() -> Iterator[PrivateDovecot]:
     # enter the state folder, and pytest keeps its folders private to their owner.
     state = Path(tempfile.mkdtemp(prefix="erpmail-dovecot-"))
     state.chmod(0o755)
-    server = PrivateDovecot(state, free_port("127.0.0.1"), free_port("127.0.0.1"))
+    server = PrivateDovecot(state, free_port(), free_port())
     try:
         server.start()
         yield server

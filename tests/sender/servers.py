@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import socket
 import threading
 import time
 from collections import Counter
@@ -20,7 +19,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from tests.smtp_servers import ChunkingSMTP, PipeliningSMTP
+from tests.smtp_servers import ChunkingSMTP, PipeliningSMTP, free_port
 
 
 @dataclass
@@ -136,13 +135,6 @@ class _Controller(Controller):
         if refusal:
             extra = {"authenticator": _refuse_login(refusal), "auth_require_tls": False}
         return _CountingSMTP(self.handler, hostname="smtp.test", **self.SMTP_kwargs, **extra)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class SmtpServer:
