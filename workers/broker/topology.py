@@ -35,6 +35,8 @@ from pika.adapters.blocking_connection import BlockingChannel
 
 from workers.broker import names
 
+REJECT_PUBLISH = "reject-publish"  # x-overflow: a full queue nacks new publishes
+
 SEND_DELIVERY_LIMIT = 20
 DEAD_DELIVERY_LIMIT = 1_000_000
 EVENTS_MAX_LENGTH = 1_000_000
@@ -80,7 +82,7 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
         "x-delivery-limit": SEND_DELIVERY_LIMIT,
         "x-dead-letter-exchange": names.DEAD_EXCHANGE,
         "x-dead-letter-strategy": "at-least-once",
-        "x-overflow": "reject-publish",
+        "x-overflow": REJECT_PUBLISH,
     }
     exchanges = (
         ExchangeSpec(names.JOBS_EXCHANGE, "topic"),
@@ -99,7 +101,7 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
                     "x-dead-letter-exchange": names.JOBS_EXCHANGE,
                     "x-dead-letter-routing-key": names.RETRY_ROUTING_KEY,
                     "x-dead-letter-strategy": "at-least-once",
-                    "x-overflow": "reject-publish",
+                    "x-overflow": REJECT_PUBLISH,
                 },
             )
             for delay in delays
@@ -110,7 +112,7 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
         # oldest dropped, which is what a capped queue does by default.
         QueueSpec(
             names.EVENTS_QUEUE,
-            {"x-max-length": EVENTS_MAX_LENGTH, "x-overflow": "reject-publish"},
+            {"x-max-length": EVENTS_MAX_LENGTH, "x-overflow": REJECT_PUBLISH},
         ),
     )
     bindings = (

@@ -241,8 +241,8 @@ def replay_command(
         return replayer(letter) if selector.matches(letter) else KEEP
 
     outcome = _walk(decide, "replaying", rate)
-    for letter, why in replayer.skipped:
-        click.echo(plain(f"skipped {letter.job_id}: {why}"), err=True)
+    for job_id, why in replayer.skipped:
+        click.echo(plain(f"skipped {job_id}: {why}"), err=True)
     for letter, why in outcome.failed:
         click.echo(plain(f"failed {letter.job_id}: {why}"), err=True)
     _report(

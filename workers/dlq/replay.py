@@ -72,7 +72,9 @@ class Replayer:
     force: bool = False
     may_duplicate: bool = False
     max_replays: int = MAX_REPLAYS
-    skipped: list[tuple[DeadLetter, str]] = field(default_factory=list)
+    skipped: list[tuple[str | None, str]] = field(
+        default_factory=list
+    )  # (job id, why): no bodies held
 
     def __call__(self, letter: DeadLetter) -> Route:
         if letter.replayed >= self.max_replays and not self.force:
@@ -95,5 +97,5 @@ class Replayer:
         )
 
     def _skip(self, letter: DeadLetter, why: str) -> Route:
-        self.skipped.append((letter, why))
+        self.skipped.append((letter.job_id, why))
         return KEEP

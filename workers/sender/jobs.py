@@ -247,14 +247,13 @@ class JobHandler:
         and its delivery goes back to the broker."""
         task = asyncio.current_task()
         assert task is not None and claim.claimed_at is not None
-        self.unheld[task] = _Unheld(Hold(str(attempt.job.job_id), claim.claimed_at))
+        unheld = self.unheld[task] = _Unheld(Hold(str(attempt.job.job_id), claim.claimed_at))
         if self.stopping.is_set():
             task.cancel()  # claimed as the worker began to stop: not worth a connection
         try:
-            await self._send(attempt, claim, recipients)
+            await self._send(attempt, claim, recipients, unheld)
         except asyncio.CancelledError:
-            unheld = self.unheld.pop(task, None)
-            if unheld is not None:
+            if self.unheld.pop(task, None) is not None:  # (still no connection held)
                 with contextlib.suppress(DatabaseUnavailable):  # then the lease runs out
                     mark: Hold | None = unheld.claim
                     if unheld.early is not None:  # marked sending as it neared its turn
@@ -273,7 +272,9 @@ class JobHandler:
             task.cancel()
         return len(self.unheld)
 
-    async def _send(self, attempt: Attempt, claim: ClaimResult, recipients: list[str]) -> None:
+    async def _send(
+        self, attempt: Attempt, claim: ClaimResult, recipients: list[str], unheld: _Unheld
+    ) -> None:
         config = claim.config
         assert config is not None
         attempt.tier = str(config.tier)
@@ -303,9 +304,6 @@ class JobHandler:
         )
         envelope = Envelope(mail_from, to_send, message, crlf=True)
         attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
-        task = asyncio.current_task()
-        assert task is not None and claim.claimed_at is not None
-        unheld = self.unheld[task]
         hold = functools.partial(self._hold, unheld)
         near = functools.partial(self._hold_early, unheld)
         try:

@@ -23,7 +23,7 @@ from sqlmodel import col
 
 from schemas.tables import Event, MailMessage, MailStatus, RawBounce, utc_now
 from workers.broker.connection import BrokerUnavailable, connect
-from workers.broker.topology import build_topology
+from workers.broker.topology import REJECT_PUBLISH, build_topology
 from workers.dlq.letters import CauseTally
 from workers.dlq.queue import QueueBusy, read_each
 from workers.sender.ratelimit import RATE_LIMITED
@@ -32,9 +32,6 @@ from workers.store.engine import is_unavailable, session_scope
 from workers.store.events import awaiting_publication
 
 WAITING = (MailStatus.QUEUED, MailStatus.CLAIMED, MailStatus.SENDING, MailStatus.RETRYING)
-
-
-REJECT_PUBLISH = "reject-publish"
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,11 @@ class Status:
     last_bounce_at: datetime | None = None
     outbox_pending: int = 0
     database_error: str | None = None
-    overflow_refusals: list[str] = field(default_factory=list)  # the queues refusing now
+
+    @property
+    def overflow_refusals(self) -> list[str]:
+        """The queues refusing what is published now."""
+        return [queue.name for queue in self.queues if queue.refusing]
 
     @property
     def healthy(self) -> bool:
@@ -80,6 +81,7 @@ class Status:
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["overflow_refusals"] = self.overflow_refusals
         for key in ("oldest_waiting_since", "last_bounce_at"):
             value = data[key]
             data[key] = value.isoformat() if value else None
@@ -108,8 +110,6 @@ def _queues(settings: Settings, status: Status) -> None:
                 continue
             state = QueueState(queue.name, declared.message_count, declared.consumer_count, *limits)
             status.queues.append(state)
-            if state.refusing:
-                status.overflow_refusals.append(queue.name)
     finally:
         channel_log.setLevel(level)
         if connection.is_open:

@@ -7,10 +7,12 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+from schemas.events import utc_text
+
 
 def utc_json(moment: datetime | None) -> str | None:
-    """A time as the database keeps it (naive UTC) in ISO 8601 with ``Z``."""
-    return moment.isoformat() + "Z" if moment is not None else None
+    """A time as the database keeps it (naive UTC) in ISO 8601 with ``Z``; None stays None."""
+    return utc_text(moment) if moment is not None else None
 
 
 def row_json(row: SQLModel, *columns: str) -> dict[str, Any]:
