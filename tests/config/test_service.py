@@ -9,13 +9,15 @@ from sqlalchemy.engine import Engine
 from schemas.tables import SenderMode, TlsMode, UserMailSettings
 from tests.cards import acme_card, acme_with_admin_as_global, store
 from workers.config import errors
+from workers.config.presets import load_presets
 from workers.config.resolved import Source, Tier
 from workers.config.secrets import PasswordBox
-from workers.config.service import resolve_for_job
+from workers.config.service import CachedResolution, resolve_for_job
 from workers.settings import Settings
 from workers.store.engine import session_scope
 
 SETTINGS = Settings(secret_key="db-key", event_domain="events.erpmail.test")
+CARDS = UserMailSettings.__table__  # type: ignore[attr-defined]
 
 
 def test_a_user_with_only_credentials_inherits_the_global_server(engine: Engine) -> None:
@@ -107,3 +109,43 @@ def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
         assert (mari.endpoint.username, mari.endpoint.password) == ("mari", "m")
         with pytest.raises(errors.PasswordUnreadable, match="the global user ADMIN"):
             resolve_for_job(session, SETTINGS, "acme", "JURI")
+
+
+def test_a_cached_resolution_is_worked_out_again_only_when_its_cards_change(
+    engine: Engine,
+) -> None:
+    """The sender's resolution reads the cards every time but reuses the configuration
+    worked out from the same rows; a changed card (the user's or the global user's) or a
+    removed one is seen at once, and an error is raised afresh each time."""
+    box = PasswordBox(SETTINGS.secret_key)
+    store(
+        engine,
+        acme_with_admin_as_global(),
+        acme_card(smtp_username="admin", smtp_password_encrypted=box.encrypt("admin-pw")),
+        UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"),
+    )
+    cached = CachedResolution(SETTINGS, load_presets(None))
+    with session_scope(engine) as session:
+        first = cached(session, "acme", "MARI")
+        assert cached(session, "acme", "MARI") is first
+        assert first.endpoint.password == "admin-pw"
+    with session_scope(engine) as session:  # the global user's password changes
+        session.execute(
+            sa.update(CARDS)
+            .where(CARDS.c.user_code == "ADMIN")
+            .values(smtp_password_encrypted=box.encrypt("new-pw"))
+        )
+    with session_scope(engine) as session:
+        second = cached(session, "acme", "MARI")
+        assert second.endpoint.password == "new-pw"
+        session.execute(
+            sa.update(CARDS)
+            .where(CARDS.c.user_code == "MARI")
+            .values(smtp_host="smtp.mari.ee", smtp_port=465, smtp_tls=TlsMode.SSL)
+        )
+        third = cached(session, "acme", "MARI")
+        assert (third.endpoint.host, third.tier) == ("smtp.mari.ee", Tier.USER)
+        session.execute(sa.delete(CARDS).where(CARDS.c.user_code == "MARI"))
+        for _ in range(2):
+            with pytest.raises(errors.UserNotFound):
+                cached(session, "acme", "MARI")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from typing import Any
 
 import sqlalchemy as sa
@@ -136,6 +137,49 @@ def company_from_row(row: SystemSettings | Row[*tuple[Any, ...]]) -> CompanySett
     )
 
 
+def _stored_rows(
+    session: Session, tenant: str, user_code: str
+) -> tuple[Row[*tuple[Any, ...]], Row[*tuple[Any, ...]] | None]:
+    """The sending user's card (with the company's columns) and, where the company names
+    another user as the *mail sending user code*, that user's card."""
+    if session.autoflush:
+        session.flush()  # as a query through the session would (cheap when nothing is pending)
+    connection = session.connection()
+    user_row = connection.execute(_USER_AND_COMPANY, {"tenant": tenant, "user": user_code}).first()
+    if user_row is None:
+        raise UserNotFound(
+            f"user {user_code} of tenant {tenant} has no mail settings",
+            fix=f"erpmail config set {user_code} --tenant {tenant} --email ADDRESS",
+        )
+    global_code = user_row.mail_sending_user_code if user_row.tenant is not None else None
+    global_row = None
+    if global_code and global_code != user_code:
+        global_row = connection.execute(_CARD, {"tenant": tenant, "user": global_code}).first()
+    return user_row, global_row
+
+
+def _resolve_rows(
+    user_row: Row[*tuple[Any, ...]],
+    global_row: Row[*tuple[Any, ...]] | None,
+    settings: Settings,
+    tenant: str,
+    presets: PresetBook,
+) -> ResolvedConfig:
+    company = company_from_row(user_row) if user_row.tenant is not None else None
+    user = card_from_row(user_row, settings, tenant=tenant)
+    # the global user's password is used only by a user without server and login of their own
+    global_password_used = not user.has_server and not user.username
+    return resolve(
+        user,
+        card_from_row(global_row, settings, decrypt=global_password_used, tenant=tenant)
+        if global_row
+        else None,
+        company,
+        settings,
+        presets,
+    )
+
+
 def resolve_for_job(
     session: Session,
     settings: Settings,
@@ -150,30 +194,38 @@ def resolve_for_job(
     ``config``. Only a password that will be used is decrypted, and one that cannot be
     decrypted is an error only then.
     """
-    if session.autoflush:
-        session.flush()  # as a query through the session would (cheap when nothing is pending)
-    connection = session.connection()
-    user_row = connection.execute(_USER_AND_COMPANY, {"tenant": tenant, "user": user_code}).first()
-    if user_row is None:
-        raise UserNotFound(
-            f"user {user_code} of tenant {tenant} has no mail settings",
-            fix=f"erpmail config set {user_code} --tenant {tenant} --email ADDRESS",
+    user_row, global_row = _stored_rows(session, tenant, user_code)
+    if presets is None:
+        presets = load_presets(settings.presets_file)
+    return _resolve_rows(user_row, global_row, settings, tenant, presets)
+
+
+class CachedResolution:
+    """:func:`resolve_for_job` for a long-running sender: the cards are read every time (a
+    change applies to the next batch), but a configuration is worked out again (passwords
+    decrypted, presets matched, rules applied) only when the rows it came from changed.
+    A configuration that cannot be resolved is not kept: its error is raised afresh."""
+
+    def __init__(self, settings: Settings, presets: PresetBook, size: int = 10_000) -> None:
+        self._settings = settings
+        self._presets = presets
+        self._size = size
+        # (tenant, user) -> (the rows' values, their configuration), least recently used first
+        self._known: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], ResolvedConfig]] = (
+            OrderedDict()
         )
-    company = company_from_row(user_row) if user_row.tenant is not None else None
-    global_row = None
-    if company and company.mail_sending_user_code and company.mail_sending_user_code != user_code:
-        global_row = connection.execute(
-            _CARD, {"tenant": tenant, "user": company.mail_sending_user_code}
-        ).first()
-    user = card_from_row(user_row, settings, tenant=tenant)
-    # the global user's password is used only by a user without server and login of their own
-    global_password_used = not user.has_server and not user.username
-    return resolve(
-        user,
-        card_from_row(global_row, settings, decrypt=global_password_used, tenant=tenant)
-        if global_row
-        else None,
-        company,
-        settings,
-        presets if presets is not None else load_presets(settings.presets_file),
-    )
+
+    def __call__(self, session: Session, tenant: str, user_code: str) -> ResolvedConfig:
+        user_row, global_row = _stored_rows(session, tenant, user_code)
+        version = (tuple(user_row), tuple(global_row) if global_row is not None else None)
+        key = (tenant, user_code)
+        known = self._known.get(key)
+        if known is not None and known[0] == version:
+            self._known.move_to_end(key)
+            return known[1]
+        config = _resolve_rows(user_row, global_row, self._settings, tenant, self._presets)
+        self._known[key] = (version, config)
+        self._known.move_to_end(key)
+        if len(self._known) > self._size:
+            self._known.popitem(last=False)
+        return config

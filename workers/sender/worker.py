@@ -21,7 +21,6 @@ from typing import Any
 import pika
 from pika.channel import Channel
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from workers.backoff import backoff_delays
 from workers.broker import names
@@ -29,6 +28,7 @@ from workers.broker.aio import (
     AioConnection,
     AsyncConfirmingPublisher,
     BrokerConnectionLost,
+    coalesce_writes,
     open_connection,
     set_prefetch,
 )
@@ -36,8 +36,7 @@ from workers.broker.connection import BrokerUnavailable
 from workers.broker.consuming import ConsumingChannel, Delivery
 from workers.broker.publisher import PublishRefused
 from workers.config.presets import load_presets
-from workers.config.resolved import ResolvedConfig
-from workers.config.service import resolve_for_job
+from workers.config.service import CachedResolution
 from workers.logging import get_logger
 from workers.metrics import catalog as metrics
 from workers.metrics.http import Health
@@ -75,9 +74,6 @@ class SenderWorker:
         settings = self.settings
         presets = load_presets(settings.presets_file)
 
-        def resolve_with_settings(session: Session, tenant: str, user: str) -> ResolvedConfig:
-            return resolve_for_job(session, settings, tenant, user, presets)
-
         self.shards: ShardHolder | None = None  # with ERPMAIL_SEND_SHARDS, while consuming
         self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
         metrics.SMTP_CONNECTIONS.watch(self.pools)
@@ -92,7 +88,7 @@ class SenderWorker:
         self.jobs = JobHandler(
             settings=settings,
             committer=self.committer,
-            claim=claim_jobs(self.resolve or resolve_with_settings),
+            claim=claim_jobs(self.resolve or CachedResolution(settings, presets)),
             pools=self.pools,
             policy=RetryPolicy.from_settings(settings),
             presets=presets,
@@ -167,6 +163,7 @@ class SenderWorker:
             await asyncio.wait_for(self._stopping.wait(), timeout=seconds)
 
     async def _serve(self, connection: AioConnection) -> None:
+        coalesce_writes(connection)  # each job's ack and notice: frames of one loop turn
         channel = await connection.channel()
         lost: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
 
