@@ -625,9 +625,134 @@ UNSEEN_CASES: tuple[Case, ...] = (
          Reason.HOSTUNKNOWN, "RFC 3463 (X.1.2)"),
     Case("rfc3463-conversion", "data", "554 5.6.3 Conversion required but not supported",
          Reason.CONTENTERROR, "RFC 3463 (X.6.3)"),
+    # The seventh round, written (like the eighth below) before the sixth was read.
+    # Gmail, "Gmail SMTP errors and codes" (support.google.com/a/answer/3726730).
+    Case("gmail-rate-prevents", "defer",
+         "450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents"
+         " additional messages from being delivered. Please resend your message at a later"
+         " time. If the user is able to receive mail at that time, your message will be"
+         " delivered.",
+         Reason.SPEEDING, "Gmail SMTP errors and codes"),
+    Case("gmail-temp-system", "defer", "421 4.3.0 Temporary System Problem. Try again later.",
+         Reason.SYSTEMERROR, "Gmail SMTP errors and codes"),
+    Case("gmail-not-whitelisted", "defer",
+         "421 4.7.0 IP not in whitelist for RCPT domain, closing connection.",
+         Reason.BLOCKED, "Gmail SMTP errors and codes"),
+    Case("gmail-multiple-from", "data",
+         "550 5.7.1 Messages with multiple addresses in From: header are not accepted.",
+         Reason.NOTCOMPLIANTRFC, "Gmail SMTP errors and codes"),
+    # Exchange Online NDRs 5.7.133, 5.2.121, 5.4.14, 5.7.506, 5.7.57 (learn.microsoft.com
+    # "Email non-delivery reports and SMTP errors in Exchange Online").
+    Case("m365-group-auth", "rcpt",
+         "550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required;"
+         " Delivery restriction check failed because the sender was not authenticated when"
+         " sending to this group",
+         Reason.REJECTED, "Exchange Online NDR 5.7.133"),
+    Case("m365-hourly-limit", "rcpt",
+         "550 5.2.121 Recipient's per hour message receive limit from specific sender exceeded",
+         Reason.SPEEDING, "Exchange Online NDR 5.2.121"),
+    Case("m365-hop-count", "data", "554 5.4.14 Hop count exceeded - possible mail loop ATTR34",
+         Reason.NETWORKERROR, "Exchange Online NDR 5.4.14 (routing loop)"),
+    Case("m365-bad-helo", "rcpt", "550 5.7.506 Access Denied, Bad HELO",
+         Reason.BLOCKED, "Exchange Online NDR 5.7.506"),
+    Case("m365-anonymous", "mail",
+         "530 5.7.57 Client was not authenticated to send anonymous mail during MAIL FROM",
+         Reason.SECURITYERROR, "Exchange Online NDR 5.7.57"),
+    # Yahoo, "SMTP error codes" (senders.yahooinc.com): TSS09, at the greeting.
+    Case("yahoo-tss09", "connect",
+         "553 5.7.2 [TSS09] All messages from 127.0.0.1 will be permanently deferred; Retrying"
+         " will NOT succeed. See https://postmaster.yahooinc.com/error-codes",
+         Reason.BLOCKED, "Yahoo SMTP error codes (TSS09)"),
+    # Zoho Mail, "SMTP error codes": its spam and virus refusals after DATA.
+    Case("zoho-spam", "data", "550 5.7.1 Email rejected per SPAM policy",
+         Reason.SPAMDETECTED, "Zoho Mail SMTP error codes"),
+    Case("zoho-virus", "data", "552 5.7.1 virus Eicar-Test-Signature detected by Zoho Mail",
+         Reason.VIRUSDETECTED, "Zoho Mail SMTP error codes"),
+    # The standards' own words: IANA X.7.20 (RFC 7372), X.7.27 (RFC 7505 section 4.1).
+    Case("iana-no-dkim", "data", "550 5.7.20 No passing DKIM signature found",
+         Reason.AUTHFAILURE, "IANA enhanced status codes (X.7.20, RFC 7372)"),
+    Case("rfc7505-sender-nullmx", "mail", "550 5.7.27 Sender address has null MX",
+         Reason.REJECTED, "RFC 7505 section 4.1 (X.7.27)"),
+    # Postfix smtpd_client_connection_count_limit (anvil).
+    Case("postfix-anvil", "defer",
+         "421 4.7.0 mx.remote.test Error: too many connections from 127.0.0.1",
+         Reason.TOOMANYCONN, "Postfix smtpd (smtpd_client_connection_count_limit)"),
+    # Sendmail: MaxMessageSize (collect.c) and the ratecontrol feature (cf/feature).
+    Case("sendmail-maxsize", "data", "552 5.2.3 Message exceeds maximum fixed size (10485760)",
+         Reason.MESGTOOBIG, "Sendmail collect.c (MaxMessageSize)"),
+    Case("sendmail-ratecontrol", "defer", "421 4.3.2 Connection rate limit exceeded.",
+         Reason.TOOMANYCONN, "Sendmail cf/feature/ratecontrol.m4"),
+    # Cyrus IMAP's lmtpd refusing an unknown mailbox.
+    Case("cyrus-unknown", "rcpt",
+         "550-Mailbox unknown. Either there is no mailbox associated with this name or you do"
+         " not have authorization to see it.\r\n550 5.1.1 User unknown",
+         Reason.USERUNKNOWN, "Cyrus IMAP lmtpd"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES
+
+# The eighth round: written with the seventh from the providers' documentation and the
+# standards, causes fixed, before the sixth or seventh round was read. It is in no split
+# until the rules from those rounds are written; then it is the unseen split, generated and
+# scored once for the honest figure.
+# fmt: off
+HELD_CASES: tuple[Case, ...] = (
+    # Gmail, "Gmail SMTP errors and codes".
+    Case("gmail-auth-temp", "defer",
+         "421 4.7.0 This message does not have authentication information or fails to pass"
+         " authentication checks. To best protect our users from spam, the message has been"
+         " blocked.",
+         Reason.AUTHFAILURE, "Gmail SMTP errors and codes"),
+    Case("gmail-unauth-domain", "data",
+         "550 5.7.1 Unauthenticated email is not accepted from this domain.",
+         Reason.AUTHFAILURE, "Gmail SMTP errors and codes"),
+    # Exchange Online NDRs 5.7.12, 5.7.512, 5.7.513, 5.7.504, 4.3.2.
+    Case("m365-org-auth", "rcpt", "550 5.7.12 Sender was not authenticated by organization",
+         Reason.REJECTED, "Exchange Online NDR 5.7.12"),
+    Case("m365-rfc5322", "data",
+         "550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant and"
+         " include a valid From address",
+         Reason.NOTCOMPLIANTRFC, "Exchange Online NDR 5.7.512"),
+    Case("m365-customer-blocklist", "rcpt",
+         "550 5.7.513 Service unavailable, Client host [127.0.0.1] blocked by remote.test using"
+         " Customer Block list (AS16012607)",
+         Reason.BLOCKED, "Exchange Online NDR 5.7.513"),
+    Case("m365-recipient-denied", "rcpt", "550 5.7.504 <rcpt>: Recipient address rejected:"
+         " Access denied", Reason.USERUNKNOWN, "Exchange Online NDR 5.7.504"),
+    Case("m365-thread-limit", "defer",
+         "432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded",
+         Reason.SPEEDING, "Exchange Online NDR 4.3.2 (receiving too many too quickly)"),
+    # Yahoo, "SMTP error codes".
+    Case("yahoo-resources", "defer",
+         "451 Resources temporarily unavailable. Please try again later [#4.16.1].",
+         Reason.SYSTEMERROR, "Yahoo SMTP error codes"),
+    # The standards' own words: IANA X.7.30 (RFC 8689), X.7.24 (RFC 7372), RFC 3463 X.3.4,
+    # X.3.1, RFC 5321's 553 text.
+    Case("iana-requiretls", "rcpt", "550 5.7.30 REQUIRETLS support required",
+         Reason.SECURITYERROR, "IANA enhanced status codes (X.7.30, RFC 8689)"),
+    Case("iana-spf-error", "defer", "451 4.7.24 SPF validation error",
+         Reason.AUTHFAILURE, "IANA enhanced status codes (X.7.24, RFC 7372)"),
+    Case("rfc3463-too-big", "data", "552 5.3.4 Message too big for system",
+         Reason.MESGTOOBIG, "RFC 3463 (X.3.4)"),
+    Case("rfc3463-system-full", "defer", "452 4.3.1 Mail system full",
+         Reason.SYSTEMFULL, "RFC 3463 (X.3.1)"),
+    Case("rfc5321-553", "rcpt", "553 5.1.3 Requested action not taken: mailbox name not"
+         " allowed", Reason.USERUNKNOWN, "RFC 5321 section 4.2.3 (553), RFC 3463 (X.1.3)"),
+    # Sendmail: the conncontrol and dnsbl features, proto.m4's PTR look-up failure.
+    Case("sendmail-conncontrol", "defer", "421 4.3.2 Too many open connections.",
+         Reason.TOOMANYCONN, "Sendmail cf/feature/conncontrol.m4"),
+    Case("sendmail-dnsbl", "rcpt", "550 5.7.1 Rejected: 127.0.0.1 listed at bl.spamcop.net",
+         Reason.BLOCKED, "Sendmail cf/feature/dnsbl.m4"),
+    Case("sendmail-ptr-temp", "defer",
+         "450 4.7.1 <rcpt>... Relaying temporarily denied. Cannot resolve PTR record for"
+         " 127.0.0.1", Reason.REQUIREPTR, "Sendmail cf/m4/proto.m4 (PTR look-up failure)"),
+    # Cyrus IMAP lmtpd over quota; Postfix smtpd_client_message_rate_limit (anvil).
+    Case("cyrus-quota", "rcpt", "552 5.2.2 <rcpt> Over quota",
+         Reason.MAILBOXFULL, "Cyrus IMAP lmtpd"),
+    Case("postfix-message-rate", "defer", "450 4.7.1 Error: too much mail from 127.0.0.1",
+         Reason.SPEEDING, "Postfix smtpd (smtpd_client_message_rate_limit)"),
+)
+# fmt: on
+ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an
