@@ -562,20 +562,11 @@ ROUND_5_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_5_CASES
 
-# Misses the vocabulary honestly allows two ways: documented, not chased (the seen split's
-# test expects them to miss, and fails the day they do not, to be looked at again).
-TWO_WAY: dict[str, str] = {
-    "gmail-unsolicited-ip": "Gmail's 'unusual rate of unsolicited mail originating from your IP"
-    " address ... has been blocked' is the IP's block (blocked, the case) and its spam"
-    " reputation (badreputation, the parser) alike",
-}
-
-# The unseen split: written from the providers' documentation and the standards with their
-# causes fixed before their first run, and never looked at to write a rule (``python -m
-# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
-# and job). Written before the fifth round was read.
+# The sixth round (first score 55 of 64 DSNs) and the seventh (first score 40 of 72), read
+# since to write rules. The sixth was written before the fifth was read; the seventh with the
+# eighth, before the sixth was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUNDS_6_7_CASES: tuple[Case, ...] = (
     # Gmail, "Gmail SMTP errors and codes".
     Case("gmail-gcdp", "data",
          "550 5.7.1 This message violates remote.test email policy. - gcdp 12345 - gsmtp",
@@ -690,12 +681,30 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The eighth round: written with the seventh from the providers' documentation and the
-# standards, causes fixed, before the sixth or seventh round was read. It is in no split
-# until the rules from those rounds are written; then it is the unseen split, generated and
-# scored once for the honest figure.
+CASES += ROUNDS_6_7_CASES
+
+# Misses the vocabulary honestly allows two ways: documented, not chased (the seen split's
+# test expects them to miss, and fails the day they do not, to be looked at again).
+TWO_WAY: dict[str, str] = {
+    "gmail-unsolicited-ip": "Gmail's 'unusual rate of unsolicited mail originating from your IP"
+    " address ... has been blocked' is the IP's block (blocked, the case) and its spam"
+    " reputation (badreputation, the parser) alike",
+    "sendmail-maxsize": "Sendmail's '552 5.2.3 Message exceeds maximum fixed size' is its"
+    " MaxMessageSize: a message too big (mesgtoobig, the case, from the words) or, by the"
+    " shared vocabulary's convention for X.2.3 that the corpus follows for the same Sendmail"
+    " limit, exceedlimit (the parser)",
+    "rfc7505-sender-nullmx": "IANA's X.7.27 'Sender address has null MX' refuses the sender"
+    " (rejected, the case) for its domain's null MX, which the vocabulary's convention names"
+    " notaccept (the parser, as for X.1.10)",
+}
+
+# The unseen split: written from the providers' documentation and the standards with their
+# causes fixed before their first run, and never looked at to write a rule (``python -m
+# bench.mta score`` reports them apart and lists no misses; a test holds only their recipient
+# and job). The eighth round: written with the seventh, before the sixth or seventh was read,
+# and generated only once the rules from those two were written.
 # fmt: off
-HELD_CASES: tuple[Case, ...] = (
+UNSEEN_CASES: tuple[Case, ...] = (
     # Gmail, "Gmail SMTP errors and codes".
     Case("gmail-auth-temp", "defer",
          "421 4.7.0 This message does not have authentication information or fails to pass"
@@ -752,7 +761,7 @@ HELD_CASES: tuple[Case, ...] = (
          Reason.SPEEDING, "Postfix smtpd (smtpd_client_message_rate_limit)"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
+ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an

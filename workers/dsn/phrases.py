@@ -53,6 +53,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.EXCEEDLIMIT,
         (
+            # RFC 3463's own text for X.2.3 (a per-mailbox limit, not the system's size).
+            "exceeds administrative limit",
             "exceeds the limit of",
             "message exceeds the limit",
             "quota exceeded for this message",
@@ -247,6 +249,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.BLOCKED,
         (
+            # Gmail, "Gmail SMTP errors and codes": "421 4.7.0 IP not in whitelist for RCPT
+            # domain, closing connection."
+            "not in whitelist",
+            # Exchange Online NDR 5.7.506: "Access Denied, Bad HELO" (the host's greeting).
+            "bad helo",
             "ip blacklisted",
             "ip is blacklisted",
             "ip address is blacklisted",
@@ -327,6 +334,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.SPAMDETECTED,
         (
+            # Zoho Mail, "SMTP error codes": "550 5.7.1 Email rejected per SPAM policy" (the
+            # spam verdict, not a policy the message broke).
+            "per spam policy",
             "spam ",
             "junk mail",
             "as spam",
@@ -373,6 +383,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.TOOMANYCONN,
         (
+            # Sendmail's ratecontrol feature: "421 4.3.2 Connection rate limit exceeded." (the
+            # connections a client may open per interval, not the mail's rate).
+            "connection rate limit",
             "too many connections",
             "too many concurrent",
             "frequency limited",
@@ -387,6 +400,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.SPEEDING,
         (
+            # Exchange Online NDRs 5.2.121 and 5.2.122: "Recipient's per hour message receive
+            # limit (from specific sender) exceeded".
+            "message receive limit",
             "rate limit",
             "ratelimit",
             "rate-limit",
@@ -725,6 +741,19 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.REJECTED,
         (
+            # Exchange Online's delivery restrictions (NDRs 5.7.12, 5.7.124, 5.7.133-5.7.136):
+            # the recipient (a group, mailbox or public folder) takes mail only from some
+            # senders: "Sender not in allowed-senders list", "Delivery restriction check
+            # failed because the sender was not authenticated when sending to this group".
+            "allowed-senders list",
+            "delivery restriction check failed",
+            "sender was not authenticated",
+            "sender not authenticated",
+            # Yahoo, "SMTP error codes": "451 Message temporarily deferred due to unresolvable
+            # RFC.5321 from domain" (the envelope sender's domain, RFC 5321's MAIL FROM).
+            "rfc.5321 from domain",
+            "rfc5321 from domain",
+            "rfc 5321 from domain",
             "sender rejected",
             "sender address rejected",
             "sender denied",
@@ -1097,6 +1126,11 @@ TELLING_PHRASES = (
     # what was refused, whatever the why ("User unknown in local recipient table" is
     # reject_unlisted_sender's).
     "sender address rejected",
+    # The envelope sender's domain named outright (Yahoo's "unresolvable RFC.5321 from
+    # domain"): not the sending host's reverse DNS that "unresolvable" alone would suggest.
+    "rfc.5321 from domain",
+    "rfc5321 from domain",
+    "rfc 5321 from domain",
 )
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,

@@ -132,6 +132,18 @@ WORDING_WINS = frozenset(
     }
 )
 
+# A status's cause that yields to another the remote's reply names (in the diagnostic, its
+# reply code present). Reply 552 means both a full mailbox (RFC 5321) and a message over the
+# SIZE limit (RFC 1870): an X.2.2 a reporting server derived from it (Sendmail writes 5.2.2
+# for every 552) yields to words naming the message's size. X.4.7 "Delivery time expired"
+# is the reporting server's own verdict: beside the remote's reply (Sendmail quotes it with
+# its 4.4.7) the cause that reply names says why; consequences (network trouble, a vaguer
+# expiry) do not.
+STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
+    Reason.MAILBOXFULL: frozenset({Reason.MESGTOOBIG}),
+    Reason.EXPIRED: frozenset(Reason) - {Reason.EXPIRED, Reason.NETWORKERROR},
+}
+
 # Causes that mean the address or its domain is dead: retrying is pointless.
 HARD_REASONS = frozenset(
     {Reason.USERUNKNOWN, Reason.HOSTUNKNOWN, Reason.HASMOVED, Reason.NOTACCEPT}
@@ -289,10 +301,11 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
             best, best_rank = reason, _rank(reason, len(found.group(0)))
     if best_rank[0] == BARE_RANK:
         # A bare refusal ("message rejected") counts only when no word names a cause:
-        # "Message rejected under suspicion of SPAM;" is spam whatever its punctuation.
+        # "Message rejected under suspicion of SPAM;" is spam whatever its punctuation. Such
+        # a word is a broad one: without ``fallback`` no phrase named the cause.
         named = broad_words(needle)
         if named is not None:
-            return named
+            return named if fallback else None
     if best is not None or not fallback:
         return best
     return broad_words(needle)
@@ -414,10 +427,7 @@ def classify(
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    if code[1:] == ".4.7" and find_reply_code(diagnostic)[:1] in ("4", "5"):
-        # X.4.7 "Delivery time expired" is the reporting server's own verdict: the cause the
-        # remote's last reply names (Sendmail quotes it beside its 4.4.7) says why.
-        exact = False
+    replied = find_reply_code(diagnostic)[:1]  # the remote's own reply: "4", "5" or ""
     by_text, phrased, said = _wording(diagnostic, context)
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
@@ -425,11 +435,24 @@ def classify(
     # a code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host
     # not found, try again" is no unknown user.
     outright = said and by_text is not None and _names_defect_outright(diagnostic)
-    if by_status == Reason.MAILBOXFULL and said and by_text == Reason.MESGTOOBIG:
-        # Reply 552 means both a full mailbox (RFC 5321) and a message over the SIZE limit
-        # (RFC 1870): an X.2.2 a reporting server derived from it yields to words naming
-        # the message's size (Sendmail writes 5.2.2 for every 552).
-        by_status, exact = Reason.MESGTOOBIG, True
+    if (
+        exact
+        and by_status in STATUS_YIELDS
+        and by_text in STATUS_YIELDS[by_status]
+        and said
+        and replied in ("4", "5")
+    ):
+        by_status = by_text
+    if (
+        by_text == Reason.EXPIRED
+        and replied == "4"
+        and by_status not in (None, Reason.EXPIRED)
+        and (exact or code[2:4] == "3.")
+    ):
+        # The remote's temporary reply, with a status naming the trouble (exactly, or the
+        # mail system's, X.3.x), is why retries ran out: the expiry the reporting server
+        # states (Exim's "retry timeout exceeded", Sendmail's preamble) is its consequence.
+        by_text, phrased, said = by_status, True, True
     if exact and by_status is not None and not ((said and by_text in WORDING_WINS) or outright):
         reason = by_status
     elif by_text is not None:
@@ -441,8 +464,12 @@ def classify(
     else:
         reason = None
     stage = (command or smtp_command(diagnostic + " " + context)).upper()
-    if stage in AT_CONNECT_COMMANDS and (reason is None or vague or reason in ADDRESS_CAUSES):
-        # Refused before any address was given: the refusal is about the sending host.
+    if stage in AT_CONNECT_COMMANDS and (
+        reason is None or vague or reason in ADDRESS_CAUSES or reason != by_text
+    ):
+        # Refused before any address was given: the refusal is about the sending host. A
+        # status alone names no other cause there (Yahoo's greeting "553 5.7.2 [TSS09] All
+        # messages from <ip> will be permanently deferred" expands no mailing list, X.7.2).
         return Reason.BLOCKED
     if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
         return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
