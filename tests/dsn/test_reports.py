@@ -148,3 +148,36 @@ def test_an_amazon_ses_json_notification_is_read_per_recipient() -> None:
         "5.1.1",
         Reason.USERUNKNOWN,
     )
+
+
+def test_each_recipient_of_a_transcript_gets_its_own_refusal_not_the_last_one() -> None:
+    # Sendmail puts the "221 Bye" that closed the session in the Diagnostic-Code; the refusal
+    # is in its transcript, one per recipient: each gets the reply to its own RCPT TO.
+    transcript = (
+        "   ----- Transcript of session follows -----\n"
+        "... while talking to mx.example.org.:\n"
+        ">>> RCPT To:<full@example.org>\n"
+        "<<< 552 5.2.2 Mailbox full\n"
+        ">>> RCPT To:<gone@example.org>\n"
+        "<<< 550 5.1.1 User unknown\n"
+        ">>> QUIT\n"
+        "<<< 221 2.0.0 Bye\n"
+    )
+    blocks = "".join(
+        f"Final-Recipient: RFC822; {address}\nAction: failed\nStatus: 5.0.0\n"
+        f"Diagnostic-Code: SMTP; 221 2.0.0 Bye\n\n"
+        for address in ("full@example.org", "gone@example.org")
+    )
+    raw = (
+        "From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example>\n"
+        "To: sender@shop.example\nSubject: Returned mail: see transcript for details\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="BB"\n'
+        f"\n--BB\nContent-Type: text/plain\n\n{transcript}"
+        "\n--BB\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; relay.example\n\n"
+        f"{blocks}--BB--\n"
+    ).encode()
+    assert [(r.address, r.reason) for r in parse_bounce(raw).recipients] == [
+        ("full@example.org", Reason.MAILBOXFULL),
+        ("gone@example.org", Reason.USERUNKNOWN),
+    ]

@@ -372,11 +372,11 @@ def _dsn_recipient(
         # A success reply names no failure: Sendmail 8.17 puts the "221 Bye" that closed the
         # session in the Diagnostic-Code of a mail it gave up on; the refusal is the last
         # one its transcript shows.
-        r = replace(r, diagnostic=last_failure_reply(report_text) or r.diagnostic)
+        r = replace(r, diagnostic=last_failure_reply(report_text, r.address) or r.diagnostic)
     elif re.match(r"\s{0,4}[45]\d\d-", r.diagnostic):
         # The first line of a reply of several: the transcript has them all (Sendmail keeps
         # only the first in the Diagnostic-Code).
-        whole = last_failure_reply(report_text)
+        whole = last_failure_reply(report_text, r.address)
         if whole.startswith(r.diagnostic.strip()[:40]):
             r = replace(r, diagnostic=whole)
     final = r.final_recipient if r.final_recipient != r.address else ""

@@ -204,10 +204,37 @@ def lines_about(report: str, address: str) -> str:
 _TRANSCRIPT_REPLY_RE = re.compile(r"^\s{0,4}<<<\s{0,4}([45]\d\d)([ -])(.{0,998})$", re.MULTILINE)
 
 
-def last_failure_reply(report: str) -> str:
+_TRANSCRIPT_COMMAND_RE = re.compile(r"^\s{0,4}>>>[^\n]{0,998}$", re.MULTILINE)
+
+
+def last_failure_reply(report: str, address: str = "") -> str:
     """The last 4xx/5xx reply a session transcript shows (``<<< 421 ...``), its lines
-    joined, or ``""``."""
-    found = list(_TRANSCRIPT_REPLY_RE.finditer(report[:MAX_SCAN_CHARS]))
+    joined, or ``""``. With ``address``: the last one answering a command that names it
+    (``>>> RCPT To:<address>``) when there is one, else the transcript's last (a refusal of
+    the message or of the session concerns every recipient)."""
+    text = report[:MAX_SCAN_CHARS]
+    if address:
+        own = _answers_to(text, address.lower())
+        if own:
+            found_own = _last_reply(own)
+            if found_own:
+                return found_own
+    return _last_reply(text)
+
+
+def _answers_to(text: str, address: str) -> str:
+    """What the transcript shows after each command naming ``address``, up to the next
+    command: the replies to it."""
+    commands = list(_TRANSCRIPT_COMMAND_RE.finditer(text))
+    return "\n".join(
+        text[found.end() : commands[n + 1].start() if n + 1 < len(commands) else len(text)]
+        for n, found in enumerate(commands)
+        if address in found.group(0).lower()
+    )
+
+
+def _last_reply(text: str) -> str:
+    found = list(_TRANSCRIPT_REPLY_RE.finditer(text))
     if not found:
         return ""
     code = found[-1].group(1)
