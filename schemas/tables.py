@@ -229,7 +229,8 @@ class MailMessage(SQLModel, table=True):
 class JobHistory(SQLModel, table=True):
     """Every step of every attempt of a job, kept when the job's row moves on (a replayed job
     keeps the failures before its replay). ``attempt`` and ``replay`` number the step: a
-    job's n-th replay and the attempts after it."""
+    job's n-th replay and the attempts after it. The sending, a job's last step, has no row
+    here: the job's row says it (``sent_at``, ``attempts``, ``replayed``, ``smtp_response``)."""
 
     __tablename__ = "job_history"
     __table_args__ = (Index("ix_job_history_job_id_at", "job_id", "at"),)

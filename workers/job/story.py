@@ -1,9 +1,9 @@
 """A job's story, read from the database and put in time order.
 
 :func:`find_job` resolves a whole or short job id; :func:`read_story` gathers the job's row,
-its ``job_history`` (attempts, retries, dead-lettering, replays), its Events (refusals at
-RCPT TO, bounces, complaints) and the suppressions of the addresses those Events name;
-:func:`timeline` orders them (pure).
+its ``job_history`` (attempts, retries, dead-lettering, replays) with the sending its row
+records, its Events (refusals at RCPT TO, bounces, complaints) and the suppressions of the
+addresses those Events name; :func:`timeline` orders them (pure).
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def read_story(session: Session, job_id: str) -> Story:
             .order_by(col(JobHistory.at), col(JobHistory.id))
         )
     )
+    sending = _sending(job)
+    if sending is not None and not any(row.step == JobStep.SENT for row in history):
+        history.append(sending)  # (a job sent by an older sender has a row for it)
     events = list(
         session.exec(select(Event).where(Event.job_id == job_id).order_by(col(Event.received_at)))
     )
@@ -106,6 +109,21 @@ def read_story(session: Session, job_id: str) -> Story:
             )
         )
     return Story(job, history, events, suppressions)
+
+
+def _sending(job: MailMessage) -> JobHistory | None:
+    """The step that sent the job, read from its row: a sending is a job's last step, and the
+    sender writes no ``job_history`` row that would say it twice."""
+    if job.sent_at is None:
+        return None
+    return JobHistory(
+        job_id=job.job_id,
+        at=job.sent_at,
+        step=JobStep.SENT,
+        attempt=job.attempts,
+        replay=job.replayed,
+        smtp_response=job.smtp_response,
+    )
 
 
 def _history_step(row: JobHistory) -> Step:

@@ -74,7 +74,6 @@ class ClaimResult:
     claimed_at: datetime | None = None
     # of a job to send: the state an attempt whose lease ran out had left it in, if any
     taken_over: MailStatus | None = None
-    replayed: int = 0  # of a job to send: its replays as its row now counts them
 
     def recipients_to_send(self, recipients: Sequence[str]) -> tuple[str, ...]:
         return tuple(r for r in recipients if normalize(r) not in self.suppressed)
@@ -357,7 +356,6 @@ def _claim_one(
         possible_duplicate=possible_duplicate,
         claimed_at=now,
         taken_over=taken_over,
-        replayed=request.replayed or (existing.replayed if existing else 0),
     )
     return claim, values
 
@@ -444,7 +442,6 @@ class JobOutcome:
     error_text: str | None = None
     events: tuple[Event, ...] = ()
     claimed: bool = False  # the claim wrote the job's row: no need to look for it
-    replayed: int | None = None  # the job's replays, when the claim said (else read)
 
 
 def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
@@ -470,10 +467,12 @@ def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
             values["sent_at"] = now
         changes.append((outcome.job, values))
     _write(connection, existing, changes)
-    unknown_replays = {str(o.job.job_id) for o in outcomes if o.replayed is None}
+    # a sending is the job's last step, and its row says all of it (sent_at, attempts,
+    # replayed, smtp_response): the story reads it there (workers.job.story)
+    moved_on = [o for o in outcomes if o.status != MailStatus.SENT]
     replays: dict[str, int] = (
-        dict(connection.execute(_REPLAYS, {"job_ids": list(unknown_replays)}).all())
-        if unknown_replays
+        dict(connection.execute(_REPLAYS, {"job_ids": [str(o.job.job_id) for o in moved_on]}).all())
+        if moved_on
         else {}
     )
     _write_history(
@@ -484,14 +483,12 @@ def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
                 JobStep(str(outcome.status)),
                 now,
                 outcome.attempts,
-                outcome.replayed
-                if outcome.replayed is not None
-                else replays.get(str(outcome.job.job_id)) or 0,
+                replays.get(str(outcome.job.job_id)) or 0,
                 smtp_response=outcome.smtp_response,
                 error_class=outcome.error_class,
                 error_text=outcome.error_text,
             )
-            for outcome in outcomes
+            for outcome in moved_on
         ],
     )
     events = [event for outcome in outcomes for event in outcome.events]

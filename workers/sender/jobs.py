@@ -347,7 +347,6 @@ class JobHandler:
                 smtp_response=accepted.reply,
                 events=events,
                 claimed=True,
-                replayed=claim.replayed,
             )
         )
         self.stats.sent += 1
