@@ -21,7 +21,7 @@ from tests.dlq.test_dlq import taken
 from workers.broker import names
 from workers.cli.main import cli
 from workers.dlq.letters import DeadLetter
-from workers.dlq.queue import KEEP, Route, queue_depth, walk
+from workers.dlq.queue import KEEP, Route, queue_depth, read_each, walk
 from workers.dlq.replay import Replayer
 
 pytestmark = pytest.mark.integration
@@ -233,3 +233,27 @@ def test_a_replay_on_several_channels_takes_its_class_and_leaves_the_rest_once_e
     assert sorted(replayed) == sorted(deferred)
     assert sorted(job_id for job_id, _ in left) == sorted(invalid)
     assert {headers.get("x-delivery-count", 0) for _, headers in left} == {0}
+
+
+def test_the_reader_stopped_by_a_signal_puts_every_letter_back_in_order(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    """The one reader (the dlq commands, status and the demo): a SIGINT mid-read ends it
+    early, says so, and leaves every letter in the queue, once, untouched; those it had
+    read go to the tail, still in order."""
+    job_ids = fill(broker, 3000)
+    seen: list[str] = []
+
+    def each(letter: DeadLetter) -> None:
+        seen.append(letter.job_id or "")
+        if len(seen) == 5:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    outcome = read_each(rabbitmq_url, each, signals=True)
+    assert outcome.stopped_by == signal.SIGINT
+    assert 5 <= len(seen) < 3000 and seen == job_ids[: len(seen)]
+    letters = taken(broker, names.DEAD_QUEUE)
+    order = [job_id for job_id, _ in letters]
+    turned = order.index(job_ids[0])
+    assert order[turned:] + order[:turned] == job_ids
+    assert {headers.get("x-delivery-count", 0) for _, headers in letters} == {0}

@@ -30,12 +30,11 @@ from workers.dlq.queue import (
     BULK_LANES,
     DROP,
     KEEP,
-    LANES,
     Decide,
     QueueBusy,
     Route,
     WalkResult,
-    keeping,
+    read_each,
     walk,
 )
 from workers.dlq.queue import Progress as ProgressCallback
@@ -391,17 +390,31 @@ def _report(
 
 def _read(each: Callable[[DeadLetter], None]) -> None:
     """Every dead letter through ``each`` as it is read, each put back as it was."""
-    outcome = _walk(keeping(each), "reading", None, lanes=LANES)
+    outcome = _in_progress(
+        "reading", lambda url, update: read_each(url, each, progress=update, signals=True)
+    )
     if outcome.stopped_by is not None:  # every letter is back; what was read is not whole
         name = signal.Signals(outcome.stopped_by).name
         click.echo(f"stopped by {name}: the queue is as it was", err=True)
         raise SystemExit(128 + outcome.stopped_by)
 
 
-def _walk(decide: Decide, label: str, rate: float | None, lanes: int = BULK_LANES) -> WalkResult:
+def _walk(decide: Decide, label: str, rate: float | None) -> WalkResult:
+    return _in_progress(
+        label,
+        lambda url, update: walk(
+            url, decide, rate=rate, lanes=BULK_LANES, progress=update, signals=True
+        ),
+    )
+
+
+def _in_progress(
+    label: str, run: Callable[[str, ProgressCallback | None], WalkResult]
+) -> WalkResult:
+    """``run`` on the broker's URL under a progress bar; a busy queue is an error."""
     url = settings_from_env().rabbitmq_url
     try:
         with progress_bar(label) as update:
-            return walk(url, decide, rate=rate, lanes=lanes, progress=update, signals=True)
+            return run(url, update)
     except QueueBusy as exc:  # the broker away or refusing: worded by workers.cli.errors
         raise click.ClickException(str(exc)) from None

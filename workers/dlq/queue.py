@@ -523,25 +523,24 @@ def walk(
     )
 
 
-def keeping(each: Callable[[DeadLetter], None]) -> Decide:
-    """A decision that hands every letter to ``each`` and puts it back as it was."""
+def read_each(
+    url: str,
+    each: Callable[[DeadLetter], None],
+    *,
+    queue: str = names.DEAD_QUEUE,
+    progress: Progress | None = None,
+    signals: bool = False,
+) -> WalkResult:
+    """Every dead letter through ``each`` as it is read, each put back as it was, on one
+    channel so that they go back in order (see the module's docstring): a queue of any size
+    costs only what ``each`` keeps. With ``signals``, as :func:`walk`: a read stopped early
+    (``WalkResult.stopped_by``) has put every letter back but handed ``each`` only some."""
 
     def read(letter: DeadLetter) -> Route:
         each(letter)
         return KEEP
 
-    return read
-
-
-def read_each(
-    url: str,
-    each: Callable[[DeadLetter], None],
-    queue: str = names.DEAD_QUEUE,
-    progress: Progress | None = None,
-) -> None:
-    """Every dead letter through ``each`` as it is read, each put back as it was (see the
-    module's docstring): a queue of any size costs only what ``each`` keeps."""
-    walk(url, keeping(each), queue=queue, progress=progress)
+    return walk(url, read, queue=queue, lanes=LANES, progress=progress, signals=signals)
 
 
 def queue_depth(url: str, queue: str = names.DEAD_QUEUE) -> int:
