@@ -109,6 +109,12 @@ def test_a_job_replayed_too_often_is_skipped_unless_forced(
     broker: BlockingChannel, erpmail_env: dict[str, str]
 ) -> None:
     looping = dead_letter(broker, "rejected", replayed=3)
+    dry = run("replay", "--all", "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would replay 0 dead letter(s), skip 1 (every dead letter)" in dry.stdout
+    assert f"would skip {looping}: already replayed 3 times" in dry.stderr
+    dry = run("replay", "--all", "--dry-run", "--force", "--json")
+    assert (json.loads(dry.stdout)["would_replay"], json.loads(dry.stdout)["would_skip"]) == (1, 0)
     result = run("replay", "--all")
     assert "replayed 0, skipped 1, failed 0, left 1" in result.stdout
     assert f"skipped {looping}: already replayed 3 times" in result.stderr
@@ -257,6 +263,9 @@ def test_what_may_have_been_delivered_is_replayed_only_when_asked_and_flagged(
     lost_reply = dead_letter(broker, "timeout", stage="data")
     before_data = dead_letter(broker, "timeout", stage="rcpt")
     dry = run("replay", "--all", "--dry-run")
+    assert "would replay 1 dead letter(s), skip 2" in dry.stdout
+    assert f"would skip {interrupted}: its last attempt may have reached" in dry.stderr
+    dry = run("replay", "--all", "--dry-run", "--may-duplicate")
     assert "would replay 3" in dry.stdout and "2 of them may have been delivered" in dry.stdout
     result = run("replay", "--all")
     assert result.exit_code == 0
@@ -281,6 +290,7 @@ def test_replay_and_purge_report_as_json(
     assert dry.exit_code == 0, dry.output
     assert json.loads(dry.stdout) == {
         "would_replay": 2,
+        "would_skip": 0,
         "may_have_been_delivered": 0,
         "selection": "class deferred",
     }

@@ -230,11 +230,11 @@ def replay_command(
     replay leaves every letter in exactly one of the two queues.
     """
     _required(take_all, selector)
+    replayer = Replayer(force=force, may_duplicate=may_duplicate)
     if dry_run:
-        _dry_run(selector, may_duplicate, as_json)
+        _dry_run(selector, replayer, as_json)
         return
     selector = _whole_job(selector)
-    replayer = Replayer(force=force, may_duplicate=may_duplicate)
 
     def decide(letter: DeadLetter) -> Route:
         return replayer(letter) if selector.matches(letter) else KEEP
@@ -306,28 +306,38 @@ def export_command(output: TextIO, selector: Selector) -> None:
     click.echo(f"exported {count} dead letter(s)", err=True)
 
 
-def _dry_run(selector: Selector, may_duplicate: bool, as_json: bool) -> None:
-    """What a replay would take, counted as the letters are read."""
+def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
+    """What a replay would do with the selected letters (as ``replayer`` decides), counted
+    as they are read."""
     matched: set[str] = set()
     chosen = risky = 0
+    skipped: list[tuple[str | None, str]] = []
 
     def count(letter: DeadLetter) -> None:
         nonlocal chosen, risky
-        if selector.matches(letter):
+        if not selector.matches(letter):
+            return
+        why = replayer.why_skip(letter)
+        if why is None:
             chosen += 1
-            risky += may_have_been_delivered(letter)
-            if _short(selector):
-                matched.add(letter.job_id or "")
+        else:
+            skipped.append((letter.job_id, why))
+        risky += may_have_been_delivered(letter)
+        if _short(selector):
+            matched.add(letter.job_id or "")
 
     _read(count)
     selector = _one_job(selector, matched)
-    if not chosen:
+    if not chosen and not skipped:
         _nothing(selector)
+    for job_id, why in skipped:
+        click.echo(plain(f"would skip {job_id}: {why}"), err=True)
     if as_json:
         click.echo(
             json.dumps(
                 {
                     "would_replay": chosen,
+                    "would_skip": len(skipped),
                     "may_have_been_delivered": risky,
                     "selection": selector.describe(),
                 },
@@ -335,9 +345,9 @@ def _dry_run(selector: Selector, may_duplicate: bool, as_json: bool) -> None:
             )
         )
         return
-    click.echo(f"would replay {chosen} dead letter(s) ({selector.describe()})")
-    if risky and not may_duplicate:
-        click.echo(f"{risky} of them may have been delivered: only with --may-duplicate")
+    click.echo(f"would replay {chosen} dead letter(s), skip {len(skipped)} ({selector.describe()})")
+    if risky and replayer.may_duplicate:
+        click.echo(f"{risky} of them may have been delivered: flagged possible_duplicate")
 
 
 def _whole_job(selector: Selector) -> Selector:

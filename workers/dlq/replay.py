@@ -77,25 +77,25 @@ class Replayer:
     )  # (job id, why): no bodies held
 
     def __call__(self, letter: DeadLetter) -> Route:
-        if letter.replayed >= self.max_replays and not self.force:
-            return self._skip(
-                letter, f"already replayed {letter.replayed} times; fix the cause, or use --force"
-            )
-        risky = may_have_been_delivered(letter)
-        if risky and not self.may_duplicate:
-            return self._skip(
-                letter,
-                "its last attempt may have reached the server (the mail may have been "
-                "delivered); replay it with --may-duplicate to send it anyway",
-            )
+        why = self.why_skip(letter)
+        if why is not None:
+            self.skipped.append((letter.job_id, why))
+            return KEEP
         return Route(
             Fate.MOVE,
             names.JOBS_EXCHANGE,
             names.JOB_ROUTING_KEY,
-            replay_properties(letter, risky),
+            replay_properties(letter, may_have_been_delivered(letter)),
             letter.body,
         )
 
-    def _skip(self, letter: DeadLetter, why: str) -> Route:
-        self.skipped.append((letter.job_id, why))
-        return KEEP
+    def why_skip(self, letter: DeadLetter) -> str | None:
+        """Why the letter is not replayed, or None when it is (a dry run asks this too)."""
+        if letter.replayed >= self.max_replays and not self.force:
+            return f"already replayed {letter.replayed} times; fix the cause, or use --force"
+        if may_have_been_delivered(letter) and not self.may_duplicate:
+            return (
+                "its last attempt may have reached the server (the mail may have been "
+                "delivered); replay it with --may-duplicate to send it anyway"
+            )
+        return None
