@@ -23,6 +23,7 @@ from tests.sender.harness import TENANT, USER, Harness, seed_user
 from tests.sender.servers import SmtpServer
 from tests.sender.test_reliability import queues_empty, stop, wait_for, worker_process
 from workers.broker import names
+from workers.broker.publisher import ConfirmingPublisher, job_properties
 from workers.config.presets import load_presets
 from workers.config.store import save_user_settings
 from workers.store.engine import session_scope
@@ -178,3 +179,41 @@ def test_a_limited_configuration_waits_while_the_others_are_sent_without_a_datab
     with Session(harness.engine) as session:
         accounts = [row.account for row in session.exec(select(RateLimitUsage))]
     assert accounts == ["|127.0.0.1"]  # MARI's limit; JAAN's mail never asked the database
+
+
+def test_a_deferred_job_keeps_its_priority_headers_and_properties(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    """A job held back by a rate limit goes to a retry queue as the producer sent it: its
+    priority, correlation id, app id and headers; only the expiration is the retry's."""
+    server = smtp_server()
+    harness = make_harness(server.port)
+    limit_card(harness, rate_per_day=1)
+    first, second = make_job(), make_job()
+    produced = job_properties(second["job_id"], {"x-producer": "invoicing"})
+    produced.priority = 5
+    produced.correlation_id = "invoice-2026-0042"
+    produced.app_id = "erp"
+    with ConfirmingPublisher.open(harness.settings.rabbitmq_url, "erpmail-tests") as publisher:
+        for job, properties in ((first, job_properties(first["job_id"])), (second, produced)):
+            body = json.dumps(job).encode()
+            publisher.publish(names.JOBS_EXCHANGE, names.JOB_ROUTING_KEY, body, properties)
+    harness.run_until(
+        lambda: (
+            harness.statuses().get(second["job_id"]) == "retrying"
+            and harness.statuses().get(first["job_id"]) == "sent"
+        )
+    )
+    # Stopped: the deferred copy comes back from its retry queue to mail.send.
+    wait_for(lambda: harness.queue_depth(names.SEND_QUEUE) == 1, 60, "the deferred job back")
+    [(properties, body)] = harness.drain(names.SEND_QUEUE)
+    assert json.loads(body)["job_id"] == second["job_id"]
+    assert properties.message_id == second["job_id"]
+    assert (properties.priority, properties.correlation_id, properties.app_id) == (
+        5,
+        "invoice-2026-0042",
+        "erp",
+    )
+    assert (properties.content_type, properties.delivery_mode) == ("application/json", 2)
+    assert (properties.headers or {})["x-producer"] == "invoicing"
+    assert server.accepted() == 1

@@ -82,6 +82,16 @@ def _kept_headers(properties: pika.BasicProperties) -> dict[str, Any]:
     }
 
 
+def deferred_properties(
+    properties: pika.BasicProperties, expiration_ms: int
+) -> pika.BasicProperties:
+    """Properties of a job parked without an attempt counted (a rate limit, a busy job): the
+    delivered ones, the broker's bookkeeping dropped, expiring after ``expiration_ms``."""
+    return copy_properties(
+        properties, _kept_headers(properties), properties.message_id, str(expiration_ms)
+    )
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import pika
 from sqlmodel import Session
 
 from schemas.job import JobRejected, MailJobV1, parse_job
@@ -38,7 +37,12 @@ from workers.correlation import envelope_sender, message_id_for, recipient_diges
 from workers.dlq.letters import BROKER_PREFIX, DeadLetter
 from workers.logging import log_context, mask_secrets
 from workers.metrics import catalog as metrics
-from workers.sender.delivery import DeliveryInfo, failed_properties, read_delivery
+from workers.sender.delivery import (
+    DeliveryInfo,
+    deferred_properties,
+    failed_properties,
+    read_delivery,
+)
 from workers.sender.job_store import (
     ClaimRequest,
     ClaimResult,
@@ -501,15 +505,7 @@ class JobHandler:
         step = self.policy.shortest_step_at_least(wait)
         back_in = min(step, max(1, math.ceil(wait)))
         delivery = attempt.delivery
-        headers = delivery.properties.headers or {}
-        properties = pika.BasicProperties(
-            content_type=delivery.properties.content_type,
-            content_encoding=delivery.properties.content_encoding,
-            delivery_mode=pika.DeliveryMode.Persistent,
-            message_id=delivery.properties.message_id,
-            headers={k: v for k, v in headers.items() if not k.startswith("x-death")},
-            expiration=str(back_in * 1000),
-        )
+        properties = deferred_properties(delivery.properties, back_in * 1000)
         await delivery.publisher.publish(names.RETRY_EXCHANGE, str(step), delivery.body, properties)
         if reason != "busy":  # a busy job's row belongs to the attempt that holds it
             await self._record_until_done(
