@@ -66,7 +66,7 @@ from bench.sender_sink import (
 )
 from bench.standin import PORT, login_of, password_of, server_address
 from schemas.job import parse_job
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.certificates import Authority, issue, make_authority
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection

@@ -54,7 +54,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, delete, select
 
 from schemas.job import MailJobV1, parse_job
-from schemas.tables import MailMessage, TlsMode, UserMailSettings
+from schemas.tables import MailMessage, UserMailSettings
+from schemas.values import TlsMode
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection, set_prefetch
 from workers.broker.connection import connect

@@ -1,12 +1,12 @@
 """The database tables (sqlmodel). Migrations live in ``workers/store/migrations``.
 
-Times are stored as naive UTC (``utc_now``), the same on SQLite and PostgreSQL.
+Times are stored as naive UTC (``schemas.values.utc_now``), the same on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -26,9 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+from schemas.values import SenderMode, TlsMode, utc_now
 
 
 def clean_for_store(value: str, length: int | None) -> str:
@@ -110,17 +108,6 @@ def _enum(enum: type[StrEnum]) -> Any:
         length=16,
         values_callable=lambda members: [member.value for member in members],
     )
-
-
-class SenderMode(StrEnum):
-    OWN = "own"
-    REPLY_TO = "reply_to"
-
-
-class TlsMode(StrEnum):
-    NONE = "none"
-    SSL = "ssl"
-    STARTTLS = "starttls"
 
 
 class MailStatus(StrEnum):

@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from schemas.tables import SystemSettings, TlsMode, UserMailSettings
+from schemas.tables import SystemSettings, UserMailSettings
+from schemas.values import TlsMode
 from workers.store.engine import session_scope
 
 

@@ -27,7 +27,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session, syntax
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.certificates import Authority, issue, make_authority
 from workers.smtp.endpoint import SmtpEndpoint
 

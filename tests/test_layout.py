@@ -4,6 +4,8 @@ the sender, the command line above every feature, benchmarks outside the runtime
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +119,23 @@ def test_no_runtime_module_imports_benchmark_code() -> None:
         if _in(name, "bench") or name.endswith(".bench") or ".bench." in name
     ]
     assert offending == []
+
+
+def test_the_dlq_commands_start_without_the_database_layer() -> None:
+    """``erpmail dlq`` talks to RabbitMQ only: starting it loads no SQLAlchemy (the SMTP
+    failure classes it names, and the command line's times, come without the tables)."""
+    script = (
+        "import sys\n"
+        "from workers.cli.main import main\n"
+        "sys.argv = ['erpmail', 'dlq', 'replay', '--help']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'sqlmodel'})\n"
+        "print('loaded:', loaded, 'dlq:', 'workers.dlq.cli' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[-1] == "loaded: [] dlq: True"

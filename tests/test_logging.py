@@ -10,7 +10,7 @@ import pika
 import pika.exceptions
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.config.secrets import PasswordBox
 from workers.logging import (
     REDACTED,

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
-from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression, utc_now
+from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression
+from schemas.values import utc_now
 from tests.bounces import mails
 from workers.bounces.disposition import MailKind
 from workers.bounces.pipeline import BouncePipeline

@@ -20,7 +20,8 @@ import pytest
 from click.testing import CliRunner, Result
 from pika.adapters.blocking_connection import BlockingChannel
 
-from schemas.tables import MailMessage, MailStatus, Suppression, TlsMode
+from schemas.tables import MailMessage, MailStatus, Suppression
+from schemas.values import TlsMode
 from tests.certificates import Authority
 from tests.dsn.mails import dsn
 from tests.events import hard_bounce

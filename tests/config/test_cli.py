@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.certificates import Authority, make_authority
 from tests.smtp_servers import SmtpTestServer, smtp_server
 from workers.cli.main import cli

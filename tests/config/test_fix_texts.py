@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from schemas.tables import SenderMode, SystemSettings, TlsMode, UserMailSettings
+from schemas.tables import SystemSettings, UserMailSettings
+from schemas.values import SenderMode, TlsMode
 from workers.cli.main import cli
 from workers.config import errors
 from workers.config.cards import CompanySettings, UserCard

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.config.presets import PresetFileInvalid, load_presets, read_presets
 
 BOOK = load_presets()

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.config import errors
 from workers.config.cards import CompanySettings, UserCard
 from workers.config.presets import load_presets

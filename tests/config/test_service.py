@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from schemas.tables import SenderMode, TlsMode, UserMailSettings
+from schemas.tables import UserMailSettings
+from schemas.values import SenderMode, TlsMode
 from tests.cards import acme_card, acme_with_admin_as_global, store
 from workers.config import errors
 from workers.config.presets import load_presets

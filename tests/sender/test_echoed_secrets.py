@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.certificates import Authority
 from tests.jobs import make_job
 from tests.sender.harness import TENANT, USER, Harness

@@ -10,14 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from schemas.job import MailJobV1, parse_job
-from schemas.tables import (
-    MailMessage,
-    MailStatus,
-    Suppression,
-    TlsMode,
-    UserMailSettings,
-    utc_now,
-)
+from schemas.tables import MailMessage, MailStatus, Suppression, UserMailSettings
+from schemas.values import TlsMode, utc_now
 from tests.cards import acme_card, acme_with_admin_as_global
 from workers.config.presets import load_presets
 from workers.config.resolved import ResolvedConfig

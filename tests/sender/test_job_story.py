@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from schemas.tables import MailMessage, utc_now
+from schemas.tables import MailMessage
+from schemas.values import utc_now
 from tests.events import hard_bounce
 from tests.jobs import make_job
 from tests.sender.harness import TENANT, Harness

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.pool import SmtpPool, SmtpPools

@@ -7,7 +7,7 @@ import ssl
 
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.certificates import Authority
 from tests.sender.test_pool import envelope
 from tests.smtp_servers import smtp_server

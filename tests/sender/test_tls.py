@@ -8,7 +8,8 @@ from collections.abc import Callable
 import pytest
 from sqlmodel import Session, select
 
-from schemas.tables import TlsMode, UserMailSettings
+from schemas.tables import UserMailSettings
+from schemas.values import TlsMode
 from tests.certificates import Authority
 from tests.jobs import make_job
 from tests.sender.harness import Harness

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from aiosmtplib import SMTPResponse
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.failures import ErrorClass

@@ -10,7 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
-from schemas.tables import MailMessage, MailStatus, utc_now
+from schemas.tables import MailMessage, MailStatus
+from schemas.values import utc_now
 from tests.jobs import make_job
 from tests.sender.harness import TENANT, Harness
 from tests.sender.servers import Behaviour, SmtpServer

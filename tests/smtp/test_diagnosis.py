@@ -9,7 +9,7 @@ import ssl
 import aiosmtplib
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.config.presets import load_presets
 from workers.smtp.diagnosis import (
     Cause,

@@ -6,7 +6,7 @@ import ssl
 
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import smtp_client_options
 

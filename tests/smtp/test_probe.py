@@ -12,7 +12,7 @@ from email.message import EmailMessage
 import aiosmtplib
 import pytest
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from tests.certificates import Authority, make_authority
 from tests.smtp_servers import ChallengingHandler, closing_server, silent_server, smtp_server
 from workers.config.presets import load_presets

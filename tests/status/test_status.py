@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
 
-from schemas.tables import MailStatus, RawBounce, utc_now
+from schemas.tables import MailStatus, RawBounce
+from schemas.values import utc_now
 from tests.conftest import TEST_RETRY_LADDER
 from tests.events import hard_bounce
 from tests.jobs import job_bytes, job_row

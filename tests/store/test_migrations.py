@@ -7,7 +7,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
-from schemas.tables import MailMessage, MailStatus, utc_now
+from schemas.tables import MailMessage, MailStatus
+from schemas.values import utc_now
 from tests.jobs import job_row
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope

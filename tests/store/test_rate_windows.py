@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.config.resolved import RateLimit
 from workers.sender.ratelimit import DAY, MINUTE, account_of, rules_for
 from workers.smtp.endpoint import SmtpEndpoint

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from schemas.tables import MailMessage, utc_now
+from schemas.tables import MailMessage
+from schemas.values import utc_now
 from tests.events import hard_bounce
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression, utc_now
+from schemas.tables import Event, MailMessage, MailStatus, RawBounce, Suppression
+from schemas.values import utc_now
 from tests.jobs import job_row
 from workers.cli.main import cli
 from workers.settings import Retention

@@ -7,7 +7,8 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import func, select
 
-from schemas.tables import Event, utc_now
+from schemas.tables import Event
+from schemas.values import utc_now
 from workers.store.engine import session_scope
 from workers.store.events import record_events, smtp_bounce_key
 from workers.store.suppressions import active_suppressions, lift, suppress

@@ -27,7 +27,8 @@ from schemas.events import (
     encode,
     envelope,
 )
-from schemas.tables import Event, utc_now
+from schemas.tables import Event
+from schemas.values import utc_now
 from workers.broker import names
 from workers.broker.publisher import JSON, ConfirmingPublisher
 from workers.dsn import Reason

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from schemas.tables import Event, MailMessage, RawBounce, utc_now
+from schemas.tables import Event, MailMessage, RawBounce
+from schemas.values import utc_now
 from workers.bounces import policy
 from workers.bounces.disposition import Disposition, MailKind, decide
 from workers.bounces.event_rows import build_events

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.config.errors import ConfigError
 from workers.config.resolved import RateLimit
 from workers.smtp.diagnosis import ReplyHint

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from email.headerregistry import Address
 
 from schemas.addresses import AddressError, parse_mailbox
-from schemas.tables import SenderMode, TlsMode
+from schemas.values import SenderMode, TlsMode
 from workers.config.cards import CompanySettings, UserCard
 from workers.config.errors import (
     ConfigLoop,

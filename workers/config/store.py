@@ -15,7 +15,8 @@ from sqlmodel import Session, select
 
 from schemas.addresses import AddressError, has_control_character, parse_mailbox
 from schemas.job import CODE_RULE, is_code
-from schemas.tables import SenderMode, SystemSettings, TlsMode, UserMailSettings, utc_now
+from schemas.tables import SystemSettings, UserMailSettings
+from schemas.values import SenderMode, TlsMode, utc_now
 from workers.config.errors import (
     ConfigError,
     InvalidEmail,

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from schemas.job import MailJobV1
-from schemas.tables import Event, JobHistory, JobStep, MailMessage, MailStatus, utc_now
+from schemas.tables import Event, JobHistory, JobStep, MailMessage, MailStatus
+from schemas.values import utc_now
 from workers.config.errors import ConfigError
 from workers.config.resolved import ResolvedConfig
 from workers.store.events import record_events

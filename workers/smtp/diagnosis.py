@@ -30,7 +30,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.dsn.status import find_status
 from workers.smtp.auth import ChallengeLoop
 from workers.smtp.codes import Reply

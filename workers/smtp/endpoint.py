@@ -10,7 +10,7 @@ import functools
 import hashlib
 from dataclasses import dataclass, field
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.smtp.endpoint import SmtpEndpoint
 
 SESSIONS_KEPT = 4096  # servers whose last TLS session a context remembers (least recent out)

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosmtplib
 
-from schemas.tables import TlsMode
+from schemas.values import TlsMode
 from workers.logging import mask_secrets
 from workers.smtp.auth import login
 from workers.smtp.diagnosis import Diagnosis, Provider, Step, diagnose

@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
-from schemas.tables import Event, MailMessage, MailStatus, RawBounce, utc_now
+from schemas.tables import Event, MailMessage, MailStatus, RawBounce
+from schemas.values import utc_now
 from workers.broker.connection import BrokerUnavailable, connect
 from workers.broker.topology import REJECT_PUBLISH, build_topology
 from workers.dlq.letters import CauseTally

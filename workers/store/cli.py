@@ -11,7 +11,8 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from schemas.tables import Suppression, utc_now
+from schemas.tables import Suppression
+from schemas.values import utc_now
 from workers.cli.context import settings_from_env, wide_console
 from workers.cli.params import ADDRESS, CODE, LIMIT, REASON, tenant_option
 from workers.store import migrate

@@ -20,7 +20,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from schemas.tables import RateLimitUsage, utc_now
+from schemas.tables import RateLimitUsage
+from schemas.values import utc_now
 from workers.store.rate_windows import Rule, Usage
 
 _TABLE = RateLimitUsage.__table__  # type: ignore[attr-defined]

@@ -28,15 +28,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from schemas.tables import (
-    Event,
-    JobHistory,
-    MailMessage,
-    MailStatus,
-    RawBounce,
-    Suppression,
-    utc_now,
-)
+from schemas.tables import Event, JobHistory, MailMessage, MailStatus, RawBounce, Suppression
+from schemas.values import utc_now
 from workers.settings import Retention
 from workers.store.engine import session_scope
 from workers.store.events import awaiting_publication

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
-from schemas.tables import Suppression, utc_now
+from schemas.tables import Suppression
+from schemas.values import utc_now
 
 
 def normalize(address: str) -> str:
