@@ -18,8 +18,11 @@ import pika
 from pika.adapters.asyncio_connection import AsyncioConnection
 from pika.channel import Channel
 
+from workers.broker import pika_internals
 from workers.broker.connection import BrokerUnavailable, connection_parameters, redact_url
 from workers.broker.publisher import PublishRefused
+
+pika_internals.check()  # coalesce_writes replaces a private method of pika's
 
 
 class BrokerConnectionLost(ConnectionError):

@@ -10,7 +10,8 @@ connection's output. Every other frame (replies, returns, heartbeats, closes) st
 through pika, in order, so pika's state (channels, consumers, heartbeats) stays its own.
 
 Frames are AMQP 0-9-1's (section 4.2.3: type, channel, size, payload, frame-end octet);
-properties are decoded and encoded by pika.
+properties are decoded and encoded by pika. The private names of pika this uses are listed
+and checked on import in :mod:`workers.broker.pika_internals`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from dataclasses import dataclass, field
 import pika.exceptions
 from pika import frame, spec
 from pika.adapters.asyncio_connection import AsyncioConnection
+
+from workers.broker import pika_internals
+
+pika_internals.check()
 
 _FRAME_HEAD = struct.Struct(">BHI")  # type, channel, payload size
 _METHOD_ID = struct.Struct(">I")  # class and method, one number (pika's INDEX)
@@ -91,6 +96,7 @@ class FrameIO:
     """
 
     def __init__(self, connection: AsyncioConnection) -> None:
+        pika_internals.check_connection(connection)
         self._connection = connection
         self._channels: dict[int, _Assembly] = {}
         self._methods: dict[tuple[int, str, str, bool], bytes] = {}
