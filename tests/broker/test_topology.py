@@ -175,3 +175,37 @@ def test_an_events_queue_of_an_earlier_release_is_recreated_with_its_messages(
     broker.basic_publish(names.EVENTS_EXCHANGE, names.EVENT_FAILED, b"{}")
     assert broker.queue_declare(names.EVENTS_QUEUE, passive=True).method.message_count == 1
     assert declare(broker, spec) == []
+
+
+def test_what_no_queue_takes_on_mail_jobs_is_parked_in_mail_dead(broker: BlockingChannel) -> None:
+    """mail.jobs' alternate exchange: a job published with a routing key nothing binds (and
+    without mandatory, which many producers leave off) is confirmed and parked, not dropped."""
+    broker.basic_publish(names.JOBS_EXCHANGE, "job-with-a-typo", b"{}", _id("unbound-1"))
+    assert _dead_letters(broker) == ["unbound-1"]
+    assert message_ids(broker, names.SEND_QUEUE) == []
+
+
+def test_a_jobs_exchange_of_an_earlier_release_is_declared_anew_with_its_bindings(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    spec = build_topology(TEST_RETRY_LADDER)
+    broker.exchange_delete(names.JOBS_EXCHANGE)
+    broker.exchange_declare(names.JOBS_EXCHANGE, "topic", durable=True)  # no alternate
+    broker.queue_bind(names.SEND_QUEUE, names.JOBS_EXCHANGE, routing_key=names.JOB_BINDING)
+
+    assert declare(broker, spec) == [names.JOBS_EXCHANGE]  # PRECONDITION_FAILED without it
+    assert declare(broker, spec) == []
+
+    connection = connect(rabbitmq_url, "erpmail-tests-arguments")
+    with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
+        connection.channel().exchange_declare(names.JOBS_EXCHANGE, "topic", durable=True)
+    assert refused.value.reply_code == 406  # the old arguments are refused now
+    connection.close()
+    broker.basic_publish(names.JOBS_EXCHANGE, names.JOB_ROUTING_KEY, b"{}", _id("routed"))
+    broker.basic_publish(names.JOBS_EXCHANGE, "nowhere", b"{}", _id("parked"))
+    assert message_ids(broker, names.SEND_QUEUE) == ["routed"]
+    assert _dead_letters(broker) == ["parked"]
+
+
+def _id(message_id: str) -> pika.BasicProperties:
+    return pika.BasicProperties(delivery_mode=2, message_id=message_id)

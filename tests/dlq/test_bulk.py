@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import uuid
 from collections import Counter
 from typing import Any
@@ -257,3 +258,46 @@ def test_the_reader_stopped_by_a_signal_puts_every_letter_back_in_order(
     turned = order.index(job_ids[0])
     assert order[turned:] + order[:turned] == job_ids
     assert {headers.get("x-delivery-count", 0) for _, headers in letters} == {0}
+
+
+_CRASH_AFTER_THE_FIRST_COMMIT = """
+import os, signal, sys
+import pika
+from workers.broker import names
+from workers.dlq.queue import Fate, Route, walk
+
+def decide(letter):
+    # a copy no queue takes: no binding of mail.jobs matches this key
+    properties = pika.BasicProperties(message_id=letter.job_id, headers={}, delivery_mode=2)
+    return Route(Fate.MOVE, names.JOBS_EXCHANGE, "nowhere", properties, letter.body)
+
+def progress(done, total):
+    if done:  # a batch is committed: the process dies before anything else is sent
+        os.kill(os.getpid(), signal.SIGKILL)
+
+walk(sys.argv[1], decide, progress=progress)
+"""
+
+
+def test_a_walk_killed_right_after_committing_unroutable_copies_loses_no_letter(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    """A copy no queue takes (the topology changed under a replay) is not lost in the commit
+    that acks its letter: mail.jobs' alternate exchange parks it in mail.dead within that
+    same transaction. (A put-back in the next transaction left a window: killed between the
+    two, the letter was gone from both queues.)"""
+    job_ids = fill(broker, 20)
+    process = subprocess.run(
+        [sys.executable, "-c", _CRASH_AFTER_THE_FIRST_COMMIT, rabbitmq_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == -signal.SIGKILL, process.stderr
+    wait_until(lambda: depth(broker, names.DEAD_QUEUE) >= 20, "every letter in mail.dead", 30)
+    letters = taken(broker, names.DEAD_QUEUE)
+    assert sorted(job_id for job_id, _ in letters) == sorted(job_ids)
+    assert depth(broker, names.SEND_QUEUE) == 0
+    letter = DeadLetter.from_message(0, letters[0][0], letters[0][1], b"{}")
+    assert letter.error_class == "broker:unroutable"
+    assert "erpmail topology declare" in letter.error_text

@@ -311,3 +311,33 @@ def test_replay_and_purge_report_as_json(
     assert purged.exit_code == 0, purged.output
     report = json.loads(purged.stdout)
     assert (report["purged"], report["left"], report["stopped_by"]) == (1, 1, None)
+
+
+def test_a_replay_without_mail_send_moves_nothing_and_says_to_declare_the_topology(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    """Its copies would come straight back through mail.jobs' alternate exchange, each
+    counted as replayed: the replay refuses to start instead."""
+    job_id = dead_letter(broker, "deferred")
+    broker.queue_delete(names.SEND_QUEUE)
+    result = run("replay", "--all")
+    assert result.exit_code == 5, result.output
+    assert "no queue 'mail.send'" in result.output and "erpmail topology declare" in result.output
+    [(letter, headers)] = taken(broker, names.DEAD_QUEUE)
+    assert (letter, headers[names.HEADER_ERROR_CLASS]) == (job_id, "deferred")
+
+
+def test_a_job_no_queue_took_is_listed_as_unroutable(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    broker.basic_publish(
+        names.JOBS_EXCHANGE,
+        "shard.7",  # a shard this deployment does not have
+        json.dumps({"job_id": "j-1"}).encode(),
+        pika.BasicProperties(message_id="j-1", delivery_mode=pika.DeliveryMode.Persistent),
+    )
+    [row] = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
+    assert (row["error_class"], row["count"]) == ("broker:unroutable", 1)
+    assert "no queue was bound to mail.jobs" in row["sample_error"]
+    assert run("replay", "--class", "broker:unroutable").exit_code == 0
+    assert [job_id for job_id, _ in taken(broker, names.SEND_QUEUE)] == ["j-1"]

@@ -4,6 +4,7 @@
 
     mail.jobs (topic) --job.#--> mail.send (quorum, dead-letters to mail.dead past the
                                             delivery limit)
+              what no binding takes --> mail.dead (its alternate exchange)
     mail.jobs --shard.<i>--> mail.send.shard.<i>, i < ERPMAIL_SEND_SHARDS (the same arguments;
                              workers hold them one each, see workers.broker.routing)
     mail.retry (direct) --<N>s--> mail.retry.<N>s (quorum, TTL N s) --job.retry--> mail.jobs
@@ -20,7 +21,8 @@ queue declared by an earlier release with other arguments (``mail.dead`` without
 move through ``<name>.migrating`` (in broker transactions: each message in exactly one of
 the two) while its bindings feed that queue, and back into the queue declared anew. Its
 consumers are cancelled and must subscribe again. A migration cut short is finished by the
-next declare.
+next declare. An exchange of an earlier release with other arguments (``mail.jobs`` without
+its alternate exchange) holds no messages: it is deleted and declared anew with its bindings.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from workers.broker import names
 
 REJECT_PUBLISH = "reject-publish"  # x-overflow: a full queue nacks new publishes
+ALTERNATE_EXCHANGE = "alternate-exchange"  # where an exchange sends what no binding takes
 
 SEND_DELIVERY_LIMIT = 20
 DEAD_DELIVERY_LIMIT = 1_000_000
@@ -49,6 +52,7 @@ _MOVE_BATCH = 200
 class ExchangeSpec:
     name: str
     kind: str
+    arguments: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,10 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
         "x-overflow": REJECT_PUBLISH,
     }
     exchanges = (
-        ExchangeSpec(names.JOBS_EXCHANGE, "topic"),
+        # What no queue takes goes to the dead letters instead of nowhere: a producer's job
+        # published without mandatory, and a replay's copy, which leaves mail.dead in the
+        # same transaction (a mandatory return comes too late to undo it).
+        ExchangeSpec(names.JOBS_EXCHANGE, "topic", {ALTERNATE_EXCHANGE: names.DEAD_EXCHANGE}),
         ExchangeSpec(names.RETRY_EXCHANGE, "direct"),
         ExchangeSpec(names.DEAD_EXCHANGE, "fanout"),
         ExchangeSpec(names.EVENTS_EXCHANGE, "topic"),
@@ -137,12 +144,43 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
 def declare(channel: BlockingChannel, topology: Topology) -> list[str]:
     """Declare everything; running it again changes nothing. A queue of an earlier release
     with other arguments is migrated (see the module's docstring); the names of those."""
-    for exchange in topology.exchanges:
-        channel.exchange_declare(exchange.name, exchange.kind, durable=True)
-    migrated = [queue.name for queue in topology.queues if _declare_queue(channel, queue, topology)]
+    migrated = [
+        exchange.name
+        for exchange in topology.exchanges
+        if _declare_exchange(channel, exchange, topology)
+    ]
+    migrated += [
+        queue.name for queue in topology.queues if _declare_queue(channel, queue, topology)
+    ]
     for binding in topology.bindings:
         channel.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
     return migrated
+
+
+def _declare_exchange(channel: BlockingChannel, exchange: ExchangeSpec, topology: Topology) -> bool:
+    """Declare ``exchange``; one declared by an earlier release with other arguments (mail.jobs
+    without its alternate exchange) is declared anew with its bindings; whether it was.
+
+    An exchange holds no messages: while it is gone (a moment), a publish to it is refused
+    (the channel closed, no confirm: the publisher still has the message) and a retry queue's
+    dead-lettering to it (at-least-once) waits and tries again. Bindings to it that are not
+    erpmail's are not restored."""
+    arguments = exchange.arguments or None
+    # A failed declare closes its channel: try on a channel of our own, not the caller's.
+    probe = channel.connection.channel()
+    try:
+        probe.exchange_declare(exchange.name, exchange.kind, durable=True, arguments=arguments)
+    except pika.exceptions.ChannelClosedByBroker as refused:
+        if refused.reply_code != 406:  # PRECONDITION_FAILED: declared with other arguments
+            raise
+        channel.exchange_delete(exchange.name)
+        channel.exchange_declare(exchange.name, exchange.kind, durable=True, arguments=arguments)
+        for binding in topology.bindings:
+            if binding.exchange == exchange.name:
+                channel.queue_bind(binding.queue, binding.exchange, routing_key=binding.routing_key)
+        return True
+    probe.close()
+    return False
 
 
 def _declare_queue(channel: BlockingChannel, queue: QueueSpec, topology: Topology) -> bool:

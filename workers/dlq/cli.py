@@ -20,6 +20,7 @@ import click
 from rich.progress import Progress
 from rich.table import Table
 
+from workers.broker import names
 from workers.cli.context import settings_from_env, wide_console
 from workers.cli.errors import ExitStatus
 from workers.cli.params import CODE, json_option
@@ -34,6 +35,7 @@ from workers.dlq.queue import (
     QueueBusy,
     Route,
     WalkResult,
+    queue_depth,
     read_each,
     walk,
 )
@@ -234,6 +236,10 @@ def replay_command(
     if dry_run:
         _dry_run(selector, replayer, as_json)
         return
+    # The copies go to mail.send: without it, mail.jobs' alternate exchange would send each
+    # straight back to mail.dead, counted as replayed. A missing queue is worded by
+    # workers.cli.errors (declare the topology).
+    queue_depth(settings_from_env().rabbitmq_url, names.SEND_QUEUE)
     selector = _whole_job(selector)
 
     def decide(letter: DeadLetter) -> Route:

@@ -14,6 +14,11 @@ from workers.smtp.failures import DEAD_LETTER_CLASSES
 KNOWN_CLASSES = DEAD_LETTER_CLASSES  # what the sender dead-letters with; the broker's are broker:*
 
 BROKER_PREFIX = "broker:"
+BROKER_UNROUTABLE = BROKER_PREFIX + "unroutable"
+UNROUTABLE_TEXT = (
+    f"no queue was bound to {names.JOBS_EXCHANGE} for it: its alternate exchange parked it "
+    "here; run 'erpmail topology declare', then replay it"
+)
 
 
 def _text(value: Any) -> str | None:
@@ -54,11 +59,16 @@ class DeadLetter:
         error_class = _text(headers.get(names.HEADER_ERROR_CLASS))
         error_text = _text(headers.get(names.HEADER_ERROR_TEXT))
         if error_class is None:
-            # Dead-lettered by RabbitMQ itself (e.g. past the delivery limit of mail.send).
-            reason = _text(headers.get("x-first-death-reason")) or "unknown"
-            error_class = BROKER_PREFIX + reason
-            queue = _text(headers.get("x-first-death-queue")) or "?"
-            error_text = error_text or f"dead-lettered by RabbitMQ from {queue} ({reason})"
+            # Dead-lettered by RabbitMQ itself (e.g. past the delivery limit of mail.send), or,
+            # with no dead-lettering recorded, routed here by mail.jobs' alternate exchange.
+            reason = _text(headers.get("x-first-death-reason"))
+            if reason is None:
+                error_class = BROKER_UNROUTABLE
+                error_text = error_text or UNROUTABLE_TEXT
+            else:
+                error_class = BROKER_PREFIX + reason
+                queue = _text(headers.get("x-first-death-queue")) or "?"
+                error_text = error_text or f"dead-lettered by RabbitMQ from {queue} ({reason})"
         return cls(
             delivery_tag=delivery_tag,
             job_id=message_id,

@@ -53,7 +53,6 @@ from workers.broker.publisher import copy_properties
 from workers.broker.topology import WALK_LOCK_SUFFIX
 from workers.dlq.letters import DeadLetter
 
-HEADER_WALK = "x-erpmail-walk"  # the walk that put a kept copy back (internal)
 # Headers the broker sets on delivery; a copy must not carry a stale value of them.
 _DELIVERY_HEADERS = ("x-delivery-count",)
 
@@ -216,9 +215,11 @@ class _Lane:
         self.walk.settled(committed)
 
     def _on_return(self, _channel: Channel, method: Any, properties: Any, _body: bytes) -> None:
-        # A copy that could not be routed (the broker routes at publish time, so the return
-        # comes before its batch's commit-ok): the letter goes back into the dead-letter
-        # queue, as it was, in the next transaction, and the walk stops.
+        # A copy that could not be routed, not even by mail.jobs' alternate exchange (a
+        # topology of an earlier release, not declared anew): the return comes before its
+        # batch's commit-ok, but the commit acks the letter all the same, so it goes back
+        # into the dead-letter queue, as it was, in the next transaction (a crash before
+        # that one loses it: the alternate exchange is what closes this), and the walk stops.
         key = properties.message_id or ""
         letter = self.moving.get(key)
         self.walk.returned[key] = (
@@ -304,7 +305,7 @@ class _Walk:
         self.last_delivery = time.monotonic()
         self.delivered += 1
         headers = properties.headers or {}
-        if headers.get(HEADER_WALK) in (self.walk_id, self.walk_id.encode()):
+        if headers.get(names.HEADER_WALK) in (self.walk_id, self.walk_id.encode()):
             return _Item(tag, None, self.keep(properties, body))
         self.received += 1
         if self.received >= self.total:
@@ -314,6 +315,13 @@ class _Walk:
         route = KEEP if self.stopping else self._decide(letter)
         if route.fate is Fate.KEEP:
             route = self.keep(properties, body)
+        elif route.fate is Fate.MOVE and route.properties is not None:
+            # A copy no queue takes comes back to mail.dead (mail.jobs' alternate exchange):
+            # should this walk meet it, it puts it back rather than moving it again.
+            route.properties.headers = {
+                **(route.properties.headers or {}),
+                names.HEADER_WALK: self.walk_id,
+            }
         return _Item(tag, letter, route, properties)
 
     def _decide(self, letter: DeadLetter) -> Route:
@@ -330,7 +338,7 @@ class _Walk:
         headers = properties.headers if properties.headers is not None else {}
         for name in _DELIVERY_HEADERS:
             headers.pop(name, None)
-        headers[HEADER_WALK] = self.walk_id
+        headers[names.HEADER_WALK] = self.walk_id
         properties.headers = headers
         properties.delivery_mode = pika.DeliveryMode.Persistent.value
         properties.user_id = None  # the broker refuses a message naming another user
