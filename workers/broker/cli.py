@@ -31,7 +31,8 @@ def declare_command(as_json: bool) -> None:
     """Declare every exchange, quorum queue and binding (idempotent).
 
     A queue an earlier release declared with other arguments (mail.events before overflow
-    reject-publish) is recreated with its messages; its consumers must subscribe again.
+    reject-publish) is recreated with its messages; its consumers must subscribe again. An
+    exchange (mail.jobs before its alternate exchange) is recreated with erpmail's bindings.
     """
     settings = settings_from_env()
     spec = build_topology(settings.retry_ladder, settings.send_shards)
@@ -49,8 +50,10 @@ def declare_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"declared": counts, "recreated": recreated}))
         return
+    exchanges = {exchange.name for exchange in spec.exchanges}
     for name in recreated:
-        click.echo(f"recreated {name}: its arguments had changed (its messages were kept)")
+        kept = "erpmail's bindings restored" if name in exchanges else "its messages were kept"
+        click.echo(f"recreated {name}: its arguments had changed ({kept})")
     click.echo("declared " + ", ".join(f"{count} {what}" for what, count in counts.items()))
 
 
