@@ -114,6 +114,11 @@ class Harness:
 
         return asyncio.run(main())
 
+    def run_job(self, job: dict[str, Any], until: str, timeout: float = 60) -> SenderWorker:
+        """Publish ``job`` and run a worker until the job's row says ``until``."""
+        self.publish_jobs([job])
+        return self.run_until(lambda: self.statuses().get(job["job_id"]) == until, timeout)
+
     def rows(self) -> dict[str, MailMessage]:
         with Session(self.engine) as session:
             return {row.job_id: row for row in session.exec(select(MailMessage))}

@@ -74,8 +74,7 @@ def test_the_sender_stores_dead_letters_and_logs_the_reply_masked(
     harness = make_harness(echoing_server.port)
     own_card(harness, echoing_server)
     job = make_job()
-    harness.publish_jobs([job])
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+    harness.run_job(job, "dead")
     row = harness.rows()[job["job_id"]]
     assert row.error_text and "535" in row.error_text and "***" in row.error_text
     assert PASSWORD not in row.error_text and PASSWORD not in (row.smtp_response or "")

@@ -43,8 +43,7 @@ def send_one_job(make_harness: MakeHarness, smtp_server: StartServer) -> tuple[H
     server = smtp_server()
     harness = make_harness(server.port)
     job = make_job(to=list(RECIPIENTS))
-    harness.publish_jobs([job])
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+    harness.run_job(job, "sent")
     [received] = [r for r in server.received if r.job_id == job["job_id"]]
     verp = find_verp(received.mail_from)
     assert verp is not None and verp.job_id == job["job_id"]

@@ -75,8 +75,7 @@ def test_a_job_already_sent_is_not_sent_again(
     server = smtp_server()
     harness = make_harness(server.port)
     job = make_job()
-    harness.publish_jobs([job])
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+    harness.run_job(job, "sent")
     harness.notices()
 
     harness.publish_jobs([job])
@@ -163,9 +162,7 @@ def test_a_4xx_answer_is_retried_through_the_retry_queue_until_sent(
     server = smtp_server(Behaviour(fail_first=2))
     harness = make_harness(server.port)
     job = make_job()
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+    harness.run_job(job, "sent", timeout=30)
 
     row = harness.rows()[job["job_id"]]
     assert row.attempts == 3
@@ -179,9 +176,7 @@ def test_a_5xx_answer_dead_letters_at_once_with_the_reply(
     server = smtp_server(Behaviour(reject_data="554 5.7.1 Message rejected as spam"))
     harness = make_harness(server.port)
     job = make_job()
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+    harness.run_job(job, "dead")
 
     ((properties, body),) = harness.drain(names.DEAD_QUEUE)
     assert json.loads(body)["job_id"] == job["job_id"]
@@ -202,9 +197,7 @@ def test_refused_recipients_become_smtp_events_and_the_others_get_the_mail(
     )
     harness = make_harness(server.port)
     job = make_job(to=["juri@example.ee", "gone@example.ee"])
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+    harness.run_job(job, "sent")
 
     assert [r.recipients for r in server.received] == [["juri@example.ee"]]
     (event,) = harness.events()
@@ -231,9 +224,7 @@ def test_every_recipient_refused_is_a_permanent_failure_with_events(
     )
     harness = make_harness(server.port)
     job = make_job()
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+    harness.run_job(job, "dead")
 
     ((properties, _),) = harness.drain(names.DEAD_QUEUE)
     assert properties.headers[names.HEADER_ERROR_CLASS] == "recipients_refused"
@@ -247,9 +238,7 @@ def test_a_connection_dropped_mid_data_is_retried_on_a_new_connection(
     server = smtp_server(Behaviour(drop_first=1))
     harness = make_harness(server.port)
     job = make_job()
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+    harness.run_job(job, "sent", timeout=30)
 
     assert server.accepted() == 1
     assert server.connections >= 2
@@ -262,9 +251,7 @@ def test_attempts_run_out_and_the_job_is_dead_lettered_with_its_history(
     server = smtp_server(Behaviour(fail_first=100))
     harness = make_harness(server.port, max_attempts=3)
     job = make_job()
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead", timeout=40)
+    harness.run_job(job, "dead", timeout=40)
 
     ((properties, _),) = harness.drain(names.DEAD_QUEUE)
     headers = properties.headers
@@ -317,9 +304,7 @@ def test_a_job_interrupted_is_resent_flagged_only_when_it_held_a_connection(
     harness = make_harness(server.port, resend_interrupted=resend_interrupted)
     job = make_job()
     _interrupted(harness, job, seconds_ago=60, status=left)
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent")
+    harness.run_job(job, "sent")
 
     assert server.accepted() == 1
     assert harness.rows()[job["job_id"]].possible_duplicate is flagged
@@ -335,9 +320,7 @@ def test_at_most_once_dead_letters_a_job_interrupted_mid_send_until_replayed_kno
     harness = make_harness(server.port, resend_interrupted=False)
     job = make_job()
     _interrupted(harness, job, seconds_ago=60)
-    harness.publish_jobs([job])
-
-    harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "dead")
+    harness.run_job(job, "dead")
 
     ((properties, body),) = harness.drain(names.DEAD_QUEUE)
     assert properties.headers[names.HEADER_ERROR_CLASS] == "interrupted"
@@ -363,9 +346,7 @@ def test_a_job_another_attempt_holds_waits_for_the_lease_instead_of_being_sent_t
     harness = make_harness(server.port, sending_lease_seconds=2)
     job = make_job()
     _interrupted(harness, job, seconds_ago=0)
-    harness.publish_jobs([job])
-
-    worker = harness.run_until(lambda: harness.statuses().get(job["job_id"]) == "sent", timeout=30)
+    worker = harness.run_job(job, "sent", timeout=30)
 
     assert worker.stats.deferred >= 1
     assert server.accepted() == 1

@@ -20,7 +20,7 @@ from pika.channel import Channel
 
 from workers.broker import pika_internals
 from workers.broker.connection import BrokerUnavailable, connection_parameters, redact_url
-from workers.broker.publisher import PublishRefused
+from workers.broker.publisher import TopologyMissing, nacked
 
 pika_internals.check()  # coalesce_writes replaces a private method of pika's
 
@@ -150,7 +150,7 @@ async def queue_counts(
 class _Pending:
     key: tuple[str, str, str | None]
     future: asyncio.Future[None]
-    returned: str | None = None
+    returned: TopologyMissing | None = None
 
 
 @dataclass
@@ -213,14 +213,9 @@ class AsyncConfirmingPublisher:
             if pending is None or pending.future.done():
                 continue
             if not acked:
-                pending.future.set_exception(
-                    PublishRefused(
-                        f"the broker refused the message on {pending.key[0]!r} (a full queue?)",
-                        nacked=True,
-                    )
-                )
+                pending.future.set_exception(nacked(pending.key[0]))
             elif pending.returned is not None:
-                pending.future.set_exception(PublishRefused(pending.returned))
+                pending.future.set_exception(pending.returned)
             else:
                 pending.future.set_result(None)
 
@@ -230,10 +225,7 @@ class AsyncConfirmingPublisher:
         key = (method.exchange, method.routing_key, properties.message_id)
         for pending in self._pending.values():
             if pending.key == key and pending.returned is None:
-                pending.returned = (
-                    f"no queue is bound to {method.exchange!r} for {method.routing_key!r}: "
-                    "run 'erpmail topology declare'"
-                )
+                pending.returned = TopologyMissing.on(method.exchange, method.routing_key)
                 return
 
     def _on_close(self, _channel: Channel, reason: BaseException) -> None:

@@ -28,6 +28,18 @@ class PublishRefused(RuntimeError):
 class TopologyMissing(PublishRefused):
     """No queue takes what was published: erpmail's topology is not declared in the vhost."""
 
+    @classmethod
+    def on(cls, exchange: str, routing_key: str) -> TopologyMissing:
+        """The refusal of a message the broker returned from ``exchange``."""
+        return cls(
+            f"no queue is bound to {exchange!r} for {routing_key!r}: run 'erpmail topology declare'"
+        )
+
+
+def nacked(exchange: str) -> PublishRefused:
+    """The refusal of a message the broker nacked (a full queue with reject-publish)."""
+    return PublishRefused(f"the broker refused the message on {exchange!r} (a full queue?)", True)
+
 
 def job_properties(job_id: str, headers: dict[str, Any] | None = None) -> pika.BasicProperties:
     """Properties of a job message: persistent JSON whose message id is the job id."""
@@ -94,14 +106,9 @@ class ConfirmingPublisher:
         try:
             self._channel.basic_publish(exchange, routing_key, body, properties, mandatory)
         except pika.exceptions.UnroutableError:
-            raise TopologyMissing(
-                f"no queue is bound to {exchange!r} for {routing_key!r}: "
-                "run 'erpmail topology declare'"
-            ) from None
+            raise TopologyMissing.on(exchange, routing_key) from None
         except pika.exceptions.NackError:
-            raise PublishRefused(
-                f"the broker refused the message on {exchange!r} (a full queue?)", nacked=True
-            ) from None
+            raise nacked(exchange) from None
 
     def publish_job(
         self,

@@ -49,7 +49,7 @@ from workers.broker import names
 from workers.broker.aio import AioConnection, coalesce_writes, open_connection
 from workers.broker.connection import connect
 from workers.broker.frames import FrameIO
-from workers.broker.publisher import copy_properties
+from workers.broker.publisher import TopologyMissing, copy_properties
 from workers.broker.topology import WALK_LOCK_SUFFIX
 from workers.dlq.letters import DeadLetter
 
@@ -222,10 +222,7 @@ class _Lane:
         # that one loses it: the alternate exchange is what closes this), and the walk stops.
         key = properties.message_id or ""
         letter = self.moving.get(key)
-        self.walk.returned[key] = (
-            f"no queue is bound to {method.exchange!r} for {method.routing_key!r}: "
-            "run 'erpmail topology declare'"
-        )
+        self.walk.returned[key] = str(TopologyMissing.on(method.exchange, method.routing_key))
         if letter is not None:
             copy = _copy_properties(properties, letter.headers, letter.job_id)
             route = Route(Fate.KEEP, "", self.walk.queue, copy, letter.body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from workers.dsn import arf
 from workers.dsn.autoreply import is_autoreply
@@ -141,23 +142,21 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
         recipients = tuple(
             _feedback_recipient(address, feedback) for address in feedback.recipients
         )
-        return replace(
+        return _bounce(
             base,
-            is_bounce=True,
-            kind=ReportKind.ARF,
-            engine="ARF",
-            recipients=recipients,
+            ReportKind.ARF,
+            "ARF",
+            recipients,
             reporting_mta=feedback.reporting_mta,
         )
     ses = parse_ses_notification(human) if engine == "AmazonSES" else None
     if ses is not None and ses.recipients:
         link = correlate(mail.headers, "", Headers(ses.headers))
-        return replace(
+        return _bounce(
             base,
-            is_bounce=True,
-            kind=ReportKind.JSON,
-            engine="AmazonSES",
-            recipients=tuple(_ses_recipient(r) for r in ses.recipients),
+            ReportKind.JSON,
+            "AmazonSES",
+            tuple(_ses_recipient(r) for r in ses.recipients),
             reporting_mta=ses.reporting_mta,
             job_id=link.job_id,
             job_id_source=link.source,
@@ -177,12 +176,11 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
             _dsn_recipient(r, report_text, exclude, default, stage, text_first)
             for r in delivery_status.recipients
         )
-        return replace(
+        return _bounce(
             base,
-            is_bounce=True,
-            kind=ReportKind.RFC3464,
-            engine=engine or "RFC3464",
-            recipients=recipients,
+            ReportKind.RFC3464,
+            engine or "RFC3464",
+            recipients,
             reporting_mta=delivery_status.reporting_mta,
             dropped_recipients=_dropped(raw, mail, delivery_status),
         )
@@ -195,26 +193,26 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     if not from_daemon and is_autoreply(mail.headers):
         address = clean_address(mail.headers.get("from"))
         vacation = _recipient(address, "", "", Reason.VACATION, "", report_text.strip(), "")
-        return replace(
-            base,
-            is_bounce=True,
-            kind=ReportKind.AUTOREPLY,
-            engine="RFC3834",
-            recipients=(vacation,),
-        )
+        return _bounce(base, ReportKind.AUTOREPLY, "RFC3834", (vacation,))
     if bounce_like or (engine and (detect_engine(mail.headers, "") or _says_undelivered(human))):
         recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
         # Words ("not delivered", "Returned mail") may lead to a report's recipients, never
         # make one: a mail that names none is a bounce only when it is a report by what it is.
         if recipients and (base.looks_like_report or any(r.address for r in recipients)):
-            return replace(
-                base,
-                is_bounce=True,
-                kind=ReportKind.PLAINTEXT,
-                engine=engine or "unknown",
-                recipients=recipients,
-            )
+            return _bounce(base, ReportKind.PLAINTEXT, engine or "unknown", recipients)
     return base
+
+
+def _bounce(
+    base: BounceReport,
+    kind: ReportKind,
+    engine: str,
+    recipients: tuple[RecipientReport, ...],
+    **found: Any,
+) -> BounceReport:
+    """``base`` as a bounce of ``kind`` read by ``engine``, with its ``recipients`` and
+    whatever else the report said (``found``: more fields of the report)."""
+    return replace(base, is_bounce=True, kind=kind, engine=engine, recipients=recipients, **found)
 
 
 # --- text of the report -----------------------------------------------------------------------
