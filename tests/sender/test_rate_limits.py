@@ -43,6 +43,16 @@ def limit_card(harness: Harness, **limits: int) -> None:
         save_user_settings(session, harness.settings, TENANT, USER, limits, load_presets())
 
 
+def limited_harness(
+    make_harness: MakeHarness, smtp_server: StartServer, **limits: int
+) -> tuple[SmtpServer, Harness]:
+    """A stand-in SMTP server, and a harness sending to it whose user's card has ``limits``."""
+    server = smtp_server()
+    harness = make_harness(server.port)
+    limit_card(harness, **limits)
+    return server, harness
+
+
 def most_in_any_window(times: list[float], window: float) -> int:
     """The most mails that arrived within ``window`` seconds of one another."""
     times = sorted(times)
@@ -69,9 +79,7 @@ def rate_limited_steps(harness: Harness) -> int:
 def test_three_worker_processes_send_at_most_the_limit_in_any_minute(
     make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
 ) -> None:
-    server = smtp_server()
-    harness = make_harness(server.port)
-    limit_card(harness, rate_per_minute=PER_MINUTE)
+    server, harness = limited_harness(make_harness, smtp_server, rate_per_minute=PER_MINUTE)
     jobs = [make_job(to=[f"customer{n}@example.ee"]) for n in range(JOBS)]
     env = {"ERPMAIL_RATE_WINDOW_SCALE": str(SCALE), "ERPMAIL_LOG_LEVEL": "info"}
     names_ = [f"rate-{n}" for n in range(3)]
@@ -127,9 +135,7 @@ def test_three_worker_processes_send_at_most_the_limit_in_any_minute(
 def test_a_restarted_worker_keeps_the_day_s_count(
     make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
 ) -> None:
-    server = smtp_server()
-    harness = make_harness(server.port)
-    limit_card(harness, rate_per_day=3)
+    server, harness = limited_harness(make_harness, smtp_server, rate_per_day=3)
     before = [make_job() for _ in range(3)]
     harness.publish_jobs(before)
     with worker_process(harness, tmp_path, "day-before") as worker:
@@ -160,9 +166,7 @@ def test_a_restarted_worker_keeps_the_day_s_count(
 def test_a_limited_configuration_waits_while_the_others_are_sent_without_a_database_row(
     make_harness: MakeHarness, smtp_server: StartServer
 ) -> None:
-    server = smtp_server()
-    harness = make_harness(server.port)
-    limit_card(harness, rate_per_day=1)
+    server, harness = limited_harness(make_harness, smtp_server, rate_per_day=1)
     seed_user(harness.engine, "JAAN", "jaan@acme.ee")  # no limits
     limited = [make_job() for _ in range(3)]
     free = [make_job(user_code="JAAN") for _ in range(20)]
@@ -186,9 +190,7 @@ def test_a_deferred_job_keeps_its_priority_headers_and_properties(
 ) -> None:
     """A job held back by a rate limit goes to a retry queue as the producer sent it: its
     priority, correlation id, app id and headers; only the expiration is the retry's."""
-    server = smtp_server()
-    harness = make_harness(server.port)
-    limit_card(harness, rate_per_day=1)
+    server, harness = limited_harness(make_harness, smtp_server, rate_per_day=1)
     first, second = make_job(), make_job()
     produced = job_properties(second["job_id"], {"x-producer": "invoicing"})
     produced.priority = 5

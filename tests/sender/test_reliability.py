@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -91,6 +92,19 @@ def worker_process(
         log.close()
 
 
+def publishing(
+    make_harness: MakeHarness,
+    smtp_server: StartServer,
+    jobs: list[dict[str, Any]],
+    behaviour: Behaviour | None = None,
+) -> tuple[SmtpServer, Harness]:
+    """A stand-in SMTP server (``behaviour``), a harness sending to it, ``jobs`` published."""
+    server = smtp_server(behaviour)
+    harness = make_harness(server.port)
+    harness.publish_jobs(jobs)
+    return server, harness
+
+
 def queues_empty(harness: Harness) -> bool:
     retry = [names.retry_queue(delay) for delay in harness.settings.retry_ladder]
     return all(harness.queue_depth(queue) == 0 for queue in [names.SEND_QUEUE, *retry])
@@ -145,10 +159,8 @@ def delivered_report(
 def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_flight(
     make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
 ) -> None:
-    server = smtp_server()
-    harness = make_harness(server.port)
     jobs = [make_job(to=[f"customer{n}@example.ee"]) for n in range(1500)]
-    harness.publish_jobs(jobs)
+    server, harness = publishing(make_harness, smtp_server, jobs)
 
     with worker_process(harness, tmp_path, f"kill-{uuid.uuid4().hex[:8]}") as first:
         wait_for(lambda: server.accepted() >= 500, 300, "500 mails before the kill")
@@ -180,10 +192,8 @@ def test_a_stop_with_a_slow_server_flags_only_the_jobs_that_held_a_connection(
     """Many jobs in flight, few connections: a job is ``sending`` (and, found so after a
     stop, sent again flagged as a possible duplicate) only while its attempt holds one of
     the pool's connections; the others are ``claimed`` and go out once, unflagged."""
-    server = smtp_server(Behaviour(stall_seconds=1.5))
-    harness = make_harness(server.port)
     jobs = [make_job(to=[f"customer{n}@example.ee"]) for n in range(100)]
-    harness.publish_jobs(jobs)
+    server, harness = publishing(make_harness, smtp_server, jobs, Behaviour(stall_seconds=1.5))
 
     def claimed_or_sending() -> int:
         return sum(1 for status in harness.statuses().values() if status in HELD)
@@ -268,10 +278,8 @@ def broker_connections(marker: str) -> list[str]:
 def test_the_worker_reconnects_when_the_broker_closes_its_connection(
     make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
 ) -> None:
-    server = smtp_server()
-    harness = make_harness(server.port)
     jobs = [make_job() for _ in range(1500)]
-    harness.publish_jobs(jobs)
+    server, harness = publishing(make_harness, smtp_server, jobs)
     name = f"brokerclose-{uuid.uuid4().hex[:8]}"
 
     with worker_process(harness, tmp_path, name) as process:
