@@ -1161,6 +1161,49 @@ def test_how_servers_word_the_less_common_causes(words: str, reason: Reason) -> 
     assert classify(None, None, words, command="RCPT") == reason
 
 
+def test_a_status_names_its_registered_cause_only_where_it_can_apply() -> None:
+    # X.7.2 (mailing list expansion) at the greeting: no list was expanded, the host is refused.
+    assert (
+        classify(
+            None,
+            None,
+            "553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred",
+            command="CONNECT",
+        )
+        == Reason.BLOCKED
+    )
+    # X.7.12 is a reply to AUTH; said to RCPT TO the words decide.
+    assert (
+        classify(
+            None, None, "550 5.7.12 Sender was not authenticated by organization", command="RCPT"
+        )
+        == Reason.REJECTED
+    )
+    assert (
+        classify(None, None, "432 4.7.12 A password transition is needed", command="AUTH")
+        == Reason.SECURITYERROR
+    )
+
+
+def test_the_remote_temporary_reply_says_why_retries_ran_out() -> None:
+    # Exim appends its own verdict to the remote's last reply.
+    assert (
+        classify(
+            None,
+            None,
+            "421 4.3.0 Temporary System Problem. Try again later.: retry timeout exceeded",
+        )
+        == Reason.SYSTEMERROR
+    )
+    # A status naming no cause (greylisting, X.2.0) leaves the expiry.
+    assert (
+        classify(
+            None, None, "450 4.2.0 Recipient address rejected: Greylisted: retry timeout exceeded"
+        )
+        == Reason.EXPIRED
+    )
+
+
 EXIM_THREE = """This message was created automatically by mail delivery software.
 
 A message that you sent could not be delivered to one or more of its

@@ -387,6 +387,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # connections a client may open per interval, not the mail's rate).
             "connection rate limit",
             "too many connections",
+            # Sendmail's conncontrol feature: "421 4.3.2 Too many open connections."
+            "too many open connections",
             "too many concurrent",
             "frequency limited",
             "too many simultaneous",
@@ -401,8 +403,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.SPEEDING,
         (
             # Exchange Online NDRs 5.2.121 and 5.2.122: "Recipient's per hour message receive
-            # limit (from specific sender) exceeded".
+            # limit (from specific sender) exceeded"; 432 4.3.2 "STOREDRV.Deliver; recipient
+            # thread limit exceeded" (a mailbox receiving too many messages too quickly).
             "message receive limit",
+            "recipient thread limit",
+            # Postfix smtpd's anvil limits: "450 4.7.1 Error: too much mail from <client>"
+            # (smtpd_client_message_rate_limit), "Error: too many recipients from <client>"
+            # (smtpd_client_recipient_rate_limit).
+            "too much mail from",
+            "too many recipients from",
             "rate limit",
             "ratelimit",
             "rate-limit",

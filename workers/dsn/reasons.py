@@ -110,6 +110,13 @@ LOOSE_STATUS: dict[str, Reason] = {
     "7.9": Reason.SECURITYERROR,
 }
 
+# Codes registered as replies to AUTH (RFC 4954, IANA): X.7.8 "Authentication credentials
+# invalid", X.7.9 "Authentication mechanism is too weak", X.7.11 "Encryption required for
+# requested authentication mechanism", X.7.12 "A password transition is needed". Said to
+# another command they cannot mean that, and the words decide (Exchange Online's "550 5.7.12
+# Sender was not authenticated by organization" answers RCPT TO: a delivery restriction).
+AUTH_REPLY_STATUS = frozenset({"7.8", "7.9", "7.11", "7.12"})
+
 # Causes whose wording is so specific that it overrides even an exact status code.
 WORDING_WINS = frozenset(
     {
@@ -428,6 +435,9 @@ def classify(
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
     replied = find_reply_code(diagnostic)[:1]  # the remote's own reply: "4", "5" or ""
+    stage = (command or smtp_command(diagnostic + " " + context)).upper()
+    if exact and code.split(".", 1)[1] in AUTH_REPLY_STATUS and stage not in ("", "AUTH"):
+        exact = False
     by_text, phrased, said = _wording(diagnostic, context)
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
@@ -447,10 +457,10 @@ def classify(
         by_text == Reason.EXPIRED
         and replied == "4"
         and by_status not in (None, Reason.EXPIRED)
-        and (exact or code[2:4] == "3.")
+        and (exact or by_status == Reason.SYSTEMERROR)
     ):
-        # The remote's temporary reply, with a status naming the trouble (exactly, or the
-        # mail system's, X.3.x), is why retries ran out: the expiry the reporting server
+        # The remote's temporary reply, with a status naming the trouble (exactly, or loosely
+        # the mail system's, X.3.0), is why retries ran out: the expiry the reporting server
         # states (Exim's "retry timeout exceeded", Sendmail's preamble) is its consequence.
         by_text, phrased, said = by_status, True, True
     if exact and by_status is not None and not ((said and by_text in WORDING_WINS) or outright):
@@ -463,13 +473,17 @@ def classify(
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
         reason = None
-    stage = (command or smtp_command(diagnostic + " " + context)).upper()
     if stage in AT_CONNECT_COMMANDS and (
-        reason is None or vague or reason in ADDRESS_CAUSES or reason != by_text
+        reason is None
+        or vague
+        or reason in ADDRESS_CAUSES
+        or reason != by_text
+        or (reason in CONSEQUENCES and replied == "5")
     ):
         # Refused before any address was given: the refusal is about the sending host. A
         # status alone names no other cause there (Yahoo's greeting "553 5.7.2 [TSS09] All
-        # messages from <ip> will be permanently deferred" expands no mailing list, X.7.2).
+        # messages from <ip> will be permanently deferred" expands no mailing list, X.7.2),
+        # nor does a permanent refusal's talk of deferral or network trouble.
         return Reason.BLOCKED
     if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
         return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
