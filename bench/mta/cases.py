@@ -761,13 +761,10 @@ ROUND_8_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_8_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The ninth round: written after the eighth was first scored
-# and before it was read; generated once the rules from the eighth were written.
+# The ninth round (first score 58 of 72 DSNs, after the rules from the eighth), read since to
+# write rules. Written after the eighth was first scored and before it was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_9_CASES: tuple[Case, ...] = (
     # spamdyke's documented refusals (its README's rejection messages), said at RCPT TO.
     Case("spamdyke-no-rdns", "rcpt", "554 Refused. You have no reverse DNS entry.",
          Reason.REQUIREPTR, "spamdyke (DENIED_RDNS_MISSING)"),
@@ -830,11 +827,15 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The tenth round: written from documentation, causes fixed, after the ninth was first
-# scored (58 of 72 DSNs) and before it was read. In no split until the rules from the ninth
-# are written; then it is the unseen split.
+CASES += ROUND_9_CASES
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The tenth round: written after the ninth was first scored
+# and before it was read; generated once the rules from the ninth were written.
 # fmt: off
-HELD_CASES: tuple[Case, ...] = (
+UNSEEN_CASES: tuple[Case, ...] = (
     # NetEase (163.com, 126.com) postmaster's error codes: DT:SPM a spam verdict, HL:ICC too
     # many concurrent connections from the IP; its replies carry the code and a help link.
     Case("netease-spam", "data",
@@ -893,7 +894,7 @@ HELD_CASES: tuple[Case, ...] = (
          Reason.AUTHFAILURE, "Symantec Email Security.cloud (MessageLabs) SPF refusal"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
+ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an

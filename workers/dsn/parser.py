@@ -32,6 +32,7 @@ from workers.dsn.plaintext import (
     returned_headers,
     split_returned,
     unquote,
+    without_reporter_verdicts,
 )
 from workers.dsn.reasons import (
     NO_CAUSE,
@@ -40,6 +41,7 @@ from workers.dsn.reasons import (
     may_show_transcript,
     normalize_text,
     smtp_command,
+    status_reason,
     transcript_command,
 )
 from workers.dsn.report import BounceReport, Reason, RecipientReport, ReportKind
@@ -378,13 +380,14 @@ def _dsn_recipient(
         if whole.startswith(r.diagnostic.strip()[:40]):
             r = replace(r, diagnostic=whole)
     final = r.final_recipient if r.final_recipient != r.address else ""
-    prose = _prose_about(report_text, final, exclude, one_line=line_first) if final else ""
+    evidence = without_reporter_verdicts(report_text)
+    prose = _prose_about(evidence, final, exclude, one_line=line_first) if final else ""
     if not prose:
-        prose = _prose_about(report_text, r.address, exclude, one_line=line_first)
+        prose = _prose_about(evidence, r.address, exclude, one_line=line_first)
     if line_first and prose:
         # The notification line is the error; the Status field is the reporter's own summary.
         r = replace(r, status="", diagnostic=r.diagnostic or prose)
-    transcript = lines_about(report_text, r.address)
+    transcript = lines_about(evidence, r.address)
     if transcript and transcript not in prose:
         prose = f"{prose} {transcript}".strip()
     diagnostic = r.diagnostic
@@ -405,6 +408,16 @@ def _dsn_recipient(
         reason = _cause(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
+        if "<<<" in report_text and find_reply_code(r.diagnostic) and not find_status(r.diagnostic):
+            # A Status field beside a transcript's reply that has no code of its own is the
+            # reporting server's reading of the reply code (Sendmail writes 5.1.1 for any 550
+            # to RCPT TO): it yields to the reply's words naming another cause.
+            by_words = _cause("", reply_code, diagnostic, report_text, prose, None, r.action, stage)
+            if by_words not in NO_CAUSE and by_words not in (
+                status_reason(status)[0],
+                Reason.FILTERED,
+            ):
+                reason = by_words
         reason = _expired_if_retried_out(reason, r.action, status)
         if _local_program(r.diagnostic_type, r.diagnostic) and reason in _LOCAL_PROGRAM_VAGUE:
             # The answer of a local delivery program (pipe, procmail, ...) that names no

@@ -412,6 +412,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # (smtpd_client_recipient_rate_limit).
             "too much mail from",
             "too many recipients from",
+            # Exim's ratelimit ACL, worded as the Exim specification's example: "Sender rate
+            # exceeds <limit> messages per <period>" (the sender's rate, not a refusal of it).
+            "sender rate exceeds",
             "rate limit",
             "ratelimit",
             "rate-limit",
@@ -763,6 +766,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "rfc.5321 from domain",
             "rfc5321 from domain",
             "rfc 5321 from domain",
+            # spamdyke (DENIED_SENDER_NO_MX): "Refused. The domain of your sender address has
+            # no mail exchanger (MX)."
+            "domain of your sender address",
             "sender rejected",
             "sender address rejected",
             "sender denied",
@@ -1140,6 +1146,14 @@ TELLING_PHRASES = (
     "rfc.5321 from domain",
     "rfc5321 from domain",
     "rfc 5321 from domain",
+    # ... and the sender's domain named as such, whatever it lacks (Sendmail's "Domain of
+    # sender address <d> does not exist", spamdyke's "The domain of your sender address has
+    # no mail exchanger"): not the recipient's domain that accepts no mail.
+    "domain of sender address",
+    "domain of your sender address",
+    # A relay refusal named outright beats the remedy it suggests (Sendmail's "Relaying
+    # denied. Proper authentication required.").
+    "relaying denied",
 )
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
@@ -1181,6 +1195,10 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:block|black|deny)[ -]?list",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    # Exchange Online NDR 5.7.511: "Access denied, banned sender[<ip>]": the sending IP is
+    # banned (the "banned sender" of NDRs 5.7.502/5.7.503 names no address and is the
+    # account's ban).
+    (Reason.BLOCKED, r"banned sender ?\[[0-9a-f:.]{2,45}\]"),
     # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
     # a terminated connection or session
     (

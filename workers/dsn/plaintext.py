@@ -233,6 +233,23 @@ def _answers_to(text: str, address: str) -> str:
     )
 
 
+# Sendmail's own verdict on a refusal its transcript shows: after the remote's reply
+# ("<<< 550 ...") it writes "<code> <status> <address>... <text>" derived from the reply code
+# alone ("550 5.1.1 anna@example.org... User unknown" for any 550 to RCPT TO).
+_REPORTER_VERDICT_RE = re.compile(
+    r"^(\s{0,4}<<<[^\n]{0,998}\n)[45]\d\d [245]\.\d{1,3}\.\d{1,3} [^\n]{1,300}\.\.\. [^\n]{0,200}$",
+    re.MULTILINE,
+)
+
+
+def without_reporter_verdicts(report: str) -> str:
+    """``report`` without the verdicts a reporting server derives from a remote reply its
+    transcript shows: the reply is the evidence, the verdict only its reading."""
+    if "<<<" not in report:
+        return report
+    return _REPORTER_VERDICT_RE.sub(r"\1", report[:MAX_SCAN_CHARS])
+
+
 def _last_reply(text: str) -> str:
     found = list(_TRANSCRIPT_REPLY_RE.finditer(text))
     if not found:
