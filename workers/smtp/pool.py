@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import socket
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -252,8 +253,7 @@ class SmtpPool:
     async def _connect(self) -> Connection:
         self._stats.connects += 1
         options = smtp_client_options(self.endpoint, self._cafile)
-        if self._local_hostname:
-            options["local_hostname"] = self._local_hostname
+        options["local_hostname"] = self._local_hostname or await _this_host()
         smtp = aiosmtplib.SMTP(**options)
         try:
             await smtp.connect()
@@ -293,6 +293,18 @@ class SmtpPool:
         while self._idle:
             self._open_count -= 1
             await _close(self._idle.pop())
+
+
+_this_host_name: str | None = None
+
+
+async def _this_host() -> str:
+    """The name EHLO gives when none is configured: aiosmtplib's default (the host's fully
+    qualified name), looked up once per process instead of in a thread per connection."""
+    global _this_host_name
+    if _this_host_name is None:
+        _this_host_name = await asyncio.to_thread(socket.getfqdn)
+    return _this_host_name
 
 
 def _average(average: float | None, value: float) -> float:
