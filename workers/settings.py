@@ -74,8 +74,10 @@ class Settings:
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
     # sender worker
-    sender_prefetch: int = 200
-    sender_concurrency: int = 100
+    sender_prefetch: int = 600
+    # enough jobs at once that the mails of warm connections go while other users'
+    # connections are opened (a handshake and a login are several round trips)
+    sender_concurrency: int = 300
     smtp_pool_size: int = 10
     send_shards: int = 0  # 0: one queue, competing consumers; else jobs routed by user
     retry_max_age_seconds: int = 3 * 24 * 3600
