@@ -29,7 +29,7 @@ def is_feedback(mail: Mail) -> bool:
     if any(part.content_type == FEEDBACK_TYPE for part in mail.parts):
         return True
     sender = mail.headers.get("from").lower()
-    return any(marker in sender for marker in _COMPLAINT_SENDERS) and any(
+    return any(map(sender.__contains__, _COMPLAINT_SENDERS)) and any(
         name in mail.returned_headers for name in _COMPLAINT_RECIPIENT_HEADERS
     )
 

@@ -50,4 +50,4 @@ def is_autoreply(headers: Headers) -> bool:
     if headers.get("precedence").lower() in ("auto_reply", "auto-reply"):
         return True
     subject = headers.get("subject").lower()
-    return any(marker in subject for marker in _SUBJECT_MARKERS)
+    return any(map(subject.__contains__, _SUBJECT_MARKERS))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeGuard
 
@@ -48,25 +48,38 @@ RETURNED_TYPES = frozenset(
 class Headers:
     """Header fields in order; names compare case-insensitively; values unfolded and decoded."""
 
-    __slots__ = ("_first", "_items")
+    __slots__ = ("_cleaned", "_first", "_items")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._items = [(name.strip().lower(), _clean_value(value)) for name, value in items]
+        # Values are unfolded and decoded when asked for (once each): most fields of a bounce
+        # (Received, DKIM-Signature, the returned message's) are never read.
+        self._items = [(name.strip().lower(), value) for name, value in items]
         # Each name's first value, looked up directly: a report's code asks for many fields,
         # most of them absent.
         self._first = dict(reversed(self._items))
+        self._cleaned: dict[str, str] = {}
 
     def get(self, name: str, default: str = "") -> str:
-        return self._first.get(name.lower(), default)
+        name = name.lower()
+        raw = self._first.get(name)
+        if raw is None:  # most fields asked for are absent
+            return default
+        value = self._cleaned.get(name)
+        if value is None:
+            value = self._cleaned[name] = _clean_value(raw)
+        return value
 
     def get_all(self, name: str) -> list[str]:
         name = name.lower()
         if name not in self._first:
             return []
-        return [value for key, value in self._items if key == name]
+        return [_clean_value(value) for key, value in self._items if key == name]
 
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._items)
+    def items(self, keep: Callable[[str], bool] | None = None) -> list[tuple[str, str]]:
+        """The fields in order (those whose name ``keep`` accepts)."""
+        return [
+            (name, _clean_value(value)) for name, value in self._items if keep is None or keep(name)
+        ]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name.lower() in self._first

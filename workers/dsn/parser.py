@@ -255,19 +255,19 @@ def _embedded_delivery_status(report_text: str) -> DeliveryStatus | None:
 
 def _looks_like_bounce(headers: Headers) -> bool:
     subject = headers.get("subject").lower()
-    return _from_mail_system(headers) or any(m in subject for m in BOUNCE_SUBJECTS)
+    return _from_mail_system(headers) or any(map(subject.__contains__, BOUNCE_SUBJECTS))
 
 
 def _says_undelivered(text: str) -> bool:
     """The text says a message was not delivered: a server's marker in the body (a product
     name, a web address) tells who wrote a report only in a mail that is one."""
     lowered = text[:BODY_SCAN_CHARS].lower()
-    return any(phrase in lowered for phrase in UNDELIVERED_PHRASES)
+    return any(map(lowered.__contains__, UNDELIVERED_PHRASES))
 
 
 def _from_mail_system(headers: Headers) -> bool:
     sender = headers.get("from").lower()
-    return any(m in sender for m in BOUNCE_SENDERS)
+    return any(map(sender.__contains__, BOUNCE_SENDERS))
 
 
 def _is_report(mail: Mail) -> bool:
@@ -334,7 +334,7 @@ def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
 def _retried_out(text: str) -> bool:
     """The server gave up after temporary errors: the last error was a temporary one."""
     lowered = text.lower()
-    return any(phrase in lowered for phrase in RETRIED_OUT_PHRASES)
+    return any(map(lowered.__contains__, RETRIED_OUT_PHRASES))
 
 
 def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
@@ -347,12 +347,12 @@ def last_error_temporary(diagnostic: str, reply_code: str) -> bool:
     if reply_code.startswith("4") or failure_status(diagnostic).startswith("4"):
         return True
     lowered = diagnostic.lower()
-    return _retried_out(lowered) or any(w in lowered for w in TEMPORARY_ERROR_WORDS)
+    return _retried_out(lowered) or any(map(lowered.__contains__, TEMPORARY_ERROR_WORDS))
 
 
 def is_temporary(text: str) -> bool:
     lowered = text.lower()
-    return any(phrase in lowered for phrase in TEMPORARY_PHRASES)
+    return any(map(lowered.__contains__, TEMPORARY_PHRASES))
 
 
 # --- recipients -------------------------------------------------------------------------------

@@ -1175,8 +1175,10 @@ DEFINITE_EXPIRY = (
 
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 PATTERNS: tuple[tuple[Reason, str], ...] = (
-    # "virus" as a word: not a product name such as "VirusWall" that signs a report.
-    (Reason.VIRUSDETECTED, r"(?<![a-z])virus(?:es)?(?![a-z])"),
+    # "virus" as a word: not a product name such as "VirusWall" that signs a report. (The
+    # letter before it is checked after the word: a pattern that starts with a word is
+    # looked for as that word, one that starts with a look-behind at every position.)
+    (Reason.VIRUSDETECTED, r"virus(?<![a-z]virus)(?:es)?(?![a-z])"),
     (Reason.EXPIRED, r"failed \d{1,4} attempts"),
     (Reason.EXPIRED, r"(?:in|for|after) \d{1,5} (?:minutes|hours|days)"),
     (Reason.MAILBOXFULL, r"quota (?:of|for) \S{1,80} (?:is )?(?:exceeded|full)"),

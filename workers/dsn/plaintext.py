@@ -88,7 +88,7 @@ def split_returned(text: str) -> tuple[str, str]:
     """(the report, the returned message) — split at the first returned-message marker."""
     text = text[:MAX_SCAN_CHARS]
     # The words are looked for line by line only in a text that holds one of them.
-    has_words = any(word in text for word in RETURNED_WORDS)
+    has_words = any(map(text.__contains__, RETURNED_WORDS))
     offset = 0
     for line in text.split("\n"):
         key = line.strip(_DECORATION).lower()
@@ -97,7 +97,7 @@ def split_returned(text: str) -> tuple[str, str]:
             or (
                 has_words
                 and len(key) <= _RETURNED_WORDS_MAX_LINE
-                and any(word in key for word in RETURNED_WORDS)
+                and any(map(key.__contains__, RETURNED_WORDS))
             )
         ):
             return text[:offset], text[offset + len(line) + 1 :]
@@ -193,10 +193,16 @@ def _lead(lines: list[str], index: int, anchors: set[int]) -> list[str]:
 
 def lines_about(report: str, address: str) -> str:
     """Lines of ``report`` other than anchors that mention ``address`` (e.g. a transcript)."""
+    text = unquote(report)
+    # Lower-cased whole, line by line alike (no case mapping crosses a line break): most
+    # reports are told at once, the others without lower-casing each line.
+    lowered = text.lower()
+    if address not in lowered:
+        return ""
     hits = [
         line.strip()
-        for line in unquote(report).split("\n")
-        if address in line.lower() and not _ANCHOR_RE.match(line)
+        for line, line_lowered in zip(text.split("\n"), lowered.split("\n"), strict=True)
+        if address in line_lowered and not _ANCHOR_RE.match(line)
     ]
     return " ".join(hits)
 

@@ -10,6 +10,7 @@ mailbox, a virus, ...); a vague status (``5.0.0``, ``5.7.1``) lets the wording d
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from workers.dsn.phrases import (
     AFTER_DATA,
@@ -29,6 +30,7 @@ from workers.dsn.phrases import (
     TELLING_PHRASES,
 )
 from workers.dsn.report import BounceType, Reason
+from workers.dsn.scan import first_held
 from workers.dsn.status import failure_status, find_reply_code, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
@@ -187,12 +189,15 @@ BARE_RANK = 2
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_CURLY_QUOTES = tuple(map(chr, _QUOTES))
 
 
 def normalize_text(text: str) -> str:
     """Lower-case, curly quotes straightened, whitespace collapsed: what phrases match."""
     lowered = text.lower()
-    if not lowered.isascii():  # a curly quote is not ASCII (and an ASCII text is told at once)
+    # A curly quote is not ASCII (an ASCII text is told at once); translating a text
+    # character by character costs more than looking for the four.
+    if not lowered.isascii() and any(map(lowered.__contains__, _CURLY_QUOTES)):
         lowered = lowered.translate(_QUOTES)
     return " ".join(lowered.split())
 
@@ -265,34 +270,39 @@ def _word_index() -> tuple[dict[str, _Filed], _Filed]:
 
 _BY_WORD_START, _UNFILED = _word_index()
 _WORD_STARTS = frozenset(_BY_WORD_START)
+_WORD_START = itemgetter(slice(_PREFIX))
+_UNFILED_PHRASES = tuple(phrase for _, phrase in _UNFILED)
+_UNFILED_PLACES = tuple(place for place, _ in _UNFILED)
 
 
 def _best_phrase(needle: str) -> int | None:
     """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``. Each list
     is in rank order: it is tried up to its first phrase found, or to the best found so far."""
     best = len(_BY_RANK)
-    for start in {word[:_PREFIX] for word in needle.split(" ")} & _WORD_STARTS:
+    # (the lists' order does not matter: each gives its best phrase below the best so far)
+    for start in _WORD_STARTS.intersection(map(_WORD_START, needle.split(" "))):
         for place, phrase in _BY_WORD_START[start]:
             if place >= best:
                 break
             if phrase in needle:
                 best = place
                 break
-    for place, phrase in _UNFILED:
-        if place >= best:
-            break
-        if phrase in needle:
-            return place
+    best = first_held(needle, _UNFILED_PHRASES, _UNFILED_PLACES, best)
     return best if best < len(_BY_RANK) else None
 
 
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     """The cause named by the wording of ``text``: the most telling tier, then the longest
     phrase (the most specific), then table order; broad words only when ``fallback``."""
-    needle = normalize_text(text)
+    return _phrase_cause(normalize_text(text), fallback)
+
+
+def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
+    """``match_phrases`` of a text already normalized (``normalize_text``)."""
+    framed = False
     for framing in FRAMING:
         if framing in needle:
-            needle = needle.replace(framing, " ")
+            needle, framed = needle.replace(framing, " "), True
     if not needle:
         return None
     best: Reason | None = None
@@ -306,22 +316,27 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
             best, best_rank = reason, _rank(reason, len(found.group(0)))
+    if framed:  # the broad words read it normalized: a framing taken out left its spaces
+        needle = normalize_text(needle)
     if best_rank[0] == BARE_RANK:
         # A bare refusal ("message rejected") counts only when no word names a cause:
         # "Message rejected under suspicion of SPAM;" is spam whatever its punctuation. Such
         # a word is a broad one: without ``fallback`` no phrase named the cause.
-        named = broad_words(needle)
+        named = _broad_cause(needle)
         if named is not None:
             return named if fallback else None
     if best is not None or not fallback:
         return best
-    return broad_words(needle)
+    return _broad_cause(needle)
 
 
 def broad_words(text: str) -> Reason | None:
-    needle = normalize_text(text)
+    return _broad_cause(normalize_text(text))
+
+
+def _broad_cause(needle: str) -> Reason | None:
     for reason, words in FALLBACK:
-        if any(word in needle for word in words):
+        if any(map(needle.__contains__, words)):
             return reason
     return None
 
@@ -359,8 +374,8 @@ def transcript_command(lowered: str) -> str:
     refusal answering: the last command sent before the first permanent refusal (else the
     first temporary one). A refusal before any command of its connection answered the
     greeting: ``CONNECT``. ``""`` when the text has no transcript with commands."""
-    if not may_show_transcript(lowered):
-        return ""
+    if ">>>" not in lowered and "<<<" not in lowered and "talking" not in lowered:
+        return ""  # (may_show_transcript, of a text already lower-cased)
     last = ""
     # A reply is placed only where the transcript logs what was sent: after a command, or
     # at the start of a connection ("while talking to host:" then the greeting's reply).
@@ -382,38 +397,43 @@ def transcript_command(lowered: str) -> str:
 def smtp_command(text: str) -> str:
     """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``,
     ``CONNECT`` (the greeting or HELO/EHLO) or ``""``."""
-    lowered = normalize_text(text)
+    return _command_said(normalize_text(text))
+
+
+def _command_said(lowered: str) -> str:
+    """``smtp_command`` of a text already normalized."""
     in_transcript = transcript_command(lowered)
     if in_transcript:
         return in_transcript
-    if any(marker in lowered for marker in AFTER_DATA):
+    if any(map(lowered.__contains__, AFTER_DATA)):
         return "DATA"
-    if any(marker in lowered for marker in AFTER_MAIL_FROM):
+    if any(map(lowered.__contains__, AFTER_MAIL_FROM)):
         return "MAIL"
-    if any(marker in lowered for marker in AFTER_RCPT_TO):
+    if any(map(lowered.__contains__, AFTER_RCPT_TO)):
         return "RCPT"
-    if any(marker in lowered for marker in AT_CONNECT):
+    if any(map(lowered.__contains__, AT_CONNECT)):
         return "CONNECT"
     return ""
 
 
-def _wording(diagnostic: str, context: str) -> tuple[Reason | None, bool, bool]:
-    """The diagnostic's own phrases; the context's when those name no cause (or only a
-    consequence); broad words last. With it: whether a phrase (not a broad word) named it,
-    and whether the diagnostic itself (not the context) did."""
-    own = match_phrases(diagnostic, fallback=False)
-    if context and (own is None or own in CONSEQUENCES):
-        around = match_phrases(context, fallback=False)
-        if around is not None and (
-            own is None or around not in CONSEQUENCES or own == Reason.EXPIRED
+def _wording(needle: str, around: str) -> tuple[Reason | None, bool, bool]:
+    """The diagnostic's own phrases (``needle``, normalized); the context's (``around``)
+    when those name no cause (or only a consequence); broad words last. With it: whether a
+    phrase (not a broad word) named it, and whether the diagnostic itself (not the context)
+    did."""
+    own = _phrase_cause(needle, fallback=False)
+    if around and (own is None or own in CONSEQUENCES):
+        theirs = _phrase_cause(around, fallback=False)
+        if theirs is not None and (
+            own is None or theirs not in CONSEQUENCES or own == Reason.EXPIRED
         ):
-            return around, True, False
+            return theirs, True, False
     if own is not None:
         return own, True, True
-    broad = broad_words(diagnostic)
+    broad = _broad_cause(needle)
     if broad is not None:
         return broad, False, True
-    return (broad_words(context) if context else None), False, False
+    return (_broad_cause(around) if around else None), False, False
 
 
 def classify(
@@ -435,16 +455,20 @@ def classify(
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
     replied = find_reply_code(diagnostic)[:1]  # the remote's own reply: "4", "5" or ""
-    stage = (command or smtp_command(diagnostic + " " + context)).upper()
+    # The texts as the phrases are written, normalized once for every table below.
+    needle = normalize_text(diagnostic)
+    around = normalize_text(context) if context else ""
+    # (normalize_text(diagnostic + " " + context) is the two needles joined)
+    stage = (command or _command_said(" ".join(t for t in (needle, around) if t))).upper()
     if exact and code.split(".", 1)[1] in AUTH_REPLY_STATUS and stage not in ("", "AUTH"):
         exact = False
-    by_text, phrased, said = _wording(diagnostic, context)
+    by_text, phrased, said = _wording(needle, around)
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
     # A defect named outright (a temporary look-up failure, a duplicate header) outweighs
     # a code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host
     # not found, try again" is no unknown user.
-    outright = said and by_text is not None and _names_defect_outright(diagnostic)
+    outright = said and by_text is not None and _names_defect_outright(needle)
     if (
         exact
         and by_status in STATUS_YIELDS
@@ -487,7 +511,7 @@ def classify(
         return Reason.BLOCKED
     if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
         return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
-    if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(normalize_text(diagnostic)):
+    if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(needle):
         return Reason.FILTERED
     if reason == Reason.CONTENTERROR and code[1:3] == ".7" and code[3:4] == ".":
         # A defect of the content refused under a security or policy code (RFC 3463 X.7.x,
@@ -497,7 +521,7 @@ def classify(
     if reason is None:
         # Words that name no cause: undetermined; no words at all (or only the fields of the
         # returned message: To, Subject, Date, ...): a bounce on hold.
-        return Reason.UNDEFINED if _says_something(diagnostic) else Reason.ONHOLD
+        return Reason.UNDEFINED if _says_something(needle) else Reason.ONHOLD
     if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
         return Reason.REJECTED
     if reason == Reason.HOSTUNKNOWN and code.startswith("4"):
@@ -508,8 +532,8 @@ def classify(
         reason == Reason.USERUNKNOWN
         and not stage.startswith("RCPT")
         and not (exact and by_status == Reason.USERUNKNOWN)
-        and _generic_userunknown(diagnostic)
-        and not _definite_userunknown(normalize_text(diagnostic))
+        and _generic_userunknown(needle)
+        and not _definite_userunknown(needle)
     ):
         # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
         # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
@@ -523,10 +547,9 @@ _FIELD_LABEL_RE = re.compile(
 )
 
 
-def _says_something(diagnostic: str) -> bool:
-    """Whether a diagnostic has words of its own: not empty, and not only a list of the
-    returned message's fields ("Your message  To: ...  Subject: ...  Date: ...")."""
-    needle = normalize_text(diagnostic)
+def _says_something(needle: str) -> bool:
+    """Whether a diagnostic (normalized) has words of its own: not empty, and not only a list
+    of the returned message's fields ("Your message  To: ...  Subject: ...  Date: ...")."""
     if not needle:
         return False
     first = _FIELD_LABEL_RE.search(needle)
@@ -536,18 +559,18 @@ def _says_something(diagnostic: str) -> bool:
     return lead not in ("", "your message")
 
 
-def _names_defect_outright(diagnostic: str) -> bool:
-    needle = normalize_text(diagnostic)
-    return any(phrase in needle for phrase in TELLING_PHRASES)
+def _names_defect_outright(needle: str) -> bool:
+    return any(map(needle.__contains__, TELLING_PHRASES))
 
 
 def _definite_userunknown(needle: str) -> bool:
-    return any(p in needle for p in DEFINITE_USERUNKNOWN) or bool(_NAMED_UNKNOWN_RE.search(needle))
+    return any(map(needle.__contains__, DEFINITE_USERUNKNOWN)) or bool(
+        _NAMED_UNKNOWN_RE.search(needle)
+    )
 
 
-def _generic_userunknown(text: str) -> bool:
-    needle = normalize_text(text)
-    return any(phrase in needle for phrase in GENERIC_USERUNKNOWN)
+def _generic_userunknown(needle: str) -> bool:
+    return any(map(needle.__contains__, GENERIC_USERUNKNOWN))
 
 
 def bounce_type(

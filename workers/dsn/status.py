@@ -7,13 +7,16 @@ import re
 
 from workers.dsn.report import Reason
 
-# Bounded quantifiers only: nothing here can backtrack badly.
-_STATUS_RE = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
+# Bounded quantifiers only: nothing here can backtrack badly. What may not stand before a
+# code is checked just after its first digit ("[245](?<![\d.][245])" rather than
+# "(?<![\d.])[245]"): a pattern that starts with a look-behind is tried at every position of
+# the text, one that starts with a digit only where that digit is.
+_STATUS_RE = re.compile(r"([245])(?<![\d.][245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)")
 _REPLY_RE = re.compile(
-    r"(?<![\d.\-/:])([245][0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))"
+    r"([245](?<![\d.\-/:][245])[0-5]\d)(?:[ \-](?=\S)|\s{0,8}$|\s{1,8}(?=#?[245]\.\d))"
 )
 _AFTER_REPLY_RE = re.compile(
-    r"(?<![\d.])[245]\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)"
+    r"[245](?<![\d.][245])\d\d[ \-]['\"]?#?([245])\.(\d{1,3})\.(\d{1,3})(?!\d)(?!\.\d)"
 )
 _REPLY_START_RE = re.compile(r"^\s*[\"(<\[]?([245][0-5]\d)(?![\d.])")
 # qmail-smtpd's replies carry their enhanced code last, "(#5.3.4)": the remote's own code.

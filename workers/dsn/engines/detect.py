@@ -4,29 +4,34 @@ from __future__ import annotations
 
 from workers.dsn.engines.table import ENGINES, EngineMarkers
 from workers.dsn.mime import Headers
+from workers.dsn.scan import first_held
 
-_MARKER_HEADERS = (
-    "x-mailer",
-    "x-ms-exchange-organization-authas",
-    "x-ms-embedded-report",
-    "x-ses-outgoing",
-    "x-amz-sns-message-id",
-    "x-nai-header",
-    "x-mx-bounce",
-    "x-ml-name",
-    "x-mlserver",
-    "x-powermta-version",
-    "x-sendgrid-eid",
-    "x-microsoft-antispam",
+_MARKER_HEADERS = frozenset(
+    {
+        "x-mailer",
+        "x-ms-exchange-organization-authas",
+        "x-ms-embedded-report",
+        "x-ses-outgoing",
+        "x-amz-sns-message-id",
+        "x-nai-header",
+        "x-mx-bounce",
+        "x-ml-name",
+        "x-mlserver",
+        "x-powermta-version",
+        "x-sendgrid-eid",
+        "x-microsoft-antispam",
+    }
 )
 BODY_SCAN_CHARS = 16 * 1024
 
 
-def _markers(part: str) -> tuple[tuple[str, int], ...]:
-    """Every marker of one kind (``sender``, ``subject``, ...) with its engine's place."""
-    return tuple(
+def _markers(part: str) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Every marker of one kind (``sender``, ``subject``, ...) and its engine's place, in
+    the table's order."""
+    pairs = [
         (marker, place) for place, engine in enumerate(ENGINES) for marker in getattr(engine, part)
-    )
+    ]
+    return tuple(marker for marker, _ in pairs), tuple(place for _, place in pairs)
 
 
 _SENDER, _SUBJECT, _HEADERS, _BODY = (
@@ -34,15 +39,14 @@ _SENDER, _SUBJECT, _HEADERS, _BODY = (
 )
 
 
-def _first(markers: tuple[tuple[str, int], ...], text: str, best: int) -> int:
+def _first(markers: tuple[tuple[str, ...], tuple[int, ...]], text: str, best: int) -> int:
     """The first place (below ``best``) of an engine whose marker is in ``text``: the
     markers come in the table's order, so the first one found is the answer."""
-    for marker, place in markers:
-        if place >= best:
-            break
-        if marker in text:
-            return place
-    return best
+    return first_held(text, markers[0], markers[1], best)
+
+
+def _is_marker_header(name: str) -> bool:
+    return name in _MARKER_HEADERS or name.startswith("x-ms-exchange-")
 
 
 def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
@@ -50,9 +54,7 @@ def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
     first engine of the table with a marker in the sender, the subject, the marker headers
     or the body."""
     header_text = "\n".join(
-        f"{name}: {value}".lower()
-        for name, value in headers.items()
-        if name in _MARKER_HEADERS or name.startswith("x-ms-exchange-")
+        f"{name}: {value}".lower() for name, value in headers.items(_is_marker_header)
     )
     best = _first(_SENDER, headers.get("from").lower(), len(ENGINES))
     best = _first(_SUBJECT, headers.get("subject").lower(), best)
