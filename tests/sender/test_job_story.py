@@ -11,13 +11,14 @@ from click.testing import CliRunner
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from schemas.tables import MailMessage
+from schemas.tables import JobHistory, JobStep, MailMessage, MailStatus
 from schemas.values import utc_now
 from tests.events import hard_bounce
 from tests.jobs import make_job
 from tests.sender.harness import TENANT, Harness
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.cli.main import cli
+from workers.job.story import read_story, timeline
 from workers.store.events import record_events
 from workers.store.suppressions import suppress
 
@@ -113,3 +114,54 @@ def test_job_show_says_when_there_is_no_such_job_or_several(
     assert "is the start of several job ids" in ambiguous.output
     found = CliRunner().invoke(cli, ["job", "show", "3cfda759-2", "--json"])
     assert json.loads(found.stdout)["job"]["job_id"].endswith("00000000000a")
+
+
+def test_a_sending_is_told_once_whether_its_row_or_a_history_row_says_it(engine: Engine) -> None:
+    """The sender no longer writes a ``sent`` history row (the job's row says it); a job sent
+    by an older sender has one, and its story still tells the sending once."""
+    sent_at = utc_now()
+    with Session(engine) as session:
+        for job_id in (
+            "5e1d0000-0000-4000-8000-000000000001",
+            "5e1d0000-0000-4000-8000-000000000002",
+        ):
+            session.add(
+                MailMessage(
+                    job_id=job_id,
+                    tenant=TENANT,
+                    user_code="MARI",
+                    kind="invoice",
+                    status=MailStatus.SENT,
+                    attempts=2,
+                    replayed=1,
+                    smtp_response="250 2.0.0 queued",
+                    sent_at=sent_at,
+                )
+            )
+        session.add(
+            JobHistory(
+                job_id="5e1d0000-0000-4000-8000-000000000002",
+                at=sent_at,
+                step=JobStep.SENT,
+                attempt=2,
+                replay=1,
+                smtp_response="250 2.0.0 queued",
+            )
+        )
+        session.commit()
+        for job_id in (
+            "5e1d0000-0000-4000-8000-000000000001",
+            "5e1d0000-0000-4000-8000-000000000002",
+        ):
+            sent = [
+                (step.at, step.summary, step.detail)
+                for step in timeline(read_story(session, job_id))
+                if step.what == "sent"
+            ]
+            assert sent == [
+                (
+                    sent_at,
+                    "attempt 2 of replay 1 sent: 250 2.0.0 queued",
+                    {"attempt": 2, "replay": 1, "smtp_response": "250 2.0.0 queued"},
+                )
+            ]

@@ -110,3 +110,26 @@ def test_urgent_work_does_not_wait_for_the_batch_to_fill(tmp_path: Path) -> None
     engine.dispose()
     assert patient >= 5.0
     assert urgent < 2.5
+
+
+def test_a_hurry_for_work_already_taken_does_not_cut_the_next_linger(tmp_path: Path) -> None:
+    """An attempt hurries its mark although a running batch already holds it: the next
+    batch, of other work, still lingers for company (a stale hurry made every batch small).
+    The linger is long enough that no loaded machine could blur the two."""
+    engine = make_engine(_setup(tmp_path))
+    committer = GroupCommitter(engine, linger=3.0)
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        await committer.submit(insert_names, "urgent", urgent=True)
+        committer.hurry()  # what it hurries was committed with the batch above
+        started = loop.time()
+        await committer.submit(insert_names, "patient")
+        return loop.time() - started
+
+    try:
+        patient = asyncio.run(main())
+    finally:
+        committer.close()
+    engine.dispose()
+    assert patient >= 3.0

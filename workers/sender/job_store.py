@@ -379,6 +379,15 @@ _HOLDING = (
 )
 
 
+_MARK_SENDING = (
+    update(_TABLE)
+    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+    .values(
+        status=MailStatus.SENDING, sending_started_at=bindparam("now"), updated_at=bindparam("now")
+    )
+)
+
+
 def _still_claimed(connection: Connection, holds: list[Hold]) -> list[bool]:
     """Whether each job's row still bears the hold's mark (locked till commit)."""
     rows = connection.execute(_HOLDING, {"job_ids": [hold.job_id for hold in holds]})
@@ -394,19 +403,9 @@ def hold_jobs(session: Session, holds: list[Hold]) -> list[Hold | None]:
     connection = session.connection()
     now = utc_now()
     held = _still_claimed(connection, holds)
-    marked = [
-        {
-            "b_job_id": hold.job_id,
-            "status": MailStatus.SENDING,
-            "sending_started_at": now,
-            "updated_at": now,
-        }
-        for hold, ours in zip(holds, held, strict=True)
-        if ours
-    ]
-    if marked:
-        shape = ("sending_started_at", "status", "updated_at")
-        connection.execute(_update_statement(shape), marked)
+    marked = [hold.job_id for hold, ours in zip(holds, held, strict=True) if ours]
+    if marked:  # one set of values for all: a statement, not a row of parameters each
+        connection.execute(_MARK_SENDING, {"job_ids": marked, "now": now})
     return [
         Hold(hold.job_id, now, MailStatus.SENDING) if ours else None
         for hold, ours in zip(holds, held, strict=True)

@@ -72,6 +72,13 @@ class GroupCommitter:
         self._linger = linger
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._urgent = threading.Event()
+        # Work is taken in the order it was queued: a hurry is stale once all the work queued
+        # before it was taken (an attempt hurries a mark that a running batch already holds),
+        # and must not cut the linger of the next batch. Counts under the lock.
+        self._lock = threading.Lock()
+        self._queued = 0  # work queued so far
+        self._taken = 0  # work taken into batches so far
+        self._hurried_upto = 0  # the work queued before the last hurry
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         self.batches = 0
@@ -83,14 +90,18 @@ class GroupCommitter:
         next batch starts without lingering."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[R] = loop.create_future()
-        self._queue.put(_Work(operation, item, future, loop))
+        with self._lock:
+            self._queue.put(_Work(operation, item, future, loop))
+            self._queued += 1
         if urgent:
             self.hurry()
         return await future
 
     def hurry(self) -> None:
         """Start the next batch without lingering: work already submitted is now urgent."""
-        self._urgent.set()
+        with self._lock:
+            self._hurried_upto = self._queued
+            self._urgent.set()
 
     async def ping(self) -> None:
         """Raise :class:`DatabaseUnavailable` unless the database answers."""
@@ -107,6 +118,9 @@ class GroupCommitter:
                 return
             batch: list[_Work[Any, Any]] = [first]
             stop = False
+            with self._lock:
+                if self._hurried_upto <= self._taken:
+                    self._urgent.clear()  # (stale: what it hurried is in an earlier batch)
             # let more work arrive (fewer, larger transactions) unless urgent work waits;
             # urgent work is queued before it is announced: this batch takes it
             self._urgent.wait(self._linger)
@@ -120,6 +134,8 @@ class GroupCommitter:
                     stop = True
                     break
                 batch.append(more)
+            with self._lock:
+                self._taken += len(batch)
             self._run_batch(batch)
             if stop:
                 return
