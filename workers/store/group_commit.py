@@ -84,10 +84,13 @@ class GroupCommitter:
         self.batches = 0
         self.items = 0
 
-    async def submit(self, operation: BatchOperation[T, R], item: T, urgent: bool = False) -> R:
-        """Run ``operation`` on ``item`` in the next batch; its result once committed.
-        ``urgent``: someone waits on it with a resource in hand (an SMTP connection): the
-        next batch starts without lingering."""
+    def submit(
+        self, operation: BatchOperation[T, R], item: T, urgent: bool = False
+    ) -> asyncio.Future[R]:
+        """Run ``operation`` on ``item`` in the next batch: queued now, the future of its
+        result once committed (to await, or to keep: no task needed, as a job's early mark
+        is kept). Called in the running loop. ``urgent``: someone waits on it with a
+        resource in hand (an SMTP connection): the next batch starts without lingering."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[R] = loop.create_future()
         with self._lock:
@@ -95,7 +98,7 @@ class GroupCommitter:
             self._queued += 1
         if urgent:
             self.hurry()
-        return await future
+        return future
 
     def hurry(self) -> None:
         """Start the next batch without lingering: work already submitted is now urgent."""
