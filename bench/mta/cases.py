@@ -894,7 +894,56 @@ UNSEEN_CASES: tuple[Case, ...] = (
          Reason.AUTHFAILURE, "Symantec Email Security.cloud (MessageLabs) SPF refusal"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES
+
+# The eleventh round: written from documentation, causes fixed, after the tenth was first
+# scored (44 of 56 DSNs) and before it was read. In no split until the rules from the tenth
+# are written; then it is the unseen split.
+# fmt: off
+HELD_CASES: tuple[Case, ...] = (
+    # Interia (poczta.interia.pl help: "Dlaczego wiadomość nie została dostarczona?").
+    Case("interia-account", "rcpt", "550 5.1.1 Account not found",
+         Reason.USERUNKNOWN, "Interia mail help (undelivered mail)"),
+    Case("interia-unwanted", "rcpt", "550 5.7.1 Recipient doesn't want your mail",
+         Reason.FILTERED, "Interia mail help (the recipient's own block list)"),
+    Case("interia-spf", "rcpt",
+         "550 5.7.0 [SPF] 127.0.0.1 is not allowed to send mail from shop.example",
+         Reason.AUTHFAILURE, "Interia mail help (SPF)"),
+    # qmail's chkuser patch as a hosting provider documents its replies (wiki.aspone.cz).
+    Case("chkuser-full", "rcpt",
+         "552 5.1.1 5.2.2 sorry, final recipient mailbox is full (chkuser)",
+         Reason.MAILBOXFULL, "qmail chkuser (hosting provider's list of refusals)"),
+    Case("chkuser-spam", "data", "552 5.2.0 0biL1i00V1cmcpM01biL4w spam detected",
+         Reason.SPAMDETECTED, "qmail filter (hosting provider's list of refusals)"),
+    # Coremail's refusals (its support pages list them by their wording).
+    Case("coremail-suspended", "rcpt", "550 User suspended: <rcpt>",
+         Reason.SUSPEND, "Coremail support (User suspended)"),
+    Case("coremail-ip-rejected", "rcpt", "554 IP is rejected",
+         Reason.BLOCKED, "Coremail support (IP is rejected)"),
+    Case("coremail-null-sender", "mail",
+         "553 Requested action not taken: NULL sender is not allowed",
+         Reason.REJECTED, "Coremail support (NULL sender is not allowed)"),
+    # smtpf (Barricade MX) replies #122; Baruwa's banned-sender refusal.
+    Case("smtpf-unknown-tld", "rcpt",
+         "550 5.7.1 host mx-out.erpmail.test [127.0.0.1] from unknown TLD #122",
+         Reason.BLOCKED, "smtpf reply list (#122 reject-unknown-tld)"),
+    Case("baruwa-banned-ip", "rcpt", "550 The sender 127.0.0.1 is banned",
+         Reason.BLOCKED, "Baruwa (banned senders list, by IP)"),
+    # A relay service's documented responses (iridis mailRelay: HST-RTE, MSG-RFC, MSG-EXT).
+    Case("relay-hourly-rate", "defer", "450 HST-RTE Hourly send rate exceeded, retry later.",
+         Reason.SPEEDING, "iridis mailRelay response codes (HST-RTE)"),
+    Case("relay-not-rfc2822", "data",
+         "550 MSG-RFC Your message does not conform to RFC2822 standard",
+         Reason.NOTCOMPLIANTRFC, "iridis mailRelay response codes (MSG-RFC)"),
+    Case("relay-file-extension", "data",
+         "550 MSG-EXT Blacklisted high risk file extension detected (exe)",
+         Reason.POLICYVIOLATION, "iridis mailRelay response codes (MSG-EXT)"),
+    # Spambrella's SMTP discovery: a recipient marked invalid.
+    Case("spambrella-invalid", "rcpt",
+         "550 5.7.1 <rcpt>: Recipient address rejected: User email address is marked as"
+         " invalid", Reason.USERUNKNOWN, "Spambrella email delivery error codes"),
+)
+# fmt: on
+ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an
