@@ -829,13 +829,10 @@ ROUND_9_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_9_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The tenth round: written after the ninth was first scored
-# and before it was read; generated once the rules from the ninth were written.
+# The tenth round (first score 44 of 56 DSNs, after the rules from the ninth), read since to
+# write rules. Written after the ninth was first scored and before it was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_10_CASES: tuple[Case, ...] = (
     # NetEase (163.com, 126.com) postmaster's error codes: DT:SPM a spam verdict, HL:ICC too
     # many concurrent connections from the IP; its replies carry the code and a help link.
     Case("netease-spam", "data",
@@ -895,11 +892,15 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The eleventh round: written from documentation, causes fixed, after the tenth was first
-# scored (44 of 56 DSNs) and before it was read. In no split until the rules from the tenth
-# are written; then it is the unseen split.
+CASES += ROUND_10_CASES
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The eleventh round: written after the tenth was first scored
+# and before it was read; generated once the rules from the tenth were written.
 # fmt: off
-HELD_CASES: tuple[Case, ...] = (
+UNSEEN_CASES: tuple[Case, ...] = (
     # Interia (poczta.interia.pl help: "Dlaczego wiadomość nie została dostarczona?").
     Case("interia-account", "rcpt", "550 5.1.1 Account not found",
          Reason.USERUNKNOWN, "Interia mail help (undelivered mail)"),
@@ -943,7 +944,7 @@ HELD_CASES: tuple[Case, ...] = (
          " invalid", Reason.USERUNKNOWN, "Spambrella email delivery error codes"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
+ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an

@@ -193,6 +193,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.AUTHFAILURE,
         (
+            # Gmail, "Gmail SMTP errors and codes": "421 4.7.27 Your email has been rate limited
+            # because SPF authentication didn't pass", 4.7.30 "... DKIM authentication didn't
+            # pass" (the failed check is the cause, the rate limit its penalty).
+            "authentication didn't pass",
+            "authentication did not pass",
             "spf check failed",
             "spf validation",
             "spf fail",
@@ -249,6 +254,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.BLOCKED,
         (
+            # NetEase (163.com, 126.com) postmaster's error codes, which its replies carry
+            # with a help link and no words: DT:RBL the IP on a block list, HL:REP, HL:MEP the
+            # IP held back for its conduct (unknown recipients, forged senders).
+            "dt:rbl",
+            "hl:rep",
+            "hl:mep",
             # Gmail, "Gmail SMTP errors and codes": "421 4.7.0 IP not in whitelist for RCPT
             # domain, closing connection."
             "not in whitelist",
@@ -334,6 +345,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.SPAMDETECTED,
         (
+            # NetEase: DT:SPM, the content judged spam.
+            "dt:spm",
             # Zoho Mail, "SMTP error codes": "550 5.7.1 Email rejected per SPAM policy" (the
             # spam verdict, not a policy the message broke).
             "per spam policy",
@@ -386,6 +399,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Sendmail's ratecontrol feature: "421 4.3.2 Connection rate limit exceeded." (the
             # connections a client may open per interval, not the mail's rate).
             "connection rate limit",
+            # NetEase: HL:ICC, too many concurrent connections from the IP.
+            "hl:icc",
             "too many connections",
             # Sendmail's conncontrol feature: "421 4.3.2 Too many open connections."
             "too many open connections",
@@ -406,6 +421,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # limit (from specific sender) exceeded"; 432 4.3.2 "STOREDRV.Deliver; recipient
             # thread limit exceeded" (a mailbox receiving too many messages too quickly).
             "message receive limit",
+            # NetEase: HL:IFC, too much mail from the IP in a short time; MI:SFQ, from the
+            # sender within fifteen minutes.
+            "hl:ifc",
+            "mi:sfq",
             "recipient thread limit",
             # Postfix smtpd's anvil limits: "450 4.7.1 Error: too much mail from <client>"
             # (smtpd_client_message_rate_limit), "Error: too many recipients from <client>"
@@ -779,6 +798,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "envelope sender",
             "sender verify failed",
             "sender verification",
+            # Exim's sender verification (ACL verify = sender/callout): "451 Could not complete
+            # sender verify callout", "Sender verify failed".
+            "sender verify",
             # GMX postmaster, "Error messages": "550 invalid DNS MX or A/AAAA resource record"
             # (the sender's domain has neither), said to MAIL FROM.
             "invalid dns mx or a/aaaa resource record",

@@ -171,6 +171,10 @@ ADDRESS_CAUSES = frozenset(
         Reason.CONTENTERROR,
         Reason.NOTCOMPLIANTRFC,
         Reason.MESGTOOBIG,
+        # No message was seen at the greeting: Comcast's "554 ... Comcast block for spam" is
+        # the host's block for the spam it sent before.
+        Reason.SPAMDETECTED,
+        Reason.VIRUSDETECTED,
     }
 )
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
@@ -330,11 +334,18 @@ def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
     return _broad_cause(needle)
 
 
+_URL_RE = re.compile(r"(?:https?|ftp)://\S{1,2000}")
+
+
 def broad_words(text: str) -> Reason | None:
     return _broad_cause(normalize_text(text))
 
 
 def _broad_cause(needle: str) -> Reason | None:
+    """The cause a broad word names in a normalized text. A link is no word: NetEase's help
+    link ".../help_spam_16.htm" names no spam."""
+    if "://" in needle:
+        needle = _URL_RE.sub(" ", needle)
     for reason, words in FALLBACK:
         if any(map(needle.__contains__, words)):
             return reason
