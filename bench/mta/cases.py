@@ -944,7 +944,54 @@ UNSEEN_CASES: tuple[Case, ...] = (
          " invalid", Reason.USERUNKNOWN, "Spambrella email delivery error codes"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES
+
+# The twelfth round: written from documentation, causes fixed, after the eleventh was first
+# scored (33 of 56 DSNs) and before it was read. In no split until the rules from the
+# eleventh are written; then it is the unseen split.
+# fmt: off
+HELD_CASES: tuple[Case, ...] = (
+    # Yahoo ("SMTP error codes", help.yahoo.com TS03) and smtp.codes/yahoo's list.
+    Case("yahoo-ts03", "defer",
+         "421 4.7.1 [TS03] All messages from 127.0.0.1 will be permanently deferred; Retrying"
+         " will NOT succeed. See https://postmaster.yahooinc.com/error-codes",
+         Reason.BLOCKED, "Yahoo help (TS03: the IP's mail held back)"),
+    Case("yahoo-internal", "defer", "451 4.3.2 Internal server error",
+         Reason.SYSTEMERROR, "Yahoo SMTP replies (internal server error)"),
+    # A relay service's documented responses (iridis mailRelay: SND-VFY, RPT-VFY, relay).
+    Case("relay-sender-domain", "rcpt", "550 SND-VFY Sender domain does not exist",
+         Reason.REJECTED, "iridis mailRelay response codes (SND-VFY)"),
+    Case("relay-recipient-domain", "rcpt", "550 RPT-VFY Recipient domain does not exist",
+         Reason.HOSTUNKNOWN, "iridis mailRelay response codes (RPT-VFY)"),
+    Case("relay-prohibited", "rcpt", "550 Relay Prohibited",
+         Reason.NORELAYING, "iridis mailRelay response codes (Relay Prohibited)"),
+    # Baruwa's refusals: a banned sender domain, a recipient its check could not verify.
+    Case("baruwa-domain-banned", "rcpt", "550 The domain shop.example is banned",
+         Reason.REJECTED, "Baruwa (banned senders list, by domain)"),
+    Case("baruwa-recipient-verify", "rcpt", "550 Recipient verification failed",
+         Reason.USERUNKNOWN, "Baruwa (recipient verification)"),
+    # Coremail: relaying for local users only.
+    Case("coremail-local-only", "rcpt", "553 Requested action not taken: Local user only",
+         Reason.NORELAYING, "Coremail support (Local user only)"),
+    # Exchange Online NDR 5.7.1: "Unable to relay", "Client was not authenticated".
+    Case("m365-unable-relay", "rcpt", "550 5.7.1 Unable to relay",
+         Reason.NORELAYING, "Exchange Online NDR 5.7.1 (Unable to relay)"),
+    Case("m365-client-auth", "mail", "530 5.7.1 Client was not authenticated",
+         Reason.SECURITYERROR, "Exchange Online NDR 5.7.1 (Client was not authenticated)"),
+    # The standards' own words: IANA X.7.22 (RFC 7372), RFC 3463 X.6.1.
+    Case("iana-dkim-author", "data", "550 5.7.22 No valid author-matched DKIM signature found",
+         Reason.AUTHFAILURE, "IANA enhanced status codes (X.7.22, RFC 7372)"),
+    Case("rfc3463-media", "data", "554 5.6.1 Media not supported",
+         Reason.CONTENTERROR, "RFC 3463 (X.6.1)"),
+    # Postfix reject_rhsbl_sender: the sender's domain on a domain block list.
+    Case("postfix-rhsbl-sender", "rcpt",
+         "554 5.7.1 Service unavailable; Sender address [billing@shop.example] blocked using"
+         " dbl.spamhaus.org", Reason.REJECTED, "Postfix smtpd reject_rhsbl_sender"),
+    # qmail-smtpd's temporary queue failure.
+    Case("qmail-qqt", "defer", "451 qqt failure (#4.3.0)",
+         Reason.SYSTEMERROR, "qmail-smtpd (qqt failure)"),
+)
+# fmt: on
+ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an
