@@ -894,13 +894,10 @@ ROUND_10_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_10_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The eleventh round: written after the tenth was first scored
-# and before it was read; generated once the rules from the tenth were written.
+# The eleventh round (first score 33 of 56 DSNs, after the rules from the tenth), read since
+# to write rules. Written after the tenth was first scored and before it was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_11_CASES: tuple[Case, ...] = (
     # Interia (poczta.interia.pl help: "Dlaczego wiadomość nie została dostarczona?").
     Case("interia-account", "rcpt", "550 5.1.1 Account not found",
          Reason.USERUNKNOWN, "Interia mail help (undelivered mail)"),
@@ -945,11 +942,15 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The twelfth round: written from documentation, causes fixed, after the eleventh was first
-# scored (33 of 56 DSNs) and before it was read. In no split until the rules from the
-# eleventh are written; then it is the unseen split.
+CASES += ROUND_11_CASES
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The twelfth round: written after the eleventh was first
+# scored and before it was read; generated once the rules from the eleventh were written.
 # fmt: off
-HELD_CASES: tuple[Case, ...] = (
+UNSEEN_CASES: tuple[Case, ...] = (
     # Yahoo ("SMTP error codes", help.yahoo.com TS03) and smtp.codes/yahoo's list.
     Case("yahoo-ts03", "defer",
          "421 4.7.1 [TS03] All messages from 127.0.0.1 will be permanently deferred; Retrying"
@@ -991,7 +992,7 @@ HELD_CASES: tuple[Case, ...] = (
          Reason.SYSTEMERROR, "qmail-smtpd (qqt failure)"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
+ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an

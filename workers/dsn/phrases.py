@@ -265,6 +265,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not in whitelist",
             # Exchange Online NDR 5.7.506: "Access Denied, Bad HELO" (the host's greeting).
             "bad helo",
+            # smtpf (Barricade MX) reply #122: "host <name> [<ip>] from unknown TLD" (the
+            # sending host's name ends in no top-level domain that exists).
+            "from unknown tld",
             "ip blacklisted",
             "ip is blacklisted",
             "ip address is blacklisted",
@@ -577,6 +580,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "address not found",
             "mailbox not found",
             "account not found",
+            # Spambrella (its SMTP discovery's invalid list): "Recipient address rejected: User
+            # email address is marked as invalid".
+            "address is marked as invalid",
             "user doesn't exist",
             "user does not exist",
             "does not exist",
@@ -788,6 +794,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # spamdyke (DENIED_SENDER_NO_MX): "Refused. The domain of your sender address has
             # no mail exchanger (MX)."
             "domain of your sender address",
+            # Coremail: "553 Requested action not taken: NULL sender is not allowed".
+            "sender is not allowed",
+            "sender not allowed",
             "sender rejected",
             "sender address rejected",
             "sender denied",
@@ -836,6 +845,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.POLICYVIOLATION,
         (
+            # A file type the receiving policy forbids ("Blacklisted high risk file extension
+            # detected", a relay service's MSG-EXT): the policy, not a block of the sender.
+            "file extension",
             "policy",
             "not permitted",
             "prohibited",
@@ -943,6 +955,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.FILTERED,
         (
+            # Interia: "550 5.7.1 Recipient doesn't want your mail" (the recipient's own block
+            # list holds the sender).
+            "doesn't want your mail",
+            "does not want your mail",
             # Facebook's postmaster response codes (RCP-P2): the recipient's own settings.
             "refused due to recipient preferences",
             "filtered",
@@ -1223,6 +1239,8 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # banned (the "banned sender" of NDRs 5.7.502/5.7.503 names no address and is the
     # account's ban).
     (Reason.BLOCKED, r"banned sender ?\[[0-9a-f:.]{2,45}\]"),
+    # The sending IP refused in so many words (Coremail's "554 IP is rejected").
+    (Reason.BLOCKED, r"(?<![a-z])ip(?: address)? (?:is )?(?:rejected|refused|denied)"),
     # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
     # a terminated connection or session
     (
