@@ -992,7 +992,45 @@ UNSEEN_CASES: tuple[Case, ...] = (
          Reason.SYSTEMERROR, "qmail-smtpd (qqt failure)"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES
+
+# The thirteenth round: written from documentation, causes fixed, after the twelfth was first
+# scored (39 of 56 DSNs) and before it was read. In no split until the rules from the
+# twelfth are written; then it is the unseen split.
+# fmt: off
+HELD_CASES: tuple[Case, ...] = (
+    # Coremail's refusals (its support pages list them by their wording).
+    Case("coremail-sender-rejected", "mail", "550 sender is rejected",
+         Reason.REJECTED, "Coremail support (sender is rejected)"),
+    Case("coremail-fake-sender", "rcpt", "550 Requested mail action not taken: Fake sender",
+         Reason.REJECTED, "Coremail support (Fake sender)"),
+    Case("coremail-invalid-ip", "rcpt", "550 Requested mail action not taken: Invalid IP",
+         Reason.BLOCKED, "Coremail support (Invalid IP)"),
+    # A relay service's documented responses (iridis mailRelay).
+    Case("relay-restricted-chars", "rcpt", "550 Restricted characters in address",
+         Reason.USERUNKNOWN, "iridis mailRelay response codes (restricted characters)"),
+    # Exim's relay refusal, as its default configuration words it.
+    Case("exim-relay-not-permitted", "rcpt", "550 relay not permitted",
+         Reason.NORELAYING, "Exim default configuration (acl_check_rcpt)"),
+    # OpenSMTPD as the remote: smtp_session.c's refusals.
+    Case("opensmtpd-invalid-recipient", "rcpt", "550 Invalid recipient: <rcpt>",
+         Reason.USERUNKNOWN, "OpenSMTPD smtp_session.c (Invalid recipient)"),
+    Case("opensmtpd-sender-syntax", "mail", "553 Sender address syntax error",
+         Reason.REJECTED, "OpenSMTPD smtp_session.c (Sender address syntax error)"),
+    # iCloud Mail's HM08 (support.apple.com HT204137).
+    Case("icloud-hm08", "data",
+         "554 5.7.1 [HM08] Message rejected due to local policy. Please visit"
+         " https://support.apple.com/en-us/HT204137",
+         Reason.POLICYVIOLATION, "iCloud Mail SMTP replies (HM08)"),
+    # The standards' own words: RFC 3463 X.1.7 and X.1.4, IANA X.7.16 (RFC 6710).
+    Case("rfc3463-sender-syntax", "mail", "553 5.1.7 Bad sender's mailbox address syntax",
+         Reason.REJECTED, "RFC 3463 (X.1.7)"),
+    Case("rfc3463-ambiguous", "rcpt", "550 5.1.4 Destination mailbox address ambiguous",
+         Reason.USERUNKNOWN, "RFC 3463 (X.1.4)"),
+    Case("iana-priority-size", "data", "552 5.7.16 Message is too big for the specified"
+         " priority", Reason.MESGTOOBIG, "IANA enhanced status codes (X.7.16, RFC 6710)"),
+)
+# fmt: on
+ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an
