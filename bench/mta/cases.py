@@ -944,13 +944,10 @@ ROUND_11_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_11_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The twelfth round: written after the eleventh was first
-# scored and before it was read; generated once the rules from the eleventh were written.
+# The twelfth round (first score 39 of 56 DSNs, after the rules from the eleventh), read since
+# to write rules. Written after the eleventh was first scored and before it was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_12_CASES: tuple[Case, ...] = (
     # Yahoo ("SMTP error codes", help.yahoo.com TS03) and smtp.codes/yahoo's list.
     Case("yahoo-ts03", "defer",
          "421 4.7.1 [TS03] All messages from 127.0.0.1 will be permanently deferred; Retrying"
@@ -993,11 +990,15 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The thirteenth round: written from documentation, causes fixed, after the twelfth was first
-# scored (39 of 56 DSNs) and before it was read. In no split until the rules from the
-# twelfth are written; then it is the unseen split.
+CASES += ROUND_12_CASES
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The thirteenth round: written after the twelfth was first
+# scored and before it was read; generated once the rules from the twelfth were written.
 # fmt: off
-HELD_CASES: tuple[Case, ...] = (
+UNSEEN_CASES: tuple[Case, ...] = (
     # Coremail's refusals (its support pages list them by their wording).
     Case("coremail-sender-rejected", "mail", "550 sender is rejected",
          Reason.REJECTED, "Coremail support (sender is rejected)"),
@@ -1030,7 +1031,7 @@ HELD_CASES: tuple[Case, ...] = (
          " priority", Reason.MESGTOOBIG, "IANA enhanced status codes (X.7.16, RFC 6710)"),
 )
 # fmt: on
-ALL_CASES = CASES + UNSEEN_CASES + HELD_CASES
+ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
 # 6.8 puts "Envelope expired" in place of the last error when its scheduler expires an

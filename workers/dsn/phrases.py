@@ -583,6 +583,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Spambrella (its SMTP discovery's invalid list): "Recipient address rejected: User
             # email address is marked as invalid".
             "address is marked as invalid",
+            # Baruwa: "550 Recipient verification failed"; Exim's "recipient verify failed".
+            "recipient verification failed",
+            "recipient verify failed",
             "user doesn't exist",
             "user does not exist",
             "does not exist",
@@ -770,6 +773,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not local host",
             # Amazon SES: the sending identity is not verified, SES will not relay for it.
             "email address is not verified",
+            # Coremail: "553 Requested action not taken: Local user only" (it relays for its
+            # own users only).
+            "local user only",
             # Zoho Mail, "SMTP error codes": "553 Relaying disallowed. Invalid Domain".
             "relaying disallowed",
             "relay disallowed",
@@ -873,6 +879,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.SECURITYERROR,
         (
+            # Exchange Online NDRs 5.7.1 and 5.7.57: "Client was not authenticated" (the SMTP
+            # client did not authenticate; not a sender a recipient's restriction refuses).
+            "client was not authenticated",
             "authentication required",
             "authentication is required",
             "must authenticate",
@@ -1239,6 +1248,11 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # banned (the "banned sender" of NDRs 5.7.502/5.7.503 names no address and is the
     # account's ban).
     (Reason.BLOCKED, r"banned sender ?\[[0-9a-f:.]{2,45}\]"),
+    # All mail from the sending IP held back (Yahoo's "[TS03] All messages from <ip> will be
+    # permanently deferred", "[TSS04] Messages from <ip> temporarily deferred"): the host.
+    (Reason.BLOCKED, r"messages from \[?\d{1,3}(?:\.\d{1,3}){3}\]?"),
+    # A sender's domain banned (Baruwa's "The domain <d> is banned"): the sender refused.
+    (Reason.REJECTED, r"(?<![a-z])domain \S{1,255} is (?:banned|blacklisted|blocklisted)"),
     # The sending IP refused in so many words (Coremail's "554 IP is rejected").
     (Reason.BLOCKED, r"(?<![a-z])ip(?: address)? (?:is )?(?:rejected|refused|denied)"),
     # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
