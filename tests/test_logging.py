@@ -10,6 +10,7 @@ import pika
 import pika.exceptions
 import pytest
 
+import workers.logging
 from schemas.values import TlsMode
 from workers.config.secrets import PasswordBox
 from workers.logging import (
@@ -146,3 +147,52 @@ def test_library_chatter_below_warning_is_dropped_unless_debugging(
     configure_logging("json", "debug")
     logging.getLogger("pika.connection").info("Closing connection")
     assert json.loads(capsys.readouterr().err)["event"] == "Closing connection"
+
+
+@pytest.fixture
+def fresh_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty registry of secrets for the test, the process's own put back after it."""
+    monkeypatch.setattr(workers.logging, "_known_secrets", {})
+    monkeypatch.setattr(workers.logging, "_secret_grams", {})
+
+
+@pytest.mark.usefixtures("fresh_secrets")
+def test_a_secret_registered_after_many_others_is_masked_and_so_are_they() -> None:
+    others = [f"Earlier-Secret-{n:04d}" for n in range(600)]
+    for secret in others:
+        register_secret(secret)
+    register_secret("Latest-Pw-x9")
+    line = f"535 no for Latest-Pw-x9, {others[0]} and {others[-1]}; Latest-Pw-x9 again"
+    assert redacted(reply=line)["reply"] == "535 no for ***, *** and ***; *** again"
+    assert redacted(reply="Earlier-Secret-06")["reply"] == "Earlier-Secret-06", "not a secret"
+
+
+@pytest.mark.usefixtures("fresh_secrets")
+@pytest.mark.parametrize("others", [0, 40], ids=["few secrets", "many secrets"])
+def test_a_secret_inside_or_across_another_leaves_no_part_of_either(others: int) -> None:
+    """A few secrets are searched for one by one, many through an index: both mask alike."""
+    for n in range(others):
+        register_secret(f"Unrelated-{n:03d}")
+    for secret in ["Prefix-Pw", "Prefix-Pw-Longer", "abcdefgh12", "gh12ijklmn", "Inner-7"]:
+        register_secret(secret)
+    cases = {
+        "Prefix-Pw-Longer.": "***.",  # the shorter one is a prefix of the longer
+        "Prefix-Pw.": "***.",
+        "[abcdefgh12ijklmn]": "[***]",  # two secrets overlapping in the text
+        "Outer-Inner-7-Outer": "Outer-***-Outer",
+        "Inner-7Inner-7 Inner-": "****** Inner-",  # side by side, and a part alone is kept
+        "Prefix-P": "Prefix-P",
+    }
+    assert {line: mask_secrets(line) for line in cases} == cases
+
+
+@pytest.mark.usefixtures("fresh_secrets")
+def test_the_oldest_secret_is_forgotten_when_the_registry_is_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers.logging, "MAX_KNOWN_SECRETS", 20)
+    secrets = [f"Shared-Piece-{n:02d}" for n in range(21)]
+    for secret in secrets:
+        register_secret(secret)
+    assert mask_secrets(" ".join(secrets[:3])) == "Shared-Piece-00 *** ***"
+    assert mask_secrets(secrets[-1]) == REDACTED

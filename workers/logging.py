@@ -12,7 +12,7 @@ import logging
 import re
 import sys
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -27,40 +27,93 @@ _URL_PASSWORD_RE = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s]
 # the replies of the session that used it (mask_secrets with the session's password).
 MIN_SECRET_LENGTH = 6
 MAX_KNOWN_SECRETS = 10_000
+# Registered secrets are found through an index of their 4-character pieces, not one pattern
+# of them all: registering one is cheap (no pattern to rebuild) and a line's scan does not
+# grow with their number. Every occurrence of a secret of MIN_SECRET_LENGTH or more covers a
+# piece starting at a multiple of _STRIDE, so a line is looked up at those positions only.
+_GRAM = 4
+_STRIDE = MIN_SECRET_LENGTH - _GRAM + 1
+_FEW_SECRETS = 8
 _known_secrets: dict[str, None] = {}  # insertion-ordered set; the oldest goes first when full
-_known_secrets_re: re.Pattern[str] | None = None  # None: to be built from _known_secrets
+# piece -> (secret, offset of the piece in it); tuples replaced whole, so readers need no lock
+_secret_grams: dict[str, tuple[tuple[str, int], ...]] = {}
 _known_lock = threading.Lock()
 
 
 def register_secret(value: str | None) -> None:
-    """Never log ``value``: from now on it is masked wherever it appears in a log line. The
-    pattern is built again at the next log line, not here: a process that decrypts many
-    passwords in a row does not compile it for each."""
-    global _known_secrets_re
+    """Never log ``value``: from now on it is masked wherever it appears in a log line."""
     if not value or len(value) < MIN_SECRET_LENGTH or value in _known_secrets:
         return
     with _known_lock:
+        if value in _known_secrets:
+            return
         _known_secrets[value] = None
+        for offset in range(len(value) - _GRAM + 1):
+            gram = value[offset : offset + _GRAM]
+            _secret_grams[gram] = (*_secret_grams.get(gram, ()), (value, offset))
         while len(_known_secrets) > MAX_KNOWN_SECRETS:
-            del _known_secrets[next(iter(_known_secrets))]
-        _known_secrets_re = None
+            _forget(next(iter(_known_secrets)))
 
 
-def _secrets_pattern() -> re.Pattern[str] | None:
-    global _known_secrets_re
-    pattern = _known_secrets_re
-    if pattern is None and _known_secrets:
-        with _known_lock:
-            longest_first = sorted(_known_secrets, key=len, reverse=True)
-            pattern = re.compile("|".join(re.escape(secret) for secret in longest_first))
-            _known_secrets_re = pattern
-    return pattern
+def _forget(secret: str) -> None:
+    del _known_secrets[secret]
+    for offset in range(len(secret) - _GRAM + 1):
+        gram = secret[offset : offset + _GRAM]
+        rest = tuple(entry for entry in _secret_grams.get(gram, ()) if entry[0] != secret)
+        if rest:
+            _secret_grams[gram] = rest
+        else:
+            _secret_grams.pop(gram, None)
+
+
+def _occurrences(text: str, part: str) -> Iterator[int]:
+    start = text.find(part)
+    while start >= 0:
+        yield start
+        start = text.find(part, start + 1)
+
+
+def _registered_spans(value: str) -> set[tuple[int, int]]:
+    """Where registered secrets occur in ``value``: every occurrence, overlapping ones too."""
+    if len(_known_secrets) <= _FEW_SECRETS:  # a few substring searches beat the index
+        return {
+            (start, start + len(secret))
+            for secret in list(_known_secrets)
+            if secret in value
+            for start in _occurrences(value, secret)
+        }
+    grams = _secret_grams
+    hits = [i for i in range(0, len(value) - _GRAM + 1, _STRIDE) if value[i : i + _GRAM] in grams]
+    return {
+        (i - offset, i - offset + len(secret))
+        for i in hits
+        for secret, offset in grams.get(value[i : i + _GRAM], ())
+        if i >= offset and value.startswith(secret, i - offset)
+    }
+
+
+def _mask_registered(value: str) -> str:
+    """Every occurrence of every registered secret masked; occurrences that overlap (one
+    secret inside or across another) become one mask, so no part of either is left."""
+    spans = _registered_spans(value) if _known_secrets else None
+    if not spans:
+        return value
+    parts: list[str] = []
+    kept_from = 0  # value[kept_from:] is not yet written out
+    masked_to = -1
+    for start, end in sorted(spans):
+        if start >= masked_to:
+            parts.append(value[kept_from:start])
+            parts.append(REDACTED)
+        masked_to = max(masked_to, end)
+        kept_from = masked_to
+    parts.append(value[kept_from:])
+    return "".join(parts)
 
 
 def _redact_text(value: str) -> str:
     value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
-    pattern = _secrets_pattern()
-    return pattern.sub(REDACTED, value) if pattern is not None else value
+    return _mask_registered(value)
 
 
 def mask_secrets(text: str, *secrets: str | None) -> str:
