@@ -196,3 +196,18 @@ def test_the_oldest_secret_is_forgotten_when_the_registry_is_full(
         register_secret(secret)
     assert mask_secrets(" ".join(secrets[:3])) == "Shared-Piece-00 *** ***"
     assert mask_secrets(secrets[-1]) == REDACTED
+
+
+@pytest.mark.usefixtures("fresh_secrets")
+@pytest.mark.parametrize("others", [0, 40], ids=["few secrets", "many secrets"])
+def test_a_sessions_short_password_inside_a_registered_secret_leaves_no_part_of_it(
+    others: int,
+) -> None:
+    """The session's password and the registered secrets are found together: replacing the
+    short one first broke the longer one's match and printed the rest of it."""
+    for n in range(others):
+        register_secret(f"Unrelated-{n:03d}")
+    register_secret("abcdefgh12")
+    assert mask_secrets("535 [abcdefgh12] refused", "def") == "535 [***] refused"
+    assert mask_secrets("535 [abcdefgh12] and def", "def") == "535 [***] and ***"
+    assert mask_secrets("535 [cdefgh12xy]", "abcde", "cdefgh12xy") == "535 [***]"

@@ -92,10 +92,17 @@ def _registered_spans(value: str) -> set[tuple[int, int]]:
     }
 
 
-def _mask_registered(value: str) -> str:
-    """Every occurrence of every registered secret masked; occurrences that overlap (one
-    secret inside or across another) become one mask, so no part of either is left."""
-    spans = _registered_spans(value) if _known_secrets else None
+def _mask_registered(value: str, extra: tuple[str, ...] = ()) -> str:
+    """Every occurrence of every registered secret, and of each of ``extra``, masked;
+    occurrences that overlap (one secret inside or across another) become one mask, so no
+    part of either is left."""
+    spans = _registered_spans(value) if _known_secrets else set()
+    spans.update(
+        (start, start + len(secret))
+        for secret in extra
+        if secret and secret in value
+        for start in _occurrences(value, secret)
+    )
     if not spans:
         return value
     parts: list[str] = []
@@ -111,18 +118,18 @@ def _mask_registered(value: str) -> str:
     return "".join(parts)
 
 
-def _redact_text(value: str) -> str:
+def _redact_text(value: str, extra: tuple[str, ...] = ()) -> str:
     value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
-    return _mask_registered(value)
+    return _mask_registered(value, extra)
 
 
 def mask_secrets(text: str, *secrets: str | None) -> str:
     """``text`` (a server's reply, an error) fit to store or print: every registered secret,
     every password inside a URL, and each of ``secrets`` (the password of the session the text
-    came from: a server may echo it) masked wherever it appears, whatever its length."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return _redact_text(text)
+    came from: a server may echo it) masked wherever it appears, whatever its length. They are
+    found together: a session's short password replaced first would break the match of a
+    registered secret that holds it, and leave the rest of that secret in the text."""
+    return _redact_text(text, tuple(s for s in secrets if s))
 
 
 def _redact_value(value: Any) -> Any:
