@@ -16,8 +16,6 @@ bounce counts against the job only for an address among them (:func:`was_sent_to
 
 from __future__ import annotations
 
-import base64
-import hmac
 import re
 import uuid
 from collections.abc import Iterable, Sequence
@@ -44,6 +42,11 @@ class VerpMatch:
 def verp_tag(job_id: str, key: bytes) -> str:
     """The first ``TAG_LENGTH`` base32 characters of HMAC-SHA256(key, job id): made from the
     digest's first bytes only, since base32 writes each 5 bytes as 8 characters of their own."""
+    # hmac and base64 are imported where a key is used: the bounce parser (``erpmail dsn
+    # parse``) reads job ids without one, and would pay their import at every start.
+    import base64
+    import hmac
+
     digest = hmac.digest(key, job_id.lower().encode("ascii"), "sha256")
     return base64.b32encode(digest[:_TAG_BYTES]).decode("ascii").lower()[:TAG_LENGTH]
 
@@ -62,6 +65,8 @@ def find_verp(text: str) -> VerpMatch | None:
 
 
 def verify_tag(match: VerpMatch, key: bytes) -> bool:
+    import hmac
+
     return hmac.compare_digest(match.tag, verp_tag(match.job_id, key))
 
 
@@ -84,6 +89,8 @@ def recipient_digest(job_id: str, address: str, key: bytes) -> str:
     """HMAC-SHA256 of one recipient of one job (the job id in it: the same address in two
     jobs gives two digests, so the stored digests tell nothing across jobs). Its own
     ``recipient`` prefix keeps it apart from the VERP tag, an HMAC of the job id alone."""
+    import hmac
+
     message = f"recipient\x00{job_id.lower()}\x00{address.strip().lower()}".encode()
     return hmac.digest(key, message, "sha256")[:RECIPIENT_DIGEST_BYTES].hex()
 

@@ -94,19 +94,20 @@ def parse_bounce(raw: bytes) -> BounceReport:
         )
 
 
-def _wrapped(inner: BounceReport, outer: BounceReport) -> BounceReport:
-    """The report enclosed in a mail, as that mail's: its own Message-ID, date, subject and
-    sender, and the job it names (the VERP address it came to) when it names one."""
-    link = outer if outer.job_id else inner
+def _wrapped(inner: BounceReport, outer: dict[str, Any]) -> BounceReport:
+    """The report enclosed in a mail, as that mail's (``outer``: its fields): its own
+    Message-ID, date, subject and sender, and the job it names (the VERP address it came to)
+    when it names one."""
+    named = outer["job_id"]
     return replace(
         inner,
-        message_id=outer.message_id,
-        date=outer.date,
-        subject=outer.subject,
-        sender=outer.sender,
-        job_id=link.job_id,
-        job_id_source=link.job_id_source,
-        verp_tag=link.verp_tag,
+        message_id=outer["message_id"],
+        date=outer["date"],
+        subject=outer["subject"],
+        sender=outer["sender"],
+        job_id=named if named else inner.job_id,
+        job_id_source=outer["job_id_source"] if named else inner.job_id_source,
+        verp_tag=outer["verp_tag"] if named else inner.verp_tag,
     )
 
 
@@ -124,21 +125,20 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     link = correlate(
         mail.headers, delivery_status.envelope_sender if delivery_status else "", returned
     )
-    base = BounceReport(
-        is_bounce=False,
-        kind=ReportKind.NOT_A_BOUNCE,
-        engine="",
-        job_id=link.job_id,
-        job_id_source=link.source,
-        verp_tag=link.verp_tag,
-        message_id=mail.headers.get("message-id"),
-        original_message_id=returned.get("message-id"),
-        date=mail.headers.get("date"),
-        subject=mail.headers.get("subject"),
-        sender=clean_address(mail.headers.get("from")),
-        parsed_by=mail.parsed_by,
-        looks_like_report=looks_like_report(mail, delivery_status is not None, report_text),
-    )
+    # The report's fields whatever it turns out to be: its BounceReport is built once, at the
+    # end (a frozen dataclass built, then copied by dataclasses.replace, costs twice).
+    base: dict[str, Any] = {
+        "job_id": link.job_id,
+        "job_id_source": link.source,
+        "verp_tag": link.verp_tag,
+        "message_id": mail.headers.get("message-id"),
+        "original_message_id": returned.get("message-id"),
+        "date": mail.headers.get("date"),
+        "subject": mail.headers.get("subject"),
+        "sender": clean_address(mail.headers.get("from")),
+        "parsed_by": mail.parsed_by,
+        "looks_like_report": looks_like_report(mail, delivery_status is not None, report_text),
+    }
     if arf.is_feedback(mail):
         feedback = arf.parse_feedback(mail)
         recipients = tuple(
@@ -191,7 +191,7 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
     if not from_daemon and _is_list_copy(mail.headers) and not _is_report(mail):
         # A mailing list's copy of a post (a discussion that may well talk about bounces or
         # quote one) is not a delivery report: bounces come from the mail system.
-        return base
+        return _not_a_bounce(base)
     if not from_daemon and is_autoreply(mail.headers):
         address = clean_address(mail.headers.get("from"))
         vacation = _recipient(address, "", "", Reason.VACATION, "", report_text.strip(), "")
@@ -200,21 +200,27 @@ def _parse(raw: bytes, enclosed: bool = False) -> BounceReport:
         recipients = _plain_recipients(report_text, returned, exclude, mail.headers, default, stage)
         # Words ("not delivered", "Returned mail") may lead to a report's recipients, never
         # make one: a mail that names none is a bounce only when it is a report by what it is.
-        if recipients and (base.looks_like_report or any(r.address for r in recipients)):
+        if recipients and (base["looks_like_report"] or any(r.address for r in recipients)):
             return _bounce(base, ReportKind.PLAINTEXT, engine or "unknown", recipients)
-    return base
+    return _not_a_bounce(base)
+
+
+def _not_a_bounce(base: dict[str, Any]) -> BounceReport:
+    return BounceReport(is_bounce=False, kind=ReportKind.NOT_A_BOUNCE, engine="", **base)
 
 
 def _bounce(
-    base: BounceReport,
+    base: dict[str, Any],
     kind: ReportKind,
     engine: str,
     recipients: tuple[RecipientReport, ...],
     **found: Any,
 ) -> BounceReport:
-    """``base`` as a bounce of ``kind`` read by ``engine``, with its ``recipients`` and
-    whatever else the report said (``found``: more fields of the report)."""
-    return replace(base, is_bounce=True, kind=kind, engine=engine, recipients=recipients, **found)
+    """A bounce of ``kind`` read by ``engine``, with its ``recipients``: the fields of
+    ``base`` and whatever else the report said (``found``: more fields, or other values)."""
+    return BounceReport(
+        is_bounce=True, kind=kind, engine=engine, recipients=recipients, **(base | found)
+    )
 
 
 # --- text of the report -----------------------------------------------------------------------
@@ -381,13 +387,16 @@ def _dsn_recipient(
             r = replace(r, diagnostic=whole)
     final = r.final_recipient if r.final_recipient != r.address else ""
     evidence = without_reporter_verdicts(report_text)
-    prose = _prose_about(evidence, final, exclude, one_line=line_first) if final else ""
+    prose, about_address = "", False
+    if final:
+        prose, _ = _prose_about(evidence, final, exclude, one_line=line_first)
     if not prose:
-        prose = _prose_about(evidence, r.address, exclude, one_line=line_first)
+        prose, about_address = _prose_about(evidence, r.address, exclude, one_line=line_first)
     if line_first and prose:
         # The notification line is the error; the Status field is the reporter's own summary.
         r = replace(r, status="", diagnostic=r.diagnostic or prose)
-    transcript = lines_about(evidence, r.address)
+    # Prose that is the lines about the address holds them already.
+    transcript = "" if about_address else lines_about(evidence, r.address)
     if transcript and transcript not in prose:
         prose = f"{prose} {transcript}".strip()
     diagnostic = r.diagnostic
@@ -446,12 +455,14 @@ def _local_program(diagnostic_type: str, diagnostic: str) -> bool:
 
 def _prose_about(
     report_text: str, address: str, exclude: frozenset[str], one_line: bool = False
-) -> str:
+) -> tuple[str, bool]:
+    """What the report's prose says of ``address``, and whether that is ``lines_about`` it
+    (no notification line names it)."""
     known = frozenset({address})
     for plain in extract_recipients(report_text, exclude, known=known, one_line=one_line):
         if plain.address == address:
-            return plain.diagnostic
-    return lines_about(report_text, address)
+            return plain.diagnostic, False
+    return lines_about(report_text, address), True
 
 
 def _plain_recipients(
