@@ -130,6 +130,8 @@ class _Lane:
         self.consuming = False
         self.cancelled = False  # the broker confirmed the cancel: no delivery will follow
         self.cancel_after_commit = False
+        self.cancel_when_full = False  # stopping: cancel once the broker can send no more
+        self.unacked = 0  # deliveries on this channel not yet acked by a committed batch
         self.moving: dict[str, DeadLetter] = {}  # message id -> letter whose copy is in flight
 
     @property
@@ -159,8 +161,21 @@ class _Lane:
         self.walk.pump()
 
     def _on_delivery(self, tag: int, properties: Any, body: bytes) -> None:
+        self.unacked += 1
         self.pending.append(self.walk.take(tag, properties, body))
+        self.cancel_if_full()
         self.walk.pump_soon()
+
+    def cancel_if_full(self) -> None:
+        """A walk stopped early cancels its consumer only once the prefetch window is full.
+
+        A quorum queue returns the deliveries it has under way when a cancel takes effect
+        (their delivery count raised, their places lost): with no ack since the stop and the
+        window full, the broker has none under way. (The letters counted at the start all
+        delivered, there is none either: see ``_Walk._room``.)"""
+        if self.cancel_when_full and self.committing is None and self.unacked >= self.walk.window:
+            self.cancel_when_full = False
+            self.cancel()
 
     def _on_message(
         self, _channel: Channel, method: Basic.Deliver, properties: Any, body: bytes
@@ -206,9 +221,11 @@ class _Lane:
 
     def _on_commit(self, _frame: Any) -> None:
         committed, self.committing = self.committing or [], None
+        self.unacked -= sum(1 for item in committed if item.tag)
         if self.cancel_after_commit:
             self.cancel_after_commit = False
             self.cancel()
+        self.cancel_if_full()
         for item in committed:
             if item.route.fate is Fate.MOVE and item.letter is not None:
                 self.moving.pop(item.letter.job_id or "", None)
@@ -288,7 +305,8 @@ class _Walk:
         self.stopping = True
         for lane in self.lanes:
             lane.keep_pending()
-            lane.cancel()
+            lane.cancel_when_full = True
+            lane.cancel_if_full()
         self.pump()
 
     def fail(self, error: Exception) -> None:
@@ -356,6 +374,8 @@ class _Walk:
         """
         if all(lane.cancelled for lane in self.lanes):
             return 1 << 30
+        if self.stopping:  # no ack until the consumers are cancelled (_Lane.cancel_if_full)
+            return 0
         in_hand = sum(len(lane.pending) for lane in self.lanes)
         return self.total - self.delivered - self.window * len(self.lanes) + in_hand
 
