@@ -508,7 +508,8 @@ def top_headers(data: bytes) -> Headers:
     """The header block of a raw mail, read directly (cheaper than a MIME library's objects)."""
     if data.startswith(b"From "):  # an mbox separator line, not a header field
         data = data.partition(b"\n")[2]
-    head = data[: data.find(b"\n\n")] if b"\n\n" in data else data[: 64 * 1024]
+    end = data.find(b"\n\n")
+    head = data[:end] if end >= 0 else data[: 64 * 1024]
     return Headers(header_lines(decode_bytes(head, None), limit=1000, lenient=True))
 
 

@@ -422,7 +422,7 @@ class JobHandler:
         line): its ``sending`` mark starts now, committed with the other work of the batch
         while the mails ahead of it are on the wire, instead of with a connection idling."""
         if unheld.early is None:
-            unheld.early = asyncio.ensure_future(self.committer.submit(hold_jobs, unheld.claim))
+            unheld.early = self.committer.submit(hold_jobs, unheld.claim)
 
     async def _hold(self, unheld: _Unheld) -> None:
         """Mark the job ``sending``: its attempt holds an SMTP connection and is about to
