@@ -992,13 +992,10 @@ ROUND_12_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_12_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The thirteenth round: written after the twelfth was first
-# scored and before it was read; generated once the rules from the twelfth were written.
+# The thirteenth round (first score 32 of 44 DSNs, after the rules from the twelfth), read
+# since to write rules. Written after the twelfth was first scored and before it was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_13_CASES: tuple[Case, ...] = (
     # Coremail's refusals (its support pages list them by their wording).
     Case("coremail-sender-rejected", "mail", "550 sender is rejected",
          Reason.REJECTED, "Coremail support (sender is rejected)"),
@@ -1031,6 +1028,14 @@ UNSEEN_CASES: tuple[Case, ...] = (
          " priority", Reason.MESGTOOBIG, "IANA enhanced status codes (X.7.16, RFC 6710)"),
 )
 # fmt: on
+
+CASES += ROUND_13_CASES
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). Empty until the next round is written and generated.
+UNSEEN_CASES: tuple[Case, ...] = ()
 ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD

@@ -76,8 +76,8 @@ def score_command(as_json: bool) -> None:
                 split,
                 name,
                 str(score.dsns),
-                f"{score.reasons / score.dsns:.1%} ({score.reasons})",
-                f"{score.jobs / score.dsns:.1%}",
+                f"{score.reasons / score.dsns:.1%} ({score.reasons})" if score.dsns else "-",
+                f"{score.jobs / score.dsns:.1%}" if score.dsns else "-",
             )
     console = Console()
     console.print(table)

@@ -1673,3 +1673,27 @@ def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
         " Error (SENT_SECOND_EHLO): Smtp server does not advertise AUTH capability"
     )
     assert classify("5.0.0", None, words) == Reason.REJECTED
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "reason"),
+    [
+        # The party a refusal names beside a verdict, in words no table holds as a phrase.
+        ("550 Forged sender", "RCPT", Reason.REJECTED),
+        ("550 sender is spoofed", None, Reason.REJECTED),
+        ("554 Untrusted client ip", "RCPT", Reason.BLOCKED),
+        ("550 Source IP not authorized", "RCPT", Reason.BLOCKED),
+        ("550 Malformed recipient", "RCPT", Reason.USERUNKNOWN),
+        ("553 Recipient domain unroutable", "RCPT", Reason.HOSTUNKNOWN),
+        # The stage still decides: a recipient refused after DATA is the vocabulary's filter,
+        # a sender refused at the greeting is the host's block.
+        ("550 Malformed recipient", "DATA", Reason.FILTERED),
+        ("554 Forged sender", "CONNECT", Reason.BLOCKED),
+        # No verdict beside the party: no cause from it.
+        ("550 Please ask the sender to try again", "RCPT", Reason.UNDEFINED),
+    ],
+)
+def test_the_party_a_refusal_names_gives_its_cause(
+    words: str, command: str | None, reason: Reason
+) -> None:
+    assert classify("5.0.0", None, words, command=command) == reason

@@ -1397,3 +1397,136 @@ GENERIC_USERUNKNOWN = (
     "invalid recipient",
     "not a valid recipient",
 )
+
+# Who or what a refusal is about: the parties of an SMTP transaction (RFC 5321 section 3.3:
+# the reverse-path or sender, the forward-path or recipient, and the client, the sending host
+# that connects), each with the cause the shared vocabulary gives a refusal of it. A reply
+# that names no cause in words the tables above know still says which party it refuses when
+# it puts a verdict beside one: Coremail's "550 Requested mail action not taken: Fake sender"
+# and "550 sender is rejected", "... Invalid IP"; OpenSMTPD's "553 Sender address syntax
+# error" and "550 Invalid recipient"; a relay service's "550 Restricted characters in
+# address". Compound names come first: "sender domain" is the sender's, "sender ip" the host.
+PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
+    # The sending host: its IP address, its name, its connection (RFC 5321 "client").
+    (
+        Reason.BLOCKED,
+        (
+            "sender ip",
+            "sending ip",
+            "source ip",
+            "client ip",
+            "ip address",
+            "ip",
+            "client host",
+            "client",
+            "your host",
+            "sending host",
+            "connecting host",
+            "your server",
+            "sending server",
+            "your mail server",
+            "sending mta",
+            "helo",
+            "ehlo",
+            "hostname",
+        ),
+    ),
+    # The recipient's domain (RFC 3463 X.1.2 "bad destination system address").
+    (
+        Reason.HOSTUNKNOWN,
+        ("recipient domain", "recipient's domain", "destination domain", "destination system"),
+    ),
+    # The sender: the envelope's reverse-path (MAIL FROM) or the address it gives.
+    (
+        Reason.REJECTED,
+        (
+            "sender domain",
+            "sender's domain",
+            "sender address",
+            "sender's address",
+            "sender's mailbox",
+            "sender",
+            "from address",
+            "from domain",
+            "mail from",
+            "envelope from",
+            "return-path",
+            "return path",
+            "reverse-path",
+            "reverse path",
+            "originator",
+        ),
+    ),
+    # The recipient: the forward-path (RCPT TO), its mailbox, user or address.
+    (
+        Reason.USERUNKNOWN,
+        (
+            "recipient address",
+            "recipient",
+            "rcpt",
+            "addressee",
+            "destination address",
+            "destination mailbox",
+            "mailbox",
+            "user",
+            "account",
+            "local part",
+            "e-mail address",
+            "email address",
+            "address",
+        ),
+    ),
+)
+
+# Verdicts a refusal puts beside the party it refuses (RFC 3463's X.1.x texts: "bad",
+# "ambiguous", "syntax"; RFC 5321 section 4.2.3's "not allowed", "not taken", "unavailable";
+# and the adjectives servers add: invalid, unknown, fake, forged, banned, ...).
+VERDICTS = (
+    "invalid",
+    "not valid",
+    "unknown",
+    "bad",
+    "fake",
+    "forged",
+    "spoofed",
+    "illegal",
+    "malformed",
+    "restricted characters",
+    "restricted",
+    "syntax",
+    "ambiguous",
+    "rejected",
+    "refused",
+    "denied",
+    "blocked",
+    "banned",
+    "blacklisted",
+    "blocklisted",
+    "disallowed",
+    "not allowed",
+    "not permitted",
+    "not accepted",
+    "unacceptable",
+    "not acceptable",
+    "unverified",
+    "not verified",
+    "unverifiable",
+    "verification failed",
+    "does not exist",
+    "doesn't exist",
+    "not exist",
+    "not found",
+    "no such",
+    "nonexistent",
+    "non-existent",
+    "unavailable",
+    "not available",
+    "suspicious",
+    "untrusted",
+    "unauthorized",
+    "not authorized",
+    "unroutable",
+    "unrouteable",
+    "error",
+    "failed",
+)

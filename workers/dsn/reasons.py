@@ -4,7 +4,10 @@ A cause comes from three clues: the enhanced status code (RFC 3463 semantics), t
 code, and the wording of the diagnostic (``workers.dsn.phrases``). The longest matching
 phrase names the wording's cause (the most specific wins). A status that names a cause
 exactly decides over the wording, except for causes whose wording is unmistakable (a full
-mailbox, a virus, ...); a vague status (``5.0.0``, ``5.7.1``) lets the wording decide.
+mailbox, a virus, ...); a vague status (``5.0.0``, ``5.7.1``) lets the wording decide. Words
+no table knows still name the party a reply refuses (the sender, its host, the recipient, its
+domain) beside a verdict ("fake sender", "invalid ip"): that party gives the cause. The SMTP
+stage the reply answered has the last word (the greeting: the host; MAIL FROM: the sender).
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from workers.dsn.phrases import (
     FRAMING,
     GENERIC_USERUNKNOWN,
     NAMED_UNKNOWN,
+    PARTIES,
     PATTERNS,
     PHRASES,
     TELLING_PHRASES,
+    VERDICTS,
 )
 from workers.dsn.report import BounceType, Reason
 from workers.dsn.scan import first_held
@@ -177,6 +182,8 @@ ADDRESS_CAUSES = frozenset(
         Reason.VIRUSDETECTED,
     }
 )
+# The parties on the sending side (``PARTIES``): the sender and its host.
+SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED})
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
 # Precedence tiers for the wording, best first: the telling causes (an authentication
@@ -190,6 +197,25 @@ TELLING = frozenset(
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR})
 BARE_RANK = 2
 
+
+def _alternation(words: tuple[str, ...]) -> str:
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+
+_VERDICT = _alternation(VERDICTS)
+# A party named beside a verdict, either way round and up to three words apart ("fake
+# sender", "invalid ip", "restricted characters in address"; "sender is rejected", "sender
+# address syntax error"), whole words only.
+_PARTY_RES = tuple(
+    (
+        reason,
+        re.compile(
+            rf"(?<![a-z0-9])(?:(?:{_VERDICT})(?: [^ .;,]{{1,30}}){{0,3}} (?:{party})"
+            rf"|(?:{party})(?:'s)?(?: [^ .;,]{{1,30}}){{0,3}} (?:{_VERDICT}))(?![a-z0-9])"
+        ),
+    )
+    for reason, party in ((reason, _alternation(names)) for reason, names in PARTIES)
+)
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -374,6 +400,20 @@ _COMMANDS = {
 }
 
 
+def refused_party(needle: str) -> Reason | None:
+    """The cause of a refusal by the party it names beside a verdict (``PARTIES``), in a
+    normalized text: the party named first, the table's order between names at one place."""
+    for framing in FRAMING:  # words that only frame a reply name no party of it
+        needle = needle.replace(framing, " ")
+    best: tuple[int, int] | None = None
+    cause = None
+    for order, (reason, pattern) in enumerate(_PARTY_RES):
+        found = pattern.search(needle)
+        if found is not None and (best is None or (found.start(), order) < best):
+            best, cause = (found.start(), order), reason
+    return cause
+
+
 def may_show_transcript(text: str) -> bool:
     """Whether ``text`` (normalized or not) can hold a transcript: normalizing keeps its
     markers, so most reports are told without normalizing or scanning them."""
@@ -508,6 +548,15 @@ def classify(
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
         reason = None
+    if reason is None or vague or (reason == Reason.SECURITYERROR and not exact):
+        # No words the tables know name the cause (or only a verdict, "forged", "not
+        # authorized", that security errors fall back on): the party the reply refuses does.
+        # A recipient "not authorized" stays a delivery not authorized (RFC 3463 X.7.1).
+        party = refused_party(needle)
+        if party is not None and (reason != Reason.SECURITYERROR or party in SENDING_PARTIES):
+            reason, vague = party, False
+            if party == Reason.USERUNKNOWN and stage == "DATA":
+                reason = Reason.FILTERED  # a recipient refused after DATA: the vocabulary's filter
     if stage in AT_CONNECT_COMMANDS and (
         reason is None
         or vague
