@@ -35,7 +35,7 @@ from workers.dsn.phrases import (
     VERDICTS,
 )
 from workers.dsn.report import BounceType, Reason
-from workers.dsn.scan import first_held
+from workers.dsn.scan import first_held, required_words
 from workers.dsn.status import failure_status, find_reply_code, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
@@ -244,10 +244,12 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
     return tier, length
 
 
-# Each pattern with the tier of its cause: a pattern of a lower tier than the best phrase
-# found cannot win, however long its match, and is not tried.
+# Each pattern with the tier of its cause (a pattern of a lower tier than the best phrase
+# found cannot win, however long its match, and is not tried) and the words one of which
+# every match holds (a text without any is not searched).
 _PATTERNS = tuple(
-    (reason, _rank(reason, 0)[0], re.compile(pattern)) for reason, pattern in PATTERNS
+    (reason, _rank(reason, 0)[0], re.compile(pattern), required_words(pattern))
+    for reason, pattern in PATTERNS
 )
 
 
@@ -340,8 +342,8 @@ def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
     place = _best_phrase(needle)  # the first phrase in rank order that is found
     if place is not None:
         _, best, best_rank = _BY_RANK[place]
-    for reason, tier, pattern in _PATTERNS:
-        if tier < best_rank[0]:
+    for reason, tier, pattern, words in _PATTERNS:
+        if tier < best_rank[0] or (words and not any(map(needle.__contains__, words))):
             continue
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:

@@ -13,3 +13,96 @@ def first_held(text: str, words: tuple[str, ...], places: tuple[int, ...], below
     word is in ``text``; ``below`` when there is none."""
     tried = islice(words, bisect_left(places, below))
     return next(compress(places, map(text.__contains__, tried)), below)
+
+
+# Characters with a meaning of their own in a pattern (outside a character class).
+_SPECIAL = frozenset(".^$*+?{}[]\\|()")
+_QUANTIFIERS = frozenset("*+?{")
+
+
+def required_words(pattern: str) -> tuple[str, ...]:
+    """Words one of which every match of ``pattern`` holds (``()`` when none is known): the
+    longest run of plain characters at the pattern's top level, or a top-level group of plain
+    alternatives (``(?:rejected|refused)``), whichever has the longer shortest word. A regular
+    expression search costs far more than looking for a word, and most texts lack the word.
+
+    Read conservatively: anything not plain (an escape, a class, a quantified character or
+    group, a lookaround, an alternation at the top, inline flags) only ends a run."""
+    if pattern.startswith("(?") and pattern[2:3].isalpha():  # inline flags (?i), (?x)...
+        return ()
+    candidates: list[tuple[str, ...]] = []
+    run: list[str] = []
+
+    def end_run() -> None:
+        if run:
+            candidates.append(("".join(run),))
+            run.clear()
+
+    position, length = 0, len(pattern)
+    while position < length:
+        char = pattern[position]
+        quantified = position + 1 < length and pattern[position + 1] in _QUANTIFIERS
+        if char == "|":  # an alternation at the top: no word is required
+            return ()
+        if char == "(" or char == "[":
+            end = _closing(pattern, position)
+            if end < 0:
+                return ()
+            inner = pattern[position + 3 : end] if pattern.startswith("(?:", position) else ""
+            words = tuple(inner.split("|")) if inner else ()
+            end_run()
+            quantified = end + 1 < length and pattern[end + 1] in _QUANTIFIERS
+            if (
+                char == "("
+                and not quantified
+                and words
+                and all(word and not _SPECIAL.intersection(word) for word in words)
+            ):
+                candidates.append(words)
+            position = end + 1
+            continue
+        if char == "{":  # a repeat count (or, read as one, a literal brace): skipped whole
+            end_run()
+            close = pattern.find("}", position)
+            position = close + 1 if close > 0 else position + 1
+            continue
+        if char in _SPECIAL or quantified:
+            # An escape (\d, \., ...) or any other sign, or a character that may be absent or
+            # repeated: the run ends before it (and a quantifier is skipped as one).
+            end_run()
+            position += 2 if char == "\\" else 1
+            continue
+        run.append(char)
+        position += 1
+    end_run()
+    best = max(candidates, key=lambda words: min(map(len, words)), default=())
+    return best if best and min(map(len, best)) >= 3 else ()
+
+
+def _closing(pattern: str, start: int) -> int:
+    """Where the group or class opened at ``start`` closes (-1 when it does not)."""
+    depth = 0
+    position = class_start = start
+    in_class = False
+    while position < len(pattern):
+        char = pattern[position]
+        if char == "\\":
+            position += 2
+            continue
+        if in_class:
+            # A "]" right after "[" or "[^" is a member, not the end.
+            member = position == class_start + 1 or pattern[class_start + 1 : position] == "^"
+            if char == "]" and not member:
+                in_class = False
+                if depth == 0:
+                    return position
+        elif char == "[":
+            in_class, class_start = True, position
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return position
+        position += 1
+    return -1
