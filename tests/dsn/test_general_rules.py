@@ -1691,9 +1691,22 @@ def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
         ("554 Forged sender", "CONNECT", Reason.BLOCKED),
         # No verdict beside the party: no cause from it.
         ("550 Please ask the sender to try again", "RCPT", Reason.UNDEFINED),
+        # A bare verdict the tables know ("not allowed", "banned") said of a party: the party.
+        ("550 Bounce sender is not allowed here", "RCPT", Reason.REJECTED),
+        # An IP address names the host, whatever it is called.
+        ("550 The sender [192.0.2.1] is banned", "RCPT", Reason.BLOCKED),
     ],
 )
 def test_the_party_a_refusal_names_gives_its_cause(
     words: str, command: str | None, reason: Reason
 ) -> None:
     assert classify("5.0.0", None, words, command=command) == reason
+
+
+def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply() -> None:
+    """Sendmail writes 5.1.1 for any bare 550 to RCPT TO: the remote's words decide."""
+    assert classify("5.1.1", "550", "550 Forged sender", command="RCPT") == Reason.REJECTED
+    # ... but the remote's own 5.1.1 stands.
+    assert classify("5.1.1", "550", "550 5.1.1 Forged sender", command="RCPT") == (
+        Reason.USERUNKNOWN
+    )

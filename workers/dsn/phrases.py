@@ -1529,4 +1529,12 @@ VERDICTS = (
     "unrouteable",
     "error",
     "failed",
+    # Exchange Online's delivery restrictions: "Sender not in allowed-senders list" (NDR
+    # 5.7.124). ("Not authenticated" is not one: said of the client it is SMTP AUTH missing.)
+    "not in",
+    # Exim's verification of a party (ACL verify = sender/recipient, with callout).
+    "verify",
+    "callout",
+    # Yahoo, "SMTP error codes": "unresolvable RFC.5321 from domain".
+    "unresolvable",
 )

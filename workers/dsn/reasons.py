@@ -182,6 +182,9 @@ ADDRESS_CAUSES = frozenset(
         Reason.VIRUSDETECTED,
     }
 )
+# Causes that bare verdicts are read as ("banned", "blocked", "not allowed", "policy",
+# "forged", "not authorized"): said of a party, the party names the cause.
+VERDICT_CAUSES = frozenset({Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.SECURITYERROR})
 # The parties on the sending side (``PARTIES``): the sender and its host.
 SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED})
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
@@ -203,6 +206,8 @@ def _alternation(words: tuple[str, ...]) -> str:
 
 
 _VERDICT = _alternation(VERDICTS)
+# Up to three words between (a dot inside a word, "rfc.5321", not one that ends a sentence).
+_BETWEEN = r"(?: (?:[^ .;,]|\.(?! )){1,30}){0,3}"
 # A party named beside a verdict, either way round and up to three words apart ("fake
 # sender", "invalid ip", "restricted characters in address"; "sender is rejected", "sender
 # address syntax error"), whole words only.
@@ -210,12 +215,13 @@ _PARTY_RES = tuple(
     (
         reason,
         re.compile(
-            rf"(?<![a-z0-9])(?:(?:{_VERDICT})(?: [^ .;,]{{1,30}}){{0,3}} (?:{party})"
-            rf"|(?:{party})(?:'s)?(?: [^ .;,]{{1,30}}){{0,3}} (?:{_VERDICT}))(?![a-z0-9])"
+            rf"(?<![a-z0-9])(?:(?:{_VERDICT}){_BETWEEN} (?:{party})"
+            rf"|(?:{party})(?:'s)?{_BETWEEN} (?:{_VERDICT}))(?![a-z0-9])"
         ),
     )
     for reason, party in ((reason, _alternation(names)) for reason, names in PARTIES)
 )
+_IP_LITERAL_RE = re.compile(r" ?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -402,18 +408,25 @@ _COMMANDS = {
 }
 
 
-def refused_party(needle: str) -> Reason | None:
+def refused_party(needle: str) -> tuple[Reason, str] | None:
     """The cause of a refusal by the party it names beside a verdict (``PARTIES``), in a
-    normalized text: the party named first, the table's order between names at one place."""
+    normalized text, with the text left when those words are taken out: the party named
+    first, the table's order between names at one place."""
     for framing in FRAMING:  # words that only frame a reply name no party of it
         needle = needle.replace(framing, " ")
+    # An IP address names the sending host: "banned sender[<ip>]" (Exchange Online 5.7.511),
+    # "the sender <ip> is banned" (Baruwa) are the host's, read as "sender ip".
+    needle = _IP_LITERAL_RE.sub(" ip", needle)
     best: tuple[int, int] | None = None
+    found_best = None
     cause = None
     for order, (reason, pattern) in enumerate(_PARTY_RES):
         found = pattern.search(needle)
         if found is not None and (best is None or (found.start(), order) < best):
-            best, cause = (found.start(), order), reason
-    return cause
+            best, cause, found_best = (found.start(), order), reason, found
+    if cause is None or found_best is None:
+        return None
+    return cause, f"{needle[: found_best.start()]} {needle[found_best.end() :]}"
 
 
 def may_show_transcript(text: str) -> bool:
@@ -550,14 +563,25 @@ def classify(
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
         reason = None
-    if reason is None or vague or (reason == Reason.SECURITYERROR and not exact):
-        # No words the tables know name the cause (or only a verdict, "forged", "not
-        # authorized", that security errors fall back on): the party the reply refuses does.
-        # A recipient "not authorized" stays a delivery not authorized (RFC 3463 X.7.1).
+    # The remote replied with a bare code: a status is the reporting server's mapping of it
+    # (Sendmail writes 5.1.1 for a 550 to RCPT TO), no word of the remote's own.
+    derived = exact and bool(explicit) and bool(replied) and not failure_status(diagnostic)
+    verdict_only = by_text in VERDICT_CAUSES and (reason == by_text or derived)
+    if reason is None or vague or (derived and by_text is None) or verdict_only:
         party = refused_party(needle)
-        if party is not None and (reason != Reason.SECURITYERROR or party in SENDING_PARTIES):
-            reason, vague = party, False
-            if party == Reason.USERUNKNOWN and stage == "DATA":
+        if party is not None and (
+            not verdict_only
+            # A cause read from a bare verdict ("banned", "not allowed", "forged") that the
+            # party's own words held: the party it was said of names the cause ("NULL sender
+            # is not allowed" refuses the sender, not a policy). A recipient "not authorized"
+            # stays a delivery not authorized (RFC 3463 X.7.1).
+            or (
+                _phrase_cause(party[1], fallback=False) != by_text
+                and (by_text != Reason.SECURITYERROR or party[0] in SENDING_PARTIES)
+            )
+        ):
+            reason, vague = party[0], False
+            if reason == Reason.USERUNKNOWN and stage == "DATA":
                 reason = Reason.FILTERED  # a recipient refused after DATA: the vocabulary's filter
     if stage in AT_CONNECT_COMMANDS and (
         reason is None
