@@ -250,13 +250,20 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
     return tier, length
 
 
-# Each pattern with the tier of its cause (a pattern of a lower tier than the best phrase
-# found cannot win, however long its match, and is not tried) and the words one of which
-# every match holds (a text without any is not searched).
-_PATTERNS = tuple(
-    (reason, _rank(reason, 0)[0], re.compile(pattern), required_words(pattern))
-    for reason, pattern in PATTERNS
-)
+def _compiled_patterns() -> tuple[tuple[Reason, int, re.Pattern[str], str, tuple[str, ...]], ...]:
+    """Each pattern with the tier of its cause (a pattern of a lower tier than the best phrase
+    found cannot win, however long its match, and is not tried) and the words one of which
+    every match holds (a text without any is not searched): the first apart from the others,
+    looked for directly (most patterns require one word)."""
+    out = []
+    for reason, pattern in PATTERNS:
+        words = required_words(pattern)
+        first, others = (words[0], words[1:]) if words else ("", ())
+        out.append((reason, _rank(reason, 0)[0], re.compile(pattern), first, others))
+    return tuple(out)
+
+
+_PATTERNS = _compiled_patterns()
 
 
 def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
@@ -348,8 +355,10 @@ def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
     place = _best_phrase(needle)  # the first phrase in rank order that is found
     if place is not None:
         _, best, best_rank = _BY_RANK[place]
-    for reason, tier, pattern, words in _PATTERNS:
-        if tier < best_rank[0] or (words and not any(map(needle.__contains__, words))):
+    for reason, tier, pattern, word, other_words in _PATTERNS:
+        if tier < best_rank[0]:
+            continue
+        if word and word not in needle and not any(map(needle.__contains__, other_words)):
             continue
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
