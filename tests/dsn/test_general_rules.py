@@ -1690,7 +1690,7 @@ def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
         ("550 Malformed recipient", "DATA", Reason.FILTERED),
         ("554 Forged sender", "CONNECT", Reason.BLOCKED),
         # No verdict beside the party: no cause from it.
-        ("550 Please ask the sender to try again", "RCPT", Reason.UNDEFINED),
+        ("554 Please ask the sender to try again", "RCPT", Reason.UNDEFINED),
         # A bare verdict the tables know ("not allowed", "banned") said of a party: the party.
         ("550 Bounce sender is not allowed here", "RCPT", Reason.REJECTED),
         # An IP address names the host, whatever it is called.
@@ -1710,3 +1710,35 @@ def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply()
     assert classify("5.1.1", "550", "550 5.1.1 Forged sender", command="RCPT") == (
         Reason.USERUNKNOWN
     )
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "reason"),
+    [
+        # RFC 3463's and IANA's texts for enhanced status codes, said without their code:
+        # the words alone name the same cause as the code.
+        ("550 System incorrectly configured", "RCPT", Reason.SYSTEMERROR),
+        ("451 Bad connection", "RCPT", Reason.NETWORKERROR),
+        ("550 No answer from host", "RCPT", Reason.NETWORKERROR),
+        ("550 Unable to route", "RCPT", Reason.HOSTUNKNOWN),
+        ("554 Conversion required and prohibited", "DATA", Reason.CONTENTERROR),
+        ("554 Conversion required but not supported", "DATA", Reason.CONTENTERROR),
+        ("554 Conversion failed", "DATA", Reason.CONTENTERROR),
+        ("554 Cryptographic failure", "DATA", Reason.SECURITYERROR),
+        ("554 Message integrity failure", "DATA", Reason.SECURITYERROR),
+        ("530 Encryption needed", "MAIL", Reason.SECURITYERROR),
+        ("550 REQUIRETLS support required", "MAIL", Reason.SECURITYERROR),
+        ("550 Mail flood detected", "DATA", Reason.SPAMDETECTED),
+        # RFC 5321's reply texts.
+        ("451 Requested action aborted: local error in processing", "RCPT", Reason.SYSTEMERROR),
+        # Words that name nothing, said to RCPT TO: the reply code's meaning for the
+        # recipient (RFC 5321 4.2.2: 550 "mailbox unavailable", 553 "mailbox name not
+        # allowed"); to another command, or with another code, no cause.
+        ("550 Requested action not taken: rcpt", "RCPT", Reason.USERUNKNOWN),
+        ("553 No, thanks", "RCPT", Reason.USERUNKNOWN),
+        ("554 No, thanks", "RCPT", Reason.UNDEFINED),
+        ("550 No, thanks", "DATA", Reason.UNDEFINED),
+    ],
+)
+def test_the_standards_own_words_name_their_cause(words: str, command: str, reason: Reason) -> None:
+    assert classify("", None, words, command=command) == reason

@@ -362,6 +362,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Yandex mail's error messages: "554 5.7.1 [2] Message rejected under suspicion
             # of SPAM" (its spam filter's verdict, not a plain refusal).
             "suspicion of spam",
+            # IANA X.7.28 "Mail flood detected" (RFC 8689's registry entry: a flood of the same
+            # unsolicited message), the cause reasons.EXACT_STATUS gives the code.
+            "mail flood",
             # The spam filters' own names in their refusals: GTUBE, SpamAssassin's test
             # pattern that rspamd also answers ("554 5.7.1 Gtube pattern"), and
             # spamass-milter's "550 5.7.1 Blocked by SpamAssassin".
@@ -697,6 +700,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "unrouteable mail domain",
             "unroutable mail domain",
             "bad destination system",
+            # RFC 3463 X.4.4 "Unable to route" (no route to the recipient's domain; said with a
+            # temporary code it is a look-up that failed for now, see reasons.classify).
+            "unable to route",
             "unrouteable address",
             "unroutable address",
             "host name unknown",
@@ -907,6 +913,19 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "antispoofing",
             "client not authenticated",
             "not authenticated to send",
+            # RFC 3463's and IANA's own texts: X.7.3 "Security conversion required but not
+            # possible", X.7.4 "Security features not supported", X.7.5 "Cryptographic
+            # failure", X.7.6 "Cryptographic algorithm not supported", X.7.7 "Message
+            # integrity failure", X.7.10 "Encryption Needed", X.7.14 "Trust relationship
+            # required", X.7.30 "REQUIRETLS support required" (RFC 8689).
+            "security conversion required",
+            "security features not supported",
+            "cryptographic failure",
+            "cryptographic algorithm not supported",
+            "message integrity failure",
+            "encryption needed",
+            "trust relationship required",
+            "requiretls",
         ),
     ),
     (
@@ -926,6 +945,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "multiple addresses in from",
             "more than one from",
             "header is not compliant",
+            # Gmail, "Gmail SMTP errors and codes": "550 5.7.1 Messages missing a valid
+            # Message-ID header are not accepted."
+            "missing a valid message-id",
+            "missing message-id",
             "not rfc compliant",
             "non-compliant",
             "rfc compliance",
@@ -959,6 +982,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "8bit characters",
             "content type",
             "invalid content",
+            # RFC 3463's own texts: X.6.2 "Conversion required and prohibited", X.6.3
+            # "Conversion required but not supported", X.6.4 "Conversion with loss performed",
+            # X.6.5 "Conversion Failed"; IANA's X.6.6 "Message content not available".
+            "conversion required",
+            "conversion with loss",
+            "conversion failed",
+            "message content not available",
         ),
     ),
     (
@@ -1062,6 +1092,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "no answer",
             "name server",
             "temporary failure in name resolution",
+            # RFC 3463's own texts: X.4.1 "No answer from host", X.4.2 "Bad connection".
+            "no answer from host",
+            "bad connection",
             "host not found, try again",
             "host lookup did not complete",
             "lookup failed temporarily",
@@ -1091,6 +1124,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # qmail-smtpd: "451 qq temporary problem (#4.3.0)" (qmail-queue failed for now).
             "qq temporary problem",
             "server configuration problem",
+            # RFC 3463 X.3.5 "System incorrectly configured"; RFC 5321's 451 "Requested action
+            # aborted: local error in processing".
+            "system incorrectly configured",
+            "error in processing",
             "misconfigur",
             "directory server",
             "ldap",

@@ -185,6 +185,11 @@ ADDRESS_CAUSES = frozenset(
 # Causes that bare verdicts are read as ("banned", "blocked", "not allowed", "policy",
 # "forged", "not authorized"): said of a party, the party names the cause.
 VERDICT_CAUSES = frozenset({Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.SECURITYERROR})
+# What a permanent reply to RCPT TO means when its words name nothing (RFC 5321 4.2.2).
+RCPT_REPLY_MEANING: dict[str, Reason] = {
+    "550": Reason.USERUNKNOWN,
+    "553": Reason.USERUNKNOWN,
+}
 # The parties on the sending side (``PARTIES``): the sender and its host.
 SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED})
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
@@ -613,6 +618,11 @@ def classify(
         # "Security or Policy Status", not X.6.x "Message Content or Media Status"): the
         # server applied its policy to the content.
         return Reason.POLICYVIOLATION
+    if reason is None and stage.startswith("RCPT") and _says_something(needle):
+        # Words that name no cause, said to RCPT TO: the reply code's own meaning (RFC 5321
+        # section 4.2.2) for the recipient: 550 "mailbox unavailable", 553 "mailbox name not
+        # allowed". (A party named, "fake sender", was read above.)
+        reason = RCPT_REPLY_MEANING.get(find_reply_code(diagnostic) or str(reply_code or ""))
     if reason is None:
         # Words that name no cause: undetermined; no words at all (or only the fields of the
         # returned message: To, Subject, Date, ...): a bounce on hold.
