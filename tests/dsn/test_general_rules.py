@@ -1742,3 +1742,22 @@ def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply()
 )
 def test_the_standards_own_words_name_their_cause(words: str, command: str, reason: Reason) -> None:
     assert classify("", None, words, command=command) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        # The words before "policy" name which policy, and so the cause.
+        ("550 5.7.1 Email rejected per anti-spam policy", Reason.SPAMDETECTED),
+        ("550 5.7.1 Rejected by DMARC policy", Reason.AUTHFAILURE),
+        ("554 Message refused by virus policy", Reason.VIRUSDETECTED),
+        ("550 5.7.1 Rejected due to local policy", Reason.POLICYVIOLATION),
+        # A code naming the check the mail failed beats words saying what was done to it.
+        (
+            "421 4.7.26 This mail has been rate limited because it is unauthenticated",
+            Reason.AUTHFAILURE,
+        ),
+    ],
+)
+def test_what_was_done_yields_to_why(words: str, reason: Reason) -> None:
+    assert classify("", None, words, command="DATA") == reason

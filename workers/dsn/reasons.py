@@ -422,6 +422,33 @@ _COMMANDS = {
 }
 
 
+_POLICY_KIND_RE = re.compile(
+    r"(?<![^ ])((?:[a-z-]{1,30} )?[a-z-]{1,30}) (?:policy|policies)(?![a-z])"
+)
+# The kinds of policy that name a cause of their own.
+POLICY_KINDS = frozenset(
+    {Reason.SPAMDETECTED, Reason.VIRUSDETECTED, Reason.AUTHFAILURE, Reason.NORELAYING}
+)
+
+
+def _policy_kind(needle: str) -> Reason | None:
+    """The cause the words before "policy" name ("anti-spam policy", "dmarc policy")."""
+    for found in _POLICY_KIND_RE.finditer(needle):
+        words = found.group(1)
+        kind = _phrase_cause(words, fallback=False) or _broad_cause(words)
+        if kind in POLICY_KINDS:
+            return kind
+    return None
+
+
+# What a server does to a mail (limits, blocks, refuses by policy) as opposed to why.
+PENALTIES = frozenset(
+    {Reason.SPEEDING, Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.FILTERED, Reason.REJECTED}
+)
+# Causes that codes name as the check a mail failed (IANA X.7.20-X.7.26, X.7.29).
+STATED_REASONS = frozenset({Reason.AUTHFAILURE, Reason.REQUIREPTR})
+
+
 def refused_party(needle: str) -> tuple[Reason, str] | None:
     """The cause of a refusal by the party it names beside a verdict (``PARTIES``), in a
     normalized text, with the text left when those words are taken out: the party named
@@ -543,6 +570,18 @@ def classify(
     if exact and code.split(".", 1)[1] in AUTH_REPLY_STATUS and stage not in ("", "AUTH"):
         exact = False
     by_text, phrased, said = _wording(needle, around)
+    if by_text == Reason.POLICYVIOLATION and said:
+        # "Rejected per SPAM policy", "blocked by DMARC policy": the words before "policy"
+        # name which policy, and so the cause; "local policy" names none.
+        kind = _policy_kind(needle)
+        if kind is not None:
+            by_text = kind
+    if exact and by_status in STATED_REASONS and by_text in PENALTIES:
+        # Words that say what was done to the mail (rate limited, blocked, refused by
+        # policy) beside a code that says why (Gmail's "421 4.7.26 This mail has been rate
+        # limited because it is unauthenticated", 4.7.29 "... wasn't sent over a TLS
+        # connection"): the code names the cause.
+        by_text = by_status
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
     # A defect named outright (a temporary look-up failure, a duplicate header) outweighs
