@@ -51,12 +51,23 @@ class Headers:
     __slots__ = ("_cleaned", "_first", "_items")
 
     def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
+        self._keep([(name.strip().lower(), value) for name, value in items])
+
+    @classmethod
+    def read(cls, text: str, limit: int = 200, lenient: bool = False) -> Headers:
+        """The fields at the top of ``text`` (``header_lines``), keyed as they are read."""
+        headers = cls.__new__(cls)
+        headers._keep(header_lines(text, limit, lenient, keyed=True))
+        return headers
+
+    def _keep(self, items: list[tuple[str, str]]) -> None:
+        """``items``: (name stripped and lower-cased, raw value)."""
         # Values are unfolded and decoded when asked for (once each): most fields of a bounce
         # (Received, DKIM-Signature, the returned message's) are never read.
-        self._items = [(name.strip().lower(), value) for name, value in items]
+        self._items = items
         # Each name's first value, looked up directly: a report's code asks for many fields,
         # most of them absent.
-        self._first = dict(reversed(self._items))
+        self._first = dict(reversed(items))
         self._cleaned: dict[str, str] = {}
 
     def get(self, name: str, default: str = "") -> str:
@@ -210,6 +221,11 @@ _CHARSET_WIDER = {
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes to text in the declared charset (or its wider variants), else UTF-8 (or
     ISO-2022-JP when its escapes show), else Latin-1 (which always works). No guessing."""
+    if not charset and b"\x1b" not in data:  # (header blocks): UTF-8, else Latin-1
+        try:
+            return data.decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
     name = (charset or "").strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
     candidates: list[str] = [name] if name else []
@@ -333,7 +349,7 @@ def parse_own(data: bytes) -> Mail | None:
     """The MIME tree read directly: headers, multipart boundaries, transfer encodings and
     declared charsets. None when the mail declares a structure that is not there."""
     head, body = _split_head(data, top=True)
-    headers = Headers(header_lines(decode_bytes(head, None), limit=1000, lenient=True))
+    headers = Headers.read(decode_bytes(head, None), limit=1000, lenient=True)
     kind, params = content_type(headers.get("content-type"))
     parts: list[Part] = []
     returned: list[Headers] = []
@@ -383,7 +399,7 @@ def _own_walk(
         default = "message/rfc822" if kind == "multipart/digest" else "text/plain"
         for chunk in chunks:
             part_head, part_body = _split_head(chunk, top=False)
-            part_headers = Headers(header_lines(decode_bytes(part_head, None), limit=200))
+            part_headers = Headers.read(decode_bytes(part_head, None), limit=200)
             part_kind, part_params = content_type(part_headers.get("content-type", default))
             if not _own_walk(
                 part_headers,
@@ -402,7 +418,7 @@ def _own_walk(
         message = _transfer_decode(body, encoding)
         enclosed_head, _ = _split_head(message, top=False)
         if not in_returned:
-            enclosed_headers = Headers(header_lines(decode_bytes(enclosed_head, None), limit=500))
+            enclosed_headers = Headers.read(decode_bytes(enclosed_head, None), limit=500)
             returned.append(enclosed_headers)
             if enclosed is not None and content_type(enclosed_headers.get("content-type"))[0] == (
                 "multipart/report"
@@ -515,19 +531,22 @@ def top_headers(data: bytes) -> Headers:
         data = data.partition(b"\n")[2]
     end = data.find(b"\n\n")
     head = data[:end] if end >= 0 else data[: 64 * 1024]
-    return Headers(header_lines(decode_bytes(head, None), limit=1000, lenient=True))
+    return Headers.read(decode_bytes(head, None), limit=1000, lenient=True)
 
 
 def _headers_from_text(text: str) -> Headers:
     """Header fields from the start of ``text`` (a header block), stopping at the first blank."""
-    return Headers(header_lines(text))
+    return Headers.read(text)
 
 
-def header_lines(text: str, limit: int = 200, lenient: bool = False) -> list[tuple[str, str]]:
+def header_lines(
+    text: str, limit: int = 200, lenient: bool = False, keyed: bool = False
+) -> list[tuple[str, str]]:
     """``Name: value`` fields (with folded continuation lines) from the top of ``text``.
 
     A line that is not a field ends the block, unless ``lenient`` (a known header block
-    with a broken line in it), where it is skipped."""
+    with a broken line in it), where it is skipped. ``keyed``: each name stripped and
+    lower-cased (as ``Headers`` keys them)."""
     items: list[tuple[str, str]] = []
     for line in text.split("\n", limit * 4)[: limit * 4]:
         if not line.strip():
@@ -543,7 +562,7 @@ def header_lines(text: str, limit: int = 200, lenient: bool = False) -> list[tup
             if lenient:
                 continue
             break
-        items.append((name, value.strip()))
+        items.append((name.strip().lower() if keyed else name, value.strip()))
         if len(items) >= limit:
             break
     return items

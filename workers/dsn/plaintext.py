@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from workers.dsn.fields import find_addresses
-from workers.dsn.mime import Headers, header_lines
+from workers.dsn.mime import Headers
 
 MAX_SCAN_CHARS = 64 * 1024
 MAX_DIAGNOSTIC_LINES = 24
@@ -122,7 +122,7 @@ def returned_headers(returned: str) -> Headers:
     lines = unquote(returned).split("\n")
     while lines and not lines[0].strip(_DECORATION):  # a rule line above the copy
         lines.pop(0)
-    return Headers(header_lines("\n".join(lines)))
+    return Headers.read("\n".join(lines))
 
 
 def is_service_address(address: str) -> bool:
