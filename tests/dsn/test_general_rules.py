@@ -1695,6 +1695,24 @@ def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
         ("550 Bounce sender is not allowed here", "RCPT", Reason.REJECTED),
         # An IP address names the host, whatever it is called.
         ("550 The sender [192.0.2.1] is banned", "RCPT", Reason.BLOCKED),
+        # Relaying and the message's header fields are parties too.
+        ("550 5.7.1 Relaying not authorized", "RCPT", Reason.NORELAYING),
+        ("550 5.7.1 Malformed From header", "DATA", Reason.NOTCOMPLIANTRFC),
+        ("550 5.7.1 Message-ID missing", "DATA", Reason.NOTCOMPLIANTRFC),
+        # An address literal given for a party is the sending host.
+        ("550 5.7.1 Mail from 192.0.2.1 refused", "RCPT", Reason.BLOCKED),
+        # Postfix's "Recipient address rejected:" only says which check refused.
+        (
+            "550 5.7.1 <a@b.example>: Recipient address rejected: Forged sender",
+            "RCPT",
+            Reason.REJECTED,
+        ),
+        # An account said to be expired, deactivated or closed is suspended.
+        ("550 User account is expired", "RCPT", Reason.SUSPEND),
+        ("550 5.2.1 This mailbox has been deactivated", "RCPT", Reason.SUSPEND),
+        # Forward-confirmed reverse DNS, at the greeting: the PTR, not a block.
+        ("554 5.7.1 FCrDNS check failed", "CONNECT", Reason.REQUIREPTR),
+        ("554 Your host name does not resolve", "CONNECT", Reason.REQUIREPTR),
     ],
 )
 def test_the_party_a_refusal_names_gives_its_cause(
@@ -1761,3 +1779,10 @@ def test_the_standards_own_words_name_their_cause(words: str, command: str, reas
 )
 def test_what_was_done_yields_to_why(words: str, reason: Reason) -> None:
     assert classify("", None, words, command="DATA") == reason
+
+
+def test_a_system_not_accepting_messages_for_now_is_its_trouble() -> None:
+    """RFC 3463 X.3.2 with a temporary code: the system takes mail again later."""
+    words = "421 4.3.2 Service not available, try again later"
+    assert classify("", None, words) == Reason.SYSTEMERROR
+    assert classify("", None, "554 5.3.2 Service not available") == Reason.NOTACCEPT

@@ -188,6 +188,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # GMX postmaster, "Error messages when sending emails to GMX": the greeting's
             # "554-Bad DNS PTR resource record." (the sending IP's PTR is missing or bad).
             "bad dns ptr",
+            # Forward-confirmed reverse DNS (RFC 8601's "iprev"; FCrDNS): the sending IP's PTR
+            # name must resolve back to it ("Your host name does not resolve").
+            "fcrdns",
+            "forward-confirmed reverse",
+            "iprev",
+            "host name does not resolve",
+            "hostname does not resolve",
         ),
     ),
     (
@@ -436,6 +443,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # (smtpd_client_message_rate_limit), "Error: too many recipients from <client>"
             # (smtpd_client_recipient_rate_limit).
             "too much mail from",
+            # ... and a recipient getting more mail than it takes in a while.
+            "receiving too much mail",
             "too many recipients from",
             # Exim's ratelimit ACL, worded as the Exim specification's example: "Sender rate
             # exceeds <limit> messages per <period>" (the sender's rate, not a refusal of it).
@@ -1297,7 +1306,8 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (
         Reason.SUSPEND,
         r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
-        r"(?:temporarily |permanently )?(?:suspended|terminated|inactive|not active)",
+        r"(?:temporarily |permanently )?"
+        r"(?:suspended|terminated|inactive|not active|expired|deactivated|disabled|closed)",
     ),
     # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
     (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
@@ -1444,10 +1454,33 @@ GENERIC_USERUNKNOWN = (
 # error" and "550 Invalid recipient"; a relay service's "550 Restricted characters in
 # address". Compound names come first: "sender domain" is the sender's, "sender ip" the host.
 PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
+    # Relaying itself (RFC 5321 section 3.6): "Relaying not authorized".
+    (Reason.NORELAYING, ("relaying", "relay")),
+    # The message's own header fields (RFC 5322 section 3.6): "Malformed From header".
+    (
+        Reason.NOTCOMPLIANTRFC,
+        (
+            "from header",
+            "from: header",
+            "header from",
+            "from:",
+            "date header",
+            "date:",
+            "message-id header",
+            "message-id",
+            "header field",
+            "headers",
+            "header",
+        ),
+    ),
     # The sending host: its IP address, its name, its connection (RFC 5321 "client").
     (
         Reason.BLOCKED,
         (
+            # An IP address given for a party is the host's (reasons.refused_party reads an
+            # address literal as "ip"): "Mail from <ip> refused", "the sender <ip> is banned".
+            "mail from ip",
+            "from ip",
             "sender ip",
             "sending ip",
             "source ip",
@@ -1515,6 +1548,11 @@ PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     ),
 )
 
+# Words that only say which check refused, before the party and verdict that say why:
+# Postfix smtpd's "<rcpt>: Recipient address rejected: <why>" (smtpd_recipient_restrictions;
+# the why may name the sender: "Blacklisted sender").
+PARTY_FRAMING = ("recipient address rejected:",)
+
 # Verdicts a refusal puts beside the party it refuses (RFC 3463's X.1.x texts: "bad",
 # "ambiguous", "syntax"; RFC 5321 section 4.2.3's "not allowed", "not taken", "unavailable";
 # and the adjectives servers add: invalid, unknown, fake, forged, banned, ...).
@@ -1528,6 +1566,9 @@ VERDICTS = (
     "spoofed",
     "illegal",
     "malformed",
+    "missing",
+    "duplicate",
+    "multiple",
     "restricted characters",
     "restricted",
     "syntax",

@@ -29,6 +29,7 @@ from workers.dsn.phrases import (
     GENERIC_USERUNKNOWN,
     NAMED_UNKNOWN,
     PARTIES,
+    PARTY_FRAMING,
     PATTERNS,
     PHRASES,
     TELLING_PHRASES,
@@ -117,6 +118,11 @@ LOOSE_STATUS: dict[str, Reason] = {
     "7.9": Reason.SECURITYERROR,
 }
 
+# RFC 3463 X.3.2 "System not accepting network messages" said with a temporary code: the
+# system will take mail again (it is busy, shutting down, ...), its trouble for now, not a
+# domain that accepts no mail.
+TEMPORARY_STATUS: dict[str, Reason] = {"3.2": Reason.SYSTEMERROR}
+
 # Codes registered as replies to AUTH (RFC 4954, IANA): X.7.8 "Authentication credentials
 # invalid", X.7.9 "Authentication mechanism is too weak", X.7.11 "Encryption required for
 # requested authentication mechanism", X.7.12 "A password transition is needed". Said to
@@ -190,8 +196,9 @@ RCPT_REPLY_MEANING: dict[str, Reason] = {
     "550": Reason.USERUNKNOWN,
     "553": Reason.USERUNKNOWN,
 }
-# The parties on the sending side (``PARTIES``): the sender and its host.
-SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED})
+# The parties whose refusal beats a bare security verdict ("forged", "not authorized"): the
+# sender, its host and relaying (``PARTIES``); a recipient "not authorized" is no party's.
+SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED, Reason.NORELAYING})
 AT_CONNECT_COMMANDS = frozenset({"CONNECT", "HELO", "EHLO", "BANNER", "GREETING"})
 
 # Precedence tiers for the wording, best first: the telling causes (an authentication
@@ -407,6 +414,8 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
     key = status.split(".", 1)[1]
     if key in EXACT_STATUS:
         return EXACT_STATUS[key], True
+    if status.startswith("4") and key in TEMPORARY_STATUS:
+        return TEMPORARY_STATUS[key], False
     return LOOSE_STATUS.get(key), False
 
 
@@ -453,7 +462,7 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
     """The cause of a refusal by the party it names beside a verdict (``PARTIES``), in a
     normalized text, with the text left when those words are taken out: the party named
     first, the table's order between names at one place."""
-    for framing in FRAMING:  # words that only frame a reply name no party of it
+    for framing in FRAMING + PARTY_FRAMING:  # words that frame a reply name no party of it
         needle = needle.replace(framing, " ")
     # An IP address names the sending host: "banned sender[<ip>]" (Exchange Online 5.7.511),
     # "the sender <ip> is banned" (Baruwa) are the host's, read as "sender ip".
