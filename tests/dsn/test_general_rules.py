@@ -1695,6 +1695,11 @@ def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
         ("550 Bounce sender is not allowed here", "RCPT", Reason.REJECTED),
         # An IP address names the host, whatever it is called.
         ("550 The sender [192.0.2.1] is banned", "RCPT", Reason.BLOCKED),
+        ("554 5.7.1 relaying prohibited", "RCPT", Reason.NORELAYING),
+        ("554 5.7.1 Message contains banned attachment", "DATA", Reason.POLICYVIOLATION),
+        # "Policy" is every refusal's: beside a party, the party decides.
+        ("550 5.7.0 Local policy violation: sender address not allowed", "MAIL", Reason.REJECTED),
+        ("550 5.7.1 Relay rejected for policy reasons.", "RCPT", Reason.NORELAYING),
         # Relaying and the message's header fields are parties too.
         ("550 5.7.1 Relaying not authorized", "RCPT", Reason.NORELAYING),
         ("550 5.7.1 Malformed From header", "DATA", Reason.NOTCOMPLIANTRFC),
@@ -1724,6 +1729,10 @@ def test_the_party_a_refusal_names_gives_its_cause(
 def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply() -> None:
     """Sendmail writes 5.1.1 for any bare 550 to RCPT TO: the remote's words decide."""
     assert classify("5.1.1", "550", "550 Forged sender", command="RCPT") == Reason.REJECTED
+    assert classify("5.1.1", "550", "550 Sender denied", command="RCPT") == Reason.REJECTED
+    assert classify("5.1.1", "550", "550 Too many recipients", command="RCPT") == (
+        Reason.EXCEEDLIMIT
+    )
     # ... but the remote's own 5.1.1 stands.
     assert classify("5.1.1", "550", "550 5.1.1 Forged sender", command="RCPT") == (
         Reason.USERUNKNOWN
@@ -1747,6 +1756,11 @@ def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply()
         ("530 Encryption needed", "MAIL", Reason.SECURITYERROR),
         ("550 REQUIRETLS support required", "MAIL", Reason.SECURITYERROR),
         ("550 Mail flood detected", "DATA", Reason.SPAMDETECTED),
+        # RFC 5321 section 2.3.8: no bare LF (Exchange NDR 5.6.11).
+        ("550 5.6.11 SMTPSEND.BareLinefeedsAreIllegal", "DATA", Reason.NOTCOMPLIANTRFC),
+        # amavisd-new's banned file name or type; a domain the server does not serve.
+        ("554 5.7.0 Reject, id=01 - BANNED: .exe", "DATA", Reason.POLICYVIOLATION),
+        ("550 Domain example.org is not hosted here", "RCPT", Reason.NORELAYING),
         # RFC 5321's reply texts.
         ("451 Requested action aborted: local error in processing", "RCPT", Reason.SYSTEMERROR),
         # Words that name nothing, said to RCPT TO: the reply code's meaning for the

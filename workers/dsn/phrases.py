@@ -791,6 +791,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Coremail: "553 Requested action not taken: Local user only" (it relays for its
             # own users only).
             "local user only",
+            # A domain the server does not serve, said to a relay attempt (hosting providers'
+            # Exim and Postfix setups: "Domain <d> is not hosted here", "Not a local domain").
+            "not hosted here",
+            "not a local domain",
             # Zoho Mail, "SMTP error codes": "553 Relaying disallowed. Invalid Domain".
             "relaying disallowed",
             "relay disallowed",
@@ -869,6 +873,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # A file type the receiving policy forbids ("Blacklisted high risk file extension
             # detected", a relay service's MSG-EXT): the policy, not a block of the sender.
             "file extension",
+            # amavisd-new's "554 5.7.0 Reject, id=... - BANNED: <part name>" (a banned file
+            # name or type), not a banned host.
+            "- banned:",
             "policy",
             "not permitted",
             "prohibited",
@@ -957,6 +964,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Gmail, "Gmail SMTP errors and codes": "550 5.7.1 Messages missing a valid
             # Message-ID header are not accepted."
             "missing a valid message-id",
+            # A bare LF (not CRLF) in the message, which RFC 5321 section 2.3.8 forbids
+            # (Exchange NDR 5.6.11 "SMTPSEND.BareLinefeedsAreIllegal", Postfix and Exim's
+            # "bare <LF>" refusals).
+            "bare lf",
+            "bare linefeed",
+            "barelinefeed",
+            "bare <lf>",
             "missing message-id",
             "not rfc compliant",
             "non-compliant",
@@ -1456,6 +1470,12 @@ GENERIC_USERUNKNOWN = (
 PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # Relaying itself (RFC 5321 section 3.6): "Relaying not authorized".
     (Reason.NORELAYING, ("relaying", "relay")),
+    # A file the message carries, refused by type or name: the receiving policy (a relay
+    # service's MSG-EXT "Blacklisted high risk file extension", "banned attachment").
+    (
+        Reason.POLICYVIOLATION,
+        ("attachment type", "attachments", "attachment", "file type", "file extension", "filename"),
+    ),
     # The message's own header fields (RFC 5322 section 3.6): "Malformed From header".
     (
         Reason.NOTCOMPLIANTRFC,
@@ -1581,6 +1601,7 @@ VERDICTS = (
     "blacklisted",
     "blocklisted",
     "disallowed",
+    "prohibited",
     "not allowed",
     "not permitted",
     "not accepted",

@@ -191,6 +191,9 @@ ADDRESS_CAUSES = frozenset(
 # Causes that bare verdicts are read as ("banned", "blocked", "not allowed", "policy",
 # "forged", "not authorized"): said of a party, the party names the cause.
 VERDICT_CAUSES = frozenset({Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.SECURITYERROR})
+# A reply code with the status that only restates its meaning (RFC 5321 4.2.2, RFC 3463):
+# 550 "mailbox unavailable", 553 "mailbox name not allowed", 552 "exceeded storage allocation".
+REPLY_CODE_STATUS = frozenset({("550", "5.1.1"), ("553", "5.1.3"), ("552", "5.2.2")})
 # What a permanent reply to RCPT TO means when its words name nothing (RFC 5321 4.2.2).
 RCPT_REPLY_MEANING: dict[str, Reason] = {
     "550": Reason.USERUNKNOWN,
@@ -579,6 +582,16 @@ def classify(
     if exact and code.split(".", 1)[1] in AUTH_REPLY_STATUS and stage not in ("", "AUTH"):
         exact = False
     by_text, phrased, said = _wording(needle, around)
+    # The remote replied with a bare code and the status is only that code's meaning (RFC
+    # 5321's 550 "mailbox unavailable" as X.1.1: Sendmail writes 5.1.1 for a bare 550 to RCPT
+    # TO): the reporting server's mapping, no word of the remote's own.
+    derived = (
+        exact
+        and (find_reply_code(diagnostic), explicit) in REPLY_CODE_STATUS
+        and not failure_status(diagnostic)
+    )
+    if derived and said and phrased and by_text not in (None, by_status):
+        exact = False  # the remote's own words name the cause ("550 Sender denied")
     if by_text == Reason.POLICYVIOLATION and said:
         # "Rejected per SPAM policy", "blocked by DMARC policy": the words before "policy"
         # name which policy, and so the cause; "local policy" names none.
@@ -625,9 +638,6 @@ def classify(
         reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
     else:
         reason = None
-    # The remote replied with a bare code: a status is the reporting server's mapping of it
-    # (Sendmail writes 5.1.1 for a 550 to RCPT TO), no word of the remote's own.
-    derived = exact and bool(explicit) and bool(replied) and not failure_status(diagnostic)
     verdict_only = by_text in VERDICT_CAUSES and (reason == by_text or derived)
     if reason is None or vague or (derived and by_text is None) or verdict_only:
         party = refused_party(needle)
@@ -637,6 +647,8 @@ def classify(
             # party's own words held: the party it was said of names the cause ("NULL sender
             # is not allowed" refuses the sender, not a policy). A recipient "not authorized"
             # stays a delivery not authorized (RFC 3463 X.7.1).
+            # Policy is every refusal's: said anywhere beside a party, the party decides.
+            or (by_text == Reason.POLICYVIOLATION and party[0] != Reason.USERUNKNOWN)
             or (
                 _phrase_cause(party[1], fallback=False) != by_text
                 and (by_text != Reason.SECURITYERROR or party[0] in SENDING_PARTIES)
