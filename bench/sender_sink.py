@@ -32,12 +32,13 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from email.message import EmailMessage
@@ -46,15 +47,15 @@ from typing import IO, Any
 
 import aiosmtplib
 import click
+import pika.exceptions
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session, col, delete, select
 
+from bench.sink_database import TENANT, USER, prepare_database
 from schemas.job import MailJobV1, parse_job
-from schemas.tables import MailMessage, UserMailSettings
 from schemas.values import TlsMode
 from workers.broker import names
 from workers.broker.aio import AsyncConfirmingPublisher, open_connection, set_prefetch
@@ -66,11 +67,8 @@ from workers.settings import Settings, load_settings
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.pool import SmtpPools
 from workers.smtp.transaction import Envelope, send
-from workers.store import migrate
 from workers.store.engine import make_engine
 
-TENANT = "bench"
-USER = "BENCH"
 JOB_TEXT = (
     "Tere! Saadame teile arve nr {n} õunte ja pirnide eest. Maksetähtaeg on 14 päeva. "
     "Küsimuste korral vastake sellele kirjale. Здравствуйте, счёт во вложении. "
@@ -96,11 +94,12 @@ class Row:
         return seconds / self.mails * 1e6 if seconds is not None and self.mails else None
 
 
-def process_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds that process ``pid`` (all its threads) has used; ``None``
-    when it cannot be read (gone, or not on this machine's /proc)."""
+def process_cpu_seconds(pid: int, main_thread: bool = False) -> float | None:
+    """User + system CPU seconds that process ``pid`` (all its threads, or its main thread
+    only) has used; ``None`` when it cannot be read (gone, or not on this machine's /proc)."""
+    path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -116,18 +115,26 @@ def local_broker_pid() -> int | None:
 @dataclass
 class CpuMeter:
     """CPU seconds used by named groups of processes between :meth:`start` and
-    :meth:`used` — where a run's time goes (the worker, RabbitMQ, the sink, this process)."""
+    :meth:`used` — where a run's time goes (the worker, RabbitMQ, the sink, this process).
+    The groups in ``main_threads`` count only their processes' main threads (a worker's
+    event loop, apart from its database and other threads)."""
 
     processes: dict[str, list[int]]
+    main_threads: dict[str, list[int]] = field(default_factory=dict)
     _started: dict[str, float] = field(default_factory=dict)
 
     def watching(self, **more: list[int]) -> CpuMeter:
-        return CpuMeter({**self.processes, **more})
+        return CpuMeter({**self.processes, **more}, self.main_threads)
+
+    def watching_main_threads(self, **more: list[int]) -> CpuMeter:
+        return CpuMeter(self.processes, {**self.main_threads, **more})
 
     def _now(self) -> dict[str, float]:
         out: dict[str, float] = {}
-        for name, pids in self.processes.items():
-            readings = [process_cpu_seconds(pid) for pid in pids]
+        groups = [(name, pids, False) for name, pids in self.processes.items()]
+        groups += [(name, pids, True) for name, pids in self.main_threads.items()]
+        for name, pids, main_thread in groups:
+            readings = [process_cpu_seconds(pid, main_thread) for pid in pids]
             if readings and all(r is not None for r in readings):
                 out[name] = sum(r for r in readings if r is not None)
         return out
@@ -313,25 +320,6 @@ async def naive(port: int, mails: int) -> Row:
     return Row("naive: a connection per mail, one at a time", mails, seconds, 1, note="baseline")
 
 
-def prepare_database(url: str) -> None:
-    """Migrate ``url``, forget earlier benchmark jobs there, and store the sending user."""
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    with Session(engine) as session:
-        session.execute(delete(MailMessage).where(col(MailMessage.tenant) == TENANT))
-        card = session.exec(
-            select(UserMailSettings).where(
-                UserMailSettings.tenant == TENANT, UserMailSettings.user_code == USER
-            )
-        ).first()
-        if card is None:
-            session.add(
-                UserMailSettings(tenant=TENANT, user_code=USER, email="bench@bench.example")
-            )
-        session.commit()
-    engine.dispose()
-
-
 def count_sent(engine: Any) -> int:
     with engine.connect() as connection:
         value = connection.execute(
@@ -484,10 +472,21 @@ def prepare_broker(settings: Settings, console: Console) -> None:
 def wait_for_consumers(url: str, count: int, who: str) -> None:
     """Return once ``mail.send`` has ``count`` consumers (60 s at most)."""
     deadline = time.monotonic() + 60
-    while queue_state(url)[1] < count:
+    while consumers_now(url) < count:
         if time.monotonic() > deadline:
             raise click.ClickException(f"{who} did not start consuming within 60 s")
         time.sleep(0.2)
+
+
+def consumers_now(url: str) -> int:
+    """``mail.send``'s consumers; 0 while it is not declared yet (starting workers declare
+    it after a :func:`wipe_topology`)."""
+    try:
+        return queue_state(url)[1]
+    except pika.exceptions.ChannelClosedByBroker as error:
+        if error.reply_code == NOT_FOUND:
+            return 0
+        raise
 
 
 def queue_state(url: str, queue: str = names.SEND_QUEUE) -> tuple[int, int]:
@@ -497,6 +496,121 @@ def queue_state(url: str, queue: str = names.SEND_QUEUE) -> tuple[int, int]:
         return int(declared.method.message_count), int(declared.method.consumer_count)
     finally:
         connection.close()
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The code a worker run starts: ``path`` is a git worktree of ``revision`` (``None``:
+    this checkout). Its workers use this interpreter and its libraries with the worktree
+    first on ``PYTHONPATH``, so two revisions differ in erpmail's code alone."""
+
+    revision: str
+    path: Path | None = None
+
+    def env(self, env: Mapping[str, str]) -> dict[str, str]:
+        if self.path is None:
+            return dict(env)
+        paths = [str(self.path), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
+        return {**env, "PYTHONPATH": os.pathsep.join(paths)}
+
+
+NOT_FOUND = 404  # AMQP reply code
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(REPOSITORY), *args], check=True, capture_output=True, text=True
+    )
+    return done.stdout.strip()
+
+
+@contextmanager
+def checked_out(revisions: list[str], workdir: Path) -> Iterator[list[Checkout]]:
+    """This checkout, then a detached git worktree in ``workdir`` for each of ``revisions``
+    (removed at the end)."""
+    here = Checkout(f"{git('rev-parse', '--short', 'HEAD')} (this checkout)")
+    out = [here]
+    try:
+        for index, revision in enumerate(revisions):
+            path = workdir / f"tree-{index}"
+            git("worktree", "add", "--detach", "--quiet", str(path), revision)
+            out.append(Checkout(f"{git('rev-parse', '--short', revision)} ({revision})", path))
+        yield out
+    finally:
+        for checkout in out:
+            if checkout.path is not None:
+                git("worktree", "remove", "--force", str(checkout.path))
+
+
+def wipe_topology(settings: Settings) -> None:
+    """Delete the benchmark vhost's queues and exchanges (deleting a missing one is not an
+    error), so that the next run's workers declare their own release's topology: an earlier
+    release's arguments differ, and RabbitMQ refuses a declaration that disagrees."""
+    topology = build_topology(settings.retry_ladder, settings.send_shards)
+    connection = connect(settings.rabbitmq_url, "erpmail-bench-wipe")
+    try:
+        channel = connection.channel()
+        for queue in topology.queues:
+            channel.queue_delete(queue.name)
+        for exchange in topology.exchanges:
+            channel.exchange_delete(exchange.name)
+    finally:
+        connection.close()
+
+
+def compare_revisions(
+    settings: Settings,
+    port: int,
+    jobs: int,
+    rounds: int,
+    checkouts: list[Checkout],
+    options: dict[str, int],
+    workdir: Path,
+    console: Console,
+    meter: CpuMeter,
+) -> dict[str, list[Row]]:
+    """One-process worker runs of each checkout, ``rounds`` times, the order rotated each
+    round so that no revision always runs first; each run on a topology of its own."""
+    runs: dict[str, list[Row]] = {checkout.revision: [] for checkout in checkouts}
+    for round_ in range(rounds):
+        shift = round_ % len(checkouts)
+        for checkout in checkouts[shift:] + checkouts[:shift]:
+            wipe_topology(settings)
+            row = worker_run(
+                settings, port, jobs, 1, options, workdir, console, meter, checkout=checkout
+            )
+            runs[checkout.revision].append(row)
+            console.print(
+                f"round {round_ + 1}: {checkout.revision}: {row.rate:,.0f} mails/s, worker "
+                f"{row.cpu_per_mail_us('worker') or 0:,.0f} µs/mail "
+                f"(loop thread {row.cpu_per_mail_us('worker loop') or 0:,.0f})"
+            )
+    wipe_topology(settings)
+    return runs
+
+
+def comparison_table(runs: dict[str, list[Row]]) -> Table:
+    """Each revision's runs and medians; the difference against the first (this checkout)."""
+    out = Table(title="worker CPU per mail by revision (one process; medians)")
+    for column in ("revision", "mails/s", "worker µs/mail", "loop thread µs", "other µs", "Δ"):
+        out.add_column(column, justify="left" if column == "revision" else "right")
+    reference: float | None = None
+    for revision, rows in runs.items():
+        worker = [row.cpu_per_mail_us("worker") or 0.0 for row in rows]
+        loop = [row.cpu_per_mail_us("worker loop") or 0.0 for row in rows]
+        other = [w - thread for w, thread in zip(worker, loop, strict=True)]
+        middle = statistics.median(worker)
+        reference = middle if reference is None else reference
+        out.add_row(
+            revision,
+            " / ".join(f"{row.rate:,.0f}" for row in rows),
+            f"{middle:,.0f} ({' / '.join(f'{w:,.0f}' for w in worker)})",
+            f"{statistics.median(loop):,.0f}",
+            f"{statistics.median(other):,.0f}",
+            f"{middle - reference:+,.0f}",
+        )
+    return out
 
 
 def worker_run(
@@ -509,9 +623,17 @@ def worker_run(
     console: Console,
     meter: CpuMeter,
     database_url: str | None = None,
+    checkout: Checkout | None = None,
 ) -> Row:
-    url = database_url or f"sqlite:///{workdir / f'bench-{processes}p-{jobs}.db'}"
-    prepare_database(url)
+    """``processes`` workers send ``jobs`` jobs; the workers run this checkout's code, or
+    ``checkout``'s on a SQLite file of its own (its schema may differ)."""
+    if checkout is None:
+        url = database_url or f"sqlite:///{workdir / f'bench-{processes}p-{jobs}.db'}"
+        prepare_database(url)
+    else:  # a new file each run, prepared by the checkout's own migrations and tables
+        url = f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:12]}.db'}"
+        script = Path(__file__).with_name("sink_database.py")
+        subprocess.run([sys.executable, str(script), url], env=checkout.env(os.environ), check=True)
     env = {
         **os.environ,
         "RABBITMQ_URL": settings.rabbitmq_url,
@@ -528,12 +650,13 @@ def worker_run(
         "ERPMAIL_SMTP_POOL_SIZE": str(options["pool_size"]),
     }
     log = (workdir / f"worker-{processes}p-{jobs}.log").open("ab")
-    workers = start_workers(env, processes, log)
+    workers = start_workers(env, processes, log, checkout)
     engine = make_engine(url)
     try:
         wait_for_consumers(settings.rabbitmq_url, processes, "the workers")
         documents = [job_document(n) for n in range(jobs)]
-        meter = meter.watching(worker=[worker.pid for worker in workers])
+        pids = [worker.pid for worker in workers]
+        meter = meter.watching(worker=pids).watching_main_threads(**{"worker loop": pids})
         meter.start()
         started = time.perf_counter()
         publish_seconds = asyncio.run(publish_all(settings.rabbitmq_url, documents))
@@ -564,12 +687,18 @@ def worker_run(
     )
 
 
-def start_workers(env: dict[str, str], count: int, log: IO[bytes]) -> list[subprocess.Popen[bytes]]:
-    """``count`` ``erpmail worker send`` processes named bench-0, bench-1, …"""
+def start_workers(
+    env: dict[str, str], count: int, log: IO[bytes], checkout: Checkout | None = None
+) -> list[subprocess.Popen[bytes]]:
+    """``count`` ``erpmail worker send`` processes named bench-0, bench-1, … (of
+    ``checkout``'s code when given)."""
+    if checkout is not None:
+        env = checkout.env(env)
     return [
         subprocess.Popen(
             [sys.executable, "-c", "from workers.cli.main import main; main()", "worker", "send"],
             env={**env, "ERPMAIL_WORKER_NAME": f"bench-{n}"},
+            cwd=checkout.path if checkout is not None else None,
             stdout=log,
             stderr=log,
         )
@@ -705,7 +834,15 @@ def table(rows: list[Row], raw_rate: float, ceiling: float) -> Table:
     help="Run the workers on this database (e.g. PostgreSQL) instead of a new SQLite file "
     "per run; the benchmark's own rows there are replaced.",
 )
-@click.option("--output", default="bench-results/sender.json", show_default=True)
+@click.option(
+    "--ab",
+    "revisions",
+    multiple=True,
+    help="Only compare: one-process worker runs of this checkout and of REV (a git revision; "
+    "repeatable), alternating, on SQLite, with this interpreter's libraries.",
+)
+@click.option("--rounds", default=3, show_default=True, help="Runs of each revision (--ab).")
+@click.option("--output", help="JSON file [default: bench-results/sender.json, sender-ab.json]")
 def main(
     jobs: int,
     processes: str,
@@ -716,14 +853,20 @@ def main(
     concurrency: int,
     pool_size: int,
     database_url: str | None,
-    output: str,
+    revisions: tuple[str, ...],
+    rounds: int,
+    output: str | None,
 ) -> None:
-    """Measure the sender end to end against smtp-sink, with the ceilings beside it."""
+    """Measure the sender end to end against smtp-sink, with the ceilings beside it (or,
+    with --ab, compare revisions' workers)."""
     console = Console(width=max(Console().width, 150))
     settings = load_settings()
     prepare_broker(settings, console)
-    load_before = os.getloadavg()
     options = {"prefetch": prefetch, "concurrency": concurrency, "pool_size": pool_size}
+    if revisions:
+        compare(settings, list(revisions), jobs, rounds, options, console, output)
+        return
+    load_before = os.getloadavg()
     rows: list[Row] = []
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="erpmail-bench-") as tmp, smtp_sink(port) as sink:
@@ -765,16 +908,8 @@ def main(
     console.print(cpu_table(rows))
     verdicts = targets(rows, raw.rate, jobs)
     console.print(targets_table(verdicts))
-    console.print(
-        f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs; "
-        f"worker options {options}"
-    )
     result = {
-        "jobs": jobs,
-        "cpus": os.cpu_count(),
-        "load_average_before": load_before,
-        "load_average_after": load_after,
-        "worker_options": options,
+        **conditions(jobs, load_before, load_after, options, console),
         "raw_aiosmtplib_rate": raw.rate,
         "ceiling_rate": ceiling.rate,
         "best_end_to_end_rate": max(r.rate for r in rows if r.processes and r.peak_rss_mb),
@@ -796,10 +931,73 @@ def main(
             for row in rows
         ],
     }
+    write_json(result, output or "bench-results/sender.json", console)
+
+
+def conditions(
+    jobs: int,
+    load_before: tuple[float, float, float],
+    load_after: tuple[float, float, float],
+    options: dict[str, int],
+    console: Console,
+) -> dict[str, Any]:
+    """A run's conditions, printed under its tables and kept in its JSON."""
+    console.print(
+        f"load average before {load_before}, after {load_after}; {os.cpu_count()} CPUs; "
+        f"{jobs:,} jobs a worker run; worker options {options}"
+    )
+    return {
+        "jobs": jobs,
+        "cpus": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
+        "worker_options": options,
+    }
+
+
+def write_json(result: dict[str, Any], output: str, console: Console) -> None:
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     console.print(f"written {path}")
+
+
+def compare(
+    settings: Settings,
+    revisions: list[str],
+    jobs: int,
+    rounds: int,
+    options: dict[str, int],
+    console: Console,
+    output: str | None,
+) -> None:
+    """``--ab``: the revisions' one-process worker runs against smtp-sink, alternating."""
+    load_before = os.getloadavg()
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="erpmail-bench-") as tmp, smtp_sink(port) as sink:
+        workdir = Path(tmp)
+        meter = CpuMeter({"smtp-sink": [sink.pid]})
+        console.print(f"smtp-sink on 127.0.0.1:{port}; load average {load_before}")
+        with checked_out(revisions, workdir) as checkouts:
+            runs = compare_revisions(
+                settings, port, jobs, rounds, checkouts, options, workdir, console, meter
+            )
+    load_after = os.getloadavg()
+    console.print(comparison_table(runs))
+    result = {
+        **conditions(jobs, load_before, load_after, options, console),
+        "revisions": {
+            revision: [
+                {
+                    "rate": row.rate,
+                    "cpu_us_per_mail": {n: row.cpu_per_mail_us(n) for n in row.cpu_seconds},
+                }
+                for row in rows
+            ]
+            for revision, rows in runs.items()
+        },
+    }
+    write_json(result, output or "bench-results/sender-ab.json", console)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""The sender benchmark's verdicts on the issue's targets, from the rows of a run, and how
-it reads the CPU a process used."""
+"""The sender benchmark's verdicts on the issue's targets, from the rows of a run, how it
+reads the CPU a process used, and how it runs another revision's worker."""
 
 from __future__ import annotations
 
@@ -7,9 +7,14 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from sqlalchemy import text
+
+from bench import sink_database
 from bench.sender import Run, judge
-from bench.sender_sink import CpuMeter, Row, process_cpu_seconds, targets
+from bench.sender_sink import Checkout, CpuMeter, Row, process_cpu_seconds, targets
+from workers.store.engine import make_engine
 
 RAW = 4000.0  # raw aiosmtplib, messages prebuilt
 
@@ -108,3 +113,49 @@ def test_the_real_shape_targets_judge_the_worker_against_postfix_in_the_same_run
     assert [(v.met, v.measured) for v in repeated] == [
         (None, "not measured: Postfix lost 0 and sent 7 twice")
     ]
+
+
+def test_the_main_thread_meter_leaves_the_other_threads_out() -> None:
+    busy_thread = (
+        "import threading, time\n"
+        "def spin():\n"
+        "    end = time.thread_time() + 0.4\n"
+        "    while time.thread_time() < end: pass\n"
+        "threading.Thread(target=spin).start()\n"
+    )
+    started = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(0.3)\n" + busy_thread]
+    )
+    try:
+        meter = CpuMeter({"all": [started.pid]}, {"main": [started.pid]})
+        meter.start()
+        time.sleep(0.9)
+        used = meter.used()
+    finally:
+        started.wait()
+    assert used["all"] >= 0.3
+    assert used["main"] < 0.1
+
+
+def test_a_revision_runs_with_its_worktree_first_on_the_python_path() -> None:
+    tree = Checkout("abc1234 (HEAD~3)", Path("/trees/tree-0"))
+    assert tree.env({"PYTHONPATH": "/lib", "A": "1"}) == {
+        "PYTHONPATH": f"/trees/tree-0{os.pathsep}/lib",
+        "A": "1",
+    }
+    assert tree.env({})["PYTHONPATH"] == "/trees/tree-0"  # no empty entry: not the cwd
+    assert Checkout("def5678 (this checkout)").env({"A": "1"}) == {"A": "1"}
+
+
+def test_the_database_script_prepares_a_database_when_run_by_path(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    script = Path(sink_database.__file__)
+    subprocess.run([sys.executable, str(script), url], check=True)
+    subprocess.run([sys.executable, str(script), url], check=True)  # again: one card still
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        cards = connection.execute(
+            text("SELECT tenant, user_code FROM user_mail_settings")
+        ).fetchall()
+    engine.dispose()
+    assert [tuple(card) for card in cards] == [(sink_database.TENANT, sink_database.USER)]
