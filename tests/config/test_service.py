@@ -150,3 +150,45 @@ def test_a_cached_resolution_is_worked_out_again_only_when_its_cards_change(
         for _ in range(2):
             with pytest.raises(errors.UserNotFound):
                 cached(session, "acme", "MARI")
+
+
+def test_a_batch_reads_its_users_cards_together_and_resolves_each_as_alone(
+    engine: Engine,
+) -> None:
+    """The sender's claim batch: every user's configuration (a global user's server and
+    password inherited, another tenant's card of the same code not mixed in) is what a
+    resolution of that user alone gives; a user without a card is UserNotFound, raised only
+    for that user; and the next batch reads the cards again."""
+    box = PasswordBox(SETTINGS.secret_key)
+    store(
+        engine,
+        acme_with_admin_as_global(),
+        acme_card(smtp_username="admin", smtp_password_encrypted=box.encrypt("admin-pw")),
+        UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"),
+        UserMailSettings(
+            tenant="other",
+            user_code="JURI",
+            email="juri@other.ee",
+            smtp_host="smtp.other.ee",
+            smtp_port=465,
+            smtp_tls=TlsMode.SSL,
+        ),
+    )
+    cached = CachedResolution(SETTINGS, load_presets(None))
+    keys = {("acme", "MARI"), ("acme", "ADMIN"), ("other", "JURI"), ("acme", "JURI")}
+    with session_scope(engine) as session:
+        resolve = cached.for_batch(session, keys)
+        for tenant, user in sorted(keys - {("acme", "JURI")}):
+            assert resolve(tenant, user) == resolve_for_job(session, SETTINGS, tenant, user)
+        assert resolve("acme", "MARI").endpoint.password == "admin-pw"
+        assert resolve("other", "JURI").endpoint.host == "smtp.other.ee"
+        with pytest.raises(errors.UserNotFound, match="user JURI of tenant acme"):
+            resolve("acme", "JURI")
+        session.execute(
+            sa.update(CARDS)
+            .where(CARDS.c.user_code == "ADMIN")
+            .values(smtp_password_encrypted=box.encrypt("new-pw"))
+        )
+    with session_scope(engine) as session:
+        resolve = cached.for_batch(session, keys)
+        assert resolve("acme", "MARI").endpoint.password == "new-pw"

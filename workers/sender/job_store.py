@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -33,6 +33,11 @@ from workers.store.suppressions import normalize, suppression_reasons
 
 # (session, tenant, user_code) -> the configuration of the user's jobs, or ConfigError
 Resolve = Callable[[Session, str, str], ResolvedConfig]
+# (session, a batch's (tenant, user_code) pairs) -> the resolution of each of them, what it
+# needs read at once (workers.config.service.CachedResolution.for_batch)
+ResolveBatch = Callable[
+    [Session, Collection[tuple[str, str]]], Callable[[str, str], ResolvedConfig]
+]
 
 
 class Verdict(StrEnum):
@@ -216,12 +221,20 @@ def _write(
         connection.execute(_update_statement(shape), rows)
 
 
-def claim_jobs(resolve: Resolve) -> Callable[[Session, list[ClaimRequest]], list[ClaimResult]]:
+def claim_jobs(
+    resolve: Resolve, batch: ResolveBatch | None = None
+) -> Callable[[Session, list[ClaimRequest]], list[ClaimResult]]:
     """The claim operation. ``resolve`` is called once per user and batch; the user's
-    jobs share its answer."""
+    jobs share its answer. With ``batch`` the batch's users are resolved through it instead,
+    their configurations read together."""
 
     def claim(session: Session, requests: list[ClaimRequest]) -> list[ClaimResult]:
         now = utc_now()
+        resolve_user = (
+            batch(session, {(r.job.tenant, r.job.user_code) for r in requests})
+            if batch is not None
+            else functools.partial(resolve, session)
+        )
         connection = session.connection()
         existing = _existing(connection, [str(r.job.job_id) for r in requests])
         suppressed = suppression_reasons(
@@ -235,7 +248,7 @@ def claim_jobs(resolve: Resolve) -> Callable[[Session, list[ClaimRequest]], list
             found = configs.get(key)
             if found is None:
                 try:
-                    config = resolve(session, job.tenant, job.user_code)
+                    config = resolve_user(job.tenant, job.user_code)
                 except ConfigError as error:
                     configs[key] = error
                     raise

@@ -21,6 +21,7 @@ from typing import Any
 import pika
 from pika.channel import Channel
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from workers.backoff import backoff_delays
 from workers.broker import names
@@ -35,12 +36,12 @@ from workers.broker.aio import (
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.consuming import ConsumingChannel, Delivery
 from workers.broker.publisher import PublishRefused
-from workers.config.presets import load_presets
+from workers.config.presets import PresetBook, load_presets
 from workers.config.service import CachedResolution
 from workers.logging import get_logger
 from workers.metrics import catalog as metrics
 from workers.metrics.http import Health
-from workers.sender.job_store import Resolve, claim_jobs
+from workers.sender.job_store import ClaimRequest, ClaimResult, Resolve, claim_jobs
 from workers.sender.jobs import JobHandler, SenderStats
 from workers.sender.retry import RetryPolicy
 from workers.sender.shards import ShardHolder
@@ -88,7 +89,7 @@ class SenderWorker:
         self.jobs = JobHandler(
             settings=settings,
             committer=self.committer,
-            claim=claim_jobs(self.resolve or CachedResolution(settings, presets)),
+            claim=self._claim(settings, presets),
             pools=self.pools,
             policy=RetryPolicy.from_settings(settings),
             presets=presets,
@@ -97,6 +98,16 @@ class SenderWorker:
             database_lost=self._database_lost,
             log=self._log,
         )
+
+    def _claim(
+        self, settings: Settings, presets: PresetBook
+    ) -> Callable[[Session, list[ClaimRequest]], list[ClaimResult]]:
+        """The claim operation: a given ``resolve`` (tests) per user, or the cached
+        resolution reading each batch's cards together."""
+        if self.resolve is not None:
+            return claim_jobs(self.resolve)
+        cached = CachedResolution(settings, presets)
+        return claim_jobs(cached, cached.for_batch)
 
     # -- running -------------------------------------------------------------------------
 
