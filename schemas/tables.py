@@ -210,6 +210,13 @@ class MailMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
     sending_started_at: datetime | None = Field(default=None, sa_type=DateTime)
+    started_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime,
+        description="when the row's attempt started (attempts, replayed, smtp_host and "
+        "config_source say the rest), while that step is not in job_history: it is written "
+        "there when the job moves on (an outcome other than sent, another claim); NULL then",
+    )
     sent_at: datetime | None = Field(default=None, sa_type=DateTime)
 
 
@@ -217,7 +224,8 @@ class JobHistory(SQLModel, table=True):
     """Every step of every attempt of a job, kept when the job's row moves on (a replayed job
     keeps the failures before its replay). ``attempt`` and ``replay`` number the step: a
     job's n-th replay and the attempts after it. The sending, a job's last step, has no row
-    here: the job's row says it (``sent_at``, ``attempts``, ``replayed``, ``smtp_response``)."""
+    here: the job's row says it (``sent_at``, ``attempts``, ``replayed``, ``smtp_response``);
+    nor has the start of the row's attempt until the job moves on (``started_at``)."""
 
     __tablename__ = "job_history"
     __table_args__ = (Index("ix_job_history_job_id_at", "job_id", "at"),)

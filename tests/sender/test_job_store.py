@@ -10,12 +10,20 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from schemas.job import MailJobV1, parse_job
-from schemas.tables import MailMessage, MailStatus, Suppression, UserMailSettings
+from schemas.tables import (
+    JobHistory,
+    JobStep,
+    MailMessage,
+    MailStatus,
+    Suppression,
+    UserMailSettings,
+)
 from schemas.values import TlsMode, utc_now
 from tests.cards import acme_card, acme_with_admin_as_global
 from workers.config.presets import load_presets
 from workers.config.resolved import ResolvedConfig
 from workers.config.service import resolve_for_job
+from workers.job.story import read_story, timeline
 from workers.sender.job_store import (
     ClaimRequest,
     ClaimResult,
@@ -359,3 +367,50 @@ def test_a_hold_marks_sending_only_the_attempts_own_claim(engine: Engine) -> Non
         assert release_claims(session, [holds[0], marks[0]]) == [False, True]
     given_back = _row(engine, mine)
     assert given_back is not None and given_back.status == MailStatus.QUEUED
+
+
+def test_each_attempts_start_is_told_once_whether_its_row_or_the_history_holds_it(
+    engine: Engine,
+) -> None:
+    """A claim keeps its attempt's start on the job's row; the start goes to job_history when
+    the job moves on: taken over by another attempt after the lease, or retried. A sent job
+    keeps its last start on the row. The story tells every start once, in order."""
+    _seed(engine)
+    job = _job("acme", "MARI", "kati@example.ee")
+    with session_scope(engine) as session:
+        (first,) = CLAIM(session, [_request(job)])
+    with session_scope(engine) as session:  # its worker died; the lease ran out
+        row = session.get(MailMessage, str(job.job_id))
+        assert row is not None and row.started_at == first.claimed_at
+        assert row.sending_started_at is not None
+        row.sending_started_at -= timedelta(seconds=61)
+        session.add(row)
+    with session_scope(engine) as session:
+        (second,) = CLAIM(session, [_request(job)])
+    assert second.taken_over == MailStatus.CLAIMED
+    with session_scope(engine) as session:
+        record_outcomes(session, [JobOutcome(job, MailStatus.RETRYING, 2, claimed=True)])
+    with session_scope(engine) as session:
+        (third,) = CLAIM(session, [_request(job)])
+    with session_scope(engine) as session:
+        record_outcomes(session, [JobOutcome(job, MailStatus.SENT, 2, "250 ok", claimed=True)])
+    with Session(engine) as session:
+        story = read_story(session, str(job.job_id))
+        history = session.exec(select(JobHistory.step)).all()
+    assert history == [JobStep.STARTED, JobStep.STARTED, JobStep.RETRYING]
+    assert story.job.started_at == third.claimed_at
+    steps = [(step.what, step.at) for step in timeline(story) if step.what != "queued"]
+    assert steps == [
+        ("started", first.claimed_at),
+        ("started", second.claimed_at),
+        ("retrying", steps[2][1]),
+        ("started", third.claimed_at),
+        ("sent", story.job.sent_at),
+    ]
+    starts = [step.detail for step in timeline(story) if step.what == "started"]
+    assert story.job.smtp_host and story.job.config_source
+    assert all(
+        (start["attempt"], start["smtp_host"], start["config_source"])
+        == (2, story.job.smtp_host, story.job.config_source)
+        for start in starts
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
-from schemas.tables import MailMessage, MailStatus
+from schemas.tables import JobHistory, JobStep, MailMessage, MailStatus
 from schemas.values import utc_now
 from tests.jobs import job_row
 from workers.store import migrate
@@ -82,4 +83,46 @@ def test_going_back_before_the_claimed_state_makes_claimed_jobs_queued(database_
     assert [(job_id, status, started is None) for job_id, status, started in rows] == [
         ("j-claimed", "queued", True),
         ("j-sending", "sending", False),
+    ]
+
+
+def test_going_back_before_started_at_writes_the_starts_rows_hold_to_job_history(
+    database_url: str,
+) -> None:
+    """An older release reads every start from job_history: a start still on a job's row
+    is written there, as that release's sender would have written it."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    started = utc_now().replace(microsecond=0)
+    with session_scope(engine) as session:
+        session.add(
+            job_row(
+                MailStatus.SENT,
+                "j-started",
+                attempts=2,
+                replayed=1,
+                smtp_host="smtp.acme.ee:465",
+                config_source='{"tier": "user"}',
+                started_at=started,
+            )
+        )
+        session.add(job_row(MailStatus.QUEUED, "j-queued"))
+    migrate.downgrade(database_url, "e015c")
+    with engine.connect() as connection:
+        history = JobHistory.__table__  # type: ignore[attr-defined]
+        rows = connection.execute(
+            sa_select(
+                history.c.job_id,
+                history.c.at,
+                history.c.step,
+                history.c.attempt,
+                history.c.replay,
+                history.c.smtp_host,
+                history.c.config_source,
+            )
+        ).all()
+    migrate.upgrade(database_url)
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [
+        ("j-started", started, JobStep.STARTED, 2, 1, "smtp.acme.ee:465", '{"tier": "user"}')
     ]

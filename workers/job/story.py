@@ -1,9 +1,10 @@
 """A job's story, read from the database and put in time order.
 
 :func:`find_job` resolves a whole or short job id; :func:`read_story` gathers the job's row,
-its ``job_history`` (attempts, retries, dead-lettering, replays) with the sending its row
-records, its Events (refusals at RCPT TO, bounces, complaints) and the suppressions of the
-addresses those Events name; :func:`timeline` orders them (pure).
+its ``job_history`` (attempts, retries, dead-lettering, replays) with the start of the last
+attempt and the sending that its row records, its Events (refusals at RCPT TO, bounces,
+complaints) and the suppressions of the addresses those Events name; :func:`timeline`
+orders them (pure).
 """
 
 from __future__ import annotations
@@ -85,6 +86,9 @@ def read_story(session: Session, job_id: str) -> Story:
             .order_by(col(JobHistory.at), col(JobHistory.id))
         )
     )
+    start = _start(job)
+    if start is not None:
+        history.append(start)
     sending = _sending(job)
     if sending is not None and not any(row.step == JobStep.SENT for row in history):
         history.append(sending)  # (a job sent by an older sender has a row for it)
@@ -111,18 +115,32 @@ def read_story(session: Session, job_id: str) -> Story:
     return Story(job, history, events, suppressions)
 
 
+def _start(job: MailMessage) -> JobHistory | None:
+    """The start of the row's attempt, read from its row: the sender writes it to
+    ``job_history`` only once the job moves on (``MailMessage.started_at``)."""
+    if job.started_at is None:
+        return None
+    return _row_step(
+        job,
+        JobStep.STARTED,
+        job.started_at,
+        smtp_host=job.smtp_host,
+        config_source=job.config_source,
+    )
+
+
 def _sending(job: MailMessage) -> JobHistory | None:
     """The step that sent the job, read from its row: a sending is a job's last step, and the
     sender writes no ``job_history`` row that would say it twice."""
     if job.sent_at is None:
         return None
+    return _row_step(job, JobStep.SENT, job.sent_at, smtp_response=job.smtp_response)
+
+
+def _row_step(job: MailMessage, step: JobStep, at: datetime, **values: Any) -> JobHistory:
+    """A step of the row's attempt, as a ``job_history`` row would say it (not stored)."""
     return JobHistory(
-        job_id=job.job_id,
-        at=job.sent_at,
-        step=JobStep.SENT,
-        attempt=job.attempts,
-        replay=job.replayed,
-        smtp_response=job.smtp_response,
+        job_id=job.job_id, at=at, step=step, attempt=job.attempts, replay=job.replayed, **values
     )
 
 

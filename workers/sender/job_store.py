@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -113,6 +113,7 @@ class _Existing:
     possible_duplicate: bool
     smtp_response: str | None
     replayed: int = 0
+    started_at: datetime | None = None  # a start the row holds, not yet in job_history
 
 
 _CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
@@ -131,6 +132,7 @@ _EXISTING = (
         _TABLE.c.possible_duplicate,
         _TABLE.c.smtp_response,
         _TABLE.c.replayed,
+        _TABLE.c.started_at,
     )
     .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
     .order_by(_TABLE.c.job_id)
@@ -142,6 +144,31 @@ _INSERT_HISTORY = insert(_HISTORY)
 _REPLAYS = select(_TABLE.c.job_id, _TABLE.c.replayed).where(
     _TABLE.c.job_id.in_(bindparam("job_ids", expanding=True))
 )
+# The start of an attempt stays on the job's row (``started_at``) while the attempt is the
+# row's last: the sending needs no history row. When the job moves on (an outcome other
+# than sent, another claim) the start is written to job_history, from the row as it stands.
+_START_COLUMNS = ("job_id", "at", "step", "attempt", "replay", "smtp_host", "config_source")
+_WRITE_STARTS = _INSERT_HISTORY.from_select(
+    _START_COLUMNS,
+    select(
+        _TABLE.c.job_id,
+        _TABLE.c.started_at,
+        literal(JobStep.STARTED, _HISTORY.c.step.type),
+        _TABLE.c.attempts,
+        _TABLE.c.replayed,
+        _TABLE.c.smtp_host,
+        _TABLE.c.config_source,
+    )
+    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
+    .where(_TABLE.c.started_at.is_not(None))
+    .order_by(_TABLE.c.job_id),
+)
+
+
+def _write_starts(connection: Connection, job_ids: list[str]) -> None:
+    """Write the starts the jobs' rows hold to job_history (the caller clears them)."""
+    if job_ids:
+        connection.execute(_WRITE_STARTS, {"job_ids": job_ids})
 
 
 def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Existing]:
@@ -155,6 +182,7 @@ def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Exis
             row.possible_duplicate,
             row.smtp_response,
             row.replayed or 0,
+            row.started_at,
         )
         for row in rows
     }
@@ -263,6 +291,7 @@ def claim_jobs(
         history: list[dict[str, Any]] = []
         changes: list[tuple[MailJobV1, dict[str, Any]]] = []
         claimed: dict[str, _Existing] = {}  # what this batch wrote: a second copy of a job sees it
+        moved_on: list[str] = []
         for request in requests:
             job_id = str(request.job.job_id)
             row = claimed.get(job_id) or existing.get(job_id)
@@ -270,6 +299,8 @@ def claim_jobs(
             claims.append(claim)
             if values is not None:
                 history.extend(_claim_history(job_id, row, request, values, now))
+                if row is not None and row.started_at is not None:
+                    moved_on.append(job_id)  # an earlier attempt's start, still on the row
                 changes.append((request.job, values))
                 claimed[job_id] = _Existing(
                     values["status"],
@@ -277,7 +308,9 @@ def claim_jobs(
                     values.get("possible_duplicate", False),
                     None,
                     max(request.replayed, row.replayed if row else 0),
+                    values.get("started_at"),
                 )
+        _write_starts(connection, moved_on)
         _write(connection, existing, changes)
         _write_history(connection, history)
         return claims
@@ -292,18 +325,15 @@ def _claim_history(
     values: dict[str, Any],
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """The history a claim writes: a replay first seen, then the attempt it starts (or the
-    suppression that ends the job)."""
+    """The history a claim writes: a replay first seen, and the suppression that ends the
+    job (the attempt a claim starts is on the job's row: ``started_at``)."""
     rows = []
     replay = request.replayed
     if replay > (existing.replayed if existing else 0):
         rows.append(_history(job_id, JobStep.REPLAYED, now, 0, replay))
     if values["status"] == MailStatus.SUPPRESSED:
-        step, details = JobStep.SUPPRESSED, ("error_class", "error_text")
-    else:
-        step, details = JobStep.STARTED, ("smtp_host", "config_source")
-    kept = {name: values[name] for name in details}
-    rows.append(_history(job_id, step, now, request.attempt, replay, **kept))
+        details = {name: values[name] for name in ("error_class", "error_text")}
+        rows.append(_history(job_id, JobStep.SUPPRESSED, now, request.attempt, replay, **details))
     return rows
 
 
@@ -337,6 +367,7 @@ def _claim_one(
             "message_id": request.message_id,
             "error_class": "suppressed",
             "error_text": "; ".join(f"{a}: {reason}" for a, reason in sorted(hits.items())),
+            "started_at": None,
             "updated_at": now,
         }
         return ClaimResult(Verdict.SUPPRESSED, suppressed=hits), values
@@ -357,6 +388,7 @@ def _claim_one(
         "possible_duplicate": possible_duplicate,
         "config_source": source,
         "smtp_host": f"{config.endpoint.host}:{config.endpoint.port}",
+        "started_at": now,
         "updated_at": now,
     }
     if request.replayed:
@@ -478,11 +510,15 @@ def record_outcomes(session: Session, outcomes: list[JobOutcome]) -> list[None]:
             values["smtp_response"] = outcome.smtp_response
         if outcome.status == MailStatus.SENT:
             values["sent_at"] = now
+        else:
+            values["started_at"] = None  # written to job_history just below
         changes.append((outcome.job, values))
-    _write(connection, existing, changes)
     # a sending is the job's last step, and its row says all of it (sent_at, attempts,
-    # replayed, smtp_response): the story reads it there (workers.job.story)
+    # replayed, smtp_response, and the attempt's start): the story reads it there
+    # (workers.job.story); a job that moves on has its attempt's start written first
     moved_on = [o for o in outcomes if o.status != MailStatus.SENT]
+    _write_starts(connection, [str(o.job.job_id) for o in moved_on])
+    _write(connection, existing, changes)
     replays: dict[str, int] = (
         dict(connection.execute(_REPLAYS, {"job_ids": [str(o.job.job_id) for o in moved_on]}).all())
         if moved_on
