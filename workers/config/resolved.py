@@ -6,6 +6,8 @@ This is the contract between the resolver (``workers.config``) and the sender wo
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,3 +65,12 @@ class ResolvedConfig:
     def verp(self) -> bool:
         """The envelope sender is the job's VERP address (``workers.correlation``)."""
         return self.envelope_sender is None
+
+    @functools.cached_property
+    def source_json(self) -> str:
+        """The tier and where each field came from, as JSON (the job's ``config_source``):
+        made once per configuration, which the sender reuses for every claim of its user."""
+        return json.dumps(
+            {"tier": str(self.tier), **{k: str(v) for k, v in self.sources.items()}},
+            sort_keys=True,
+        )

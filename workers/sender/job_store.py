@@ -12,7 +12,6 @@ ended, with an Event per recipient refused during SMTP.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,14 +82,6 @@ class ClaimResult:
 
     def recipients_to_send(self, recipients: Sequence[str]) -> tuple[str, ...]:
         return tuple(r for r in recipients if normalize(r) not in self.suppressed)
-
-
-def _config_source(config: ResolvedConfig) -> str:
-    """Where each field of the configuration came from, as stored on the job's row."""
-    return json.dumps(
-        {"tier": str(config.tier), **{k: str(v) for k, v in config.sources.items()}},
-        sort_keys=True,
-    )
 
 
 @functools.cache
@@ -280,7 +271,7 @@ def claim_jobs(
                 except ConfigError as error:
                     configs[key] = error
                     raise
-                entry = (config, _config_source(config))
+                entry = (config, config.source_json)
                 configs[key] = entry
                 return entry
             if isinstance(found, ConfigError):
