@@ -158,6 +158,18 @@ class UserMailSettings(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime)
 
 
+class CardChanges(SQLModel, table=True):
+    """One row whose ``version`` every write to the cards (``user_mail_settings``,
+    ``system_settings``) raises, through database triggers (migration g017): a sender that
+    finds it unchanged knows the cards it resolved configurations from are unchanged
+    without reading them."""
+
+    __tablename__ = "card_changes"
+
+    id: int = Field(primary_key=True)
+    version: int = 0
+
+
 class RateLimitUsage(SQLModel, table=True):
     """What one sending account (server and login) has sent lately, shared by every sender
     process: the windows of its rate limits (``workers.store.rate_windows``), as JSON."""

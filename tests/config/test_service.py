@@ -191,4 +191,11 @@ def test_a_batch_reads_its_users_cards_together_and_resolves_each_as_alone(
         )
     with session_scope(engine) as session:
         resolve = cached.for_batch(session, keys)
-        assert resolve("acme", "MARI").endpoint.password == "new-pw"
+        changed = resolve("acme", "MARI")
+        assert changed.endpoint.password == "new-pw"
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *call: statements.append(call[2]))
+    with session_scope(engine) as session:  # no card changed: none is read
+        resolve = cached.for_batch(session, {("acme", "MARI")})
+        assert resolve("acme", "MARI") is changed
+    assert len(statements) == 1 and "card_changes" in statements[0]

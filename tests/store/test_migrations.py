@@ -126,3 +126,30 @@ def test_going_back_before_started_at_writes_the_starts_rows_hold_to_job_history
     assert [tuple(row) for row in rows] == [
         ("j-started", started, JobStep.STARTED, 2, 1, "smtp.acme.ee:465", '{"tier": "user"}')
     ]
+
+
+def test_every_write_to_the_cards_raises_their_version(database_url: str) -> None:
+    """The sender reuses configurations while ``card_changes.version`` stands still: every
+    insert, update and delete of a user's card or a company's settings raises it, whoever
+    writes (the ORM, a statement, SQL by hand)."""
+    migrate.upgrade(database_url)
+    engine = make_engine(database_url)
+    writes = [
+        "INSERT INTO system_settings (tenant, company_name, company_slug, updated_at)"
+        " VALUES ('acme', 'Acme', 'acme', '2026-01-01')",
+        "INSERT INTO user_mail_settings (tenant, user_code, sender_mode, verify_certificate,"
+        " updated_at) VALUES ('acme', 'MARI', 'own', true, '2026-01-01')",
+        "UPDATE user_mail_settings SET email = 'mari@acme.ee'",
+        "UPDATE system_settings SET mail_sending_user_code = 'MARI'",
+        "DELETE FROM user_mail_settings",
+        "DELETE FROM system_settings",
+    ]
+    versions = []
+    for write in writes:
+        with engine.begin() as connection:
+            connection.execute(text(write))
+            versions.append(
+                connection.execute(text("SELECT version FROM card_changes")).scalar_one()
+            )
+    engine.dispose()
+    assert versions == sorted(set(versions)) and len(versions) == len(writes)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from collections import OrderedDict
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 from sqlmodel import Session, select
 
-from schemas.tables import SystemSettings, UserMailSettings
+from schemas.tables import CardChanges, SystemSettings, UserMailSettings
 from workers.config.cards import CompanySettings, UserCard
 from workers.config.errors import ConfigError, UserNotFound
 from workers.config.presets import PresetBook, load_presets
@@ -75,6 +76,8 @@ _USERS_AND_COMPANIES = (
         _USERS.c.user_code.in_(sa.bindparam("users", expanding=True)),
     )
 )
+_CHANGES = CardChanges.__table__  # type: ignore[attr-defined]
+_CARDS_VERSION = sa.select(_CHANGES.c.version).where(_CHANGES.c.id == 1)
 _CARDS = sa.select(_USERS.c.tenant.label("card_tenant"), *_CARD_COLUMNS).where(
     _USERS.c.tenant.in_(sa.bindparam("tenants", expanding=True)),
     _USERS.c.user_code.in_(sa.bindparam("users", expanding=True)),
@@ -237,21 +240,29 @@ def resolve_for_job(
     return _resolve_rows(user_row, global_row, settings, tenant, presets)
 
 
+@dataclass
+class _Known:
+    rows: tuple[Any, ...]  # the values of the rows the configuration came from
+    config: ResolvedConfig
+    # the cards' version (``card_changes``) read before those rows were last read: while it
+    # is unchanged, so are they; None: not known (read by a single resolution)
+    checked: int | None = None
+
+
 class CachedResolution:
-    """:func:`resolve_for_job` for a long-running sender: the cards are read every time (a
-    change applies to the next batch), but a configuration is worked out again (passwords
-    decrypted, presets matched, rules applied) only when the rows it came from changed.
-    A configuration that cannot be resolved is not kept: its error is raised afresh.
-    :meth:`for_batch` reads the cards of a claim batch's users together."""
+    """:func:`resolve_for_job` for a long-running sender: a configuration is worked out again
+    (passwords decrypted, presets matched, rules applied) only when the rows it came from
+    changed, and a change applies to the next batch. A single resolution reads the user's
+    cards; :meth:`for_batch` reads the cards' version (``card_changes``, raised by every
+    write to them) and only the cards of users not checked at that version, together.
+    A configuration that cannot be resolved is not kept: its error is raised afresh."""
 
     def __init__(self, settings: Settings, presets: PresetBook, size: int = 10_000) -> None:
         self._settings = settings
         self._presets = presets
         self._size = size
-        # (tenant, user) -> (the rows' values, their configuration), least recently used first
-        self._known: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], ResolvedConfig]] = (
-            OrderedDict()
-        )
+        # (tenant, user) -> what the configuration came from, least recently used first
+        self._known: OrderedDict[tuple[str, str], _Known] = OrderedDict()
 
     def __call__(self, session: Session, tenant: str, user_code: str) -> ResolvedConfig:
         return self._resolved(tenant, user_code, _stored_rows_of(session, tenant, user_code))
@@ -259,29 +270,44 @@ class CachedResolution:
     def for_batch(
         self, session: Session, keys: Collection[tuple[str, str]]
     ) -> Callable[[str, str], ResolvedConfig]:
-        """The resolution of each of ``keys`` (``(tenant, user_code)``), their cards read
-        now, in two statements for all instead of one or two per user."""
-        stored = _stored_rows(session, keys)
+        """The resolution of each of ``keys`` (``(tenant, user_code)``): the cards' version
+        read now, and the cards of the users whose configuration is not known at that
+        version read together, in two statements for all instead of one or two per user."""
+        if session.autoflush:
+            session.flush()  # (the session's own card changes count)
+        checked = session.connection().execute(_CARDS_VERSION).scalar_one()
+        stale = {
+            key
+            for key in keys
+            if (known := self._known.get(key)) is None or known.checked != checked
+        }
+        stored = _stored_rows(session, stale) if stale else {}
 
         def resolve(tenant: str, user_code: str) -> ResolvedConfig:
-            rows = stored.get((tenant, user_code))
+            key = (tenant, user_code)
+            known = self._known.get(key) if key not in stale else None
+            if known is not None:
+                self._known.move_to_end(key)
+                return known.config
+            rows = stored.get(key) if key in stale else _stored_rows(session, {key}).get(key)
             if rows is None:
                 raise _user_not_found(tenant, user_code)
-            return self._resolved(tenant, user_code, rows)
+            return self._resolved(tenant, user_code, rows, checked)
 
         return resolve
 
-    def _resolved(self, tenant: str, user_code: str, rows: StoredRows) -> ResolvedConfig:
+    def _resolved(
+        self, tenant: str, user_code: str, rows: StoredRows, checked: int | None = None
+    ) -> ResolvedConfig:
         user_row, global_row = rows
-        version = (tuple(user_row), tuple(global_row) if global_row is not None else None)
+        values = (tuple(user_row), tuple(global_row) if global_row is not None else None)
         key = (tenant, user_code)
         known = self._known.get(key)
-        if known is not None and known[0] == version:
-            self._known.move_to_end(key)
-            return known[1]
-        config = _resolve_rows(user_row, global_row, self._settings, tenant, self._presets)
-        self._known[key] = (version, config)
+        if known is None or known.rows != values:
+            config = _resolve_rows(user_row, global_row, self._settings, tenant, self._presets)
+            known = self._known[key] = _Known(values, config)
+        known.checked = checked
         self._known.move_to_end(key)
         if len(self._known) > self._size:
             self._known.popitem(last=False)
-        return config
+        return known.config
