@@ -1770,6 +1770,9 @@ def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply()
         ("553 No, thanks", "RCPT", Reason.USERUNKNOWN),
         ("554 No, thanks", "RCPT", Reason.UNDEFINED),
         ("550 No, thanks", "DATA", Reason.UNDEFINED),
+        # Only a security or policy code for the message after DATA: the receiving policy.
+        ("554 5.7.1 [X99] Message not accepted", "DATA", Reason.POLICYVIOLATION),
+        ("554 5.7.1 [X99] Message not accepted", "RCPT", Reason.SECURITYERROR),
     ],
 )
 def test_the_standards_own_words_name_their_cause(words: str, command: str, reason: Reason) -> None:

@@ -669,6 +669,11 @@ def classify(
         # messages from <ip> will be permanently deferred" expands no mailing list, X.7.2),
         # nor does a permanent refusal's talk of deferral or network trouble.
         return Reason.BLOCKED
+    if stage == "DATA" and reason == Reason.SECURITYERROR and vague and by_text is None:
+        # Only a security or policy code (X.7.x) for the message after DATA: the receiving
+        # server's policy refused it (iCloud's "554 5.7.1 [HM08] Message rejected due to
+        # local policy"), no security error of the sender's.
+        reason = Reason.POLICYVIOLATION
     if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
         return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
     if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(needle):
