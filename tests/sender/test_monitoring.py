@@ -71,7 +71,11 @@ def test_metrics_and_health_scraped_during_a_run(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "during" not in seen:
             scrape = await asyncio.to_thread(samples, monitor.port)
-            if total(scrape, "erpmail_sender_jobs_in_flight") > 0:
+            # in flight, and consumed by this run: the gauge is process-wide
+            consumed = total(scrape, "erpmail_sender_jobs_consumed_total") - total(
+                seen["before"], "erpmail_sender_jobs_consumed_total"
+            )
+            if consumed > 0 and total(scrape, "erpmail_sender_jobs_in_flight") > 0:
                 seen["during"] = scrape
                 seen["ready_during"] = await asyncio.to_thread(fetch, monitor.port, "/readyz")
                 seen["live_during"] = await asyncio.to_thread(fetch, monitor.port, "/livez")
@@ -86,6 +90,7 @@ def test_metrics_and_health_scraped_during_a_run(
             seen["after"] = await asyncio.to_thread(samples, monitor.port)
         worker.stop()
         await runner
+        seen["stopped"] = await asyncio.to_thread(samples, monitor.port)
         monitor.close()
         return seen
 
@@ -125,3 +130,4 @@ def test_metrics_and_health_scraped_during_a_run(
     assert opened >= 1
     assert opened + delta("erpmail_smtp_connections_reused_total") == 14
     assert 1 <= total(after, "erpmail_smtp_connections_open") <= opened
+    assert total(seen["stopped"], "erpmail_sender_jobs_in_flight") == 0, "stopped: none in flight"

@@ -153,6 +153,8 @@ class SenderWorker:
             sweeper.cancel()
             heart.cancel()
             await self._drain(self.settings.shutdown_grace_seconds)
+            # the heartbeat that set it is gone: a stopped worker has nothing in flight
+            metrics.JOBS_IN_FLIGHT.set(0)
             self.committer.close()
             await self.pools.close()
             self._log.info("sender_stopped", **vars(self.stats))
