@@ -9,7 +9,7 @@ import pytest
 
 from tests.dsn.mails import dsn, plain
 from workers.correlation import envelope_sender
-from workers.dsn import BounceType, Reason, classify, parse_bounce
+from workers.dsn import BounceType, Reason, bounce_type, classify, parse_bounce
 from workers.dsn.reasons import smtp_command
 
 
@@ -1803,3 +1803,19 @@ def test_a_system_not_accepting_messages_for_now_is_its_trouble() -> None:
     words = "421 4.3.2 Service not available, try again later"
     assert classify("", None, words) == Reason.SYSTEMERROR
     assert classify("", None, "554 5.3.2 Service not available") == Reason.NOTACCEPT
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [
+        ("", "451 Could not complete recipient verify callout"),
+        ("", "451 Temporary error, user lookup failed"),
+        ("4.0.0", "Recipient lookup error, try again later"),
+    ],
+)
+def test_a_temporary_verdict_on_the_recipient_is_no_unknown_user(status: str, words: str) -> None:
+    """The party a reply refuses names no dead address when the reply is temporary: a hard
+    bounce would suppress a recipient whose server only failed to check it for now."""
+    reason = classify(status, None, words, command="RCPT")
+    assert reason != Reason.USERUNKNOWN
+    assert bounce_type(reason, status, words[:3]) != BounceType.HARD

@@ -641,6 +641,15 @@ def classify(
     verdict_only = by_text in VERDICT_CAUSES and (reason == by_text or derived)
     if reason is None or vague or (derived and by_text is None) or verdict_only:
         party = refused_party(needle)
+        temporary = replied == "4" or (
+            not replied and (code or str(reply_code or "")).startswith("4")
+        )
+        if party is not None and party[0] == Reason.USERUNKNOWN and temporary:
+            # A temporary reply is no dead address: a verdict on the recipient said for now
+            # (Exim's deferred callout, "451 Could not complete recipient verify callout"; a
+            # "lookup error, try again later") is a check that failed for now, not an unknown
+            # user (a hard bounce: the address would be suppressed).
+            party = None
         if party is not None and (
             not verdict_only
             # A cause read from a bare verdict ("banned", "not allowed", "forged") that the
