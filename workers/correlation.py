@@ -39,21 +39,61 @@ class VerpMatch:
     tag: str
 
 
-def verp_tag(job_id: str, key: bytes) -> str:
-    """The first ``TAG_LENGTH`` base32 characters of HMAC-SHA256(key, job id): made from the
-    digest's first bytes only, since base32 writes each 5 bytes as 8 characters of their own."""
-    # hmac and base64 are imported where a key is used: the bounce parser (``erpmail dsn
-    # parse``) reads job ids without one, and would pay their import at every start.
-    import base64
-    import hmac
+class Signer:
+    """The keyed digests of one key: the VERP tag and the recipients' digests.
 
-    digest = hmac.digest(key, job_id.lower().encode("ascii"), "sha256")
-    return base64.b32encode(digest[:_TAG_BYTES]).decode("ascii").lower()[:TAG_LENGTH]
+    The key is set up once and each digest is made on a copy: cheaper than keying a new HMAC,
+    and unlike the one-shot ``hmac.digest`` it keeps the interpreter lock, which that one
+    lets go of even for a few bytes (on the sender's event loop the database thread then
+    took it, and the loop waited for it back for every job).
+    """
+
+    def __init__(self, key: bytes) -> None:
+        # hmac is imported where a key is used: the bounce parser (``erpmail dsn parse``)
+        # reads job ids without one, and would pay its import at every start.
+        import hmac
+
+        self._keyed = hmac.new(key, digestmod="sha256")
+
+    def _digest(self, message: bytes) -> bytes:
+        keyed = self._keyed.copy()
+        keyed.update(message)
+        return keyed.digest()
+
+    def verp_tag(self, job_id: str) -> str:
+        """The first ``TAG_LENGTH`` base32 characters of HMAC-SHA256(key, job id): made from
+        the digest's first bytes only, since base32 writes each 5 bytes as 8 characters of
+        their own."""
+        import base64
+
+        digest = self._digest(job_id.lower().encode("ascii"))
+        return base64.b32encode(digest[:_TAG_BYTES]).decode("ascii").lower()[:TAG_LENGTH]
+
+    def envelope_sender(self, job_id: str, domain: str) -> str:
+        """The VERP return path for a job: bounces to it land in the event mailbox and name
+        the job."""
+        return f"{VERP_LOCAL_PREFIX}+{job_id.lower()}.{self.verp_tag(job_id)}@{domain}"
+
+    def recipient_digest(self, job_id: str, address: str) -> str:
+        """HMAC-SHA256 of one recipient of one job (the job id in it: the same address in two
+        jobs gives two digests, so the stored digests tell nothing across jobs). Its own
+        ``recipient`` prefix keeps it apart from the VERP tag, an HMAC of the job id alone."""
+        message = f"recipient\x00{job_id.lower()}\x00{address.strip().lower()}".encode()
+        return self._digest(message)[:RECIPIENT_DIGEST_BYTES].hex()
+
+    def recipient_digests(self, job_id: str, addresses: Iterable[str]) -> str:
+        """The digests of a job's recipients as stored with the job: space-separated."""
+        return " ".join(sorted({self.recipient_digest(job_id, address) for address in addresses}))
+
+
+def verp_tag(job_id: str, key: bytes) -> str:
+    """:meth:`Signer.verp_tag` under ``key``."""
+    return Signer(key).verp_tag(job_id)
 
 
 def envelope_sender(job_id: str, domain: str, key: bytes) -> str:
-    """The VERP return path for a job: bounces to it land in the event mailbox and name the job."""
-    return f"{VERP_LOCAL_PREFIX}+{job_id.lower()}.{verp_tag(job_id, key)}@{domain}"
+    """:meth:`Signer.envelope_sender` under ``key``."""
+    return Signer(key).envelope_sender(job_id, domain)
 
 
 def find_verp(text: str) -> VerpMatch | None:
@@ -85,19 +125,9 @@ def job_id_from_header(value: str) -> str | None:
     return str(uuid.UUID(found.group(1))) if found else None
 
 
-def recipient_digest(job_id: str, address: str, key: bytes) -> str:
-    """HMAC-SHA256 of one recipient of one job (the job id in it: the same address in two
-    jobs gives two digests, so the stored digests tell nothing across jobs). Its own
-    ``recipient`` prefix keeps it apart from the VERP tag, an HMAC of the job id alone."""
-    import hmac
-
-    message = f"recipient\x00{job_id.lower()}\x00{address.strip().lower()}".encode()
-    return hmac.digest(key, message, "sha256")[:RECIPIENT_DIGEST_BYTES].hex()
-
-
 def recipient_digests(job_id: str, addresses: Iterable[str], key: bytes) -> str:
-    """The digests of a job's recipients as stored with the job: space-separated."""
-    return " ".join(sorted({recipient_digest(job_id, address, key) for address in addresses}))
+    """:meth:`Signer.recipient_digests` under ``key``."""
+    return Signer(key).recipient_digests(job_id, addresses)
 
 
 def was_sent_to(digests: str | None, job_id: str, address: str, keys: Sequence[bytes]) -> bool:
@@ -106,4 +136,4 @@ def was_sent_to(digests: str | None, job_id: str, address: str, keys: Sequence[b
     if not digests or not address:
         return False
     stored = set(digests.split())
-    return any(recipient_digest(job_id, address, key) in stored for key in keys)
+    return any(Signer(key).recipient_digest(job_id, address) in stored for key in keys)

@@ -33,7 +33,7 @@ from workers.config.display import rate_text
 from workers.config.presets import PresetBook
 from workers.config.resolved import ResolvedConfig
 from workers.config.secrets import signing_key, verification_keys
-from workers.correlation import envelope_sender, message_id_for, recipient_digests
+from workers.correlation import Signer, message_id_for
 from workers.dlq.letters import BROKER_PREFIX, DeadLetter
 from workers.logging import log_context, mask_secrets
 from workers.metrics import catalog as metrics
@@ -143,10 +143,16 @@ class JobHandler:
     unheld: dict[asyncio.Task[Any], _Unheld] = field(default_factory=dict)
 
     @functools.cached_property
-    def verp_key(self) -> bytes:
-        """The key that signs the jobs' VERP envelope senders (the resolver has checked that
-        there is one wherever VERP applies)."""
-        return signing_key(self.settings.secret_key)
+    def verp_signer(self) -> Signer:
+        """Signs the jobs' VERP envelope senders with the current key (the resolver has
+        checked that there is one wherever VERP applies)."""
+        return Signer(signing_key(self.settings.secret_key))
+
+    @functools.cached_property
+    def digest_signer(self) -> Signer | None:
+        """Digests the jobs' recipients with the current key; none without a key."""
+        keys = verification_keys(self.settings.secret_key)
+        return Signer(keys[0]) if keys else None
 
     async def process(self, delivery: Delivery) -> None:
         """Take ``delivery`` to its end: acked once its outcome is recorded and announced
@@ -303,8 +309,8 @@ class JobHandler:
             text = f"the configured sender address cannot be written: {error}"
             await self._give_up(attempt, Failure(Kind.PERMANENT, ErrorClass.CONFIG, text))
             return
-        mail_from = config.envelope_sender or envelope_sender(
-            str(job.job_id), self.settings.event_domain, self.verp_key
+        mail_from = config.envelope_sender or self.verp_signer.envelope_sender(
+            str(job.job_id), self.settings.event_domain
         )
         envelope = Envelope(mail_from, to_send, message, crlf=True)
         attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
@@ -571,8 +577,8 @@ class JobHandler:
         """The recipients' keyed digests, kept with the job so that a bounce counts only
         against an address the job was sent to; none without a key (then no bounce can be
         pinned on the job at all: its VERP tag cannot be checked either)."""
-        keys = verification_keys(self.settings.secret_key)
-        return recipient_digests(job_id, recipients, keys[0]) if keys else None
+        signer = self.digest_signer
+        return signer.recipient_digests(job_id, recipients) if signer is not None else None
 
     async def _dead_letter(
         self,
