@@ -8,14 +8,26 @@ an address or a host name.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram, Metric
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 NO_CONFIG = "none"  # a job refused before its configuration was resolved
+
+M = TypeVar("M", Counter, Gauge, Histogram)
+
+
+@functools.cache
+def labelled(metric: M, *values: str) -> M:
+    """``metric.labels(*values)``, found once: ``labels`` checks the values and takes the
+    metric's lock at every call, and the sender counts several labelled metrics per job. The
+    label sets are small and closed (see above), so this cache stays small too."""
+    return metric.labels(*values)
+
 
 JOBS_CONSUMED = Counter("erpmail_sender_jobs_consumed", "Job deliveries taken from mail.send")
 JOBS_SENT = Counter("erpmail_sender_jobs_sent", "Jobs the SMTP server accepted", ["config_kind"])

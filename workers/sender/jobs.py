@@ -294,7 +294,7 @@ class JobHandler:
         if not go:
             return
         if claim.taken_over is not None:
-            metrics.JOBS_TAKEN_OVER.labels(claim.taken_over).inc()
+            metrics.labelled(metrics.JOBS_TAKEN_OVER, claim.taken_over).inc()
         if claim.possible_duplicate:
             self.stats.possible_duplicates += 1
             log.warning("resending_interrupted_job", possible_duplicate=True)
@@ -317,7 +317,7 @@ class JobHandler:
         hold = functools.partial(self._hold, unheld)
         near = functools.partial(self._hold_early, unheld)
         try:
-            with metrics.SEND_SECONDS.labels(attempt.tier).time():
+            with metrics.labelled(metrics.SEND_SECONDS, attempt.tier).time():
                 accepted = await send(self.pools.get(config.endpoint), envelope, hold, near)
         except SendFailed as failed:
             await self._settle(slot)
@@ -360,7 +360,7 @@ class JobHandler:
             )
         )
         self.stats.sent += 1
-        metrics.JOBS_SENT.labels(attempt.tier).inc()
+        metrics.labelled(metrics.JOBS_SENT, attempt.tier).inc()
         await self._notify(
             attempt,
             MailStatus.SENT,
@@ -463,7 +463,7 @@ class JobHandler:
                 await _pause(self.stopping, DATABASE_RETRY_INTERVAL)
 
     async def _failed(self, attempt: Attempt, failure: Failure) -> None:
-        metrics.JOBS_FAILED.labels(failure.error_class, attempt.tier).inc()
+        metrics.labelled(metrics.JOBS_FAILED, failure.error_class, attempt.tier).inc()
         now = _now()
         first_failure = attempt.info.first_failure or now
         decision = self.policy.decide(failure, attempt.number, first_failure, now)
@@ -495,7 +495,7 @@ class JobHandler:
             ),
         )
         self.stats.retried += 1
-        metrics.JOBS_RETRIED.labels(failure.error_class, attempt.tier).inc()
+        metrics.labelled(metrics.JOBS_RETRIED, failure.error_class, attempt.tier).inc()
         self.log.info(
             "retry_scheduled",
             error_class=failure.error_class,
@@ -524,7 +524,7 @@ class JobHandler:
                 ),
             )
         self.stats.deferred += 1
-        metrics.JOBS_DEFERRED.labels(reason).inc()
+        metrics.labelled(metrics.JOBS_DEFERRED, reason).inc()
         self.log.info("deferred", reason=reason, delay_seconds=back_in)
         self._ack(delivery)
 
@@ -606,7 +606,7 @@ class JobHandler:
             names.DEAD_EXCHANGE, failure.error_class, delivery.body, properties
         )
         self.stats.dead += 1
-        metrics.JOBS_DEAD_LETTERED.labels(failure.error_class, kind).inc()
+        metrics.labelled(metrics.JOBS_DEAD_LETTERED, failure.error_class, kind).inc()
 
     async def record_dead_letter(self, delivery: Delivery) -> None:
         """A copy of a dead letter (``mail.dead.watch``). One that RabbitMQ dead-lettered
@@ -661,7 +661,7 @@ class JobHandler:
         self, attempt: Attempt, reason: str, status: MailStatus, **details: Any
     ) -> None:
         """Acknowledge a job that needs no send (``reason``) once its notice is published."""
-        metrics.JOBS_SKIPPED.labels(reason).inc()
+        metrics.labelled(metrics.JOBS_SKIPPED, reason).inc()
         await self._notify(attempt, status, mail_message_id=attempt.message_id, **details)
         self._ack(attempt.delivery)
 
@@ -684,10 +684,10 @@ class JobHandler:
                 await delivery.publisher.publish(
                     notice.exchange, notice.routing_key, notice.body(), notice.properties()
                 )
-                metrics.EVENTS_PUBLISHED.labels(notice.exchange).inc()
+                metrics.labelled(metrics.EVENTS_PUBLISHED, notice.exchange).inc()
                 return
             except PublishRefused as refused:
-                metrics.EVENTS_REFUSED.labels(notice.exchange).inc()
+                metrics.labelled(metrics.EVENTS_REFUSED, notice.exchange).inc()
                 if not refused.nacked or self.stopping.is_set():
                     raise
                 self.stats.notices_refused += 1
