@@ -1693,6 +1693,9 @@ def test_a_refused_send_mail_as_address_is_a_refused_sender() -> None:
         ("554 Please ask the sender to try again", "RCPT", Reason.UNDEFINED),
         # A bare verdict the tables know ("not allowed", "banned") said of a party: the party.
         ("550 Bounce sender is not allowed here", "RCPT", Reason.REJECTED),
+        # A reply speaks to the sending side: "your" address or account is the sender's.
+        ("550 Your email address has been blacklisted", "RCPT", Reason.REJECTED),
+        ("550 Your account has been blocked", "RCPT", Reason.REJECTED),
         # An IP address names the host, whatever it is called.
         ("550 The sender [192.0.2.1] is banned", "RCPT", Reason.BLOCKED),
         ("554 5.7.1 relaying prohibited", "RCPT", Reason.NORELAYING),

@@ -1545,6 +1545,14 @@ PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "reverse-path",
             "reverse path",
             "originator",
+            # A reply speaks to the client (RFC 5321's SMTP client, the sender's side): "your"
+            # address, account or mailbox is the sender's, not the recipient's ("Your email
+            # address has been blacklisted").
+            "your address",
+            "your email address",
+            "your e-mail address",
+            "your account",
+            "your mailbox",
         ),
     ),
     # The recipient: the forward-path (RCPT TO), its mailbox, user or address.
