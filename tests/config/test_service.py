@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from schemas.tables import UserMailSettings
 from schemas.values import SenderMode, TlsMode
@@ -112,6 +113,26 @@ def test_the_global_password_is_not_decrypted_for_a_user_with_own_credentials(
             resolve_for_job(session, SETTINGS, "acme", "JURI")
 
 
+def store_mari_under_admin(engine: Engine, box: PasswordBox, *more: UserMailSettings) -> None:
+    """Acme whose global user ADMIN holds the server and password, MARI a card of her own
+    with neither, and ``more`` cards."""
+    store(
+        engine,
+        acme_with_admin_as_global(),
+        acme_card(smtp_username="admin", smtp_password_encrypted=box.encrypt("admin-pw")),
+        UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"),
+        *more,
+    )
+
+
+def change_admin_password(session: Session, box: PasswordBox, password: str) -> None:
+    session.execute(
+        sa.update(CARDS)
+        .where(CARDS.c.user_code == "ADMIN")
+        .values(smtp_password_encrypted=box.encrypt(password))
+    )
+
+
 def test_a_cached_resolution_is_worked_out_again_only_when_its_cards_change(
     engine: Engine,
 ) -> None:
@@ -119,23 +140,14 @@ def test_a_cached_resolution_is_worked_out_again_only_when_its_cards_change(
     worked out from the same rows; a changed card (the user's or the global user's) or a
     removed one is seen at once, and an error is raised afresh each time."""
     box = PasswordBox(SETTINGS.secret_key)
-    store(
-        engine,
-        acme_with_admin_as_global(),
-        acme_card(smtp_username="admin", smtp_password_encrypted=box.encrypt("admin-pw")),
-        UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"),
-    )
+    store_mari_under_admin(engine, box)
     cached = CachedResolution(SETTINGS, load_presets(None))
     with session_scope(engine) as session:
         first = cached(session, "acme", "MARI")
         assert cached(session, "acme", "MARI") is first
         assert first.endpoint.password == "admin-pw"
     with session_scope(engine) as session:  # the global user's password changes
-        session.execute(
-            sa.update(CARDS)
-            .where(CARDS.c.user_code == "ADMIN")
-            .values(smtp_password_encrypted=box.encrypt("new-pw"))
-        )
+        change_admin_password(session, box, "new-pw")
     with session_scope(engine) as session:
         second = cached(session, "acme", "MARI")
         assert second.endpoint.password == "new-pw"
@@ -160,11 +172,9 @@ def test_a_batch_reads_its_users_cards_together_and_resolves_each_as_alone(
     resolution of that user alone gives; a user without a card is UserNotFound, raised only
     for that user; and the next batch reads the cards again."""
     box = PasswordBox(SETTINGS.secret_key)
-    store(
+    store_mari_under_admin(
         engine,
-        acme_with_admin_as_global(),
-        acme_card(smtp_username="admin", smtp_password_encrypted=box.encrypt("admin-pw")),
-        UserMailSettings(tenant="acme", user_code="MARI", email="mari@acme.ee"),
+        box,
         UserMailSettings(
             tenant="other",
             user_code="JURI",
@@ -184,11 +194,7 @@ def test_a_batch_reads_its_users_cards_together_and_resolves_each_as_alone(
         assert resolve("other", "JURI").endpoint.host == "smtp.other.ee"
         with pytest.raises(errors.UserNotFound, match="user JURI of tenant acme"):
             resolve("acme", "JURI")
-        session.execute(
-            sa.update(CARDS)
-            .where(CARDS.c.user_code == "ADMIN")
-            .values(smtp_password_encrypted=box.encrypt("new-pw"))
-        )
+        change_admin_password(session, box, "new-pw")
     with session_scope(engine) as session:
         resolve = cached.for_batch(session, keys)
         changed = resolve("acme", "MARI")
