@@ -143,16 +143,17 @@ class JobHandler:
     unheld: dict[asyncio.Task[Any], _Unheld] = field(default_factory=dict)
 
     @functools.cached_property
-    def verp_signer(self) -> Signer:
-        """Signs the jobs' VERP envelope senders with the current key (the resolver has
-        checked that there is one wherever VERP applies)."""
-        return Signer(signing_key(self.settings.secret_key))
-
-    @functools.cached_property
-    def digest_signer(self) -> Signer | None:
-        """Digests the jobs' recipients with the current key; none without a key."""
+    def signer(self) -> Signer | None:
+        """Signs the jobs' VERP envelope senders and digests their recipients with the
+        current key, keyed once; none without a key."""
         keys = verification_keys(self.settings.secret_key)
         return Signer(keys[0]) if keys else None
+
+    @property
+    def verp_signer(self) -> Signer:
+        """The signer of VERP envelope senders (the resolver has checked that there is a key
+        wherever VERP applies; without one, ``signing_key`` says so)."""
+        return self.signer or Signer(signing_key(self.settings.secret_key))
 
     async def process(self, delivery: Delivery) -> None:
         """Take ``delivery`` to its end: acked once its outcome is recorded and announced
@@ -577,7 +578,7 @@ class JobHandler:
         """The recipients' keyed digests, kept with the job so that a bounce counts only
         against an address the job was sent to; none without a key (then no bounce can be
         pinned on the job at all: its VERP tag cannot be checked either)."""
-        signer = self.digest_signer
+        signer = self.signer
         return signer.recipient_digests(job_id, recipients) if signer is not None else None
 
     async def _dead_letter(
