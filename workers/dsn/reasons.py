@@ -225,16 +225,18 @@ _VERDICT = _alternation(VERDICTS)
 _BETWEEN = r"(?: (?:[^ .;,]|\.(?! )){1,30}){0,3}"
 # A party named beside a verdict, either way round and up to three words apart ("fake
 # sender", "invalid ip", "restricted characters in address"; "sender is rejected", "sender
-# address syntax error"), whole words only.
+# address syntax error"), whole words only. Each with the party's names: a text holding none
+# of them (most texts hold one party's) is not searched.
 _PARTY_RES = tuple(
     (
         reason,
+        names,
         re.compile(
             rf"(?<![a-z0-9])(?:(?:{_VERDICT}){_BETWEEN} (?:{party})"
             rf"|(?:{party})(?:'s)?{_BETWEEN} (?:{_VERDICT}))(?![a-z0-9])"
         ),
     )
-    for reason, party in ((reason, _alternation(names)) for reason, names in PARTIES)
+    for reason, names, party in ((reason, names, _alternation(names)) for reason, names in PARTIES)
 )
 _IP_LITERAL_RE = re.compile(r" ?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
@@ -470,10 +472,16 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
     # An IP address names the sending host: "banned sender[<ip>]" (Exchange Online 5.7.511),
     # "the sender <ip> is banned" (Baruwa) are the host's, read as "sender ip".
     needle = _IP_LITERAL_RE.sub(" ip", needle)
+    # Every match holds a verdict and a party's name: the patterns, which the regex engine
+    # tries at every position, are searched only in a text holding both.
+    if not any(map(needle.__contains__, VERDICTS)):
+        return None
     best: tuple[int, int] | None = None
     found_best = None
     cause = None
-    for order, (reason, pattern) in enumerate(_PARTY_RES):
+    for order, (reason, names, pattern) in enumerate(_PARTY_RES):
+        if not any(map(needle.__contains__, names)):
+            continue
         found = pattern.search(needle)
         if found is not None and (best is None or (found.start(), order) < best):
             best, cause, found_best = (found.start(), order), reason, found
