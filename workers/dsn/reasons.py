@@ -13,6 +13,7 @@ stage the reply answered has the last word (the greeting: the host; MAIL FROM: t
 from __future__ import annotations
 
 import re
+from itertools import compress
 from operator import itemgetter
 
 from workers.dsn.phrases import (
@@ -267,20 +268,30 @@ def _rank(reason: Reason, length: int, phrase: str = "") -> tuple[int, int]:
     return tier, length
 
 
-def _compiled_patterns() -> tuple[tuple[Reason, int, re.Pattern[str], str, tuple[str, ...]], ...]:
+def _compiled_patterns() -> tuple[tuple[Reason, int, re.Pattern[str]], ...]:
     """Each pattern with the tier of its cause (a pattern of a lower tier than the best phrase
-    found cannot win, however long its match, and is not tried) and the words one of which
-    every match holds (a text without any is not searched): the first apart from the others,
-    looked for directly (most patterns require one word)."""
-    out = []
-    for reason, pattern in PATTERNS:
-        words = required_words(pattern)
-        first, others = (words[0], words[1:]) if words else ("", ())
-        out.append((reason, _rank(reason, 0)[0], re.compile(pattern), first, others))
-    return tuple(out)
+    found cannot win, however long its match, and is not tried)."""
+    return tuple((reason, _rank(reason, 0)[0], re.compile(pattern)) for reason, pattern in PATTERNS)
+
+
+def _pattern_words() -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
+    """The words one of which every match of a pattern holds (``scan.required_words``) with
+    the pattern's place, and the places of the patterns without such words: a pattern is
+    searched only in a text holding one of its words."""
+    words: list[str] = []
+    places: list[int] = []
+    always: list[int] = []
+    for place, (_, pattern) in enumerate(PATTERNS):
+        required = required_words(pattern)
+        words += required
+        places += [place] * len(required)
+        if not required:
+            always.append(place)
+    return tuple(words), tuple(places), tuple(always)
 
 
 _PATTERNS = _compiled_patterns()
+_PATTERN_WORDS, _PATTERN_PLACES, _PATTERNS_ALWAYS = _pattern_words()
 
 
 def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
@@ -372,10 +383,12 @@ def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
     place = _best_phrase(needle)  # the first phrase in rank order that is found
     if place is not None:
         _, best, best_rank = _BY_RANK[place]
-    for reason, tier, pattern, word, other_words in _PATTERNS:
+    # The patterns whose words the text holds, in table order (the words are looked for by
+    # map, in C: a loop over the patterns in Python cost more than the look-ups).
+    held = set(compress(_PATTERN_PLACES, map(needle.__contains__, _PATTERN_WORDS)))
+    for index in sorted(held.union(_PATTERNS_ALWAYS)):
+        reason, tier, pattern = _PATTERNS[index]
         if tier < best_rank[0]:
-            continue
-        if word and word not in needle and not any(map(needle.__contains__, other_words)):
             continue
         found = pattern.search(needle)
         if found is not None and _rank(reason, len(found.group(0))) > best_rank:
