@@ -116,24 +116,38 @@ def test_the_real_shape_targets_judge_the_worker_against_postfix_in_the_same_run
 
 
 def test_the_main_thread_meter_leaves_the_other_threads_out() -> None:
-    busy_thread = (
-        "import threading, time\n"
+    # The child says when it is ready and when its thread has spun, so the meter reads a
+    # finished spin however loaded the machine is (a fixed sleep gave a busy machine's
+    # thread too little wall time to spin in).
+    child = (
+        "import sys, threading, time\n"
         "def spin():\n"
         "    end = time.thread_time() + 0.4\n"
         "    while time.thread_time() < end: pass\n"
-        "threading.Thread(target=spin).start()\n"
+        "print('ready', flush=True)\n"
+        "sys.stdin.readline()\n"
+        "spinner = threading.Thread(target=spin)\n"
+        "spinner.start()\n"
+        "spinner.join()\n"
+        "print('spun', flush=True)\n"
+        "sys.stdin.readline()\n"
     )
     started = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(0.3)\n" + busy_thread]
+        [sys.executable, "-c", child], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
+    assert started.stdin is not None and started.stdout is not None
     try:
+        assert started.stdout.readline() == "ready\n"
         meter = CpuMeter({"all": [started.pid]}, {"main": [started.pid]})
         meter.start()
-        time.sleep(0.9)
+        started.stdin.write("spin\n")
+        started.stdin.flush()
+        assert started.stdout.readline() == "spun\n"
         used = meter.used()
     finally:
+        started.stdin.close()
         started.wait()
-    assert used["all"] >= 0.3
+    assert used["all"] >= 0.35
     assert used["main"] < 0.1
 
 
