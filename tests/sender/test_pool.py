@@ -9,7 +9,7 @@ from dataclasses import replace
 from schemas.values import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
-from workers.smtp.pool import SmtpPool, SmtpPools
+from workers.smtp.pool import OPEN_PAYS_AFTER, SmtpPool, SmtpPools
 from workers.smtp.transaction import Envelope, send
 
 StartServer = Callable[..., SmtpServer]
@@ -88,9 +88,10 @@ def test_idle_connections_are_closed_and_unused_pools_forgotten(
     assert asyncio.run(main()) == (1, 1)
 
 
-def test_a_connection_is_opened_only_when_waiting_would_cost_more() -> None:
+def test_a_connection_is_opened_only_when_the_line_would_pay_for_it() -> None:
     """The policy on measured times: a mail holds a connection 40 ms, opening one takes
-    120 ms (TLS + AUTH over a distant link)."""
+    120 ms (TLS + AUTH over a distant link). A new connection must still find three mails
+    in line once open: 120 ms + 3 x 40 ms of expected wait."""
 
     async def main() -> list[bool]:
         pool = SmtpPools(size=10).get(SmtpEndpoint("smtp.example.ee", 465, TlsMode.SSL))
@@ -99,14 +100,17 @@ def test_a_connection_is_opened_only_when_waiting_would_cost_more() -> None:
         decisions = [pool._worth_opening()]  # the one at work is back in 40 ms: wait
         loop = asyncio.get_running_loop()
         pool._waiters.extend(loop.create_future() for _ in range(3))
-        decisions.append(pool._worth_opening())  # fourth in line: 160 ms > 120 ms: open
+        # fourth in line: 160 ms; a new connection would spare one mail 40 ms: wait
+        decisions.append(pool._worth_opening())
+        pool._waiters.extend(loop.create_future() for _ in range(3))
+        decisions.append(pool._worth_opening())  # seventh in line: 280 ms > 240 ms: open
         pool._lent = 4
-        decisions.append(pool._worth_opening())  # four at work: 40 ms: wait
+        decisions.append(pool._worth_opening())  # four at work: 70 ms: wait
         pool._lent, pool._waiters = 0, type(pool._waiters)()
         decisions.append(pool._worth_opening())  # nothing at work: open
         return decisions
 
-    assert asyncio.run(main()) == [False, True, False, True]
+    assert asyncio.run(main()) == [False, False, True, False, True]
 
 
 def test_a_burst_to_one_server_opens_fewer_connections_than_mails(
@@ -115,9 +119,9 @@ def test_a_burst_to_one_server_opens_fewer_connections_than_mails(
     server = smtp_server()
     pools = burst(server, size=50, mails=50)
     assert server.accepted() == 50
-    # one connection per mail was the old rule; before anything is measured the policy
-    # assumes an opening costs 2.5 mails, so at most about 50 / 2.5 + 1 connections
-    assert pools.stats.connects <= 21
+    # one connection per mail was the old rule; now, whatever the times measured, a new
+    # connection needs more than OPEN_PAYS_AFTER mails in line for each one at work
+    assert pools.stats.connects <= 50 // OPEN_PAYS_AFTER + 1
 
 
 def test_the_warmest_idle_connection_is_reused_first(smtp_server: StartServer) -> None:

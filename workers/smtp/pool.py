@@ -32,6 +32,7 @@ CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none i
 IDLE_SECONDS = 60.0  # an idle connection unused this long is closed by :meth:`SmtpPools.sweep`
 OPEN_TO_MAIL_PRIOR = 2.5  # opening a connection ÷ a mail on one, until both are measured
 AVERAGE_WEIGHT = 0.2  # of the newest measurement in the moving averages of the pool
+OPEN_PAYS_AFTER = 3  # mails a new connection must find in line once open (SmtpPool)
 
 
 class ConnectFailed(Exception):
@@ -70,12 +71,16 @@ class SmtpPool:
 
     A mail takes the warmest idle connection (the one released last: its server's session
     is the least likely to have timed out). With none idle it waits for one to come back,
-    unless waiting would cost more than opening a connection: the expected wait is a mail's
-    time on a connection divided by the connections at work, times the mails already
-    waiting; the cost of opening is the measured time to open one (TLS, EHLO, AUTH). So a
-    burst opens about one connection per few waiting mails instead of one per mail, and more
-    concurrency does not mean more handshakes. Connections stay open (warm) for
-    ``IDLE_SECONDS`` after their last mail (:meth:`SmtpPools.sweep`).
+    unless the line is long enough that a new connection pays: the expected wait (a mail's
+    time on a connection divided by the connections at work, times the mails in line) must
+    exceed the measured time to open one (TLS, EHLO, AUTH) by ``OPEN_PAYS_AFTER`` mails'
+    time, i.e. the new connection, once open, still finds that many mails to carry. Opening
+    costs the worker's CPU about as much as a few mails do, and when that CPU is what limits
+    the rate every time measured stretches alike: a connection opened to spare one mail a
+    short wait only slows the rest. So a burst opens about one connection per few waiting
+    mails instead of one per mail, and more concurrency does not mean more handshakes.
+    Connections stay open (warm) for ``IDLE_SECONDS`` after their last mail
+    (:meth:`SmtpPools.sweep`).
     """
 
     def __init__(
@@ -181,7 +186,7 @@ class SmtpPool:
         if connect is None:
             connect = mail * OPEN_TO_MAIL_PRIOR
         expected_wait = (len(self._waiters) + 1) * mail / at_work
-        return expected_wait > connect
+        return expected_wait > connect + OPEN_PAYS_AFTER * mail
 
     def _lend(self, connection: Connection, now: float, reused: bool) -> Connection:
         self._lent += 1
