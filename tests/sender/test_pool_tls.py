@@ -62,3 +62,66 @@ def test_each_trust_setting_has_its_own_context(trust_test_ca: Authority) -> Non
     assert smtp_options.contexts_made - made_before == 3
     assert unverified.verify_mode == ssl.CERT_NONE and not unverified.check_hostname
     assert system.verify_mode == ssl.CERT_REQUIRED and system.check_hostname
+
+
+@pytest.mark.parametrize("tls", [TlsMode.SSL, TlsMode.STARTTLS])
+def test_a_second_connection_to_a_server_resumes_the_first_ones_tls_session(
+    trust_test_ca: Authority, tls: TlsMode
+) -> None:
+    """The session is taken from the first connection, still open, only when a second one
+    is opened (taking it costs a certificate's decoding): the second resumes."""
+    smtp_options.forget_tls_contexts()
+    accounts = {"mari@acme.ee": "app-password"}
+    with smtp_server(tls, authority=trust_test_ca, accounts=accounts, port=0) as server:
+        endpoint = SmtpEndpoint(server.host, server.port, tls, "mari@acme.ee", "app-password")
+        pools = SmtpPools(size=2)
+        context = smtp_options.tls_context(verify_certificate=True)
+
+        async def main() -> tuple[bool, bool, bool, bool]:
+            pool = pools.get(endpoint)
+            first = await pool.acquire(fresh=True)
+            taken_at_once = not context.wants_session(server.host)
+            second = await pool.acquire(fresh=True)
+            first_tls, second_tls = first.session.tls, second.session.tls
+            assert first_tls is not None and second_tls is not None
+            for connection in (first, second):
+                pool.release(connection, healthy=True)
+            await pools.close()
+            return (
+                taken_at_once,
+                first_tls.session_reused,
+                second_tls.session_reused,
+                second_tls.version() == "TLSv1.3",
+            )
+
+        taken_at_once, first_reused, second_reused, tls13 = asyncio.run(main())
+
+    assert not taken_at_once, "the session was taken before any other connection needed it"
+    assert (first_reused, second_reused, tls13) == (False, True, True)
+    assert pools.stats.tls_resumed == 1 and len(server.logins) == 2
+
+
+def test_a_session_the_server_declines_is_replaced(trust_test_ca: Authority) -> None:
+    """A server restarted (its ticket keys new) declines the session it gave before: a full
+    handshake, and that connection's session replaces the old one, which the next connection
+    resumes."""
+    smtp_options.forget_tls_contexts()
+    accounts = {"mari@acme.ee": "app-password"}
+    context = smtp_options.tls_context(verify_certificate=True)
+    with smtp_server(TlsMode.SSL, authority=trust_test_ca, accounts=accounts, port=0) as server:
+        host, port = server.host, server.port
+        endpoint = SmtpEndpoint(host, port, TlsMode.SSL, "mari@acme.ee", "app-password")
+        pools = SmtpPools(size=1)
+
+        async def once() -> None:
+            await send(pools.get(endpoint), envelope(0))
+            await pools.sweep(idle_seconds=0)  # closed: its session is kept if none is
+
+        asyncio.run(once())
+    assert not context.wants_session(host)
+    resumed = []
+    with smtp_server(TlsMode.SSL, authority=trust_test_ca, accounts=accounts, host=host, port=port):
+        for _ in range(2):
+            asyncio.run(once())
+            resumed.append(pools.stats.tls_resumed)
+    assert resumed == [0, 1]

@@ -6,8 +6,15 @@ TLS mode ``none`` must never upgrade, so every mode sets ``start_tls`` explicitl
 TLS contexts are made once per trust setting (the system store, a CA file, verification
 off) and shared by every connection: making one loads the whole CA store, about 26 ms of
 CPU, which was four fifths of what opening a TLS + AUTH connection cost. A shared context
-also keeps each server's last TLS session, offered on the next connection to it, so that a
-server that issues session tickets lets the client skip certificate verification.
+also keeps a TLS session of each server, offered on every later connection to it, so that a
+server that issues session tickets lets the client skip the certificate's decoding and
+verification and the server its signature.
+
+A session is dear to take and to offer: CPython copies it both ways through DER
+(``_ssl_session_dup``), which decodes the server's certificate again; with OpenSSL 3.0 each
+copy costs about half of what resuming spares. So a session is taken only when none is held
+for the server (:meth:`SharedTlsContext.wants_session`), not after every handshake, and
+kept until it expires or the server declines it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
@@ -25,11 +33,12 @@ SESSIONS_KEPT = 4096  # servers whose last TLS session a context remembers (leas
 
 
 class SharedTlsContext(ssl.SSLContext):
-    """A client context that offers each server the TLS session it last gave us.
+    """A client context that offers each server the TLS session it holds for it.
 
     asyncio (and aiosmtplib through it) has no way to pass a session for a connection, but
     it makes every TLS object with :meth:`wrap_bio`, which is where the session is slipped
-    in; :meth:`remember` files the session after a connection's handshake."""
+    in; :meth:`remember` files a connection's session (after its login, by when a TLS 1.3
+    server's tickets have come)."""
 
     _sessions: OrderedDict[str, ssl.SSLSession]
     _lock: threading.Lock
@@ -47,13 +56,18 @@ class SharedTlsContext(ssl.SSLContext):
         session: ssl.SSLSession | None = None,
     ) -> ssl.SSLObject:
         if session is None and not server_side and isinstance(server_hostname, str):
-            with self._lock:
-                session = self._sessions.get(server_hostname)
+            session = self._held(server_hostname)
         return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
+
+    def wants_session(self, server_hostname: str) -> bool:
+        """No live session is held for ``server_hostname``: the next connection's is worth
+        taking."""
+        return self._held(server_hostname) is None
 
     def remember(self, server_hostname: str, ssl_object: Any) -> None:
         """Keep the session of ``ssl_object`` (an ``SSLObject`` after its handshake) for the
-        next connection to ``server_hostname``; a session that cannot be resumed is not kept."""
+        next connections to ``server_hostname``; a session that cannot be resumed is not
+        kept."""
         session = getattr(ssl_object, "session", None)
         if not isinstance(session, ssl.SSLSession) or (not session.has_ticket and not session.id):
             return
@@ -62,6 +76,27 @@ class SharedTlsContext(ssl.SSLContext):
             self._sessions.move_to_end(server_hostname)
             while len(self._sessions) > SESSIONS_KEPT:
                 self._sessions.popitem(last=False)
+
+    def forget(self, server_hostname: str) -> None:
+        """The server did not resume the session it was offered: offer it no more."""
+        with self._lock:
+            self._sessions.pop(server_hostname, None)
+
+    def _held(self, server_hostname: str) -> ssl.SSLSession | None:
+        with self._lock:
+            session = self._sessions.get(server_hostname)
+            if session is not None and _expired(session):
+                del self._sessions[server_hostname]
+                session = None
+        return session
+
+
+def _expired(session: ssl.SSLSession) -> bool:
+    """Past the lifetime the server gave it (its ticket's, when it sent one)."""
+    lifetime = session.timeout
+    if session.has_ticket and session.ticket_lifetime_hint:
+        lifetime = min(lifetime, session.ticket_lifetime_hint)
+    return time.time() >= session.time + lifetime
 
 
 _contexts: dict[tuple[bool, str | None, str | None, str | None], SharedTlsContext] = {}

@@ -44,7 +44,7 @@ class ConnectFailed(Exception):
         super().__init__(f"{step}: {error!r}")
 
 
-@dataclass
+@dataclass(eq=False)  # each one itself: the pool keeps them in a set
 class Connection:
     session: SmtpSession
     sent: int = 0
@@ -107,6 +107,7 @@ class SmtpPool:
         self._local_hostname = local_hostname
         self._failed_until = 0.0
         self._last_failure: ConnectFailed | None = None
+        self._connections: set[Connection] = set()  # open and logged in, idle or lent
 
     async def acquire(
         self, fresh: bool = False, near: Callable[[], None] | None = None
@@ -123,7 +124,7 @@ class SmtpPool:
                 connection = self._idle.pop()
                 if connection.usable:
                     return self._lend(connection, loop.time(), reused=True)
-                self._open_count -= 1
+                self._retire(connection)
                 await _close(connection)
             if self._open_count < self._size and (must_open or self._worth_opening()):
                 return await self._open_counted(loop)
@@ -153,16 +154,16 @@ class SmtpPool:
             if not self._hand_over(connection):
                 self._idle.append(connection)
             return
+        self._retire(connection)
         connection.session.close()
-        self._open_count -= 1
         self._hand_over(None)
 
     async def close_idle(self, older_than: float) -> None:
         """Close the idle connections last used before ``older_than`` (loop time)."""
         stale = [c for c in self._idle if c.idle_since < older_than]
         self._idle = deque(c for c in self._idle if c.idle_since >= older_than)
-        self._open_count -= len(stale)
         for connection in stale:
+            self._retire(connection)
             await _close(connection)
 
     @property
@@ -241,6 +242,7 @@ class SmtpPool:
             self._opening -= 1
         now = loop.time()
         self._connect_seconds = _average(self._connect_seconds, now - started)
+        self._connections.add(connection)
         return self._lend(connection, now, reused=False)
 
     async def _open(self) -> Connection:
@@ -259,6 +261,8 @@ class SmtpPool:
         self._stats.connects += 1
         options = smtp_client_options(self.endpoint, self._cafile)
         options["local_hostname"] = self._local_hostname or await _this_host()
+        context = options.get("tls_context")
+        offered = isinstance(context, SharedTlsContext) and self._offer_tls_session(context)
         smtp = aiosmtplib.SMTP(**options)
         try:
             await smtp.connect()
@@ -274,7 +278,8 @@ class SmtpPool:
                 self._stats.connect_failures += 1
                 smtp.close()
                 raise ConnectFailed(Step.AUTH, error) from error
-        self._keep_tls_session(smtp, options.get("tls_context"))
+        if isinstance(context, SharedTlsContext):
+            self._count_resumed(smtp, context, offered)
         try:
             connection = Connection(SmtpSession.take_over(smtp))
         except aiosmtplib.SMTPServerDisconnected as error:
@@ -283,21 +288,47 @@ class SmtpPool:
         self._stats.opened += 1
         return connection
 
-    def _keep_tls_session(self, smtp: aiosmtplib.SMTP, context: object) -> None:
-        """File the connection's TLS session for the next one (after login, by when a TLS 1.3
-        server's session tickets have come) and count a resumed one."""
+    def _offer_tls_session(self, context: SharedTlsContext) -> bool:
+        """Whether the connection about to open is offered a TLS session: the context's for
+        the server, else taken now from a connection of this pool still open."""
+        host = self.endpoint.host
+        if context.wants_session(host):
+            for connection in self._connections:
+                if connection.session.is_open and connection.session.tls is not None:
+                    context.remember(host, connection.session.tls)
+                    break
+        return not context.wants_session(host)
+
+    def _count_resumed(
+        self, smtp: aiosmtplib.SMTP, context: SharedTlsContext, offered: bool
+    ) -> None:
+        """Count a resumed session; one the server declined is offered no more."""
         transport = smtp.transport
         ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
-        if ssl_object is None or not isinstance(context, SharedTlsContext):
+        if ssl_object is None:
             return
         if ssl_object.session_reused:
             self._stats.tls_resumed += 1
-        context.remember(self.endpoint.host, ssl_object)
+        elif offered:
+            context.forget(self.endpoint.host)
+
+    def _retire(self, connection: Connection) -> None:
+        """``connection`` leaves the pool (the caller closes it). Its TLS session is kept
+        first when none is held for its server, so that the next connection, maybe after
+        an idle spell, resumes."""
+        self._connections.discard(connection)
+        self._open_count -= 1
+        tls = connection.session.tls
+        context = tls.context if tls is not None else None
+        if isinstance(context, SharedTlsContext) and context.wants_session(self.endpoint.host):
+            context.remember(self.endpoint.host, tls)
 
     async def close(self) -> None:
         while self._idle:
+            connection = self._idle.pop()
+            self._connections.discard(connection)
             self._open_count -= 1
-            await _close(self._idle.pop())
+            await _close(connection)
 
 
 _this_host_name: str | None = None

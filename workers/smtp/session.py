@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import ssl
 from collections import deque
 from typing import cast
 
@@ -172,6 +173,12 @@ class SmtpSession:
 
     def supports(self, extension: str) -> bool:
         return extension.lower() in self.extensions
+
+    @property
+    def tls(self) -> ssl.SSLObject | None:
+        """The connection's TLS object; None in plain text."""
+        tls = self._transport.get_extra_info("ssl_object")
+        return tls if isinstance(tls, ssl.SSLObject) else None
 
     @property
     def is_open(self) -> bool:
