@@ -26,8 +26,11 @@ The stand-in offers PIPELINING and, on the rows that say so, CHUNKING (RFC 3030 
 Gmail and Office 365 do): a mail to one recipient then takes one round trip instead of two.
 
 The machine's load average is printed before and after: on a shared machine the figures
-move with it. ``--quick`` runs a subset with fewer jobs (a few minutes). Results: tables on
-screen and ``bench-results/sender-real.json``.
+move with it. Column "no CPU" says by how much: the share of the run that each worker's
+event loop, and the stand-in, were ready to run but had no CPU (Linux schedstat). Where it
+is high the rate is the machine's other load, not the sender's: a second worker then only
+adds a process waiting for the same cores. ``--quick`` runs a subset with fewer jobs (a few
+minutes). Results: tables on screen and ``bench-results/sender-real.json``.
 """
 
 from __future__ import annotations
@@ -117,6 +120,8 @@ class Run:
     worker_cpu_s: float = 0.0
     options: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)  # by process group, over the run
+    # seconds the group's main threads were ready to run but had no CPU (the machine's load)
+    wait_s: dict[str, float] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -387,7 +392,8 @@ def run_jobs(
                 "stand-in": [standin.process.pid],
                 "publisher": [os.getpid()],
                 **({"broker": [broker]} if broker is not None else {}),
-            }
+            },
+            waiting={"worker": [p.pid for p in processes], "stand-in": [standin.process.pid]},
         )
         meter.start()
         published = asyncio.run(
@@ -396,6 +402,7 @@ def run_jobs(
         wait_for_receipts(standin, published, run.jobs)
         run.worker_cpu_s = sum(process_cpu(p.pid) for p in processes) - cpu_before
         run.cpu_s = meter.used()
+        run.wait_s = meter.waited()
     return settle(run, standin, published, connections_before)
 
 
@@ -578,6 +585,18 @@ def cpu_per_mail(run: Run) -> str:
     )
 
 
+def waiting_for_cpu(run: Run) -> str:
+    """The share of the run each worker's event loop and the stand-in were ready to run but
+    had no CPU: near 0 the rate is the sender's; high, it is the machine's other load."""
+    if not run.seconds or run.what == "postfix":
+        return "-"
+    worker, standin = run.wait_s.get("worker"), run.wait_s.get("stand-in")
+    return " / ".join(
+        "-" if wait is None else f"{wait / run.seconds / processes:.0%}"
+        for wait, processes in ((worker, max(run.workers, 1)), (standin, 1))
+    )
+
+
 def runs_table(runs: list[Run]) -> Table:
     out = Table(title="sender, real shape: own servers over TLS + AUTH (stand-in on loopback)")
     columns = (
@@ -593,6 +612,7 @@ def runs_table(runs: list[Run]) -> Table:
         "p99 s",
         "CPU µs/mail: worker (or Postfix) / stand-in / broker / publisher",
         "CPU busy",
+        "no CPU: worker loop / stand-in",
         "lost/twice",
     )
     for column in columns:
@@ -614,6 +634,7 @@ def runs_table(runs: list[Run]) -> Table:
             f"{sum(run.cpu_s.values()) / run.seconds / (os.cpu_count() or 1):.0%}"
             if run.seconds
             else "-",
+            waiting_for_cpu(run),
             f"{run.jobs - run.received}/{run.duplicates}",
         )
     return out

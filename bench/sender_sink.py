@@ -105,6 +105,16 @@ def process_cpu_seconds(pid: int, main_thread: bool = False) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def runqueue_wait_seconds(pid: int) -> float | None:
+    """Seconds the main thread of process ``pid`` has been ready to run but waiting for a
+    CPU (Linux schedstat); ``None`` when it cannot be read. A run whose worker waited most of
+    its time measures the machine's other load, not the worker."""
+    try:
+        return int(Path(f"/proc/{pid}/task/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def local_broker_pid() -> int | None:
     """The RabbitMQ server's process when it runs on this machine (its CPU is then shown)."""
     found = subprocess.run(["pgrep", "-x", "beam.smp"], capture_output=True, text=True)
@@ -121,13 +131,15 @@ class CpuMeter:
 
     processes: dict[str, list[int]]
     main_threads: dict[str, list[int]] = field(default_factory=dict)
+    waiting: dict[str, list[int]] = field(default_factory=dict)  # run-queue waits, main threads
     _started: dict[str, float] = field(default_factory=dict)
+    _waits: dict[str, float] = field(default_factory=dict)
 
     def watching(self, **more: list[int]) -> CpuMeter:
-        return CpuMeter({**self.processes, **more}, self.main_threads)
+        return CpuMeter({**self.processes, **more}, self.main_threads, self.waiting)
 
     def watching_main_threads(self, **more: list[int]) -> CpuMeter:
-        return CpuMeter(self.processes, {**self.main_threads, **more})
+        return CpuMeter(self.processes, {**self.main_threads, **more}, self.waiting)
 
     def _now(self) -> dict[str, float]:
         out: dict[str, float] = {}
@@ -139,12 +151,26 @@ class CpuMeter:
                 out[name] = sum(r for r in readings if r is not None)
         return out
 
+    def _waits_now(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for name, pids in self.waiting.items():
+            readings = [runqueue_wait_seconds(pid) for pid in pids]
+            if readings and all(r is not None for r in readings):
+                out[name] = sum(r for r in readings if r is not None)
+        return out
+
     def start(self) -> None:
         self._started = self._now()
+        self._waits = self._waits_now()
 
     def used(self) -> dict[str, float]:
         now = self._now()
         return {name: now[name] - self._started[name] for name in now if name in self._started}
+
+    def waited(self) -> dict[str, float]:
+        """Seconds the ``waiting`` groups' main threads spent ready but without a CPU."""
+        now = self._waits_now()
+        return {name: now[name] - self._waits[name] for name in now if name in self._waits}
 
 
 def job_document(n: int) -> dict[str, Any]:

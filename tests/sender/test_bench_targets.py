@@ -12,8 +12,15 @@ from pathlib import Path
 from sqlalchemy import text
 
 from bench import sink_database
-from bench.sender import Run, judge
-from bench.sender_sink import Checkout, CpuMeter, Row, process_cpu_seconds, targets
+from bench.sender import Run, judge, waiting_for_cpu
+from bench.sender_sink import (
+    Checkout,
+    CpuMeter,
+    Row,
+    process_cpu_seconds,
+    runqueue_wait_seconds,
+    targets,
+)
 from workers.store.engine import make_engine
 
 RAW = 4000.0  # raw aiosmtplib, messages prebuilt
@@ -90,7 +97,33 @@ def test_a_process_that_is_gone_has_no_cpu_reading() -> None:
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
     assert process_cpu_seconds(gone.pid) is None
+    assert runqueue_wait_seconds(gone.pid) is None
     assert CpuMeter({"gone": [gone.pid]}).used() == {}
+    assert CpuMeter({}, waiting={"gone": [gone.pid]}).waited() == {}
+
+
+def test_a_sleeping_process_waits_for_no_cpu() -> None:
+    """The run-queue wait counts only time ready to run: a process asleep adds none."""
+    idle = subprocess.Popen(["sleep", "30"])
+    try:
+        meter = CpuMeter({}, waiting={"idle": [idle.pid], "this": [os.getpid()]})
+        meter.start()
+        time.sleep(0.3)
+        waited = meter.waited()
+    finally:
+        idle.kill()
+        idle.wait()
+    assert set(waited) == {"idle", "this"}
+    assert 0 <= waited["idle"] < 0.05
+    assert waited["this"] >= 0
+
+
+def test_the_real_shape_rows_show_the_share_of_the_run_spent_waiting_for_a_cpu() -> None:
+    """Per worker process: two workers that waited 6 s each in a 10 s run waited 60%."""
+    run = Run("burst", 500, 20, True, 2, 5000, seconds=10.0, received=5000)
+    run.wait_s = {"worker": 12.0, "stand-in": 1.0}
+    assert waiting_for_cpu(run) == "60% / 10%"
+    assert waiting_for_cpu(Run("postfix", 500, 20, True, 0, 5000, seconds=10.0)) == "-"
 
 
 def test_the_real_shape_targets_judge_the_worker_against_postfix_in_the_same_run() -> None:
