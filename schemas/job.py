@@ -413,19 +413,21 @@ def _describe(error: Any) -> str:
 
 def parse_job(raw: bytes | str) -> MailJobV1:
     """The job in ``raw`` (JSON, UTF-8), or :class:`JobRejected` saying what is wrong where."""
+    if isinstance(raw, bytes) and len(raw) > MAX_JOB_BYTES:
+        raise JobRejected([f"(job): {len(raw)} bytes, over the limit of {MAX_JOB_BYTES}"])
+    try:
+        # a good job is read once, from its bytes: the JSON parser checks the UTF-8 itself,
+        # and a text decoded first would be encoded back to UTF-8 for it
+        return MailJobV1.model_validate_json(raw)
+    except ValidationError:
+        pass  # find out what is wrong, in the order below
     if isinstance(raw, bytes):
-        if len(raw) > MAX_JOB_BYTES:
-            raise JobRejected([f"(job): {len(raw)} bytes, over the limit of {MAX_JOB_BYTES}"])
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise JobRejected([f"(job): not UTF-8 (byte {exc.start} cannot be decoded)"]) from None
     else:
         text = raw
-    try:
-        return MailJobV1.model_validate_json(text)  # a good job is read once
-    except ValidationError:
-        pass  # find out what is wrong, in the order below
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

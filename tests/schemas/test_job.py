@@ -112,6 +112,14 @@ def test_input_that_is_not_a_json_object_is_refused(raw: bytes, expected: str) -
     assert expected in refusal(raw)
 
 
+@pytest.mark.parametrize("bad", [b"\xff", b"\xc0\xaf", b"\xed\xa0\x80"])
+def test_a_job_with_bytes_that_are_not_utf8_inside_a_text_is_refused(bad: bytes) -> None:
+    """A job is read from its bytes; a stray byte, an overlong form or an encoded surrogate
+    in the middle of an otherwise good job is refused as not UTF-8, not read in."""
+    raw = job_bytes(subject="Arve ABC").replace(b"ABC", bad)
+    assert "not UTF-8" in refusal(raw)
+
+
 def test_a_refusal_keeps_the_job_id_when_there_is_one() -> None:
     job = make_job(kind="spam")
     with pytest.raises(JobRejected) as caught:
