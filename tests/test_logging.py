@@ -154,6 +154,7 @@ def fresh_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty registry of secrets for the test, the process's own put back after it."""
     monkeypatch.setattr(workers.logging, "_known_secrets", {})
     monkeypatch.setattr(workers.logging, "_secret_grams", {})
+    monkeypatch.setattr(workers.logging, "_masked", {})
 
 
 @pytest.mark.usefixtures("fresh_secrets")
@@ -184,6 +185,32 @@ def test_a_secret_inside_or_across_another_leaves_no_part_of_either(others: int)
         "Prefix-P": "Prefix-P",
     }
     assert {line: mask_secrets(line) for line in cases} == cases
+
+
+@pytest.mark.usefixtures("fresh_secrets")
+def test_a_value_logged_before_its_secret_was_registered_is_masked_after() -> None:
+    """A log line's values are masked once each while the registered secrets stay the same:
+    registering one makes every value be looked at again."""
+    reply = "535 5.7.8 Authentication failed for Fresh-Pw-42"
+    assert redacted(reply=reply)["reply"] == reply
+    assert redacted(reply=reply)["reply"] == reply  # (the second time from what was masked)
+    register_secret("Fresh-Pw-42")
+    assert redacted(reply=reply)["reply"] == "535 5.7.8 Authentication failed for ***"
+    assert redacted(reply=[reply])["reply"] == ["535 5.7.8 Authentication failed for ***"]
+
+
+@pytest.mark.usefixtures("fresh_secrets")
+def test_values_masked_so_far_are_let_go_when_there_are_too_many(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workers.logging, "MAX_MASKED", 3)
+    register_secret("Kept-Secret-1")
+    lines = [f"line {n} Kept-Secret-1" for n in range(10)]
+    assert [redacted(reply=line)["reply"] for line in lines] == [f"line {n} ***" for n in range(10)]
+    assert len(workers.logging._masked) <= 3
+    long_line = "x" * workers.logging.MAX_MASKED_LENGTH + " Kept-Secret-1"
+    assert redacted(reply=long_line)["reply"] == "x" * workers.logging.MAX_MASKED_LENGTH + " ***"
+    assert long_line not in workers.logging._masked
 
 
 @pytest.mark.usefixtures("fresh_secrets")

@@ -38,12 +38,20 @@ _known_secrets: dict[str, None] = {}  # insertion-ordered set; the oldest goes f
 # piece -> (secret, offset of the piece in it); tuples replaced whole, so readers need no lock
 _secret_grams: dict[str, tuple[tuple[str, int], ...]] = {}
 _known_lock = threading.Lock()
+# Log values masked so far (most recur: event names, levels, hosts, replies), while the set
+# of registered secrets is the same: register_secret replaces it, so no value is read back
+# from before a secret was known. Emptied when full; long values (an exception's text) are
+# rarely the same twice and are not kept.
+_masked: dict[str, str] = {}
+MAX_MASKED = 4096
+MAX_MASKED_LENGTH = 256
 
 
 def register_secret(value: str | None) -> None:
     """Never log ``value``: from now on it is masked wherever it appears in a log line."""
     if not value or len(value) < MIN_SECRET_LENGTH or value in _known_secrets:
         return
+    global _masked
     with _known_lock:
         if value in _known_secrets:
             return
@@ -53,6 +61,7 @@ def register_secret(value: str | None) -> None:
             _secret_grams[gram] = (*_secret_grams.get(gram, ()), (value, offset))
         while len(_known_secrets) > MAX_KNOWN_SECRETS:
             _forget(next(iter(_known_secrets)))
+        _masked = {}  # (a new one: a line masked meanwhile fills the old one, now unread)
 
 
 def _forget(secret: str) -> None:
@@ -119,8 +128,24 @@ def _mask_registered(value: str, extra: tuple[str, ...] = ()) -> str:
 
 
 def _redact_text(value: str, extra: tuple[str, ...] = ()) -> str:
-    value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
+    if "://" in value:  # (no URL, no password in one: the pattern needs it)
+        value = _URL_PASSWORD_RE.sub(rf"\g<scheme>{REDACTED}@", value)
     return _mask_registered(value, extra)
+
+
+def _redact_logged(value: str) -> str:
+    """:func:`_redact_text` of a log line's value, each distinct value masked once while the
+    registered secrets stay the same."""
+    if len(value) > MAX_MASKED_LENGTH:
+        return _redact_text(value)
+    masked = _masked  # taken first: a secret registered from here on replaces it
+    known = masked.get(value)
+    if known is None:
+        known = _redact_text(value)
+        if len(masked) >= MAX_MASKED:
+            masked.clear()
+        masked[value] = known
+    return known
 
 
 def mask_secrets(text: str, *secrets: str | None) -> str:
@@ -134,7 +159,7 @@ def mask_secrets(text: str, *secrets: str | None) -> str:
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _redact_text(value)
+        return _redact_logged(value)
     if isinstance(value, dict):
         return {
             k: REDACTED if _SECRET_KEY_RE.search(str(k)) and v else _redact_value(v)
