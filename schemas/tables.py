@@ -159,10 +159,11 @@ class UserMailSettings(SQLModel, table=True):
 
 
 class CardChanges(SQLModel, table=True):
-    """One row whose ``version`` every write to the cards (``user_mail_settings``,
-    ``system_settings``) raises, through database triggers (migration g017): a sender that
-    finds it unchanged knows the cards it resolved configurations from are unchanged
-    without reading them."""
+    """The cards' version, the sum of this table's ``version`` column, which every write to
+    the cards (``user_mail_settings``, ``system_settings``) raises through database triggers
+    (migrations g017, h018: one row on SQLite, on PostgreSQL slots that concurrent writers
+    raise apart): a sender that finds it unchanged knows the cards it resolved
+    configurations from are unchanged without reading them."""
 
     __tablename__ = "card_changes"
 

@@ -149,7 +149,47 @@ def test_every_write_to_the_cards_raises_their_version(database_url: str) -> Non
         with engine.begin() as connection:
             connection.execute(text(write))
             versions.append(
-                connection.execute(text("SELECT version FROM card_changes")).scalar_one()
+                connection.execute(text("SELECT sum(version) FROM card_changes")).scalar_one()
             )
     engine.dispose()
     assert versions == sorted(set(versions)) and len(versions) == len(writes)
+
+
+_CARD = (
+    "INSERT INTO user_mail_settings (tenant, user_code, sender_mode, verify_certificate,"
+    " updated_at) VALUES ('acme', :user, 'own', true, '2026-01-01')"
+)
+_EDIT = "UPDATE user_mail_settings SET email = :email WHERE user_code = :user"
+_VERSION = text("SELECT sum(version) FROM card_changes")
+
+
+def test_writers_of_two_cards_do_not_wait_for_each_other_on_the_version(
+    postgres_url: str,
+) -> None:
+    """Raising the cards' version holds up no other writer: while one transaction has written
+    MARI's card (a key rotation, a change not yet committed), another writes JAAN's without
+    waiting for it (one counter row made every writer wait for the one before to commit),
+    and the first then writes JAAN's card too without a deadlock. Each write still raises
+    the version the sender reads."""
+    migrate.upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    with engine.begin() as connection:
+        for user in ("MARI", "JAAN"):
+            connection.execute(text(_CARD), {"user": user})
+        before = connection.execute(_VERSION).scalar_one()
+    with engine.connect() as first, engine.connect() as second:
+        first.execute(text(_EDIT), {"email": "mari@acme.ee", "user": "MARI"})
+        # a wait would be for the first writer's commit, which comes only after this one
+        second.execute(text("SET LOCAL lock_timeout = '5s'"))
+        second.execute(text(_EDIT), {"email": "jaan@acme.ee", "user": "JAAN"})
+        second.commit()
+        first.execute(text(_EDIT), {"email": "jaan@acme.ee", "user": "JAAN"})
+        first.commit()
+        after_both = first.execute(_VERSION).scalar_one()
+        first.commit()
+    with engine.begin() as connection:
+        connection.execute(text(_EDIT), {"email": "mari@acme.ee", "user": "MARI"})
+    with engine.connect() as connection:
+        last = connection.execute(_VERSION).scalar_one()
+    engine.dispose()
+    assert before < after_both < last
