@@ -298,6 +298,7 @@ def test_replay_and_purge_report_as_json(
     assert replayed.exit_code == 0, replayed.output
     assert json.loads(replayed.stdout) == {
         "replayed": 2,
+        "parked": 0,
         "skipped": 0,
         "failed": 0,
         "left": 2,
@@ -325,6 +326,39 @@ def test_a_replay_without_mail_send_moves_nothing_and_says_to_declare_the_topolo
     assert "no queue 'mail.send'" in result.output and "erpmail topology declare" in result.output
     [(letter, headers)] = taken(broker, names.DEAD_QUEUE)
     assert (letter, headers[names.HEADER_ERROR_CLASS]) == (job_id, "deferred")
+
+
+def test_a_replayed_copy_parked_by_the_alternate_exchange_is_reported_parked_and_kept(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    """mail.send is there but nothing binds it to mail.jobs for the replay's key (a topology
+    edited by hand): each copy is taken by mail.jobs' alternate exchange, back into
+    mail.dead. Not one reached a sender: the replay says they were parked, not replayed,
+    fails, and each letter stays in mail.dead, its replay not counted."""
+    parked = sorted(dead_letter(broker, "deferred", replayed=1) for _ in range(3))
+    broker.queue_unbind(names.SEND_QUEUE, names.JOBS_EXCHANGE, names.JOB_BINDING)
+    result = run("replay", "--all", "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert (report["replayed"], report["parked"], report["left"]) == (0, 3, 3), report
+    assert all(f"parked {job_id}" in result.stderr for job_id in parked), result.stderr
+    assert "erpmail topology declare" in result.stderr
+    letters = taken(broker, names.DEAD_QUEUE)
+    assert sorted(job_id for job_id, _ in letters) == parked
+    assert {headers[names.HEADER_REPLAYED] for _, headers in letters} == {1}
+    assert depth_of(broker, names.SEND_QUEUE) == 0
+    # once the binding is back, the parked letters replay
+    broker.queue_bind(names.SEND_QUEUE, names.JOBS_EXCHANGE, names.JOB_BINDING)
+    for job_id in parked:
+        dead_letter(broker, "deferred", job_id=job_id)
+    again = run("replay", "--all")
+    assert again.exit_code == 0, again.output
+    assert "replayed 3, skipped 0" in again.stdout and "parked" not in again.output
+    assert sorted(job_id for job_id, _ in taken(broker, names.SEND_QUEUE)) == parked
+
+
+def depth_of(channel: BlockingChannel, queue: str) -> int:
+    return int(channel.queue_declare(queue, passive=True).method.message_count)
 
 
 def test_a_job_no_queue_took_is_listed_as_unroutable(

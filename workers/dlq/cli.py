@@ -44,6 +44,11 @@ from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
 from workers.terminal import cells, plain
 
 EXIT_NOTHING_SELECTED = ExitStatus.NOTHING_SELECTED
+PARKED = (
+    f"not replayed: no queue is bound to {names.JOBS_EXCHANGE} for it, so its alternate "
+    "exchange put it back in the dead-letter queue, where it stays as it was; run "
+    "'erpmail topology declare', then replay it"
+)
 FULL_JOB_ID = 36  # a UUID's length: anything shorter is the start of one
 
 
@@ -250,11 +255,14 @@ def replay_command(
         click.echo(plain(f"skipped {job_id}: {why}"), err=True)
     for letter, why in outcome.failed:
         click.echo(plain(f"failed {letter.job_id}: {why}"), err=True)
+    for job_id in outcome.parked:
+        click.echo(plain(f"parked {job_id}: {PARKED}"), err=True)
     _report(
         outcome,
         selector,
         {
-            "replayed": outcome.taken,
+            "replayed": outcome.moved,
+            "parked": len(outcome.parked),
             "skipped": len(replayer.skipped),
             "failed": len(outcome.failed),
         },
@@ -378,6 +386,9 @@ def _required(take_all: bool, selector: Selector) -> None:
         )
 
 
+_RARE = {"parked"}  # counts the line names only when they are not 0 (JSON: always)
+
+
 def _report(
     outcome: WalkResult,
     selector: Selector,
@@ -386,19 +397,21 @@ def _report(
     as_json: bool,
 ) -> None:
     """What a replay or purge did: a line, or with --json one object with the same counts."""
-    left = outcome.total - outcome.taken
+    left = outcome.total - outcome.moved
     stopped = None if outcome.stopped_by is None else signal.Signals(outcome.stopped_by).name
     if as_json:
         report = {**counts, "left": left, "selection": selector.describe(), "stopped_by": stopped}
         click.echo(json.dumps(report, ensure_ascii=False))
     else:
-        done = ", ".join(f"{what} {count}" for what, count in counts.items())
+        done = ", ".join(
+            f"{what} {count}" for what, count in counts.items() if count or what not in _RARE
+        )
         click.echo(f"{done}, left {left} in the queue ({selector.describe()})")
     if outcome.stopped_by is not None:
         name = stopped
         click.echo(f"stopped by {name}: the letters not reached are still in the queue", err=True)
         raise SystemExit(128 + outcome.stopped_by)
-    if outcome.failed:
+    if outcome.failed or outcome.parked:
         raise SystemExit(1)
     if matched == 0:
         _nothing(selector)

@@ -26,6 +26,13 @@ A walk stops after the number of letters the queue held when it began: the copie
 back go to the tail, and the consumer is cancelled once the last original letter arrives.
 Copies put back are stamped with the walk's id, so one delivered before the cancel took
 effect is recognised and put back again, not counted twice.
+
+A moved copy that no binding of ``mail.jobs`` takes (a topology changed under a replay) is
+*parked*: the exchange's alternate exchange puts it in ``mail.dead``, in the transaction
+that acks its letter, so it is safe but was not moved. Moved copies carry a stamp of their
+own; when the queue holds more than the walk left in it, the walk reads it once more to
+find them (see :func:`_walk`). Each is put back with its replay undone and counted as
+parked (``WalkResult.parked``), not as moved.
 """
 
 from __future__ import annotations
@@ -106,6 +113,12 @@ class WalkResult:
     failed: list[tuple[DeadLetter, str]] = field(default_factory=list)
     total: int = 0
     stopped_by: int | None = None  # the signal that stopped the walk early
+    parked: list[str | None] = field(default_factory=list)  # job ids of moved copies parked
+
+    @property
+    def moved(self) -> int:
+        """Letters whose copy reached a queue (``taken`` counts the parked ones too)."""
+        return self.taken - len(self.parked)
 
 
 @dataclass
@@ -244,6 +257,7 @@ class _Lane:
             copy = _copy_properties(properties, letter.headers, letter.job_id)
             route = Route(Fate.KEEP, "", self.walk.queue, copy, letter.body)
             self.pending.appendleft(_Item(0, None, route))
+            self.walk.put_back += 1
         self.walk.stop()
 
     def _on_close(self, _channel: Channel, reason: BaseException) -> None:
@@ -268,6 +282,7 @@ class _Walk:
         window: int,
         rate: float | None,
         progress: Progress | None,
+        moved_by: str | None = None,
     ) -> None:
         self.lanes: list[_Lane] = []
         self.window = window
@@ -278,6 +293,10 @@ class _Walk:
         self.rate = rate
         self.progress = progress
         self.walk_id = uuid.uuid4().hex
+        self.moved_stamp = self.walk_id + _MOVED
+        self.moved_by = moved_by  # an earlier walk's moved stamp: its copies parked are sought
+        self.put_back = 0  # messages this walk added to the queue, not yet met again
+        self.copies = 0  # moved copies committed
         self.outcome = WalkResult(total=total)
         self.loop = asyncio.get_running_loop()
         self.done: asyncio.Future[None] = self.loop.create_future()
@@ -320,13 +339,19 @@ class _Walk:
         self.last_delivery = time.monotonic()
         self.delivered += 1
         headers = properties.headers or {}
-        if headers.get(names.HEADER_WALK) in (self.walk_id, self.walk_id.encode()):
+        stamp = _text(headers.get(names.HEADER_WALK))
+        if stamp == self.walk_id:
             return _Item(tag, None, self.keep(properties, body))
+        if stamp == self.moved_stamp and _parked(headers):
+            self.put_back += 1
+            return _Item(tag, None, self.unpark(properties, body))
         self.received += 1
         if self.received >= self.total:
             for lane in self.lanes:
                 lane.cancel()
         letter = DeadLetter.from_message(tag, properties.message_id, headers, body)
+        if stamp is not None and stamp == self.moved_by and _parked(headers):
+            return _Item(tag, letter, self.unpark(properties, body), properties)
         route = KEEP if self.stopping else self._decide(letter)
         if route.fate is Fate.KEEP:
             route = self.keep(properties, body)
@@ -335,9 +360,19 @@ class _Walk:
             # should this walk meet it, it puts it back rather than moving it again.
             route.properties.headers = {
                 **(route.properties.headers or {}),
-                names.HEADER_WALK: self.walk_id,
+                names.HEADER_WALK: self.moved_stamp,
             }
         return _Item(tag, letter, route, properties)
+
+    def unpark(self, properties: Any, body: bytes) -> Route:
+        """A moved copy the alternate exchange parked, put back as a letter again: counted
+        as parked, its replay undone (it reached no sender)."""
+        self.outcome.parked.append(properties.message_id)
+        headers = properties.headers
+        replayed = headers.pop(names.HEADER_REPLAYED, None)
+        if isinstance(replayed, int) and replayed > 1:
+            headers[names.HEADER_REPLAYED] = replayed - 1
+        return self.keep(properties, body)
 
     def _decide(self, letter: DeadLetter) -> Route:
         try:
@@ -409,8 +444,12 @@ class _Walk:
                 failure = self.returned.pop(item.letter.job_id or "", None)
             if failure is not None:
                 self.outcome.failed.append((item.letter, failure))
+            elif item.route.fate is Fate.MOVE:
+                self.copies += 1
+                self.outcome.taken += 1
             elif item.route.fate is Fate.KEEP:
                 self.outcome.kept += 1
+                self.put_back += 1
             else:
                 self.outcome.taken += 1
         if self.progress:
@@ -426,6 +465,19 @@ class _Walk:
         self.pump()
         interval = 0.1 if self.rate is None else max(0.001, min(0.1, 1 / self.rate))
         self._timer = self.loop.call_later(interval, self._tick)
+
+
+_MOVED = ".moved"  # a moved copy's stamp: the walk's id and this
+
+
+def _text(value: Any) -> str | None:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _parked(headers: dict[str, Any]) -> bool:
+    """Whether a moved copy met in the queue came back through the alternate exchange, not
+    from a sender (which gives an error class) or the broker (which says why)."""
+    return names.HEADER_ERROR_CLASS not in headers and "x-first-death-reason" not in headers
 
 
 def _closed(reason: BaseException) -> Exception:
@@ -482,37 +534,82 @@ async def _walk(
             channel.queue_declare, queue + WALK_LOCK_SUFFIX, exclusive=True, auto_delete=True
         )
         await _rpc(lock, closed)
-        declared = await _rpc(partial(channel.queue_declare, queue, passive=True), closed)
-        total = int(declared.method.message_count)
+        depth = partial(channel.queue_declare, queue, passive=True)
+        total = int((await _rpc(depth, closed)).method.message_count)
         if progress:
             progress(0, total)
         if total == 0:
             return WalkResult()
-        if rate is not None:
-            lanes, batch = 1, max(1, min(batch, int(rate / 10) + 1))
-        lanes = max(1, min(lanes, total // batch + 1))
-        window = max(1, min(2 * batch, total // lanes + 1))
-        walk = _Walk(queue, decide, total, batch=batch, window=window, rate=rate, progress=progress)
-        for _ in range(lanes):
-            lane_channel, lane_closed = await _open_channel(connection)
-            await _rpc(lane_channel.tx_select, lane_closed)
-            await _rpc(partial(lane_channel.basic_qos, prefetch_count=window), lane_closed)
-            walk.lanes.append(_Lane(walk, lane_channel, io))
-        loop = asyncio.get_running_loop()
-        handled = (signal.SIGINT, signal.SIGTERM) if signals else ()
-        for signum in handled:
-            loop.add_signal_handler(signum, walk.stop, signum)
-        try:
-            walk.start()
-            await walk.done
-            if walk.error is not None:
-                raise walk.error
-        finally:
-            for signum in handled:
-                loop.remove_signal_handler(signum)
-        return walk.outcome
+        run = partial(_run, connection, io, queue, batch=batch, signals=signals)
+        first = await run(decide, total, lanes=lanes, rate=rate, progress=progress)
+        outcome = first.outcome
+        if not first.copies or outcome.stopped_by is not None:
+            return outcome
+        # The queue holds what the walk did not reach, what it put back, and what came in
+        # meanwhile: new dead letters, or moved copies the alternate exchange parked. Only
+        # then is it read again, to find those.
+        left = total - first.received + first.put_back
+        now = int((await _rpc(depth, closed)).method.message_count)
+        if now > left:
+            again = await run(_keep, now, lanes=LANES, rate=None, moved_by=first.moved_stamp)
+            outcome.parked += again.outcome.parked
+            outcome.stopped_by = again.outcome.stopped_by
+        return outcome
     finally:
         await connection.close()
+
+
+def _keep(_letter: DeadLetter) -> Route:
+    return KEEP
+
+
+async def _run(
+    connection: AioConnection,
+    io: FrameIO,
+    queue: str,
+    decide: Decide,
+    total: int,
+    *,
+    batch: int,
+    lanes: int,
+    rate: float | None,
+    signals: bool,
+    progress: Progress | None = None,
+    moved_by: str | None = None,
+) -> _Walk:
+    """One walk over the ``total`` letters at the head of ``queue``, run to its end."""
+    if rate is not None:
+        lanes, batch = 1, max(1, min(batch, int(rate / 10) + 1))
+    lanes = max(1, min(lanes, total // batch + 1))
+    window = max(1, min(2 * batch, total // lanes + 1))
+    walk = _Walk(
+        queue,
+        decide,
+        total,
+        batch=batch,
+        window=window,
+        rate=rate,
+        progress=progress,
+        moved_by=moved_by,
+    )
+    for _ in range(lanes):
+        lane_channel, lane_closed = await _open_channel(connection)
+        await _rpc(lane_channel.tx_select, lane_closed)
+        await _rpc(partial(lane_channel.basic_qos, prefetch_count=window), lane_closed)
+        walk.lanes.append(_Lane(walk, lane_channel, io))
+    loop = asyncio.get_running_loop()
+    handled = (signal.SIGINT, signal.SIGTERM) if signals else ()
+    for signum in handled:
+        loop.add_signal_handler(signum, walk.stop, signum)
+    try:
+        walk.start()
+        await walk.done
+        if walk.error is not None:
+            raise walk.error
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+    return walk
 
 
 def walk(
