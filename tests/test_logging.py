@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Any
@@ -102,6 +103,22 @@ def test_a_sessions_password_is_masked_whatever_its_length() -> None:
     masked = "535 5.7.8 password *** is wrong for https://u:***@mx.example/"
     assert mask_secrets(reply, "q7Z") == masked
     assert mask_secrets(reply, None) == mask_secrets(reply)
+
+
+def test_a_sessions_password_is_masked_as_the_client_sent_it_in_base64() -> None:
+    """A server may echo AUTH PLAIN's token (RFC 4616: NUL, username, NUL, password) or AUTH
+    LOGIN's answer, which carry the password in base64 (the plain password was masked, its
+    encoding was printed by config test and stored with the failure)."""
+    password = "S3cret-Passw0rd!"
+    plain = base64.b64encode(f"\0mari@acme.ee\0{password}".encode()).decode()
+    with_authzid = base64.b64encode(f"mari\0mari@acme.ee\0{password}".encode()).decode()
+    login = base64.b64encode(password.encode()).decode()
+    reply = f"535 5.7.8 bad token {plain} or x{with_authzid}; AUTH LOGIN {login} (q7Z)"
+    masked = mask_secrets(reply, password, "q7Z")
+    assert masked == "535 5.7.8 bad token *** or ***; AUTH LOGIN *** (***)"
+    # base64 that holds no secret stays as it was
+    queued = "250 2.0.0 Ok: queued as 4XyZ12AbCdE= " + base64.b64encode(b"hello world").decode()
+    assert mask_secrets(queued, password) == queued
 
 
 def test_library_lines_go_through_the_same_pipeline_masked(

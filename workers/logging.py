@@ -8,6 +8,7 @@ decrypted), wherever they appear in a string, an exception text included.
 
 from __future__ import annotations
 
+import binascii
 import logging
 import re
 import sys
@@ -151,10 +152,37 @@ def _redact_logged(value: str) -> str:
 def mask_secrets(text: str, *secrets: str | None) -> str:
     """``text`` (a server's reply, an error) fit to store or print: every registered secret,
     every password inside a URL, and each of ``secrets`` (the password of the session the text
-    came from: a server may echo it) masked wherever it appears, whatever its length. They are
-    found together: a session's short password replaced first would break the match of a
-    registered secret that holds it, and leave the rest of that secret in the text."""
-    return _redact_text(text, tuple(s for s in secrets if s))
+    came from: a server may echo it) masked wherever it appears, whatever its length, also as
+    the client sent it, in base64 (see :func:`_encoded`). They are found together: a
+    session's short password replaced first would break the match of a registered secret
+    that holds it, and leave the rest of that secret in the text."""
+    given = tuple(s for s in secrets if s)
+    return _redact_text(text, given + _encoded(text, given) if given else ())
+
+
+_BASE64_RUN_RE = re.compile(r"[A-Za-z0-9+/]{4,}={0,2}")
+
+
+def _encoded(text: str, secrets: tuple[str, ...]) -> tuple[str, ...]:
+    """The runs of base64 in ``text`` that decode to bytes holding one of ``secrets``: a
+    server may echo the credentials as they came to it, AUTH PLAIN's token (RFC 4616: the
+    username and password, NUL-separated) or AUTH LOGIN's answer. A run glued to other
+    letters is tried from each of its first four characters."""
+    wanted = [secret.encode() for secret in secrets]
+    runs = []
+    for match in _BASE64_RUN_RE.finditer(text):
+        run = match.group().rstrip("=")
+        for start in range(min(4, len(run))):
+            part = run[start:]
+            part = part[: len(part) - (len(part) % 4 == 1)]
+            try:
+                decoded = binascii.a2b_base64(part + "=" * (-len(part) % 4))
+            except binascii.Error:
+                continue
+            if any(secret in decoded for secret in wanted):
+                runs.append(match.group())
+                break
+    return tuple(runs)
 
 
 def _redact_value(value: Any) -> Any:
