@@ -78,6 +78,12 @@ def test_times_on_the_command_line() -> None:
     assert parse_when("2026-11-01T10:00+02:00") == datetime(2026, 11, 1, 8, 0)
     with pytest.raises(ValueError, match="not a time"):
         parse_when("last tuesday")
+    # further back than year 1: a usage error, not an OverflowError's traceback
+    for far in ("9999999d", "99999999999999999999w", "0001-01-01T00:00+05:00"):
+        with pytest.raises(ValueError, match="further back than a date can be"):
+            parse_when(far, now)
+    result = CliRunner().invoke(cli, ["events", "list", "--since", "9999999d"])
+    assert result.exit_code == 2 and "further back" in result.output, result.output
 
 
 @pytest.fixture

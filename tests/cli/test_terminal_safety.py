@@ -158,6 +158,22 @@ def test_dlq_list_and_replay(broker: BlockingChannel, erpmail_env: dict[str, str
     assert_shown_safely(run("dlq", "replay", "--all"))
 
 
+def test_status_dead_letters_by_class(
+    broker: BlockingChannel, erpmail_env: dict[str, str], database: str
+) -> None:
+    """The classes of the dead letters are the headers' words: status printed them raw."""
+    broker.basic_publish(
+        names.DEAD_EXCHANGE,
+        "",
+        b"{}",
+        pika.BasicProperties(
+            message_id="j-1", headers={names.HEADER_ERROR_CLASS: HOSTILE}, delivery_mode=2
+        ),
+    )
+    output = assert_shown_safely(run("status"))
+    assert f"dead letters by class: {plain(HOSTILE)} 1" in output
+
+
 def test_enqueue_refusals(erpmail_env: dict[str, str], tmp_path: Path) -> None:
     jobs = tmp_path / "jobs.jsonl"
     jobs.write_text(json.dumps({"schema_version": 1, "job_id": HOSTILE}) + "\n")

@@ -12,6 +12,7 @@ from rich.table import Table
 from workers.cli.context import settings_from_env, wide_console
 from workers.status.report import Status, age, gather
 from workers.store.engine import make_engine
+from workers.terminal import plain
 
 
 def _table(status: Status) -> Table:
@@ -40,34 +41,37 @@ def _overflow(status: Status) -> str:
 
 
 def print_status(status: Status, console: Console) -> None:
+    def say(line: object) -> None:
+        # dead letters' classes, job ids and errors come from outside: no control acts
+        console.print(plain(line), markup=False)
+
     if status.broker_error:
-        console.print(f"RabbitMQ: unavailable: {status.broker_error}", markup=False)
+        say(f"RabbitMQ: unavailable: {status.broker_error}")
     else:
         console.print(_table(status))
-        console.print(_overflow(status), markup=False)
+        say(_overflow(status))
     if status.dead_letters_error:
-        console.print(f"dead letters: not read ({status.dead_letters_error})", markup=False)
+        say(f"dead letters: not read ({status.dead_letters_error})")
     elif not status.broker_error:
         by_class = ", ".join(f"{name} {count}" for name, count in status.dead_letters.items())
-        console.print(f"dead letters by class: {by_class or 'none'}", markup=False)
+        say(f"dead letters by class: {by_class or 'none'}")
     if status.database_error:
-        console.print(f"database: unavailable: {status.database_error}", markup=False)
+        say(f"database: unavailable: {status.database_error}")
         return
     jobs = ", ".join(f"{name} {count}" for name, count in sorted(status.jobs_by_status.items()))
-    console.print(f"jobs: {jobs or 'none'}", markup=False)
+    say(f"jobs: {jobs or 'none'}")
     if status.oldest_waiting_job:
-        console.print(
+        say(
             f"oldest waiting job: {status.oldest_waiting_job} "
             f"(waiting {age(status.oldest_waiting_since)})",
-            markup=False,
         )
     else:
-        console.print("oldest waiting job: none waiting", markup=False)
-    console.print(f"jobs waiting for a rate limit: {status.rate_limited}", markup=False)
+        say("oldest waiting job: none waiting")
+    say(f"jobs waiting for a rate limit: {status.rate_limited}")
     last = status.last_bounce_at
     handled = f"{last:%Y-%m-%d %H:%M:%S} UTC ({age(last)} ago)" if last else "none yet"
-    console.print(f"last bounce handled: {handled}", markup=False)
-    console.print(f"events waiting in the outbox: {status.outbox_pending}", markup=False)
+    say(f"last bounce handled: {handled}")
+    say(f"events waiting in the outbox: {status.outbox_pending}")
 
 
 @click.command("status")
