@@ -11,6 +11,7 @@ is shown (CVE-2021-42574, "Trojan Source") as ``\\x9b`` / ``\\u202e``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -49,3 +50,18 @@ def cell(value: Any) -> Text:
 def cells(*values: Any) -> list[Text]:
     """A table row of :func:`cell` values (for ``table.add_row(*cells(...))``)."""
     return [cell(value) for value in values]
+
+
+# What JSON leaves as it is and a terminal obeys: DEL, C1, the bidirectional controls (json
+# escapes C0 itself). They occur only inside strings, where \uXXXX is the same character.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
+
+
+def json_text(value: Any, **options: Any) -> str:
+    """``value`` as JSON for a command's output (``json.dumps``' ``options``): not ASCII-only,
+    but no character in it acts on a terminal; read back, it is the same value."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, json.dumps(value, ensure_ascii=False, **options))

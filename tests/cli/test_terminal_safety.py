@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pika
 import pytest
@@ -49,6 +50,14 @@ def assert_shown_safely(result: Result, *, exit_code: int = 0) -> str:
         assert char not in everything, f"{char!r} reached the terminal:\n{everything}"
     assert CLOSE_TAG in everything, everything  # shown as it is, not swallowed as markup
     return everything
+
+
+def shown_as_json(result: Result) -> list[Any]:
+    """The JSON a command printed, one value a line: json escapes C0 controls itself but
+    leaves C1 and the bidirectional overrides as they are (ensure_ascii off), so they
+    reached the terminal raw."""
+    assert_shown_safely(result)
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def test_the_one_function_makes_controls_visible_and_markup_inert() -> None:
@@ -88,6 +97,8 @@ def test_events_list_and_its_counts_by_reason(database: str) -> None:
     engine.dispose()
     assert_shown_safely(run("events", "list"))
     assert_shown_safely(run("events", "list", "--by-reason"))
+    [event] = shown_as_json(run("events", "list", "--json"))
+    assert event["diagnostic"] == HOSTILE
 
 
 def test_job_show(database: str) -> None:
@@ -118,6 +129,8 @@ def test_job_show(database: str) -> None:
         )
     engine.dispose()
     assert_shown_safely(run("job", "show", job_id))
+    [story] = shown_as_json(run("job", "show", job_id, "--json"))
+    assert story["job"]["error_text"] == HOSTILE
 
 
 def test_suppression_list_add_and_remove(database: str) -> None:
@@ -155,6 +168,11 @@ def test_dlq_list_and_replay(broker: BlockingChannel, erpmail_env: dict[str, str
         pika.BasicProperties(message_id=job_id, headers=headers, delivery_mode=2),
     )
     assert_shown_safely(run("dlq", "list"))
+    [group] = shown_as_json(run("dlq", "list", "--json"))
+    assert group["sample_error"] == HOSTILE
+    [exported] = shown_as_json(run("dlq", "export"))
+    assert exported["error_text"] == HOSTILE
+    assert_shown_safely(run("dlq", "show", job_id))
     assert_shown_safely(run("dlq", "replay", "--all"))
 
 

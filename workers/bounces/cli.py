@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 from pathlib import Path
 from types import FrameType
@@ -21,6 +20,7 @@ from workers.logging import get_logger
 from workers.metrics.http import BOUNCES_PORT, MonitorUnavailable, serve_monitor
 from workers.settings import Settings
 from workers.store.engine import make_engine
+from workers.terminal import json_text
 
 
 def make_source(settings: Settings, maildir: Path | None) -> MailSource:
@@ -111,6 +111,6 @@ def bounces(
             monitor.close()
         engine.dispose()
     if once and as_json:
-        click.echo(json.dumps(summary.as_json(source.description), ensure_ascii=False))
+        click.echo(json_text(summary.as_json(source.description)))
     elif once:
         wide_console().print(summary.table(source.description))

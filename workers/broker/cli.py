@@ -17,7 +17,7 @@ from workers.broker.routing import job_routing_key
 from workers.broker.topology import build_topology, declare
 from workers.cli.context import settings_from_env, wide_console
 from workers.cli.errors import ExitStatus
-from workers.terminal import plain
+from workers.terminal import json_text, plain
 
 
 @click.group()
@@ -156,7 +156,7 @@ def enqueue(source: BinaryIO, as_json: bool) -> None:
             click.echo(f"published {len(published)} before the error", err=True)
             raise
     if as_json:
-        click.echo(json.dumps({"published": published, "refused": refusals}, ensure_ascii=False))
+        click.echo(json_text({"published": published, "refused": refusals}))
     click.echo(
         f"published {len(published)}, refused {len(refused)}"
         + (f": {plain(', '.join(refused))}" if refused else ""),

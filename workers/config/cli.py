@@ -46,7 +46,7 @@ from workers.logging import get_logger
 from workers.settings import Settings
 from workers.smtp.probe import ProbeRequest, run_probe
 from workers.store.engine import make_engine, session_scope
-from workers.terminal import markup
+from workers.terminal import json_text, markup
 
 CONFIG_ERROR_EXIT = 2
 
@@ -80,7 +80,7 @@ def _session(settings: Settings) -> Iterator[Session]:
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_text(data, indent=2, default=str))
 
 
 def _warn(console: Console, warnings: tuple[str, ...] | list[str]) -> None:

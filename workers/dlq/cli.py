@@ -9,7 +9,6 @@ was done.
 from __future__ import annotations
 
 import functools
-import json
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,7 +40,7 @@ from workers.dlq.queue import (
 )
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
-from workers.terminal import cells, plain
+from workers.terminal import cells, json_text, plain
 
 EXIT_NOTHING_SELECTED = ExitStatus.NOTHING_SELECTED
 PARKED = (
@@ -167,7 +166,7 @@ def list_command(as_json: bool) -> None:
     groups = tally.groups()
     if as_json:
         for group in groups:
-            click.echo(json.dumps(group.__dict__, ensure_ascii=False))
+            click.echo(json_text(group.__dict__))
         return
     table = Table("class", "count", "oldest failure", "newest failure", "sample error")
     for group in groups:
@@ -200,7 +199,7 @@ def show_command(job_id: str) -> None:
     if not found:
         _nothing(selector)
     for letter in found:
-        click.echo(json.dumps(as_record(letter), ensure_ascii=False, indent=2, sort_keys=True))
+        click.echo(json_text(as_record(letter), indent=2, sort_keys=True))
 
 
 @dlq.command("replay")
@@ -348,14 +347,13 @@ def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
         click.echo(plain(f"would skip {job_id}: {why}"), err=True)
     if as_json:
         click.echo(
-            json.dumps(
+            json_text(
                 {
                     "would_replay": chosen,
                     "would_skip": len(skipped),
                     "may_have_been_delivered": risky,
                     "selection": selector.describe(),
-                },
-                ensure_ascii=False,
+                }
             )
         )
         return
@@ -401,7 +399,7 @@ def _report(
     stopped = None if outcome.stopped_by is None else signal.Signals(outcome.stopped_by).name
     if as_json:
         report = {**counts, "left": left, "selection": selector.describe(), "stopped_by": stopped}
-        click.echo(json.dumps(report, ensure_ascii=False))
+        click.echo(json_text(report))
     else:
         done = ", ".join(
             f"{what} {count}" for what, count in counts.items() if count or what not in _RARE

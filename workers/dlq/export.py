@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from workers.dlq.letters import DeadLetter
+from workers.terminal import json_text
 
 
 def _plain(value: Any) -> Any:
@@ -41,4 +41,4 @@ def as_record(letter: DeadLetter) -> dict[str, Any]:
 
 
 def as_json_line(letter: DeadLetter) -> str:
-    return json.dumps(as_record(letter), ensure_ascii=False, sort_keys=True)
+    return json_text(as_record(letter), sort_keys=True)

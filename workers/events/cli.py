@@ -23,7 +23,7 @@ from workers.events.query import (
     list_events,
 )
 from workers.store.engine import make_engine, session_scope
-from workers.terminal import cells
+from workers.terminal import cells, json_text
 
 EXIT_NOTHING = ExitStatus.NOTHING_SELECTED
 
@@ -129,7 +129,7 @@ def list_command(
         raise SystemExit(EXIT_NOTHING)
     if as_json:
         for event in rows:
-            click.echo(json.dumps(event_to_json(event), ensure_ascii=False))
+            click.echo(json_text(event_to_json(event)))
         if by_reason:
             click.echo(json.dumps({"by_reason": counts}))
         return

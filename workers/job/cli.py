@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.table import Table
 
@@ -18,7 +16,7 @@ from workers.job.story import (
     timeline,
 )
 from workers.store.engine import make_engine, session_scope
-from workers.terminal import cell, plain
+from workers.terminal import cell, json_text, plain
 
 EXIT_NOT_FOUND = 3
 
@@ -50,7 +48,7 @@ def show_command(job_id: str, as_json: bool) -> None:
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(story_to_json(story), ensure_ascii=False))
+        click.echo(json_text(story_to_json(story)))
         return
     console = wide_console()
     head = Table(show_header=False, title=f"job {story.job.job_id}")

@@ -3,8 +3,6 @@ the oldest waiting job, the last bounce handled, the outbox — a table, or ``--
 
 from __future__ import annotations
 
-import json
-
 import click
 from rich.console import Console
 from rich.table import Table
@@ -12,7 +10,7 @@ from rich.table import Table
 from workers.cli.context import settings_from_env, wide_console
 from workers.status.report import Status, age, gather
 from workers.store.engine import make_engine
-from workers.terminal import plain
+from workers.terminal import json_text, plain
 
 
 def _table(status: Status) -> Table:
@@ -92,7 +90,7 @@ def status(as_json: bool, no_dead_letters: bool) -> None:
     finally:
         engine.dispose()
     if as_json:
-        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        click.echo(json_text(report.as_json()))
     else:
         print_status(report, wide_console())
     if not report.healthy:
