@@ -121,6 +121,32 @@ def test_a_sessions_password_is_masked_as_the_client_sent_it_in_base64() -> None
     assert mask_secrets(queued, password) == queued
 
 
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_a_librarys_exception_is_one_line_below_debug(
+    capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    """pika logs a traceback with each broker connection it fails to open ('Error in
+    _create_connection()'), which the worker handles and words itself: the worker's
+    stderr showed one per attempt. A library's exception is its type and text on the line;
+    at debug, and for our own lines, the traceback stays."""
+
+    def log_failure() -> None:
+        try:
+            raise ConnectionError("ACCESS_REFUSED - Login was refused")
+        except ConnectionError:
+            logging.getLogger("pika.adapters.blocking_connection").exception("Error in connect")
+            get_logger().exception("ours.failed")
+
+    configure_logging(fmt, "info")
+    log_failure()
+    library, ours = capsys.readouterr().err.split("Error in connect")[1].split("ours.failed")
+    assert "Traceback" not in library and "ConnectionError: ACCESS_REFUSED" in library
+    assert "Traceback" in ours
+    configure_logging(fmt, "debug")
+    log_failure()
+    assert capsys.readouterr().err.count("Traceback") == 2
+
+
 def test_library_lines_go_through_the_same_pipeline_masked(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -243,6 +243,19 @@ def _drop_meta(
     return event_dict
 
 
+def _exception_in_one_line(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A library's line says what failed in one line, not with a traceback: pika logs one for
+    every broker connection refused, which the caller handles and words itself (a
+    traceback of our own code stays; at debug, libraries' too)."""
+    exc_info = event_dict.pop("exc_info", None)
+    error = exc_info[1] if isinstance(exc_info, tuple) else exc_info
+    if isinstance(error, BaseException):
+        event_dict["error"] = f"{type(error).__name__}: {error}"
+    return event_dict
+
+
 def configure_logging(fmt: str = "auto", level: str = "info") -> None:
     """``fmt``: ``json``, ``console`` or ``auto`` (console when stderr is a terminal).
 
@@ -272,6 +285,7 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
             structlog.processors.add_log_level,
             structlog.stdlib.add_logger_name,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *(() if numeric_level <= logging.DEBUG else (_exception_in_one_line,)),
         ],
         processors=[
             _drop_meta,
