@@ -141,6 +141,8 @@ def test_suppression_list_add_and_remove(database: str) -> None:
         )
     engine.dispose()
     assert_shown_safely(run("suppression", "list"))
+    [row] = shown_as_json(run("suppression", "list", "--json"))
+    assert row["detail"] == HOSTILE
     address = f"{CLOSE_TAG}{TITLE}@example.ee"
     # refused as no address (the job schema's rule), and the refusal shows it safely
     assert_shown_safely(run("suppression", "add", address, "--tenant", "acme"), exit_code=2)

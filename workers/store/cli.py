@@ -19,7 +19,7 @@ from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 from workers.store.rows import row_json
 from workers.store.suppressions import lift, normalize, suppress, unexpired
-from workers.terminal import cells, plain
+from workers.terminal import cells, json_text, plain
 
 
 def _shown(url: str) -> str:
@@ -119,7 +119,7 @@ def list_command(
         engine.dispose()
     if as_json:
         for row in rows:
-            click.echo(json.dumps(_row(row), ensure_ascii=False))
+            click.echo(json_text(_row(row)))
         return
     table = Table(title=f"{len(rows)} suppressed addresses")
     for name in ("tenant", "address", "reason", "since (UTC)", "expires", "event", "detail"):
