@@ -176,6 +176,9 @@ def test_dlq_list_and_replay(broker: BlockingChannel, erpmail_env: dict[str, str
     assert exported["error_text"] == HOSTILE
     assert_shown_safely(run("dlq", "show", job_id))
     assert_shown_safely(run("dlq", "replay", "--all"))
+    # a job id given on the command line is said back in the refusal
+    assert_shown_safely(run("dlq", "show", HOSTILE), exit_code=3)
+    assert_shown_safely(run("dlq", "replay", "--job", HOSTILE, "--dry-run"), exit_code=3)
 
 
 def test_status_dead_letters_by_class(

@@ -20,7 +20,7 @@ from workers.logging import get_logger
 from workers.metrics.http import BOUNCES_PORT, MonitorUnavailable, serve_monitor
 from workers.settings import Settings
 from workers.store.engine import make_engine
-from workers.terminal import json_text
+from workers.terminal import json_text, plain
 
 
 def make_source(settings: Settings, maildir: Path | None) -> MailSource:
@@ -104,7 +104,7 @@ def bounces(
     try:
         summary = worker.run(once=once)
     except (SourceRefused, GaveUp) as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(plain(f"error: {exc}"), err=True)
         raise SystemExit(2) from None
     finally:
         if monitor is not None:

@@ -37,6 +37,12 @@ class Explained(click.ClickException):
         # click reads the status from this attribute, declared on the class for its default
         self.exit_code = int(status)  # type: ignore[misc]
 
+    def format_message(self) -> str:
+        # the words of a server (the broker's, the database's) may hold control characters
+        from workers.terminal import plain  # (rich: only when a failure is shown)
+
+        return plain(super().format_message())
+
 
 # What PostgreSQL (SQLSTATE) and SQLite say when a table or a column is missing.
 _MISSING_OBJECT_CODES = ("42P01", "42703")

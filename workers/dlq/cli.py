@@ -100,7 +100,7 @@ def selection_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _nothing(selector: Selector) -> NoReturn:
-    click.echo(f"no dead letter matches {selector.describe()}", err=True)
+    click.echo(plain(f"no dead letter matches {selector.describe()}"), err=True)
     raise SystemExit(EXIT_NOTHING_SELECTED)
 
 
@@ -357,7 +357,9 @@ def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
             )
         )
         return
-    click.echo(f"would replay {chosen} dead letter(s), skip {len(skipped)} ({selector.describe()})")
+    click.echo(
+        plain(f"would replay {chosen} dead letter(s), skip {len(skipped)} ({selector.describe()})")
+    )
     if risky and replayer.may_duplicate:
         click.echo(f"{risky} of them may have been delivered: flagged possible_duplicate")
 
@@ -404,7 +406,7 @@ def _report(
         done = ", ".join(
             f"{what} {count}" for what, count in counts.items() if count or what not in _RARE
         )
-        click.echo(f"{done}, left {left} in the queue ({selector.describe()})")
+        click.echo(plain(f"{done}, left {left} in the queue ({selector.describe()})"))
     if outcome.stopped_by is not None:
         name = stopped
         click.echo(f"stopped by {name}: the letters not reached are still in the queue", err=True)
