@@ -26,6 +26,7 @@ ENVELOPE_HEADERS = (
     "resent-to",
     "return-path",
 )
+_ENVELOPE_NAMES = frozenset(ENVELOPE_HEADERS)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ def correlate(headers: Headers, envelope_sender: str, returned: Headers) -> Corr
     ``source`` tells which carrier named the job: ``verp`` (then ``verp_tag`` must be verified
     by the caller before trusting it), ``header`` or ``message-id``.
     """
-    candidates = [value for name in ENVELOPE_HEADERS for value in headers.get_all(name)]
+    # The carriers' fields read in one pass over the headers (a get_all for each name passed
+    # over every field for each name present), then put in the carriers' order.
+    carried = headers.items(_ENVELOPE_NAMES.__contains__)
+    candidates = [value for name in ENVELOPE_HEADERS for key, value in carried if key == name]
     candidates += [envelope_sender, returned.get("return-path")]
     for value in candidates:
         if value:

@@ -261,14 +261,19 @@ def _is_text_like(content_type: str) -> bool:
 
 # --- own splitter -----------------------------------------------------------------------------
 
-_PARAM_RE = re.compile(
-    r'[;\s]\s{0,8}([A-Za-z0-9*_.\-]{1,80})\s{0,8}=\s{0,8}("(?:[^"\\]|\\.){0,1000}"|[^;\s]{0,1000})'
-)
+
+def _param_re(quoted: str) -> re.Pattern[str]:
+    """A parameter ``name=value`` (RFC 2045), its value a token or a quoted string (the
+    characters between the quotes: ``quoted``)."""
+    return re.compile(
+        rf'[;\s]\s{{0,8}}([A-Za-z0-9*_.\-]{{1,80}})\s{{0,8}}=\s{{0,8}}("{quoted}"|[^;\s]{{0,1000}})'
+    )
+
+
+_PARAM_RE = _param_re(r'(?:[^"\\]|\\.){0,1000}')
 # The same for a value without a backslash (most): a quoted string is then a run of
 # characters, which the regex engine reads at once, not one repeat of a group per character.
-_PLAIN_PARAM_RE = re.compile(
-    r'[;\s]\s{0,8}([A-Za-z0-9*_.\-]{1,80})\s{0,8}=\s{0,8}("[^"\\]{0,1000}"|[^;\s]{0,1000})'
-)
+_PLAIN_PARAM_RE = _param_re(r'[^"\\]{0,1000}')
 _FIELD_START_RE = re.compile(rb"^[!-9;-~]{1,76}:")
 
 
