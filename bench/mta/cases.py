@@ -1031,13 +1031,10 @@ ROUND_13_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_13_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The fourteenth round: written after the thirteenth was first
-# scored and before it was read; generated once the rules from the thirteenth were written.
+# The fourteenth round (first score 57 of 96 DSNs, after the rules from the thirteenth), read
+# since to write rules. Written after the thirteenth was first scored and before it was read.
 # fmt: off
-UNSEEN_CASES: tuple[Case, ...] = (
+ROUND_14_CASES: tuple[Case, ...] = (
     # Sophos Email ("SMTP error codes", docs.sophos.com): XGEMAIL_0011 is a recipient address
     # that does not exist in the protected domain; the reply's words name only the code.
     Case("sophos-xgemail-0011", "rcpt", "550 5.7.1 XGEMAIL_0011 Command rejected",
@@ -1093,13 +1090,14 @@ UNSEEN_CASES: tuple[Case, ...] = (
          " https://community.mimecast.com/docs/DOC-1369#550",
          Reason.SECURITYERROR, "Mimecast SMTP error codes (Anti-Spoofing policy)"),
     # Gmail, "Gmail SMTP errors and codes": content that presents a security issue (its
-    # attachment guidelines), and a From header without a valid address.
+    # message and attachment content guidelines: the receiving policy, as the shared corpus
+    # labels the same reply, policyviolation), and a From header without a valid address.
     Case("gmail-blocked-message", "data",
          "552-5.7.0 This message was blocked because its content presents a potential\r\n"
          "552-5.7.0 security issue. Please visit\r\n"
          "552-5.7.0 https://support.google.com/mail/?p=BlockedMessage to review our\r\n"
          "552 5.7.0 message content and attachment content guidelines.",
-         Reason.SECURITYERROR, "Gmail SMTP errors and codes (BlockedMessage)"),
+         Reason.POLICYVIOLATION, "Gmail SMTP errors and codes (BlockedMessage)"),
     Case("gmail-missing-from", "data",
          "550 5.7.1 Messages missing a valid address in From: header, or having no From:"
          " header, are not accepted.",
@@ -1143,9 +1141,17 @@ UNSEEN_CASES: tuple[Case, ...] = (
 )
 # fmt: on
 
-# The fifteenth round, unseen beside the fourteenth until that one is read: written after
-# the fourteenth was first scored and before any rule from it, from sources and wordings no
-# earlier round used, with its causes fixed from the vocabulary before its first run.
+CASES += ROUND_14_CASES
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The fifteenth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
+
+# The fifteenth round: written after the fourteenth was first scored and before any rule
+# from it, from sources and wordings no earlier round used, with its causes fixed from the
+# vocabulary before its first run.
 # fmt: off
 ROUND_15_CASES: tuple[Case, ...] = (
     # Seznam.cz help ("Uzivatel neexistuje", napoveda.seznam.cz): a recipient with no mailbox.

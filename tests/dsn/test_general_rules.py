@@ -1822,3 +1822,35 @@ def test_a_temporary_verdict_on_the_recipient_is_no_unknown_user(status: str, wo
     reason = classify(status, None, words, command="RCPT")
     assert reason != Reason.USERUNKNOWN
     assert bounce_type(reason, status, words[:3]) != BounceType.HARD
+
+
+def test_an_address_the_remote_cannot_route_is_its_recipient() -> None:
+    """The server answering RCPT TO for a domain routes that domain: the address it says it
+    cannot route is an unknown user. Said by the reporting server itself, with no reply of
+    the remote's, it is the recipient's domain that could not be routed."""
+    assert classify("", None, "550 Unroutable address", command="RCPT") == Reason.USERUNKNOWN
+    assert classify("5.0.0", None, "Unrouteable address") == Reason.HOSTUNKNOWN
+    # An exact X.1.2 names the destination system: the domain, whatever the words.
+    words = "550 5.1.2 Unroutable address"
+    assert classify("5.1.2", None, words, command="RCPT") == Reason.HOSTUNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "reason"),
+    [
+        # An address said to be in a header field is that field's, not the recipient's.
+        ("550 Malformed address in the From header", "DATA", Reason.NOTCOMPLIANTRFC),
+        ("550 Missing a valid address in From: header", "", Reason.NOTCOMPLIANTRFC),
+        # A mailbox "currently" suspended is suspended.
+        ("550 Mailbox currently suspended", "RCPT", Reason.SUSPEND),
+        # A mailbox that has moved, with its new address (RFC 5321's 551), whatever X.1.1.
+        ("551 5.1.1 User has moved; please try <new@example.net>", "RCPT", Reason.HASMOVED),
+        # A vendor's documented code names its cause whatever generic words come with it.
+        ("550 5.7.1 XGEMAIL_0011 Command rejected", "RCPT", Reason.USERUNKNOWN),
+        ("550 5.7.1 XGEMAIL_0004 Command rejected", "RCPT", Reason.BLOCKED),
+        # The recipient's own block list holds the sender: its filter.
+        ("550 Envelope blocked - User Entry", "RCPT", Reason.FILTERED),
+    ],
+)
+def test_round_14_meanings(words: str, command: str, reason: Reason) -> None:
+    assert classify("", None, words, command=command or None) == reason

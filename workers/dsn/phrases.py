@@ -138,6 +138,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "no space left on device",
             "spool full",
             "server is full",
+            # Exim's check_spool_space refusal (smtp_in.c): "452 Space shortage, please try
+            # later" (its own spool, not the recipient's mailbox).
+            "space shortage",
             "insufficient system resources",
             "too many messages in queue",
         ),
@@ -224,6 +227,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "email authentication",
             "authentication information",
             "message failed authentication",
+            # Outlook.com's requirements for high-volume senders: "550 5.7.515 Access denied,
+            # sending domain <d> does not meet the required authentication level" (SPF, DKIM
+            # and DMARC), whatever "access denied" says of what was done.
+            "required authentication level",
             "not authorized to send on behalf",
             "does not designate",
             "5.7.26",
@@ -567,6 +574,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "inactive email address",
             "inactive e-mail address",
             "inactive address",
+            # Yandex, "Report on non-delivery to Yandex": "Policy rejection on the target
+            # address" means the recipient's account is blocked for breaking the user agreement
+            # (the account suspended, whatever "policy" suggests).
+            "policy rejection on the target address",
         ),
     ),
     (
@@ -1023,6 +1034,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "does not want your mail",
             # Facebook's postmaster response codes (RCP-P2): the recipient's own settings.
             "refused due to recipient preferences",
+            # Mimecast SMTP error codes: "550 Envelope blocked - User Entry" (a sender on the
+            # recipient's own blocked-senders list; "User Domain Entry" for its domain); Sophos
+            # Email's XGEMAIL_0009 "... in the user block list".
+            "- user entry",
+            "- user domain entry",
+            "user block list",
             "filtered",
             "content filter",
             "rejected by recipient",
@@ -1207,6 +1224,34 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     ),
 )
 
+# Codes a vendor documents for its refusals, where the reply's words name only the code:
+# Sophos Email, "SMTP error codes" (docs.sophos.com, Sophos Central Email Security). A code
+# names its cause outright (``TELLING_PHRASES``), whatever generic code or words come with it
+# ("550 5.7.1 XGEMAIL_0011 Command rejected"). Left out: XGEMAIL_0007 (the receiving
+# customer's licence expired), _0008 (an admin block list of a domain, IP or address: the
+# party is not said) and _0013 (too many recipients for a large message).
+VENDOR_CODES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
+    # No valid DKIM signature, SPF check failed, DMARC check failed.
+    (Reason.AUTHFAILURE, ("xgemail_0001", "xgemail_0002", "xgemail_0003")),
+    # The sender's IP address failed an RBL test.
+    (Reason.BLOCKED, ("xgemail_0004",)),
+    # The sender's domain failed a DBL test.
+    (Reason.REJECTED, ("xgemail_0005",)),
+    # The TLS version used does not match the one the policy requires.
+    (Reason.SECURITYERROR, ("xgemail_0006",)),
+    # The sender is in the recipient's own (user) block list.
+    (Reason.FILTERED, ("xgemail_0009",)),
+    # The recipient's domain is not one the service accepts mail for.
+    (Reason.NORELAYING, ("xgemail_0010",)),
+    # The recipient's address does not exist in the protected domain.
+    (Reason.USERUNKNOWN, ("xgemail_0011",)),
+    # The message exceeded the allowed size.
+    (Reason.MESGTOOBIG, ("xgemail_0012",)),
+    # The recipient's inbound rate limit, for one sender or for all.
+    (Reason.SPEEDING, ("xgemail_0014", "xgemail_0015")),
+)
+PHRASES += VENDOR_CODES
+
 # Words that look like a cause but only frame one: removed before matching. Postfix says
 # "delivery temporarily suspended: <the cause>" when it stops trying a host for a while; that
 # is no suspended account.
@@ -1230,7 +1275,7 @@ BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
 # header is not a DKIM failure because the header it names is "DKIM-Signature".
 # Postfix's "Host not found, try again" is a temporary DNS failure, not a domain that does not
 # exist: it outranks the "host not found" it contains.
-TELLING_PHRASES = (
+TELLING_PHRASES: tuple[str, ...] = (
     "refused due to recipient preferences",
     "duplicate header",
     "multiple from headers",
@@ -1262,6 +1307,7 @@ TELLING_PHRASES = (
     # denied. Proper authentication required.").
     "relaying denied",
 )
+TELLING_PHRASES += tuple(code for _, codes in VENDOR_CODES for code in codes)
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).
@@ -1320,7 +1366,7 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (
         Reason.SUSPEND,
         r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
-        r"(?:temporarily |permanently )?"
+        r"(?:currently |temporarily |permanently )?"
         r"(?:suspended|terminated|inactive|not active|expired|deactivated|disabled|closed)",
     ),
     # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
@@ -1480,6 +1526,12 @@ PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.NOTCOMPLIANTRFC,
         (
+            # An address said to be in a header field is that field's (Gmail's "Messages missing
+            # a valid address in From: header ... are not accepted"), not the recipient's.
+            "address in from: header",
+            "address in from header",
+            "address in the from: header",
+            "address in the from header",
             "from header",
             "from: header",
             "header from",

@@ -93,6 +93,9 @@ EXACT_STATUS: dict[str, Reason] = {
     "7.29": Reason.AUTHFAILURE,
     "7.30": Reason.SECURITYERROR,
     "4.316": Reason.EXPIRED,  # Exchange Online: "message expired, connection refused"
+    # Outlook.com's high-volume sender requirements: 5.7.515 "sending domain ... does not meet
+    # the required authentication level" (SPF, DKIM and DMARC).
+    "7.515": Reason.AUTHFAILURE,
 }
 
 # RFC 3463 codes that hint at a cause but are used loosely by servers: the wording wins.
@@ -150,6 +153,10 @@ WORDING_WINS = frozenset(
         Reason.EXPIRED,
         Reason.SPEEDING,
         Reason.BLOCKED,
+        # A mailbox that has moved, said with the address to try (RFC 5321's 551 "User not
+        # local; please try <forward-path>"): Sendmail's redirect feature pairs it with X.1.1
+        # ("551 5.1.1 User has moved; please try <new>"), the old address is no unknown one.
+        Reason.HASMOVED,
     }
 )
 
@@ -687,6 +694,18 @@ def classify(
             reason, vague = party[0], False
             if reason == Reason.USERUNKNOWN and stage == "DATA":
                 reason = Reason.FILTERED  # a recipient refused after DATA: the vocabulary's filter
+    if (
+        reason == Reason.HOSTUNKNOWN
+        and replied == "5"
+        and not (exact and by_status == Reason.HOSTUNKNOWN)
+        and _recipient_refused(needle)
+    ):
+        # The remote's own reply names the recipient's address as what it cannot route (Exim's
+        # ACL verify = recipient: "550 Unrouteable address"; Yandex lists the words among those
+        # of an address that does not exist): the server answering for the domain routes the
+        # domain, so the address is an unknown user. (Said by the reporting server itself, with
+        # no reply of the remote's, it is the domain it could not route: hostunknown.)
+        reason = Reason.USERUNKNOWN
     if stage in AT_CONNECT_COMMANDS and (
         reason is None
         or vague
@@ -757,6 +776,12 @@ def _says_something(needle: str) -> bool:
         return True
     lead = needle[: first.start()].strip(" -=_*#:")
     return lead not in ("", "your message")
+
+
+def _recipient_refused(needle: str) -> bool:
+    """Whether the party a normalized text refuses is the recipient (``refused_party``)."""
+    party = refused_party(needle)
+    return party is not None and party[0] == Reason.USERUNKNOWN
 
 
 def _names_defect_outright(needle: str) -> bool:
