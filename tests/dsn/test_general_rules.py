@@ -1854,3 +1854,14 @@ def test_an_address_the_remote_cannot_route_is_its_recipient() -> None:
 )
 def test_round_14_meanings(words: str, command: str, reason: Reason) -> None:
     assert classify("", None, words, command=command or None) == reason
+
+
+def test_mail_refused_for_want_of_tls_is_no_arc_failure() -> None:
+    """Gmail sends "wasn't sent over a TLS connection" under X.7.29, which IANA registers as
+    "ARC validation failure": the words name the cause (TLS), the code does not."""
+    words = (
+        "421 4.7.29 Your email has been rate limited because this message wasn't sent over a"
+        " TLS connection."
+    )
+    assert classify("", None, words, command="RCPT") == Reason.SECURITYERROR
+    assert classify("", None, "550 5.7.29 ARC validation failure") == Reason.AUTHFAILURE

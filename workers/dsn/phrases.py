@@ -376,8 +376,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Yandex mail's error messages: "554 5.7.1 [2] Message rejected under suspicion
             # of SPAM" (its spam filter's verdict, not a plain refusal).
             "suspicion of spam",
-            # IANA X.7.28 "Mail flood detected" (RFC 8689's registry entry: a flood of the same
-            # unsolicited message), the cause reasons.EXACT_STATUS gives the code.
+            # IANA X.7.28 "Mail flood detected" (the registry: "part of a flood of similar
+            # abusive messages"; registered from J. Levine's draft on floods of subscription-form
+            # mail, draft-levine-mailbomb-header, not RFC 8689, which registered X.7.30), the
+            # cause reasons.EXACT_STATUS gives the code.
             "mail flood",
             # The spam filters' own names in their refusals: GTUBE, SpamAssassin's test
             # pattern that rspamd also answers ("554 5.7.1 Gtube pattern"), and
@@ -925,6 +927,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "must use tls",
             "starttls required",
             "must issue a starttls command",  # RFC 3207 section 4, Postfix, Exim, Gmail
+            # Gmail, "Gmail SMTP errors and codes": "421 4.7.29 Your email has been rate limited
+            # because this message wasn't sent over a TLS connection" (and 550 5.7.29): Gmail's
+            # X.7.29 is TLS, where IANA's X.7.29 is "ARC validation failure" (RFC 8617).
+            "sent over a tls connection",
             "encryption required",
             "tls required",
             "forged",
@@ -1306,6 +1312,9 @@ TELLING_PHRASES: tuple[str, ...] = (
     # A relay refusal named outright beats the remedy it suggests (Sendmail's "Relaying
     # denied. Proper authentication required.").
     "relaying denied",
+    # Mail refused for want of TLS, whatever the code says: Gmail sends it under X.7.29,
+    # IANA's "ARC validation failure" (an authentication failure by the registry).
+    "sent over a tls connection",
 )
 TELLING_PHRASES += tuple(code for _, codes in VENDOR_CODES for code in codes)
 

@@ -479,7 +479,8 @@ def _policy_kind(needle: str) -> Reason | None:
 PENALTIES = frozenset(
     {Reason.SPEEDING, Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.FILTERED, Reason.REJECTED}
 )
-# Causes that codes name as the check a mail failed (IANA X.7.20-X.7.26, X.7.29).
+# Causes that codes name as the check a mail failed (IANA X.7.20-X.7.26, X.7.29 "ARC validation
+# failure").
 STATED_REASONS = frozenset({Reason.AUTHFAILURE, Reason.REQUIREPTR})
 
 
@@ -629,8 +630,9 @@ def classify(
     if exact and by_status in STATED_REASONS and by_text in PENALTIES:
         # Words that say what was done to the mail (rate limited, blocked, refused by
         # policy) beside a code that says why (Gmail's "421 4.7.26 This mail has been rate
-        # limited because it is unauthenticated", 4.7.29 "... wasn't sent over a TLS
-        # connection"): the code names the cause.
+        # limited because it is unauthenticated"): the code names the cause. (Gmail's 4.7.29
+        # "... wasn't sent over a TLS connection" is no ARC failure: its words name the cause
+        # outright, phrases.TELLING_PHRASES.)
         by_text = by_status
     vague = False  # the cause rests on broad words or a loosely used status only
     # An exact status stands unless the diagnostic's own words name an unmistakable cause.
