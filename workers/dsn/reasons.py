@@ -13,6 +13,8 @@ stage the reply answered has the last word (the greeting: the host; MAIL FROM: t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter
 
@@ -584,6 +586,285 @@ def _wording(needle: str, around: str) -> tuple[Reason | None, bool, bool]:
     return (_broad_cause(around) if around else None), False, False
 
 
+@dataclass(slots=True)
+class Reading:
+    """What ``classify`` reads of one failure: its clues, and the cause so far (``reason``;
+    ``vague`` when it rests on broad words or a loosely used status only). The steps of
+    ``PRECEDENCE`` weigh the clues, choose a cause, then revise it, in that order."""
+
+    diagnostic: str
+    needle: str  # the diagnostic, normalized (``normalize_text``)
+    stage: str  # the command the reply answered: "RCPT", "DATA", "MAIL", "CONNECT", ... or ""
+    explicit: str  # the status the report gave
+    code: str  # that status, else the one the diagnostic holds
+    reply_code: str  # the reply code the report gave
+    replied: str  # the remote's own reply in the diagnostic: "4", "5" or ""
+    by_status: Reason | None
+    exact: bool  # the status names its cause exactly (``EXACT_STATUS``)
+    by_text: Reason | None
+    phrased: bool  # a phrase, not a broad word, named ``by_text``
+    said: bool  # the diagnostic itself, not the context, named it
+    derived: bool = False  # the status only restates the remote's bare reply code
+    outright: bool = False  # the diagnostic names a defect outright (``TELLING_PHRASES``)
+    reason: Reason | None = None
+    vague: bool = False
+
+
+# --- which clue stands: the status or the words ---------------------------------------------
+
+
+def _auth_codes_answer_auth(r: Reading) -> None:
+    """Codes registered as replies to AUTH (``AUTH_REPLY_STATUS``) said to another command
+    cannot mean that: the words decide."""
+    if r.exact and r.code.split(".", 1)[1] in AUTH_REPLY_STATUS and r.stage not in ("", "AUTH"):
+        r.exact = False
+
+
+def _restated_reply_code(r: Reading) -> None:
+    """The remote replied with a bare code and the status is only that code's meaning (RFC
+    5321's 550 "mailbox unavailable" as X.1.1: Sendmail writes 5.1.1 for a bare 550 to RCPT
+    TO): the reporting server's mapping, no word of the remote's own. The remote's own words
+    naming another cause beat it ("550 Sender denied")."""
+    r.derived = (
+        r.exact
+        and (find_reply_code(r.diagnostic), r.explicit) in REPLY_CODE_STATUS
+        and not failure_status(r.diagnostic)
+    )
+    if r.derived and r.said and r.phrased and r.by_text not in (None, r.by_status):
+        r.exact = False
+
+
+def _which_policy(r: Reading) -> None:
+    """ "Rejected per SPAM policy", "blocked by DMARC policy": the words before "policy" name
+    which policy, and so the cause; "local policy" names none."""
+    if r.by_text == Reason.POLICYVIOLATION and r.said:
+        kind = _policy_kind(r.needle)
+        if kind is not None:
+            r.by_text = kind
+
+
+def _code_names_the_check(r: Reading) -> None:
+    """Words that say what was done to the mail (rate limited, blocked, refused by policy)
+    beside a code that says why (Gmail's "421 4.7.26 This mail has been rate limited because
+    it is unauthenticated"): the code names the cause. (Gmail's 4.7.29 "... wasn't sent over a
+    TLS connection" is no ARC failure: its words name the cause outright, phrases.
+    TELLING_PHRASES.)"""
+    if r.exact and r.by_status in STATED_REASONS and r.by_text in PENALTIES:
+        r.by_text = r.by_status
+
+
+def _defect_named_outright(r: Reading) -> None:
+    """A defect named outright (a temporary look-up failure, a duplicate header) outweighs a
+    code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host not
+    found, try again" is no unknown user."""
+    r.outright = r.said and r.by_text is not None and _names_defect_outright(r.needle)
+
+
+def _status_yields(r: Reading) -> None:
+    """A status's cause that yields to another the remote's reply names (``STATUS_YIELDS``)."""
+    if (
+        r.exact
+        and r.by_status in STATUS_YIELDS
+        and r.by_text in STATUS_YIELDS[r.by_status]
+        and r.said
+        and r.replied in ("4", "5")
+    ):
+        r.by_status = r.by_text
+
+
+def _expiry_is_a_consequence(r: Reading) -> None:
+    """The remote's temporary reply, with a status naming the trouble (exactly, or loosely the
+    mail system's, X.3.0), is why retries ran out: the expiry the reporting server states
+    (Exim's "retry timeout exceeded", Sendmail's preamble) is its consequence."""
+    if (
+        r.by_text == Reason.EXPIRED
+        and r.replied == "4"
+        and r.by_status not in (None, Reason.EXPIRED)
+        and (r.exact or r.by_status == Reason.SYSTEMERROR)
+    ):
+        r.by_text, r.phrased, r.said = r.by_status, True, True
+
+
+def _status_or_words(r: Reading) -> None:
+    """An exact status stands unless the diagnostic's own words name an unmistakable cause
+    (``WORDING_WINS``) or a defect outright; else the words, else a loose status (vague);
+    else RFC 5321's 551 "user not local; please try <forward-path>"."""
+    if (
+        r.exact
+        and r.by_status is not None
+        and not ((r.said and r.by_text in WORDING_WINS) or r.outright)
+    ):
+        r.reason = r.by_status
+    elif r.by_text is not None:
+        r.reason, r.vague = r.by_text, not r.phrased
+    elif r.by_status is not None:
+        r.reason, r.vague = r.by_status, True
+    elif r.reply_code.startswith("551"):
+        r.reason = Reason.HASMOVED
+
+
+# --- the cause revised by the party refused and the stage ----------------------------------
+
+
+def _refused_party(r: Reading) -> None:
+    """Words no table knows (or only a bare verdict, or a restated code) still name the party
+    a reply refuses (``refused_party``): the party gives the cause."""
+    verdict_only = r.by_text in VERDICT_CAUSES and (r.reason == r.by_text or r.derived)
+    if not (r.reason is None or r.vague or (r.derived and r.by_text is None) or verdict_only):
+        return
+    party = refused_party(r.needle)
+    temporary = r.replied == "4" or (not r.replied and (r.code or r.reply_code).startswith("4"))
+    if party is not None and party[0] == Reason.USERUNKNOWN and temporary:
+        # A temporary reply is no dead address: a verdict on the recipient said for now
+        # (Exim's deferred callout, "451 Could not complete recipient verify callout"; a
+        # "lookup error, try again later") is a check that failed for now, not an unknown
+        # user (a hard bounce: the address would be suppressed).
+        party = None
+    if party is not None and (
+        not verdict_only
+        # A cause read from a bare verdict ("banned", "not allowed", "forged") that the
+        # party's own words held: the party it was said of names the cause ("NULL sender
+        # is not allowed" refuses the sender, not a policy). A recipient "not authorized"
+        # stays a delivery not authorized (RFC 3463 X.7.1).
+        # Policy is every refusal's: said anywhere beside a party, the party decides.
+        or (r.by_text == Reason.POLICYVIOLATION and party[0] != Reason.USERUNKNOWN)
+        or (
+            _phrase_cause(party[1], fallback=False) != r.by_text
+            and (r.by_text != Reason.SECURITYERROR or party[0] in SENDING_PARTIES)
+        )
+    ):
+        r.reason, r.vague = party[0], False
+        if r.reason == Reason.USERUNKNOWN and r.stage == "DATA":
+            r.reason = Reason.FILTERED  # a recipient refused after DATA: the vocabulary's filter
+
+
+def _remote_routes_the_domain(r: Reading) -> None:
+    """The remote's own reply names the recipient's address as what it cannot route (Exim's
+    ACL verify = recipient: "550 Unrouteable address"; Yandex lists the words among those of
+    an address that does not exist): the server answering for the domain routes the domain,
+    so the address is an unknown user. (Said by the reporting server itself, with no reply of
+    the remote's, it is the domain it could not route: hostunknown.)"""
+    if (
+        r.reason == Reason.HOSTUNKNOWN
+        and r.replied == "5"
+        and not (r.exact and r.by_status == Reason.HOSTUNKNOWN)
+        and _recipient_refused(r.needle)
+    ):
+        r.reason = Reason.USERUNKNOWN
+
+
+def _greeting_refuses_the_host(r: Reading) -> Reason | None:
+    """Refused before any address was given: the refusal is about the sending host. A status
+    alone names no other cause there (Yahoo's greeting "553 5.7.2 [TSS09] All messages from
+    <ip> will be permanently deferred" expands no mailing list, X.7.2), nor does a permanent
+    refusal's talk of deferral or network trouble."""
+    if r.stage in AT_CONNECT_COMMANDS and (
+        r.reason is None
+        or r.vague
+        or r.reason in ADDRESS_CAUSES
+        or r.reason != r.by_text
+        or (r.reason in CONSEQUENCES and r.replied == "5")
+    ):
+        return Reason.BLOCKED
+    return None
+
+
+def _policy_code_after_data(r: Reading) -> None:
+    """Only a security or policy code (X.7.x) for the message after DATA: the receiving
+    server's policy refused it (iCloud's "554 5.7.1 [HM08] Message rejected due to local
+    policy"), no security error of the sender's."""
+    if r.stage == "DATA" and r.reason == Reason.SECURITYERROR and r.vague and r.by_text is None:
+        r.reason = Reason.POLICYVIOLATION
+
+
+def _mail_from_refuses_the_sender(r: Reading) -> Reason | None:
+    """A refusal of MAIL FROM whose words name no cause is a refusal of the sender."""
+    if r.stage.startswith("MAIL") and r.diagnostic.strip() and (r.reason is None or r.vague):
+        return Reason.REJECTED
+    return None
+
+
+def _filter_says_unknown(r: Reading) -> Reason | None:
+    """A filter's "<code> : user unknown" (``FILTER_SAYS_UNKNOWN``) is the filter's refusal."""
+    if r.reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(r.needle):
+        return Reason.FILTERED
+    return None
+
+
+def _content_under_policy_code(r: Reading) -> Reason | None:
+    """A defect of the content refused under a security or policy code (RFC 3463 X.7.x,
+    "Security or Policy Status", not X.6.x "Message Content or Media Status"): the server
+    applied its policy to the content."""
+    if r.reason == Reason.CONTENTERROR and r.code[1:3] == ".7" and r.code[3:4] == ".":
+        return Reason.POLICYVIOLATION
+    return None
+
+
+def _rcpt_reply_meaning(r: Reading) -> None:
+    """Words that name no cause, said to RCPT TO: the reply code's own meaning (RFC 5321
+    section 4.2.2) for the recipient: 550 "mailbox unavailable", 553 "mailbox name not
+    allowed". (A party named, "fake sender", was read above.)"""
+    if r.reason is None and r.stage.startswith("RCPT") and _says_something(r.needle):
+        r.reason = RCPT_REPLY_MEANING.get(find_reply_code(r.diagnostic) or r.reply_code)
+
+
+def _unknown_at_mail_from(r: Reading) -> Reason | None:
+    """An unknown user or domain said to MAIL FROM is the sender's."""
+    if r.reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and r.stage.startswith("MAIL"):
+        return Reason.REJECTED
+    return None
+
+
+def _temporary_domain_lookup(r: Reading) -> Reason | None:
+    """A domain not found, said with a temporary code: the look-up failed for now (the
+    reporting server will ask again), which is network trouble, not a dead domain."""
+    if r.reason == Reason.HOSTUNKNOWN and r.code.startswith("4"):
+        return Reason.NETWORKERROR
+    return None
+
+
+def _generic_unknown_off_rcpt(r: Reading) -> Reason | None:
+    """Generic "no such user" said to the message rather than to RCPT TO (or with no sign of
+    which command it answered, nor a 5.1.1): the shared vocabulary counts it as a filter's
+    refusal. Callers that know the command say so (``command="RCPT"``)."""
+    if (
+        r.reason == Reason.USERUNKNOWN
+        and not r.stage.startswith("RCPT")
+        and not (r.exact and r.by_status == Reason.USERUNKNOWN)
+        and _generic_userunknown(r.needle)
+        and not _definite_userunknown(r.needle)
+    ):
+        return Reason.FILTERED
+    return None
+
+
+# How a cause is read, in order: each step weighs the clues or revises the cause so far (and
+# returns None), or settles the cause (and returns it). Its docstring says why.
+PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
+    # Which clue stands: the status or the words.
+    _auth_codes_answer_auth,
+    _restated_reply_code,
+    _which_policy,
+    _code_names_the_check,
+    _defect_named_outright,
+    _status_yields,
+    _expiry_is_a_consequence,
+    _status_or_words,
+    # The party a reply refuses, then the stage it was said at.
+    _refused_party,
+    _remote_routes_the_domain,
+    _greeting_refuses_the_host,
+    _policy_code_after_data,
+    _mail_from_refuses_the_sender,
+    _filter_says_unknown,
+    _content_under_policy_code,
+    _rcpt_reply_meaning,
+    _unknown_at_mail_from,
+    _temporary_domain_lookup,
+    _generic_unknown_off_rcpt,
+)
+
+
 def classify(
     status: str | None,
     reply_code: int | str | None,
@@ -596,171 +877,42 @@ def classify(
     ``command`` is the SMTP command the reply answered (``RCPT``, ``DATA``, ``MAIL``...) when
     the caller knows it (the sender does); otherwise it is read from the texts. ``context``
     is more text about the failure (a report's preamble), consulted after the diagnostic.
+    The steps of ``PRECEDENCE`` read it, in order.
     """
     explicit = find_status(status or "")
     if explicit.startswith("2"):
         return Reason.DELIVERED
     code = explicit or failure_status(diagnostic)
     by_status, exact = status_reason(code)
-    replied = find_reply_code(diagnostic)[:1]  # the remote's own reply: "4", "5" or ""
     # The texts as the phrases are written, normalized once for every table below.
     needle = normalize_text(diagnostic)
     around = normalize_text(context) if context else ""
     # (normalize_text(diagnostic + " " + context) is the two needles joined)
     stage = (command or _command_said(" ".join(t for t in (needle, around) if t))).upper()
-    if exact and code.split(".", 1)[1] in AUTH_REPLY_STATUS and stage not in ("", "AUTH"):
-        exact = False
     by_text, phrased, said = _wording(needle, around)
-    # The remote replied with a bare code and the status is only that code's meaning (RFC
-    # 5321's 550 "mailbox unavailable" as X.1.1: Sendmail writes 5.1.1 for a bare 550 to RCPT
-    # TO): the reporting server's mapping, no word of the remote's own.
-    derived = (
-        exact
-        and (find_reply_code(diagnostic), explicit) in REPLY_CODE_STATUS
-        and not failure_status(diagnostic)
+    reading = Reading(
+        diagnostic=diagnostic,
+        needle=needle,
+        stage=stage,
+        explicit=explicit,
+        code=code,
+        reply_code=str(reply_code or ""),
+        replied=find_reply_code(diagnostic)[:1],
+        by_status=by_status,
+        exact=exact,
+        by_text=by_text,
+        phrased=phrased,
+        said=said,
     )
-    if derived and said and phrased and by_text not in (None, by_status):
-        exact = False  # the remote's own words name the cause ("550 Sender denied")
-    if by_text == Reason.POLICYVIOLATION and said:
-        # "Rejected per SPAM policy", "blocked by DMARC policy": the words before "policy"
-        # name which policy, and so the cause; "local policy" names none.
-        kind = _policy_kind(needle)
-        if kind is not None:
-            by_text = kind
-    if exact and by_status in STATED_REASONS and by_text in PENALTIES:
-        # Words that say what was done to the mail (rate limited, blocked, refused by
-        # policy) beside a code that says why (Gmail's "421 4.7.26 This mail has been rate
-        # limited because it is unauthenticated"): the code names the cause. (Gmail's 4.7.29
-        # "... wasn't sent over a TLS connection" is no ARC failure: its words name the cause
-        # outright, phrases.TELLING_PHRASES.)
-        by_text = by_status
-    vague = False  # the cause rests on broad words or a loosely used status only
-    # An exact status stands unless the diagnostic's own words name an unmistakable cause.
-    # A defect named outright (a temporary look-up failure, a duplicate header) outweighs
-    # a code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host
-    # not found, try again" is no unknown user.
-    outright = said and by_text is not None and _names_defect_outright(needle)
-    if (
-        exact
-        and by_status in STATUS_YIELDS
-        and by_text in STATUS_YIELDS[by_status]
-        and said
-        and replied in ("4", "5")
-    ):
-        by_status = by_text
-    if (
-        by_text == Reason.EXPIRED
-        and replied == "4"
-        and by_status not in (None, Reason.EXPIRED)
-        and (exact or by_status == Reason.SYSTEMERROR)
-    ):
-        # The remote's temporary reply, with a status naming the trouble (exactly, or loosely
-        # the mail system's, X.3.0), is why retries ran out: the expiry the reporting server
-        # states (Exim's "retry timeout exceeded", Sendmail's preamble) is its consequence.
-        by_text, phrased, said = by_status, True, True
-    if exact and by_status is not None and not ((said and by_text in WORDING_WINS) or outright):
-        reason = by_status
-    elif by_text is not None:
-        reason, vague = by_text, not phrased
-    elif by_status is not None:
-        reason, vague = by_status, True
-    elif str(reply_code or "").startswith("551"):
-        reason = Reason.HASMOVED  # RFC 5321: "user not local; please try <forward-path>"
-    else:
-        reason = None
-    verdict_only = by_text in VERDICT_CAUSES and (reason == by_text or derived)
-    if reason is None or vague or (derived and by_text is None) or verdict_only:
-        party = refused_party(needle)
-        temporary = replied == "4" or (
-            not replied and (code or str(reply_code or "")).startswith("4")
-        )
-        if party is not None and party[0] == Reason.USERUNKNOWN and temporary:
-            # A temporary reply is no dead address: a verdict on the recipient said for now
-            # (Exim's deferred callout, "451 Could not complete recipient verify callout"; a
-            # "lookup error, try again later") is a check that failed for now, not an unknown
-            # user (a hard bounce: the address would be suppressed).
-            party = None
-        if party is not None and (
-            not verdict_only
-            # A cause read from a bare verdict ("banned", "not allowed", "forged") that the
-            # party's own words held: the party it was said of names the cause ("NULL sender
-            # is not allowed" refuses the sender, not a policy). A recipient "not authorized"
-            # stays a delivery not authorized (RFC 3463 X.7.1).
-            # Policy is every refusal's: said anywhere beside a party, the party decides.
-            or (by_text == Reason.POLICYVIOLATION and party[0] != Reason.USERUNKNOWN)
-            or (
-                _phrase_cause(party[1], fallback=False) != by_text
-                and (by_text != Reason.SECURITYERROR or party[0] in SENDING_PARTIES)
-            )
-        ):
-            reason, vague = party[0], False
-            if reason == Reason.USERUNKNOWN and stage == "DATA":
-                reason = Reason.FILTERED  # a recipient refused after DATA: the vocabulary's filter
-    if (
-        reason == Reason.HOSTUNKNOWN
-        and replied == "5"
-        and not (exact and by_status == Reason.HOSTUNKNOWN)
-        and _recipient_refused(needle)
-    ):
-        # The remote's own reply names the recipient's address as what it cannot route (Exim's
-        # ACL verify = recipient: "550 Unrouteable address"; Yandex lists the words among those
-        # of an address that does not exist): the server answering for the domain routes the
-        # domain, so the address is an unknown user. (Said by the reporting server itself, with
-        # no reply of the remote's, it is the domain it could not route: hostunknown.)
-        reason = Reason.USERUNKNOWN
-    if stage in AT_CONNECT_COMMANDS and (
-        reason is None
-        or vague
-        or reason in ADDRESS_CAUSES
-        or reason != by_text
-        or (reason in CONSEQUENCES and replied == "5")
-    ):
-        # Refused before any address was given: the refusal is about the sending host. A
-        # status alone names no other cause there (Yahoo's greeting "553 5.7.2 [TSS09] All
-        # messages from <ip> will be permanently deferred" expands no mailing list, X.7.2),
-        # nor does a permanent refusal's talk of deferral or network trouble.
-        return Reason.BLOCKED
-    if stage == "DATA" and reason == Reason.SECURITYERROR and vague and by_text is None:
-        # Only a security or policy code (X.7.x) for the message after DATA: the receiving
-        # server's policy refused it (iCloud's "554 5.7.1 [HM08] Message rejected due to
-        # local policy"), no security error of the sender's.
-        reason = Reason.POLICYVIOLATION
-    if stage.startswith("MAIL") and diagnostic.strip() and (reason is None or vague):
-        return Reason.REJECTED  # a refusal of MAIL FROM is a refusal of the sender
-    if reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(needle):
-        return Reason.FILTERED
-    if reason == Reason.CONTENTERROR and code[1:3] == ".7" and code[3:4] == ".":
-        # A defect of the content refused under a security or policy code (RFC 3463 X.7.x,
-        # "Security or Policy Status", not X.6.x "Message Content or Media Status"): the
-        # server applied its policy to the content.
-        return Reason.POLICYVIOLATION
-    if reason is None and stage.startswith("RCPT") and _says_something(needle):
-        # Words that name no cause, said to RCPT TO: the reply code's own meaning (RFC 5321
-        # section 4.2.2) for the recipient: 550 "mailbox unavailable", 553 "mailbox name not
-        # allowed". (A party named, "fake sender", was read above.)
-        reason = RCPT_REPLY_MEANING.get(find_reply_code(diagnostic) or str(reply_code or ""))
-    if reason is None:
+    for step in PRECEDENCE:
+        settled = step(reading)
+        if settled is not None:
+            return settled
+    if reading.reason is None:
         # Words that name no cause: undetermined; no words at all (or only the fields of the
         # returned message: To, Subject, Date, ...): a bounce on hold.
         return Reason.UNDEFINED if _says_something(needle) else Reason.ONHOLD
-    if reason in (Reason.USERUNKNOWN, Reason.HOSTUNKNOWN) and stage.startswith("MAIL"):
-        return Reason.REJECTED
-    if reason == Reason.HOSTUNKNOWN and code.startswith("4"):
-        # A domain not found, said with a temporary code: the look-up failed for now (the
-        # reporting server will ask again), which is network trouble, not a dead domain.
-        return Reason.NETWORKERROR
-    if (
-        reason == Reason.USERUNKNOWN
-        and not stage.startswith("RCPT")
-        and not (exact and by_status == Reason.USERUNKNOWN)
-        and _generic_userunknown(needle)
-        and not _definite_userunknown(needle)
-    ):
-        # Generic "no such user" said to the message rather than to RCPT TO (or with no sign
-        # of which command it answered, nor a 5.1.1): the shared vocabulary counts it as a
-        # filter's refusal. Callers that know the command say so (``command="RCPT"``).
-        return Reason.FILTERED
-    return reason
+    return reading.reason
 
 
 _FIELD_LABEL_RE = re.compile(
