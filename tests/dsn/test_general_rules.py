@@ -1767,9 +1767,10 @@ def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply()
         # RFC 5321's reply texts.
         ("451 Requested action aborted: local error in processing", "RCPT", Reason.SYSTEMERROR),
         # Words that name nothing, said to RCPT TO: the reply code's meaning for the
-        # recipient (RFC 5321 4.2.2: 550 "mailbox unavailable", 553 "mailbox name not
-        # allowed"); to another command, or with another code, no cause.
-        ("550 Requested action not taken: rcpt", "RCPT", Reason.USERUNKNOWN),
+        # recipient where it names one (RFC 5321 4.2.2: 553 "mailbox name not allowed"; 550
+        # "mailbox unavailable" is also no access or a policy: no dead address, no cause);
+        # to another command, or with another code, no cause.
+        ("550 Requested action not taken: rcpt", "RCPT", Reason.UNDEFINED),
         ("553 No, thanks", "RCPT", Reason.USERUNKNOWN),
         ("554 No, thanks", "RCPT", Reason.UNDEFINED),
         ("550 No, thanks", "DATA", Reason.UNDEFINED),

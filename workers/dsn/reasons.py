@@ -204,11 +204,13 @@ VERDICT_CAUSES = frozenset({Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.SECUR
 # A reply code with the status that only restates its meaning (RFC 5321 4.2.2, RFC 3463):
 # 550 "mailbox unavailable", 553 "mailbox name not allowed", 552 "exceeded storage allocation".
 REPLY_CODE_STATUS = frozenset({("550", "5.1.1"), ("553", "5.1.3"), ("552", "5.2.2")})
-# What a permanent reply to RCPT TO means when its words name nothing (RFC 5321 4.2.2).
-RCPT_REPLY_MEANING: dict[str, Reason] = {
-    "550": Reason.USERUNKNOWN,
-    "553": Reason.USERUNKNOWN,
-}
+# What a permanent reply to RCPT TO means when its words name nothing (RFC 5321 4.2.2): 553
+# "mailbox name not allowed (e.g., mailbox syntax incorrect)" refuses the address itself (as
+# RFC 3463's X.1.3 does: an unknown user). Its 550 "mailbox unavailable (e.g., mailbox not
+# found, no access, or command rejected for policy reasons)" does not say which, and without
+# an enhanced code RFC 3463 says nothing more: no access or a policy is no dead address, and
+# an unknown user is a hard bounce that suppresses the recipient, so a bare 550 names no cause.
+RCPT_REPLY_MEANING: dict[str, Reason] = {"553": Reason.USERUNKNOWN}
 # The parties whose refusal beats a bare security verdict ("forged", "not authorized"): the
 # sender, its host and relaying (``PARTIES``); a recipient "not authorized" is no party's.
 SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED, Reason.NORELAYING})
@@ -802,8 +804,8 @@ def _content_under_policy_code(r: Reading) -> Reason | None:
 
 def _rcpt_reply_meaning(r: Reading) -> None:
     """Words that name no cause, said to RCPT TO: the reply code's own meaning (RFC 5321
-    section 4.2.2) for the recipient: 550 "mailbox unavailable", 553 "mailbox name not
-    allowed". (A party named, "fake sender", was read above.)"""
+    section 4.2.2) for the recipient where it names one (``RCPT_REPLY_MEANING``). (A party
+    named, "fake sender", was read above.)"""
     if r.reason is None and r.stage.startswith("RCPT") and _says_something(r.needle):
         r.reason = RCPT_REPLY_MEANING.get(find_reply_code(r.diagnostic) or r.reply_code)
 
