@@ -357,6 +357,40 @@ def test_a_replayed_copy_parked_by_the_alternate_exchange_is_reported_parked_and
     assert sorted(job_id for job_id, _ in taken(broker, names.SEND_QUEUE)) == parked
 
 
+def test_a_parked_copy_is_put_back_with_its_failure_headers(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    """A letter whose last attempt may have reached the server, replayed with
+    --may-duplicate into a topology that parks it: put back as it was, its error class,
+    text, attempt and stage kept (dlq list groups by them, and the next replay still asks
+    for --may-duplicate), and no possible-duplicate mark of the replay that never was."""
+    job_id = dead_letter(broker, "timeout", stage="data", text="no reply to the final dot")
+    broker.queue_unbind(names.SEND_QUEUE, names.JOBS_EXCHANGE, names.JOB_BINDING)
+    result = run("replay", "--all", "--may-duplicate", "--json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["parked"] == 1
+    [(letter, headers)] = taken(broker, names.DEAD_QUEUE)
+    assert letter == job_id
+    assert {
+        key: headers.get(key)
+        for key in (
+            names.HEADER_ERROR_CLASS,
+            names.HEADER_ERROR_TEXT,
+            names.HEADER_ATTEMPT,
+            names.HEADER_STAGE,
+            names.HEADER_POSSIBLE_DUPLICATE,
+            names.HEADER_REPLAYED,
+        )
+    } == {
+        names.HEADER_ERROR_CLASS: "timeout",
+        names.HEADER_ERROR_TEXT: "no reply to the final dot",
+        names.HEADER_ATTEMPT: 5,
+        names.HEADER_STAGE: "data",
+        names.HEADER_POSSIBLE_DUPLICATE: None,
+        names.HEADER_REPLAYED: None,
+    }
+
+
 def depth_of(channel: BlockingChannel, queue: str) -> int:
     return int(channel.queue_declare(queue, passive=True).method.message_count)
 

@@ -42,6 +42,9 @@ HEADER_REPLAYED = "x-erpmail-replayed"
 HEADER_STAGE = "x-erpmail-stage"  # where in the SMTP conversation the last attempt failed
 HEADER_POSSIBLE_DUPLICATE = "x-erpmail-possible-duplicate"  # a replay of a maybe-sent job
 HEADER_WALK = "x-erpmail-walk"  # the dlq walk that put a letter back (internal)
+# A replayed copy: the failure headers the replay dropped from its letter, restored should the
+# copy come back parked (internal; replaced at each replay)
+HEADER_REPLAY_UNDO = "x-erpmail-replay-undo"
 
 
 def shard_queue(shard: int) -> str:

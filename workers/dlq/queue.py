@@ -31,8 +31,9 @@ A moved copy that no binding of ``mail.jobs`` takes (a topology changed under a 
 *parked*: the exchange's alternate exchange puts it in ``mail.dead``, in the transaction
 that acks its letter, so it is safe but was not moved. Moved copies carry a stamp of their
 own; when the queue holds more than the walk left in it, the walk reads it once more to
-find them (see :func:`_walk`). Each is put back with its replay undone and counted as
-parked (``WalkResult.parked``), not as moved.
+find them (see :func:`_walk`). Each is put back with its replay undone (its count, and
+the failure headers the copy carries aside) and counted as parked
+(``WalkResult.parked``), not as moved.
 """
 
 from __future__ import annotations
@@ -366,12 +367,17 @@ class _Walk:
 
     def unpark(self, properties: Any, body: bytes) -> Route:
         """A moved copy the alternate exchange parked, put back as a letter again: counted
-        as parked, its replay undone (it reached no sender)."""
+        as parked, its replay undone (it reached no sender): its count lowered, the failure
+        headers the replay dropped restored."""
         self.outcome.parked.append(properties.message_id)
         headers = properties.headers
         replayed = headers.pop(names.HEADER_REPLAYED, None)
         if isinstance(replayed, int) and replayed > 1:
             headers[names.HEADER_REPLAYED] = replayed - 1
+        undo = headers.pop(names.HEADER_REPLAY_UNDO, None)
+        if isinstance(undo, dict):  # the failure headers the replay dropped, as they were
+            headers.pop(names.HEADER_POSSIBLE_DUPLICATE, None)
+            headers.update(undo)
         return self.keep(properties, body)
 
     def _decide(self, letter: DeadLetter) -> Route:

@@ -27,6 +27,7 @@ _DROPPED_HEADERS = {
     names.HEADER_ATTEMPT,
     names.HEADER_STAGE,
     names.HEADER_WALK,
+    names.HEADER_REPLAY_UNDO,
     "x-death",
     "x-first-death-exchange",
     "x-first-death-queue",
@@ -36,6 +37,15 @@ _DROPPED_HEADERS = {
     "x-last-death-reason",
     "x-delivery-count",
 }
+# What a parked copy gets back of its letter (dlq.queue): the failure state, and the mark of
+# a possible duplicate as it was before the replay.
+_RESTORED_HEADERS = (
+    names.HEADER_ERROR_CLASS,
+    names.HEADER_ERROR_TEXT,
+    names.HEADER_ATTEMPT,
+    names.HEADER_STAGE,
+    names.HEADER_POSSIBLE_DUPLICATE,
+)
 # Transient failures that can happen after the server has the whole message.
 _LOST_REPLY_CLASSES = {
     ErrorClass.TIMEOUT,
@@ -55,6 +65,9 @@ def may_have_been_delivered(letter: DeadLetter) -> bool:
 def replay_headers(letter: DeadLetter, possible_duplicate: bool) -> dict[str, Any]:
     """The headers of the replayed message: failure state cleared, replay counted."""
     headers = {k: v for k, v in letter.headers.items() if k not in _DROPPED_HEADERS}
+    headers[names.HEADER_REPLAY_UNDO] = {
+        k: letter.headers[k] for k in _RESTORED_HEADERS if k in letter.headers
+    }
     headers[names.HEADER_REPLAYED] = letter.replayed + 1
     if possible_duplicate:
         headers[names.HEADER_POSSIBLE_DUPLICATE] = 1
