@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # C0 but tab and newline, DEL, C1, and the bidirectional embeddings, overrides and isolates.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -39,11 +39,15 @@ def plain(value: Any) -> str:
 
 def markup(value: Any) -> str:
     """``value`` to be placed inside a rich markup string: controls shown, brackets escaped."""
+    from rich.markup import escape  # here: dsn parse --json starts without rich
+
     return escape(plain(value))
 
 
 def cell(value: Any) -> Text:
     """``value`` as a rich table cell or title: never read as markup, no control acts."""
+    from rich.text import Text
+
     return Text(plain(value))
 
 
@@ -64,4 +68,10 @@ def _json_escape(found: re.Match[str]) -> str:
 def json_text(value: Any, **options: Any) -> str:
     """``value`` as JSON for a command's output (``json.dumps``' ``options``): not ASCII-only,
     but no character in it acts on a terminal; read back, it is the same value."""
-    return _UNSAFE_IN_JSON.sub(_json_escape, json.dumps(value, ensure_ascii=False, **options))
+    return json_safe(json.dumps(value, ensure_ascii=False, **options))
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text written with ``ensure_ascii`` off, made as :func:`json_text` makes it (for a
+    command that encodes its lines itself)."""
+    return _UNSAFE_IN_JSON.sub(_json_escape, encoded)

@@ -154,6 +154,8 @@ def test_dsn_parse(tmp_path: Path) -> None:
     bounce.write_bytes(dsn([("mari@example.ee", "5.1.1", f"550 5.1.1 {HOSTILE}")]))
     output = assert_shown_safely(run("dsn", "parse", str(bounce)))
     assert "mari@example.ee" in output
+    [report] = shown_as_json(run("dsn", "parse", "--json", str(bounce)))
+    assert HOSTILE.split()[-1] in report["recipients"][0]["diagnostic"]
 
 
 def test_dlq_list_and_replay(broker: BlockingChannel, erpmail_env: dict[str, str]) -> None:

@@ -11,6 +11,7 @@ import click
 
 from workers.cli.errors import ExitStatus
 from workers.dsn.parser import parse_bounce
+from workers.terminal import json_safe
 
 if TYPE_CHECKING:  # rich (and the console, logging and settings set-up with it) is imported
     # by the table output only: `parse --json` over a folder starts in a fraction of the time
@@ -76,7 +77,8 @@ _JSON = json.JSONEncoder(ensure_ascii=False)
 
 def _echo_lines(lines: list[str]) -> None:
     if lines:
-        click.echo("\n".join(lines))
+        # the bounce's own text: C1 controls and bidirectional overrides written \uXXXX
+        click.echo(json_safe("\n".join(lines)))
         lines.clear()
 
 
