@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.text import Text
 
-# C0 but tab and newline, DEL, C1, and the bidirectional embeddings, overrides and isolates.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# DEL, C1, and the bidirectional marks, embeddings, overrides and isolates: what a terminal
+# obeys beyond C0 (which JSON escapes itself).
+_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# C0 but tab and newline, and the rest a terminal obeys.
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_BEYOND_C0}]")
 
 
 def _visible(found: re.Match[str]) -> str:
@@ -56,9 +59,9 @@ def cells(*values: Any) -> list[Text]:
     return [cell(value) for value in values]
 
 
-# What JSON leaves as it is and a terminal obeys: DEL, C1, the bidirectional controls (json
-# escapes C0 itself). They occur only inside strings, where \uXXXX is the same character.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What JSON leaves as it is and a terminal obeys. They occur only inside strings, where
+# \uXXXX is the same character.
+_UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
 
 
 def _json_escape(found: re.Match[str]) -> str:
