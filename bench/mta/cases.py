@@ -1143,15 +1143,9 @@ ROUND_14_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_14_CASES
 
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The fifteenth round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The fifteenth round: written after the fourteenth was first scored and before any rule
-# from it, from sources and wordings no earlier round used, with its causes fixed from the
-# vocabulary before its first run.
+# The fifteenth round (first score 72 of 124 DSNs, after the rules from the fourteenth),
+# read since to write rules. Written after the fourteenth was first scored and before any
+# rule from it.
 # fmt: off
 ROUND_15_CASES: tuple[Case, ...] = (
     # Seznam.cz help ("Uzivatel neexistuje", napoveda.seznam.cz): a recipient with no mailbox.
@@ -1264,7 +1258,76 @@ ROUND_15_CASES: tuple[Case, ...] = (
          Reason.BLOCKED, "Chinese webmail SMTP reply list (554 rbl deny)"),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_15_CASES
+
+CASES += ROUND_15_CASES
+
+# The fifteenth round's DSNs the rules do not read right yet, each with what it reads instead:
+# the seen split's test expects them to miss (strict, so it fails the day one reads right and
+# its entry goes). Not two-way readings: each is a rule still to write.
+PENDING: dict[str, str] = {
+    "exim-cnmail-too-long.eml": "expected mesgtoobig, got blocked",
+    "exim-cnmail-user-locked.eml": "expected suspend, got blocked",
+    "exim-exchange-auth-required.eml": "expected rejected, got securityerror",
+    "exim-forpsi-sender-blacklisted.eml": "expected filtered, got userunknown",
+    "exim-hmailserver-not-allowed.eml": "expected norelaying, got userunknown",
+    "exim-libero-relay-disabled.eml": "expected norelaying, got blocked",
+    "exim-postscreen-enforce.eml": "expected blocked, got systemerror",
+    "exim-qq-content-denied.eml": "expected spamdetected, got contenterror",
+    "exim-qq-mailbox-not-found.eml": "expected filtered, got userunknown",
+    "exim-qq-sender-frequency.eml": "expected speeding, got toomanyconn",
+    "exim-rackspace-mailbox-flood.eml": "expected speeding, got expired",
+    "exim-rackspace-recipient-server.eml": "expected networkerror, got systemerror",
+    "exim-rfc5321-no-service.eml": "expected notaccept, got blocked",
+    "exim-sendmail-domain-required.eml": "expected rejected, got syntaxerror",
+    "opensmtpd-cnmail-too-long.eml": "expected mesgtoobig, got undefined",
+    "opensmtpd-cnmail-user-locked.eml": "expected suspend, got undefined",
+    "opensmtpd-exchange-auth-required.eml": "expected rejected, got securityerror",
+    "opensmtpd-forpsi-sender-blacklisted.eml": "expected filtered, got userunknown",
+    "opensmtpd-hmailserver-not-allowed.eml": "expected norelaying, got userunknown",
+    "opensmtpd-libero-relay-disabled.eml": "expected norelaying, got undefined",
+    "opensmtpd-postscreen-enforce.eml": "expected blocked, got systemerror",
+    "opensmtpd-qq-content-denied.eml": "expected spamdetected, got contenterror",
+    "opensmtpd-qq-sender-frequency.eml": "expected speeding, got toomanyconn",
+    "opensmtpd-sendmail-domain-required.eml": "expected rejected, got syntaxerror",
+    "postfix-cnmail-too-long.eml": "expected mesgtoobig, got undefined",
+    "postfix-cnmail-user-locked.eml": "expected suspend, got undefined",
+    "postfix-exchange-auth-required.eml": "expected rejected, got securityerror",
+    "postfix-forpsi-sender-blacklisted.eml": "expected filtered, got userunknown",
+    "postfix-hmailserver-not-allowed.eml": "expected norelaying, got userunknown",
+    "postfix-libero-relay-disabled.eml": "expected norelaying, got undefined",
+    "postfix-postscreen-enforce.eml": "expected blocked, got systemerror",
+    "postfix-qq-content-denied.eml": "expected spamdetected, got contenterror",
+    "postfix-qq-mailbox-not-found.eml": "expected filtered, got userunknown",
+    "postfix-qq-sender-frequency.eml": "expected speeding, got toomanyconn",
+    "postfix-rackspace-mailbox-flood.eml": "expected speeding, got suspend",
+    "postfix-rackspace-recipient-server.eml": "expected networkerror, got systemerror",
+    "postfix-rfc5321-no-service.eml": "expected notaccept, got blocked",
+    "postfix-sendmail-domain-required.eml": "expected rejected, got syntaxerror",
+    "sendmail-cnmail-too-long.eml": "expected mesgtoobig, got blocked",
+    "sendmail-cnmail-user-locked.eml": "expected suspend, got userunknown",
+    "sendmail-exchange-auth-required.eml": "expected rejected, got securityerror",
+    "sendmail-forpsi-sender-blacklisted.eml": "expected filtered, got userunknown",
+    "sendmail-hmailserver-not-allowed.eml": "expected norelaying, got userunknown",
+    "sendmail-libero-relay-disabled.eml": "expected norelaying, got userunknown",
+    "sendmail-postscreen-enforce.eml": "expected blocked, got systemerror",
+    "sendmail-qq-content-denied.eml": "expected spamdetected, got contenterror",
+    "sendmail-qq-mailbox-not-found.eml": "expected filtered, got userunknown",
+    "sendmail-qq-sender-frequency.eml": "expected speeding, got toomanyconn",
+    "sendmail-rackspace-mailbox-flood.eml": "expected speeding, got expired",
+    "sendmail-rackspace-recipient-server.eml": "expected networkerror, got systemerror",
+    "sendmail-rfc5321-no-service.eml": "expected notaccept, got blocked",
+    "sendmail-sendmail-domain-required.eml": "expected rejected, got syntaxerror",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The sixteenth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
+
+# The sixteenth round: written after the fifteenth was first scored and before any rule from
+# it, with its causes fixed from the vocabulary before its first run.
+
 ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
