@@ -90,8 +90,7 @@ def build_topology(retry_ladder: tuple[int, ...], shards: int = 0) -> Topology:
     }
     exchanges = (
         # What no queue takes goes to the dead letters instead of nowhere: a producer's job
-        # published without mandatory, and a replay's copy, which leaves mail.dead in the
-        # same transaction (a mandatory return comes too late to undo it).
+        # published without mandatory, and a replay's copy (kept, then, though returned).
         ExchangeSpec(names.JOBS_EXCHANGE, "topic", {ALTERNATE_EXCHANGE: names.DEAD_EXCHANGE}),
         ExchangeSpec(names.RETRY_EXCHANGE, "direct"),
         ExchangeSpec(names.DEAD_EXCHANGE, "fanout"),

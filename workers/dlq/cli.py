@@ -231,9 +231,11 @@ def replay_command(
 
     A job recorded as sent is not sent again (the sender dedupes on job_id). A letter whose
     last attempt may have reached the server is not known to be sent: it is replayed only
-    with --may-duplicate, and may then be delivered twice. Each letter leaves mail.dead in
-    the same broker transaction as its copy enters mail.jobs: killed at any moment, a
-    replay leaves every letter in exactly one of the two queues.
+    with --may-duplicate, and may then be delivered twice. Each letter leaves mail.dead only
+    once the broker has confirmed its copy; a copy the broker refuses (mail.send full) leaves
+    its letter where it was, reported as failed. Killed at any moment, a replay loses no
+    letter; one killed between a copy's confirm and its letter's removal leaves both (the
+    sender does not send a job recorded as sent again).
     """
     _required(take_all, selector)
     replayer = Replayer(force=force, may_duplicate=may_duplicate)
@@ -253,7 +255,8 @@ def replay_command(
     for job_id, why in replayer.skipped:
         click.echo(plain(f"skipped {job_id}: {why}"), err=True)
     for letter, why in outcome.failed:
-        click.echo(plain(f"failed {letter.job_id}: {why}"), err=True)
+        kept = "the letter is still in the dead-letter queue, as it was; replay it again later"
+        click.echo(plain(f"failed {letter.job_id}: {why}; {kept}"), err=True)
     for job_id in outcome.parked:
         click.echo(plain(f"parked {job_id}: {PARKED}"), err=True)
     _report(

@@ -1,9 +1,10 @@
-"""Walking the dead-letter queue in bulk, losing nothing and duplicating nothing.
+"""Walking the dead-letter queue in bulk, losing nothing.
 
 A walk consumes ``mail.dead`` (an exclusive consumer: one dlq command at a time) with a
 prefetch window and settles every letter it takes in one of three ways:
 
-- *moved*: a copy is published elsewhere (a replay to ``mail.jobs``), then the letter is acked;
+- *moved*: a copy is published elsewhere (a replay to ``mail.jobs``) and confirmed by the
+  broker, then the letter is acked;
 - *dropped*: the letter is acked (a purge);
 - *kept*: an identical copy goes back to the tail of ``mail.dead`` and the letter is acked.
 
@@ -12,15 +13,24 @@ channel) raises the message's delivery count, and past a delivery limit the brok
 dead-letters it. A kept letter is a fresh message whose count is zero, so reading the queue
 any number of times leaves no trace, and a read (one channel) puts them back in order.
 
-The copies and the acks of a batch travel in one AMQP transaction (``tx.select``): the
-broker applies a batch's publishes and acks together at ``tx.commit``, or, if the client dies
-first, none of them (its unacked letters return to ``mail.dead``). So a letter is never in
-both queues and never in neither, whatever moment the process is killed at. While the broker
-commits a batch (it takes no other command on the channel meanwhile), the next letters
-arrive within the prefetch window. A replay or purge walks on several channels (*lanes*),
-each with its consumer and its transactions, so that one commits while another publishes:
-the broker's commits, not the client, bound a single channel's pace. The letters such a walk
-leaves in the queue may go back in another order.
+The kept copies and the acks of a batch travel in one AMQP transaction (``tx.select``): the
+broker applies them together at ``tx.commit``, or, if the client dies first, none of them
+(its unacked letters return to ``mail.dead``). A moved copy cannot travel in that
+transaction: a queue that refuses a publish (a full one with overflow reject-publish, as a
+length limit set by a policy makes ``mail.send``) drops a transaction's copy without a word
+and the commit acks its letter all the same (RabbitMQ 3.10: the mail was lost). So a copy is
+published on a channel in confirm mode (mandatory) and its letter is settled in a later
+transaction, once the broker has answered: acked if the copy was taken; put back as it was,
+and reported (``WalkResult.failed``), if it was refused or returned, and the walk stops
+(the copies after it would be refused too). A letter is never in neither queue; a process
+killed between a copy's confirm and its letter's commit leaves the letter in ``mail.dead``
+as well as its copy in ``mail.jobs`` (at most the letters in flight): the sender sends a
+job recorded as sent only once, so such a letter replayed again sends nothing twice.
+While the broker commits a batch (it takes no other command on the channel meanwhile), the
+next letters arrive within the prefetch window. A replay or purge walks on several channels
+(*lanes*), each with its consumer and its transactions, so that one commits while another
+publishes: the broker's commits, not the client, bound a single channel's pace. The letters
+such a walk leaves in the queue may go back in another order.
 
 A walk stops after the number of letters the queue held when it began: the copies it puts
 back go to the tail, and the consumer is cancelled once the last original letter arrives.
@@ -28,21 +38,22 @@ Copies put back are stamped with the walk's id, so one delivered before the canc
 effect is recognised and put back again, not counted twice.
 
 A moved copy that no binding of ``mail.jobs`` takes (a topology changed under a replay) is
-*parked*: the exchange's alternate exchange puts it in ``mail.dead``, in the transaction
-that acks its letter, so it is safe but was not moved. Moved copies carry a stamp of their
-own; when the queue holds more than the walk left in it, the walk reads it once more to
-find them (see :func:`_walk`). Each is put back with its replay undone (its count, and
-the failure headers the copy carries aside) and counted as parked
-(``WalkResult.parked``), not as moved.
+*parked*: the exchange's alternate exchange puts it in ``mail.dead`` (and the broker
+confirms it), so it is safe but was not moved. Moved copies carry a stamp of their own;
+when the queue holds more than the walk left in it, the walk reads it once more to find
+them (see :func:`_walk`). Each is put back with its replay undone (its count, and the
+failure headers the copy carries aside) and counted as parked (``WalkResult.parked``), not
+as moved.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import signal
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
@@ -57,7 +68,7 @@ from workers.broker import names
 from workers.broker.aio import AioConnection, coalesce_writes, open_connection
 from workers.broker.connection import connect
 from workers.broker.frames import FrameIO
-from workers.broker.publisher import TopologyMissing, copy_properties
+from workers.broker.publisher import TopologyMissing, nacked
 from workers.broker.topology import WALK_LOCK_SUFFIX
 from workers.dlq.letters import DeadLetter
 
@@ -124,21 +135,30 @@ class WalkResult:
 
 @dataclass
 class _Item:
-    tag: int  # 0: nothing to ack (a letter put back after its copy was returned)
+    tag: int
     letter: DeadLetter | None  # None: a copy this walk already put back
     route: Route
     properties: Any = None
+    confirmed: bool = False  # MOVE: the broker has answered for its copy
+    refused: str | None = None  # MOVE: why the broker did not take its copy
+
+    @property
+    def ready(self) -> bool:
+        """Whether the letter may be settled (acked) in a transaction now."""
+        return self.route.fate is not Fate.MOVE or self.confirmed
 
 
 class _Lane:
-    """One channel of a walk: its consumer, its letters in hand, its transaction."""
+    """One channel of a walk: its consumer, its letters in hand, its transaction; and a
+    channel in confirm mode for its moved copies."""
 
-    def __init__(self, walk: _Walk, channel: Channel, io: FrameIO) -> None:
+    def __init__(self, walk: _Walk, channel: Channel, copies: Channel, io: FrameIO) -> None:
         self.walk = walk
         self.channel = channel
+        self.copies = copies
         self.io = io
-        self.pending: deque[_Item] = deque()  # received, not yet published
-        self.batch: list[_Item] = []  # published in the open transaction
+        self.pending: deque[_Item] = deque()  # received, not yet taken
+        self.waiting: deque[_Item] = deque()  # taken, in order; not yet in a transaction
         self.committing: list[_Item] | None = None
         self.consumer_tag: str | None = None
         self.consuming = False
@@ -146,14 +166,16 @@ class _Lane:
         self.cancel_after_commit = False
         self.cancel_when_full = False  # stopping: cancel once the broker can send no more
         self.unacked = 0  # deliveries on this channel not yet acked by a committed batch
-        self.moving: dict[str, DeadLetter] = {}  # message id -> letter whose copy is in flight
+        self.unconfirmed: OrderedDict[int, _Item] = OrderedDict()  # copy's tag -> its item
+        self.copy_tag = 0  # the copies channel's last publish (confirm tags count from 1)
 
     @property
     def idle(self) -> bool:
-        return self.cancelled and not (self.pending or self.batch or self.committing)
+        return self.cancelled and not (self.pending or self.waiting or self.committing)
 
     def start(self) -> None:
-        self.channel.add_on_return_callback(self._on_return)
+        self.copies.add_on_return_callback(self._on_return)
+        self.copies.add_on_close_callback(self._on_close)
         self.channel.add_on_close_callback(self._on_close)
         self.consuming = True
         self.io.deliver(self.channel.channel_number, self._on_delivery)
@@ -184,9 +206,9 @@ class _Lane:
         """A walk stopped early cancels its consumer only once the prefetch window is full.
 
         A quorum queue returns the deliveries it has under way when a cancel takes effect
-        (their delivery count raised, their places lost): with no ack since the stop and the
-        window full, the broker has none under way. (The letters counted at the start all
-        delivered, there is none either: see ``_Walk._room``.)"""
+        (their delivery count raised, their places lost): with the window full, the broker
+        has none under way. (The letters counted at the start all delivered, there is none
+        either: see ``_Walk._room``.)"""
         if self.cancel_when_full and self.committing is None and self.unacked >= self.walk.window:
             self.cancel_when_full = False
             self.cancel()
@@ -203,73 +225,95 @@ class _Lane:
                 item.route = self.walk.keep(item.properties, item.letter.body)
 
     def pump(self, allowed: int) -> int:
-        """Publish up to ``allowed`` letters in hand and commit them; how many were taken."""
-        # While a commit is under way the broker accepts no other command on the channel.
-        if self.committing is not None or not self.channel.is_open:
+        """Take up to ``allowed`` letters in hand, a moved one's copy published at once (on
+        the copies channel, mandatory, confirmed); how many were taken."""
+        if not (self.channel.is_open and self.copies.is_open):
             return 0
         taken = 0
-        while self.pending and taken < allowed and len(self.batch) < self.walk.batch_size:
+        while self.pending and taken < allowed:
             item = self.pending.popleft()
             route = item.route
-            if route.fate is not Fate.DROP:
-                assert route.properties is not None and route.body is not None
-                self.io.publish(
-                    self.channel.channel_number,
-                    route.exchange,
-                    route.routing_key,
-                    route.body,
-                    route.properties,
-                    mandatory=route.fate is Fate.MOVE,
-                )
-            if route.fate is Fate.MOVE and item.letter is not None:
-                self.moving[item.letter.job_id or ""] = item.letter
-            self.batch.append(item)
+            if route.fate is Fate.MOVE:
+                self._publish(self.copies, route, mandatory=True)
+                self.copy_tag += 1
+                self.unconfirmed[self.copy_tag] = item
+            self.waiting.append(item)
             taken += 1
-        if self.batch:
-            self.committing, self.batch = self.batch, []
-            tags = [item.tag for item in self.committing if item.tag]
-            if tags:
-                self.channel.basic_ack(max(tags), multiple=True)
-            self.channel.tx_commit(callback=self._on_commit)
         return taken
+
+    def _publish(self, channel: Channel, route: Route, mandatory: bool = False) -> None:
+        assert route.properties is not None and route.body is not None
+        self.io.publish(
+            channel.channel_number,
+            route.exchange,
+            route.routing_key,
+            route.body,
+            route.properties,
+            mandatory=mandatory,
+        )
+
+    def commit(self) -> None:
+        """Settle the letters taken whose fate is sure, in order, in one transaction: a
+        moved letter once the broker confirmed its copy; one whose copy it refused goes
+        back, as it was, like a kept one."""
+        # While a commit is under way the broker accepts no other command on the channel.
+        if self.committing is not None or not self.channel.is_open:
+            return
+        batch: list[_Item] = []
+        while self.waiting and self.waiting[0].ready and len(batch) < self.walk.batch_size:
+            item = self.waiting.popleft()
+            route = item.route
+            if item.refused is not None and item.letter is not None:
+                route = self.walk.keep(item.properties, item.letter.body)
+            if route.fate is Fate.KEEP:
+                self._publish(self.channel, route)
+            batch.append(item)
+        if not batch:
+            return
+        self.committing = batch
+        self.channel.basic_ack(max(item.tag for item in batch), multiple=True)
+        self.channel.tx_commit(callback=self._on_commit)
 
     def _on_commit(self, _frame: Any) -> None:
         committed, self.committing = self.committing or [], None
-        self.unacked -= sum(1 for item in committed if item.tag)
+        self.unacked -= len(committed)
         if self.cancel_after_commit:
             self.cancel_after_commit = False
             self.cancel()
         self.cancel_if_full()
-        for item in committed:
-            if item.route.fate is Fate.MOVE and item.letter is not None:
-                self.moving.pop(item.letter.job_id or "", None)
         self.walk.settled(committed)
+
+    def on_confirm(self, frame: Any) -> None:
+        """The broker's answer for copies: taken (ack) or refused (nack: a full queue with
+        overflow reject-publish, as a length limit a policy sets makes it)."""
+        method = frame.method
+        if method.multiple:  # every tag up to this one; the tags are in order
+            tags = list(itertools.takewhile(lambda t: t <= method.delivery_tag, self.unconfirmed))
+        else:
+            tags = [method.delivery_tag]
+        refused = not isinstance(method, Basic.Ack)
+        for tag in tags:
+            item = self.unconfirmed.pop(tag, None)
+            if item is None:
+                continue
+            item.confirmed = True
+            if refused and item.refused is None:
+                item.refused = str(nacked(item.route.exchange))
+            if item.refused is not None:
+                self.walk.stop()  # the next copies would be refused too: keep the rest
+        self.walk.pump_soon()
 
     def _on_return(self, _channel: Channel, method: Any, properties: Any, _body: bytes) -> None:
         # A copy that could not be routed, not even by mail.jobs' alternate exchange (a
-        # topology of an earlier release, not declared anew): the return comes before its
-        # batch's commit-ok, but the commit acks the letter all the same, so it goes back
-        # into the dead-letter queue, as it was, in the next transaction (a crash before
-        # that one loses it: the alternate exchange is what closes this), and the walk stops.
-        key = properties.message_id or ""
-        letter = self.moving.get(key)
-        self.walk.returned[key] = str(TopologyMissing.on(method.exchange, method.routing_key))
-        if letter is not None:
-            copy = _copy_properties(properties, letter.headers, letter.job_id)
-            route = Route(Fate.KEEP, "", self.walk.queue, copy, letter.body)
-            self.pending.appendleft(_Item(0, None, route))
-            self.walk.put_back += 1
-        self.walk.stop()
+        # topology of an earlier release, not declared anew); its confirm follows.
+        for item in self.unconfirmed.values():
+            copy_id = item.route.properties.message_id if item.route.properties else None
+            if item.refused is None and copy_id == properties.message_id:
+                item.refused = str(TopologyMissing.on(method.exchange, method.routing_key))
+                return
 
     def _on_close(self, _channel: Channel, reason: BaseException) -> None:
         self.walk.fail(_closed(reason))
-
-
-def _copy_properties(
-    properties: Any, headers: dict[str, Any], message_id: str | None
-) -> pika.BasicProperties:
-    kept = {k: v for k, v in headers.items() if k not in _DELIVERY_HEADERS}
-    return copy_properties(properties, kept, message_id, properties.expiration)
 
 
 class _Walk:
@@ -308,7 +352,6 @@ class _Walk:
         self.started = time.monotonic()
         self.last_delivery = time.monotonic()
         self.stopping = False
-        self.returned: dict[str, str] = {}  # message id -> why the broker returned its copy
         self._timer: asyncio.TimerHandle | None = None
         self._pump_due = False
         self.error: Exception | None = None  # what ``decide`` raised
@@ -435,6 +478,7 @@ class _Walk:
             allowed = min(self._allowed(), self._room())
             if allowed > 0:
                 self.taken += lane.pump(allowed)
+            lane.commit()
         if all(lane.idle for lane in self.lanes) and not self.done.done():
             if self._timer is not None:
                 self._timer.cancel()
@@ -445,11 +489,9 @@ class _Walk:
             if item.letter is None:
                 continue
             self.count += 1
-            failure = None
-            if item.route.fate is Fate.MOVE:
-                failure = self.returned.pop(item.letter.job_id or "", None)
-            if failure is not None:
-                self.outcome.failed.append((item.letter, failure))
+            if item.refused is not None:  # put back, as it was
+                self.outcome.failed.append((item.letter, item.refused))
+                self.put_back += 1
             elif item.route.fate is Fate.MOVE:
                 self.copies += 1
                 self.outcome.taken += 1
@@ -602,7 +644,10 @@ async def _run(
         lane_channel, lane_closed = await _open_channel(connection)
         await _rpc(lane_channel.tx_select, lane_closed)
         await _rpc(partial(lane_channel.basic_qos, prefetch_count=window), lane_closed)
-        walk.lanes.append(_Lane(walk, lane_channel, io))
+        copies, copies_closed = await _open_channel(connection)
+        lane = _Lane(walk, lane_channel, copies, io)
+        await _rpc(partial(copies.confirm_delivery, lane.on_confirm), copies_closed)
+        walk.lanes.append(lane)
     loop = asyncio.get_running_loop()
     handled = (signal.SIGINT, signal.SIGTERM) if signals else ()
     for signum in handled:
