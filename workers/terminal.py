@@ -54,6 +54,21 @@ def cell(value: Any) -> Text:
     return Text(plain(value))
 
 
+# The longest value a table shows (a multi-line SMTP reply fits; a page of HTML does not).
+CELL_LIMIT = 1_000
+
+
+def clipped(value: Any, limit: int = CELL_LIMIT) -> str:
+    """``value`` as text of at most ``limit`` characters, and a marker saying how many were
+    cut, for a table: a table pads every row to its longest cell, so one long value made a
+    table of blanks. Cut before :func:`plain` escapes it, so that no escape is split."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    return f"{text[:limit]}… ({cut:,} of {len(text):,} characters cut; --json shows all)"
+
+
 def cells(*values: Any) -> list[Text]:
     """A table row of :func:`cell` values (for ``table.add_row(*cells(...))``)."""
     return [cell(value) for value in values]

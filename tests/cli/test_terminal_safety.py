@@ -31,7 +31,7 @@ from workers.broker import names
 from workers.cli.main import cli
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
-from workers.terminal import cell, markup, plain
+from workers.terminal import cell, clipped, markup, plain
 
 CLOSE_TAG = "[/x]"
 LINK = "[link=https://evil.example/]click me[/link]"
@@ -101,7 +101,8 @@ def test_events_list_and_its_counts_by_reason(database: str) -> None:
     assert event["diagnostic"] == HOSTILE
 
 
-def test_job_show(database: str) -> None:
+def dead_job(database: str, error_text: str, bounces: int = 1) -> str:
+    """A dead job whose error and bounces' diagnostics are ``error_text``; its id."""
     job_id = str(uuid.uuid4())
     engine = make_engine(database)
     with session_scope(engine) as session:
@@ -113,24 +114,51 @@ def test_job_show(database: str) -> None:
                 kind="invoice",
                 status=MailStatus.DEAD,
                 error_class="rejected",
-                error_text=HOSTILE,
+                error_text=error_text,
             )
         )
-        session.add(
-            hard_bounce(
-                source="smtp",
-                bounce_key=f"smtp:{job_id}",
-                job_id=job_id,
-                tenant="acme",
-                verified=True,
-                recipient="x@example.ee",
-                diagnostic=HOSTILE,
+        for number in range(bounces):
+            session.add(
+                hard_bounce(
+                    source="smtp",
+                    bounce_key=f"smtp:{job_id}:{number}",
+                    job_id=job_id,
+                    tenant="acme",
+                    verified=True,
+                    recipient="x@example.ee",
+                    diagnostic=error_text,
+                )
             )
-        )
     engine.dispose()
+    return job_id
+
+
+def test_job_show(database: str) -> None:
+    job_id = dead_job(database, HOSTILE)
     assert_shown_safely(run("job", "show", job_id))
     [story] = shown_as_json(run("job", "show", job_id, "--json"))
     assert story["job"]["error_text"] == HOSTILE
+
+
+def test_job_show_cuts_a_long_value_with_a_marker_and_json_has_it_whole(database: str) -> None:
+    """A 100 KB server reply: every row of a table is padded to its longest cell, so shown
+    whole it made megabytes of blanks. Cut (controls escaped in what is kept, a cut never
+    splitting an escape), it names how much was left out; --json has it all."""
+    long_error = HOSTILE + "550 " + "x" * 100_000 + TITLE
+    job_id = dead_job(database, long_error, bounces=20)
+    output = assert_shown_safely(run("job", "show", job_id))
+    assert len(output) < 100_000, len(output)
+    assert "characters cut; --json shows all" in output
+    assert plain(HOSTILE) in output  # the start is kept, escaped
+    [story] = shown_as_json(run("job", "show", job_id, "--json"))
+    assert story["job"]["error_text"] == long_error
+
+
+def test_a_cut_keeps_whole_characters_and_escapes() -> None:
+    assert clipped("abc", 3) == "abc"
+    assert clipped("abcd", 3) == "abc… (1 of 4 characters cut; --json shows all)"
+    # the cut is made before escaping: what is kept is escaped whole, never half an escape
+    assert plain(clipped("ab\x1b[2J", 3)).startswith("ab\u241b… ")
 
 
 def test_suppression_list_add_and_remove(database: str) -> None:

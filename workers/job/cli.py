@@ -16,7 +16,7 @@ from workers.job.story import (
     timeline,
 )
 from workers.store.engine import make_engine, session_scope
-from workers.terminal import cell, json_text, plain
+from workers.terminal import cell, clipped, json_text, plain
 
 EXIT_NOT_FOUND = 3
 
@@ -54,9 +54,9 @@ def show_command(job_id: str, as_json: bool) -> None:
     head = Table(show_header=False, title=f"job {story.job.job_id}")
     for key, value in job_summary(story.job).items():
         if value not in (None, ""):
-            head.add_row(key, cell(value))
+            head.add_row(key, cell(clipped(value)))
     console.print(head)
     table = Table("time (UTC)", "what", "story", title="timeline")
     for step in timeline(story):
-        table.add_row(step.at.isoformat(timespec="seconds"), step.what, cell(step.summary))
+        table.add_row(step.at.isoformat(timespec="seconds"), step.what, cell(clipped(step.summary)))
     console.print(table)
