@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 
 # DEL, C1, and the bidirectional marks, embeddings, overrides and isolates: what a terminal
 # obeys beyond C0 (which JSON escapes itself).
-_BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 # C0 but tab and newline, and the rest a terminal obeys.
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{_BEYOND_C0}]")
+_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{BEYOND_C0}]")
 
 
 def _visible(found: re.Match[str]) -> str:
@@ -76,7 +76,7 @@ def cells(*values: Any) -> list[Text]:
 
 # What JSON leaves as it is and a terminal obeys. They occur only inside strings, where
 # \uXXXX is the same character.
-_UNSAFE_IN_JSON = re.compile(f"[{_BEYOND_C0}]")
+_UNSAFE_IN_JSON = re.compile(f"[{BEYOND_C0}]")
 
 
 def _json_escape(found: re.Match[str]) -> str:

@@ -3,13 +3,44 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from workers.dsn.mime import header_lines
+from workers.terminal import BEYOND_C0
 
 _ADDRESS_RE = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}"
 )
 _ANGLE_RE = re.compile(r"<([^<>\s]{1,254}@[^<>\s]{1,254})>")
+# What no address holds: RFC 5321 (4.1.2) allows no control character in a mailbox, not
+# even quoted; nor does RFC 6531's UTF-8. C0 but the blanks between words, DEL, C1, and the
+# bidirectional marks a terminal obeys (a bounce's words may be shown to an operator).
+_CONTROL_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{BEYOND_C0}]")
+_WORD_RE = re.compile(r"[^ \t\r\n]+")  # not \S: str takes \x1c-\x1f and \x85 for blanks
+
+
+def has_control(text: str) -> bool:
+    """Whether ``text`` holds a character no address holds (so it is no address)."""
+    return _CONTROL_RE.search(text) is not None
+
+
+class GluedWords:
+    """The words of a text (runs between blanks) that hold a control character.
+
+    An address found inside one is not what the text names: read as the part after an
+    escape, ``attacker<ESC>victim@example.com`` named victim@example.com, whom a hostile
+    bounce could so have suppressed. A text without a control costs one search."""
+
+    def __init__(self, text: str) -> None:
+        self._spans: list[tuple[int, int]] = []
+        if has_control(text):
+            self._spans = [w.span() for w in _WORD_RE.finditer(text) if has_control(w.group())]
+        self._starts = [start for start, _ in self._spans]
+
+    def __contains__(self, position: int) -> bool:
+        """Whether the character at ``position`` is in such a word."""
+        index = bisect_right(self._starts, position) - 1
+        return index >= 0 and position < self._spans[index][1]
 
 
 def field_blocks(text: str) -> list[dict[str, str]]:
@@ -33,7 +64,10 @@ def typed_value(value: str) -> str:
 
 
 def clean_address(value: str) -> str:
-    """The bare address in ``value`` (angle brackets, quotes and comments removed)."""
+    """The bare address in ``value`` (angle brackets, quotes and comments removed); none
+    when ``value`` holds a control character (see :class:`GluedWords`)."""
+    if has_control(value):
+        return ""
     found = _ANGLE_RE.search(value)
     if found:
         candidate = found.group(1)
@@ -44,11 +78,15 @@ def clean_address(value: str) -> str:
 
 
 def find_addresses(text: str) -> list[str]:
-    """Every address in ``text``, in order, lower-cased, without duplicates."""
+    """Every address in ``text``, in order, lower-cased, without duplicates; none glued to a
+    control character (see :class:`GluedWords`)."""
     if "@" not in text:  # the pattern would try every position of the text in vain
         return []
     seen: dict[str, None] = {}
+    glued = GluedWords(text)
     for found in _ADDRESS_RE.finditer(text):
+        if found.start() in glued:
+            continue
         address = found.group(0).strip(".-").lower()
         if "." in address.rpartition("@")[2]:
             seen.setdefault(address, None)

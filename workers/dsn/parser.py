@@ -12,7 +12,7 @@ from workers.dsn.correlate import correlate
 from workers.dsn.engines import detect_engine
 from workers.dsn.engines.amazonses_json import SesRecipient, parse_ses_notification
 from workers.dsn.engines.detect import BODY_SCAN_CHARS
-from workers.dsn.fields import clean_address, find_addresses
+from workers.dsn.fields import clean_address, find_addresses, has_control
 from workers.dsn.mime import MAX_REPORT_CHARS, Headers, Mail, parse_mail
 from workers.dsn.notice_words import (
     BOUNCE_SENDERS,
@@ -538,7 +538,7 @@ def _returned_recipients(returned: Headers) -> list[str]:
     Received fields name ("... for <anna@example.org>")."""
     found = find_addresses(returned.get("to"))
     for received in returned.get_all("received"):
-        found += [a.lower() for a in _RECEIVED_FOR_RE.findall(received)]
+        found += [a.lower() for a in _RECEIVED_FOR_RE.findall(received) if not has_control(a)]
     return list(dict.fromkeys(found))
 
 
@@ -600,8 +600,10 @@ def _recipient(
     feedback_type: str = "",
     final_recipient: str = "",
 ) -> RecipientReport:
+    # An address holding a control character names nobody (see fields.GluedWords), from
+    # whichever part of a bounce it came (an SES notice's JSON, a feedback report).
     return RecipientReport(
-        address=address,
+        address="" if has_control(address) else address,
         status=status,
         reply_code=reply_code,
         reason=reason,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workers.dsn.fields import find_addresses
+from workers.dsn.fields import GluedWords, find_addresses
 from workers.dsn.mime import Headers
 
 MAX_SCAN_CHARS = 64 * 1024
@@ -148,7 +148,7 @@ def extract_recipients(
         if "@" not in line:
             continue
         found = _ANCHOR_RE.match(line)
-        if found is None:
+        if found is None or found.start(2) in GluedWords(line):
             continue
         reply, address, rest = found.group(1), found.group(2).strip(".").lower(), found.group(3)
         if address not in known and (address in exclude or is_service_address(address)):
@@ -279,9 +279,11 @@ _RCPT_TO_RE = re.compile(rf"rcpt to:\s{{0,4}}<?({_ADDRESS})", re.IGNORECASE)
 def addresses_in(report: str, exclude: frozenset[str]) -> list[str]:
     """Recipients named anywhere in a report without anchors: those a transcript sent
     ``RCPT TO`` for, else every plausible address (not the sender's, not a file path)."""
-    rcpt = [m.group(1).lower() for m in _RCPT_TO_RE.finditer(report[:MAX_SCAN_CHARS])]
+    scanned = report[:MAX_SCAN_CHARS]
+    glued = GluedWords(scanned)
+    rcpt = [m.group(1).lower() for m in _RCPT_TO_RE.finditer(scanned) if m.start(1) not in glued]
     # "... not accepting mail from <address>": an address said to send is the sender.
-    senders = {m.group(1).lower() for m in _FROM_ADDRESS_RE.finditer(report[:MAX_SCAN_CHARS])}
+    senders = {m.group(1).lower() for m in _FROM_ADDRESS_RE.finditer(scanned)}
     candidates = list(dict.fromkeys(rcpt)) or [
         a for a in find_addresses(report) if a not in senders
     ]

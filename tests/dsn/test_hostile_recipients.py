@@ -1,0 +1,75 @@
+"""A bounce names only the recipients it literally names.
+
+An address glued to a control character (C0, DEL, C1) or a bidirectional override is not an
+address: RFC 5321 (4.1.2) allows none of them in a mailbox, not even quoted. Read as the part
+after the escape, ``attacker<ESC>victim@example.com`` made a hostile bounce name (and so
+suppress) victim@example.com, which the mail does not name. Such an address names no
+recipient, wherever the parser finds it: a delivery-status field, the prose, a transcript,
+the returned message's headers.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.dsn.mails import dsn, plain
+from workers.dsn import parse_bounce
+
+VICTIM = "victim@example.com"
+GLUED = [
+    f"attacker\x1b{VICTIM}",  # ESC inside
+    f"\x1b[0;{VICTIM}",  # a CSI sequence before it
+    f"x\x9b{VICTIM}",  # C1 CSI
+    f"x\x00{VICTIM}",  # NUL
+    f"x\x7f{VICTIM}",  # DEL
+    f"x\u202e{VICTIM}",  # a right-to-left override
+    f"{VICTIM}\x1b[2J",  # a control after it
+    f"x\x1c{VICTIM}",  # a file separator (str.split and \s take it for a blank)
+    f"x\x85{VICTIM}",  # NEL (C1; also a blank to str.split and \s)
+]
+
+
+def named(raw: bytes) -> list[str]:
+    return [recipient.address for recipient in parse_bounce(raw).recipients]
+
+
+@pytest.mark.parametrize("address", GLUED)
+def test_a_delivery_status_field_names_no_recipient_glued_to_a_control(address: str) -> None:
+    for form in (address, f"<{address}>"):
+        addresses = named(dsn([(form, "5.1.1", "550 5.1.1 user unknown")]))
+        assert VICTIM not in addresses, form
+        assert not any(ch in a for a in addresses for ch in "\x00\x1b\x7f\x9b\u202e\x1c\x85")
+
+
+@pytest.mark.parametrize("address", GLUED)
+def test_the_prose_names_no_recipient_glued_to_a_control(address: str) -> None:
+    bodies = [
+        f"I'm sorry to have to inform you that your message could not be delivered.\n\n"
+        f"<{address}>: host mx.example.com said: 550 5.1.1 user unknown\n",
+        f"This message was created automatically by mail delivery software.\n\n"
+        f"A message that you sent could not be delivered to one or more of its recipients.\n\n"
+        f"  {address}\n    SMTP error from remote mail server after RCPT TO: 550 no such user\n",
+        f"Delivery has failed to these recipients:\n\n>>> RCPT TO:<{address}>\n"
+        f"<<< 550 5.1.1 user unknown\n",
+    ]
+    for body in bodies:
+        assert VICTIM not in named(plain(body)), body
+
+
+@pytest.mark.parametrize("address", GLUED)
+def test_the_returned_headers_name_no_recipient_glued_to_a_control(address: str) -> None:
+    returned = f"From: sender@shop.example\nTo: {address}\nSubject: Invoice 42\n\nHello\n"
+    body = (
+        "Delivery to the following recipient failed permanently: 550 user unknown\n\n"
+        f"----- Original message -----\n{returned}"
+    )
+    assert VICTIM not in named(plain(body))
+
+
+def test_an_address_beside_ordinary_punctuation_is_still_read() -> None:
+    for form in (VICTIM, f"<{VICTIM}>", f'"{VICTIM}"'):
+        assert named(dsn([(form, "5.1.1", "550 5.1.1 user unknown")])) == [VICTIM], form
+    prose = f"<{VICTIM}>: host mx.example.com said: 550 5.1.1 user unknown\n"
+    assert named(plain(f"Your message could not be delivered.\n\n{prose}")) == [VICTIM]
+    transcript = f"Delivery failed.\n\n>>> RCPT TO:<{VICTIM}>\n<<< 550 5.1.1 user unknown\n"
+    assert named(plain(transcript)) == [VICTIM]
