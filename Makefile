@@ -21,10 +21,13 @@ help:
 
 venv: $(VENV)/.installed
 
+# -qq: errors only. Warnings were all noise a newcomer read first: a package index of the
+# machine's pip configuration without a package ("Location ... is ignored", one per package)
+# and setuptools' notice on editable installs.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON_BIN) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install -qq --upgrade pip
+	$(BIN)/pip install -qq -e '.[dev]'
 	touch $@
 
 # The Node.js examples and the ajv side of the job table (package-lock.json pins them).

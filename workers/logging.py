@@ -14,7 +14,7 @@ import re
 import sys
 import threading
 from collections.abc import Iterator, MutableMapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import structlog
@@ -307,6 +307,19 @@ def configure_logging(fmt: str = "auto", level: str = "info") -> None:
             numeric_level if debugging else max(library_level, numeric_level)
         )
     logging.captureWarnings(True)
+
+
+@contextmanager
+def quieted(name: str, level: int) -> Iterator[None]:
+    """Lines of the logger ``name`` below ``level`` dropped inside the block: a library's
+    report of what the caller reports in its own words."""
+    log = logging.getLogger(name)
+    before = log.level
+    log.setLevel(level)
+    try:
+        yield
+    finally:
+        log.setLevel(before)
 
 
 def log_context(**context: Any) -> AbstractContextManager[None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -41,6 +42,7 @@ from workers.demo.local import LOCAL_IMAP_URL, local_imap_ca, vhost_of
 from workers.demo.mta import DemoMta
 from workers.dlq.letters import DeadLetter
 from workers.dlq.queue import queue_depth, read_each
+from workers.logging import quieted
 from workers.settings import Settings, load_settings
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
@@ -119,7 +121,8 @@ def prepare(run: DemoRun, say: Say) -> None:
             "RABBITMQ_URL at a vhost of its own (rabbitmqctl add_vhost), or stop that sender"
         )
     say("topology declared: exchanges and quorum queues")
-    migrate.upgrade(settings.database_url)
+    with quieted("alembic", logging.WARNING):  # its progress, a line a migration; ours says it
+        migrate.upgrade(settings.database_url)
     say(f"database ready in {run.workdir}")
     engine = make_engine(settings.database_url)
     presets = load_presets(settings.presets_file)

@@ -27,6 +27,7 @@ from workers.broker.connection import BrokerUnavailable, connect
 from workers.broker.topology import REJECT_PUBLISH, build_topology
 from workers.dlq.letters import CauseTally
 from workers.dlq.queue import QueueBusy, read_each
+from workers.logging import quieted
 from workers.sender.ratelimit import RATE_LIMITED
 from workers.settings import Settings
 from workers.store.engine import is_unavailable, session_scope
@@ -96,23 +97,21 @@ def _queues(settings: Settings, status: Status) -> None:
     except BrokerUnavailable as error:
         status.broker_error = str(error)
         return
-    channel_log = logging.getLogger("pika.channel")
-    level = channel_log.level
-    channel_log.setLevel(logging.ERROR)  # a missing queue is reported here, not warned about
     try:
-        channel = connection.channel()
-        for queue in spec.queues:
-            limits = (queue.arguments.get("x-max-length"), queue.arguments.get("x-overflow"))
-            try:
-                declared = channel.queue_declare(queue.name, passive=True).method
-            except pika.exceptions.ChannelClosedByBroker:  # 404: not declared
-                status.queues.append(QueueState(queue.name, None, None, *limits))
-                channel = connection.channel()
-                continue
-            state = QueueState(queue.name, declared.message_count, declared.consumer_count, *limits)
-            status.queues.append(state)
+        # A missing queue is reported here, not warned about.
+        with quieted("pika.channel", logging.ERROR):
+            channel = connection.channel()
+            for queue in spec.queues:
+                limits = (queue.arguments.get("x-max-length"), queue.arguments.get("x-overflow"))
+                try:
+                    declared = channel.queue_declare(queue.name, passive=True).method
+                except pika.exceptions.ChannelClosedByBroker:  # 404: not declared
+                    status.queues.append(QueueState(queue.name, None, None, *limits))
+                    channel = connection.channel()
+                    continue
+                counts = (declared.message_count, declared.consumer_count)
+                status.queues.append(QueueState(queue.name, *counts, *limits))
     finally:
-        channel_log.setLevel(level)
         if connection.is_open:
             connection.close()
 
