@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlmodel import Session
 
 from schemas.tables import MailMessage, MailStatus
@@ -16,6 +17,7 @@ from tests.jobs import make_job
 from tests.sender.harness import TENANT, Harness
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.broker import names
+from workers.cli.main import cli
 from workers.config.resolved import RateLimit, ResolvedConfig
 from workers.config.secrets import signing_key
 from workers.config.service import resolve_for_job
@@ -456,3 +458,32 @@ def test_a_job_replayed_from_the_dead_letter_queue_is_sent_afresh_and_counted(
     row = harness.rows()[job["job_id"]]
     assert (row.replayed, row.attempts) == (1, 2)  # a failure after the replay was retried
     assert server.accepted() == 1
+
+
+def test_a_replayed_job_dead_again_carries_no_undo_of_the_failure_before(
+    make_harness: MakeHarness, smtp_server: StartServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay's copy carries its letter's failure aside (the replay undo, for a copy that
+    comes back parked) and the walk's stamp. Once a sender has it, neither is true any more:
+    a new dead letter of it that kept them showed the failure before the replay beside its
+    own (``dlq show``, ``dlq export``) until the next replay."""
+    server = smtp_server(Behaviour(fail_first=2))
+    harness = make_harness(server.port, max_attempts=1)
+    job = make_job()
+    job_id = job["job_id"]
+    harness.run_job(job, "dead")
+    monkeypatch.setenv("RABBITMQ_URL", harness.settings.rabbitmq_url)
+    replayed = CliRunner().invoke(cli, ["dlq", "replay", "--job", job_id])
+    assert replayed.exit_code == 0, replayed.output
+
+    def dead_again() -> bool:
+        row = harness.rows().get(job_id)
+        return row is not None and row.replayed == 1 and row.status == "dead"
+
+    harness.run_until(lambda: dead_again() and harness.queue_depth(names.DEAD_QUEUE) == 1)
+    [(properties, _)] = harness.drain(names.DEAD_QUEUE)
+    headers = properties.headers
+    assert headers[names.HEADER_REPLAYED] == 1  # the replay is counted ...
+    assert names.HEADER_REPLAY_UNDO not in headers  # ... but not undone later
+    assert names.HEADER_WALK not in headers
+    assert server.accepted() == 0

@@ -3,7 +3,7 @@
 RabbitMQ 3.13+ no longer counts deliveries in ``x-death``, so the attempt count travels in
 erpmail's own ``x-erpmail-attempt`` header, with the first and last failure times. A message
 republished to a retry queue or to the dead-letter queue keeps its body, its properties and
-the producer's headers; the broker's ``x-death`` bookkeeping is dropped.
+the producer's headers; the broker's ``x-death`` bookkeeping and a replay's are dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ from workers.broker.publisher import copy_properties
 
 MAX_HEADER_TEXT = 2000
 _BROKER_HEADERS = ("x-death", "x-first-death-", "x-last-death-", "x-delivery-count")
+# A replay's bookkeeping of its copy in flight (dlq.queue): a copy a sender took was not
+# parked, and a dead letter that kept them showed the failure before the replay (its undo)
+# beside its own until the next replay.
+_REPLAY_HEADERS = (names.HEADER_REPLAY_UNDO, names.HEADER_WALK)
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def _kept_headers(properties: pika.BasicProperties) -> dict[str, Any]:
     return {
         key: value
         for key, value in (properties.headers or {}).items()
-        if not key.startswith(_BROKER_HEADERS)
+        if not key.startswith(_BROKER_HEADERS) and key not in _REPLAY_HEADERS
     }
 
 
