@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+
 import pika
 import pytest
 from pika.adapters.blocking_connection import BlockingChannel
@@ -10,6 +16,7 @@ from tests.conftest import TEST_RETRY_LADDER
 from tests.queues import message_ids
 from workers.broker import names
 from workers.broker.connection import connect
+from workers.broker.publisher import PublishRefused
 from workers.broker.topology import (
     DEAD_DELIVERY_LIMIT,
     EVENTS_MAX_LENGTH,
@@ -17,6 +24,7 @@ from workers.broker.topology import (
     build_topology,
     declare,
 )
+from workers.demo.local import vhost_of
 
 
 def test_declaring_twice_changes_nothing(broker: BlockingChannel) -> None:
@@ -137,21 +145,29 @@ def test_the_dead_letter_queue_has_a_delivery_limit_of_its_own() -> None:
     assert dead.arguments["x-delivery-limit"] == DEAD_DELIVERY_LIMIT >= 1_000_000
 
 
-def test_an_events_queue_of_an_earlier_release_is_recreated_with_its_messages(
-    broker: BlockingChannel, rabbitmq_url: str
-) -> None:
-    spec = build_topology(TEST_RETRY_LADDER)
+OLD_EVENTS_ARGUMENTS = {"x-queue-type": "quorum", "x-max-length": EVENTS_MAX_LENGTH}  # no overflow
+
+
+def _old_events_queue(broker: BlockingChannel, count: int = 5) -> list[str]:
+    """mail.events as an earlier release declared it, holding ``count`` events; their ids."""
     broker.queue_delete(names.EVENTS_QUEUE)
-    old_arguments = {"x-queue-type": "quorum", "x-max-length": EVENTS_MAX_LENGTH}  # no overflow
-    broker.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=old_arguments)
+    broker.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=OLD_EVENTS_ARGUMENTS)
     broker.queue_bind(names.EVENTS_QUEUE, names.EVENTS_EXCHANGE, routing_key="mail.#")
-    for number in range(5):
+    for number in range(count):
         broker.basic_publish(
             names.EVENTS_EXCHANGE,
             names.EVENT_SENT,
             f"event {number}".encode(),
             pika.BasicProperties(delivery_mode=2, message_id=f"m-{number}"),
         )
+    return [f"m-{number}" for number in range(count)]
+
+
+def test_an_events_queue_of_an_earlier_release_is_recreated_with_its_messages(
+    broker: BlockingChannel, rabbitmq_url: str
+) -> None:
+    spec = build_topology(TEST_RETRY_LADDER)
+    _old_events_queue(broker)
 
     assert declare(broker, spec) == [names.EVENTS_QUEUE]
 
@@ -163,7 +179,7 @@ def test_an_events_queue_of_an_earlier_release_is_recreated_with_its_messages(
     assert events.arguments["x-overflow"] == "reject-publish"
     channel.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=events.declared_arguments())
     with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
-        channel.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=old_arguments)
+        channel.queue_declare(names.EVENTS_QUEUE, durable=True, arguments=OLD_EVENTS_ARGUMENTS)
     assert refused.value.reply_code == 406
     channel = connection.channel()
     with pytest.raises(pika.exceptions.ChannelClosedByBroker) as missing:
@@ -209,3 +225,37 @@ def test_a_jobs_exchange_of_an_earlier_release_is_declared_anew_with_its_binding
 
 def _id(message_id: str) -> pika.BasicProperties:
     return pika.BasicProperties(delivery_mode=2, message_id=message_id)
+
+
+@pytest.fixture
+def capped_holding_queue(rabbitmq_url: str) -> Iterator[None]:
+    """A policy that caps mail.events' holding queue at 2 messages, refusing more (as an
+    operator's policy on every mail.* queue would); removed afterwards."""
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is needed to set a policy on the tests' vhost")
+    vhost = vhost_of(rabbitmq_url)
+    pattern = f"^{re.escape(names.EVENTS_QUEUE + MIGRATING_SUFFIX)}$"
+    limit = json.dumps({"max-length": 2, "overflow": "reject-publish"})
+    ctl = ["rabbitmqctl", "-q", "-p", vhost]
+    subprocess.run([*ctl, "set_policy", "cap-holding", pattern, limit], check=True, timeout=60)
+    try:
+        yield
+    finally:
+        subprocess.run([*ctl, "clear_policy", "cap-holding"], check=True, timeout=60)
+
+
+def test_a_migration_the_holding_queue_refuses_stops_and_loses_no_message(
+    broker: BlockingChannel, capped_holding_queue: None, rabbitmq_url: str
+) -> None:
+    """Moved in transactions, a message the holding queue refused (full under a policy's
+    length limit) was dropped without a word while the commit acked it in the old queue."""
+    event_ids = _old_events_queue(broker, 450)  # more than a batch: the second was dropped
+    spec = build_topology(TEST_RETRY_LADDER)
+    with pytest.raises(PublishRefused, match="topology declare"):
+        declare(broker, spec)
+    holding = names.EVENTS_QUEUE + MIGRATING_SUFFIX
+    channel = connect(rabbitmq_url, "erpmail-tests-migration").channel()
+    moved, left = message_ids(channel, holding), message_ids(channel, names.EVENTS_QUEUE)
+    assert 0 < len(moved) < len(event_ids)
+    assert sorted(moved + left) == sorted(event_ids)  # every message in one of the two
+    channel.connection.close()

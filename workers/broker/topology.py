@@ -18,8 +18,10 @@ what anything does to it (the dlq commands never give a letter back; only a cras
 command does). A queue's arguments cannot change once it exists (PRECONDITION_FAILED), so a
 queue declared by an earlier release with other arguments (``mail.dead`` without its limit,
 ``mail.events`` without overflow reject-publish) is migrated by :func:`declare`: its messages
-move through ``<name>.migrating`` (in broker transactions: each message in exactly one of
-the two) while its bindings feed that queue, and back into the queue declared anew. Its
+move through ``<name>.migrating`` (each acked once the broker has confirmed its copy: none
+lost; killed mid-move, the last batch may be in both; a copy refused stops the move, see
+:func:`_move_all`) while its bindings feed that queue, and back into the queue declared
+anew. Its
 consumers are cancelled and must subscribe again. A migration cut short is finished by the
 next declare. An exchange of an earlier release with other arguments (``mail.jobs`` without
 its alternate exchange) holds no messages: it is deleted and declared anew with its bindings.
@@ -36,6 +38,7 @@ import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
 from workers.broker import names
+from workers.broker.publisher import PublishRefused
 
 REJECT_PUBLISH = "reject-publish"  # x-overflow: a full queue nacks new publishes
 ALTERNATE_EXCHANGE = "alternate-exchange"  # where an exchange sends what no binding takes
@@ -221,7 +224,7 @@ def _migrate(
     for binding in bindings:
         mover.queue_bind(holding, binding.exchange, routing_key=binding.routing_key)
         mover.queue_unbind(name, binding.exchange, routing_key=binding.routing_key)
-    mover.tx_select()
+    mover.confirm_delivery()
     _move_all(mover, name, holding)
     _delete_if_empty(mover, name)
     mover.close()
@@ -250,7 +253,7 @@ def _move_back(
     mover = channel.connection.channel()
     for binding in bindings:
         mover.queue_unbind(holding, binding.exchange, routing_key=binding.routing_key)
-    mover.tx_select()
+    mover.confirm_delivery()
     _move_all(mover, holding, name)
     _delete_if_empty(mover, holding)
     mover.close()
@@ -264,8 +267,12 @@ def _delete_if_empty(channel: BlockingChannel, queue: str) -> None:
 
 
 def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
-    """Every message of ``source`` to ``target``, a batch per transaction (its copies and
-    its acks together), none given back: delivery counts stay as they were."""
+    """Every message of ``source`` to ``target`` (``channel`` in confirm mode), each acked in
+    ``source`` once the broker has confirmed its copy, none given back: delivery counts stay
+    as they were. Not in transactions: a queue that refuses a publish (full under a length
+    limit a policy sets, overflow reject-publish) drops a transaction's copy without a word
+    while the commit acks the original. A copy ``target`` refuses stops the move with
+    :class:`PublishRefused`; its message and the rest stay in ``source``."""
     while True:
         last = None
         for _ in range(_MOVE_BATCH):
@@ -276,10 +283,19 @@ def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
             headers.pop("x-delivery-count", None)
             properties.headers = headers
             properties.user_id = None  # the broker refuses a message naming another user
-            channel.basic_publish("", target, body, properties)
+            try:
+                channel.basic_publish("", target, body, properties, mandatory=True)
+            except (pika.exceptions.NackError, pika.exceptions.UnroutableError):
+                if last is not None:
+                    channel.basic_ack(last, multiple=True)
+                channel.close()  # this message goes back to source, unmoved
+                raise PublishRefused(
+                    f"{target} refused a message moved from {source} (full: a length limit "
+                    f"set by a policy?); the move stopped, what is left stays in {source}: "
+                    "make room, then run 'erpmail topology declare' again to finish it",
+                    nacked=True,
+                ) from None
             last = method.delivery_tag
         if last is None:
-            channel.tx_commit()
             return
         channel.basic_ack(last, multiple=True)
-        channel.tx_commit()
