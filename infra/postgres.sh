@@ -25,7 +25,13 @@ as_admin() {  # psql as the superuser: over TCP if it lets us in, else over the 
   fi
 }
 for ((i = 0; i < 60; i++)); do as_admin "select 1" >/dev/null 2>&1 && break; sleep 0.5; done
-as_admin "ALTER USER postgres PASSWORD 'postgres'" >/dev/null
+# Two test runs starting at once would race on the role and the database ("tuple
+# concurrently updated", "already exists"): one at a time, and no change that is not needed.
+exec 9>"${TMPDIR:-/tmp}/erpmail-postgres-setup.lock"
+flock 9
+if ! psql -h 127.0.0.1 -U postgres -d postgres -tAc "select 1" >/dev/null 2>&1; then
+  as_admin "ALTER USER postgres PASSWORD 'postgres'" >/dev/null
+fi
 if [ "$(as_admin "select 1 from pg_database where datname = '$database'")" != 1 ]; then
   as_admin "CREATE DATABASE $database" >/dev/null
 fi
