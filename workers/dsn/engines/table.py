@@ -87,11 +87,9 @@ ENGINES: tuple[EngineMarkers, ...] = (
         body=("this report relates to a message you sent",),
     ),
     EngineMarkers("Domino", stage="RCPT", subject=("delivery failure:",), body=("lotus", "domino")),
-    EngineMarkers(
-        "Notes",
-        subject=("undeliverable message",),
-        body=("did not reach the following recipient(s)",),
-    ),
+    # (Notes' body line "did not reach the following recipient(s)" holds Exchange2003's
+    # marker, which comes first: only the subject tells Notes.)
+    EngineMarkers("Notes", subject=("undeliverable message",)),
     EngineMarkers("IMailServer", stage="RCPT", headers=("x-mailer: <smtp32",)),
     EngineMarkers(
         "McAfee",
