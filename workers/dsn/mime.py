@@ -554,7 +554,7 @@ def header_lines(
     lower-cased (as ``Headers`` keys them)."""
     items: list[tuple[str, str]] = []
     for line in text.split("\n", limit * 4)[: limit * 4]:
-        if not line.strip():
+        if not line or line.isspace():  # a blank line (told without a stripped copy)
             if items:
                 break
             continue
@@ -563,7 +563,8 @@ def header_lines(
             items[-1] = (name, value + " " + line.strip())
             continue
         name, sep, value = line.partition(":")
-        if not sep or not name or len(name) > 76 or " " in name.strip() or not name.isascii():
+        spaced = " " in name and " " in name.strip()  # (most names hold no space at all)
+        if not sep or not name or len(name) > 76 or spaced or not name.isascii():
             if lenient:
                 continue
             break

@@ -194,16 +194,23 @@ def _lead(lines: list[str], index: int, anchors: set[int]) -> list[str]:
 def lines_about(report: str, address: str) -> str:
     """Lines of ``report`` other than anchors that mention ``address`` (e.g. a transcript)."""
     text = unquote(report)
-    # Lower-cased whole, line by line alike (no case mapping crosses a line break): most
-    # reports are told at once, the others without lower-casing each line.
+    # Lower-cased whole, line by line alike (no case mapping crosses a line break, nor makes
+    # or takes one): the lines that mention it are found by where it is in the text, not by
+    # looking through every line.
     lowered = text.lower()
-    if address not in lowered:
+    found = lowered.find(address)
+    if found < 0:
         return ""
-    hits = [
-        line.strip()
-        for line, line_lowered in zip(text.split("\n"), lowered.split("\n"), strict=True)
-        if address in line_lowered and not _ANCHOR_RE.match(line)
-    ]
+    lines = text.split("\n")
+    hits: list[str] = []
+    index, counted = 0, 0
+    while found >= 0:
+        index += lowered.count("\n", counted, found)
+        line = lines[index]
+        if not _ANCHOR_RE.match(line):
+            hits.append(line.strip())
+        counted = lowered.find("\n", found)  # the next mention on another line
+        found = lowered.find(address, counted) if counted >= 0 else -1
     return " ".join(hits)
 
 
