@@ -32,7 +32,7 @@ def test_many_tls_connections_to_many_servers_make_one_context_and_resume_sessio
         pools = SmtpPools(size=1)
 
         async def main() -> None:
-            for round_ in range(3):
+            for round_ in range(4):
                 for server in servers:
                     endpoint = SmtpEndpoint(
                         server.host, server.port, tls, "mari@acme.ee", "app-password"
@@ -46,9 +46,61 @@ def test_many_tls_connections_to_many_servers_make_one_context_and_resume_sessio
         logins = [len(server.logins) for server in servers]
 
     assert smtp_options.contexts_made - made_before == 1, "a context was made per connection"
-    assert pools.stats.connects == 6 and logins == [3, 3]
-    # the first connection to each server makes a full handshake; the later ones resume
+    assert pools.stats.connects == 8 and logins == [4, 4]
+    # the first two connections to each server make full handshakes (the second's session is
+    # kept as it closes: the server gets connections again); the later ones resume
     assert pools.stats.tls_resumed == 4
+
+
+def test_a_server_connected_to_once_keeps_no_session(trust_test_ca: Authority) -> None:
+    """Taking a session costs about what resuming it spares: a server's first connection
+    closes without it, its second keeps it."""
+    smtp_options.forget_tls_contexts()
+    context = smtp_options.tls_context(verify_certificate=True)
+    accounts = {"mari@acme.ee": "app-password"}
+    with smtp_server(TlsMode.SSL, authority=trust_test_ca, accounts=accounts, port=0) as server:
+        endpoint = SmtpEndpoint(
+            server.host, server.port, TlsMode.SSL, "mari@acme.ee", "app-password"
+        )
+        pools = SmtpPools(size=1)
+        held = []
+
+        async def main() -> None:
+            for round_ in range(2):
+                await send(pools.get(endpoint), envelope(round_))
+                await pools.sweep(idle_seconds=0)
+                held.append(not context.wants_session(server.host, server.port))
+
+        asyncio.run(main())
+    assert held == [False, True]
+    assert pools.stats.tls_resumed == 0 and len(server.logins) == 2
+
+
+def test_sessions_are_held_per_port(trust_test_ca: Authority) -> None:
+    """Two TLS servers on two ports of one host (each its own session tickets): each is
+    offered its own session, and each resumes it."""
+    smtp_options.forget_tls_contexts()
+    accounts = {"mari@acme.ee": "app-password"}
+    with (
+        smtp_server(TlsMode.SSL, authority=trust_test_ca, accounts=accounts, port=0) as first,
+        smtp_server(
+            TlsMode.SSL, authority=trust_test_ca, accounts=accounts, host=first.host, port=0
+        ) as second,
+    ):
+        pools = SmtpPools(size=1)
+
+        async def main() -> None:
+            for round_ in range(4):
+                for server in (first, second):
+                    endpoint = SmtpEndpoint(
+                        server.host, server.port, TlsMode.SSL, "mari@acme.ee", "app-password"
+                    )
+                    await send(pools.get(endpoint), envelope(round_))
+                    await pools.sweep(idle_seconds=0)
+
+        asyncio.run(main())
+    assert first.port != second.port
+    assert pools.stats.tls_resumed == 4  # rounds three and four, both servers
 
 
 def test_each_trust_setting_has_its_own_context(trust_test_ca: Authority) -> None:
@@ -80,7 +132,7 @@ def test_a_second_connection_to_a_server_resumes_the_first_ones_tls_session(
         async def main() -> tuple[bool, bool, bool, bool]:
             pool = pools.get(endpoint)
             first = await pool.acquire(fresh=True)
-            taken_at_once = not context.wants_session(server.host)
+            taken_at_once = not context.wants_session(server.host, server.port)
             second = await pool.acquire(fresh=True)
             first_tls, second_tls = first.session.tls, second.session.tls
             assert first_tls is not None and second_tls is not None
@@ -117,8 +169,9 @@ def test_a_session_the_server_declines_is_replaced(trust_test_ca: Authority) -> 
             await send(pools.get(endpoint), envelope(0))
             await pools.sweep(idle_seconds=0)  # closed: its session is kept if none is
 
-        asyncio.run(once())
-    assert not context.wants_session(host)
+        for _ in range(2):  # the second connection to the server keeps its session
+            asyncio.run(once())
+    assert not context.wants_session(host, port)
     resumed = []
     with smtp_server(TlsMode.SSL, authority=trust_test_ca, accounts=accounts, host=host, port=port):
         for _ in range(2):

@@ -11,10 +11,12 @@ server that issues session tickets lets the client skip the certificate's decodi
 verification and the server its signature.
 
 A session is dear to take and to offer: CPython copies it both ways through DER
-(``_ssl_session_dup``), which decodes the server's certificate again; with OpenSSL 3.0 each
-copy costs about half of what resuming spares. So a session is taken only when none is held
-for the server (:meth:`SharedTlsContext.wants_session`), not after every handshake, and
-kept until it expires or the server declines it.
+(``_ssl_session_dup``), which decodes the server's certificate again; with OpenSSL 3.0 a
+copy costs nearly what resuming spares. So a session is taken only when none is held for
+the server (:meth:`SharedTlsContext.wants_session`), and only of a server that gets
+connections again (:meth:`SharedTlsContext.connects`): a server connected to once never
+pays back the copy. It is kept until it expires or the server declines it. Sessions are
+held per server, host and port: two ports of one host may be two TLS servers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ import ssl
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from schemas.values import TlsMode
@@ -31,21 +36,39 @@ from workers.smtp.endpoint import SmtpEndpoint
 
 SESSIONS_KEPT = 4096  # servers whose last TLS session a context remembers (least recent out)
 
+Server = tuple[str, int]  # host and port: what a TLS session belongs to
+
+# the server the current task opens a connection to (:meth:`SharedTlsContext.offering`)
+_connecting: ContextVar[Server | None] = ContextVar("tls_server", default=None)
+
 
 class SharedTlsContext(ssl.SSLContext):
     """A client context that offers each server the TLS session it holds for it.
 
     asyncio (and aiosmtplib through it) has no way to pass a session for a connection, but
     it makes every TLS object with :meth:`wrap_bio`, which is where the session is slipped
-    in; :meth:`remember` files a connection's session (after its login, by when a TLS 1.3
-    server's tickets have come)."""
+    in for the server named by :meth:`offering` (the host alone does not say which server:
+    the port is not passed down); :meth:`remember` files a connection's session (after its
+    login, by when a TLS 1.3 server's tickets have come)."""
 
-    _sessions: OrderedDict[str, ssl.SSLSession]
+    _sessions: OrderedDict[Server, ssl.SSLSession]
+    _connected: OrderedDict[Server, None]  # servers connected to (least recent out)
     _lock: threading.Lock
 
     def _start_sessions(self) -> None:
         self._sessions = OrderedDict()
+        self._connected = OrderedDict()
         self._lock = threading.Lock()
+
+    @contextmanager
+    def offering(self, host: str, port: int) -> Iterator[None]:
+        """The TLS objects made within (by the current task) are offered the session held
+        for ``host``:``port``."""
+        token = _connecting.set((host, port))
+        try:
+            yield
+        finally:
+            _connecting.reset(token)
 
     def wrap_bio(
         self,
@@ -55,38 +78,52 @@ class SharedTlsContext(ssl.SSLContext):
         server_hostname: str | bytes | None = None,
         session: ssl.SSLSession | None = None,
     ) -> ssl.SSLObject:
-        if session is None and not server_side and isinstance(server_hostname, str):
-            session = self._held(server_hostname)
+        server = _connecting.get()
+        if session is None and not server_side and server is not None:
+            session = self._held(server)
         return super().wrap_bio(incoming, outgoing, server_side, server_hostname, session)
 
-    def wants_session(self, server_hostname: str) -> bool:
-        """No live session is held for ``server_hostname``: the next connection's is worth
-        taking."""
-        return self._held(server_hostname) is None
+    def connects(self, host: str, port: int) -> bool:
+        """Note a connection to ``host``:``port``; whether one was made before. A server
+        that gets connections again is the one whose session is worth taking."""
+        server = (host, port)
+        with self._lock:
+            again = server in self._connected
+            self._connected[server] = None
+            self._connected.move_to_end(server)
+            while len(self._connected) > SESSIONS_KEPT:
+                self._connected.popitem(last=False)
+        return again
 
-    def remember(self, server_hostname: str, ssl_object: Any) -> None:
+    def wants_session(self, host: str, port: int) -> bool:
+        """No live session is held for ``host``:``port``: the next connection's is worth
+        taking."""
+        return self._held((host, port)) is None
+
+    def remember(self, host: str, port: int, ssl_object: Any) -> None:
         """Keep the session of ``ssl_object`` (an ``SSLObject`` after its handshake) for the
-        next connections to ``server_hostname``; a session that cannot be resumed is not
+        next connections to ``host``:``port``; a session that cannot be resumed is not
         kept."""
         session = getattr(ssl_object, "session", None)
         if not isinstance(session, ssl.SSLSession) or (not session.has_ticket and not session.id):
             return
+        server = (host, port)
         with self._lock:
-            self._sessions[server_hostname] = session
-            self._sessions.move_to_end(server_hostname)
+            self._sessions[server] = session
+            self._sessions.move_to_end(server)
             while len(self._sessions) > SESSIONS_KEPT:
                 self._sessions.popitem(last=False)
 
-    def forget(self, server_hostname: str) -> None:
+    def forget(self, host: str, port: int) -> None:
         """The server did not resume the session it was offered: offer it no more."""
         with self._lock:
-            self._sessions.pop(server_hostname, None)
+            self._sessions.pop((host, port), None)
 
-    def _held(self, server_hostname: str) -> ssl.SSLSession | None:
+    def _held(self, server: Server) -> ssl.SSLSession | None:
         with self._lock:
-            session = self._sessions.get(server_hostname)
+            session = self._sessions.get(server)
             if session is not None and _expired(session):
-                del self._sessions[server_hostname]
+                del self._sessions[server]
                 session = None
         return session
 

@@ -17,6 +17,7 @@ import itertools
 import socket
 from collections import deque
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import aiosmtplib
@@ -51,6 +52,9 @@ class Connection:
     reused: bool = False
     idle_since: float = 0.0
     lent_at: float = 0.0
+    # its server had a connection before: one that gets connections again, whose TLS session
+    # is worth taking as this one closes (SharedTlsContext.connects)
+    again: bool = False
 
     @property
     def usable(self) -> bool:
@@ -262,10 +266,14 @@ class SmtpPool:
         options = smtp_client_options(self.endpoint, self._cafile)
         options["local_hostname"] = self._local_hostname or await _this_host()
         context = options.get("tls_context")
-        offered = isinstance(context, SharedTlsContext) and self._offer_tls_session(context)
+        shared = context if isinstance(context, SharedTlsContext) else None
+        host, port = self.endpoint.host, self.endpoint.port
+        again = shared is not None and shared.connects(host, port)
+        offered = shared is not None and self._offer_tls_session(shared)
         smtp = aiosmtplib.SMTP(**options)
         try:
-            await smtp.connect()
+            with shared.offering(host, port) if shared is not None else nullcontext():
+                await smtp.connect()  # and STARTTLS
             await _greet(smtp)
         except BaseException as error:
             self._stats.connect_failures += 1
@@ -278,10 +286,10 @@ class SmtpPool:
                 self._stats.connect_failures += 1
                 smtp.close()
                 raise ConnectFailed(Step.AUTH, error) from error
-        if isinstance(context, SharedTlsContext):
-            self._count_resumed(smtp, context, offered)
+        if shared is not None:
+            self._count_resumed(smtp, shared, offered)
         try:
-            connection = Connection(SmtpSession.take_over(smtp))
+            connection = Connection(SmtpSession.take_over(smtp), again=again)
         except aiosmtplib.SMTPServerDisconnected as error:
             self._stats.connect_failures += 1
             raise ConnectFailed(Step.CONNECT, error) from error
@@ -291,13 +299,13 @@ class SmtpPool:
     def _offer_tls_session(self, context: SharedTlsContext) -> bool:
         """Whether the connection about to open is offered a TLS session: the context's for
         the server, else taken now from a connection of this pool still open."""
-        host = self.endpoint.host
-        if context.wants_session(host):
+        host, port = self.endpoint.host, self.endpoint.port
+        if context.wants_session(host, port):
             for connection in self._connections:
                 if connection.session.is_open and connection.session.tls is not None:
-                    context.remember(host, connection.session.tls)
+                    context.remember(host, port, connection.session.tls)
                     break
-        return not context.wants_session(host)
+        return not context.wants_session(host, port)
 
     def _count_resumed(
         self, smtp: aiosmtplib.SMTP, context: SharedTlsContext, offered: bool
@@ -310,18 +318,22 @@ class SmtpPool:
         if ssl_object.session_reused:
             self._stats.tls_resumed += 1
         elif offered:
-            context.forget(self.endpoint.host)
+            context.forget(self.endpoint.host, self.endpoint.port)
 
     def _retire(self, connection: Connection) -> None:
         """``connection`` leaves the pool (the caller closes it). Its TLS session is kept
-        first when none is held for its server, so that the next connection, maybe after
-        an idle spell, resumes."""
+        first when none is held for its server and the server is one that gets connections
+        again, so that the next connection, maybe after an idle spell, resumes. Taking it
+        costs about what resuming spares: not for a server connected to once."""
         self._connections.discard(connection)
         self._open_count -= 1
+        if not connection.again:
+            return
         tls = connection.session.tls
         context = tls.context if tls is not None else None
-        if isinstance(context, SharedTlsContext) and context.wants_session(self.endpoint.host):
-            context.remember(self.endpoint.host, tls)
+        host, port = self.endpoint.host, self.endpoint.port
+        if isinstance(context, SharedTlsContext) and context.wants_session(host, port):
+            context.remember(host, port, tls)
 
     async def close(self) -> None:
         while self._idle:
