@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
 from schemas.values import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
-from workers.smtp.pool import OPEN_PAYS_AFTER, SmtpPool, SmtpPools
+from workers.smtp.pool import OPEN_PAYS_AFTER, SATURATED, LoopLoad, SmtpPool, SmtpPools
 from workers.smtp.transaction import Envelope, send
 
 StartServer = Callable[..., SmtpServer]
@@ -111,6 +112,67 @@ def test_a_connection_is_opened_only_when_the_line_would_pay_for_it() -> None:
         return decisions
 
     assert asyncio.run(main()) == [False, False, True, False, True]
+
+
+def test_no_connection_is_opened_beside_one_at_work_while_the_loop_has_no_cpu_to_spare() -> None:
+    """The same line that pays for a new connection on a loop that waits for the network
+    does not when the loop's thread wants the CPU all the time: the handshake would be
+    taken from the mails. With nothing at work one is opened all the same."""
+
+    async def main() -> list[bool]:
+        pools = SmtpPools(size=10)
+        pool = pools.get(SmtpEndpoint("smtp.example.ee", 465, TlsMode.SSL))
+        pool._mail_seconds, pool._connect_seconds = 0.040, 0.120
+        pool._lent = 1
+        loop = asyncio.get_running_loop()
+        pool._waiters.extend(loop.create_future() for _ in range(20))
+        decisions = [pool._worth_opening()]  # 21st in line, the loop free: open
+        pools.load.busy = SATURATED
+        decisions.append(pool._worth_opening())  # the loop saturated: wait
+        pool._lent = 0
+        decisions.append(pool._worth_opening())  # nothing at work: open
+        return decisions
+
+    assert asyncio.run(main()) == [True, False, True]
+
+
+def test_the_loop_load_tells_a_busy_loop_from_one_waiting() -> None:
+    async def measure(busy: bool) -> float:
+        load = LoopLoad()
+        watcher = asyncio.ensure_future(load.watch())
+        await asyncio.sleep(0)
+        ends = time.monotonic() + 1.0
+        while time.monotonic() < ends:
+            if busy:  # callbacks that keep the CPU, as a burst's do
+                spin_until = time.monotonic() + 0.02
+                while time.monotonic() < spin_until:
+                    pass
+                await asyncio.sleep(0)
+            else:
+                await asyncio.sleep(0.05)
+        watcher.cancel()
+        return load.busy
+
+    assert asyncio.run(measure(busy=True)) >= SATURATED
+    assert asyncio.run(measure(busy=False)) < SATURATED
+
+
+def test_a_burst_on_a_saturated_loop_goes_through_one_connection(
+    smtp_server: StartServer,
+) -> None:
+    server = smtp_server()
+    pools = SmtpPools(size=10)
+    pools.load.busy = 1.0
+
+    async def main() -> None:
+        pool = pools.get(endpoint(server))
+        await asyncio.gather(*(send(pool, envelope(n)) for n in range(60)))
+        await pools.close()
+
+    asyncio.run(main())
+    assert pools.stats.connects == 1
+    counts = server.message_id_counts()
+    assert len(counts) == 60 and set(counts.values()) == {1}  # none lost, none twice
 
 
 def test_a_burst_to_one_server_opens_fewer_connections_than_mails(

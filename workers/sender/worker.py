@@ -120,6 +120,7 @@ class SenderWorker:
         delays = backoff_delays(cap=MAX_BACKOFF)
         sweeper = asyncio.ensure_future(self._sweep_pools())
         heart = asyncio.ensure_future(self._heartbeat())
+        load = asyncio.ensure_future(self.pools.load.watch())  # read by the pools' policy
         self.health.set("database", True)
         try:
             while not self._stopping.is_set():
@@ -152,6 +153,7 @@ class SenderWorker:
         finally:
             sweeper.cancel()
             heart.cancel()
+            load.cancel()
             await self._drain(self.settings.shutdown_grace_seconds)
             # the heartbeat that set it is gone: a stopped worker has nothing in flight
             metrics.JOBS_IN_FLIGHT.set(0)

@@ -15,10 +15,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
+import time
 from collections import deque
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiosmtplib
 
@@ -34,6 +36,9 @@ IDLE_SECONDS = 60.0  # an idle connection unused this long is closed by :meth:`S
 OPEN_TO_MAIL_PRIOR = 2.5  # opening a connection ÷ a mail on one, until both are measured
 AVERAGE_WEIGHT = 0.2  # of the newest measurement in the moving averages of the pool
 OPEN_PAYS_AFTER = 3  # mails a new connection must find in line once open (SmtpPool)
+LOAD_TICK = 0.1  # seconds between two looks of LoopLoad.watch
+LOAD_WEIGHT = 0.5  # of the newest look: a burst saturates the loop within a few ticks
+SATURATED = 0.9  # share of the time the loop's thread wants the CPU: no spare for handshakes
 
 
 class ConnectFailed(Exception):
@@ -59,6 +64,43 @@ class Connection:
     @property
     def usable(self) -> bool:
         return self.session.is_open and self.sent < MAX_MESSAGES_PER_CONNECTION
+
+
+class LoopLoad:
+    """How much of the time the event loop's thread wants the CPU: running, or ready to run
+    and waiting for a core (Linux schedstat; where that cannot be read, running alone).
+    Near 1 the loop's CPU, or the machine's, is what limits the rate, not the servers'
+    replies: a new connection then takes its handshake's CPU from every configuration's
+    mails and gets none of them out sooner (:meth:`SmtpPool._worth_opening`)."""
+
+    def __init__(self) -> None:
+        self.busy = 0.0  # moving average of the share; 0 until watched
+
+    @property
+    def saturated(self) -> bool:
+        return self.busy >= SATURATED
+
+    async def watch(self) -> None:
+        """Measure every ``LOAD_TICK`` seconds, until cancelled (run on the loop's thread)."""
+        loop = asyncio.get_running_loop()
+        last, at = _thread_demand(), loop.time()
+        while True:
+            await asyncio.sleep(LOAD_TICK)
+            demand, now = _thread_demand(), loop.time()
+            if now > at:
+                share = min(1.0, (demand - last) / (now - at))
+                self.busy += LOAD_WEIGHT * (share - self.busy)
+            last, at = demand, now
+
+
+def _thread_demand() -> float:
+    """Seconds this thread has run or waited on a run queue (run alone where schedstat is
+    not there)."""
+    try:
+        ran, waited = Path("/proc/thread-self/schedstat").read_text().split()[:2]
+        return (int(ran) + int(waited)) / 1e9
+    except (OSError, ValueError):
+        return time.thread_time()
 
 
 @dataclass
@@ -94,8 +136,10 @@ class SmtpPool:
         stats: PoolStats,
         cafile: str | None = None,
         local_hostname: str | None = None,
+        load: LoopLoad | None = None,
     ) -> None:
         self.endpoint = endpoint
+        self._load = load or LoopLoad()
         self._size = size
         self._open_count = 0  # open, opening or lent: counted against ``size``
         self._lent = 0
@@ -183,6 +227,8 @@ class SmtpPool:
         at_work = self._lent + self._opening
         if at_work == 0:
             return True  # nothing would ever come back to wait for
+        if self._load.saturated:
+            return False  # the CPU sets the pace: a handshake only slows every mail
         connect = self._connect_seconds
         mail = self._mail_seconds
         if mail is None:  # nothing measured yet: a TLS + AUTH opening is about 5 round
@@ -382,6 +428,7 @@ class SmtpPools:
     cafile: str | None = None
     local_hostname: str | None = None
     stats: PoolStats = field(default_factory=PoolStats)
+    load: LoopLoad = field(default_factory=LoopLoad)  # watched by the worker
     _pools: dict[str, SmtpPool] = field(default_factory=dict)
 
     def get(self, endpoint: SmtpEndpoint) -> SmtpPool:
@@ -390,7 +437,7 @@ class SmtpPools:
         if pool is None:
             size = min(self.size, endpoint.max_connections or self.size)
             pool = self._pools[key] = SmtpPool(
-                endpoint, size, self.stats, self.cafile, self.local_hostname
+                endpoint, size, self.stats, self.cafile, self.local_hostname, self.load
             )
         return pool
 
