@@ -44,6 +44,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "message size exceeded",
             "maximum incoming message size",
             "message too long",
+            # A Chinese webmail system's documented SMTP replies (the list on blog.sina.com.cn):
+            # "552 message is too long." (the wording of "message is too large/big" above).
+            "message is too long",
             "exceeds the size limit",
             "exceeds the maximum message size",
             "exceeded the maximum message size",
@@ -357,6 +360,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # HELO/EHLO argument, whatever the 5.5.2 or 5.7.1 it comes with.
             "helo command rejected",
             "ehlo command rejected",
+            # Postfix postscreen (postscreen_early.c, postscreen(8)): a client that failed its
+            # DNSBL, pregreet or other tests, or is on its access list's deny side, gets "550
+            # 5.3.2 Service currently unavailable" at RCPT TO (action enforce) or "521 5.3.2
+            # ..." (drop). The permanent X.3.2 form only: postscreen's "450 4.3.2" is its
+            # deep protocol tests' ask to come back, and "Service currently unavailable" alone
+            # is a system's trouble (systemerror below).
+            "5.3.2 service currently unavailable",
         ),
     ),
     (
@@ -413,6 +423,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "message refused",
             "likely unsolicited mail",
             "unsolicitedmessageerror",  # the help page Gmail links to for spam refusals
+            # QQ Mail / Tencent Exmail bounce help (id=20022, no=1000726): "550 Mail content
+            # denied", content sent in bulk and reported by many users as spam.
+            "mail content denied",
         ),
     ),
     (
@@ -482,6 +495,21 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # iCloud Mail (support.apple.com HT204137): "Messages to <rcpt> deferred due to
             # excessive volume."
             "excessive volume",
+            # Rackspace Email ("Common email bounce messages", its postmaster codes): "450 4.2.1
+            # <rcpt>: Mailbox received too much email in a short period of time (G30)", its
+            # inbound rate limit per mailbox.
+            "received too much email",
+            "too much email in a short period",
+            # QQ Mail / Tencent Exmail bounce help (service.exmail.qq.com, id=20022):
+            # "550 Sender frequency limited" (no=1000723) and "550 Domain frequency limited",
+            # the sender's or its domain's sending frequency over the limit per minute, hour
+            # or day (its "Ip frequency limited" and "Connection frequency limited" are the
+            # connecting IP's, toomanyconn above, as the shared corpus labels them); "550
+            # Mailbox unavailable or access denied", a recipient receiving much mail in a
+            # short time, sending to it held back for a while.
+            "sender frequency limited",
+            "domain frequency limited",
+            "mailbox unavailable or access denied",
         ),
     ),
     (
@@ -755,6 +783,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.NOTACCEPT,
         (
             "does not accept mail",
+            # RFC 5321 section 4.2.3: 554 "in the case of a connection-opening response, 'No
+            # SMTP service here'" (section 3.1: a server may refuse a mail session so). Said
+            # alone it is a host that takes no mail; as a bare refusal it yields to a cause
+            # named beside it (GMX's greeting "554-No SMTP service" then "554-IP address is
+            # block listed.").
+            "no smtp service",
             "not accepting mail",
             "null mx",
             "accepts no mail",
@@ -811,6 +845,14 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Zoho Mail, "SMTP error codes": "553 Relaying disallowed. Invalid Domain".
             "relaying disallowed",
             "relay disallowed",
+            # Libero / Italiaonline help, "Messaggi di errore piu frequenti" (RELAYING NOT
+            # ALLOWED): "550 Relay Disabled".
+            "relay disabled",
+            "relaying disabled",
+            # hMailServer's documentation, "Error messages": "Delivery is not allowed to this
+            # address" is its IP range settings refusing delivery from that range to that
+            # (external) address, "to prevent people from using your server to send spam".
+            "delivery is not allowed to this address",
         ),
     ),
     (
@@ -1273,9 +1315,10 @@ FRAMING = (
     "google tried to deliver your message, but it was rejected by the recipient domain",
 )
 
-# Refusals that name no cause of their own ("message rejected", "rejected by"): they count
-# only when no word names the cause (a filter's refusal); "spam message rejected" is spam.
-BARE_REFUSALS = ("message rejected", "rejected by", "denied by")
+# Refusals that name no cause of their own ("message rejected", "rejected by"), or one only
+# a greeting's framing may carry ("No SMTP service"): they count only when no word names the
+# cause (a filter's refusal); "spam message rejected" is spam.
+BARE_REFUSALS = ("message rejected", "rejected by", "denied by", "no smtp service")
 
 # Phrases that name a defect outright, as telling as an authentication failure: a duplicate
 # header is not a DKIM failure because the header it names is "DKIM-Signature".
@@ -1376,7 +1419,10 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         Reason.SUSPEND,
         r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
         r"(?:currently |temporarily |permanently )?"
-        r"(?:suspended|terminated|inactive|not active|expired|deactivated|disabled|closed)",
+        r"(?:suspended|terminated|inactive|not active|expired|deactivated|disabled|closed"
+        # ... or locked (the account and mailbox phrases' "is locked"; the Chinese webmail
+        # reply list on blog.sina.com.cn: "550 user is locked.").
+        r"|locked)",
     ),
     # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
     (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
@@ -1512,6 +1558,9 @@ GENERIC_USERUNKNOWN = (
     "no such mailbox",
     "invalid recipient",
     "not a valid recipient",
+    # QQ Mail's "550 Mailbox not found." (its bounce help, no=1000728: the recipient does not
+    # exist), which it may say after DATA.
+    "mailbox not found",
 )
 
 # Who or what a refusal is about: the parties of an SMTP transaction (RFC 5321 section 3.3:
