@@ -1866,3 +1866,46 @@ def test_mail_refused_for_want_of_tls_is_no_arc_failure() -> None:
     )
     assert classify("", None, words, command="RCPT") == Reason.SECURITYERROR
     assert classify("", None, "550 5.7.29 ARC validation failure") == Reason.AUTHFAILURE
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "reason"),
+    [
+        # RFC 5321's 450 "mailbox unavailable" is busy or blocked for now: no dead address.
+        ("450 Requested mail action not taken: mailbox unavailable", "RCPT", Reason.UNDEFINED),
+        ("450 4.2.0 Mailbox unavailable", "RCPT", Reason.UNDEFINED),
+        # ... with 550 it is how GMX and Outlook.com word a recipient that does not exist.
+        ("550 Requested action not taken: mailbox unavailable", "RCPT", Reason.USERUNKNOWN),
+        # QQ's "Mailbox not found" after DATA: the vocabulary's filter, as other generic
+        # unknown-user words.
+        ("550 Mailbox not found.", "DATA", Reason.FILTERED),
+        ("550 Mailbox not found.", "RCPT", Reason.USERUNKNOWN),
+        # The remote's X.1.1 with the sender on a block list: the recipient's own list.
+        ("550 5.1.1 <a@example.net> sender is blacklisted", "RCPT", Reason.FILTERED),
+        ("550 5.7.1 <a@example.net> sender is blacklisted", "RCPT", Reason.REJECTED),
+        # X.1.1 with the sender's verification failed is no block list of the mailbox's.
+        ("550 5.1.1 Sender verify failed", "RCPT", Reason.REJECTED),
+        # A protocol status with words naming the sender as the bad argument: the sender.
+        ("553 5.5.4 <a>... Domain name required for sender address", "MAIL", Reason.REJECTED),
+        ("501 5.5.2 Syntax error in parameters", "MAIL", Reason.SYNTAXERROR),
+        # Words that say only "unavailable": the network class of the status says which.
+        (
+            "450 4.4.1 The recipient's server was temporarily unavailable",
+            "RCPT",
+            Reason.NETWORKERROR,
+        ),
+        ("451 4.3.0 Resources temporarily unavailable", "RCPT", Reason.SYSTEMERROR),
+        # RFC 5321's connection-opening 554, alone and beside a named cause.
+        ("554 No SMTP service here", "CONNECT", Reason.NOTACCEPT),
+        ("554-No SMTP service 554-IP address is block listed.", "CONNECT", Reason.BLOCKED),
+        # RFC 7504's codes with words that name nothing: a host or domain taking no mail.
+        ("521 Go away", "CONNECT", Reason.NOTACCEPT),
+        ("556 Not here", "RCPT", Reason.NOTACCEPT),
+        ("554 Go away", "CONNECT", Reason.BLOCKED),
+        # Postfix postscreen's refusal of a client that failed its tests.
+        ("550 5.3.2 Service currently unavailable", "RCPT", Reason.BLOCKED),
+        ("554 Service currently unavailable", "RCPT", Reason.SYSTEMERROR),
+    ],
+)
+def test_round_15_meanings(words: str, command: str, reason: Reason) -> None:
+    assert classify("", None, words, command=command) == reason

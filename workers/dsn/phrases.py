@@ -643,6 +643,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "user does not exist",
             "does not exist",
             "doesn't exist",
+            # MAILBOX_UNAVAILABLE below: GMX's, United Internet's and Outlook.com's words for a
+            # recipient that does not exist (not with a temporary reply: reasons).
             "mailbox unavailable",
             "mailbox does not exist",
             "invalid recipient",
@@ -1543,6 +1545,13 @@ DEFINITE_USERUNKNOWN = (
     'unknown user: "',
 )
 
+# RFC 5321 section 4.2.2's own text for 450 and 550: "Requested (mail) action not taken:
+# mailbox unavailable". With 550 it is how GMX and United Internet ("Email returned as
+# undeliverable", support.gmx.com; their postmaster codes) and Hotmail / Outlook.com word a
+# recipient that does not exist (the phrase above); with 450 the RFC's examples are "mailbox
+# busy or temporarily blocked for policy reasons": for now, no dead address.
+MAILBOX_UNAVAILABLE = "mailbox unavailable"
+
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;
 # said to the message, or with no sign of which command it answered (and no 5.1.1), it is
 # how some filters refuse a message: the reference vocabulary calls that "filtered".
@@ -1562,6 +1571,16 @@ GENERIC_USERUNKNOWN = (
     # exist), which it may say after DATA.
     "mailbox not found",
 )
+
+# Words that say only that something is unavailable, not why: a status of the network class
+# (RFC 3463 X.4.x, "Network and Routing Status") says which trouble it was (Rackspace's G6
+# "450 4.4.1 <rcpt>: The recipient's server was temporarily unavailable to accept your
+# message": X.4.1 "No answer from host", the server it verifies recipients with).
+UNAVAILABLE_ONLY = ("temporarily unavailable", "service currently unavailable")
+
+# A sender on a block list ("sender is blacklisted"): said under the remote's own code for the
+# recipient's mailbox (X.1.1), it is that mailbox's own list (reasons).
+BLOCK_LISTS = ("blacklist", "blocklist", "block list", "black list", "denylist", "deny list")
 
 # Who or what a refusal is about: the parties of an SMTP transaction (RFC 5321 section 3.3:
 # the reverse-path or sender, the forward-path or recipient, and the client, the sending host

@@ -24,18 +24,21 @@ from workers.dsn.phrases import (
     AFTER_RCPT_TO,
     AT_CONNECT,
     BARE_REFUSALS,
+    BLOCK_LISTS,
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
     FRAMING,
     GENERIC_USERUNKNOWN,
+    MAILBOX_UNAVAILABLE,
     NAMED_UNKNOWN,
     PARTIES,
     PARTY_FRAMING,
     PATTERNS,
     PHRASES,
     TELLING_PHRASES,
+    UNAVAILABLE_ONLY,
     VERDICTS,
 )
 from workers.dsn.report import BounceType, Reason
@@ -169,8 +172,13 @@ WORDING_WINS = frozenset(
 # is the reporting server's own verdict: beside the remote's reply (Sendmail quotes it with
 # its 4.4.7) the cause that reply names says why; consequences (network trouble, a vaguer
 # expiry) do not.
+# A protocol status (X.5.x: a command or its arguments invalid) says the command was wrong,
+# not which party: words naming the sender as what was wrong say which argument (MAIL FROM's
+# reverse-path; Sendmail's check_mail "553 5.5.4 <a>... Domain name required for sender
+# address"), the sender refused, as RFC 3463's X.1.7 "Bad sender's mailbox address syntax" is.
 STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
     Reason.MAILBOXFULL: frozenset({Reason.MESGTOOBIG}),
+    Reason.SYNTAXERROR: frozenset({Reason.REJECTED}),
     Reason.EXPIRED: frozenset(Reason) - {Reason.EXPIRED, Reason.NETWORKERROR},
 }
 
@@ -211,6 +219,10 @@ REPLY_CODE_STATUS = frozenset({("550", "5.1.1"), ("553", "5.1.3"), ("552", "5.2.
 # an enhanced code RFC 3463 says nothing more: no access or a policy is no dead address, and
 # an unknown user is a hard bounce that suppresses the recipient, so a bare 550 names no cause.
 RCPT_REPLY_MEANING: dict[str, Reason] = {"553": Reason.USERUNKNOWN}
+# RFC 7504's reply codes, whatever the command: 521 "Host does not accept mail" (a server that
+# takes no mail, answering the connection) and 556 "Domain does not accept mail" (a relay
+# for a domain that takes none, as RFC 7505's null MX): the vocabulary's notaccept.
+NO_MAIL_REPLY_CODES = frozenset({"521", "556"})
 # The parties whose refusal beats a bare security verdict ("forged", "not authorized"): the
 # sender, its host and relaying (``PARTIES``); a recipient "not authorized" is no party's.
 SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED, Reason.NORELAYING})
@@ -674,6 +686,25 @@ def _status_yields(r: Reading) -> None:
         r.by_status = r.by_text
 
 
+def _recipient_refuses_the_sender(r: Reading) -> None:
+    """The remote's own code for the recipient's mailbox (X.1.1) beside words putting the
+    sender on a block list (``BLOCK_LISTS``; Forpsi's chkuser "550 5.1.1 <sender> sender is
+    blacklisted"): that mailbox's list refuses that sender, the recipient's own filter (the
+    vocabulary's filtered), neither an unknown recipient nor the server's refusal of the
+    sender. (A code a reporting server derived from a bare reply says nothing of a mailbox.)"""
+    if (
+        r.exact
+        and r.by_status == Reason.USERUNKNOWN
+        and r.by_text == Reason.REJECTED
+        and r.said
+        and r.replied == "5"
+        and not r.derived
+        and failure_status(r.diagnostic)
+        and any(map(r.needle.__contains__, BLOCK_LISTS))
+    ):
+        r.by_status = r.by_text = Reason.FILTERED
+
+
 def _expiry_is_a_consequence(r: Reading) -> None:
     """The remote's temporary reply, with a status naming the trouble (exactly, or loosely the
     mail system's, X.3.0), is why retries ran out: the expiry the reporting server states
@@ -705,6 +736,48 @@ def _status_or_words(r: Reading) -> None:
         r.reason = Reason.HASMOVED
 
 
+def _unavailable_for_now(r: Reading) -> None:
+    """RFC 5321's "mailbox unavailable" (``MAILBOX_UNAVAILABLE``) said with a temporary reply
+    is a mailbox busy or blocked for now (its 450), no dead address: with no other word of an
+    unknown user and no status naming one, it names no cause."""
+    if (
+        r.reason == Reason.USERUNKNOWN
+        and not r.exact
+        and _temporary(r)
+        and MAILBOX_UNAVAILABLE in r.needle
+        and _phrase_cause(r.needle.replace(MAILBOX_UNAVAILABLE, " "), fallback=False)
+        != Reason.USERUNKNOWN
+    ):
+        r.reason = None
+
+
+def _status_names_the_trouble(r: Reading) -> None:
+    """Words that say only that something is unavailable (``UNAVAILABLE_ONLY``), beside
+    none but a consequence (Exim's "retry timeout exceeded"), name no kind of trouble: a
+    status of the network class (X.4.x) says which it was."""
+    if (
+        r.reason == Reason.SYSTEMERROR
+        and not r.exact
+        and r.by_status == Reason.NETWORKERROR
+        and r.code[2:4] == "4."
+        and any(map(r.needle.__contains__, UNAVAILABLE_ONLY))
+        and _phrase_cause(_without(r.needle, UNAVAILABLE_ONLY), fallback=False)
+        in (None, *CONSEQUENCES)
+    ):
+        r.reason = Reason.NETWORKERROR
+
+
+def _without(needle: str, phrases: tuple[str, ...]) -> str:
+    for phrase in phrases:
+        needle = needle.replace(phrase, " ")
+    return needle
+
+
+def _temporary(r: Reading) -> bool:
+    """Whether the failure was a temporary one: the remote's reply, else the status or code."""
+    return r.replied == "4" or (not r.replied and (r.code or r.reply_code).startswith("4"))
+
+
 # --- the cause revised by the party refused and the stage ----------------------------------
 
 
@@ -715,8 +788,7 @@ def _refused_party(r: Reading) -> None:
     if not (r.reason is None or r.vague or (r.derived and r.by_text is None) or verdict_only):
         return
     party = refused_party(r.needle)
-    temporary = r.replied == "4" or (not r.replied and (r.code or r.reply_code).startswith("4"))
-    if party is not None and party[0] == Reason.USERUNKNOWN and temporary:
+    if party is not None and party[0] == Reason.USERUNKNOWN and _temporary(r):
         # A temporary reply is no dead address: a verdict on the recipient said for now
         # (Exim's deferred callout, "451 Could not complete recipient verify callout"; a
         # "lookup error, try again later") is a check that failed for now, not an unknown
@@ -753,6 +825,15 @@ def _remote_routes_the_domain(r: Reading) -> None:
         and _recipient_refused(r.needle)
     ):
         r.reason = Reason.USERUNKNOWN
+
+
+def _reply_code_says_no_mail(r: Reading) -> Reason | None:
+    """Words that name no cause under RFC 7504's 521 or 556 (``NO_MAIL_REPLY_CODES``): the
+    code's own meaning, a host or domain that takes no mail, whatever the stage (at the
+    greeting too, where a bare refusal is otherwise the host's block)."""
+    if r.reason is None and (find_reply_code(r.diagnostic) or r.reply_code) in NO_MAIL_REPLY_CODES:
+        return Reason.NOTACCEPT
+    return None
 
 
 def _greeting_refuses_the_host(r: Reading) -> Reason | None:
@@ -850,11 +931,15 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _code_names_the_check,
     _defect_named_outright,
     _status_yields,
+    _recipient_refuses_the_sender,
     _expiry_is_a_consequence,
     _status_or_words,
+    _unavailable_for_now,
+    _status_names_the_trouble,
     # The party a reply refuses, then the stage it was said at.
     _refused_party,
     _remote_routes_the_domain,
+    _reply_code_says_no_mail,
     _greeting_refuses_the_host,
     _policy_code_after_data,
     _mail_from_refuses_the_sender,
