@@ -73,3 +73,17 @@ def test_an_address_beside_ordinary_punctuation_is_still_read() -> None:
     assert named(plain(f"Your message could not be delivered.\n\n{prose}")) == [VICTIM]
     transcript = f"Delivery failed.\n\n>>> RCPT TO:<{VICTIM}>\n<<< 550 5.1.1 user unknown\n"
     assert named(plain(transcript)) == [VICTIM]
+
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "ISO8859-1", "latin1"])
+def test_an_address_in_windows_1252_quotes_of_a_mail_labelled_latin_1_is_still_read(
+    charset: str,
+) -> None:
+    """Mail labelled ISO-8859-1 is often Windows-1252, whose quotes (0x93, 0x94, 0x8b, 0x9b)
+    are C1 controls read as Latin-1: so read, the address between them named nobody."""
+    for left, right in ("\u201c\u201d", "\u2039\u203a"):
+        body = f"Your message to {left}{VICTIM}{right} could not be delivered: user unknown.\n"
+        raw = plain(
+            "", extra_headers=f"MIME-Version: 1.0\nContent-Type: text/plain; charset={charset}\n"
+        ) + body.encode("cp1252")
+        assert named(raw) == [VICTIM], (charset, left)

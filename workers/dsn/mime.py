@@ -214,20 +214,35 @@ _CHARSET_WIDER = {
     "euc-jp": ("euc_jis_2004",),
     "us-ascii": ("utf-8", "cp1252"),
     "ascii": ("utf-8", "cp1252"),
-    "iso-8859-1": ("cp1252",),
 }
+# Labels of ISO-8859-1. Mail so labelled is read as Windows-1252, which differs from it only
+# in 0x80-0x9f: quotes, dashes and the like there, where ISO-8859-1 has C1 controls that no
+# text means (and that make an address touching one no address: fields.has_control). The
+# WHATWG Encoding Standard (4.2, "Names and labels") maps these labels to windows-1252 too.
+_LATIN_1 = frozenset({"iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1"})
+
+
+def _latin(data: bytes) -> str:
+    """Windows-1252, else Latin-1 (which always works)."""
+    try:
+        return data.decode("cp1252", errors="strict")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes to text in the declared charset (or its wider variants), else UTF-8 (or
-    ISO-2022-JP when its escapes show), else Latin-1 (which always works). No guessing."""
-    if not charset and b"\x1b" not in data:  # (header blocks): UTF-8, else Latin-1
+    ISO-2022-JP when its escapes show), else Windows-1252 or Latin-1 (see ``_LATIN_1``).
+    No guessing."""
+    if not charset and b"\x1b" not in data:  # (header blocks): UTF-8, else as _LATIN_1
         try:
             return data.decode("utf-8", errors="strict")
         except UnicodeDecodeError:
-            return data.decode("latin-1")
+            return _latin(data)
     name = (charset or "").strip().strip("\"'").lower()
     name = _CHARSET_ALIASES.get(name, name)
+    if name in _LATIN_1:
+        return _latin(data)
     candidates: list[str] = [name] if name else []
     candidates += _CHARSET_WIDER.get(name, ())
     if b"\x1b" in data and (b"\x1b$" in data or b"\x1b(" in data):
@@ -243,7 +258,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             return data.decode(name, errors="replace")
     except (LookupError, ValueError):
         pass
-    return data.decode("latin-1")
+    return _latin(data)
 
 
 def _limit(kind: str) -> int:
