@@ -15,6 +15,7 @@ RELAY_TLS_MODES = ("none", "ssl", "starttls")
 LOG_FORMATS = ("json", "console", "auto")
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 INTERRUPTED_POLICIES = ("resend", "dead-letter")
+EVENT_LOOPS = ("uvloop", "asyncio")  # the sender's: see workers/event_loop.py
 MAX_POLL_SECONDS = 3600
 MIN_BOUNCE_BYTES = 65536
 
@@ -79,6 +80,7 @@ class Settings:
     # connections are opened (a handshake and a login are several round trips)
     sender_concurrency: int = 300
     smtp_pool_size: int = 10
+    event_loop: str = "uvloop"
     send_shards: int = 0  # 0: one queue, competing consumers; else jobs routed by user
     retry_max_age_seconds: int = 3 * 24 * 3600
     retry_jitter: float = 0.2
@@ -270,6 +272,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "ERPMAIL_SENDER_CONCURRENCY", defaults.sender_concurrency
         ),
         smtp_pool_size=_positive(env, "ERPMAIL_SMTP_POOL_SIZE", defaults.smtp_pool_size),
+        event_loop=_choice(env, "ERPMAIL_EVENT_LOOP", defaults.event_loop, EVENT_LOOPS),
         send_shards=_shards(env),
         retry_max_age_seconds=_positive(
             env, "ERPMAIL_RETRY_MAX_AGE", defaults.retry_max_age_seconds

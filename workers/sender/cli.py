@@ -8,6 +8,7 @@ import signal
 
 import click
 
+from workers import event_loop
 from workers.broker.connection import BrokerUnavailable, connect
 from workers.broker.topology import build_topology, declare
 from workers.cli.context import settings_from_env
@@ -81,7 +82,7 @@ def send_command(
         raise click.ClickException(str(error)) from None
     try:
         freeze_startup_objects()
-        asyncio.run(run_until_signalled(worker))
+        event_loop.run(run_until_signalled(worker), settings.event_loop)
     finally:
         if monitor is not None:
             monitor.close()
