@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bench.standin import _Journal, password_of, standin_server
+from bench.standin import LOOP, _Journal, password_of, standin_server
 from tests.certificates import issue, make_authority
+from workers import event_loop
 
 LOGIN = "user1@bench.example"
 DELAY = 0.02
@@ -38,7 +39,8 @@ def standin(tmp_path: Path) -> Iterator[tuple[int, Path, _Kept]]:
     certificate = issue(authority, ["127.0.0.1"])
     kept = _Kept()
     journal = _Journal(io.StringIO())
-    loop = asyncio.new_event_loop()
+    make_loop = event_loop.loop_factory(LOOP)
+    loop = make_loop() if make_loop is not None else asyncio.new_event_loop()
 
     def factory() -> SMTP:
         return standin_server(kept, journal, DELAY, pipelining=True, chunking=False)
