@@ -50,6 +50,13 @@ _LINE_LIMIT = 1001  # aiosmtpd's: 1,000 octets with CRLF (RFC 5321 4.5.3.1.6), o
 # server answering pipelined commands flushes them together (Postfix's smtpd writes its
 # replies when its input is drained); the later ones leave up to this much early.
 _SAME_WRITE = 0.001
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+# RFC 5321 4.1.2: Path = "<" Mailbox ">", Mailbox = Dot-string "@" Domain (the plain forms)
+_PLAIN_PATH = re.compile(
+    rf"\s*<(?P<address>(?P<local>{_ATOM}(?:\.{_ATOM})*)@{_LABEL}(?:\.{_LABEL})*)>\s*(?P<rest>.*)\Z",
+    re.S,
+)
 _MESSAGE_ID = re.compile(rb"^Message-ID: <erpmail\.([0-9a-f-]{36})@", re.MULTILINE | re.I)
 
 
@@ -149,6 +156,18 @@ class StandinSMTP(PipeliningSMTP, ChunkingSMTP, _DelayedReplies):
     dot-stuffing (4.5.2) are then applied to the whole, with aiosmtpd's replies."""
 
     line_length_limit = DATA_SIZE_DEFAULT  # the reader's limit; command lines keep theirs
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """A path of the plain form ``<dot-string@domain>`` read as it is (aiosmtpd's parser,
+        the email package's header parser, would give the same address for it at many times
+        the cost); any other form, e.g. a quoted local part or ``<>``, by aiosmtpd's."""
+        found = _PLAIN_PATH.match(arg) if arg else None
+        if found is None:
+            return super()._getaddr(arg)
+        address, local = found.group("address", "local")
+        if self.local_part_limit and len(local) > self.local_part_limit:
+            return None, None
+        return address, found.group("rest")
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:

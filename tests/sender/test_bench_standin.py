@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from bench.standin import LOOP, _Journal, password_of, standin_server
+from bench.standin import LOOP, StandinSMTP, _Journal, password_of, standin_server
 from tests.certificates import issue, make_authority
 from workers import event_loop
 
@@ -121,3 +121,23 @@ def test_pipelined_replies_leave_together_after_the_delay(
     sock.sendall(b"Subject: f\r\n\r\nhi\r\n.\r\n")
     assert sock.recv(4096) == b"250 2.0.0 queued\r\n"
     client.quit()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "<a@b.example>",
+        "<bounce+x=y@events.bench.example>  SIZE=123 BODY=8BITMIME",
+        "<a-b.c_d@x-y.example>",
+        '<"q u"@b.example>',  # the others by aiosmtpd's parser
+        "<>",
+        "a@b.example",
+        "<@relay.example:a@b.example>",
+        "<a..b@c.example>",
+    ],
+)
+@pytest.mark.parametrize("local_part_limit", [0, 3])
+def test_a_path_reads_as_aiosmtpd_reads_it(path: str, local_part_limit: int) -> None:
+    ours, theirs = StandinSMTP.__new__(StandinSMTP), SMTP.__new__(SMTP)
+    ours.local_part_limit = theirs.local_part_limit = local_part_limit
+    assert ours._getaddr(path) == theirs._getaddr(path)
