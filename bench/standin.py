@@ -6,7 +6,11 @@ listens on :func:`server_address` ``(i)`` port 465 (implicit TLS with its own ce
 itself), requires AUTH (login ``user<i>@bench.example``, password :func:`password_of`)
 and PIPELINING unless ``--no-pipelining``, CHUNKING (BDAT) with ``--chunking``, and delays
 every reply by D ms (as a server D ms away would, without holding up its reading: replies
-leave in order, each D ms after it was made). The TLS handshake itself is not delayed.
+leave in order, each D ms after it was made; those made within a millisecond of each other, as
+the replies to pipelined commands are, leave in one write). The TLS handshake itself is not
+delayed. Its CPU shares the benchmark's machine with the sender it measures, so it is kept
+cheap: it runs on the sender's event loop, reads a message whole and a plain path directly
+(:class:`StandinSMTP`).
 
 It appends to FILE a line ``R <time> <job id>`` for each mail received (the job id read from
 erpmail's Message-ID) and ``C <time>`` for each connection, flushed every 20 ms, and writes
