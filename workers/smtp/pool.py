@@ -207,9 +207,11 @@ class SmtpPool:
         self._hand_over(None)
 
     async def close_idle(self, older_than: float) -> None:
-        """Close the idle connections last used before ``older_than`` (loop time)."""
-        stale = [c for c in self._idle if c.idle_since < older_than]
-        self._idle = deque(c for c in self._idle if c.idle_since >= older_than)
+        """Close the idle connections last used at or before ``older_than`` (loop time).
+        At, too: uvloop's clock ticks in milliseconds, so a connection released in the same
+        tick as ``sweep(0)`` reads as idle for no time and must still count as idle."""
+        stale = [c for c in self._idle if c.idle_since <= older_than]
+        self._idle = deque(c for c in self._idle if c.idle_since > older_than)
         for connection in stale:
             self._retire(connection)
             await _close(connection)
