@@ -745,7 +745,7 @@ def _unavailable_for_now(r: Reading) -> None:
         and not r.exact
         and _temporary(r)
         and MAILBOX_UNAVAILABLE in r.needle
-        and _phrase_cause(r.needle.replace(MAILBOX_UNAVAILABLE, " "), fallback=False)
+        and _phrase_cause(_without(r.needle, (MAILBOX_UNAVAILABLE,)), fallback=False)
         != Reason.USERUNKNOWN
     ):
         r.reason = None

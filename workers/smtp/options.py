@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from schemas.values import TlsMode
 from workers.smtp.endpoint import SmtpEndpoint
@@ -37,9 +37,19 @@ from workers.smtp.endpoint import SmtpEndpoint
 SESSIONS_KEPT = 4096  # servers whose last TLS session a context remembers (least recent out)
 
 Server = tuple[str, int]  # host and port: what a TLS session belongs to
+V = TypeVar("V")
 
 # the server the current task opens a connection to (:meth:`SharedTlsContext.offering`)
 _connecting: ContextVar[Server | None] = ContextVar("tls_server", default=None)
+
+
+def _keep_recent(kept: OrderedDict[Server, V], server: Server, value: V) -> None:
+    """``value`` filed for ``server`` as the most recent; the least recent past
+    ``SESSIONS_KEPT`` go (the caller holds the context's lock)."""
+    kept[server] = value
+    kept.move_to_end(server)
+    while len(kept) > SESSIONS_KEPT:
+        kept.popitem(last=False)
 
 
 class SharedTlsContext(ssl.SSLContext):
@@ -89,10 +99,7 @@ class SharedTlsContext(ssl.SSLContext):
         server = (host, port)
         with self._lock:
             again = server in self._connected
-            self._connected[server] = None
-            self._connected.move_to_end(server)
-            while len(self._connected) > SESSIONS_KEPT:
-                self._connected.popitem(last=False)
+            _keep_recent(self._connected, server, None)
         return again
 
     def wants_session(self, host: str, port: int) -> bool:
@@ -109,10 +116,7 @@ class SharedTlsContext(ssl.SSLContext):
             return
         server = (host, port)
         with self._lock:
-            self._sessions[server] = session
-            self._sessions.move_to_end(server)
-            while len(self._sessions) > SESSIONS_KEPT:
-                self._sessions.popitem(last=False)
+            _keep_recent(self._sessions, server, session)
 
     def forget(self, host: str, port: int) -> None:
         """The server did not resume the session it was offered: offer it no more."""
