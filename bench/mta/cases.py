@@ -28,6 +28,11 @@ class Case:
     # stage ("user unknown" said after DATA is "filtered"; said, for all one knows, at RCPT
     # TO it is an unknown user).
     unstaged: Reason | None = None
+    # The other readings the vocabulary honestly allows for this reply, fixed by the case's
+    # author before its first score (never by the parser). ``python -m bench.mta score``
+    # prints beside the strict score the share that gives either; the strict one, the
+    # case's ``reason``, is the one held to the target and by the tests.
+    also: tuple[Reason, ...] = ()
 
     @property
     def recipient(self) -> str:
@@ -1278,7 +1283,8 @@ UNSEEN_CASES: tuple[Case, ...] = ()
 # The sixteenth round: written after the fifteenth was first scored and before any rule from
 # it, from sources and wordings no earlier round used, with its causes fixed from the
 # vocabulary (the corpus README's definitions, RFC 3463 and IANA, RFC 5321's reply codes, the
-# stage) before its first run.
+# stage) before its first run. Fourteen of its readings its author flagged as arguable before
+# that run (one for two cases): their other reading is the case's ``also``.
 # fmt: off
 ROUND_16_CASES: tuple[Case, ...] = (
     # Exchange Online, "Email non-delivery reports in Exchange Online" (learn.microsoft.com):
@@ -1289,23 +1295,29 @@ ROUND_16_CASES: tuple[Case, ...] = (
     # registered, a refusal of the sender's domain (5.7.750); bare line feeds in the message
     # (5.6.11); IP throttling of a source whose volume jumped, answered on every try (4.7.500).
     Case("m365-banned-recipient", "rcpt", "550 5.7.505 Access denied, banned recipient",
-         Reason.USERUNKNOWN, "Exchange Online NDR 5.7.505 (banned recipient: not valid)"),
+         Reason.USERUNKNOWN, "Exchange Online NDR 5.7.505 (banned recipient: not valid)",
+         also=(Reason.SUSPEND, Reason.FILTERED)),
     Case("m365-rejected-by-recipient", "rcpt", "550 5.7.507 Access denied, rejected by recipient",
          Reason.BLOCKED, "Exchange Online NDR 5.7.507 (the IP blocked by the recipient's"
-         " organisation)"),
+         " organisation)", also=(Reason.FILTERED,)),
     Case("m365-daily-recipients", "rcpt",
          "550 5.1.90 Your message can't be sent because you've reached your daily limit for"
          " message recipients",
-         Reason.SPEEDING, "Exchange Online NDR 5.1.90 (recipient rate limit)"),
+         Reason.SPEEDING, "Exchange Online NDR 5.1.90 (recipient rate limit)",
+         also=(Reason.EXCEEDLIMIT,)),
     Case("m365-submission-quota", "data", "550 5.2.2 Submission quota exceeded",
-         Reason.SPEEDING, "Exchange Online NDR 5.2.2 (Submission quota exceeded: rate limits)"),
+         Reason.SPEEDING, "Exchange Online NDR 5.2.2 (Submission quota exceeded: rate limits)",
+         also=(Reason.EXCEEDLIMIT,)),
     Case("m365-unregistered-domain", "mail",
          "550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains",
-         Reason.REJECTED, "Exchange Online NDR 5.7.750 (unregistered sending domains)"),
+         Reason.REJECTED, "Exchange Online NDR 5.7.750 (unregistered sending domains)",
+         also=(Reason.BLOCKED,)),
     Case("m365-bare-linefeeds", "data", "550 5.6.11 Invalid characters",
-         Reason.CONTENTERROR, "Exchange Online NDR 5.6.11 (bare line feeds)"),
+         Reason.CONTENTERROR, "Exchange Online NDR 5.6.11 (bare line feeds)",
+         also=(Reason.NOTCOMPLIANTRFC,)),
     Case("m365-ip-throttling", "defer", "451 4.7.500 Access denied, please try again later.",
-         Reason.SPEEDING, "Exchange Online NDR 451 4.7.500-699 (ASxxx, IP throttling)"),
+         Reason.SPEEDING, "Exchange Online NDR 451 4.7.500-699 (ASxxx, IP throttling)",
+         also=(Reason.EXPIRED,)),
     # Gmail's temporary refusals as smtp.codes/google lists them: a message suspicious for its
     # content or links (spam), and an IP rate limited for its rate of unsolicited mail (the
     # IP's reputation; IANA X.7.28, a flood of abusive mail), each answered on every try.
@@ -1321,7 +1333,8 @@ ROUND_16_CASES: tuple[Case, ...] = (
          " your IP address has been temporarily rate limited. Please visit"
          " https://support.google.com/mail/?p=UnsolicitedRateLimitError to review our Bulk"
          " Email Senders Guidelines.",
-         Reason.BADREPUTATION, "smtp.codes/google (421 4.7.28), IANA X.7.28"),
+         Reason.BADREPUTATION, "smtp.codes/google (421 4.7.28), IANA X.7.28",
+         also=(Reason.SPEEDING,)),
     # MDaemon, "Quotas" (account settings): an account over quota answered with RFC 5321's
     # 552, "exceeded storage allocation".
     Case("mdaemon-storage", "rcpt",
@@ -1332,7 +1345,7 @@ ROUND_16_CASES: tuple[Case, ...] = (
     # list, said at MAIL FROM.
     Case("domino-recipient-policy", "rcpt", "554 Message rejected for policy reasons.",
          Reason.POLICYVIOLATION, "Domino technote swg21212690 (inbound intended-recipient"
-         " controls)"),
+         " controls)", also=(Reason.FILTERED,)),
     Case("domino-sender-policy", "mail", "554 Mail from <sender> rejected for policy reasons.",
          Reason.REJECTED, "Domino technote swg21212690 (inbound sender controls)"),
     # mail.ee help ("Inactive user"): a mailbox unused for nine months is blocked.
@@ -1359,16 +1372,19 @@ ROUND_16_CASES: tuple[Case, ...] = (
     # Zoho ZeptoMail SMTP error codes: a From address whose domain the account may not send
     # from, worded as a relaying refusal.
     Case("zeptomail-relaying", "mail", "553 Relaying disallowed as <sender>",
-         Reason.REJECTED, "ZeptoMail SMTP error codes (Relaying disallowed: invalid from domain)"),
+         Reason.REJECTED, "ZeptoMail SMTP error codes (Relaying disallowed: invalid from domain)",
+         also=(Reason.NORELAYING,)),
     # Fastmail help, "Why messages bounce back": a From header address the sending account
     # may not use (a camouflaged sender).
     Case("fastmail-header-address", "data",
          "551 5.7.1 Not authorised to send from this header address",
-         Reason.SECURITYERROR, "Fastmail help (Not authorised to send from this header address)"),
+         Reason.SECURITYERROR, "Fastmail help (Not authorised to send from this header address)",
+         also=(Reason.REJECTED,)),
     # Exim receive.c: more Received: headers than received_headers_max (the corpus README:
     # too many Received: is a header-format refusal).
     Case("exim-received-loop", "data", '550 Too many "Received" headers - suspected mail loop',
-         Reason.CONTENTERROR, "Exim receive.c (received_headers_max)"),
+         Reason.CONTENTERROR, "Exim receive.c (received_headers_max)",
+         also=(Reason.NETWORKERROR,)),
     # IANA enhanced status codes, X.7.21 (RFC 7372).
     Case("iana-no-acceptable-dkim", "data", "550 5.7.21 No acceptable DKIM signature found",
          Reason.AUTHFAILURE, "IANA enhanced status codes (X.7.21, RFC 7372)"),
@@ -1377,7 +1393,8 @@ ROUND_16_CASES: tuple[Case, ...] = (
     Case("zoho-destination-filter", "data", "541 5.4.1 Mail rejected by destination domain",
          Reason.FILTERED, "smtp.codes/zoho (541 5.4.1, the receiving domain's filters)"),
     Case("zoho-temp-system", "defer", "452 4.3.1 Temporary System Error",
-         Reason.SYSTEMERROR, "smtp.codes/zoho (452 4.3.1 Temporary System Error)"),
+         Reason.SYSTEMERROR, "smtp.codes/zoho (452 4.3.1 Temporary System Error)",
+         also=(Reason.SYSTEMFULL,)),
     # Kaspersky Anti-Spam 3.0 user guide (notifications about rejected messages).
     Case("kaspersky-spam", "data", "550 The message is rejected by spam filtering engine.",
          Reason.SPAMDETECTED, "Kaspersky Anti-Spam 3.0 user guide (Reject message)"),
@@ -1393,7 +1410,8 @@ ROUND_16_CASES: tuple[Case, ...] = (
     # RU-CENTER (nic.ru) "Mail - diagnostics and troubleshooting": the disk space allocated to
     # the recipient's domain is used up, answered on every try.
     Case("nicru-disk-quota", "defer", "451 remote.test prohibited. Disk quota exceeded",
-         Reason.MAILBOXFULL, "RU-CENTER mail diagnostics (Disk quota exceeded)"),
+         Reason.MAILBOXFULL, "RU-CENTER mail diagnostics (Disk quota exceeded)",
+         also=(Reason.SYSTEMFULL,)),
     # RFC 3463 X.4.3: a directory server (DNS) unavailable, answered on every try.
     Case("rfc3463-directory-server", "defer", "451 4.4.3 Directory server failure",
          Reason.NETWORKERROR, "RFC 3463 (X.4.3)"),
@@ -1407,7 +1425,8 @@ ROUND_16_CASES: tuple[Case, ...] = (
     # Exim smtp_in.c: a caller it will not serve (a connection with IP options; the same
     # reply for host_reject_connection) refused at the greeting: this client's block.
     Case("exim-not-available", "connect", "554 SMTP service not available",
-         Reason.BLOCKED, "Exim smtp_in.c (554 SMTP service not available)"),
+         Reason.BLOCKED, "Exim smtp_in.c (554 SMTP service not available)",
+         also=(Reason.NOTACCEPT,)),
 )
 # fmt: on
 UNSEEN_CASES += ROUND_16_CASES
@@ -1432,6 +1451,14 @@ def expected_reason(case: Case, mta: str) -> Reason:
     if mta in STAGE_UNSAID and case.unstaged is not None:
         return case.unstaged
     return case.reason
+
+
+def accepted_reasons(case: Case, mta: str) -> tuple[Reason, ...]:
+    """The expected cause and, where it is the case's own, the other readings its author
+    allowed (``Case.also``); where the MTA's report carries only the expiry or drops the
+    stage, the expected cause alone."""
+    want = expected_reason(case, mta)
+    return (want, *case.also) if want is case.reason else (want,)
 
 
 def by_name(name: str) -> Case:

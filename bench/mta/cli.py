@@ -50,7 +50,9 @@ def generate_command(names: tuple[str, ...], split: str, out: Path | None) -> No
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 def score_command(as_json: bool) -> None:
     """The parser on the kept DSNs: the cause against each case's and the job named, for the
-    cases the rules were checked against (seen) and those they never were (unseen)."""
+    cases the rules were checked against (seen) and those they never were (unseen). Beside
+    the strict reason score (the one held to the target), the share giving the case's cause
+    or another reading its author allowed before the first score."""
     import json
 
     from rich.console import Console
@@ -68,7 +70,7 @@ def score_command(as_json: bool) -> None:
         )
         return
     table = Table(title="Real-MTA DSNs: cause = the case's, job named", title_justify="left")
-    for column in ("split", "mta", "DSNs", "reason", "job named"):
+    for column in ("split", "mta", "DSNs", "reason", "reason or also", "job named"):
         table.add_column(column, justify="left" if column in ("split", "mta") else "right")
     for split, scores in results.items():
         for name, score in scores.items():
@@ -77,10 +79,16 @@ def score_command(as_json: bool) -> None:
                 name,
                 str(score.dsns),
                 f"{score.reasons / score.dsns:.1%} ({score.reasons})" if score.dsns else "-",
+                f"{score.either / score.dsns:.1%} ({score.either})" if score.dsns else "-",
                 f"{score.jobs / score.dsns:.1%}" if score.dsns else "-",
             )
     console = Console()
     console.print(table)
+    console.print(
+        "reason: the case's cause, the figure held to the target; reason or also: the case's"
+        " cause or another reading its author allowed before the first score (Case.also)",
+        markup=False,
+    )
     # The unseen split's misses stay unread: once read they are the next rules to write,
     # and the split is unseen no more (``--json`` has them, for retiring the split).
     for miss in results["seen"]["all"].misses:

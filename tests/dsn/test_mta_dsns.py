@@ -11,10 +11,19 @@ from typing import Any
 
 import pytest
 
-from bench.mta.cases import CASES, PENDING, TWO_WAY, by_name, expected_reason
+from bench.mta.cases import (
+    ALL_CASES,
+    CASES,
+    PENDING,
+    TWO_WAY,
+    accepted_reasons,
+    by_name,
+    expected_reason,
+)
 from bench.mta.generate import EXPECTED_FILE, VERP_KEY, generate
 from workers.correlation import find_verp, verify_tag
 from workers.dsn import parse_bounce
+from workers.dsn.report import Reason
 
 FIXTURES = Path(__file__).parent / "mta"
 
@@ -50,6 +59,16 @@ def test_every_case_has_a_dsn_from_each_mta() -> None:
     for row in ROWS:
         by_mta.setdefault(row["mta"], set()).add(row["case"])
     assert by_mta and all(cases == {c.name for c in CASES} for cases in by_mta.values())
+
+
+def test_an_other_reading_is_not_the_case_cause_and_yields_to_the_mta() -> None:
+    """``Case.also`` adds readings beside the case's cause, once each; where the MTA's report
+    carries only the expiry, the expiry alone is accepted."""
+    for case in ALL_CASES:
+        assert case.reason not in case.also and len(set(case.also)) == len(case.also), case.name
+    deferred = next(case for case in ALL_CASES if case.also and case.stage == "defer")
+    assert accepted_reasons(deferred, "opensmtpd") == (Reason.EXPIRED,)
+    assert accepted_reasons(deferred, "exim") == (deferred.reason, *deferred.also)
 
 
 def test_every_pending_miss_names_a_seen_dsn() -> None:
