@@ -1268,19 +1268,8 @@ ROUND_15_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_15_CASES
 
-# The DSNs of the round last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. The fifteenth round's are all read (none left).
-PENDING: dict[str, str] = {}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The sixteenth round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The sixteenth round: written after the fifteenth was first scored and before any rule from
+# The sixteenth round (first score 74 of 128 DSNs, after the rules from the fifteenth), read
+# since to write rules. Written after the fifteenth was first scored and before any rule from
 # it, from sources and wordings no earlier round used, with its causes fixed from the
 # vocabulary (the corpus README's definitions, RFC 3463 and IANA, RFC 5321's reply codes, the
 # stage) before its first run. Fourteen of its readings its author flagged as arguable before
@@ -1429,7 +1418,79 @@ ROUND_16_CASES: tuple[Case, ...] = (
          also=(Reason.NOTACCEPT,)),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_16_CASES
+
+CASES += ROUND_16_CASES
+
+# The DSNs of the round last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. The sixteenth round's (its misses by kind are in the commit
+# that moved it here).
+PENDING: dict[str, str] = {
+    "exim-domino-sender-policy.eml": "expected rejected, got policyviolation",
+    "exim-everycloud-reputation.eml": "expected badreputation, got rejected",
+    "exim-exim-received-loop.eml": "expected contenterror, got networkerror",
+    "exim-fastmail-header-address.eml": "expected securityerror, got policyviolation",
+    "exim-ftgate-concurrent.eml": "expected toomanyconn, got syntaxerror",
+    "exim-ftgate-invalid-ehlo.eml": "expected blocked, got expired",
+    "exim-gmail-suspicious-content.eml": "expected spamdetected, got blocked",
+    "exim-m365-bare-linefeeds.eml": "expected contenterror, got blocked",
+    "exim-m365-daily-recipients.eml": "expected speeding, got blocked",
+    "exim-m365-rejected-by-recipient.eml": "expected blocked, got filtered",
+    "exim-m365-submission-quota.eml": "expected speeding, got mailboxfull",
+    "exim-m365-unregistered-domain.eml": "expected rejected, got blocked",
+    "exim-rfc3463-directory-server.eml": "expected networkerror, got systemerror",
+    "exim-zeptomail-relaying.eml": "expected rejected, got norelaying",
+    "exim-zoho-temp-system.eml": "expected systemerror, got systemfull",
+    "opensmtpd-domino-sender-policy.eml": "expected rejected, got policyviolation",
+    "opensmtpd-everycloud-reputation.eml": "expected badreputation, got rejected",
+    "opensmtpd-exim-received-loop.eml": "expected contenterror, got networkerror",
+    "opensmtpd-m365-bare-linefeeds.eml": "expected contenterror, got undefined",
+    "opensmtpd-m365-daily-recipients.eml": "expected speeding, got undefined",
+    "opensmtpd-m365-rejected-by-recipient.eml": "expected blocked, got filtered",
+    "opensmtpd-m365-submission-quota.eml": "expected speeding, got mailboxfull",
+    "opensmtpd-m365-unregistered-domain.eml": "expected rejected, got blocked",
+    "opensmtpd-zeptomail-relaying.eml": "expected rejected, got norelaying",
+    "postfix-domino-sender-policy.eml": "expected rejected, got policyviolation",
+    "postfix-everycloud-reputation.eml": "expected badreputation, got rejected",
+    "postfix-exim-received-loop.eml": "expected contenterror, got networkerror",
+    "postfix-fastmail-header-address.eml": "expected securityerror, got policyviolation",
+    "postfix-ftgate-concurrent.eml": "expected toomanyconn, got syntaxerror",
+    "postfix-gmail-suspicious-content.eml": "expected spamdetected, got blocked",
+    "postfix-m365-bare-linefeeds.eml": "expected contenterror, got blocked",
+    "postfix-m365-daily-recipients.eml": "expected speeding, got undefined",
+    "postfix-m365-ip-throttling.eml": "expected speeding, got securityerror",
+    "postfix-m365-rejected-by-recipient.eml": "expected blocked, got filtered",
+    "postfix-m365-submission-quota.eml": "expected speeding, got mailboxfull",
+    "postfix-m365-unregistered-domain.eml": "expected rejected, got blocked",
+    "postfix-rfc3463-directory-server.eml": "expected networkerror, got systemerror",
+    "postfix-zeptomail-relaying.eml": "expected rejected, got norelaying",
+    "postfix-zoho-temp-system.eml": "expected systemerror, got systemfull",
+    "sendmail-domino-sender-policy.eml": "expected rejected, got policyviolation",
+    "sendmail-everycloud-reputation.eml": "expected badreputation, got rejected",
+    "sendmail-exim-received-loop.eml": "expected contenterror, got networkerror",
+    "sendmail-fastmail-header-address.eml": "expected securityerror, got blocked",
+    "sendmail-ftgate-concurrent.eml": "expected toomanyconn, got syntaxerror",
+    "sendmail-ftgate-invalid-ehlo.eml": "expected blocked, got expired",
+    "sendmail-gmail-suspicious-content.eml": "expected spamdetected, got blocked",
+    "sendmail-m365-bare-linefeeds.eml": "expected contenterror, got blocked",
+    "sendmail-m365-daily-recipients.eml": "expected speeding, got userunknown",
+    "sendmail-m365-rejected-by-recipient.eml": "expected blocked, got filtered",
+    "sendmail-m365-submission-quota.eml": "expected speeding, got mailboxfull",
+    "sendmail-m365-unregistered-domain.eml": "expected rejected, got blocked",
+    "sendmail-rfc3463-directory-server.eml": "expected networkerror, got systemerror",
+    "sendmail-zeptomail-relaying.eml": "expected rejected, got norelaying",
+    "sendmail-zoho-temp-system.eml": "expected systemerror, got systemfull",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The seventeenth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
+
+# The seventeenth round: written after the sixteenth was first scored and before any rule from
+# it, with its causes fixed from the vocabulary before its first run.
 
 ALL_CASES = CASES + UNSEEN_CASES
 
