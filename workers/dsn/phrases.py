@@ -263,6 +263,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "because the ip has a poor",
             "low reputation of the sending",
             "reputation of the sending ip",
+            # EveryCloud's reason codes: "554 5.5.4 IP sender address with a negative
+            # reputation" (under a protocol code, the vendor's words name the cause).
+            "negative reputation",
             # complaints from the recipients are what a sender's reputation is made of
             "user complaints",
             "complaints from",
@@ -282,6 +285,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "not in whitelist",
             # Exchange Online NDR 5.7.506: "Access Denied, Bad HELO" (the host's greeting).
             "bad helo",
+            # FTGate's service error messages: "451 4.9.9 <host> Invalid EHLO (#3.12)" (its
+            # tarpit for a client whose EHLO it refuses: the sending host, as the vocabulary's
+            # blocked names a refused HELO/EHLO argument).
+            "invalid ehlo",
+            "invalid helo",
             # smtpf (Barricade MX) reply #122: "host <name> [<ip>] from unknown TLD" (the
             # sending host's name ends in no top-level domain that exists).
             "from unknown tld",
@@ -403,6 +411,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "bulk mail",
             "unsolicited",
             "message looks suspicious",
+            # Gmail (its 421 4.7.0 as smtp.codes/google lists it, linking support.google.com/
+            # mail/answer/188131): "this message is suspicious due to the nature of the content
+            # and/or the links within. To best protect our users from spam, the message has
+            # been blocked" (the content's spam verdict; "blocked" is what was done).
+            "nature of the content",
             "suspicious content",
             "likely to be unsolicited",
             "detected as spam",
@@ -445,6 +458,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "connection limit",
             "concurrent connections",
             "too many sessions",
+            # FTGate's service error messages: "451 4.5.1 [<ip>] Max concurrent sessions
+            # (#1.04)", too many connections from the address (under a protocol code).
+            "concurrent sessions",
             "too many smtp sessions",
             "maximum number of connections",
         ),
@@ -510,6 +526,18 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "sender frequency limited",
             "domain frequency limited",
             "mailbox unavailable or access denied",
+            # Exchange Online's sending limits (learn.microsoft.com, "Fix NDR error 'sender's
+            # submission quota was exceeded'" and "error code 5.1.90"): "550 5.2.2 Submission
+            # quota exceeded" and "550 5.1.90 Your message can't be sent because you've reached
+            # your daily limit for message recipients" are its recipient rate limit (recipients
+            # a day), whatever X.2.2 says of a mailbox; Exchange Server's receive connectors:
+            # "421 4.4.2 Message submission rate for this client has exceeded the configured
+            # limit" (MessageRateLimit). A daily limit or quota on sending is a rate.
+            "submission quota",
+            "submission rate",
+            "daily limit",
+            "sending limit",
+            "sending quota",
         ),
     ),
     (
@@ -868,6 +896,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "delivery restriction check failed",
             "sender was not authenticated",
             "sender not authenticated",
+            # Exchange Online NDR 5.7.750 (learn.microsoft.com, "Fix error code 5.7.700 through
+            # 5.7.750"): "Service unavailable. Client blocked from sending from unregistered
+            # domains", mail from sender domains the tenant has not registered: the sender's
+            # domain refused ("blocked" is what was done).
+            "unregistered domain",
             # Yahoo, "SMTP error codes": "451 Message temporarily deferred due to unresolvable
             # RFC.5321 from domain" (the envelope sender's domain, RFC 5321's MAIL FROM).
             "rfc.5321 from domain",
@@ -983,6 +1016,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "impersonat",
             "not authorized",
             "unauthorized",
+            # The same in British spelling (Fastmail's help, "Why messages bounce back": "551
+            # 5.7.1 Not authorised to send from this header address", a From the account may
+            # not use).
+            "not authorised",
+            "unauthorised",
             "security",
             "credentials",
             "delivery not authorized",
@@ -1073,6 +1111,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "conversion with loss",
             "conversion failed",
             "message content not available",
+            # Exim (receive.c, received_headers_max): '550 Too many "Received" headers -
+            # suspected mail loop'. The corpus README names too many Received: headers a
+            # header-format refusal (contenterror); a loop said without it stays networkerror.
+            'too many "received"',
+            "too many received",
         ),
     ),
     (
@@ -1761,6 +1804,8 @@ VERDICTS = (
     "untrusted",
     "unauthorized",
     "not authorized",
+    "unauthorised",
+    "not authorised",
     "unroutable",
     "unrouteable",
     "error",
