@@ -1905,7 +1905,46 @@ def test_mail_refused_for_want_of_tls_is_no_arc_failure() -> None:
         # Postfix postscreen's refusal of a client that failed its tests.
         ("550 5.3.2 Service currently unavailable", "RCPT", Reason.BLOCKED),
         ("554 Service currently unavailable", "RCPT", Reason.SYSTEMERROR),
+        # A sending limit counted a day, or a submission rate: speeding, even under X.2.2.
+        ("550 5.2.2 Submission quota exceeded", "DATA", Reason.SPEEDING),
+        ("552 5.2.2 Quota exceeded", "RCPT", Reason.MAILBOXFULL),
+        ("421 4.4.2 Message submission rate for this client has exceeded", "RCPT", Reason.SPEEDING),
+        ("554 5.5.4 IP sender address with a negative reputation", "RCPT", Reason.BADREPUTATION),
+        # Too many Received: headers is the header's format; a loop alone is the network's.
+        ('550 Too many "Received" headers - suspected mail loop', "DATA", Reason.CONTENTERROR),
+        ("554 too many hops, this message is looping (#5.4.6)", "DATA", Reason.NETWORKERROR),
+        # British spelling of a security verdict.
+        ("551 5.7.1 Not authorised to send from this header address", "DATA", Reason.SECURITYERROR),
+        ("451 4.5.1 [192.0.2.1] Max concurrent sessions (#1.04)", "RCPT", Reason.TOOMANYCONN),
+        ("451 4.9.9 mx.example Invalid EHLO (#3.12)", "RCPT", Reason.BLOCKED),
+        # X.6.XXX is the content's, whatever the detail; words naming a cause still win.
+        ("550 5.6.11 Invalid characters", "DATA", Reason.CONTENTERROR),
+        ("550 5.6.99 Message contains a virus", "DATA", Reason.VIRUSDETECTED),
+        # Exchange Online's temporary 4.7.500-699 is its IP throttling, not its other codes.
+        ("451 4.7.500 Access denied, please try again later.", "RCPT", Reason.SPEEDING),
+        ("451 4.7.750 Access denied, please try again later.", "RCPT", Reason.SECURITYERROR),
+        ("550 5.7.500 Access denied", "RCPT", Reason.SECURITYERROR),
+        # A party's address in angle brackets, however long, between it and its verdict.
+        (
+            "554 Mail from <bounce+0123456789abcdef0123456789abcdef@events.example> rejected"
+            " for policy reasons.",
+            "RCPT",
+            Reason.REJECTED,
+        ),
+        ("554 Message rejected for policy reasons.", "RCPT", Reason.POLICYVIOLATION),
     ],
 )
-def test_round_15_meanings(words: str, command: str, reason: Reason) -> None:
+def test_meanings_read_in_rounds_15_and_16(words: str, command: str, reason: Reason) -> None:
     assert classify("", None, words, command=command) == reason
+
+
+def test_a_reporting_servers_broad_word_does_not_outweigh_the_remotes_own_status() -> None:
+    """Sendmail closes its transcript with its own "554 5.0.0 Service unavailable": beside the
+    remote's "550 5.6.11 Invalid characters" the remote's status names the cause; without a
+    status of the remote's own, the broad word is all there is."""
+    context = "550 5.6.11 Invalid characters 554 5.0.0 Service unavailable"
+    assert classify("5.6.11", "550", "550 5.6.11 Invalid characters", "DATA", context) == (
+        Reason.CONTENTERROR
+    )
+    bare = "550 Invalid characters 554 5.0.0 Service unavailable"
+    assert classify("5.6.0", "550", "550 Invalid characters", "DATA", bare) == Reason.BLOCKED

@@ -131,6 +131,17 @@ LOOSE_STATUS: dict[str, Reason] = {
 # system will take mail again (it is busy, shutting down, ...), its trouble for now, not a
 # domain that accepts no mail.
 TEMPORARY_STATUS: dict[str, Reason] = {"3.2": Reason.SYSTEMERROR}
+# Exchange Online's "451 4.7.500-699 (ASxxx) Access denied, please try again later": its IP
+# throttling of a source whose volume rose past its sending history (learn.microsoft.com /
+# support.office.com, "Fix email delivery issues for error code 451 4.7.500-699 (ASxxx)"), a
+# rate, whatever "access denied" says of what was done. Temporary codes only: its permanent
+# X.7.5xx-X.7.6xx name other causes (5.7.505 a banned recipient, 5.7.606 a banned IP, ...).
+THROTTLING_DETAILS = range(500, 700)
+# RFC 3463's subjects whose every detail names one kind of cause: a detail no table above
+# holds still reads its subject's (loosely). X.6.XXX "Message Content or Media Status":
+# Exchange Online's "550 5.6.11 Invalid characters" (bare line feeds, learn.microsoft.com NDR
+# 5.6.11) is the content's.
+SUBJECT_STATUS: dict[str, Reason] = {"6": Reason.CONTENTERROR}
 
 # Codes registered as replies to AUTH (RFC 4954, IANA): X.7.8 "Authentication credentials
 # invalid", X.7.9 "Authentication mechanism is too weak", X.7.11 "Encryption required for
@@ -263,6 +274,9 @@ _PARTY_RES = tuple(
     for reason, names, party in ((reason, names, _alternation(names)) for reason, names in PARTIES)
 )
 _IP_LITERAL_RE = re.compile(r" ?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
+# An address in angle brackets (RFC 5321's path) between a party and its verdict is that
+# party's, one word however long ("Mail from <a VERP address> rejected"): read as "<>".
+_ANGLE_ADDRESS_RE = re.compile(r"<[^<>\s@]{1,64}@[^<>\s]{1,255}>")
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -457,7 +471,12 @@ def status_reason(status: str) -> tuple[Reason | None, bool]:
         return EXACT_STATUS[key], True
     if status.startswith("4") and key in TEMPORARY_STATUS:
         return TEMPORARY_STATUS[key], False
-    return LOOSE_STATUS.get(key), False
+    if key in LOOSE_STATUS:
+        return LOOSE_STATUS[key], False
+    subject, _, detail = key.partition(".")
+    if status.startswith("4.7.") and detail.isdigit() and int(detail) in THROTTLING_DETAILS:
+        return Reason.SPEEDING, True
+    return SUBJECT_STATUS.get(subject), False
 
 
 _TRANSCRIPT_RE = re.compile(r"(>>>|<<<|while talking to)\s{0,4}(\S{0,20})")
@@ -509,6 +528,8 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
     # An IP address names the sending host: "banned sender[<ip>]" (Exchange Online 5.7.511),
     # "the sender <ip> is banned" (Baruwa) are the host's, read as "sender ip".
     needle = _IP_LITERAL_RE.sub(" ip", needle)
+    if "@" in needle:
+        needle = _ANGLE_ADDRESS_RE.sub("<>", needle)
     # Every match holds a verdict and a party's name: the patterns, which the regex engine
     # tries at every position, are searched only in a text holding both.
     if not any(map(needle.__contains__, VERDICTS)):
@@ -721,13 +742,21 @@ def _expiry_is_a_consequence(r: Reading) -> None:
 def _status_or_words(r: Reading) -> None:
     """An exact status stands unless the diagnostic's own words name an unmistakable cause
     (``WORDING_WINS``) or a defect outright; else the words, else a loose status (vague);
-    else RFC 5321's 551 "user not local; please try <forward-path>"."""
+    else RFC 5321's 551 "user not local; please try <forward-path>". A broad word of the
+    context only (the reporting server's, Sendmail's "554 5.0.0 Service unavailable" closing
+    its transcript) does not outweigh a status the remote's own reply gave."""
     if (
         r.exact
         and r.by_status is not None
         and not ((r.said and r.by_text in WORDING_WINS) or r.outright)
     ):
         r.reason = r.by_status
+    elif (
+        r.by_status is not None
+        and not (r.phrased or r.said)
+        and r.code == failure_status(r.diagnostic)
+    ):
+        r.reason, r.vague = r.by_status, True
     elif r.by_text is not None:
         r.reason, r.vague = r.by_text, not r.phrased
     elif r.by_status is not None:
