@@ -1172,11 +1172,16 @@ def test_a_status_names_its_registered_cause_only_where_it_can_apply() -> None:
         )
         == Reason.BLOCKED
     )
-    # X.7.12 is a reply to AUTH; said to RCPT TO the words decide.
+    # X.7.12 is a reply to AUTH; said to RCPT TO the words decide: a recipient organization
+    # taking mail only from authenticated senders (security), or only from listed ones.
     assert (
         classify(
             None, None, "550 5.7.12 Sender was not authenticated by organization", command="RCPT"
         )
+        == Reason.SECURITYERROR
+    )
+    assert (
+        classify(None, None, "550 5.7.12 Sender not in allowed-senders list", command="RCPT")
         == Reason.REJECTED
     )
     assert (

@@ -888,14 +888,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.REJECTED,
         (
-            # Exchange Online's delivery restrictions (NDRs 5.7.12, 5.7.124, 5.7.133-5.7.136):
-            # the recipient (a group, mailbox or public folder) takes mail only from some
-            # senders: "Sender not in allowed-senders list", "Delivery restriction check
-            # failed because the sender was not authenticated when sending to this group".
+            # Exchange Online's delivery restrictions (NDRs 5.7.124, 5.7.133-5.7.136): the
+            # recipient (a group, mailbox or public folder) takes mail only from some senders:
+            # "Sender not in allowed-senders list" (the sender's address). Those taking mail
+            # only from authenticated senders are security errors (below).
             "allowed-senders list",
             "delivery restriction check failed",
-            "sender was not authenticated",
-            "sender not authenticated",
             # Exchange Online NDR 5.7.750 (learn.microsoft.com, "Fix error code 5.7.700 through
             # 5.7.750"): "Service unavailable. Client blocked from sending from unregistered
             # domains", mail from sender domains the tenant has not registered: the sender's
@@ -1028,6 +1026,17 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "antispoofing",
             "client not authenticated",
             "not authenticated to send",
+            # A recipient (Exchange Online NDRs 5.7.133-5.7.136: a group, mailbox, public
+            # folder or mail user) or an organization (5.7.12) taking mail only from
+            # authenticated senders: "Delivery restriction check failed because the sender
+            # was not authenticated when sending to this group", "Sender was not authenticated
+            # by organization". The authentication it requires, not the sender's address:
+            # securityerror, as the shared corpus labels Exchange's own name for the same
+            # restriction, "RESOLVER.RST.AuthRequired; authentication required" (dev
+            # lhost-exchange2007-04).
+            "sender was not authenticated when sending",
+            "sender was not authenticated",
+            "sender not authenticated",
             # RFC 3463's and IANA's own texts: X.7.3 "Security conversion required but not
             # possible", X.7.4 "Security features not supported", X.7.5 "Cryptographic
             # failure", X.7.6 "Cryptographic algorithm not supported", X.7.7 "Message
