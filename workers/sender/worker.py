@@ -76,7 +76,13 @@ class SenderWorker:
         presets = load_presets(settings.presets_file)
 
         self.shards: ShardHolder | None = None  # with ERPMAIL_SEND_SHARDS, while consuming
-        self.pools = SmtpPools(settings.smtp_pool_size, self.cafile, self.local_hostname)
+        # a job waiting in a pool's line longer than half its lease may outlive its claim
+        self.pools = SmtpPools(
+            settings.smtp_pool_size,
+            self.cafile,
+            self.local_hostname,
+            max_wait=settings.sending_lease_seconds / 2,
+        )
         metrics.SMTP_CONNECTIONS.watch(self.pools)
         self.name = self.connection_name or f"erpmail-sender {settings.worker_name}"
         self.committer = GroupCommitter(self.engine, name="sender-db", linger=COMMIT_LINGER)

@@ -27,7 +27,7 @@ import aiosmtplib
 from workers.smtp.auth import login
 from workers.smtp.diagnosis import Step
 from workers.smtp.endpoint import SmtpEndpoint
-from workers.smtp.options import SharedTlsContext, smtp_client_options
+from workers.smtp.options import Server, SharedTlsContext, smtp_client_options
 from workers.smtp.session import SmtpSession
 
 MAX_MESSAGES_PER_CONNECTION = 1000
@@ -35,10 +35,12 @@ CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none i
 IDLE_SECONDS = 60.0  # an idle connection unused this long is closed by :meth:`SmtpPools.sweep`
 OPEN_TO_MAIL_PRIOR = 2.5  # opening a connection ÷ a mail on one, until both are measured
 AVERAGE_WEIGHT = 0.2  # of the newest measurement in the moving averages of the pool
-OPEN_PAYS_AFTER = 3  # mails a new connection must find in line once open (SmtpPool)
 LOAD_TICK = 0.1  # seconds between two looks of LoopLoad.watch
 LOAD_WEIGHT = 0.5  # of the newest look: a burst saturates the loop within a few ticks
-SATURATED = 0.9  # share of the time the loop's thread wants the CPU: no spare for handshakes
+SATURATED = 0.9  # share of the time the loop's thread wants the CPU: none to spare
+COST_MEMORY = 0.98  # of the loop's past ticks kept at each new one (LoopLoad's fit)
+TELLS_APART = 0.01  # the fit's least 1 − r² of mails and openings per tick to be believed
+MAX_WAIT = 60.0  # seconds in line past which a connection is opened whatever it costs
 
 
 class ConnectFailed(Exception):
@@ -68,29 +70,73 @@ class Connection:
 
 class LoopLoad:
     """How much of the time the event loop's thread wants the CPU: running, or ready to run
-    and waiting for a core (Linux schedstat; where that cannot be read, running alone).
-    Near 1 the loop's CPU, or the machine's, is what limits the rate, not the servers'
-    replies: a new connection then takes its handshake's CPU from every configuration's
-    mails and gets none of them out sooner (:meth:`SmtpPool._worth_opening`)."""
+    and waiting for a core (Linux schedstat; where that cannot be read, running alone), and
+    what the loop's CPU goes on: per mail sent and per connection opened, fitted to what
+    each tick of the loop used (least squares over the recent ticks). Near saturation the
+    loop's CPU, or the machine's, is what limits the rate, not the servers' replies: a new
+    connection then takes its handshake's CPU from every mail at work
+    (:meth:`SmtpPool._worth_opening`)."""
 
     def __init__(self) -> None:
         self.busy = 0.0  # moving average of the share; 0 until watched
+        self.mails = 0  # mails given back to the pools, counted by them
+        self.opens = 0  # connections opened, counted by the pools
+        self.lent = 0  # connections carrying a mail now, in every pool
+        self.open_cpu: float | None = None  # loop CPU seconds a connection costs; None: unknown
+        self.mail_cpu = 0.0  # loop CPU seconds a mail costs (0 until fitted)
+        # decayed sums of the fit cpu = a·mails + b·opens over the ticks
+        self._sums = [0.0] * 5  # mm, mo, oo, mc, oc
 
     @property
     def saturated(self) -> bool:
         return self.busy >= SATURATED
 
+    def delayed(self) -> float:
+        """Mails that one more second of the loop's CPU would hold up by a second: none on
+        an idle loop; as many as a queue at this load holds (ρ/(1−ρ)) on a busy one; every
+        mail at work once the loop has no CPU to spare."""
+        everyone = float(max(self.lent, 1))
+        if self.saturated:
+            return everyone
+        return min(everyone, self.busy / (1.0 - self.busy))
+
     async def watch(self) -> None:
         """Measure every ``LOAD_TICK`` seconds, until cancelled (run on the loop's thread)."""
         loop = asyncio.get_running_loop()
         last, at = _thread_demand(), loop.time()
+        last_ran, mails, opens = time.thread_time(), self.mails, self.opens
         while True:
             await asyncio.sleep(LOAD_TICK)
             demand, now = _thread_demand(), loop.time()
             if now > at:
                 share = min(1.0, (demand - last) / (now - at))
                 self.busy += LOAD_WEIGHT * (share - self.busy)
+            ran = time.thread_time()
+            self.note_tick(ran - last_ran, self.mails - mails, self.opens - opens)
             last, at = demand, now
+            last_ran, mails, opens = ran, self.mails, self.opens
+
+    def note_tick(self, cpu: float, mails: int, opens: int) -> None:
+        """One tick's CPU on the loop's thread and the mails and openings in it: the fit of
+        the CPU a connection costs beyond the mails' moves (mails alone, or openings alone,
+        cannot tell the two apart: it waits for ticks of both kinds)."""
+        sums = [total * COST_MEMORY for total in self._sums]
+        for index, value in enumerate(
+            (mails * mails, mails * opens, opens * opens, mails * cpu, opens * cpu)
+        ):
+            sums[index] += value
+        self._sums = sums
+        mm, mo, oo, mc, oc = sums
+        determinant = mm * oo - mo * mo
+        if mm * oo > 0 and determinant > TELLS_APART * mm * oo:
+            self.open_cpu = max(0.0, (mm * oc - mo * mc) / determinant)
+            self.mail_cpu = max(0.0, (oo * mc - mo * oc) / determinant)
+
+    def on_loop(self) -> float:
+        """Seconds of a mail's time on a connection spent on the loop: its own CPU and that
+        of the mails it queues behind at this load. Another connection overlaps only the rest
+        (the server's replies): a pool whose mails are all loop time gains nothing by it."""
+        return self.mail_cpu * (1.0 + self.delayed())
 
 
 def _thread_demand() -> float:
@@ -117,16 +163,14 @@ class SmtpPool:
 
     A mail takes the warmest idle connection (the one released last: its server's session
     is the least likely to have timed out). With none idle it waits for one to come back,
-    unless the line is long enough that a new connection pays: the expected wait (a mail's
-    time on a connection divided by the connections at work, times the mails in line) must
-    exceed the measured time to open one (TLS, EHLO, AUTH) by ``OPEN_PAYS_AFTER`` mails'
-    time, i.e. the new connection, once open, still finds that many mails to carry. Opening
-    costs the worker's CPU about as much as a few mails do, and when that CPU is what limits
-    the rate every time measured stretches alike: a connection opened to spare one mail a
-    short wait only slows the rest. So a burst opens about one connection per few waiting
-    mails instead of one per mail, and more concurrency does not mean more handshakes.
-    Connections stay open (warm) for ``IDLE_SECONDS`` after their last mail
-    (:meth:`SmtpPools.sweep`).
+    unless waiting costs the line more than opening one does (:meth:`_worth_opening`): the
+    time a new connection would spare the mails in line, from the times this pool measures
+    (a mail on a connection, opening one) and the line's length, against the CPU its
+    handshake takes from the mails at work, from what the loop measures (:class:`LoopLoad`).
+    So a configuration whose server replies slowly gets connections while the loop has
+    CPU to spare, and one whose mails are all loop time does not, and more concurrency
+    does not mean more handshakes where they would not pay. Connections stay open (warm)
+    for ``IDLE_SECONDS`` after their last mail (:meth:`SmtpPools.sweep`).
     """
 
     def __init__(
@@ -137,8 +181,11 @@ class SmtpPool:
         cafile: str | None = None,
         local_hostname: str | None = None,
         load: LoopLoad | None = None,
+        max_wait: float = MAX_WAIT,
     ) -> None:
         self.endpoint = endpoint
+        self._server: Server = (endpoint.host, endpoint.port)  # what its TLS sessions are for
+        self._max_wait = max_wait
         self._load = load or LoopLoad()
         self._size = size
         self._open_count = 0  # open, opening or lent: counted against ``size``
@@ -196,6 +243,8 @@ class SmtpPool:
         """Return ``connection``; an unhealthy one (error mid-conversation) is closed."""
         now = asyncio.get_running_loop().time()
         self._lent -= 1
+        self._load.lent -= 1
+        self._load.mails += 1
         self._mail_seconds = _average(self._mail_seconds, now - connection.lent_at)
         if healthy and connection.usable:
             connection.idle_since = now
@@ -226,11 +275,21 @@ class SmtpPool:
         return self._open_count
 
     def _worth_opening(self) -> bool:
+        """Whether waiting for a connection at work costs the line more than opening one.
+
+        Waiting: the line (the mails waiting and this one) is carried by the connections at
+        work, one mail each per measured mail time. A new connection, ready after the
+        measured time to open one, carries its share of the mails still in line by then;
+        the time it spares them, added up, is what opening is worth. Only the part of a
+        mail's time spent away from the loop (on the server's replies) is overlapped by
+        another connection: the loop's part is not (:meth:`LoopLoad.on_loop`). Opening costs
+        the CPU of a handshake (:class:`LoopLoad`'s fit; until fitted, at most the whole
+        time it takes to open), which holds up as many mails as the loop's load says. Past
+        ``max_wait`` in line a connection is opened whatever it costs: a job waiting that
+        long would outlive its claim."""
         at_work = self._lent + self._opening
         if at_work == 0:
             return True  # nothing would ever come back to wait for
-        if self._load.saturated:
-            return False  # the CPU sets the pace: a handshake only slows every mail
         connect = self._connect_seconds
         mail = self._mail_seconds
         if mail is None:  # nothing measured yet: a TLS + AUTH opening is about 5 round
@@ -238,11 +297,22 @@ class SmtpPool:
             mail = (connect or 1.0) / OPEN_TO_MAIL_PRIOR
         if connect is None:
             connect = mail * OPEN_TO_MAIL_PRIOR
-        expected_wait = (len(self._waiters) + 1) * mail / at_work
-        return expected_wait > connect + OPEN_PAYS_AFTER * mail
+        line = len(self._waiters) + 1
+        if line * mail / at_work > self._max_wait:
+            return True
+        left = line - at_work * connect / mail  # still in line once a new one is open
+        away = mail - self._load.on_loop()
+        if left <= 0 or away <= 0:
+            return False
+        # the k-th of them starts k·mail/(n+1) in instead of k·mail/n: spared k·away/(n(n+1))
+        spared = left * (left + 1) / 2 * away / (at_work * (at_work + 1))
+        handshake = self._load.open_cpu
+        cost = (connect if handshake is None else handshake) * self._load.delayed()
+        return spared > cost
 
     def _lend(self, connection: Connection, now: float, reused: bool) -> Connection:
         self._lent += 1
+        self._load.lent += 1
         connection.lent_at = now
         connection.reused = reused
         self._stats.reused += reused
@@ -315,12 +385,11 @@ class SmtpPool:
         options["local_hostname"] = self._local_hostname or await _this_host()
         context = options.get("tls_context")
         shared = context if isinstance(context, SharedTlsContext) else None
-        host, port = self.endpoint.host, self.endpoint.port
-        again = shared is not None and shared.connects(host, port)
+        again = shared is not None and shared.connects(*self._server)
         offered = shared is not None and self._offer_tls_session(shared)
         smtp = aiosmtplib.SMTP(**options)
         try:
-            with shared.offering(host, port) if shared is not None else nullcontext():
+            with shared.offering(*self._server) if shared is not None else nullcontext():
                 await smtp.connect()  # and STARTTLS
             await _greet(smtp)
         except BaseException as error:
@@ -342,18 +411,18 @@ class SmtpPool:
             self._stats.connect_failures += 1
             raise ConnectFailed(Step.CONNECT, error) from error
         self._stats.opened += 1
+        self._load.opens += 1
         return connection
 
     def _offer_tls_session(self, context: SharedTlsContext) -> bool:
         """Whether the connection about to open is offered a TLS session: the context's for
         the server, else taken now from a connection of this pool still open."""
-        host, port = self.endpoint.host, self.endpoint.port
-        if context.wants_session(host, port):
+        if context.wants_session(*self._server):
             for connection in self._connections:
                 if connection.session.is_open and connection.session.tls is not None:
-                    context.remember(host, port, connection.session.tls)
+                    context.remember(*self._server, connection.session.tls)
                     break
-        return not context.wants_session(host, port)
+        return not context.wants_session(*self._server)
 
     def _count_resumed(
         self, smtp: aiosmtplib.SMTP, context: SharedTlsContext, offered: bool
@@ -366,7 +435,7 @@ class SmtpPool:
         if ssl_object.session_reused:
             self._stats.tls_resumed += 1
         elif offered:
-            context.forget(self.endpoint.host, self.endpoint.port)
+            context.forget(*self._server)
 
     def _retire(self, connection: Connection) -> None:
         """``connection`` leaves the pool (the caller closes it). Its TLS session is kept
@@ -379,9 +448,8 @@ class SmtpPool:
             return
         tls = connection.session.tls
         context = tls.context if tls is not None else None
-        host, port = self.endpoint.host, self.endpoint.port
-        if isinstance(context, SharedTlsContext) and context.wants_session(host, port):
-            context.remember(host, port, tls)
+        if isinstance(context, SharedTlsContext) and context.wants_session(*self._server):
+            context.remember(*self._server, tls)
 
     async def close(self) -> None:
         while self._idle:
@@ -431,6 +499,9 @@ class SmtpPools:
     local_hostname: str | None = None
     stats: PoolStats = field(default_factory=PoolStats)
     load: LoopLoad = field(default_factory=LoopLoad)  # watched by the worker
+    # seconds in line past which a connection is opened whatever it costs (the worker: half
+    # its sending lease, so that a job claimed does not outlive its claim waiting)
+    max_wait: float = MAX_WAIT
     _pools: dict[str, SmtpPool] = field(default_factory=dict)
 
     def get(self, endpoint: SmtpEndpoint) -> SmtpPool:
@@ -439,7 +510,13 @@ class SmtpPools:
         if pool is None:
             size = min(self.size, endpoint.max_connections or self.size)
             pool = self._pools[key] = SmtpPool(
-                endpoint, size, self.stats, self.cafile, self.local_hostname, self.load
+                endpoint,
+                size,
+                self.stats,
+                self.cafile,
+                self.local_hostname,
+                self.load,
+                self.max_wait,
             )
         return pool
 
