@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,7 +20,7 @@ from workers.smtp.pool import (
     SmtpPool,
     SmtpPools,
 )
-from workers.smtp.transaction import Envelope, send
+from workers.smtp.transaction import Envelope, SendFailed, send
 
 StartServer = Callable[..., SmtpServer]
 
@@ -56,6 +57,7 @@ def test_connections_are_reused_and_never_more_than_the_pool_size(
     pools = burst(server, size=3, mails=60)
     assert server.accepted() == 60
     assert pools.stats.connects <= 3
+    assert pools.load.in_flight == 0 and pools.load.mails == 60  # what the loop's fit reads
     # the server also counts the readiness probe aiosmtpd's controller makes when it starts
     assert server.connections == pools.stats.connects + 1
 
@@ -109,13 +111,14 @@ def decide(
 ) -> bool:
     """The pool's decision for the ``line``-th mail in line, with ``lent`` of its
     connections at work, on the measured times given, the loop at load ``busy`` with
-    ``at_work_elsewhere`` mails of other configurations at work."""
+    ``at_work_elsewhere`` mails of other configurations in the pools."""
 
     async def main() -> bool:
         pools = SmtpPools(size=10)
         pool = pools.get(SmtpEndpoint("smtp.example.ee", 465, TlsMode.SSL))
         pool._mail_seconds, pool._connect_seconds = mail, connect
-        pools.load.busy, pools.load.lent = busy, at_work_elsewhere + lent
+        pools.load.busy = busy
+        pools.load.in_flight = at_work_elsewhere + lent + line  # (this one counted as it asks)
         pools.load.mail_cpu, pools.load.open_cpu = mail_cpu, open_cpu
         pool._lent = lent
         loop = asyncio.get_running_loop()
@@ -136,7 +139,7 @@ def test_a_connection_is_opened_only_when_waiting_costs_more_than_opening() -> N
     assert not decide(**half, lent=4, line=12)  # four carry twelve before a fifth is open
     assert decide(**half, lent=0, line=1)  # nothing at work: nothing would come back
     # the same lines where the loop has no CPU to spare: a handshake holds up every mail at
-    # work (100), and only a long line pays for one
+    # work or in line (the 100 and this pool's), and only a long line pays for one
     saturated: dict[str, Any] = {"busy": SATURATED, "at_work_elsewhere": 100}
     assert not decide(**saturated, lent=1, line=4)
     assert decide(**saturated, lent=1, line=20)
@@ -216,7 +219,7 @@ def test_a_burst_on_a_saturated_loop_goes_through_one_connection(
     pools = SmtpPools(size=10)
     # 300 mails of other configurations at work, 1 ms of the loop's CPU each: every mail
     # waits about 300 ms for the loop, more than a local server takes to answer
-    pools.load.busy, pools.load.lent, pools.load.mail_cpu = 1.0, 300, 0.001
+    pools.load.busy, pools.load.in_flight, pools.load.mail_cpu = 1.0, 300, 0.001
 
     async def main() -> None:
         pool = pools.get(endpoint(server))
@@ -312,3 +315,22 @@ def test_a_waiting_mail_is_told_when_it_comes_among_the_first_in_line(
     # the first 2 in line, and at most one per connection handed over whose task has not
     # run yet (without the head's limit, all 10 waiting would be told at once)
     assert max(ahead) <= 2 * 2
+
+
+def test_a_mail_whose_connection_fails_leaves_the_pools_count() -> None:
+    """The mails in flight, which the opening rule weighs a handshake's CPU against, count
+    one that failed to get a connection out again (as one released)."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pools = SmtpPools(size=2)
+
+    async def main() -> int:
+        pool = pools.get(SmtpEndpoint("127.0.0.1", port, TlsMode.NONE, timeout_seconds=5))
+        outcomes = await asyncio.gather(
+            *(send(pool, envelope(n)) for n in range(3)), return_exceptions=True
+        )
+        return sum(isinstance(outcome, SendFailed) for outcome in outcomes)
+
+    assert asyncio.run(main()) == 3
+    assert pools.load.in_flight == 0 and pools.load.mails == 0

@@ -81,7 +81,7 @@ class LoopLoad:
         self.busy = 0.0  # moving average of the share; 0 until watched
         self.mails = 0  # mails given back to the pools, counted by them
         self.opens = 0  # connections opened, counted by the pools
-        self.lent = 0  # connections carrying a mail now, in every pool
+        self.in_flight = 0  # mails in every pool: at work, or in line for a connection
         self.open_cpu: float | None = None  # loop CPU seconds a connection costs; None: unknown
         self.mail_cpu = 0.0  # loop CPU seconds a mail costs (0 until fitted)
         # decayed sums of the fit cpu = a·mails + b·opens over the ticks
@@ -94,8 +94,8 @@ class LoopLoad:
     def delayed(self) -> float:
         """Mails that one more second of the loop's CPU would hold up by a second: none on
         an idle loop; as many as a queue at this load holds (ρ/(1−ρ)) on a busy one; every
-        mail at work once the loop has no CPU to spare."""
-        everyone = float(max(self.lent, 1))
+        mail in the pools, at work or in line, once the loop has no CPU to spare."""
+        everyone = float(max(self.in_flight, 1))
         if self.saturated:
             return everyone
         return min(everyone, self.busy / (1.0 - self.busy))
@@ -212,6 +212,14 @@ class SmtpPool:
         if the caller has to wait, when it is among the first ``size`` in line (the next to
         be served, while the mails ahead are on the wire): not when a connection is lent at
         once."""
+        self._load.in_flight += 1  # until released
+        try:
+            return await self._acquire(fresh, near)
+        except BaseException:
+            self._load.in_flight -= 1
+            raise
+
+    async def _acquire(self, fresh: bool, near: Callable[[], None] | None) -> Connection:
         loop = asyncio.get_running_loop()
         must_open = fresh
         while True:
@@ -243,7 +251,7 @@ class SmtpPool:
         """Return ``connection``; an unhealthy one (error mid-conversation) is closed."""
         now = asyncio.get_running_loop().time()
         self._lent -= 1
-        self._load.lent -= 1
+        self._load.in_flight -= 1
         self._load.mails += 1
         self._mail_seconds = _average(self._mail_seconds, now - connection.lent_at)
         if healthy and connection.usable:
@@ -312,7 +320,6 @@ class SmtpPool:
 
     def _lend(self, connection: Connection, now: float, reused: bool) -> Connection:
         self._lent += 1
-        self._load.lent += 1
         connection.lent_at = now
         connection.reused = reused
         self._stats.reused += reused
