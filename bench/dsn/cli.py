@@ -7,8 +7,9 @@ the corpus, run Sisimai and download flufl.bounce's test data to judge the parse
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -150,17 +151,36 @@ def misses_table(result: Score) -> Table:
     return table
 
 
+_Command = TypeVar("_Command", bound=Callable[..., None])
+
+
+def _speed_options(output: str) -> Callable[[_Command], _Command]:
+    """The arguments of the speed measurements: the corpus folders, passes, where the
+    results go, whether Sisimai runs beside."""
+
+    def apply(command: _Command) -> _Command:
+        command = click.option(
+            "--no-sisimai", is_flag=True, help="Do not run Sisimai beside the parser."
+        )(command)
+        command = click.option(
+            "--output",
+            default=output,
+            show_default=True,
+            type=click.Path(path_type=Path),
+            help="Where to write the JSON results.",
+        )(command)
+        command = click.option(
+            "--repeat", default=10, show_default=True, help="Passes in one process."
+        )(command)
+        return click.argument(
+            "directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False)
+        )(command)
+
+    return apply
+
+
 @dsn.command()
-@click.argument("directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
-@click.option("--repeat", default=10, show_default=True, help="Passes in one process.")
-@click.option(
-    "--output",
-    default="bench-results/dsn.json",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="Where to write the JSON results.",
-)
-@click.option("--no-sisimai", is_flag=True, help="Do not run Sisimai beside the parser.")
+@_speed_options("bench-results/dsn.json")
 def speed(directories: tuple[Path, ...], repeat: int, output: Path, no_sisimai: bool) -> None:
     """Benchmark the parser over corpus folders (default: the corpus' dev/ and dev-more/
     together), beside Sisimai."""
@@ -176,6 +196,23 @@ def speed(directories: tuple[Path, ...], repeat: int, output: Path, no_sisimai: 
         output=output,
         with_sisimai=not no_sisimai,
     )
+
+
+@dsn.command()
+@_speed_options("bench-results/dsn-compiled.json")
+def compiled(directories: tuple[Path, ...], repeat: int, output: Path, no_sisimai: bool) -> None:
+    """Benchmark the parser compiled with mypyc (a copy built in a temporary folder, checked
+    to answer as the pure-Python parser does), as ``speed`` does."""
+    from bench.dsn.compiled import CompiledError, run_compiled
+    from bench.dsn.corpus import default_corpora
+
+    folders = list(directories) or default_corpora()
+    if not folders:
+        raise click.ClickException("no corpus folder found; name one")
+    try:
+        run_compiled(folders, max(1, repeat), output, with_sisimai=not no_sisimai)
+    except CompiledError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @dsn.command()

@@ -50,25 +50,28 @@ class Headers:
 
     __slots__ = ("_cleaned", "_first", "_items")
 
-    def __init__(self, items: Iterable[tuple[str, str]] = ()) -> None:
-        self._keep([(name.strip().lower(), value) for name, value in items])
+    def __init__(
+        self,
+        items: Iterable[tuple[str, str]] = (),
+        *,
+        keyed: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """``keyed``: the fields with their names stripped and lower-cased already (as
+        ``header_lines`` reads them), kept as given."""
+        if keyed is None:
+            keyed = [(name.strip().lower(), value) for name, value in items]
+        # Values are unfolded and decoded when asked for (once each): most fields of a bounce
+        # (Received, DKIM-Signature, the returned message's) are never read.
+        self._items = keyed
+        # Each name's first value, looked up directly: a report's code asks for many fields,
+        # most of them absent.
+        self._first = dict(reversed(keyed))
+        self._cleaned: dict[str, str] = {}
 
     @classmethod
     def read(cls, text: str, limit: int = 200, lenient: bool = False) -> Headers:
         """The fields at the top of ``text`` (``header_lines``), keyed as they are read."""
-        headers = cls.__new__(cls)
-        headers._keep(header_lines(text, limit, lenient, keyed=True))
-        return headers
-
-    def _keep(self, items: list[tuple[str, str]]) -> None:
-        """``items``: (name stripped and lower-cased, raw value)."""
-        # Values are unfolded and decoded when asked for (once each): most fields of a bounce
-        # (Received, DKIM-Signature, the returned message's) are never read.
-        self._items = items
-        # Each name's first value, looked up directly: a report's code asks for many fields,
-        # most of them absent.
-        self._first = dict(reversed(items))
-        self._cleaned: dict[str, str] = {}
+        return cls(keyed=header_lines(text, limit, lenient, keyed=True))
 
     def get(self, name: str, default: str = "") -> str:
         name = name.lower()

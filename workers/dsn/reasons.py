@@ -248,6 +248,8 @@ TELLING = frozenset(
     {Reason.AUTHFAILURE, Reason.VIRUSDETECTED, Reason.REQUIREPTR, Reason.BADREPUTATION}
 )
 CONSEQUENCES = frozenset({Reason.EXPIRED, Reason.NETWORKERROR})
+# (a name of its own: mypyc compiles no starred tuple in a comparison)
+_NONE_OR_CONSEQUENCE = (None, *CONSEQUENCES)
 BARE_RANK = 2
 
 
@@ -791,7 +793,7 @@ def _status_names_the_trouble(r: Reading) -> None:
         and r.code[2:4] == "4."
         and any(map(r.needle.__contains__, UNAVAILABLE_ONLY))
         and _phrase_cause(_without(r.needle, UNAVAILABLE_ONLY), fallback=False)
-        in (None, *CONSEQUENCES)
+        in _NONE_OR_CONSEQUENCE
     ):
         r.reason = Reason.NETWORKERROR
 
