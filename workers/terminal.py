@@ -70,8 +70,10 @@ def clipped(value: Any, limit: int = CELL_LIMIT) -> str:
 
 
 def cells(*values: Any) -> list[Text]:
-    """A table row of :func:`cell` values (for ``table.add_row(*cells(...))``)."""
-    return [cell(value) for value in values]
+    """A table row of :func:`cell` values (for ``table.add_row(*cells(...))``), each
+    :func:`clipped` to :data:`CELL_LIMIT` (a list's free text may be cut sooner, clipped
+    before it is given here)."""
+    return [cell(clipped(value)) for value in values]
 
 
 # What JSON leaves as it is and a terminal obeys. They occur only inside strings, where

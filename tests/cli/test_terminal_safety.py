@@ -161,6 +161,59 @@ def test_a_cut_keeps_whole_characters_and_escapes() -> None:
     assert plain(clipped("ab\x1b[2J", 3)).startswith("ab\u241b… ")
 
 
+LONG = HOSTILE + "550 " + "x" * 40_000 + TITLE  # two in a letter's headers fit a frame
+CUT = "characters cut; --json shows all"
+
+
+def test_the_lists_cut_a_long_value_saying_so_and_json_has_it_whole(
+    database: str, broker: BlockingChannel
+) -> None:
+    """events list, suppression list and dlq list, each fed a 40 KB value where one can be
+    (a diagnostic, a suppression's detail, a dead letter's class and error): a table pads
+    every row to its longest cell, and a value cut without a word looked whole."""
+    engine = make_engine(database)
+    with session_scope(engine) as session:
+        for number in range(20):
+            session.add(
+                hard_bounce(
+                    bounce_key=f"long-{number}",
+                    tenant="acme",
+                    recipient=f"r{number}@example.ee",
+                    diagnostic=LONG,
+                )
+            )
+        session.add(Suppression(tenant="acme", address="x@example.ee", reason="hard", detail=LONG))
+    engine.dispose()
+    for number in range(20):
+        broker.basic_publish(
+            names.DEAD_EXCHANGE,
+            "",
+            b"{}",
+            pika.BasicProperties(
+                message_id=str(uuid.uuid4()),
+                headers={
+                    names.HEADER_ERROR_CLASS: f"{number}{LONG}",
+                    names.HEADER_ERROR_TEXT: LONG,
+                },
+                delivery_mode=2,
+            ),
+        )
+    for command, whole, marker in (
+        # events list shows a diagnostic's start, in a column of 50 that ends it with "…"
+        (("events", "list"), "diagnostic", "…"),
+        (("suppression", "list"), "detail", CUT),
+        (("dlq", "list"), "sample_error", CUT),
+    ):
+        output = assert_shown_safely(run(*command))
+        assert len(output) < 100_000, (command, len(output))
+        assert marker in output, command
+        assert plain(HOSTILE)[:40] in output, command  # the start is kept, escaped
+        rows = shown_as_json(run(*command, "--json"))
+        assert rows and all(row[whole] == LONG for row in rows), command
+    groups = shown_as_json(run("dlq", "list", "--json"))
+    assert {group["error_class"] for group in groups} == {f"{n}{LONG}" for n in range(20)}
+
+
 def test_suppression_list_add_and_remove(database: str) -> None:
     engine = make_engine(database)
     with session_scope(engine) as session:

@@ -40,7 +40,7 @@ from workers.dlq.queue import (
 )
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
-from workers.terminal import cells, json_text, plain
+from workers.terminal import cells, clipped, json_text, plain
 
 EXIT_NOTHING_SELECTED = ExitStatus.NOTHING_SELECTED
 PARKED = (
@@ -176,7 +176,7 @@ def list_command(as_json: bool) -> None:
                 group.count,
                 group.oldest or "-",
                 group.newest or "-",
-                group.sample_error[:80],
+                clipped(group.sample_error, 80),
             )
         )
     wide_console().print(table)

@@ -51,7 +51,7 @@ def events_table(rows: list[Event]) -> Table:
                 event.status or "",
                 event.reason,
                 event.bounce_type,
-                (event.diagnostic or "")[:200],
+                event.diagnostic or "",  # cells cuts it; the column shows its start
             )
         )
     return table

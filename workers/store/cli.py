@@ -19,7 +19,7 @@ from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 from workers.store.rows import row_json
 from workers.store.suppressions import lift, normalize, suppress, unexpired
-from workers.terminal import cells, json_text, plain
+from workers.terminal import cells, clipped, json_text, plain
 
 
 def _shown(url: str) -> str:
@@ -133,7 +133,7 @@ def list_command(
                 row.created_at.strftime("%Y-%m-%d %H:%M"),
                 row.expires_at.strftime("%Y-%m-%d %H:%M") if row.expires_at else "never",
                 row.event_id or "-",
-                (row.detail or "")[:120],
+                clipped(row.detail, 120),
             )
         )
     wide_console().print(table)
