@@ -176,6 +176,19 @@ def test_a_failing_replay_returns_every_letter_to_the_queue(
     )
 
 
+def past_the_delivery_limit(broker: BlockingChannel, rabbitmq_url: str) -> None:
+    """The job in mail.send given back until RabbitMQ dead-letters it into mail.dead."""
+    for _ in range(50):
+        method, _, _ = broker.basic_get(names.SEND_QUEUE, auto_ack=False)
+        if method is None:
+            break
+        broker.basic_nack(method.delivery_tag, requeue=True)
+    for _ in range(50):  # dead-lettering (at-least-once) completes asynchronously
+        if queue_depth(rabbitmq_url) == 1:
+            break
+        broker.connection.sleep(0.1)
+
+
 def test_a_job_past_the_delivery_limit_is_dead_lettered_by_the_broker(
     broker: BlockingChannel, erpmail_env: dict[str, str]
 ) -> None:
@@ -185,17 +198,30 @@ def test_a_job_past_the_delivery_limit_is_dead_lettered_by_the_broker(
         b"{}",
         pika.BasicProperties(message_id="poison", delivery_mode=pika.DeliveryMode.Persistent),
     )
-    for _ in range(50):
-        method, _, _ = broker.basic_get(names.SEND_QUEUE, auto_ack=False)
-        if method is None:
-            break
-        broker.basic_nack(method.delivery_tag, requeue=True)
-    for _ in range(50):  # dead-lettering (at-least-once) completes asynchronously
-        if queue_depth(erpmail_env["RABBITMQ_URL"]) == 1:
-            break
-        broker.connection.sleep(0.1)
+    past_the_delivery_limit(broker, erpmail_env["RABBITMQ_URL"])
     rows = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
     assert [(row["error_class"], row["count"]) for row in rows] == [("broker:delivery_limit", 1)]
+
+
+def test_a_replayed_job_the_broker_dead_letters_carries_no_undo_of_the_failure_before(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    """A replay's copy carries its letter's failure aside (the replay undo, restored should
+    the copy come back parked). Past mail.send's delivery limit RabbitMQ dead-letters the copy
+    itself, headers and all, where no sender drops them (1b0dec7 covers a sender's dead
+    letter): dlq show and export showed the failure before the replay beside the broker's."""
+    job_id = dead_letter(broker, "config", text="the failure before the replay")
+    assert run("replay", "--all").exit_code == 0
+    past_the_delivery_limit(broker, erpmail_env["RABBITMQ_URL"])
+    shown = run("show", job_id)
+    assert shown.exit_code == 0, shown.output
+    letter = json.loads(shown.stdout)
+    assert (letter["error_class"], letter["replayed"]) == ("broker:delivery_limit", 1)
+    assert "the failure before the replay" not in shown.stdout
+    assert names.HEADER_REPLAY_UNDO not in letter["headers"]
+    [(_, headers)] = taken(broker, names.DEAD_QUEUE)  # and the letter read was put back clean
+    assert names.HEADER_REPLAY_UNDO not in headers
+    assert headers[names.HEADER_REPLAYED] == 1
 
 
 def test_a_short_job_id_selects_its_letter_and_an_ambiguous_one_is_refused(

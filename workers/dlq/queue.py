@@ -393,8 +393,14 @@ class _Walk:
         if self.received >= self.total:
             for lane in self.lanes:
                 lane.cancel()
+        parked = _parked(headers)
+        if not parked:
+            # A replay's copy that a queue took: the broker dead-lettered it (past mail.send's
+            # delivery limit) with the replay's undo, which is not true any more; dropped here,
+            # in what is shown and in the letter put back (a sender's own drops it as it goes).
+            headers.pop(names.HEADER_REPLAY_UNDO, None)
         letter = DeadLetter.from_message(tag, properties.message_id, headers, body)
-        if stamp is not None and stamp == self.moved_by and _parked(headers):
+        if stamp is not None and stamp == self.moved_by and parked:
             return _Item(tag, letter, self.unpark(properties, body), properties)
         route = KEEP if self.stopping else self._decide(letter)
         if route.fate is Fate.KEEP:
