@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.text import Text
 
-# DEL, C1, and the bidirectional marks, embeddings, overrides and isolates: what a terminal
-# obeys beyond C0 (which JSON escapes itself).
-BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# The directional marks (ALM, LRM, RLM): zero-width, unlike an override they reorder nothing.
+DIRECTIONAL_MARKS = "\u061c\u200e\u200f"
+# DEL, C1, the bidirectional embeddings, overrides and isolates, and the marks: what a
+# terminal obeys beyond C0 (which JSON escapes itself).
+BEYOND_C0 = "\x7f-\x9f\u202a-\u202e\u2066-\u2069" + DIRECTIONAL_MARKS
 # C0 but tab and newline, and the rest a terminal obeys.
 _UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f{BEYOND_C0}]")
 

@@ -23,6 +23,9 @@ GLUED = [
     f"x\x00{VICTIM}",  # NUL
     f"x\x7f{VICTIM}",  # DEL
     f"x\u202e{VICTIM}",  # a right-to-left override
+    f"x\u202b{VICTIM}",  # a right-to-left embedding
+    f"x\u2067{VICTIM}",  # a right-to-left isolate
+    f"\u2066{VICTIM}\u2069",  # an isolate around it
     f"{VICTIM}\x1b[2J",  # a control after it
     f"x\x1c{VICTIM}",  # a file separator (str.split and \s take it for a blank)
     f"x\x85{VICTIM}",  # NEL (C1; also a blank to str.split and \s)
@@ -38,7 +41,9 @@ def test_a_delivery_status_field_names_no_recipient_glued_to_a_control(address: 
     for form in (address, f"<{address}>"):
         addresses = named(dsn([(form, "5.1.1", "550 5.1.1 user unknown")]))
         assert VICTIM not in addresses, form
-        assert not any(ch in a for a in addresses for ch in "\x00\x1b\x7f\x9b\u202e\x1c\x85")
+        assert not any(
+            ch in a for a in addresses for ch in "\x00\x1b\x7f\x9b\u202e\u202b\u2066\x1c\x85"
+        )
 
 
 @pytest.mark.parametrize("address", GLUED)
@@ -73,6 +78,27 @@ def test_an_address_beside_ordinary_punctuation_is_still_read() -> None:
     assert named(plain(f"Your message could not be delivered.\n\n{prose}")) == [VICTIM]
     transcript = f"Delivery failed.\n\n>>> RCPT TO:<{VICTIM}>\n<<< 550 5.1.1 user unknown\n"
     assert named(plain(transcript)) == [VICTIM]
+
+
+@pytest.mark.parametrize("mark", ["\u200e", "\u200f", "\u061c"])  # LRM, RLM, ALM
+def test_an_address_between_directional_marks_in_right_to_left_prose_is_still_read(
+    mark: str,
+) -> None:
+    """A Hebrew or Arabic report puts a directional mark on each side of an address written
+    left to right (UAX #9), so that it shows in order among right-to-left words. A mark
+    reorders nothing: beside an address it is a separator, where an override still makes
+    the address none (above)."""
+    bodies = [
+        # "Your message could not be delivered to the recipient ...: user unknown"
+        f"\u05d4\u05d4\u05d5\u05d3\u05e2\u05d4 \u05dc\u05d0 \u05e0\u05de\u05e1\u05e8\u05d4 "
+        f"\u05dc\u05e0\u05de\u05e2\u05df {mark}{VICTIM}{mark}: 550 5.1.1 user unknown\n",
+        f"\u062a\u0639\u0630\u0631 \u062a\u0633\u0644\u064a\u0645 "
+        f"\u0627\u0644\u0631\u0633\u0627\u0644\u0629 \u0625\u0644\u0649 "
+        f"{mark}<{VICTIM}>{mark}\n550 5.1.1 user unknown\n",
+        f"{mark}<{VICTIM}>{mark}: host mx.example.com said: 550 5.1.1 user unknown\n",
+    ]
+    for body in bodies:
+        assert named(plain(body)) == [VICTIM], body
 
 
 @pytest.mark.parametrize("charset", ["iso-8859-1", "ISO8859-1", "latin1"])

@@ -6,7 +6,7 @@ import re
 from bisect import bisect_right
 
 from workers.dsn.mime import header_lines
-from workers.terminal import BEYOND_C0
+from workers.terminal import BEYOND_C0, DIRECTIONAL_MARKS
 
 _ADDRESS_RE = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}"
@@ -16,7 +16,10 @@ _ANGLE_RE = re.compile(r"<([^<>\s]{1,254}@[^<>\s]{1,254})>")
 # even quoted; nor does RFC 6531's UTF-8. C0 but the blanks between words, DEL, C1, and the
 # bidirectional marks a terminal obeys (a bounce's words may be shown to an operator).
 _CONTROL_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{BEYOND_C0}]")
-_WORD_RE = re.compile(r"[^ \t\r\n]+")  # not \S: str takes \x1c-\x1f and \x85 for blanks
+# Not \S: str takes \x1c-\x1f and \x85 for blanks. A directional mark (LRM, RLM, ALM) ends a
+# word: a Hebrew or Arabic report puts one on each side of an address written left to right
+# (Unicode's bidi algorithm, UAX #9); like a zero-width space, it shows and reorders nothing.
+_WORD_RE = re.compile(f"[^ \t\r\n{DIRECTIONAL_MARKS}]+")
 
 
 def has_control(text: str) -> bool:
@@ -25,7 +28,8 @@ def has_control(text: str) -> bool:
 
 
 class GluedWords:
-    """The words of a text (runs between blanks) that hold a control character.
+    """The words of a text (runs between blanks or directional marks) that hold a control
+    character.
 
     An address found inside one is not what the text names: read as the part after an
     escape, ``attacker<ESC>victim@example.com`` named victim@example.com, whom a hostile
