@@ -4,7 +4,7 @@ uvloop by default: its transports, TLS layer and timers are C, where asyncio's o
 each socket read and write, and each TLS record, in Python; a sender spends much of its CPU
 per mail there (the SMTP commands and replies over TLS, RabbitMQ's frames), and the
 benchmark's real shape measured the difference. ``asyncio`` runs on the standard library's
-loop, the one the tests drive the worker on.
+loop. The tests drive the worker in-process on the loop ERPMAIL_EVENT_LOOP names too.
 """
 
 from __future__ import annotations

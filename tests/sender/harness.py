@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -17,6 +18,7 @@ from sqlmodel import Session, select
 from schemas.tables import Event, MailMessage, UserMailSettings
 from tests.contracts import check_event
 from tests.queues import drain
+from workers import event_loop
 from workers.broker import names
 from workers.broker.publisher import ConfirmingPublisher, job_properties
 from workers.logging import configure_logging
@@ -47,6 +49,8 @@ def sender_settings(rabbitmq_url: str, database_url: str, smtp_port: int, **extr
         retry_jitter=0.2,
         shutdown_grace_seconds=10,
         sending_lease_seconds=3,
+        # the production loop (uvloop) unless ERPMAIL_EVENT_LOOP names the other
+        event_loop=os.environ.get("ERPMAIL_EVENT_LOOP", Settings.event_loop),
     )
     return replace(base, **extra)
 
@@ -112,7 +116,7 @@ class Harness:
                 )
             return worker
 
-        return asyncio.run(main())
+        return event_loop.run(main(), self.settings.event_loop)
 
     def run_job(self, job: dict[str, Any], until: str, timeout: float = 60) -> SenderWorker:
         """Publish ``job`` and run a worker until the job's row says ``until``."""

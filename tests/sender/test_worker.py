@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+import uvloop
 from click.testing import CliRunner
 from sqlmodel import Session
 
@@ -22,6 +25,7 @@ from workers.config.resolved import RateLimit, ResolvedConfig
 from workers.config.secrets import signing_key
 from workers.config.service import resolve_for_job
 from workers.correlation import envelope_sender, message_id_for
+from workers.settings import load_settings
 from workers.store.suppressions import suppress
 
 MakeHarness = Callable[..., Harness]
@@ -51,6 +55,29 @@ def test_jobs_are_sent_recorded_announced_and_acked(
     sent = [n for n in harness.notices() if n["type"] == names.EVENT_SENT]
     assert sorted(n["job_id"] for n in sent) == sorted(job["job_id"] for job in jobs)
     assert harness.queue_depth(names.SEND_QUEUE) == 0
+
+
+def test_the_worker_is_driven_on_the_loop_production_runs(
+    make_harness: MakeHarness, smtp_server: StartServer
+) -> None:
+    """A sender process runs on uvloop (ERPMAIL_EVENT_LOOP's default): the in-process tests
+    drive the worker on it too (ERPMAIL_EVENT_LOOP=asyncio runs them on the other), so what
+    they check is what production runs; they ran on asyncio's loop only."""
+    expected = os.environ.get("ERPMAIL_EVENT_LOOP", load_settings({}).event_loop)
+    server = smtp_server()
+    harness = make_harness(server.port)
+    assert harness.settings.event_loop == expected
+    job = make_job()
+    harness.publish_jobs([job])
+    loops: list[type] = []
+
+    def sent() -> bool:
+        loops.append(type(asyncio.get_running_loop()))
+        return harness.statuses().get(job["job_id"]) == "sent"
+
+    harness.run_until(sent)
+    assert loops
+    assert all(issubclass(loop, uvloop.Loop) == (expected == "uvloop") for loop in loops), loops
 
 
 def test_a_jobs_log_lines_carry_its_id_and_tenant(
