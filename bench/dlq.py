@@ -10,6 +10,10 @@ Each round, in the same run and on the same kind of queue (quorum, mail.send's a
 - *export*: `erpmail dlq export` over N letters, as a process: its peak memory beyond the
   command's start-up, beside the size of what it wrote (it streams: the first stays small).
 
+With ``--migration``, instead: `erpmail topology declare` migrating a mail.dead of N letters
+declared as an earlier release did (no delivery limit) to its holding queue and back, its
+time and the client's CPU per letter, each round.
+
 Beside the rates, the client's CPU per message or letter (process time, which the machine's
 load barely moves).
 
@@ -17,7 +21,7 @@ It prints a table (rates, the replay's share of the ceiling, the list's time, th
 average) and the issue's targets, and writes ``bench-results/dlq.json``. It needs mail.send
 and mail.dead to itself: point RABBITMQ_URL at a vhost of its own.
 
-    python -m bench.dlq [--letters 20000] [--rounds 3]
+    python -m bench.dlq [--letters 20000] [--rounds 3] [--migration]
 """
 
 from __future__ import annotations
@@ -123,6 +127,25 @@ def fill_dead(channel: BlockingChannel, count: int) -> None:
             filler.tx_commit()
     filler.tx_commit()
     filler.close()
+
+
+def migration(channel: BlockingChannel, count: int, retry_ladder: tuple[int, ...]) -> str:
+    """A line on `topology declare` migrating a mail.dead of ``count`` letters declared as an
+    earlier release did: letters a second, the client's CPU per letter, the load."""
+    channel.queue_delete(names.DEAD_QUEUE)
+    channel.queue_declare(names.DEAD_QUEUE, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(names.DEAD_QUEUE, names.DEAD_EXCHANGE, routing_key="")
+    fill_dead(channel, count)
+    started, cpu = time.monotonic(), time.process_time()
+    migrated = declare(channel, build_topology(retry_ladder))
+    seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+    left, _ = depth(channel, names.DEAD_QUEUE)
+    if names.DEAD_QUEUE not in migrated or left != count:
+        raise SystemExit(f"migrated {migrated}, {left} of {count} letters in mail.dead")
+    return (
+        f"migration of {count:,} letters: {seconds:.2f} s, {count / seconds:,.0f} letters/s, "
+        f"client CPU {cpu / count * 1e6:.0f} µs/letter, load {os.getloadavg()[0]:.1f}"
+    )
 
 
 def ceiling(url: str, count: int) -> float:
@@ -241,6 +264,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--letters", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--migration", action="store_true", help="time a topology migration")
     args = parser.parse_args(argv)
     settings = load_settings()
     url = settings.rabbitmq_url
@@ -259,6 +283,14 @@ def main(argv: list[str] | None = None) -> None:
         for q in build_topology(settings.retry_ladder).queues
         if q.name == names.SEND_QUEUE
     )
+    if args.migration:
+        try:
+            for _ in range(args.rounds):
+                print(migration(channel, args.letters, settings.retry_ladder), flush=True)
+        finally:
+            channel.queue_purge(names.DEAD_QUEUE)
+            connection.close()
+        return
     channel.queue_declare(CEILING_QUEUE, durable=True, arguments=send_arguments)
     try:
         rounds = [one_round(url, channel, args.letters) for _ in range(args.rounds)]

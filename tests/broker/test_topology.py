@@ -21,6 +21,8 @@ from workers.broker.topology import (
     DEAD_DELIVERY_LIMIT,
     EVENTS_MAX_LENGTH,
     MIGRATING_SUFFIX,
+    WHOLE_WINDOW,
+    ConfirmWindow,
     build_topology,
     declare,
 )
@@ -115,6 +117,29 @@ def test_an_earlier_dead_letter_queue_is_migrated_with_every_letter_in_order(
         broker.connection.channel().queue_declare(names.DEAD_QUEUE + MIGRATING_SUFFIX, passive=True)
     broker.basic_publish(names.DEAD_EXCHANGE, "", b"{}", pika.BasicProperties(message_id="new"))
     assert _dead_letters(broker) == [*job_ids, "new"]
+
+
+def test_a_window_of_copies_tells_the_refused_ones_from_the_broker_confirms() -> None:
+    """A migration publishes a window of copies and awaits their confirms together: the
+    broker acks or nacks them one by one or several at once (multiple), and an original is
+    acked only when its copy was; a copy returned (the target queue gone) holds the window."""
+    window = ConfirmWindow()
+
+    def confirm(kind: type, tag: int, multiple: bool = False) -> None:
+        window.confirmed(pika.frame.Method(1, kind(delivery_tag=tag, multiple=multiple)))
+
+    confirm(pika.spec.Basic.Ack, 2, multiple=True)  # copies 0 and 1
+    confirm(pika.spec.Basic.Nack, 3)  # copy 2 refused
+    assert not window.settled(4)
+    confirm(pika.spec.Basic.Ack, 4)
+    assert window.settled(4)
+    assert window.take() == {2}
+    # the next window numbers its copies from 0 again
+    confirm(pika.spec.Basic.Ack, 7, multiple=True)
+    assert window.settled(3) and window.take() == set()
+    window.returned()
+    confirm(pika.spec.Basic.Ack, 8)
+    assert window.take() == WHOLE_WINDOW
 
 
 def test_a_migration_cut_short_is_finished_by_the_next_declare(

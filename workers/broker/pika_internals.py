@@ -16,6 +16,8 @@ from typing import Any
 import pika
 from pika import frame, spec
 from pika.adapters.base_connection import BaseConnection
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.channel import Channel
 from pika.connection import Connection
 
 PIKA_REQUIREMENT = "pika>=1.3,<2"  # as pyproject.toml pins it
@@ -62,8 +64,8 @@ def missing(required: tuple[tuple[Any, str], ...] = REQUIRED) -> list[str]:
 def _refuse(gone: list[str]) -> PikaInternalsMissing:
     return PikaInternalsMissing(
         f"pika {pika.__version__} lacks {', '.join(gone)}, which erpmail's AMQP fast path "
-        f"(workers/broker/frames.py, aio.coalesce_writes) uses: install {PIKA_REQUIREMENT}, "
-        "as pyproject.toml pins it"
+        f"(workers/broker/frames.py, aio.coalesce_writes, topology migration) uses: install "
+        f"{PIKA_REQUIREMENT}, as pyproject.toml pins it"
     )
 
 
@@ -72,6 +74,15 @@ def check(required: tuple[tuple[Any, str], ...] = REQUIRED) -> None:
     gone = missing(required)
     if gone:
         raise _refuse(gone)
+
+
+def inner_channel(blocking: BlockingChannel) -> Channel:
+    """The channel a :class:`BlockingChannel` drives (its ``_impl``): publishes on it do not
+    wait, one by one, for their confirms (a topology migration awaits a window of them)."""
+    inner = getattr(blocking, "_impl", None)
+    if not isinstance(inner, Channel):
+        raise _refuse(["BlockingChannel._impl"])
+    return inner
 
 
 def check_connection(connection: Connection) -> None:

@@ -18,26 +18,27 @@ what anything does to it (the dlq commands never give a letter back; only a cras
 command does). A queue's arguments cannot change once it exists (PRECONDITION_FAILED), so a
 queue declared by an earlier release with other arguments (``mail.dead`` without its limit,
 ``mail.events`` without overflow reject-publish) is migrated by :func:`declare`: its messages
-move through ``<name>.migrating`` (each acked once the broker has confirmed its copy: none
-lost; killed mid-move, the last batch may be in both; a copy refused stops the move, see
-:func:`_move_all`) while its bindings feed that queue, and back into the queue declared
-anew. Its
-consumers are cancelled and must subscribe again. A migration cut short is finished by the
-next declare. An exchange of an earlier release with other arguments (``mail.jobs`` without
-its alternate exchange) holds no messages: it is deleted and declared anew with its bindings.
+move through ``<name>.migrating`` (a window of copies confirmed together, each original
+acked once the broker has confirmed its copy: none lost; killed mid-move, the last window
+may be in both; a copy refused stops the move, see :func:`_move_all`) while its bindings
+feed that queue, and back into the queue declared anew. Its consumers are cancelled and
+must subscribe again. A migration cut short is finished by the next declare. An exchange
+of an earlier release with other arguments (``mail.jobs`` without its alternate exchange)
+holds no messages: it is deleted and declared anew with its bindings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
 
-from workers.broker import names
+from workers.broker import names, pika_internals
 from workers.broker.publisher import PublishRefused
 
 REJECT_PUBLISH = "reject-publish"  # x-overflow: a full queue nacks new publishes
@@ -224,7 +225,6 @@ def _migrate(
     for binding in bindings:
         mover.queue_bind(holding, binding.exchange, routing_key=binding.routing_key)
         mover.queue_unbind(name, binding.exchange, routing_key=binding.routing_key)
-    mover.confirm_delivery()
     _move_all(mover, name, holding)
     _delete_if_empty(mover, name)
     mover.close()
@@ -253,7 +253,6 @@ def _move_back(
     mover = channel.connection.channel()
     for binding in bindings:
         mover.queue_unbind(holding, binding.exchange, routing_key=binding.routing_key)
-    mover.confirm_delivery()
     _move_all(mover, holding, name)
     _delete_if_empty(mover, holding)
     mover.close()
@@ -267,14 +266,22 @@ def _delete_if_empty(channel: BlockingChannel, queue: str) -> None:
 
 
 def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
-    """Every message of ``source`` to ``target`` (``channel`` in confirm mode), each acked in
-    ``source`` once the broker has confirmed its copy, none given back: delivery counts stay
-    as they were. Not in transactions: a queue that refuses a publish (full under a length
-    limit a policy sets, overflow reject-publish) drops a transaction's copy without a word
-    while the commit acks the original. A copy ``target`` refuses stops the move with
-    :class:`PublishRefused`; its message and the rest stay in ``source``."""
+    """Every message of ``source`` to ``target``, none given back: delivery counts stay as
+    they were. In windows of ``_MOVE_BATCH``: a window's copies are published with publisher
+    confirms, awaited together (one wait a window, not a message), then the originals of
+    those confirmed are acked. Not in transactions: a queue that refuses a publish (full
+    under a length limit a policy sets, overflow reject-publish) drops a transaction's copy
+    without a word while the commit acks the original. A copy ``target`` refuses stops the
+    move with :class:`PublishRefused`: its message stays in ``source`` with the rest (a copy
+    returned, ``target`` gone, leaves its whole window there)."""
+    inner = pika_internals.inner_channel(channel)
+    window = ConfirmWindow()
+    selected: list[object] = []
+    inner.confirm_delivery(window.confirmed, callback=selected.append)
+    inner.add_on_return_callback(window.returned)
+    _process_until(channel, lambda: bool(selected))
     while True:
-        last = None
+        originals: list[int] = []
         for _ in range(_MOVE_BATCH):
             method, properties, body = channel.basic_get(source, auto_ack=False)
             if method is None:
@@ -283,19 +290,71 @@ def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
             headers.pop("x-delivery-count", None)
             properties.headers = headers
             properties.user_id = None  # the broker refuses a message naming another user
-            try:
-                channel.basic_publish("", target, body, properties, mandatory=True)
-            except (pika.exceptions.NackError, pika.exceptions.UnroutableError):
-                if last is not None:
-                    channel.basic_ack(last, multiple=True)
-                channel.close()  # this message goes back to source, unmoved
-                raise PublishRefused(
-                    f"{target} refused a message moved from {source} (full: a length limit "
-                    f"set by a policy?); the move stopped, what is left stays in {source}: "
-                    "make room, then run 'erpmail topology declare' again to finish it",
-                    nacked=True,
-                ) from None
-            last = method.delivery_tag
-        if last is None:
+            inner.basic_publish("", target, body, properties, mandatory=True)
+            originals.append(method.delivery_tag)
+        if not originals:
             return
-        channel.basic_ack(last, multiple=True)
+        _process_until(channel, partial(window.settled, len(originals)))
+        refused = window.take()
+        if not refused:
+            channel.basic_ack(originals[-1], multiple=True)
+            continue
+        if refused is not WHOLE_WINDOW:
+            for number, tag in enumerate(originals):
+                if number not in refused:
+                    channel.basic_ack(tag)
+        channel.close()  # the refused messages go back to source, unmoved
+        raise PublishRefused(
+            f"{target} refused a message moved from {source} (full: a length limit "
+            f"set by a policy?); the move stopped, what is left stays in {source}: "
+            "make room, then run 'erpmail topology declare' again to finish it",
+            nacked=True,
+        )
+
+
+WHOLE_WINDOW: frozenset[int] = frozenset({-1})  # a window that had a copy returned
+
+
+class ConfirmWindow:
+    """The broker's confirms of one window's copies, numbered from 0 in publish order."""
+
+    def __init__(self) -> None:
+        self._published_before = 0  # the channel's publishes before this window
+        self._acked: dict[int, bool] = {}
+        self._returned = False
+
+    def confirmed(self, frame: Any) -> None:
+        method = frame.method
+        acked = isinstance(method, pika.spec.Basic.Ack)
+        last = method.delivery_tag - 1 - self._published_before
+        first = 0 if method.multiple else last
+        for number in range(first, last + 1):
+            self._acked.setdefault(number, acked)
+
+    def returned(self, *_returned: Any) -> None:
+        self._returned = True
+
+    def settled(self, published: int) -> bool:
+        return len(self._acked) >= published
+
+    def take(self) -> frozenset[int]:
+        """The copies refused (nacked), or :data:`WHOLE_WINDOW` when one came back returned; the
+        window is over."""
+        refused = (
+            WHOLE_WINDOW
+            if self._returned
+            else frozenset(number for number, ok in self._acked.items() if not ok)
+        )
+        self._published_before += len(self._acked)
+        self._acked, self._returned = {}, False
+        return refused
+
+
+def _process_until(channel: BlockingChannel, done: Callable[[], bool]) -> None:
+    """Process the connection's input until ``done()`` holds. In short steps: without a time
+    limit, process_data_events waits for an event of the blocking layer, and the inner
+    channel's callbacks are none."""
+    while not done():
+        if not channel.is_open:
+            raise pika.exceptions.ChannelWrongStateError("the moving channel closed")
+        channel.connection.process_data_events(time_limit=0.001)
