@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import random
+import string
 from typing import Any
 
 import pika
@@ -281,3 +283,23 @@ def test_a_sessions_short_password_inside_a_registered_secret_leaves_no_part_of_
     assert mask_secrets("535 [abcdefgh12] refused", "def") == "535 [***] refused"
     assert mask_secrets("535 [abcdefgh12] and def", "def") == "535 [***] and ***"
     assert mask_secrets("535 [cdefgh12xy]", "abcde", "cdefgh12xy") == "535 [***]"
+
+
+def test_base64_is_looked_for_only_where_it_may_be_without_missing_any() -> None:
+    """The base64 of a password is looked for by decoding only in replies that hold the
+    base64 of its whole 3-byte groups: at every offset, glued to letters or not, the
+    password in base64 is found as when every run was decoded."""
+    chooser = random.Random(17)
+    alphabet = string.ascii_letters + string.digits + "+/"
+    for password in ("Pw1234", "S3cret-Passw0rd!", "ÕunaPuu-7", "abcde"):
+        for offset in range(7):
+            data = bytes(chooser.randrange(256) for _ in range(offset)) + password.encode()
+            data += bytes(chooser.randrange(256) for _ in range(chooser.randrange(4)))
+            run = base64.b64encode(data).decode()
+            glued = "".join(chooser.choice(alphabet) for _ in range(offset % 4))
+            reply = f"535 5.7.8 bad {glued}{run} end"
+            assert REDACTED in mask_secrets(reply, password), (password, offset, reply)
+            assert mask_secrets(reply, password).startswith("535 5.7.8 bad "), reply
+    # and one that holds none of it is left as it was, encoded parts and all
+    reply = "250 2.0.0 OK 1733550000 d9443c01a7336-2164a1a0d4bsi123 - gsmtp " + "QUJD" * 5
+    assert mask_secrets(reply, "S3cret-Passw0rd!") == reply

@@ -9,6 +9,7 @@ decrypted), wherever they appear in a string, an exception text included.
 from __future__ import annotations
 
 import binascii
+import functools
 import logging
 import re
 import sys
@@ -169,6 +170,8 @@ def _encoded(text: str, secrets: tuple[str, ...]) -> tuple[str, ...]:
     username and password, NUL-separated) or AUTH LOGIN's answer. A run glued to other
     letters is tried from each of its first four characters."""
     wanted = [secret.encode() for secret in secrets]
+    if not any(_may_hold_encoded(text, secret) for secret in wanted):
+        return ()
     runs = []
     for match in _BASE64_RUN_RE.finditer(text):
         run = match.group().rstrip("=")
@@ -183,6 +186,28 @@ def _encoded(text: str, secrets: tuple[str, ...]) -> tuple[str, ...]:
                 runs.append(match.group())
                 break
     return tuple(runs)
+
+
+def _may_hold_encoded(text: str, secret: bytes) -> bool:
+    """Whether ``text`` may hold ``secret`` in base64, told without decoding: whatever bytes
+    come before it, the base64 of the secret's whole 3-byte groups is in the text as it is
+    (for one of the three places its first group can start), so a text that holds none of
+    the three holds it nowhere. Secrets too short to have a whole group are always tried."""
+    cores = _base64_cores(secret)
+    return cores is None or any(core in text for core in cores)
+
+
+@functools.lru_cache(maxsize=1024)
+def _base64_cores(secret: bytes) -> tuple[str, ...] | None:
+    """For each place the first whole 3-byte group can start in ``secret`` (0, 1, 2 bytes in),
+    the base64 of its whole groups; None when a place leaves no whole group."""
+    cores = []
+    for skip in range(3):
+        whole = (len(secret) - skip) // 3 * 3
+        if whole <= 0:
+            return None
+        cores.append(binascii.b2a_base64(secret[skip : skip + whole], newline=False).decode())
+    return tuple(cores)
 
 
 def _redact_value(value: Any) -> Any:
