@@ -35,7 +35,7 @@ from workers.broker.aio import (
     queue_counts,
     set_prefetch,
 )
-from workers.broker.consuming import ConsumingChannel, acks_of
+from workers.broker.consuming import ConsumingChannel
 from workers.broker.routing import fair_share
 
 BALANCE_SECONDS = 2.0
@@ -106,11 +106,6 @@ class ShardHolder:
             )
             if consumers == 0:
                 await self._claim(index)
-
-    def flush_acks(self) -> None:
-        """Send the acks waiting on every shard's channel (workers.broker.consuming.Acks)."""
-        for shard in self._shards.values():
-            acks_of(shard.channel).flush(everything=True)
 
     def release_all(self) -> None:
         for index in self.held:

@@ -236,10 +236,6 @@ class SenderWorker:
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
         await self._drain(self.settings.shutdown_grace_seconds)
-        # the acks still waiting for their run go out before the connection closes
-        source.acks.flush(everything=True)
-        if self.shards is not None:
-            self.shards.flush_acks()
 
     def _send_queue_work(self) -> Callable[[Delivery], Awaitable[None]]:
         """What becomes of a job in ``mail.send``: sent, or with send shards passed on to
