@@ -234,7 +234,9 @@ def test_chunking_sends_bdat_and_a_mail_to_one_recipient_in_one_round_trip(
 
 @contextlib.contextmanager
 def scripted_server(
-    pieces: list[bytes], wait_for: bytes = b"DATA\r\n"
+    pieces: list[bytes],
+    wait_for: bytes = b"DATA\r\n",
+    last: bytes = b"250 2.0.0 queued as 1\r\n",
 ) -> Iterator[tuple[int, list[bytes]]]:
     """A server that greets, answers EHLO offering PIPELINING, then reads until ``wait_for``
     without answering anything, and only then sends the replies ``pieces``, one ``send`` each
@@ -264,7 +266,7 @@ def scripted_server(
                 connection.sendall(piece)
                 threading.Event().wait(0.02)
             read.append(read_until(connection, b"\r\n.\r\n"))
-            connection.sendall(b"250 2.0.0 queued as 1\r\n")
+            connection.sendall(last)
             with contextlib.suppress(OSError):
                 connection.recv(4096)  # QUIT
 
@@ -303,6 +305,18 @@ def test_replies_cut_anywhere_and_spread_over_lines_are_read_whole() -> None:
     with scripted_server(replies) as (port, _read):
         outcomes, _ = run(port, mail(), timeout=3)
     assert isinstance(outcomes[0], Accepted)
+
+
+def test_a_reply_in_bytes_that_are_not_utf8_is_text_a_notice_can_carry() -> None:
+    """Latin-1 from a server (or junk) becomes U+FFFD, not lone surrogates: the reply is
+    written on into the job's row and its mail.sent notice, whose UTF-8 encode would fail."""
+    replies = [b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 go ahead\r\n"]
+    last = b"250 2.0.0 re\xe7u, file d'attente \xff\r\n"
+    with scripted_server(replies, last=last) as (port, _read):
+        outcomes, _ = run(port, mail(), timeout=3)
+    accepted = outcomes[0]
+    assert isinstance(accepted, Accepted)
+    assert accepted.reply == "250 2.0.0 re\ufffdu, file d'attente \ufffd"
 
 
 # -- pure: the DATA form of a message ----------------------------------------------------

@@ -111,7 +111,10 @@ class _ReplyReader(asyncio.Protocol):
                 )
             self._lines.append(line[4:].strip(b" \t\r\n"))
             if line[3:4] != b"-":
-                text = b"\n".join(self._lines).decode("utf-8", "surrogateescape")
+                # A reply is outside text that goes on into logs, the database and notices:
+                # bytes that are not UTF-8 become U+FFFD here, not lone surrogates that fail
+                # every later encode.
+                text = b"\n".join(self._lines).decode("utf-8", "replace")
                 self._replies.append(SMTPResponse(int(line[:3]), text))
                 self._lines = []
         if len(buffer) + sum(map(len, self._lines)) > MAX_REPLY_BYTES:
