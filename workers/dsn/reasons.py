@@ -635,7 +635,7 @@ class Reading:
     explicit: str  # the status the report gave
     code: str  # that status, else the one the diagnostic holds
     reply_code: str  # the reply code the report gave
-    replied: str  # the remote's own reply in the diagnostic: "4", "5" or ""
+    said_code: str  # the remote's own reply code in the diagnostic, or ""
     by_status: Reason | None
     exact: bool  # the status names its cause exactly (``EXACT_STATUS``)
     by_text: Reason | None
@@ -645,6 +645,11 @@ class Reading:
     outright: bool = False  # the diagnostic names a defect outright (``TELLING_PHRASES``)
     reason: Reason | None = None
     vague: bool = False
+
+    @property
+    def replied(self) -> str:
+        """The class of the remote's own reply in the diagnostic: "4", "5" or ""."""
+        return self.said_code[:1]
 
 
 # --- which clue stands: the status or the words ---------------------------------------------
@@ -664,7 +669,7 @@ def _restated_reply_code(r: Reading) -> None:
     naming another cause beat it ("550 Sender denied")."""
     r.derived = (
         r.exact
-        and (find_reply_code(r.diagnostic), r.explicit) in REPLY_CODE_STATUS
+        and (r.said_code, r.explicit) in REPLY_CODE_STATUS
         and not failure_status(r.diagnostic)
     )
     if r.derived and r.said and r.phrased and r.by_text not in (None, r.by_status):
@@ -862,7 +867,7 @@ def _reply_code_says_no_mail(r: Reading) -> Reason | None:
     """Words that name no cause under RFC 7504's 521 or 556 (``NO_MAIL_REPLY_CODES``): the
     code's own meaning, a host or domain that takes no mail, whatever the stage (at the
     greeting too, where a bare refusal is otherwise the host's block)."""
-    if r.reason is None and (find_reply_code(r.diagnostic) or r.reply_code) in NO_MAIL_REPLY_CODES:
+    if r.reason is None and (r.said_code or r.reply_code) in NO_MAIL_REPLY_CODES:
         return Reason.NOTACCEPT
     return None
 
@@ -919,7 +924,7 @@ def _rcpt_reply_meaning(r: Reading) -> None:
     section 4.2.2) for the recipient where it names one (``RCPT_REPLY_MEANING``). (A party
     named, "fake sender", was read above.)"""
     if r.reason is None and r.stage.startswith("RCPT") and _says_something(r.needle):
-        r.reason = RCPT_REPLY_MEANING.get(find_reply_code(r.diagnostic) or r.reply_code)
+        r.reason = RCPT_REPLY_MEANING.get(r.said_code or r.reply_code)
 
 
 def _unknown_at_mail_from(r: Reading) -> Reason | None:
@@ -1015,7 +1020,7 @@ def classify(
         explicit=explicit,
         code=code,
         reply_code=str(reply_code or ""),
-        replied=find_reply_code(diagnostic)[:1],
+        said_code=find_reply_code(diagnostic),
         by_status=by_status,
         exact=exact,
         by_text=by_text,
