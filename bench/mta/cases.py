@@ -1441,19 +1441,8 @@ ROUND_16_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_16_CASES
 
-# The DSNs of the round last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. The sixteenth round's are all read (none left).
-PENDING: dict[str, str] = {}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The seventeenth round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The seventeenth round: written while the sixteenth was first scored and read, by another
+# The seventeenth round (first score 75 of 132 DSNs, after the rules from the sixteenth), read
+# since to write rules. Written while the sixteenth was first scored and read, by another
 # engineer than the one writing rules, from sources and wordings no earlier round used, with
 # its causes and, where the vocabulary honestly allows another, that reading (``also``) fixed
 # from the vocabulary before its first run.
@@ -1627,7 +1616,82 @@ ROUND_17_CASES: tuple[Case, ...] = (
          Reason.NOTACCEPT, "RFC 3463 (X.3.2)"),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_17_CASES
+
+CASES += ROUND_17_CASES
+
+# The DSNs of the round last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. The seventeenth round's (its misses by kind are in the
+# commit that moved it here).
+PENDING: dict[str, str] = {
+    "exim-exchange-access-rejected.eml": "expected blocked, got securityerror",
+    "exim-exchange-not-authorized.eml": "expected rejected, got securityerror",
+    "exim-exchange-recip-size.eml": "expected mesgtoobig, got exceedlimit",
+    "exim-forpsi-blocked-by-spf.eml": "expected authfailure, got blocked",
+    "exim-gmail-server-busy.eml": "expected systemerror, got expired",
+    "exim-godaddy-spam-or-virus.eml": "expected spamdetected, got virusdetected",
+    "exim-interia-mailbox-not-available.eml": "expected suspend, got userunknown",
+    "exim-m365-send-as.eml": "expected securityerror, got rejected",
+    "exim-mimecast-sender-blocked.eml": "expected blocked, got rejected",
+    "exim-netease-bad-behaviour.eml": "expected badreputation, got blocked",
+    "exim-orange-ofr999.eml": "expected blocked, got expired",
+    "exim-rfc3463-not-accepting.eml": "expected notaccept, got blocked",
+    "exim-sendmail-ip-forged.eml": "expected requireptr, got norelaying",
+    "exim-spambrella-sender-rejected.eml": "expected blocked, got rejected",
+    "exim-yahoo-complaints.eml": "expected badreputation, got expired",
+    "exim-yahoo-max-messages.eml": "expected speeding, got expired",
+    "opensmtpd-exchange-access-rejected.eml": "expected blocked, got securityerror",
+    "opensmtpd-exchange-not-authorized.eml": "expected rejected, got securityerror",
+    "opensmtpd-exchange-recip-size.eml": "expected mesgtoobig, got exceedlimit",
+    "opensmtpd-forpsi-blocked-by-spf.eml": "expected authfailure, got blocked",
+    "opensmtpd-godaddy-spam-or-virus.eml": "expected spamdetected, got virusdetected",
+    "opensmtpd-interia-mailbox-not-available.eml": "expected suspend, got userunknown",
+    "opensmtpd-m365-send-as.eml": "expected securityerror, got undefined",
+    "opensmtpd-sendmail-ip-forged.eml": "expected requireptr, got norelaying",
+    "opensmtpd-spambrella-sender-rejected.eml": "expected blocked, got rejected",
+    "postfix-exchange-access-rejected.eml": "expected blocked, got securityerror",
+    "postfix-exchange-not-authorized.eml": "expected rejected, got securityerror",
+    "postfix-exchange-recip-size.eml": "expected mesgtoobig, got exceedlimit",
+    "postfix-forpsi-blocked-by-spf.eml": "expected authfailure, got blocked",
+    "postfix-gmail-server-busy.eml": "expected systemerror, got systemfull",
+    "postfix-godaddy-spam-or-virus.eml": "expected spamdetected, got virusdetected",
+    "postfix-interia-mailbox-not-available.eml": "expected suspend, got userunknown",
+    "postfix-m365-send-as.eml": "expected securityerror, got rejected",
+    "postfix-mimecast-sender-blocked.eml": "expected blocked, got rejected",
+    "postfix-netease-bad-behaviour.eml": "expected badreputation, got blocked",
+    "postfix-orange-ofr999.eml": "expected blocked, got filtered",
+    "postfix-rfc3463-not-accepting.eml": "expected notaccept, got blocked",
+    "postfix-sendmail-ip-forged.eml": "expected requireptr, got norelaying",
+    "postfix-spambrella-sender-rejected.eml": "expected blocked, got rejected",
+    "postfix-yahoo-complaints.eml": "expected badreputation, got expired",
+    "postfix-yahoo-max-messages.eml": "expected speeding, got expired",
+    "sendmail-exchange-access-rejected.eml": "expected blocked, got securityerror",
+    "sendmail-exchange-not-authorized.eml": "expected rejected, got securityerror",
+    "sendmail-exchange-recip-size.eml": "expected mesgtoobig, got exceedlimit",
+    "sendmail-forpsi-blocked-by-spf.eml": "expected authfailure, got blocked",
+    "sendmail-gmail-server-busy.eml": "expected systemerror, got expired",
+    "sendmail-godaddy-spam-or-virus.eml": "expected spamdetected, got virusdetected",
+    "sendmail-interia-mailbox-not-available.eml": "expected suspend, got userunknown",
+    "sendmail-m365-send-as.eml": "expected securityerror, got rejected",
+    "sendmail-mimecast-sender-blocked.eml": "expected blocked, got rejected",
+    "sendmail-netease-bad-behaviour.eml": "expected badreputation, got blocked",
+    "sendmail-orange-ofr999.eml": "expected blocked, got expired",
+    "sendmail-rfc3463-not-accepting.eml": "expected notaccept, got blocked",
+    "sendmail-sendmail-ip-forged.eml": "expected requireptr, got norelaying",
+    "sendmail-spambrella-sender-rejected.eml": "expected blocked, got rejected",
+    "sendmail-yahoo-complaints.eml": "expected badreputation, got expired",
+    "sendmail-yahoo-max-messages.eml": "expected speeding, got expired",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The eighteenth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
+
+# The eighteenth round: written after the seventeenth was first scored and before any rule
+# from it, with its causes fixed from the vocabulary before its first run.
 
 ALL_CASES = CASES + UNSEEN_CASES
 
