@@ -201,6 +201,14 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "iprev",
             "host name does not resolve",
             "hostname does not resolve",
+            # Sendmail cf/m4/proto.m4: a client whose PTR name does not resolve back to its
+            # address ({client_resolve} FORGED) is refused relaying with "550 5.7.1 <rcpt>...
+            # Relaying denied. IP name possibly forged [<ip>]" (its "IP name lookup failed" is
+            # the same check's look-up failing); the reply's cause is the PTR, the relay
+            # refusal only what was done. Sites that check the same (LPL's mail server,
+            # "Possibly forged hostname for <ip>") word it so too.
+            "ip name possibly forged",
+            "possibly forged hostname",
         ),
     ),
     (
@@ -219,6 +227,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "failed spf",
             "spf softfail",
             "spf check",
+            # A refusal said to be SPF's (GRhosting / Forpsi bounce help: "550 5.1.0 <id> blocked
+            # by SPF", under a generic address code): the check named is the cause, "blocked"
+            # only what was done, as for a DKIM or DMARC refusal.
+            "blocked by spf",
+            "rejected by spf",
+            "refused by spf",
+            "denied by spf",
             "dkim",
             "dmarc",
             "domain-based message authentication",
@@ -290,6 +305,18 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # blocked names a refused HELO/EHLO argument).
             "invalid ehlo",
             "invalid helo",
+            # Orange (FrancePTT), "421 mwinf5c10 ME Service refuse. Veuillez essayer plus tard.
+            # Service refused, please try later. OFR_999 [999]": the service refused to the
+            # sending IP for some hours (Suped's and Postmastery's descriptions of OFR_999: its
+            # connection limits and complaints); the shared corpus labels the same reply blocked
+            # (dev rhost-franceptt-07).
+            "service refused",
+            "service refuse.",
+            # Exchange recipients refusing a client's IP ("550 #5.7.1 Your access to submit
+            # messages to this e-mail system has been rejected."), which MXroute's changelog
+            # ("Adjustments to outbound rejections") found to follow the sending IP's
+            # reputation, as its "You are not allowed to connect": the host refused.
+            "access to submit messages",
             # smtpf (Barricade MX) reply #122: "host <name> [<ip>] from unknown TLD" (the
             # sending host's name ends in no top-level domain that exists).
             "from unknown tld",
@@ -538,6 +565,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "daily limit",
             "sending limit",
             "sending quota",
+            # Yahoo, "Guidelines for establishing SMTP connections to Yahoo Mail" (help.yahoo.com
+            # SLN3433): a maximum of messages per SMTP connection, beyond which it takes no more
+            # on that connection; smtp.codes lists its reply "421 Max message per connection
+            # reached, closing transmission channel". A limit on the mail sent, not on how many
+            # connections are open (toomanyconn).
+            "message per connection",
+            "messages per connection",
         ),
     ),
     (
@@ -1026,6 +1060,14 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "antispoofing",
             "client not authenticated",
             "not authenticated to send",
+            # Exchange's SendAsDenied reply (learn.microsoft.com, SmtpResponse.SendAsDenied:
+            # "550 5.7.1 Client does not have permission to send as this sender";
+            # AnonymousSendAsDenied for an anonymous client) and Exchange Online's NDR 5.7.60
+            # ("550 5.7.60 SMTP; Client does not have permissions to send as this sender"): a
+            # client sending under a sender address it may not use, the camouflaged sender the
+            # vocabulary names securityerror, not a refusal of the address itself.
+            "permission to send as",
+            "permissions to send as",
             # A recipient (Exchange Online NDRs 5.7.133-5.7.136: a group, mailbox, public
             # folder or mail user) or an organization (5.7.12) taking mail only from
             # authenticated senders: "Delivery restriction check failed because the sender
@@ -1285,6 +1327,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # A mailing list server refusing a copy it has already seen (FML's loop guard).
             "duplicated message-id",
             "queue file write error",
+            # Gmail, "Gmail SMTP errors and codes" (support.google.com/a/answer/3726730): "421
+            # 4.4.5 Server busy, try again later." The receiving system's own state for now,
+            # not the client's block nor a limit on it (its connection limits are worded as
+            # such: "too many connections", toomanyconn).
+            "server busy",
+            "server is busy",
         ),
     ),
     (
@@ -1327,11 +1375,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 )
 
 # Codes a vendor documents for its refusals, where the reply's words name only the code:
-# Sophos Email, "SMTP error codes" (docs.sophos.com, Sophos Central Email Security). A code
-# names its cause outright (``TELLING_PHRASES``), whatever generic code or words come with it
-# ("550 5.7.1 XGEMAIL_0011 Command rejected"). Left out: XGEMAIL_0007 (the receiving
-# customer's licence expired), _0008 (an admin block list of a domain, IP or address: the
-# party is not said) and _0013 (too many recipients for a large message).
+# Sophos Email's first, "SMTP error codes" (docs.sophos.com, Sophos Central Email Security),
+# then others', each with its source. A code names its cause outright (``TELLING_PHRASES``),
+# whatever generic code or words come with it ("550 5.7.1 XGEMAIL_0011 Command rejected";
+# "550 5.2.3 RESOLVER.RST.RecipSizeLimit" under RFC 3463's X.2.3). Left out of Sophos's:
+# XGEMAIL_0007 (the receiving customer's licence expired), _0008 (an admin block list of a
+# domain, IP or address: the party is not said) and _0013 (too many recipients for a large
+# message).
 VENDOR_CODES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # No valid DKIM signature, SPF check failed, DMARC check failed.
     (Reason.AUTHFAILURE, ("xgemail_0001", "xgemail_0002", "xgemail_0003")),
@@ -1351,6 +1401,21 @@ VENDOR_CODES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (Reason.MESGTOOBIG, ("xgemail_0012",)),
     # The recipient's inbound rate limit, for one sender or for all.
     (Reason.SPEEDING, ("xgemail_0014", "xgemail_0015")),
+    # Exchange's enhanced status texts (learn.microsoft.com, "Email non-delivery reports and
+    # SMTP errors in Exchange Online"): "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too
+    # large for this recipient" (the recipient's MaxReceiveSize), the message too big, as the
+    # shared corpus labels it (dev lhost-exchange2007-03), whatever X.2.3 says elsewhere;
+    # "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", the recipient's delivery
+    # restrictions (accept messages only from listed senders) refusing this sender: the
+    # sender's address refused (its "RESOLVER.RST.AuthRequired", an authentication the
+    # recipient requires, is securityerror by its words).
+    (Reason.MESGTOOBIG, ("resolver.rst.recipsizelimit",)),
+    (Reason.REJECTED, ("resolver.rst.notauthorized",)),
+    # Yahoo's own deferral codes for an IP whose mail drew complaints from its users: "421
+    # Message from <ip> temporarily deferred - 4.16.50" (help.yahoo.com SLN3437) and "421
+    # 4.7.0 [TSS04] Messages from <ip> temporarily deferred due to unexpected volume or user
+    # complaints - 4.16.55.1" (Yahoo's postmaster error codes): the IP's reputation.
+    (Reason.BADREPUTATION, ("- 4.16.50", "- 4.16.55")),
 )
 PHRASES += VENDOR_CODES
 
