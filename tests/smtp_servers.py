@@ -18,7 +18,7 @@ import errno
 import random
 import socket
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AnyStr
@@ -352,15 +352,21 @@ def smtp_server(
 
 @dataclass
 class RawServer:
-    """A TCP listener that is no SMTP server: :func:`closing_server`, :func:`silent_server`."""
+    """A TCP listener that is no full SMTP server: :func:`closing_server`,
+    :func:`silent_server`, :func:`scripted_server`."""
 
     host: str
     port: int
     connections: int = 0
+    commands: list[bytes] = field(default_factory=list)  # lines read by a scripted server
 
 
 @contextlib.contextmanager
-def _raw_server(keep_open: bool, port: int) -> Iterator[RawServer]:
+def _raw_server(
+    port: int, converse: Callable[[socket.socket, RawServer], None] | None = None
+) -> Iterator[RawServer]:
+    """Each connection accepted is closed at once, or held open while ``converse`` (run in
+    a thread of its own) talks on it."""
     listener = socket.socket()
     for _attempt in range(20):
         host = loopback_host()
@@ -388,10 +394,11 @@ def _raw_server(keep_open: bool, port: int) -> Iterator[RawServer]:
             except OSError:
                 return
             server.connections += 1
-            if keep_open:
-                held.append(connection)
-            else:
+            if converse is None:
                 connection.close()
+                continue
+            held.append(connection)
+            threading.Thread(target=converse, args=(connection, server), daemon=True).start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -402,17 +409,42 @@ def _raw_server(keep_open: bool, port: int) -> Iterator[RawServer]:
         thread.join(timeout=5)
         listener.close()
         for connection in held:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
             connection.close()
 
 
 def closing_server(port: int = 25) -> contextlib.AbstractContextManager[RawServer]:
     """Accepts each connection and closes it at once, before any greeting."""
-    return _raw_server(keep_open=False, port=port)
+    return _raw_server(port)
 
 
 def silent_server(port: int = 25) -> contextlib.AbstractContextManager[RawServer]:
     """Accepts each connection and never says anything."""
-    return _raw_server(keep_open=True, port=port)
+    return _raw_server(port, lambda _connection, _server: None)
+
+
+def scripted_server(
+    greeting: bytes, replies: Mapping[bytes, bytes], port: int = 25
+) -> contextlib.AbstractContextManager[RawServer]:
+    """Greets each connection with ``greeting`` (bytes as sent: CRLF included, in any
+    charset), then answers each command line by its verb (``replies``: e.g. ``b"EHLO"`` to
+    the whole reply), ``502`` for a verb not listed; closes after QUIT, or when the greeting
+    is no 220. Every line read is kept in ``commands``."""
+
+    def converse(connection: socket.socket, server: RawServer) -> None:
+        with contextlib.suppress(OSError):
+            connection.sendall(greeting)
+            if not greeting.startswith(b"220"):
+                return
+            for line in connection.makefile("rb"):
+                server.commands.append(line)
+                verb = line.split(maxsplit=1)[0].upper() if line.strip() else b""
+                connection.sendall(replies.get(verb, b"502 5.5.2 not here\r\n"))
+                if verb == b"QUIT":
+                    return
+
+    return _raw_server(port, converse)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,8 @@ from tests.queues import drain
 from workers import event_loop
 from workers.broker import names
 from workers.broker.publisher import ConfirmingPublisher, job_properties
+from workers.config.presets import load_presets
+from workers.config.store import save_user_settings
 from workers.logging import configure_logging
 from workers.sender.worker import SenderWorker
 from workers.settings import Settings
@@ -122,6 +124,20 @@ class Harness:
         """Publish ``job`` and run a worker until the job's row says ``until``."""
         self.publish_jobs([job])
         return self.run_until(lambda: self.statuses().get(job["job_id"]) == until, timeout)
+
+    def own_server(self, host: str, port: int, username: str, password: str) -> None:
+        """The sending user's own server, plain text with a login, stored as ``erpmail
+        config set`` stores it."""
+        with Session(self.engine) as session:
+            card = {
+                "host": host,
+                "port": port,
+                "tls": "none",
+                "username": username,
+                "password": password,
+            }
+            save_user_settings(session, self.settings, TENANT, USER, card, load_presets(None))
+            session.commit()
 
     def rows(self) -> dict[str, MailMessage]:
         with Session(self.engine) as session:

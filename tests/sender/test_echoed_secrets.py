@@ -16,17 +16,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlmodel import Session
 
 from schemas.values import TlsMode
 from tests.certificates import Authority
 from tests.jobs import make_job
-from tests.sender.harness import TENANT, USER, Harness
+from tests.sender.harness import Harness
 from tests.smtp_servers import SmtpTestServer, smtp_server
 from workers.broker import names
 from workers.cli.main import cli
-from workers.config.presets import load_presets
-from workers.config.store import save_user_settings
 from workers.store import migrate
 
 PASSWORD = "Kx9"  # short: the log's masking skipped passwords under 6 characters
@@ -43,25 +40,6 @@ def echoing_server() -> Iterator[SmtpTestServer]:
         yield server
 
 
-def own_card(harness: Harness, server: SmtpTestServer) -> None:
-    with Session(harness.engine) as session:
-        save_user_settings(
-            session,
-            harness.settings,
-            TENANT,
-            USER,
-            {
-                "host": server.host,
-                "port": server.port,
-                "tls": "none",
-                "username": "mari@acme.ee",
-                "password": PASSWORD,
-            },
-            load_presets(None),
-        )
-        session.commit()
-
-
 def strings(value: Any) -> str:
     return json.dumps(value, default=str, ensure_ascii=False)
 
@@ -72,7 +50,7 @@ def test_the_sender_stores_dead_letters_and_logs_the_reply_masked(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     harness = make_harness(echoing_server.port)
-    own_card(harness, echoing_server)
+    harness.own_server(echoing_server.host, echoing_server.port, "mari@acme.ee", PASSWORD)
     job = make_job()
     harness.run_job(job, "dead")
     row = harness.rows()[job["job_id"]]

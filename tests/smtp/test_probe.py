@@ -14,7 +14,13 @@ import pytest
 
 from schemas.values import TlsMode
 from tests.certificates import Authority, make_authority
-from tests.smtp_servers import ChallengingHandler, closing_server, silent_server, smtp_server
+from tests.smtp_servers import (
+    ChallengingHandler,
+    closing_server,
+    scripted_server,
+    silent_server,
+    smtp_server,
+)
 from workers.config.presets import load_presets
 from workers.smtp.diagnosis import Cause, Step
 from workers.smtp.endpoint import SmtpEndpoint
@@ -276,6 +282,30 @@ def test_a_server_that_never_answers() -> None:
     assert failure(report) == Cause.TIMEOUT
     assert report.diagnosis is not None and report.diagnosis.step == Step.GREETING
     assert report.diagnosis.transient
+
+
+def test_replies_in_bytes_that_are_not_utf8_read_as_text() -> None:
+    """A greeting, EHLO and MAIL reply in Latin-1 and junk (aiosmtplib decodes them into lone
+    surrogates) show with U+FFFD, as printable as the report's other text, and so does the
+    RCPT refusal the diagnosis quotes."""
+    replies = {
+        b"EHLO": b"250-mx.example.fr bienvenue \xe0 vous\r\n250 X-CAF\xc9 tr\xe8s\r\n",
+        b"MAIL": b"250 2.1.0 Exp\xe9diteur accept\xe9\r\n",
+        b"RCPT": b"550 5.1.1 Destinataire inconnu \xff\r\n",
+        b"QUIT": b"221 2.0.0 Au revoir\r\n",
+    }
+    with scripted_server(b"220 mx.example.fr pr\xeat \xff\r\n", replies) as server:
+        report = run_probe(
+            SmtpEndpoint(server.host, server.port, TlsMode.NONE, timeout_seconds=3), TO_RECIPIENT
+        )
+    details = {str(step.step): step.detail for step in report.steps}
+    assert details["greeting"] == "220 mx.example.fr pr\ufffdt \ufffd"
+    assert details["ehlo"] == "offers X-CAF\ufffd"
+    assert details["mail_from"] == "<mari@acme.ee>: 250 2.1.0 Exp\ufffdditeur accept\ufffd"
+    assert report.diagnosis is not None and report.diagnosis.cause == Cause.RECIPIENT_REJECTED
+    assert "inconnu \ufffd" in details["rcpt_to"]
+    for detail in details.values():
+        detail.encode("utf-8")
 
 
 def test_nothing_listening_is_connection_refused() -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 import aiosmtplib
 
 from workers.smtp.auth import login
+from workers.smtp.client import SmtpClient
 from workers.smtp.diagnosis import Step
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import Server, SharedTlsContext, smtp_client_options
@@ -394,7 +395,7 @@ class SmtpPool:
         shared = context if isinstance(context, SharedTlsContext) else None
         again = shared is not None and shared.connects(*self._server)
         offered = shared is not None and self._offer_tls_session(shared)
-        smtp = aiosmtplib.SMTP(**options)
+        smtp = SmtpClient(**options)
         try:
             with shared.offering(*self._server) if shared is not None else nullcontext():
                 await smtp.connect()  # and STARTTLS

@@ -20,6 +20,7 @@ import aiosmtplib
 from schemas.values import TlsMode
 from workers.logging import mask_secrets
 from workers.smtp.auth import login
+from workers.smtp.client import SmtpClient
 from workers.smtp.diagnosis import Diagnosis, Provider, Step, diagnose
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import smtp_client_options
@@ -159,7 +160,7 @@ async def probe(
     report = ProbeReport(endpoint)
     options = smtp_client_options(endpoint, cafile)
     options["start_tls"] = False  # STARTTLS is its own reported step below
-    client = aiosmtplib.SMTP(**options)
+    client = SmtpClient(**options)
     try:
         await _conversation(client, endpoint, request, report)
     except _Failed as failed:

@@ -24,6 +24,7 @@ from typing import cast
 import aiosmtplib
 from aiosmtplib import SMTPResponse
 
+from workers.smtp.client import reply_text
 from workers.smtp.codes import Reply
 
 MAX_REPLY_BYTES = 64 * 1024  # a reply (all its lines) longer than this is a broken server
@@ -111,10 +112,8 @@ class _ReplyReader(asyncio.Protocol):
                 )
             self._lines.append(line[4:].strip(b" \t\r\n"))
             if line[3:4] != b"-":
-                # A reply is outside text that goes on into logs, the database and notices:
-                # bytes that are not UTF-8 become U+FFFD here, not lone surrogates that fail
-                # every later encode.
-                text = b"\n".join(self._lines).decode("utf-8", "replace")
+                # outside text, on into logs, the database and notices (client.reply_text)
+                text = reply_text(b"\n".join(self._lines))
                 self._replies.append(SMTPResponse(int(line[:3]), text))
                 self._lines = []
         if len(buffer) + sum(map(len, self._lines)) > MAX_REPLY_BYTES:
