@@ -6,8 +6,8 @@ listens on :func:`server_address` ``(i)`` port 465 (implicit TLS with its own ce
 itself), requires AUTH (login ``user<i>@bench.example``, password :func:`password_of`)
 and PIPELINING unless ``--no-pipelining``, CHUNKING (BDAT) with ``--chunking``, and delays
 every reply by D ms (as a server D ms away would, without holding up its reading: replies
-leave in order, each D ms after it was made; those made within a millisecond of each other, as
-the replies to pipelined commands are, leave in one write). The TLS handshake itself is not
+leave in order, each D ms after it was made; the lines of a reply, and the replies to
+pipelined commands, leave in one write). The TLS handshake itself is not
 delayed. Its CPU shares the benchmark's machine with the sender it measures, so it is kept
 cheap: it runs on the sender's event loop, reads a message whole and a plain path directly
 (:class:`StandinSMTP`).
@@ -28,6 +28,7 @@ import ssl
 import sys
 import time
 import warnings
+from collections import deque
 from pathlib import Path
 from typing import Any, AnyStr, TextIO, cast
 
@@ -50,10 +51,6 @@ PORT = 465
 # the senders' own loop: the stand-in's CPU shares the machine with the sender it measures
 LOOP = event_loop.UVLOOP
 _LINE_LIMIT = 1001  # aiosmtpd's: 1,000 octets with CRLF (RFC 5321 4.5.3.1.6), one spare
-# Replies made within this long of each other leave in one write (one TLS record), as a
-# server answering pipelined commands flushes them together (Postfix's smtpd writes its
-# replies when its input is drained); the later ones leave up to this much early.
-_SAME_WRITE = 0.001
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 # RFC 5321 4.1.2: Path = "<" Mailbox ">", Mailbox = Dot-string "@" Domain (the plain forms)
@@ -99,15 +96,21 @@ class _Journal:
 
 
 class _DelayedReplies(SMTP):
-    """Replies leave ``delay`` seconds after they are made, in order, without blocking."""
+    """Replies leave ``delay`` seconds after they are made, in order, without blocking.
+
+    The replies to pipelined commands leave together in one write (one TLS record), as a
+    server's do when it writes its replies once its input is drained (Postfix's smtpd): a
+    reply made while a command still waits to be read is held for the next one, and the
+    batch leaves ``delay`` after its last reply was made. Whether input waits is what
+    decides, not how soon the replies follow each other, which a loaded machine stretches."""
 
     def __init__(self, *args: Any, delay: float, journal: _Journal, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._delay = delay
         self._journal = journal
-        self._last_at = 0.0
-        self._batch: list[bytes] = []  # replies due together, written as one
-        self._batch_due = 0.0
+        self._batch: list[bytes] = []  # the replies made since the last batch was closed
+        self._more_follow = False
+        self._due: deque[tuple[float, list[bytes]]] = deque()  # closed batches, in order
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._journal.add(f"C {time.time():.6f}\n")
@@ -118,14 +121,34 @@ class _DelayedReplies(SMTP):
             await super().push(status)
             return
         line = (status.encode() if isinstance(status, str) else status) + b"\r\n"
-        loop = asyncio.get_running_loop()
-        due = max(loop.time() + self._delay, self._last_at)
-        self._last_at = due
-        if self._batch and due - self._batch_due <= _SAME_WRITE:
-            self._batch.append(line)  # not yet written: it leaves with them
-            return
-        self._batch, self._batch_due = [line], due
-        loop.call_at(due, self._write, self._batch)
+        if self._more_follow:
+            self._batch.append(line)  # held: it leaves with the replies still to be made
+        else:
+            self._batch = [line]
+        # a line of a reply with more lines to come, or a reply made while a whole command
+        # waits to be read: the server does not stop to write yet
+        self._more_follow = line[3:4] == b"-" or self._command_waits()
+        if not self._more_follow:
+            self._due.append((time.monotonic() + self._delay, self._batch))
+            asyncio.get_running_loop().call_later(self._delay, self._write_due)
+
+    def _command_waits(self) -> bool:
+        # asyncio's StreamReader keeps what it has received and not yet given out in its
+        # _buffer (uvloop uses the same reader); no public call tells it
+        return b"\n" in getattr(self._reader, "_buffer", b"")
+
+    def _write_due(self) -> None:
+        """Writes the batches whose time has come, in order. The loop's clock is read once
+        a turn (and libuv's is coarse): a timer may fire early, and then waits again."""
+        now = time.monotonic()
+        # a stream transport whatever its class (uvloop's is not an asyncio.WriteTransport)
+        transport = cast(asyncio.WriteTransport | None, self.transport)
+        while self._due and self._due[0][0] <= now:
+            _, lines = self._due.popleft()
+            if transport is not None and not transport.is_closing():
+                transport.write(b"".join(lines))
+        if self._due and self._due[0][0] > now:
+            asyncio.get_running_loop().call_later(self._due[0][0] - now, self._write_due)
 
     @syntax("QUIT")
     async def smtp_QUIT(self, arg: str) -> None:
@@ -136,17 +159,10 @@ class _DelayedReplies(SMTP):
             await super().smtp_QUIT(arg)
             return
         await self.push("221 Bye")
-        loop = asyncio.get_running_loop()
-        await asyncio.sleep(max(0.0, self._last_at - loop.time()) + 0.005)
+        while self._due:  # the 221 is the last of them
+            await asyncio.sleep(max(0.001, self._due[-1][0] - time.monotonic()))
         if self._handler_coroutine is not None:
             self._handler_coroutine.cancel()
-
-    def _write(self, lines: list[bytes]) -> None:
-        # a stream transport whatever its class (uvloop's is not an asyncio.WriteTransport)
-        transport = cast(asyncio.WriteTransport | None, self.transport)
-        if transport is not None and not transport.is_closing():
-            transport.write(b"".join(lines))
-        lines.clear()  # written (or the connection is gone): later replies make a new batch
 
 
 class StandinSMTP(PipeliningSMTP, ChunkingSMTP, _DelayedReplies):
