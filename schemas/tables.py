@@ -123,6 +123,13 @@ class MailStatus(StrEnum):
     DELIVERED = "delivered"
 
 
+# The states of a job whose mail a server accepted: sent, and those a report about the mail
+# (a bounce, a delivery notice) moves it to. Such a job is never sent again.
+WENT_OUT = frozenset(
+    {MailStatus.SENT, MailStatus.DELIVERED, MailStatus.BOUNCED, MailStatus.SOFT_BOUNCED}
+)
+
+
 class JobStep(StrEnum):
     """A step of a job's history (``job_history``)."""
 

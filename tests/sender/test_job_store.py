@@ -6,6 +6,7 @@ import json
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -295,6 +296,24 @@ def test_two_copies_of_one_job_in_one_batch_are_not_both_sent(engine: Engine) ->
     assert second.verdict == Verdict.BUSY
     row = _row(engine, job)
     assert row is not None and row.status == "claimed"
+
+
+@pytest.mark.parametrize(
+    "status", [MailStatus.BOUNCED, MailStatus.SOFT_BOUNCED, MailStatus.DELIVERED]
+)
+def test_a_job_whose_mail_a_report_came_back_for_is_a_duplicate(
+    engine: Engine, status: MailStatus
+) -> None:
+    """A bounce or a delivery report moved the sent job's row on: a copy of the job (a dead
+    letter replayed after a kill -9 left it beside its sent copy) is not sent again."""
+    _seed(engine)
+    job = _job("acme", "MARI", "kati@example.ee")
+    _stored(engine, job, status, timedelta(hours=1), "250 2.0.0 queued as B")
+    with session_scope(engine) as session:
+        [claim] = CLAIM(session, [_request(job)])
+    assert (claim.verdict, claim.previous_response) == (Verdict.DUPLICATE, "250 2.0.0 queued as B")
+    row = _row(engine, job)
+    assert row is not None and (row.status, row.attempts) == (status, 1)
 
 
 def test_only_a_job_that_held_a_connection_is_taken_over_as_a_possible_duplicate(

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from schemas.job import MailJobV1
-from schemas.tables import Event, JobHistory, JobStep, MailMessage, MailStatus
+from schemas.tables import WENT_OUT, Event, JobHistory, JobStep, MailMessage, MailStatus
 from schemas.values import utc_now
 from workers.config.errors import ConfigError
 from workers.config.resolved import ResolvedConfig
@@ -41,7 +41,7 @@ ResolveBatch = Callable[
 
 class Verdict(StrEnum):
     SEND = "send"
-    DUPLICATE = "duplicate"  # already recorded as sent
+    DUPLICATE = "duplicate"  # recorded as sent, or bounced or delivered since (WENT_OUT)
     SUPPRESSED = "suppressed"  # every recipient is on the suppression list
     CONFIG_ERROR = "config_error"  # the configuration cannot be resolved
     INTERRUPTED = "interrupted"  # found in `sending`, and the policy is at-most-once
@@ -336,7 +336,7 @@ def _claim_one(
     now: datetime,
 ) -> tuple[ClaimResult, dict[str, Any] | None]:
     job = request.job
-    if existing is not None and existing.status == MailStatus.SENT:
+    if existing is not None and existing.status in WENT_OUT:
         return ClaimResult(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
     taken_over = existing.status if existing is not None and existing.status in HELD else None
     if existing is not None and taken_over and existing.sending_started_at is not None:

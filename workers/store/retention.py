@@ -28,14 +28,20 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import col
 
-from schemas.tables import Event, JobHistory, MailMessage, MailStatus, RawBounce, Suppression
+from schemas.tables import (
+    WENT_OUT,
+    Event,
+    JobHistory,
+    MailMessage,
+    RawBounce,
+    Suppression,
+)
 from schemas.values import utc_now
 from workers.settings import Retention
 from workers.store.engine import session_scope
 from workers.store.events import awaiting_publication
 
 BATCH = 500
-OUT_STATUSES = (MailStatus.SENT, MailStatus.DELIVERED, MailStatus.BOUNCED, MailStatus.SOFT_BOUNCED)
 
 
 @dataclass
@@ -70,7 +76,7 @@ def _orphan_raw_bounces(cutoff: datetime, counting: bool) -> ColumnElement[bool]
 
 
 def _old_jobs(cutoff: datetime) -> ColumnElement[bool]:
-    return (col(MailMessage.updated_at) < cutoff) & col(MailMessage.status).in_(OUT_STATUSES)
+    return (col(MailMessage.updated_at) < cutoff) & col(MailMessage.status).in_(sorted(WENT_OUT))
 
 
 def _batches(engine: Engine, key: Any, where: ColumnElement[bool], change: Any) -> int:
