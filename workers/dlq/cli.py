@@ -39,7 +39,8 @@ from workers.dlq.queue import (
     walk,
 )
 from workers.dlq.queue import Progress as ProgressCallback
-from workers.dlq.replay import MAX_REPLAYS, Replayer, may_have_been_delivered
+from workers.dlq.replay import MAX_REPLAYS, Replayer, SkipReason, may_have_been_delivered
+from workers.dlq.stored import StoredJobs
 from workers.terminal import cells, clipped, json_text, plain
 
 EXIT_NOTHING_SELECTED = ExitStatus.NOTHING_SELECTED
@@ -160,27 +161,41 @@ def dlq() -> None:
 @dlq.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one per cause.")
 def list_command(as_json: bool) -> None:
-    """Dead letters grouped by cause: count, oldest and newest failure, a sample error."""
+    """Dead letters grouped by cause: count, how many of them the store records as already
+    sent (leftover copies: replay skips them), oldest and newest failure, a sample error."""
     tally = CauseTally()
-    _read(tally.add)
+    with _stored() as stored:
+        _read(lambda letter: tally.add(letter, stored.went_out(letter.job_id) is not None))
+    known = stored.problem is None
     groups = tally.groups()
     if as_json:
         for group in groups:
-            click.echo(json_text(group.__dict__))
+            counted = group.already_sent if known else None
+            click.echo(json_text({**group.__dict__, "already_sent": counted}))
         return
-    table = Table("class", "count", "oldest failure", "newest failure", "sample error")
+    table = Table(
+        "class", "count", "already sent", "oldest failure", "newest failure", "sample error"
+    )
     for group in groups:
         table.add_row(
             *cells(
                 group.error_class,
                 group.count,
+                group.already_sent if known else "?",
                 group.oldest or "-",
                 group.newest or "-",
                 clipped(group.sample_error, 80),
             )
         )
     wide_console().print(table)
-    click.echo(f"{tally.letters} dead letter(s) in {len(groups)} cause(s)")
+    sent = f"{tally.already_sent} already sent" if known else "already sent unknown"
+    click.echo(f"{tally.letters} dead letter(s) in {len(groups)} cause(s), {sent}")
+    if known and tally.already_sent:
+        click.echo(
+            "letters already sent are leftover copies of jobs sent: replay skips them "
+            "(--force replays them, the sender sends nothing twice); purge them",
+            err=True,
+        )
 
 
 @dlq.command("show")
@@ -207,7 +222,10 @@ def show_command(job_id: str) -> None:
 @selection_options
 @click.option("--dry-run", is_flag=True, help="Say what would be replayed; change nothing.")
 @click.option(
-    "--force", is_flag=True, help=f"Replay also jobs already replayed {MAX_REPLAYS} times."
+    "--force",
+    is_flag=True,
+    help=f"Replay also jobs already replayed {MAX_REPLAYS} times, and letters of jobs the "
+    "database records as already sent (the sender sends none of them again).",
 )
 @click.option(
     "--may-duplicate",
@@ -229,7 +247,8 @@ def replay_command(
 ) -> None:
     """Send the selected dead letters back to mail.jobs (same job_id, marked as replayed).
 
-    A job recorded as sent is not sent again (the sender dedupes on job_id). A letter whose
+    A letter whose job the database records as sent is skipped unless --force (and the
+    sender would not send it again: it dedupes on job_id). A letter whose
     last attempt may have reached the server is not known to be sent: it is replayed only
     with --may-duplicate, and may then be delivered twice. Each letter leaves mail.dead only
     once the broker has confirmed its copy; a copy the broker refuses (mail.send full) leaves
@@ -238,34 +257,37 @@ def replay_command(
     sender does not send a job recorded as sent again).
     """
     _required(take_all, selector)
-    replayer = Replayer(force=force, may_duplicate=may_duplicate)
-    if dry_run:
-        _dry_run(selector, replayer, as_json)
-        return
-    # The copies go to mail.send: without it, mail.jobs' alternate exchange would send each
-    # straight back to mail.dead, counted as replayed. A missing queue is worded by
-    # workers.cli.errors (declare the topology).
-    queue_depth(settings_from_env().rabbitmq_url, names.SEND_QUEUE)
-    selector = _whole_job(selector)
+    with _stored() as stored:
+        replayer = Replayer(force=force, may_duplicate=may_duplicate, went_out=stored.went_out)
+        if dry_run:
+            _dry_run(selector, replayer, as_json)
+            return
+        # The copies go to mail.send: without it, mail.jobs' alternate exchange would send
+        # each straight back to mail.dead, counted as replayed. A missing queue is worded by
+        # workers.cli.errors (declare the topology).
+        queue_depth(settings_from_env().rabbitmq_url, names.SEND_QUEUE)
+        selector = _whole_job(selector)
 
-    def decide(letter: DeadLetter) -> Route:
-        return replayer(letter) if selector.matches(letter) else KEEP
+        def decide(letter: DeadLetter) -> Route:
+            return replayer(letter) if selector.matches(letter) else KEEP
 
-    outcome = _walk(decide, "replaying", rate)
-    for job_id, why in replayer.skipped:
-        click.echo(plain(f"skipped {job_id}: {why}"), err=True)
+        outcome = _walk(decide, "replaying", rate)
+    for job_id, skip in replayer.skipped:
+        click.echo(plain(f"skipped {job_id}: {skip.text}"), err=True)
     for letter, why in outcome.failed:
         kept = "the letter is still in the dead-letter queue, as it was; replay it again later"
         click.echo(plain(f"failed {letter.job_id}: {why}; {kept}"), err=True)
     for job_id in outcome.parked:
         click.echo(plain(f"parked {job_id}: {PARKED}"), err=True)
+    already_sent = replayer.count(SkipReason.ALREADY_SENT)
     _report(
         outcome,
         selector,
         {
             "replayed": outcome.moved,
             "parked": len(outcome.parked),
-            "skipped": len(replayer.skipped),
+            "skipped": len(replayer.skipped) - already_sent,
+            "already_sent": already_sent,
             "failed": len(outcome.failed),
         },
         matched=outcome.taken + len(replayer.skipped) + len(outcome.failed),
@@ -326,25 +348,27 @@ def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
     """What a replay would do with the selected letters (as ``replayer`` decides), counted
     as they are read."""
     matched: set[str] = set()
-    chosen = risky = 0
+    chosen = risky = already_sent = 0
     skipped: list[tuple[str | None, str]] = []
 
     def count(letter: DeadLetter) -> None:
-        nonlocal chosen, risky
+        nonlocal chosen, risky, already_sent
         if not selector.matches(letter):
             return
-        why = replayer.why_skip(letter)
-        if why is None:
+        skip = replayer.why_skip(letter)
+        if skip is None:
             chosen += 1
+        elif skip.reason is SkipReason.ALREADY_SENT:
+            already_sent += 1
         else:
-            skipped.append((letter.job_id, why))
+            skipped.append((letter.job_id, skip.text))
         risky += may_have_been_delivered(letter)
         if _short(selector):
             matched.add(letter.job_id or "")
 
     _read(count)
     selector = _one_job(selector, matched)
-    if not chosen and not skipped:
+    if not chosen and not skipped and not already_sent:
         _nothing(selector)
     for job_id, why in skipped:
         click.echo(plain(f"would skip {job_id}: {why}"), err=True)
@@ -354,14 +378,19 @@ def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
                 {
                     "would_replay": chosen,
                     "would_skip": len(skipped),
+                    "already_sent": already_sent,
                     "may_have_been_delivered": risky,
                     "selection": selector.describe(),
                 }
             )
         )
         return
+    sent = f", already sent {already_sent}" if already_sent else ""
     click.echo(
-        plain(f"would replay {chosen} dead letter(s), skip {len(skipped)} ({selector.describe()})")
+        plain(
+            f"would replay {chosen} dead letter(s), skip {len(skipped)}{sent} "
+            f"({selector.describe()})"
+        )
     )
     if risky and replayer.may_duplicate:
         click.echo(f"{risky} of them may have been delivered: flagged possible_duplicate")
@@ -389,7 +418,8 @@ def _required(take_all: bool, selector: Selector) -> None:
         )
 
 
-_RARE = {"parked"}  # counts the line names only when they are not 0 (JSON: always)
+# counts the line names only when they are not 0 (JSON: always)
+_RARE = {"parked", "already_sent"}
 
 
 def _report(
@@ -407,7 +437,9 @@ def _report(
         click.echo(json_text(report))
     else:
         done = ", ".join(
-            f"{what} {count}" for what, count in counts.items() if count or what not in _RARE
+            f"{what.replace('_', ' ')} {count}"
+            for what, count in counts.items()
+            if count or what not in _RARE
         )
         click.echo(plain(f"{done}, left {left} in the queue ({selector.describe()})"))
     if outcome.stopped_by is not None:
@@ -418,6 +450,22 @@ def _report(
         raise SystemExit(1)
     if matched == 0:
         _nothing(selector)
+
+
+@contextmanager
+def _stored() -> Iterator[StoredJobs]:
+    """What the store records of the letters' jobs (``dlq.stored``); a store that could not
+    be read, at the start or midway, is said once at the end."""
+    with StoredJobs.open(settings_from_env().database_url) as stored:
+        yield stored
+    if stored.problem is not None:
+        click.echo(
+            plain(
+                f"the store could not be read ({stored.problem}): letters of jobs already "
+                "sent are not told apart (the sender still sends no job recorded as sent twice)"
+            ),
+            err=True,
+        )
 
 
 def _read(each: Callable[[DeadLetter], None]) -> None:

@@ -163,6 +163,7 @@ class CauseGroup:
     oldest: str | None
     newest: str | None
     sample_error: str
+    already_sent: int = 0  # letters whose job the store records as sent (workers.dlq.stored)
 
 
 @dataclass
@@ -171,6 +172,7 @@ class _Tally:
     count: int = 0
     oldest: str | None = None
     newest: str | None = None
+    already_sent: int = 0
 
 
 class CauseTally:
@@ -179,13 +181,17 @@ class CauseTally:
     def __init__(self) -> None:
         self._causes: dict[str, _Tally] = {}
         self.letters = 0
+        self.already_sent = 0
 
-    def add(self, letter: DeadLetter) -> None:
+    def add(self, letter: DeadLetter, already_sent: bool = False) -> None:
+        """Count ``letter``; ``already_sent``: its job's mail went out (the store says)."""
         self.letters += 1
+        self.already_sent += already_sent
         tally = self._causes.get(letter.error_class)
         if tally is None:
             tally = self._causes[letter.error_class] = _Tally(letter.error_text)
         tally.count += 1
+        tally.already_sent += already_sent
         when = letter.last_failure
         if when:
             if tally.oldest is None or when < tally.oldest:
@@ -196,7 +202,7 @@ class CauseTally:
     def groups(self) -> list[CauseGroup]:
         """One row per error class, the largest group first."""
         rows = [
-            CauseGroup(error_class, t.count, t.oldest, t.newest, t.sample_error)
+            CauseGroup(error_class, t.count, t.oldest, t.newest, t.sample_error, t.already_sent)
             for error_class, t in self._causes.items()
         ]
         return sorted(rows, key=lambda row: (-row.count, row.error_class))

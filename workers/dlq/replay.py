@@ -8,11 +8,14 @@ duplicate``: the sender then records the job as a possible duplicate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import pika
 
+from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.publisher import job_properties
 from workers.dlq.letters import DeadLetter
@@ -78,21 +81,42 @@ def replay_properties(letter: DeadLetter, possible_duplicate: bool) -> pika.Basi
     return job_properties(letter.job_id or "", replay_headers(letter, possible_duplicate))
 
 
+class SkipReason(StrEnum):
+    ALREADY_SENT = "already_sent"  # the store records the job's mail as gone out
+    REPLAYED_OFTEN = "replayed_often"
+    MAY_HAVE_BEEN_DELIVERED = "may_have_been_delivered"
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: SkipReason
+    text: str
+
+
+def _not_looked_up(_job_id: str | None) -> MailStatus | None:
+    return None
+
+
 @dataclass
 class Replayer:
-    """Decides, letter by letter, what ``erpmail dlq replay`` does with the selected ones."""
+    """Decides, letter by letter, what ``erpmail dlq replay`` does with the selected ones.
+
+    ``went_out``: the stored status of a job whose mail already went out, else None
+    (:class:`workers.dlq.stored.StoredJobs`); such a letter is a leftover copy of a job
+    sent, and is replayed only when forced (the sender would record it as a duplicate)."""
 
     force: bool = False
     may_duplicate: bool = False
     max_replays: int = MAX_REPLAYS
-    skipped: list[tuple[str | None, str]] = field(
+    went_out: Callable[[str | None], MailStatus | None] = _not_looked_up
+    skipped: list[tuple[str | None, Skip]] = field(
         default_factory=list
     )  # (job id, why): no bodies held
 
     def __call__(self, letter: DeadLetter) -> Route:
-        why = self.why_skip(letter)
-        if why is not None:
-            self.skipped.append((letter.job_id, why))
+        skip = self.why_skip(letter)
+        if skip is not None:
+            self.skipped.append((letter.job_id, skip))
             return KEEP
         return Route(
             Fate.MOVE,
@@ -102,13 +126,28 @@ class Replayer:
             letter.body,
         )
 
-    def why_skip(self, letter: DeadLetter) -> str | None:
+    def why_skip(self, letter: DeadLetter) -> Skip | None:
         """Why the letter is not replayed, or None when it is (a dry run asks this too)."""
+        if not self.force and (status := self.went_out(letter.job_id)) is not None:
+            return Skip(
+                SkipReason.ALREADY_SENT,
+                f"already sent (its job is stored {status}); this letter is a "
+                "leftover copy: purge it, or replay it with --force (the sender sends no job "
+                "recorded as sent again)",
+            )
         if letter.replayed >= self.max_replays and not self.force:
-            return f"already replayed {letter.replayed} times; fix the cause, or use --force"
+            return Skip(
+                SkipReason.REPLAYED_OFTEN,
+                f"already replayed {letter.replayed} times; fix the cause, or use --force",
+            )
         if may_have_been_delivered(letter) and not self.may_duplicate:
-            return (
+            return Skip(
+                SkipReason.MAY_HAVE_BEEN_DELIVERED,
                 "its last attempt may have reached the server (the mail may have been "
-                "delivered); replay it with --may-duplicate to send it anyway"
+                "delivered); replay it with --may-duplicate to send it anyway",
             )
         return None
+
+    def count(self, reason: SkipReason) -> int:
+        """Letters skipped for ``reason``."""
+        return sum(skip.reason is reason for _, skip in self.skipped)

@@ -1,0 +1,124 @@
+"""Dead letters whose job the database records as sent: a replay killed between a copy's
+confirm and its letter's removal (kill -9) leaves the letter beside its copy, which is sent.
+`dlq list` counts them per cause, `dlq replay` skips them unless --force, and both say how
+many there were."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy.engine import Engine, make_url
+
+from schemas.tables import MailMessage, MailStatus
+from tests.dlq.test_dlq import dead_letter, run, taken
+from workers.broker import names
+from workers.cli.main import cli
+from workers.store.engine import session_scope
+
+
+def stored(engine: Engine, job_id: str, status: MailStatus) -> None:
+    with session_scope(engine) as session:
+        session.add(
+            MailMessage(
+                job_id=job_id, tenant="acme", user_code="MARI", kind="invoice", status=status
+            )
+        )
+
+
+@pytest.fixture
+def letters(
+    broker: BlockingChannel,
+    engine: Engine,
+    database_url: str,
+    erpmail_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    """Five dead letters of class rejected and one of class config; the database records the
+    jobs of three of them as gone out (sent, bounced since, delivered since), one as dead,
+    and knows nothing of the other two."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    jobs = {
+        "sent": dead_letter(broker, "rejected"),
+        "bounced": dead_letter(broker, "rejected"),
+        "delivered": dead_letter(broker, "config"),
+        "dead": dead_letter(broker, "rejected"),
+        "unknown": dead_letter(broker, "rejected"),
+        "unknown too": dead_letter(broker, "rejected"),
+    }
+    for name in ("sent", "bounced", "delivered", "dead"):
+        stored(engine, jobs[name], MailStatus(name))
+    return jobs
+
+
+GONE_OUT = ("sent", "bounced", "delivered")
+
+
+def test_list_counts_the_letters_already_sent_per_cause(letters: dict[str, str]) -> None:
+    listed = run("list", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [(row["error_class"], row["count"], row["already_sent"]) for row in rows] == [
+        ("rejected", 5, 2),
+        ("config", 1, 1),
+    ]
+    table = run("list")
+    assert "already sent" in table.stdout
+    assert "6 dead letter(s) in 2 cause(s), 3 already sent" in table.stdout
+    assert "replay skips them" in table.stderr
+
+
+def test_replay_skips_the_letters_already_sent_and_counts_them(
+    broker: BlockingChannel, letters: dict[str, str]
+) -> None:
+    dry = run("replay", "--all", "--dry-run", "--json")
+    assert dry.exit_code == 0, dry.output
+    planned = json.loads(dry.stdout)
+    assert (planned["would_replay"], planned["would_skip"], planned["already_sent"]) == (3, 0, 3)
+    replayed = run("replay", "--all")
+    assert replayed.exit_code == 0, replayed.output
+    assert "replayed 3, skipped 0, already sent 3, failed 0, left 3" in replayed.stdout
+    for name in GONE_OUT:
+        assert f"skipped {letters[name]}: already sent (its job is stored {name})" in (
+            replayed.stderr
+        )
+    sent_back = sorted(job_id for job_id, _ in taken(broker, names.SEND_QUEUE))
+    assert sent_back == sorted(letters[name] for name in ("dead", "unknown", "unknown too"))
+    kept = sorted(job_id for job_id, _ in taken(broker, names.DEAD_QUEUE))
+    assert kept == sorted(letters[name] for name in GONE_OUT)
+
+
+def test_forced_replay_takes_the_letters_already_sent_too(
+    broker: BlockingChannel, letters: dict[str, str]
+) -> None:
+    forced = CliRunner().invoke(cli, ["dlq", "replay", "--class", "rejected", "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    counts = json.loads(forced.stdout)
+    assert (counts["replayed"], counts["already_sent"], counts["left"]) == (5, 0, 1)
+    assert [job_id for job_id, _ in taken(broker, names.DEAD_QUEUE)] == [letters["delivered"]]
+
+
+def test_without_a_database_the_commands_say_so_and_go_on(
+    broker: BlockingChannel, erpmail_env: dict[str, str]
+) -> None:
+    """No database file where DATABASE_URL points (none is made there), or one without
+    erpmail's tables: the list shows the count as unknown and says why, and a replay replays
+    as it did before the store was read."""
+    job_id = dead_letter(broker, "rejected")
+    database = Path(make_url(erpmail_env["DATABASE_URL"]).database or "")
+    table = run("list")
+    assert table.exit_code == 0, table.output
+    assert "1 dead letter(s) in 1 cause(s), already sent unknown" in table.stdout
+    assert f"the store could not be read (no database file at {database})" in table.stderr
+    assert not database.exists()
+    sqlite3.connect(database).close()  # a database, not migrated
+    [row] = [json.loads(line) for line in run("list", "--json").stdout.splitlines()]
+    assert row["already_sent"] is None
+    replayed = run("replay", "--all")
+    assert "the store could not be read (no such table: mail_messages)" in replayed.stderr
+    assert "replayed 1, skipped 0, failed 0, left 0" in replayed.stdout
+    assert [sent for sent, _ in taken(broker, names.SEND_QUEUE)] == [job_id]
