@@ -26,7 +26,22 @@ _PARSE = ("-c", "from workers.cli.main import main; main()", "dsn", "parse", "--
 
 
 class CompiledError(Exception):
-    """The compiled copy could not be built, or does not answer as the pure-Python parser."""
+    """The compiled copy could not be built, or does not answer as the pure-Python parser,
+    or one of its steps failed: the command says which, and exits 1."""
+
+
+def run_step(what: str, command: list[str], cwd: Path, capture: bool = True) -> bytes:
+    """Run one step of the benchmark; its standard output, or :class:`CompiledError` naming
+    the step, its exit status and the end of what it said when it did not exit 0 (two
+    parsers crashing alike must not read as the same answers)."""
+    done = subprocess.run(command, cwd=cwd, capture_output=capture, check=False)
+    if done.returncode != 0:
+        said = (done.stderr or b"") + (done.stdout or b"")
+        tail = said.decode(errors="replace")[-2000:].strip()
+        raise CompiledError(
+            f"{what} failed (exit status {done.returncode})" + (f":\n{tail}" if tail else "")
+        )
+    return done.stdout or b""
 
 
 def build(tree: Path) -> None:
@@ -40,27 +55,19 @@ def build(tree: Path) -> None:
         for path in (tree / "workers" / "dsn").rglob("*.py")
         if path.name not in NOT_COMPILED
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "mypyc", *sources], cwd=tree, capture_output=True, check=False
-    )
-    if done.returncode != 0:
-        raise CompiledError("mypyc failed:\n" + done.stdout.decode(errors="replace")[-2000:])
-    loaded = subprocess.run(
+    run_step("mypyc", [sys.executable, "-m", "mypyc", *sources], tree)
+    loaded = run_step(
+        "importing the compiled parser",
         [sys.executable, "-c", "import workers.dsn.parser as p; print(p.__file__)"],
-        cwd=tree,
-        capture_output=True,
-        check=False,
+        tree,
     )
-    if not loaded.stdout.strip().endswith(b".so"):
+    if not loaded.strip().endswith(b".so"):
         raise CompiledError("the copy imports the pure-Python parser, not the compiled one")
 
 
 def answers(tree: Path, files: list[Path]) -> bytes:
     """``erpmail dsn parse --json`` of ``files`` by the package in ``tree``."""
-    done = subprocess.run(
-        [sys.executable, *_PARSE, *map(str, files)], cwd=tree, capture_output=True, check=False
-    )
-    return done.stdout
+    return run_step(f"dsn parse in {tree}", [sys.executable, *_PARSE, *map(str, files)], tree)
 
 
 def run_compiled(
@@ -79,4 +86,10 @@ def run_compiled(
         command = [sys.executable, "-m", "bench.dsn", "speed"]
         command += [str(d.resolve()) for d in directories]
         command += ["--repeat", str(repeat), "--output", str(output.resolve())]
-        subprocess.run(command + ([] if with_sisimai else ["--no-sisimai"]), cwd=tree, check=True)
+        # its figures go straight to the terminal; a failure after some of them still fails
+        run_step(
+            "bench.dsn speed on the compiled copy",
+            command + ([] if with_sisimai else ["--no-sisimai"]),
+            tree,
+            capture=False,
+        )
