@@ -74,6 +74,7 @@ class ClaimResult:
     suppressed: dict[str, str] = field(default_factory=dict)  # address -> reason
     possible_duplicate: bool = False
     previous_response: str | None = None  # of a duplicate: the reply recorded when sent
+    stored_status: MailStatus | None = None  # of a duplicate: its row's (one of WENT_OUT)
     busy_for: float = 0.0  # of a busy job: seconds until its lease runs out
     # of a job to send: the claim's time, which :func:`hold_jobs` checks the row still has
     claimed_at: datetime | None = None
@@ -337,7 +338,12 @@ def _claim_one(
 ) -> tuple[ClaimResult, dict[str, Any] | None]:
     job = request.job
     if existing is not None and existing.status in WENT_OUT:
-        return ClaimResult(Verdict.DUPLICATE, previous_response=existing.smtp_response), None
+        result = ClaimResult(
+            Verdict.DUPLICATE,
+            previous_response=existing.smtp_response,
+            stored_status=existing.status,
+        )
+        return result, None
     taken_over = existing.status if existing is not None and existing.status in HELD else None
     if existing is not None and taken_over and existing.sending_started_at is not None:
         held = (now - existing.sending_started_at).total_seconds()

@@ -214,11 +214,17 @@ class JobHandler:
             ),
         )
         if claim.verdict == Verdict.DUPLICATE:
-            self.log.info("duplicate")
+            self.log.info("duplicate", stored_status=claim.stored_status)
             self.stats.duplicates += 1
-            await self._skip(
-                attempt, "duplicate", MailStatus.SENT, smtp_response=claim.previous_response
-            )
+            if claim.stored_status == MailStatus.SENT:
+                # mail.sent again: the attempt that sent it may have died before its notice
+                await self._skip(
+                    attempt, "duplicate", MailStatus.SENT, smtp_response=claim.previous_response
+                )
+            else:
+                # bounced or delivered since, and announced as such: a mail.sent now would
+                # come after it and undo it for a consumer that keeps the latest
+                self._skip_silently(attempt, "duplicate")
         elif claim.verdict == Verdict.SUPPRESSED:
             self.log.info("suppressed", recipients=sorted(claim.suppressed))
             self.stats.suppressed += 1
@@ -664,6 +670,11 @@ class JobHandler:
         """Acknowledge a job that needs no send (``reason``) once its notice is published."""
         metrics.labelled(metrics.JOBS_SKIPPED, reason).inc()
         await self._notify(attempt, status, mail_message_id=attempt.message_id, **details)
+        self._ack(attempt.delivery)
+
+    def _skip_silently(self, attempt: Attempt, reason: str) -> None:
+        """Acknowledge a job that needs no send and no notice."""
+        metrics.labelled(metrics.JOBS_SKIPPED, reason).inc()
         self._ack(attempt.delivery)
 
     async def _notify(self, attempt: Attempt, status: MailStatus, **details: Any) -> None:
