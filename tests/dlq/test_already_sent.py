@@ -6,6 +6,7 @@ many there were."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from schemas.tables import MailMessage, MailStatus
 from tests.dlq.test_dlq import dead_letter, run, taken
 from workers.broker import names
 from workers.cli.main import cli
+from workers.dlq import stored as stored_module
 from workers.store.engine import session_scope
 
 
@@ -120,5 +122,29 @@ def test_without_a_database_the_commands_say_so_and_go_on(
     assert row["already_sent"] is None
     replayed = run("replay", "--all")
     assert "the store could not be read (no such table: mail_messages)" in replayed.stderr
+    assert "replayed 1, skipped 0, failed 0, left 0" in replayed.stdout
+    assert [sent for sent, _ in taken(broker, names.SEND_QUEUE)] == [job_id]
+
+
+@pytest.mark.timeout(120)
+def test_a_database_that_does_not_answer_is_waited_on_briefly(
+    broker: BlockingChannel, erpmail_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that takes the connection and never answers (overloaded, a stuck pooler:
+    when dead letters pile up): the commands go on without it after the wait, as when it is
+    away, instead of hanging."""
+    job_id = dead_letter(broker, "rejected")
+    monkeypatch.setattr(stored_module, "WAIT", 2)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the connection; nothing ever answers on it
+        port = silent.getsockname()[1]
+        monkeypatch.setenv("DATABASE_URL", f"postgresql://erpmail@127.0.0.1:{port}/erpmail")
+        table = run("list")
+        replayed = run("replay", "--all")
+    assert table.exit_code == 0, table.output
+    assert "1 dead letter(s) in 1 cause(s), already sent unknown" in table.stdout
+    assert "the store could not be read (" in table.stderr
+    assert "timeout" in table.stderr
     assert "replayed 1, skipped 0, failed 0, left 0" in replayed.stdout
     assert [sent for sent, _ in taken(broker, names.SEND_QUEUE)] == [job_id]

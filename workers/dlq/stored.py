@@ -7,8 +7,9 @@ sender would not send it twice anyway (it deduplicates on the stored state), but
 of it is a copy that does nothing, counted as work done.
 
 The store is read one job at a time as the letters are read. When it cannot be read (the
-database away, not migrated, or an SQLite file that is not there) the commands say so and go
-on without it: the queue is the broker's, and the sender's own check still holds.
+database away or not answering within ``WAIT``, not migrated, or an SQLite file that is not
+there) the commands say so and go on without it: the queue is the broker's, and the sender's
+own check still holds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from schemas.tables import WENT_OUT, MailMessage, MailStatus
 from workers.store.engine import make_engine
 
+# seconds the store may take to connect or to answer a look-up before the commands go on
+# without it: an operator's command must not hang on a database that does not answer
+WAIT = 5
 _TABLE = MailMessage.__table__  # type: ignore[attr-defined]
 _STATUS = select(_TABLE.c.status).where(_TABLE.c.job_id == bindparam("job_id"))
 
@@ -45,7 +49,7 @@ class StoredJobs:
         if sqlite_file and not Path(path).exists():  # opening it would make an empty database
             yield cls(None, f"no database file at {path}")
             return
-        engine = make_engine(database_url)
+        engine = make_engine(database_url, wait=WAIT)
         try:
             stored = cls._connect(engine)
             try:
