@@ -326,15 +326,17 @@ def _is_list_copy(headers: Headers) -> bool:
 
 def _not_recipients(headers: Headers, returned: Headers) -> frozenset[str]:
     """Addresses that are the sender's side of the conversation, never a failed recipient."""
-    values = [
+    values = (
         headers.get("from"),
         headers.get("to"),
         returned.get("from"),
         returned.get("return-path"),
         returned.get("sender"),
         returned.get("reply-to"),
-    ]
-    return frozenset(a for value in values for a in find_addresses(value))
+    )
+    # Read as one text: no address, nor a word glued to a control, runs across a line break
+    # (and a field value holds none), so the values' addresses are the text's.
+    return frozenset(find_addresses("\n".join(values)))
 
 
 def _retried_out(text: str) -> bool:
