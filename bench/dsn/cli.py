@@ -1,4 +1,4 @@
-"""``python -m bench.dsn score|speed|holdout``: the bounce parser's measuring commands.
+"""``python -m bench.dsn score|speed|instructions|holdout``: the parser's measuring commands.
 
 They live outside the runtime package: ``erpmail dsn`` parses bounces, these commands read
 the corpus, run Sisimai and download flufl.bounce's test data to judge the parser.
@@ -213,6 +213,29 @@ def compiled(directories: tuple[Path, ...], repeat: int, output: Path, no_sisima
         run_compiled(folders, max(1, repeat), output, with_sisimai=not no_sisimai)
     except CompiledError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@dsn.command()
+@click.argument("directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
+@click.option("--passes", default=3, show_default=True, help="Passes of the long run (2+).")
+def instructions(directories: tuple[Path, ...], passes: int) -> None:
+    """Instructions per mail of the parser over corpus folders (default: the corpus' dev/ and
+    dev-more/ together), counted by valgrind's callgrind: a figure the machine's other work
+    does not move."""
+    from bench.dsn.corpus import default_corpora
+    from bench.dsn.instructions import InstructionsError, count
+
+    folders = list(directories) or default_corpora()
+    if not folders:
+        raise click.ClickException("no corpus folder found; name one")
+    try:
+        found = count(folders, passes)
+    except InstructionsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"{found.mails} mails: {found.per_pass / 1e6:.1f}M instructions a pass, "
+        f"{found.per_mail / 1e3:,.1f}k a mail (callgrind, {found.passes} passes minus 1)"
+    )
 
 
 @dsn.command()
