@@ -77,8 +77,19 @@ def test_the_one_process_verdict_names_the_cpu_budget_a_mail_and_what_the_worker
     assert one.cpu_per_mail_us("smtp-sink") is None
 
 
+def asleep(process: subprocess.Popen[bytes]) -> subprocess.Popen[bytes]:
+    """``process`` once it sleeps: its start (the loader's CPU, and on a loaded machine its
+    wait for a core, which can pass the tests' bounds) is over before a meter starts."""
+    deadline = time.monotonic() + 60
+    stat = Path(f"/proc/{process.pid}/stat")
+    while stat.read_text().rsplit(")", 1)[1].split()[0] != "S":
+        assert time.monotonic() < deadline, "the process never went to sleep"
+        time.sleep(0.01)
+    return process
+
+
 def test_the_cpu_meter_counts_what_a_process_spent_between_start_and_used() -> None:
-    idle = subprocess.Popen(["sleep", "30"])
+    idle = asleep(subprocess.Popen(["sleep", "30"]))
     try:
         meter = CpuMeter({"this": [os.getpid()], "idle": [idle.pid]})
         meter.start()
@@ -104,7 +115,7 @@ def test_a_process_that_is_gone_has_no_cpu_reading() -> None:
 
 def test_a_sleeping_process_waits_for_no_cpu() -> None:
     """The run-queue wait counts only time ready to run: a process asleep adds none."""
-    idle = subprocess.Popen(["sleep", "30"])
+    idle = asleep(subprocess.Popen(["sleep", "30"]))
     try:
         meter = CpuMeter({}, waiting={"idle": [idle.pid], "this": [os.getpid()]})
         meter.start()
