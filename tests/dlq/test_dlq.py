@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -183,9 +184,11 @@ def past_the_delivery_limit(broker: BlockingChannel, rabbitmq_url: str) -> None:
         if method is None:
             break
         broker.basic_nack(method.delivery_tag, requeue=True)
-    for _ in range(50):  # dead-lettering (at-least-once) completes asynchronously
-        if queue_depth(rabbitmq_url) == 1:
-            break
+    # dead-lettering (at-least-once) completes asynchronously, as late as the broker gets a
+    # core: a deadline for a loaded machine, failing here rather than in the caller's asserts
+    deadline = time.monotonic() + 60
+    while queue_depth(rabbitmq_url) != 1:
+        assert time.monotonic() < deadline, "RabbitMQ did not dead-letter the job within 60 s"
         broker.connection.sleep(0.1)
 
 
