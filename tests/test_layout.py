@@ -122,8 +122,9 @@ def test_no_runtime_module_imports_benchmark_code() -> None:
 
 
 def test_the_dlq_commands_start_without_the_database_layer() -> None:
-    """``erpmail dlq`` talks to RabbitMQ only: starting it loads no SQLAlchemy (the SMTP
-    failure classes it names, and the command line's times, come without the tables)."""
+    """Starting ``erpmail dlq`` loads no SQLAlchemy (the SMTP failure classes it names, and
+    the command line's times, come without the tables): only ``list`` and ``replay``, as
+    they run, read the store for the letters' jobs already sent."""
     script = (
         "import sys\n"
         "from workers.cli.main import main\n"

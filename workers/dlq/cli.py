@@ -13,7 +13,7 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
 from rich.progress import Progress
@@ -40,8 +40,10 @@ from workers.dlq.queue import (
 )
 from workers.dlq.queue import Progress as ProgressCallback
 from workers.dlq.replay import MAX_REPLAYS, Replayer, SkipReason, may_have_been_delivered
-from workers.dlq.stored import StoredJobs
 from workers.terminal import cells, clipped, json_text, plain
+
+if TYPE_CHECKING:
+    from workers.dlq.stored import StoredJobs
 
 EXIT_NOTHING_SELECTED = ExitStatus.NOTHING_SELECTED
 PARKED = (
@@ -456,6 +458,9 @@ def _report(
 def _stored() -> Iterator[StoredJobs]:
     """What the store records of the letters' jobs (``dlq.stored``); a store that could not
     be read, at the start or midway, is said once at the end."""
+    # the database layer is loaded by the commands that read the store, not by every start
+    from workers.dlq.stored import StoredJobs
+
     with StoredJobs.open(settings_from_env().database_url) as stored:
         yield stored
     if stored.problem is not None:

@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pika
 
-from schemas.tables import MailStatus
 from workers.broker import names
 from workers.broker.publisher import job_properties
 from workers.dlq.letters import DeadLetter
 from workers.dlq.queue import KEEP, Fate, Route
 from workers.smtp.diagnosis import Step
 from workers.smtp.failures import ErrorClass
+
+if TYPE_CHECKING:  # the tables (SQLAlchemy) load only where the store is read
+    from schemas.tables import MailStatus
 
 MAX_REPLAYS = 3
 _DROPPED_HEADERS = {
