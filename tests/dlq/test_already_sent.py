@@ -5,14 +5,18 @@ many there were."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import sqlite3
+import struct
+import threading
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
+from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from schemas.tables import MailMessage, MailStatus
@@ -20,7 +24,8 @@ from tests.dlq.test_dlq import dead_letter, run, taken
 from workers.broker import names
 from workers.cli.main import cli
 from workers.dlq import stored as stored_module
-from workers.store.engine import session_scope
+from workers.store import migrate
+from workers.store.engine import make_engine, session_scope
 
 
 def stored(engine: Engine, job_id: str, status: MailStatus) -> None:
@@ -126,25 +131,98 @@ def test_without_a_database_the_commands_say_so_and_go_on(
     assert [sent for sent, _ in taken(broker, names.SEND_QUEUE)] == [job_id]
 
 
+class _SilentDatabase:
+    """A PostgreSQL server that takes the connection, reads the client's startup packet and
+    never answers it (overloaded, a stuck pooler: when dead letters pile up). It declines
+    TLS and GSS encryption first, as a server without them does, so that libpq sends its
+    startup packet in the clear: the parameters it asks the server to set are read here."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.startups: list[bytes] = []
+        self._kept: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self._listener.accept()
+                self._kept.append(connection)
+                while True:
+                    head = connection.recv(8)
+                    if len(head) < 8:
+                        break
+                    length, code = struct.unpack("!II", head)
+                    if code in (80877103, 80877104):  # SSLRequest, GSSENCRequest (RFC-less:
+                        connection.sendall(b"N")  # PostgreSQL's protocol docs, 55.2.10-11)
+                        continue
+                    self.startups.append(head + _read_exactly(connection, length - 8))
+                    break  # and never answered
+
+    def close(self) -> None:
+        self._listener.close()
+        for connection in self._kept:
+            connection.close()
+
+
+def _read_exactly(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size and (chunk := connection.recv(size - len(data))):
+        data += chunk
+    return data
+
+
 @pytest.mark.timeout(120)
 def test_a_database_that_does_not_answer_is_waited_on_briefly(
     broker: BlockingChannel, erpmail_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A database that takes the connection and never answers (overloaded, a stuck pooler:
-    when dead letters pile up): the commands go on without it after the wait, as when it is
-    away, instead of hanging."""
+    """The commands go on without a database that never answers, after the wait, as when it
+    is away, instead of hanging; and they ask the server to set nothing at connection (a
+    statement_timeout there is refused by PgBouncer, so the store would never be read
+    behind one)."""
     job_id = dead_letter(broker, "rejected")
     monkeypatch.setattr(stored_module, "WAIT", 2)
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)  # the kernel completes the connection; nothing ever answers on it
-        port = silent.getsockname()[1]
-        monkeypatch.setenv("DATABASE_URL", f"postgresql://erpmail@127.0.0.1:{port}/erpmail")
+    silent = _SilentDatabase()
+    try:
+        monkeypatch.setenv("DATABASE_URL", f"postgresql://erpmail@127.0.0.1:{silent.port}/erpmail")
         table = run("list")
         replayed = run("replay", "--all")
+    finally:
+        silent.close()
     assert table.exit_code == 0, table.output
     assert "1 dead letter(s) in 1 cause(s), already sent unknown" in table.stdout
     assert "the store could not be read (" in table.stderr
     assert "timeout" in table.stderr
     assert "replayed 1, skipped 0, failed 0, left 0" in replayed.stdout
     assert [sent for sent, _ in taken(broker, names.SEND_QUEUE)] == [job_id]
+    assert len(silent.startups) >= 2  # one per command, each its startup packet
+    for startup in silent.startups:
+        assert b"user\x00erpmail\x00" in startup
+        assert b"options" not in startup
+
+
+@pytest.mark.timeout(120)
+def test_a_look_up_the_database_does_not_answer_is_cancelled_after_the_wait(
+    broker: BlockingChannel,
+    postgres_url: str,
+    erpmail_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database that answers the connection and then not a look-up (here: the table
+    locked by another session): the look-up is cancelled after the wait and the commands
+    go on without the store."""
+    migrate.upgrade(postgres_url)
+    dead_letter(broker, "rejected")
+    monkeypatch.setattr(stored_module, "WAIT", 1)
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    locker = make_engine(postgres_url)
+    try:
+        with locker.connect() as connection, connection.begin():
+            connection.execute(text("LOCK TABLE mail_messages IN ACCESS EXCLUSIVE MODE"))
+            table = run("list")
+    finally:
+        locker.dispose()
+    assert table.exit_code == 0, table.output
+    assert "1 dead letter(s) in 1 cause(s), already sent unknown" in table.stdout
+    assert "the store could not be read (canceling statement due to user request)" in (table.stderr)

@@ -14,7 +14,9 @@ own check still holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from schemas.tables import WENT_OUT, MailMessage, MailStatus
 from workers.store.engine import make_engine
 
-# seconds the store may take to connect or to answer a look-up before the commands go on
+# seconds the store may take to connect, or to answer a look-up, before the commands go on
 # without it: an operator's command must not hang on a database that does not answer
 WAIT = 5
 _TABLE = MailMessage.__table__  # type: ignore[attr-defined]
@@ -38,6 +40,7 @@ class StoredJobs:
 
     def __init__(self, connection: Connection | None, problem: str | None = None) -> None:
         self._connection = connection
+        self._watchdog = _Watchdog(connection)
         self.problem = problem
 
     @classmethod
@@ -75,7 +78,8 @@ class StoredJobs:
         if self._connection is None or not job_id:
             return None
         try:
-            status = self._connection.execute(_STATUS, {"job_id": job_id}).scalar()
+            with self._watchdog.bounded():
+                status = self._connection.execute(_STATUS, {"job_id": job_id}).scalar()
         except sa_exc.DBAPIError as error:  # the database went away: on without it
             self.close()
             self.problem = _words(error)
@@ -83,9 +87,61 @@ class StoredJobs:
         return MailStatus(status) if status in WENT_OUT else None
 
     def close(self) -> None:
+        self._watchdog.stop()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+class _Watchdog:
+    """Cancels a look-up still running ``WAIT`` seconds after it started, from a thread of
+    its own (psycopg's cancel request; PgBouncer passes it on). The bound is the client's:
+    a statement_timeout sent with the connection is refused by PgBouncer, and one set per
+    look-up costs three more round trips. SQLite's look-ups wait on a lock, which its own
+    timeout bounds: no thread is started for them."""
+
+    def __init__(self, connection: Connection | None) -> None:
+        self._cancel: Callable[[], None] | None = None
+        if connection is not None and connection.dialect.name == "postgresql":
+            self._cancel = connection.connection.dbapi_connection.cancel  # type: ignore[union-attr]
+        self._deadline: float | None = None
+        self._stopped = False
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def bounded(self) -> Iterator[None]:
+        if self._cancel is None:
+            yield
+            return
+        with self._changed:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, daemon=True)
+                self._thread.start()
+            self._deadline = time.monotonic() + WAIT
+            self._changed.notify()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._deadline = None
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify()
+
+    def _watch(self) -> None:
+        with self._changed:
+            while not self._stopped:
+                if self._deadline is None:
+                    self._changed.wait()
+                elif (left := self._deadline - time.monotonic()) > 0:
+                    self._changed.wait(left)
+                else:
+                    self._deadline = None
+                    assert self._cancel is not None
+                    self._cancel()  # the look-up fails with QueryCanceled
 
 
 def _words(error: sa_exc.DBAPIError) -> str:

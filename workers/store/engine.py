@@ -39,22 +39,18 @@ def engine_url(url: str) -> URL:
 def make_engine(url: str, wait: int | None = None) -> Engine:
     """An engine for ``url``. SQLite runs in WAL mode so that several processes can share it.
 
-    ``wait``: seconds a connection and a statement may take before they fail, for a command
-    an operator waits on (PostgreSQL's connect_timeout and statement_timeout, SQLite's lock
-    wait); without it a database that takes the connection and never answers is waited on
-    for as long as the operating system keeps the connection."""
+    ``wait``: seconds a connection may take to open before it fails, for a command an
+    operator waits on (libpq's connect_timeout, a client setting: a server parameter such as
+    statement_timeout in the startup packet is refused by PgBouncer; SQLite's lock wait).
+    Without it a database that takes the connection and never answers is waited on for as
+    long as the operating system keeps the connection."""
     parsed = engine_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed, connect_args={"timeout": 30 if wait is None else wait})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    limits: dict[str, Any] = {}
-    if wait is not None:
-        # libpq's connect_timeout counts whole seconds, at least 2
-        limits = {
-            "connect_timeout": max(2, wait),
-            "options": f"-c statement_timeout={wait * 1000}",
-        }
+    # libpq's connect_timeout counts whole seconds, at least 2
+    limits = {} if wait is None else {"connect_timeout": max(2, wait)}
     return create_engine(
         parsed, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args=limits
     )
