@@ -1937,9 +1937,65 @@ def test_mail_refused_for_want_of_tls_is_no_arc_failure() -> None:
             Reason.REJECTED,
         ),
         ("554 Message rejected for policy reasons.", "RCPT", Reason.POLICYVIOLATION),
+        # The PTR check a relay refusal names is the cause; a relay refusal alone is not.
+        (
+            "550 5.7.1 <anna@example.org>... Relaying denied. IP name possibly forged [192.0.2.1]",
+            "RCPT",
+            Reason.REQUIREPTR,
+        ),
+        ("550 5.7.1 <anna@example.org>... Relaying denied", "RCPT", Reason.NORELAYING),
+        # Sending as an address the client may not use: a camouflaged sender, at any stage.
+        (
+            "550 5.7.60 SMTP; Client does not have permissions to send as this sender",
+            "MAIL",
+            Reason.SECURITYERROR,
+        ),
+        (
+            "550 5.7.1 Client does not have permission to send as this sender",
+            "DATA",
+            Reason.SECURITYERROR,
+        ),
+        # Exchange's own status texts name the cause over the status.
+        (
+            "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too large for this recipient",
+            "DATA",
+            Reason.MESGTOOBIG,
+        ),
+        ("552 5.2.3 Message length exceeds administrative limit", "DATA", Reason.EXCEEDLIMIT),
+        ("550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", "RCPT", Reason.REJECTED),
+        (
+            "550 5.7.1 RESOLVER.RST.AuthRequired; authentication required",
+            "RCPT",
+            Reason.SECURITYERROR,
+        ),
+        ("421 Message from 192.0.2.1 temporarily deferred - 4.16.50", "RCPT", Reason.BADREPUTATION),
+        (
+            "421 Max message per connection reached, closing transmission channel",
+            "RCPT",
+            Reason.SPEEDING,
+        ),
+        ("421 4.4.5 Server busy, try again later.", "RCPT", Reason.SYSTEMERROR),
+        ("421 4.4.5 Server busy, too many connections", "RCPT", Reason.TOOMANYCONN),
+        (
+            "421 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please"
+            " try later. OFR_999 [999]",
+            "RCPT",
+            Reason.BLOCKED,
+        ),
+        (
+            "550 #5.7.1 Your access to submit messages to this e-mail system has been rejected.",
+            "RCPT",
+            Reason.BLOCKED,
+        ),
+        ("550 5.1.0 0bcW1i00G0jifNx01bcmHa blocked by SPF", "RCPT", Reason.AUTHFAILURE),
+        # RFC 3463's permanent X.3.2: a system that takes no mail, at the greeting too.
+        ("554 5.3.2 System not accepting network messages", "CONNECT", Reason.NOTACCEPT),
+        ("554 5.3.2 System not accepting network messages", "RCPT", Reason.NOTACCEPT),
+        ("421 4.3.2 System not accepting network messages", "RCPT", Reason.SYSTEMERROR),
+        ("554 5.3.2 Client host [192.0.2.1] blocked using zen.example", "CONNECT", Reason.BLOCKED),
     ],
 )
-def test_meanings_read_in_rounds_15_and_16(words: str, command: str, reason: Reason) -> None:
+def test_meanings_read_in_rounds_15_to_17(words: str, command: str, reason: Reason) -> None:
     assert classify("", None, words, command=command) == reason
 
 
@@ -1953,3 +2009,20 @@ def test_a_reporting_servers_broad_word_does_not_outweigh_the_remotes_own_status
     )
     bare = "550 Invalid characters 554 5.0.0 Service unavailable"
     assert classify("5.6.0", "550", "550 Invalid characters", "DATA", bare) == Reason.BLOCKED
+
+
+def test_a_reporting_servers_framing_of_a_greeting_refusal_names_no_cause() -> None:
+    """Postfix frames a refusal at the greeting with "refused to talk to me" and Sendmail closes
+    its transcript with "554 5.0.0 Service unavailable": beside the remote's own permanent
+    X.3.2 (RFC 3463, "System not accepting network messages") the status says the system
+    takes no mail; without it, the framing is the host's block it always was."""
+    reply = "554 5.3.2 System not accepting network messages"
+    postfix = f"{reply} host 192.0.2.1[192.0.2.1] refused to talk to me: {reply}"
+    sendmail = (
+        f"{reply} ... while talking to [192.0.2.1]: <<< {reply} 554 5.0.0 Service unavailable"
+    )
+    for context in (postfix, sendmail):
+        assert classify("5.3.2", "554", reply, "CONNECT", context) == Reason.NOTACCEPT
+    bare = "554 SMTP service not available"
+    framed = f"{bare} host 192.0.2.1[192.0.2.1] refused to talk to me: {bare}"
+    assert classify("5.0.0", "554", bare, "CONNECT", framed) == Reason.BLOCKED

@@ -234,6 +234,10 @@ RCPT_REPLY_MEANING: dict[str, Reason] = {"553": Reason.USERUNKNOWN}
 # takes no mail, answering the connection) and 556 "Domain does not accept mail" (a relay
 # for a domain that takes none, as RFC 7505's null MX): the vocabulary's notaccept.
 NO_MAIL_REPLY_CODES = frozenset({"521", "556"})
+# ... and RFC 3463's permanent X.3.2 "System not accepting network messages" ("the host on
+# which the mailbox is resident is not accepting messages"; the corpus README's example of
+# notaccept), in the remote's own reply: its system takes no mail, from anyone.
+NO_MAIL_STATUS = "5.3.2"
 # The parties whose refusal beats a bare security verdict ("forged", "not authorized"): the
 # sender, its host and relaying (``PARTIES``); a recipient "not authorized" is no party's.
 SENDING_PARTIES = frozenset({Reason.REJECTED, Reason.BLOCKED, Reason.NORELAYING})
@@ -864,10 +868,15 @@ def _remote_routes_the_domain(r: Reading) -> None:
 
 
 def _reply_code_says_no_mail(r: Reading) -> Reason | None:
-    """Words that name no cause under RFC 7504's 521 or 556 (``NO_MAIL_REPLY_CODES``): the
-    code's own meaning, a host or domain that takes no mail, whatever the stage (at the
-    greeting too, where a bare refusal is otherwise the host's block)."""
+    """Words that name no cause under RFC 7504's 521 or 556 (``NO_MAIL_REPLY_CODES``), or
+    under a permanent X.3.2 the remote's own reply gave (``NO_MAIL_STATUS``): the code's own
+    meaning, a host or domain that takes no mail, whatever the stage (at the greeting too,
+    where a bare refusal is otherwise the host's block). Words only the reporting server
+    said name none: Postfix's "refused to talk to me" and Sendmail's closing "Service
+    unavailable" frame any refusal at the greeting."""
     if r.reason is None and (r.said_code or r.reply_code) in NO_MAIL_REPLY_CODES:
+        return Reason.NOTACCEPT
+    if not r.said and r.replied == "5" and failure_status(r.diagnostic) == NO_MAIL_STATUS:
         return Reason.NOTACCEPT
     return None
 
