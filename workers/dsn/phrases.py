@@ -1401,14 +1401,15 @@ VENDOR_CODES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (Reason.MESGTOOBIG, ("xgemail_0012",)),
     # The recipient's inbound rate limit, for one sender or for all.
     (Reason.SPEEDING, ("xgemail_0014", "xgemail_0015")),
-    # Exchange's enhanced status texts (learn.microsoft.com, "Email non-delivery reports and
-    # SMTP errors in Exchange Online"): "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too
-    # large for this recipient" (the recipient's MaxReceiveSize), the message too big, as the
-    # shared corpus labels it (dev lhost-exchange2007-03), whatever X.2.3 says elsewhere;
-    # "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", the recipient's delivery
-    # restrictions (accept messages only from listed senders) refusing this sender: the
-    # sender's address refused (its "RESOLVER.RST.AuthRequired", an authentication the
-    # recipient requires, is securityerror by its words).
+    # Exchange's enhanced status texts: "550 5.2.3 RESOLVER.RST.RecipSizeLimit; message too
+    # large for this recipient" (the recipient's maximum receive size), the message too big,
+    # as the shared corpus labels the same reply (dev lhost-exchange2007-03), whatever X.2.3
+    # says elsewhere; "550 5.7.1 RESOLVER.RST.NotAuthorized; not authorized", the recipient's
+    # delivery restrictions (Exchange's AcceptMessagesOnlyFrom / RejectMessagesFrom; its
+    # MailTips' DeliveryRestricted, learn.microsoft.com: "delivery restrictions will prevent
+    # the sender's message from reaching the recipient") refusing this sender: the sender's
+    # address refused (its "RESOLVER.RST.AuthRequired", an authentication the recipient
+    # requires, is securityerror by its words).
     (Reason.MESGTOOBIG, ("resolver.rst.recipsizelimit",)),
     (Reason.REJECTED, ("resolver.rst.notauthorized",)),
     # Yahoo's own deferral codes for an IP whose mail drew complaints from its users: "421
