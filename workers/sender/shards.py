@@ -35,7 +35,7 @@ from workers.broker.aio import (
     queue_counts,
     set_prefetch,
 )
-from workers.broker.consuming import ConsumingChannel
+from workers.broker.consuming import ConsumingChannel, acks_of
 from workers.broker.routing import fair_share
 
 BALANCE_SECONDS = 2.0
@@ -107,6 +107,11 @@ class ShardHolder:
             if consumers == 0:
                 await self._claim(index)
 
+    def flush_acks(self) -> None:
+        """Send the acks waiting on every shard's channel (workers.broker.consuming.Acks)."""
+        for shard in self._shards.values():
+            acks_of(shard.channel, self.prefetch).flush(everything=True)
+
     def release_all(self) -> None:
         for index in self.held:
             self._release(index)
@@ -132,7 +137,7 @@ class ShardHolder:
         if shard is None or shard.closed.done():
             shard = self._shards[index] = await self._open()
             await set_prefetch(shard.channel, self.prefetch)
-        source = ConsumingChannel(shard.channel, self.publisher)
+        source = ConsumingChannel(shard.channel, self.publisher, self.prefetch)
         consumed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         tag = shard.channel.basic_consume(
             names.shard_queue(index),

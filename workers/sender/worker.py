@@ -196,7 +196,7 @@ class SenderWorker:
         await set_prefetch(channel, self.settings.sender_prefetch)
         publisher = await AsyncConfirmingPublisher.open(connection)
         publisher.channel.add_on_close_callback(on_channel_close)
-        source = ConsumingChannel(channel, publisher)
+        source = ConsumingChannel(channel, publisher, self.settings.sender_prefetch)
         self._log.info("broker_connected", connection=self.name)
         self.health.set("broker", True)
         while not self._stopping.is_set():
@@ -236,6 +236,10 @@ class SenderWorker:
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
         await self._drain(self.settings.shutdown_grace_seconds)
+        # the acks still waiting for their run go out before the connection closes
+        source.acks.flush(everything=True)
+        if self.shards is not None:
+            self.shards.flush_acks()
 
     def _send_queue_work(self) -> Callable[[Delivery], Awaitable[None]]:
         """What becomes of a job in ``mail.send``: sent, or with send shards passed on to
