@@ -108,6 +108,7 @@ def decide(
     connect: float = 0.120,
     mail_cpu: float = 0.0,
     open_cpu: float | None = 0.003,
+    handshake_cpu: float | None = None,
 ) -> bool:
     """The pool's decision for the ``line``-th mail in line, with ``lent`` of its
     connections at work, on the measured times given, the loop at load ``busy`` with
@@ -120,6 +121,7 @@ def decide(
         pools.load.busy = busy
         pools.load.in_flight = at_work_elsewhere + lent + line  # (this one counted as it asks)
         pools.load.mail_cpu, pools.load.open_cpu = mail_cpu, open_cpu
+        pools.load.handshake_cpu = handshake_cpu
         pool._lent = lent
         loop = asyncio.get_running_loop()
         pool._waiters.extend(loop.create_future() for _ in range(line - 1))
@@ -145,6 +147,22 @@ def test_a_connection_is_opened_only_when_waiting_costs_more_than_opening() -> N
     assert decide(**saturated, lent=1, line=20)
     assert not decide(**saturated, lent=4, line=20)
     assert decide(**saturated, lent=0, line=1)
+
+
+def test_a_connection_costs_at_least_its_tls_handshake_as_measured() -> None:
+    """The fit counts an opening in the tick it ends, after its handshake's CPU was spent,
+    and on a busy loop reads it low: the handshake measured where it ran is the floor of
+    what a connection is charged. Unfitted, the whole opening time is charged still."""
+    saturated: dict[str, Any] = {"busy": SATURATED, "at_work_elsewhere": 100, "lent": 1}
+    assert decide(**saturated, line=10, open_cpu=0.003, handshake_cpu=0.001)
+    assert not decide(**saturated, line=10, open_cpu=0.003, handshake_cpu=0.010)
+    load = LoopLoad()
+    load.note_handshake(0.002)
+    assert load.opening_cpu() is None  # not fitted: the pool charges the opening time
+    load.open_cpu = 0.001
+    assert load.opening_cpu() == 0.002
+    load.open_cpu = 0.004
+    assert load.opening_cpu() == 0.004
 
 
 def test_a_mails_time_on_the_loop_is_not_spared_by_another_connection() -> None:

@@ -50,6 +50,8 @@ def test_many_tls_connections_to_many_servers_make_one_context_and_resume_sessio
     # the first two connections to each server make full handshakes (the second's session is
     # kept as it closes: the server gets connections again); the later ones resume
     assert pools.stats.tls_resumed == 4
+    # each handshake's CPU, noted where it ran (the floor of what a connection is charged)
+    assert pools.load.handshake_cpu is not None and pools.load.handshake_cpu > 0
 
 
 def test_a_server_connected_to_once_keeps_no_session(trust_test_ca: Authority) -> None:

@@ -28,7 +28,7 @@ from workers.smtp.auth import login
 from workers.smtp.client import SmtpClient
 from workers.smtp.diagnosis import Step
 from workers.smtp.endpoint import SmtpEndpoint
-from workers.smtp.options import Server, SharedTlsContext, smtp_client_options
+from workers.smtp.options import Server, SharedTlsContext, TimedSSLObject, smtp_client_options
 from workers.smtp.session import SmtpSession
 
 MAX_MESSAGES_PER_CONNECTION = 1000
@@ -84,6 +84,7 @@ class LoopLoad:
         self.opens = 0  # connections opened, counted by the pools
         self.in_flight = 0  # mails in every pool: at work, or in line for a connection
         self.open_cpu: float | None = None  # loop CPU seconds a connection costs; None: unknown
+        self.handshake_cpu: float | None = None  # of a TLS handshake, measured where spent
         self.mail_cpu = 0.0  # loop CPU seconds a mail costs (0 until fitted)
         # decayed sums of the fit cpu = a·mails + b·opens over the ticks
         self._sums = [0.0] * 5  # mm, mo, oo, mc, oc
@@ -132,6 +133,20 @@ class LoopLoad:
         if mm * oo > 0 and determinant > TELLS_APART * mm * oo:
             self.open_cpu = max(0.0, (mm * oc - mo * mc) / determinant)
             self.mail_cpu = max(0.0, (oo * mc - mo * oc) / determinant)
+
+    def note_handshake(self, cpu: float) -> None:
+        """A connection's TLS handshake took ``cpu`` seconds of the loop's thread."""
+        self.handshake_cpu = _average(self.handshake_cpu, cpu)
+
+    def opening_cpu(self) -> float | None:
+        """Loop CPU seconds a connection costs: the fit's, but never less than its TLS
+        handshake measured. The fit counts an opening in the tick it ends, several ticks
+        after the handshake's CPU was spent when the loop is busy (each round trip of TLS,
+        EHLO and AUTH waits a turn of a full loop), and so reads it low just when it
+        matters. None: not fitted yet (the caller charges the whole opening time)."""
+        if self.open_cpu is None:
+            return None
+        return max(self.open_cpu, self.handshake_cpu or 0.0)
 
     def on_loop(self) -> float:
         """Seconds of a mail's time on a connection spent on the loop: its own CPU and that
@@ -292,8 +307,8 @@ class SmtpPool:
         the time it spares them, added up, is what opening is worth. Only the part of a
         mail's time spent away from the loop (on the server's replies) is overlapped by
         another connection: the loop's part is not (:meth:`LoopLoad.on_loop`). Opening costs
-        the CPU of a handshake (:class:`LoopLoad`'s fit; until fitted, at most the whole
-        time it takes to open), which holds up as many mails as the loop's load says. Past
+        the CPU of a handshake (:meth:`LoopLoad.opening_cpu`; until fitted, at most the
+        whole time it takes to open), which holds up as many mails as the loop's load says. Past
         ``max_wait`` in line a connection is opened whatever it costs: a job waiting that
         long would outlive its claim."""
         at_work = self._lent + self._opening
@@ -315,7 +330,7 @@ class SmtpPool:
             return False
         # the k-th of them starts k·mail/(n+1) in instead of k·mail/n: spared k·away/(n(n+1))
         spared = left * (left + 1) / 2 * away / (at_work * (at_work + 1))
-        handshake = self._load.open_cpu
+        handshake = self._load.opening_cpu()
         cost = (connect if handshake is None else handshake) * self._load.delayed()
         return spared > cost
 
@@ -435,11 +450,14 @@ class SmtpPool:
     def _count_resumed(
         self, smtp: aiosmtplib.SMTP, context: SharedTlsContext, offered: bool
     ) -> None:
-        """Count a resumed session; one the server declined is offered no more."""
+        """Count a resumed session (one the server declined is offered no more) and note
+        the CPU the handshake took."""
         transport = smtp.transport
         ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
         if ssl_object is None:
             return
+        if isinstance(ssl_object, TimedSSLObject):
+            self._load.note_handshake(ssl_object.handshake_cpu)
         if ssl_object.session_reused:
             self._stats.tls_resumed += 1
         elif offered:
