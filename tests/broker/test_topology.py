@@ -7,7 +7,9 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import pika
 import pytest
@@ -120,6 +122,29 @@ def test_an_earlier_dead_letter_queue_is_migrated_with_every_letter_in_order(
         broker.connection.channel().queue_declare(names.DEAD_QUEUE + MIGRATING_SUFFIX, passive=True)
     broker.basic_publish(names.DEAD_EXCHANGE, "", b"{}", pika.BasicProperties(message_id="new"))
     assert _dead_letters(broker) == [*job_ids, "new"]
+
+
+def test_a_migration_takes_the_letters_through_a_consumer_not_a_basic_get_each(
+    broker: BlockingChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A basic.get is a round trip per letter; a consumer with a prefetch window has the
+    letters come while a window's copies are confirmed (bench.dlq --migration)."""
+    job_ids = _old_dead_queue(broker, 450)  # more than two windows
+    calls: Counter[str] = Counter()
+    for name in ("basic_get", "basic_consume"):
+        original = getattr(pika.channel.Channel, name)
+
+        def counted(
+            self: Any, *args: Any, _name: str = name, _call: Any = original, **kw: Any
+        ) -> Any:
+            calls[_name] += 1
+            return _call(self, *args, **kw)
+
+        monkeypatch.setattr(pika.channel.Channel, name, counted)
+    assert declare(broker, build_topology(TEST_RETRY_LADDER)) == [names.DEAD_QUEUE]
+    assert calls == {"basic_consume": 2}  # to the holding queue, and back
+    monkeypatch.undo()
+    assert _dead_letters(broker) == job_ids
 
 
 def test_a_window_of_copies_tells_the_refused_ones_from_the_broker_confirms() -> None:

@@ -29,6 +29,7 @@ holds no messages: it is deleted and declared anew with its bindings.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -273,36 +274,53 @@ def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
     under a length limit a policy sets, overflow reject-publish) drops a transaction's copy
     without a word while the commit acks the original. A copy ``target`` refuses stops the
     move with :class:`PublishRefused`: its message stays in ``source`` with the rest (a copy
-    returned, ``target`` gone, leaves its whole window there)."""
+    returned, ``target`` gone, leaves its whole window there).
+
+    The messages come to a consumer with a prefetch of two windows, so that the next window
+    is on its way while one's confirms are awaited: a round trip a window, where a
+    ``basic.get`` took one a message. Nothing feeds ``source`` any more (it is unbound), but
+    another consumer may take messages from it: a window is whole at ``_MOVE_BATCH``
+    messages, or when the queue has none ready to give (a passive declare, answered on the
+    channel after every delivery sent before it)."""
     inner = pika_internals.inner_channel(channel)
     window = ConfirmWindow()
-    selected: list[object] = []
-    inner.confirm_delivery(window.confirmed, callback=selected.append)
+    replies: list[Any] = []
+    inner.confirm_delivery(window.confirmed, callback=replies.append)
     inner.add_on_return_callback(window.returned)
-    _process_until(channel, lambda: bool(selected))
+    inner.basic_qos(prefetch_count=2 * _MOVE_BATCH, callback=replies.append)
+    _process_until(channel, lambda: len(replies) == 2)
+    taken: deque[tuple[int, pika.BasicProperties, bytes]] = deque()
+
+    def on_message(_channel: Any, method: Any, properties: Any, body: bytes) -> None:
+        taken.append((method.delivery_tag, properties, body))
+
+    consumer = inner.basic_consume(source, on_message)
     while True:
+        if len(taken) < _MOVE_BATCH and _ready(channel, inner, source):
+            # more on the way (the prefetch window has room): a moment for them to come
+            channel.connection.process_data_events(time_limit=0.01)
+            continue
         originals: list[int] = []
-        for _ in range(_MOVE_BATCH):
-            method, properties, body = channel.basic_get(source, auto_ack=False)
-            if method is None:
-                break
+        while taken and len(originals) < _MOVE_BATCH:
+            tag, properties, body = taken.popleft()
             headers = properties.headers or {}
             headers.pop("x-delivery-count", None)
             properties.headers = headers
             properties.user_id = None  # the broker refuses a message naming another user
             inner.basic_publish("", target, body, properties, mandatory=True)
-            originals.append(method.delivery_tag)
+            originals.append(tag)
         if not originals:
+            _cancel(channel, inner, consumer)
             return
         _process_until(channel, partial(window.settled, len(originals)))
         refused = window.take()
         if not refused:
-            channel.basic_ack(originals[-1], multiple=True)
+            inner.basic_ack(originals[-1], multiple=True)
             continue
         if refused is not WHOLE_WINDOW:
             for number, tag in enumerate(originals):
                 if number not in refused:
-                    channel.basic_ack(tag)
+                    inner.basic_ack(tag)
         channel.close()  # the refused messages go back to source, unmoved
         raise PublishRefused(
             f"{target} refused a message moved from {source} (full: a length limit "
@@ -310,6 +328,21 @@ def _move_all(channel: BlockingChannel, source: str, target: str) -> None:
             "make room, then run 'erpmail topology declare' again to finish it",
             nacked=True,
         )
+
+
+def _cancel(channel: BlockingChannel, inner: Any, consumer: str) -> None:
+    cancelled: list[Any] = []
+    inner.basic_cancel(consumer, callback=cancelled.append)
+    _process_until(channel, lambda: bool(cancelled))
+
+
+def _ready(channel: BlockingChannel, inner: Any, queue: str) -> bool:
+    """Whether ``queue`` has messages ready to deliver; its answer comes after every delivery
+    the broker sent this channel before it."""
+    answer: list[Any] = []
+    inner.queue_declare(queue, passive=True, callback=answer.append)
+    _process_until(channel, lambda: bool(answer))
+    return bool(answer[0].method.message_count)
 
 
 WHOLE_WINDOW: frozenset[int] = frozenset({-1})  # a window that had a copy returned
