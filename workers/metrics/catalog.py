@@ -82,6 +82,17 @@ class PoolCounts(Protocol):
     def reused(self) -> int: ...
 
 
+class LoopFit(Protocol):
+    """The loop's load and the CPU fitted to its ticks (``workers.smtp.pool.LoopLoad``)."""
+
+    @property
+    def busy(self) -> float: ...
+    @property
+    def mail_cpu(self) -> float: ...
+    @property
+    def open_cpu(self) -> float | None: ...
+
+
 class Pools(Protocol):
     """What the SMTP connection metrics read: a sender's pools (``workers.smtp.pool``)."""
 
@@ -89,6 +100,8 @@ class Pools(Protocol):
     def stats(self) -> PoolCounts: ...
     @property
     def open_connections(self) -> int: ...
+    @property
+    def load(self) -> LoopFit: ...
 
 
 class SmtpConnections(Collector):
@@ -119,6 +132,24 @@ class SmtpConnections(Collector):
             "Mails sent on a connection that had carried one before",
             value=pools.stats.reused if pools else 0,
         )
+        # What the pools weigh opening a connection by (SmtpPool._worth_opening)
+        load = pools.load if pools else None
+        yield GaugeMetricFamily(
+            "erpmail_smtp_loop_busy",
+            "Share of the time the sender's event loop thread wants the CPU (moving average)",
+            value=load.busy if load else 0,
+        )
+        yield GaugeMetricFamily(
+            "erpmail_smtp_mail_cpu_seconds",
+            "Loop CPU a mail costs, fitted to the loop's ticks (0 until fitted)",
+            value=load.mail_cpu if load else 0,
+        )
+        if load is not None and load.open_cpu is not None:  # absent until fitted
+            yield GaugeMetricFamily(
+                "erpmail_smtp_connection_cpu_seconds",
+                "Loop CPU opening an SMTP connection costs, fitted to the loop's ticks",
+                value=load.open_cpu,
+            )
 
 
 SMTP_CONNECTIONS = SmtpConnections()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 import socket
 import time
 from collections import deque
@@ -24,6 +25,7 @@ from pathlib import Path
 
 import aiosmtplib
 
+from workers.logging import get_logger
 from workers.smtp.auth import login
 from workers.smtp.client import SmtpClient
 from workers.smtp.diagnosis import Step
@@ -148,6 +150,15 @@ class LoopLoad:
             return None
         return max(self.open_cpu, self.handshake_cpu or 0.0)
 
+    def fit(self) -> dict[str, float | None]:
+        """What the loop measures, as logged: its load, a mail's and a connection's CPU."""
+        return {
+            "loop_busy": self.busy,
+            "mail_cpu": self.mail_cpu,
+            "open_cpu": self.open_cpu,
+            "handshake_cpu": self.handshake_cpu,
+        }
+
     def on_loop(self) -> float:
         """Seconds of a mail's time on a connection spent on the loop: its own CPU and that
         of the mails it queues behind at this load. Another connection overlaps only the rest
@@ -219,6 +230,7 @@ class SmtpPool:
         self._failed_until = 0.0
         self._last_failure: ConnectFailed | None = None
         self._connections: set[Connection] = set()  # open and logged in, idle or lent
+        self._log = get_logger(smtp_host=endpoint.host, smtp_port=endpoint.port)
 
     async def acquire(
         self, fresh: bool = False, near: Callable[[], None] | None = None
@@ -327,12 +339,31 @@ class SmtpPool:
         left = line - at_work * connect / mail  # still in line once a new one is open
         away = mail - self._load.on_loop()
         if left <= 0 or away <= 0:
-            return False
+            return self._weighed(False, line, at_work)
         # the k-th of them starts k·mail/(n+1) in instead of k·mail/n: spared k·away/(n(n+1))
         spared = left * (left + 1) / 2 * away / (at_work * (at_work + 1))
         handshake = self._load.opening_cpu()
         cost = (connect if handshake is None else handshake) * self._load.delayed()
-        return spared > cost
+        return self._weighed(spared > cost, line, at_work, spared=spared, cost=cost)
+
+    def _weighed(self, opens: bool, line: int, at_work: int, **estimate: float) -> bool:
+        """``opens``, the decision, logged at debug with the pool's fields and the loop's
+        fitted CPU (job-independent: the pool's, whichever job asked)."""
+        if self._log.is_enabled_for(logging.DEBUG):
+            self._log.debug(
+                "pool_weighed_opening",
+                opens=opens,
+                line=line,
+                at_work=at_work,
+                size=self._size,
+                open=self._open_count,
+                idle=len(self._idle),
+                mail_seconds=self._mail_seconds,
+                connect_seconds=self._connect_seconds,
+                **estimate,
+                **self._load.fit(),
+            )
+        return opens
 
     def _lend(self, connection: Connection, now: float, reused: bool) -> Connection:
         self._lent += 1
