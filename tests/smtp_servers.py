@@ -17,6 +17,7 @@ import contextlib
 import errno
 import random
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -285,6 +286,7 @@ def smtp_server(
     handler: Any = None,
     host: str | None = None,
     port: int | None = None,
+    server_context: ssl.SSLContext | None = None,
     **smtp_parameters: Any,
 ) -> Iterator[SmtpTestServer]:
     """An aiosmtpd server on loopback, stopped when the block ends.
@@ -295,7 +297,9 @@ def smtp_server(
     ``auth_reject_reply`` (default aiosmtpd's ``535 5.7.8``). Without ``accounts`` the server
     does not offer AUTH at all; ``offer_pipelining=False`` makes a server that takes one command
     at a time; ``offer_chunking=True`` one that takes BDAT (:class:`ChunkingSMTP`). ``handler``
-    defaults to a :class:`RecordingHandler`.
+    defaults to a :class:`RecordingHandler`. ``server_context``: the TLS context to serve with
+    instead of one made for the address (servers given one context share its certificate and
+    its session ticket keys: each resumes the others' sessions).
     """
     mode = TlsMode(tls)
     handler = handler if handler is not None else RecordingHandler()
@@ -312,10 +316,11 @@ def smtp_server(
                 raise ValueError("a TLS test server needs an authority for its certificate")
             certificate = issue(authority, [address, "localhost"])
             ca_file = certificate.ca_file
+            served = server_context or certificate.server_context()
             if mode == TlsMode.SSL:
-                ssl_context = certificate.server_context()
+                ssl_context = served
             elif offer_starttls:
-                kwargs["tls_context"] = certificate.server_context()
+                kwargs["tls_context"] = served
         if accounts is not None:
             kwargs["authenticator"] = _authenticator(accounts, auth_reject_reply, logins)
             # aiosmtpd counts only STARTTLS as TLS; under implicit TLS AUTH is offered at once

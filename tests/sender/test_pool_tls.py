@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from contextlib import AbstractContextManager
 
 import pytest
 
 from schemas.values import TlsMode
-from tests.certificates import Authority
+from tests.certificates import Authority, issue
 from tests.sender.test_pool import envelope
-from tests.smtp_servers import smtp_server
+from tests.smtp_servers import SmtpTestServer, loopback_host, smtp_server
 from workers.smtp import options as smtp_options
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.pool import SmtpPools
@@ -103,6 +104,51 @@ def test_sessions_are_held_per_port(trust_test_ca: Authority) -> None:
         asyncio.run(main())
     assert first.port != second.port
     assert pools.stats.tls_resumed == 4  # rounds three and four, both servers
+
+
+def test_a_host_is_never_offered_another_hosts_session(trust_test_ca: Authority) -> None:
+    """Two servers on two hosts, same port, serving one TLS context (one certificate naming
+    both, one set of ticket keys, as a provider's servers may share): each would resume a
+    session the other issued, skipping the certificate check for the host connected to. The
+    first connections to the second host are full handshakes all the same, and each host
+    then resumes its own session."""
+    smtp_options.forget_tls_contexts()
+    accounts = {"mari@acme.ee": "app-password"}
+    first_host = loopback_host()
+    second_host = next(host for host in iter(loopback_host, None) if host != first_host)
+    shared = issue(trust_test_ca, [first_host, second_host]).server_context()
+
+    def server(host: str, port: int) -> AbstractContextManager[SmtpTestServer]:
+        return smtp_server(
+            TlsMode.SSL,
+            authority=trust_test_ca,
+            accounts=accounts,
+            host=host,
+            port=port,
+            server_context=shared,
+        )
+
+    with server(first_host, 0) as first, server(second_host, first.port) as second:
+        pools = SmtpPools(size=1)
+        resumed: list[int] = []
+
+        async def connect(to: SmtpTestServer, round_: int) -> None:
+            endpoint = SmtpEndpoint(to.host, to.port, TlsMode.SSL, "mari@acme.ee", "app-password")
+            before = pools.stats.tls_resumed
+            await send(pools.get(endpoint), envelope(round_))
+            await pools.sweep(idle_seconds=0)
+            resumed.append(pools.stats.tls_resumed - before)
+
+        async def main() -> None:
+            for round_ in range(3):  # the first's session is held from its second on
+                await connect(first, round_)
+            for round_ in range(3):
+                await connect(second, round_)
+            await connect(first, 3)
+
+        asyncio.run(main())
+    # first: full, full (session kept), resumed; second the same; first again resumed
+    assert resumed == [0, 0, 1, 0, 0, 1, 1]
 
 
 def test_each_trust_setting_has_its_own_context(trust_test_ca: Authority) -> None:
