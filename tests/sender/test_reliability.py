@@ -160,12 +160,21 @@ def test_kill_9_mid_run_delivers_every_job_and_duplicates_at_most_those_in_fligh
     make_harness: MakeHarness, smtp_server: StartServer, tmp_path: Path
 ) -> None:
     jobs = [make_job(to=[f"customer{n}@example.ee"]) for n in range(1500)]
-    server, harness = publishing(make_harness, smtp_server, jobs)
+    # past the first 500 mails the server holds its answer to DATA: the kill lands with
+    # mails on the wire however fast the worker is (it once sent the other 1000 between
+    # the test seeing 500 and its kill)
+    held = Behaviour(stall_seconds=120, stall_after=500)
+    server, harness = publishing(make_harness, smtp_server, jobs, held)
+
+    def in_flight_now() -> int:
+        return sum(1 for status in harness.statuses().values() if status == "sending")
 
     with worker_process(harness, tmp_path, f"kill-{uuid.uuid4().hex[:8]}") as first:
         wait_for(lambda: server.accepted() >= 500, 300, "500 mails before the kill")
+        wait_for(lambda: in_flight_now() > 0, 300, "mails on the wire")
         first.kill()
         first.wait(timeout=10)
+    held.stall_seconds = 0
     statuses = harness.statuses()
     in_flight = sum(1 for status in statuses.values() if status == "sending")
     sent_before = sum(1 for status in statuses.values() if status == "sent")
