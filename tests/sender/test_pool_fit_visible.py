@@ -47,6 +47,9 @@ def test_the_fitted_cpu_is_exported_beside_the_connection_metrics() -> None:
     assert abs(after["erpmail_smtp_connection_cpu_seconds"] - 0.003) < 0.0003
     assert abs(after["erpmail_smtp_mail_cpu_seconds"] - 0.001) < 0.0001
     assert after["erpmail_smtp_loop_busy"] == 0.5
+    # a handshake measured above the fit: the figure the pool charges, not the bare fit
+    pools.load.note_handshake(0.008)
+    assert gauges(collector)["erpmail_smtp_connection_cpu_seconds"] == pytest.approx(0.008)
 
 
 def weigh(pools: SmtpPools) -> bool:

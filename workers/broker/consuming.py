@@ -6,8 +6,10 @@ Acks go out in runs (:class:`Acks`): one ``basic.ack`` with ``multiple`` for eve
 of the channel up to a tag, once all of them are settled. RabbitMQ handles each ack frame
 as a command of the quorum queue's log; one per mail cost the broker several times the CPU
 of one per run. A delivery is acked later than it is settled, never earlier: a worker killed
-meanwhile has its settled jobs delivered again, and the sender finds them recorded (a
-duplicate is not sent again).
+meanwhile has its settled jobs delivered again. The sender finds a sent one recorded and
+does not send it again; one that ended dead (or was handed to a retry queue) is attempted
+again, as after any redelivery: its server refuses it again, and its dead letter and
+mail.failed are written a second time (the notice with the same message id).
 """
 
 from __future__ import annotations

@@ -89,8 +89,7 @@ class LoopFit(Protocol):
     def busy(self) -> float: ...
     @property
     def mail_cpu(self) -> float: ...
-    @property
-    def open_cpu(self) -> float | None: ...
+    def opening_cpu(self) -> float | None: ...
 
 
 class Pools(Protocol):
@@ -144,11 +143,13 @@ class SmtpConnections(Collector):
             "Loop CPU a mail costs, fitted to the loop's ticks (0 until fitted)",
             value=load.mail_cpu if load else 0,
         )
-        if load is not None and load.open_cpu is not None:  # absent until fitted
+        opening = load.opening_cpu() if load is not None else None
+        if opening is not None:  # absent until fitted
             yield GaugeMetricFamily(
                 "erpmail_smtp_connection_cpu_seconds",
-                "Loop CPU opening an SMTP connection costs, fitted to the loop's ticks",
-                value=load.open_cpu,
+                "Loop CPU opening an SMTP connection costs, as the pool charges it: fitted to"
+                " the loop's ticks, never less than its TLS handshake measured",
+                value=opening,
             )
 
 
