@@ -640,6 +640,7 @@ class Reading:
     code: str  # that status, else the one the diagnostic holds
     reply_code: str  # the reply code the report gave
     said_code: str  # the remote's own reply code in the diagnostic, or ""
+    said_status: str  # the failure status written in the diagnostic, or ""
     by_status: Reason | None
     exact: bool  # the status names its cause exactly (``EXACT_STATUS``)
     by_text: Reason | None
@@ -671,11 +672,7 @@ def _restated_reply_code(r: Reading) -> None:
     5321's 550 "mailbox unavailable" as X.1.1: Sendmail writes 5.1.1 for a bare 550 to RCPT
     TO): the reporting server's mapping, no word of the remote's own. The remote's own words
     naming another cause beat it ("550 Sender denied")."""
-    r.derived = (
-        r.exact
-        and (r.said_code, r.explicit) in REPLY_CODE_STATUS
-        and not failure_status(r.diagnostic)
-    )
+    r.derived = r.exact and (r.said_code, r.explicit) in REPLY_CODE_STATUS and not r.said_status
     if r.derived and r.said and r.phrased and r.by_text not in (None, r.by_status):
         r.exact = False
 
@@ -731,7 +728,7 @@ def _recipient_refuses_the_sender(r: Reading) -> None:
         and r.said
         and r.replied == "5"
         and not r.derived
-        and failure_status(r.diagnostic)
+        and r.said_status
         and any(map(r.needle.__contains__, BLOCK_LISTS))
     ):
         r.by_status = r.by_text = Reason.FILTERED
@@ -762,11 +759,7 @@ def _status_or_words(r: Reading) -> None:
         and not ((r.said and r.by_text in WORDING_WINS) or r.outright)
     ):
         r.reason = r.by_status
-    elif (
-        r.by_status is not None
-        and not (r.phrased or r.said)
-        and r.code == failure_status(r.diagnostic)
-    ):
+    elif r.by_status is not None and not (r.phrased or r.said) and r.code == r.said_status:
         r.reason, r.vague = r.by_status, True
     elif r.by_text is not None:
         r.reason, r.vague = r.by_text, not r.phrased
@@ -876,7 +869,7 @@ def _reply_code_says_no_mail(r: Reading) -> Reason | None:
     unavailable" frame any refusal at the greeting."""
     if r.reason is None and (r.said_code or r.reply_code) in NO_MAIL_REPLY_CODES:
         return Reason.NOTACCEPT
-    if not r.said and r.replied == "5" and failure_status(r.diagnostic) == NO_MAIL_STATUS:
+    if not r.said and r.replied == "5" and r.said_status == NO_MAIL_STATUS:
         return Reason.NOTACCEPT
     return None
 
@@ -1014,7 +1007,8 @@ def classify(
     explicit = find_status(status or "")
     if explicit.startswith("2"):
         return Reason.DELIVERED
-    code = explicit or failure_status(diagnostic)
+    said_status = failure_status(diagnostic)
+    code = explicit or said_status
     by_status, exact = status_reason(code)
     # The texts as the phrases are written, normalized once for every table below.
     needle = normalize_text(diagnostic)
@@ -1030,6 +1024,7 @@ def classify(
         code=code,
         reply_code=str(reply_code or ""),
         said_code=find_reply_code(diagnostic),
+        said_status=said_status,
         by_status=by_status,
         exact=exact,
         by_text=by_text,

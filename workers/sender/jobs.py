@@ -668,9 +668,8 @@ class JobHandler:
         self, attempt: Attempt, reason: str, status: MailStatus, **details: Any
     ) -> None:
         """Acknowledge a job that needs no send (``reason``) once its notice is published."""
-        metrics.labelled(metrics.JOBS_SKIPPED, reason).inc()
         await self._notify(attempt, status, mail_message_id=attempt.message_id, **details)
-        self._ack(attempt.delivery)
+        self._skip_silently(attempt, reason)
 
     def _skip_silently(self, attempt: Attempt, reason: str) -> None:
         """Acknowledge a job that needs no send and no notice."""

@@ -26,6 +26,8 @@ def reply_text(raw: bytes) -> str:
 def valid_text(text: str) -> str:
     """``text`` as aiosmtplib decoded it (bytes not UTF-8 as lone surrogates, PEP 383), as
     :func:`reply_text` would have decoded its bytes."""
+    if text.isascii():  # nearly every reply: no encode to try
+        return text
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
