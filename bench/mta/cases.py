@@ -1679,20 +1679,9 @@ ROUND_17_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_17_CASES
 
-# The DSNs of the round last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. The seventeenth round's are all read (none left).
-PENDING: dict[str, str] = {}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The eighteenth round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The eighteenth round: written after the seventeenth was first scored and before any rule
-# from it, by another engineer than the one writing rules, from sources and wordings no
+# The eighteenth round (first score 87 of 156 DSNs, after the rules from the seventeenth),
+# read since to write rules. Written after the seventeenth was first scored and before any
+# rule from it, by another engineer than the one writing rules, from sources and wordings no
 # earlier round used, with its causes and, where the vocabulary honestly allows another, that
 # reading (``also``) fixed from the vocabulary (the corpus README, RFC 3463 and IANA, RFC 5321,
 # the stage) before its first run. A source marked "as quoted by" gives a wording a third
@@ -1890,7 +1879,94 @@ ROUND_18_CASES: tuple[Case, ...] = (
          also=(Reason.MAILBOXFULL,)),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_18_CASES
+
+CASES += ROUND_18_CASES
+
+# The DSNs of the round last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. The eighteenth round's (its misses by kind are in the
+# commit that moved it here).
+PENDING: dict[str, str] = {
+    "exim-bluehost-recipient-blacklist.eml": "expected filtered, got userunknown",
+    "exim-compuserve-rdns-country.eml": "expected blocked, got requireptr",
+    "exim-fastmail-internal-error.eml": "expected userunknown, got systemerror",
+    "exim-gandi-rule1-1.eml": "expected virusdetected, got policyviolation",
+    "exim-gandi-rule3-2.eml": "expected spamdetected, got policyviolation",
+    "exim-hostmedia-esa-sender-blocked.eml": "expected blocked, got rejected",
+    "exim-ionos-incorrect-config.eml": "expected blocked, got syntaxerror",
+    "exim-ionos-policy-violations.eml": "expected blocked, got policyviolation",
+    "exim-korean-dns-resolving.eml": "expected networkerror, got expired",
+    "exim-korean-inactive-mbox.eml": "expected suspend, got userunknown",
+    "exim-onesystems-qq-home-directory.eml": "expected mailboxfull, got expired",
+    "exim-postfix-unauth-pipelining.eml": "expected syntaxerror, got blocked",
+    "exim-rfc3463-list-expansion.eml": "expected rejected, got securityerror",
+    "exim-sfr-bad-behaviour.eml": "expected badreputation, got blocked",
+    "exim-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "exim-trendmicro-forward-path.eml": "expected norelaying, got policyviolation",
+    "exim-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "exim-unitedinternet-spf-policy.eml": "expected authfailure, got policyviolation",
+    "opensmtpd-bluehost-recipient-blacklist.eml": "expected filtered, got userunknown",
+    "opensmtpd-fastmail-internal-error.eml": "expected userunknown, got systemerror",
+    "opensmtpd-gandi-rule1-1.eml": "expected virusdetected, got policyviolation",
+    "opensmtpd-gandi-rule3-2.eml": "expected spamdetected, got policyviolation",
+    "opensmtpd-hostmedia-esa-sender-blocked.eml": "expected blocked, got rejected",
+    "opensmtpd-hostmedia-sender-domain.eml": "expected rejected, got hostunknown",
+    "opensmtpd-ionos-incorrect-config.eml": "expected blocked, got syntaxerror",
+    "opensmtpd-korean-inactive-mbox.eml": "expected suspend, got userunknown",
+    "opensmtpd-postfix-unauth-pipelining.eml": "expected syntaxerror, got blocked",
+    "opensmtpd-rfc3463-list-expansion.eml": "expected rejected, got securityerror",
+    "opensmtpd-rspamd-forbidden-extension.eml": "expected policyviolation, got securityerror",
+    "opensmtpd-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "opensmtpd-trendmicro-forward-path.eml": "expected norelaying, got policyviolation",
+    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "opensmtpd-unitedinternet-spf-policy.eml": "expected authfailure, got policyviolation",
+    "postfix-bluehost-recipient-blacklist.eml": "expected filtered, got userunknown",
+    "postfix-compuserve-rdns-country.eml": "expected blocked, got requireptr",
+    "postfix-fastmail-internal-error.eml": "expected userunknown, got systemerror",
+    "postfix-gandi-rule1-1.eml": "expected virusdetected, got policyviolation",
+    "postfix-gandi-rule3-2.eml": "expected spamdetected, got policyviolation",
+    "postfix-hostmedia-esa-sender-blocked.eml": "expected blocked, got rejected",
+    "postfix-ionos-incorrect-config.eml": "expected blocked, got syntaxerror",
+    "postfix-ionos-policy-violations.eml": "expected blocked, got policyviolation",
+    "postfix-korean-inactive-mbox.eml": "expected suspend, got userunknown",
+    "postfix-onesystems-qq-home-directory.eml": "expected mailboxfull, got expired",
+    "postfix-postfix-unauth-pipelining.eml": "expected syntaxerror, got blocked",
+    "postfix-rfc3463-list-expansion.eml": "expected rejected, got securityerror",
+    "postfix-sfr-bad-behaviour.eml": "expected badreputation, got blocked",
+    "postfix-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "postfix-trendmicro-forward-path.eml": "expected norelaying, got policyviolation",
+    "postfix-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "postfix-unitedinternet-spf-policy.eml": "expected authfailure, got policyviolation",
+    "sendmail-bluehost-recipient-blacklist.eml": "expected filtered, got userunknown",
+    "sendmail-compuserve-rdns-country.eml": "expected blocked, got requireptr",
+    "sendmail-fastmail-internal-error.eml": "expected userunknown, got systemerror",
+    "sendmail-gandi-rule1-1.eml": "expected virusdetected, got policyviolation",
+    "sendmail-gandi-rule3-2.eml": "expected spamdetected, got policyviolation",
+    "sendmail-hostmedia-esa-sender-blocked.eml": "expected blocked, got rejected",
+    "sendmail-ionos-incorrect-config.eml": "expected blocked, got syntaxerror",
+    "sendmail-ionos-policy-violations.eml": "expected blocked, got policyviolation",
+    "sendmail-korean-dns-resolving.eml": "expected networkerror, got expired",
+    "sendmail-korean-inactive-mbox.eml": "expected suspend, got userunknown",
+    "sendmail-onesystems-qq-home-directory.eml": "expected mailboxfull, got expired",
+    "sendmail-postfix-unauth-pipelining.eml": "expected syntaxerror, got blocked",
+    "sendmail-rfc3463-list-expansion.eml": "expected rejected, got securityerror",
+    "sendmail-rspamd-forbidden-extension.eml": "expected policyviolation, got securityerror",
+    "sendmail-sfr-bad-behaviour.eml": "expected badreputation, got blocked",
+    "sendmail-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "sendmail-trendmicro-forward-path.eml": "expected norelaying, got policyviolation",
+    "sendmail-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "sendmail-unitedinternet-spf-policy.eml": "expected authfailure, got policyviolation",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The nineteenth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
+
+# The nineteenth round: written after the eighteenth was first scored and before any rule
+# from it, with its causes fixed from the vocabulary before its first run.
 
 ALL_CASES = CASES + UNSEEN_CASES
 
