@@ -1,4 +1,4 @@
-"""``python -m bench.dsn score|speed|instructions|holdout``: the parser's measuring commands.
+"""``python -m bench.dsn score|speed|build|instructions|holdout``: the parser's measuring commands.
 
 They live outside the runtime package: ``erpmail dsn`` parses bounces, these commands read
 the corpus, run Sisimai and download flufl.bounce's test data to judge the parser.
@@ -199,20 +199,32 @@ def speed(directories: tuple[Path, ...], repeat: int, output: Path, no_sisimai: 
 
 
 @dsn.command()
-@_speed_options("bench-results/dsn-compiled.json")
-def compiled(directories: tuple[Path, ...], repeat: int, output: Path, no_sisimai: bool) -> None:
-    """Benchmark the parser compiled with mypyc (a copy built in a temporary folder, checked
-    to answer as the pure-Python parser does), as ``speed`` does."""
-    from bench.dsn.compiled import CompiledError, run_compiled
-    from bench.dsn.corpus import default_corpora
+@click.option(
+    "--root",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Where builds are kept (default: the interpreter's, where erpmail looks).",
+)
+@click.option(
+    "--if-compiler", is_flag=True, help="Build only where a C compiler is found; else say so."
+)
+def build(root: Path | None, if_compiler: bool) -> None:
+    """Build the parser compiled with mypyc, loaded by erpmail while the sources match it
+    (nothing is done where a build of the sources present exists)."""
+    import time
 
-    folders = list(directories) or default_corpora()
-    if not folders:
-        raise click.ClickException("no corpus folder found; name one")
+    from bench.dsn.compiled import CompiledError, compiler_present
+    from bench.dsn.compiled import build as build_compiled
+
+    if if_compiler and not compiler_present():
+        click.echo("no C compiler found: the bounce parser runs as pure Python")
+        return
+    started = time.monotonic()
     try:
-        run_compiled(folders, max(1, repeat), output, with_sisimai=not no_sisimai)
+        built = build_compiled(root)
     except CompiledError as exc:
         raise click.ClickException(str(exc)) from exc
+    click.echo(f"compiled bounce parser: {built.name} ({time.monotonic() - started:.0f} s)")
 
 
 @dsn.command()

@@ -1,40 +1,58 @@
-"""The bounce parser compiled with mypyc, measured beside the pure-Python one.
+"""Builds the bounce parser's optional compiled build (mypyc) where ``workers.dsn`` finds it.
 
-    python -m bench.dsn compiled [DIR...] [--repeat 10] [--output bench-results/dsn-compiled.json]
+    python -m bench.dsn build [--root DIR] [--if-compiler]    (make dsn-compiled)
 
-erpmail runs the pure-Python package; compiling ``workers/dsn`` is a lever measured here,
-not taken: it would put a C compiler and a build step into every install. The copy is
-built in a temporary folder, its answers (``dsn parse --json`` over the corpus) must be
-byte-identical to the pure-Python parser's, then ``bench.dsn speed`` runs on it.
+The sources are copied to a temporary folder and compiled there; the extensions land in
+``builds_root()/<digest of the sources compiled>/``, outside the source tree, with the
+``MANIFEST`` of the sources outside ``workers/dsn`` they were compiled against. The runtime
+(``workers.dsn.accelerator``) loads a build only while that digest matches the sources
+present, so a build never runs stale code; a build already matching is not redone, and the
+root's other builds are removed.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.machinery
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from bench.dsn.corpus import mail_files
+from workers.dsn.accelerator import (
+    MANIFEST,
+    builds_root,
+    digest,
+    matching_build,
+    package_sources,
+)
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 # Left as Python: click's decorators set attributes on the command functions, which compiled
 # functions lack; BounceReport.to_json reads vars(), which a compiled class does not have.
-NOT_COMPILED = frozenset({"cli.py", "report.py"})
+# The package's __init__ modules install the build (the loader is never compiled).
+NOT_COMPILED = frozenset({"cli.py", "report.py", "__init__.py", "accelerator.py"})
 _PARSE = ("-c", "from workers.cli.main import main; main()", "dsn", "parse", "--json")
 
 
 class CompiledError(Exception):
-    """The compiled copy could not be built, or does not answer as the pure-Python parser,
+    """The compiled build could not be built, or does not answer as the pure-Python parser,
     or one of its steps failed: the command says which, and exits 1."""
 
 
-def run_step(what: str, command: list[str], cwd: Path, capture: bool = True) -> bytes:
-    """Run one step of the benchmark; its standard output, or :class:`CompiledError` naming
-    the step, its exit status and the end of what it said when it did not exit 0 (two
-    parsers crashing alike must not read as the same answers)."""
-    done = subprocess.run(command, cwd=cwd, capture_output=capture, check=False)
+def run_step(
+    what: str,
+    command: list[str],
+    cwd: Path,
+    capture: bool = True,
+    env: dict[str, str] | None = None,
+) -> bytes:
+    """Run one step; its standard output, or :class:`CompiledError` naming the step, its exit
+    status and the end of what it said when it did not exit 0 (two parsers crashing alike
+    must not read as the same answers)."""
+    done = subprocess.run(command, cwd=cwd, capture_output=capture, check=False, env=env)
     if done.returncode != 0:
         said = (done.stderr or b"") + (done.stdout or b"")
         tail = said.decode(errors="replace")[-2000:].strip()
@@ -44,52 +62,80 @@ def run_step(what: str, command: list[str], cwd: Path, capture: bool = True) -> 
     return done.stdout or b""
 
 
-def build(tree: Path) -> None:
-    """A copy of the package in ``tree`` with ``workers/dsn`` compiled by mypyc."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.so", "build")
-    for folder in ("workers", "bench"):
-        shutil.copytree(REPOSITORY / folder, tree / folder, ignore=ignore)
-    shutil.copy(REPOSITORY / "pyproject.toml", tree)  # mypyc reads mypy's settings there
-    sources = sorted(
-        str(path.relative_to(tree))
-        for path in (tree / "workers" / "dsn").rglob("*.py")
-        if path.name not in NOT_COMPILED
-    )
-    run_step("mypyc", [sys.executable, "-m", "mypyc", *sources], tree)
-    loaded = run_step(
-        "importing the compiled parser",
-        [sys.executable, "-c", "import workers.dsn.parser as p; print(p.__file__)"],
-        tree,
-    )
-    if not loaded.strip().endswith(b".so"):
-        raise CompiledError("the copy imports the pure-Python parser, not the compiled one")
+def compiled_sources(base: Path) -> list[str]:
+    """The modules of ``workers/dsn`` mypyc compiles, relative to ``base``."""
+    return [name for name in package_sources(base) if Path(name).name not in NOT_COMPILED]
 
 
-def answers(tree: Path, files: list[Path]) -> bytes:
-    """``erpmail dsn parse --json`` of ``files`` by the package in ``tree``."""
-    return run_step(f"dsn parse in {tree}", [sys.executable, *_PARSE, *map(str, files)], tree)
+def outside_sources(base: Path, sources: list[str]) -> list[str]:
+    """The ``workers`` modules outside ``workers/dsn`` that ``sources`` import, and theirs
+    in turn: compiled code was checked against them, so they are part of a build's digest."""
+    found: set[str] = set()
+    pending = list(sources)
+    while pending:
+        tree = ast.parse((base / pending.pop()).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            for name in names:
+                if not name.startswith("workers.") or name.startswith("workers.dsn"):
+                    continue
+                parts = name.split(".")
+                for candidate in (f"{'/'.join(parts)}.py", f"{'/'.join(parts)}/__init__.py"):
+                    if (base / candidate).is_file() and candidate not in found:
+                        found.add(candidate)
+                        pending.append(candidate)
+    return sorted(found)
 
 
-def run_compiled(
-    directories: list[Path], repeat: int, output: Path, with_sisimai: bool = True
-) -> None:
-    files = [path.resolve() for directory in directories for path in mail_files(directory)]
-    if not files:
-        raise CompiledError(f"no .eml files in {', '.join(map(str, directories))}")
+def compiler_present() -> bool:
+    """Whether a C compiler is on the path (mypyc's extensions need one)."""
+    return any(shutil.which(name) for name in (os.environ.get("CC", "cc"), "cc", "gcc", "clang"))
+
+
+def build(root: Path | None = None, repository: Path = REPOSITORY) -> Path:
+    """The build of ``repository``'s sources in ``root`` (default ``builds_root()``), made
+    when none matches them."""
+    root = builds_root() if root is None else root
+    existing = matching_build(root, repository)
+    if existing is not None:
+        return existing
+    root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="erpmail-mypyc-") as folder:
         tree = Path(folder)
-        print("building the compiled copy (mypyc, a few minutes)...", file=sys.stderr)
-        build(tree)
-        if answers(tree, files) != answers(REPOSITORY, files):
-            raise CompiledError("the compiled parser's answers differ from the pure-Python one's")
-        print(f"same answers on {len(files)} mails; measuring", file=sys.stderr)
-        command = [sys.executable, "-m", "bench.dsn", "speed"]
-        command += [str(d.resolve()) for d in directories]
-        command += ["--repeat", str(repeat), "--output", str(output.resolve())]
-        # its figures go straight to the terminal; a failure after some of them still fails
-        run_step(
-            "bench.dsn speed on the compiled copy",
-            command + ([] if with_sisimai else ["--no-sisimai"]),
-            tree,
-            capture=False,
-        )
+        ignore = shutil.ignore_patterns("__pycache__", "*.so", "build")
+        shutil.copytree(repository / "workers", tree / "workers", ignore=ignore)
+        shutil.copy(repository / "pyproject.toml", tree)  # mypyc reads mypy's settings there
+        sources = compiled_sources(tree)
+        outside = outside_sources(tree, sources)
+        name = digest(tree, [*package_sources(tree), *outside])
+        if name is None:
+            raise CompiledError(f"the copy of the sources in {tree} cannot be read")
+        run_step("mypyc", [sys.executable, "-m", "mypyc", *sources], tree)
+        staged = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+        for extension in tree.rglob(f"*{suffix}"):
+            relative = extension.relative_to(tree)
+            if relative.parts[0] == "build":
+                continue
+            (staged / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(extension, staged / relative)
+        (staged / MANIFEST).write_text("".join(f"{path}\n" for path in outside), "utf-8")
+    target = root / name
+    shutil.rmtree(target, ignore_errors=True)
+    staged.rename(target)  # whole or absent: a process importing meanwhile sees no half build
+    for other in root.iterdir():
+        if other != target:
+            shutil.rmtree(other, ignore_errors=True)
+    return target
+
+
+def answers(tree: Path, files: list[Path], env: dict[str, str] | None = None) -> bytes:
+    """``erpmail dsn parse --json`` of ``files`` by the package in ``tree``."""
+    return run_step(
+        f"dsn parse in {tree}", [sys.executable, *_PARSE, *map(str, files)], tree, env=env
+    )

@@ -26,8 +26,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from bench.dsn.compiled import REPOSITORY, CompiledError, answers, run_step
 from bench.dsn.corpus import mail_files
 from workers.cli.context import wide_console
+from workers.dsn.accelerator import BUILD_ENV, Build, builds_root, matching_build
 from workers.dsn.parser import parse_bounce
 
 SISIMAI_SCRIPT = "use Sisimai; for my $f (@ARGV) { my $r = Sisimai->make($f); }"
@@ -45,15 +47,12 @@ def _current_rss_mib() -> float:
     return pages * resource.getpagesize() / (1024 * 1024)
 
 
-def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, Any]:
+def in_process(files: list[Path], repeat: int) -> dict[str, Any]:
     data = [(path.name, path.read_bytes()) for path in files]
     parse_bounce(data[0][1])  # warm up: lazy imports, regex compilation
     # Each file's fastest pass: a pass slowed by another process taking the CPU says
     # nothing about the message; the slowest of those is the worst message.
     fastest = [float("inf")] * len(data)
-    # The bar moves once a pass, drawn then (no drawing thread): advancing it for every
-    # message, and redrawing it ten times a second, cost CPU counted as the parser's.
-    task = progress.add_task("in-process", total=repeat)
     rss: dict[str, float] = {}
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -64,8 +63,6 @@ def in_process(files: list[Path], repeat: int, progress: Progress) -> dict[str, 
             parse_bounce(raw)
             elapsed = time.perf_counter() - t0
             fastest[number] = min(fastest[number], elapsed)
-        progress.advance(task)
-        progress.refresh()
         if round_no == 1:
             first_pass = time.perf_counter() - started
             rss["after_1x_mib"] = _current_rss_mib()
@@ -94,12 +91,14 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(command: list[str], count: int) -> dict[str, Any]:
+def _timed(command: list[str], count: int, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``command`` once: wall-clock and CPU seconds (the CPU rate is the fairer figure on
     a machine shared with other work)."""
     cpu_before = _children_cpu()
     started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    done = subprocess.run(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False, env=env
+    )
     elapsed = time.perf_counter() - started
     cpu = _children_cpu() - cpu_before
     result: dict[str, Any] = {
@@ -115,18 +114,20 @@ def _timed(command: list[str], count: int) -> dict[str, Any]:
     return result
 
 
-def whole_process(files: list[Path], repeat: int = 1) -> dict[str, Any]:
-    """``erpmail dsn parse --json`` given the corpus ``repeat`` times over, in one process."""
+def whole_process(files: list[Path], repeat: int, build: Build) -> dict[str, Any]:
+    """``erpmail dsn parse --json`` given the corpus ``repeat`` times over, in one process
+    running ``build`` of the parser."""
     command = [sys.executable, "-c", "from workers.cli.main import main; main()", "dsn", "parse"]
-    _cache_bytecode([*command, str(files[0])])
-    return _timed([*command, "--json", *map(str, files * repeat)], len(files) * repeat)
+    env = _build_env(build)
+    _cache_bytecode([*command, str(files[0])], env)
+    return _timed([*command, "--json", *map(str, files * repeat)], len(files) * repeat, env)
 
 
-def _cache_bytecode(command: list[str]) -> None:
+def _cache_bytecode(command: list[str], env: dict[str, str]) -> None:
     """Run ``command`` once with Python's bytecode cache written, as an installed command has
     it (pip compiles a package when it installs it): where PYTHONDONTWRITEBYTECODE is set,
     every timed run would otherwise compile the modules it imports anew."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     subprocess.run(command, env=env, capture_output=True, check=False)
 
 
@@ -158,22 +159,63 @@ def sisimai(files: list[Path], repeat: int = 1) -> dict[str, Any] | None:
     return result
 
 
+def in_process_child() -> None:
+    """The measured child of :func:`in_process_of`: ``REPEAT FILE...`` from its arguments,
+    the figures as JSON on its output."""
+    repeat, files = int(sys.argv[1]), [Path(arg) for arg in sys.argv[2:]]
+    print(json.dumps(in_process(files, repeat)))
+
+
+def in_process_of(build: Build, files: list[Path], repeat: int) -> dict[str, Any]:
+    """:func:`in_process` in a process of its own running ``build`` of the parser."""
+    command = [sys.executable, "-c", "from bench.dsn.speed import in_process_child as c; c()"]
+    said = run_step(
+        f"in-process ({build.value})",
+        [*command, str(repeat), *map(str, files)],
+        REPOSITORY,
+        env=_build_env(build),
+    )
+    figures: dict[str, Any] = json.loads(said)
+    return figures
+
+
+def _build_env(build: Build) -> dict[str, str]:
+    return os.environ | {BUILD_ENV: build.value}
+
+
+def measure_builds(files: list[Path], repeat: int, progress: Progress) -> dict[str, Any]:
+    """In-process and whole-process figures of the pure-Python parser and, when a build of
+    the sources present exists, of the compiled one (after checking it answers the same)."""
+    builds = [Build.PURE]
+    if matching_build(builds_root()) is not None:
+        pure_env, compiled_env = _build_env(Build.PURE), _build_env(Build.COMPILED)
+        if answers(REPOSITORY, files, compiled_env) != answers(REPOSITORY, files, pure_env):
+            raise CompiledError("the compiled parser's answers differ from the pure-Python one's")
+        builds.append(Build.COMPILED)
+    measured: dict[str, Any] = {build.value: None for build in (Build.PURE, Build.COMPILED)}
+    for build in builds:
+        task = progress.add_task(f"{build.value}: in-process, whole-process", total=None)
+        progress.refresh()
+        measured[build.value] = {
+            "in_process": in_process_of(build, files, repeat),
+            "whole_process": whole_process(files, repeat, build),
+        }
+        progress.remove_task(task)
+    return measured
+
+
 def run_bench(
     directories: list[Path],
     repeat: int = 10,
     output: Path | None = None,
     with_sisimai: bool = True,
 ) -> dict[str, Any]:
-    files = [path for directory in directories for path in mail_files(directory)]
+    files = [path.resolve() for directory in directories for path in mail_files(directory)]
     console = Console(stderr=True)
     if not files:
         raise SystemExit(f"no .eml files in {', '.join(map(str, directories))}")
     with Progress(console=console, transient=True, auto_refresh=False) as progress:
-        ours = in_process(files, repeat, progress)
-        task = progress.add_task("whole-process (erpmail dsn parse)", total=None)
-        progress.refresh()
-        whole = whole_process(files, repeat)
-        progress.remove_task(task)
+        measured = measure_builds(files, repeat, progress)
         task = progress.add_task("Sisimai", total=None)
         progress.refresh()
         theirs = sisimai(files, repeat) if with_sisimai else None
@@ -182,15 +224,17 @@ def run_bench(
         "corpus": [str(directory) for directory in directories],
         "files": len(files),
         "repeat": repeat,
-        "in_process": ours,
-        "whole_process": whole,
+        **measured,
         "sisimai": theirs,
     }
-    if theirs:
-        results["ratio_in_process"] = round(ours["rate"] / theirs["rate"], 2)
-        results["ratio_whole_process"] = round(whole["rate"] / theirs["rate"], 2)
-        if whole["cpu_rate"] and theirs["cpu_rate"]:
-            results["ratio_whole_process_cpu"] = round(whole["cpu_rate"] / theirs["cpu_rate"], 2)
+    for build in (Build.PURE, Build.COMPILED):
+        ours = results[build.value]
+        if theirs and ours:
+            whole = ours["whole_process"]
+            ours["ratio_in_process"] = round(ours["in_process"]["rate"] / theirs["rate"], 2)
+            ours["ratio_whole_process"] = round(whole["rate"] / theirs["rate"], 2)
+            if whole["cpu_rate"] and theirs["cpu_rate"]:
+                ours["ratio_whole_process_cpu"] = round(whole["cpu_rate"] / theirs["cpu_rate"], 2)
     wide_console().print(bench_table(results))  # piped, each row stays on one line
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -216,7 +260,6 @@ def bench_table(results: dict[str, Any]) -> Table:
     for column in columns:
         table.add_column(column, justify="left" if column in ("run", "target") else "right")
     theirs = results.get("sisimai")
-    ours, whole = results["in_process"], results["whole_process"]
 
     def ratio(run: dict[str, Any]) -> str:
         if not theirs:
@@ -239,36 +282,40 @@ def bench_table(results: dict[str, Any]) -> Table:
             target,
         )
 
-    rate = ours.get("cpu_rate") or ours["rate"]
-    row(
-        "erpmail in-process (parse_bounce)",
-        ours,
-        f">= {TARGET_IN_PROCESS_RATE}/s: "
-        + ("met" if rate >= TARGET_IN_PROCESS_RATE else "NOT met"),
-    )
-    whole_ratio = results.get("ratio_whole_process_cpu") or results.get("ratio_whole_process")
-    row(
-        "erpmail dsn parse --json (one process)",
-        whole,
-        f">= {TARGET_WHOLE_RATIO:.0f}x Sisimai: "
-        + (
-            "-"
-            if whole_ratio is None
-            else "met"
-            if whole_ratio >= TARGET_WHOLE_RATIO
-            else "NOT met"
-        ),
-    )
+    def met(reached: bool) -> str:
+        return "met" if reached else "NOT met"
+
+    captions = []
+    repeat = results["repeat"]
+    for build in (Build.PURE, Build.COMPILED):
+        ours = results.get(build.value)
+        if not ours:
+            table.add_row(f"{build.value}: no build of these sources (make dsn-compiled)")
+            continue
+        inside, whole = ours["in_process"], ours["whole_process"]
+        rate = inside.get("cpu_rate") or inside["rate"]
+        row(
+            f"{build.value}: in-process (parse_bounce)",
+            inside,
+            f">= {TARGET_IN_PROCESS_RATE}/s: {met(rate >= TARGET_IN_PROCESS_RATE)}",
+        )
+        whole_ratio = ours.get("ratio_whole_process_cpu") or ours.get("ratio_whole_process")
+        row(
+            f"{build.value}: dsn parse --json (one process)",
+            whole,
+            f">= {TARGET_WHOLE_RATIO:.0f}x Sisimai: "
+            + ("-" if whole_ratio is None else met(whole_ratio >= TARGET_WHOLE_RATIO)),
+        )
+        rss = inside["rss"]
+        after, peak = rss[f"after_{repeat}x_mib"], rss[f"peak_after_{repeat}x_mib"]
+        captions.append(
+            f"{build.value}: worst message {inside['worst_ms']:.1f} ms ({inside['worst_file']}; "
+            f"< {TARGET_WORST_MS:.0f} ms: {met(inside['worst_ms'] < TARGET_WORST_MS)}); "
+            f"RSS after 1x {rss['after_1x_mib']:.0f} MiB, after {repeat}x "
+            f"{after:.0f} MiB (peak {peak:.0f})"
+        )
     if theirs:
         row(f"Sisimai {theirs.get('version', '')} (one perl process)", theirs, "")
-    rss = ours["rss"]
-    repeat = results["repeat"]
-    after, peak = rss[f"after_{repeat}x_mib"], rss[f"peak_after_{repeat}x_mib"]
-    worst = "met" if ours["worst_ms"] < TARGET_WORST_MS else "NOT met"
-    table.caption = (
-        f"worst message {ours['worst_ms']:.1f} ms ({ours['worst_file']}; "
-        f"< {TARGET_WORST_MS:.0f} ms: {worst}); "
-        f"RSS after 1x {rss['after_1x_mib']:.0f} MiB, after {repeat}x "
-        f"{after:.0f} MiB (peak {peak:.0f}); CPU ratios are the fairer figure on a busy machine"
-    )
+    captions.append("CPU ratios are the fairer figure on a busy machine")
+    table.caption = "\n".join(captions)
     return table

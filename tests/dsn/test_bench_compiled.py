@@ -1,7 +1,8 @@
-"""`make bench-dsn-compiled` (python -m bench.dsn compiled) fails loudly when a step does.
+"""The compiled parser's tooling (`python -m bench.dsn build`, `bench.dsn speed`) fails loudly
+when a step does.
 
-Its steps are processes (mypyc, an import of the copy, `dsn parse --json` by each parser,
-`bench.dsn speed`); their exit statuses were not read, so two parsers failing alike gave the
+Its steps are processes (mypyc, `dsn parse --json` by each build, the in-process
+measurement); their exit statuses were not read, so two parsers failing alike gave the
 same (cut) answers and the figures were printed."""
 
 from __future__ import annotations
