@@ -233,21 +233,26 @@ def build(root: Path | None, if_compiler: bool) -> None:
 def instructions(directories: tuple[Path, ...], passes: int) -> None:
     """Instructions per mail of the parser over corpus folders (default: the corpus' dev/ and
     dev-more/ together), counted by valgrind's callgrind: a figure the machine's other work
-    does not move."""
+    does not move. The compiled build is counted too where one matches the sources."""
     from bench.dsn.corpus import default_corpora
     from bench.dsn.instructions import InstructionsError, count
+    from workers.dsn.accelerator import Build, builds_root, matching_build
 
     folders = list(directories) or default_corpora()
     if not folders:
         raise click.ClickException("no corpus folder found; name one")
-    try:
-        found = count(folders, passes)
-    except InstructionsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(
-        f"{found.mails} mails: {found.per_pass / 1e6:.1f}M instructions a pass, "
-        f"{found.per_mail / 1e3:,.1f}k a mail (callgrind, {found.passes} passes minus 1)"
-    )
+    builds = [Build.PURE]
+    if matching_build(builds_root()) is not None:
+        builds.append(Build.COMPILED)
+    for build in builds:
+        try:
+            found = count(folders, passes, build)
+        except InstructionsError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(
+            f"{build.value}: {found.mails} mails: {found.per_pass / 1e6:.1f}M instructions a "
+            f"pass, {found.per_mail / 1e3:,.1f}k a mail (callgrind, {found.passes} passes minus 1)"
+        )
 
 
 @dsn.command()

@@ -5,7 +5,8 @@
 A count does not move with the other work on the machine, where CPU seconds do: two
 versions of the parser compare on a shared machine. The corpus is parsed in two runs under
 callgrind, one pass and ``passes`` passes (each after reading the files); their difference,
-per extra pass and per mail, leaves out start-up, imports and regex compilation. The runs
+per extra pass and per mail, leaves out start-up, imports and regex compilation. Each build
+of the parser (pure Python, compiled) is counted apart. The runs
 fix PYTHONHASHSEED: the order of a set's iteration changes how much work some steps do.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.dsn.corpus import mail_files
+from workers.dsn.accelerator import BUILD_ENV, Build
 
 _COLLECTED_RE = re.compile(r"Collected\s*:\s*(\d+)")
 _CHILD = "from bench.dsn.instructions import parse_passes; parse_passes()"
@@ -64,18 +66,21 @@ def parse_passes() -> None:
             parse_bounce(raw)
 
 
-def _run(valgrind: str, passes: int, directories: list[Path]) -> int:
+def _run(valgrind: str, passes: int, directories: list[Path], build: Build) -> int:
     command = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     command += [sys.executable, "-c", _CHILD, str(passes), *map(str, directories)]
     done = subprocess.run(
-        command, env=os.environ | {"PYTHONHASHSEED": "0"}, capture_output=True, check=False
+        command,
+        env=os.environ | {"PYTHONHASHSEED": "0", BUILD_ENV: build.value},
+        capture_output=True,
+        check=False,
     )
     if done.returncode != 0:
         raise InstructionsError(done.stderr.decode(errors="replace")[-1000:])
     return collected(done.stderr.decode(errors="replace"))
 
 
-def count(directories: list[Path], passes: int = 3) -> Count:
+def count(directories: list[Path], passes: int = 3, build: Build = Build.PURE) -> Count:
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise InstructionsError("valgrind is not installed (Debian: apt-get install valgrind)")
@@ -86,6 +91,6 @@ def count(directories: list[Path], passes: int = 3) -> Count:
     return Count(
         mails=mails,
         passes=passes,
-        one_pass=_run(valgrind, 1, directories),
-        all_passes=_run(valgrind, passes, directories),
+        one_pass=_run(valgrind, 1, directories, build),
+        all_passes=_run(valgrind, passes, directories, build),
     )
