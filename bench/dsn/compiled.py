@@ -34,6 +34,7 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 # functions lack; BounceReport.to_json reads vars(), which a compiled class does not have.
 # The package's __init__ modules install the build (the loader is never compiled).
 NOT_COMPILED = frozenset({"cli.py", "report.py", "__init__.py", "accelerator.py"})
+_STAGING = ".building-"  # a build being written (another process's, maybe): never removed
 _PARSE = ("-c", "from workers.cli.main import main; main()", "dsn", "parse", "--json")
 
 
@@ -116,7 +117,7 @@ def build(root: Path | None = None, repository: Path = REPOSITORY) -> Path:
         if name is None:
             raise CompiledError(f"the copy of the sources in {tree} cannot be read")
         run_step("mypyc", [sys.executable, "-m", "mypyc", *sources], tree)
-        staged = Path(tempfile.mkdtemp(prefix=".building-", dir=root))
+        staged = Path(tempfile.mkdtemp(prefix=_STAGING, dir=root))
         suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
         for extension in tree.rglob(f"*{suffix}"):
             relative = extension.relative_to(tree)
@@ -126,11 +127,17 @@ def build(root: Path | None = None, repository: Path = REPOSITORY) -> Path:
             shutil.copy2(extension, staged / relative)
         (staged / MANIFEST).write_text("".join(f"{path}\n" for path in outside), "utf-8")
     target = root / name
-    shutil.rmtree(target, ignore_errors=True)
-    staged.rename(target)  # whole or absent: a process importing meanwhile sees no half build
+    try:
+        staged.rename(target)  # whole or absent: a process importing meanwhile sees no half
+    except OSError:  # a folder of that name: another build of the same sources, or debris
+        if matching_build(root, repository) == target:
+            shutil.rmtree(staged, ignore_errors=True)
+        else:
+            shutil.rmtree(target)
+            staged.rename(target)
     for other in root.iterdir():
-        if other != target:
-            shutil.rmtree(other, ignore_errors=True)
+        if other != target and not other.name.startswith(_STAGING):
+            shutil.rmtree(other, ignore_errors=True)  # a running process keeps its mapped copy
     return target
 
 

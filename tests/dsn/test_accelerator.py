@@ -4,6 +4,7 @@ pure Python, never as the stale compiled code."""
 
 from __future__ import annotations
 
+import importlib.machinery
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from workers.dsn.accelerator import (
     BUILDS_ENV,
     MANIFEST,
     Build,
+    CompiledFinder,
     builds_root,
     digest,
     matching_build,
@@ -78,6 +80,21 @@ def test_a_source_added_or_removed_no_longer_matches_the_build(tmp_path: Path) -
     assert matching_build(tmp_path / "builds", tree) is not None
     (tree / "workers" / "correlation.py").unlink()
     assert matching_build(tmp_path / "builds", tree) is None
+
+
+def test_a_module_whose_extension_was_removed_is_left_to_the_source(tmp_path: Path) -> None:
+    """A newer build removes the older one; a process still on the older one imports what it
+    had not imported yet from the source, not from a missing file."""
+    suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
+    extension = tmp_path / "workers" / "dsn" / f"arf{suffix}"
+    extension.parent.mkdir(parents=True)
+    extension.write_bytes(b"")
+    finder = CompiledFinder(tmp_path)
+    spec = finder.find_spec("workers.dsn.arf", None)
+    assert spec is not None and spec.origin == str(extension)
+    assert finder.find_spec("workers.dsn.parser", None) is None
+    extension.unlink()
+    assert finder.find_spec("workers.dsn.arf", None) is None
 
 
 def test_an_unknown_build_request_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

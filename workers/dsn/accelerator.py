@@ -118,7 +118,9 @@ class CompiledFinder:
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
         found = self.modules.get(fullname)
-        return None if found is None else importlib.util.spec_from_file_location(fullname, found)
+        if found is None or not os.path.exists(found):  # removed by a newer build: the source
+            return None
+        return importlib.util.spec_from_file_location(fullname, found)
 
 
 def requested() -> Build:
