@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -30,6 +31,8 @@ from workers.broker.topology import (
     declare,
 )
 from workers.demo.local import vhost_of
+from workers.sender.cli import declare_topology
+from workers.settings import load_settings
 
 
 def test_declaring_twice_changes_nothing(broker: BlockingChannel) -> None:
@@ -37,6 +40,28 @@ def test_declaring_twice_changes_nothing(broker: BlockingChannel) -> None:
     declare(broker, spec)
     for queue in spec.queues:
         assert broker.queue_declare(queue.name, passive=True).method.message_count == 0
+
+
+def test_a_start_logs_no_warning_for_the_holding_queues_it_finds_absent(
+    broker: BlockingChannel, erpmail_env: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker's start declares the topology, asking for each queue whether a migration
+    left its holding queue: the broker answers 'not found' by closing the probe's channel,
+    which pika logs as a warning. That answer is said at debug; nothing at warning."""
+    caplog.set_level(logging.DEBUG, logger="pika")  # (a command may have quieted pika)
+    caplog.set_level(logging.DEBUG, logger="workers.broker.topology")
+    settings = load_settings()
+    declare_topology(settings)
+    loud = [record.getMessage() for record in caplog.records if record.levelno >= logging.WARNING]
+    assert loud == []
+    answered = " ".join(
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "workers.broker.topology" and record.levelno == logging.DEBUG
+    )
+    spec = build_topology(settings.retry_ladder, settings.send_shards)
+    for queue in spec.queues:
+        assert f"no queue '{queue.name}{MIGRATING_SUFFIX}'" in answered
 
 
 @pytest.mark.parametrize(

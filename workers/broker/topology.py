@@ -29,6 +29,7 @@ holds no messages: it is deleted and declared anew with its bindings.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -203,15 +204,61 @@ def _declare_queue(channel: BlockingChannel, queue: QueueSpec, topology: Topolog
             _migrate(channel, queue.name, holding, arguments, bindings)
         return True
     try:
-        probe.queue_declare(holding, passive=True)
+        with _answered_by_close(probe, NOT_FOUND):
+            probe.queue_declare(holding, passive=True)
     except pika.exceptions.ChannelClosedByBroker as missing:
-        if missing.reply_code != 404:
+        if missing.reply_code != NOT_FOUND:
             raise
         return False  # no migration under way
     probe.close()
     with _locked(channel, queue.name):
         _move_back(channel, queue.name, holding, bindings)
     return True
+
+
+NOT_FOUND = 404  # AMQP 0-9-1's reply code for a queue that does not exist
+
+
+class _CloseAsAnswer(logging.Filter):
+    """pika logs every channel close the broker sends as a warning (``pika.channel``), where
+    an operator reads it as a fault. A passive declare of what may not exist is answered
+    ``NOT_FOUND`` by closing its channel: on that channel, that close is the answer asked
+    for, said at debug instead. AMQP 0-9-1 has no way to ask whether a queue exists other
+    than one that closes the channel, and a declare that is not passive would make it."""
+
+    def __init__(self, channel: Any, reply_code: int) -> None:
+        super().__init__()
+        self._channel = channel
+        self._reply_code = reply_code
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        answer = (
+            isinstance(args, tuple)
+            and len(args) == 3
+            and args[0] == self._reply_code
+            and args[2] is self._channel
+        )
+        if answer:
+            _LOG.debug("probe answered by a channel close: %s", record.getMessage())
+        return not answer
+
+
+_LOG = logging.getLogger(__name__)
+_PIKA_CHANNEL_LOG = logging.getLogger("pika.channel")
+
+
+@contextmanager
+def _answered_by_close(channel: BlockingChannel, reply_code: int) -> Iterator[None]:
+    """Inside the block, the broker closing ``channel`` with ``reply_code`` is an answer,
+    not a fault: pika's warning of it is said at debug (only this channel's, only this
+    code: any other close is still a warning)."""
+    quiet = _CloseAsAnswer(pika_internals.inner_channel(channel), reply_code)
+    _PIKA_CHANNEL_LOG.addFilter(quiet)
+    try:
+        yield
+    finally:
+        _PIKA_CHANNEL_LOG.removeFilter(quiet)
 
 
 def _migrate(
