@@ -9,7 +9,8 @@ of one per run. A delivery is acked later than it is settled, never earlier: a w
 meanwhile has its settled jobs delivered again. The sender finds a sent one recorded and
 does not send it again; one that ended dead (or was handed to a retry queue) is attempted
 again, as after any redelivery: its server refuses it again, and its dead letter and
-mail.failed are written a second time (the notice with the same message id).
+mail.failed are written a second time (the notice with the same message id). Why no rule
+tells that redelivery from a new publish of the job: ``workers.sender.job_store._claim_one``.
 """
 
 from __future__ import annotations

@@ -337,6 +337,26 @@ def _claim_one(
     now: datetime,
 ) -> tuple[ClaimResult, dict[str, Any] | None]:
     job = request.job
+    # A job recorded dead is not a duplicate: a delivery of it is attempted again. The
+    # attempt that ended it may be delivered again (its ack lost with the connection, or
+    # waiting in a run of acks when the worker was killed), and is then tried again: its dead
+    # letter and mail.failed are written a second time (the notice with the same message id).
+    # Telling that redelivery apart needs something that differs between the message whose
+    # attempt ended dead and a new publish of the same job, and nothing does:
+    # - the body and headers: a producer may publish the same job_id again, unchanged, once
+    #   it has fixed the user's configuration (the job_id promises no second *send*; the job
+    #   was not sent); a retry copy of one attempt can exist twice (the attempt before it
+    #   redone), and a dead letter moved back by hand (a shovel) carries its attempt and
+    #   replay counts: every field of a message can arrive again in a new publish;
+    # - AMQP's redelivered flag (and quorum queues' x-delivery-count): set as well on a new
+    #   publish whose first delivery died before its claim, when the row still says dead
+    #   from the attempt before;
+    # - the row: it is written at the claim, so that first delivery left nothing in it.
+    # Counting such a redelivery as done would drop that new publish without a trace (its
+    # message acked, no letter), against "never silently dropped"; trying it again costs a
+    # refused attempt and a second letter. A sound rule needs an identity of each publish,
+    # carried by every message and stored with the outcome (a header every publisher sets,
+    # producers' too, which the job contract does not ask of them).
     if existing is not None and existing.status in WENT_OUT:
         result = ClaimResult(
             Verdict.DUPLICATE,
