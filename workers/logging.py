@@ -357,5 +357,5 @@ def get_logger(**initial: Any) -> Any:
     """A logger with ``initial`` bound. It keeps the configuration of the moment it is made,
     its level included: the commands configure logging before they make a worker or a pool,
     and nothing changes it later. (A logger that read the configuration at every line would
-    cost some forty times as much for each line below the level, on the pools' paths.)"""
+    pay that look-up for each line below the level too, on the pools' hot paths.)"""
     return structlog.get_logger().bind(**initial)
