@@ -1993,9 +1993,72 @@ def test_mail_refused_for_want_of_tls_is_no_arc_failure() -> None:
         ("554 5.3.2 System not accepting network messages", "RCPT", Reason.NOTACCEPT),
         ("421 4.3.2 System not accepting network messages", "RCPT", Reason.SYSTEMERROR),
         ("554 5.3.2 Client host [192.0.2.1] blocked using zen.example", "CONNECT", Reason.BLOCKED),
+        # Round 18. An IP held off for the spam it sent: its reputation (a refusal alone stays
+        # the host's, Orange's OFR_999 above).
+        (
+            "450 4.7.1 SFR_IN_101 Service refused due to bad behavior - Too many spam messages",
+            "RCPT",
+            Reason.BADREPUTATION,
+        ),
+        # The SPF policy of the sender's domain, as the DMARC one; a local policy names none.
+        (
+            "550 <a@example.org>: Reject due to SPF policy. The originating IP of the message is"
+            " not permitted by the domain owner",
+            "MAIL",
+            Reason.AUTHFAILURE,
+        ),
+        ("550 Message rejected due to local policy", "RCPT", Reason.POLICYVIOLATION),
+        # The recipient's domain not allowed: no relaying there; not found: no such domain.
+        ("550 Domain of forward-path is not allowed", "RCPT", Reason.NORELAYING),
+        ("550 5.1.2 Recipient domain not found", "RCPT", Reason.HOSTUNKNOWN),
+        # Vendor codes: Bluehost's GL/BL, Gandi's RULEx_y; without them the words stand.
+        ("550 <anna@example.org> recipient rejected GL/BL", "RCPT", Reason.FILTERED),
+        ("550 <anna@example.org> recipient rejected", "RCPT", Reason.USERUNKNOWN),
+        ("550 5.7.1 Reject for policy reason. RULE1_1", "DATA", Reason.VIRUSDETECTED),
+        (
+            "550 5.7.1 Reject for policy reason RULE3_2. See the postmaster page",
+            "DATA",
+            Reason.SPAMDETECTED,
+        ),
+        ("550 5.7.1 Reject for policy reason", "DATA", Reason.POLICYVIOLATION),
+        # An inactive mailbox is suspended, whatever X.1.1 says; an unknown one stays unknown.
+        ("550 5.1.1 Inactive mbox", "RCPT", Reason.SUSPEND),
+        ("550 5.1.1 Mailbox unknown", "RCPT", Reason.USERUNKNOWN),
+        # Pipelining misused: the commands' sequence, not the host Postfix's framing names.
+        (
+            "503 5.5.0 <mx.example.org[192.0.2.1]>: Client host rejected: Improper use of SMTP"
+            " command pipelining",
+            "RCPT",
+            Reason.SYNTAXERROR,
+        ),
+        (
+            "554 5.7.1 <mx.example.org[192.0.2.1]>: Client host rejected: Access denied",
+            "RCPT",
+            Reason.BLOCKED,
+        ),
+        # qmail-queue's own trouble.
+        ("451 qq trouble in home directory (#4.3.0)", "RCPT", Reason.SYSTEMERROR),
+        # RFC 5321's 552 words: the message's size after DATA, a full mailbox at RCPT TO, and
+        # other words naming a full mailbox stand after DATA too.
+        ("552 Requested action not taken: exceeded storage allocation", "DATA", Reason.MESGTOOBIG),
+        ("552 Requested action not taken: exceeded storage allocation", "RCPT", Reason.MAILBOXFULL),
+        ("552 5.2.2 Mailbox full, exceeded storage allocation", "DATA", Reason.MAILBOXFULL),
+        # X.7.2: the sender may not write to the list; at the greeting, the host's block.
+        ("550 5.7.2 Mailing list expansion prohibited", "RCPT", Reason.REJECTED),
+        (
+            "553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred",
+            "CONNECT",
+            Reason.BLOCKED,
+        ),
+        # X.1.2 beside the sender's domain named: the sender's; alone, the recipient's domain.
+        ("550 5.1.2 Sender Domain Not Found", "RCPT", Reason.REJECTED),
+        ("550 5.1.2 Host unknown", "RCPT", Reason.HOSTUNKNOWN),
+        # A filter's symbol, its words spelt with underscores: an attachment refused.
+        ("554 5.7.1 Matched map: FORBIDDEN_FILE_EXTENSION", "RCPT", Reason.POLICYVIOLATION),
+        ("554 5.7.1 Matched map: LOCAL_BL_FROM", "RCPT", Reason.SECURITYERROR),
     ],
 )
-def test_meanings_read_in_rounds_15_to_17(words: str, command: str, reason: Reason) -> None:
+def test_meanings_read_in_rounds_15_to_18(words: str, command: str, reason: Reason) -> None:
     assert classify("", None, words, command=command) == reason
 
 
@@ -2026,3 +2089,33 @@ def test_a_reporting_servers_framing_of_a_greeting_refusal_names_no_cause() -> N
     bare = "554 SMTP service not available"
     framed = f"{bare} host 192.0.2.1[192.0.2.1] refused to talk to me: {bare}"
     assert classify("5.0.0", "554", bare, "CONNECT", framed) == Reason.BLOCKED
+
+
+@pytest.mark.parametrize(
+    ("status", "reply", "context", "reason"),
+    [
+        # The remote's own system or network status says why the retries ran out.
+        ("5.0.0", "451 4.4.0 DNS resolving error", "retry timeout exceeded", Reason.NETWORKERROR),
+        (
+            "4.4.7",
+            "451 4.4.5 Try again later",
+            "could not be delivered for 5 days",
+            Reason.SYSTEMERROR,
+        ),
+        ("4.4.5", "421 4.4.5 Try again later", "", Reason.SYSTEMERROR),
+        (
+            "5.0.0",
+            "452 4.4.5 Insufficient disk space; try again later",
+            "retry timeout exceeded",
+            Reason.SYSTEMFULL,
+        ),
+        # A loose X.7.x is a verdict, no trouble: greylisting ends in the expiry.
+        ("5.0.0", "451 4.7.1 Please try again later", "retry timeout exceeded", Reason.EXPIRED),
+        # No status of the remote's own: the expiry.
+        ("5.0.0", "451 Please try again later", "retry timeout exceeded", Reason.EXPIRED),
+    ],
+)
+def test_the_remotes_own_trouble_status_is_why_retries_ran_out(
+    status: str, reply: str, context: str, reason: Reason
+) -> None:
+    assert classify(status, None, reply, "RCPT", context) == reason

@@ -234,6 +234,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "rejected by spf",
             "refused by spf",
             "denied by spf",
+            # A refusal under the sender domain's SPF policy (United Internet, GMX / WEB.DE /
+            # IONOS, as smtp.codes/unitedinternet quotes it: "Reject due to SPF policy. The
+            # originating IP of the message is not permitted by the domain owner"), as its
+            # "dmarc policy" reads.
+            "spf policy",
             "dkim",
             "dmarc",
             "domain-based message authentication",
@@ -284,6 +289,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # complaints from the recipients are what a sender's reputation is made of
             "user complaints",
             "complaints from",
+            # An IP held off for what it sent before: SFR's "SFR_IN_101 Service refused due to
+            # bad behavior - Too many spam messages" (as bentonow.com/smtp-errors/sfr quotes
+            # it), its history of spam being what its reputation is.
+            "due to bad behavior",
+            "due to bad behaviour",
+            "too many spam messages",
         ),
     ),
     (
@@ -1307,6 +1318,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "temporary local problem",
             # qmail-smtpd: "451 qq temporary problem (#4.3.0)" (qmail-queue failed for now).
             "qq temporary problem",
+            # ... and its other "qq" failures of qmail-queue ("451 qq trouble in home directory
+            # (#4.3.0)", "qq trouble creating files in queue"; qmail-queue(8)'s exit codes 61-65
+            # are its own trouble): the receiving system's, under X.3.0.
+            "qq trouble",
             "server configuration problem",
             # RFC 3463 X.3.5 "System incorrectly configured"; RFC 5321's 451 "Requested action
             # aborted: local error in processing".
@@ -1367,6 +1382,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "invalid command",
             "command not implemented",
             "parameter not implemented",
+            # Postfix smtpd's reject_unauth_pipelining ("503 5.5.0 <client>: Client host
+            # rejected: Improper use of SMTP command pipelining"): the commands' sequence, RFC
+            # 5321's 503, whatever check framed it.
+            "improper use of smtp command pipelining",
             "5.5.1",
             "5.5.2",
             "5.5.4",
@@ -1415,8 +1434,20 @@ VENDOR_CODES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # Yahoo's own deferral codes for an IP whose mail drew complaints from its users: "421
     # Message from <ip> temporarily deferred - 4.16.50" (help.yahoo.com SLN3437) and "421
     # 4.7.0 [TSS04] Messages from <ip> temporarily deferred due to unexpected volume or user
-    # complaints - 4.16.55.1" (Yahoo's postmaster error codes): the IP's reputation.
+    # complaints - 4.16.55.1" (Yahoo's postmaster error codes): the IP's reputation. The
+    # shared corpus labels TSS04 rejected (dev rhost-yahooinc-02, dev-more lhost-postfix-74),
+    # which its README defines as the sender's address refused: the reply names the IP and
+    # its complaints, so it is read by its meaning (a contradiction the README lists).
     (Reason.BADREPUTATION, ("- 4.16.50", "- 4.16.55")),
+    # Bluehost's bounce help ("What does my email bounce mean?"): "GL/BL", the sender on the
+    # recipient's own block list, whatever verdict frames it ("550 <rcpt> recipient rejected
+    # GL/BL"): the recipient's filter.
+    (Reason.FILTERED, ("gl/bl",)),
+    # Gandi's postmaster page (postmaster.gandi.net, "Reject for policy reason. RULEx_y"):
+    # RULE1_1 a possible virus or malware; RULE3_1 a suspicious commercial mail and RULE3_2 a
+    # high spam score. (RULE2_1 phishing and RULE2_2 a scam name no cause of the vocabulary.)
+    (Reason.VIRUSDETECTED, ("rule1_1",)),
+    (Reason.SPAMDETECTED, ("rule3_1", "rule3_2")),
 )
 PHRASES += VENDOR_CODES
 
@@ -1533,6 +1564,15 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (Reason.REJECTED, r"(?<![a-z])domain \S{1,255} is (?:banned|blacklisted|blocklisted)"),
     # The sending IP refused in so many words (Coremail's "554 IP is rejected").
     (Reason.BLOCKED, r"(?<![a-z])ip(?: address)? (?:is )?(?:rejected|refused|denied)"),
+    # The recipient's domain (RFC 5321's forward-path) refused by a permission verdict:
+    # the server does not take mail for that domain, a relay refusal (Trend Micro IMSS, KB
+    # 1106332: "550 Domain of forward-path is not allowed", a domain not in its relay
+    # domains). Said with a verdict of existence (not found, unknown) it stays hostunknown.
+    (
+        Reason.NORELAYING,
+        r"(?:domain of (?:the )?(?:forward-path|forward path|recipient)|(?:recipient|forward-path)"
+        r"(?:'s)? domain) (?:is )?(?:not allowed|not permitted|denied|prohibited|disallowed)",
+    ),
     # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
     # a terminated connection or session
     (
@@ -1544,6 +1584,10 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         # reply list on blog.sina.com.cn: "550 user is locked.").
         r"|locked)",
     ),
+    # ... or said inactive before its noun (Korean providers' "550 5.1.1 Inactive mbox", as
+    # Korean admins' SMTP reply lists quote it; "inactive account"): the vocabulary's
+    # "suspended (unpaid, inactive or other)", whatever X.1.1 says.
+    (Reason.SUSPEND, r"(?<![a-z])inactive (?:mbox|mailbox|account|user)"),
     # Exchange: "anna wasn't found at example.org" (the local part not found at the domain)
     (Reason.USERUNKNOWN, r"(?:wasn't|was not) found at [a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63}){1,10}"),
     (Reason.HOSTUNKNOWN, r"domain \S{1,255} (?:does not|doesn't) exist"),
@@ -1669,6 +1713,10 @@ DEFINITE_USERUNKNOWN = (
 # recipient that does not exist (the phrase above); with 450 the RFC's examples are "mailbox
 # busy or temporarily blocked for policy reasons": for now, no dead address.
 MAILBOX_UNAVAILABLE = "mailbox unavailable"
+# RFC 5321's text for 552, "Requested mail action aborted: exceeded storage allocation": a
+# full mailbox said to RCPT TO; said to the message's data it is that message's size (RFC 5321
+# section 4.5.3.1.10 answers too much mail data with 552, as RFC 1870's SIZE does).
+STORAGE_ALLOCATION = "exceeded storage allocation"
 
 # Generic "no such user" wording. Said in answer to RCPT TO it means the address is unknown;
 # said to the message, or with no sign of which command it answered (and no 5.1.1), it is
@@ -1857,6 +1905,7 @@ VERDICTS = (
     "blocklisted",
     "disallowed",
     "prohibited",
+    "forbidden",
     "not allowed",
     "not permitted",
     "not accepted",

@@ -37,6 +37,7 @@ from workers.dsn.phrases import (
     PARTY_FRAMING,
     PATTERNS,
     PHRASES,
+    STORAGE_ALLOCATION,
     TELLING_PHRASES,
     UNAVAILABLE_ONLY,
     VERDICTS,
@@ -54,6 +55,10 @@ EXACT_STATUS: dict[str, Reason] = {
     "1.7": Reason.REJECTED,
     "1.8": Reason.REJECTED,
     "2.2": Reason.MAILBOXFULL,
+    # X.2.3 "Message length exceeds administrative limit": exceedlimit, as the shared corpus
+    # labels it from Sendmail, DragonFly and SES (dev lhost-sendmail-05); Exchange's
+    # "RESOLVER.RST.RecipSizeLimit" under it is mesgtoobig, as the corpus labels that server's
+    # (dev lhost-exchange2007-03; phrases.VENDOR_CODES). Each follows the corpus's label.
     "2.3": Reason.EXCEEDLIMIT,
     "3.1": Reason.SYSTEMFULL,
     "3.4": Reason.MESGTOOBIG,
@@ -68,7 +73,10 @@ EXACT_STATUS: dict[str, Reason] = {
     "6.3": Reason.CONTENTERROR,
     "6.5": Reason.CONTENTERROR,
     "6.9": Reason.CONTENTERROR,
-    "7.2": Reason.SECURITYERROR,
+    # X.7.2 "Mailing list expansion prohibited: the sender is not authorized to send a
+    # message to the intended mailing list" (RFC 3463): the sender refused. (At the greeting
+    # no list was asked for: Yahoo's "553 5.7.2 [TSS09]" is the host's block, by the stage.)
+    "7.2": Reason.REJECTED,
     "7.3": Reason.SECURITYERROR,
     "7.4": Reason.SECURITYERROR,
     "7.5": Reason.SECURITYERROR,
@@ -118,7 +126,11 @@ LOOSE_STATUS: dict[str, Reason] = {
     "4.1": Reason.NETWORKERROR,
     "4.2": Reason.NETWORKERROR,
     "4.4": Reason.HOSTUNKNOWN,
-    "4.5": Reason.SYSTEMFULL,
+    # X.4.5 "Mail system congestion": the receiving system busy for now (Gmail's "421 4.4.5
+    # Server busy, try again later", support.google.com/a/answer/3726730), its own trouble,
+    # as those words read; a full disk or spool is said in words ("452 4.4.5 Insufficient
+    # disk space", systemfull by them).
+    "4.5": Reason.SYSTEMERROR,
     "5.0": Reason.SYNTAXERROR,
     "5.3": Reason.EXCEEDLIMIT,
     "6.0": Reason.CONTENTERROR,
@@ -190,6 +202,10 @@ WORDING_WINS = frozenset(
 STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
     Reason.MAILBOXFULL: frozenset({Reason.MESGTOOBIG}),
     Reason.SYNTAXERROR: frozenset({Reason.REJECTED}),
+    # X.1.2 is the destination's system address (RFC 3463): words naming the sender's domain
+    # as what was not found ("550 5.1.2 Sender Domain Not Found") are X.1.8's "Bad sender's
+    # system address", the sender refused, where the report does not say MAIL FROM.
+    Reason.HOSTUNKNOWN: frozenset({Reason.REJECTED}),
     Reason.EXPIRED: frozenset(Reason) - {Reason.EXPIRED, Reason.NETWORKERROR},
 }
 
@@ -534,6 +550,10 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
     # An IP address names the sending host: "banned sender[<ip>]" (Exchange Online 5.7.511),
     # "the sender <ip> is banned" (Baruwa) are the host's, read as "sender ip".
     needle = _IP_LITERAL_RE.sub(" ip", needle)
+    # A filter's symbol spells its words with underscores (Rspamd's multimap "Matched map:
+    # FORBIDDEN_FILE_EXTENSION"): its words, a verdict and a party.
+    if "_" in needle:
+        needle = needle.replace("_", " ")
     if "@" in needle:
         needle = _ANGLE_ADDRESS_RE.sub("<>", needle)
     # Every match holds a verdict and a party's name: the patterns, which the regex engine
@@ -737,14 +757,24 @@ def _recipient_refuses_the_sender(r: Reading) -> None:
 def _expiry_is_a_consequence(r: Reading) -> None:
     """The remote's temporary reply, with a status naming the trouble (exactly, or loosely the
     mail system's, X.3.0), is why retries ran out: the expiry the reporting server states
-    (Exim's "retry timeout exceeded", Sendmail's preamble) is its consequence."""
-    if (
-        r.by_text == Reason.EXPIRED
-        and r.replied == "4"
-        and r.by_status not in (None, Reason.EXPIRED)
-        and (r.exact or r.by_status == Reason.SYSTEMERROR)
-    ):
+    (Exim's "retry timeout exceeded", Sendmail's preamble) is its consequence. So is it when
+    the remote's own reply writes a status of RFC 3463's system or network classes (X.3.x,
+    X.4.x: "451 4.4.0 DNS resolving error", "421 4.4.5 ..."), loose as it is, whatever status
+    the reporting server put beside it (Exim's generic 5.0.0, Sendmail's own 4.4.7 expiry): the
+    remote said what the trouble was. (A loose X.7.x names a verdict, not a trouble: a
+    greylisting "451 4.7.1 try later" stays the expiry.)"""
+    if r.by_text != Reason.EXPIRED or r.replied != "4":
+        return
+    if r.by_status not in (None, Reason.EXPIRED) and (r.exact or r.by_status == Reason.SYSTEMERROR):
         r.by_text, r.phrased, r.said = r.by_status, True, True
+        return
+    if r.said_status[1:3] not in (".3", ".4"):
+        return
+    trouble = status_reason(r.said_status)[0]
+    if trouble not in (None, Reason.EXPIRED):
+        r.by_text, r.phrased, r.said = trouble, True, True
+        if r.by_status in (None, Reason.EXPIRED) or r.code != r.said_status:
+            r.by_status, r.exact = trouble, False
 
 
 def _status_or_words(r: Reading) -> None:
@@ -782,6 +812,21 @@ def _unavailable_for_now(r: Reading) -> None:
         != Reason.USERUNKNOWN
     ):
         r.reason = None
+
+
+def _storage_is_the_message(r: Reading) -> None:
+    """RFC 5321's 552 words alone ("exceeded storage allocation", ``STORAGE_ALLOCATION``) said
+    to the message's data: the message too big for the space, not a full mailbox, which is
+    said to RCPT TO (a status a reporting server derived from the bare 552, Sendmail's 5.2.2,
+    says nothing more)."""
+    if (
+        r.reason == Reason.MAILBOXFULL
+        and r.stage == "DATA"
+        and (r.derived or not r.exact)
+        and STORAGE_ALLOCATION in r.needle
+        and _phrase_cause(_without(r.needle, (STORAGE_ALLOCATION,)), fallback=False) is None
+    ):
+        r.reason = Reason.MESGTOOBIG
 
 
 def _status_names_the_trouble(r: Reading) -> None:
@@ -894,7 +939,14 @@ def _policy_code_after_data(r: Reading) -> None:
     """Only a security or policy code (X.7.x) for the message after DATA: the receiving
     server's policy refused it (iCloud's "554 5.7.1 [HM08] Message rejected due to local
     policy"), no security error of the sender's."""
-    if r.stage == "DATA" and r.reason == Reason.SECURITYERROR and r.vague and r.by_text is None:
+    if (
+        r.stage == "DATA"
+        and r.reason == Reason.SECURITYERROR
+        and r.vague
+        # (a broad word of the reporting server's only, Sendmail's closing "Service
+        # unavailable", says nothing of the message)
+        and (r.by_text is None or not (r.said or r.phrased))
+    ):
         r.reason = Reason.POLICYVIOLATION
 
 
@@ -973,6 +1025,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _expiry_is_a_consequence,
     _status_or_words,
     _unavailable_for_now,
+    _storage_is_the_message,
     _status_names_the_trouble,
     # The party a reply refuses, then the stage it was said at.
     _refused_party,
