@@ -2119,3 +2119,19 @@ def test_the_remotes_own_trouble_status_is_why_retries_ran_out(
     status: str, reply: str, context: str, reason: Reason
 ) -> None:
     assert classify(status, None, reply, "RCPT", context) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "reason"),
+    [
+        ("550 Mail refused: SPF alignment not met for this domain", Reason.AUTHFAILURE),
+        ("550 Your sending reputation does not meet our threshold", Reason.BADREPUTATION),
+        # A phrase still comes first ("blocked", the host), and "spam" still reads spam.
+        ("550 5.7.1 Client host blocked for its reputation", Reason.BLOCKED),
+        ("550 Message looks like spam", Reason.SPAMDETECTED),
+    ],
+)
+def test_a_reasons_own_word_names_it_where_no_phrase_does(words: str, reason: Reason) -> None:
+    """A word that names one cause of the vocabulary (a reputation, SPF) reads that cause in
+    words no phrase holds, as "spam" always has."""
+    assert classify("", None, words, command="RCPT") == reason

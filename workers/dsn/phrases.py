@@ -1611,6 +1611,13 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
 
 # Broad words consulted only when no phrase above matched: first match wins.
 FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
+    # Words that name one cause of the vocabulary whatever surrounds them: a reputation is
+    # the vocabulary's badreputation; SPF is one of the authentication checks of authfailure
+    # (RFC 7208; "Reject due to SPF policy", the words before "policy" naming which). Read as
+    # a reason's vocabulary where no phrase holds them (the corpus README's definitions).
+    # ("Inactive" is not one: a connection is inactive too; an inactive account is a pattern.)
+    (Reason.BADREPUTATION, ("reputation",)),
+    (Reason.AUTHFAILURE, ("spf",)),
     (Reason.SPAMDETECTED, ("spam",)),
     (Reason.BLOCKED, ("blocked", "service unavailable", "helo", "ehlo")),
     # "Access denied" alone is how an access list refuses whatever it was asked about:
