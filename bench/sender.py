@@ -19,8 +19,9 @@ Rows:
   The first is what the target judges: every configuration's first connection costs that;
 - **burst**: J jobs spread over N users published at once; the rate is J over the time
   from the first publish to the last receipt at the stand-in; handshakes are the stand-in's
-  connections; for one and two worker processes, and at N=50 with prefetch 1000 /
-  concurrency 500 beside the defaults;
+  connections; for one and two worker processes (with two, each one's mails, handshakes and
+  CPU per mail, from its /metrics), and at N=50 with prefetch 1000 / concurrency 500
+  beside the defaults;
 - **steady**: jobs published at a fixed rate; publish → receipt p50 / p99.
 
 The stand-in offers PIPELINING and, on the rows that say so, CHUNKING (RFC 3030 BDAT, as
@@ -46,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -53,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
@@ -61,6 +64,7 @@ from bench.postfix_relay import feed, postfix_relay, unavailable
 from bench.sender_sink import (
     CpuMeter,
     Target,
+    free_port,
     job_document,
     local_broker_pid,
     prepare_broker,
@@ -105,6 +109,24 @@ def user_code(index: int) -> str:
     return f"U{index}"
 
 
+@dataclass(frozen=True)
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    metrics_port: int
+
+
+@dataclass
+class WorkerShare:
+    """One worker process's part of a run: the mails it sent, the connections it opened
+    (from its /metrics) and its CPU seconds (all threads). With several workers the mails
+    show how the routing spread the configurations, the handshakes whether a
+    configuration's mails met connections in both, the CPU what each mail cost there."""
+
+    mails: int = 0
+    handshakes: int = 0
+    cpu_s: float = 0.0
+
+
 @dataclass
 class Run:
     what: str
@@ -122,6 +144,7 @@ class Run:
     p50: float | None = None
     p99: float | None = None
     worker_cpu_s: float = 0.0
+    per_worker: list[WorkerShare] = field(default_factory=list)
     options: dict[str, int] = field(default_factory=dict)
     cpu_s: dict[str, float] = field(default_factory=dict)  # by process group, over the run
     # seconds the group's main threads were ready to run but had no CPU (the machine's load)
@@ -314,7 +337,7 @@ def wait_for_shards(url: str, shards: int) -> None:
 @contextmanager
 def workers_running(
     settings: Settings, url: str, count: int, options: dict[str, int], workdir: Path, ca: Path
-) -> Iterator[list[subprocess.Popen[bytes]]]:
+) -> Iterator[list[WorkerProcess]]:
     env = {
         **os.environ,
         "RABBITMQ_URL": settings.rabbitmq_url,
@@ -328,11 +351,12 @@ def workers_running(
         **{f"ERPMAIL_{name.upper()}": str(value) for name, value in options.items()},
     }
     log = (workdir / "workers.log").open("ab")
-    processes = start_workers(env, count, log)
+    ports = [free_port() for _ in range(count)]
+    processes = start_workers(env, count, log, metrics_ports=ports)
     try:
         wait_for_consumers(settings.rabbitmq_url, count, "the workers")
         wait_for_shards(settings.rabbitmq_url, settings.send_shards)
-        yield processes
+        yield [WorkerProcess(p, port) for p, port in zip(processes, ports, strict=True)]
     finally:
         stop_workers(processes)
         log.close()
@@ -394,7 +418,8 @@ def run_jobs(
         documents.append(document)
     standin.read()
     connections_before = standin.connections
-    with workers_running(settings, url, run.workers, run.options, workdir, ca) as processes:
+    with workers_running(settings, url, run.workers, run.options, workdir, ca) as workers:
+        processes = [worker.process for worker in workers]
         cpu_before = sum(process_cpu(p.pid) for p in processes)
         broker = local_broker_pid()
         meter = CpuMeter(
@@ -406,15 +431,40 @@ def run_jobs(
             },
             waiting={"worker": [p.pid for p in processes], "stand-in": [standin.process.pid]},
         )
+        shares_before = [worker_share(w) for w in workers]
         meter.start()
         published = asyncio.run(
             publish(settings.rabbitmq_url, documents, per_second, settings.send_shards)
         )
         wait_for_receipts(standin, published, run.jobs)
         run.worker_cpu_s = sum(process_cpu(p.pid) for p in processes) - cpu_before
+        run.per_worker = [
+            WorkerShare(
+                after.mails - before.mails,
+                after.handshakes - before.handshakes,
+                after.cpu_s - before.cpu_s,
+            )
+            for before, after in zip(shares_before, map(worker_share, workers), strict=True)
+        ]
         run.cpu_s = meter.used()
         run.wait_s = meter.waited()
     return settle(run, standin, published, connections_before)
+
+
+def worker_share(worker: WorkerProcess) -> WorkerShare:
+    """What ``worker`` has sent and opened so far (its /metrics) and its CPU seconds."""
+    url = f"http://127.0.0.1:{worker.metrics_port}/metrics"
+    with urllib.request.urlopen(url, timeout=10) as answer:
+        text = answer.read().decode()
+    totals: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:  # summed over the labels
+            totals[sample.name] = totals.get(sample.name, 0.0) + sample.value
+    return WorkerShare(
+        int(totals.get("erpmail_sender_jobs_sent_total", 0)),
+        int(totals.get("erpmail_smtp_connections_opened_total", 0)),
+        process_cpu(worker.process.pid),
+    )
 
 
 def wait_for_receipts(standin: StandIn, published: dict[str, float], jobs: int) -> None:
@@ -512,12 +562,33 @@ def paired_ratios(runs: list[Run], bases: list[Run]) -> list[float]:
     ]
 
 
+def cpu_ceiling(run: Run, cores: int) -> float | None:
+    """The rate this machine's cores would carry at the run's CPU per mail (the workers,
+    the stand-in, RabbitMQ and the publisher together): where a run comes near it, the
+    cores, not the worker count, set the rate, and another worker only helps by costing
+    less CPU per mail."""
+    used = sum(run.cpu_s.values())
+    return cores * run.received / used if used and run.received else None
+
+
+def ceilings_text(twos: list[Run], ones: list[Run], cores: int) -> str:
+    """The cores' ceilings of the two rows, medians, beside their rates."""
+    medians = []
+    for runs in (twos, ones):
+        ceilings = [c for c in (cpu_ceiling(run, cores) for run in runs) if c is not None]
+        if not ceilings:
+            return ""
+        medians.append(statistics.median(ceilings))
+    return f" (the cores' ceiling at their CPU per mail: {medians[0]:,.0f} vs {medians[1]:,.0f})"
+
+
 def judge(
     runs: list[Run],
     cpu_ms: float | None,
     steady: Run | None,
     no_postfix: str | None = None,
     cpu_note: str = "",
+    cores: int = os.cpu_count() or 1,
 ) -> list[Target]:
     """The issue's targets. With ``--repeat`` a row's rate is the median of its rounds, and
     a comparison of two rows the median of their ratios round by round."""
@@ -570,7 +641,7 @@ def judge(
         out.append(
             Target(
                 "N=500, D=20: two workers at least as fast as one",
-                f"{rate_text(twos)} vs {rate_text(ones)} mails/s",
+                f"{rate_text(twos)} vs {rate_text(ones)} mails/s{ceilings_text(twos, ones, cores)}",
                 median_rate(twos) >= median_rate(ones),
             )
         )
@@ -629,6 +700,17 @@ def cpu_per_mail(run: Run) -> str:
     )
 
 
+def each_worker(run: Run) -> str:
+    """With several workers, each one's share: mails, handshakes, its CPU per mail."""
+    if len(run.per_worker) < 2:
+        return "-"
+    return "; ".join(
+        f"{share.mails:,} / {share.handshakes} / "
+        + (f"{share.cpu_s / share.mails * 1e6:,.0f}" if share.mails else "-")
+        for share in run.per_worker
+    )
+
+
 def waiting_for_cpu(run: Run) -> str:
     """The share of the run each worker's event loop and the stand-in were ready to run but
     had no CPU: near 0 the rate is the sender's; high, it is the machine's other load."""
@@ -655,6 +737,7 @@ def runs_table(runs: list[Run]) -> Table:
         "p50 s",
         "p99 s",
         "CPU µs/mail: worker (or Postfix) / stand-in / broker / publisher",
+        "each worker: mails / handshakes / CPU µs a mail of its own",
         "CPU busy",
         "no CPU: worker loop / stand-in",
         "lost/twice",
@@ -675,6 +758,7 @@ def runs_table(runs: list[Run]) -> Table:
             "-" if run.p50 is None else f"{run.p50:.2f}",
             "-" if run.p99 is None else f"{run.p99:.2f}",
             cpu_per_mail(run),
+            each_worker(run),
             f"{sum(run.cpu_s.values()) / run.seconds / (os.cpu_count() or 1):.0%}"
             if run.seconds
             else "-",

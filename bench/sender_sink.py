@@ -714,16 +714,24 @@ def worker_run(
 
 
 def start_workers(
-    env: dict[str, str], count: int, log: IO[bytes], checkout: Checkout | None = None
+    env: dict[str, str],
+    count: int,
+    log: IO[bytes],
+    checkout: Checkout | None = None,
+    metrics_ports: list[int] | None = None,
 ) -> list[subprocess.Popen[bytes]]:
     """``count`` ``erpmail worker send`` processes named bench-0, bench-1, … (of
-    ``checkout``'s code when given)."""
+    ``checkout``'s code when given; the n-th serving /metrics on ``metrics_ports[n]``)."""
     if checkout is not None:
         env = checkout.env(env)
     return [
         subprocess.Popen(
             [sys.executable, "-c", "from workers.cli.main import main; main()", "worker", "send"],
-            env={**env, "ERPMAIL_WORKER_NAME": f"bench-{n}"},
+            env={
+                **env,
+                "ERPMAIL_WORKER_NAME": f"bench-{n}",
+                **({"ERPMAIL_METRICS_PORT": str(metrics_ports[n])} if metrics_ports else {}),
+            },
             cwd=checkout.path if checkout is not None else None,
             stdout=log,
             stderr=log,

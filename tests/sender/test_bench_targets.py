@@ -6,13 +6,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from prometheus_client import CollectorRegistry, Counter, generate_latest
 from sqlalchemy import text
 
 from bench import sink_database
-from bench.sender import Run, judge, waiting_for_cpu
+from bench.sender import (
+    Run,
+    WorkerProcess,
+    WorkerShare,
+    each_worker,
+    judge,
+    waiting_for_cpu,
+    worker_share,
+)
 from bench.sender_sink import (
     Checkout,
     CpuMeter,
@@ -152,6 +163,12 @@ def test_the_real_shape_targets_judge_the_worker_against_postfix_in_the_same_run
     assert [v.met for v in missed] == [False]
     absent = [v for v in judge([slow], None, None, "not root") if "Postfix" in v.what]
     assert [(v.met, v.measured) for v in absent] == [(None, "not measured: not root")]
+    # the cores' ceiling (2 CPUs here): 2 × 5,000 mails over the CPU-seconds the run used
+    one.cpu_s, two.cpu_s = {"worker": 6.0, "stand-in": 4.0}, {"worker": 7.0, "broker": 5.5}
+    [pair] = [v for v in judge([one, two], None, None, cores=2) if "two workers" in v.what]
+    assert pair.measured == (
+        "1,250 vs 1,000 mails/s (the cores' ceiling at their CPU per mail: 800 vs 1,000)"
+    )
     postfix.duplicates = 7  # a relay that sent mail twice is no yardstick
     repeated = [v for v in judge([slow, postfix], None, None) if "Postfix" in v.what]
     assert [(v.met, v.measured) for v in repeated] == [
@@ -217,3 +234,40 @@ def test_the_database_script_prepares_a_database_when_run_by_path(tmp_path: Path
         ).fetchall()
     engine.dispose()
     assert [tuple(card) for card in cards] == [(sink_database.TENANT, sink_database.USER)]
+
+
+def test_each_workers_share_is_read_from_its_metrics_and_shown_for_two() -> None:
+    """The bench reads a worker's mails (summed over the configuration kinds) and
+    handshakes from its /metrics, served here by a real HTTP server, and shows each
+    worker's share only where there are several."""
+    registry = CollectorRegistry()
+    sent = Counter("erpmail_sender_jobs_sent", "sent", ["config_kind"], registry=registry)
+    sent.labels("own").inc(2300)
+    sent.labels("platform").inc(40)
+    Counter("erpmail_smtp_connections_opened", "opened", registry=registry).inc(251)
+    body = generate_latest(registry)
+
+    class Metrics(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Metrics)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    try:
+        share = worker_share(WorkerProcess(process, server.server_address[1]))
+    finally:
+        server.shutdown()
+    assert (share.mails, share.handshakes) == (2340, 251)
+    two = Run("burst", 500, 20, True, 2, 5000)
+    two.per_worker = [WorkerShare(2340, 251, 2.34), WorkerShare(2660, 266, 2.66)]
+    assert each_worker(two) == "2,340 / 251 / 1,000; 2,660 / 266 / 1,000"
+    one = Run("burst", 500, 20, True, 1, 5000)
+    one.per_worker = [WorkerShare(5000, 510, 5.0)]
+    assert each_worker(one) == "-"
