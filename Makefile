@@ -46,9 +46,12 @@ services:
 # tests (tests/dsn) run again on the pure-Python one: both builds are tested.
 test: venv node-deps services
 	$(BIN)/pytest $(PYTEST_ARGS)
-	@if [ -z "$(PYTEST_ARGS)" ] && $(BIN)/python -c 'import sys, workers.dsn.accelerator as a; sys.exit(not a.running_compiled())'; then \
+	@if [ -n "$(PYTEST_ARGS)" ]; then :; \
+	elif $(BIN)/python -c 'import sys, workers.dsn.accelerator as a; sys.exit(not a.running_compiled())'; then \
 		echo "tests/dsn again on the pure-Python parser (the suite ran the compiled one)"; \
 		ERPMAIL_DSN_BUILD=pure $(BIN)/pytest tests/dsn; \
+	else \
+		echo "the suite ran the pure-Python parser only: no compiled build of these sources (make dsn-compiled)"; \
 	fi
 
 lint: venv
