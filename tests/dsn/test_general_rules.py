@@ -2021,6 +2021,12 @@ def test_mail_refused_for_want_of_tls_is_no_arc_failure() -> None:
             Reason.SPAMDETECTED,
         ),
         ("550 5.7.1 Reject for policy reason", "DATA", Reason.POLICYVIOLATION),
+        # Other filters' rules named alike are not Gandi's; "spf" inside SPFBL (a DNS block
+        # list) is no SPF check.
+        ("550 Reject by content filter RULE1_10 matched", "DATA", Reason.FILTERED),
+        ("550 5.7.1 Message rejected by rule3_12 (adult content)", "DATA", Reason.POLICYVIOLATION),
+        ("550 5.7.1 SPFBL BLOCKED see the feedback page", "RCPT", Reason.BLOCKED),
+        ("550 5.7.1 SPF check failed", "RCPT", Reason.AUTHFAILURE),
         # An inactive mailbox is suspended, whatever X.1.1 says; an unknown one stays unknown.
         ("550 5.1.1 Inactive mbox", "RCPT", Reason.SUSPEND),
         ("550 5.1.1 Mailbox unknown", "RCPT", Reason.USERUNKNOWN),

@@ -1446,8 +1446,18 @@ VENDOR_CODES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # Gandi's postmaster page (postmaster.gandi.net, "Reject for policy reason. RULEx_y"):
     # RULE1_1 a possible virus or malware; RULE3_1 a suspicious commercial mail and RULE3_2 a
     # high spam score. (RULE2_1 phishing and RULE2_2 a scam name no cause of the vocabulary.)
-    (Reason.VIRUSDETECTED, ("rule1_1",)),
-    (Reason.SPAMDETECTED, ("rule3_1", "rule3_2")),
+    # The codes are read inside Gandi's own words: "RULEx_y" is a naming scheme any filter may
+    # use, and a bare "rule1_1" is the start of "rule1_10" too.
+    (Reason.VIRUSDETECTED, ("policy reason. rule1_1", "policy reason rule1_1")),
+    (
+        Reason.SPAMDETECTED,
+        (
+            "policy reason. rule3_1",
+            "policy reason rule3_1",
+            "policy reason. rule3_2",
+            "policy reason rule3_2",
+        ),
+    ),
 )
 PHRASES += VENDOR_CODES
 
@@ -1610,6 +1620,9 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
 )
 
 # Broad words consulted only when no phrase above matched: first match wins.
+# Those in ``WHOLE_WORDS`` count only as a word of their own: "spf" starts "SPFBL", a DNS
+# block list (spfbl.net: "5.7.1 SPFBL BLOCKED", a listed IP), which is no SPF check.
+WHOLE_WORDS = frozenset({"spf"})
 FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # Words that name one cause of the vocabulary whatever surrounds them: a reputation is
     # the vocabulary's badreputation; SPF is one of the authentication checks of authfailure

@@ -41,6 +41,7 @@ from workers.dsn.phrases import (
     TELLING_PHRASES,
     UNAVAILABLE_ONLY,
     VERDICTS,
+    WHOLE_WORDS,
 )
 from workers.dsn.report import BounceType, Reason
 from workers.dsn.scan import first_held, required_words
@@ -479,9 +480,20 @@ def _broad_cause(needle: str) -> Reason | None:
     if "://" in needle:
         needle = _URL_RE.sub(" ", needle)
     for reason, words in FALLBACK:
-        if any(map(needle.__contains__, words)):
+        if any(map(needle.__contains__, words)) and any(_holds(needle, word) for word in words):
             return reason
     return None
+
+
+def _holds(needle: str, word: str) -> bool:
+    if word in _WHOLE_WORD_RES:
+        return _WHOLE_WORD_RES[word].search(needle) is not None
+    return word in needle
+
+
+_WHOLE_WORD_RES = {
+    word: re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])") for word in WHOLE_WORDS
+}
 
 
 def status_reason(status: str) -> tuple[Reason | None, bool]:
