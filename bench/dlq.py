@@ -10,6 +10,11 @@ Each round, in the same run and on the same kind of queue (quorum, mail.send's a
 - *export*: `erpmail dlq export` over N letters, as a process: its peak memory beyond the
   command's start-up, beside the size of what it wrote (it streams: the first stays small).
 
+With ``--database URL`` (a PostgreSQL or SQLite database of its own, migrated here), the
+list and the replay read the store as the commands do, each letter's job stored ``dead`` (as
+a dead letter's job is): the look-ups' cost is in their times, and the replay's statements
+on the store are counted.
+
 With ``--migration``, instead: `erpmail topology declare` migrating a mail.dead of N letters
 declared as an earlier release did (no delivery limit) to its holding queue and back, its
 time and the client's CPU per letter, each round.
@@ -21,7 +26,7 @@ It prints a table (rates, the replay's share of the ceiling, the list's time, th
 average) and the issue's targets, and writes ``bench-results/dlq.json``. It needs mail.send
 and mail.dead to itself: point RABBITMQ_URL at a vhost of its own.
 
-    python -m bench.dlq [--letters 20000] [--rounds 3] [--migration]
+    python -m bench.dlq [--letters 20000] [--rounds 3] [--database URL] [--migration]
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -45,13 +52,21 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.adapters.select_connection import SelectConnection
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import delete, event, insert
+from sqlalchemy.engine import Engine
 
+from schemas.tables import MailMessage, MailStatus
 from workers.broker import names
 from workers.broker.connection import connect, connection_parameters, redact_url
 from workers.broker.topology import build_topology, declare
+from workers.dlq.cli import looking_up
+from workers.dlq.letters import Selector
 from workers.dlq.queue import BULK_LANES, walk
 from workers.dlq.replay import Replayer
+from workers.dlq.stored import StoredJobs
 from workers.settings import load_settings
+from workers.store import migrate
+from workers.store.engine import make_engine
 
 CEILING_QUEUE = "bench.dlq.ceiling"
 CONFIRM_WINDOW = 1000
@@ -76,6 +91,7 @@ class Round:
     # the size of the letters it wrote.
     export_extra_mb: float
     letters_mb: float
+    replay_statements: float  # statements the replay ran on the store (--database)
 
 
 def job_body(job_id: str) -> bytes:
@@ -116,17 +132,73 @@ def depth(channel: BlockingChannel, queue: str) -> tuple[int, int]:
     return int(method.message_count), int(method.consumer_count)
 
 
-def fill_dead(channel: BlockingChannel, count: int) -> None:
-    """``count`` dead letters, in transactions of 1,000."""
+def fill_dead(channel: BlockingChannel, count: int) -> list[str]:
+    """``count`` dead letters, in transactions of 1,000; their job ids."""
     filler = channel.connection.channel()
     filler.tx_select()
-    for number in range(count):
-        job_id = str(uuid.uuid4())
+    job_ids = [str(uuid.uuid4()) for _ in range(count)]
+    for number, job_id in enumerate(job_ids):
         filler.basic_publish(names.DEAD_EXCHANGE, "", job_body(job_id), letter_properties(job_id))
         if number % 1000 == 999:
             filler.tx_commit()
     filler.tx_commit()
     filler.close()
+    return job_ids
+
+
+_TABLE = MailMessage.__table__  # type: ignore[attr-defined]
+
+
+def store_dead(database: str, job_ids: list[str]) -> None:
+    """A row for each job, stored ``dead`` (as a dead letter's job is), none before."""
+    engine = make_engine(database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(delete(_TABLE))
+            connection.execute(
+                insert(_TABLE),
+                [
+                    {
+                        "job_id": job_id,
+                        "tenant": "acme",
+                        "user_code": "MARI",
+                        "kind": "invoice",
+                        "status": MailStatus.DEAD,
+                    }
+                    for job_id in job_ids
+                ],
+            )
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def statements_counted() -> Iterator[list[int]]:
+    """How many statements every engine of this process runs meanwhile (one count)."""
+    count = [0]
+
+    def counted(*_args: Any) -> None:
+        count[0] += 1
+
+    event.listen(Engine, "before_cursor_execute", counted)
+    try:
+        yield count
+    finally:
+        event.remove(Engine, "before_cursor_execute", counted)
+
+
+def replay(url: str, database: str | None) -> tuple[int, int]:
+    """Every letter replayed as `dlq replay --all` does (reading the store when there is
+    one); the letters replayed and the statements run on the store."""
+    if database is None:
+        return walk(url, Replayer(), lanes=BULK_LANES).taken, 0
+    with statements_counted() as count, StoredJobs.open(database) as stored:
+        if stored.problem is not None:
+            raise SystemExit(f"the store could not be read: {stored.problem}")
+        replayer = Replayer(went_out=stored.went_out)
+        look_ahead = looking_up(stored, Selector())
+        outcome = walk(url, replayer, lanes=BULK_LANES, look_ahead=look_ahead)
+    return outcome.taken, count[0]
 
 
 def migration(channel: BlockingChannel, count: int, retry_ladder: tuple[int, ...]) -> str:
@@ -188,9 +260,11 @@ def ceiling(url: str, count: int) -> float:
     return count / (state["ended"] - state["started"])
 
 
-def list_seconds(url: str, count: int) -> tuple[float, float]:
+def list_seconds(url: str, count: int, database: str | None) -> tuple[float, float]:
     """The wall time of `erpmail dlq list` over ``count`` letters, and its CPU time."""
     env = {**os.environ, "RABBITMQ_URL": url, "ERPMAIL_LOG_FORMAT": "json"}
+    if database is not None:
+        env["DATABASE_URL"] = database
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(
@@ -202,8 +276,8 @@ def list_seconds(url: str, count: int) -> tuple[float, float]:
     )
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if f"{count} dead letter(s)" not in result.stdout:
-        raise SystemExit(f"dlq list did not see {count} letters:\n{result.stdout}")
+    if f"{count} dead letter(s)" not in result.stdout or "could not be read" in result.stderr:
+        raise SystemExit(f"dlq list did not see {count} letters:\n{result.stdout}{result.stderr}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return seconds, cpu
 
@@ -226,25 +300,27 @@ def peak_rss_mb(url: str, *args: str) -> tuple[float, int]:
     return usage.ru_maxrss / 1024, written  # (kB on Linux)
 
 
-def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
+def one_round(url: str, channel: BlockingChannel, count: int, database: str | None) -> Round:
     load = os.getloadavg()[0]
     channel.queue_purge(CEILING_QUEUE)
     cpu = time.process_time()
     ceiling_rate = ceiling(url, count)
     ceiling_cpu = time.process_time() - cpu
     channel.queue_purge(CEILING_QUEUE)
-    fill_dead(channel, count)
-    listed, list_cpu = list_seconds(url, count)
+    job_ids = fill_dead(channel, count)
+    if database is not None:
+        store_dead(database, job_ids)
+    listed, list_cpu = list_seconds(url, count, database)
     start_up_mb, _ = peak_rss_mb(url, "dlq", "--help")
     export_mb, written = peak_rss_mb(url, "dlq", "export")
     started, cpu = time.perf_counter(), time.process_time()
-    outcome = walk(url, Replayer(), lanes=BULK_LANES)  # as `dlq replay` walks
-    replay_rate = outcome.taken / (time.perf_counter() - started)
+    taken, statements = replay(url, database)
+    replay_rate = taken / (time.perf_counter() - started)
     replay_cpu = time.process_time() - cpu
     sent, _ = depth(channel, names.SEND_QUEUE)
     dead, _ = depth(channel, names.DEAD_QUEUE)
-    if (outcome.taken, sent, dead) != (count, count, 0):
-        raise SystemExit(f"replay lost track: replayed {outcome.taken}, {sent} in mail.send")
+    if (taken, sent, dead) != (count, count, 0):
+        raise SystemExit(f"replay lost track: replayed {taken}, {sent} in mail.send")
     channel.queue_purge(names.SEND_QUEUE)
     return Round(
         ceiling_rate,
@@ -257,6 +333,7 @@ def one_round(url: str, channel: BlockingChannel, count: int) -> Round:
         list_cpu / count * 1e6,
         export_mb - start_up_mb,
         written / 2**20,
+        statements,
     )
 
 
@@ -265,7 +342,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--letters", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--migration", action="store_true", help="time a topology migration")
+    parser.add_argument(
+        "--database", help="a database of the benchmark's own: list and replay read it"
+    )
     args = parser.parse_args(argv)
+    if args.database is not None:
+        migrate.upgrade(args.database)
     settings = load_settings()
     url = settings.rabbitmq_url
     connection = connect(url, "erpmail-bench")
@@ -293,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     channel.queue_declare(CEILING_QUEUE, durable=True, arguments=send_arguments)
     try:
-        rounds = [one_round(url, channel, args.letters) for _ in range(args.rounds)]
+        rounds = [one_round(url, channel, args.letters, args.database) for _ in range(args.rounds)]
     finally:
         channel.queue_delete(CEILING_QUEUE)
         channel.queue_purge(names.SEND_QUEUE)
@@ -310,6 +392,7 @@ def report(rounds: list[Round], count: int, broker: str) -> None:
     for name in ("CPU µs/msg ceiling", "CPU µs/letter replay", "CPU µs/letter list"):
         table.add_column(name, justify="right")
     table.add_column("export: memory MB / letters MB", justify="right")
+    table.add_column("replay store statements", justify="right")
     table.add_column("load (1 min)", justify="right")
 
     def cells(row: Round) -> list[str]:
@@ -322,6 +405,7 @@ def report(rounds: list[Round], count: int, broker: str) -> None:
             f"{row.replay_cpu_us:.1f}",
             f"{row.list_cpu_us:.1f}",
             f"{row.export_extra_mb:.0f} / {row.letters_mb:.0f}",
+            f"{row.replay_statements:,.0f}",
             f"{row.load:.1f}",
         ]
 

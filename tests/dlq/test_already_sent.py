@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import socket
 import sqlite3
 import struct
 import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from pika.adapters.blocking_connection import BlockingChannel
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 
 from schemas.tables import MailMessage, MailStatus
@@ -24,6 +27,7 @@ from tests.dlq.test_dlq import dead_letter, run, taken
 from workers.broker import names
 from workers.cli.main import cli
 from workers.dlq import stored as stored_module
+from workers.dlq.queue import queue_depth
 from workers.store import migrate
 from workers.store.engine import make_engine, session_scope
 
@@ -63,6 +67,66 @@ def letters(
 
 
 GONE_OUT = ("sent", "bounced", "delivered")
+
+
+@contextlib.contextmanager
+def store_statements() -> Iterator[list[str]]:
+    """The statements every engine of this process runs on mail_messages meanwhile."""
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if "mail_messages" in statement:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+
+
+def test_many_letters_are_looked_up_a_statement_per_batch(
+    broker: BlockingChannel,
+    engine: Engine,
+    database_url: str,
+    erpmail_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """1,200 letters, the jobs of 100 of them stored sent and of the others dead (as a dead
+    letter's job is): list, a dry run and a replay each read the store in a statement per
+    batch of letters (and one that finds the table at the start), where a statement per
+    letter was 1,201; the letters already sent are told apart all the same."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    letters = 1_200
+    job_ids = [dead_letter(broker, "rejected") for _ in range(letters)]
+    sent = set(job_ids[::12])
+    with session_scope(engine) as session:
+        for job_id in job_ids:
+            status = MailStatus.SENT if job_id in sent else MailStatus.DEAD
+            session.add(
+                MailMessage(
+                    job_id=job_id, tenant="acme", user_code="MARI", kind="invoice", status=status
+                )
+            )
+    # a batch's statements, the last one short, and the first that finds the table; a batch
+    # cut where the lanes fill before it is whole would add one
+    most = 2 * math.ceil(letters / stored_module.BATCH) + 1
+    with store_statements() as listing:
+        listed = run("list", "--json")
+    assert listed.exit_code == 0, listed.output
+    [row] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert (row["count"], row["already_sent"]) == (letters, len(sent))
+    with store_statements() as planning:
+        planned = json.loads(run("replay", "--all", "--dry-run", "--json").stdout)
+    assert (planned["would_replay"], planned["already_sent"]) == (letters - len(sent), len(sent))
+    with store_statements() as replaying:
+        replayed = run("replay", "--all", "--json")
+    assert replayed.exit_code == 0, replayed.output
+    counts = json.loads(replayed.stdout)
+    assert (counts["replayed"], counts["already_sent"]) == (letters - len(sent), len(sent))
+    assert queue_depth(erpmail_env["RABBITMQ_URL"], names.SEND_QUEUE) == letters - len(sent)
+    for statements in (listing, planning, replaying):
+        assert 2 <= len(statements) <= most, statements
 
 
 def test_list_counts_the_letters_already_sent_per_cause(letters: dict[str, str]) -> None:

@@ -31,6 +31,7 @@ from workers.dlq.queue import (
     DROP,
     KEEP,
     Decide,
+    LookAhead,
     QueueBusy,
     Route,
     WalkResult,
@@ -167,7 +168,10 @@ def list_command(as_json: bool) -> None:
     sent (leftover copies: replay skips them), oldest and newest failure, a sample error."""
     tally = CauseTally()
     with _stored() as stored:
-        _read(lambda letter: tally.add(letter, stored.went_out(letter.job_id) is not None))
+        _read(
+            lambda letter: tally.add(letter, stored.went_out(letter.job_id) is not None),
+            looking_up(stored, Selector()),
+        )
     known = stored.problem is None
     groups = tally.groups()
     if as_json:
@@ -262,7 +266,7 @@ def replay_command(
     with _stored() as stored:
         replayer = Replayer(force=force, may_duplicate=may_duplicate, went_out=stored.went_out)
         if dry_run:
-            _dry_run(selector, replayer, as_json)
+            _dry_run(selector, replayer, as_json, looking_up(stored, selector))
             return
         # The copies go to mail.send: without it, mail.jobs' alternate exchange would send
         # each straight back to mail.dead, counted as replayed. A missing queue is worded by
@@ -273,7 +277,7 @@ def replay_command(
         def decide(letter: DeadLetter) -> Route:
             return replayer(letter) if selector.matches(letter) else KEEP
 
-        outcome = _walk(decide, "replaying", rate)
+        outcome = _walk(decide, "replaying", rate, looking_up(stored, selector))
     for job_id, skip in replayer.skipped:
         click.echo(plain(f"skipped {job_id}: {skip.text}"), err=True)
     for letter, why in outcome.failed:
@@ -346,7 +350,7 @@ def export_command(output: TextIO, selector: Selector) -> None:
     click.echo(f"exported {count} dead letter(s)", err=True)
 
 
-def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
+def _dry_run(selector: Selector, replayer: Replayer, as_json: bool, look_ahead: LookAhead) -> None:
     """What a replay would do with the selected letters (as ``replayer`` decides), counted
     as they are read."""
     matched: set[str] = set()
@@ -368,7 +372,7 @@ def _dry_run(selector: Selector, replayer: Replayer, as_json: bool) -> None:
         if _short(selector):
             matched.add(letter.job_id or "")
 
-    _read(count)
+    _read(count, look_ahead)
     selector = _one_job(selector, matched)
     if not chosen and not skipped and not already_sent:
         _nothing(selector)
@@ -473,10 +477,21 @@ def _stored() -> Iterator[StoredJobs]:
         )
 
 
-def _read(each: Callable[[DeadLetter], None]) -> None:
+def looking_up(stored: StoredJobs, selector: Selector) -> LookAhead:
+    """The store's look-up of the selected letters' jobs, for a walk to call before it
+    decides them (a statement per batch of letters, not one per letter)."""
+    return lambda letters: stored.look_up(
+        letter.job_id for letter in letters if selector.matches(letter)
+    )
+
+
+def _read(each: Callable[[DeadLetter], None], look_ahead: LookAhead | None = None) -> None:
     """Every dead letter through ``each`` as it is read, each put back as it was."""
     outcome = _in_progress(
-        "reading", lambda url, update: read_each(url, each, progress=update, signals=True)
+        "reading",
+        lambda url, update: read_each(
+            url, each, progress=update, signals=True, look_ahead=look_ahead
+        ),
     )
     if outcome.stopped_by is not None:  # every letter is back; what was read is not whole
         name = signal.Signals(outcome.stopped_by).name
@@ -484,11 +499,19 @@ def _read(each: Callable[[DeadLetter], None]) -> None:
         raise SystemExit(128 + outcome.stopped_by)
 
 
-def _walk(decide: Decide, label: str, rate: float | None) -> WalkResult:
+def _walk(
+    decide: Decide, label: str, rate: float | None, look_ahead: LookAhead | None = None
+) -> WalkResult:
     return _in_progress(
         label,
         lambda url, update: walk(
-            url, decide, rate=rate, lanes=BULK_LANES, progress=update, signals=True
+            url,
+            decide,
+            rate=rate,
+            lanes=BULK_LANES,
+            progress=update,
+            signals=True,
+            look_ahead=look_ahead,
         ),
     )
 

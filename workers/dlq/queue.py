@@ -32,6 +32,11 @@ next letters arrive within the prefetch window. A replay or purge walks on sever
 publishes: the broker's commits, not the client, bound a single channel's pace. The letters
 such a walk leaves in the queue may go back in another order.
 
+A letter is decided once it is in hand with others (``BATCH`` of them, or all that can come
+before those in hand are settled), so that what deciding needs of the store is read in one
+statement for them all (``look_ahead``: :mod:`workers.dlq.stored`), not one per letter; the
+letters wait on the decision, not the broker: the window holds two batches.
+
 A walk stops after the number of letters the queue held when it began: the copies it puts
 back go to the tail, and the consumer is cancelled once the last original letter arrives.
 Copies put back are stamped with the walk's id, so one delivered before the cancel took
@@ -102,6 +107,7 @@ KEEP = Route(Fate.KEEP)
 DROP = Route(Fate.DROP)
 
 Decide = Callable[[DeadLetter], Route]
+LookAhead = Callable[[list[DeadLetter]], None]  # called with letters before they are decided
 Progress = Callable[[int, int], None]
 
 
@@ -139,6 +145,7 @@ class _Item:
     letter: DeadLetter | None  # None: a copy this walk already put back
     route: Route
     properties: Any = None
+    decided: bool = True  # False: a letter in hand whose route is not yet decided (KEEP)
     confirmed: bool = False  # MOVE: the broker has answered for its copy
     refused: str | None = None  # MOVE: why the broker did not take its copy
 
@@ -219,10 +226,12 @@ class _Lane:
         self._on_delivery(method.delivery_tag, properties, body)
 
     def keep_pending(self) -> None:
-        """Letters taken but not yet published stay in the queue."""
+        """Letters taken but not yet published stay in the queue, and so do those not yet
+        decided."""
         for item in self.pending:
-            if item.letter is not None and item.route.fate is not Fate.KEEP:
+            if item.letter is not None and (not item.decided or item.route.fate is not Fate.KEEP):
                 item.route = self.walk.keep(item.properties, item.letter.body)
+                item.decided = True
 
     def pump(self, allowed: int) -> int:
         """Take up to ``allowed`` letters in hand, a moved one's copy published at once (on
@@ -230,7 +239,7 @@ class _Lane:
         if not (self.channel.is_open and self.copies.is_open):
             return 0
         taken = 0
-        while self.pending and taken < allowed:
+        while self.pending and taken < allowed and self.pending[0].decided:
             item = self.pending.popleft()
             route = item.route
             if route.fate is Fate.MOVE:
@@ -328,11 +337,14 @@ class _Walk:
         rate: float | None,
         progress: Progress | None,
         moved_by: str | None = None,
+        look_ahead: LookAhead | None = None,
     ) -> None:
         self.lanes: list[_Lane] = []
         self.window = window
         self.queue = queue
         self.decide = decide
+        self.look_ahead = look_ahead
+        self.undecided: deque[_Item] = deque()  # letters in hand, in order of arrival
         self.total = total
         self.batch_size = batch
         self.rate = rate
@@ -366,6 +378,7 @@ class _Walk:
         if signum is not None and self.outcome.stopped_by is None:
             self.outcome.stopped_by = signum
         self.stopping = True
+        self.undecided.clear()  # (kept: below)
         for lane in self.lanes:
             lane.keep_pending()
             lane.cancel_when_full = True
@@ -402,17 +415,58 @@ class _Walk:
         letter = DeadLetter.from_message(tag, properties.message_id, headers, body)
         if stamp is not None and stamp == self.moved_by and parked:
             return _Item(tag, letter, self.unpark(properties, body), properties)
-        route = KEEP if self.stopping else self._decide(letter)
+        if self.stopping:
+            return _Item(tag, letter, self.keep(properties, body), properties)
+        item = _Item(tag, letter, KEEP, properties, decided=False)
+        self.undecided.append(item)
+        return item
+
+    def _decide_in_hand(self) -> None:
+        """Decide the letters in hand, ``batch_size`` at a time (their look-ahead first), and
+        the last ones when no more can come before these are settled."""
+        while self.undecided and (
+            len(self.undecided) >= self.batch_size or self._nothing_more_comes()
+        ):
+            count = min(len(self.undecided), self.batch_size)
+            items = [self.undecided.popleft() for _ in range(count)]
+            letters = [item.letter for item in items if item.letter is not None]
+            if self.look_ahead is not None and self.error is None:
+                try:
+                    self.look_ahead(letters)
+                except Exception as error:  # the walk stops; these letters and the rest stay
+                    self._failed(error)
+            for item in items:
+                item.route = self._route(item)
+                item.decided = True
+
+    def _nothing_more_comes(self) -> bool:
+        """Whether no letter can arrive until some in hand are settled: every letter
+        counted at the start has come, or every lane is full (or cancelled) with nothing
+        taken that an ack would settle."""
+        if self.received >= self.total:
+            return True
+        return all(
+            (lane.cancelled or lane.unacked >= self.window)
+            and not lane.waiting
+            and lane.committing is None
+            for lane in self.lanes
+        )
+
+    def _route(self, item: _Item) -> Route:
+        assert item.letter is not None
+        if self.stopping or self.error is not None:
+            return self.keep(item.properties, item.letter.body)
+        route = self._decide(item.letter)
         if route.fate is Fate.KEEP:
-            route = self.keep(properties, body)
-        elif route.fate is Fate.MOVE and route.properties is not None:
+            return self.keep(item.properties, item.letter.body)
+        if route.fate is Fate.MOVE and route.properties is not None:
             # A copy no queue takes comes back to mail.dead (mail.jobs' alternate exchange):
             # should this walk meet it, it puts it back rather than moving it again.
             route.properties.headers = {
                 **(route.properties.headers or {}),
                 names.HEADER_WALK: self.moved_stamp,
             }
-        return _Item(tag, letter, route, properties)
+        return route
 
     def unpark(self, properties: Any, body: bytes) -> Route:
         """A moved copy the alternate exchange parked, put back as a letter again: counted
@@ -433,9 +487,13 @@ class _Walk:
         try:
             return self.decide(letter)
         except Exception as error:  # the walk stops; this letter and the rest stay
-            self.error = error
-            self.loop.call_soon(self.stop)
+            self._failed(error)
             return KEEP
+
+    def _failed(self, error: Exception) -> None:
+        """What deciding raised: the walk stops, and the command raises it again."""
+        self.error = error
+        self.loop.call_soon(self.stop)
 
     def keep(self, properties: Any, body: bytes) -> Route:
         """The route of a letter put back: the delivered properties themselves, stamped
@@ -480,6 +538,7 @@ class _Walk:
         self._pump_due = False
         if self.done.done():
             return
+        self._decide_in_hand()
         for lane in self.lanes:
             allowed = min(self._allowed(), self._room())
             if allowed > 0:
@@ -576,6 +635,7 @@ async def _walk(
     rate: float | None,
     progress: Progress | None,
     signals: bool,
+    look_ahead: LookAhead | None,
 ) -> WalkResult:
     connection: AioConnection = await open_connection(url, "erpmail-dlq")
     coalesce_writes(connection)
@@ -595,7 +655,9 @@ async def _walk(
         if total == 0:
             return WalkResult()
         run = partial(_run, connection, io, queue, batch=batch, signals=signals)
-        first = await run(decide, total, lanes=lanes, rate=rate, progress=progress)
+        first = await run(
+            decide, total, lanes=lanes, rate=rate, progress=progress, look_ahead=look_ahead
+        )
         outcome = first.outcome
         if not first.copies or outcome.stopped_by is not None:
             return outcome
@@ -630,6 +692,7 @@ async def _run(
     signals: bool,
     progress: Progress | None = None,
     moved_by: str | None = None,
+    look_ahead: LookAhead | None = None,
 ) -> _Walk:
     """One walk over the ``total`` letters at the head of ``queue``, run to its end."""
     if rate is not None:
@@ -645,6 +708,7 @@ async def _run(
         rate=rate,
         progress=progress,
         moved_by=moved_by,
+        look_ahead=look_ahead,
     )
     for _ in range(lanes):
         lane_channel, lane_closed = await _open_channel(connection)
@@ -679,8 +743,11 @@ def walk(
     rate: float | None = None,
     progress: Progress | None = None,
     signals: bool = False,
+    look_ahead: LookAhead | None = None,
 ) -> WalkResult:
     """Settle every letter of ``queue`` as ``decide`` says; see the module's docstring.
+    ``look_ahead`` is given the letters about to be decided, before ``decide`` is given any
+    of them (up to ``batch`` at a time).
 
     With ``signals``, SIGINT and SIGTERM stop the walk cleanly (``WalkResult.stopped_by``). An
     exception raised by ``decide`` stops the walk too, every letter not yet settled staying in
@@ -698,6 +765,7 @@ def walk(
             rate=rate,
             progress=progress,
             signals=signals,
+            look_ahead=look_ahead,
         )
     )
 
@@ -709,6 +777,7 @@ def read_each(
     queue: str = names.DEAD_QUEUE,
     progress: Progress | None = None,
     signals: bool = False,
+    look_ahead: LookAhead | None = None,
 ) -> WalkResult:
     """Every dead letter through ``each`` as it is read, each put back as it was, on one
     channel so that they go back in order (see the module's docstring): a queue of any size
@@ -719,7 +788,15 @@ def read_each(
         each(letter)
         return KEEP
 
-    return walk(url, read, queue=queue, lanes=LANES, progress=progress, signals=signals)
+    return walk(
+        url,
+        read,
+        queue=queue,
+        lanes=LANES,
+        progress=progress,
+        signals=signals,
+        look_ahead=look_ahead,
+    )
 
 
 def queue_depth(url: str, queue: str = names.DEAD_QUEUE) -> int:

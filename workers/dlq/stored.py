@@ -6,17 +6,19 @@ is shown as already sent (``dlq list``) and not replayed unless forced (``dlq re
 sender would not send it twice anyway (it deduplicates on the stored state), but a replay
 of it is a copy that does nothing, counted as work done.
 
-The store is read one job at a time as the letters are read. When it cannot be read (the
-database away or not answering within ``WAIT``, not migrated, or an SQLite file that is not
-there) the commands say so and go on without it: the queue is the broker's, and the sender's
-own check still holds.
+The store is read as the letters are read, a statement for up to ``BATCH`` of them
+(``look_up``, which the walk calls before it decides them: ``workers.dlq.queue``), each
+statement bounded by the watchdog. When it cannot be read (the database away or not
+answering within ``WAIT``, not migrated, or an SQLite file that is not there) the commands
+say so and go on without it: the queue is the broker's, and the sender's own check still
+holds.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,8 +32,14 @@ from workers.store.engine import make_engine
 # seconds the store may take to connect, or to answer a look-up, before the commands go on
 # without it: an operator's command must not hang on a database that does not answer
 WAIT = 5
+# jobs a statement looks up at most: a statement per letter cost seconds for a queue of
+# thousands on a busy server (bench.dlq --database), and its parameters stay well within
+# SQLite's and PostgreSQL's limits
+BATCH = 500
 _TABLE = MailMessage.__table__  # type: ignore[attr-defined]
-_STATUS = select(_TABLE.c.status).where(_TABLE.c.job_id == bindparam("job_id"))
+_STATUSES = select(_TABLE.c.job_id, _TABLE.c.status).where(
+    _TABLE.c.job_id.in_(bindparam("job_ids", expanding=True))
+)
 
 
 class StoredJobs:
@@ -42,6 +50,8 @@ class StoredJobs:
         self._connection = connection
         self._watchdog = _Watchdog(connection)
         self.problem = problem
+        self._asked: set[str] = set()  # the jobs of the last look-up
+        self._gone: dict[str, MailStatus] = {}  # those of them whose mail went out
 
     @classmethod
     @contextmanager
@@ -70,21 +80,38 @@ class StoredJobs:
         except sa_exc.DBAPIError as error:
             return cls(None, _words(error))
         stored = cls(connection)
-        stored.went_out("-")  # no job's id: the table is there, or ``problem`` says why not
+        stored.look_up(["-"])  # no job's id: the table is there, or ``problem`` says why not
         return stored
 
+    def look_up(self, job_ids: Iterable[str | None]) -> None:
+        """Reads the stored status of these jobs, a statement per ``BATCH`` of them, each
+        within the watchdog's bound; ``went_out`` answers for them from what was read, until
+        the next look-up (only one batch of letters' answers is held)."""
+        asked = sorted({job_id for job_id in job_ids if job_id and _storable(job_id)})
+        self._asked, self._gone = set(asked), {}
+        for start in range(0, len(asked), BATCH):
+            if self._connection is None:
+                return
+            chunk = asked[start : start + BATCH]
+            try:
+                with self._watchdog.bounded():
+                    rows = self._connection.execute(_STATUSES, {"job_ids": chunk}).all()
+            except sa_exc.DBAPIError as error:  # the database went away: on without it
+                self.close()
+                self.problem = _words(error)
+                return
+            self._gone.update(
+                (job_id, MailStatus(status)) for job_id, status in rows if status in WENT_OUT
+            )
+
     def went_out(self, job_id: str | None) -> MailStatus | None:
-        """The stored status of ``job_id`` when its mail already went out, else None."""
-        if self._connection is None or not job_id:
+        """The stored status of ``job_id`` when its mail already went out, else None; a job
+        not in the last look-up is looked up alone."""
+        if self._connection is None or not job_id or not _storable(job_id):
             return None
-        try:
-            with self._watchdog.bounded():
-                status = self._connection.execute(_STATUS, {"job_id": job_id}).scalar()
-        except sa_exc.DBAPIError as error:  # the database went away: on without it
-            self.close()
-            self.problem = _words(error)
-            return None
-        return MailStatus(status) if status in WENT_OUT else None
+        if job_id not in self._asked:
+            self.look_up([job_id])
+        return self._gone.get(job_id)
 
     def close(self) -> None:
         self._watchdog.stop()
@@ -142,6 +169,12 @@ class _Watchdog:
                     self._deadline = None
                     assert self._cancel is not None
                     self._cancel()  # the look-up fails with QueryCanceled
+
+
+def _storable(job_id: str) -> bool:
+    """Whether a row could have this job id: one longer than the column, or with a NUL
+    (which PostgreSQL refuses in text, failing the whole statement), was never stored."""
+    return len(job_id) <= _TABLE.c.job_id.type.length and "\x00" not in job_id
 
 
 def _words(error: sa_exc.DBAPIError) -> str:
