@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import struct
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,8 @@ def letters(
     and knows nothing of the other two."""
     monkeypatch.setenv("DATABASE_URL", database_url)
     jobs = {
-        "sent": dead_letter(broker, "rejected"),
+        # its producer wrote the id in capitals; the sender stores a UUID's text lower-case
+        "sent": dead_letter(broker, "rejected", job_id=str(uuid.uuid4()).upper()),
         "bounced": dead_letter(broker, "rejected"),
         "delivered": dead_letter(broker, "config"),
         "dead": dead_letter(broker, "rejected"),
@@ -62,7 +64,7 @@ def letters(
         "unknown too": dead_letter(broker, "rejected"),
     }
     for name in ("sent", "bounced", "delivered", "dead"):
-        stored(engine, jobs[name], MailStatus(name))
+        stored(engine, jobs[name].lower(), MailStatus(name))
     return jobs
 
 

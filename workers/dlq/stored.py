@@ -87,7 +87,7 @@ class StoredJobs:
         """Reads the stored status of these jobs, a statement per ``BATCH`` of them, each
         within the watchdog's bound; ``went_out`` answers for them from what was read, until
         the next look-up (only one batch of letters' answers is held)."""
-        asked = sorted({job_id for job_id in job_ids if job_id and _storable(job_id)})
+        asked = sorted({_key(job_id) for job_id in job_ids if job_id and _storable(job_id)})
         self._asked, self._gone = set(asked), {}
         for start in range(0, len(asked), BATCH):
             if self._connection is None:
@@ -109,9 +109,9 @@ class StoredJobs:
         not in the last look-up is looked up alone."""
         if self._connection is None or not job_id or not _storable(job_id):
             return None
-        if job_id not in self._asked:
+        if _key(job_id) not in self._asked:
             self.look_up([job_id])
-        return self._gone.get(job_id)
+        return self._gone.get(_key(job_id))
 
     def close(self) -> None:
         self._watchdog.stop()
@@ -169,6 +169,12 @@ class _Watchdog:
                     self._deadline = None
                     assert self._cancel is not None
                     self._cancel()  # the look-up fails with QueryCanceled
+
+
+def _key(job_id: str) -> str:
+    """The form the sender stores a job id in: a UUID's text is lower-case (``str(UUID)``),
+    whatever case its producer wrote it in."""
+    return job_id.lower()
 
 
 def _storable(job_id: str) -> bool:
