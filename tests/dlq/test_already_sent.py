@@ -131,6 +131,23 @@ def test_many_letters_are_looked_up_a_statement_per_batch(
         assert 2 <= len(statements) <= most, statements
 
 
+def test_a_job_looked_up_alone_keeps_the_answers_of_the_batch(
+    engine: Engine, database_url: str
+) -> None:
+    """A job outside the last look-up is read alone, and the batch's answers stay held: its
+    other jobs are not read again one statement each."""
+    batch = [str(uuid.uuid4()) for _ in range(3)]
+    other = str(uuid.uuid4())
+    for job_id in (*batch, other):
+        stored(engine, job_id, MailStatus.SENT)
+    with stored_module.StoredJobs.open(database_url) as jobs:
+        jobs.look_up(batch)
+        with store_statements() as statements:
+            assert jobs.went_out(other) is MailStatus.SENT
+            assert [jobs.went_out(job_id) for job_id in batch] == [MailStatus.SENT] * 3
+    assert len(statements) == 1, statements
+
+
 def test_list_counts_the_letters_already_sent_per_cause(letters: dict[str, str]) -> None:
     listed = run("list", "--json")
     assert listed.exit_code == 0, listed.output

@@ -89,6 +89,10 @@ class StoredJobs:
         the next look-up (only one batch of letters' answers is held)."""
         asked = sorted({_key(job_id) for job_id in job_ids if job_id and _storable(job_id)})
         self._asked, self._gone = set(asked), {}
+        self._read(asked)
+
+    def _read(self, asked: list[str]) -> None:
+        """Adds the jobs of ``asked`` whose mail went out to ``_gone``."""
         for start in range(0, len(asked), BATCH):
             if self._connection is None:
                 return
@@ -106,12 +110,14 @@ class StoredJobs:
 
     def went_out(self, job_id: str | None) -> MailStatus | None:
         """The stored status of ``job_id`` when its mail already went out, else None; a job
-        not in the last look-up is looked up alone."""
+        not in the last look-up is looked up alone, beside the answers held."""
         if self._connection is None or not job_id or not _storable(job_id):
             return None
-        if _key(job_id) not in self._asked:
-            self.look_up([job_id])
-        return self._gone.get(_key(job_id))
+        key = _key(job_id)
+        if key not in self._asked:
+            self._asked.add(key)
+            self._read([key])
+        return self._gone.get(key)
 
     def close(self) -> None:
         self._watchdog.stop()
