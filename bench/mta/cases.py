@@ -1919,30 +1919,8 @@ ROUND_18_CASES: tuple[Case, ...] = (
 
 CASES += ROUND_18_CASES
 
-# The DSNs of the round last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. Left of the eighteenth round's (its misses by kind are in the
-# commit that moved it here): SFR's "550 5.7.1 Message content rejected" (filtered) is word for
-# word Postfix's header_checks REJECT default, the tenth round's postfix-header-checks
-# (policyviolation): one reply, two labels, to settle between the two cases before a rule;
-# and a 552 "exceeded storage allocation" after DATA through OpenSMTPD, which does not say
-# the stage its size reading rests on.
-PENDING: dict[str, str] = {
-    "exim-sfr-content-rejected.eml": "expected filtered, got policyviolation",
-    "opensmtpd-sfr-content-rejected.eml": "expected filtered, got policyviolation",
-    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
-    "postfix-sfr-content-rejected.eml": "expected filtered, got policyviolation",
-    "sendmail-sfr-content-rejected.eml": "expected filtered, got policyviolation",
-}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The nineteenth round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The nineteenth round: written after the eighteenth was first scored and before any rule
+# The nineteenth round (first score 107 of 152 DSNs, after the rules from the eighteenth),
+# read since to write rules. Written after the eighteenth was first scored and before any rule
 # from it, by another engineer than the one writing rules, from sources and wordings no
 # earlier round used, with its causes and, where the vocabulary honestly allows another, that
 # reading (``also``) fixed from the vocabulary (the corpus README, RFC 3463 and IANA, RFC 5321,
@@ -2107,7 +2085,75 @@ ROUND_19_CASES: tuple[Case, ...] = (
          also=(Reason.SYSTEMERROR,)),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_19_CASES
+CASES += ROUND_19_CASES
+
+# The DSNs of the rounds last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. Left of the eighteenth round's: SFR's "550 5.7.1 Message
+# content rejected" (filtered) is word for word Postfix's header_checks REJECT default, the
+# tenth round's postfix-header-checks (policyviolation): one reply, two labels, to settle
+# between the two cases before a rule; and a 552 "exceeded storage allocation" after DATA
+# through OpenSMTPD, which does not say the stage its size reading rests on. The nineteenth
+# round's (its misses by kind are in the commit that moved it here).
+PENDING: dict[str, str] = {
+    "exim-aruba-pec-uncertified.eml": "expected filtered, got userunknown",
+    "exim-chasquid-line-ending.eml": "expected contenterror, got syntaxerror",
+    "exim-cleanmail-forged-sender.eml": "expected authfailure, got rejected",
+    "exim-haraka-credential-leak.eml": "expected policyviolation, got blocked",
+    "exim-haraka-line-too-long.eml": "expected syntaxerror, got mesgtoobig",
+    "exim-haraka-mime-parts.eml": "expected contenterror, got systemerror",
+    "exim-haraka-rdns-lookup-failed.eml": "expected requireptr, got blocked",
+    "exim-haraka-recipient-attempts.eml": "expected exceedlimit, got expired",
+    "exim-infomaniak-admin-disabled.eml": "expected suspend, got userunknown",
+    "exim-maddy-sender-no-mx.eml": "expected rejected, got notaccept",
+    "exim-qpsmtpd-bad-karma.eml": "expected badreputation, got blocked",
+    "exim-qpsmtpd-loadcheck.eml": "expected systemerror, got expired",
+    "exim-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "opensmtpd-aruba-pec-uncertified.eml": "expected filtered, got userunknown",
+    "opensmtpd-chasquid-line-ending.eml": "expected contenterror, got syntaxerror",
+    "opensmtpd-cleanmail-forged-sender.eml": "expected authfailure, got rejected",
+    "opensmtpd-haraka-credential-leak.eml": "expected policyviolation, got undefined",
+    "opensmtpd-haraka-line-too-long.eml": "expected syntaxerror, got mesgtoobig",
+    "opensmtpd-haraka-mime-parts.eml": "expected contenterror, got systemerror",
+    "opensmtpd-infomaniak-admin-disabled.eml": "expected suspend, got userunknown",
+    "opensmtpd-maddy-sender-no-mx.eml": "expected rejected, got notaccept",
+    "opensmtpd-qpsmtpd-bad-karma.eml": "expected badreputation, got undefined",
+    "opensmtpd-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "postfix-aruba-pec-uncertified.eml": "expected filtered, got userunknown",
+    "postfix-chasquid-line-ending.eml": "expected contenterror, got syntaxerror",
+    "postfix-cleanmail-forged-sender.eml": "expected authfailure, got rejected",
+    "postfix-haraka-credential-leak.eml": "expected policyviolation, got undefined",
+    "postfix-haraka-line-too-long.eml": "expected syntaxerror, got mesgtoobig",
+    "postfix-haraka-mime-parts.eml": "expected contenterror, got systemerror",
+    "postfix-haraka-rdns-lookup-failed.eml": "expected requireptr, got blocked",
+    "postfix-haraka-recipient-attempts.eml": "expected exceedlimit, got expired",
+    "postfix-infomaniak-admin-disabled.eml": "expected suspend, got userunknown",
+    "postfix-maddy-sender-no-mx.eml": "expected rejected, got notaccept",
+    "postfix-qpsmtpd-bad-karma.eml": "expected badreputation, got blocked",
+    "postfix-qpsmtpd-loadcheck.eml": "expected systemerror, got blocked",
+    "postfix-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+    "sendmail-aruba-pec-uncertified.eml": "expected filtered, got userunknown",
+    "sendmail-chasquid-line-ending.eml": "expected contenterror, got syntaxerror",
+    "sendmail-cleanmail-forged-sender.eml": "expected authfailure, got rejected",
+    "sendmail-haraka-credential-leak.eml": "expected policyviolation, got blocked",
+    "sendmail-haraka-line-too-long.eml": "expected syntaxerror, got mesgtoobig",
+    "sendmail-haraka-mime-parts.eml": "expected contenterror, got systemerror",
+    "sendmail-haraka-rdns-lookup-failed.eml": "expected requireptr, got blocked",
+    "sendmail-haraka-recipient-attempts.eml": "expected exceedlimit, got expired",
+    "sendmail-infomaniak-admin-disabled.eml": "expected suspend, got userunknown",
+    "sendmail-maddy-sender-no-mx.eml": "expected rejected, got notaccept",
+    "sendmail-qpsmtpd-bad-karma.eml": "expected badreputation, got blocked",
+    "sendmail-qpsmtpd-loadcheck.eml": "expected systemerror, got expired",
+    "sendmail-sfr-content-rejected.eml": "expected filtered, got policyviolation",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The twentieth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
 
 ALL_CASES = CASES + UNSEEN_CASES
 
