@@ -2164,6 +2164,206 @@ PENDING: dict[str, str] = {
 # only their recipient and job). The twentieth round, below.
 UNSEEN_CASES: tuple[Case, ...] = ()
 
+# The twentieth round: written after the nineteenth was first scored and moved into the seen
+# split, by another engineer than the one writing rules, without reading the parser's rules
+# or its reading of any DSN, from sources no earlier round used, with its causes and, where
+# the vocabulary honestly allows another, that reading (``also``) fixed from the vocabulary
+# (the corpus README, RFC 3463 and IANA, RFC 5321, the stage) before its first run. Most come
+# from the source of SMTP servers and policy services no earlier round drew on (Stalwart,
+# mox, Apache James, Postal, nodemailer's smtp-server, iRedAPD, policyd-weight), where the
+# reply code and text are exact; where the client sees a wrapper or a code its source does
+# not give, the case says whose they are. A reply a server gives at a point the harness does
+# not act out (after DATA, a 4xx to MAIL FROM, mid-session) is said here to RCPT TO, on every
+# try, as the earlier rounds did.
+# fmt: off
+ROUND_20_CASES: tuple[Case, ...] = (
+    # Stalwart (crates/smtp/src/inbound): its recipient check (a local domain's unknown
+    # mailbox, under X.1.2; a domain it does not serve, relaying refused); its rate limiter
+    # and greylisting, answered on every try; a message that does not parse, after DATA; its
+    # reverse DNS and sender checks at MAIL FROM; its queue's storage full (said after DATA)
+    # and a session's transfer limit (said when it is reached), here to RCPT TO on every try.
+    Case("stalwart-mailbox-missing", "rcpt", "550 5.1.2 Mailbox does not exist.",
+         Reason.USERUNKNOWN, "Stalwart inbound rcpt.rs (mailbox does not exist)",
+         also=(Reason.HOSTUNKNOWN,)),
+    Case("stalwart-relay", "rcpt", "550 5.1.2 Relay not allowed.",
+         Reason.NORELAYING, "Stalwart inbound rcpt.rs (relay not allowed)",
+         also=(Reason.HOSTUNKNOWN,)),
+    Case("stalwart-rate-limit", "defer", "452 4.4.5 Rate limit exceeded, try again later.",
+         Reason.SPEEDING, "Stalwart inbound rcpt.rs (rate limiter)"),
+    Case("stalwart-greylisted", "defer",
+         "452 4.2.2 Greylisted, please try again in a few moments.",
+         Reason.EXPIRED, "Stalwart inbound rcpt.rs (greylisting; the earlier rounds' convention)"),
+    Case("stalwart-parse-failed", "data", "550 5.7.7 Failed to parse message.",
+         Reason.CONTENTERROR, "Stalwart inbound data.rs (a message that does not parse)",
+         also=(Reason.SECURITYERROR,)),
+    Case("stalwart-reverse-dns", "mail", "550 5.7.25 Reverse DNS validation failed.",
+         Reason.REQUIREPTR, "Stalwart inbound mail.rs (reverse DNS check)",
+         also=(Reason.BLOCKED,)),
+    Case("stalwart-sender-not-allowed", "mail", "550 5.7.1 Sender address not allowed.",
+         Reason.REJECTED, "Stalwart inbound mail.rs (sender refused)",
+         also=(Reason.SECURITYERROR,)),
+    Case("stalwart-system-full", "defer", "452 4.3.1 Mail system full, try again later.",
+         Reason.SYSTEMFULL, "Stalwart inbound data.rs (queue storage full)"),
+    Case("stalwart-transfer-quota", "defer",
+         "452 4.7.28 mx.remote.test Session exceeded transfer quota.",
+         Reason.EXCEEDLIMIT, "Stalwart inbound spawn.rs (session transfer limit)",
+         also=(Reason.SPEEDING,)),
+    # mox (smtpserver/server.go): the connection rate from the client's network, at the
+    # greeting, on every try; at MAIL FROM, a sender domain whose MX is null (X.7.27) and a
+    # sender that is an IP address without a domain; a sender domain whose MX it cannot look
+    # up now (said to MAIL FROM), a recipient domain its administrator disabled for now, an
+    # account's storage full (said after DATA) and its "error processing", each answered on
+    # every try; after DATA, a DMARC reject, a message carrying a Return-Path header, one
+    # without a header and a body, one with more than a hundred Received headers, and
+    # recipients all unknown (mox takes an unknown recipient at RCPT TO and refuses the
+    # message: "user unknown" said after DATA is filtered in the vocabulary). mox ends each
+    # of these replies but the greeting's with its received ID in parentheses (the ID here is
+    # the case's).
+    Case("mox-connection-rate", "connect",
+         "421 4.7.0 connection rate from your ip or network too high, slow down please",
+         Reason.SPEEDING, "mox smtpserver (connection rate limit, at the greeting)",
+         also=(Reason.TOOMANYCONN,)),
+    Case("mox-sender-null-mx", "mail",
+         "550 5.7.27 mailfrom domain not configured for mail (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.REJECTED, "mox smtpserver (MAIL FROM domain with a null MX); IANA X.7.27"),
+    Case("mox-sender-ip-literal", "mail",
+         "550 5.7.0 domain name required (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.REJECTED, "mox smtpserver (MAIL FROM address without a domain name)",
+         also=(Reason.SYNTAXERROR,)),
+    Case("mox-sender-mx-lookup", "defer",
+         "451 4.4.0 cannot verify mx records for mailfrom domain (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.NETWORKERROR, "mox smtpserver (MAIL FROM domain MX look-up failing for now)",
+         also=(Reason.REJECTED,)),
+    Case("mox-domain-disabled", "defer",
+         "450 4.2.1 recipient domain temporarily disabled (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.SUSPEND, "mox smtpserver (recipient domain disabled by its administrator)",
+         also=(Reason.NOTACCEPT,)),
+    Case("mox-storage-full", "defer", "452 4.2.2 account storage full (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.MAILBOXFULL, "mox smtpserver (account over its storage quota)"),
+    Case("mox-error-processing", "defer", "451 4.3.0 error processing (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.SYSTEMERROR, "mox smtpserver (its temporary error)"),
+    Case("mox-dmarc", "data", "550 5.7.26 rejecting per dmarc policy (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.AUTHFAILURE, "mox smtpserver (DMARC reject); RFC 7372 (X.7.26)",
+         also=(Reason.POLICYVIOLATION,)),
+    Case("mox-return-path", "data",
+         "550 5.6.0 message should not have Return-Path header (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.NOTCOMPLIANTRFC, "mox smtpserver (Return-Path in the message; RFC 5321 4.4)",
+         also=(Reason.CONTENTERROR,)),
+    Case("mox-header-body", "data",
+         "554 5.6.0 message requires both header and body section (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.CONTENTERROR, "mox smtpserver (a message without a header and a body)",
+         also=(Reason.NOTCOMPLIANTRFC,)),
+    Case("mox-received-loop", "data",
+         "550 5.4.6 loop detected, more than 100 Received headers (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.CONTENTERROR, "mox smtpserver (too many Received headers; the corpus README)",
+         also=(Reason.NETWORKERROR,)),
+    Case("mox-unknown-after-data", "data", "550 5.1.1 no such user(s) (Hx4kQ2bNw7RmZp0vYc9tLg)",
+         Reason.FILTERED, "mox smtpserver (recipients all unknown, refused after DATA)",
+         Reason.USERUNKNOWN),
+    # Apache James (protocols/smtp and its smtpserver hooks): DNSRBLHandler's refusal
+    # without a detail, ValidSenderDomainHandler and ResolvableEhloHeloHandler, each at MAIL
+    # FROM; SPFHandler's temporary look-up failure (said to MAIL FROM), answered on every
+    # try; ValidRcptMX (a recipient domain whose MX lies in a network it refuses) and
+    # AbstractValidRcptHandler's unknown user, at RCPT TO; EnforceHeaderLimitationsMessage
+    # Hook and the SpamAssassin hook, after DATA. A refusal without a code of its own is
+    # James's default 554. The texts as James builds them: an InetAddress printed by Java
+    # ("/127.0.0.1", and in ValidRcptMX the client's, not the MX's), the HELO name inside
+    # "Optional[...]", a sender as its MaybeSender object prints, the words "can not
+    # resolved" and "treshold"; the sender's and the recipient's address in angle brackets
+    # here.
+    Case("james-dnsrbl", "mail",
+         "554 5.7.1 Rejected: unauthenticated e-mail from /127.0.0.1 is restricted.  Contact the"
+         " postmaster for details.",
+         Reason.BLOCKED, "Apache James DNSRBLHandler (a listed client, no detail)",
+         also=(Reason.SECURITYERROR,)),
+    Case("james-sender-mx", "mail",
+         "501 5.1.7 sender MaybeSender{mailAddress=Optional[<sender>]} contains a domain with no"
+         " valid MX records",
+         Reason.REJECTED, "Apache James ValidSenderDomainHandler",
+         also=(Reason.SYNTAXERROR,)),
+    Case("james-helo-unresolvable", "mail",
+         "501 5.5.4 Provided EHLO/HELO Optional[mta.erpmail.test] can not resolved.",
+         Reason.BLOCKED, "Apache James ResolvableEhloHeloHandler",
+         also=(Reason.SYNTAXERROR,)),
+    Case("james-spf-lookup", "defer", "451 4.4.3 Temporarily rejected: Problem on SPF lookup",
+         Reason.NETWORKERROR, "Apache James SPFHandler (temporary SPF look-up failure)",
+         also=(Reason.AUTHFAILURE,)),
+    Case("james-invalid-mx", "rcpt",
+         "530 5.7.1 Invalid MX /127.0.0.1 for domain remote.test. Reject email",
+         Reason.NOTACCEPT, "Apache James ValidRcptMX (recipient domain MX in a refused network)",
+         also=(Reason.HOSTUNKNOWN,)),
+    Case("james-unknown-user", "rcpt", "550 5.1.1 Unknown user: <rcpt>",
+         Reason.USERUNKNOWN, "Apache James AbstractValidRcptHandler"),
+    Case("james-header-lines", "data", "552 Header Lines are too many",
+         Reason.CONTENTERROR, "Apache James EnforceHeaderLimitationsMessageHook",
+         also=(Reason.EXCEEDLIMIT,)),
+    Case("james-spamassassin", "data",
+         "554 5.7.0 This message reach the spam hits treshold. Please contact the Postmaster if"
+         " the email is not SPAM. Message rejected",
+         Reason.SPAMDETECTED, "Apache James SpamAssassinHandler (rejection hits reached)"),
+    # Postal (app/lib/smtp_server/client.rb): a route set to reject, at RCPT TO; a message
+    # above its size limit (14 MB by default), after DATA.
+    Case("postal-route-reject", "rcpt", "550 Route does not accept incoming messages",
+         Reason.NOTACCEPT, "Postal smtp_server client.rb (a route in Reject mode)",
+         also=(Reason.FILTERED, Reason.USERUNKNOWN)),
+    Case("postal-too-large", "data", "552 Message too large (maximum size 14MB)",
+         Reason.MESGTOOBIG, "Postal smtp_server client.rb (max_message_size, its default)"),
+    # nodemailer smtp-server (lib/smtp-connection.js), enhanced status codes off (its
+    # default): maxClients exceeded, at the greeting, on every try (the server's name is the
+    # case's); a sender address it cannot parse, at MAIL FROM.
+    Case("nodemailer-max-clients", "connect",
+         "421 mx.remote.test Too many connected clients, try again in a moment",
+         Reason.TOOMANYCONN, "nodemailer smtp-server (maxClients)"),
+    Case("nodemailer-sender-syntax", "mail", "501 Error: Bad sender address syntax",
+         Reason.SYNTAXERROR, "nodemailer smtp-server (a MAIL FROM address that does not parse)",
+         also=(Reason.REJECTED,)),
+    # iRedAPD (libs/__init__.py SMTP_ACTIONS), a Postfix policy server: its texts, as
+    # Postfix words a policy server's REJECT in smtpd_recipient_restrictions (554, X.7.1,
+    # "<rcpt>: Recipient address rejected: ..."; that wrapper is Postfix's, not iRedAPD's):
+    # senderscore (the client IP's Sender Score), throttle (a sender's quota; the recipients
+    # of one message), reject_sender_login_mismatch (a sender in a domain the server hosts,
+    # from a client that did not authenticate).
+    Case("iredapd-sender-score", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: Server IP address has bad reputation."
+         " FYI: https://www.senderscore.org/lookup.php?lookup=127.0.0.1",
+         Reason.BADREPUTATION, "iRedAPD senderscore, through Postfix check_policy_service",
+         also=(Reason.BLOCKED,)),
+    Case("iredapd-throttle", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: Throttling quota exceeded",
+         Reason.SPEEDING, "iRedAPD throttle (quota), through Postfix check_policy_service",
+         also=(Reason.EXCEEDLIMIT,)),
+    Case("iredapd-max-recipients", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: Too many recipients in single message",
+         Reason.EXCEEDLIMIT, "iRedAPD throttle (max_rcpts), through Postfix check_policy_service"),
+    Case("iredapd-forged-sender", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: SMTP AUTH is required for users under"
+         " this sender domain",
+         Reason.SECURITYERROR,
+         "iRedAPD reject_sender_login_mismatch (forged sender), through Postfix",
+         also=(Reason.REJECTED,)),
+    # policyd-weight (its message defaults), a Postfix policy server answering with reply
+    # codes of its own, as Postfix words them (X.7.1 and the recipient wrapper are Postfix's):
+    # a client on too many DNS block lists; a client, HELO and sender domain without DNS
+    # records, answered on every try (the HELO name in the text is the case's).
+    Case("policyd-weight-dnsbls", "rcpt",
+         "550 5.7.1 <rcpt>: Recipient address rejected: Your MTA is listed in too many DNSBLs;"
+         " check http://www.robtex.com/rbl/127.0.0.1.html",
+         Reason.BLOCKED, "policyd-weight (MAXDNSBLMSG), through Postfix check_policy_service"),
+    Case("policyd-weight-no-dns", "defer",
+         "450 4.7.1 <rcpt>: Recipient address rejected: No DNS entries for your MTA, HELO and"
+         " Domain. Contact YOUR administrator Your HELO: mta.erpmail.test, IP: 127.0.0.1",
+         Reason.REQUIREPTR, "policyd-weight (DNSERRMSG), through Postfix check_policy_service",
+         also=(Reason.BLOCKED,)),
+    # Exchange Online, "Fix NDR error codes 5.7.700 through 5.7.750" (learn.microsoft.com):
+    # 5.7.705, a tenant whose mail held too much spam or bulk mail, refused.
+    Case("m365-tenant-threshold", "rcpt",
+         "550 5.7.705 Access denied, tenant has exceeded threshold.",
+         Reason.BLOCKED, "Exchange Online NDR 5.7.705",
+         also=(Reason.BADREPUTATION,)),
+)
+# fmt: on
+UNSEEN_CASES += ROUND_20_CASES
+
 ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
