@@ -1146,7 +1146,9 @@ def test_how_postfix_words_a_recipient_paragraph(name: str) -> None:
         ("550 5.1.0 Sender address rejected: Domain not found", Reason.REJECTED),
         ("553 5.1.8 Sender domain does not exist", Reason.REJECTED),
         ("550 5.7.1 Sender is on our blocklist", Reason.REJECTED),
-        ("550 5.7.27 Sender address has null MX", Reason.NOTACCEPT),
+        # The sender's null MX (IANA X.7.27) refuses the sender's address; the recipient's
+        # (X.1.10) is a destination that takes no mail.
+        ("550 5.7.27 Sender address has null MX", Reason.REJECTED),
         ("556 5.1.10 Recipient address anna@example.org has null MX", Reason.NOTACCEPT),
         ("550 5.7.1 DKIM signature verification failed", Reason.AUTHFAILURE),
         ("550 5.7.26 Multiple authentication checks failed: SPF, DKIM", Reason.AUTHFAILURE),
@@ -2141,3 +2143,81 @@ def test_a_reasons_own_word_names_it_where_no_phrase_does(words: str, reason: Re
     """A word that names one cause of the vocabulary (a reputation, SPF) reads that cause in
     words no phrase holds, as "spam" always has."""
     assert classify("", None, words, command="RCPT") == reason
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "command", "context", "reason"),
+    [
+        # A domain that takes no mail, said of the sender: X.7.27 to MAIL FROM, or words naming
+        # the sender's address whatever the command; the destination's stays notaccept.
+        (
+            "",
+            "501 5.7.27 Domain in MAIL FROM does not have any MX records",
+            "RCPT",
+            "",
+            Reason.REJECTED,
+        ),
+        ("5.7.27", "550 5.7.27 Sender address has null MX", "MAIL", "", Reason.REJECTED),
+        ("5.7.27", "550 5.7.27 Sender domain has a null MX", "RCPT", "", Reason.REJECTED),
+        ("5.7.27", "550 Host does not accept mail", "RCPT", "", Reason.NOTACCEPT),
+        ("", "556 5.1.10 Recipient address has null MX", "RCPT", "", Reason.NOTACCEPT),
+        # A content check's refusal: filtered, whatever command a report names; a status of
+        # the content's class, or words naming a cause, stand.
+        ("", "550 5.7.1 message content rejected", "DATA", "", Reason.FILTERED),
+        ("", "550 5.7.1 Message content rejected", "RCPT", "", Reason.FILTERED),
+        ("", "550 Message content rejected", "DATA", "", Reason.FILTERED),
+        ("", "500 5.6.1 Message content rejected", "DATA", "", Reason.CONTENTERROR),
+        (
+            "",
+            "558 5.7.1 Message content rejected due to suspected spam",
+            "DATA",
+            "",
+            Reason.SPAMDETECTED,
+        ),
+        ("", "550 Virus Detected; Content Rejected", "DATA", "", Reason.VIRUSDETECTED),
+        # RFC 5321's "command line too long" (a 500) is a command's syntax; a line of the
+        # message too long stays its size.
+        ("", "521 Command line too long", "RCPT", "", Reason.SYNTAXERROR),
+        ("", "500 5.5.2 Command line too long", "MAIL", "", Reason.SYNTAXERROR),
+        ("", "554 5.6.0 Message line too long", "DATA", "", Reason.MESGTOOBIG),
+        # Too many MIME parts: the message's MIME, over RFC 5321's generic 554 text.
+        ("", "554 Transaction failed due to too many MIME parts", "DATA", "", Reason.CONTENTERROR),
+        ("", "554 Transaction failed", "DATA", "", Reason.SYSTEMERROR),
+        ("", "550 Credential leak detected", "DATA", "", Reason.POLICYVIOLATION),
+        # The receiving system's load, refused for now on every try: its trouble, not the
+        # expiry the report states nor, at the greeting, the host's block.
+        (
+            "5.0.0",
+            "450 Server load too high, please try again later.",
+            "CONNECT",
+            "retry timeout exceeded",
+            Reason.SYSTEMERROR,
+        ),
+        ("4.4.7", "450 Too many recipient attempts", "RCPT", "", Reason.EXCEEDLIMIT),
+        # A reverse DNS look-up failed at the greeting: the PTR; a forward look-up names none.
+        ("", "554 rDNS Lookup Failed", "CONNECT", "", Reason.REQUIREPTR),
+        ("", "554 DNS lookup failed", "CONNECT", "", Reason.BLOCKED),
+        # An account disabled by its administrators is suspended, whatever X.1.1 says.
+        (
+            "5.1.1",
+            "550 5.1.1 <anna@example.org> recipient rejected, account administratively disabled",
+            "RCPT",
+            "",
+            Reason.SUSPEND,
+        ),
+        (
+            "5.1.1",
+            "550 5.1.1 <anna@example.org> recipient rejected",
+            "RCPT",
+            "",
+            Reason.USERUNKNOWN,
+        ),
+        # A host's karma (qpsmtpd's, Haraka's) is its reputation.
+        ("", "554 very bad karma: -5", "DATA", "", Reason.BADREPUTATION),
+        ("", "550 Your karma score is too low", "RCPT", "", Reason.BADREPUTATION),
+    ],
+)
+def test_meanings_read_in_round_19(
+    status: str, words: str, command: str, context: str, reason: Reason
+) -> None:
+    assert classify(status, None, words, command, context) == reason

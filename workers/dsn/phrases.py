@@ -62,6 +62,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "message exceeds the limit",
             "quota exceeded for this message",
             "too many recipients",
+            # Haraka's limit plugin (recipients.max, the RCPT TO commands of one connection)
+            # and its older rcpt_to.max_count: "Too many recipient attempts", a count over
+            # its limit (RFC 3463's X.5.3 "Too many recipients").
+            "too many recipient attempts",
             "recipient limit exceeded",
             "exceeded the maximum number of",
         ),
@@ -197,6 +201,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Forward-confirmed reverse DNS (RFC 8601's "iprev"; FCrDNS): the sending IP's PTR
             # name must resolve back to it ("Your host name does not resolve").
             "fcrdns",
+            # Haraka (connection.js, its lookup_rdns hook's default refusal at the greeting):
+            # "554 rDNS Lookup Failed", the sending IP's reverse DNS name not found.
+            "rdns lookup",
             "forward-confirmed reverse",
             "iprev",
             "host name does not resolve",
@@ -1029,6 +1036,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "policy violation",
             "blocked because its content",
             "content presents a potential security issue",
+            # Haraka's prevent_credential_leaks: "Credential leak detected: never give out your
+            # username/password to anyone!", a message quoting the recipient's own user name
+            # and password, refused by the receiving server's rule (no security error of the
+            # sender's: nothing was forged or unauthenticated).
+            "credential leak",
         ),
     ),
     (
@@ -1178,6 +1190,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # header-format refusal (contenterror); a loop said without it stays networkerror.
             'too many "received"',
             "too many received",
+            # Haraka (connection.js): "554 Transaction failed due to too many MIME parts", a
+            # MIME structure past what it parses (the README's "bad MIME").
+            "too many mime parts",
         ),
     ),
     (
@@ -1313,6 +1328,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "local error",
             "system failure",
             "transaction failed",
+            # qpsmtpd's loadcheck: "450 Server load too high, please try again later." (the
+            # receiving system's load over its limit, refused for now at the greeting).
+            "load too high",
             "internal system error",
             "other mail system problem",
             "temporary local problem",
@@ -1386,6 +1404,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # rejected: Improper use of SMTP command pipelining"): the commands' sequence, RFC
             # 5321's 503, whatever check framed it.
             "improper use of smtp command pipelining",
+            # RFC 5321 section 4.2.2's 500 "Syntax error, command unrecognized (This may
+            # include errors such as command line too long)"; Haraka (connection.js) answers it
+            # "521 Command line too long". A command's line, not the message's ("line too long",
+            # a text line of the data, above).
+            "command line too long",
             "5.5.1",
             "5.5.2",
             "5.5.4",
@@ -1588,7 +1611,9 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (
         Reason.SUSPEND,
         r"(?:account|mailbox|user|recipient|address)\S{0,2} (?:has been |is |was )?"
-        r"(?:currently |temporarily |permanently )?"
+        # ... or "administratively" so (Infomaniak's FAQ 858 quotes "550 5.1.1 <rcpt> recipient
+        # rejected, account administratively disabled" as a suspended recipient).
+        r"(?:currently |temporarily |permanently |administratively )?"
         r"(?:suspended|terminated|inactive|not active|expired|deactivated|disabled|closed"
         # ... or locked (the account and mailbox phrases' "is locked"; the Chinese webmail
         # reply list on blog.sina.com.cn: "550 user is locked.").
@@ -1629,7 +1654,9 @@ FALLBACK: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # (RFC 7208; "Reject due to SPF policy", the words before "policy" naming which). Read as
     # a reason's vocabulary where no phrase holds them (the corpus README's definitions).
     # ("Inactive" is not one: a connection is inactive too; an inactive account is a pattern.)
-    (Reason.BADREPUTATION, ("reputation",)),
+    # "Karma" is what qpsmtpd's karma plugin and haraka-plugin-karma call the score they keep
+    # of a sending host from its past mail ("554 very bad karma: -5"): its reputation.
+    (Reason.BADREPUTATION, ("reputation", "karma")),
     (Reason.AUTHFAILURE, ("spf",)),
     (Reason.SPAMDETECTED, ("spam",)),
     (Reason.BLOCKED, ("blocked", "service unavailable", "helo", "ehlo")),
@@ -1763,6 +1790,15 @@ GENERIC_USERUNKNOWN = (
 # "450 4.4.1 <rcpt>: The recipient's server was temporarily unavailable to accept your
 # message": X.4.1 "No answer from host", the server it verifies recipients with).
 UNAVAILABLE_ONLY = ("temporarily unavailable", "service currently unavailable")
+
+# A content check's refusal of the message, naming no defect of its format: Postfix's cleanup
+# answers a header_checks or body_checks REJECT without text of its own with "550 5.7.1
+# message content rejected" (cleanup_strerror.c, CLEANUP_STAT_CONT; header_checks(5), "built-in
+# content inspection"), as amavisd-new's milter and rmilter's DCC check do ("550 5.7.1 Message
+# content rejected"), and SFR (as doc.gadz.org quotes it, for spam or a virus). The corpus
+# README's filtered: "rejected by a header or content check after the SMTP DATA command"
+# (reasons).
+CONTENT_CHECK_REFUSALS = ("content rejected",)
 
 # A sender on a block list ("sender is blacklisted"): said under the remote's own code for the
 # recipient's mailbox (X.1.1), it is that mailbox's own list (reasons).

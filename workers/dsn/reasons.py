@@ -25,6 +25,7 @@ from workers.dsn.phrases import (
     AT_CONNECT,
     BARE_REFUSALS,
     BLOCK_LISTS,
+    CONTENT_CHECK_REFUSALS,
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     FALLBACK,
@@ -295,6 +296,10 @@ _PARTY_RES = tuple(
         ),
     )
     for reason, names, party in ((reason, names, _alternation(names)) for reason, names in PARTIES)
+)
+# The sender's names among the parties (``PARTIES``), as words: a text that names the sender.
+_SENDER_NAMED_RE = re.compile(
+    rf"(?<![a-z0-9])(?:{_alternation(dict(PARTIES)[Reason.REJECTED])})(?![a-z0-9])"
 )
 _IP_LITERAL_RE = re.compile(r" ?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
 # An address in angle brackets (RFC 5321's path) between a party and its verdict is that
@@ -917,6 +922,22 @@ def _remote_routes_the_domain(r: Reading) -> None:
         r.reason = Reason.USERUNKNOWN
 
 
+def _sender_domain_takes_no_mail(r: Reading) -> None:
+    """A domain that takes no mail, said of the sender: IANA's X.7.27 "Sender address has null
+    MX" (RFC 7505 section 4.1) refuses the sender's address, the corpus README's rejected
+    ("rejected because of the sender's address"), where its notaccept is a destination that
+    takes no mail. So is it said in words naming the sender's address (maddy's "501 5.7.27
+    Domain in MAIL FROM does not have any MX records", through a report that does not say the
+    command), or under X.7.27 to MAIL FROM, before any recipient was given. The destination's
+    null MX (X.1.10, RFC 7504's 556; Sendmail's 5.7.27 beside "550 Host does not accept mail"
+    for a recipient's domain, dev lhost-sendmail-57) stays notaccept."""
+    if r.reason == Reason.NOTACCEPT and (
+        (r.code[1:] == ".7.27" and r.stage.startswith("MAIL"))
+        or _SENDER_NAMED_RE.search(r.needle) is not None
+    ):
+        r.reason = Reason.REJECTED
+
+
 def _reply_code_says_no_mail(r: Reading) -> Reason | None:
     """Words that name no cause under RFC 7504's 521 or 556 (``NO_MAIL_REPLY_CODES``), or
     under a permanent X.3.2 the remote's own reply gave (``NO_MAIL_STATUS``): the code's own
@@ -972,6 +993,25 @@ def _mail_from_refuses_the_sender(r: Reading) -> Reason | None:
 def _filter_says_unknown(r: Reading) -> Reason | None:
     """A filter's "<code> : user unknown" (``FILTER_SAYS_UNKNOWN``) is the filter's refusal."""
     if r.reason == Reason.USERUNKNOWN and _FILTER_SAYS_UNKNOWN_RE.search(r.needle):
+        return Reason.FILTERED
+    return None
+
+
+def _content_check_refusal(r: Reading) -> Reason | None:
+    """A content check's refusal naming no defect of the message's format
+    (``CONTENT_CHECK_REFUSALS``: Postfix's header_checks REJECT default "550 5.7.1 message
+    content rejected"), read so far from the broad word "content" alone: the corpus README's
+    filtered, "rejected by a header or content check after the SMTP DATA command" (only the
+    message's data has content to check, whatever command a report names). A status of the
+    content's own class (X.6.x: "500 5.6.1 Message content rejected") names its format and
+    stands, as do words naming a cause (spam, a virus)."""
+    if (
+        r.reason == Reason.CONTENTERROR
+        and r.vague
+        and not r.phrased
+        and r.code[1:3] != ".6"
+        and any(map(r.needle.__contains__, CONTENT_CHECK_REFUSALS))
+    ):
         return Reason.FILTERED
     return None
 
@@ -1042,11 +1082,13 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     # The party a reply refuses, then the stage it was said at.
     _refused_party,
     _remote_routes_the_domain,
+    _sender_domain_takes_no_mail,
     _reply_code_says_no_mail,
     _greeting_refuses_the_host,
     _policy_code_after_data,
     _mail_from_refuses_the_sender,
     _filter_says_unknown,
+    _content_check_refusal,
     _content_under_policy_code,
     _rcpt_reply_meaning,
     _unknown_at_mail_from,
