@@ -24,7 +24,9 @@ _WORD_RE = re.compile(f"[^ \t\r\n{DIRECTIONAL_MARKS}]+")
 
 def has_control(text: str) -> bool:
     """Whether ``text`` holds a character no address holds (so it is no address)."""
-    return _CONTROL_RE.search(text) is not None
+    # Every such character is unprintable (str.isprintable): most texts (an address, a
+    # header's value) are told by that C loop, without a regex search's set-up.
+    return not text.isprintable() and _CONTROL_RE.search(text) is not None
 
 
 class GluedWords:

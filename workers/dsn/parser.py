@@ -64,6 +64,8 @@ from workers.dsn.status import (
 MAX_DIAGNOSTIC_CHARS = 2000
 _FINAL_RECIPIENT_RE = re.compile(rb"(?im)^final-recipient[ \t]*:[^;\r\n]*;[ \t]*<?([^\s<>]+)")
 _TAG_RE = re.compile(r"<[^<>]{0,2000}>")
+# The first line of a reply of several ("550-..."), at the start of a diagnostic.
+_CONTINUED_REPLY_RE = re.compile(r"\s{0,4}[45]\d\d-")
 _BLOCK_TAG_RE = re.compile(r"<(?:br|/p|/div|/tr|/li|/h\d)[^<>]{0,200}>", re.IGNORECASE)
 
 # Causes a local delivery program's answer names only loosely: the program's own trouble
@@ -381,7 +383,7 @@ def _dsn_recipient(
         # session in the Diagnostic-Code of a mail it gave up on; the refusal is the last
         # one its transcript shows.
         r = replace(r, diagnostic=last_failure_reply(report_text, r.address) or r.diagnostic)
-    elif re.match(r"\s{0,4}[45]\d\d-", r.diagnostic):
+    elif _CONTINUED_REPLY_RE.match(r.diagnostic):
         # The first line of a reply of several: the transcript has them all (Sendmail keeps
         # only the first in the Diagnostic-Code).
         whole = last_failure_reply(report_text, r.address)
@@ -401,25 +403,27 @@ def _dsn_recipient(
     transcript = "" if about_address else lines_about(evidence, r.address)
     if transcript and transcript not in prose:
         prose = f"{prose} {transcript}".strip()
+    # The diagnostic's own codes, read once for the steps below.
+    own_status, own_reply = find_status(r.diagnostic), find_reply_code(r.diagnostic)
     diagnostic = r.diagnostic
-    if not diagnostic or (
-        not find_status(diagnostic) and not find_reply_code(diagnostic) and prose
-    ):
+    if not diagnostic or (not own_status and not own_reply and prose):
         diagnostic = " ".join(t for t in (diagnostic, prose) if t)
-    if find_status(r.diagnostic):  # the remote server's own code, vague or not
+    if own_status:  # the remote server's own code, vague or not
         status = best_status(r.status, r.diagnostic)
     elif is_specific(r.status):  # the prose around may quote the reporter's own summary
         status = r.status
     else:
         status = best_status(r.status, " ".join((diagnostic, prose)))
-    reply_code = r.reply_code or find_reply_code(diagnostic)
+    reply_code = r.reply_code or (
+        own_reply if diagnostic == r.diagnostic else find_reply_code(diagnostic)
+    )
     if r.action in ("delivered", "relayed", "expanded"):
         reason = Reason.DELIVERED
     else:
         reason = _cause(
             status, reply_code, diagnostic, report_text, prose, default, r.action, stage
         )
-        if "<<<" in report_text and find_reply_code(r.diagnostic) and not find_status(r.diagnostic):
+        if "<<<" in report_text and own_reply and not own_status:
             # A Status field beside a transcript's reply that has no code of its own is the
             # reporting server's reading of the reply code (Sendmail writes 5.1.1 for any 550
             # to RCPT TO): it yields to the reply's words naming another cause.
@@ -499,12 +503,15 @@ def _plain_recipients(
     for address, text in found:
         diagnostic = text
         about = lines_about(report_text, address) if address else ""
-        if address and not find_status(diagnostic) and not find_reply_code(diagnostic):
-            diagnostic = " ".join(t for t in (diagnostic, about) if t)
+        own_reply = ""  # the line's own reply code, when read below (it stays the diagnostic)
+        if address and not find_status(diagnostic):
+            own_reply = find_reply_code(diagnostic)
+            if not own_reply:
+                diagnostic = " ".join(t for t in (diagnostic, about) if t)
         status = best_status("", remote_words(diagnostic) or diagnostic)
         if status.startswith("2"):  # a success line of a transcript is not the outcome
             status = failure_status(diagnostic)
-        reply_code = find_reply_code(diagnostic)
+        reply_code = own_reply or find_reply_code(diagnostic)
         reason = _cause(
             status,
             reply_code,
