@@ -60,6 +60,19 @@ RETURNED_MARKERS: tuple[str, ...] = (
 # "the original letter", e.g. "the attachment is a copy of the original letter").
 RETURNED_WORDS: tuple[str, ...] = ("原信件", "原邮件", "原始邮件", "原郵件")
 _RETURNED_WORDS_MAX_LINE = 80
+# The markers by their first characters (as many as the shortest has): a line is tried only
+# against the few that start as it does, not against them all.
+_MARKER_START = min(map(len, RETURNED_MARKERS))
+
+
+def _markers_by_start() -> dict[str, tuple[str, ...]]:
+    by_start: dict[str, list[str]] = {}
+    for marker in RETURNED_MARKERS:
+        by_start.setdefault(marker[:_MARKER_START], []).append(marker)
+    return {start: tuple(markers) for start, markers in by_start.items()}
+
+
+_MARKERS_BY_START = _markers_by_start()
 _DECORATION = " \t-=_*#|>~"
 _ADDRESS = (
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}"
@@ -92,8 +105,9 @@ def split_returned(text: str) -> tuple[str, str]:
     offset = 0
     for line in text.split("\n"):
         key = line.strip(_DECORATION).lower()
+        markers = _MARKERS_BY_START.get(key[:_MARKER_START])
         if key and (
-            key.startswith(RETURNED_MARKERS)
+            (markers is not None and key.startswith(markers))
             or (
                 has_words
                 and len(key) <= _RETURNED_WORDS_MAX_LINE
