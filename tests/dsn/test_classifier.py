@@ -192,3 +192,16 @@ def test_an_exact_status_yields_to_the_diagnostics_own_words_not_to_the_prose_ar
 def test_a_blacklisted_address_is_a_refused_sender_not_a_blocked_host() -> None:
     words = "Sorry, you are sending to/from an address that has been blacklisted"
     assert classify(None, 550, words) == Reason.REJECTED
+
+
+def test_normalizing_collapses_every_blank_whatever_shortcut_reads_it() -> None:
+    """normalize_text gives the words of the text lower-cased, one space apart, for any
+    character between words or at the ends (its shortcut returns a printable text without
+    doubled or outer spaces as it is: a blank it took for printable would stay)."""
+    from workers.dsn.reasons import _QUOTES, normalize_text
+
+    for code in range(0x110000):
+        char = chr(code)
+        text = f"{char}a{char}b {char}c"  # at an end, between words, beside a space
+        expected = " ".join(text.lower().translate(_QUOTES).split())
+        assert normalize_text(text) == expected, hex(code)

@@ -318,6 +318,15 @@ def normalize_text(text: str) -> str:
     # character by character costs more than looking for the four.
     if not lowered.isascii() and any(map(lowered.__contains__, _CURLY_QUOTES)):
         lowered = lowered.translate(_QUOTES)
+    # A space is the one printable blank: a printable text without two spaces in a row, or
+    # one at an end, is collapsed already (most diagnostics), and is not split and joined.
+    if (
+        lowered.isprintable()
+        and "  " not in lowered
+        and not lowered.startswith(" ")
+        and not lowered.endswith(" ")
+    ):
+        return lowered
     return " ".join(lowered.split())
 
 
