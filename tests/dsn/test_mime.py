@@ -53,3 +53,18 @@ def test_charsets_are_decoded_as_declared_or_by_their_escapes() -> None:
     assert decode_bytes(japanese.encode("shift_jis"), "x-sjis") == japanese
     assert decode_bytes("café".encode("cp1252"), "us-ascii") == "café"
     assert decode_bytes(b"\xff\xfe", "no-such-charset") == "ÿþ"
+
+
+def test_a_base64_body_is_read_through_any_byte_outside_its_alphabet() -> None:
+    """Line breaks, padding and stray bytes (every byte outside the base64 alphabet) between
+    the characters of a base64 body are skipped, not decoded."""
+    from workers.dsn.mime import _transfer_decode
+
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    stray = bytes(byte for byte in range(256) if byte not in alphabet)
+    text = b"Delivery to anna@example.org failed: 550 5.1.1 user unknown.\n" * 3
+    encoded = base64.b64encode(text)
+    body = b"".join(
+        encoded[n : n + 4] + stray[n % len(stray) :][:3] for n in range(0, len(encoded), 4)
+    )
+    assert _transfer_decode(body, "base64") == text

@@ -322,11 +322,18 @@ def _split_head(data: bytes, top: bool) -> tuple[bytes, bytes]:
     return data[:end], data[end + 2 :]
 
 
+# The bytes outside the base64 alphabet (line breaks, padding, stray characters): dropped from
+# a body before it is decoded (bytes.translate, one pass in C).
+_NOT_BASE64 = bytes(
+    set(range(256)).difference(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+)
+
+
 def _transfer_decode(body: bytes, encoding: str) -> bytes:
     encoding = encoding.strip().lower()
     try:
         if encoding == "base64":
-            cleaned = re.sub(rb"[^A-Za-z0-9+/]", b"", body)
+            cleaned = body.translate(None, _NOT_BASE64)
             cleaned = cleaned[: len(cleaned) - len(cleaned) % 4]
             return binascii.a2b_base64(cleaned)
         if encoding == "quoted-printable":
