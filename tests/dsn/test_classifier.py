@@ -200,8 +200,17 @@ def test_normalizing_collapses_every_blank_whatever_shortcut_reads_it() -> None:
     doubled or outer spaces as it is: a blank it took for printable would stay)."""
     from workers.dsn.reasons import _QUOTES, normalize_text
 
+    def check(text: str) -> None:
+        expected = " ".join(text.lower().translate(_QUOTES).split())
+        assert normalize_text(text) == expected, ascii(text)
+
+    blanks = []
     for code in range(0x110000):
         char = chr(code)
-        text = f"{char}a{char}b {char}c"  # at an end, between words, beside a space
-        expected = " ".join(text.lower().translate(_QUOTES).split())
-        assert normalize_text(text) == expected, hex(code)
+        check(f"{char}a{char}b {char}c")  # at an end, between words, beside a space
+        if char.isspace():
+            blanks.append(char)
+    assert " " in blanks
+    for char in blanks:  # one blank alone at either end, or the whole text
+        for text in (f"{char}a b", f"a b{char}", f"{char}a", f"a{char}", char):
+            check(text)
