@@ -67,11 +67,6 @@ class Acks:
         self._now: asyncio.Handle | None = None  # a flush of everything waiting, due this turn
         self.frames = 0  # ack frames sent (with multiple or not)
 
-    @property
-    def held(self) -> tuple[int, ...]:
-        """The tags acked and waiting for their ack to go (behind one still open)."""
-        return tuple(self._waiting)
-
     def delivered(self, tag: int) -> None:
         if self._tags.get(tag) is not _State.OPEN:
             self._open += 1
