@@ -22,6 +22,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import aiosmtplib
 
@@ -40,7 +41,6 @@ OPEN_TO_MAIL_PRIOR = 2.5  # opening a connection ÷ a mail on one, until both ar
 AVERAGE_WEIGHT = 0.2  # of the newest measurement in the moving averages of the pool
 LOAD_TICK = 0.1  # seconds between two looks of LoopLoad.watch
 LOAD_WEIGHT = 0.5  # of the newest look: a burst saturates the loop within a few ticks
-SATURATED = 0.9  # share of the time the loop's thread wants the CPU: none to spare
 COST_MEMORY = 0.98  # of the loop's past ticks kept at each new one (LoopLoad's fit)
 TELLS_APART = 0.01  # the fit's least 1 − r² of mails and openings per tick to be believed
 MAX_WAIT = 60.0  # seconds in line past which a connection is opened whatever it costs
@@ -75,13 +75,22 @@ class LoopLoad:
     """How much of the time the event loop's thread wants the CPU: running, or ready to run
     and waiting for a core (Linux schedstat; where that cannot be read, running alone), and
     what the loop's CPU goes on: per mail sent and per connection opened, fitted to what
-    each tick of the loop used (least squares over the recent ticks). Near saturation the
-    loop's CPU, or the machine's, is what limits the rate, not the servers' replies: a new
-    connection then takes its handshake's CPU from every mail at work
-    (:meth:`SmtpPool._worth_opening`)."""
+    each tick of the loop used (least squares over the recent ticks).
+
+    The loop is taken as one queue (M/M/1) at the load it measures, holding at most the
+    mails in flight (a closed population): a mail's turns on it take its CPU stretched by
+    the waits for a core, divided by 1 − ρ (:meth:`on_loop`); work added to it, a new
+    connection's handshake, holds the others up by ρ/(1−ρ)² times that work (the delay one
+    job's work causes the others in M/M/1, its congestion cost), which grows without a
+    step towards every mail in flight as the loop nears saturation (:meth:`held`). Both are
+    worked out at each look's load and then averaged. A connection then takes its
+    handshake's CPU from every mail at work (:meth:`SmtpPool._worth_opening`)."""
 
     def __init__(self) -> None:
-        self.busy = 0.0  # moving average of the share; 0 until watched
+        self.busy = 0.0  # moving average of the share (ρ); 0 until watched
+        self.running = 0.0  # moving average of the share it ran (busy, less its waits)
+        self._queued = 0.0  # moving averages of queued() and held() at each look's load
+        self._held = 0.0
         self.mails = 0  # mails given back to the pools, counted by them
         self.opens = 0  # connections opened, counted by the pools
         self.in_flight = 0  # mails in every pool: at work, or in line for a connection
@@ -92,33 +101,63 @@ class LoopLoad:
         self._sums = [0.0] * 5  # mm, mo, oo, mc, oc
 
     @property
-    def saturated(self) -> bool:
-        return self.busy >= SATURATED
+    def stretch(self) -> float:
+        """Seconds the loop's thread wants the CPU per second it gets it: a second of its
+        CPU occupies the loop that much longer while other processes hold the cores."""
+        if self.running <= 0.0:
+            return 1.0
+        return max(1.0, self.busy / self.running)
 
-    def delayed(self) -> float:
-        """Mails that one more second of the loop's CPU would hold up by a second: none on
-        an idle loop; as many as a queue at this load holds (ρ/(1−ρ)) on a busy one; every
-        mail in the pools, at work or in line, once the loop has no CPU to spare."""
-        everyone = float(max(self.in_flight, 1))
-        if self.saturated:
-            return everyone
-        return min(everyone, self.busy / (1.0 - self.busy))
+    def queued(self) -> float:
+        """Mails a turn on the loop finds ahead of it: ρ/(1−ρ) (M/M/1) at each look's load,
+        at most every mail in flight, averaged over the looks."""
+        return min(self._queued, float(max(self.in_flight, 1)))
+
+    def held(self) -> float:
+        """Mails that one more second of the loop's demand holds up by a second: none on an
+        idle loop, ρ/(1−ρ)² at load ρ (the delay that work causes the others, summed), and
+        every mail in flight, at work or in line, as the loop nears saturation; averaged
+        over the looks, each at its own load."""
+        return min(self._held, float(max(self.in_flight, 1)))
+
+    def opening_cost(self, connect_seconds: float) -> float:
+        """Seconds of the mails' time a new connection's CPU costs them: its loop CPU
+        (:meth:`opening_cpu`), stretched by the waits for a core, times the mails it holds
+        up; until fitted, the whole ``connect_seconds`` it takes to open (already wall
+        time)."""
+        cpu = self.opening_cpu()
+        demand = connect_seconds if cpu is None else cpu * self.stretch
+        return demand * self.held()
 
     async def watch(self) -> None:
         """Measure every ``LOAD_TICK`` seconds, until cancelled (run on the loop's thread)."""
         loop = asyncio.get_running_loop()
-        last, at = _thread_demand(), loop.time()
-        last_ran, mails, opens = time.thread_time(), self.mails, self.opens
+        last, at = _thread_times(), loop.time()
+        mails, opens = self.mails, self.opens
         while True:
             await asyncio.sleep(LOAD_TICK)
-            demand, now = _thread_demand(), loop.time()
+            times, now = _thread_times(), loop.time()
             if now > at:
-                share = min(1.0, (demand - last) / (now - at))
-                self.busy += LOAD_WEIGHT * (share - self.busy)
-            ran = time.thread_time()
-            self.note_tick(ran - last_ran, self.mails - mails, self.opens - opens)
-            last, at = demand, now
-            last_ran, mails, opens = ran, self.mails, self.opens
+                self.note_shares(
+                    (times.demand - last.demand) / (now - at), (times.ran - last.ran) / (now - at)
+                )
+            self.note_tick(times.ran - last.ran, self.mails - mails, self.opens - opens)
+            last, at = times, now
+            mails, opens = self.mails, self.opens
+
+    def note_shares(self, demand: float, ran: float) -> None:
+        """One look: the share of the time since the last the thread wanted the CPU, and the
+        share it ran (clipped to 1: a look can end late)."""
+        rho = min(1.0, max(demand, 0.0))
+        self.busy += LOAD_WEIGHT * (rho - self.busy)
+        self.running += LOAD_WEIGHT * (min(1.0, ran) - self.running)
+        # the queue's formulas applied to each look's load, then averaged, not to the
+        # averaged load: a burst's load comes in spells of saturation and gaps, and the
+        # formulas, convex in ρ, read its average low (a look at 1.0 holds every mail in
+        # flight, one at 0.76 a dozen; their average load, 0.88, holds 61)
+        everyone = float(max(self.in_flight, 1))
+        self._queued += LOAD_WEIGHT * (_bounded(rho, 1, everyone) - self._queued)
+        self._held += LOAD_WEIGHT * (_bounded(rho, 2, everyone) - self._held)
 
     def note_tick(self, cpu: float, mails: int, opens: int) -> None:
         """One tick's CPU on the loop's thread and the mails and openings in it: the fit of
@@ -154,26 +193,42 @@ class LoopLoad:
         """What the loop measures, as logged: its load, a mail's and a connection's CPU."""
         return {
             "loop_busy": self.busy,
+            "loop_stretch": self.stretch,
             "mail_cpu": self.mail_cpu,
             "open_cpu": self.open_cpu,
             "handshake_cpu": self.handshake_cpu,
         }
 
     def on_loop(self) -> float:
-        """Seconds of a mail's time on a connection spent on the loop: its own CPU and that
-        of the mails it queues behind at this load. Another connection overlaps only the rest
-        (the server's replies): a pool whose mails are all loop time gains nothing by it."""
-        return self.mail_cpu * (1.0 + self.delayed())
+        """Seconds of a mail's time on a connection spent on the loop: its own CPU, stretched
+        by the waits for a core, over 1 − ρ (the mails it queues behind at this load).
+        Another connection overlaps only the rest (the server's replies): a pool whose mails
+        are all loop time gains nothing by it."""
+        return self.mail_cpu * self.stretch * (1.0 + self.queued())
 
 
-def _thread_demand() -> float:
-    """Seconds this thread has run or waited on a run queue (run alone where schedstat is
-    not there)."""
+def _bounded(rho: float, power: int, everyone: float) -> float:
+    """min(everyone, ρ/(1−ρ)^power), continuous up to ρ = 1 (no division by 0)."""
+    spare = (1.0 - rho) ** power
+    if rho >= everyone * spare:
+        return everyone
+    return rho / spare
+
+
+class _ThreadTimes(NamedTuple):
+    ran: float  # seconds this thread has run
+    demand: float  # and waited on a run queue besides
+
+
+def _thread_times() -> _ThreadTimes:
+    """This thread's run time and its demand (run + waited for a core; run alone where
+    schedstat is not there)."""
     try:
         ran, waited = Path("/proc/thread-self/schedstat").read_text().split()[:2]
-        return (int(ran) + int(waited)) / 1e9
+        return _ThreadTimes(int(ran) / 1e9, (int(ran) + int(waited)) / 1e9)
     except (OSError, ValueError):
-        return time.thread_time()
+        ran_alone = time.thread_time()
+        return _ThreadTimes(ran_alone, ran_alone)
 
 
 @dataclass
@@ -319,10 +374,10 @@ class SmtpPool:
         the time it spares them, added up, is what opening is worth. Only the part of a
         mail's time spent away from the loop (on the server's replies) is overlapped by
         another connection: the loop's part is not (:meth:`LoopLoad.on_loop`). Opening costs
-        the CPU of a handshake (:meth:`LoopLoad.opening_cpu`; until fitted, at most the
-        whole time it takes to open), which holds up as many mails as the loop's load says. Past
-        ``max_wait`` in line a connection is opened whatever it costs: a job waiting that
-        long would outlive its claim."""
+        the CPU of a handshake, which holds up as many mails as the loop's load says
+        (:meth:`LoopLoad.opening_cost`: a few on a loop with CPU to spare, all in flight on
+        one without, and no step between). Past ``max_wait`` in line a connection is opened
+        whatever it costs: a job waiting that long would outlive its claim."""
         at_work = self._lent + self._opening
         if at_work == 0:
             return True  # nothing would ever come back to wait for
@@ -342,8 +397,7 @@ class SmtpPool:
             return self._weighed(False, line, at_work)
         # the k-th of them starts k·mail/(n+1) in instead of k·mail/n: spared k·away/(n(n+1))
         spared = left * (left + 1) / 2 * away / (at_work * (at_work + 1))
-        handshake = self._load.opening_cpu()
-        cost = (connect if handshake is None else handshake) * self._load.delayed()
+        cost = self._load.opening_cost(connect)
         return self._weighed(spared > cost, line, at_work, spared=spared, cost=cost)
 
     def _weighed(self, opens: bool, line: int, at_work: int, **estimate: float) -> bool:
