@@ -2221,3 +2221,35 @@ def test_meanings_read_in_round_19(
     status: str, words: str, command: str, context: str, reason: Reason
 ) -> None:
     assert classify(status, None, words, command, context) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "reason"),
+    [
+        # Cisco Secure Email's per-hour recipient limit for a host: a rate, not a count in one
+        # message (a bare "too many recipients" stays that count).
+        ("452 Too many recipients received this hour", "RCPT", Reason.SPEEDING),
+        ("452 4.5.3 Too many recipients received this hour", "RCPT", Reason.SPEEDING),
+        ("452 4.5.3 Too many recipients", "RCPT", Reason.EXCEEDLIMIT),
+        # Mimecast's Blocked Senders policy on the header From: the sender's address.
+        (
+            "550 Rejected by header based Blocked Senders: anna@shop.example",
+            "DATA",
+            Reason.REJECTED,
+        ),
+        (
+            "550 Rejected by header based manually Blocked Senders: anna@shop.example",
+            "DATA",
+            Reason.REJECTED,
+        ),
+        # AT&T's failed reverse DNS look-up of the sending IP, at the greeting.
+        ("421-failure in DNS look-up.", "CONNECT", Reason.REQUIREPTR),
+        ("421 failure in DNS lookup", "CONNECT", Reason.REQUIREPTR),
+        # ZeptoMail's size limit on a message, under a "policy".
+        ("552 5.2.0 Email size exceeded the policy.", "DATA", Reason.MESGTOOBIG),
+    ],
+)
+def test_gateways_and_providers_documented_replies(
+    words: str, command: str, reason: Reason
+) -> None:
+    assert classify(None, None, words, command) == reason

@@ -51,6 +51,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "exceeds the maximum message size",
             "exceeded the maximum message size",
             "message size limit",
+            # ZeptoMail (Zoho), "SMTP Error Codes": "5.2.0 Email size exceeded the policy.", the
+            # attachments' size over the account's limit (the size, whatever "policy" says).
+            "email size exceeded",
         ),
     ),
     (
@@ -216,6 +219,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # "Possibly forged hostname for <ip>") word it so too.
             "ip name possibly forged",
             "possibly forged hostname",
+            # AT&T / BellSouth mail block help (rbl.att.net, "Error Message Summary"): "421-failure
+            # in DNS look-up." is a failed reverse DNS look-up of the sending IP, which must
+            # have a valid reverse DNS entry to send to AT&T.
+            "failure in dns look-up",
+            "failure in dns lookup",
         ),
     ),
     (
@@ -590,6 +598,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # connections are open (toomanyconn).
             "message per connection",
             "messages per connection",
+            # Cisco Secure Email (AsyncOS user guide, "Defining Which Hosts Are Allowed to
+            # Connect Using the Host Access Table", Rate Limit for Hosts): "Max. Recipients per
+            # Hour" a remote host may send, its "Exceeded Text" returned beyond it: "452 Too many
+            # recipients received this hour" (as Broadcom's Email Security.cloud KB 385809
+            # quotes it), a rate over an hour, not RFC 3463's X.5.3 count in one message.
+            "recipients received this hour",
         ),
     ),
     (
@@ -1002,6 +1016,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "you are not a member of",
             "only members can post",
             "members only",
+            # Mimecast SMTP error codes: "550 Rejected by header based Blocked Senders: <addr>"
+            # (and "... manually Blocked Senders"); Mimecast's "Managing Blocked Senders and
+            # Email Rejections": its Blocked Senders policy refuses mail from given email
+            # addresses or domains, here the header's From: the sender's address, not the
+            # header's form.
+            "header based blocked senders",
+            "header based manually blocked senders",
             # Gmail's "Send mail as": the account's other address (its SMTP settings) is
             # refused; the help page it links is support.google.com/mail/?p=CustomFromDenied.
             "customfromdenied",
