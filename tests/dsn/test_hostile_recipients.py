@@ -117,13 +117,13 @@ def test_an_address_in_windows_1252_quotes_of_a_mail_labelled_latin_1_is_still_r
 
 def test_every_character_no_address_holds_is_told_whatever_shortcut_reads_it() -> None:
     """has_control answers as its pattern does for every character, alone and in an address
-    (its shortcut skips the pattern for printable text: a control it took for printable
-    would pass unseen)."""
+    on a line of several (its shortcuts skip the pattern for printable and for ASCII text: a
+    control one of them took for printable would pass unseen)."""
     from workers.dsn.fields import _CONTROL_RE, has_control
 
     for code in range(0x110000):
         char = chr(code)
         expected = _CONTROL_RE.search(char) is not None
         assert has_control(char) is expected, hex(code)
-        if expected:
-            assert has_control(f"x{char}{VICTIM}"), hex(code)
+        # ... and on a line of a text of several (blanks between words are no controls)
+        assert has_control(f"a\tb\r\nx{char}{VICTIM}") is expected, hex(code)

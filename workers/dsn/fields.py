@@ -26,7 +26,12 @@ def has_control(text: str) -> bool:
     """Whether ``text`` holds a character no address holds (so it is no address)."""
     # Every such character is unprintable (str.isprintable): most texts (an address, a
     # header's value) are told by that C loop, without a regex search's set-up.
-    return not text.isprintable() and _CONTROL_RE.search(text) is not None
+    if text.isprintable():
+        return False
+    if text.isascii():
+        # In ASCII the unprintable are C0 and DEL: those but the blanks between words.
+        return not text.replace("\n", " ").replace("\t", " ").replace("\r", " ").isprintable()
+    return _CONTROL_RE.search(text) is not None
 
 
 class GluedWords:
