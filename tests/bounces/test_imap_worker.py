@@ -161,3 +161,23 @@ def test_idle_brings_new_mail_without_waiting_for_the_poll(
         thread.join(30)
         engine.dispose()
     assert not thread.is_alive()
+
+
+def test_whether_the_server_idles_is_read_without_a_word_to_it(
+    imap_box: ImapBox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread (the worker's health, a test) may ask while the worker's thread talks
+    to the server: a CAPABILITY sent then would take the reply the worker waits for."""
+    source = imap_box.source()
+    assert not source.supports_idle  # not connected
+    source.connect()
+    try:
+        sent: list[bytes] = []
+        client = source._client
+        assert client is not None
+        monkeypatch.setattr(client._imap, "send", sent.append)
+        assert source.supports_idle  # Dovecot offers IDLE
+        assert sent == []
+    finally:
+        monkeypatch.undo()
+        source.close()

@@ -99,6 +99,7 @@ class ImapSource:
         self._ca_file = ca_file
         self._timeout = timeout
         self._client: IMAPClient | None = None
+        self._idle = False  # the connection's server offers IDLE (read as it was opened)
         self._woken = threading.Event()
 
     @property
@@ -107,7 +108,9 @@ class ImapSource:
 
     @property
     def supports_idle(self) -> bool:
-        return self._client is not None and bool(self._client.has_capability("IDLE"))
+        """Read from any thread: the connection itself belongs to the worker's (a CAPABILITY
+        sent from another would take a reply the worker waits for)."""
+        return self._client is not None and self._idle
 
     def connect(self) -> None:
         if self._client is not None:
@@ -136,6 +139,7 @@ class ImapSource:
         """A logged-in connection with the folder selected and the destinations present."""
         client = log_in(self._target, self._ca_file, self._timeout)
         try:
+            self._idle = bool(client.has_capability("IDLE"))
             client.select_folder(self._target.folder)
             for folder in {self._folders.of(d) for d in Destination}:
                 _ensure_folder(client, folder)
@@ -214,7 +218,7 @@ class ImapSource:
         deadline = time.monotonic() + timeout
         self._woken.clear()
         with self._session() as client:
-            if not client.has_capability("IDLE"):
+            if not self._idle:
                 self._woken.wait(timeout)
                 client.noop()
                 return
