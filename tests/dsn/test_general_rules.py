@@ -2244,7 +2244,12 @@ def test_meanings_read_in_round_19(
         ),
         # AT&T's failed reverse DNS look-up of the sending IP, at the greeting.
         ("421-failure in DNS look-up.", "CONNECT", Reason.REQUIREPTR),
-        ("421 failure in DNS lookup", "CONNECT", Reason.REQUIREPTR),
+        # A resolver's failure to look a sender's domain up is no PTR: a network error.
+        (
+            "451 4.7.1 Temporary failure in DNS lookup for shop.example",
+            "MAIL",
+            Reason.NETWORKERROR,
+        ),
         # ZeptoMail's size limit on a message, under a "policy".
         ("552 5.2.0 Email size exceeded the policy.", "DATA", Reason.MESGTOOBIG),
     ],

@@ -222,8 +222,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # AT&T / BellSouth mail block help (rbl.att.net, "Error Message Summary"): "421-failure
             # in DNS look-up." is a failed reverse DNS look-up of the sending IP, which must
             # have a valid reverse DNS entry to send to AT&T.
+            # Only its hyphenated wording: "Temporary failure in DNS lookup for <domain>" is
+            # a resolver's, of any name (a milter's sender-domain check), not the PTR.
             "failure in dns look-up",
-            "failure in dns lookup",
         ),
     ),
     (
