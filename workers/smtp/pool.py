@@ -83,8 +83,8 @@ class LoopLoad:
     connection's handshake, holds the others up by ρ/(1−ρ)² times that work (the delay one
     job's work causes the others in M/M/1, its congestion cost), which grows without a
     step towards every mail in flight as the loop nears saturation (:meth:`held`). Both are
-    worked out at each look's load and then averaged. A connection then takes its
-    handshake's CPU from every mail at work (:meth:`SmtpPool._worth_opening`)."""
+    worked out at each look's load and then averaged; :meth:`SmtpPool._worth_opening`
+    weighs a new connection's handshake so."""
 
     def __init__(self) -> None:
         self.busy = 0.0  # moving average of the share (ρ); 0 until watched
