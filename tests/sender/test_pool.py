@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import workers.smtp.pool as pool_module
 from schemas.values import TlsMode
 from tests.sender.servers import Behaviour, SmtpServer
 from workers.smtp.endpoint import SmtpEndpoint
@@ -326,41 +327,68 @@ def test_a_loop_waiting_for_a_core_stretches_what_its_cpu_costs() -> None:
     assert load.on_loop() == pytest.approx(0.001 * 2.0 * 5.0)  # over 1 − ρ
 
 
-class _CountedLoad(LoopLoad):
-    """A LoopLoad that counts the looks its watcher took."""
+class _RecordedLoad(LoopLoad):
+    """A LoopLoad that keeps what its watcher told it at each look."""
 
-    looks = 0
+    def __init__(self) -> None:
+        super().__init__()
+        self.shares: list[tuple[float, float]] = []
+        self.ticks: list[float] = []
+
+    def note_shares(self, demand: float, ran: float) -> None:
+        self.shares.append((demand, ran))
+        super().note_shares(demand, ran)
 
     def note_tick(self, cpu: float, mails: int, opens: int) -> None:
-        self.looks += 1
+        self.ticks.append(cpu)
         super().note_tick(cpu, mails, opens)
 
 
-SPINNING = 0.9  # the least load read of a loop whose callbacks keep the CPU
+def test_the_watcher_gives_the_load_its_threads_shares_of_each_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the thread ran and wanted between two looks, over the time between them, and the
+    CPU it ran: read from scripted thread times (each look, 50 ms run and 95 ms wanted), so
+    what a loaded machine does to the looks' spacing cannot move the answer."""
+    looks = itertools.count()
 
+    def scripted() -> pool_module._ThreadTimes:
+        n = next(looks)
+        return pool_module._ThreadTimes(ran=0.05 * n, demand=0.095 * n)
 
-def test_the_loop_load_tells_a_busy_loop_from_one_waiting() -> None:
-    # the moving average needs its looks (ten, a second on a quiet machine), not a second:
-    # a process given the CPU in long stretches takes few looks in one
-    async def measure(busy: bool) -> float:
-        load = _CountedLoad()
+    monkeypatch.setattr(pool_module, "_thread_times", scripted)
+
+    async def watched() -> _RecordedLoad:
+        load = _RecordedLoad()
         watcher = asyncio.ensure_future(load.watch())
-        await asyncio.sleep(0)
-        deadline = time.monotonic() + 60
-        while load.looks < 10:
-            assert time.monotonic() < deadline, f"{load.looks} looks in 60 s"
-            if busy:  # callbacks that keep the CPU, as a burst's do
-                spin_until = time.monotonic() + 0.02
-                while time.monotonic() < spin_until:
-                    pass
-                await asyncio.sleep(0)
-            else:
+        async with asyncio.timeout(60):
+            while len(load.ticks) < 5:
                 await asyncio.sleep(0.05)
         watcher.cancel()
-        return load.busy
+        return load
 
-    assert asyncio.run(measure(busy=True)) >= SPINNING
-    assert asyncio.run(measure(busy=False)) < SPINNING
+    load = asyncio.run(watched())
+    assert load.ticks[:5] == pytest.approx([0.05] * 5)
+    for demand, ran in load.shares[:5]:
+        assert ran / demand == pytest.approx(0.05 / 0.095)  # one time between looks for both
+        assert 0 < demand <= 0.095 / pool_module.LOAD_TICK * 1.001  # looks at least a tick apart
+
+
+def test_a_threads_times_are_its_own_cpu_and_its_waits() -> None:
+    """What schedstat (or the thread's clock) says: a thread that burns CPU has run that
+    long, one that sleeps has not; the demand is never less than the run. Counted in CPU, not
+    in wall time, so a loaded machine changes nothing here."""
+    before = pool_module._thread_times()
+    start = time.thread_time()
+    while time.thread_time() - start < 0.2:
+        pass
+    spun = pool_module._thread_times()
+    time.sleep(0.2)
+    slept = pool_module._thread_times()
+    assert spun.ran - before.ran >= 0.15  # (schedstat's count may lag by a scheduler tick)
+    assert spun.demand - before.demand >= spun.ran - before.ran
+    assert slept.ran - spun.ran < 0.05
+    assert slept.demand - spun.demand >= slept.ran - spun.ran
 
 
 def test_a_burst_on_a_saturated_loop_goes_through_one_connection(
