@@ -2258,3 +2258,60 @@ def test_gateways_and_providers_documented_replies(
     words: str, command: str, reason: Reason
 ) -> None:
     assert classify(None, None, words, command) == reason
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "command", "reason"),
+    [
+        # Greylisting named in the remote's temporary reply: the expiry, whatever status beside
+        # it; the status alone stands.
+        (
+            "4.2.2",
+            "452 4.2.2 Greylisted, please try again in a few moments.",
+            "RCPT",
+            Reason.EXPIRED,
+        ),
+        ("4.2.2", "452 4.2.2 Mailbox full", "RCPT", Reason.MAILBOXFULL),
+        # X.4.3 "Directory server failure": the DNS where words name a DNS look-up, the
+        # receiving system's own directory (LDAP) otherwise.
+        ("", "451 4.4.3 Temporarily rejected: Problem on SPF lookup", "RCPT", Reason.NETWORKERROR),
+        ("", "451 Unable to contact LDAP server. (#4.4.3)", "RCPT", Reason.SYSTEMERROR),
+        # A destination that takes no mail, said in the remote's temporary reply: its MX
+        # look-up failed for now; a null MX a reporting server found stays notaccept.
+        ("", "451 4.4.0 cannot verify mx records for mailfrom domain", "RCPT", Reason.NETWORKERROR),
+        (
+            "4.0.0",
+            "DNS Error: DNS type 'mx' lookup of example.org responded with code NOERROR The"
+            " domain example.org doesn't receive email according to the administrator:"
+            " returned Null MX",
+            "",
+            Reason.NOTACCEPT,
+        ),
+        # X.7.28 "Mail flood detection" yields to words naming the limit the volume passed.
+        (
+            "",
+            "452 4.7.28 mx.example.org Session exceeded transfer quota.",
+            "RCPT",
+            Reason.EXCEEDLIMIT,
+        ),
+        ("", "550 5.7.28 Mail flood detected", "RCPT", Reason.SPAMDETECTED),
+        # An IP address as Java prints it ("/<ip>") is the sending host's, as without the slash.
+        (
+            "",
+            "554 5.7.1 Rejected: unauthenticated e-mail from /192.0.2.1 is restricted.",
+            "MAIL",
+            Reason.BLOCKED,
+        ),
+        (
+            "",
+            "554 5.7.1 Rejected: unauthenticated e-mail from <a@example.org> is restricted.",
+            "MAIL",
+            Reason.REJECTED,
+        ),
+        # mox's "mailfrom domain" names the sender's domain: its null MX refuses the sender.
+        ("", "550 5.7.27 mailfrom domain not configured for mail", "RCPT", Reason.REJECTED),
+        ("", "550 5.7.27 domain not configured for mail", "RCPT", Reason.NOTACCEPT),
+    ],
+)
+def test_meanings_read_in_round_20(status: str, words: str, command: str, reason: Reason) -> None:
+    assert classify(status, None, words, command) == reason

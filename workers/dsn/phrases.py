@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from workers.dsn.report import Reason
 
+# Greylisting (RFC 6647; Postgrey's "Greylisted, see ...", greylistd's "greylisted"): a
+# refusal meant only to be retried, so a mail it stopped ran out of queue time (expired).
+GREYLISTING = ("greylist", "graylist", "grey-list", "gray-list")
+
 PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.MESGTOOBIG,
@@ -59,6 +63,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.EXCEEDLIMIT,
         (
+            # Stalwart (crates/smtp/src/inbound/spawn.rs): "452 4.7.28 <host> Session exceeded
+            # transfer quota.", the bytes one session may transfer (a limit, not a flood).
+            "transfer quota",
             # RFC 3463's own text for X.2.3 (a per-mailbox limit, not the system's size).
             "exceeds administrative limit",
             "exceeds the limit of",
@@ -1246,13 +1253,7 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.EXPIRED,
         (
-            # Greylisting (RFC 6647; Postgrey's "Greylisted, see ...", greylistd's
-            # "greylisted"): a refusal meant only to be retried, so a mail it stopped ran
-            # out of queue time.
-            "greylist",
-            "graylist",
-            "grey-list",
-            "gray-list",
+            *GREYLISTING,
             "retry timeout exceeded",
             "retry time not reached for any host",
             "queue lifetime",
@@ -1822,6 +1823,11 @@ UNAVAILABLE_ONLY = ("temporarily unavailable", "service currently unavailable")
 # (reasons).
 CONTENT_CHECK_REFUSALS = ("content rejected",)
 
+# Words naming a look-up in the DNS: what RFC 3463's X.4.3 "Directory server failure" names
+# as its example ("the inability to connect to an Internet DNS server"), an SPF record's or
+# an MX's look-up among them.
+DNS_LOOKUPS = ("dns", "spf lookup", "spf look-up", "mx lookup", "name server", "nameserver")
+
 # A sender on a block list ("sender is blacklisted"): said under the remote's own code for the
 # recipient's mailbox (X.1.1), it is that mailbox's own list (reasons).
 BLOCK_LISTS = ("blacklist", "blocklist", "block list", "black list", "denylist", "deny list")
@@ -1905,6 +1911,8 @@ PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         (
             "sender domain",
             "sender's domain",
+            # mox (smtpserver/server.go): "550 5.7.27 mailfrom domain not configured for mail".
+            "mailfrom domain",
             "sender address",
             "sender's address",
             "sender's mailbox",

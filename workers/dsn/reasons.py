@@ -28,10 +28,12 @@ from workers.dsn.phrases import (
     CONTENT_CHECK_REFUSALS,
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
+    DNS_LOOKUPS,
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
     FRAMING,
     GENERIC_USERUNKNOWN,
+    GREYLISTING,
     MAILBOX_UNAVAILABLE,
     NAMED_UNKNOWN,
     PARTIES,
@@ -209,6 +211,11 @@ STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
     # system address", the sender refused, where the report does not say MAIL FROM.
     Reason.HOSTUNKNOWN: frozenset({Reason.REJECTED}),
     Reason.EXPIRED: frozenset(Reason) - {Reason.EXPIRED, Reason.NETWORKERROR},
+    # IANA's X.7.28 "Mail flood detection" ("the message appears to be part of a mail flood
+    # of similar abusive messages") is a verdict on volume: words naming the limit the volume
+    # passed say which (Stalwart's "452 4.7.28 <host> Session exceeded transfer quota.", the
+    # bytes one session may transfer).
+    Reason.SPAMDETECTED: frozenset({Reason.EXCEEDLIMIT}),
 }
 
 # Causes that mean the address or its domain is dead: retrying is pointless.
@@ -301,7 +308,9 @@ _PARTY_RES = tuple(
 _SENDER_NAMED_RE = re.compile(
     rf"(?<![a-z0-9])(?:{_alternation(dict(PARTIES)[Reason.REJECTED])})(?![a-z0-9])"
 )
-_IP_LITERAL_RE = re.compile(r" ?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
+# (Java prints an address as "<name>/<ip>", "/<ip>" without a name: Apache James's "from
+# /127.0.0.1".)
+_IP_LITERAL_RE = re.compile(r" ?/?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
 # An address in angle brackets (RFC 5321's path) between a party and its verdict is that
 # party's, one word however long ("Mail from <a VERP address> rejected"): read as "<>".
 _ANGLE_ADDRESS_RE = re.compile(r"<[^<>\s@]{1,64}@[^<>\s]{1,255}>")
@@ -780,6 +789,31 @@ def _recipient_refuses_the_sender(r: Reading) -> None:
         r.by_status = r.by_text = Reason.FILTERED
 
 
+def _greylisting_is_retried(r: Reading) -> Reason | None:
+    """A greylisting the remote's own temporary reply names (``GREYLISTING``; RFC 6647: a
+    refusal meant only to be retried) is why retries ran out, whatever status the remote put
+    beside it: Stalwart's rcpt.rs answers greylisting "452 4.2.2 Greylisted, please try
+    again in a few moments.", under X.2.2 "Mailbox full", of no full mailbox. A refusal that
+    names no trouble, retried until the queue time ran out: the expiry."""
+    if r.replied == "4" and any(map(r.needle.__contains__, GREYLISTING)):
+        return Reason.EXPIRED
+    return None
+
+
+def _directory_server_is_the_dns(r: Reading) -> Reason | None:
+    """RFC 3463's X.4.3 "Directory server failure": the network system could not reach a
+    directory server, "the inability to connect to an Internet DNS server" its example. A
+    directory of the receiving system's own (qmail's "Unable to contact LDAP server.
+    (#4.4.3)", dev lhost-qmail-05) is its internal error, systemerror (the corpus README's
+    own example), which ``EXACT_STATUS`` gives; words naming a DNS look-up (``DNS_LOOKUPS``)
+    say the directory was the DNS: network trouble (Apache James SPFHandler's "451 4.4.3
+    Temporarily rejected: Problem on SPF lookup", the SPF record's DNS look-up failing for
+    now, RFC 7208 section 2.6.6's temperror)."""
+    if r.code[1:] == ".4.3" and any(map(r.needle.__contains__, DNS_LOOKUPS)):
+        return Reason.NETWORKERROR
+    return None
+
+
 def _expiry_is_a_consequence(r: Reading) -> None:
     """The remote's temporary reply, with a status naming the trouble (exactly, or loosely the
     mail system's, X.3.0), is why retries ran out: the expiry the reporting server states
@@ -929,6 +963,19 @@ def _remote_routes_the_domain(r: Reading) -> None:
         and _recipient_refused(r.needle)
     ):
         r.reason = Reason.USERUNKNOWN
+
+
+def _no_mail_for_now(r: Reading) -> None:
+    """A destination that takes no mail (notaccept) in the remote's own temporary reply: a
+    server that found a null MX refuses for good (RFC 7505: 550 5.7.27 for a sender's domain,
+    RFC 7504's 556 5.1.10 for a recipient's), so a server that answers for now that it could
+    not check the MX (mox's "451 4.4.0 cannot verify mx records for mailfrom domain") had its
+    look-up fail for now: network trouble, as a domain not found said for now is
+    (``_temporary_domain_lookup``), whose ever domain it was. A null MX a reporting server
+    found itself stays notaccept whatever status it gives (Gmail's "DNS Error: ... returned
+    Null MX" under 4.0.0, dev-more rhost-gsuite-03: no reply of a remote)."""
+    if r.reason == Reason.NOTACCEPT and r.replied == "4":
+        r.reason = Reason.NETWORKERROR
 
 
 def _sender_domain_takes_no_mail(r: Reading) -> None:
@@ -1083,6 +1130,8 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _defect_named_outright,
     _status_yields,
     _recipient_refuses_the_sender,
+    _greylisting_is_retried,
+    _directory_server_is_the_dns,
     _expiry_is_a_consequence,
     _status_or_words,
     _unavailable_for_now,
@@ -1091,6 +1140,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     # The party a reply refuses, then the stage it was said at.
     _refused_party,
     _remote_routes_the_domain,
+    _no_mail_for_now,
     _sender_domain_takes_no_mail,
     _reply_code_says_no_mail,
     _greeting_refuses_the_host,
