@@ -2315,3 +2315,45 @@ def test_gateways_and_providers_documented_replies(
 )
 def test_meanings_read_in_round_20(status: str, words: str, command: str, reason: Reason) -> None:
     assert classify(status, None, words, command) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "reason"),
+    [
+        # Round 20's servers' own wordings (phrases.py gives each its source), each beside a
+        # control that keeps its reading.
+        (
+            "554 5.7.1 <anna@example.org>: Recipient address rejected: Throttling quota exceeded",
+            "RCPT",
+            Reason.SPEEDING,
+        ),
+        ("552 5.2.2 <anna@example.org>: Quota exceeded", "RCPT", Reason.MAILBOXFULL),
+        (
+            "421 mx.example.org Too many connected clients, try again in a moment",
+            "CONNECT",
+            Reason.TOOMANYCONN,
+        ),
+        (
+            "421 mx.example.org Service not available, try again in a moment",
+            "CONNECT",
+            Reason.BLOCKED,
+        ),
+        (
+            "450 4.7.1 <anna@example.org>: Recipient address rejected: No DNS entries for your"
+            " MTA, HELO and Domain. Contact YOUR administrator",
+            "RCPT",
+            Reason.REQUIREPTR,
+        ),
+        ("550 Route does not accept incoming messages", "RCPT", Reason.NOTACCEPT),
+        (
+            "530 5.7.1 Invalid MX /192.0.2.1 for domain example.org. Reject email",
+            "RCPT",
+            Reason.NOTACCEPT,
+        ),
+        ("552 Header Lines are too many", "DATA", Reason.CONTENTERROR),
+        ("550 5.7.705 Access denied, tenant has exceeded threshold.", "RCPT", Reason.BLOCKED),
+        ("550 5.7.1 Access denied", "RCPT", Reason.SECURITYERROR),
+    ],
+)
+def test_wordings_read_in_round_20(words: str, command: str, reason: Reason) -> None:
+    assert classify("", None, words, command) == reason

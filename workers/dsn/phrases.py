@@ -177,6 +177,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.REQUIREPTR,
         (
+            # policyd-weight's DNSERRMSG default: "No DNS entries for your MTA, HELO and
+            # Domain. Contact YOUR administrator", the client's name and address without
+            # records.
+            "no dns entries for your mta",
             "reverse dns",
             "reverse-dns",
             "no ptr record",
@@ -422,6 +426,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "smtp relay at your service provider",
             # Exchange Online NDR 5.7.708: "Access denied, traffic not accepted from this IP".
             "traffic not accepted from this ip",
+            # ... and 5.7.705 (the same page): "Access denied, tenant has exceeded threshold",
+            # the sending tenant banned for the suspicious traffic most of its mail was.
+            "tenant has exceeded threshold",
             # AOL postmaster errors: "421 4.7.1 : (DYN:T1)", mail from a dynamic address.
             "(dyn:t1)",
             # Postfix smtpd_helo_restrictions (smtpd_check.c): "Helo command rejected: <why>"
@@ -505,6 +512,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.TOOMANYCONN,
         (
+            # nodemailer's smtp-server (lib/smtp-connection.js, maxClients): "421 <name> Too
+            # many connected clients, try again in a moment".
+            "too many connected clients",
             # Sendmail's ratecontrol feature: "421 4.3.2 Connection rate limit exceeded." (the
             # connections a client may open per interval, not the mail's rate).
             "connection rate limit",
@@ -529,6 +539,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.SPEEDING,
         (
+            # iRedAPD's throttle plugin (libs/__init__.py SMTP_ACTIONS, reject_quota_exceeded):
+            # "Throttling quota exceeded", a sender's message quota per interval: a rate, no
+            # mailbox's quota (its older releases said "Quota exceeded" alone, which stays a
+            # mailbox's).
+            "throttling quota",
             # Exchange Online NDRs 5.2.121 and 5.2.122: "Recipient's per hour message receive
             # limit (from specific sender) exceeded"; 432 4.3.2 "STOREDRV.Deliver; recipient
             # thread limit exceeded" (a mailbox receiving too many messages too quickly).
@@ -887,6 +902,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.NOTACCEPT,
         (
             "does not accept mail",
+            # Postal (app/lib/smtp_server/client.rb): "550 Route does not accept incoming
+            # messages", the address's route set to reject all mail.
+            "does not accept incoming messages",
+            # Apache James ValidRcptMX: "530 5.7.1 Invalid MX <ip> for domain <d>. Reject
+            # email", the recipient domain's MX in a network the server refuses to send to.
+            "invalid mx",
             # RFC 5321 section 4.2.3: 554 "in the case of a connection-opening response, 'No
             # SMTP service here'" (section 3.1: a server may refuse a mail session so). Said
             # alone it is a host that takes no mail; as a bare refusal it yields to a cause
@@ -1194,6 +1215,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.CONTENTERROR,
         (
             "header error",
+            # Apache James EnforceHeaderLimitationsMessageHook: "552 Header Lines are too
+            # many", the message's header over the server's count of lines.
+            "header lines are too many",
             "invalid header",
             "malformed mime",
             "mime error",
