@@ -2357,3 +2357,39 @@ def test_meanings_read_in_round_20(status: str, words: str, command: str, reason
 )
 def test_wordings_read_in_round_20(words: str, command: str, reason: Reason) -> None:
     assert classify("", None, words, command) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "context", "reason"),
+    [
+        # X.1.2 yields to words naming the recipient's mailbox as missing; alone, or beside
+        # words naming the domain, it stays the destination's.
+        ("550 5.1.2 Mailbox does not exist.", "RCPT", "", Reason.USERUNKNOWN),
+        ("550 5.1.2 Host unknown", "RCPT", "", Reason.HOSTUNKNOWN),
+        ("550 5.1.2 Domain does not exist", "RCPT", "", Reason.HOSTUNKNOWN),
+        # A generic "no such user" with X.1.1 that the reporting server's own words put after
+        # the data is filtered; one only a (pipelined) transcript shows after DATA is not.
+        (
+            "550 5.1.1 no such user(s)",
+            "DATA",
+            "SMTP error from remote mail server after end of data: 550 5.1.1 no such user(s)",
+            Reason.FILTERED,
+        ),
+        (
+            "550 5.1.1 no such user(s)",
+            "DATA",
+            "said: 550 5.1.1 no such user(s) (in reply to end of DATA command)",
+            Reason.FILTERED,
+        ),
+        (
+            "550 5.1.1 <anna@example.org>... User unknown",
+            "DATA",
+            ">>> DATA <<< 550 5.1.1 <anna@example.org>... User unknown",
+            Reason.USERUNKNOWN,
+        ),
+    ],
+)
+def test_stages_and_statuses_read_in_round_20(
+    words: str, command: str, context: str, reason: Reason
+) -> None:
+    assert classify("", None, words, command, context) == reason

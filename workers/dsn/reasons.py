@@ -208,8 +208,11 @@ STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
     Reason.SYNTAXERROR: frozenset({Reason.REJECTED}),
     # X.1.2 is the destination's system address (RFC 3463): words naming the sender's domain
     # as what was not found ("550 5.1.2 Sender Domain Not Found") are X.1.8's "Bad sender's
-    # system address", the sender refused, where the report does not say MAIL FROM.
-    Reason.HOSTUNKNOWN: frozenset({Reason.REJECTED}),
+    # system address", the sender refused, where the report does not say MAIL FROM. Words
+    # naming the recipient's mailbox as what does not exist (Stalwart's "550 5.1.2 Mailbox
+    # does not exist.", its rcpt.rs's answer for an unknown mailbox of a domain it serves):
+    # the destination system answered for the domain, the mailbox is what it lacks.
+    Reason.HOSTUNKNOWN: frozenset({Reason.REJECTED, Reason.USERUNKNOWN}),
     Reason.EXPIRED: frozenset(Reason) - {Reason.EXPIRED, Reason.NETWORKERROR},
     # IANA's X.7.28 "Mail flood detection" ("the message appears to be part of a mail flood
     # of similar abusive messages") is a verdict on volume: words naming the limit the volume
@@ -702,6 +705,9 @@ class Reading:
     phrased: bool  # a phrase, not a broad word, named ``by_text``
     said: bool  # the diagnostic itself, not the context, named it
     derived: bool = False  # the status only restates the remote's bare reply code
+    # The reporting server's own words put the reply after the message's data (``AFTER_DATA``),
+    # not a transcript's order alone.
+    data_framed: bool = False
     outright: bool = False  # the diagnostic names a defect outright (``TELLING_PHRASES``)
     reason: Reason | None = None
     vague: bool = False
@@ -1107,11 +1113,18 @@ def _temporary_domain_lookup(r: Reading) -> Reason | None:
 def _generic_unknown_off_rcpt(r: Reading) -> Reason | None:
     """Generic "no such user" said to the message rather than to RCPT TO (or with no sign of
     which command it answered, nor a 5.1.1): the shared vocabulary counts it as a filter's
-    refusal. Callers that know the command say so (``command="RCPT"``)."""
+    refusal. Callers that know the command say so (``command="RCPT"``). A 5.1.1 keeps it an
+    unknown user where only a session transcript put the reply after DATA: with pipelining
+    (RFC 2920) the RCPT TO replies come back after the DATA command was sent, and Sendmail's
+    transcript shows them there (">>> DATA" then "<<< 550 5.1.1 ... User unknown", dev
+    lhost-sendmail-14 and -26, userunknown). Where the reporting server's own words say the
+    reply came after the data (``Reading.data_framed``: Exim's "after end of data", Postfix's
+    "in reply to end of DATA command"), the recipient was taken at RCPT TO and the message
+    refused for it (mox's "550 5.1.1 no such user(s)"): filtered, whatever the 5.1.1."""
     if (
         r.reason == Reason.USERUNKNOWN
         and not r.stage.startswith("RCPT")
-        and not (r.exact and r.by_status == Reason.USERUNKNOWN)
+        and not (r.exact and r.by_status == Reason.USERUNKNOWN and not r.data_framed)
         and _generic_userunknown(r.needle)
         and not _definite_userunknown(r.needle)
     ):
@@ -1196,6 +1209,8 @@ def classify(
         by_text=by_text,
         phrased=phrased,
         said=said,
+        data_framed=stage == "DATA"
+        and any(t and any(map(t.__contains__, AFTER_DATA)) for t in (needle, around)),
     )
     for step in PRECEDENCE:
         settled = step(reading)
