@@ -2276,9 +2276,18 @@ def test_gateways_and_providers_documented_replies(
         # receiving system's own directory (LDAP) otherwise.
         ("", "451 4.4.3 Temporarily rejected: Problem on SPF lookup", "RCPT", Reason.NETWORKERROR),
         ("", "451 Unable to contact LDAP server. (#4.4.3)", "RCPT", Reason.SYSTEMERROR),
+        # ... "dns" as a word: an address holding it names no look-up.
+        (
+            "",
+            "451 4.4.3 Directory server failure: LDAP lookup for dnsadmin@example.org failed",
+            "RCPT",
+            Reason.SYSTEMERROR,
+        ),
         # A destination that takes no mail, said in the remote's temporary reply: its MX
         # look-up failed for now; a null MX a reporting server found stays notaccept.
         ("", "451 4.4.0 cannot verify mx records for mailfrom domain", "RCPT", Reason.NETWORKERROR),
+        # ... with words of a look-up only: refusing mail for now is no look-up.
+        ("", "451 4.3.0 This domain does not accept mail at the moment", "RCPT", Reason.NOTACCEPT),
         (
             "4.0.0",
             "DNS Error: DNS type 'mx' lookup of example.org responded with code NOERROR The"
@@ -2345,6 +2354,7 @@ def test_meanings_read_in_round_20(status: str, words: str, command: str, reason
             Reason.REQUIREPTR,
         ),
         ("550 Route does not accept incoming messages", "RCPT", Reason.NOTACCEPT),
+        ("550 5.2.1 Mailbox disabled, does not accept incoming messages", "RCPT", Reason.SUSPEND),
         (
             "530 5.7.1 Invalid MX /192.0.2.1 for domain example.org. Reject email",
             "RCPT",

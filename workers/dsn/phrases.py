@@ -903,8 +903,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         (
             "does not accept mail",
             # Postal (app/lib/smtp_server/client.rb): "550 Route does not accept incoming
-            # messages", the address's route set to reject all mail.
-            "does not accept incoming messages",
+            # messages", the address's route set to reject all mail. The route's, not any
+            # mailbox's: a disabled mailbox is worded so too (RFC 3463's X.2.1 "Mailbox
+            # disabled, not accepting messages").
+            "route does not accept incoming messages",
             # Apache James ValidRcptMX: "530 5.7.1 Invalid MX <ip> for domain <d>. Reject
             # email", the recipient domain's MX in a network the server refuses to send to.
             "invalid mx",
@@ -1851,6 +1853,9 @@ CONTENT_CHECK_REFUSALS = ("content rejected",)
 # as its example ("the inability to connect to an Internet DNS server"), an SPF record's or
 # an MX's look-up among them.
 DNS_LOOKUPS = ("dns", "spf lookup", "spf look-up", "mx lookup", "name server", "nameserver")
+# Words that say a look-up was made (of an MX, an address record): a destination's mail
+# refused for now with them is a look-up that failed for now.
+LOOKUPS = (*DNS_LOOKUPS, "lookup", "look-up", "mx record", "resolve")
 
 # A sender on a block list ("sender is blacklisted"): said under the remote's own code for the
 # recipient's mailbox (X.1.1), it is that mailbox's own list (reasons).

@@ -34,6 +34,7 @@ from workers.dsn.phrases import (
     FRAMING,
     GENERIC_USERUNKNOWN,
     GREYLISTING,
+    LOOKUPS,
     MAILBOX_UNAVAILABLE,
     NAMED_UNKNOWN,
     PARTIES,
@@ -806,6 +807,11 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
     return None
 
 
+# The look-up words as words: "dns" is no look-up in "dnsbl" or an address "dnsadmin@".
+_DNS_LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(DNS_LOOKUPS)})(?![a-z0-9])")
+_LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(LOOKUPS)})")
+
+
 def _directory_server_is_the_dns(r: Reading) -> Reason | None:
     """RFC 3463's X.4.3 "Directory server failure": the network system could not reach a
     directory server, "the inability to connect to an Internet DNS server" its example. A
@@ -815,7 +821,7 @@ def _directory_server_is_the_dns(r: Reading) -> Reason | None:
     say the directory was the DNS: network trouble (Apache James SPFHandler's "451 4.4.3
     Temporarily rejected: Problem on SPF lookup", the SPF record's DNS look-up failing for
     now, RFC 7208 section 2.6.6's temperror)."""
-    if r.code[1:] == ".4.3" and any(map(r.needle.__contains__, DNS_LOOKUPS)):
+    if r.code[1:] == ".4.3" and _DNS_LOOKUP_RE.search(r.needle) is not None:
         return Reason.NETWORKERROR
     return None
 
@@ -979,8 +985,10 @@ def _no_mail_for_now(r: Reading) -> None:
     look-up fail for now: network trouble, as a domain not found said for now is
     (``_temporary_domain_lookup``), whose ever domain it was. A null MX a reporting server
     found itself stays notaccept whatever status it gives (Gmail's "DNS Error: ... returned
-    Null MX" under 4.0.0, dev-more rhost-gsuite-03: no reply of a remote)."""
-    if r.reason == Reason.NOTACCEPT and r.replied == "4":
+    Null MX" under 4.0.0, dev-more rhost-gsuite-03: no reply of a remote). Only where the
+    words name a look-up: "451 4.3.0 This domain does not accept mail at the moment" is a
+    refusal for now, no look-up."""
+    if r.reason == Reason.NOTACCEPT and r.replied == "4" and _LOOKUP_RE.search(r.needle):
         r.reason = Reason.NETWORKERROR
 
 
