@@ -38,9 +38,10 @@ from workers.dsn.reasons import (
     NO_CAUSE,
     bounce_type,
     classify,
+    classify_normalized,
+    command_said,
     may_show_transcript,
     normalize_text,
-    smtp_command,
     status_reason,
     transcript_command,
 )
@@ -583,9 +584,18 @@ def _cause(
     the reporting server says around it); failing that a delay means expiry, then the
     engine's usual cause, then the wording of the whole report."""
     remote = remote_words(diagnostic)
-    context = " ".join(t for t in (diagnostic if remote else "", prose) if t)
-    command = smtp_command(" ".join((diagnostic, prose))) or stage
-    reason = classify(status, reply_code, remote or diagnostic, command or None, context)
+    # Each text normalized once (normalize_text of texts joined by a space is their
+    # normalized texts joined): the command is read from the diagnostic and the prose, the
+    # cause from the remote's words with the whole diagnostic and the prose around them, or
+    # from the diagnostic with the prose around it.
+    said, about = normalize_text(diagnostic), normalize_text(prose)
+    both = " ".join(t for t in (said, about) if t)
+    command = command_said(both) or stage
+    if remote:
+        needle = normalize_text(remote)
+        reason = classify_normalized(status, reply_code, remote, needle, both, command or None)
+    else:  # (the command those texts say is read above)
+        reason = classify_normalized(status, reply_code, diagnostic, said, about, command)
     if reason not in NO_CAUSE:
         return reason
     if action == "delayed":

@@ -647,10 +647,10 @@ def transcript_command(lowered: str) -> str:
 def smtp_command(text: str) -> str:
     """The SMTP command a refusal answered, when the text says: ``DATA``, ``MAIL``, ``RCPT``,
     ``CONNECT`` (the greeting or HELO/EHLO) or ``""``."""
-    return _command_said(normalize_text(text))
+    return command_said(normalize_text(text))
 
 
-def _command_said(lowered: str) -> str:
+def command_said(lowered: str) -> str:
     """``smtp_command`` of a text already normalized."""
     in_transcript = transcript_command(lowered)
     if in_transcript:
@@ -1191,17 +1191,33 @@ def classify(
     is more text about the failure (a report's preamble), consulted after the diagnostic.
     The steps of ``PRECEDENCE`` read it, in order.
     """
+    # The texts as the phrases are written, normalized once for every table below.
+    needle = normalize_text(diagnostic)
+    around = normalize_text(context) if context else ""
+    return classify_normalized(status, reply_code, diagnostic, needle, around, command or None)
+
+
+def classify_normalized(
+    status: str | None,
+    reply_code: int | str | None,
+    diagnostic: str,
+    needle: str,
+    around: str,
+    command: str | None,
+) -> Reason:
+    """``classify`` of a diagnostic and context already normalized (``needle``, ``around``:
+    ``normalize_text`` of each), for a caller that has them. ``command`` ``None``: read from
+    the texts; a string (``""`` too): the command they were read for already."""
     explicit = find_status(status or "")
     if explicit.startswith("2"):
         return Reason.DELIVERED
     said_status = failure_status(diagnostic)
     code = explicit or said_status
     by_status, exact = status_reason(code)
-    # The texts as the phrases are written, normalized once for every table below.
-    needle = normalize_text(diagnostic)
-    around = normalize_text(context) if context else ""
     # (normalize_text(diagnostic + " " + context) is the two needles joined)
-    stage = (command or _command_said(" ".join(t for t in (needle, around) if t))).upper()
+    if command is None:
+        command = command_said(" ".join(t for t in (needle, around) if t))
+    stage = command.upper()
     by_text, phrased, said = _wording(needle, around)
     reading = Reading(
         diagnostic=diagnostic,
