@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import compress
-from operator import itemgetter
 
 from workers.dsn.phrases import (
     AFTER_DATA,
@@ -48,7 +46,7 @@ from workers.dsn.phrases import (
     WHOLE_WORDS,
 )
 from workers.dsn.report import BounceType, Reason
-from workers.dsn.scan import first_held, required_words
+from workers.dsn.scan import WordScan, required_words
 from workers.dsn.status import failure_status, find_reply_code, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
@@ -397,58 +395,21 @@ def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
 
 
 _BY_RANK = _phrases_by_rank()
-_PREFIX = 4
+# Each phrase's best place in ``_BY_RANK`` (a phrase of two tables counts at its first).
+_PHRASE_PLACES = {phrase: place for place, (phrase, _, _) in reversed(tuple(enumerate(_BY_RANK)))}
 
 
-_Filed = tuple[tuple[int, str], ...]  # (place in ``_BY_RANK``, phrase), best first
+def _patterns_by_word() -> dict[str, tuple[int, ...]]:
+    """The places of the patterns that require each word (``_pattern_words``)."""
+    places: dict[str, list[int]] = {}
+    for word, place in zip(_PATTERN_WORDS, _PATTERN_PLACES, strict=True):
+        places.setdefault(word, []).append(place)
+    return {word: tuple(held) for word, held in places.items()}
 
 
-def _word_index() -> tuple[dict[str, _Filed], _Filed]:
-    """Each phrase (with its place in ``_BY_RANK``) under the start (``_PREFIX`` characters)
-    of one of its words after the first that the fewest phrases share, and the phrases
-    without such a word: a word after a space in a phrase starts a word of any text holding
-    the phrase (the same word, or a longer one for the phrase's last), so only the phrases
-    filed under the starts of the text's own words are tried."""
-    starts = [
-        {word[:_PREFIX] for word in phrase.split(" ")[1:] if len(word) >= _PREFIX}
-        for phrase, _, _ in _BY_RANK
-    ]
-    shared: dict[str, int] = {}
-    for own in starts:
-        for start in own:
-            shared[start] = shared.get(start, 0) + 1
-    index: dict[str, list[tuple[int, str]]] = {}
-    unfiled: list[tuple[int, str]] = []
-    for place, own in enumerate(starts):
-        entry = (place, _BY_RANK[place][0])
-        if not own:
-            unfiled.append(entry)
-        else:
-            index.setdefault(min(sorted(own), key=shared.__getitem__), []).append(entry)
-    return {start: tuple(entries) for start, entries in index.items()}, tuple(unfiled)
-
-
-_BY_WORD_START, _UNFILED = _word_index()
-_WORD_STARTS = frozenset(_BY_WORD_START)
-_WORD_START = itemgetter(slice(_PREFIX))
-_UNFILED_PHRASES = tuple(phrase for _, phrase in _UNFILED)
-_UNFILED_PLACES = tuple(place for place, _ in _UNFILED)
-
-
-def _best_phrase(needle: str) -> int | None:
-    """The place in ``_BY_RANK`` of the best-ranked phrase found in ``needle``. Each list
-    is in rank order: it is tried up to its first phrase found, or to the best found so far."""
-    best = len(_BY_RANK)
-    # (the lists' order does not matter: each gives its best phrase below the best so far)
-    for start in _WORD_STARTS.intersection(map(_WORD_START, needle.split(" "))):
-        for place, phrase in _BY_WORD_START[start]:
-            if place >= best:
-                break
-            if phrase in needle:
-                best = place
-                break
-    best = first_held(needle, _UNFILED_PHRASES, _UNFILED_PLACES, best)
-    return best if best < len(_BY_RANK) else None
+_PATTERNS_BY_WORD = _patterns_by_word()
+# The phrases and the patterns' words, looked for in one pass over a text.
+_WORDING_SCAN = WordScan([*_PHRASE_PLACES, *_PATTERNS_BY_WORD])
 
 
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
@@ -467,13 +428,18 @@ def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
         return None
     best: Reason | None = None
     best_rank = (-2, 0)
-    place = _best_phrase(needle)  # the first phrase in rank order that is found
+    held_words = _WORDING_SCAN.found(needle)
+    # The first phrase in rank order that the text holds.
+    place = min(
+        (_PHRASE_PLACES[word] for word in held_words if word in _PHRASE_PLACES), default=None
+    )
     if place is not None:
         _, best, best_rank = _BY_RANK[place]
-    # The patterns whose words the text holds, in table order (the words are looked for by
-    # map, in C: a loop over the patterns in Python cost more than the look-ups).
-    held = set(compress(_PATTERN_PLACES, map(needle.__contains__, _PATTERN_WORDS)))
-    for index in sorted(held.union(_PATTERNS_ALWAYS)):
+    # The patterns whose words the text holds, in table order.
+    held = set(_PATTERNS_ALWAYS)
+    for word in held_words:
+        held.update(_PATTERNS_BY_WORD.get(word, ()))
+    for index in sorted(held):
         reason, tier, pattern = _PATTERNS[index]
         if tier < best_rank[0]:
             continue

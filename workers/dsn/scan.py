@@ -3,6 +3,75 @@ dozens of words that most texts lack."""
 
 from __future__ import annotations
 
+import re
+
+
+class WordScan:
+    """Every one of many words a text holds, found in one pass: the words are the
+    alternatives of one regular expression shaped as a trie (their common starts written
+    once), so the regex engine reads the text once, following at each position only the
+    branch its next character leads into, where looking for each word in turn reads the text
+    once per word."""
+
+    __slots__ = ("_chains", "_pattern")
+
+    def __init__(self, words: list[str]) -> None:
+        ordered = sorted({word for word in words if word})
+        self._pattern = re.compile(_trie(ordered)) if ordered else None
+        # At a position the expression matches the longest word starting there; the shorter
+        # ones starting there are its prefixes: each word is given with the words it starts
+        # with. (Sorted, a word's prefixes come before it and every word between them starts
+        # with them too: the prefixes of the word at hand are a stack.)
+        self._chains: dict[str, tuple[str, ...]] = {}
+        stack: list[str] = []
+        for word in ordered:
+            while stack and not word.startswith(stack[-1]):
+                stack.pop()
+            stack.append(word)
+            self._chains[word] = tuple(stack)
+
+    def found(self, text: str) -> set[str]:
+        """The words ``text`` holds."""
+        held: set[str] = set()
+        if self._pattern is None:
+            return held
+        search = self._pattern.search
+        match = search(text)
+        while match is not None:
+            held.update(self._chains[match.group()])
+            # (words overlap: the next one may start inside this one)
+            match = search(text, match.start() + 1)
+        return held
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of ``words`` (sorted, distinct; ``""`` where a word ends) with their
+    common starts factored out: at each branch the alternatives start with distinct
+    characters, so a match is the longest word there (a word that ends makes the rest
+    optional)."""
+    ends = bool(words) and words[0] == ""
+    rest = words[1:] if ends else words
+    alternatives: list[str] = []
+    start = 0
+    while start < len(rest):
+        stop = start + 1
+        while stop < len(rest) and rest[stop][0] == rest[start][0]:
+            stop += 1
+        group = rest[start:stop]
+        # (sorted: what the first and the last share, all share)
+        first, last = group[0], group[-1]
+        shared = 0
+        while shared < min(len(first), len(last)) and first[shared] == last[shared]:
+            shared += 1
+        common = first[:shared]
+        alternatives.append(re.escape(common) + _trie([word[len(common) :] for word in group]))
+        start = stop
+    if not alternatives:
+        return ""
+    if len(alternatives) == 1 and not ends:
+        return alternatives[0]
+    return f"(?:{'|'.join(alternatives)})" + ("?" if ends else "")
+
 
 def first_held(text: str, words: tuple[str, ...], places: tuple[int, ...], below: int) -> int:
     """The first of ``places`` (ascending, one for each of ``words``) below ``below`` whose
