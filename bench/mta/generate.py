@@ -53,14 +53,14 @@ def job_mail(case: Case) -> tuple[str, bytes]:
     message = (
         f"From: Shop <billing@{SHOP_DOMAIN}>\r\n"
         f"To: <{case.recipient}>\r\n"
-        f"Subject: Invoice for case {case.name}\r\n"
+        f"Subject: Invoice {job_id[:8]}\r\n"
         f"Date: {format_datetime(datetime.now(UTC))}\r\n"
         f"Message-ID: {message_id_for(job_id, SHOP_DOMAIN)}\r\n"
         f"{JOB_ID_HEADER}: {job_id}\r\n"
         "MIME-Version: 1.0\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n"
         "\r\n"
-        f"Your invoice for {case.name} is attached.\r\n"
+        "Your invoice is attached.\r\n"
     )
     return sender, message.encode()
 

@@ -37,7 +37,9 @@ def free_port(host: str = "127.0.0.1", wanted: int = 0) -> int:
 
 
 def _reply(case: Case, sender: str, recipient: str = "") -> str:
-    return case.reply.replace("<rcpt>", f"<{recipient}>").replace("<sender>", f"<{sender}>")
+    # "<rcpt>" as RFC 5321's path, "{rcpt}" bare, as some servers print the address.
+    reply = case.reply.replace("<rcpt>", f"<{recipient}>").replace("{rcpt}", recipient)
+    return reply.replace("<sender>", f"<{sender}>")
 
 
 @dataclass

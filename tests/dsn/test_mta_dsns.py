@@ -16,13 +16,14 @@ from bench.mta.cases import (
     CASES,
     PENDING,
     TWO_WAY,
+    Case,
     accepted_reasons,
     by_name,
     expected_reason,
     held_reasons,
     two_way,
 )
-from bench.mta.generate import EXPECTED_FILE, VERP_KEY, generate
+from bench.mta.generate import EXPECTED_FILE, VERP_KEY, generate, job_mail
 from workers.correlation import find_verp, verify_tag
 from workers.dsn import parse_bounce
 from workers.dsn.report import Reason
@@ -142,6 +143,23 @@ def test_an_unseen_case_dsn_names_its_job_and_recipient(
     """The unseen split measures the causes (``python -m bench.mta score``) without a test
     holding them: a test would make its misses the next rules to write."""
     _check(directory, row, cause=False)
+
+
+def test_a_new_case_is_mailed_without_its_name() -> None:
+    """A case's name says its cause; written into the mail it would come back in the DSN
+    and hand the parser its answer. A case of a new round is mailed without it."""
+    case = Case("clamav-virus-found", "data", "554 5.7.1 Virus found", Reason.VIRUSDETECTED, "-")
+    _, message = job_mail(case)
+    assert "clamav" not in case.recipient
+    assert b"clamav" not in message.lower() and b"virus" not in message.lower()
+
+
+@pytest.mark.parametrize(
+    ("directory", "row"), UNSEEN_ROWS, ids=[f"{d.name}/{row['file']}" for d, row in UNSEEN_ROWS]
+)
+def test_an_unseen_dsn_does_not_carry_its_case_name(directory: Path, row: dict[str, Any]) -> None:
+    raw = (directory / row["file"]).read_bytes().lower()
+    assert row["case"].lower().encode() not in raw
 
 
 def test_the_job_is_named_by_the_returned_message_without_the_verp_address() -> None:
