@@ -20,6 +20,7 @@ from pika.channel import Channel
 
 from workers.broker import pika_internals
 from workers.broker.connection import BrokerUnavailable, connection_parameters, redact_url
+from workers.broker.frames import FrameIO
 from workers.broker.publisher import TopologyMissing, nacked
 
 pika_internals.check()  # coalesce_writes replaces a private method of pika's
@@ -164,13 +165,18 @@ class AsyncConfirmingPublisher:
     """
 
     channel: Channel
+    io: FrameIO | None = None  # writes the publishes past pika's layers, where installed
     _pending: OrderedDict[int, _Pending] = field(default_factory=OrderedDict)
     _next_tag: int = 1
     _closed_reason: BaseException | None = None
 
     @classmethod
-    async def open(cls, connection: AioConnection) -> AsyncConfirmingPublisher:
-        publisher = cls(await connection.channel())
+    async def open(
+        cls, connection: AioConnection, io: FrameIO | None = None
+    ) -> AsyncConfirmingPublisher:
+        """A confirming channel of ``connection``; ``io``: the connection's
+        :class:`~workers.broker.frames.FrameIO`, if it has one, writes its publishes."""
+        publisher = cls(await connection.channel(), io)
         selected: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         publisher.channel.confirm_delivery(
             publisher._on_confirm, callback=lambda _frame: selected.set_result(None)
@@ -198,7 +204,12 @@ class AsyncConfirmingPublisher:
         tag = self._next_tag
         self._next_tag += 1
         self._pending[tag] = _Pending((exchange, routing_key, properties.message_id), future)
-        self.channel.basic_publish(exchange, routing_key, body, properties, mandatory)
+        if self.io is None:
+            self.channel.basic_publish(exchange, routing_key, body, properties, mandatory)
+        else:  # (the same frames; the channel is open, checked above)
+            self.io.publish(
+                self.channel.channel_number, exchange, routing_key, body, properties, mandatory
+            )
         await future
 
     def _on_confirm(self, frame: Any) -> None:

@@ -3,11 +3,13 @@
 pika turns every incoming frame into objects and passes it through several layers of
 callbacks (a delivery is three frames), and builds a publish through the channel and the
 connection; for ``erpmail dlq``, which moves thousands of letters a second through one
-process, that machinery was most of the CPU a letter cost. :class:`FrameIO` reads the
-``basic.deliver`` frames of the channels given to it straight off the connection's input
-and hands each message to a callback, and writes ``basic.publish`` frames straight to the
-connection's output. Every other frame (replies, returns, heartbeats, closes) still goes
-through pika, in order, so pika's state (channels, consumers, heartbeats) stays its own.
+process, that machinery was most of the CPU a letter cost, and for the sender worker (a job
+delivered, its notice published) the largest part of a job's handling on its event loop.
+:class:`FrameIO` reads the ``basic.deliver`` frames of the channels given to it straight
+off the connection's input and hands each message to a callback, and writes
+``basic.publish`` frames straight to the connection's output. Every other frame (replies,
+returns, heartbeats, closes) still goes through pika, in order, so pika's state (channels,
+consumers, heartbeats) stays its own.
 
 Frames are AMQP 0-9-1's (section 4.2.3: type, channel, size, payload, frame-end octet);
 properties are decoded and encoded by pika. The private names of pika this uses are listed
@@ -42,9 +44,15 @@ OnDelivery = Callable[[int, spec.BasicProperties, bytes], None]
 
 @dataclass
 class _Assembly:
-    """The delivery being read on one channel: method, then header, then body frames."""
+    """The delivery being read on one channel: method, then header, then body frames.
 
-    on_delivery: OnDelivery
+    ``on_delivery`` takes every delivery of the channel; without it, ``consumers`` takes
+    those of the consumer tags it holds, and a delivery to any other (a consumer cancelled
+    while its deliveries were on the way, which pika rejects) is left to pika whole."""
+
+    on_delivery: OnDelivery | None
+    consumers: dict[bytes, OnDelivery] = field(default_factory=dict)
+    taker: OnDelivery | None = None  # the current delivery's
     tag: int = 0
     properties: spec.BasicProperties | None = None
     size: int = 0
@@ -58,8 +66,12 @@ class _Assembly:
             if kind != spec.FRAME_METHOD or _METHOD_ID.unpack_from(data, start)[0] != _DELIVER:
                 return False
             at = start + 4
-            at += 1 + data[at]  # consumer tag (a short string)
-            self.tag = _DELIVERY_TAG.unpack_from(data, at)[0]
+            length = data[at]  # consumer tag (a short string)
+            taker = self.on_delivery or self.consumers.get(data[at + 1 : at + 1 + length])
+            if taker is None:
+                return False
+            self.taker = taker
+            self.tag = _DELIVERY_TAG.unpack_from(data, at + 1 + length)[0]
             return True
         if self.properties is None:
             if kind != spec.FRAME_HEADER:
@@ -82,10 +94,11 @@ class _Assembly:
         return True
 
     def _done(self, body: bytes) -> None:
-        tag, properties = self.tag, self.properties
+        tag, properties, taker = self.tag, self.properties, self.taker
         self.tag, self.properties, self.size, self.parts, self.received = 0, None, 0, [], 0
-        assert properties is not None
-        self.on_delivery(tag, properties, body)
+        self.taker = None
+        assert properties is not None and taker is not None
+        taker(tag, properties, body)
 
 
 class FrameIO:
@@ -108,6 +121,26 @@ class FrameIO:
         """From now on the channel's deliveries go to ``on_delivery``, not to pika's consumer
         callback (``basic_consume`` still starts and cancels the consumer)."""
         self._channels[channel_number] = _Assembly(on_delivery)
+
+    def consume(self, channel_number: int, consumer_tag: str, on_delivery: OnDelivery) -> None:
+        """From now on the deliveries to ``consumer_tag`` on the channel go to
+        ``on_delivery``, not to the consumer callback given to pika's ``basic_consume``
+        (which started the consumer, and still takes the deliveries of the channel's other
+        consumers)."""
+        assembly = self._channels.setdefault(channel_number, _Assembly(None))
+        assembly.consumers[consumer_tag.encode()] = on_delivery
+
+    def cancel(self, channel_number: int, consumer_tag: str) -> None:
+        """Deliveries to ``consumer_tag`` go to pika again: call it as the consumer is
+        cancelled, so that pika rejects those still on the way, as it does for its own."""
+        assembly = self._channels.get(channel_number)
+        if assembly is not None:
+            assembly.consumers.pop(consumer_tag.encode(), None)
+
+    def forget(self, channel_number: int) -> None:
+        """The channel closed: a delivery it left half read is dropped, and its number,
+        which pika may give a channel opened later, is pika's again."""
+        self._channels.pop(channel_number, None)
 
     def publish(
         self,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,11 +37,13 @@ from workers.broker.aio import (
     set_prefetch,
 )
 from workers.broker.consuming import ConsumingChannel, acks_of
+from workers.broker.frames import FrameIO
 from workers.broker.routing import fair_share
 
 BALANCE_SECONDS = 2.0
 
-OnMessage = Callable[[ConsumingChannel, Any, Any, bytes], None]
+# (the channel, the delivery's tag, its properties, its body)
+OnMessage = Callable[[ConsumingChannel, int, Any, bytes], None]
 
 
 @dataclass
@@ -58,6 +61,7 @@ class ShardHolder:
     prefetch: int
     on_message: OnMessage
     log: Any
+    io: FrameIO  # reads the shards' deliveries off the connection
     _shards: dict[int, _Shard] = field(default_factory=dict)
     _probe: _Shard | None = None
 
@@ -125,7 +129,9 @@ class ShardHolder:
         channel = await self.connection.channel()
         closed: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
 
-        def on_close(_channel: Channel, reason: BaseException) -> None:
+        def on_close(closing: Channel, reason: BaseException) -> None:
+            # its number may be reused by a channel opened later
+            self.io.forget(closing.channel_number)
             if not closed.done():
                 closed.set_result(reason)
 
@@ -141,8 +147,13 @@ class ShardHolder:
         consumed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         tag = shard.channel.basic_consume(
             names.shard_queue(index),
-            lambda _ch, method, properties, body: self.on_message(source, method, properties, body),
+            lambda _ch, method, properties, body: self.on_message(
+                source, method.delivery_tag, properties, body
+            ),
             callback=lambda _frame: _settle(consumed),
+        )
+        self.io.consume(
+            shard.channel.channel_number, tag, functools.partial(self.on_message, source)
         )
         with contextlib.suppress(BrokerConnectionLost):  # the channel closed meanwhile
             await _first_of(consumed, shard.closed)
@@ -154,6 +165,7 @@ class ShardHolder:
         shard = self._shards[index]
         tag, shard.consumer_tag = shard.consumer_tag, None
         if tag is not None and shard.channel.is_open:
+            self.io.cancel(shard.channel.channel_number, tag)
             shard.channel.basic_cancel(tag)
             self.log.info("shard_released", shard=index)
 

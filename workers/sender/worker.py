@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,7 @@ from workers.broker.aio import (
 )
 from workers.broker.connection import BrokerUnavailable
 from workers.broker.consuming import ConsumingChannel, Delivery
+from workers.broker.frames import FrameIO
 from workers.broker.publisher import PublishRefused
 from workers.config.presets import PresetBook, load_presets
 from workers.config.service import CachedResolution
@@ -185,6 +187,9 @@ class SenderWorker:
 
     async def _serve(self, connection: AioConnection) -> None:
         coalesce_writes(connection)  # each job's ack and notice: frames of one loop turn
+        # deliveries read and notices written past pika's per-frame layers, which cost the
+        # loop more than any other part of a job's handling
+        io = FrameIO(connection.connection)
         channel = await connection.channel()
         lost: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
 
@@ -194,7 +199,7 @@ class SenderWorker:
 
         channel.add_on_close_callback(on_channel_close)
         await set_prefetch(channel, self.settings.sender_prefetch)
-        publisher = await AsyncConfirmingPublisher.open(connection)
+        publisher = await AsyncConfirmingPublisher.open(connection, io)
         publisher.channel.add_on_close_callback(on_channel_close)
         source = ConsumingChannel(channel, publisher, self.settings.sender_prefetch)
         self._log.info("broker_connected", connection=self.name)
@@ -206,20 +211,25 @@ class SenderWorker:
             if self._database_down.is_set():
                 await self._wait_for_database(lost, connection.closed)
                 continue
-            consumer_tags = [
-                channel.basic_consume(
+            consumer_tags = []
+            for queue, work in (
+                (names.SEND_QUEUE, self._send_queue_work()),
+                (names.DEAD_WATCH_QUEUE, self.jobs.record_dead_letter),
+            ):
+                tag = channel.basic_consume(
                     queue,
                     lambda _ch, method, properties, body, work=work: self._on_message(
-                        source, method, properties, body, work
+                        source, method.delivery_tag, properties, body, work
                     ),
                 )
-                for queue, work in (
-                    (names.SEND_QUEUE, self._send_queue_work()),
-                    (names.DEAD_WATCH_QUEUE, self.jobs.record_dead_letter),
+                io.consume(
+                    channel.channel_number,
+                    tag,
+                    functools.partial(self._on_message, source, work=work),
                 )
-            ]
+                consumer_tags.append(tag)
             self._log.info("consuming", queue=names.SEND_QUEUE)
-            holding = self._hold_shards(connection, publisher)
+            holding = self._hold_shards(connection, publisher, io)
             try:
                 await _first(
                     self._stopping.wait(), self._database_down.wait(), lost, connection.closed
@@ -232,6 +242,7 @@ class SenderWorker:
             if lost.done() or connection.closed.done():
                 continue
             for consumer_tag in consumer_tags:
+                io.cancel(channel.channel_number, consumer_tag)
                 await _cancel_consumer(channel, consumer_tag)
             if self._database_down.is_set():
                 self._log.warning("consuming_paused", reason="database unavailable")
@@ -247,7 +258,7 @@ class SenderWorker:
         return self.jobs.forward_to_shard if self.settings.send_shards else self.jobs.process
 
     def _hold_shards(
-        self, connection: AioConnection, publisher: AsyncConfirmingPublisher
+        self, connection: AioConnection, publisher: AsyncConfirmingPublisher, io: FrameIO
     ) -> asyncio.Task[None] | None:
         """With send shards, claim this worker's share of them while it consumes."""
         if not self.settings.send_shards:
@@ -259,6 +270,7 @@ class SenderWorker:
             self.settings.sender_prefetch,
             self._on_message,
             self._log,
+            io,
         )
         return asyncio.ensure_future(self.shards.run())
 
@@ -293,13 +305,13 @@ class SenderWorker:
     def _on_message(
         self,
         source: ConsumingChannel,
-        method: Any,
+        delivery_tag: int,
         properties: pika.BasicProperties,
         body: bytes,
         work: Callable[[Delivery], Awaitable[None]] | None = None,
     ) -> None:
         """A delivery, taken by ``work`` (a job of mail.send or a shard by default)."""
-        delivery = Delivery(source, method.delivery_tag, properties, body)
+        delivery = Delivery(source, delivery_tag, properties, body)
         task = asyncio.ensure_future(self._handle(delivery, work or self.jobs.process))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
