@@ -184,6 +184,8 @@ class AsyncConfirmingPublisher:
         publisher.channel.add_on_return_callback(publisher._on_return)
         publisher.channel.add_on_close_callback(publisher._on_close)
         await _or_lost(selected, connection.closed)
+        if io is not None:
+            io.confirms(publisher.channel.channel_number, publisher._confirmed)
         return publisher
 
     @property
@@ -214,11 +216,15 @@ class AsyncConfirmingPublisher:
 
     def _on_confirm(self, frame: Any) -> None:
         method = frame.method
-        acked = isinstance(method, pika.spec.Basic.Ack)
-        if method.multiple:  # every tag up to this one; the pending tags are in order
-            tags = list(itertools.takewhile(lambda t: t <= method.delivery_tag, self._pending))
+        self._confirmed(
+            method.delivery_tag, method.multiple, isinstance(method, pika.spec.Basic.Ack)
+        )
+
+    def _confirmed(self, delivery_tag: int, multiple: bool, acked: bool) -> None:
+        if multiple:  # every tag up to this one; the pending tags are in order
+            tags = list(itertools.takewhile(lambda t: t <= delivery_tag, self._pending))
         else:
-            tags = [method.delivery_tag]
+            tags = [delivery_tag]
         for tag in tags:
             pending = self._pending.pop(tag, None)
             if pending is None or pending.future.done():
@@ -241,6 +247,8 @@ class AsyncConfirmingPublisher:
 
     def _on_close(self, _channel: Channel, reason: BaseException) -> None:
         self._closed_reason = reason
+        if self.io is not None:
+            self.io.forget(self.channel.channel_number)
         pending, self._pending = self._pending, OrderedDict()
         for item in pending.values():
             if not item.future.done():

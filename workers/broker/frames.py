@@ -7,7 +7,8 @@ process, that machinery was most of the CPU a letter cost, and for the sender wo
 delivered, its notice published) the largest part of a job's handling on its event loop.
 :class:`FrameIO` reads the ``basic.deliver`` frames of the channels given to it straight
 off the connection's input and hands each message to a callback, and writes
-``basic.publish`` frames straight to the connection's output. Every other frame (replies,
+``basic.publish`` frames straight to the connection's output, and hands the publisher
+confirms of the channels given to it to their publisher. Every other frame (replies,
 returns, heartbeats, closes) still goes through pika, in order, so pika's state (channels,
 consumers, heartbeats) stays its own.
 
@@ -37,9 +38,15 @@ _DELIVERY_TAG = struct.Struct(">Q")
 _HEAD_SIZE = spec.FRAME_HEADER_SIZE
 _END = spec.FRAME_END
 _DELIVER = spec.Basic.Deliver.INDEX
+_ACK = spec.Basic.Ack.INDEX
+_NACK = spec.Basic.Nack.INDEX
 
 OnDelivery = Callable[[int, spec.BasicProperties, bytes], None]
 """Called with a delivery's tag, its properties and its body."""
+
+OnConfirm = Callable[[int, bool, bool], None]
+"""Called with a publisher confirm's delivery tag, whether it is ``multiple`` and whether it
+is an ack (else a nack)."""
 
 
 @dataclass
@@ -112,6 +119,7 @@ class FrameIO:
         pika_internals.check_connection(connection)
         self._connection = connection
         self._channels: dict[int, _Assembly] = {}
+        self._confirms: dict[int, OnConfirm] = {}
         self._methods: dict[tuple[int, str, str, bool], bytes] = {}
         # pika's transport hands every read to this attribute; the instance's own shadows
         # the class's method.
@@ -137,10 +145,17 @@ class FrameIO:
         if assembly is not None:
             assembly.consumers.pop(consumer_tag.encode(), None)
 
+    def confirms(self, channel_number: int, on_confirm: OnConfirm) -> None:
+        """From now on the publisher confirms (``basic.ack``, ``basic.nack``) of the channel,
+        in confirm mode, go to ``on_confirm``, not to the callback given to pika's
+        ``confirm_delivery``."""
+        self._confirms[channel_number] = on_confirm
+
     def forget(self, channel_number: int) -> None:
         """The channel closed: a delivery it left half read is dropped, and its number,
         which pika may give a channel opened later, is pika's again."""
         self._channels.pop(channel_number, None)
+        self._confirms.pop(channel_number, None)
 
     def publish(
         self,
@@ -175,6 +190,20 @@ class FrameIO:
         connection.bytes_sent += sum(len(piece) for piece in pieces)
         connection.frames_sent += len(pieces)
 
+    def _confirm(self, number: int, data: bytes, start: int) -> bool:
+        """Whether the method frame whose payload starts at ``start`` was a confirm of a
+        channel given to :meth:`confirms` (AMQP 0-9-1 ``basic.ack`` and ``basic.nack``:
+        delivery tag, then the bits, ``multiple`` the first)."""
+        on_confirm = self._confirms.get(number)
+        if on_confirm is None:
+            return False
+        method = _METHOD_ID.unpack_from(data, start)[0]
+        if method != _ACK and method != _NACK:
+            return False
+        tag = _DELIVERY_TAG.unpack_from(data, start + 4)[0]
+        on_confirm(tag, bool(data[start + 12] & 1), method == _ACK)
+        return True
+
     def _on_data(self, data: bytes) -> None:
         connection = self._connection
         buffer = connection._frame_buffer + data if connection._frame_buffer else data
@@ -187,7 +216,9 @@ class FrameIO:
             if buffer[end] != _END:
                 raise pika.exceptions.InvalidFrameError("Invalid FRAME_END marker")
             assembly = self._channels.get(number)
-            if assembly is not None and assembly.take(kind, buffer, at + _HEAD_SIZE, end):
+            if (assembly is not None and assembly.take(kind, buffer, at + _HEAD_SIZE, end)) or (
+                kind == spec.FRAME_METHOD and self._confirm(number, buffer, at + _HEAD_SIZE)
+            ):
                 connection.bytes_received += end + 1 - at
                 connection.frames_received += 1
                 at = end + 1
