@@ -25,7 +25,7 @@ def _config(directory: Path, binary: Path, ports: dict[str, int], event_domain: 
 to_{case.name.replace("-", "_")}:
   driver = manualroute
   domains = {REMOTE_DOMAIN}
-  local_parts = {case.name}
+  local_parts = {case.mailbox}
   route_list = * {address_of(case)}::{ports[case.name]}
   self = send
   transport = remote_smtp

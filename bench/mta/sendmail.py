@@ -85,8 +85,8 @@ class Sendmail:
             f"R$* < @ {event_domain} $* > $*\t$#esmtp $@ [{SINK_HOST}]"
             f" $: $1 < @ {event_domain} $2 > $3"
         ] + [
-            f"R{case.name} < @ {REMOTE_DOMAIN} $* > $*\t$#esmtp $@ [{address_of(case)}]"
-            f" $: {case.name} < @ {REMOTE_DOMAIN} $1 > $2"
+            f"R{case.mailbox} < @ {REMOTE_DOMAIN} $* > $*\t$#esmtp $@ [{address_of(case)}]"
+            f" $: {case.mailbox} < @ {REMOTE_DOMAIN} $1 > $2"
             for case in ALL_CASES
             if case.name in ports
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ import pytest
 from bench.mta.cases import (
     ALL_CASES,
     CASES,
+    EXPIRY_HIDES_REPLY,
     PENDING,
     TWO_WAY,
     Case,
@@ -143,6 +145,33 @@ def test_an_unseen_case_dsn_names_its_job_and_recipient(
     """The unseen split measures the causes (``python -m bench.mta score``) without a test
     holding them: a test would make its misses the next rules to write."""
     _check(directory, row, cause=False)
+
+
+def _reply_words_missing(directory: Path, row: dict[str, Any]) -> list[str]:
+    """The words of the case's reply (four letters or more) that its DSN does not hold: the
+    MTA reached the case's stand-in and reported what it said. Not where no server is
+    reached, nor where the MTA's report of an expiry carries no reply."""
+    case = by_name(row["case"])
+    if case.stage == "nxdomain" or (
+        row["mta"] in EXPIRY_HIDES_REPLY and case.stage in ("defer", "connect")
+    ):
+        return []
+    text = " ".join((directory / row["file"]).read_bytes().decode("utf-8", "replace").split())
+    reply = case.reply.replace("<rcpt>", case.recipient).replace("{rcpt}", case.recipient)
+    words = set(re.findall(r"(?<![a-z0-9])[a-z]{4,}(?![a-z0-9])", reply.lower()))
+    return sorted(word for word in words - {"sender"} if word not in text.lower())
+
+
+def test_every_dsn_carries_its_case_reply() -> None:
+    """A DSN about the MTA's own failure (a case's mail it could not route) names its job and
+    recipient as well as one about the case's reply does: only the reply's words tell them
+    apart."""
+    missing = {
+        row["file"]: words
+        for directory, row in [(FIXTURES, r) for r in ROWS] + UNSEEN_ROWS
+        if (words := _reply_words_missing(directory, row))
+    }
+    assert missing == {}
 
 
 def test_a_new_case_is_mailed_without_its_name() -> None:
