@@ -2376,6 +2376,7 @@ def test_wordings_read_in_round_20(words: str, command: str, reason: Reason) -> 
         # words naming the domain, it stays the destination's.
         ("550 5.1.2 Mailbox does not exist.", "RCPT", "", Reason.USERUNKNOWN),
         ("550 5.1.2 Host unknown", "RCPT", "", Reason.HOSTUNKNOWN),
+        ("553 5.1.2 User unknown, host unknown", "RCPT", "", Reason.HOSTUNKNOWN),
         ("550 5.1.2 Domain does not exist", "RCPT", "", Reason.HOSTUNKNOWN),
         # A generic "no such user" with X.1.1 that the reporting server's own words put after
         # the data is filtered; one only a (pipelined) transcript shows after DATA is not.

@@ -739,8 +739,18 @@ def _status_yields(r: Reading) -> None:
         and r.by_text in STATUS_YIELDS[r.by_status]
         and r.said
         and r.replied in ("4", "5")
+        and not (r.by_text == Reason.USERUNKNOWN and _names_host_unknown(r.needle))
     ):
         r.by_status = r.by_text
+
+
+# X.1.2 yields to words naming the mailbox as missing, not where they name the host as
+# unknown too ("553 5.1.2 User unknown, host unknown"): the status says which.
+_HOST_UNKNOWN_PHRASES = dict(PHRASES)[Reason.HOSTUNKNOWN]
+
+
+def _names_host_unknown(needle: str) -> bool:
+    return any(map(needle.__contains__, _HOST_UNKNOWN_PHRASES))
 
 
 def _recipient_refuses_the_sender(r: Reading) -> None:
