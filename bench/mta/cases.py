@@ -2365,6 +2365,7 @@ ROUND_20_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_20_CASES
 # The cases whose DSNs were written to a recipient named after the case (``Case.mailbox``).
+# A later round joins the seen split below this line: its DSNs were written to tokens.
 NAMED_MAILBOXES = frozenset(case.name for case in CASES)
 
 # The DSNs of the rounds last read that the rules do not read right yet, each with what it
