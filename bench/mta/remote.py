@@ -36,7 +36,8 @@ def free_port(host: str = "127.0.0.1", wanted: int = 0) -> int:
         return int(probe.getsockname()[1])
 
 
-def _reply(case: Case, sender: str, recipient: str = "") -> str:
+def reply_text(case: Case, sender: str, recipient: str = "") -> str:
+    """The case's reply as its stand-in sends it: the addresses put in its placeholders."""
     # "<rcpt>" as RFC 5321's path, "{rcpt}" bare, as some servers print the address.
     reply = case.reply.replace("<rcpt>", f"<{recipient}>").replace("{rcpt}", recipient)
     return reply.replace("<sender>", f"<{sender}>")
@@ -53,7 +54,7 @@ class Handler:
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if self.case.stage == "mail":
-            return _reply(self.case, address)
+            return reply_text(self.case, address)
         envelope.mail_from = address
         return "250 2.1.0 Ok"
 
@@ -61,13 +62,13 @@ class Handler:
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if self.case.stage in ("rcpt", "defer"):
-            return _reply(self.case, envelope.mail_from or "", address)
+            return reply_text(self.case, envelope.mail_from or "", address)
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.case.stage == "data":
-            return _reply(self.case, envelope.mail_from or "", envelope.rcpt_tos[0])
+            return reply_text(self.case, envelope.mail_from or "", envelope.rcpt_tos[0])
         self.accepted.extend(envelope.rcpt_tos)
         return "250 2.0.0 Ok: queued"
 

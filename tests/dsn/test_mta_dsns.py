@@ -26,6 +26,7 @@ from bench.mta.cases import (
     two_way,
 )
 from bench.mta.generate import EXPECTED_FILE, VERP_KEY, generate, job_mail
+from bench.mta.remote import reply_text
 from workers.correlation import find_verp, verify_tag
 from workers.dsn import parse_bounce
 from workers.dsn.report import Reason
@@ -157,7 +158,7 @@ def _reply_words_missing(directory: Path, row: dict[str, Any]) -> list[str]:
     ):
         return []
     text = " ".join((directory / row["file"]).read_bytes().decode("utf-8", "replace").split())
-    reply = case.reply.replace("<rcpt>", case.recipient).replace("{rcpt}", case.recipient)
+    reply = reply_text(case, "", case.recipient)
     words = set(re.findall(r"(?<![a-z0-9])[a-z]{4,}(?![a-z0-9])", reply.lower()))
     return sorted(word for word in words - {"sender"} if word not in text.lower())
 

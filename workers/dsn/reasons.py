@@ -359,24 +359,23 @@ def _compiled_patterns() -> tuple[tuple[Reason, int, re.Pattern[str]], ...]:
     return tuple((reason, _rank(reason, 0)[0], re.compile(pattern)) for reason, pattern in PATTERNS)
 
 
-def _pattern_words() -> tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]]:
-    """The words one of which every match of a pattern holds (``scan.required_words``) with
-    the pattern's place, and the places of the patterns without such words: a pattern is
-    searched only in a text holding one of its words."""
-    words: list[str] = []
-    places: list[int] = []
+def _patterns_by_word() -> tuple[dict[str, tuple[int, ...]], tuple[int, ...]]:
+    """The places of the patterns that require each word (one of which every match of the
+    pattern holds: ``scan.required_words``), and the places of the patterns without such
+    words: a pattern is searched only in a text holding one of its words."""
+    places: dict[str, list[int]] = {}
     always: list[int] = []
     for place, (_, pattern) in enumerate(PATTERNS):
         required = required_words(pattern)
-        words += required
-        places += [place] * len(required)
+        for word in required:
+            places.setdefault(word, []).append(place)
         if not required:
             always.append(place)
-    return tuple(words), tuple(places), tuple(always)
+    return {word: tuple(held) for word, held in places.items()}, tuple(always)
 
 
 _PATTERNS = _compiled_patterns()
-_PATTERN_WORDS, _PATTERN_PLACES, _PATTERNS_ALWAYS = _pattern_words()
+_PATTERNS_BY_WORD, _PATTERNS_ALWAYS = _patterns_by_word()
 
 
 def _phrases_by_rank() -> tuple[tuple[str, Reason, tuple[int, int]], ...]:
@@ -399,15 +398,6 @@ _BY_RANK = _phrases_by_rank()
 _PHRASE_PLACES = {phrase: place for place, (phrase, _, _) in reversed(tuple(enumerate(_BY_RANK)))}
 
 
-def _patterns_by_word() -> dict[str, tuple[int, ...]]:
-    """The places of the patterns that require each word (``_pattern_words``)."""
-    places: dict[str, list[int]] = {}
-    for word, place in zip(_PATTERN_WORDS, _PATTERN_PLACES, strict=True):
-        places.setdefault(word, []).append(place)
-    return {word: tuple(held) for word, held in places.items()}
-
-
-_PATTERNS_BY_WORD = _patterns_by_word()
 # The phrases and the patterns' words, looked for in one pass over a text.
 _WORDING_SCAN = WordScan([*_PHRASE_PLACES, *_PATTERNS_BY_WORD])
 
