@@ -2368,30 +2368,8 @@ CASES += ROUND_20_CASES
 # A later round joins the seen split below this line: its DSNs were written to tokens.
 NAMED_MAILBOXES = frozenset(case.name for case in CASES)
 
-# The DSNs of the rounds last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. Left of the eighteenth round's: a 552 "exceeded storage
-# allocation" after DATA through OpenSMTPD, which does not say the stage its size reading
-# rests on (RFC 5321's 552 is a full mailbox at RCPT TO). The nineteenth round's are all read
-# or two-way. Left of the twentieth round's (its misses by kind are in the commit that moved
-# it here): mox's "550 5.7.0 domain name required" through OpenSMTPD, whose report does not
-# say the MAIL FROM its rejected reading rests on, with no word naming the sender; and mox's
-# "550 5.1.1 no such user(s)" after DATA through Sendmail, whose transcript shows DATA before
-# the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown.
-PENDING: dict[str, str] = {
-    "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
-    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
-    "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
-}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The twenty-first round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The twenty-first round: written while the twentieth was moved into the seen split, by another
+# The twenty-first round (first score 98 of 156 DSNs, after the rules from the twentieth), read
+# since to write rules. Written while the twentieth was moved into the seen split, by another
 # engineer than the one writing rules, without reading the parser's rules or its reading of any
 # DSN, from sources no earlier round used, with its causes and, where the vocabulary honestly
 # allows another, that reading (``also``) fixed from the vocabulary (the corpus README, RFC 3463
@@ -2571,7 +2549,89 @@ ROUND_21_CASES: tuple[Case, ...] = (
          Reason.SPEEDING, "policyd-rate-limit config.py (fail_action), through Postfix"),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_21_CASES
+CASES += ROUND_21_CASES
+
+# The DSNs of the rounds last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. Left of the eighteenth round's: a 552 "exceeded storage
+# allocation" after DATA through OpenSMTPD, which does not say the stage its size reading
+# rests on (RFC 5321's 552 is a full mailbox at RCPT TO). The nineteenth round's are all read
+# or two-way. Left of the twentieth round's (its misses by kind are in the commit that moved
+# it here): mox's "550 5.7.0 domain name required" through OpenSMTPD, whose report does not
+# say the MAIL FROM its rejected reading rests on, with no word naming the sender; and mox's
+# "550 5.1.1 no such user(s)" after DATA through Sendmail, whose transcript shows DATA before
+# the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. The
+# twenty-first round's (its misses by kind are in the commit that moved it here).
+PENDING: dict[str, str] = {
+    "exim-citadel-msa-login.eml": "expected securityerror, got blocked",
+    "exim-clamav-filter-failed.eml": "expected systemerror, got virusdetected",
+    "exim-gosmtp-max-recipients.eml": "expected exceedlimit, got expired",
+    "exim-gromox-queue-failed.eml": "expected systemerror, got expired",
+    "exim-guerrilla-backend-timeout.eml": "expected systemerror, got expired",
+    "exim-inbucket-recipient-limit.eml": "expected exceedlimit, got blocked",
+    "exim-inbucket-store-failed.eml": "expected systemerror, got expired",
+    "exim-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
+    "exim-kopano-connection-error.eml": "expected systemerror, got userunknown",
+    "exim-kopano-storage-error.eml": "expected systemerror, got expired",
+    "exim-mimetype-malformed-headers.eml": "expected contenterror, got notcompliantrfc",
+    "exim-opendkim-key-retrieval.eml": "expected networkerror, got authfailure",
+    "exim-smtprelay-denied.eml": "expected blocked, got expired",
+    "exim-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
+    "exim-twisted-bad-recipient.eml": "expected userunknown, got blocked",
+    "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "exim-wildduck-recipient-failed.eml": "expected systemerror, got expired",
+    "opensmtpd-citadel-msa-login.eml": "expected securityerror, got undefined",
+    "opensmtpd-guerrilla-backend-timeout.eml": "expected systemerror, got expired",
+    "opensmtpd-inbucket-recipient-limit.eml": "expected exceedlimit, got undefined",
+    "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
+    "opensmtpd-kopano-connection-error.eml": "expected systemerror, got userunknown",
+    "opensmtpd-mimetype-malformed-headers.eml": "expected contenterror, got notcompliantrfc",
+    "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
+    "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
+    "opensmtpd-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
+    "opensmtpd-twisted-bad-recipient.eml": "expected userunknown, got undefined",
+    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "postfix-citadel-invalid-recipient.eml": "expected userunknown, got filtered",
+    "postfix-citadel-msa-login.eml": "expected securityerror, got undefined",
+    "postfix-clamav-filter-failed.eml": "expected systemerror, got virusdetected",
+    "postfix-gromox-queue-failed.eml": "expected systemerror, got expired",
+    "postfix-guerrilla-backend-timeout.eml": "expected systemerror, got expired",
+    "postfix-inbucket-recipient-limit.eml": "expected exceedlimit, got undefined",
+    "postfix-inbucket-store-failed.eml": "expected systemerror, got blocked",
+    "postfix-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
+    "postfix-kopano-connection-error.eml": "expected systemerror, got userunknown",
+    "postfix-kopano-storage-error.eml": "expected systemerror, got syntaxerror",
+    "postfix-mimetype-malformed-headers.eml": "expected contenterror, got notcompliantrfc",
+    "postfix-opendkim-key-retrieval.eml": "expected networkerror, got authfailure",
+    "postfix-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
+    "postfix-twisted-bad-recipient.eml": "expected userunknown, got undefined",
+    "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "postfix-wildduck-recipient-failed.eml": "expected systemerror, got blocked",
+    "sendmail-citadel-msa-login.eml": "expected securityerror, got userunknown",
+    "sendmail-clamav-filter-failed.eml": "expected systemerror, got virusdetected",
+    "sendmail-gosmtp-max-recipients.eml": "expected exceedlimit, got expired",
+    "sendmail-gromox-queue-failed.eml": "expected systemerror, got expired",
+    "sendmail-guerrilla-backend-timeout.eml": "expected systemerror, got expired",
+    "sendmail-inbucket-recipient-limit.eml": "expected exceedlimit, got blocked",
+    "sendmail-inbucket-store-failed.eml": "expected systemerror, got expired",
+    "sendmail-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
+    "sendmail-kopano-connection-error.eml": "expected systemerror, got userunknown",
+    "sendmail-kopano-storage-error.eml": "expected systemerror, got expired",
+    "sendmail-mimetype-malformed-headers.eml": "expected contenterror, got notcompliantrfc",
+    "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
+    "sendmail-opendkim-key-retrieval.eml": "expected networkerror, got authfailure",
+    "sendmail-smtprelay-denied.eml": "expected blocked, got expired",
+    "sendmail-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
+    "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "sendmail-wildduck-recipient-failed.eml": "expected systemerror, got expired",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The twenty-second round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
 
 ALL_CASES = CASES + UNSEEN_CASES
 
