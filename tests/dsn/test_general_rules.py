@@ -2404,3 +2404,50 @@ def test_stages_and_statuses_read_in_round_20(
     words: str, command: str, context: str, reason: Reason
 ) -> None:
     assert classify("", None, words, command, context) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "context", "reason"),
+    [
+        # Round 21's servers' own wordings (phrases.py gives each its source), each beside a
+        # control that keeps its reading. A server's failure said for now, retried until the
+        # queue time ran out (Exim's "retry timeout exceeded"): the failure is the cause.
+        (
+            "451 Temporary internal failure - queue message failed",
+            "RCPT",
+            "451 Temporary internal failure - queue message failed: retry timeout exceeded",
+            Reason.SYSTEMERROR,
+        ),
+        (
+            "451 Please try again later.",
+            "RCPT",
+            "451 Please try again later.: retry timeout exceeded",
+            Reason.EXPIRED,
+        ),
+        ("451 Failed to store message", "RCPT", "", Reason.SYSTEMERROR),
+        ("450 Failed to process recipient, try again [ERRC01]", "RCPT", "", Reason.SYSTEMERROR),
+        ("554 5.5.0 Error: transaction timeout", "DATA", "", Reason.SYSTEMERROR),
+        ("451 4.7.1 Virus filter failed", "RCPT", "", Reason.SYSTEMERROR),
+        ("554 5.7.1 Virus found", "DATA", "", Reason.VIRUSDETECTED),
+        ("552 Limit of 200 recipients exceeded", "RCPT", "", Reason.EXCEEDLIMIT),
+        (
+            "452 4.5.3 Maximum limit of 50 recipients reached",
+            "RCPT",
+            "452 4.5.3 Maximum limit of 50 recipients reached: retry timeout exceeded",
+            Reason.EXCEEDLIMIT,
+        ),
+        ("550 You must log in to send mail on this port.", "RCPT", "", Reason.SECURITYERROR),
+        ("554 Cannot process connection, closing", "CONNECT", "", Reason.TOOMANYCONN),
+        ("554 Service unavailable, closing", "CONNECT", "", Reason.BLOCKED),
+        ("550 Cannot receive for specified address", "RCPT", "", Reason.USERUNKNOWN),
+        (
+            "550 Cannot receive from specified address <a@example.org>: Unauthenticated senders"
+            " not allowed",
+            "MAIL",
+            "",
+            Reason.SECURITYERROR,
+        ),
+    ],
+)
+def test_wordings_read_in_round_21(words: str, command: str, context: str, reason: Reason) -> None:
+    assert classify("", None, words, command, context) == reason

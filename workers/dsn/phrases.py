@@ -534,6 +534,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "concurrent sessions",
             "too many smtp sessions",
             "maximum number of connections",
+            # vSMTP (vsmtp-config default.rs, ConnectionMaxReached): "554 Cannot process
+            # connection, closing", its limit of simultaneous clients reached.
+            "cannot process connection",
         ),
     ),
     (
@@ -732,6 +735,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         (
             "user unknown",
             "unknown user",
+            # Twisted (twisted/mail smtp.py, SMTPBadRcpt): "550 Cannot receive for specified
+            # address", a recipient its delivery does not take (validateTo refused it).
+            "cannot receive for specified address",
             "unknown recipient",
             "recipient unknown",
             "address wasn't found",
@@ -1105,6 +1111,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "authentication is required",
             "must authenticate",
             "need to authenticate",
+            # Citadel (serv_smtp.c): "550 You must log in to send mail on this port." (its
+            # message submission port, RFC 6409, taking mail from logged-in users only).
+            "must log in",
             "authentication failed",
             "auth required",
             "please authenticate",
@@ -1375,6 +1384,22 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "internal error",
             "server error",
             "local error",
+            # grommunio gromox (mda/smtp resource.cpp, reply 414): "451 Temporary internal
+            # failure - queue message failed", its queue not taking the message.
+            "internal failure",
+            # Inbucket (pkg/server/smtp/handler.go): "451 Failed to store message", its store
+            # failing for the message it was given.
+            "failed to store",
+            # haraka-plugin-wildduck (index.js, ERRC01): "450 Failed to process recipient, try
+            # again", its look-up of the recipient failing for now ("unable to process" below).
+            "failed to process",
+            # go-guerrilla (response/enhanced.go, FailBackendTimeout): "554 5.5.0 Error:
+            # transaction timeout", its backend not done with the message in time: the
+            # receiving system's own trouble, no queue time of the sender's run out.
+            "transaction timeout",
+            # opensmtpd-filter-clamav (filter-clamav.go): "451 4.7.1 Virus filter failed", the
+            # scan itself failing (phrases.TELLING_PHRASES: no virus was found).
+            "filter failed",
             "system failure",
             "transaction failed",
             # qpsmtpd's loadcheck: "450 Server load too high, please try again later." (the
@@ -1591,6 +1616,9 @@ TELLING_PHRASES: tuple[str, ...] = (
     # Mail refused for want of TLS, whatever the code says: Gmail sends it under X.7.29,
     # IANA's "ARC validation failure" (an authentication failure by the registry).
     "sent over a tls connection",
+    # A filter that failed did not judge the mail: "451 4.7.1 Virus filter failed" is the
+    # receiving system's trouble, no virus found (opensmtpd-filter-clamav).
+    "filter failed",
 )
 TELLING_PHRASES += tuple(code for _, codes in VENDOR_CODES for code in codes)
 
@@ -1635,6 +1663,11 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:block|black|deny)[ -]?list",
     ),
     (Reason.HOSTUNKNOWN, r"host \S{1,255} not found"),
+    # A recipient count over a limit the reply numbers (RFC 3463's X.5.3 "Too many
+    # recipients"): Inbucket's "552 Limit of 200 recipients exceeded" (pkg/server/smtp/
+    # handler.go, MaxRecipients), go-smtp's "452 4.5.3 Maximum limit of 50 recipients reached"
+    # (conn.go, MaxRecipients).
+    (Reason.EXCEEDLIMIT, r"(?<![a-z])limit of \d{1,7} recipients"),
     # Exchange Online NDR 5.7.511: "Access denied, banned sender[<ip>]": the sending IP is
     # banned (the "banned sender" of NDRs 5.7.502/5.7.503 names no address and is the
     # account's ban).
