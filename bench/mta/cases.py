@@ -2588,9 +2588,7 @@ CASES += ROUND_21_CASES
 # the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. The
 # twenty-first round's (its misses by kind are in the commit that moved it here).
 PENDING: dict[str, str] = {
-    "exim-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "exim-kopano-storage-error.eml": "expected systemerror, got expired",
-    "exim-smtprelay-denied.eml": "expected blocked, got expired",
     "exim-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
@@ -2598,13 +2596,10 @@ PENDING: dict[str, str] = {
     "opensmtpd-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
     "postfix-citadel-invalid-recipient.eml": "expected userunknown, got filtered",
-    "postfix-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "postfix-kopano-storage-error.eml": "expected systemerror, got syntaxerror",
     "postfix-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
-    "sendmail-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "sendmail-kopano-storage-error.eml": "expected systemerror, got expired",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
-    "sendmail-smtprelay-denied.eml": "expected blocked, got expired",
     "sendmail-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
 }
 

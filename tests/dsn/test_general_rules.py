@@ -2451,3 +2451,31 @@ def test_stages_and_statuses_read_in_round_20(
 )
 def test_wordings_read_in_round_21(words: str, command: str, context: str, reason: Reason) -> None:
     assert classify("", None, words, command, context) == reason
+
+
+@pytest.mark.parametrize(
+    ("words", "command", "context", "reason"),
+    [
+        # A bare verdict on a domain said to MAIL FROM refuses the sender's domain (no
+        # recipient given yet); other words naming the cause, or another command, keep theirs.
+        ("501 Unauthorized domain", "MAIL", "", Reason.REJECTED),
+        ("501 Unauthorized domain", "RCPT", "", Reason.SECURITYERROR),
+        (
+            "530 5.7.0 Authentication required, unauthorized domain",
+            "MAIL",
+            "",
+            Reason.SECURITYERROR,
+        ),
+        # A temporary refusal at the greeting retried until the queue time ran out: the host
+        # refused where the remote's reply refuses, the expiry where it only could not serve.
+        ("421 Denied", "CONNECT", "421 Denied: retry timeout exceeded", Reason.BLOCKED),
+        (
+            "421 Too busy, try later",
+            "CONNECT",
+            "421 Too busy, try later: retry timeout exceeded",
+            Reason.EXPIRED,
+        ),
+    ],
+)
+def test_meanings_read_in_round_21(words: str, command: str, context: str, reason: Reason) -> None:
+    assert classify("", None, words, command, context) == reason

@@ -2024,6 +2024,22 @@ PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
 # the why may name the sender: "Blacklisted sender").
 PARTY_FRAMING = ("recipient address rejected:",)
 
+# A refusal's own verbs, which name no cause but that something was refused: said at the
+# greeting, before any address, the sending host ("421 Denied", decke/smtprelay main.go's
+# answer to a client outside its allowed_nets).
+REFUSALS = (
+    "denied",
+    "refused",
+    "rejected",
+    "blocked",
+    "banned",
+    "not allowed",
+    "not permitted",
+    "prohibited",
+    "forbidden",
+    "disallowed",
+)
+
 # Verdicts a refusal puts beside the party it refuses (RFC 3463's X.1.x texts: "bad",
 # "ambiguous", "syntax"; RFC 5321 section 4.2.3's "not allowed", "not taken", "unavailable";
 # and the adjectives servers add: invalid, unknown, fake, forged, banned, ...).

@@ -39,6 +39,7 @@ from workers.dsn.phrases import (
     PARTY_FRAMING,
     PATTERNS,
     PHRASES,
+    REFUSALS,
     STORAGE_ALLOCATION,
     TELLING_PHRASES,
     UNAVAILABLE_ONLY,
@@ -992,16 +993,28 @@ def _greeting_refuses_the_host(r: Reading) -> Reason | None:
     """Refused before any address was given: the refusal is about the sending host. A status
     alone names no other cause there (Yahoo's greeting "553 5.7.2 [TSS09] All messages from
     <ip> will be permanently deferred" expands no mailing list, X.7.2), nor does a permanent
-    refusal's talk of deferral or network trouble."""
+    refusal's talk of deferral or network trouble. A temporary refusal at the greeting
+    retried until the queue time ran out is the expiry where the remote said only that it
+    could not serve for now; where its own reply refuses (``REFUSALS``: decke/smtprelay's
+    "421 Denied" to a client outside its allowed networks), the host was refused on every
+    try, and the expiry is the consequence."""
     if r.stage in AT_CONNECT_COMMANDS and (
         r.reason is None
         or r.vague
         or r.reason in ADDRESS_CAUSES
         or r.reason != r.by_text
         or (r.reason in CONSEQUENCES and r.replied == "5")
+        or (r.reason == Reason.EXPIRED and r.replied == "4" and _refuses(r.needle))
     ):
         return Reason.BLOCKED
     return None
+
+
+_REFUSAL_RE = re.compile(rf"(?<![a-z])(?:{_alternation(REFUSALS)})(?![a-z])")
+
+
+def _refuses(needle: str) -> bool:
+    return _REFUSAL_RE.search(needle) is not None
 
 
 def _policy_code_after_data(r: Reading) -> None:
@@ -1020,10 +1033,33 @@ def _policy_code_after_data(r: Reading) -> None:
 
 
 def _mail_from_refuses_the_sender(r: Reading) -> Reason | None:
-    """A refusal of MAIL FROM whose words name no cause is a refusal of the sender."""
+    """A refusal of MAIL FROM whose words name no cause is a refusal of the sender. So is a
+    bare verdict on a domain there (``VERDICT_CAUSES``; Inbucket's "501 Unauthorized domain",
+    its refusal of an origin domain it does not take mail from): MAIL FROM gives the
+    reverse-path alone (RFC 5321 section 3.3), before any recipient, so the domain is the
+    sender's. A status naming its cause exactly stands."""
     if r.stage.startswith("MAIL") and r.diagnostic.strip() and (r.reason is None or r.vague):
         return Reason.REJECTED
+    if (
+        r.stage.startswith("MAIL")
+        and r.reason in VERDICT_CAUSES
+        and r.reason == r.by_text
+        and not (r.exact and r.by_status == r.reason)
+    ):
+        found = _DOMAIN_VERDICT_RE.search(r.needle)
+        # (and no other words name the cause: "authentication required, unauthorized domain")
+        if found is not None:
+            rest = f"{r.needle[: found.start()]} {r.needle[found.end() :]}"
+            if _phrase_cause(rest, fallback=False) is None:
+                return Reason.REJECTED
     return None
+
+
+# A domain and a bare verdict on it, either way round ("unauthorized domain", "domain not
+# allowed"), whole words.
+_DOMAIN_VERDICT_RE = re.compile(
+    rf"(?<![a-z])(?:(?:{_VERDICT}) domain|domain(?: is| was)? (?:{_VERDICT}))(?![a-z])"
+)
 
 
 def _filter_says_unknown(r: Reading) -> Reason | None:
