@@ -2588,19 +2588,12 @@ CASES += ROUND_21_CASES
 # the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. The
 # twenty-first round's (its misses by kind are in the commit that moved it here).
 PENDING: dict[str, str] = {
-    "exim-kopano-storage-error.eml": "expected systemerror, got expired",
-    "exim-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
-    "opensmtpd-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
     "postfix-citadel-invalid-recipient.eml": "expected userunknown, got filtered",
-    "postfix-kopano-storage-error.eml": "expected systemerror, got syntaxerror",
-    "postfix-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
-    "sendmail-kopano-storage-error.eml": "expected systemerror, got expired",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
-    "sendmail-subjectstrings-keyphrase.eml": "expected filtered, got blocked",
 }
 
 # The unseen split: written from the documentation of providers, servers and filters and

@@ -2440,6 +2440,18 @@ def test_stages_and_statuses_read_in_round_20(
         ("554 Cannot process connection, closing", "CONNECT", "", Reason.TOOMANYCONN),
         ("554 Service unavailable, closing", "CONNECT", "", Reason.BLOCKED),
         ("550 Cannot receive for specified address", "RCPT", "", Reason.USERUNKNOWN),
+        # A list of phrases the message may not hold is a content check; a listed IP the host.
+        ("550 Blacklisted keyphrase found", "DATA", "", Reason.FILTERED),
+        ("554 Your IP is blacklisted", "DATA", "", Reason.BLOCKED),
+        # An error with the receiving system's message store; the store beside a full mailbox.
+        (
+            "450 4.5.0 anna@example.org network or permissions error to storage server: 0x8004",
+            "RCPT",
+            "450 4.5.0 anna@example.org network or permissions error to storage server: 0x8004:"
+            " retry timeout exceeded",
+            Reason.SYSTEMERROR,
+        ),
+        ("550 Mailbox full on storage server", "RCPT", "", Reason.MAILBOXFULL),
         (
             "550 Cannot receive from specified address <a@example.org>: Unauthenticated senders"
             " not allowed",

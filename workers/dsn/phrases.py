@@ -1653,6 +1653,14 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:account|mailbox|user|recipient)\S{0,2} (?:is )?exceed(?:s|ed|ing) "
         r"(?:the |their |its |his |her |your )?(?:disk |storage |mailbox )?quota",
     ),
+    # An error with the receiving system's own message store (Kopano dagent, spooler/
+    # DAgent.cpp: "450 4.5.0 <rcpt> network or permissions error to storage server"); the
+    # store named beside another cause is that cause's ("mailbox full on storage server").
+    (Reason.SYSTEMERROR, r"(?<![a-z])(?:error|failure)s? (?:to|on|of|with|from|at) storage server"),
+    # A list of phrases or words the message may not hold: a content check's refusal, the
+    # corpus README's filtered, not a listed host or sender (opensmtpd-filter-subjectstrings
+    # main.rs: "550 Blacklisted keyphrase found", a phrase of its list in the Subject).
+    (Reason.FILTERED, r"(?:black|block|deny)[ -]?listed (?:key ?)?(?:phrase|word)"),
     # Recipients who "are not accepting mail from <address>": their own block of a sender
     # address, not of a host (which is worded with an IP address or a host name).
     (Reason.FILTERED, r"(?:are|is) not accepting mail from <?[^\s<>@]{1,64}@"),
