@@ -534,9 +534,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "concurrent sessions",
             "too many smtp sessions",
             "maximum number of connections",
-            # vSMTP (vsmtp-config default.rs, ConnectionMaxReached): "554 Cannot process
-            # connection, closing", its limit of simultaneous clients reached.
-            "cannot process connection",
         ),
     ),
     (
@@ -1392,13 +1389,14 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "failed to store",
             # haraka-plugin-wildduck (index.js, ERRC01): "450 Failed to process recipient, try
             # again", its look-up of the recipient failing for now ("unable to process" below).
-            "failed to process",
+            # The recipient named: "failed to process message: spam detected" is a verdict.
+            "failed to process recipient",
             # go-guerrilla (response/enhanced.go, FailBackendTimeout): "554 5.5.0 Error:
             # transaction timeout", its backend not done with the message in time: the
             # receiving system's own trouble, no queue time of the sender's run out.
             "transaction timeout",
             # opensmtpd-filter-clamav (filter-clamav.go): "451 4.7.1 Virus filter failed", the
-            # scan itself failing (phrases.TELLING_PHRASES: no virus was found).
+            # scan itself failing (said for now, FAILED_FILTER: no virus was found).
             "filter failed",
             "system failure",
             "transaction failed",
@@ -1616,9 +1614,6 @@ TELLING_PHRASES: tuple[str, ...] = (
     # Mail refused for want of TLS, whatever the code says: Gmail sends it under X.7.29,
     # IANA's "ARC validation failure" (an authentication failure by the registry).
     "sent over a tls connection",
-    # A filter that failed did not judge the mail: "451 4.7.1 Virus filter failed" is the
-    # receiving system's trouble, no virus found (opensmtpd-filter-clamav).
-    "filter failed",
 )
 TELLING_PHRASES += tuple(code for _, codes in VENDOR_CODES for code in codes)
 
@@ -1675,7 +1670,8 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # recipients"): Inbucket's "552 Limit of 200 recipients exceeded" (pkg/server/smtp/
     # handler.go, MaxRecipients), go-smtp's "452 4.5.3 Maximum limit of 50 recipients reached"
     # (conn.go, MaxRecipients).
-    (Reason.EXCEEDLIMIT, r"(?<![a-z])limit of \d{1,7} recipients"),
+    # A limit per day or hour is a sending rate (speeding), not one message's recipients.
+    (Reason.EXCEEDLIMIT, r"(?<![a-z])(?<!daily )(?<!hourly )limit of \d{1,7} recipients"),
     # Exchange Online NDR 5.7.511: "Access denied, banned sender[<ip>]": the sending IP is
     # banned (the "banned sender" of NDRs 5.7.502/5.7.503 names no address and is the
     # account's ban).
@@ -1849,6 +1845,11 @@ DEFINITE_USERUNKNOWN = (
 # undeliverable", support.gmx.com; their postmaster codes) and Hotmail / Outlook.com word a
 # recipient that does not exist (the phrase above); with 450 the RFC's examples are "mailbox
 # busy or temporarily blocked for policy reasons": for now, no dead address.
+# A filter or scan that failed, said for now: the check itself broke and judged nothing, the
+# receiving system's trouble, whatever the check looks for (opensmtpd-filter-clamav's
+# filter-clamav.go: "451 4.7.1 Virus filter failed", the scan failing). Said for good it may as
+# well be the mail failing the filter ("550 5.7.1 DMARC filter failed"): the other words decide.
+FAILED_FILTER = ("filter failed",)
 MAILBOX_UNAVAILABLE = "mailbox unavailable"
 # RFC 5321's text for 552, "Requested mail action aborted: exceeded storage allocation": a
 # full mailbox said to RCPT TO; said to the message's data it is that message's size (RFC 5321

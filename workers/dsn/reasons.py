@@ -27,6 +27,7 @@ from workers.dsn.phrases import (
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     DNS_LOOKUPS,
+    FAILED_FILTER,
     FALLBACK,
     FILTER_SAYS_UNKNOWN,
     FRAMING,
@@ -774,6 +775,15 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
     return None
 
 
+def _failed_filter_for_now(r: Reading) -> Reason | None:
+    """A filter that failed, said in the remote's temporary reply (``FAILED_FILTER``): the
+    check broke and judged nothing, so the words naming what it looks for ("virus") name no
+    finding. The receiving system's trouble."""
+    if r.replied == "4" and any(map(r.needle.__contains__, FAILED_FILTER)):
+        return Reason.SYSTEMERROR
+    return None
+
+
 # The look-up words as words: "dns" is no look-up in "dnsbl" or an address "dnsadmin@".
 _DNS_LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(DNS_LOOKUPS)})(?![a-z0-9])")
 _LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(LOOKUPS)})")
@@ -1154,6 +1164,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _status_yields,
     _recipient_refuses_the_sender,
     _greylisting_is_retried,
+    _failed_filter_for_now,
     _directory_server_is_the_dns,
     _expiry_is_a_consequence,
     _status_or_words,
