@@ -2614,6 +2614,203 @@ PENDING: dict[str, str] = {
 # only their recipient and job). The twenty-second round, below.
 UNSEEN_CASES: tuple[Case, ...] = ()
 
+# The twenty-second round: written while the twenty-first was moved into the seen split, by
+# another engineer than the one writing rules, without reading the parser's rules or its
+# reading of any DSN, from sources no earlier round used and the parser's comments do not cite,
+# with its causes and, where the vocabulary honestly allows another, that reading (``also``)
+# fixed from the vocabulary (the corpus README, RFC 3463 and IANA, RFC 5321, the stage) before
+# its first run. All come from the source of mail servers, LMTP delivery agents, milters and
+# Postfix policy services, where the reply code and text are exact; where the client sees a
+# wrapper (Postfix's words around a policy server's answer) or a value the source leaves to
+# the site or the moment (a host name, a port, a queue ID, a limit), the case says whose it
+# is. A reply a server gives at a point the harness does not act out (after DATA, a 4xx to
+# MAIL FROM or after DATA, mid-session) is said here to RCPT TO, on every try, as the earlier
+# rounds did; a milter's refusal of the connection, which the MTA gives to the commands that
+# follow the greeting, is said to MAIL FROM.
+# fmt: off
+ROUND_22_CASES: tuple[Case, ...] = (
+    # vodolaz095 msmtpd, a Go SMTP server with plugins: an unknown recipient at RCPT TO
+    # (plugins/deliver/errors.go, UnknownRecipientError); its HELO checks' complaint
+    # (plugins/helo/constants.go), said at RCPT TO; a sender address without a domain
+    # (plugins/sender/sender_resolvable.go) and a sender not in its whitelist
+    # (plugins/sender/lists.go), at MAIL FROM; a client IP below the minimal
+    # Sender Score (plugins/connection/senderscore.go, ErrServiceNotAvailable in error.go),
+    # in place of the greeting (server.go runs connection checkers before it); Rspamd's
+    # greylist and reject actions after DATA (plugins/rspamd/rspamd.go: the greylist on
+    # every try; the reject, whose words transaction_data.go also gives a message it cannot
+    # parse); a required header missing (plugins/data/check_headers.go), after DATA. Its 521
+    # (RFC 7504: a host that takes no mail) is read so too where said before the message.
+    Case("msmtpd-unknown-recipient", "rcpt",
+         "521 i have no idea about recipient you want to deliver message to",
+         Reason.USERUNKNOWN, "msmtpd plugins/deliver errors.go (UnknownRecipientError)",
+         also=(Reason.NOTACCEPT,)),
+    Case("msmtpd-helo", "rcpt", "521 I don't like the way you introduce yourself. Goodbye!",
+         Reason.BLOCKED, "msmtpd plugins/helo constants.go (the HELO checks' complaint)",
+         also=(Reason.NOTACCEPT,)),
+    Case("msmtpd-malformed-sender", "mail",
+         "521 Malformed MAIL FROM is not allowed, go and bother different domains",
+         Reason.REJECTED, "msmtpd plugins/sender sender_resolvable.go (no domain in MAIL FROM)",
+         also=(Reason.SYNTAXERROR, Reason.NOTACCEPT)),
+    Case("msmtpd-sender-whitelist", "mail",
+         "521 I'm sorry, but your email address is not in whitelist",
+         Reason.REJECTED, "msmtpd plugins/sender lists.go (a sender not in its whitelist)",
+         also=(Reason.NOTACCEPT,)),
+    Case("msmtpd-senderscore", "connect", "421 Service not available. Try again later, please.",
+         Reason.BADREPUTATION, "msmtpd plugins/connection senderscore.go (score too low)",
+         also=(Reason.BLOCKED, Reason.SYSTEMERROR)),
+    Case("msmtpd-rspamd-greylist", "defer",
+         "451 Your message looks suspicious, try to deliver it one more time, maybe i'll change"
+         " my mind and accept it",
+         Reason.EXPIRED, "msmtpd plugins/rspamd rspamd.go (greylist action), after DATA",
+         also=(Reason.SPAMDETECTED,)),
+    Case("msmtpd-rspamd-reject", "data", "521 Stop sending me this nonsense, please!",
+         Reason.SPAMDETECTED, "msmtpd plugins/rspamd rspamd.go (reject action)",
+         also=(Reason.NOTCOMPLIANTRFC, Reason.CONTENTERROR)),
+    Case("msmtpd-required-headers", "data",
+         "521 I cannot parse your message. Do not send me this particular message in future,"
+         " please, i will never accept it. Thanks in advance!",
+         Reason.NOTCOMPLIANTRFC, "msmtpd plugins/data check_headers.go (a required header)",
+         also=(Reason.CONTENTERROR,)),
+    # KumoMTA (crates/kumod/src/smtp_server.rs), its SMTP listener; the host name is the
+    # case's: in place of the greeting, its concurrent-session limit, memory pressure (load
+    # shedding), a disk over its limit and a spool not started yet; at RCPT TO, a relay its
+    # policy refuses (the client's address and port as it prints them, the port the case's)
+    # and a recipient that does not parse; its per-connection limit reached at the first
+    # RCPT TO (the 421 form) and an error mid-session, each on every try.
+    Case("kumo-too-many-sessions", "connect",
+         "421 4.3.2 mx1.remote.test too many concurrent sessions. Try later",
+         Reason.TOOMANYCONN, "KumoMTA kumod smtp_server.rs (max connections reached)"),
+    Case("kumo-load-shedding", "connect", "421 4.3.2 mx1.remote.test load shedding. Try later",
+         Reason.SYSTEMERROR, "KumoMTA kumod smtp_server.rs (no memory headroom)"),
+    Case("kumo-disk-full", "connect", "421 4.3.2 mx1.remote.test disk is too full. Try later",
+         Reason.SYSTEMFULL, "KumoMTA kumod smtp_server.rs (disk space over its limit)"),
+    Case("kumo-spool-startup", "connect",
+         "421 4.3.2 mx1.remote.test waiting for spool startup. Try again soon!",
+         Reason.SYSTEMERROR, "KumoMTA kumod smtp_server.rs (spool not started)"),
+    Case("kumo-relaying", "rcpt", "550 5.7.1 relaying not permitted for 127.0.0.1:48112",
+         Reason.NORELAYING, "KumoMTA kumod smtp_server.rs (check_relaying refused)"),
+    Case("kumo-recipient-syntax", "rcpt", "501 5.1.3 Invalid recipient address syntax",
+         Reason.USERUNKNOWN, "KumoMTA kumod smtp_server.rs (a RCPT TO that does not parse)",
+         also=(Reason.SYNTAXERROR,)),
+    Case("kumo-connection-recipients", "defer",
+         "421 4.5.3 mx1.remote.test too many recipients on this connection",
+         Reason.EXCEEDLIMIT, "KumoMTA kumod smtp_server.rs (max_messages_per_connection)",
+         also=(Reason.SPEEDING,)),
+    Case("kumo-technical-difficulties", "defer", "421 4.3.0 mx1.remote.test technical difficulties",
+         Reason.SYSTEMERROR, "KumoMTA kumod smtp_server.rs (a session error), mid-session"),
+    # Mailpit (internal/smtpd/smtpd.go), after DATA, each on every try: its handler failing to
+    # take the message; the client too slow (a read timeout), its host name the case's and
+    # its application name Mailpit's default (internal/smtpd/main.go).
+    Case("mailpit-unable-to-process", "defer", "451 4.3.5 Unable to process mail",
+         Reason.SYSTEMERROR, "Mailpit internal/smtpd smtpd.go (the handler failing)"),
+    Case("mailpit-timeout", "defer",
+         "421 4.4.2 mx1.remote.test Mailpit ESMTP Service closing transmission channel after"
+         " timeout exceeded",
+         Reason.NETWORKERROR, "Mailpit internal/smtpd smtpd.go (a read timeout)"),
+    # GNU Mailman 3's LMTP runner (src/mailman/runners/lmtp.py), after DATA: a message
+    # without a Message-ID (ERR_550_MID), a message the email package finds defects in
+    # (ERR_501).
+    Case("mailman-no-message-id", "data", "550 No Message-ID header provided",
+         Reason.NOTCOMPLIANTRFC, "GNU Mailman runners/lmtp.py (ERR_550_MID)",
+         also=(Reason.CONTENTERROR,)),
+    Case("mailman-defects", "data", "501 Message has defects",
+         Reason.CONTENTERROR, "GNU Mailman runners/lmtp.py (ERR_501)",
+         also=(Reason.NOTCOMPLIANTRFC,)),
+    # MIMEDefang: action_bounce with its default text and codes (modules/lib/Mail/MIMEDefang/
+    # Actions.pm), after DATA; and its example filter (examples/example-filter-with-async-
+    # checks): a message/partial part refused with action_bounce, after DATA; the virus
+    # scanner failing (action_tempfail, 451 4.3.0 by default), on every try; a relay listed
+    # in both Spamhaus ZEN and SURBL (filter_relay, at the connection: said to MAIL FROM); a
+    # sender domain with neither SPF nor MX (filter_sender), at MAIL FROM, the domain the
+    # harness's envelope sender's.
+    Case("mimedefang-policy", "data", "554 5.7.1 Forbidden for policy reasons",
+         Reason.POLICYVIOLATION, "MIMEDefang Actions.pm (action_bounce, its defaults)",
+         also=(Reason.FILTERED,)),
+    Case("mimedefang-partial", "data", "554 5.7.1 MIME type message/partial not accepted here",
+         Reason.POLICYVIOLATION, "MIMEDefang example-filter-with-async-checks (action_bounce)",
+         also=(Reason.CONTENTERROR, Reason.FILTERED)),
+    Case("mimedefang-scanner-problem", "defer", "451 4.3.0 Problem running virus-scanner",
+         Reason.SYSTEMERROR, "MIMEDefang example-filter-with-async-checks (action_tempfail)"),
+    Case("mimedefang-zen-surbl", "mail",
+         "550 5.7.1 127.0.0.1 is listed on both Spamhaus ZEN and SURBL",
+         Reason.BLOCKED, "MIMEDefang example-filter-with-async-checks (filter_relay)",
+         also=(Reason.BADREPUTATION,)),
+    Case("mimedefang-no-spf-mx", "mail",
+         "550 5.7.1 Sender domain events.erpmail.test has no SPF record and no MX",
+         Reason.REJECTED, "MIMEDefang example-filter-with-async-checks (filter_sender)"),
+    # postfwd3 (sbin/postfwd3 and its manual), a Postfix policy server, as Postfix words its
+    # answers in smtpd_recipient_restrictions ("<rcpt>: Recipient address rejected: ..." is
+    # Postfix's wrapper): its score limit reached (the default "5.0" score action); its rate()
+    # action as the manual's example writes it, on every try.
+    Case("postfwd-score", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: postfwd3 score exceeded",
+         Reason.POLICYVIOLATION, "postfwd3 sbin/postfwd3 (scores 5.0), through Postfix",
+         also=(Reason.BLOCKED, Reason.SPAMDETECTED)),
+    Case("postfwd-rate", "defer",
+         "450 4.7.1 <rcpt>: Recipient address rejected: sorry, max 3 requests per 5 minutes",
+         Reason.SPEEDING, "postfwd3 manual postfwd3.8 (the rate() example), through Postfix"),
+    # Proxmox Mail Gateway (proxmox/pmg-api): its policy service's greylisting
+    # (src/bin/pmgpolicy, defer_if_permit, as Postfix words it: 450 X.7.1 and its wrapper),
+    # on every try; its filter's reply when it could not hand a message back to Postfix
+    # (src/PMG/SMTP.pm), after DATA, on every try, the queue ID the case's.
+    Case("pmg-greylist", "defer",
+         "450 4.7.1 <rcpt>: Recipient address rejected: Service is unavailable (try later)",
+         Reason.EXPIRED, "Proxmox Mail Gateway pmgpolicy (greylisting), through Postfix"),
+    Case("pmg-undelivered", "defer",
+         "451 4.4.0 detected undelivered mail (5F1A2B3C4D5E6F708192A3B4)",
+         Reason.SYSTEMERROR, "Proxmox Mail Gateway PMG/SMTP.pm (re-injection failed)",
+         also=(Reason.NETWORKERROR,)),
+    # E-MailRelay (src/gsmtp/gsmtpserversend.cpp): a session without TLS where it requires
+    # it, at MAIL FROM (sendEncryptionRequired).
+    Case("emailrelay-encryption", "mail", "530 encryption required: use starttls",
+         Reason.SECURITYERROR, "E-MailRelay gsmtpserversend.cpp (sendEncryptionRequired)"),
+    # DBMail's LMTP server (src/lmtp.c; the words of its DSN codes in src/dm_dsn.c): a
+    # recipient it cannot resolve, at RCPT TO; its recipient look-up failing for now (430),
+    # on every try; per recipient after DATA, the reply code made of the status's digits, a
+    # mailbox over its quota (5.2.2) and a delivery that failed as an unknown address (5.1.1,
+    # dm_message.c), which said after DATA the vocabulary calls filtered.
+    Case("dbmail-recipient-fail", "rcpt", "550 Recipient <rcpt> FAIL",
+         Reason.USERUNKNOWN, "DBMail lmtp.c (RCPT, a recipient not resolved)"),
+    Case("dbmail-lookup-failure", "defer", "430 Temporary failure in recipient lookup",
+         Reason.SYSTEMERROR, "DBMail lmtp.c (dsnuser_resolve failing)"),
+    Case("dbmail-quota", "data",
+         "522 Recipient <rcpt> Permanent Failure Mailbox Status Mailbox full",
+         Reason.MAILBOXFULL, "DBMail lmtp.c and dm_dsn.c (5.2.2 after DATA)"),
+    Case("dbmail-after-data-unknown", "data",
+         "511 Recipient <rcpt> Permanent Failure Address Status Bad destination mailbox address",
+         Reason.FILTERED, "DBMail dm_message.c, lmtp.c and dm_dsn.c (5.1.1 after DATA)",
+         Reason.USERUNKNOWN, also=(Reason.USERUNKNOWN,)),
+    # magcks milterfrom (milterfrom.c, mlfi_eom): an authenticated sender whose From header
+    # does not match the envelope sender, after DATA.
+    Case("milterfrom-mismatch", "data",
+         "550 5.7.1 Rejected due to unmatching envelope and header sender.",
+         Reason.SECURITYERROR, "milterfrom milterfrom.c (mlfi_eom)", also=(Reason.REJECTED,)),
+    # smf-spf (smf-spf.c), a Sendmail milter, at MAIL FROM: an SPF fail (REJECT_REASON, under
+    # X.7.23), a domain without SPF with RefuseSPFNone set; an SPF temporary error, said to
+    # MAIL FROM as a 451 under X.4.3, on every try. It prints the sender bare and lowercased:
+    # each reply holds the harness's envelope sender of its case.
+    Case("smfspf-fail", "mail",
+         "550 5.7.23 Message was rejected during SPF policy evaluation."
+         " sender:bounce+326cd9db-b770-5edc-85c5-00b6931d95fd.w7edtmoz@events.erpmail.test"
+         " client-ip:127.0.0.1",
+         Reason.AUTHFAILURE, "smf-spf smf-spf.c (REJECT_REASON)"),
+    Case("smfspf-none", "mail",
+         "550 5.7.1 Sorry bounce+0d09a8e6-bc80-5680-8117-130e83433822.wgj7h52g@events.erpmail.test,"
+         " we only accept mail from SPF enabled domains.",
+         Reason.REJECTED, "smf-spf smf-spf.c (RefuseSPFNone)",
+         also=(Reason.AUTHFAILURE, Reason.POLICYVIOLATION)),
+    Case("smfspf-temperror", "defer",
+         "451 4.4.3 Found a problem processing SFP for"
+         " bounce+5952d2bf-6577-5896-ba6b-8eba285dfabb.cxxzuhfm@events.erpmail.test."
+         " Error: (no reason)",
+         Reason.NETWORKERROR, "smf-spf smf-spf.c (SPF temperror)", also=(Reason.AUTHFAILURE,)),
+    # No server at all: the recipient's domain does not resolve (the harness's one such
+    # stage, as the first round's case).
+    Case("unresolvable-domain", "nxdomain", "", Reason.HOSTUNKNOWN, "DNS: no such domain"),
+)
+# fmt: on
+UNSEEN_CASES += ROUND_22_CASES
+
 ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
