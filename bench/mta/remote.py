@@ -36,11 +36,24 @@ def free_port(host: str = "127.0.0.1", wanted: int = 0) -> int:
         return int(probe.getsockname()[1])
 
 
+# The addresses a case's reply may name: "<rcpt>" as RFC 5321's path, "{rcpt}" bare, as some
+# servers print the address, "<sender>" as the reverse-path.
+PLACEHOLDERS = ("<rcpt>", "{rcpt}", "<sender>")
+
+
 def reply_text(case: Case, sender: str, recipient: str = "") -> str:
     """The case's reply as its stand-in sends it: the addresses put in its placeholders."""
-    # "<rcpt>" as RFC 5321's path, "{rcpt}" bare, as some servers print the address.
     reply = case.reply.replace("<rcpt>", f"<{recipient}>").replace("{rcpt}", recipient)
     return reply.replace("<sender>", f"<{sender}>")
+
+
+def greeting_text(case: Case) -> str:
+    """The case's reply as its stand-in's greeting, which comes before any address is given:
+    a reply naming one (``PLACEHOLDERS``) cannot be sent there."""
+    named = [held for held in PLACEHOLDERS if held in case.reply]
+    if named:
+        raise ValueError(f"{case.name}: a greeting cannot name an address ({named})")
+    return case.reply
 
 
 @dataclass
@@ -107,13 +120,14 @@ class GreetingRefuser:
 
     def __init__(self, case: Case, port: int, host: str = "127.0.0.1") -> None:
         self.case, self.port, self.host = case, port, host
+        self._greeting = greeting_text(case)
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._server: asyncio.Server | None = None
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(f"{self.case.reply}\r\n".encode())
+        writer.write(f"{self._greeting}\r\n".encode())
         await writer.drain()
         try:
             line = await asyncio.wait_for(reader.readline(), 10)

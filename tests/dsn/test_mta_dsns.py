@@ -26,7 +26,7 @@ from bench.mta.cases import (
     two_way,
 )
 from bench.mta.generate import EXPECTED_FILE, VERP_KEY, generate, job_mail
-from bench.mta.remote import reply_text
+from bench.mta.remote import greeting_text, reply_text
 from workers.correlation import find_verp, verify_tag
 from workers.dsn import parse_bounce
 from workers.dsn.report import Reason
@@ -182,6 +182,18 @@ def test_a_new_case_is_mailed_without_its_name() -> None:
     _, message = job_mail(case)
     assert "clamav" not in case.recipient
     assert b"clamav" not in message.lower() and b"virus" not in message.lower()
+
+
+def test_a_greeting_names_no_address() -> None:
+    """The stand-in's greeting comes before any address is given: a case refusing there with
+    an address placeholder would send it as written. The stand-in refuses such a case, and no
+    case of either split is one."""
+    case = Case("greets-recipient", "connect", "554 <rcpt> not welcome", Reason.BLOCKED, "-")
+    with pytest.raises(ValueError, match="greets-recipient"):
+        greeting_text(case)
+    for case in ALL_CASES:
+        if case.stage == "connect":
+            assert greeting_text(case) == case.reply
 
 
 @pytest.mark.parametrize(
