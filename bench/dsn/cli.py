@@ -230,12 +230,18 @@ def build(root: Path | None, if_compiler: bool) -> None:
 @dsn.command()
 @click.argument("directories", nargs=-1, type=click.Path(path_type=Path, file_okay=False))
 @click.option("--passes", default=3, show_default=True, help="Passes of the long run (2+).")
-def instructions(directories: tuple[Path, ...], passes: int) -> None:
+@click.option(
+    "--start-up",
+    "with_start_up",
+    is_flag=True,
+    help="Also count what importing the parser adds to a process's start.",
+)
+def instructions(directories: tuple[Path, ...], passes: int, with_start_up: bool) -> None:
     """Instructions per mail of the parser over corpus folders (default: the corpus' dev/ and
     dev-more/ together), counted by valgrind's callgrind: a figure the machine's other work
     does not move. The compiled build is counted too where one matches the sources."""
     from bench.dsn.corpus import default_corpora
-    from bench.dsn.instructions import InstructionsError, count
+    from bench.dsn.instructions import InstructionsError, count, start_up
     from workers.dsn.accelerator import Build, builds_root, matching_build
 
     folders = list(directories) or default_corpora()
@@ -253,6 +259,16 @@ def instructions(directories: tuple[Path, ...], passes: int) -> None:
             f"{build.value}: {found.mails} mails: {found.per_pass / 1e6:.1f}M instructions a "
             f"pass, {found.per_mail / 1e3:,.1f}k a mail (callgrind, {found.passes} passes minus 1)"
         )
+        if with_start_up:
+            try:
+                started = start_up(build)
+            except InstructionsError as exc:
+                raise click.ClickException(str(exc)) from exc
+            click.echo(
+                f"{build.value}: start-up: importing the parser adds "
+                f"{started.parser / 1e6:.1f}M instructions (a bare interpreter: "
+                f"{started.bare / 1e6:.1f}M)"
+            )
 
 
 @dsn.command()

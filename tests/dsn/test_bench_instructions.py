@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.dsn.instructions import Count, InstructionsError, collected
+from bench.dsn.instructions import Count, InstructionsError, StartUp, collected
 
 _REPORT = """==4242== Callgrind, a call-graph generating cache profiler
 ==4242== For interactive control, run 'callgrind_control -h'.
@@ -30,3 +30,7 @@ def test_start_up_is_left_out_of_the_figures() -> None:
     found = Count(mails=3, passes=4, one_pass=800, all_passes=1700)
     assert found.per_pass == 300
     assert found.per_mail == 100
+
+
+def test_start_up_is_the_import_less_a_bare_interpreter() -> None:
+    assert StartUp(bare=90, importing=700).parser == 610
