@@ -2590,10 +2590,7 @@ CASES += ROUND_21_CASES
 # refusals of MAIL FROM through OpenSMTPD, whose report does not say the command the sender's
 # reading rests on (Inbucket's "501 Unauthorized domain"; SubEthaSMTP's "553 <sender> Invalid
 # email address.", whose address only the DSN's own addressee shows to be the sender's); and
-# Citadel's "550 Invalid recipient: <rcpt>" through Postfix, whose wrapped line names the
-# recipient again and is read as a paragraph of its own, so its "(in reply to RCPT TO
-# command)" is lost and the refusal reads as said to the message (a layout rule, not a cause's).
-# And vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
+# vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
 # count of connections (a phrase that read them so fitted that one server and read host blocks
 # worded alike as connection limits: review of 1e8af98).
 PENDING: dict[str, str] = {
@@ -2602,7 +2599,6 @@ PENDING: dict[str, str] = {
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
-    "postfix-citadel-invalid-recipient.eml": "expected userunknown, got filtered",
     "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
     "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",

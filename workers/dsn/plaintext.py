@@ -79,13 +79,16 @@ _ADDRESS = (
     r"@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,10}"
 )
 # An anchor: a line that starts with a recipient address, possibly after a short label,
-# in angle brackets or not, optionally followed by a colon and the start of the diagnostic.
+# in angle brackets or not, optionally followed by a comment in parentheses ("(expanded
+# from ...)"), a colon and the start of the diagnostic. Postfix's "(in reply to RCPT TO
+# command)" is no comment on the address but the stage of the reply, which a wrapped reply
+# can put just after the address it names again ("    recipient: a@x (in reply to ...)").
 _ANCHOR_RE = re.compile(
     r"^[ \t>]{0,12}(?:<<<\s{1,4})?((?:[245]\d\d[ \-](?:[245]\.\d{1,3}\.\d{1,3}\s{1,4})?)?)"
     r"(?:(?:rcpt to|to|recipient|recipients|address|addressee|original-recipient"
     r"|failed recipient|final-recipient|user|mailbox)(?:\s{0,4}:\s{0,4}|\s{1,4}))?"
     rf"[\"'(]?<?(?:mailto:)?({_ADDRESS})>?[\"')]?"
-    r"(?:\s{0,4}\([^()\n]{0,200}\))?\s{0,4}(?:[:;,.]|\.\.\.)?(.{0,1500})$",
+    r"(?:\s{0,4}\((?!in reply to )[^()\n]{0,200}\))?\s{0,4}(?:[:;,.]|\.\.\.)?(.{0,1500})$",
     re.IGNORECASE,
 )
 _NOT_RECIPIENT_LOCALS = ("mailer-daemon", "no-reply", "noreply", "mail.delivery.system")
