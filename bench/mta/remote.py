@@ -43,8 +43,10 @@ PLACEHOLDERS = ("<rcpt>", "{rcpt}", "<sender>")
 
 def reply_text(case: Case, sender: str, recipient: str = "") -> str:
     """The case's reply as its stand-in sends it: the addresses put in its placeholders."""
-    reply = case.reply.replace("<rcpt>", f"<{recipient}>").replace("{rcpt}", recipient)
-    return reply.replace("<sender>", f"<{sender}>")
+    reply = case.reply
+    for held, address in zip(PLACEHOLDERS, (f"<{recipient}>", recipient, f"<{sender}>")):
+        reply = reply.replace(held, address)
+    return reply
 
 
 def greeting_text(case: Case) -> str:

@@ -2447,6 +2447,7 @@ def test_stages_and_statuses_read_in_round_20(
         ("550 5.7.1 Message rejected: DMARC filter failed", "DATA", "", Reason.AUTHFAILURE),
         ("550 5.7.1 Failed to process message: spam detected", "DATA", "", Reason.SPAMDETECTED),
         ("550 5.7.1 Daily limit of 500 recipients exceeded", "RCPT", "", Reason.SPEEDING),
+        ("550 Daily sending limit of 500 recipients exceeded", "RCPT", "", Reason.SPEEDING),
         (
             "554 5.7.1 Cannot process connection from 192.0.2.1: listed on zen.spamhaus.org",
             "CONNECT",

@@ -1670,8 +1670,13 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # recipients"): Inbucket's "552 Limit of 200 recipients exceeded" (pkg/server/smtp/
     # handler.go, MaxRecipients), go-smtp's "452 4.5.3 Maximum limit of 50 recipients reached"
     # (conn.go, MaxRecipients).
-    # A limit per day or hour is a sending rate (speeding), not one message's recipients.
-    (Reason.EXCEEDLIMIT, r"(?<![a-z])(?<!daily )(?<!hourly )limit of \d{1,7} recipients"),
+    # A limit per day or hour, or on sending, is a sending rate (speeding), not one
+    # message's recipients.
+    (
+        Reason.EXCEEDLIMIT,
+        r"(?<![a-z])(?<!daily )(?<!hourly )(?<!sending )limit of \d{1,7} recipients"
+        r"(?! (?:per|a|an|each) (?:day|hour))",
+    ),
     # Exchange Online NDR 5.7.511: "Access denied, banned sender[<ip>]": the sending IP is
     # banned (the "banned sender" of NDRs 5.7.502/5.7.503 names no address and is the
     # account's ban).
@@ -2051,7 +2056,7 @@ REFUSALS = (
 
 # Verdicts a refusal puts beside the party it refuses (RFC 3463's X.1.x texts: "bad",
 # "ambiguous", "syntax"; RFC 5321 section 4.2.3's "not allowed", "not taken", "unavailable";
-# and the adjectives servers add: invalid, unknown, fake, forged, banned, ...).
+# the adjectives servers add: invalid, unknown, fake, forged, ...; and the refusal's verbs).
 VERDICTS = (
     "invalid",
     "not valid",
@@ -2069,18 +2074,9 @@ VERDICTS = (
     "restricted",
     "syntax",
     "ambiguous",
-    "rejected",
-    "refused",
-    "denied",
-    "blocked",
-    "banned",
+    *REFUSALS,
     "blacklisted",
     "blocklisted",
-    "disallowed",
-    "prohibited",
-    "forbidden",
-    "not allowed",
-    "not permitted",
     "not accepted",
     "unacceptable",
     "not acceptable",
