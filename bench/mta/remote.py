@@ -44,7 +44,8 @@ PLACEHOLDERS = ("<rcpt>", "{rcpt}", "<sender>")
 def reply_text(case: Case, sender: str, recipient: str = "") -> str:
     """The case's reply as its stand-in sends it: the addresses put in its placeholders."""
     reply = case.reply
-    for held, address in zip(PLACEHOLDERS, (f"<{recipient}>", recipient, f"<{sender}>")):
+    addresses = (f"<{recipient}>", recipient, f"<{sender}>")
+    for held, address in zip(PLACEHOLDERS, addresses, strict=True):
         reply = reply.replace(held, address)
     return reply
 
