@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -386,6 +387,40 @@ def test_a_hold_marks_sending_only_the_attempts_own_claim(engine: Engine) -> Non
         assert release_claims(session, [holds[0], marks[0]]) == [False, True]
     given_back = _row(engine, mine)
     assert given_back is not None and given_back.status == MailStatus.QUEUED
+
+
+def test_a_server_reply_with_nul_and_overlong_fields_is_stored_cleaned_on_both_databases(
+    engine: Engine,
+) -> None:
+    """The job rows are written past SQLAlchemy's statements (workers.store.raw): each value
+    still passes its column's own processing, text cleaning first (PostgreSQL refuses a NUL),
+    and reads back as SQLAlchemy wrote it (times, the flag)."""
+    _seed(engine)
+    job = _job("acme", "MARI", "a@example.ee")
+    with session_scope(engine) as session:
+        [claim] = CLAIM(session, [replace(_request(job), possible_duplicate=True)])
+    assert claim.verdict == Verdict.SEND and claim.claimed_at is not None
+    with session_scope(engine) as session:
+        [mark] = hold_jobs(session, [Hold(str(job.job_id), claim.claimed_at)])
+    assert mark is not None
+    outcome = JobOutcome(
+        job,
+        MailStatus.RETRYING,
+        2,
+        smtp_response="451 4.3.0 try\x00 later, Jüri",
+        error_class="temporary\x00" + "x" * 100,
+        error_text="\x00" + "y" * 20,
+        claimed=True,
+    )
+    with session_scope(engine) as session:
+        record_outcomes(session, [outcome])
+    row = _row(engine, job)
+    assert row is not None
+    assert row.smtp_response == "451 4.3.0 try later, Jüri"
+    assert row.error_class == ("temporary" + "x" * 100)[:64]
+    assert row.error_text == "y" * 20
+    assert (row.status, row.possible_duplicate) == (MailStatus.RETRYING, True)
+    assert row.sending_started_at == mark.claimed_at and row.started_at is None
 
 
 def test_each_attempts_start_is_told_once_whether_its_row_or_the_history_holds_it(

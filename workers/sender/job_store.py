@@ -18,7 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, literal, select, update
+from sqlalchemy import bindparam, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -28,6 +28,7 @@ from schemas.values import utc_now
 from workers.config.errors import ConfigError
 from workers.config.resolved import ResolvedConfig
 from workers.store.events import record_events
+from workers.store.raw import Rows
 from workers.store.suppressions import normalize, suppression_reasons
 
 # (session, tenant, user_code) -> the configuration of the user's jobs, or ConfigError
@@ -85,16 +86,6 @@ class ClaimResult:
         return tuple(r for r in recipients if normalize(r) not in self.suppressed)
 
 
-@functools.cache
-def _update_statement(shape: tuple[str, ...]) -> Any:
-    """``UPDATE mail_messages SET <shape> WHERE job_id = :b_job_id``, built once per shape."""
-    return (
-        update(_TABLE)
-        .where(_TABLE.c.job_id == bindparam("b_job_id"))
-        .values({name: bindparam(name) for name in shape})
-    )
-
-
 _TABLE = MailMessage.__table__  # type: ignore[attr-defined]
 
 
@@ -111,26 +102,21 @@ class _Existing:
 _CLAIMED = _Existing(MailStatus.SENDING, None, False, None)
 
 
-# Statements built once: the sender runs them in every batch, and building a statement
-# (and its cache key) costs more than running it on SQLite. The rows a batch decides on are
-# locked until it commits (PostgreSQL; SQLite has one writer), in one order so that two
-# processes' batches cannot deadlock: a claim and a hold of one job by two attempts, or two
-# claims, see each other's outcome.
+# The job rows a batch reads and writes, past SQLAlchemy's per-statement work
+# (workers.store.raw): the sender runs these in every batch, a few rows per mail. The rows a
+# batch decides on are locked until it commits (PostgreSQL; SQLite has one writer), in one
+# order so that two processes' batches cannot deadlock: a claim and a hold of one job by two
+# attempts, or two claims, see each other's outcome.
+_ROWS = Rows(_TABLE)
 _EXISTING = (
-    select(
-        _TABLE.c.job_id,
-        _TABLE.c.status,
-        _TABLE.c.sending_started_at,
-        _TABLE.c.possible_duplicate,
-        _TABLE.c.smtp_response,
-        _TABLE.c.replayed,
-        _TABLE.c.started_at,
-    )
-    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
-    .order_by(_TABLE.c.job_id)
-    .with_for_update()
+    "job_id",
+    "status",
+    "sending_started_at",
+    "possible_duplicate",
+    "smtp_response",
+    "replayed",
+    "started_at",
 )
-_INSERT = insert(_TABLE)
 _HISTORY = JobHistory.__table__  # type: ignore[attr-defined]
 _INSERT_HISTORY = insert(_HISTORY)
 _REPLAYS = select(_TABLE.c.job_id, _TABLE.c.replayed).where(
@@ -166,17 +152,12 @@ def _write_starts(connection: Connection, job_ids: list[str]) -> None:
 def _existing(connection: Connection, job_ids: Sequence[str]) -> dict[str, _Existing]:
     if not job_ids:
         return {}
-    rows = connection.execute(_EXISTING, {"job_ids": list(set(job_ids))})
+    rows = _ROWS.select_where_in(connection, _EXISTING, "job_id", sorted(set(job_ids)), lock=True)
     return {
-        row.job_id: _Existing(
-            MailStatus(row.status),
-            row.sending_started_at,
-            row.possible_duplicate,
-            row.smtp_response,
-            row.replayed or 0,
-            row.started_at,
+        job_id: _Existing(
+            MailStatus(status), sending, bool(possible_duplicate), response, replayed or 0, started
         )
-        for row in rows
+        for job_id, status, sending, possible_duplicate, response, replayed, started in rows
     }
 
 
@@ -211,34 +192,34 @@ def _write(
     changes: list[tuple[MailJobV1, dict[str, Any]]],
 ) -> None:
     """Insert the rows of new jobs and update the others, a statement per shape of change."""
-    inserts: list[dict[str, Any]] = []
-    updates: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    inserts: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+    updates: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     inserted: set[str] = set()
     for job, values in changes:
         job_id = str(job.job_id)
         if job_id in existing or job_id in inserted:
-            updates.setdefault(tuple(sorted(values)), []).append({"b_job_id": job_id, **values})
+            shape = tuple(sorted(values))
+            updates.setdefault(shape, []).append((*(values[c] for c in shape), job_id))
             continue
         inserted.add(job_id)
-        inserts.append(
-            {
-                "job_id": job_id,
-                "tenant": job.tenant,
-                "user_code": job.user_code,
-                "kind": str(job.kind),
-                "status": MailStatus.QUEUED,
-                "attempts": 0,
-                "possible_duplicate": False,
-                "replayed": 0,
-                "created_at": values["updated_at"],
-                **values,
-            }
-        )
-    if inserts:
-        for shape in {tuple(sorted(row)) for row in inserts}:
-            connection.execute(_INSERT, [row for row in inserts if tuple(sorted(row)) == shape])
+        row = {
+            "job_id": job_id,
+            "tenant": job.tenant,
+            "user_code": job.user_code,
+            "kind": str(job.kind),
+            "status": MailStatus.QUEUED,
+            "attempts": 0,
+            "possible_duplicate": False,
+            "replayed": 0,
+            "created_at": values["updated_at"],
+            **values,
+        }
+        shape = tuple(sorted(row))
+        inserts.setdefault(shape, []).append(tuple(row[c] for c in shape))
+    for shape, rows in inserts.items():
+        _ROWS.insert(connection, shape, rows)
     for shape, rows in updates.items():
-        connection.execute(_update_statement(shape), rows)
+        _ROWS.update(connection, shape, "job_id", rows)
 
 
 def claim_jobs(
@@ -433,27 +414,12 @@ class Hold:
     status: MailStatus = MailStatus.CLAIMED
 
 
-_HOLDING = (
-    select(_TABLE.c.job_id, _TABLE.c.status, _TABLE.c.sending_started_at)
-    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
-    .order_by(_TABLE.c.job_id)
-    .with_for_update()
-)
-
-
-_MARK_SENDING = (
-    update(_TABLE)
-    .where(_TABLE.c.job_id.in_(bindparam("job_ids", expanding=True)))
-    .values(
-        status=MailStatus.SENDING, sending_started_at=bindparam("now"), updated_at=bindparam("now")
-    )
-)
-
-
 def _still_claimed(connection: Connection, holds: list[Hold]) -> list[bool]:
     """Whether each job's row still bears the hold's mark (locked till commit)."""
-    rows = connection.execute(_HOLDING, {"job_ids": [hold.job_id for hold in holds]})
-    claims = {row.job_id: (row.status, row.sending_started_at) for row in rows}
+    columns = ("job_id", "status", "sending_started_at")
+    ids = sorted({hold.job_id for hold in holds})
+    rows = _ROWS.select_where_in(connection, columns, "job_id", ids, lock=True)
+    claims = {job_id: (status, since) for job_id, status, since in rows}
     return [claims.get(hold.job_id) == (hold.status, hold.claimed_at) for hold in holds]
 
 
@@ -466,8 +432,9 @@ def hold_jobs(session: Session, holds: list[Hold]) -> list[Hold | None]:
     now = utc_now()
     held = _still_claimed(connection, holds)
     marked = [hold.job_id for hold, ours in zip(holds, held, strict=True) if ours]
-    if marked:  # one set of values for all: a statement, not a row of parameters each
-        connection.execute(_MARK_SENDING, {"job_ids": marked, "now": now})
+    # one set of values for all: a statement, not a row of parameters each
+    mark = {"status": MailStatus.SENDING, "sending_started_at": now, "updated_at": now}
+    _ROWS.update_where_in(connection, mark, "job_id", marked)
     return [
         Hold(hold.job_id, now, MailStatus.SENDING) if ours else None
         for hold, ours in zip(holds, held, strict=True)
@@ -483,12 +450,11 @@ def release_claims(session: Session, holds: list[Hold]) -> list[bool]:
     connection = session.connection()
     mine = _still_claimed(connection, holds)
     released = [
-        {"b_job_id": hold.job_id, "status": MailStatus.QUEUED, "sending_started_at": None}
+        (MailStatus.QUEUED, None, hold.job_id)
         for hold, ours in zip(holds, mine, strict=True)
         if ours
     ]
-    if released:
-        connection.execute(_update_statement(("sending_started_at", "status")), released)
+    _ROWS.update(connection, ("status", "sending_started_at"), "job_id", released)
     return mine
 
 
