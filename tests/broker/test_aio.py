@@ -21,6 +21,10 @@ from workers.broker.frames import FrameIO
 from workers.broker.publisher import PublishRefused, job_properties
 
 FULL_QUEUE = "erpmail-tests-aio-full"
+# How long the publishes of a test may wait for their confirms (the broker sends them within
+# a second): a confirm lost on the way fails the test with the count missing, instead of
+# leaving it to wait for pytest's timeout.
+CONFIRMS_WAIT = 30.0
 
 
 @pytest.fixture(params=["pika", "frames"])
@@ -41,18 +45,30 @@ def test_many_publishes_are_confirmed_and_arrive(
     async def main() -> None:
         connection = await open_connection(rabbitmq_url, "erpmail-tests-aio")
         publisher = await publisher_of(connection, frames)
-        await asyncio.gather(
-            *(
+        publishes = [
+            asyncio.ensure_future(
                 publisher.publish(
                     names.JOBS_EXCHANGE,
                     names.JOB_ROUTING_KEY,
                     f"job {n}".encode(),
                     job_properties(f"id-{n}"),
                 )
-                for n in range(300)
             )
-        )
-        await connection.close()
+            for n in range(300)
+        ]
+        try:
+            _done, unconfirmed = await asyncio.wait(publishes, timeout=CONFIRMS_WAIT)
+            if unconfirmed:
+                pytest.fail(
+                    f"{len(unconfirmed)} of {len(publishes)} publishes got no confirm in "
+                    f"{CONFIRMS_WAIT:.0f} s: their confirms were lost"
+                )
+            for publish in publishes:
+                publish.result()  # (a refusal raises here)
+        finally:
+            for publish in publishes:
+                publish.cancel()
+            await connection.close()
 
     asyncio.run(main())
     declared = broker.queue_declare(names.SEND_QUEUE, passive=True)
