@@ -144,12 +144,12 @@ def _shaped(pattern: str, problem: str) -> AfterValidator:
 
 def _mailbox(value: str) -> str:
     try:
-        parse_mailbox(value)
+        _name, address = parse_mailbox(value)
     except AddressError as exc:
         raise ValueError(str(exc)) from None
     if _ADDRESS.fullmatch(value) is None:
         raise ValueError(f"is not an address of the form the schema states: {value!r}")
-    domain = parse_mailbox(value)[1].rpartition("@")[2]
+    domain = address.rpartition("@")[2]
     if not domain.isascii():
         try:  # as the MIME writer will, to write its xn-- form
             ascii_form = domain.encode("idna").decode("ascii")
