@@ -101,16 +101,19 @@ class _ReplyReader(asyncio.Protocol):
     # -- inside --------------------------------------------------------------------------
 
     def _parse(self) -> None:
-        """Complete lines off the buffer; a line "250 ..." (not "250-...") ends a reply."""
+        """Complete lines off the buffer; a line "250 ..." (not "250-...") ends a reply.
+        The complete lines are taken off together and split: a read holds a batch of
+        pipelined replies, copied once for them all instead of once a line."""
         buffer = self._buffer
-        while (end := buffer.find(b"\n")) >= 0:
-            line = bytes(buffer[: end + 1])
-            del buffer[: end + 1]
+        end = buffer.rfind(b"\n")
+        complete = bytes(buffer[: end + 1])
+        del buffer[: end + 1]
+        for line in complete.split(b"\n")[:-1]:
             if not line[:3].isdigit():
                 raise aiosmtplib.SMTPResponseException(
                     -1, f"malformed SMTP reply line: {line[:200]!r}"
                 )
-            self._lines.append(line[4:].strip(b" \t\r\n"))
+            self._lines.append(line[4:].strip(b" \t\r"))
             if line[3:4] != b"-":
                 # outside text, on into logs, the database and notices (client.reply_text)
                 text = reply_text(b"\n".join(self._lines))
@@ -190,7 +193,7 @@ class SmtpSession:
         """Write the command ``lines`` (each without CRLF) in one go and read one reply each.
         Only for servers that pipeline, or for a single command."""
         _check_lines(lines)
-        return await self._exchange(b"".join(line + b"\r\n" for line in lines), len(lines))
+        return await self._exchange(b"\r\n".join(lines) + b"\r\n", len(lines))
 
     async def command(self, line: bytes) -> SMTPResponse:
         return (await self.commands(line))[0]
@@ -206,8 +209,7 @@ class SmtpSession:
         the same write (only for a server that pipelines); one reply each, the chunk's last."""
         _check_lines(before)
         body = canonical_lines(content, crlf)
-        head = b"".join(line + b"\r\n" for line in before)
-        data = head + b"BDAT %d LAST\r\n" % len(body) + body
+        data = b"\r\n".join((*before, b"BDAT %d LAST\r\n" % len(body))) + body
         return await self._exchange(data, len(before) + 1, drain=True)
 
     async def message(self, content: bytes, crlf: bool = False) -> SMTPResponse:

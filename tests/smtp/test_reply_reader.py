@@ -1,0 +1,77 @@
+"""The session's reply reader: the same replies however the server's bytes are cut into
+reads (a pipelined batch in one read, a reply over several, a line cut anywhere)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiosmtplib
+import pytest
+from aiosmtplib import SMTPResponse
+
+from workers.smtp.session import MAX_REPLY_BYTES, _ReplyReader
+
+# A batch as a server answers pipelined MAIL, RCPT, RCPT, DATA: single and multi-line
+# replies, a lone LF ending, spaces and tabs around the text, a line with no text.
+WIRE = (
+    b"250 2.1.0 Ok\r\n"
+    b"550-5.1.1 <a@example.ee>: no such user\r\n"
+    b"550-\r\n"
+    b"550 5.1.1 see https://example.ee/help \t\r\n"
+    b"250 2.1.5 Ok\n"
+    b"354 End data with <CR><LF>.<CR><LF>\r\n"
+)
+REPLIES = [
+    SMTPResponse(250, "2.1.0 Ok"),
+    SMTPResponse(550, "5.1.1 <a@example.ee>: no such user\n\n5.1.1 see https://example.ee/help"),
+    SMTPResponse(250, "2.1.5 Ok"),
+    SMTPResponse(354, "End data with <CR><LF>.<CR><LF>"),
+]
+
+
+def _cuts() -> list[list[bytes]]:
+    """The wire whole, byte by byte, and cut at every place into two reads."""
+    return [
+        [WIRE],
+        [WIRE[i : i + 1] for i in range(len(WIRE))],
+        *([WIRE[:at], WIRE[at:]] for at in range(1, len(WIRE))),
+    ]
+
+
+@pytest.mark.parametrize("reads", _cuts())
+def test_replies_are_the_same_however_the_reads_cut_them(reads: list[bytes]) -> None:
+    async def read() -> list[SMTPResponse]:
+        reader = _ReplyReader()
+        waiter = reader.expect(len(REPLIES))
+        for data in reads:
+            reader.data_received(data)
+        assert waiter.done(), "the replies are not all read"
+        return waiter.result()
+
+    assert asyncio.run(read()) == REPLIES
+
+
+def test_a_line_that_is_no_reply_loses_the_connection() -> None:
+    async def read() -> None:
+        reader = _ReplyReader()
+        waiter = reader.expect(2)
+        reader.data_received(b"250 Ok\r\nhello there\r\n")
+        assert waiter.done()
+        waiter.result()
+
+    with pytest.raises(aiosmtplib.SMTPResponseException, match="malformed SMTP reply line"):
+        asyncio.run(read())
+
+
+def test_a_reply_too_long_loses_the_connection() -> None:
+    async def read() -> None:
+        reader = _ReplyReader()
+        waiter = reader.expect(1)
+        line = b"250-" + b"x" * 1000 + b"\r\n"
+        for _ in range(MAX_REPLY_BYTES // len(line) + 2):
+            reader.data_received(line)
+        assert waiter.done()
+        waiter.result()
+
+    with pytest.raises(aiosmtplib.SMTPResponseException, match="too long"):
+        asyncio.run(read())
