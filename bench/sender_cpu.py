@@ -12,6 +12,9 @@ divided by the count.
   (:func:`bench.standin.standin_server`, its replies batched as in ``make bench-sender``,
   ``--delay-ms`` after each batch) on 127.0.0.1: the CPU of the event loop's thread alone
   (``time.thread_time``; the server runs on a loop in a thread of its own);
+- **wire** and **grouped**: the writes of a pipelining transaction alone on an open session,
+  as they are (MAIL, RCPT, DATA; then the message) and with a message's end and the next
+  mail's commands in one write (RFC 2920 3.1), to weigh that change (:func:`wire_cpu`);
 - **connect**: a connection opened (TLS with a full handshake: the server issues no session
   ticket, EHLO, AUTH) and closed by a pool, on the loop's thread.
 
@@ -59,11 +62,13 @@ from workers.event_loop import UVLOOP
 from workers.sender.message import build_message
 from workers.sender.notices import Notice
 from workers.smtp import options as smtp_options
+from workers.smtp.codes import Reply
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.pool import SmtpPools
+from workers.smtp.session import data_lines
 from workers.smtp.transaction import Envelope, send
 
-PARTS = ("message", "notice", "smtp", "connect")
+PARTS = ("message", "notice", "smtp", "wire", "grouped", "connect")
 LOGIN = login_of(0)
 HOST = "127.0.0.1"
 
@@ -223,6 +228,48 @@ def smtp_cpu(count: int, loop: str, delay: float, calls: bool = False) -> float:
         return event_loop.run(main(), loop)
 
 
+def wire_cpu(count: int, loop: str, delay: float, grouped: bool) -> float:
+    """CPU seconds of the event loop's thread for ``count`` mails written on an open session
+    in the pattern of a pipelining transaction alone (no transaction's logic, no pool):
+    MAIL, RCPT and DATA in one write, then the message in another (``wire``, as today); or,
+    ``grouped``, a message's end and the next mail's MAIL, RCPT and DATA in one write, which
+    RFC 2920 section 3.1 allows ("the actual transfer of message content is explicitly
+    allowed to be the first 'command' in a group"): one write, one read and one round trip
+    a mail fewer."""
+    content = _message(bench_job())
+    commands = (f"MAIL FROM:<{LOGIN}>".encode(), b"RCPT TO:<customer7@example.ee>", b"DATA")
+    with standin_thread(delay) as (host, port, ca_file):
+        os.environ["SSL_CERT_FILE"] = str(ca_file)
+        smtp_options.forget_tls_contexts()
+        endpoint = SmtpEndpoint(host, port, TlsMode.SSL, LOGIN, password_of(LOGIN))
+
+        async def main() -> float:
+            pools = SmtpPools(size=1)
+            pool = pools.get(endpoint)
+            connection = await pool.acquire()
+            session = connection.session
+            started = time.thread_time()
+            if grouped:
+                group = data_lines(content, crlf=True) + b".\r\n" + b"\r\n".join(commands)
+                await session.commands(*commands)
+                for _ in range(count - 1):
+                    # (the session has no call for a group led by a message: the bench's own)
+                    replies = await session._exchange(group + b"\r\n", 1 + len(commands))
+                    assert [reply.code for reply in replies] == [250, 250, 250, 354], replies
+                await session.message(content, crlf=True)
+            else:
+                for _ in range(count):
+                    replies = await session.commands(*commands)
+                    assert replies[-1].code == Reply.START_INPUT, replies
+                    assert (await session.message(content, crlf=True)).code == Reply.OK
+            spent = time.thread_time() - started
+            pool.release(connection, healthy=True)
+            await pools.close()
+            return spent
+
+        return event_loop.run(main(), loop)
+
+
 def connect_cpu(count: int, loop: str) -> float:
     """CPU seconds of the event loop's thread for ``count`` connections opened (TLS, a full
     handshake, EHLO, AUTH) and closed (QUIT) by the pool, one at a time."""
@@ -284,6 +331,8 @@ def main(
             for part, part_loop in loops.items()
         },
         "smtp": lambda count: smtp_cpu(count, loop, delay_ms / 1000, calls),
+        "wire": lambda count: wire_cpu(count, loop, delay_ms / 1000, grouped=False),
+        "grouped": lambda count: wire_cpu(count, loop, delay_ms / 1000, grouped=True),
         "connect": lambda count: connect_cpu(count, loop),
     }
     if measure == "inside-callgrind":
@@ -297,7 +346,7 @@ def main(
     scale = 1e6 if measure == "cpu" else 1
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} load {os.getloadavg()[0]:.2f}, {mails} mails")
     for part in parts or PARTS:
-        if calls and part == "connect":
+        if calls and part not in loops and part != "smtp":
             continue
         figures = sorted(measures[part](mails) / mails * scale for _ in range(rounds))
         print(
