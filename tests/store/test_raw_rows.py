@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlmodel import Session
 
 from schemas.tables import MailMessage, MailStatus
@@ -70,3 +70,24 @@ def test_sqlite_keeps_the_same_text_of_a_time_written_either_way(sqlite_url: str
     assert [by_id[f"raw-{n}"] for n in range(len(TIMES))] == [
         at.replace(tzinfo=None) for at in TIMES
     ]
+
+
+def test_names_that_are_keywords_are_quoted_on_both_databases(database_url: str) -> None:
+    """A column named like an SQL keyword ("order", "user") is written quoted, as
+    SQLAlchemy's own statements write it: the raw path works for any table."""
+    metadata = MetaData()
+    table = Table(
+        "order",
+        metadata,
+        Column("user", String(20), primary_key=True),
+        Column("select", Integer, nullable=False),
+    )
+    engine = make_engine(database_url)
+    metadata.create_all(engine)
+    rows = Rows(table)
+    with engine.begin() as connection:
+        rows.insert(connection, ("user", "select"), [("anna", 1), ("bob", 2)])
+        rows.update(connection, ("select",), "user", [(3, "anna")])
+        rows.update_where_in(connection, {"select": 4}, "user", ["bob"])
+        found = rows.select_where_in(connection, ("user", "select"), "user", ["anna", "bob"])
+    assert found == [("anna", 3), ("bob", 4)]

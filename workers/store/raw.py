@@ -34,6 +34,12 @@ def _placeholder(dialect: Dialect) -> str:
     raise NotImplementedError(f"parameter style {dialect.paramstyle} ({dialect.name})")
 
 
+def _quoted(dialect: Dialect, names: Iterable[str]) -> str:
+    """Names as the dialect writes them in SQL, quoted where they need it (a column named
+    like a keyword), as SQLAlchemy's own statements would write them; comma-separated."""
+    return ", ".join(map(dialect.identifier_preparer.quote, names))
+
+
 class Rows:
     """Writes and reads of one table's rows, a statement per batch."""
 
@@ -62,7 +68,7 @@ class Rows:
     def _insert_sql(self, dialect: Dialect, columns: tuple[str, ...]) -> str:
         mark = _placeholder(dialect)
         return (
-            f"INSERT INTO {self.table.name} ({', '.join(columns)}) "
+            f"INSERT INTO {_quoted(dialect, [self.table.name])} ({_quoted(dialect, columns)}) "
             f"VALUES ({', '.join(mark for _ in columns)})"
         )
 
@@ -78,8 +84,9 @@ class Rows:
     @functools.cache  # noqa: B019
     def _update_sql(self, dialect: Dialect, columns: tuple[str, ...], key: str) -> str:
         mark = _placeholder(dialect)
-        assignments = ", ".join(f"{name} = {mark}" for name in columns)
-        return f"UPDATE {self.table.name} SET {assignments} WHERE {key} = {mark}"
+        assignments = ", ".join(f"{_quoted(dialect, [name])} = {mark}" for name in columns)
+        table, where = _quoted(dialect, [self.table.name]), _quoted(dialect, [key])
+        return f"UPDATE {table} SET {assignments} WHERE {where} = {mark}"
 
     def update(
         self,
@@ -103,10 +110,10 @@ class Rows:
             dialect = connection.dialect
             columns = tuple(values)
             mark = _placeholder(dialect)
-            assignments = ", ".join(f"{name} = {mark}" for name in columns)
+            assignments = ", ".join(f"{_quoted(dialect, [name])} = {mark}" for name in columns)
             sql = (
-                f"UPDATE {self.table.name} SET {assignments} "
-                f"WHERE {key} IN ({', '.join(mark for _ in keys)})"
+                f"UPDATE {_quoted(dialect, [self.table.name])} SET {assignments} "
+                f"WHERE {_quoted(dialect, [key])} IN ({', '.join(mark for _ in keys)})"
             )
             (row,) = self._values(
                 dialect, (*columns, *(key for _ in keys)), [(*values.values(), *keys)]
@@ -129,9 +136,10 @@ class Rows:
             return []
         dialect = connection.dialect
         mark = _placeholder(dialect)
+        where = _quoted(dialect, [key])
         sql = (
-            f"SELECT {', '.join(columns)} FROM {self.table.name} "
-            f"WHERE {key} IN ({', '.join(mark for _ in keys)}) ORDER BY {key}"
+            f"SELECT {_quoted(dialect, columns)} FROM {_quoted(dialect, [self.table.name])} "
+            f"WHERE {where} IN ({', '.join(mark for _ in keys)}) ORDER BY {where}"
         )
         if lock and dialect.name != "sqlite":
             sql += " FOR UPDATE"
