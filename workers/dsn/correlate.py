@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Final
 
 from workers.correlation import (
     JOB_ID_HEADER,
@@ -29,11 +29,15 @@ ENVELOPE_HEADERS = (
 _ENVELOPE_NAMES = frozenset(ENVELOPE_HEADERS)
 
 
-@dataclass(frozen=True)
 class Correlation:
-    job_id: str | None = None
-    source: str | None = None
-    verp_tag: str | None = None
+    """(a record written out, not a dataclass: see mime.Part)"""
+
+    def __init__(
+        self, job_id: str | None = None, source: str | None = None, verp_tag: str | None = None
+    ) -> None:
+        self.job_id: Final = job_id
+        self.source: Final = source
+        self.verp_tag: Final = verp_tag
 
 
 def correlate(headers: Headers, envelope_sender: str, returned: Headers) -> Correlation:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import binascii
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, Final, TypeGuard
 
 if TYPE_CHECKING:  # the stdlib email package is a fallback: imported when used
     import email.message
@@ -102,25 +101,41 @@ class Headers:
         return bool(self._items)
 
 
-@dataclass(frozen=True)
+# The records a mail is read into are classes with their __init__ written out (their fields
+# Final: set once), not dataclasses: compiled (accelerator), a written __init__ is native code,
+# where the one a dataclass generates runs as Python, at some thousands of instructions a
+# record, several records a mail.
+
+
 class Part:
     """A leaf of the MIME tree: its type, its decoded text, and whether it is returned content."""
 
-    content_type: str
-    text: str
-    returned: bool = False
+    def __init__(self, content_type: str, text: str, returned: bool = False) -> None:
+        self.content_type: Final = content_type
+        self.text: Final = text
+        self.returned: Final = returned
 
 
-@dataclass(frozen=True)
 class Mail:
-    headers: Headers
-    parts: tuple[Part, ...]
-    returned_headers: Headers = field(default_factory=Headers)
-    parsed_by: str = "raw"
-    content_type: str = "text/plain"
-    params: dict[str, str] = field(default_factory=dict)
-    # A delivery report enclosed whole (a bounce forwarded or wrapped by a gateway): its bytes.
-    enclosed_report: bytes = b""
+    def __init__(
+        self,
+        headers: Headers,
+        parts: tuple[Part, ...],
+        returned_headers: Headers | None = None,
+        parsed_by: str = "raw",
+        content_type: str = "text/plain",
+        params: dict[str, str] | None = None,
+        enclosed_report: bytes = b"",
+    ) -> None:
+        self.headers: Final = headers
+        self.parts: Final = parts
+        self.returned_headers: Final = Headers() if returned_headers is None else returned_headers
+        self.parsed_by: Final = parsed_by
+        self.content_type: Final = content_type
+        self.params: Final = {} if params is None else params
+        # A delivery report enclosed whole (a bounce forwarded or wrapped by a gateway): its
+        # bytes.
+        self.enclosed_report: Final = enclosed_report
 
     def texts(self, returned: bool = False) -> Iterator[Part]:
         return (p for p in self.parts if p.returned == returned)

@@ -9,7 +9,7 @@ diagnostic. The report ends where the returned copy of the message begins.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Final
 
 from workers.dsn.fields import GluedWords, find_addresses
 from workers.dsn.mime import Headers
@@ -94,10 +94,12 @@ _ANCHOR_RE = re.compile(
 _NOT_RECIPIENT_LOCALS = ("mailer-daemon", "no-reply", "noreply", "mail.delivery.system")
 
 
-@dataclass(frozen=True)
 class PlainRecipient:
-    address: str
-    diagnostic: str
+    """(a record written out, not a dataclass: see mime.Part)"""
+
+    def __init__(self, address: str, diagnostic: str) -> None:
+        self.address: Final = address
+        self.diagnostic: Final = diagnostic
 
 
 def split_returned(text: str) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from workers.dsn.fields import clean_address, field_blocks, typed_value
 from workers.dsn.mime import DELIVERY_STATUS_TYPES as DELIVERY_STATUS_TYPES
@@ -14,7 +15,7 @@ from workers.dsn.status import find_reply_code, is_specific, normalize_status
 MAX_DSN_RECIPIENTS = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True)  # (a dataclass: the parser copies one with dataclasses.replace)
 class DsnRecipient:
     address: str
     original_recipient: str
@@ -28,13 +29,22 @@ class DsnRecipient:
     final_recipient: str = ""
 
 
-@dataclass(frozen=True)
 class DeliveryStatus:
-    reporting_mta: str
-    arrival_date: str
-    envelope_sender: str
-    recipients: tuple[DsnRecipient, ...]
-    dropped: int = 0  # further recipients listed past MAX_DSN_RECIPIENTS
+    """(a record written out, not a dataclass: see mime.Part)"""
+
+    def __init__(
+        self,
+        reporting_mta: str,
+        arrival_date: str,
+        envelope_sender: str,
+        recipients: tuple[DsnRecipient, ...],
+        dropped: int = 0,
+    ) -> None:
+        self.reporting_mta: Final = reporting_mta
+        self.arrival_date: Final = arrival_date
+        self.envelope_sender: Final = envelope_sender
+        self.recipients: Final = recipients
+        self.dropped: Final = dropped  # further recipients listed past MAX_DSN_RECIPIENTS
 
 
 def parse_delivery_status(text: str) -> DeliveryStatus:
