@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -68,7 +69,8 @@ from workers.smtp.pool import SmtpPools
 from workers.smtp.session import data_lines
 from workers.smtp.transaction import Envelope, send
 
-PARTS = ("message", "notice", "smtp", "wire", "grouped", "connect")
+PARTS = ("message", "notice", "store", "smtp", "wire", "grouped", "connect")
+STORE_BATCH = 7  # jobs per database round: about what a worker's DB thread groups at N=500
 LOGIN = login_of(0)
 HOST = "127.0.0.1"
 
@@ -115,6 +117,67 @@ def notice_loop(count: int) -> None:
         )
         body = notice.body()
         frame.Header(1, len(body), notice.properties()).marshal()
+
+
+def store_cpu(count: int, batch: int = STORE_BATCH, calls: bool = False) -> float:
+    """CPU seconds (or Python-level calls) of the job store's part of ``count`` mails on a
+    SQLite file, ``batch`` jobs a round, each round one transaction as the worker's database
+    thread runs it: the claims (the user's card resolved, the rows written), the holds
+    (``sending``), the outcomes (``sent``). The jobs are parsed and the card written before
+    the clock starts."""
+    from bench.sender import SECRET_KEY, user_code, write_cards
+    from workers.config.presets import load_presets
+    from workers.config.service import resolve_for_job
+    from workers.sender.job_store import (
+        ClaimRequest,
+        Hold,
+        JobOutcome,
+        claim_jobs,
+        hold_jobs,
+        record_outcomes,
+    )
+    from workers.settings import load_settings
+    from workers.store.engine import make_engine, session_scope
+
+    settings = replace(load_settings(), secret_key=SECRET_KEY)
+    presets = load_presets(None)
+    claim = claim_jobs(
+        lambda session, tenant, user: resolve_for_job(session, settings, tenant, user, presets)
+    )
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{directory}/store.db"
+        write_cards(url, settings, 1)
+        engine = make_engine(url)
+        jobs = [bench_job().model_copy(update={"user_code": user_code(0)}) for _ in range(count)]
+        rounds = [jobs[start : start + batch] for start in range(0, count, batch)]
+        counter = _CallCounter()
+        started = time.process_time()
+        if calls:
+            sys.setprofile(counter)
+        for group in rounds:
+            requests = [
+                ClaimRequest(job, 1, tuple(job.to), message_id_for(str(job.job_id), "b.example"))
+                for job in group
+            ]
+            with session_scope(engine) as session:
+                claims = claim(session, requests)
+                holds = [
+                    Hold(str(job.job_id), found.claimed_at)
+                    for job, found in zip(group, claims, strict=True)
+                    if found.claimed_at is not None
+                ]
+                if len(holds) != len(group):
+                    sys.setprofile(None)
+                    raise RuntimeError(f"{len(group) - len(holds)} jobs were not claimed to send")
+                hold_jobs(session, holds)
+                outcomes = [
+                    JobOutcome(job, MailStatus.SENT, 1, "250 OK", claimed=True) for job in group
+                ]
+                record_outcomes(session, outcomes)
+        sys.setprofile(None)
+        spent = time.process_time() - started
+        engine.dispose()
+    return float(counter.calls) if calls else spent
 
 
 def measured(loop: Callable[[int], None], count: int, how: str) -> float:
@@ -330,6 +393,7 @@ def main(
             part: functools.partial(measured, part_loop, how=measure)
             for part, part_loop in loops.items()
         },
+        "store": lambda count: store_cpu(count, calls=calls),
         "smtp": lambda count: smtp_cpu(count, loop, delay_ms / 1000, calls),
         "wire": lambda count: wire_cpu(count, loop, delay_ms / 1000, grouped=False),
         "grouped": lambda count: wire_cpu(count, loop, delay_ms / 1000, grouped=True),
@@ -346,7 +410,7 @@ def main(
     scale = 1e6 if measure == "cpu" else 1
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} load {os.getloadavg()[0]:.2f}, {mails} mails")
     for part in parts or PARTS:
-        if calls and part not in loops and part != "smtp":
+        if calls and part not in loops and part not in ("smtp", "store"):
             continue
         figures = sorted(measures[part](mails) / mails * scale for _ in range(rounds))
         print(
