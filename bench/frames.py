@@ -159,6 +159,29 @@ async def _cases(url: str, messages: int) -> tuple[list[Case], Callable[[], Awai
         for _ in range(messages):
             io.publish(number, notice.exchange, notice.routing_key, body, properties, True)
 
+    def emitted(publish: Callable[[], None]) -> bytes:
+        """What ``publish`` writes to the connection, kept from it."""
+        written: list[bytes] = []
+        emit = raw._adapter_emit_data
+        raw._adapter_emit_data = written.append
+        try:
+            publish()
+        finally:
+            raw._adapter_emit_data = emit
+        return b"".join(written)
+
+    # The two paths are compared for speed only if they write the same frames.
+    pika_wrote = emitted(
+        lambda: publisher.channel.basic_publish(
+            notice.exchange, notice.routing_key, body, properties, True
+        )
+    )
+    frames_wrote = emitted(
+        lambda: io.publish(number, notice.exchange, notice.routing_key, body, properties, True)
+    )
+    if pika_wrote != frames_wrote:
+        raise RuntimeError("FrameIO.publish and pika's basic_publish write different bytes")
+
     cases = [
         Case("delivery", read_pika(deliveries), read_frames(deliveries), messages),
         Case("publish", quiet(publish_pika), quiet(publish_frames), messages),

@@ -4,12 +4,13 @@ reads (a pipelined batch in one read, a reply over several, a line cut anywhere)
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import aiosmtplib
 import pytest
 from aiosmtplib import SMTPResponse
 
-from workers.smtp.session import MAX_REPLY_BYTES, _ReplyReader
+from workers.smtp.session import MAX_REPLY_BYTES, SmtpSession, _ReplyReader
 
 # A batch as a server answers pipelined MAIL, RCPT, RCPT, DATA: single and multi-line
 # replies, a lone LF ending, spaces and tabs around the text, a line with no text.
@@ -75,3 +76,29 @@ def test_a_reply_too_long_loses_the_connection() -> None:
 
     with pytest.raises(aiosmtplib.SMTPResponseException, match="too long"):
         asyncio.run(read())
+
+
+class _Transport:
+    """A transport that keeps what is written to it."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def set_protocol(self, protocol: object) -> None:
+        pass
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+
+def test_no_command_lines_write_nothing() -> None:
+    """An exchange of no commands would write a bare CRLF and wait for no reply."""
+    transport = _Transport()
+
+    async def exchange() -> None:
+        session = SmtpSession(cast(asyncio.Transport, transport), {"pipelining": ""}, None)
+        await session.commands()
+
+    with pytest.raises(ValueError, match="no command"):
+        asyncio.run(exchange())
+    assert transport.written == []

@@ -192,6 +192,8 @@ class SmtpSession:
     async def commands(self, *lines: bytes) -> list[SMTPResponse]:
         """Write the command ``lines`` (each without CRLF) in one go and read one reply each.
         Only for servers that pipeline, or for a single command."""
+        if not lines:  # a bare CRLF, then waiting for no reply: no exchange at all
+            raise ValueError("no command to write")
         _check_lines(lines)
         return await self._exchange(b"\r\n".join(lines) + b"\r\n", len(lines))
 
