@@ -2593,7 +2593,15 @@ CASES += ROUND_21_CASES
 # vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
 # count of connections (a phrase that read them so fitted that one server and read host blocks
 # worded alike as connection limits: review of 1e8af98).
+# Exim's DSN for a recipient domain that does not resolve holds no words of a cause: Exim
+# prints an address's error only when it passes it on (deliver.c print_address_error, the
+# af_pass_message flag or a user_message), not its own "Unrouteable address", and writes no
+# Diagnostic-Code without a remote reply. It read right only through "nxdomain" in the
+# recipient's own address, which the classifier no longer reads as words (issue 16). A rule
+# for an Exim failure with no words and no remote host must also tell a remote domain from a
+# local user no router accepted (the same hidden message).
 PENDING: dict[str, str] = {
+    "exim-nxdomain.eml": "expected hostunknown, got onhold",
     "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",

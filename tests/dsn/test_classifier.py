@@ -207,7 +207,8 @@ def test_normalizing_collapses_every_blank_whatever_shortcut_reads_it() -> None:
     blanks = []
     for code in range(0x110000):
         char = chr(code)
-        check(f"{char}a{char}b {char}c")  # at an end, between words, beside a space
+        if char != "@":  # (it would make "a@b" an address, which reads as "@" alone)
+            check(f"{char}a{char}b {char}c")  # at an end, between words, beside a space
         if char.isspace():
             blanks.append(char)
     assert " " in blanks

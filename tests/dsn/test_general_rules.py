@@ -1736,6 +1736,42 @@ def test_the_party_a_refusal_names_gives_its_cause(
     assert classify("5.0.0", None, words, command=command) == reason
 
 
+@pytest.mark.parametrize(
+    ("words", "context", "reason"),
+    [
+        # Recipients are named like causes (dmarc-reports@, abuse@, spam@, quota@): the
+        # address is a name, the reply's words give the cause.
+        (
+            "550 5.1.1 <virus-lab@example.org>: Recipient address rejected: User unknown",
+            "",
+            Reason.USERUNKNOWN,
+        ),
+        ("550 5.2.1 <dmarc-reports@example.org>: mailbox disabled", "", Reason.SUSPEND),
+        ("550 5.2.1 dmarc-reports@example.org: mailbox disabled", "", Reason.SUSPEND),
+        ("550 5.1.1 virus-lab@example.org... User unknown", "", Reason.USERUNKNOWN),
+        ("550 5.1.1 User unknown: virus-lab@example.org", "", Reason.USERUNKNOWN),
+        ("552 5.2.2 <virus@example.org>: Mailbox full", "", Reason.MAILBOXFULL),
+        ("452 4.2.2 <greylist@example.org>: mailbox full", "", Reason.MAILBOXFULL),
+        # ... and in the words around the reply.
+        (
+            "Recipient address rejected",
+            "The following address failed: virus-lab@example.org",
+            Reason.USERUNKNOWN,
+        ),
+        # An address still stands where it is named: before "user unknown", between a party
+        # and its verdict.
+        ("550 <a@x.example>: user unknown", "", Reason.USERUNKNOWN),
+        ("553 5.7.1 Sender address rejected: <a@x.example>", "", Reason.REJECTED),
+        ("550 Mail from <bounce+a=b.example@x.example> rejected", "", Reason.REJECTED),
+        ("550 5.1.1 User unknown (spam-reports@example.org)", "", Reason.USERUNKNOWN),
+    ],
+)
+def test_an_address_is_a_name_not_the_replys_words(
+    words: str, context: str, reason: Reason
+) -> None:
+    assert classify("", None, words, "RCPT", context) == reason
+
+
 def test_a_party_beats_the_status_a_reporting_server_derived_from_a_bare_reply() -> None:
     """Sendmail writes 5.1.1 for any bare 550 to RCPT TO: the remote's words decide."""
     assert classify("5.1.1", "550", "550 Forged sender", command="RCPT") == Reason.REJECTED

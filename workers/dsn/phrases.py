@@ -1658,7 +1658,8 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (Reason.FILTERED, r"(?:black|block|deny)[ -]?listed (?:key ?)?(?:phrase|word)"),
     # Recipients who "are not accepting mail from <address>": their own block of a sender
     # address, not of a host (which is worded with an IP address or a host name).
-    (Reason.FILTERED, r"(?:are|is) not accepting mail from <?[^\s<>@]{1,64}@"),
+    # (the address as normalizing leaves it: reasons.normalize_text)
+    (Reason.FILTERED, r"(?:are|is) not accepting mail from <?@"),
     # The sender (address or domain) on a deny list: a refusal of the sender, not of its host
     (
         Reason.REJECTED,

@@ -315,9 +315,35 @@ _SENDER_NAMED_RE = re.compile(
 # (Java prints an address as "<name>/<ip>", "/<ip>" without a name: Apache James's "from
 # /127.0.0.1".)
 _IP_LITERAL_RE = re.compile(r" ?/?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
-# An address in angle brackets (RFC 5321's path) between a party and its verdict is that
-# party's, one word however long ("Mail from <a VERP address> rejected"): read as "<>".
-_ANGLE_ADDRESS_RE = re.compile(r"<[^<>\s@]{1,64}@[^<>\s]{1,255}>")
+# An e-mail address (bare, or in a path "<...>" or a comment "(...)", whose brackets stay):
+# a name someone chose, not the reply's words ("<virus-lab@...>: user unknown" names no
+# virus, "<dmarc-reports@...>: mailbox disabled" no DMARC failure). Normalizing reads it as
+# "@" alone, a word no phrase holds, one short word between a party and its verdict ("Mail
+# from <a VERP address> rejected" is "mail from <@> rejected"). Each part is matched from
+# the "@" outwards (the local part on the text before it, reversed): a pattern searched
+# through the whole text would be tried at every position of it.
+_LOCAL_PART_RE = re.compile(r"[^\s<>()\[\],;:\"@]{1,64}")
+_DOMAIN_RE = re.compile(
+    r"\[[^\[\]\s]{1,64}\]|[^\s<>()\[\],;:\"'@.]{1,63}(?:\.[^\s<>()\[\],;:\"'@.]{1,63})*"
+)
+
+
+def _mask_addresses(text: str, at: int) -> str:
+    """``text`` with each address in it read as "@" (``at``: the place of its first "@")."""
+    kept: list[str] = []
+    start = 0
+    while at != -1:
+        local = _LOCAL_PART_RE.match(text[max(start, at - 64) : at][::-1])
+        domain = _DOMAIN_RE.match(text, at + 1)
+        if local is not None and domain is not None:
+            kept.append(text[start : at - local.end()])
+            kept.append("@")
+            start = domain.end()
+        at = text.find("@", max(at + 1, start))
+    kept.append(text[start:])
+    return "".join(kept)
+
+
 _FILTER_SAYS_UNKNOWN_RE = re.compile(FILTER_SAYS_UNKNOWN)
 _NAMED_UNKNOWN_RE = re.compile(NAMED_UNKNOWN)
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -325,8 +351,12 @@ _CURLY_QUOTES = tuple(map(chr, _QUOTES))
 
 
 def normalize_text(text: str) -> str:
-    """Lower-case, curly quotes straightened, whitespace collapsed: what phrases match."""
+    """Lower-case, addresses read as "@" (``_mask_addresses``), curly quotes straightened,
+    whitespace collapsed: what phrases match."""
     lowered = text.lower()
+    at = lowered.find("@")
+    if at != -1:
+        lowered = _mask_addresses(lowered, at)
     # A curly quote is not ASCII (an ASCII text is told at once); translating a text
     # character by character costs more than looking for the four.
     if not lowered.isascii() and any(map(lowered.__contains__, _CURLY_QUOTES)):
@@ -551,8 +581,6 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
     # FORBIDDEN_FILE_EXTENSION"): its words, a verdict and a party.
     if "_" in needle:
         needle = needle.replace("_", " ")
-    if "@" in needle:
-        needle = _ANGLE_ADDRESS_RE.sub("<>", needle)
     # Every match holds a verdict and a party's name: the patterns, which the regex engine
     # tries at every position, are searched only in a text holding both.
     if not any(map(needle.__contains__, VERDICTS)):
