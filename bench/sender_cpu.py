@@ -263,15 +263,22 @@ def standin_thread(delay: float, tickets: bool = True) -> Iterator[tuple[str, in
             thread.join(timeout=10)
 
 
+@contextmanager
+def standin_endpoint(delay: float, tickets: bool = True) -> Iterator[SmtpEndpoint]:
+    """The bench user's endpoint on a stand-in (``standin_thread``), its CA trusted and the
+    TLS contexts made again for it."""
+    with standin_thread(delay, tickets) as (host, port, ca_file):
+        os.environ["SSL_CERT_FILE"] = str(ca_file)
+        smtp_options.forget_tls_contexts()
+        yield SmtpEndpoint(host, port, TlsMode.SSL, LOGIN, password_of(LOGIN))
+
+
 def smtp_cpu(count: int, loop: str, delay: float, calls: bool = False) -> float:
     """CPU seconds of the event loop's thread for ``count`` mails sent on one connection (or,
     with ``calls``, the Python-level calls they made)."""
     job = bench_job()
     envelope = Envelope(LOGIN, ("customer7@example.ee",), _message(job), crlf=True)
-    with standin_thread(delay) as (host, port, ca_file):
-        os.environ["SSL_CERT_FILE"] = str(ca_file)
-        smtp_options.forget_tls_contexts()
-        endpoint = SmtpEndpoint(host, port, TlsMode.SSL, LOGIN, password_of(LOGIN))
+    with standin_endpoint(delay) as endpoint:
 
         async def main() -> float:
             pools = SmtpPools(size=1)
@@ -301,10 +308,7 @@ def wire_cpu(count: int, loop: str, delay: float, grouped: bool) -> float:
     a mail fewer."""
     content = _message(bench_job())
     commands = (f"MAIL FROM:<{LOGIN}>".encode(), b"RCPT TO:<customer7@example.ee>", b"DATA")
-    with standin_thread(delay) as (host, port, ca_file):
-        os.environ["SSL_CERT_FILE"] = str(ca_file)
-        smtp_options.forget_tls_contexts()
-        endpoint = SmtpEndpoint(host, port, TlsMode.SSL, LOGIN, password_of(LOGIN))
+    with standin_endpoint(delay) as endpoint:
 
         async def main() -> float:
             pools = SmtpPools(size=1)
@@ -336,11 +340,8 @@ def wire_cpu(count: int, loop: str, delay: float, grouped: bool) -> float:
 def connect_cpu(count: int, loop: str) -> float:
     """CPU seconds of the event loop's thread for ``count`` connections opened (TLS, a full
     handshake, EHLO, AUTH) and closed (QUIT) by the pool, one at a time."""
-    with standin_thread(0.0, tickets=False) as (host, port, ca_file):
-        os.environ["SSL_CERT_FILE"] = str(ca_file)
-        smtp_options.forget_tls_contexts()
+    with standin_endpoint(0.0, tickets=False) as endpoint:
         smtp_options.tls_context(verify_certificate=True)  # made outside the measure
-        endpoint = SmtpEndpoint(host, port, TlsMode.SSL, LOGIN, password_of(LOGIN))
 
         async def main() -> float:
             spent = 0.0

@@ -34,10 +34,16 @@ def _placeholder(dialect: Dialect) -> str:
     raise NotImplementedError(f"parameter style {dialect.paramstyle} ({dialect.name})")
 
 
+@functools.cache
+def _quoted_name(dialect: Dialect, name: str) -> str:
+    return dialect.identifier_preparer.quote(name)
+
+
 def _quoted(dialect: Dialect, names: Iterable[str]) -> str:
     """Names as the dialect writes them in SQL, quoted where they need it (a column named
-    like a keyword), as SQLAlchemy's own statements would write them; comma-separated."""
-    return ", ".join(map(dialect.identifier_preparer.quote, names))
+    like a keyword), as SQLAlchemy's own statements would write them; comma-separated. Each
+    name is quoted once per dialect: the reads and IN-list updates build their SQL a round."""
+    return ", ".join(_quoted_name(dialect, name) for name in names)
 
 
 class Rows:
