@@ -2575,50 +2575,8 @@ ROUND_21_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_21_CASES
 
-# The DSNs of the rounds last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. Left of the eighteenth round's: a 552 "exceeded storage
-# allocation" after DATA through OpenSMTPD, which does not say the stage its size reading
-# rests on (RFC 5321's 552 is a full mailbox at RCPT TO). The nineteenth round's are all read
-# or two-way. Left of the twentieth round's (its misses by kind are in the commit that moved
-# it here): mox's "550 5.7.0 domain name required" through OpenSMTPD, whose report does not
-# say the MAIL FROM its rejected reading rests on, with no word naming the sender; and mox's
-# "550 5.1.1 no such user(s)" after DATA through Sendmail, whose transcript shows DATA before
-# the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. Left
-# of the twenty-first round's (its misses by kind are in the commit that moved it here): two
-# refusals of MAIL FROM through OpenSMTPD, whose report does not say the command the sender's
-# reading rests on (Inbucket's "501 Unauthorized domain"; SubEthaSMTP's "553 <sender> Invalid
-# email address.", whose address only the DSN's own addressee shows to be the sender's); and
-# vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
-# count of connections (a phrase that read them so fitted that one server and read host blocks
-# worded alike as connection limits: review of 1e8af98).
-# Exim's DSN for a recipient domain that does not resolve holds no words of a cause: Exim
-# prints an address's error only when it passes it on (deliver.c print_address_error, the
-# af_pass_message flag or a user_message), not its own "Unrouteable address", and writes no
-# Diagnostic-Code without a remote reply. It read right only through "nxdomain" in the
-# recipient's own address, which the classifier no longer reads as words (issue 16). A rule
-# for an Exim failure with no words and no remote host must also tell a remote domain from a
-# local user no router accepted (the same hidden message).
-PENDING: dict[str, str] = {
-    "exim-nxdomain.eml": "expected hostunknown, got onhold",
-    "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-    "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
-    "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
-    "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
-    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
-    "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-    "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
-    "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The twenty-second round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The twenty-second round: written while the twenty-first was moved into the seen split, by
+# The twenty-second round (first score 90 of 156 DSNs, after the rules from the twenty-first),
+# read since to write rules. Written while the twenty-first was moved into the seen split, by
 # another engineer than the one writing rules, without reading the parser's rules or its
 # reading of any DSN, from sources no earlier round used and the parser's comments do not cite,
 # with its causes and, where the vocabulary honestly allows another, that reading (``also``)
@@ -2813,7 +2771,122 @@ ROUND_22_CASES: tuple[Case, ...] = (
     Case("unresolvable-domain", "nxdomain", "", Reason.HOSTUNKNOWN, "DNS: no such domain"),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_22_CASES
+CASES += ROUND_22_CASES
+
+# The DSNs of the rounds last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. Left of the eighteenth round's: a 552 "exceeded storage
+# allocation" after DATA through OpenSMTPD, which does not say the stage its size reading
+# rests on (RFC 5321's 552 is a full mailbox at RCPT TO). The nineteenth round's are all read
+# or two-way. Left of the twentieth round's (its misses by kind are in the commit that moved
+# it here): mox's "550 5.7.0 domain name required" through OpenSMTPD, whose report does not
+# say the MAIL FROM its rejected reading rests on, with no word naming the sender; and mox's
+# "550 5.1.1 no such user(s)" after DATA through Sendmail, whose transcript shows DATA before
+# the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. Left
+# of the twenty-first round's (its misses by kind are in the commit that moved it here): two
+# refusals of MAIL FROM through OpenSMTPD, whose report does not say the command the sender's
+# reading rests on (Inbucket's "501 Unauthorized domain"; SubEthaSMTP's "553 <sender> Invalid
+# email address.", whose address only the DSN's own addressee shows to be the sender's); and
+# vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
+# count of connections (a phrase that read them so fitted that one server and read host blocks
+# worded alike as connection limits: review of 1e8af98).
+# Exim's DSN for a recipient domain that does not resolve holds no words of a cause: Exim
+# prints an address's error only when it passes it on (deliver.c print_address_error, the
+# af_pass_message flag or a user_message), not its own "Unrouteable address", and writes no
+# Diagnostic-Code without a remote reply. It read right only through "nxdomain" in the
+# recipient's own address, which the classifier no longer reads as words (issue 16). A rule
+# for an Exim failure with no words and no remote host must also tell a remote domain from a
+# local user no router accepted (the same hidden message); the twenty-second round's
+# unresolvable-domain is the same case again through each MTA (its Exim DSN the same miss).
+# The twenty-second round's (its misses by kind are in the commit that moved it here), among
+# them msmtpd's "421 Service not available. Try again later, please." in place of the
+# greeting, whose words name no cause (its case's bad reputation is the source's, not the
+# reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
+# harness's envelope sender, as smf-spf prints the sender it refused.
+PENDING: dict[str, str] = {
+    "exim-dbmail-lookup-failure.eml": "expected systemerror, got expired",
+    "exim-dbmail-recipient-fail.eml": "expected userunknown, got blocked",
+    "exim-kumo-disk-full.eml": "expected systemfull, got systemerror",
+    "exim-mailman-defects.eml": "expected contenterror, got blocked",
+    "exim-mailman-no-message-id.eml": "expected notcompliantrfc, got blocked",
+    "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
+    "exim-mimedefang-no-spf-mx.eml": "expected rejected, got authfailure",
+    "exim-mimedefang-scanner-problem.eml": "expected systemerror, got virusdetected",
+    "exim-msmtpd-helo.eml": "expected blocked, got notaccept",
+    "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got notaccept",
+    "exim-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
+    "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
+    "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
+    "exim-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
+    "exim-nxdomain.eml": "expected hostunknown, got onhold",
+    "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
+    "exim-postfwd-rate.eml": "expected speeding, got expired",
+    "exim-postfwd-score.eml": "expected policyviolation, got userunknown",
+    "exim-smfspf-temperror.eml": "expected networkerror, got systemerror",
+    "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
+    "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "opensmtpd-dbmail-recipient-fail.eml": "expected userunknown, got undefined",
+    "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
+    "opensmtpd-mailman-defects.eml": "expected contenterror, got undefined",
+    "opensmtpd-mailman-no-message-id.eml": "expected notcompliantrfc, got undefined",
+    "opensmtpd-mimedefang-no-spf-mx.eml": "expected rejected, got authfailure",
+    "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
+    "opensmtpd-msmtpd-helo.eml": "expected blocked, got notaccept",
+    "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got notaccept",
+    "opensmtpd-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
+    "opensmtpd-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
+    "opensmtpd-postfwd-score.eml": "expected policyviolation, got userunknown",
+    "opensmtpd-smfspf-none.eml": "expected rejected, got authfailure",
+    "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
+    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "postfix-dbmail-lookup-failure.eml": "expected systemerror, got expired",
+    "postfix-dbmail-recipient-fail.eml": "expected userunknown, got undefined",
+    "postfix-kumo-disk-full.eml": "expected systemfull, got blocked",
+    "postfix-kumo-load-shedding.eml": "expected systemerror, got blocked",
+    "postfix-kumo-spool-startup.eml": "expected systemerror, got blocked",
+    "postfix-mailman-defects.eml": "expected contenterror, got undefined",
+    "postfix-mailman-no-message-id.eml": "expected notcompliantrfc, got undefined",
+    "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
+    "postfix-mimedefang-no-spf-mx.eml": "expected rejected, got authfailure",
+    "postfix-mimedefang-scanner-problem.eml": "expected systemerror, got virusdetected",
+    "postfix-msmtpd-helo.eml": "expected blocked, got notaccept",
+    "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got notaccept",
+    "postfix-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
+    "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
+    "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
+    "postfix-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
+    "postfix-pmg-greylist.eml": "expected expired, got userunknown",
+    "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
+    "postfix-postfwd-rate.eml": "expected speeding, got userunknown",
+    "postfix-postfwd-score.eml": "expected policyviolation, got userunknown",
+    "postfix-smfspf-temperror.eml": "expected networkerror, got systemerror",
+    "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "sendmail-dbmail-lookup-failure.eml": "expected systemerror, got expired",
+    "sendmail-kumo-disk-full.eml": "expected systemfull, got systemerror",
+    "sendmail-mailman-defects.eml": "expected contenterror, got syntaxerror",
+    "sendmail-mailman-no-message-id.eml": "expected notcompliantrfc, got blocked",
+    "sendmail-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
+    "sendmail-mimedefang-no-spf-mx.eml": "expected rejected, got authfailure",
+    "sendmail-mimedefang-scanner-problem.eml": "expected systemerror, got virusdetected",
+    "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
+    "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got notaccept",
+    "sendmail-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
+    "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
+    "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
+    "sendmail-msmtpd-unknown-recipient.eml": "expected userunknown, got blocked",
+    "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
+    "sendmail-postfwd-rate.eml": "expected speeding, got expired",
+    "sendmail-postfwd-score.eml": "expected policyviolation, got userunknown",
+    "sendmail-smfspf-temperror.eml": "expected networkerror, got systemerror",
+    "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The twenty-third round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
 
 ALL_CASES = CASES + UNSEEN_CASES
 
