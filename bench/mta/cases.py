@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from workers.dsn.report import Reason
 
 REMOTE_DOMAIN = "remote.test"
-NXDOMAIN = "nxdomain.invalid"
+# The recipient domain of the stage where no server is reached. A token, not a word: MTAs
+# print it in host names ("unable to look up host ..."), which are not masked as addresses
+# are, and a name saying "nxdomain" handed the parser its answer (issue 16).
+NXDOMAIN = "q7x2k9.invalid"
 
 
 @dataclass(frozen=True)
@@ -2389,8 +2392,9 @@ ROUND_20_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_20_CASES
 # The cases whose DSNs were written to a recipient named after the case (``Case.mailbox``).
-# A later round joins the seen split below this line: its DSNs were written to tokens.
-NAMED_MAILBOXES = frozenset(case.name for case in CASES)
+# A later round joins the seen split below this line: its DSNs were written to tokens. The
+# nxdomain stage's DSNs were written again with the token domain, and to a token mailbox.
+NAMED_MAILBOXES = frozenset(case.name for case in CASES if case.stage != "nxdomain")
 
 # The twenty-first round (first score 98 of 156 DSNs, after the rules from the twentieth), read
 # since to write rules. Written while the twentieth was moved into the seen split, by another

@@ -184,6 +184,15 @@ def test_a_new_case_is_mailed_without_its_name() -> None:
     assert b"clamav" not in message.lower() and b"virus" not in message.lower()
 
 
+def test_a_case_where_no_server_is_reached_is_mailed_to_no_word_of_its_cause() -> None:
+    """Where no server is reached the MTA prints the recipient's domain in host names
+    ("unable to look up host ..."), which the parser does not mask as it masks addresses: a
+    domain or mailbox naming the failure would hand it its answer."""
+    for case in ALL_CASES:
+        if case.stage == "nxdomain":
+            assert not re.search(r"nxdomain|unresolv|no-?such|unknown", case.recipient.lower())
+
+
 def test_a_greeting_names_no_address() -> None:
     """The stand-in's greeting comes before any address is given: a case refusing there with
     an address placeholder would send it as written. The stand-in refuses such a case, and no
