@@ -867,6 +867,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "unknown domain",
             "name or service not known",
             "host or domain name not found",
+            # DNS's name error (RFC 2308 section 1: "NXDOMAIN"), which Gmail's DSN names:
+            # "DNS Error: DNS type 'mx' lookup of <domain> responded with code NXDOMAIN Domain
+            # name not found: <domain>" (its p=BadRcptDomain notice, as quoted in
+            # postalsys/emailengine issue 203).
             "nxdomain",
             "domain not exist",
             "unrouteable mail domain",
