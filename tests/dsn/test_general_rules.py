@@ -2551,3 +2551,58 @@ def test_wordings_read_in_round_21(words: str, command: str, context: str, reaso
 )
 def test_meanings_read_in_round_21(words: str, command: str, context: str, reason: Reason) -> None:
     assert classify("", None, words, command, context) == reason
+
+
+@pytest.mark.parametrize(
+    ("status", "words", "command", "context", "reason"),
+    [
+        # A message without a Message-ID (another filter's wording than Mailman's LMTP).
+        (
+            "",
+            "550 No Message-ID header, submission is prohibited",
+            "DATA",
+            "",
+            Reason.NOTCOMPLIANTRFC,
+        ),
+        # The receiving system's own look-up of the recipient failing for now, its expiry
+        # its consequence (Postfix smtpd's wording, DBMail's).
+        (
+            "4.3.0",
+            "451 4.3.0 <a@shop.example>: Temporary lookup failure",
+            "RCPT",
+            "",
+            Reason.SYSTEMERROR,
+        ),
+        (
+            "",
+            "430 Temporary failure in recipient lookup",
+            "RCPT",
+            "retry timeout exceeded",
+            Reason.SYSTEMERROR,
+        ),
+        # A virus scanner that failed for now judged nothing: no virus was found.
+        ("4.3.0", "451 4.3.0 Problem running virus scanner", "DATA", "", Reason.SYSTEMERROR),
+        # A temporary greeting refusal under the remote's own X.3.x, framed by Postfix's
+        # "refused to talk to me": the remote system's state (KumoMTA's spool not started, in
+        # an older release's words); a verdict (X.7.x) stays the host's block.
+        (
+            "4.3.2",
+            "421 mx.example.org 4.3.2 Hold on just a moment!",
+            "CONNECT",
+            "host mx.example.org[192.0.2.1] refused to talk to me: 421 mx.example.org 4.3.2 Hold"
+            " on just a moment!",
+            Reason.SYSTEMERROR,
+        ),
+        (
+            "4.7.0",
+            "421 4.7.0 Go away",
+            "CONNECT",
+            "host mx.example.org[192.0.2.1] refused to talk to me: 421 4.7.0 Go away",
+            Reason.BLOCKED,
+        ),
+    ],
+)
+def test_wordings_and_meanings_read_in_round_22(
+    status: str, words: str, command: str, context: str, reason: Reason
+) -> None:
+    assert classify(status, None, words, command, context) == reason

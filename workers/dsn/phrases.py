@@ -158,6 +158,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Exim's check_spool_space refusal (smtp_in.c): "452 Space shortage, please try
             # later" (its own spool, not the recipient's mailbox).
             "space shortage",
+            # KumoMTA (kumod smtp_server.rs), in place of its greeting: "421 4.3.2 <host> disk
+            # is too full. Try later", its spool's disk over its limit (X.3.2, the system not
+            # taking mail for now).
+            "disk is too full",
             "insufficient system resources",
             "too many messages in queue",
         ),
@@ -1207,6 +1211,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "barelinefeed",
             "bare <lf>",
             "missing message-id",
+            # GNU Mailman 3's LMTP runner (runners/lmtp.py, ERR_550_MID): "550 No Message-ID
+            # header provided", a message without the field RFC 5322 section 3.6.4 says every
+            # message should have (as "missing message-id").
+            "no message-id header",
             "not rfc compliant",
             "non-compliant",
             "rfc compliance",
@@ -1258,6 +1266,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Haraka (connection.js): "554 Transaction failed due to too many MIME parts", a
             # MIME structure past what it parses (the README's "bad MIME").
             "too many mime parts",
+            # GNU Mailman 3's LMTP runner (runners/lmtp.py, ERR_501): "501 Message has defects",
+            # the defects Python's email parser records of a message it cannot read as
+            # written (bad MIME boundaries, headers it could not parse).
+            "message has defects",
         ),
     ),
     (
@@ -1395,6 +1407,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # again", its look-up of the recipient failing for now ("unable to process" below).
             # The recipient named: "failed to process message: spam detected" is a verdict.
             "failed to process recipient",
+            # The receiving system's own look-up of the recipient failing for now: Postfix
+            # smtpd's "451 4.3.0 <rcpt>: Temporary lookup failure" (a table it could not read),
+            # DBMail's LMTP "430 Temporary failure in recipient lookup" (lmtp.c,
+            # dsnuser_resolve failing). Not a DNS look-up ("temporary failure in name
+            # resolution" is the network's).
+            "temporary lookup failure",
+            "temporary failure in recipient lookup",
             # go-guerrilla (response/enhanced.go, FailBackendTimeout): "554 5.5.0 Error:
             # transaction timeout", its backend not done with the message in time: the
             # receiving system's own trouble, no queue time of the sender's run out.
@@ -1859,7 +1878,10 @@ DEFINITE_USERUNKNOWN = (
 # receiving system's trouble, whatever the check looks for (opensmtpd-filter-clamav's
 # filter-clamav.go: "451 4.7.1 Virus filter failed", the scan failing). Said for good it may as
 # well be the mail failing the filter ("550 5.7.1 DMARC filter failed"): the other words decide.
-FAILED_FILTER = ("filter failed",)
+# So is MIMEDefang's example filter's action_tempfail when its scanner fails: "451 4.3.0 Problem
+# running virus-scanner" (examples/example-filter-with-async-checks; its log line says "Problem
+# running virus scanner").
+FAILED_FILTER = ("filter failed", "problem running virus-scanner", "problem running virus scanner")
 MAILBOX_UNAVAILABLE = "mailbox unavailable"
 # RFC 5321's text for 552, "Requested mail action aborted: exceeded storage allocation": a
 # full mailbox said to RCPT TO; said to the message's data it is that message's size (RFC 5321

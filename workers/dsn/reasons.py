@@ -854,6 +854,28 @@ def _expiry_is_a_consequence(r: Reading) -> None:
             r.by_status, r.exact = trouble, False
 
 
+def _remote_status_names_its_trouble(r: Reading) -> None:
+    """At the greeting, the reporting server's own words naming a block (Postfix's "host <h>
+    refused to talk to me: <reply>", which frames any refusal there) where the remote's own
+    temporary reply names nothing in words but writes a status of RFC 3463's mail system
+    class (X.3.x, "something having to do with the destination system"): the remote said
+    what kept it from taking mail for now, its system's state, no verdict on the sending
+    host (KumoMTA's "421 4.3.2 <host> load shedding. Try later", its spool "waiting for
+    spool startup"). (A permanent X.3.2 is a host that takes no mail:
+    ``_reply_code_says_no_mail``.)"""
+    if (
+        r.stage == "CONNECT"
+        and r.replied == "4"
+        and not r.said
+        and r.by_text == Reason.BLOCKED
+        and r.said_status[1:3] == ".3"
+        and r.code == r.said_status
+    ):
+        trouble = status_reason(r.said_status)[0]
+        if trouble is not None:
+            r.by_text, r.by_status, r.said = trouble, trouble, True
+
+
 def _status_or_words(r: Reading) -> None:
     """An exact status stands unless the diagnostic's own words name an unmistakable cause
     (``WORDING_WINS``) or a defect outright; else the words, else a loose status (vague);
@@ -1195,6 +1217,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _failed_filter_for_now,
     _directory_server_is_the_dns,
     _expiry_is_a_consequence,
+    _remote_status_names_its_trouble,
     _status_or_words,
     _unavailable_for_now,
     _storage_is_the_message,
