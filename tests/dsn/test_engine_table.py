@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from workers.dsn.engines import detect_engine
 from workers.dsn.engines.table import ENGINES
+from workers.dsn.mime import Headers
 
 
 @pytest.mark.parametrize("kind", ["sender", "subject", "headers", "body"])
@@ -19,3 +21,14 @@ def test_no_marker_holds_an_earlier_engines_marker(kind: str) -> None:
         if any(theirs in marker for theirs in getattr(earlier, kind))
     ]
     assert shadowed == []
+
+
+def test_a_name_in_an_address_is_no_engine_mark() -> None:
+    """A local part is a name someone chose: a Postfix report about
+    <opensmtpd-test@...> is not OpenSMTPD's. A domain may be a mark, and stays one."""
+    headers = Headers([("From", "MAILER-DAEMON@mx.example (Mail Delivery System)")])
+    about = "<opensmtpd-test@shop.example>: host mx.shop.example said: 550 Invalid recipient"
+    assert detect_engine(headers, about) is None
+    assert detect_engine(headers, "said by an OpenSMTPD server") is not None
+    group = detect_engine(headers, "your post to <team@googlegroups.com> was refused")
+    assert group is not None and group.name == "GoogleGroups"

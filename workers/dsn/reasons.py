@@ -328,8 +328,9 @@ _DOMAIN_RE = re.compile(
 )
 
 
-def _mask_addresses(text: str, at: int) -> str:
-    """``text`` with each address in it read as "@" (``at``: the place of its first "@")."""
+def mask_addresses(text: str, at: int, keep_domains: bool = False) -> str:
+    """``text`` with each address in it read as "@" (``at``: the place of its first "@"),
+    or as "@domain" with ``keep_domains``."""
     kept: list[str] = []
     start = 0
     while at != -1:
@@ -338,7 +339,7 @@ def _mask_addresses(text: str, at: int) -> str:
         if local is not None and domain is not None:
             kept.append(text[start : at - local.end()])
             kept.append("@")
-            start = domain.end()
+            start = at + 1 if keep_domains else domain.end()
         at = text.find("@", max(at + 1, start))
     kept.append(text[start:])
     return "".join(kept)
@@ -351,12 +352,12 @@ _CURLY_QUOTES = tuple(map(chr, _QUOTES))
 
 
 def normalize_text(text: str) -> str:
-    """Lower-case, addresses read as "@" (``_mask_addresses``), curly quotes straightened,
+    """Lower-case, addresses read as "@" (``mask_addresses``), curly quotes straightened,
     whitespace collapsed: what phrases match."""
     lowered = text.lower()
     at = lowered.find("@")
     if at != -1:
-        lowered = _mask_addresses(lowered, at)
+        lowered = mask_addresses(lowered, at)
     # A curly quote is not ASCII (an ASCII text is told at once); translating a text
     # character by character costs more than looking for the four.
     if not lowered.isascii() and any(map(lowered.__contains__, _CURLY_QUOTES)):

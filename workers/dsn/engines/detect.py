@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from workers.dsn.engines.table import ENGINES, EngineMarkers
 from workers.dsn.mime import Headers
+from workers.dsn.reasons import mask_addresses
 from workers.dsn.scan import first_held
 
 _MARKER_HEADERS = frozenset(
@@ -60,5 +61,12 @@ def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
     best = _first(_SUBJECT, headers.get("subject").lower(), best)
     best = _first(_HEADERS, header_text, best)
     if text:
-        best = _first(_BODY, text[:BODY_SCAN_CHARS].lower(), best)
+        body = text[:BODY_SCAN_CHARS].lower()
+        at = body.find("@")
+        if at != -1:
+            # An address's local part is a name someone chose ("opensmtpd-test@..." names no
+            # OpenSMTPD), not the mark of the server that wrote the report; its domain may
+            # be one ("...@googlegroups.com").
+            body = mask_addresses(body, at, keep_domains=True)
+        best = _first(_BODY, body, best)
     return ENGINES[best] if best < len(ENGINES) else None
