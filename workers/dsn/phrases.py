@@ -1882,6 +1882,9 @@ DEFINITE_USERUNKNOWN = (
 # running virus-scanner" (examples/example-filter-with-async-checks; its log line says "Problem
 # running virus scanner").
 FAILED_FILTER = ("filter failed", "problem running virus-scanner", "problem running virus scanner")
+# Words of a time-out: RFC 3463's X.4.2 "Bad connection" is a connection "unable to complete
+# the message transaction, either because of time-out, or inadequate connection quality".
+TIMEOUTS = ("timeout", "timed out", "time-out", "time out")
 MAILBOX_UNAVAILABLE = "mailbox unavailable"
 # RFC 5321's text for 552, "Requested mail action aborted: exceeded storage allocation": a
 # full mailbox said to RCPT TO; said to the message's data it is that message's size (RFC 5321

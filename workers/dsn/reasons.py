@@ -43,6 +43,7 @@ from workers.dsn.phrases import (
     REFUSALS,
     STORAGE_ALLOCATION,
     TELLING_PHRASES,
+    TIMEOUTS,
     UNAVAILABLE_ONLY,
     VERDICTS,
     WHOLE_WORDS,
@@ -813,6 +814,20 @@ def _failed_filter_for_now(r: Reading) -> Reason | None:
     return None
 
 
+def _timeout_of_a_bad_connection(r: Reading) -> None:
+    """A time-out said under X.4.2 (the remote's own status, else the report's) is the one
+    RFC 3463 describes there, a transaction the connection could not complete: network
+    trouble, not the receiving system's, whatever the words add ("421 4.4.2 Transaction
+    timeout exceeded"). go-guerrilla's "554 5.5.0 Error: transaction timeout", its backend
+    not done in time, has no such status and stays systemerror."""
+    if (
+        r.by_text == Reason.SYSTEMERROR
+        and (r.said_status or r.code)[1:] == ".4.2"
+        and any(map(r.needle.__contains__, TIMEOUTS))
+    ):
+        r.by_text = Reason.NETWORKERROR
+
+
 # The look-up words as words: "dns" is no look-up in "dnsbl" or an address "dnsadmin@".
 _DNS_LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(DNS_LOOKUPS)})(?![a-z0-9])")
 _LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(LOOKUPS)})")
@@ -1216,6 +1231,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _recipient_refuses_the_sender,
     _greylisting_is_retried,
     _failed_filter_for_now,
+    _timeout_of_a_bad_connection,
     _directory_server_is_the_dns,
     _expiry_is_a_consequence,
     _remote_status_names_its_trouble,

@@ -1,0 +1,26 @@
+"""Words beside a status: which names the cause (RFC 3463's meaning of the code first, then
+the words), each reading beside a control that keeps its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from workers.dsn.reasons import classify
+from workers.dsn.report import Reason
+
+# (the report's status, the remote's reply, the command it answered, the cause)
+READINGS: tuple[tuple[str, str, str, Reason], ...] = (
+    # RFC 3463 X.4.2 "Bad connection": a transaction the connection could not complete
+    # "because of time-out": a time-out under it is network trouble.
+    ("", "421 4.4.2 Transaction timeout exceeded", "DATA", Reason.NETWORKERROR),
+    ("4.4.2", "421 4.4.2 Transaction timeout exceeded", "DATA", Reason.NETWORKERROR),
+    # go-guerrilla's backend not done in time, under X.5.0: the receiving system's.
+    ("", "554 5.5.0 Error: transaction timeout", "DATA", Reason.SYSTEMERROR),
+    ("4.4.2", "554 5.5.0 Error: transaction timeout", "DATA", Reason.SYSTEMERROR),
+)
+
+
+@pytest.mark.parametrize("reading", READINGS, ids=[words for _, words, _, _ in READINGS])
+def test_a_status_and_the_words_beside_it(reading: tuple[str, str, str, Reason]) -> None:
+    status, words, command, reason = reading
+    assert classify(status, None, words, command) == reason
