@@ -17,6 +17,16 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     # go-guerrilla's backend not done in time, under X.5.0: the receiving system's.
     ("", "554 5.5.0 Error: transaction timeout", "DATA", Reason.SYSTEMERROR),
     ("4.4.2", "554 5.5.0 Error: transaction timeout", "DATA", Reason.SYSTEMERROR),
+    # A filter that failed for now judged nothing, unless the reply names what it found.
+    ("", "451 4.7.1 Content filter failed: spam score too high", "DATA", Reason.SPAMDETECTED),
+    (
+        "",
+        "451 4.7.1 Virus filter failed: infected with Eicar-Test-Signature",
+        "DATA",
+        Reason.VIRUSDETECTED,
+    ),
+    ("", "451 4.7.1 Spam filter failed", "DATA", Reason.SYSTEMERROR),
+    ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
 )
 
 

@@ -805,12 +805,21 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
     return None
 
 
+# A failed filter's words with the word before them, which names what the filter looks for
+# ("virus filter failed", "spam filter failed"), not what it found.
+_FAILED_FILTER_RE = re.compile(rf"(?:[a-z0-9-]{{1,30}} )?(?:{_alternation(FAILED_FILTER)})")
+# What a content filter finds.
+FILTER_FINDINGS = frozenset({Reason.SPAMDETECTED, Reason.VIRUSDETECTED})
+
+
 def _failed_filter_for_now(r: Reading) -> Reason | None:
     """A filter that failed, said in the remote's temporary reply (``FAILED_FILTER``): the
     check broke and judged nothing, so the words naming what it looks for ("virus") name no
-    finding. The receiving system's trouble."""
+    finding. The receiving system's trouble, unless the rest of the reply names a finding
+    ("451 4.7.1 Content filter failed: spam score too high"): that is the cause."""
     if r.replied == "4" and any(map(r.needle.__contains__, FAILED_FILTER)):
-        return Reason.SYSTEMERROR
+        found = _phrase_cause(_FAILED_FILTER_RE.sub(" ", r.needle))
+        return found if found in FILTER_FINDINGS else Reason.SYSTEMERROR
     return None
 
 
