@@ -2600,9 +2600,27 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
             "host mx.example.org[192.0.2.1] refused to talk to me: 421 4.7.0 Go away",
             Reason.BLOCKED,
         ),
+        # SPF's "none": a sender's domain without an SPF record refused, no check failed;
+        # a record that failed its check stays an authentication failure.
+        ("5.7.1", "550 5.7.1 Domain shop.example has no SPF record", "RCPT", "", Reason.REJECTED),
+        ("5.7.26", "550 5.7.26 SPF record: hard fail", "MAIL", "", Reason.AUTHFAILURE),
+        # So many messages or requests per stretch of time is a rate; a count of one
+        # message's recipients stays a limit.
+        ("4.7.1", "450 4.7.1 Maximum 30 messages per hour", "RCPT", "", Reason.SPEEDING),
+        ("", "452 4.5.3 Limit of 200 recipients exceeded", "RCPT", "", Reason.EXCEEDLIMIT),
     ],
 )
 def test_wordings_and_meanings_read_in_round_22(
     status: str, words: str, command: str, context: str, reason: Reason
 ) -> None:
     assert classify(status, None, words, command, context) == reason
+
+
+def test_postfix_recipient_restriction_wrapper_alone_is_no_unknown_user() -> None:
+    """Postfix's "<rcpt>: Recipient address rejected:" only says which restriction list
+    refused (smtpd_recipient_restrictions): the words after it say why."""
+    rcpt = "<a@shop.example>: Recipient address rejected:"
+    unknown = f"550 5.1.1 {rcpt} User unknown in virtual mailbox table"
+    assert classify("5.1.1", None, unknown, "RCPT") == Reason.USERUNKNOWN
+    later = f"450 4.7.1 {rcpt} come back later"
+    assert classify("4.7.1", None, later, "RCPT") not in (Reason.USERUNKNOWN, Reason.UNDEFINED)

@@ -1696,6 +1696,16 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # (conn.go, MaxRecipients).
     # A limit per day or hour, or on sending, is a sending rate (speeding), not one
     # message's recipients.
+    # A number of messages or requests allowed per stretch of time is a sending rate (the
+    # corpus README's speeding): postfwd3's manual (postfwd3.8) words its rate() action's
+    # example "450 4.7.1 sorry, max 3 requests per 5 minutes"; the Exim specification's
+    # ratelimit example "Sender rate exceeds 100 messages per 1h" (read by "sender rate
+    # exceeds" above) counts so too.
+    (
+        Reason.SPEEDING,
+        r"(?<![a-z])(?:max|maximum|limit of|more than) \d{1,7} (?:messages|mails|emails|e-mails|"
+        r"requests|recipients) (?:per|a|an|each) (?:\d{1,5} )?(?:second|minute|hour|day)",
+    ),
     (
         Reason.EXCEEDLIMIT,
         r"(?<![a-z])(?<!daily )(?<!hourly )(?<!sending )limit of \d{1,7} recipients"
@@ -1886,6 +1896,12 @@ FAILED_FILTER = ("filter failed", "problem running virus-scanner", "problem runn
 # the message transaction, either because of time-out, or inadequate connection quality".
 TIMEOUTS = ("timeout", "timed out", "time-out", "time out")
 MAILBOX_UNAVAILABLE = "mailbox unavailable"
+# SPF's "none" result (RFC 7208 section 2.6.1): the sender's domain publishes no SPF record,
+# so nothing was checked and no authentication failed; a server that refuses such a domain
+# refuses the sender's domain for what it lacks. MIMEDefang's example filter (filter_sender):
+# "Sender domain <d> has no SPF record and no MX"; smf-spf (smf-spf.c, RefuseSPFNone): "Sorry
+# <sender>, we only accept mail from SPF enabled domains."
+SPF_NONE = ("no spf record", "spf enabled domains")
 # RFC 5321's text for 552, "Requested mail action aborted: exceeded storage allocation": a
 # full mailbox said to RCPT TO; said to the message's data it is that message's size (RFC 5321
 # section 4.5.3.1.10 answers too much mail data with 552, as RFC 1870's SIZE does).

@@ -41,6 +41,7 @@ from workers.dsn.phrases import (
     PATTERNS,
     PHRASES,
     REFUSALS,
+    SPF_NONE,
     STORAGE_ALLOCATION,
     TELLING_PHRASES,
     TIMEOUTS,
@@ -496,6 +497,8 @@ def _broad_cause(needle: str) -> Reason | None:
     link ".../help_spam_16.htm" names no spam."""
     if "://" in needle:
         needle = _URL_RE.sub(" ", needle)
+    for framing in PARTY_FRAMING:
+        needle = needle.replace(framing, " ")
     for reason, words in FALLBACK:
         if any(map(needle.__contains__, words)) and any(_holds(needle, word) for word in words):
             return reason
@@ -734,6 +737,19 @@ def _which_policy(r: Reading) -> None:
         kind = _policy_kind(r.needle)
         if kind is not None:
             r.by_text = kind
+
+
+def _no_spf_record_is_no_failure(r: Reading) -> None:
+    """SPF's words where they say the sender's domain has no SPF record (``SPF_NONE``, RFC
+    7208's "none"): no check failed, the sender's domain was refused for lacking one. Other
+    words naming an authentication failure keep it ("has an SPF record with a hard fail")."""
+    if (
+        r.by_text == Reason.AUTHFAILURE
+        and r.said
+        and any(map(r.needle.__contains__, SPF_NONE))
+        and _phrase_cause(_without(r.needle, SPF_NONE), fallback=False) != Reason.AUTHFAILURE
+    ):
+        r.by_text = Reason.REJECTED
 
 
 def _code_names_the_check(r: Reading) -> None:
@@ -1234,6 +1250,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _auth_codes_answer_auth,
     _restated_reply_code,
     _which_policy,
+    _no_spf_record_is_no_failure,
     _code_names_the_check,
     _defect_named_outright,
     _status_yields,
