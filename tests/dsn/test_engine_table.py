@@ -25,10 +25,12 @@ def test_no_marker_holds_an_earlier_engines_marker(kind: str) -> None:
 
 def test_a_name_in_an_address_is_no_engine_mark() -> None:
     """A local part is a name someone chose: a Postfix report about
-    <opensmtpd-test@...> is not OpenSMTPD's. A domain may be a mark, and stays one."""
+    <opensmtpd-test@...> is not OpenSMTPD's, nor one about <team@googlegroups.com> Google
+    Groups' own."""
     headers = Headers([("From", "MAILER-DAEMON@mx.example (Mail Delivery System)")])
     about = "<opensmtpd-test@shop.example>: host mx.shop.example said: 550 Invalid recipient"
     assert detect_engine(headers, about) is None
     assert detect_engine(headers, "said by an OpenSMTPD server") is not None
-    group = detect_engine(headers, "your post to <team@googlegroups.com> was refused")
+    assert detect_engine(headers, "<team@googlegroups.com>: host said: 550 no such group") is None
+    group = detect_engine(headers, "your post to the Google Groups team was refused")
     assert group is not None and group.name == "GoogleGroups"

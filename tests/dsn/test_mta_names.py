@@ -15,6 +15,7 @@ import pytest
 from bench.mta.cases import NXDOMAIN, REMOTE_DOMAIN, Case, by_name
 from bench.mta.generate import EVENT_DOMAIN, EXPECTED_FILE, SHOP_DOMAIN
 from workers.dsn import parse_bounce
+from workers.dsn.engines.table import ENGINES
 
 FIXTURES = Path(__file__).parent / "mta"
 # The harness's host names sit under this domain too (Exim's primary_hostname, Sendmail's).
@@ -95,3 +96,24 @@ def test_a_dsn_reads_the_same_under_other_names(row: dict[str, Any]) -> None:
     other = renamed(raw, case)
     assert other != raw
     assert _reading(other) == _reading(raw)
+
+
+# Providers the engine table knows by name. A recipient there is still mailed through the
+# user's own relay, whose report is not the provider's, and a reply may name its own domain
+# ("read the policy of gmx.net"): a domain in a body is no engine's mark.
+PROVIDER_DOMAINS = ("gmx.net", "googlegroups.com", "outlook.com", "yahoo.com", "mail.ru")
+REMOTE_RE = re.compile(_bounded(REMOTE_DOMAIN), re.IGNORECASE)
+_DOMAIN_RE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+def test_no_body_marker_is_a_domain() -> None:
+    assert not [m for engine in ENGINES for m in engine.body if _DOMAIN_RE.fullmatch(m)]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row["file"] for row in ROWS])
+def test_a_dsn_reads_the_same_for_a_recipient_at_a_provider(row: dict[str, Any]) -> None:
+    raw = (FIXTURES / row["file"]).read_bytes()
+    text = raw.decode("utf-8", "surrogateescape")
+    for domain in PROVIDER_DOMAINS:
+        other = REMOTE_RE.sub(domain, text).encode("utf-8", "surrogateescape")
+        assert _reading(other) == _reading(raw), domain

@@ -330,9 +330,8 @@ _DOMAIN_RE = re.compile(
 )
 
 
-def mask_addresses(text: str, at: int, keep_domains: bool = False) -> str:
-    """``text`` with each address in it read as "@" (``at``: the place of its first "@"),
-    or as "@domain" with ``keep_domains``."""
+def mask_addresses(text: str, at: int) -> str:
+    """``text`` with each address in it read as "@" (``at``: the place of its first "@")."""
     kept: list[str] = []
     start = 0
     while at != -1:
@@ -341,7 +340,7 @@ def mask_addresses(text: str, at: int, keep_domains: bool = False) -> str:
         if local is not None and domain is not None:
             kept.append(text[start : at - local.end()])
             kept.append("@")
-            start = at + 1 if keep_domains else domain.end()
+            start = domain.end()
         at = text.find("@", max(at + 1, start))
     kept.append(text[start:])
     return "".join(kept)

@@ -64,9 +64,9 @@ def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
         body = text[:BODY_SCAN_CHARS].lower()
         at = body.find("@")
         if at != -1:
-            # An address's local part is a name someone chose ("opensmtpd-test@..." names no
-            # OpenSMTPD), not the mark of the server that wrote the report; its domain may
-            # be one ("...@googlegroups.com").
-            body = mask_addresses(body, at, keep_domains=True)
+            # An address is a name someone chose, not the mark of the server that wrote the
+            # report: neither its local part ("opensmtpd-test@...") nor its domain (a user's
+            # own relay reporting <team@googlegroups.com> is not Google Groups).
+            body = mask_addresses(body, at)
         best = _first(_BODY, body, best)
     return ENGINES[best] if best < len(ENGINES) else None

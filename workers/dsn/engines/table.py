@@ -39,9 +39,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
         headers=("x-ses-outgoing", "x-amz-sns"),
     ),
     # A Google Groups bounce always means: the group refuses posts from this sender.
-    EngineMarkers(
-        "GoogleGroups", body=("google groups", "googlegroups.com"), default_reason=Reason.REJECTED
-    ),
+    EngineMarkers("GoogleGroups", body=("google groups",), default_reason=Reason.REJECTED),
     EngineMarkers(
         "Gmail",
         sender=("mailer-daemon@googlemail.com", "mailer-daemon@gmail.com"),
@@ -56,7 +54,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
         stage="RCPT",
         sender=("postmaster@outlook.com",),
         headers=("x-ms-exchange-", "x-microsoft-antispam"),
-        body=("office 365", "microsoft.com/", "outlook.com"),
+        body=("office 365", "microsoft.com/"),
     ),
     EngineMarkers("Outlook", sender=("hotmail.", "postmaster@mail.outlook", "mail.o.")),
     EngineMarkers(
@@ -79,7 +77,7 @@ ENGINES: tuple[EngineMarkers, ...] = (
     EngineMarkers("MailRu", sender=("mail.ru",)),
     EngineMarkers("Yandex", sender=("yandex.",)),
     EngineMarkers("Zoho", sender=("zoho.com",), headers=("x-mailer: zoho",)),
-    EngineMarkers("GMX", sender=("gmx.",), body=("gmx.net",)),
+    EngineMarkers("GMX", sender=("gmx.",)),
     EngineMarkers("EinsUndEins", sender=("kundenserver.", "1and1", "ui-r.com")),
     EngineMarkers(
         "MessagingServer",
