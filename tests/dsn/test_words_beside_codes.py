@@ -27,6 +27,15 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ),
     ("", "451 4.7.1 Spam filter failed", "DATA", Reason.SYSTEMERROR),
     ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
+    # A listed phrase found is how a filter judged; "spam detected" says what it found.
+    (
+        "",
+        "550 5.7.1 Spam detected: blacklisted phrase found in subject",
+        "DATA",
+        Reason.SPAMDETECTED,
+    ),
+    ("", "554 Spam detected (blacklisted word)", "DATA", Reason.SPAMDETECTED),
+    ("", "550 Blacklisted keyphrase found", "DATA", Reason.FILTERED),
 )
 
 

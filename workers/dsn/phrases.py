@@ -1657,6 +1657,10 @@ DEFINITE_EXPIRY = (
     "despite repeated attempts to deliver",
 )
 
+# A phrase or word of a content filter's list found in the message (PATTERNS' filtered):
+# how the filter judged, not always what it found.
+LISTED_WORDS = r"(?:black|block|deny)[ -]?listed (?:key ?)?(?:phrase|word)"
+
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 PATTERNS: tuple[tuple[Reason, str], ...] = (
     # "virus" as a word: not a product name such as "VirusWall" that signs a report. (The
@@ -1678,7 +1682,7 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # A list of phrases or words the message may not hold: a content check's refusal, the
     # corpus README's filtered, not a listed host or sender (opensmtpd-filter-subjectstrings
     # main.rs: "550 Blacklisted keyphrase found", a phrase of its list in the Subject).
-    (Reason.FILTERED, r"(?:black|block|deny)[ -]?listed (?:key ?)?(?:phrase|word)"),
+    (Reason.FILTERED, LISTED_WORDS),
     # Recipients who "are not accepting mail from <address>": their own block of a sender
     # address, not of a host (which is worded with an IP address or a host name).
     # (the address as normalizing leaves it: reasons.normalize_text)

@@ -33,6 +33,7 @@ from workers.dsn.phrases import (
     FRAMING,
     GENERIC_USERUNKNOWN,
     GREYLISTING,
+    LISTED_WORDS,
     LOOKUPS,
     MAILBOX_UNAVAILABLE,
     NAMED_UNKNOWN,
@@ -751,6 +752,20 @@ def _no_spf_record_is_no_failure(r: Reading) -> None:
         r.by_text = Reason.REJECTED
 
 
+_LISTED_WORDS_RE = re.compile(LISTED_WORDS)
+
+
+def _listed_words_found_spam(r: Reading) -> None:
+    """A listed phrase or word found (``LISTED_WORDS``: a content filter's list, filtered) is
+    how the filter judged; a reply that also says in a phrase of its own what it judged the
+    message ("550 5.7.1 Spam detected: blacklisted phrase found in subject") names the
+    cause: spam."""
+    if r.by_text == Reason.FILTERED and r.said and _LISTED_WORDS_RE.search(r.needle):
+        rest = _LISTED_WORDS_RE.sub(" ", r.needle)
+        if _phrase_cause(rest, fallback=False) == Reason.SPAMDETECTED:
+            r.by_text = Reason.SPAMDETECTED
+
+
 def _code_names_the_check(r: Reading) -> None:
     """Words that say what was done to the mail (rate limited, blocked, refused by policy)
     beside a code that says why (Gmail's "421 4.7.26 This mail has been rate limited because
@@ -1250,6 +1265,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _restated_reply_code,
     _which_policy,
     _no_spf_record_is_no_failure,
+    _listed_words_found_spam,
     _code_names_the_check,
     _defect_named_outright,
     _status_yields,
