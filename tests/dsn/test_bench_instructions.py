@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
+from bench.dsn import instructions
 from bench.dsn.instructions import Count, InstructionsError, StartUp, collected
+from workers.dsn.accelerator import BUILD_ENV, Build
 
 _REPORT = """==4242== Callgrind, a call-graph generating cache profiler
 ==4242== For interactive control, run 'callgrind_control -h'.
@@ -32,5 +36,30 @@ def test_start_up_is_left_out_of_the_figures() -> None:
     assert found.per_mail == 100
 
 
-def test_start_up_is_the_import_less_a_bare_interpreter() -> None:
-    assert StartUp(bare=90, importing=700).parser == 610
+def test_start_up_counts_an_import_of_the_parser_against_a_bare_interpreter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``start_up`` writes the parser's bytecode first (as an installed package has it, also
+    where PYTHONDONTWRITEBYTECODE is set), then counts a bare interpreter and one importing
+    the parser, both of the build asked for."""
+    done: list[tuple[str, tuple[str, ...], str]] = []
+
+    def warm(command: list[str], env: dict[str, str], **_: object) -> None:
+        assert "PYTHONDONTWRITEBYTECODE" not in env
+        done.append(("warm", tuple(command[1:]), env[BUILD_ENV]))
+
+    def counted(_valgrind: str, arguments: list[str], build: Build) -> int:
+        done.append(("count", tuple(arguments), build.value))
+        return {"pass": 90, instructions._IMPORT: 700}[arguments[0]]
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setattr(instructions, "_valgrind", lambda: "valgrind")
+    monkeypatch.setattr(instructions, "_callgrind", counted)
+    monkeypatch.setattr(subprocess, "run", warm)
+    started = instructions.start_up(Build.COMPILED)
+    assert started == StartUp(bare=90, importing=700) and started.parser == 610
+    assert done == [
+        ("warm", ("-c", "import workers.dsn.parser"), "compiled"),
+        ("count", ("pass",), "compiled"),
+        ("count", ("import workers.dsn.parser",), "compiled"),
+    ]
