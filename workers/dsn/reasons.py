@@ -867,7 +867,8 @@ def _timeout_of_a_bad_connection(r: Reading) -> None:
         r.by_text = Reason.NETWORKERROR
 
 
-# The look-up words as words: "dns" is no look-up in "dnsbl" or an address "dnsadmin@".
+# The look-up words as words: "dns" is no look-up in "dnsbl" or a host "dns1.example" (an
+# address is no text here at all: normalize_text reads it as "@").
 _DNS_LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(DNS_LOOKUPS)})(?![a-z0-9])")
 _LOOKUP_RE = re.compile(rf"(?<![a-z0-9])(?:{_alternation(LOOKUPS)})")
 
