@@ -36,6 +36,29 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ),
     ("", "554 Spam detected (blacklisted word)", "DATA", Reason.SPAMDETECTED),
     ("", "550 Blacklisted keyphrase found", "DATA", Reason.FILTERED),
+    # The broken check's own name or kind after the failure is no finding (review of a4390bd).
+    (
+        "",
+        "451 4.7.1 Content filter failed: virus scanner not responding",
+        "DATA",
+        Reason.SYSTEMERROR,
+    ),
+    (
+        "",
+        "451 4.7.1 Content filter failed: clamav virus database error",
+        "DATA",
+        Reason.SYSTEMERROR,
+    ),
+    ("", "451 4.7.1 Content filter failed: spamassassin not reachable", "DATA", Reason.SYSTEMERROR),
+    ("", "451 4.7.1 Content filter failed: message looks like spam", "DATA", Reason.SPAMDETECTED),
+    # RFC 3463 X.2.2 "Mailbox full" says whose store the words of a full disk are about;
+    # under X.3.x or no status they are the receiving system's (review of 712d614).
+    ("5.2.2", "552 5.2.2 User's disk is too full, quota exceeded", "RCPT", Reason.MAILBOXFULL),
+    ("4.2.2", "452 4.2.2 Mailbox disk is too full", "RCPT", Reason.MAILBOXFULL),
+    ("5.2.2", "552 5.2.2 disk full", "RCPT", Reason.MAILBOXFULL),
+    ("4.3.1", "452 4.3.1 disk full", "RCPT", Reason.SYSTEMFULL),
+    ("4.3.2", "421 4.3.2 mx.example disk is too full. Try later", "RCPT", Reason.SYSTEMFULL),
+    ("", "421 mx.example disk is too full. Try later", "RCPT", Reason.SYSTEMFULL),
 )
 
 

@@ -840,15 +840,28 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
 _FAILED_FILTER_RE = re.compile(rf"(?:[a-z0-9-]{{1,30}} )?(?:{_alternation(FAILED_FILTER)})")
 # What a content filter finds.
 FILTER_FINDINGS = frozenset({Reason.SPAMDETECTED, Reason.VIRUSDETECTED})
+# A finding said as one, not a filter's kind or name ("virus scanner not responding",
+# "spamassassin not reachable" name the broken check): ClamAV's clamd answers "<signature>
+# FOUND" (clamd(8), its protocol), amavisd-new says "INFECTED" and "Blocked SPAM", a spam
+# score is "too high", a message "looks like", is "classified as" or "identified as" spam.
+_FINDING_SAID_RE = re.compile(
+    r"(?<![a-z])(?:found|detected|infected|blocked spam|too high|looks like|classified as"
+    r"|identified as|contains? (?:a )?virus)(?![a-z])"
+)
 
 
 def _failed_filter_for_now(r: Reading) -> Reason | None:
     """A filter that failed, said in the remote's temporary reply (``FAILED_FILTER``): the
     check broke and judged nothing, so the words naming what it looks for ("virus") name no
-    finding. The receiving system's trouble, unless the rest of the reply names a finding
-    ("451 4.7.1 Content filter failed: spam score too high"): that is the cause."""
+    finding. The receiving system's trouble, unless the rest of the reply says a finding
+    (``_FINDING_SAID_RE``: "451 4.7.1 Content filter failed: spam score too high"): that is
+    the cause. The filter's name or kind beside its trouble ("virus scanner not responding")
+    is no finding."""
     if r.replied == "4" and any(map(r.needle.__contains__, FAILED_FILTER)):
-        found = _phrase_cause(_FAILED_FILTER_RE.sub(" ", r.needle))
+        rest = _FAILED_FILTER_RE.sub(" ", r.needle)
+        if _FINDING_SAID_RE.search(rest) is None:
+            return Reason.SYSTEMERROR
+        found = _phrase_cause(rest)
         return found if found in FILTER_FINDINGS else Reason.SYSTEMERROR
     return None
 
@@ -932,17 +945,22 @@ def _remote_status_names_its_trouble(r: Reading) -> None:
             r.by_text, r.by_status, r.said = trouble, trouble, True
 
 
+def _words_win(r: Reading) -> bool:
+    """The remote's words name an unmistakable cause (``WORDING_WINS``) over an exact status;
+    but words of a full disk or spool ("disk is too full") say no more than that something is
+    full, and an X.2.2 (RFC 3463 "Mailbox full") says whose: the recipient's mailbox."""
+    if not (r.said and r.by_text in WORDING_WINS):
+        return False
+    return not (r.by_text is Reason.SYSTEMFULL and r.by_status is Reason.MAILBOXFULL)
+
+
 def _status_or_words(r: Reading) -> None:
     """An exact status stands unless the diagnostic's own words name an unmistakable cause
     (``WORDING_WINS``) or a defect outright; else the words, else a loose status (vague);
     else RFC 5321's 551 "user not local; please try <forward-path>". A broad word of the
     context only (the reporting server's, Sendmail's "554 5.0.0 Service unavailable" closing
     its transcript) does not outweigh a status the remote's own reply gave."""
-    if (
-        r.exact
-        and r.by_status is not None
-        and not ((r.said and r.by_text in WORDING_WINS) or r.outright)
-    ):
+    if r.exact and r.by_status is not None and not (_words_win(r) or r.outright):
         r.reason = r.by_status
     elif r.by_status is not None and not (r.phrased or r.said) and r.code == r.said_status:
         r.reason, r.vague = r.by_status, True
