@@ -2608,6 +2608,11 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         # message's recipients stays a limit.
         ("4.7.1", "450 4.7.1 Maximum 30 messages per hour", "RCPT", "", Reason.SPEEDING),
         ("", "452 4.5.3 Limit of 200 recipients exceeded", "RCPT", "", Reason.EXCEEDLIMIT),
+        # RFC 7504's 521 said to the message's data, after the recipients were taken: no host
+        # that takes no mail, the words decide; said to RCPT TO it still is one.
+        ("", "521 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
+        ("", "521 Go away", "DATA", "", Reason.UNDEFINED),
+        ("", "521 Go away", "RCPT", "", Reason.NOTACCEPT),
     ],
 )
 def test_wordings_and_meanings_read_in_round_22(

@@ -1270,6 +1270,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # the defects Python's email parser records of a message it cannot read as
             # written (bad MIME boundaries, headers it could not parse).
             "message has defects",
+            # A message the receiving server could not parse: msmtpd (plugins/data
+            # check_headers.go, a required header missing) "521 I cannot parse your message.
+            # ...", Stalwart's "550 5.7.7 Failed to parse message." (its X.7.7 read exactly:
+            # cases.TWO_WAY).
+            "cannot parse your message",
+            "failed to parse message",
         ),
     ),
     (

@@ -1112,11 +1112,19 @@ def _sender_domain_takes_no_mail(r: Reading) -> None:
 def _reply_code_says_no_mail(r: Reading) -> Reason | None:
     """Words that name no cause under RFC 7504's 521 or 556 (``NO_MAIL_REPLY_CODES``), or
     under a permanent X.3.2 the remote's own reply gave (``NO_MAIL_STATUS``): the code's own
-    meaning, a host or domain that takes no mail, whatever the stage (at the greeting too,
-    where a bare refusal is otherwise the host's block). Words only the reporting server
-    said name none: Postfix's "refused to talk to me" and Sendmail's closing "Service
-    unavailable" frame any refusal at the greeting."""
-    if r.reason is None and (r.said_code or r.reply_code) in NO_MAIL_REPLY_CODES:
+    meaning, a host or domain that takes no mail, at any stage before the message's data (at
+    the greeting too, where a bare refusal is otherwise the host's block). Words only the
+    reporting server said name none: Postfix's "refused to talk to me" and Sendmail's
+    closing "Service unavailable" frame any refusal at the greeting. Said to the message's
+    data, after the server took the sender and the recipients, the code cannot mean a host
+    that takes no mail (RFC 7504 section 3 gives 521 in place of the greeting, or to the
+    commands after it, by a server that accepts none): the words are all there is (msmtpd
+    answers every refusal with 521, its Rspamd plugin's after DATA too)."""
+    if (
+        r.reason is None
+        and r.stage != "DATA"
+        and (r.said_code or r.reply_code) in NO_MAIL_REPLY_CODES
+    ):
         return Reason.NOTACCEPT
     if not r.said and r.replied == "5" and r.said_status == NO_MAIL_STATUS:
         return Reason.NOTACCEPT
