@@ -11,7 +11,7 @@ from schemas.tables import Event
 from schemas.values import utc_now
 from workers.store.engine import session_scope
 from workers.store.events import record_events, smtp_bounce_key
-from workers.store.suppressions import active_suppressions, lift, suppress
+from workers.store.suppressions import active_suppressions, lift, suppress, suppression_reasons
 
 
 def test_a_suppressed_address_is_found_case_insensitively(engine: Engine) -> None:
@@ -75,3 +75,39 @@ def test_recording_the_same_event_twice_keeps_one_row(engine: Engine) -> None:
         count = session.exec(select(func.count()).select_from(Event)).one()
     assert count == 1
     assert first[0].id == second[0].id
+
+
+def test_the_senders_batch_read_of_suppressions_agrees_with_the_lists_own(engine: Engine) -> None:
+    """suppression_reasons (the sender's read of a batch's addresses, written past
+    SQLAlchemy's statements) finds what active_suppressions finds, tenant by tenant: expiries
+    a microsecond either side of now (SQLite compares the stored text), none, another
+    tenant's, an address asked in capitals."""
+    now = utc_now().replace(microsecond=500_000)
+    expiries = {
+        "gone@example.ee": now - timedelta(microseconds=1),
+        "now@example.ee": now,
+        "later@example.ee": now + timedelta(microseconds=1),
+        "never@example.ee": None,
+    }
+    with session_scope(engine) as session:
+        for address, expires_at in expiries.items():
+            suppress(session, "acme", address, "mailboxfull", expires_at=expires_at)
+        suppress(session, "other", "only-other@example.ee", "userunknown")
+    asked = [*expiries, "Never@Example.EE", "only-other@example.ee", "free@example.ee"]
+    with session_scope(engine) as session:
+        found = suppression_reasons(
+            session.connection(), [(t, a) for t in ("acme", "other", "third") for a in asked], now
+        )
+        expected = {
+            tenant: {
+                address: row.reason
+                for address, row in active_suppressions(session, tenant, asked, now).items()
+            }
+            for tenant in ("acme", "other", "third")
+        }
+    assert found == expected
+    assert found == {
+        "acme": {"later@example.ee": "mailboxfull", "never@example.ee": "mailboxfull"},
+        "other": {"only-other@example.ee": "userunknown"},
+        "third": {},
+    }

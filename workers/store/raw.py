@@ -138,18 +138,47 @@ class Rows:
         ``lock``: locked till the transaction ends (``FOR UPDATE`` where the database has
         row locks; SQLite has one writer), taken in that order, so that two processes'
         batches cannot deadlock."""
-        if not keys:
+        return self.select_where_all_in(connection, columns, {key: keys}, order_by=key, lock=lock)
+
+    def select_where_all_in(
+        self,
+        connection: Connection,
+        columns: tuple[str, ...],
+        where_in: dict[str, Sequence[Any]],
+        *,
+        null_or_after: tuple[str, Any] | None = None,
+        order_by: str | None = None,
+        lock: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """The ``columns`` of the rows where each column named in ``where_in`` holds one of
+        its values; with ``null_or_after`` (a column, a value), only the rows where that
+        column is NULL or greater (an expiry not yet reached). ``order_by`` and ``lock`` as
+        :meth:`select_where_in`."""
+        if not all(where_in.values()):
             return []
         dialect = connection.dialect
         mark = _placeholder(dialect)
-        where = _quoted(dialect, [key])
+        conditions = [
+            f"{_quoted(dialect, [name])} IN ({', '.join(mark for _ in values)})"
+            for name, values in where_in.items()
+        ]
+        names = [name for name, values in where_in.items() for _ in values]
+        values = [value for given in where_in.values() for value in given]
+        if null_or_after is not None:
+            name, bound = null_or_after
+            column = _quoted(dialect, [name])
+            conditions.append(f"({column} IS NULL OR {column} > {mark})")
+            names.append(name)
+            values.append(bound)
         sql = (
             f"SELECT {_quoted(dialect, columns)} FROM {_quoted(dialect, [self.table.name])} "
-            f"WHERE {where} IN ({', '.join(mark for _ in keys)}) ORDER BY {where}"
+            f"WHERE {' AND '.join(conditions)}"
         )
+        if order_by is not None:
+            sql += f" ORDER BY {_quoted(dialect, [order_by])}"
         if lock and dialect.name != "sqlite":
             sql += " FOR UPDATE"
-        (parameters,) = self._values(dialect, tuple(key for _ in keys), [keys])
+        (parameters,) = self._values(dialect, tuple(names), [values])
         rows = connection.exec_driver_sql(sql, parameters).all()
         return _processed(self._results(dialect, columns), rows)
 

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import or_
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
@@ -18,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from schemas.tables import Suppression
 from schemas.values import utc_now
+from workers.store.raw import Rows
 
 
 def normalize(address: str) -> str:
@@ -50,14 +50,10 @@ def active_suppressions(
     return {row.address: row for row in rows}
 
 
-# The unexpired suppressions among addresses of some tenants, built once (see below).
-_ACTIVE_AMONG = sa.select(
-    _SUPPRESSIONS.c.tenant, _SUPPRESSIONS.c.address, _SUPPRESSIONS.c.reason
-).where(
-    _SUPPRESSIONS.c.tenant.in_(sa.bindparam("tenants", expanding=True)),
-    _SUPPRESSIONS.c.address.in_(sa.bindparam("addresses", expanding=True)),
-    unexpired(sa.bindparam("now")),
-)
+# The sender asks for every batch of jobs: read past SQLAlchemy's statement path
+# (workers.store.raw), whose expanding IN lists are compiled again on every call.
+_ROWS = Rows(_SUPPRESSIONS)
+_REASONS = ("tenant", "address", "reason")
 
 
 def suppression_reasons(
@@ -75,15 +71,16 @@ def suppression_reasons(
     every_address = set().union(*wanted.values())
     if not every_address:
         return found
-    parameters = {
-        "tenants": list(wanted),
-        "addresses": list(every_address),
-        "now": now or utc_now(),
-    }
-    for row in connection.execute(_ACTIVE_AMONG, parameters):
+    rows = _ROWS.select_where_all_in(
+        connection,
+        _REASONS,
+        {"tenant": list(wanted), "address": list(every_address)},
+        null_or_after=("expires_at", now or utc_now()),  # unexpired (see unexpired)
+    )
+    for tenant, address, reason in rows:
         # the statement matches any tenant with any address: keep the pairs asked about
-        if row.address in wanted.get(row.tenant, ()):
-            found[row.tenant][row.address] = row.reason
+        if address in wanted.get(tenant, ()):
+            found[tenant][address] = reason
     return found
 
 
