@@ -27,6 +27,9 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ),
     ("", "451 4.7.1 Spam filter failed", "DATA", Reason.SYSTEMERROR),
     ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
+    # ... nor is a finding denied.
+    ("", "451 4.7.1 Virus filter failed: no virus found", "DATA", Reason.SYSTEMERROR),
+    ("", "451 4.7.1 Content filter failed: spam not detected, timeout", "DATA", Reason.SYSTEMERROR),
     # A listed phrase found is how a filter judged; "spam detected" says what it found.
     (
         "",

@@ -1902,6 +1902,8 @@ DEFINITE_USERUNKNOWN = (
 # running virus-scanner" (examples/example-filter-with-async-checks; its log line says "Problem
 # running virus scanner").
 FAILED_FILTER = ("filter failed", "problem running virus-scanner", "problem running virus scanner")
+# Words that deny what follows them: "no virus found", "spam not detected".
+NEGATIONS = ("no", "not", "none")
 # Words of a time-out: RFC 3463's X.4.2 "Bad connection" is a connection "unable to complete
 # the message transaction, either because of time-out, or inadequate connection quality".
 TIMEOUTS = ("timeout", "timed out", "time-out", "time out")

@@ -37,6 +37,7 @@ from workers.dsn.phrases import (
     LOOKUPS,
     MAILBOX_UNAVAILABLE,
     NAMED_UNKNOWN,
+    NEGATIONS,
     PARTIES,
     PARTY_FRAMING,
     PATTERNS,
@@ -848,6 +849,7 @@ _FINDING_SAID_RE = re.compile(
     r"(?<![a-z])(?:found|detected|infected|blocked spam|too high|looks like|classified as"
     r"|identified as|contains? (?:a )?virus)(?![a-z])"
 )
+_NEGATION_RE = re.compile(rf"(?<![a-z])(?:{_alternation(NEGATIONS)})(?![a-z])")
 
 
 def _failed_filter_for_now(r: Reading) -> Reason | None:
@@ -856,10 +858,10 @@ def _failed_filter_for_now(r: Reading) -> Reason | None:
     finding. The receiving system's trouble, unless the rest of the reply says a finding
     (``_FINDING_SAID_RE``: "451 4.7.1 Content filter failed: spam score too high"): that is
     the cause. The filter's name or kind beside its trouble ("virus scanner not responding")
-    is no finding."""
+    is no finding, nor is one denied ("no virus found")."""
     if r.replied == "4" and any(map(r.needle.__contains__, FAILED_FILTER)):
         rest = _FAILED_FILTER_RE.sub(" ", r.needle)
-        if _FINDING_SAID_RE.search(rest) is None:
+        if _FINDING_SAID_RE.search(rest) is None or _NEGATION_RE.search(rest) is not None:
             return Reason.SYSTEMERROR
         found = _phrase_cause(rest)
         return found if found in FILTER_FINDINGS else Reason.SYSTEMERROR
