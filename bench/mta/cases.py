@@ -2809,7 +2809,6 @@ CASES += ROUND_22_CASES
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused.
 PENDING: dict[str, str] = {
-    "exim-dbmail-recipient-fail.eml": "expected userunknown, got blocked",
     "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "exim-msmtpd-helo.eml": "expected blocked, got notaccept",
     "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
@@ -2823,7 +2822,6 @@ PENDING: dict[str, str] = {
     "exim-smfspf-temperror.eml": "expected networkerror, got systemerror",
     "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
     "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-    "opensmtpd-dbmail-recipient-fail.eml": "expected userunknown, got undefined",
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
     "opensmtpd-msmtpd-helo.eml": "expected blocked, got notaccept",
@@ -2833,7 +2831,6 @@ PENDING: dict[str, str] = {
     "opensmtpd-postfwd-score.eml": "expected policyviolation, got securityerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
-    "postfix-dbmail-recipient-fail.eml": "expected userunknown, got undefined",
     "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "postfix-msmtpd-helo.eml": "expected blocked, got notaccept",
     "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",

@@ -2613,6 +2613,10 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         ("", "521 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
         ("", "521 Go away", "DATA", "", Reason.UNDEFINED),
         ("", "521 Go away", "RCPT", "", Reason.NOTACCEPT),
+        # "Fail" beside the recipient is a verdict on it (DBMail's LMTP words it so); said for
+        # now it is no dead address.
+        ("", "550 Recipient check: FAIL", "RCPT", "", Reason.USERUNKNOWN),
+        ("", "451 Recipient <a@shop.example> FAIL", "RCPT", "", Reason.UNDEFINED),
     ],
 )
 def test_wordings_and_meanings_read_in_round_22(

@@ -2161,6 +2161,9 @@ VERDICTS = (
     "unrouteable",
     "error",
     "failed",
+    # DBMail's LMTP server (lmtp.c): "550 Recipient <rcpt> FAIL", a recipient it could not
+    # resolve (its "Recipient <rcpt> OK" the one it took). A whole word: no "failure".
+    "fail",
     # Exchange Online's delivery restrictions: "Sender not in allowed-senders list" (NDR
     # 5.7.124). ("Not authenticated" is not one: said of the client it is SMTP AUTH missing.)
     "not in",
