@@ -2807,7 +2807,16 @@ CASES += ROUND_22_CASES
 # them msmtpd's "421 Service not available. Try again later, please." in place of the
 # greeting, whose words name no cause (its case's bad reputation is the source's, not the
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
-# harness's envelope sender, as smf-spf prints the sender it refused.
+# harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
+# rules were written: the author's other readings (msmtpd's 521 before the message read as
+# RFC 7504's, its Rspamd greylist's "looks suspicious", its unparsable message as content,
+# PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
+# whose words name no spam; milterfrom's "unmatching envelope and header sender" (a
+# sender mismatch the first round's Postfix case calls rejected, this one securityerror: no
+# wording rule for one case's label); postfwd3's "score exceeded" and PMG's greylisting
+# "Service is unavailable (try later)" behind Postfix's "Recipient address rejected:", which
+# name no cause (read by their loose X.7.1); smf-spf's temperror, whose "SFP" names no DNS
+# beside X.4.3 (a directory of the receiving system's own is its systemerror).
 PENDING: dict[str, str] = {
     "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "exim-msmtpd-helo.eml": "expected blocked, got notaccept",
