@@ -12,6 +12,7 @@ from typing import Any
 import pika
 import pika.exceptions
 import pytest
+import structlog
 
 import workers.logging
 from schemas.values import TlsMode
@@ -303,3 +304,27 @@ def test_base64_is_looked_for_only_where_it_may_be_without_missing_any() -> None
     # and one that holds none of it is left as it was, encoded parts and all
     reply = "250 2.0.0 OK 1733550000 d9443c01a7336-2164a1a0d4bsi123 - gsmtp " + "QUJD" * 5
     assert mask_secrets(reply, "S3cret-Passw0rd!") == reply
+
+
+def test_a_log_context_gives_back_what_was_bound_before_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Nested blocks (the bounce worker's mail, then its job): inside, the inner values;
+    after each, the outer ones again, and a key bound by no block is gone, also when the
+    block ends with an error or rebinds a key itself."""
+    configure_logging("json", "info")
+    log = get_logger()
+    with log_context(mail="m-1", job_id="outer"):
+        with pytest.raises(RuntimeError), log_context(job_id="inner", tenant="acme"):
+            log.info("inside")
+            structlog.contextvars.bind_contextvars(tenant="rebound")
+            raise RuntimeError
+        log.info("after_inner")
+    log.info("after_outer")
+    lines = {line["event"]: line for line in map(json.loads, capsys.readouterr().err.splitlines())}
+    context = ("mail", "job_id", "tenant")
+    assert [[line.get(key) for key in context] for line in lines.values()] == [
+        ["m-1", "inner", "acme"],
+        ["m-1", "outer", None],
+        [None, None, None],
+    ]

@@ -347,10 +347,29 @@ def quieted(name: str, level: int) -> Iterator[None]:
         log.setLevel(before)
 
 
+class _Bound(AbstractContextManager[None]):
+    """structlog's context variables set for a block and reset at its end to what they
+    were, by the tokens of setting them (``contextvars.ContextVar.reset``): the sender
+    enters one for every job. ``structlog.contextvars.bound_contextvars`` does the same
+    through a copy of the whole context to save the values before, set and unset again."""
+
+    __slots__ = ("_context", "_tokens")
+
+    def __init__(self, context: dict[str, Any]) -> None:
+        self._context = context
+
+    def __enter__(self) -> None:
+        self._tokens = structlog.contextvars.bind_contextvars(**self._context)
+
+    def __exit__(self, *_exc: object) -> None:
+        structlog.contextvars.reset_contextvars(**self._tokens)
+
+
 def log_context(**context: Any) -> AbstractContextManager[None]:
     """Every line logged inside the block, in this task or thread, a library's too, carries
-    ``context`` (a job's id and tenant where a job is handled)."""
-    return structlog.contextvars.bound_contextvars(**context)
+    ``context`` (a job's id and tenant where a job is handled); after it, each key is what
+    it was before (an outer block's value, or none)."""
+    return _Bound(context)
 
 
 def get_logger(**initial: Any) -> Any:
