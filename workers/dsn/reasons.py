@@ -52,7 +52,7 @@ from workers.dsn.phrases import (
     WHOLE_WORDS,
 )
 from workers.dsn.report import BounceType, Reason
-from workers.dsn.scan import WordScan, required_words
+from workers.dsn.scan import WordScan, literal, required_words
 from workers.dsn.status import failure_status, find_reply_code, find_status
 
 # RFC 3463 subject.detail -> cause, for codes that name one cause precisely.
@@ -291,7 +291,7 @@ BARE_RANK = 2
 
 
 def _alternation(words: tuple[str, ...]) -> str:
-    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return "|".join(map(literal, sorted(words, key=len, reverse=True)))
 
 
 _VERDICT = _alternation(VERDICTS)
@@ -513,7 +513,7 @@ def _holds(needle: str, word: str) -> bool:
 
 
 _WHOLE_WORD_RES = {
-    word: re.compile(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])") for word in WHOLE_WORDS
+    word: re.compile(rf"(?<![a-z0-9]){literal(word)}(?![a-z0-9])") for word in WHOLE_WORDS
 }
 
 

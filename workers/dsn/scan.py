@@ -64,7 +64,7 @@ def _trie(words: list[str]) -> str:
         while shared < min(len(first), len(last)) and first[shared] == last[shared]:
             shared += 1
         common = first[:shared]
-        alternatives.append(re.escape(common) + _trie([word[len(common) :] for word in group]))
+        alternatives.append(literal(common) + _trie([word[len(common) :] for word in group]))
         start = stop
     if not alternatives:
         return ""
@@ -89,6 +89,15 @@ def first_held(text: str, words: tuple[str, ...], places: tuple[int, ...], below
 # Characters with a meaning of their own in a pattern (outside a character class).
 _SPECIAL = frozenset(".^$*+?{}[]\\|()")
 _QUANTIFIERS = frozenset("*+?{")
+
+
+def literal(text: str) -> str:
+    """``text`` as a pattern matching itself: only the characters with a meaning outside a
+    character class escaped. (``re.escape`` escapes spaces, hyphens and more besides, each
+    escape parsed at a cost of its own when the pattern is compiled, at every start.)"""
+    if _SPECIAL.isdisjoint(text):
+        return text
+    return "".join("\\" + char if char in _SPECIAL else char for char in text)
 
 
 def required_words(pattern: str) -> tuple[str, ...]:
