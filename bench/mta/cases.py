@@ -2871,6 +2871,194 @@ PENDING: dict[str, str] = {
 # only their recipient and job). The twenty-third round, below.
 UNSEEN_CASES: tuple[Case, ...] = ()
 
+# The twenty-third round: written while the twenty-second was moved into the seen split, by
+# another engineer than the one writing rules, without reading the parser's rules or its
+# reading of any DSN, from sources no earlier round used and the parser's comments do not cite,
+# with its causes and, where the vocabulary honestly allows another, that reading (``also``)
+# fixed from the vocabulary (the corpus README, RFC 3463 and IANA, RFC 5321, the stage) before
+# its first run. All come from the source or shipped configuration of SMTP servers and
+# front ends, milters, Courier filters, an OpenSMTPD filter, Postfix policy daemons and mail
+# suites' Exim and Rspamd settings, where the reply code and text are exact; where the client
+# sees a wrapper (Postfix's words around a policy daemon's answer, Rspamd's milter codes
+# around a suite's message) or a value the source leaves to the site or the moment (a host
+# list, a signature, a count, a country), the case says whose it is. A reply a server gives at
+# a point the harness does not act out (after DATA with a 4xx, mid-session) is said here to
+# RCPT TO, on every try, as the earlier rounds did; a milter's refusal at the connection,
+# which the MTA gives to the commands that follow the greeting, is said to MAIL FROM (with a
+# 4xx, to RCPT TO on every try). No unresolvable-domain case: the harness's one such stage
+# has its case already.
+# fmt: off
+ROUND_23_CASES: tuple[Case, ...] = (
+    # ZoneMTA (zone-eu/zone-mta): its SMTP proxy with no child process to hand the connection
+    # to, in place of the greeting, on every try (lib/receiver/smtp-proxy.js); its
+    # delivery-loop plugin, a message with more Received headers than maxHops (25, its
+    # default; the count the case's), after DATA (plugins/core/delivery-loop.js), as its
+    # SMTP interface (nodemailer smtp-server, enhanced status codes off) sends an error's code
+    # and text.
+    Case("zonemta-no-free-process", "connect", "421 No free process to handle connection",
+         Reason.SYSTEMERROR, "ZoneMTA lib/receiver/smtp-proxy.js (no child process)",
+         also=(Reason.TOOMANYCONN,)),
+    Case("zonemta-delivery-loop", "data",
+         "500 A delivery loop was detected which causes this email which caused the email to be"
+         " undeliverable (26)",
+         Reason.SYSTEMERROR, "ZoneMTA plugins/core/delivery-loop.js (too many Received)",
+         also=(Reason.SYNTAXERROR,)),
+    # mtpolicyd (benningm/mtpolicyd, lib/Mail/MtPolicyd/Plugin), a Postfix policy daemon: its
+    # plugins' default texts, as Postfix words a policy server's answer (smtpd_check.c
+    # check_table_result: DEFER 450 4.7.1, REJECT 554 5.7.1, "<rcpt>: Recipient address
+    # rejected: ..." in smtpd_recipient_restrictions, "<sender>: Sender address rejected: ..."
+    # in smtpd_sender_restrictions; that wrapper is Postfix's): Greylist.pm's defer_message,
+    # on every try; SaAwlAction.pm's reject_message and GeoIPAction.pm's (the country code the
+    # case's), at RCPT TO; DBL.pm's, its sender check (sender_mode reject, no TXT info), a
+    # refusal of the sender that Postfix says at RCPT TO (smtpd_delay_reject, its default).
+    Case("mtpolicyd-greylist", "defer",
+         "450 4.7.1 <rcpt>: Recipient address rejected: greylisting is active",
+         Reason.EXPIRED, "mtpolicyd Plugin/Greylist.pm (defer_message), through Postfix"),
+    Case("mtpolicyd-awl", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: sender address/ip has bad reputation",
+         Reason.BADREPUTATION, "mtpolicyd Plugin/SaAwlAction.pm (reject_message), through"
+         " Postfix", also=(Reason.BLOCKED,)),
+    Case("mtpolicyd-geoip", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: delivery from CN (127.0.0.1) rejected",
+         Reason.BLOCKED, "mtpolicyd Plugin/GeoIPAction.pm (reject_message), through Postfix"),
+    Case("mtpolicyd-dbl-sender", "rcpt",
+         "554 5.7.1 <sender>: Sender address rejected: sender rejected (events.erpmail.test)",
+         Reason.REJECTED, "mtpolicyd Plugin/DBL.pm (reject_message), through Postfix",
+         also=(Reason.BLOCKED,)),
+    # Fastmail's authentication_milter (lib/Mail/Milter/Authentication): its DMARC handler's
+    # refusal, after DATA (Handler/DMARC.pm); in its SMTP mode, a message it could not pass on
+    # to its destination, said after DATA (Protocol/SMTP.pm), on every try; its Blocker
+    # handler's example block (the quick config Handler/Blocker.pm writes, a connect callback),
+    # on every try.
+    Case("authmilter-dmarc", "data", "550 5.7.0 DMARC policy violation",
+         Reason.AUTHFAILURE, "authentication_milter Handler/DMARC.pm (reject_mail)",
+         also=(Reason.POLICYVIOLATION,)),
+    Case("authmilter-forward-failed", "defer", "451 4.0.4 That's not right",
+         Reason.SYSTEMERROR, "authentication_milter Protocol/SMTP.pm (forwarding failed)",
+         also=(Reason.NETWORKERROR,)),
+    Case("authmilter-blocker-flood", "defer", "451 4.7.28 flood policy violation (HOTtest)",
+         Reason.SPEEDING, "authentication_milter Handler/Blocker.pm (its example config)",
+         also=(Reason.SPAMDETECTED, Reason.POLICYVIOLATION)),
+    # Modoboa's policy daemon (modoboa/policyd/core.py FAILURE_ACTION, a sending limit
+    # reached), as Postfix words a DEFER_IF_PERMIT (450 X.7.1 and its wrapper), on every try.
+    Case("modoboa-daily-limit", "defer",
+         "450 4.7.1 <rcpt>: Recipient address rejected: Daily limit reached, retry later",
+         Reason.SPEEDING, "Modoboa policyd/core.py (FAILURE_ACTION), through Postfix",
+         also=(Reason.EXCEEDLIMIT,)),
+    # MailCleaner (etc/exim/exim_stage1.conf_template), its Exim ACLs' messages as Exim gives
+    # an ACL's refusal (smtp_in.c smtp_handle_acl_fail: 550 for deny, connect ACL included,
+    # 451 for defer; no enhanced code): in acl_check_conn, a host on its block list; in
+    # acl_check_mail, a MAIL FROM before any HELO; in acl_check_rcpt, no reverse DNS
+    # (REJECTBADRDNS), its greylisting (on every try), a host that must use TLS, relaying to a
+    # refused domain; in acl_check_data, a line over RFC 5322's 998 characters (the length the
+    # case's).
+    Case("mailcleaner-blacklisted-host", "connect", "550 blacklisted host: 127.0.0.1",
+         Reason.BLOCKED, "MailCleaner exim_stage1.conf_template (acl_check_conn)"),
+    Case("mailcleaner-no-helo", "mail", "550 no HELO given before MAIL command",
+         Reason.SYNTAXERROR, "MailCleaner exim_stage1.conf_template (acl_check_mail)",
+         also=(Reason.BLOCKED,)),
+    Case("mailcleaner-rdns", "rcpt", "550 Reverse DNS lookup failed for 127.0.0.1",
+         Reason.REQUIREPTR, "MailCleaner exim_stage1.conf_template (REJECTBADRDNS)",
+         also=(Reason.BLOCKED,)),
+    Case("mailcleaner-greylist", "defer",
+         "451 127.0.0.1 is not yet authorized to deliver mail from <sender> to <rcpt>. Please"
+         " try later.",
+         Reason.EXPIRED, "MailCleaner exim_stage1.conf_template (greylistd defer)"),
+    Case("mailcleaner-encryption", "rcpt", "550 Encryption is required from you",
+         Reason.SECURITYERROR, "MailCleaner exim_stage1.conf_template (hosts requiring TLS)"),
+    Case("mailcleaner-relay", "rcpt", "550 Relaying to this domain is forbidden",
+         Reason.NORELAYING, "MailCleaner exim_stage1.conf_template (relayrefuseddomains)"),
+    Case("mailcleaner-line-length", "data", "550 Maximum line length is 998, got 1204.",
+         Reason.NOTCOMPLIANTRFC, "MailCleaner exim_stage1.conf_template (acl_check_data)",
+         also=(Reason.CONTENTERROR,)),
+    # Mailu (core/rspamd/conf), its Rspamd rules as Rspamd's milter answers a reject (554
+    # 5.7.1) and a soft reject (451 4.7.1) with the rule's message (src/libserver/milter.c),
+    # after DATA: a local domain's mail without DKIM, SPF or DMARC (force_actions.conf
+    # ANTISPOOF_NOAUTH); ClamAV's verdict (ANTIVIRUS_FLAGGED); the scanners not ready
+    # (ANTIVIRUS_FAILED), on every try; a forbidden attachment extension (multimap.conf).
+    Case("mailu-antispoof-noauth", "data",
+         "554 5.7.1 Rejected (anti-spoofing: noauth). Please setup DMARC with DKIM or SPF if"
+         " you want to send emails from your domain from other servers.",
+         Reason.AUTHFAILURE, "Mailu rspamd force_actions.conf (ANTISPOOF_NOAUTH)",
+         also=(Reason.SECURITYERROR,)),
+    Case("mailu-antivirus", "data", "554 5.7.1 Rejected (dangerous/malicious code detected)",
+         Reason.VIRUSDETECTED, "Mailu rspamd force_actions.conf (ANTIVIRUS_FLAGGED)",
+         also=(Reason.SECURITYERROR,)),
+    Case("mailu-antivirus-failed", "defer",
+         "451 4.7.1 Please retry later (anti-virus/oletools not ready)",
+         Reason.SYSTEMERROR, "Mailu rspamd force_actions.conf (ANTIVIRUS_FAILED)"),
+    Case("mailu-forbidden-extension", "data", "554 5.7.1 Forbidden attachment extension",
+         Reason.POLICYVIOLATION, "Mailu rspamd multimap.conf (FORBIDDEN_FILE_EXTENSION)",
+         also=(Reason.FILTERED,)),
+    # courier-pythonfilter (filters/), Courier's filters, whose reply Courier gives to the
+    # message after DATA (a 4xx on every try): attachments.py, a listed file extension;
+    # clamav.py, a virus found (the signature the case's); comeagain.py, a sender's first
+    # message to a recipient deferred; deliveredto.py, its own Delivered-To already in the
+    # message; dialback.py, the sender's domain not resolving, and no server of that domain
+    # to verify the sender with; quota.py, a recipient over quota (the address as it prints
+    # it, in quotes); spamassassin.py, a message at or over its reject score (the
+    # X-Spam-Status value the case's).
+    Case("pythonfilter-attachment", "data",
+         "554 The extension of the attached file is blacklisted",
+         Reason.POLICYVIOLATION, "courier-pythonfilter filters/attachments.py",
+         also=(Reason.FILTERED,)),
+    Case("pythonfilter-clamav", "data", "554 Virus found - Signature is Eicar-Test-Signature",
+         Reason.VIRUSDETECTED, "courier-pythonfilter filters/clamav.py",
+         also=(Reason.SECURITYERROR,)),
+    Case("pythonfilter-comeagain", "defer",
+         "421 Please send the message again to prove you are not spamware or virusware.",
+         Reason.EXPIRED, "courier-pythonfilter filters/comeagain.py (greylisting; earlier"
+         " rounds' convention)"),
+    Case("pythonfilter-deliveredto", "data",
+         "501 Mail loop - already have my Delivered-To: header.",
+         Reason.SYSTEMERROR, "courier-pythonfilter filters/deliveredto.py",
+         also=(Reason.SYNTAXERROR,)),
+    Case("pythonfilter-dialback-dns", "defer", "421 DNS failure resolving events.erpmail.test",
+         Reason.NETWORKERROR, "courier-pythonfilter filters/dialback.py (the sender's domain)",
+         also=(Reason.REJECTED,)),
+    Case("pythonfilter-dialback-unverified", "defer",
+         "421 No SMTP servers were available to authenticate sender",
+         Reason.REJECTED, "courier-pythonfilter filters/dialback.py (sender verification)",
+         also=(Reason.NETWORKERROR,)),
+    Case("pythonfilter-quota", "defer", '421 User "{rcpt}" is over quota',
+         Reason.MAILBOXFULL, "courier-pythonfilter filters/quota.py"),
+    Case("pythonfilter-spamassassin", "data",
+         "554 Mail rejected - spam detected: Yes, score=12.3 required=5.0 tests=GTUBE"
+         " autolearn=no autolearn_force=no version=3.4.6",
+         Reason.SPAMDETECTED, "courier-pythonfilter filters/spamassassin.py"),
+    # filter-dnsbl (catap/opensmtpd-filter-dnsbl main.c), an OpenSMTPD filter at the connect
+    # phase, disconnecting with libopensmtpd's 421 in place of the greeting, on every try: the
+    # client's IP listed (the list the case's); the list's look-up failing.
+    Case("dnsbl-listed", "connect", "421 IP listed at bl.spamcop.net",
+         Reason.BLOCKED, "opensmtpd-filter-dnsbl main.c (a listed IP, disconnect)"),
+    Case("dnsbl-dns-error", "connect", "421 DNS error on bl.spamcop.net",
+         Reason.SYSTEMERROR, "opensmtpd-filter-dnsbl main.c (a failed look-up, disconnect)",
+         also=(Reason.NETWORKERROR,)),
+    # mailfront (bruceg/mailfront), an SMTP front end for qmail: a recipient its CVM lookup
+    # does not know, at RCPT TO (plugin-cvm-validate.c); a recipient no plugin accepts, at
+    # RCPT TO (mailfront.c); a SIZE above its DATABYTES limit, at MAIL FROM
+    # (plugin-counters.c); a sender domain on its list of refused ones (plugin-check-fqdn.c)
+    # and a client that did not authenticate where it must (builtins.c), at MAIL FROM;
+    # SpamAssassin's verdict, after DATA (plugin-spamassassin.c).
+    Case("mailfront-no-such-recipient", "rcpt", "553 5.1.1 Sorry, that recipient does not exist.",
+         Reason.USERUNKNOWN, "mailfront plugin-cvm-validate.c (norcpt)"),
+    Case("mailfront-recipient-not-accepted", "rcpt",
+         "550 5.1.0 Mail system is not configured to accept that recipient",
+         Reason.NORELAYING, "mailfront mailfront.c (no_rcpt)", also=(Reason.USERUNKNOWN,)),
+    Case("mailfront-too-big", "mail",
+         "552 5.2.3 The message would exceed the maximum message size.",
+         Reason.EXCEEDLIMIT, "mailfront plugin-counters.c (too_big, SIZE above DATABYTES)",
+         also=(Reason.MESGTOOBIG,)),
+    Case("mailfront-disallowed-domain", "mail", "554 5.1.2 Sender contains a disallowed domain",
+         Reason.REJECTED, "mailfront plugin-check-fqdn.c (wrongdomain)"),
+    Case("mailfront-must-authenticate", "mail", "530 5.7.1 You must authenticate first.",
+         Reason.SECURITYERROR, "mailfront builtins.c (mustauth)", also=(Reason.NORELAYING,)),
+    Case("mailfront-spam", "data", "554 5.3.0 Spam detected, message refused",
+         Reason.SPAMDETECTED, "mailfront plugin-spamassassin.c (resp_isspam)"),
+)
+# fmt: on
+UNSEEN_CASES += ROUND_23_CASES
+
 ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
