@@ -125,6 +125,7 @@ class WorkerShare:
     mails: int = 0
     handshakes: int = 0
     cpu_s: float = 0.0
+    grouped: int = 0  # mails whose commands went out with the mail before's message end
 
 
 @dataclass
@@ -443,6 +444,7 @@ def run_jobs(
                 after.mails - before.mails,
                 after.handshakes - before.handshakes,
                 after.cpu_s - before.cpu_s,
+                after.grouped - before.grouped,
             )
             for before, after in zip(shares_before, map(worker_share, workers), strict=True)
         ]
@@ -464,6 +466,7 @@ def worker_share(worker: WorkerProcess) -> WorkerShare:
         int(totals.get("erpmail_sender_jobs_sent_total", 0)),
         int(totals.get("erpmail_smtp_connections_opened_total", 0)),
         process_cpu(worker.process.pid),
+        int(totals.get("erpmail_smtp_mails_grouped_total", 0)),
     )
 
 

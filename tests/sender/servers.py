@@ -13,6 +13,7 @@ import email
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,10 @@ class Behaviour:
     stall_after: int = 0  # ... or only for those after the first N
     login_refusal: str | None = None  # offer AUTH and refuse every login with this reply
     refuse_sender: str | None = None  # the reply to every MAIL FROM, e.g. "553 5.7.1 ..."
+    refuse_senders: dict[str, str] = field(default_factory=dict)  # sender -> MAIL FROM reply
+    # transaction number (from 1) -> the reply to its end of data instead of accepting it
+    data_replies: dict[int, str] = field(default_factory=dict)
+    close_after: frozenset[int] = frozenset()  # transactions after whose DATA reply it closes
 
     def stalls(self, transaction: int) -> bool:
         """Whether the ``transaction``-th DATA (from 1) waits ``stall_seconds``."""
@@ -60,7 +65,10 @@ class _Handler:
     async def handle_MAIL(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
-        reply = self.owner.behaviour.refuse_sender
+        if self.owner.on_mail is not None:
+            self.owner.on_mail(address)
+        behaviour = self.owner.behaviour
+        reply = behaviour.refuse_senders.get(address, behaviour.refuse_sender)
         if reply is not None:
             return reply
         envelope.mail_from = address
@@ -87,21 +95,30 @@ class _Handler:
         if number <= behaviour.drop_first:
             server.transport.close()
             return "421 4.3.0 closing"  # never reaches the client: the connection is gone
-        if number <= behaviour.fail_first:
-            return "451 4.3.0 Temporary failure, try again later"
-        if behaviour.reject_data:
-            return behaviour.reject_data
-        message = email.message_from_bytes(envelope.content)
-        owner.record(
-            Received(
-                envelope.mail_from,
-                list(envelope.rcpt_tos),
-                str(message.get("Message-ID", "")),
-                str(message.get("X-Erpmail-Job-Id", "")),
-                envelope.content,
+        if number in behaviour.data_replies:
+            reply = behaviour.data_replies[number]
+        elif number <= behaviour.fail_first:
+            reply = "451 4.3.0 Temporary failure, try again later"
+        elif behaviour.reject_data:
+            reply = behaviour.reject_data
+        else:
+            message = email.message_from_bytes(envelope.content)
+            owner.record(
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    str(message.get("Message-ID", "")),
+                    str(message.get("X-Erpmail-Job-Id", "")),
+                    envelope.content,
+                )
             )
-        )
-        return "250 2.0.0 Ok: queued"
+            reply = "250 2.0.0 Ok: queued"
+        if number in behaviour.close_after:
+            # the reply written, then closed at once: what is still read is never answered
+            # (aiosmtpd's own copy of the reply goes nowhere)
+            server.transport.write(f"{reply}\r\n".encode())
+            server.transport.close()
+        return reply
 
 
 class _CountingSMTP(PipeliningSMTP, ChunkingSMTP):
@@ -156,6 +173,7 @@ class SmtpServer:
         self.connections = 0
         self.chunks = 0  # BDAT commands received
         self.transactions = 0
+        self.on_mail: Callable[[str], None] | None = None  # called with each MAIL FROM address
         self._controller: _Controller | None = None
 
     def record(self, received: Received) -> None:

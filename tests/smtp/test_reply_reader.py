@@ -102,3 +102,36 @@ def test_no_command_lines_write_nothing() -> None:
     with pytest.raises(ValueError, match="no command"):
         asyncio.run(exchange())
     assert transport.written == []
+
+
+def test_batches_are_answered_in_order_and_a_lost_connection_fails_only_the_unanswered() -> None:
+    """A message's end and the next mail's commands in one write: two batches. The first's
+    reply came before the connection was lost: it is the first's; the second gets the
+    error (a reader answering the write as one batch would lose the first's 250)."""
+
+    async def read() -> tuple[list[SMTPResponse], BaseException | None]:
+        reader = _ReplyReader()
+        own, then = reader.expect(1), reader.expect(3)
+        reader.data_received(b"250 2.0.0 queued\r\n250 2.1.0 Ok\r\n")
+        reader.eof_received()
+        return own.result(), then.exception()
+
+    own, lost = asyncio.run(read())
+    assert own == [SMTPResponse(250, "2.0.0 queued")]
+    assert isinstance(lost, aiosmtplib.SMTPServerDisconnected)
+
+
+def test_a_batch_whose_waiter_went_still_takes_its_replies() -> None:
+    async def read() -> list[SMTPResponse]:
+        reader = _ReplyReader()
+        own, then = reader.expect(1), reader.expect(3)
+        own.cancel()  # its mail was cancelled after its message went
+        reader.data_received(WIRE[: WIRE.index(b"250 2.1.5")] + b"250 2.1.5 Ok\r\n")
+        closed: list[bool] = []
+        reader.when_answered(lambda: closed.append(True))
+        assert not closed  # the second batch is still awaited
+        reader.data_received(b"354 go ahead\r\n")
+        assert closed == [True]
+        return then.result()
+
+    assert [reply.code for reply in asyncio.run(read())] == [550, 250, 354]

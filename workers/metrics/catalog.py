@@ -80,6 +80,8 @@ class PoolCounts(Protocol):
     def opened(self) -> int: ...
     @property
     def reused(self) -> int: ...
+    @property
+    def grouped(self) -> int: ...
 
 
 class LoopFit(Protocol):
@@ -130,6 +132,12 @@ class SmtpConnections(Collector):
             "erpmail_smtp_connections_reused",
             "Mails sent on a connection that had carried one before",
             value=pools.stats.reused if pools else 0,
+        )
+        yield CounterMetricFamily(
+            "erpmail_smtp_mails_grouped",
+            "Mails whose commands went out in one write with the mail before's message end"
+            " (RFC 2920 3.1)",
+            value=pools.stats.grouped if pools else 0,
         )
         # What the pools weigh opening a connection by (SmtpPool._worth_opening)
         load = pools.load if pools else None

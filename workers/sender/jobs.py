@@ -323,9 +323,11 @@ class JobHandler:
         attempt.remote = remote = f"{config.endpoint.host}:{config.endpoint.port}"
         hold = functools.partial(self._hold, unheld)
         near = functools.partial(self._hold_early, unheld)
+        ready = functools.partial(self._held_already, unheld)
         try:
             with metrics.labelled(metrics.SEND_SECONDS, attempt.tier).time():
-                accepted = await send(self.pools.get(config.endpoint), envelope, hold, near)
+                pool = self.pools.get(config.endpoint)
+                accepted = await send(pool, envelope, hold, near, ready)
         except SendFailed as failed:
             await self._settle(slot)
             failure = explain(failed, config, self.presets).masked(config.endpoint.password)
@@ -436,6 +438,17 @@ class JobHandler:
         while the mails ahead of it are on the wire, instead of with a connection idling."""
         if unheld.early is None:
             unheld.early = self.committer.submit(hold_jobs, unheld.claim)
+
+    def _held_already(self, unheld: _Unheld) -> bool:
+        """Whether the job's ``sending`` mark, started as it neared its turn, is committed,
+        so that the mail ahead may write its commands (workers.smtp.transaction). The
+        attempt stays among those that hold no connection until :meth:`_hold`, awaited as
+        its message is about to go: cancelled before, it gives its claim back, the server
+        having had nothing of its message."""
+        early = unheld.early
+        if early is None or not early.done() or early.cancelled() or early.exception():
+            return False
+        return early.result() is not None  # taken over: :meth:`_hold` says so on its turn
 
     async def _hold(self, unheld: _Unheld) -> None:
         """Mark the job ``sending``: its attempt holds an SMTP connection and is about to

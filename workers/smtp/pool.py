@@ -8,6 +8,11 @@ most ``size`` connections per configuration exist at once; a caller beyond that 
 After a failed connection attempt no other is made to that server for a short while: the
 callers in between fail at once with the same error (and go to the retry queues), so that a
 server that is down is not hammered by every job in flight.
+
+A mail about to write its message may pass its connection on at once to a mail waiting in
+line whose commands can go out behind its message's end (:meth:`SmtpPool.pass_on`, RFC 2920
+3.1): the waiting mail is lent the connection with its replies on the way
+(``Connection.pending``); the mail that passed it on reads its own reply and is done with it.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import logging
 import socket
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +37,7 @@ from workers.smtp.client import SmtpClient
 from workers.smtp.diagnosis import Step
 from workers.smtp.endpoint import SmtpEndpoint
 from workers.smtp.options import Server, SharedTlsContext, TimedSSLObject, smtp_client_options
-from workers.smtp.session import SmtpSession
+from workers.smtp.session import Replies, SmtpSession
 
 MAX_MESSAGES_PER_CONNECTION = 1000
 CONNECT_FAILURE_HOLD = 2.0  # seconds after a failed connect during which none is tried again
@@ -65,6 +70,8 @@ class Connection:
     # its server had a connection before: one that gets connections again, whose TLS session
     # is worth taking as this one closes (SharedTlsContext.connects)
     again: bool = False
+    # lent with its borrower's commands already written (SmtpPool.pass_on): their replies
+    pending: Replies | None = None
 
     @property
     def usable(self) -> bool:
@@ -231,6 +238,18 @@ def _thread_times() -> _ThreadTimes:
         return _ThreadTimes(ran_alone, ran_alone)
 
 
+@dataclass(frozen=True)
+class Follower:
+    """What a mail waiting in line gives the pool so that another mail's message end can
+    carry its commands (:meth:`SmtpPool.pass_on`)."""
+
+    # its command lines on that session; None: they cannot go out there (it fails on its own)
+    commands: Callable[[SmtpSession], Sequence[bytes] | None]
+    # True when its commands may be written now (its job's ``sending`` mark is committed);
+    # they are written at once then
+    ready: Callable[[], bool]
+
+
 @dataclass
 class PoolStats:
     connects: int = 0  # connection attempts, successful or not
@@ -238,6 +257,7 @@ class PoolStats:
     tls_resumed: int = 0  # connections whose TLS session was resumed (no certificate check)
     opened: int = 0  # connections opened (and logged in, when the endpoint has a username)
     reused: int = 0  # mails lent a connection that had carried a mail before
+    grouped: int = 0  # mails whose commands went out behind another mail's message end
 
 
 class SmtpPool:
@@ -277,6 +297,8 @@ class SmtpPool:
         self._waiters: deque[asyncio.Future[Connection | None]] = deque()
         # callers waiting behind the first ``size`` in line, told when they reach it (acquire)
         self._near: dict[asyncio.Future[Connection | None], Callable[[], None]] = {}
+        # callers waiting whose commands another mail's message end may carry (pass_on)
+        self._followers: dict[asyncio.Future[Connection | None], Follower] = {}
         self._mail_seconds: float | None = None  # how long a mail holds a connection
         self._connect_seconds: float | None = None  # how long opening one takes
         self._stats = stats
@@ -288,21 +310,28 @@ class SmtpPool:
         self._log = get_logger(smtp_host=endpoint.host, smtp_port=endpoint.port)
 
     async def acquire(
-        self, fresh: bool = False, near: Callable[[], None] | None = None
+        self,
+        fresh: bool = False,
+        near: Callable[[], None] | None = None,
+        follower: Follower | None = None,
     ) -> Connection:
         """A connection for one mail; give it back with :meth:`release`. ``fresh``: a new
         one when the pool has room (an idle one turned out stale). ``near`` is called once
         if the caller has to wait, when it is among the first ``size`` in line (the next to
         be served, while the mails ahead are on the wire): not when a connection is lent at
-        once."""
+        once. ``follower``: while the caller waits, another mail may write its commands and
+        pass it the connection (:meth:`pass_on`); then ``Connection.pending`` holds their
+        replies."""
         self._load.in_flight += 1  # until released
         try:
-            return await self._acquire(fresh, near)
+            return await self._acquire(fresh, near, follower)
         except BaseException:
             self._load.in_flight -= 1
             raise
 
-    async def _acquire(self, fresh: bool, near: Callable[[], None] | None) -> Connection:
+    async def _acquire(
+        self, fresh: bool, near: Callable[[], None] | None, follower: Follower | None
+    ) -> Connection:
         loop = asyncio.get_running_loop()
         must_open = fresh
         while True:
@@ -316,6 +345,8 @@ class SmtpPool:
                 return await self._open_counted(loop)
             waiter: asyncio.Future[Connection | None] = loop.create_future()
             self._waiters.append(waiter)
+            if follower is not None:
+                self._followers[waiter] = follower
             if near is not None:
                 self._near[waiter] = near
                 near = None
@@ -324,27 +355,63 @@ class SmtpPool:
                 handed = await waiter
             except asyncio.CancelledError:
                 self._near.pop(waiter, None)
+                self._followers.pop(waiter, None)
                 self._forget_waiter(waiter)
                 raise
+            self._followers.pop(waiter, None)
             if handed is not None:
                 return self._lend(handed, loop.time(), reused=True)
             must_open = True  # a place was freed for this caller
 
     def release(self, connection: Connection, healthy: bool) -> None:
-        """Return ``connection``; an unhealthy one (error mid-conversation) is closed."""
-        now = asyncio.get_running_loop().time()
-        self._lent -= 1
-        self._load.in_flight -= 1
-        self._load.mails += 1
-        self._mail_seconds = _average(self._mail_seconds, now - connection.lent_at)
+        """Return ``connection``; an unhealthy one (error mid-conversation) is closed
+        (:meth:`_drop`)."""
+        now = self._returned(connection)
         if healthy and connection.usable:
             connection.idle_since = now
             if not self._hand_over(connection):
                 self._idle.append(connection)
             return
-        self._retire(connection)
-        connection.session.close()
-        self._hand_over(None)
+        self._drop(connection)
+
+    def pass_on(self, connection: Connection, write: Callable[[Sequence[bytes]], Replies]) -> bool:
+        """Lend ``connection``, whose mail is about to write its message, to the first mail
+        in line that is ready to follow it: ``write`` writes that mail's command lines behind
+        the message's end (in the same write) and gives the future of their replies, which
+        the follower finds in ``Connection.pending``. The caller's mail is done with the
+        connection (it only reads its reply to the message); False, nothing written: no mail
+        in line can follow now, and none is waited for. Only among the first ``size`` in
+        line: those whose ``sending`` mark was started as they neared their turn."""
+        if not self._followers or not connection.session.is_open:
+            return False
+        if connection.sent + 1 >= MAX_MESSAGES_PER_CONNECTION:
+            return False  # the caller's mail is its last: it closes after it
+        for waiter in itertools.islice(self._waiters, self._size):
+            follower = self._followers.get(waiter)
+            if follower is None or waiter.done():
+                continue
+            lines = follower.commands(connection.session)
+            if lines is None or not follower.ready():
+                continue
+            connection.pending = write(lines)  # (should it raise, the line is as it was)
+            self._waiters.remove(waiter)
+            self._followers.pop(waiter, None)
+            self._near.pop(waiter, None)
+            self._returned(connection)
+            self._stats.grouped += 1
+            waiter.set_result(connection)
+            self._tell_head()
+            return True
+        return False
+
+    def _returned(self, connection: Connection) -> float:
+        """A mail is done with ``connection``: counted, and its time on it measured. Now."""
+        now = asyncio.get_running_loop().time()
+        self._lent -= 1
+        self._load.in_flight -= 1
+        self._load.mails += 1
+        self._mail_seconds = _average(self._mail_seconds, now - connection.lent_at)
+        return now
 
     async def close_idle(self, older_than: float) -> None:
         """Close the idle connections last used at or before ``older_than`` (loop time).
@@ -355,6 +422,11 @@ class SmtpPool:
         for connection in stale:
             self._retire(connection)
             await _close(connection)
+
+    @property
+    def stats(self) -> PoolStats:
+        """The counts of this pool (shared with the other pools of its :class:`SmtpPools`)."""
+        return self._stats
 
     @property
     def unused(self) -> bool:
@@ -455,8 +527,22 @@ class SmtpPool:
             handed = waiter.result()
             if handed is None:
                 self._hand_over(None)
+            elif handed.pending is not None:  # its transaction is under way there
+                handed.pending = None
+                self._drop(handed)
             elif not self._hand_over(handed):
                 self._idle.append(handed)
+
+    def _drop(self, connection: Connection) -> None:
+        """Close ``connection`` and give its place to the next in line. Closed once the
+        replies awaited on it are in (at once when none is, nearly always): a mail cancelled
+        while its commands, written behind another mail's message end (:meth:`pass_on`),
+        were unanswered leaves the mail before it its own reply, and a DATA the server
+        answers 354 is abandoned the only way it can be, by closing (an empty message would
+        be a mail)."""
+        self._retire(connection)
+        connection.session.close_when_answered()
+        self._hand_over(None)
 
     async def _open_counted(self, loop: asyncio.AbstractEventLoop) -> Connection:
         self._open_count += 1

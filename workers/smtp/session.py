@@ -7,6 +7,13 @@ Exim, Gmail, Office 365 …) gets MAIL FROM, every RCPT TO and DATA in one write
 them together: two round trips per mail instead of three plus one per recipient, which is
 what makes a distant server fast and a near one cheap to talk to.
 
+RFC 2920 section 3.1 lets "the actual transfer of message content" be the first command
+of a group: :meth:`SmtpSession.message_then` writes a message's end and the next mail's
+MAIL FROM, RCPT TO and DATA in one write. Replies are handed out in the order of the
+batches asked for (each batch its own future), so the first mail's reply to its end of data
+is its own even when the connection is lost before the next mail's replies come, and a
+batch whose caller has gone still takes its replies off the line.
+
 Errors are aiosmtplib's own exception types (``SMTPServerDisconnected``,
 ``SMTPReadTimeoutError``, ``SMTPResponseException``, ``SMTPNotSupported``), so that one
 classifier (:mod:`workers.smtp.failures`) reads them all.
@@ -19,7 +26,8 @@ import contextlib
 import re
 import ssl
 from collections import deque
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import NamedTuple, cast
 
 import aiosmtplib
 from aiosmtplib import SMTPResponse
@@ -29,6 +37,7 @@ from workers.smtp.codes import Reply
 
 MAX_REPLY_BYTES = 64 * 1024  # a reply (all its lines) longer than this is a broken server
 _LONE_LINE_ENDING = re.compile(rb"\r\n|\r|\n")
+Replies = asyncio.Future[list[SMTPResponse]]  # of a batch of commands written
 
 
 class _ReplyReader(asyncio.Protocol):
@@ -38,21 +47,27 @@ class _ReplyReader(asyncio.Protocol):
         self._buffer = bytearray()
         self._lines: list[bytes] = []  # of a reply whose last line has not come yet
         self._replies: deque[SMTPResponse] = deque()
-        self._wanted = 0
-        self._waiter: asyncio.Future[list[SMTPResponse]] | None = None
+        # the batches asked for and not yet answered, in the order their commands went out
+        self._batches: deque[_Batch] = deque()
+        self._answered: Callable[[], None] | None = None  # called once none is awaited
         self._lost: aiosmtplib.SMTPException | None = None
         self._paused = False
         self._drained: asyncio.Future[None] | None = None
 
     # -- what the session asks -----------------------------------------------------------
 
-    def expect(self, count: int) -> asyncio.Future[list[SMTPResponse]]:
-        """A future of the next ``count`` replies (one batch outstanding at a time)."""
-        waiter: asyncio.Future[list[SMTPResponse]] = asyncio.get_running_loop().create_future()
-        self._wanted = count
-        self._waiter = waiter
+    def expect(self, count: int, deadline: float | None = None) -> Replies:
+        """A future of ``count`` replies: those after the batches asked for before it.
+        ``deadline`` (loop time): when they are late (:attr:`deadline`)."""
+        waiter: Replies = asyncio.get_running_loop().create_future()
+        self._batches.append(_Batch(count, waiter, deadline))
         self._settle()
         return waiter
+
+    @property
+    def deadline(self) -> float | None:
+        """The deadline of the oldest batch still unanswered; None: none is awaited."""
+        return self._batches[0].deadline if self._batches else None
 
     async def drain(self) -> None:
         """Wait while the transport's write buffer is over its high-water mark."""
@@ -61,6 +76,13 @@ class _ReplyReader(asyncio.Protocol):
         if self._paused:
             self._drained = asyncio.get_running_loop().create_future()
             await self._drained
+
+    def when_answered(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once no batch asked for is awaited any more (now, when none is)."""
+        if self._batches:
+            self._answered = then
+        else:
+            then()
 
     @property
     def lost(self) -> bool:
@@ -123,16 +145,24 @@ class _ReplyReader(asyncio.Protocol):
             raise aiosmtplib.SMTPResponseException(-1, "SMTP reply too long")
 
     def _settle(self) -> None:
-        waiter = self._waiter
-        if waiter is None or waiter.done():
-            return
-        if len(self._replies) >= self._wanted:
-            batch = [self._replies.popleft() for _ in range(self._wanted)]
-            self._waiter = None
-            waiter.set_result(batch)
-        elif self._lost is not None:
-            self._waiter = None
-            waiter.set_exception(self._lost)
+        """Answer the batches whose replies are all in, oldest first; a batch whose waiter
+        was cancelled takes its replies all the same (the next batch's come after them).
+        Lost: every batch still waiting gets the error."""
+        batches, replies = self._batches, self._replies
+        while batches and len(replies) >= batches[0].size:
+            batch = batches.popleft()
+            answer = [replies.popleft() for _ in range(batch.size)]
+            if not batch.waiter.done():
+                batch.waiter.set_result(answer)
+        if self._lost is not None:
+            while batches:
+                waiter = batches.popleft().waiter
+                if not waiter.done():
+                    waiter.set_exception(self._lost)
+                    waiter.exception()  # retrieved: its caller may have gone
+        if not batches and self._answered is not None:
+            then, self._answered = self._answered, None
+            then()
 
     def _lose(self, error: aiosmtplib.SMTPException) -> None:
         if self._lost is None:
@@ -141,6 +171,12 @@ class _ReplyReader(asyncio.Protocol):
         if self._drained is not None and not self._drained.done():
             self._drained.set_exception(error)
             self._drained.exception()  # retrieved: nobody may be waiting
+
+
+class _Batch(NamedTuple):
+    size: int  # replies
+    waiter: Replies
+    deadline: float | None  # loop time
 
 
 class SmtpSession:
@@ -159,7 +195,6 @@ class SmtpSession:
         self.timeout = timeout
         self.pipelining = "pipelining" in extensions
         self._loop = asyncio.get_running_loop()
-        self._deadline: float | None = None  # of the exchange under way
         self._alarm: asyncio.TimerHandle | None = None
 
     @classmethod
@@ -219,6 +254,24 @@ class SmtpSession:
         ``crlf``: every line of ``content`` is known to end in CRLF already."""
         return (await self._exchange(data_lines(content, crlf) + b".\r\n", 1, drain=True))[0]
 
+    def message_then(
+        self, content: bytes, crlf: bool, lines: Sequence[bytes]
+    ) -> tuple[Replies, Replies]:
+        """After a 354: the message and its end, then the command ``lines`` of the next
+        mail, in one write (RFC 2920 3.1; only for a server that pipelines). The futures of
+        the message's reply and of the lines' replies, in that order: await the first with
+        :meth:`reply` (it waits for a full write buffer too)."""
+        if not lines:
+            raise ValueError("no command to write")
+        _check_lines(tuple(lines))
+        data = data_lines(content, crlf) + b".\r\n" + b"\r\n".join(lines) + b"\r\n"
+        own, then = self._write(data, 1, len(lines))
+        return own, then
+
+    async def reply(self, waiter: Replies) -> list[SMTPResponse]:
+        """The replies of a batch written before (:meth:`message_then`)."""
+        return await self._replies_of(waiter, drain=True)
+
     async def reset(self) -> bool:
         """RSET; True when the connection is still good for another mail."""
         try:
@@ -234,6 +287,12 @@ class SmtpSession:
                 await asyncio.wait_for(self.command(b"QUIT"), timeout=timeout)
         self.close()
 
+    def close_when_answered(self) -> None:
+        """Close once the replies awaited are in (at once when none is): commands of a mail
+        that gave up on them are answered first, so that the replies before theirs still
+        reach the mails that wait for them; a late server times out as ever."""
+        self._reader.when_answered(self.close)
+
     def close(self) -> None:
         if self._alarm is not None:
             self._alarm.cancel()
@@ -242,14 +301,22 @@ class SmtpSession:
             self._transport.close()
 
     async def _exchange(self, data: bytes, replies: int, drain: bool = False) -> list[SMTPResponse]:
+        (waiter,) = self._write(data, replies)
+        return await self._replies_of(waiter, drain)
+
+    def _write(self, data: bytes, *batches: int) -> list[Replies]:
+        """Write ``data``: commands answered by ``batches`` of replies, a future each. They
+        are late a timeout after the write (:meth:`_on_alarm`)."""
         if self._transport.is_closing():
             raise aiosmtplib.SMTPServerDisconnected("the connection is closed")
-        waiter = self._reader.expect(replies)
+        deadline = None if self.timeout is None else self._loop.time() + self.timeout
+        waiters = [self._reader.expect(count, deadline) for count in batches]
         self._transport.write(data)
-        if self.timeout is not None:
-            self._deadline = self._loop.time() + self.timeout
-            if self._alarm is None:
-                self._alarm = self._loop.call_at(self._deadline, self._on_alarm)
+        if deadline is not None and self._alarm is None:
+            self._alarm = self._loop.call_at(deadline, self._on_alarm)
+        return waiters
+
+    async def _replies_of(self, waiter: Replies, drain: bool) -> list[SMTPResponse]:
         try:
             if drain:
                 await self._reader.drain()
@@ -257,16 +324,14 @@ class SmtpSession:
         except aiosmtplib.SMTPReadTimeoutError:
             self.close()
             raise
-        finally:
-            self._deadline = None
 
     def _on_alarm(self) -> None:
-        """The connection's one timer. It is set for the deadline of an exchange and, when
-        it rings, looks at the exchange under way then: past its deadline, it times out;
-        otherwise the timer is set again for that exchange's deadline; none, it rests. An
-        exchange answered in time (nearly all) costs no timer of its own."""
+        """The connection's one timer. It is set for the deadline of a batch of replies and,
+        when it rings, looks at the oldest batch still unanswered: past its deadline, the
+        connection times out; otherwise the timer is set again for that batch's deadline;
+        none, it rests. Replies that come in time (nearly all) cost no timer of their own."""
         self._alarm = None
-        deadline = self._deadline
+        deadline = self._reader.deadline
         if deadline is None:
             return
         if self._loop.time() >= deadline:
