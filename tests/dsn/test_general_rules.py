@@ -2617,6 +2617,10 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         # now it is no dead address.
         ("", "550 Recipient check: FAIL", "RCPT", "", Reason.USERUNKNOWN),
         ("", "451 Recipient <a@shop.example> FAIL", "RCPT", "", Reason.UNDEFINED),
+        # ... but the words between the party and the verdict still name a cause of their
+        # own: a check of the host's that failed is the host's block (review of 2842a3f).
+        ("5.7.1", "550 5.7.1 Recipient blocked: RBL check fail", "RCPT", "", Reason.BLOCKED),
+        ("5.7.1", "550 5.7.1 Recipient blocked: RBL check failed", "RCPT", "", Reason.BLOCKED),
     ],
 )
 def test_wordings_and_meanings_read_in_round_22(

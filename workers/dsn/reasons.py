@@ -306,8 +306,8 @@ _PARTY_RES = tuple(
         reason,
         names,
         re.compile(
-            rf"(?<![a-z0-9])(?:(?:{_VERDICT}){_BETWEEN} (?:{party})"
-            rf"|(?:{party})(?:'s)?{_BETWEEN} (?:{_VERDICT}))(?![a-z0-9])"
+            rf"(?<![a-z0-9])(?:(?:{_VERDICT})(?P<before>{_BETWEEN}) (?:{party})"
+            rf"|(?:{party})(?:'s)?(?P<after>{_BETWEEN}) (?:{_VERDICT}))(?![a-z0-9])"
         ),
     )
     for reason, names, party in ((reason, names, _alternation(names)) for reason, names in PARTIES)
@@ -602,7 +602,10 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
             best, cause, found_best = (found.start(), order), reason, found
     if cause is None or found_best is None:
         return None
-    return cause, f"{needle[: found_best.start()]} {needle[found_best.end() :]}"
+    # The words between the party and its verdict stay in the text left: they may name the
+    # cause themselves ("recipient blocked: rbl check failed" is the host's block).
+    between = found_best.group("before") or found_best.group("after") or ""
+    return cause, f"{needle[: found_best.start()]}{between} {needle[found_best.end() :]}"
 
 
 def may_show_transcript(text: str) -> bool:
