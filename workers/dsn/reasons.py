@@ -332,8 +332,11 @@ _DOMAIN_RE = re.compile(
 )
 
 
-def mask_addresses(text: str, at: int) -> str:
-    """``text`` with each address in it read as "@" (``at``: the place of its first "@")."""
+def mask_addresses(text: str) -> str:
+    """``text`` with each address in it read as "@"."""
+    at = text.find("@")
+    if at == -1:
+        return text
     kept: list[str] = []
     start = 0
     while at != -1:
@@ -357,10 +360,7 @@ _CURLY_QUOTES = tuple(map(chr, _QUOTES))
 def normalize_text(text: str) -> str:
     """Lower-case, addresses read as "@" (``mask_addresses``), curly quotes straightened,
     whitespace collapsed: what phrases match."""
-    lowered = text.lower()
-    at = lowered.find("@")
-    if at != -1:
-        lowered = mask_addresses(lowered, at)
+    lowered = mask_addresses(text.lower())
     # A curly quote is not ASCII (an ASCII text is told at once); translating a text
     # character by character costs more than looking for the four.
     if not lowered.isascii() and any(map(lowered.__contains__, _CURLY_QUOTES)):

@@ -28,7 +28,9 @@ _SUPPRESSIONS = Suppression.__table__  # type: ignore[attr-defined]
 
 
 def unexpired(now: Any) -> ColumnElement[bool]:
-    """A suppression still in force at ``now``: no expiry, or a later one."""
+    """A suppression still in force at ``now``: no expiry, or a later one. The sender's
+    batch check writes the same rule as raw SQL (``suppression_reasons``' ``null_or_after``); a
+    test holds the two to the same answers: change both."""
     return or_(_SUPPRESSIONS.c.expires_at.is_(None), _SUPPRESSIONS.c.expires_at > now)
 
 

@@ -61,12 +61,8 @@ def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
     best = _first(_SUBJECT, headers.get("subject").lower(), best)
     best = _first(_HEADERS, header_text, best)
     if text:
-        body = text[:BODY_SCAN_CHARS].lower()
-        at = body.find("@")
-        if at != -1:
-            # An address is a name someone chose, not the mark of the server that wrote the
-            # report: neither its local part ("opensmtpd-test@...") nor its domain (a user's
-            # own relay reporting <team@googlegroups.com> is not Google Groups).
-            body = mask_addresses(body, at)
-        best = _first(_BODY, body, best)
+        # An address is a name someone chose, not the mark of the server that wrote the
+        # report: neither its local part ("opensmtpd-test@...") nor its domain (a user's own
+        # relay reporting <team@googlegroups.com> is not Google Groups).
+        best = _first(_BODY, mask_addresses(text[:BODY_SCAN_CHARS].lower()), best)
     return ENGINES[best] if best < len(ENGINES) else None
