@@ -2621,6 +2621,13 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         # own: a check of the host's that failed is the host's block (review of 2842a3f).
         ("5.7.1", "550 5.7.1 Recipient blocked: RBL check fail", "RCPT", "", Reason.BLOCKED),
         ("5.7.1", "550 5.7.1 Recipient blocked: RBL check failed", "RCPT", "", Reason.BLOCKED),
+        # A check's bare result ("fail", "failed") is said of the check named before it: the
+        # recipient's own check, or its address, is a verdict on it; a check of something
+        # else about the mailbox (a rate) is none, and words naming no cause stay undefined.
+        ("", "550 Mailbox rate check fail", "RCPT", "", Reason.UNDEFINED),
+        ("", "550 Mailbox rate check failed", "RCPT", "", Reason.UNDEFINED),
+        ("", "550 Recipient <a@shop.example> FAIL", "RCPT", "", Reason.USERUNKNOWN),
+        ("", "550 Recipient verification failed", "RCPT", "", Reason.USERUNKNOWN),
     ],
 )
 def test_wordings_and_meanings_read_in_round_22(

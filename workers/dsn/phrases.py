@@ -2173,3 +2173,11 @@ VERDICTS = (
     # Yahoo, "SMTP error codes": "unresolvable RFC.5321 from domain".
     "unresolvable",
 )
+
+# A check's bare result, the verdicts above that say only that a check did not pass: said
+# after a party they are about the check named right before them, the party's own only where
+# nothing but its address or the words of a check of it stand between (DBMail's LMTP "550
+# Recipient <rcpt> FAIL", lmtp.c; Exim's "550 Sender verify failed", acl.c). A check of
+# something else about the party ("mailbox rate check fail") is no verdict on the party.
+CHECK_RESULTS = ("fail", "failed")
+PARTY_CHECKS = ("check", "checks", "verification", "verify", "validation")

@@ -23,6 +23,7 @@ from workers.dsn.phrases import (
     AT_CONNECT,
     BARE_REFUSALS,
     BLOCK_LISTS,
+    CHECK_RESULTS,
     CONTENT_CHECK_REFUSALS,
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
@@ -39,6 +40,7 @@ from workers.dsn.phrases import (
     NAMED_UNKNOWN,
     NEGATIONS,
     PARTIES,
+    PARTY_CHECKS,
     PARTY_FRAMING,
     PATTERNS,
     PHRASES,
@@ -297,6 +299,10 @@ def _alternation(words: tuple[str, ...]) -> str:
 _VERDICT = _alternation(VERDICTS)
 # Up to three words between (a dot inside a word, "rfc.5321", not one that ends a sentence).
 _BETWEEN = r"(?: (?:[^ .;,]|\.(?! )){1,30}){0,3}"
+# After a party, a check's bare result (``CHECK_RESULTS``) is said of it only across its own
+# words: its address (read as "@", in a path or not) or a check of it (``PARTY_CHECKS``).
+_PARTY_VERDICT = _alternation(tuple(v for v in VERDICTS if v not in CHECK_RESULTS))
+_OWN_WORDS = rf"(?: (?:[<(\[]?@[>)\]]?|{_alternation(PARTY_CHECKS)}):?){{0,2}}"
 # A party named beside a verdict, either way round and up to three words apart ("fake
 # sender", "invalid ip", "restricted characters in address"; "sender is rejected", "sender
 # address syntax error"), whole words only. Each with the party's names: a text holding none
@@ -307,7 +313,8 @@ _PARTY_RES = tuple(
         names,
         re.compile(
             rf"(?<![a-z0-9])(?:(?:{_VERDICT})(?P<before>{_BETWEEN}) (?:{party})"
-            rf"|(?:{party})(?:'s)?(?P<after>{_BETWEEN}) (?:{_VERDICT}))(?![a-z0-9])"
+            rf"|(?:{party})(?:'s)?(?P<after>{_BETWEEN}) (?:{_PARTY_VERDICT})"
+            rf"|(?:{party})(?:'s)?{_OWN_WORDS} (?:{_alternation(CHECK_RESULTS)}))(?![a-z0-9])"
         ),
     )
     for reason, names, party in ((reason, names, _alternation(names)) for reason, names in PARTIES)
