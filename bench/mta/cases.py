@@ -2777,101 +2777,8 @@ ROUND_22_CASES: tuple[Case, ...] = (
 # fmt: on
 CASES += ROUND_22_CASES
 
-# The DSNs of the rounds last read that the rules do not read right yet, each with what it
-# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
-# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
-# each is a rule still to write. Left of the eighteenth round's: a 552 "exceeded storage
-# allocation" after DATA through OpenSMTPD, which does not say the stage its size reading
-# rests on (RFC 5321's 552 is a full mailbox at RCPT TO). The nineteenth round's are all read
-# or two-way. Left of the twentieth round's (its misses by kind are in the commit that moved
-# it here): mox's "550 5.7.0 domain name required" through OpenSMTPD, whose report does not
-# say the MAIL FROM its rejected reading rests on, with no word naming the sender; and mox's
-# "550 5.1.1 no such user(s)" after DATA through Sendmail, whose transcript shows DATA before
-# the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. Left
-# of the twenty-first round's (its misses by kind are in the commit that moved it here): two
-# refusals of MAIL FROM through OpenSMTPD, whose report does not say the command the sender's
-# reading rests on (Inbucket's "501 Unauthorized domain"; SubEthaSMTP's "553 <sender> Invalid
-# email address.", whose address only the DSN's own addressee shows to be the sender's); and
-# vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
-# count of connections (a phrase that read them so fitted that one server and read host blocks
-# worded alike as connection limits: review of 1e8af98).
-# Exim's DSN for a recipient domain that does not resolve holds no words of a cause: Exim
-# prints an address's error only when it passes it on (deliver.c print_address_error, the
-# af_pass_message flag or a user_message), not its own "Unrouteable address", and writes no
-# Diagnostic-Code without a remote reply. It read right only through "nxdomain" in the
-# recipient's own address, which the classifier no longer reads as words (issue 16). A rule
-# for an Exim failure with no words and no remote host must also tell a remote domain from a
-# local user no router accepted (the same hidden message); the twenty-second round's
-# unresolvable-domain is the same case again through each MTA (its Exim DSN the same miss).
-# The twenty-second round's (its misses by kind are in the commit that moved it here), among
-# them msmtpd's "421 Service not available. Try again later, please." in place of the
-# greeting, whose words name no cause (its case's bad reputation is the source's, not the
-# reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
-# harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
-# rules were written: the author's other readings (msmtpd's 521 before the message read as
-# RFC 7504's, its Rspamd greylist's "looks suspicious", its unparsable message as content,
-# PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
-# whose words name no spam; milterfrom's "unmatching envelope and header sender" (a
-# sender mismatch the first round's Postfix case calls rejected, this one securityerror: no
-# wording rule for one case's label); postfwd3's "score exceeded" and PMG's greylisting
-# "Service is unavailable (try later)" behind Postfix's "Recipient address rejected:", which
-# name no cause (read by their loose X.7.1); smf-spf's temperror, whose "SFP" names no DNS
-# beside X.4.3 (a directory of the receiving system's own is its systemerror).
-PENDING: dict[str, str] = {
-    "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
-    "exim-msmtpd-helo.eml": "expected blocked, got notaccept",
-    "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "exim-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
-    "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got blocked",
-    "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
-    "exim-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
-    "exim-nxdomain.eml": "expected hostunknown, got onhold",
-    "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
-    "exim-postfwd-score.eml": "expected policyviolation, got securityerror",
-    "exim-smfspf-temperror.eml": "expected networkerror, got systemerror",
-    "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
-    "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-    "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
-    "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
-    "opensmtpd-msmtpd-helo.eml": "expected blocked, got notaccept",
-    "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "opensmtpd-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
-    "opensmtpd-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
-    "opensmtpd-postfwd-score.eml": "expected policyviolation, got securityerror",
-    "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
-    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
-    "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
-    "postfix-msmtpd-helo.eml": "expected blocked, got notaccept",
-    "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "postfix-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
-    "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
-    "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
-    "postfix-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
-    "postfix-pmg-greylist.eml": "expected expired, got securityerror",
-    "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
-    "postfix-postfwd-score.eml": "expected policyviolation, got securityerror",
-    "postfix-smfspf-temperror.eml": "expected networkerror, got systemerror",
-    "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-    "sendmail-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
-    "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
-    "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "sendmail-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
-    "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got syntaxerror",
-    "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
-    "sendmail-msmtpd-unknown-recipient.eml": "expected userunknown, got blocked",
-    "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
-    "sendmail-postfwd-score.eml": "expected policyviolation, got securityerror",
-    "sendmail-smfspf-temperror.eml": "expected networkerror, got systemerror",
-    "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
-}
-
-# The unseen split: written from the documentation of providers, servers and filters and
-# the standards with their causes fixed before their first run, and never looked at to write
-# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
-# only their recipient and job). The twenty-third round, below.
-UNSEEN_CASES: tuple[Case, ...] = ()
-
-# The twenty-third round: written while the twenty-second was moved into the seen split, by
+# The twenty-third round (first score 87 of 148 DSNs, after the rules from the twenty-second),
+# read since to write rules. Written while the twenty-second was moved into the seen split, by
 # another engineer than the one writing rules, without reading the parser's rules or its
 # reading of any DSN, from sources no earlier round used and the parser's comments do not cite,
 # with its causes and, where the vocabulary honestly allows another, that reading (``also``)
@@ -3057,7 +2964,163 @@ ROUND_23_CASES: tuple[Case, ...] = (
          Reason.SPAMDETECTED, "mailfront plugin-spamassassin.c (resp_isspam)"),
 )
 # fmt: on
-UNSEEN_CASES += ROUND_23_CASES
+CASES += ROUND_23_CASES
+
+# The DSNs of the rounds last read that the rules do not read right yet, each with what it
+# reads instead (file -> "expected X, got Y"): the seen split's test expects them to miss
+# (strict, so it fails the day one reads right and its entry goes). Not two-way readings:
+# each is a rule still to write. Left of the eighteenth round's: a 552 "exceeded storage
+# allocation" after DATA through OpenSMTPD, which does not say the stage its size reading
+# rests on (RFC 5321's 552 is a full mailbox at RCPT TO). The nineteenth round's are all read
+# or two-way. Left of the twentieth round's (its misses by kind are in the commit that moved
+# it here): mox's "550 5.7.0 domain name required" through OpenSMTPD, whose report does not
+# say the MAIL FROM its rejected reading rests on, with no word naming the sender; and mox's
+# "550 5.1.1 no such user(s)" after DATA through Sendmail, whose transcript shows DATA before
+# the reply as it does for the pipelined RCPT TO replies the corpus labels userunknown. Left
+# of the twenty-first round's (its misses by kind are in the commit that moved it here): two
+# refusals of MAIL FROM through OpenSMTPD, whose report does not say the command the sender's
+# reading rests on (Inbucket's "501 Unauthorized domain"; SubEthaSMTP's "553 <sender> Invalid
+# email address.", whose address only the DSN's own addressee shows to be the sender's); and
+# vSMTP's "554 Cannot process connection, closing" at the greeting, whose words name no
+# count of connections (a phrase that read them so fitted that one server and read host blocks
+# worded alike as connection limits: review of 1e8af98).
+# Exim's DSN for a recipient domain that does not resolve holds no words of a cause: Exim
+# prints an address's error only when it passes it on (deliver.c print_address_error, the
+# af_pass_message flag or a user_message), not its own "Unrouteable address", and writes no
+# Diagnostic-Code without a remote reply. It read right only through "nxdomain" in the
+# recipient's own address, which the classifier no longer reads as words (issue 16). A rule
+# for an Exim failure with no words and no remote host must also tell a remote domain from a
+# local user no router accepted (the same hidden message); the twenty-second round's
+# unresolvable-domain is the same case again through each MTA (its Exim DSN the same miss).
+# The twenty-second round's (its misses by kind are in the commit that moved it here), among
+# them msmtpd's "421 Service not available. Try again later, please." in place of the
+# greeting, whose words name no cause (its case's bad reputation is the source's, not the
+# reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
+# harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
+# rules were written: the author's other readings (msmtpd's 521 before the message read as
+# RFC 7504's, its Rspamd greylist's "looks suspicious", its unparsable message as content,
+# PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
+# whose words name no spam; milterfrom's "unmatching envelope and header sender" (a
+# sender mismatch the first round's Postfix case calls rejected, this one securityerror: no
+# wording rule for one case's label); postfwd3's "score exceeded" and PMG's greylisting
+# "Service is unavailable (try later)" behind Postfix's "Recipient address rejected:", which
+# name no cause (read by their loose X.7.1); smf-spf's temperror, whose "SFP" names no DNS
+# beside X.4.3 (a directory of the receiving system's own is its systemerror). The
+# twenty-third round's (its misses by kind are in the commit that moved it here).
+PENDING: dict[str, str] = {
+    "exim-authmilter-blocker-flood.eml": "expected speeding, got spamdetected",
+    "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
+    "exim-dnsbl-dns-error.eml": "expected systemerror, got blocked",
+    "exim-mailcleaner-encryption.eml": "expected securityerror, got blocked",
+    "exim-mailcleaner-line-length.eml": "expected notcompliantrfc, got blocked",
+    "exim-mailcleaner-no-helo.eml": "expected syntaxerror, got rejected",
+    "exim-mailcleaner-relay.eml": "expected norelaying, got blocked",
+    "exim-mailfront-recipient-not-accepted.eml": "expected norelaying, got userunknown",
+    "exim-mailu-antivirus-failed.eml": "expected systemerror, got virusdetected",
+    "exim-mailu-antivirus.eml": "expected virusdetected, got policyviolation",
+    "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
+    "exim-msmtpd-helo.eml": "expected blocked, got notaccept",
+    "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
+    "exim-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
+    "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got blocked",
+    "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
+    "exim-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
+    "exim-mtpolicyd-geoip.eml": "expected blocked, got securityerror",
+    "exim-nxdomain.eml": "expected hostunknown, got onhold",
+    "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
+    "exim-postfwd-score.eml": "expected policyviolation, got securityerror",
+    "exim-pythonfilter-attachment.eml": "expected policyviolation, got blocked",
+    "exim-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
+    "exim-pythonfilter-dialback-dns.eml": "expected networkerror, got expired",
+    "exim-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
+    "exim-smfspf-temperror.eml": "expected networkerror, got systemerror",
+    "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
+    "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "exim-zonemta-delivery-loop.eml": "expected systemerror, got blocked",
+    "exim-zonemta-no-free-process.eml": "expected systemerror, got expired",
+    "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
+    "opensmtpd-mailcleaner-encryption.eml": "expected securityerror, got undefined",
+    "opensmtpd-mailcleaner-line-length.eml": "expected notcompliantrfc, got undefined",
+    "opensmtpd-mailcleaner-no-helo.eml": "expected syntaxerror, got blocked",
+    "opensmtpd-mailcleaner-relay.eml": "expected norelaying, got undefined",
+    "opensmtpd-mailfront-disallowed-domain.eml": "expected rejected, got hostunknown",
+    "opensmtpd-mailfront-recipient-not-accepted.eml": "expected norelaying, got userunknown",
+    "opensmtpd-mailu-antivirus.eml": "expected virusdetected, got securityerror",
+    "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
+    "opensmtpd-msmtpd-helo.eml": "expected blocked, got notaccept",
+    "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
+    "opensmtpd-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
+    "opensmtpd-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
+    "opensmtpd-mtpolicyd-geoip.eml": "expected blocked, got securityerror",
+    "opensmtpd-postfwd-score.eml": "expected policyviolation, got securityerror",
+    "opensmtpd-pythonfilter-attachment.eml": "expected policyviolation, got blocked",
+    "opensmtpd-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
+    "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
+    "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
+    "opensmtpd-zonemta-delivery-loop.eml": "expected systemerror, got undefined",
+    "postfix-authmilter-blocker-flood.eml": "expected speeding, got spamdetected",
+    "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
+    "postfix-dnsbl-dns-error.eml": "expected systemerror, got blocked",
+    "postfix-mailcleaner-encryption.eml": "expected securityerror, got undefined",
+    "postfix-mailcleaner-line-length.eml": "expected notcompliantrfc, got undefined",
+    "postfix-mailcleaner-no-helo.eml": "expected syntaxerror, got rejected",
+    "postfix-mailcleaner-relay.eml": "expected norelaying, got userunknown",
+    "postfix-mailfront-recipient-not-accepted.eml": "expected norelaying, got userunknown",
+    "postfix-mailu-antivirus-failed.eml": "expected systemerror, got virusdetected",
+    "postfix-mailu-antivirus.eml": "expected virusdetected, got policyviolation",
+    "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
+    "postfix-msmtpd-helo.eml": "expected blocked, got notaccept",
+    "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
+    "postfix-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
+    "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
+    "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
+    "postfix-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
+    "postfix-mtpolicyd-geoip.eml": "expected blocked, got securityerror",
+    "postfix-pmg-greylist.eml": "expected expired, got securityerror",
+    "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
+    "postfix-postfwd-score.eml": "expected policyviolation, got securityerror",
+    "postfix-pythonfilter-attachment.eml": "expected policyviolation, got blocked",
+    "postfix-pythonfilter-comeagain.eml": "expected expired, got spamdetected",
+    "postfix-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
+    "postfix-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
+    "postfix-smfspf-temperror.eml": "expected networkerror, got systemerror",
+    "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "postfix-zonemta-delivery-loop.eml": "expected systemerror, got undefined",
+    "postfix-zonemta-no-free-process.eml": "expected systemerror, got blocked",
+    "sendmail-authmilter-blocker-flood.eml": "expected speeding, got spamdetected",
+    "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
+    "sendmail-dnsbl-dns-error.eml": "expected systemerror, got blocked",
+    "sendmail-mailcleaner-encryption.eml": "expected securityerror, got userunknown",
+    "sendmail-mailcleaner-line-length.eml": "expected notcompliantrfc, got blocked",
+    "sendmail-mailcleaner-no-helo.eml": "expected syntaxerror, got rejected",
+    "sendmail-mailcleaner-relay.eml": "expected norelaying, got userunknown",
+    "sendmail-mailfront-recipient-not-accepted.eml": "expected norelaying, got userunknown",
+    "sendmail-mailu-antivirus-failed.eml": "expected systemerror, got virusdetected",
+    "sendmail-mailu-antivirus.eml": "expected virusdetected, got policyviolation",
+    "sendmail-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
+    "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
+    "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
+    "sendmail-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
+    "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got syntaxerror",
+    "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
+    "sendmail-msmtpd-unknown-recipient.eml": "expected userunknown, got blocked",
+    "sendmail-mtpolicyd-geoip.eml": "expected blocked, got securityerror",
+    "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
+    "sendmail-postfwd-score.eml": "expected policyviolation, got securityerror",
+    "sendmail-pythonfilter-attachment.eml": "expected policyviolation, got blocked",
+    "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
+    "sendmail-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
+    "sendmail-smfspf-temperror.eml": "expected networkerror, got systemerror",
+    "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
+    "sendmail-zonemta-delivery-loop.eml": "expected systemerror, got syntaxerror",
+    "sendmail-zonemta-no-free-process.eml": "expected systemerror, got expired",
+}
+
+# The unseen split: written from the documentation of providers, servers and filters and
+# the standards with their causes fixed before their first run, and never looked at to write
+# a rule (``python -m bench.mta score`` reports them apart and lists no misses; a test holds
+# only their recipient and job). The twenty-fourth round, below.
+UNSEEN_CASES: tuple[Case, ...] = ()
 
 ALL_CASES = CASES + UNSEEN_CASES
 
