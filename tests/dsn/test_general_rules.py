@@ -2613,6 +2613,31 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         ("", "521 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
         ("", "521 Go away", "DATA", "", Reason.UNDEFINED),
         ("", "521 Go away", "RCPT", "", Reason.NOTACCEPT),
+        # A message's defect beside a spam filter's verdict on it is the filter's evidence:
+        # the verdict names the cause (review low); alone the defect stays the content's. A
+        # temporary reply under RFC 3463's mail system status (X.3.x) says the receiving
+        # system could not handle the message for now, its own trouble; under X.6.x the
+        # content's still.
+        ("", "501 Message has defects: spam detected", "DATA", "", Reason.SPAMDETECTED),
+        ("", "550 Failed to parse message: spam detected", "DATA", "", Reason.SPAMDETECTED),
+        (
+            "",
+            "554 5.7.1 Failed to parse message, message looks like spam",
+            "DATA",
+            "",
+            Reason.SPAMDETECTED,
+        ),
+        ("", "554 5.7.1 Invalid header: spam detected", "DATA", "", Reason.SPAMDETECTED),
+        ("", "501 Message has defects", "DATA", "", Reason.CONTENTERROR),
+        (
+            "4.3.0",
+            "451 4.3.0 Failed to parse message from queue",
+            "DATA",
+            "",
+            Reason.SYSTEMERROR,
+        ),
+        ("", "451 4.3.0 Failed to parse message from queue", "DATA", "", Reason.SYSTEMERROR),
+        ("", "451 4.6.0 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
         # "Fail" beside the recipient is a verdict on it (DBMail's LMTP words it so); said for
         # now it is no dead address.
         ("", "550 Recipient check: FAIL", "RCPT", "", Reason.USERUNKNOWN),

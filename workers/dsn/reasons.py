@@ -764,17 +764,28 @@ def _no_spf_record_is_no_failure(r: Reading) -> None:
 
 
 _LISTED_WORDS_RE = re.compile(LISTED_WORDS)
+# The phrases that name a defect of the message's format (contenterror's).
+_CONTENT_DEFECTS = dict(PHRASES)[Reason.CONTENTERROR]
 
 
-def _listed_words_found_spam(r: Reading) -> None:
-    """A listed phrase or word found (``LISTED_WORDS``: a content filter's list, filtered) is
-    how the filter judged; a reply that also says in a phrase of its own what it judged the
-    message ("550 5.7.1 Spam detected: blacklisted phrase found in subject") names the
-    cause: spam."""
-    if r.by_text == Reason.FILTERED and r.said and _LISTED_WORDS_RE.search(r.needle):
+def _evidence_beside_a_spam_verdict(r: Reading) -> None:
+    """What a filter found in the message is how it judged: a listed phrase or word
+    (``LISTED_WORDS``: a content filter's list, filtered), a defect of the message's format
+    named (contenterror's phrases: "invalid header", "message has defects", "failed to parse
+    message"). A reply that also says in a phrase of its own that it judged the message spam
+    ("550 5.7.1 Spam detected: blacklisted phrase found in subject", "... message has defects,
+    looks like spam") names the cause: the corpus README's spamdetected, "rejected by a spam
+    filter"."""
+    if not r.said:
+        return
+    if r.by_text == Reason.FILTERED and _LISTED_WORDS_RE.search(r.needle):
         rest = _LISTED_WORDS_RE.sub(" ", r.needle)
-        if _phrase_cause(rest, fallback=False) == Reason.SPAMDETECTED:
-            r.by_text = Reason.SPAMDETECTED
+    elif r.by_text == Reason.CONTENTERROR and r.phrased:
+        rest = _without(r.needle, _CONTENT_DEFECTS)
+    else:
+        return
+    if _phrase_cause(rest, fallback=False) == Reason.SPAMDETECTED:
+        r.by_text = Reason.SPAMDETECTED
 
 
 def _code_names_the_check(r: Reading) -> None:
@@ -1028,6 +1039,17 @@ def _status_names_the_trouble(r: Reading) -> None:
         in _NONE_OR_CONSEQUENCE
     ):
         r.reason = Reason.NETWORKERROR
+
+
+def _content_for_now_is_the_system(r: Reading) -> None:
+    """Words naming the message's format (contenterror) in a temporary reply under RFC 3463's
+    mail system status (X.3.x, "something having to do with the destination system"): a
+    defect of the message would not go away on a retry, so what the remote reports for now is
+    its own system failing on the message ("451 4.3.0 Failed to parse message from queue",
+    its queued copy), the receiving system's trouble. Under X.6.x, the content's own status,
+    the words stand."""
+    if r.reason == Reason.CONTENTERROR and _temporary(r) and (r.said_status or r.code)[1:3] == ".3":
+        r.reason = Reason.SYSTEMERROR
 
 
 def _without(needle: str, phrases: tuple[str, ...]) -> str:
@@ -1304,7 +1326,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _restated_reply_code,
     _which_policy,
     _no_spf_record_is_no_failure,
-    _listed_words_found_spam,
+    _evidence_beside_a_spam_verdict,
     _code_names_the_check,
     _defect_named_outright,
     _status_yields,
@@ -1319,6 +1341,7 @@ PRECEDENCE: tuple[Callable[[Reading], Reason | None], ...] = (
     _unavailable_for_now,
     _storage_is_the_message,
     _status_names_the_trouble,
+    _content_for_now_is_the_system,
     # The party a reply refuses, then the stage it was said at.
     _refused_party,
     _remote_routes_the_domain,
