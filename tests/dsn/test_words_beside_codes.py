@@ -62,6 +62,16 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("4.3.1", "452 4.3.1 disk full", "RCPT", Reason.SYSTEMFULL),
     ("4.3.2", "421 4.3.2 mx.example disk is too full. Try later", "RCPT", Reason.SYSTEMFULL),
     ("", "421 mx.example disk is too full. Try later", "RCPT", Reason.SYSTEMFULL),
+    # ... and whose a count of messages per stretch of time is: under X.2.2 the mailbox's
+    # own quota ("a per-mailbox administrative quota"), under no such status a sending rate;
+    # words naming the sender's sending keep the rate whatever the status (review low).
+    ("5.2.2", "552 5.2.2 Max 500 messages per day", "RCPT", Reason.MAILBOXFULL),
+    ("", "452 4.2.2 Maximum 100 messages per hour", "RCPT", Reason.MAILBOXFULL),
+    ("5.2.2", "552 5.2.2 Quota exceeded: max 200 messages per day", "RCPT", Reason.MAILBOXFULL),
+    ("", "550 Max 500 messages per day", "RCPT", Reason.SPEEDING),
+    ("4.7.1", "450 4.7.1 Maximum 30 messages per hour", "RCPT", Reason.SPEEDING),
+    ("5.2.2", "550 5.2.2 Sender rate exceeds 100 messages per 1h", "RCPT", Reason.SPEEDING),
+    ("5.2.2", "550 5.2.2 Daily sending limit of 500 recipients exceeded", "RCPT", Reason.SPEEDING),
 )
 
 

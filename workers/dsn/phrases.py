@@ -1667,6 +1667,15 @@ DEFINITE_EXPIRY = (
 # how the filter judged, not always what it found.
 LISTED_WORDS = r"(?:black|block|deny)[ -]?listed (?:key ?)?(?:phrase|word)"
 
+# A number of messages (or requests, recipients) allowed per stretch of time: a rate, but
+# whose the words do not say: the sender's sending (the corpus README's speeding), or a
+# mailbox's own quota per day, which RFC 3463's X.2.2 ("a per-mailbox administrative quota")
+# says it is (reasons._words_win).
+COUNT_PER_TIME = (
+    r"(?<![a-z])(?:max|maximum|limit of|more than) \d{1,7} (?:messages|mails|emails|e-mails|"
+    r"requests|recipients) (?:per|a|an|each) (?:\d{1,5} )?(?:second|minute|hour|day)"
+)
+
 # Word patterns (bounded, no nested repetition) that plain substrings cannot express.
 PATTERNS: tuple[tuple[Reason, str], ...] = (
     # "virus" as a word: not a product name such as "VirusWall" that signs a report. (The
@@ -1711,11 +1720,7 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # example "450 4.7.1 sorry, max 3 requests per 5 minutes"; the Exim specification's
     # ratelimit example "Sender rate exceeds 100 messages per 1h" (read by "sender rate
     # exceeds" above) counts so too.
-    (
-        Reason.SPEEDING,
-        r"(?<![a-z])(?:max|maximum|limit of|more than) \d{1,7} (?:messages|mails|emails|e-mails|"
-        r"requests|recipients) (?:per|a|an|each) (?:\d{1,5} )?(?:second|minute|hour|day)",
-    ),
+    (Reason.SPEEDING, COUNT_PER_TIME),
     (
         Reason.EXCEEDLIMIT,
         r"(?<![a-z])(?<!daily )(?<!hourly )(?<!sending )limit of \d{1,7} recipients"

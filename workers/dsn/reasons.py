@@ -25,6 +25,7 @@ from workers.dsn.phrases import (
     BLOCK_LISTS,
     CHECK_RESULTS,
     CONTENT_CHECK_REFUSALS,
+    COUNT_PER_TIME,
     DEFINITE_EXPIRY,
     DEFINITE_USERUNKNOWN,
     DNS_LOOKUPS,
@@ -968,13 +969,24 @@ def _remote_status_names_its_trouble(r: Reading) -> None:
             r.by_text, r.by_status, r.said = trouble, trouble, True
 
 
+_COUNT_PER_TIME_RE = re.compile(COUNT_PER_TIME)
+
+
 def _words_win(r: Reading) -> bool:
     """The remote's words name an unmistakable cause (``WORDING_WINS``) over an exact status;
     but words of a full disk or spool ("disk is too full") say no more than that something is
-    full, and an X.2.2 (RFC 3463 "Mailbox full") says whose: the recipient's mailbox."""
+    full, and an X.2.2 (RFC 3463 "Mailbox full") says whose: the recipient's mailbox. So do
+    words that only count the messages allowed per stretch of time (``COUNT_PER_TIME``: "552
+    5.2.2 Max 500 messages per day"): X.2.2's "per-mailbox administrative quota"; words naming
+    the sender's sending beside them ("sender rate exceeds") keep the rate."""
     if not (r.said and r.by_text in WORDING_WINS):
         return False
-    return not (r.by_text is Reason.SYSTEMFULL and r.by_status is Reason.MAILBOXFULL)
+    if r.by_status is not Reason.MAILBOXFULL:
+        return True
+    if r.by_text is Reason.SPEEDING:
+        rest = _COUNT_PER_TIME_RE.sub(" ", r.needle)
+        return _phrase_cause(rest, fallback=False) is Reason.SPEEDING
+    return r.by_text is not Reason.SYSTEMFULL
 
 
 def _status_or_words(r: Reading) -> None:
