@@ -39,6 +39,16 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ),
     ("", "554 Spam detected (blacklisted word)", "DATA", Reason.SPAMDETECTED),
     ("", "550 Blacklisted keyphrase found", "DATA", Reason.FILTERED),
+    # A reply that names the filter refusing the message a spam filter is the corpus README's
+    # spamdetected ("rejected by a spam filter"), whatever list it matched; a listed phrase
+    # with no filter named is a content check's (filtered) (review low, kept as read).
+    ("", "550 Spam filter: blacklisted word found", "DATA", Reason.SPAMDETECTED),
+    (
+        "5.7.1",
+        "550 5.7.1 Rejected by spam filter: blacklisted phrase found",
+        "DATA",
+        Reason.SPAMDETECTED,
+    ),
     # The broken check's own name or kind after the failure is no finding (review of a4390bd).
     (
         "",

@@ -775,8 +775,10 @@ def _evidence_beside_a_spam_verdict(r: Reading) -> None:
     named (contenterror's phrases: "invalid header", "message has defects", "failed to parse
     message"). A reply that also says in a phrase of its own that it judged the message spam
     ("550 5.7.1 Spam detected: blacklisted phrase found in subject", "... message has defects,
-    looks like spam") names the cause: the corpus README's spamdetected, "rejected by a spam
-    filter"."""
+    looks like spam"), or that the filter which judged it is a spam filter ("Spam filter:
+    blacklisted word found"), names the cause: the corpus README's spamdetected, "rejected by
+    a spam filter", the more telling of its two definitions (its filtered: "rejected by a
+    header or content check")."""
     if not r.said:
         return
     if r.by_text == Reason.FILTERED and _LISTED_WORDS_RE.search(r.needle):
