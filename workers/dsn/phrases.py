@@ -176,6 +176,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "worm detected",
             "malicious content",
             "dangerous attachment",
+            # Mailu's Rspamd settings (core/rspamd/conf/force_actions.conf, ANTIVIRUS_FLAGGED):
+            # "554 5.7.1 Rejected (dangerous/malicious code detected)", ClamAV's verdict.
+            "malicious code",
         ),
     ),
     (
@@ -1131,6 +1134,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "sent over a tls connection",
             "encryption required",
             "tls required",
+            # MailCleaner (etc/exim/exim_stage1.conf_template), its Exim ACL for hosts that must
+            # use TLS: "550 Encryption is required from you"; Exchange's SmtpResponse
+            # RequireTLSToSendMail: "451 5.7.3 STARTTLS is required to send mail".
+            "encryption is required",
+            "starttls is required",
             "forged",
             "unauthenticated sender",
             "spoof",
@@ -1467,6 +1475,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # such: "too many connections", toomanyconn).
             "server busy",
             "server is busy",
+            # ZoneMTA (lib/receiver/smtp-proxy.js): "421 No free process to handle connection",
+            # no child process of its own to hand the connection to.
+            "no free process",
         ),
     ),
     (
@@ -1498,6 +1509,15 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "command not recognized",
             "unrecognized command",
             "bad sequence of commands",
+            # A MAIL command before HELO/EHLO, which RFC 5321 section 4.1.4 forbids (its 503
+            # "Bad sequence of commands"), as servers word it: Debian's exim4-config
+            # (acl_check_mail, CHECK_MAIL_HELO_ISSUED) and MailCleaner's exim_stage1.conf
+            # "no HELO given before MAIL command", Postfix smtpd.c "503 5.5.1 Error: send
+            # HELO/EHLO first", Sendmail srvrsmtp.c "503 5.0.0 Polite people say HELO first".
+            # The order of commands, not the sending host that "HELO" alone names.
+            "no helo given",
+            "send helo/ehlo first",
+            "say helo first",
             "invalid command",
             "command not implemented",
             "parameter not implemented",
@@ -1746,6 +1766,18 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
         r"(?:domain of (?:the )?(?:forward-path|forward path|recipient)|(?:recipient|forward-path)"
         r"(?:'s)? domain) (?:is )?(?:not allowed|not permitted|denied|prohibited|disallowed)",
     ),
+    # Relaying refused in so many words, the recipient's domain between (MailCleaner's
+    # exim_stage1.conf_template, relayrefuseddomains: "550 Relaying to this domain is
+    # forbidden"): the verdict on relaying, as "relaying denied".
+    (
+        Reason.NORELAYING,
+        r"(?<![a-z])relay(?:ing)? (?:to|for) (?:\S{1,40} ){1,3}(?:is |was )?"
+        r"(?:forbidden|denied|not allowed|not permitted|prohibited|disallowed|refused)",
+    ),
+    # A line longer than RFC 5322's limit (section 2.1.1: "Each line of characters MUST be no
+    # more than 998 characters"), the limit named: MailCleaner's acl_check_data "550 Maximum
+    # line length is 998, got <n>." The message breaks the format, not a size limit.
+    (Reason.NOTCOMPLIANTRFC, r"(?<![a-z])line length (?:\S{1,20} ){0,3}998(?![0-9])"),
     # A suspended (terminated, inactive) account, mailbox or user; not a suspended delivery,
     # a terminated connection or session
     (
@@ -1906,7 +1938,14 @@ DEFINITE_USERUNKNOWN = (
 # So is MIMEDefang's example filter's action_tempfail when its scanner fails: "451 4.3.0 Problem
 # running virus-scanner" (examples/example-filter-with-async-checks; its log line says "Problem
 # running virus scanner").
-FAILED_FILTER = ("filter failed", "problem running virus-scanner", "problem running virus scanner")
+# So is a check not ready yet (Mailu's Rspamd settings, force_actions.conf ANTIVIRUS_FAILED:
+# "451 4.7.1 Please retry later (anti-virus/oletools not ready)", its scanners not up).
+FAILED_FILTER = (
+    "filter failed",
+    "problem running virus-scanner",
+    "problem running virus scanner",
+    "not ready",
+)
 # Words that deny what follows them: "no virus found", "spam not detected".
 NEGATIONS = ("no", "not", "none")
 # Words of a time-out: RFC 3463's X.4.2 "Bad connection" is a connection "unable to complete
@@ -1986,7 +2025,18 @@ PARTIES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     # service's MSG-EXT "Blacklisted high risk file extension", "banned attachment").
     (
         Reason.POLICYVIOLATION,
-        ("attachment type", "attachments", "attachment", "file type", "file extension", "filename"),
+        (
+            "attachment type",
+            "attachments",
+            "attachment",
+            "file type",
+            "file extension",
+            "filename",
+            # courier-pythonfilter (filters/attachments.py): "554 The extension of the
+            # attached file is blacklisted".
+            "attached files",
+            "attached file",
+        ),
     ),
     # The message's own header fields (RFC 5322 section 3.6): "Malformed From header".
     (
