@@ -3092,6 +3092,187 @@ PENDING: dict[str, str] = {
 # only their recipient and job). The twenty-fourth round, below.
 UNSEEN_CASES: tuple[Case, ...] = ()
 
+# The twenty-fourth round: written while the twenty-third was moved into the seen split, by
+# another engineer than the one writing rules, without reading the parser's rules or its
+# reading of any DSN, from sources no earlier round used and the parser's comments do not cite,
+# with its causes and, where the vocabulary honestly allows another, that reading (``also``)
+# fixed from the vocabulary (the corpus README, RFC 3463 and IANA, RFC 5321, the stage) before
+# its first run. All come from the source or shipped configuration of Haraka plugins no earlier
+# round drew on, milters, Postfix policy services and two SMTP server libraries, where the
+# reply code and text are exact; where the client sees a wrapper (Haraka's codes around a
+# plugin's text, Postfix's words around a policy service's answer) or a value the source
+# leaves to the site or the moment (a host name, a list, a score, a queue ID, a signature),
+# the case says whose it is. A reply a server gives at a point the harness does not act out
+# (a 4xx to MAIL FROM or after DATA) is said here to RCPT TO, on every try, as the earlier
+# rounds did. No unresolvable-domain case: the harness's one such stage has its case already.
+# fmt: off
+ROUND_24_CASES: tuple[Case, ...] = (
+    # Haraka plugins (github.com/haraka/haraka-plugin-*, index.js), their texts as Haraka
+    # answers a plugin (connection.js: 554 for DENY or DENYDISCONNECT at the connection, 421
+    # for DENYSOFT there; 550/450 at MAIL FROM, RCPT TO and after DATA; a DSN object carries
+    # its own codes, haraka-dsn index.js): access, a client on its connection block list (the
+    # host name as its rDNS gives it, the case's) and a From header's domain on its list,
+    # after DATA (data_any); fcrdns, a client with no PTR record, one whose PTR looks generic
+    # (the name the case's), a PTR look-up that failed (its error code the case's), no
+    # forward-confirmed name, each at the connection (lookup_rdns).
+    Case("haraka-access-connect", "connect",
+         "554 localhost [127.0.0.1] You are not allowed to connect",
+         Reason.BLOCKED, "haraka-plugin-access index.js (rdns_access, deny_msg.conn)"),
+    Case("haraka-access-from-domain", "data", "550 Email from that domain is not accepted here.",
+         Reason.REJECTED, "haraka-plugin-access index.js (data_any, the From header's domain)",
+         also=(Reason.FILTERED,)),
+    Case("haraka-fcrdns-no-rdns", "connect", "554 client [127.0.0.1] rejected; no rDNS",
+         Reason.REQUIREPTR, "haraka-plugin-fcrdns index.js (handle_ptr_error, reject.no_rdns)",
+         also=(Reason.BLOCKED,)),
+    Case("haraka-fcrdns-generic", "connect",
+         "554 client 1-0-0-127.dyn.example.net [127.0.0.1] rejected; generic rDNS, please use"
+         " your ISPs SMTP relay",
+         Reason.BLOCKED, "haraka-plugin-fcrdns index.js (check_fcrdns, reject.generic_rdns)",
+         also=(Reason.REQUIREPTR,)),
+    Case("haraka-fcrdns-lookup-error", "connect",
+         "421 client [127.0.0.1] rDNS lookup error (ETIMEOUT)",
+         Reason.NETWORKERROR, "haraka-plugin-fcrdns index.js (handle_ptr_error, DENYSOFT)",
+         also=(Reason.REQUIREPTR,)),
+    Case("haraka-fcrdns-no-match", "connect", "554 Sorry, no FCrDNS match found",
+         Reason.REQUIREPTR, "haraka-plugin-fcrdns index.js (check_fcrdns, reject.no_fcrdns)",
+         also=(Reason.BLOCKED,)),
+    # Haraka plugins, the sender: spf, MAIL FROM's SPF result "fail" and "temperror" (deny
+    # and defer set for mfrom; openspf_text off), at MAIL FROM; mail_from.is_resolvable, a
+    # sender domain with no MX, one whose MX is null (RFC 7505, its 5.7.27), a look-up that
+    # failed (the error code the case's), at MAIL FROM; uribl, the sender's domain on a
+    # domain list (the domain as it looks it up and the list the case's), at MAIL FROM.
+    Case("haraka-spf-fail", "mail", "550 sender <sender> SPF Fail",
+         Reason.AUTHFAILURE, "haraka-plugin-spf index.js (return_results, deny.mfrom_fail)"),
+    Case("haraka-spf-temperror", "defer", "450 sender <sender> SPF Temporary Error",
+         Reason.NETWORKERROR, "haraka-plugin-spf index.js (return_results, defer.mfrom_temperror)",
+         also=(Reason.AUTHFAILURE,)),
+    Case("haraka-no-mx", "mail", "550 No MX for your FROM address",
+         Reason.REJECTED, "haraka-plugin-mail_from.is_resolvable index.js (reject.no_mx=deny)"),
+    Case("haraka-null-mx-sender", "mail",
+         "550 5.7.27 Null MX: events.erpmail.test does not send mail",
+         Reason.REJECTED, "haraka-plugin-mail_from.is_resolvable index.js"
+         " (DSN.sec_null_mx_sender)"),
+    Case("haraka-resolver-temp", "defer", "450 Temp. resolver error (ETIMEOUT)",
+         Reason.NETWORKERROR, "haraka-plugin-mail_from.is_resolvable index.js (MX look-up)"),
+    Case("haraka-uribl-sender", "mail", "550 erpmail.test blacklisted in dbl.spamhaus.org",
+         Reason.REJECTED, "haraka-plugin-uribl index.js (lookup_mailfrom, do_reject)",
+         also=(Reason.BLOCKED,)),
+    # Haraka plugins, the recipient: qmail-deliverable, qmail-deliverabled's answers for an
+    # address that is not deliverable, one not local, and a recipient whose home directory
+    # is group- or world-writable (decode_qmd_response), at RCPT TO.
+    Case("haraka-qmd-not-deliverable", "rcpt", "550 not deliverable",
+         Reason.USERUNKNOWN, "haraka-plugin-qmail-deliverable index.js (rv 0)"),
+    Case("haraka-qmd-not-local", "rcpt", "550 not local",
+         Reason.NORELAYING, "haraka-plugin-qmail-deliverable index.js (rv 0xff)"),
+    Case("haraka-qmd-writable", "defer", "450 Temporarily undeliverable: group/world writable",
+         Reason.SYSTEMERROR, "haraka-plugin-qmail-deliverable index.js (rv 0x21)"),
+    # Haraka plugins, the message, after DATA (data_post): attachment, a listed file
+    # extension (the extension the case's) and an encrypted archive; spamassassin, a score
+    # at its reject_threshold; rspamd, Rspamd's reject with no message of its own
+    # (reject.message); greylist, its default text (a rcpt_ok hook, 451 4.7.1 by its DSN),
+    # on every try; esets, the scanner failing (a 450 after DATA), on every try.
+    Case("haraka-attachment-extension", "data",
+         "550 Message contains disallowed file extension (exe)",
+         Reason.POLICYVIOLATION, "haraka-plugin-attachment index.js (disallowed_extensions)",
+         also=(Reason.FILTERED,)),
+    Case("haraka-attachment-encrypted", "data", "550 Message contains encrypted archive",
+         Reason.POLICYVIOLATION, "haraka-plugin-attachment index.js (allow_encrypted off)",
+         also=(Reason.SECURITYERROR,)),
+    Case("haraka-spamassassin-threshold", "data", "550 spam score exceeded threshold",
+         Reason.SPAMDETECTED, "haraka-plugin-spamassassin index.js (score_too_high)"),
+    Case("haraka-rspamd-reject", "data", "550 Detected as spam",
+         Reason.SPAMDETECTED, "haraka-plugin-rspamd index.js (reject.message default)"),
+    Case("haraka-greylist", "defer", "451 4.7.1 Greylisted. Please come back later.",
+         Reason.EXPIRED, "haraka-plugin-greylist index.js and config/greylist.ini (main.text)"),
+    Case("haraka-esets-error", "defer", "450 Virus scanner error",
+         Reason.SYSTEMERROR, "haraka-plugin-esets index.js (esets_cli failing)"),
+    # rmilter (vstakhov/rmilter src/rmilter.c, src/rmilter.h codes): ClamAV's verdict after
+    # DATA (the signature the case's); its rate limit at RCPT TO, on every try.
+    Case("rmilter-infected", "data", "554 5.7.1 Infected: Eicar-Test-Signature",
+         Reason.VIRUSDETECTED, "rmilter src/rmilter.c (mlfi_eom, a virus found)",
+         also=(Reason.SECURITYERROR,)),
+    Case("rmilter-ratelimit", "defer", "451 4.7.1 Rate limit exceeded",
+         Reason.SPEEDING, "rmilter src/rmilter.c (mlfi_envrcpt, rate_check)"),
+    # milter-limit (mschout/milter-limit lib/App/Milter/Limit.pm): a sender over its message
+    # limit per period, its default message and reply (reject), at MAIL FROM.
+    Case("milterlimit-exceeded", "mail", "550 5.7.1 Message limit exceeded",
+         Reason.SPEEDING, "milter-limit lib/App/Milter/Limit.pm (_envfrom_callback)",
+         also=(Reason.EXCEEDLIMIT,)),
+    # Spamilter (nkhorman/spamilter src/hndlrs.c; PolicyUrl as conf/spamilter.rc ships it):
+    # a sender on its block list, checked once a recipient is given, at RCPT TO; its
+    # greylisting, at RCPT TO, on every try.
+    Case("spamilter-sender-blacklisted", "rcpt",
+         "550 5.7.1 Rejecting due to security policy - Sender '<sender>' has been blacklisted,"
+         " Please see: http://www.somedomain.com/policy.html#blacklistedsender",
+         Reason.REJECTED, "Spamilter src/hndlrs.c (mlfi_hndlrs, BWL_A_REJECT)",
+         also=(Reason.SECURITYERROR,)),
+    Case("spamilter-greylist", "defer", "450 4.7.1 Temporary failure - Grey Listed",
+         Reason.EXPIRED, "Spamilter src/hndlrs.c (mlfi_hndlrs, grey list)"),
+    # MacroMilter (sbidy/MacroMilter macromilter/macromilter.py, config.ini MESSAGE): an
+    # attachment with Office macros, and a suspicious archive, after DATA.
+    Case("macromilter-macro", "data",
+         "550 5.7.1 ERROR - Attachment contains unallowed office macros!",
+         Reason.POLICYVIOLATION, "MacroMilter macromilter.py (eom; config.ini MESSAGE)",
+         also=(Reason.VIRUSDETECTED,)),
+    Case("macromilter-archive", "data",
+         "550 5.7.2 The message contains a suspicious archive and was rejected!",
+         Reason.POLICYVIOLATION, "MacroMilter macromilter.py (suspicious archive)",
+         also=(Reason.SECURITYERROR,)),
+    # dspam-milter (whyscream/dspam-milter dspam/milter.py): DSPAM's class "Spam" above its
+    # reject confidence, after DATA.
+    Case("dspam-spam", "data", "550 5.7.1 Message is Spam",
+         Reason.SPAMDETECTED, "dspam-milter dspam/milter.py (eom, reject_classes)"),
+    # ExOTA-Milter (chillout2k/ExOTA-Milter app/exota-milter.py): no trusted client
+    # certificate, its default reject message with the queue ID (the case's) and its reason,
+    # after DATA. sos-milter (chillout2k/sos-milter app/sos-milter.py): a sender domain whose
+    # SPF record ends in -all, which the relay will not send for, after DATA (the connection
+    # ID the case's).
+    Case("exota-untrusted-client", "data",
+         "550 5.7.1 queue_id: 4Q7x2L0vYkz9 - Security policy violation! - reason: No trusted"
+         " x509 client CN found",
+         Reason.SECURITYERROR, "ExOTA-Milter app/exota-milter.py (smfir_reject, x509 CN)",
+         also=(Reason.POLICYVIOLATION,)),
+    Case("sosmilter-spf-relay", "data",
+         "550 5.7.1 sos-milter: k3j9x2qa SPF-record (-all) of 5321_from_domain="
+         "events.erpmail.test does not permit us to relay this message! Security policy"
+         " violation!",
+         Reason.NORELAYING, "sos-milter app/sos-milter.py (eom, reject mode)",
+         also=(Reason.AUTHFAILURE,)),
+    # Postfix policy services, as Postfix words a policy service's REJECT (smtpd_check.c
+    # check_table_result: 554 5.7.1, "<rcpt>: Recipient address rejected: ..." in
+    # smtpd_recipient_restrictions, "<END-OF-MESSAGE>: End-of-data rejected: ..." in
+    # smtpd_end_of_data_restrictions; that wrapper is Postfix's): rblpolicyd (tlamy/rblpolicyd
+    # worker.c, the lists the case's), in recipient restrictions as its INSTALL says;
+    # tpolicyd's shipped rules (caquino/tpolicyd rules.py, a client on its block list), in
+    # recipient restrictions; go-policyd (thc2cat/go-policyd main.go, a SASL user over twice
+    # its daily quota), at end of data as its README says.
+    Case("rblpolicyd-blocked", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: Blocked through zen.spamhaus.org,"
+         " bl.spamcop.net",
+         Reason.BLOCKED, "rblpolicyd worker.c (score >= 100), through Postfix"),
+    Case("tpolicyd-blacklist", "rcpt",
+         "554 5.7.1 <rcpt>: Recipient address rejected: Rejeitado pelo sistema antispam"
+         " (PLC-BLK)",
+         Reason.BLOCKED, "tpolicyd rules.py (PLC-BLK, a client on its block list), through"
+         " Postfix", also=(Reason.SPAMDETECTED,)),
+    Case("gopolicyd-quota", "data",
+         "554 5.7.1 <END-OF-MESSAGE>: End-of-data rejected: max quota exceeded",
+         Reason.SPEEDING, "go-policyd main.go (a SASL user over twice its quota), through"
+         " Postfix", also=(Reason.EXCEEDLIMIT,)),
+    # gen_smtp (gen-smtp/gen_smtp src/gen_smtp_server_session.erl): a SIZE parameter above
+    # the server's size option (both figures the case's), at MAIL FROM. midi-smtp-server
+    # (4commerce-technologies-AG/midi-smtp-server lib/midi-smtp-server/exceptions.rb
+    # Tls530Exception): TLS required and not started, at MAIL FROM.
+    Case("gensmtp-size", "mail", "552 Estimated message length 48000 exceeds limit of 10240",
+         Reason.MESGTOOBIG, "gen_smtp src/gen_smtp_server_session.erl (MAIL FROM SIZE)",
+         also=(Reason.EXCEEDLIMIT,)),
+    Case("midi-tls-required", "mail",
+         "530 Encryption required, must issue STARTTLS command first",
+         Reason.SECURITYERROR, "midi-smtp-server exceptions.rb (Tls530Exception)"),
+)
+# fmt: on
+UNSEEN_CASES += ROUND_24_CASES
+
 ALL_CASES = CASES + UNSEEN_CASES
 
 # MTAs whose report on a mail that ran out of queue time carries no remote reply: OpenSMTPD
