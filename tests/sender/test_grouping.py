@@ -10,7 +10,9 @@ its ``ready`` says so (the sender: its job's ``sending`` mark is committed).
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -367,20 +369,61 @@ def test_the_worker_groups_mails_whose_sending_mark_is_in_and_sends_each_once(
     marked ``sending`` as it nears its turn may follow the one before. Every other mark is
     slow to commit (past the mail before's 354). Every MAIL FROM the server reads is of a
     job whose row says ``sending`` already (the order a crash relies on), every job is sent
-    once, and some went out grouped."""
+    once, and some went out grouped.
+
+    No race decides the grouping: the server answers each MAIL FROM (and so the 354 after
+    which the mail before writes its message) only once the mark of the mail now first in
+    line is in on the worker's loop, or is a slow one, which it does not wait for."""
     calls = itertools.count()
+    gate = threading.Condition()
+    started: list[str] = []  # the jobs whose mark began as they neared their turn, in order
+    done: set[str] = set()  # ... whose mark is in, seen from the worker's loop
+    slow: set[str] = set()  # ... whose mark is one of the slow ones
+    mails = itertools.count(1)
 
     def hold_slowly(session: Session, holds: list[Hold]) -> list[Hold | None]:
         if next(calls) % 2:
+            with gate:
+                slow.update(hold.job_id for hold in holds)
+                gate.notify_all()
             time.sleep(0.15)
         return hold_jobs(session, holds)
 
+    hold_early = jobs_module.JobHandler._hold_early
+
+    def hold_early_seen(handler: jobs_module.JobHandler, unheld: jobs_module._Unheld) -> None:
+        first = unheld.early is None
+        hold_early(handler, unheld)
+        if first and unheld.early is not None:
+            job_id = unheld.claim.job_id
+
+            def seen(_mark: object) -> None:
+                with gate:
+                    done.add(job_id)
+                    gate.notify_all()
+
+            with gate:
+                started.append(job_id)
+            unheld.early.add_done_callback(seen)
+
     monkeypatch.setattr(jobs_module, "hold_jobs", hold_slowly)
+    monkeypatch.setattr(jobs_module.JobHandler, "_hold_early", hold_early_seen)
     server = smtp_server(Behaviour(stall_seconds=0.05))  # mails wait in line meanwhile
     harness = make_harness(server.port, smtp_pool_size=1, sender_concurrency=20)
+    jobs = [make_job(subject=f"Arve {n}") for n in range(16)]
     marks: list[str] = []  # each job's row status when its MAIL FROM came
 
+    def next_mark_in(mail: int) -> bool:
+        # the first mail takes the connection at once: the n-th MAIL FROM's follower is the
+        # one whose mark began n-th (the last mail has none)
+        return len(started) >= min(mail, len(jobs) - 1) and all(
+            job_id in done or job_id in slow for job_id in started
+        )
+
     def on_mail(address: str) -> None:
+        mail = next(mails)
+        with gate:  # (a deadline, not a pause: a worker that never marks fails below)
+            gate.wait_for(functools.partial(next_mark_in, mail), timeout=10)
         found = find_verp(address)
         assert found is not None
         with Session(harness.engine) as session:
@@ -388,7 +431,6 @@ def test_the_worker_groups_mails_whose_sending_mark_is_in_and_sends_each_once(
             marks.append(str(row.status) if row is not None else "none")
 
     server.on_mail = on_mail
-    jobs = [make_job(subject=f"Arve {n}") for n in range(16)]
     harness.publish_jobs(jobs)
     worker = harness.run_until(lambda: list(harness.statuses().values()) == ["sent"] * 16)
 
