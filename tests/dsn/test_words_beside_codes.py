@@ -82,6 +82,15 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("4.7.1", "450 4.7.1 Maximum 30 messages per hour", "RCPT", Reason.SPEEDING),
     ("5.2.2", "550 5.2.2 Sender rate exceeds 100 messages per 1h", "RCPT", Reason.SPEEDING),
     ("5.2.2", "550 5.2.2 Daily sending limit of 500 recipients exceeded", "RCPT", Reason.SPEEDING),
+    # A broad word ("blocked", "service unavailable": phrases.FALLBACK) names no cause
+    # unmistakably: beside an exact status it yields, as a refusal's other bare verdicts do
+    # ("550 5.1.1 Denied"); a phrase naming the cause, or a loose status, leaves the words.
+    ("", "552 5.3.4 Blocked: message size", "DATA", Reason.MESGTOOBIG),
+    ("", "452 4.2.2 Service unavailable", "RCPT", Reason.MAILBOXFULL),
+    ("", "550 5.1.1 Blocked", "RCPT", Reason.USERUNKNOWN),
+    ("", "550 5.1.1 Denied", "RCPT", Reason.USERUNKNOWN),
+    ("", "554 5.7.1 Blocked", "RCPT", Reason.BLOCKED),
+    ("", "552 5.3.4 Message rejected as spam", "DATA", Reason.SPAMDETECTED),
 )
 
 

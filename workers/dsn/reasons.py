@@ -980,8 +980,11 @@ def _words_win(r: Reading) -> bool:
     full, and an X.2.2 (RFC 3463 "Mailbox full") says whose: the recipient's mailbox. So do
     words that only count the messages allowed per stretch of time (``COUNT_PER_TIME``: "552
     5.2.2 Max 500 messages per day"): X.2.2's "per-mailbox administrative quota"; words naming
-    the sender's sending beside them ("sender rate exceeds") keep the rate."""
-    if not (r.said and r.by_text in WORDING_WINS):
+    the sender's sending beside them ("sender rate exceeds") keep the rate. A broad word
+    (``FALLBACK``: "blocked", "service unavailable") names no cause unmistakably: it never
+    does ("552 5.3.4 Blocked: message size" is the message's size, as "550 5.1.1 Denied" is
+    the mailbox's)."""
+    if not (r.said and r.phrased and r.by_text in WORDING_WINS):
         return False
     if r.by_status is not Reason.MAILBOXFULL:
         return True
