@@ -12,8 +12,11 @@ from __future__ import annotations
 from workers.dsn.report import Reason
 
 # Greylisting (RFC 6647; Postgrey's "Greylisted, see ...", greylistd's "greylisted"): a
-# refusal meant only to be retried, so a mail it stopped ran out of queue time (expired).
-GREYLISTING = ("greylist", "graylist", "grey-list", "gray-list")
+# refusal meant only to be retried, so a mail it stopped ran out of queue time (expired). So is
+# one that asks in so many words for the message again (courier-pythonfilter's comeagain.py,
+# a sender's first message to a recipient: "421 Please send the message again to prove you are
+# not spamware or virusware.", no spam found: the retry is the test).
+GREYLISTING = ("greylist", "graylist", "grey-list", "gray-list", "send the message again")
 
 PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
@@ -1396,6 +1399,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "dns temporary failure",
             "temporary dns failure",
             "dns failure",
+            # opensmtpd-filter-dnsbl (main.c): "421 DNS error on <list>", its look-up in the
+            # list failing (TELLING_PHRASES).
+            "dns error on",
             "host is unreachable",
             "unreachable",
             "connection refused",
@@ -1635,6 +1641,14 @@ TELLING_PHRASES: tuple[str, ...] = (
     "multiple from headers",
     "more than one from",
     "host not found, try again",
+    # A DNS look-up that failed, named outright: the receiving server's look-up in a block
+    # list (opensmtpd-filter-dnsbl main.c "421 DNS error on <list>": the list was not read,
+    # its name is no listing) or of the sender's domain (courier-pythonfilter dialback.py
+    # "421 DNS failure resolving <domain>"), the network trouble that kept the retries
+    # failing, not the expiry a reporting server adds (Exim's "retry timeout exceeded").
+    # (Gmail's "DNS Error:" heads what its look-up found, a null MX among them: no failure.)
+    "dns error on",
+    "dns failure",
     # A message found not to comply with RFC 5322 (Gmail's wording), whatever else the reply
     # says it did about it ("this message has been blocked").
     "not rfc 5322 compliant",

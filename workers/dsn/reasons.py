@@ -325,8 +325,11 @@ _SENDER_NAMED_RE = re.compile(
     rf"(?<![a-z0-9])(?:{_alternation(dict(PARTIES)[Reason.REJECTED])})(?![a-z0-9])"
 )
 # (Java prints an address as "<name>/<ip>", "/<ip>" without a name: Apache James's "from
-# /127.0.0.1".)
-_IP_LITERAL_RE = re.compile(r" ?/?(?:\[ipv6:[0-9a-f:.]{2,45}\]|\[?\d{1,3}(?:\.\d{1,3}){3}\]?)")
+# /127.0.0.1". An address in brackets or parentheses is one too: mtpolicyd's GeoIPAction.pm
+# "delivery from <country> (<ip>) rejected".)
+_IP_LITERAL_RE = re.compile(
+    r" ?/?(?:\[ipv6:[0-9a-f:.]{2,45}\]|[\[(]?\d{1,3}(?:\.\d{1,3}){3}[\])]?)"
+)
 # An e-mail address (bare, or in a path "<...>" or a comment "(...)", whose brackets stay):
 # a name someone chose, not the reply's words ("<virus-lab@...>: user unknown" names no
 # virus, "<dmarc-reports@...>: mailbox disabled" no DMARC failure). Normalizing reads it as
@@ -809,16 +812,22 @@ def _defect_named_outright(r: Reading) -> None:
 
 
 def _status_yields(r: Reading) -> None:
-    """A status's cause that yields to another the remote's reply names (``STATUS_YIELDS``)."""
+    """A status's cause that yields to another the remote's reply names (``STATUS_YIELDS``):
+    in a phrase, or where no phrase names one, by the party its words refuse (``refused_party``:
+    mailfront's "554 5.1.2 Sender contains a disallowed domain" names the sender's domain, not
+    the destination's X.1.2 says, where the report does not say MAIL FROM)."""
+    if not (r.exact and r.by_status in STATUS_YIELDS and r.replied in ("4", "5")):
+        return
+    named, said = r.by_text, r.said
+    if named is None:
+        party = refused_party(r.needle)
+        named, said = (party[0], True) if party is not None else (None, False)
     if (
-        r.exact
-        and r.by_status in STATUS_YIELDS
-        and r.by_text in STATUS_YIELDS[r.by_status]
-        and r.said
-        and r.replied in ("4", "5")
-        and not (r.by_text == Reason.USERUNKNOWN and _names_host_unknown(r.needle))
+        named in STATUS_YIELDS[r.by_status]
+        and said
+        and not (named == Reason.USERUNKNOWN and _names_host_unknown(r.needle))
     ):
-        r.by_status = r.by_text
+        r.by_status = named
 
 
 # X.1.2 yields to words naming the mailbox as missing, not where they name the host as
