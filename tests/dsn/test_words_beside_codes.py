@@ -64,6 +64,13 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ),
     ("", "451 4.7.1 Content filter failed: spamassassin not reachable", "DATA", Reason.SYSTEMERROR),
     ("", "451 4.7.1 Content filter failed: message looks like spam", "DATA", Reason.SPAMDETECTED),
+    # A check not ready is the system's trouble; a server, a resolver or a mailbox "not
+    # ready" names no check, and its other words keep their cause (review of f781f53).
+    ("", "451 4.7.1 Please retry later (anti-virus not ready)", "DATA", Reason.SYSTEMERROR),
+    ("", "451 4.7.1 Spam filter not ready, try again later", "DATA", Reason.SYSTEMERROR),
+    ("", "421 4.7.0 Too many connections, server not ready", "CONNECT", Reason.TOOMANYCONN),
+    ("", "452 4.2.2 Mailbox full, not ready to receive", "RCPT", Reason.MAILBOXFULL),
+    ("", "451 4.4.3 DNS resolver not ready, try again later", "RCPT", Reason.NETWORKERROR),
     # RFC 3463 X.2.2 "Mailbox full" says whose store the words of a full disk are about;
     # under X.3.x or no status they are the receiving system's (review of 712d614).
     ("5.2.2", "552 5.2.2 User's disk is too full, quota exceeded", "RCPT", Reason.MAILBOXFULL),
@@ -82,6 +89,21 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("4.7.1", "450 4.7.1 Maximum 30 messages per hour", "RCPT", Reason.SPEEDING),
     ("5.2.2", "550 5.2.2 Sender rate exceeds 100 messages per 1h", "RCPT", Reason.SPEEDING),
     ("5.2.2", "550 5.2.2 Daily sending limit of 500 recipients exceeded", "RCPT", Reason.SPEEDING),
+    # ... and so do a reply to MAIL FROM (no mailbox named yet) and the sender's own sending
+    # beside the count (review of 16a05ef).
+    (
+        "5.2.2",
+        "550 5.2.2 Sending quota exceeded: max 200 messages per day",
+        "MAIL",
+        Reason.SPEEDING,
+    ),
+    ("5.2.2", "550 5.2.2 User has sent more than 300 emails per day", "MAIL", Reason.SPEEDING),
+    (
+        "5.2.2",
+        "550 5.2.2 You have exceeded your sending limit of 200 messages per day",
+        "RCPT",
+        Reason.SPEEDING,
+    ),
     # A broad word ("blocked", "service unavailable": phrases.FALLBACK) names no cause
     # unmistakably: beside an exact status it yields, as a refusal's other bare verdicts do
     # ("550 5.1.1 Denied"); a phrase naming the cause, or a loose status, leaves the words.

@@ -1952,13 +1952,17 @@ DEFINITE_USERUNKNOWN = (
 # So is MIMEDefang's example filter's action_tempfail when its scanner fails: "451 4.3.0 Problem
 # running virus-scanner" (examples/example-filter-with-async-checks; its log line says "Problem
 # running virus scanner").
-# So is a check not ready yet (Mailu's Rspamd settings, force_actions.conf ANTIVIRUS_FAILED:
-# "451 4.7.1 Please retry later (anti-virus/oletools not ready)", its scanners not up).
 FAILED_FILTER = (
     "filter failed",
     "problem running virus-scanner",
     "problem running virus scanner",
-    "not ready",
+)
+# So is a check not ready yet (Mailu's Rspamd settings, force_actions.conf ANTIVIRUS_FAILED:
+# "451 4.7.1 Please retry later (anti-virus/oletools not ready)", its scanners not up). The
+# check is named before it: a server, a resolver or a mailbox "not ready" is no check.
+CHECK_NOT_READY = (
+    r"(?<![a-z])(?:[a-z-]{0,10}virus|scanners?|filters?|oletools|clamd|clamav|spamd|rspamd"
+    r"|milters?|checks?|checkers?) not ready"
 )
 # Words that deny what follows them: "no virus found", "spam not detected".
 NEGATIONS = ("no", "not", "none")

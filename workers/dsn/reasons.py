@@ -23,6 +23,7 @@ from workers.dsn.phrases import (
     AT_CONNECT,
     BARE_REFUSALS,
     BLOCK_LISTS,
+    CHECK_NOT_READY,
     CHECK_RESULTS,
     CONTENT_CHECK_REFUSALS,
     COUNT_PER_TIME,
@@ -871,7 +872,10 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
 
 # A failed filter's words with the word before them, which names what the filter looks for
 # ("virus filter failed", "spam filter failed"), not what it found.
-_FAILED_FILTER_RE = re.compile(rf"(?:[a-z0-9-]{{1,30}} )?(?:{_alternation(FAILED_FILTER)})")
+_FAILED_FILTER_RE = re.compile(
+    rf"(?:[a-z0-9-]{{1,30}} )?(?:{_alternation(FAILED_FILTER)})|{CHECK_NOT_READY}"
+)
+_CHECK_NOT_READY_RE = re.compile(CHECK_NOT_READY)
 # What a content filter finds.
 FILTER_FINDINGS = frozenset({Reason.SPAMDETECTED, Reason.VIRUSDETECTED})
 # A finding said as one, not a filter's kind or name ("virus scanner not responding",
@@ -892,7 +896,10 @@ def _failed_filter_for_now(r: Reading) -> Reason | None:
     (``_FINDING_SAID_RE``: "451 4.7.1 Content filter failed: spam score too high"): that is
     the cause. The filter's name or kind beside its trouble ("virus scanner not responding")
     is no finding, nor is one denied ("no virus found")."""
-    if r.replied == "4" and any(map(r.needle.__contains__, FAILED_FILTER)):
+    if r.replied == "4" and (
+        any(map(r.needle.__contains__, FAILED_FILTER))
+        or ("not ready" in r.needle and _CHECK_NOT_READY_RE.search(r.needle) is not None)
+    ):
         rest = _FAILED_FILTER_RE.sub(" ", r.needle)
         if _FINDING_SAID_RE.search(rest) is None or _NEGATION_RE.search(rest) is not None:
             return Reason.SYSTEMERROR
@@ -981,6 +988,9 @@ def _remote_status_names_its_trouble(r: Reading) -> None:
 
 
 _COUNT_PER_TIME_RE = re.compile(COUNT_PER_TIME)
+# Words of the sender's own sending beside a count ("you have exceeded your sending limit",
+# "user has sent more than 300 emails per day"): the count is the sender's rate.
+_SENDERS_SENDING_RE = re.compile(r"(?<![a-z])(?:sending|sent|you have|you've)(?![a-z])")
 
 
 def _words_win(r: Reading) -> bool:
@@ -989,7 +999,8 @@ def _words_win(r: Reading) -> bool:
     full, and an X.2.2 (RFC 3463 "Mailbox full") says whose: the recipient's mailbox. So do
     words that only count the messages allowed per stretch of time (``COUNT_PER_TIME``: "552
     5.2.2 Max 500 messages per day"): X.2.2's "per-mailbox administrative quota"; words naming
-    the sender's sending beside them ("sender rate exceeds") keep the rate. A broad word
+    the sender's sending beside them ("sender rate exceeds", "your sending limit"), or a reply
+    to MAIL FROM or the greeting (before any mailbox is named), keep the rate. A broad word
     (``FALLBACK``: "blocked", "service unavailable") names no cause unmistakably: it never
     does ("552 5.3.4 Blocked: message size" is the message's size, as "550 5.1.1 Denied" is
     the mailbox's)."""
@@ -998,6 +1009,10 @@ def _words_win(r: Reading) -> bool:
     if r.by_status is not Reason.MAILBOXFULL:
         return True
     if r.by_text is Reason.SPEEDING:
+        if r.stage.startswith("MAIL") or r.stage in AT_CONNECT_COMMANDS:
+            return True  # said before any mailbox was named: no mailbox's quota
+        if _SENDERS_SENDING_RE.search(r.needle) or _SENDER_NAMED_RE.search(r.needle):
+            return True
         rest = _COUNT_PER_TIME_RE.sub(" ", r.needle)
         return _phrase_cause(rest, fallback=False) is Reason.SPEEDING
     return r.by_text is not Reason.SYSTEMFULL
