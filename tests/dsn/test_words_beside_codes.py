@@ -113,6 +113,12 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("", "550 5.1.1 Denied", "RCPT", Reason.USERUNKNOWN),
     ("", "554 5.7.1 Blocked", "RCPT", Reason.BLOCKED),
     ("", "552 5.3.4 Message rejected as spam", "DATA", Reason.SPAMDETECTED),
+    # A bare verdict on the recipient ("mailbox is blocked") says it was refused, an exact
+    # status beside it says what of it: X.2.2 a full mailbox, no unknown user (a hard
+    # bounce); under X.1.1 the two agree.
+    ("5.2.2", "552 5.2.2 Mailbox is blocked", "RCPT", Reason.MAILBOXFULL),
+    ("", "452 4.2.2 Recipient is blocked", "RCPT", Reason.MAILBOXFULL),
+    ("", "550 5.1.1 Mailbox is blocked", "RCPT", Reason.USERUNKNOWN),
 )
 
 

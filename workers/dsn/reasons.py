@@ -1003,9 +1003,18 @@ def _words_win(r: Reading) -> bool:
     to MAIL FROM or the greeting (before any mailbox is named), keep the rate. A broad word
     (``FALLBACK``: "blocked", "service unavailable") names no cause unmistakably: it never
     does ("552 5.3.4 Blocked: message size" is the message's size, as "550 5.1.1 Denied" is
-    the mailbox's)."""
+    the mailbox's). Nor does a bare verdict said of the recipient (``refused_party``: "552
+    5.2.2 Mailbox is blocked"): it says the recipient was refused, the status what of it."""
     if not (r.said and r.phrased and r.by_text in WORDING_WINS):
         return False
+    if r.by_text in VERDICT_CAUSES:
+        party = refused_party(r.needle)
+        if (
+            party is not None
+            and party[0] == Reason.USERUNKNOWN
+            and _phrase_cause(party[1], fallback=False) != r.by_text
+        ):
+            return False
     if r.by_status is not Reason.MAILBOXFULL:
         return True
     if r.by_text is Reason.SPEEDING:
