@@ -27,12 +27,17 @@ Rows:
 The stand-in offers PIPELINING and, on the rows that say so, CHUNKING (RFC 3030 BDAT, as
 Gmail and Office 365 do): a mail to one recipient then takes one round trip instead of two.
 
-The machine's load average is printed before and after: on a shared machine the figures
-move with it. Column "no CPU" says by how much: the share of the run that each worker's
-event loop, and the stand-in, were ready to run but had no CPU (Linux schedstat). Where it
-is high the rate is the machine's other load, not the sender's: a second worker then only
-adds a process waiting for the same cores. ``--quick`` runs a subset with fewer jobs (a few
-minutes). Results: tables on screen and ``bench-results/sender-real.json``.
+The machine's load average is printed before and after: on a shared machine the figures move
+with it. Column "no CPU" says by how much: the share of the run that each worker's event
+loop, and the stand-in, were ready to run but had no CPU (Linux schedstat). Where it is high
+the rate is the machine's other load, not the sender's: a second worker then only adds a
+process waiting for the same cores. Column "CPU busy" gives the share of the cores the run's
+own processes used and the share other processes took meanwhile (a quiet run keeps the
+second near 0); "worker loop ran" the share of a core each worker's event loop ran (beside
+its wait for a core, near 100% the loop is the limit), then the connections whose TLS
+session was resumed and the mails grouped (RFC 2920 3.1), from the workers' /metrics.
+``--quick`` runs a subset with fewer jobs (a few minutes). Results: tables on screen and
+``bench-results/sender-real.json``.
 """
 
 from __future__ import annotations
@@ -126,6 +131,7 @@ class WorkerShare:
     handshakes: int = 0
     cpu_s: float = 0.0
     grouped: int = 0  # mails whose commands went out with the mail before's message end
+    resumed: int = 0  # connections whose TLS session was resumed (the others: full handshakes)
 
 
 @dataclass
@@ -150,6 +156,8 @@ class Run:
     cpu_s: dict[str, float] = field(default_factory=dict)  # by process group, over the run
     # seconds the group's main threads were ready to run but had no CPU (the machine's load)
     wait_s: dict[str, float] = field(default_factory=dict)
+    loop_s: float = 0.0  # CPU seconds of the workers' main threads (their event loops)
+    others_s: float | None = None  # CPU seconds of processes outside the run's groups
 
     @property
     def rate(self) -> float:
@@ -430,6 +438,7 @@ def run_jobs(
                 "publisher": [os.getpid()],
                 **({"broker": [broker]} if broker is not None else {}),
             },
+            main_threads={"worker loop": [p.pid for p in processes]},
             waiting={"worker": [p.pid for p in processes], "stand-in": [standin.process.pid]},
         )
         shares_before = [worker_share(w) for w in workers]
@@ -445,10 +454,14 @@ def run_jobs(
                 after.handshakes - before.handshakes,
                 after.cpu_s - before.cpu_s,
                 after.grouped - before.grouped,
+                after.resumed - before.resumed,
             )
             for before, after in zip(shares_before, map(worker_share, workers), strict=True)
         ]
-        run.cpu_s = meter.used()
+        used = meter.used()
+        run.loop_s = used.pop("worker loop", 0.0)
+        run.cpu_s = used
+        run.others_s = meter.others()
         run.wait_s = meter.waited()
     return settle(run, standin, published, connections_before)
 
@@ -467,6 +480,7 @@ def worker_share(worker: WorkerProcess) -> WorkerShare:
         int(totals.get("erpmail_smtp_connections_opened_total", 0)),
         process_cpu(worker.process.pid),
         int(totals.get("erpmail_smtp_mails_grouped_total", 0)),
+        int(totals.get("erpmail_smtp_tls_resumed_total", 0)),
     )
 
 
@@ -529,6 +543,8 @@ def run_postfix(run: Run, standin: StandIn, ca_file: Path) -> Run:
         published = {job_ids[index]: at for index, at in submitted.items()}
         wait_for_receipts(standin, published, run.jobs)
         run.cpu_s = {**meter.used(), "postfix": relay.cpu_seconds() - postfix_before}
+        others = meter.others()  # (Postfix's processes are outside the meter's groups)
+        run.others_s = None if others is None else max(0.0, others - run.cpu_s["postfix"])
         for reason, count in relay.deferrals():
             print(f"Postfix deferred {count} time(s): {plain(reason)}")
     return settle(run, standin, published, connections_before)
@@ -726,6 +742,28 @@ def waiting_for_cpu(run: Run) -> str:
     )
 
 
+def busy_text(run: Run, cores: int = os.cpu_count() or 1) -> str:
+    """The share of the machine's cores the run's own processes used, and the share other
+    processes took meanwhile: a run is quiet only where the second stays near 0."""
+    if not run.seconds:
+        return "-"
+    ours = f"{sum(run.cpu_s.values()) / run.seconds / cores:.0%}"
+    if run.others_s is None:
+        return ours
+    return f"{ours} / {run.others_s / run.seconds / cores:.0%}"
+
+
+def loop_and_connections(run: Run) -> str:
+    """The workers' event loops: the share of a core each ran (near 1: the loop is the
+    limit); then the connections whose TLS session was resumed, and the mails grouped."""
+    if run.what == "postfix" or not run.seconds or not run.per_worker:
+        return "-"
+    ran = run.loop_s / run.seconds / max(run.workers, 1)
+    resumed = sum(share.resumed for share in run.per_worker)
+    grouped = sum(share.grouped for share in run.per_worker)
+    return f"{ran:.0%} / {resumed} / {grouped:,}"
+
+
 def runs_table(runs: list[Run]) -> Table:
     out = Table(title="sender, real shape: own servers over TLS + AUTH (stand-in on loopback)")
     columns = (
@@ -741,8 +779,9 @@ def runs_table(runs: list[Run]) -> Table:
         "p99 s",
         "CPU µs/mail: worker (or Postfix) / stand-in / broker / publisher",
         "each worker: mails / handshakes / CPU µs a mail of its own",
-        "CPU busy",
+        "CPU busy: the run's / others'",
         "no CPU: worker loop / stand-in",
+        "worker loop ran / TLS resumed / mails grouped",
         "lost/twice",
     )
     for column in columns:
@@ -762,10 +801,9 @@ def runs_table(runs: list[Run]) -> Table:
             "-" if run.p99 is None else f"{run.p99:.2f}",
             cpu_per_mail(run),
             each_worker(run),
-            f"{sum(run.cpu_s.values()) / run.seconds / (os.cpu_count() or 1):.0%}"
-            if run.seconds
-            else "-",
+            busy_text(run),
             waiting_for_cpu(run),
+            loop_and_connections(run),
             f"{run.jobs - run.received}/{run.duplicates}",
         )
     return out

@@ -115,6 +115,18 @@ def runqueue_wait_seconds(pid: int) -> float | None:
         return None
 
 
+def machine_busy_seconds() -> float | None:
+    """CPU seconds all of this machine's cores have been busy (user, nice, system, irq,
+    softirq: /proc/stat), whoever used them; ``None`` where it cannot be read. Less the
+    measured groups' CPU, what other processes took during a run."""
+    try:
+        fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def local_broker_pid() -> int | None:
     """The RabbitMQ server's process when it runs on this machine (its CPU is then shown)."""
     found = subprocess.run(["pgrep", "-x", "beam.smp"], capture_output=True, text=True)
@@ -134,6 +146,7 @@ class CpuMeter:
     waiting: dict[str, list[int]] = field(default_factory=dict)  # run-queue waits, main threads
     _started: dict[str, float] = field(default_factory=dict)
     _waits: dict[str, float] = field(default_factory=dict)
+    _machine: float | None = None
 
     def watching(self, **more: list[int]) -> CpuMeter:
         return CpuMeter({**self.processes, **more}, self.main_threads, self.waiting)
@@ -162,6 +175,16 @@ class CpuMeter:
     def start(self) -> None:
         self._started = self._now()
         self._waits = self._waits_now()
+        self._machine = machine_busy_seconds()
+
+    def others(self) -> float | None:
+        """CPU seconds the machine's cores spent on processes outside the groups (of
+        ``processes``) since :meth:`start`: a "quiet" run is one where this stays small."""
+        now = machine_busy_seconds()
+        if now is None or self._machine is None:
+            return None
+        ours = sum(v for name, v in self.used().items() if name not in self.main_threads)
+        return max(0.0, now - self._machine - ours)
 
     def used(self) -> dict[str, float]:
         now = self._now()

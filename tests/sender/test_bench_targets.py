@@ -19,8 +19,10 @@ from bench.sender import (
     Run,
     WorkerProcess,
     WorkerShare,
+    busy_text,
     each_worker,
     judge,
+    loop_and_connections,
     waiting_for_cpu,
     worker_share,
 )
@@ -113,6 +115,37 @@ def test_the_cpu_meter_counts_what_a_process_spent_between_start_and_used() -> N
         idle.wait()
     assert used["this"] >= 0.25
     assert used["idle"] < 0.05
+
+
+def test_the_real_shape_rows_show_the_loops_share_others_cpu_and_the_connections() -> None:
+    """Two workers whose loops ran 9 s each in a 10 s run ran 90% of a core each; on two
+    cores, 12 s of the run's processes are 60%, 3 s of others' 15%; the TLS sessions
+    resumed and the mails grouped are the workers' sums."""
+    run = Run("burst", 500, 20, True, 2, 5000, seconds=10.0, received=5000)
+    run.cpu_s = {"worker": 8.0, "stand-in": 4.0}
+    run.loop_s, run.others_s = 18.0, 3.0
+    run.per_worker = [WorkerShare(2500, 260, 2.0, 300, 4), WorkerShare(2500, 250, 2.0, 1200, 0)]
+    assert busy_text(run, cores=2) == "60% / 15%"
+    assert loop_and_connections(run) == "90% / 4 / 1,500"
+    run.others_s = None  # (no /proc/stat)
+    assert busy_text(run, cores=2) == "60%"
+    assert loop_and_connections(Run("postfix", 500, 20, True, 0, 5000, seconds=10.0)) == "-"
+
+
+def test_the_other_processes_cpu_is_what_the_machine_used_beside_the_groups() -> None:
+    """A busy process outside the meter's groups is counted as others'; the group's own CPU
+    is not."""
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        meter = CpuMeter({"idle": [os.getpid()]})
+        meter.start()
+        time.sleep(0.5)
+        others = meter.others()
+    finally:
+        busy.kill()
+        busy.wait()
+    assert others is not None
+    assert others >= 0.3
 
 
 def test_a_process_that_is_gone_has_no_cpu_reading() -> None:
@@ -245,6 +278,7 @@ def test_each_workers_share_is_read_from_its_metrics_and_shown_for_two() -> None
     sent.labels("own").inc(2300)
     sent.labels("platform").inc(40)
     Counter("erpmail_smtp_connections_opened", "opened", registry=registry).inc(251)
+    Counter("erpmail_smtp_tls_resumed", "resumed", registry=registry).inc(7)
     body = generate_latest(registry)
 
     class Metrics(BaseHTTPRequestHandler):
@@ -264,7 +298,7 @@ def test_each_workers_share_is_read_from_its_metrics_and_shown_for_two() -> None
         share = worker_share(WorkerProcess(process, server.server_address[1]))
     finally:
         server.shutdown()
-    assert (share.mails, share.handshakes) == (2340, 251)
+    assert (share.mails, share.handshakes, share.resumed) == (2340, 251, 7)
     two = Run("burst", 500, 20, True, 2, 5000)
     two.per_worker = [WorkerShare(2340, 251, 2.34), WorkerShare(2660, 266, 2.66)]
     assert each_worker(two) == "2,340 / 251 / 1,000; 2,660 / 266 / 1,000"

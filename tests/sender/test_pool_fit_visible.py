@@ -52,6 +52,22 @@ def test_the_fitted_cpu_is_exported_beside_the_connection_metrics() -> None:
     assert gauges(collector)["erpmail_smtp_connection_cpu_seconds"] == pytest.approx(0.008)
 
 
+def test_the_resumed_tls_sessions_are_counted_beside_the_connections_opened() -> None:
+    pools = SmtpPools(size=4)
+    collector = SmtpConnections()
+    collector.watch(pools)
+    pools.stats.opened, pools.stats.tls_resumed = 5, 3
+    counters = {
+        family.name: family.samples[0].value
+        for family in collector.collect()
+        if family.type == "counter"
+    }
+    assert (counters["erpmail_smtp_connections_opened"], counters["erpmail_smtp_tls_resumed"]) == (
+        5,
+        3,
+    )
+
+
 def weigh(pools: SmtpPools) -> bool:
     """A second mail for a configuration whose one connection is at work: the pool weighs
     opening another."""

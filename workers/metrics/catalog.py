@@ -82,6 +82,8 @@ class PoolCounts(Protocol):
     def reused(self) -> int: ...
     @property
     def grouped(self) -> int: ...
+    @property
+    def tls_resumed(self) -> int: ...
 
 
 class LoopFit(Protocol):
@@ -127,6 +129,11 @@ class SmtpConnections(Collector):
             "erpmail_smtp_connections_opened",
             "SMTP connections opened (logged in when configured)",
             value=pools.stats.opened if pools else 0,
+        )
+        yield CounterMetricFamily(
+            "erpmail_smtp_tls_resumed",
+            "SMTP connections whose TLS session was resumed (no full handshake)",
+            value=pools.stats.tls_resumed if pools else 0,
         )
         yield CounterMetricFamily(
             "erpmail_smtp_connections_reused",
