@@ -1361,6 +1361,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.NETWORKERROR,
         (
             "mail loop",
+            # ZoneMTA (plugins/core/delivery-loop.js): "500 A delivery loop was detected ...",
+            # a message with more Received headers than its hop limit (RFC 3463 X.4.6
+            # "Routing loop detected", as "hop count exceeded").
+            "delivery loop",
             "message looping",
             "looping",
             "loop detected",
@@ -1624,6 +1628,10 @@ FRAMING = (
     # recipient domain ... The error that the other server returned was: 550 ..."): the
     # sentence names no cause, the reply after it does.
     "google tried to deliver your message, but it was rejected by the recipient domain",
+    # Exim's frame of every remote reply it quotes (transports/smtp.c: "host <name> [<ip>]"
+    # then "SMTP error from remote mail server after <command>:"): its "error" is no verdict
+    # on the host named before it.
+    "smtp error from remote mail server",
 )
 
 # Refusals that name no cause of their own ("message rejected", "rejected by"), or one only

@@ -258,8 +258,27 @@ ADDRESS_CAUSES = frozenset(
 # "forged", "not authorized"): said of a party, the party names the cause.
 VERDICT_CAUSES = frozenset({Reason.BLOCKED, Reason.POLICYVIOLATION, Reason.SECURITYERROR})
 # A reply code with the status that only restates its meaning (RFC 5321 4.2.2, RFC 3463):
-# 550 "mailbox unavailable", 553 "mailbox name not allowed", 552 "exceeded storage allocation".
-REPLY_CODE_STATUS = frozenset({("550", "5.1.1"), ("553", "5.1.3"), ("552", "5.2.2")})
+# 550 "mailbox unavailable", 553 "mailbox name not allowed", 552 "exceeded storage allocation";
+# and the rest of the statuses Sendmail writes for a bare reply code (deliver.c smtptodsn(): 450
+# 4.2.0, 451 4.3.0, 452 4.3.1, 500 5.5.2, 501 5.5.4, 502 and 503 5.5.1, 504 5.5.4, 550 5.2.0,
+# 551 5.1.6; 5.1.1 for a 550 to RCPT TO), its mapping, no word of the remote's own.
+REPLY_CODE_STATUS = frozenset(
+    {
+        ("550", "5.1.1"),
+        ("553", "5.1.3"),
+        ("552", "5.2.2"),
+        ("450", "4.2.0"),
+        ("451", "4.3.0"),
+        ("452", "4.3.1"),
+        ("500", "5.5.2"),
+        ("501", "5.5.4"),
+        ("502", "5.5.1"),
+        ("503", "5.5.1"),
+        ("504", "5.5.4"),
+        ("550", "5.2.0"),
+        ("551", "5.1.6"),
+    }
+)
 # What a permanent reply to RCPT TO means when its words name nothing (RFC 5321 4.2.2): 553
 # "mailbox name not allowed (e.g., mailbox syntax incorrect)" refuses the address itself (as
 # RFC 3463's X.1.3 does: an unknown user). Its 550 "mailbox unavailable (e.g., mailbox not
