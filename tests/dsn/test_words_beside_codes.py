@@ -119,6 +119,11 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("5.2.2", "552 5.2.2 Mailbox is blocked", "RCPT", Reason.MAILBOXFULL),
     ("", "452 4.2.2 Recipient is blocked", "RCPT", Reason.MAILBOXFULL),
     ("", "550 5.1.1 Mailbox is blocked", "RCPT", Reason.USERUNKNOWN),
+    # Words of an expiry ("timeout") in the remote's own permanent reply: it answered, and
+    # no queue time ran out; the exact status beside them names the cause, as it does in a
+    # temporary reply retried until the queue time ran out.
+    ("", "554 5.6.1 Message content rejected: timeout", "DATA", Reason.CONTENTERROR),
+    ("", "451 4.6.1 Message content rejected: timeout", "DATA", Reason.CONTENTERROR),
 )
 
 

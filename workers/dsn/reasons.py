@@ -1023,8 +1023,12 @@ def _words_win(r: Reading) -> bool:
     (``FALLBACK``: "blocked", "service unavailable") names no cause unmistakably: it never
     does ("552 5.3.4 Blocked: message size" is the message's size, as "550 5.1.1 Denied" is
     the mailbox's). Nor does a bare verdict said of the recipient (``refused_party``: "552
-    5.2.2 Mailbox is blocked"): it says the recipient was refused, the status what of it."""
+    5.2.2 Mailbox is blocked"): it says the recipient was refused, the status what of it.
+    Nor do words of an expiry ("timeout") in the remote's own permanent reply: it answered,
+    no queue time ran out (in a temporary one: ``_expiry_is_a_consequence``)."""
     if not (r.said and r.phrased and r.by_text in WORDING_WINS):
+        return False
+    if r.by_text is Reason.EXPIRED and r.replied == "5":
         return False
     if r.by_text in VERDICT_CAUSES:
         party = refused_party(r.needle)
