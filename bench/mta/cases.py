@@ -3020,8 +3020,8 @@ CASES += ROUND_23_CASES
 # greeting, whose words name no cause (its case's bad reputation is the source's, not the
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
-# rules were written: the author's other readings (msmtpd's 521 before the message read as
-# RFC 7504's, its Rspamd greylist's "looks suspicious", its unparsable message as content,
+# rules were written: the author's other readings (msmtpd's Rspamd greylist's "looks
+# suspicious", its unparsable message as content,
 # PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
 # whose words name no spam; milterfrom's "unmatching envelope and header sender" (a
 # sender mismatch the first round's Postfix case calls rejected, this one securityerror: no
@@ -3042,12 +3042,10 @@ CASES += ROUND_23_CASES
 PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
-    "exim-msmtpd-helo.eml": "expected blocked, got notaccept",
     "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "exim-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
     "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
-    "exim-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
     "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "exim-postfwd-score.eml": "expected policyviolation, got securityerror",
@@ -3059,10 +3057,8 @@ PENDING: dict[str, str] = {
     "exim-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
-    "opensmtpd-msmtpd-helo.eml": "expected blocked, got notaccept",
     "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "opensmtpd-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
-    "opensmtpd-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
     "opensmtpd-postfwd-score.eml": "expected policyviolation, got securityerror",
     "opensmtpd-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
@@ -3070,12 +3066,10 @@ PENDING: dict[str, str] = {
     "opensmtpd-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
-    "postfix-msmtpd-helo.eml": "expected blocked, got notaccept",
     "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "postfix-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
     "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
-    "postfix-msmtpd-unknown-recipient.eml": "expected userunknown, got notaccept",
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
     "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "postfix-postfwd-score.eml": "expected policyviolation, got securityerror",
@@ -3091,7 +3085,6 @@ PENDING: dict[str, str] = {
     "sendmail-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
     "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got syntaxerror",
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
-    "sendmail-msmtpd-unknown-recipient.eml": "expected userunknown, got blocked",
     "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "sendmail-postfwd-score.eml": "expected policyviolation, got securityerror",
     "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",

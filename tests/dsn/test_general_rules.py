@@ -2613,6 +2613,26 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         ("", "521 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
         ("", "521 Go away", "DATA", "", Reason.UNDEFINED),
         ("", "521 Go away", "RCPT", "", Reason.NOTACCEPT),
+        # ... where its words name a cause, the cause (msmtpd answers every refusal with 521):
+        # an unknown recipient, a HELO name refused; words of neither keep the code's.
+        (
+            "",
+            "521 i have no idea about recipient you want to deliver message to",
+            "RCPT",
+            "",
+            Reason.USERUNKNOWN,
+        ),
+        ("", "550 We have no idea about recipient anna", "RCPT", "", Reason.USERUNKNOWN),
+        (
+            "",
+            "521 I don't like the way you introduce yourself. Goodbye!",
+            "RCPT",
+            "",
+            Reason.BLOCKED,
+        ),
+        ("", "550 5.7.1 Not the way you introduce yourself", "MAIL", "", Reason.BLOCKED),
+        ("", "521 I have no idea who you are", "RCPT", "", Reason.NOTACCEPT),
+        ("", "521 Introduce yourself later", "RCPT", "", Reason.NOTACCEPT),
         # A message's defect beside a spam filter's verdict on it is the filter's evidence:
         # the verdict names the cause (review low); alone the defect stays the content's. A
         # temporary reply under RFC 3463's mail system status (X.3.x) says the receiving

@@ -353,6 +353,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # blocked names a refused HELO/EHLO argument).
             "invalid ehlo",
             "invalid helo",
+            # msmtpd (plugins/helo constants.go), its HELO/EHLO checks' complaint: "521 I don't
+            # like the way you introduce yourself. Goodbye!" (the HELO argument, the host's).
+            "way you introduce yourself",
             # Orange (FrancePTT), "421 mwinf5c10 ME Service refuse. Veuillez essayer plus tard.
             # Service refused, please try later. OFR_999 [999]": the service refused to the
             # sending IP for some hours (Suped's and Postmastery's descriptions of OFR_999: its
@@ -745,6 +748,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Twisted (twisted/mail smtp.py, SMTPBadRcpt): "550 Cannot receive for specified
             # address", a recipient its delivery does not take (validateTo refused it).
             "cannot receive for specified address",
+            # msmtpd (plugins/deliver errors.go, UnknownRecipientError): "521 i have no idea
+            # about recipient you want to deliver message to", at RCPT TO.
+            "no idea about recipient",
             "unknown recipient",
             "recipient unknown",
             "address wasn't found",
