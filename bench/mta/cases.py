@@ -3020,8 +3020,7 @@ CASES += ROUND_23_CASES
 # greeting, whose words name no cause (its case's bad reputation is the source's, not the
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
-# rules were written: the author's other readings (msmtpd's Rspamd greylist's "looks
-# suspicious", its unparsable message as content,
+# rules were written: the author's other readings (msmtpd's unparsable message as content,
 # PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
 # whose words name no spam; milterfrom's "unmatching envelope and header sender" (a
 # sender mismatch the first round's Postfix case calls rejected, this one securityerror: no
@@ -3043,7 +3042,6 @@ PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "exim-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
     "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
@@ -3067,7 +3065,6 @@ PENDING: dict[str, str] = {
     "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "postfix-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
     "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
@@ -3082,7 +3079,6 @@ PENDING: dict[str, str] = {
     "sendmail-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
     "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "sendmail-msmtpd-rspamd-greylist.eml": "expected expired, got spamdetected",
     "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got syntaxerror",
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",

@@ -2308,6 +2308,23 @@ def test_gateways_and_providers_documented_replies(
             Reason.EXPIRED,
         ),
         ("4.2.2", "452 4.2.2 Mailbox full", "RCPT", Reason.MAILBOXFULL),
+        # ... and a temporary reply asking for the same delivery once more (msmtpd's Rspamd
+        # greylist action); said for good, or without the ask, its suspicion is the spam's.
+        (
+            "",
+            "451 Your message looks suspicious, try to deliver it one more time, maybe i'll"
+            " change my mind and accept it",
+            "DATA",
+            Reason.EXPIRED,
+        ),
+        ("", "450 4.7.1 Please try to deliver it one more time later", "RCPT", Reason.EXPIRED),
+        ("", "451 Your message looks suspicious", "DATA", Reason.SPAMDETECTED),
+        (
+            "",
+            "550 Your message looks suspicious, try to deliver it one more time",
+            "DATA",
+            Reason.SPAMDETECTED,
+        ),
         # X.4.3 "Directory server failure": the DNS where words name a DNS look-up, the
         # receiving system's own directory (LDAP) otherwise.
         ("", "451 4.4.3 Temporarily rejected: Problem on SPF lookup", "RCPT", Reason.NETWORKERROR),

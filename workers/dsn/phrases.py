@@ -15,8 +15,18 @@ from workers.dsn.report import Reason
 # refusal meant only to be retried, so a mail it stopped ran out of queue time (expired). So is
 # one that asks in so many words for the message again (courier-pythonfilter's comeagain.py,
 # a sender's first message to a recipient: "421 Please send the message again to prove you are
-# not spamware or virusware.", no spam found: the retry is the test).
-GREYLISTING = ("greylist", "graylist", "grey-list", "gray-list", "send the message again")
+# not spamware or virusware.", no spam found: the retry is the test), and one that asks for the
+# same delivery once more (msmtpd plugins/rspamd rspamd.go, Rspamd's greylist action: "451 Your
+# message looks suspicious, try to deliver it one more time, maybe i'll change my mind and
+# accept it": the suspicion is the greylisting's reason, the retry its test).
+GREYLISTING = (
+    "greylist",
+    "graylist",
+    "grey-list",
+    "gray-list",
+    "send the message again",
+    "try to deliver it one more time",
+)
 
 PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
