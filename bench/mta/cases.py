@@ -855,13 +855,6 @@ TWO_WAY: dict[str, TwoWay] = {
         " the parser reads exactly (securityerror); RFC 3463 words X.7.7 as a message"
         " 'corrupted or altered', which the reply does not say it was",
     ),
-    "iredapd-forged-sender": TwoWay(
-        Reason.REJECTED,
-        "iRedAPD's 'SMTP AUTH is required for users under this sender domain' refuses a sender"
-        " of a hosted domain that did not authenticate: the authentication it requires"
-        " (securityerror, the case) or the sender's address it refuses (rejected, the parser,"
-        " by 'sender domain'); the reply names both",
-    ),
     "james-helo-unresolvable": TwoWay(
         Reason.SYNTAXERROR,
         "Apache James's '501 5.5.4 Provided EHLO/HELO ... can not resolved.' refuses the"

@@ -2536,6 +2536,18 @@ def test_stages_and_statuses_read_in_round_20(
             "",
             Reason.SECURITYERROR,
         ),
+        # The authentication a sender's domain requires, not the sender's address (iRedAPD's
+        # reject_sender_login_mismatch, behind Postfix's wrapper); the domain refused alone
+        # stays the sender's.
+        (
+            "554 5.7.1 <a@example.org>: Recipient address rejected: SMTP AUTH is required for"
+            " users under this sender domain",
+            "RCPT",
+            "",
+            Reason.SECURITYERROR,
+        ),
+        ("530 5.7.0 SMTP AUTH is required", "MAIL", "", Reason.SECURITYERROR),
+        ("550 Sender domain not allowed", "MAIL", "", Reason.REJECTED),
     ],
 )
 def test_wordings_read_in_round_21(words: str, command: str, context: str, reason: Reason) -> None:

@@ -1143,6 +1143,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "must log in",
             "authentication failed",
             "auth required",
+            # iRedAPD (plugins/reject_sender_login_mismatch.py): "SMTP AUTH is required for
+            # users under this sender domain", a hosted domain's sender that did not log in.
+            "auth is required",
             "please authenticate",
             "must use tls",
             "starttls required",
