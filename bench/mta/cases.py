@@ -3015,9 +3015,7 @@ CASES += ROUND_23_CASES
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
 # rules were written: the author's other readings (msmtpd's unparsable message as content,
 # PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
-# whose words name no spam; milterfrom's "unmatching envelope and header sender" (a
-# sender mismatch the first round's Postfix case calls rejected, this one securityerror: no
-# wording rule for one case's label); postfwd3's "score exceeded" and PMG's greylisting
+# whose words name no spam; postfwd3's "score exceeded" and PMG's greylisting
 # "Service is unavailable (try later)" behind Postfix's "Recipient address rejected:", which
 # name no cause (read by their loose X.7.1); smf-spf's temperror, whose "SFP" names no DNS
 # beside X.4.3 (a directory of the receiving system's own is its systemerror). The
@@ -3033,7 +3031,6 @@ CASES += ROUND_23_CASES
 # words no table reads and to which Exim appends its expiry.
 PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
-    "exim-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
@@ -3056,7 +3053,6 @@ PENDING: dict[str, str] = {
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
     "opensmtpd-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
-    "postfix-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
@@ -3069,7 +3065,6 @@ PENDING: dict[str, str] = {
     "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "postfix-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
-    "sendmail-milterfrom-mismatch.eml": "expected securityerror, got policyviolation",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
     "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got syntaxerror",

@@ -2547,6 +2547,21 @@ def test_stages_and_statuses_read_in_round_20(
             Reason.SECURITYERROR,
         ),
         ("530 5.7.0 SMTP AUTH is required", "MAIL", "", Reason.SECURITYERROR),
+        # A From header that is not the envelope sender (milterfrom): the camouflaged sender;
+        # the envelope sender not owned by the login (Postfix) is the address refused.
+        (
+            "550 5.7.1 Rejected due to unmatching envelope and header sender.",
+            "DATA",
+            "",
+            Reason.SECURITYERROR,
+        ),
+        (
+            "553 5.7.1 <s@example.org>: Sender address rejected: not owned by user shop",
+            "MAIL",
+            "",
+            Reason.REJECTED,
+        ),
+        ("550 5.7.1 Rejected due to policy", "DATA", "", Reason.POLICYVIOLATION),
         ("550 Sender domain not allowed", "MAIL", "", Reason.REJECTED),
     ],
 )

@@ -1187,6 +1187,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # vocabulary names securityerror, not a refusal of the address itself.
             "permission to send as",
             "permissions to send as",
+            # milterfrom (milterfrom.c, mlfi_eom): "550 5.7.1 Rejected due to unmatching
+            # envelope and header sender.", an authenticated client whose From header is not
+            # its envelope sender: the camouflaged sender again, not the address refused.
+            "unmatching envelope and header sender",
             # A recipient (Exchange Online NDRs 5.7.133-5.7.136: a group, mailbox, public
             # folder or mail user) or an organization (5.7.12) taking mail only from
             # authenticated senders: "Delivery restriction check failed because the sender
