@@ -71,6 +71,17 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("", "421 4.7.0 Too many connections, server not ready", "CONNECT", Reason.TOOMANYCONN),
     ("", "452 4.2.2 Mailbox full, not ready to receive", "RCPT", Reason.MAILBOXFULL),
     ("", "451 4.4.3 DNS resolver not ready, try again later", "RCPT", Reason.NETWORKERROR),
+    # "DNS failure" names a look-up failing only when said for now; said for good beside an
+    # exact status it may be what the look-up found (review of 7d3a125).
+    ("", "421 DNS failure resolving example.org", "DATA", Reason.NETWORKERROR),
+    ("", "550 5.1.2 Domain not found (DNS failure: NXDOMAIN)", "RCPT", Reason.HOSTUNKNOWN),
+    ("", "550 5.1.8 Sender domain DNS failure: domain does not exist", "MAIL", Reason.REJECTED),
+    ("", "550 5.1.1 User unknown (DNS failure on lookup of alias)", "RCPT", Reason.USERUNKNOWN),
+    # A retry asked for as greylisting's test is greylisting; as advice beside a named cause,
+    # the cause (review of 7d3a125).
+    ("", "421 Please send the message again to prove you are human", "DATA", Reason.EXPIRED),
+    ("", "452 4.2.2 Mailbox full, please send the message again later", "RCPT", Reason.MAILBOXFULL),
+    ("", "451 4.7.1 Spam suspected; send the message again later", "DATA", Reason.SPAMDETECTED),
     # RFC 3463 X.2.2 "Mailbox full" says whose store the words of a full disk are about;
     # under X.3.x or no status they are the receiving system's (review of 712d614).
     ("5.2.2", "552 5.2.2 User's disk is too full, quota exceeded", "RCPT", Reason.MAILBOXFULL),

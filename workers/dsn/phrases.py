@@ -13,9 +13,10 @@ from workers.dsn.report import Reason
 
 # Greylisting (RFC 6647; Postgrey's "Greylisted, see ...", greylistd's "greylisted"): a
 # refusal meant only to be retried, so a mail it stopped ran out of queue time (expired). So is
-# one that asks in so many words for the message again (courier-pythonfilter's comeagain.py,
-# a sender's first message to a recipient: "421 Please send the message again to prove you are
-# not spamware or virusware.", no spam found: the retry is the test), and one that asks for the
+# one that asks for the message again as the test (courier-pythonfilter's comeagain.py, a
+# sender's first message to a recipient: "421 Please send the message again to prove you are
+# not spamware or virusware.", no spam found: the retry is the proof; a bare "send the message
+# again later" is any temporary reply's advice, naming no test), and one that asks for the
 # same delivery once more (msmtpd plugins/rspamd rspamd.go, Rspamd's greylist action: "451 Your
 # message looks suspicious, try to deliver it one more time, maybe i'll change my mind and
 # accept it": the suspicion is the greylisting's reason, the retry its test).
@@ -24,7 +25,7 @@ GREYLISTING = (
     "graylist",
     "grey-list",
     "gray-list",
-    "send the message again",
+    "send the message again to prove",
     "try to deliver it one more time",
 )
 
@@ -1678,6 +1679,8 @@ TELLING_PHRASES: tuple[str, ...] = (
     # "421 DNS failure resolving <domain>"), the network trouble that kept the retries
     # failing, not the expiry a reporting server adds (Exim's "retry timeout exceeded").
     # (Gmail's "DNS Error:" heads what its look-up found, a null MX among them: no failure.)
+    # Said for good, "DNS failure" may be what the look-up found ("550 5.1.2 Domain not found
+    # (DNS failure: NXDOMAIN)"): telling only in a temporary reply (TELLING_FOR_NOW).
     "dns error on",
     "dns failure",
     # A message found not to comply with RFC 5322 (Gmail's wording), whatever else the reply
@@ -1710,6 +1713,8 @@ TELLING_PHRASES: tuple[str, ...] = (
     "sent over a tls connection",
 )
 TELLING_PHRASES += tuple(code for _, codes in VENDOR_CODES for code in codes)
+# Of those, what names the defect outright only when said for now (see "dns failure" above).
+TELLING_FOR_NOW = frozenset({"dns failure"})
 
 # Expiry said outright (the queue time ran out, retries were exhausted): the report's verdict,
 # which beats the network or system trouble that kept delivery failing (not a real cause).

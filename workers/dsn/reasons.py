@@ -49,6 +49,7 @@ from workers.dsn.phrases import (
     REFUSALS,
     SPF_NONE,
     STORAGE_ALLOCATION,
+    TELLING_FOR_NOW,
     TELLING_PHRASES,
     TIMEOUTS,
     UNAVAILABLE_ONLY,
@@ -828,7 +829,9 @@ def _defect_named_outright(r: Reading) -> None:
     """A defect named outright (a temporary look-up failure, a duplicate header) outweighs a
     code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host not
     found, try again" is no unknown user."""
-    r.outright = r.said and r.by_text is not None and _names_defect_outright(r.needle)
+    r.outright = (
+        r.said and r.by_text is not None and _names_defect_outright(r.needle, r.replied == "4")
+    )
 
 
 def _status_yields(r: Reading) -> None:
@@ -1527,8 +1530,11 @@ def _recipient_refused(needle: str) -> bool:
     return party is not None and party[0] == Reason.USERUNKNOWN
 
 
-def _names_defect_outright(needle: str) -> bool:
-    return any(map(needle.__contains__, TELLING_PHRASES))
+def _names_defect_outright(needle: str, for_now: bool) -> bool:
+    return any(
+        phrase in needle and (for_now or phrase not in TELLING_FOR_NOW)
+        for phrase in TELLING_PHRASES
+    )
 
 
 def _definite_userunknown(needle: str) -> bool:
