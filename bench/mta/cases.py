@@ -3017,8 +3017,7 @@ CASES += ROUND_23_CASES
 # PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
 # whose words name no spam; postfwd3's "score exceeded" and PMG's greylisting
 # "Service is unavailable (try later)" behind Postfix's "Recipient address rejected:", which
-# name no cause (read by their loose X.7.1); smf-spf's temperror, whose "SFP" names no DNS
-# beside X.4.3 (a directory of the receiving system's own is its systemerror). The
+# name no cause (read by their loose X.7.1). The
 # twenty-third round's (its misses by kind are in the commit that moved it here). Left of it
 # once its rules were written: authentication_milter's "451 4.0.4 That's not right" (its SMTP
 # mode's forwarding failed), whose words name nothing and whose X.0.4 is no detail RFC 3463
@@ -3039,7 +3038,6 @@ PENDING: dict[str, str] = {
     "exim-postfwd-score.eml": "expected policyviolation, got securityerror",
     "exim-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "exim-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
-    "exim-smfspf-temperror.eml": "expected networkerror, got systemerror",
     "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
     "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "exim-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
@@ -3061,7 +3059,6 @@ PENDING: dict[str, str] = {
     "postfix-postfwd-score.eml": "expected policyviolation, got securityerror",
     "postfix-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "postfix-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
-    "postfix-smfspf-temperror.eml": "expected networkerror, got systemerror",
     "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "postfix-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
@@ -3073,7 +3070,6 @@ PENDING: dict[str, str] = {
     "sendmail-postfwd-score.eml": "expected policyviolation, got securityerror",
     "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "sendmail-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
-    "sendmail-smfspf-temperror.eml": "expected networkerror, got systemerror",
     "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "sendmail-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
 }

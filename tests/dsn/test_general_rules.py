@@ -2329,6 +2329,17 @@ def test_gateways_and_providers_documented_replies(
         # receiving system's own directory (LDAP) otherwise.
         ("", "451 4.4.3 Temporarily rejected: Problem on SPF lookup", "RCPT", Reason.NETWORKERROR),
         ("", "451 Unable to contact LDAP server. (#4.4.3)", "RCPT", Reason.SYSTEMERROR),
+        # ... an SPF check is DNS look-ups (smf-spf's temperror, "SFP" as it spells it); a
+        # request processed with no look-up named stays the system's; an SPF fail its own.
+        (
+            "",
+            "451 4.4.3 Found a problem processing SFP for a@example.org. Error: (no reason)",
+            "MAIL",
+            Reason.NETWORKERROR,
+        ),
+        ("", "451 4.4.3 Temporary error processing SPF record", "RCPT", Reason.NETWORKERROR),
+        ("", "451 4.4.3 Problem processing request", "RCPT", Reason.SYSTEMERROR),
+        ("", "550 5.7.23 Failed processing SPF: fail", "MAIL", Reason.AUTHFAILURE),
         # ... "dns" as a word: an address holding it names no look-up.
         (
             "",

@@ -2054,8 +2054,19 @@ CONTENT_CHECK_REFUSALS = ("content rejected",)
 
 # Words naming a look-up in the DNS: what RFC 3463's X.4.3 "Directory server failure" names
 # as its example ("the inability to connect to an Internet DNS server"), an SPF record's or
-# an MX's look-up among them.
-DNS_LOOKUPS = ("dns", "spf lookup", "spf look-up", "mx lookup", "name server", "nameserver")
+# an MX's look-up among them. An SPF check is DNS look-ups (RFC 7208 section 4.4; its
+# temperror, section 2.6.6, "a transient (generally DNS) error"): smf-spf (smf-spf.c) answers
+# one "451 4.4.3 Found a problem processing SFP for <sender>. Error: ...", "SFP" as it spells it.
+DNS_LOOKUPS = (
+    "dns",
+    "spf lookup",
+    "spf look-up",
+    "processing spf",
+    "processing sfp",
+    "mx lookup",
+    "name server",
+    "nameserver",
+)
 # Words that say a look-up was made (of an MX, an address record): a destination's mail
 # refused for now with them is a look-up that failed for now.
 LOOKUPS = (*DNS_LOOKUPS, "lookup", "look-up", "mx record", "resolve")
