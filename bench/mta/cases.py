@@ -3014,10 +3014,9 @@ CASES += ROUND_23_CASES
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
 # rules were written: the author's other readings (msmtpd's unparsable message as content,
-# PMG's "4.4.0 detected undelivered mail" by its network status); msmtpd's Rspamd reject,
-# whose words name no spam; postfwd3's "score exceeded" and PMG's greylisting
-# "Service is unavailable (try later)" behind Postfix's "Recipient address rejected:", which
-# name no cause (read by their loose X.7.1). The
+# PMG's "4.4.0 detected undelivered mail" by its network status); postfwd3's "score
+# exceeded" and PMG's greylisting "Service is unavailable (try later)" behind Postfix's
+# "Recipient address rejected:", which name no cause (read by their loose X.7.1). The
 # twenty-third round's (its misses by kind are in the commit that moved it here). Left of it
 # once its rules were written: authentication_milter's "451 4.0.4 That's not right" (its SMTP
 # mode's forwarding failed), whose words name nothing and whose X.0.4 is no detail RFC 3463
@@ -3031,7 +3030,6 @@ CASES += ROUND_23_CASES
 PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "exim-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
     "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
@@ -3044,7 +3042,6 @@ PENDING: dict[str, str] = {
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
     "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "opensmtpd-msmtpd-rspamd-reject.eml": "expected spamdetected, got notaccept",
     "opensmtpd-postfwd-score.eml": "expected policyviolation, got securityerror",
     "opensmtpd-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
@@ -3052,7 +3049,6 @@ PENDING: dict[str, str] = {
     "opensmtpd-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "postfix-msmtpd-rspamd-reject.eml": "expected spamdetected, got undefined",
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
     "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
@@ -3064,7 +3060,6 @@ PENDING: dict[str, str] = {
     "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
     "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "sendmail-msmtpd-rspamd-reject.eml": "expected spamdetected, got syntaxerror",
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "sendmail-postfwd-score.eml": "expected policyviolation, got securityerror",

@@ -2688,6 +2688,9 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         ("", "550 5.7.1 Not the way you introduce yourself", "MAIL", "", Reason.BLOCKED),
         ("", "521 I have no idea who you are", "RCPT", "", Reason.NOTACCEPT),
         ("", "521 Introduce yourself later", "RCPT", "", Reason.NOTACCEPT),
+        # msmtpd's Rspamd reject after DATA is its spam verdict; "nonsense" alone names none.
+        ("", "521 Stop sending me this nonsense, please!", "DATA", "", Reason.SPAMDETECTED),
+        ("", "550 Nonsense command", "RCPT", "", Reason.UNDEFINED),
         # A message's defect beside a spam filter's verdict on it is the filter's evidence:
         # the verdict names the cause (review low); alone the defect stays the content's. A
         # temporary reply under RFC 3463's mail system status (X.3.x) says the receiving

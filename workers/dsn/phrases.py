@@ -477,6 +477,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # Zoho Mail, "SMTP error codes": "550 5.7.1 Email rejected per SPAM policy" (the
             # spam verdict, not a policy the message broke).
             "per spam policy",
+            # msmtpd (plugins/rspamd rspamd.go), Rspamd's reject action after DATA: "521 Stop
+            # sending me this nonsense, please!" (its spam verdict; msmtpd gives the same words
+            # to a message it cannot parse, the case's other reading).
+            "stop sending me this nonsense",
             "spam ",
             "junk mail",
             "as spam",
