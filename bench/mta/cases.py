@@ -3014,9 +3014,9 @@ CASES += ROUND_23_CASES
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
 # rules were written: the author's other readings (msmtpd's unparsable message as content,
-# PMG's "4.4.0 detected undelivered mail" by its network status); postfwd3's "score
-# exceeded" and PMG's greylisting "Service is unavailable (try later)" behind Postfix's
-# "Recipient address rejected:", which name no cause (read by their loose X.7.1). The
+# PMG's "4.4.0 detected undelivered mail" by its network status); PMG's greylisting "Service
+# is unavailable (try later)" behind Postfix's "Recipient address rejected:", which names no
+# cause (read by its loose X.7.1 where the report states no expiry). The
 # twenty-third round's (its misses by kind are in the commit that moved it here). Left of it
 # once its rules were written: authentication_milter's "451 4.0.4 That's not right" (its SMTP
 # mode's forwarding failed), whose words name nothing and whose X.0.4 is no detail RFC 3463
@@ -3033,7 +3033,6 @@ PENDING: dict[str, str] = {
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
     "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
-    "exim-postfwd-score.eml": "expected policyviolation, got securityerror",
     "exim-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "exim-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
     "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
@@ -3042,7 +3041,6 @@ PENDING: dict[str, str] = {
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
     "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
-    "opensmtpd-postfwd-score.eml": "expected policyviolation, got securityerror",
     "opensmtpd-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
@@ -3052,7 +3050,6 @@ PENDING: dict[str, str] = {
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
     "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
-    "postfix-postfwd-score.eml": "expected policyviolation, got securityerror",
     "postfix-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "postfix-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
     "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
@@ -3062,7 +3059,6 @@ PENDING: dict[str, str] = {
     "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
-    "sendmail-postfwd-score.eml": "expected policyviolation, got securityerror",
     "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "sendmail-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
     "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",

@@ -2573,6 +2573,15 @@ def test_stages_and_statuses_read_in_round_20(
             Reason.REJECTED,
         ),
         ("550 5.7.1 Rejected due to policy", "DATA", "", Reason.POLICYVIOLATION),
+        # postfwd3's default score action is its policy's limit; a spam filter's score stays
+        # the spam's.
+        (
+            "554 5.7.1 <a@example.org>: Recipient address rejected: postfwd3 score exceeded",
+            "RCPT",
+            "",
+            Reason.POLICYVIOLATION,
+        ),
+        ("554 5.7.1 Spam score exceeded", "DATA", "", Reason.SPAMDETECTED),
         ("550 Sender domain not allowed", "MAIL", "", Reason.REJECTED),
     ],
 )

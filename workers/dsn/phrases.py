@@ -1131,6 +1131,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # and password, refused by the receiving server's rule (no security error of the
             # sender's: nothing was forged or unauthenticated).
             "credential leak",
+            # postfwd3 (sbin/postfwd3, its default score action, as Postfix words a policy
+            # server's answer): "554 5.7.1 <rcpt>: Recipient address rejected: postfwd3 score
+            # exceeded", the rules' scores added past the policy's limit. The daemon's own
+            # name: a bare "score exceeded" may be a spam filter's ("Spam score exceeded").
+            "postfwd3 score exceeded",
         ),
     ),
     (
