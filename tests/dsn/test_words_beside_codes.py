@@ -135,6 +135,13 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     # temporary reply retried until the queue time ran out.
     ("", "554 5.6.1 Message content rejected: timeout", "DATA", Reason.CONTENTERROR),
     ("", "451 4.6.1 Message content rejected: timeout", "DATA", Reason.CONTENTERROR),
+    # X.1.2 (the destination's system address) yields to the sender's domain its words refuse,
+    # where the report does not say MAIL FROM; the recipient's domain it names stays.
+    ("5.1.2", "554 5.1.2 Sender contains a disallowed domain", "", Reason.REJECTED),
+    ("5.1.2", "554 5.1.2 Recipient domain does not exist", "", Reason.HOSTUNKNOWN),
+    # ... a party only in a permanent reply: a recipient unverified for now, retried out under
+    # Sendmail's 4.4.7, is the expiry, no unknown user.
+    ("4.4.7", "450 recipient unverified, come back later", "RCPT", Reason.EXPIRED),
 )
 
 

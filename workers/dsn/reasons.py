@@ -842,7 +842,9 @@ def _status_yields(r: Reading) -> None:
     if not (r.exact and r.by_status in STATUS_YIELDS and r.replied in ("4", "5")):
         return
     named, said = r.by_text, r.said
-    if named is None:
+    # (a party only in a permanent reply: a verdict on a party said for now is a check that
+    # failed for now, ``_refused_party``, and leaves a reporting server's expiry standing)
+    if named is None and r.replied == "5":
         party = refused_party(r.needle)
         named, said = (party[0], True) if party is not None else (None, False)
     if (
