@@ -744,12 +744,6 @@ TWO_WAY: dict[str, TwoWay] = {
         " not send from (rejected, the case) in the words of a relaying refusal (norelaying,"
         " the parser, as the vocabulary defines it by those words)",
     ),
-    "zoho-temp-system": TwoWay(
-        Reason.SYSTEMFULL,
-        "Zoho's '452 4.3.1 Temporary System Error' names a system error in its words"
-        " (systemerror, the case) under X.3.1 'Mail system full', which the corpus README"
-        " defines as systemfull (the parser)",
-    ),
     # Round 17's, each its author's own other reading, flagged before the first score
     # (Case.also), where the words or the vocabulary's definitions give that reading.
     "godaddy-spam-or-virus": TwoWay(

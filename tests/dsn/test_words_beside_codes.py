@@ -26,6 +26,14 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
         Reason.VIRUSDETECTED,
     ),
     ("", "451 4.7.1 Spam filter failed", "DATA", Reason.SYSTEMERROR),
+    # RFC 3463 X.3.1 "Mail system full" yields to words naming a system error and no storage
+    # (Zoho Mail's "452 4.3.1 Temporary System Error"); storage named too, or no cause, keeps it.
+    ("", "452 4.3.1 Temporary System Error", "RCPT", Reason.SYSTEMERROR),
+    ("4.3.1", "452 4.3.1 Temporary System Error", "RCPT", Reason.SYSTEMERROR),
+    ("", "452 4.3.1 Internal error: disk full", "DATA", Reason.SYSTEMFULL),
+    ("", "452 4.3.1 System error: no space left on device", "DATA", Reason.SYSTEMFULL),
+    ("", "452 4.3.1 Insufficient system storage", "RCPT", Reason.SYSTEMFULL),
+    ("", "452 4.3.1 Temporary failure, please try again later", "RCPT", Reason.SYSTEMFULL),
     ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
     # ... nor is a finding denied.
     ("", "451 4.7.1 Virus filter failed: no virus found", "DATA", Reason.SYSTEMERROR),

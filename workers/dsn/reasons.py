@@ -229,6 +229,11 @@ STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
     # passed say which (Stalwart's "452 4.7.28 <host> Session exceeded transfer quota.", the
     # bytes one session may transfer).
     Reason.SPAMDETECTED: frozenset({Reason.EXCEEDLIMIT}),
+    # RFC 3463's X.3.1 "Mail system full" ("mail system storage has been exceeded"), which
+    # RFC 5321's 452 "insufficient system storage" restates: words naming a system error and
+    # no storage at all say the trouble was another (Zoho Mail's SMTP error codes page, "452
+    # 4.3.1 Temporary System Error").
+    Reason.SYSTEMFULL: frozenset({Reason.SYSTEMERROR}),
 }
 
 # Causes that mean the address or its domain is dead: retrying is pointless.
@@ -851,6 +856,7 @@ def _status_yields(r: Reading) -> None:
         named in STATUS_YIELDS[r.by_status]
         and said
         and not (named == Reason.USERUNKNOWN and _names_host_unknown(r.needle))
+        and not (named == Reason.SYSTEMERROR and _names_storage_full(r.needle))
     ):
         r.by_status = named
 
@@ -862,6 +868,15 @@ _HOST_UNKNOWN_PHRASES = dict(PHRASES)[Reason.HOSTUNKNOWN]
 
 def _names_host_unknown(needle: str) -> bool:
     return any(map(needle.__contains__, _HOST_UNKNOWN_PHRASES))
+
+
+# X.3.1 keeps its storage where the words name a full system too ("452 4.3.1 Internal error:
+# disk full"): the status says which.
+_SYSTEM_FULL_PHRASES = dict(PHRASES)[Reason.SYSTEMFULL]
+
+
+def _names_storage_full(needle: str) -> bool:
+    return any(map(needle.__contains__, _SYSTEM_FULL_PHRASES))
 
 
 def _recipient_refuses_the_sender(r: Reading) -> None:
