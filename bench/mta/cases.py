@@ -862,13 +862,6 @@ TWO_WAY: dict[str, TwoWay] = {
         " Received headers (contenterror, the case, the corpus README's 'too many Received:')"
         " under X.4.6 'Routing loop detected', which the parser reads exactly (networkerror)",
     ),
-    "mox-return-path": TwoWay(
-        Reason.CONTENTERROR,
-        "mox's '550 5.6.0 message should not have Return-Path header' refuses a header RFC 5321"
-        " section 4.4 leaves to the final delivery (notcompliantrfc, the case) under X.6.0,"
-        " the content's status, which the parser reads (contenterror) where no words name an"
-        " RFC's rule",
-    ),
     "nodemailer-sender-syntax": TwoWay(
         Reason.REJECTED,
         "nodemailer's '501 Error: Bad sender address syntax' is a syntax error in MAIL FROM's"

@@ -34,6 +34,15 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("", "452 4.3.1 System error: no space left on device", "DATA", Reason.SYSTEMFULL),
     ("", "452 4.3.1 Insufficient system storage", "RCPT", Reason.SYSTEMFULL),
     ("", "452 4.3.1 Temporary failure, please try again later", "RCPT", Reason.SYSTEMFULL),
+    # X.6.0, the content's, beside words naming a header RFC 5321 section 4.4 leaves to the
+    # final delivery (mox): the RFC's rule; a content status alone stays the content's.
+    (
+        "",
+        "550 5.6.0 message should not have Return-Path header (Hx4k)",
+        "DATA",
+        Reason.NOTCOMPLIANTRFC,
+    ),
+    ("5.6.0", "550 5.6.0 Invalid message", "DATA", Reason.CONTENTERROR),
     ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
     # ... nor is a finding denied.
     ("", "451 4.7.1 Virus filter failed: no virus found", "DATA", Reason.SYSTEMERROR),

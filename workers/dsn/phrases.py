@@ -1272,6 +1272,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             "no from header",
             "from header is missing",
             "date header is missing",
+            # A Return-Path the sender wrote: RFC 5321 section 4.4 leaves that field to the
+            # final delivery ("A message-originating SMTP system SHOULD NOT send a message that
+            # already contains a Return-path header field"); mox's smtpserver refuses one, "550
+            # 5.6.0 message should not have Return-Path header (<id>)".
+            "should not have return-path header",
             "not compliant",
         ),
     ),
