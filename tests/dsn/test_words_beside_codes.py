@@ -159,6 +159,12 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     # ... a party only in a permanent reply: a recipient unverified for now, retried out under
     # Sendmail's 4.4.7, is the expiry, no unknown user.
     ("4.4.7", "450 recipient unverified, come back later", "RCPT", Reason.EXPIRED),
+    # The word "spam" alone names a folder, a policy or a trap as well as a verdict: beside
+    # an exact status it yields, as a broad word does; under a loose status it decides, and a
+    # verdict's phrase ("rejected as spam", above) beats the status still.
+    ("", "552 5.2.2 Spam folder is full", "RCPT", Reason.MAILBOXFULL),
+    ("", "550 5.1.1 Address unknown (see spam policy)", "RCPT", Reason.USERUNKNOWN),
+    ("", "554 5.7.1 Rejected: spam.", "DATA", Reason.SPAMDETECTED),
 )
 
 

@@ -29,6 +29,11 @@ GREYLISTING = (
     "try to deliver it one more time",
 )
 
+# The word "spam" on its own (before a space or a stop): the verdict's word, but also a
+# folder's, a policy's or a trap's name ("552 5.2.2 Spam folder is full"); it names the cause
+# only where no exact status says another (reasons._words_win), as a broad word does.
+SPAM_WORD = ("spam ", "spam,", "spam.")
+
 PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
     (
         Reason.MESGTOOBIG,
@@ -481,11 +486,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # sending me this nonsense, please!" (its spam verdict; msmtpd gives the same words
             # to a message it cannot parse, the case's other reading).
             "stop sending me this nonsense",
-            "spam ",
+            *SPAM_WORD,
             "junk mail",
             "as spam",
-            "spam,",
-            "spam.",
             "spam content",
             # Yandex mail's error messages: "554 5.7.1 [2] Message rejected under suspicion
             # of SPAM" (its spam filter's verdict, not a plain refusal).

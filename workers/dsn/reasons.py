@@ -47,6 +47,7 @@ from workers.dsn.phrases import (
     PATTERNS,
     PHRASES,
     REFUSALS,
+    SPAM_WORD,
     SPF_NONE,
     STORAGE_ALLOCATION,
     TELLING_FOR_NOW,
@@ -1045,10 +1046,17 @@ def _words_win(r: Reading) -> bool:
     the mailbox's). Nor does a bare verdict said of the recipient (``refused_party``: "552
     5.2.2 Mailbox is blocked"): it says the recipient was refused, the status what of it.
     Nor do words of an expiry ("timeout") in the remote's own permanent reply: it answered,
-    no queue time ran out (in a temporary one: ``_expiry_is_a_consequence``)."""
+    no queue time ran out (in a temporary one: ``_expiry_is_a_consequence``). Nor does the
+    word "spam" on its own (``SPAM_WORD``: "552 5.2.2 Spam folder is full"), a verdict's
+    phrase ("rejected as spam") beside it still does."""
     if not (r.said and r.phrased and r.by_text in WORDING_WINS):
         return False
     if r.by_text is Reason.EXPIRED and r.replied == "5":
+        return False
+    if (
+        r.by_text is Reason.SPAMDETECTED
+        and _phrase_cause(_without(r.needle, SPAM_WORD), fallback=False) is not Reason.SPAMDETECTED
+    ):
         return False
     if r.by_text in VERDICT_CAUSES:
         party = refused_party(r.needle)
