@@ -3,15 +3,20 @@ patterns it is written with (``literal``) matching their text only."""
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.dsn.reasons import _WORDING_SCAN
+from workers.dsn import reasons
+from workers.dsn.reasons import _WORDING_SCAN, STEP_TABLES, held_words
 from workers.dsn.scan import WordScan, literal
 
+# (the source, not the module: a compiled build has none beside it)
+REASONS_SOURCE = Path(__file__).resolve().parents[2] / "workers" / "dsn" / "reasons.py"
 # Words that overlap, start one another, and hold every character a pattern gives a meaning.
 WORDS = [
     "user unknown",
@@ -63,3 +68,44 @@ def test_the_classifier_scan_finds_its_phrases() -> None:
     held = _WORDING_SCAN.found(text)
     assert "user unknown" in held
     assert all(word in text for word in held)
+
+
+def test_the_classifier_scan_finds_every_word_of_the_steps_tables() -> None:
+    # A word the pass does not look for would never be held: its step would not see it.
+    for table in STEP_TABLES:
+        for word in table:
+            assert word in held_words(f"550 5.7.1 {word} (see our notes)"), word
+
+
+def _step_consults(tree: ast.AST) -> list[ast.expr]:
+    """What the steps look for in a diagnostic's held words: the table of each
+    ``_holds_any(held, TABLE)``, the word of each ``WORD in r.held``."""
+    consulted: list[ast.expr] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_holds_any":
+            consulted.append(node.args[1])
+        elif (
+            isinstance(node, ast.Compare)
+            and isinstance(node.ops[0], ast.In | ast.NotIn)
+            and getattr(node.comparators[0], "attr", "") == "held"
+        ):
+            consulted.append(node.left)
+    return consulted
+
+
+def test_the_steps_consult_only_tables_the_scan_looks_for() -> None:
+    # A table a step asks the held words about must be one the pass looks for: otherwise
+    # the step would find none of its words, whatever the text.
+    consulted = _step_consults(ast.parse(REASONS_SOURCE.read_text(encoding="utf-8")))
+    assert len(consulted) >= 10
+    for expression in consulted:
+        assert isinstance(expression, ast.Name), ast.unparse(expression)
+        value = getattr(reasons, expression.id)
+        table = (value,) if isinstance(value, str) else value
+        assert any(table == known for known in STEP_TABLES), expression.id
+
+
+def test_no_step_reads_the_diagnostic_per_word_of_a_table() -> None:
+    # ``any(map(r.needle.__contains__, TABLE))`` reads the text again for each word: the
+    # step asks the held words instead (``_holds_any``).
+    assert "r.needle.__contains__" not in REASONS_SOURCE.read_text(encoding="utf-8")

@@ -472,8 +472,47 @@ _BY_RANK = _phrases_by_rank()
 _PHRASE_PLACES = {phrase: place for place, (phrase, _, _) in reversed(tuple(enumerate(_BY_RANK)))}
 
 
-# The phrases and the patterns' words, looked for in one pass over a text.
-_WORDING_SCAN = WordScan([*_PHRASE_PLACES, *_PATTERNS_BY_WORD])
+# X.1.2 yields to words naming the mailbox as missing, not where they name the host as
+# unknown too ("553 5.1.2 User unknown, host unknown"): the status says which.
+_HOST_UNKNOWN_PHRASES = dict(PHRASES)[Reason.HOSTUNKNOWN]
+# X.3.1 keeps its storage where the words name a full system too ("452 4.3.1 Internal error:
+# disk full"): the status says which.
+_SYSTEM_FULL_PHRASES = dict(PHRASES)[Reason.SYSTEMFULL]
+# The tables the steps of ``classify`` look for in the diagnostic: found in the pass that finds
+# its phrases (``Reading.held``), where looking for each word of each table in turn would
+# read the text again per word.
+STEP_TABLES: tuple[tuple[str, ...], ...] = (
+    TELLING_PHRASES,
+    _HOST_UNKNOWN_PHRASES,
+    _SYSTEM_FULL_PHRASES,
+    SPF_NONE,
+    BLOCK_LISTS,
+    GREYLISTING,
+    FAILED_FILTER,
+    TIMEOUTS,
+    (MAILBOX_UNAVAILABLE,),
+    (STORAGE_ALLOCATION,),
+    UNAVAILABLE_ONLY,
+    CONTENT_CHECK_REFUSALS,
+    GENERIC_USERUNKNOWN,
+    DEFINITE_USERUNKNOWN,
+    AFTER_DATA,
+)
+# The phrases, the patterns' words and the steps' tables, looked for in one pass over a text.
+_WORDING_SCAN = WordScan(
+    [*_PHRASE_PLACES, *_PATTERNS_BY_WORD, *(word for table in STEP_TABLES for word in table)]
+)
+
+
+def held_words(needle: str) -> set[str]:
+    """The words of the phrases and of ``STEP_TABLES`` that a normalized text holds."""
+    return _WORDING_SCAN.found(needle)
+
+
+def _holds_any(held: set[str], table: tuple[str, ...]) -> bool:
+    """Whether a text whose ``held_words`` are ``held`` holds a word of ``table`` (one of
+    ``STEP_TABLES``)."""
+    return not held.isdisjoint(table)
 
 
 def match_phrases(text: str, fallback: bool = True) -> Reason | None:
@@ -482,8 +521,11 @@ def match_phrases(text: str, fallback: bool = True) -> Reason | None:
     return _phrase_cause(normalize_text(text), fallback)
 
 
-def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
-    """``match_phrases`` of a text already normalized (``normalize_text``)."""
+def _phrase_cause(
+    needle: str, fallback: bool = True, held: set[str] | None = None
+) -> Reason | None:
+    """``match_phrases`` of a text already normalized (``normalize_text``); ``held``: its
+    ``held_words`` when the caller has them."""
     framed = False
     for framing in FRAMING:
         if framing in needle:
@@ -492,18 +534,16 @@ def _phrase_cause(needle: str, fallback: bool = True) -> Reason | None:
         return None
     best: Reason | None = None
     best_rank = (-2, 0)
-    held_words = _WORDING_SCAN.found(needle)
+    words = held_words(needle) if framed or held is None else held
     # The first phrase in rank order that the text holds.
-    place = min(
-        (_PHRASE_PLACES[word] for word in held_words if word in _PHRASE_PLACES), default=None
-    )
+    place = min((_PHRASE_PLACES[word] for word in words if word in _PHRASE_PLACES), default=None)
     if place is not None:
         _, best, best_rank = _BY_RANK[place]
     # The patterns whose words the text holds, in table order.
-    held = set(_PATTERNS_ALWAYS)
-    for word in held_words:
-        held.update(_PATTERNS_BY_WORD.get(word, ()))
-    for index in sorted(held):
+    patterns = set(_PATTERNS_ALWAYS)
+    for word in words:
+        patterns.update(_PATTERNS_BY_WORD.get(word, ()))
+    for index in sorted(patterns):
         reason, tier, pattern = _PATTERNS[index]
         if tier < best_rank[0]:
             continue
@@ -699,12 +739,12 @@ def command_said(lowered: str) -> str:
     return ""
 
 
-def _wording(needle: str, around: str) -> tuple[Reason | None, bool, bool]:
+def _wording(needle: str, around: str, held: set[str]) -> tuple[Reason | None, bool, bool]:
     """The diagnostic's own phrases (``needle``, normalized); the context's (``around``)
     when those name no cause (or only a consequence); broad words last. With it: whether a
     phrase (not a broad word) named it, and whether the diagnostic itself (not the context)
-    did."""
-    own = _phrase_cause(needle, fallback=False)
+    did. ``held``: the ``held_words`` of ``needle``."""
+    own = _phrase_cause(needle, fallback=False, held=held)
     if around and (own is None or own in CONSEQUENCES):
         theirs = _phrase_cause(around, fallback=False)
         if theirs is not None and (
@@ -738,6 +778,7 @@ class Reading:
     by_text: Reason | None
     phrased: bool  # a phrase, not a broad word, named ``by_text``
     said: bool  # the diagnostic itself, not the context, named it
+    held: set[str]  # the diagnostic's ``held_words``: what the steps look for in its words
     derived: bool = False  # the status only restates the remote's bare reply code
     # The reporting server's own words put the reply after the message's data (``AFTER_DATA``),
     # not a transcript's order alone.
@@ -788,7 +829,7 @@ def _no_spf_record_is_no_failure(r: Reading) -> None:
     if (
         r.by_text == Reason.AUTHFAILURE
         and r.said
-        and any(map(r.needle.__contains__, SPF_NONE))
+        and _holds_any(r.held, SPF_NONE)
         and _phrase_cause(_without(r.needle, SPF_NONE), fallback=False) != Reason.AUTHFAILURE
     ):
         r.by_text = Reason.REJECTED
@@ -836,7 +877,7 @@ def _defect_named_outright(r: Reading) -> None:
     code that names another cause: Postfix's "450 4.1.1 ... unverified address: Host not
     found, try again" is no unknown user."""
     r.outright = (
-        r.said and r.by_text is not None and _names_defect_outright(r.needle, r.replied == "4")
+        r.said and r.by_text is not None and _names_defect_outright(r.held, r.replied == "4")
     )
 
 
@@ -856,28 +897,10 @@ def _status_yields(r: Reading) -> None:
     if (
         named in STATUS_YIELDS[r.by_status]
         and said
-        and not (named == Reason.USERUNKNOWN and _names_host_unknown(r.needle))
-        and not (named == Reason.SYSTEMERROR and _names_storage_full(r.needle))
+        and not (named == Reason.USERUNKNOWN and _holds_any(r.held, _HOST_UNKNOWN_PHRASES))
+        and not (named == Reason.SYSTEMERROR and _holds_any(r.held, _SYSTEM_FULL_PHRASES))
     ):
         r.by_status = named
-
-
-# X.1.2 yields to words naming the mailbox as missing, not where they name the host as
-# unknown too ("553 5.1.2 User unknown, host unknown"): the status says which.
-_HOST_UNKNOWN_PHRASES = dict(PHRASES)[Reason.HOSTUNKNOWN]
-
-
-def _names_host_unknown(needle: str) -> bool:
-    return any(map(needle.__contains__, _HOST_UNKNOWN_PHRASES))
-
-
-# X.3.1 keeps its storage where the words name a full system too ("452 4.3.1 Internal error:
-# disk full"): the status says which.
-_SYSTEM_FULL_PHRASES = dict(PHRASES)[Reason.SYSTEMFULL]
-
-
-def _names_storage_full(needle: str) -> bool:
-    return any(map(needle.__contains__, _SYSTEM_FULL_PHRASES))
 
 
 def _recipient_refuses_the_sender(r: Reading) -> None:
@@ -894,7 +917,7 @@ def _recipient_refuses_the_sender(r: Reading) -> None:
         and r.replied == "5"
         and not r.derived
         and r.said_status
-        and any(map(r.needle.__contains__, BLOCK_LISTS))
+        and _holds_any(r.held, BLOCK_LISTS)
     ):
         r.by_status = r.by_text = Reason.FILTERED
 
@@ -905,7 +928,7 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
     beside it: Stalwart's rcpt.rs answers greylisting "452 4.2.2 Greylisted, please try
     again in a few moments.", under X.2.2 "Mailbox full", of no full mailbox. A refusal that
     names no trouble, retried until the queue time ran out: the expiry."""
-    if r.replied == "4" and any(map(r.needle.__contains__, GREYLISTING)):
+    if r.replied == "4" and _holds_any(r.held, GREYLISTING):
         return Reason.EXPIRED
     return None
 
@@ -937,7 +960,7 @@ def _failed_filter_for_now(r: Reading) -> Reason | None:
     the cause. The filter's name or kind beside its trouble ("virus scanner not responding")
     is no finding, nor is one denied ("no virus found")."""
     if r.replied == "4" and (
-        any(map(r.needle.__contains__, FAILED_FILTER))
+        _holds_any(r.held, FAILED_FILTER)
         or ("not ready" in r.needle and _CHECK_NOT_READY_RE.search(r.needle) is not None)
     ):
         rest = _FAILED_FILTER_RE.sub(" ", r.needle)
@@ -957,7 +980,7 @@ def _timeout_of_a_bad_connection(r: Reading) -> None:
     if (
         r.by_text == Reason.SYSTEMERROR
         and (r.said_status or r.code)[1:] == ".4.2"
-        and any(map(r.needle.__contains__, TIMEOUTS))
+        and _holds_any(r.held, TIMEOUTS)
     ):
         r.by_text = Reason.NETWORKERROR
 
@@ -1104,7 +1127,7 @@ def _unavailable_for_now(r: Reading) -> None:
         r.reason == Reason.USERUNKNOWN
         and not r.exact
         and _temporary(r)
-        and MAILBOX_UNAVAILABLE in r.needle
+        and MAILBOX_UNAVAILABLE in r.held
         and _phrase_cause(_without(r.needle, (MAILBOX_UNAVAILABLE,)), fallback=False)
         != Reason.USERUNKNOWN
     ):
@@ -1120,7 +1143,7 @@ def _storage_is_the_message(r: Reading) -> None:
         r.reason == Reason.MAILBOXFULL
         and r.stage == "DATA"
         and (r.derived or not r.exact)
-        and STORAGE_ALLOCATION in r.needle
+        and STORAGE_ALLOCATION in r.held
         and _phrase_cause(_without(r.needle, (STORAGE_ALLOCATION,)), fallback=False) is None
     ):
         r.reason = Reason.MESGTOOBIG
@@ -1135,7 +1158,7 @@ def _status_names_the_trouble(r: Reading) -> None:
         and not r.exact
         and r.by_status == Reason.NETWORKERROR
         and r.code[2:4] == "4."
-        and any(map(r.needle.__contains__, UNAVAILABLE_ONLY))
+        and _holds_any(r.held, UNAVAILABLE_ONLY)
         and _phrase_cause(_without(r.needle, UNAVAILABLE_ONLY), fallback=False)
         in _NONE_OR_CONSEQUENCE
     ):
@@ -1359,7 +1382,7 @@ def _content_check_refusal(r: Reading) -> Reason | None:
         and r.vague
         and not r.phrased
         and r.code[1:3] != ".6"
-        and any(map(r.needle.__contains__, CONTENT_CHECK_REFUSALS))
+        and _holds_any(r.held, CONTENT_CHECK_REFUSALS)
     ):
         return Reason.FILTERED
     return None
@@ -1412,8 +1435,8 @@ def _generic_unknown_off_rcpt(r: Reading) -> Reason | None:
         r.reason == Reason.USERUNKNOWN
         and not r.stage.startswith("RCPT")
         and not (r.exact and r.by_status == Reason.USERUNKNOWN and not r.data_framed)
-        and _generic_userunknown(r.needle)
-        and not _definite_userunknown(r.needle)
+        and _holds_any(r.held, GENERIC_USERUNKNOWN)
+        and not (_holds_any(r.held, DEFINITE_USERUNKNOWN) or _NAMED_UNKNOWN_RE.search(r.needle))
     ):
         return Reason.FILTERED
     return None
@@ -1503,7 +1526,8 @@ def classify_normalized(
     if command is None:
         command = command_said(" ".join(t for t in (needle, around) if t))
     stage = command.upper()
-    by_text, phrased, said = _wording(needle, around)
+    held = held_words(needle)
+    by_text, phrased, said = _wording(needle, around, held)
     reading = Reading(
         diagnostic=diagnostic,
         needle=needle,
@@ -1518,8 +1542,9 @@ def classify_normalized(
         by_text=by_text,
         phrased=phrased,
         said=said,
+        held=held,
         data_framed=stage == "DATA"
-        and any(t and any(map(t.__contains__, AFTER_DATA)) for t in (needle, around)),
+        and (_holds_any(held, AFTER_DATA) or any(map(around.__contains__, AFTER_DATA))),
     )
     for step in PRECEDENCE:
         settled = step(reading)
@@ -1555,21 +1580,12 @@ def _recipient_refused(needle: str) -> bool:
     return party is not None and party[0] == Reason.USERUNKNOWN
 
 
-def _names_defect_outright(needle: str, for_now: bool) -> bool:
-    return any(
-        phrase in needle and (for_now or phrase not in TELLING_FOR_NOW)
-        for phrase in TELLING_PHRASES
-    )
-
-
-def _definite_userunknown(needle: str) -> bool:
-    return any(map(needle.__contains__, DEFINITE_USERUNKNOWN)) or bool(
-        _NAMED_UNKNOWN_RE.search(needle)
-    )
-
-
-def _generic_userunknown(needle: str) -> bool:
-    return any(map(needle.__contains__, GENERIC_USERUNKNOWN))
+def _names_defect_outright(held: set[str], for_now: bool) -> bool:
+    """Whether a diagnostic whose ``held_words`` are ``held`` names a defect outright
+    (``TELLING_PHRASES``; those of ``TELLING_FOR_NOW`` only in a temporary reply)."""
+    if not _holds_any(held, TELLING_PHRASES):
+        return False
+    return for_now or not held.intersection(TELLING_PHRASES) <= TELLING_FOR_NOW
 
 
 def bounce_type(
