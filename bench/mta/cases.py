@@ -849,13 +849,6 @@ TWO_WAY: dict[str, TwoWay] = {
         " the parser reads exactly (securityerror); RFC 3463 words X.7.7 as a message"
         " 'corrupted or altered', which the reply does not say it was",
     ),
-    "james-helo-unresolvable": TwoWay(
-        Reason.SYNTAXERROR,
-        "Apache James's '501 5.5.4 Provided EHLO/HELO ... can not resolved.' refuses the"
-        " client's HELO name (blocked, the case, as the corpus README defines it by the"
-        " HELO/EHLO argument) under X.5.4 'Invalid command arguments', which the parser reads"
-        " exactly (syntaxerror)",
-    ),
     "mox-received-loop": TwoWay(
         Reason.NETWORKERROR,
         "mox's '550 5.4.6 loop detected, more than 100 Received headers' counts the message's"

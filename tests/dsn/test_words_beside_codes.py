@@ -43,6 +43,18 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
         Reason.NOTCOMPLIANTRFC,
     ),
     ("5.6.0", "550 5.6.0 Invalid message", "DATA", Reason.CONTENTERROR),
+    # X.5.4 beside words naming the HELO/EHLO name as what does not resolve (Apache James):
+    # the sending host's argument refused; the command's syntax alone stays the protocol's,
+    # and a domain that does not resolve stays the destination's.
+    (
+        "",
+        "501 5.5.4 Provided EHLO/HELO Optional[mta.example.org] can not resolved.",
+        "MAIL",
+        Reason.BLOCKED,
+    ),
+    ("", "501 5.5.4 Provided EHLO mta.example.org cannot be resolved", "MAIL", Reason.BLOCKED),
+    ("", "501 5.5.4 Syntax: HELO hostname", "MAIL", Reason.SYNTAXERROR),
+    ("", "550 5.1.2 Domain example.org can not be resolved", "RCPT", Reason.HOSTUNKNOWN),
     ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
     # ... nor is a finding denied.
     ("", "451 4.7.1 Virus filter failed: no virus found", "DATA", Reason.SYSTEMERROR),

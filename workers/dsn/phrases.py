@@ -1824,6 +1824,15 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     (Reason.REJECTED, r"(?<![a-z])domain \S{1,255} is (?:banned|blacklisted|blocklisted)"),
     # The sending IP refused in so many words (Coremail's "554 IP is rejected").
     (Reason.BLOCKED, r"(?<![a-z])ip(?: address)? (?:is )?(?:rejected|refused|denied)"),
+    # The HELO/EHLO name given, which does not resolve (Apache James's
+    # ResolvableEhloHeloHandler: "501 5.5.4 Provided EHLO/HELO <name> can not resolved.", as
+    # Postfix's reject_unknown_helo_hostname "Helo command rejected: Host not found"): the
+    # sending host's argument refused, the vocabulary's blocked, whatever X.5.4 beside it.
+    (
+        Reason.BLOCKED,
+        r"(?<![a-z])(?:ehlo|helo)(?:/(?:ehlo|helo))? \S{1,255} (?:can ?not|could not)"
+        r" (?:be )?resolved",
+    ),
     # The recipient's domain (RFC 5321's forward-path) refused by a permission verdict:
     # the server does not take mail for that domain, a relay refusal (Trend Micro IMSS, KB
     # 1106332: "550 Domain of forward-path is not allowed", a domain not in its relay
