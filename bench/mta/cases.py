@@ -849,12 +849,6 @@ TWO_WAY: dict[str, TwoWay] = {
         " the parser reads exactly (securityerror); RFC 3463 words X.7.7 as a message"
         " 'corrupted or altered', which the reply does not say it was",
     ),
-    "mox-received-loop": TwoWay(
-        Reason.NETWORKERROR,
-        "mox's '550 5.4.6 loop detected, more than 100 Received headers' counts the message's"
-        " Received headers (contenterror, the case, the corpus README's 'too many Received:')"
-        " under X.4.6 'Routing loop detected', which the parser reads exactly (networkerror)",
-    ),
     "nodemailer-sender-syntax": TwoWay(
         Reason.REJECTED,
         "nodemailer's '501 Error: Bad sender address syntax' is a syntax error in MAIL FROM's"

@@ -55,6 +55,23 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("", "501 5.5.4 Provided EHLO mta.example.org cannot be resolved", "MAIL", Reason.BLOCKED),
     ("", "501 5.5.4 Syntax: HELO hostname", "MAIL", Reason.SYNTAXERROR),
     ("", "550 5.1.2 Domain example.org can not be resolved", "RCPT", Reason.HOSTUNKNOWN),
+    # X.4.6 "Routing loop detected" beside the Received header fields it counted (mox): the
+    # README's too many Received: headers; a loop or hop count alone stays the network's,
+    # and a virus named beside the headers stays the virus.
+    (
+        "",
+        "550 5.4.6 loop detected, more than 100 Received headers (Hx4k)",
+        "DATA",
+        Reason.CONTENTERROR,
+    ),
+    ("", "550 5.4.6 Routing loop detected", "DATA", Reason.NETWORKERROR),
+    ("", "554 5.4.6 Hop count exceeded - possible mail loop", "DATA", Reason.NETWORKERROR),
+    (
+        "",
+        "554 5.7.1 Message contains a virus (Received headers checked)",
+        "DATA",
+        Reason.VIRUSDETECTED,
+    ),
     ("", "451 4.7.1 Virus filter failed", "DATA", Reason.SYSTEMERROR),
     # ... nor is a finding denied.
     ("", "451 4.7.1 Virus filter failed: no virus found", "DATA", Reason.SYSTEMERROR),

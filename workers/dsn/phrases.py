@@ -1315,6 +1315,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # header-format refusal (contenterror); a loop said without it stays networkerror.
             'too many "received"',
             "too many received",
+            # mox (smtpserver): "550 5.4.6 loop detected, more than 100 Received headers", the
+            # same count of the message's Received header fields (reasons.STATUS_YIELDS).
+            "received headers",
             # Haraka (connection.js): "554 Transaction failed due to too many MIME parts", a
             # MIME structure past what it parses (the README's "bad MIME").
             "too many mime parts",

@@ -235,6 +235,12 @@ STATUS_YIELDS: dict[Reason, frozenset[Reason]] = {
     # no storage at all say the trouble was another (Zoho Mail's SMTP error codes page, "452
     # 4.3.1 Temporary System Error").
     Reason.SYSTEMFULL: frozenset({Reason.SYSTEMERROR}),
+    # X.4.6 "Routing loop detected" beside words naming the message's own header fields the
+    # loop was counted by (RFC 5321 section 6.3: counting Received header fields): mox's "550
+    # 5.4.6 loop detected, more than 100 Received headers", the corpus README's "too many
+    # Received:" headers (contenterror). A loop said without them, and the other network
+    # statuses (a time-out beside "invalid content"), stay the network's (_status_yields).
+    Reason.NETWORKERROR: frozenset({Reason.CONTENTERROR}),
 }
 
 # Causes that mean the address or its domain is dead: retrying is pointless.
@@ -899,6 +905,7 @@ def _status_yields(r: Reading) -> None:
         and said
         and not (named == Reason.USERUNKNOWN and _holds_any(r.held, _HOST_UNKNOWN_PHRASES))
         and not (named == Reason.SYSTEMERROR and _holds_any(r.held, _SYSTEM_FULL_PHRASES))
+        and not (r.by_status == Reason.NETWORKERROR and r.code[1:] != ".4.6")
     ):
         r.by_status = named
 
