@@ -2987,8 +2987,8 @@ CASES += ROUND_23_CASES
 # greeting, whose words name no cause (its case's bad reputation is the source's, not the
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
-# rules were written: the author's other readings (msmtpd's unparsable message as content,
-# PMG's "4.4.0 detected undelivered mail" by its network status); PMG's greylisting "Service
+# rules were written: the author's other reading (PMG's "4.4.0 detected undelivered mail" by
+# its network status); PMG's greylisting "Service
 # is unavailable (try later)" behind Postfix's "Recipient address rejected:", which names no
 # cause (read by its loose X.7.1 where the report states no expiry). The
 # twenty-third round's (its misses by kind are in the commit that moved it here). Left of it
@@ -3003,7 +3003,6 @@ CASES += ROUND_23_CASES
 # words no table reads and to which Exim appends its expiry.
 PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
-    "exim-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
     "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
@@ -3014,13 +3013,11 @@ PENDING: dict[str, str] = {
     "exim-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "opensmtpd-inbucket-unauthorized-domain.eml": "expected rejected, got securityerror",
     "opensmtpd-mox-sender-ip-literal.eml": "expected rejected, got securityerror",
-    "opensmtpd-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "opensmtpd-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "opensmtpd-subetha-invalid-address.eml": "expected rejected, got userunknown",
     "opensmtpd-ubiquity-storage-allocation.eml": "expected mesgtoobig, got mailboxfull",
     "opensmtpd-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
-    "postfix-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
     "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
@@ -3030,7 +3027,6 @@ PENDING: dict[str, str] = {
     "postfix-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
-    "sendmail-msmtpd-required-headers.eml": "expected notcompliantrfc, got contenterror",
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",

@@ -2700,6 +2700,17 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
         # msmtpd's Rspamd reject after DATA is its spam verdict; "nonsense" alone names none.
         ("", "521 Stop sending me this nonsense, please!", "DATA", "", Reason.SPAMDETECTED),
         ("", "550 Nonsense command", "RCPT", "", Reason.UNDEFINED),
+        # msmtpd's complaint for a header RFC 5322 requires, missing; a message a server
+        # failed to parse, said so, stays the content's.
+        (
+            "",
+            "521 I cannot parse your message. Do not send me this particular message in future,"
+            " please, i will never accept it. Thanks in advance!",
+            "DATA",
+            "",
+            Reason.NOTCOMPLIANTRFC,
+        ),
+        ("", "550 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
         # A message's defect beside a spam filter's verdict on it is the filter's evidence:
         # the verdict names the cause (review low); alone the defect stays the content's. A
         # temporary reply under RFC 3463's mail system status (X.3.x) says the receiving

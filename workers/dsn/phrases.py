@@ -1280,6 +1280,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # already contains a Return-path header field"); mox's smtpserver refuses one, "550
             # 5.6.0 message should not have Return-Path header (<id>)".
             "should not have return-path header",
+            # msmtpd (plugins/data check_headers.go): "521 I cannot parse your message. ...",
+            # its complaint when a header it requires is missing or repeated, the fields RFC
+            # 5322 section 3.6 requires (Date, From) and allows once, as its source says.
+            "cannot parse your message",
             "not compliant",
         ),
     ),
@@ -1325,11 +1329,8 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # the defects Python's email parser records of a message it cannot read as
             # written (bad MIME boundaries, headers it could not parse).
             "message has defects",
-            # A message the receiving server could not parse: msmtpd (plugins/data
-            # check_headers.go, a required header missing) "521 I cannot parse your message.
-            # ...", Stalwart's "550 5.7.7 Failed to parse message." (its X.7.7 read exactly:
-            # cases.TWO_WAY).
-            "cannot parse your message",
+            # A message the receiving server could not parse: Stalwart's "550 5.7.7 Failed to
+            # parse message." (its X.7.7 read exactly: cases.TWO_WAY).
             "failed to parse message",
         ),
     ),
