@@ -2998,16 +2998,13 @@ CASES += ROUND_23_CASES
 # Delivered-To: header.", ZoneMTA's "A delivery loop was detected"), which the cases call
 # the receiving system's error, where RFC 3463's X.4.6 "Routing loop detected" and the shared
 # corpus (dev lhost-x6-01, "Hop count exceeded - possible mail loop") say networkerror, as
-# the parser reads every loop; courier-pythonfilter's dialback "421 No SMTP servers were
-# available to authenticate sender" (the sender refused, or servers not reached), whose
-# words no table reads and to which Exim appends its expiry.
+# the parser reads every loop.
 PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
     "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "exim-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
-    "exim-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
     "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
     "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "exim-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
@@ -3022,7 +3019,6 @@ PENDING: dict[str, str] = {
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
     "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "postfix-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
-    "postfix-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
     "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "postfix-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
@@ -3030,7 +3026,6 @@ PENDING: dict[str, str] = {
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
-    "sendmail-pythonfilter-dialback-unverified.eml": "expected rejected, got expired",
     "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "sendmail-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
 }

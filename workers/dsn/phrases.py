@@ -1045,6 +1045,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # spamdyke (DENIED_SENDER_NO_MX): "Refused. The domain of your sender address has
             # no mail exchanger (MX)."
             "domain of your sender address",
+            # A check of the sender by calling its domain's servers back that could not be
+            # made: courier-pythonfilter (filters/dialback.py) "421 No SMTP servers were
+            # available to authenticate sender", as Exim's "451 Could not complete sender
+            # verify callout" (acl.c) reads by its party: the sender not taken for now.
+            "to authenticate sender",
+            "to authenticate the sender",
             # Coremail: "553 Requested action not taken: NULL sender is not allowed".
             "sender is not allowed",
             "sender not allowed",
