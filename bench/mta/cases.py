@@ -2987,8 +2987,7 @@ CASES += ROUND_23_CASES
 # greeting, whose words name no cause (its case's bad reputation is the source's, not the
 # reply's: no honest rule reads it from the DSN); its smf-spf cases' replies hold the
 # harness's envelope sender, as smf-spf prints the sender it refused. Left of it once its
-# rules were written: the author's other reading (PMG's "4.4.0 detected undelivered mail" by
-# its network status); PMG's greylisting "Service
+# rules were written: PMG's greylisting "Service
 # is unavailable (try later)" behind Postfix's "Recipient address rejected:", which names no
 # cause (read by its loose X.7.1 where the report states no expiry). The
 # twenty-third round's (its misses by kind are in the commit that moved it here). Left of it
@@ -3003,7 +3002,6 @@ PENDING: dict[str, str] = {
     "exim-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "exim-msmtpd-senderscore.eml": "expected badreputation, got expired",
     "exim-nxdomain.eml": "expected hostunknown, got onhold",
-    "exim-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "exim-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "exim-unresolvable-domain.eml": "expected hostunknown, got onhold",
     "exim-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
@@ -3017,14 +3015,12 @@ PENDING: dict[str, str] = {
     "postfix-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "postfix-msmtpd-senderscore.eml": "expected badreputation, got blocked",
     "postfix-pmg-greylist.eml": "expected expired, got securityerror",
-    "postfix-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "postfix-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "postfix-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "postfix-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",
     "sendmail-authmilter-forward-failed.eml": "expected systemerror, got expired",
     "sendmail-mox-unknown-after-data.eml": "expected filtered, got userunknown",
     "sendmail-msmtpd-senderscore.eml": "expected badreputation, got expired",
-    "sendmail-pmg-undelivered.eml": "expected systemerror, got networkerror",
     "sendmail-pythonfilter-deliveredto.eml": "expected systemerror, got networkerror",
     "sendmail-vsmtp-connection-max.eml": "expected toomanyconn, got blocked",
     "sendmail-zonemta-delivery-loop.eml": "expected systemerror, got networkerror",

@@ -65,6 +65,10 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
         Reason.CONTENTERROR,
     ),
     ("", "550 5.4.6 Routing loop detected", "DATA", Reason.NETWORKERROR),
+    # The loose X.4.0 beside a gateway's own failed hand-over (Proxmox Mail Gateway): the
+    # receiving system's; beside a route, the network's.
+    ("", "451 4.4.0 detected undelivered mail (5F1A2B3C)", "DATA", Reason.SYSTEMERROR),
+    ("", "451 4.4.0 No route to host", "RCPT", Reason.NETWORKERROR),
     ("", "554 5.4.6 Hop count exceeded - possible mail loop", "DATA", Reason.NETWORKERROR),
     (
         "",

@@ -1482,6 +1482,11 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # again", its look-up of the recipient failing for now ("unable to process" below).
             # The recipient named: "failed to process message: spam detected" is a verdict.
             "failed to process recipient",
+            # Proxmox Mail Gateway (src/PMG/SMTP.pm): "451 4.4.0 detected undelivered mail
+            # (<queue id>)", its filter unable to hand a filtered message back to the local
+            # Postfix: the gateway's own delivery inside the receiving system, no route of the
+            # network's (X.4.0 is loose).
+            "detected undelivered mail",
             # The receiving system's own look-up of the recipient failing for now: Postfix
             # smtpd's "451 4.3.0 <rcpt>: Temporary lookup failure" (a table it could not read),
             # DBMail's LMTP "430 Temporary failure in recipient lookup" (lmtp.c,
