@@ -765,12 +765,6 @@ TWO_WAY: dict[str, TwoWay] = {
         " IP on a Blocked Senders policy (blocked, the case) in the words of a refusal of the"
         " sender's address (rejected, the parser, as the vocabulary defines it by those words)",
     ),
-    "netease-bad-behaviour": TwoWay(
-        Reason.BLOCKED,
-        "NetEase's HL:REP holds back an IP for its conduct (mail to many addresses that do not"
-        " exist): its reputation (badreputation, the case) or a block of the host, as the rules"
-        " read NetEase's HL:REP and HL:MEP since an earlier round (blocked, the parser)",
-    ),
     "spambrella-sender-rejected": TwoWay(
         Reason.REJECTED,
         "Spambrella's '550 5.1.0 sender rejected' is, by its error codes page, the sending IP"

@@ -2288,6 +2288,28 @@ def test_meanings_read_in_round_19(
         ),
         # ZeptoMail's size limit on a message, under a "policy".
         ("552 5.2.0 Email size exceeded the policy.", "DATA", Reason.MESGTOOBIG),
+        # NetEase's codes: the IP held off for its conduct (HL:REP, HL:MEP) is its reputation;
+        # on a block list (DT:RBL) the host's block; its connections (HL:ICC) a count.
+        (
+            "421 HL:REP 163 mx13,QMCowAB0fH: please see http://mail.163.com/help",
+            "RCPT",
+            Reason.BADREPUTATION,
+        ),
+        (
+            "421 HL:MEP 163 mx13,QMCowAB0fH: please see http://mail.163.com/help",
+            "RCPT",
+            Reason.BADREPUTATION,
+        ),
+        (
+            "450 DT:RBL 163 mx13,QMCowAB0fH: please see http://mail.163.com/help",
+            "RCPT",
+            Reason.BLOCKED,
+        ),
+        (
+            "421 HL:ICC 163 mx13,QMCowAB0fH: please see http://mail.163.com/help",
+            "RCPT",
+            Reason.TOOMANYCONN,
+        ),
     ],
 )
 def test_gateways_and_providers_documented_replies(

@@ -346,6 +346,13 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # bad behavior - Too many spam messages" (as bentonow.com/smtp-errors/sfr quotes
             # it), its history of spam being what its reputation is.
             "due to bad behavior",
+            # NetEase (163.com, 126.com) postmaster's error codes HL:REP and HL:MEP: "the IP's
+            # sending behaviour is abnormal", mail to many addresses that do not exist (REP)
+            # or with many forged sender domains (MEP), the IP held off for a while for it:
+            # its conduct, as SFR's "bad behavior" above (the replies carry the code and a
+            # help link, no words).
+            "hl:rep",
+            "hl:mep",
             "due to bad behaviour",
             "too many spam messages",
         ),
@@ -354,11 +361,9 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
         Reason.BLOCKED,
         (
             # NetEase (163.com, 126.com) postmaster's error codes, which its replies carry
-            # with a help link and no words: DT:RBL the IP on a block list, HL:REP, HL:MEP the
-            # IP held back for its conduct (unknown recipients, forged senders).
+            # with a help link and no words: DT:RBL the IP on a block list (HL:REP and HL:MEP,
+            # its conduct, are its reputation: below).
             "dt:rbl",
-            "hl:rep",
-            "hl:mep",
             # Gmail, "Gmail SMTP errors and codes": "421 4.7.0 IP not in whitelist for RCPT
             # domain, closing connection."
             "not in whitelist",
