@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import re
 import ssl
 from collections import deque
@@ -38,6 +39,12 @@ from workers.smtp.codes import Reply
 MAX_REPLY_BYTES = 64 * 1024  # a reply (all its lines) longer than this is a broken server
 _LONE_LINE_ENDING = re.compile(rb"\r\n|\r|\n")
 Replies = asyncio.Future[list[SMTPResponse]]  # of a batch of commands written
+# a reply's code by its three digits: one look-up instead of a check and a conversion
+_CODES = {b"%03d" % code: code for code in range(1000)}
+# an SMTPResponse of its two fields, without the Python-level __new__ a NamedTuple has
+_response: Callable[[tuple[int, str]], SMTPResponse] = functools.partial(
+    tuple.__new__, SMTPResponse
+)
 
 
 class _ReplyReader(asyncio.Protocol):
@@ -76,6 +83,11 @@ class _ReplyReader(asyncio.Protocol):
         if self._paused:
             self._drained = asyncio.get_running_loop().create_future()
             await self._drained
+
+    @property
+    def paused(self) -> bool:
+        """The transport's write buffer is over its high-water mark (:meth:`drain`)."""
+        return self._paused
 
     def when_answered(self, then: Callable[[], None]) -> None:
         """Call ``then`` once no batch asked for is awaited any more (now, when none is)."""
@@ -125,23 +137,33 @@ class _ReplyReader(asyncio.Protocol):
     def _parse(self) -> None:
         """Complete lines off the buffer; a line "250 ..." (not "250-...") ends a reply.
         The complete lines are taken off together and split: a read holds a batch of
-        pipelined replies, copied once for them all instead of once a line."""
+        pipelined replies, copied once for them all instead of once a line. Nearly every
+        reply is one line: its text is that line's, joined with nothing."""
         buffer = self._buffer
         end = buffer.rfind(b"\n")
         complete = bytes(buffer[: end + 1])
         del buffer[: end + 1]
+        pending, replies = self._lines, self._replies
         for line in complete.split(b"\n")[:-1]:
-            if not line[:3].isdigit():
-                raise aiosmtplib.SMTPResponseException(
-                    -1, f"malformed SMTP reply line: {line[:200]!r}"
-                )
-            self._lines.append(line[4:].strip(b" \t\r"))
-            if line[3:4] != b"-":
-                # outside text, on into logs, the database and notices (client.reply_text)
-                text = reply_text(b"\n".join(self._lines))
-                self._replies.append(SMTPResponse(int(line[:3]), text))
-                self._lines = []
-        if len(buffer) + sum(map(len, self._lines)) > MAX_REPLY_BYTES:
+            head = line[:3]
+            code = _CODES.get(head)
+            if code is None:
+                if not head.isdigit():
+                    raise aiosmtplib.SMTPResponseException(
+                        -1, f"malformed SMTP reply line: {line[:200]!r}"
+                    )
+                code = int(head)  # (a last line of one or two digits, nothing after)
+            text = line[4:].strip(b" \t\r")
+            if line[3:4] == b"-":
+                pending.append(text)
+                continue
+            if pending:
+                pending.append(text)
+                text = b"\n".join(pending)
+                pending.clear()
+            # outside text, on into logs, the database and notices (client.reply_text)
+            replies.append(_response((code, reply_text(text))))
+        if len(buffer) + sum(map(len, pending)) > MAX_REPLY_BYTES:
             raise aiosmtplib.SMTPResponseException(-1, "SMTP reply too long")
 
     def _settle(self) -> None:
@@ -151,7 +173,11 @@ class _ReplyReader(asyncio.Protocol):
         batches, replies = self._batches, self._replies
         while batches and len(replies) >= batches[0].size:
             batch = batches.popleft()
-            answer = [replies.popleft() for _ in range(batch.size)]
+            if batch.size == len(replies):  # (nearly always: the read held this batch's)
+                answer = list(replies)
+                replies.clear()
+            else:
+                answer = [replies.popleft() for _ in range(batch.size)]
             if not batch.waiter.done():
                 batch.waiter.set_result(answer)
         if self._lost is not None:
@@ -318,7 +344,7 @@ class SmtpSession:
 
     async def _replies_of(self, waiter: Replies, drain: bool) -> list[SMTPResponse]:
         try:
-            if drain:
+            if drain and self._reader.paused:  # (no coroutine made for a buffer with room)
                 await self._reader.drain()
             return await waiter
         except aiosmtplib.SMTPReadTimeoutError:
