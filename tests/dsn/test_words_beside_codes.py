@@ -65,6 +65,9 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
         Reason.CONTENTERROR,
     ),
     ("", "550 5.4.6 Routing loop detected", "DATA", Reason.NETWORKERROR),
+    # The header fields named without a count are no count of them (review of abf343e).
+    ("", "554 Your IP found in Received headers is blacklisted", "DATA", Reason.BLOCKED),
+    ("", "550 Received headers indicate a dynamic IP, rejected", "DATA", Reason.BLOCKED),
     # The loose X.4.0 beside a gateway's own failed hand-over (Proxmox Mail Gateway): the
     # receiving system's; beside a route, the network's.
     ("", "451 4.4.0 detected undelivered mail (5F1A2B3C)", "DATA", Reason.SYSTEMERROR),

@@ -1330,9 +1330,6 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # header-format refusal (contenterror); a loop said without it stays networkerror.
             'too many "received"',
             "too many received",
-            # mox (smtpserver): "550 5.4.6 loop detected, more than 100 Received headers", the
-            # same count of the message's Received header fields (reasons.STATUS_YIELDS).
-            "received headers",
             # Haraka (connection.js): "554 Transaction failed due to too many MIME parts", a
             # MIME structure past what it parses (the README's "bad MIME").
             "too many mime parts",
@@ -1828,6 +1825,13 @@ PATTERNS: tuple[tuple[Reason, str], ...] = (
     # ratelimit example "Sender rate exceeds 100 messages per 1h" (read by "sender rate
     # exceeds" above) counts so too.
     (Reason.SPEEDING, COUNT_PER_TIME),
+    # mox (smtpserver): "550 5.4.6 loop detected, more than 100 Received headers", the count
+    # of the message's Received header fields (reasons.STATUS_YIELDS); the words without a
+    # count name no count ("your IP found in Received headers is blacklisted").
+    (
+        Reason.CONTENTERROR,
+        r"(?<![a-z])(?:more than|over|above|exceeds?|max|maximum(?: of)?) \d{1,5} received headers",
+    ),
     (
         Reason.EXCEEDLIMIT,
         r"(?<![a-z])(?<!daily )(?<!hourly )(?<!sending )limit of \d{1,7} recipients"
