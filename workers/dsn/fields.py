@@ -8,9 +8,12 @@ from bisect import bisect_right
 from workers.dsn.mime import header_lines
 from workers.terminal import BEYOND_C0, DIRECTIONAL_MARKS
 
-_ADDRESS_RE = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}"
-)
+# A bare address: a local part of up to 128 of these characters, "@", a domain. Found from its
+# "@" (the regex engine looks for a literal at C speed), the local part read backwards from
+# there (on the text before it, reversed): a pattern that starts with the local part's class
+# is tried at every position of the text, and reads each word up to its end.
+_LOCAL_PART_BACKWARDS_RE = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,128}")
+_AT_DOMAIN_RE = re.compile(r"@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,10}")
 _ANGLE_RE = re.compile(r"<([^<>\s]{1,254}@[^<>\s]{1,254})>")
 # What no address holds: RFC 5321 (4.1.2) allows no control character in a mailbox, not
 # even quoted; nor does RFC 6531's UTF-8. C0 but the blanks between words, DEL, C1, and the
@@ -20,6 +23,21 @@ _CONTROL_RE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{BEYOND_C0}]")
 # word: a Hebrew or Arabic report puts one on each side of an address written left to right
 # (Unicode's bidi algorithm, UAX #9); like a zero-width space, it shows and reorders nothing.
 _WORD_RE = re.compile(f"[^ \t\r\n{DIRECTIONAL_MARKS}]+")
+
+
+def address_span(text: str, start: int = 0) -> tuple[int, int] | None:
+    """Where the first bare address in ``text`` from ``start`` on begins and ends (``None``:
+    there is none): the longest local part before an "@" (not before ``start``), the domain
+    after it."""
+    at = _AT_DOMAIN_RE.search(text, start)
+    while at is not None:
+        begin = at.start()
+        local = _LOCAL_PART_BACKWARDS_RE.match(text[max(start, begin - 128) : begin][::-1])
+        if local is not None:
+            return begin - local.end(), at.end()
+        # (no domain holds an "@": the next one is past this one's domain)
+        at = _AT_DOMAIN_RE.search(text, at.end())
+    return None
 
 
 def has_control(text: str) -> bool:
@@ -83,8 +101,8 @@ def clean_address(value: str) -> str:
     if found:
         candidate = found.group(1)
     else:
-        plain = _ADDRESS_RE.search(value)
-        candidate = plain.group(0) if plain else value.strip()
+        plain = address_span(value)
+        candidate = value[plain[0] : plain[1]] if plain else value.strip()
     return candidate.strip("<>\"'()[]:;,. \t").lower() if "@" in candidate else candidate.strip()
 
 
@@ -95,10 +113,12 @@ def find_addresses(text: str) -> list[str]:
         return []
     seen: dict[str, None] = {}
     glued = GluedWords(text)
-    for found in _ADDRESS_RE.finditer(text):
-        if found.start() in glued:
-            continue
-        address = found.group(0).strip(".-").lower()
-        if "." in address.rpartition("@")[2]:
-            seen.setdefault(address, None)
+    span = address_span(text)
+    while span is not None:
+        begin, end = span
+        if begin not in glued:
+            address = text[begin:end].strip(".-").lower()
+            if "." in address.rpartition("@")[2]:
+                seen.setdefault(address, None)
+        span = address_span(text, end)
     return list(seen)

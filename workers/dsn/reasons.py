@@ -360,9 +360,36 @@ _SENDER_NAMED_RE = re.compile(
 # (Java prints an address as "<name>/<ip>", "/<ip>" without a name: Apache James's "from
 # /127.0.0.1". An address in brackets or parentheses is one too: mtpolicyd's GeoIPAction.pm
 # "delivery from <country> (<ip>) rejected".)
+# Found from its first character (a digit, a bracket), which the regex engine finds by a
+# table look-up per character; the " " or "/" before it are taken in after (``read_ips_as_ip``):
+# a pattern that starts with them is tried at every position of the text. (A lookbehind after
+# the first character says which it was.)
 _IP_LITERAL_RE = re.compile(
-    r" ?/?(?:\[ipv6:[0-9a-f:.]{2,45}\]|[\[(]?\d{1,3}(?:\.\d{1,3}){3}[\])]?)"
+    r"[\d\[(](?:(?<=\[)ipv6:[0-9a-f:.]{2,45}\]|(?<=[\[(])\d{1,3}(?:\.\d{1,3}){3}[\])]?"
+    r"|(?<=\d)\d{0,2}(?:\.\d{1,3}){3}[\])]?)"
 )
+
+
+def read_ips_as_ip(needle: str) -> str:
+    """``needle`` with each IP literal read as " ip": an IPv4 address (bare, in brackets or in
+    parentheses) or a bracketed IPv6 one, with the " ", "/" or " /" before it."""
+    kept: list[str] = []
+    start = 0
+    for found in _IP_LITERAL_RE.finditer(needle):
+        begin = found.start()
+        if begin > start and needle[begin - 1] == "/":
+            begin -= 1
+        if begin > start and needle[begin - 1] == " ":
+            begin -= 1
+        kept.append(needle[start:begin])
+        kept.append(" ip")
+        start = found.end()
+    if not kept:
+        return needle
+    kept.append(needle[start:])
+    return "".join(kept)
+
+
 # An e-mail address (bare, or in a path "<...>" or a comment "(...)", whose brackets stay):
 # a name someone chose, not the reply's words ("<virus-lab@...>: user unknown" names no
 # virus, "<dmarc-reports@...>: mailbox disabled" no DMARC failure). Normalizing reads it as
@@ -666,7 +693,7 @@ def refused_party(needle: str) -> tuple[Reason, str] | None:
         needle = needle.replace(framing, " ")
     # An IP address names the sending host: "banned sender[<ip>]" (Exchange Online 5.7.511),
     # "the sender <ip> is banned" (Baruwa) are the host's, read as "sender ip".
-    needle = _IP_LITERAL_RE.sub(" ip", needle)
+    needle = read_ips_as_ip(needle)
     # A filter's symbol spells its words with underscores (Rspamd's multimap "Matched map:
     # FORBIDDEN_FILE_EXTENSION"): its words, a verdict and a party.
     if "_" in needle:
