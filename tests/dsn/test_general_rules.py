@@ -2733,6 +2733,20 @@ def test_meanings_read_in_round_21(words: str, command: str, context: str, reaso
             Reason.NOTCOMPLIANTRFC,
         ),
         ("", "550 Failed to parse message", "DATA", "", Reason.CONTENTERROR),
+        # The first words of msmtpd's sentence alone are any server's message it could not
+        # parse (review of 7ef7d4c).
+        (
+            "",
+            "550 5.6.0 Cannot parse your message: invalid MIME boundary",
+            "DATA",
+            "",
+            Reason.CONTENTERROR,
+        ),
+        ("", "554 Cannot parse your message, bad encoding", "DATA", "", Reason.CONTENTERROR),
+        # "spam" said of the message is a verdict, beside an exact status too (review of
+        # 783962a); alone it may name a folder.
+        ("", "550 5.6.1 Message is spam.", "DATA", "", Reason.SPAMDETECTED),
+        ("", "552 5.2.2 Spam folder is full", "RCPT", "", Reason.MAILBOXFULL),
         # A message's defect beside a spam filter's verdict on it is the filter's evidence:
         # the verdict names the cause (review low); alone the defect stays the content's. A
         # temporary reply under RFC 3463's mail system status (X.3.x) says the receiving

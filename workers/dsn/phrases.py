@@ -1291,10 +1291,12 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # already contains a Return-path header field"); mox's smtpserver refuses one, "550
             # 5.6.0 message should not have Return-Path header (<id>)".
             "should not have return-path header",
-            # msmtpd (plugins/data check_headers.go): "521 I cannot parse your message. ...",
-            # its complaint when a header it requires is missing or repeated, the fields RFC
-            # 5322 section 3.6 requires (Date, From) and allows once, as its source says.
-            "cannot parse your message",
+            # msmtpd (plugins/data check_headers.go): "521 I cannot parse your message. Do not
+            # send me this particular message in future, ...", its complaint when a header it
+            # requires is missing or repeated, the fields RFC 5322 section 3.6 requires (Date,
+            # From) and allows once, as its source says. Its whole sentence: the first words
+            # alone are any server's message it could not parse (CONTENTERROR).
+            "cannot parse your message. do not send me this particular message",
             "not compliant",
         ),
     ),
@@ -1338,8 +1340,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # written (bad MIME boundaries, headers it could not parse).
             "message has defects",
             # A message the receiving server could not parse: Stalwart's "550 5.7.7 Failed to
-            # parse message." (its X.7.7 read exactly: cases.TWO_WAY).
+            # parse message." (its X.7.7 read exactly: cases.TWO_WAY), "cannot parse your
+            # message" (bad MIME, an encoding it cannot read).
             "failed to parse message",
+            "cannot parse your message",
         ),
     ),
     (

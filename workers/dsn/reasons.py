@@ -1085,6 +1085,9 @@ def _remote_status_names_its_trouble(r: Reading) -> None:
 
 
 _COUNT_PER_TIME_RE = re.compile(COUNT_PER_TIME)
+# The word "spam" said of the message, a verdict ("550 5.6.1 Message is spam."), where alone
+# it may name a folder or a trap ("spam folder is full").
+_SPAM_PREDICATED_RE = re.compile(r"(?<![a-z])(?:is|was|as|be) spam(?![a-z])")
 # Words of the sender's own sending beside a count ("you have exceeded your sending limit",
 # "user has sent more than 300 emails per day"): the count is the sender's rate.
 _SENDERS_SENDING_RE = re.compile(r"(?<![a-z])(?:sending|sent|you have|you've)(?![a-z])")
@@ -1105,7 +1108,8 @@ def _words_win(r: Reading) -> bool:
     Nor do words of an expiry ("timeout") in the remote's own permanent reply: it answered,
     no queue time ran out (in a temporary one: ``_expiry_is_a_consequence``). Nor does the
     word "spam" on its own (``SPAM_WORD``: "552 5.2.2 Spam folder is full"), a verdict's
-    phrase ("rejected as spam") beside it still does."""
+    phrase ("rejected as spam") beside it, or the word said of the message ("is spam"),
+    still does."""
     if not (r.said and r.phrased and r.by_text in WORDING_WINS):
         return False
     if r.by_text is Reason.EXPIRED and r.replied == "5":
@@ -1113,6 +1117,7 @@ def _words_win(r: Reading) -> bool:
     if (
         r.by_text is Reason.SPAMDETECTED
         and _phrase_cause(_without(r.needle, SPAM_WORD), fallback=False) is not Reason.SPAMDETECTED
+        and _SPAM_PREDICATED_RE.search(r.needle) is None
     ):
         return False
     if r.by_text in VERDICT_CAUSES:
