@@ -23,6 +23,12 @@ def test_no_marker_holds_an_earlier_engines_marker(kind: str) -> None:
     assert shadowed == []
 
 
+def test_no_body_marker_holds_an_at_sign() -> None:
+    """detect_engine reads a body's addresses as "@" only where a marker is found without:
+    that takes markers away and adds none only while no marker holds an "@"."""
+    assert [marker for engine in ENGINES for marker in engine.body if "@" in marker] == []
+
+
 def test_a_name_in_an_address_is_no_engine_mark() -> None:
     """A local part is a name someone chose: a Postfix report about
     <opensmtpd-test@...> is not OpenSMTPD's, nor one about <team@googlegroups.com> Google

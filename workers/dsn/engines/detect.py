@@ -63,6 +63,10 @@ def detect_engine(headers: Headers, text: str) -> EngineMarkers | None:
     if text:
         # An address is a name someone chose, not the mark of the server that wrote the
         # report: neither its local part ("opensmtpd-test@...") nor its domain (a user's own
-        # relay reporting <team@googlegroups.com> is not Google Groups).
-        best = _first(_BODY, mask_addresses(text[:BODY_SCAN_CHARS].lower()), best)
+        # relay reporting <team@googlegroups.com> is not Google Groups). No marker holds an
+        # "@", so reading the addresses as "@" only takes markers away: a body that holds
+        # none as it is (most bounces) is not masked.
+        lowered = text[:BODY_SCAN_CHARS].lower()
+        if _first(_BODY, lowered, best) < best:
+            best = _first(_BODY, mask_addresses(lowered), best)
     return ENGINES[best] if best < len(ENGINES) else None
