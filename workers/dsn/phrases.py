@@ -1053,9 +1053,10 @@ PHRASES: tuple[tuple[Reason, tuple[str, ...]], ...] = (
             # A check of the sender by calling its domain's servers back that could not be
             # made: courier-pythonfilter (filters/dialback.py) "421 No SMTP servers were
             # available to authenticate sender", as Exim's "451 Could not complete sender
-            # verify callout" (acl.c) reads by its party: the sender not taken for now.
-            "to authenticate sender",
-            "to authenticate the sender",
+            # verify callout" (acl.c) reads by its party: the sender not taken for now. The
+            # servers named beside it: "log in to authenticate sender" is SMTP AUTH's.
+            "available to authenticate sender",
+            "available to authenticate the sender",
             # Coremail: "553 Requested action not taken: NULL sender is not allowed".
             "sender is not allowed",
             "sender not allowed",
