@@ -124,13 +124,13 @@ READINGS: tuple[tuple[str, str, str, Reason], ...] = (
     ("", "421 4.7.0 Too many connections, server not ready", "CONNECT", Reason.TOOMANYCONN),
     ("", "452 4.2.2 Mailbox full, not ready to receive", "RCPT", Reason.MAILBOXFULL),
     ("", "451 4.4.3 DNS resolver not ready, try again later", "RCPT", Reason.NETWORKERROR),
-    # "DNS failure" names a look-up failing only when said for now; said for good beside an
-    # exact status it may be what the look-up found (review of 7d3a125).
     # A sender-callback check that could not be made (courier-pythonfilter's dialback) is
     # the sender not taken for now; logging in to authenticate is SMTP AUTH's (review of
     # 4b8ea46).
     ("", "421 No SMTP servers were available to authenticate sender", "DATA", Reason.REJECTED),
     ("", "530 5.7.0 You must log in to authenticate sender", "MAIL", Reason.SECURITYERROR),
+    # "DNS failure" names a look-up failing only when said for now; said for good beside an
+    # exact status it may be what the look-up found (review of 7d3a125).
     ("", "421 DNS failure resolving example.org", "DATA", Reason.NETWORKERROR),
     ("", "550 5.1.2 Domain not found (DNS failure: NXDOMAIN)", "RCPT", Reason.HOSTUNKNOWN),
     ("", "550 5.1.8 Sender domain DNS failure: domain does not exist", "MAIL", Reason.REJECTED),
