@@ -972,7 +972,6 @@ def _greylisting_is_retried(r: Reading) -> Reason | None:
 _FAILED_FILTER_RE = re.compile(
     rf"(?:[a-z0-9-]{{1,30}} )?(?:{_alternation(FAILED_FILTER)})|{CHECK_NOT_READY}"
 )
-_CHECK_NOT_READY_RE = re.compile(CHECK_NOT_READY)
 # What a content filter finds.
 FILTER_FINDINGS = frozenset({Reason.SPAMDETECTED, Reason.VIRUSDETECTED})
 # A finding said as one, not a filter's kind or name ("virus scanner not responding",
@@ -995,7 +994,8 @@ def _failed_filter_for_now(r: Reading) -> Reason | None:
     is no finding, nor is one denied ("no virus found")."""
     if r.replied == "4" and (
         _holds_any(r.held, FAILED_FILTER)
-        or ("not ready" in r.needle and _CHECK_NOT_READY_RE.search(r.needle) is not None)
+        # (a check not ready: CHECK_NOT_READY, the pattern's other branch)
+        or ("not ready" in r.needle and _FAILED_FILTER_RE.search(r.needle) is not None)
     ):
         rest = _FAILED_FILTER_RE.sub(" ", r.needle)
         if _FINDING_SAID_RE.search(rest) is None or _NEGATION_RE.search(rest) is not None:
@@ -1622,9 +1622,8 @@ def _recipient_refused(needle: str) -> bool:
 def _names_defect_outright(held: set[str], for_now: bool) -> bool:
     """Whether a diagnostic whose ``held_words`` are ``held`` names a defect outright
     (``TELLING_PHRASES``; those of ``TELLING_FOR_NOW`` only in a temporary reply)."""
-    if not _holds_any(held, TELLING_PHRASES):
-        return False
-    return for_now or not held.intersection(TELLING_PHRASES) <= TELLING_FOR_NOW
+    found = held.intersection(TELLING_PHRASES)
+    return bool(found) and (for_now or not found <= TELLING_FOR_NOW)
 
 
 def bounce_type(
